@@ -1,0 +1,160 @@
+// The daemon's configuration as plain structs (DESIGN.md "Config (YAML)").
+// yaml-cpp stays inside config.cc. Values here are validated and resolved:
+// ${ENV} expanded, *_file secrets read, durations parsed. Plain data; build it
+// once, then share it read-only between threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace salesaudit {
+
+// Where a value came from, for "FILE:LINE:COL: message" errors (1-based).
+struct SourcePos {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  // "FILE:LINE:COL"
+  std::string ToString() const;
+};
+
+// A request budget: at most `requests` per `per`; requests == 0 means unlimited.
+struct RateLimit {
+  int requests = 0;
+  std::chrono::milliseconds per{0};
+  bool unlimited() const { return requests == 0; }
+};
+
+struct ConnectorConfig {
+  std::string name;  // unique; the `source` column in the store
+  std::string type;  // registry key, e.g. "hubspot"
+  SourcePos pos;     // of the list item
+  SourcePos type_pos;
+  std::string base_url;  // empty: the connector's default
+  // Resolved auth values by key ("token", "api_key", ...). `token_file: P`
+  // arrives here as auth["token"] = contents of P with the trailing newline cut.
+  std::map<std::string, std::string> auth;
+  std::map<std::string, SourcePos> auth_pos;
+  std::chrono::milliseconds poll_interval = std::chrono::minutes(10);
+  std::vector<std::string> streams;  // empty: all the connector offers
+  SourcePos streams_pos;
+  // fields: canonical field -> source properties, first non-null wins.
+  std::map<std::string, std::vector<std::string>> fields;
+  std::map<std::string, SourcePos> fields_pos;
+  std::optional<RateLimit> rate_limit;  // unset: the connector's default
+  int max_retries = 8;                  // per request, for retryable failures
+  std::chrono::milliseconds retry_backoff = std::chrono::milliseconds(500);  // first backoff
+  std::chrono::milliseconds retry_backoff_max = std::chrono::seconds(60);
+  std::chrono::milliseconds request_timeout = std::chrono::seconds(60);
+  // Incremental syncs re-read this much before the cursor (search index lag).
+  std::chrono::milliseconds lookback = std::chrono::minutes(5);
+};
+
+struct StoreConfig {
+  std::string path = "/var/lib/salesaudit/salesaudit.db";
+};
+
+struct TeamConfig {
+  std::optional<int> reps;  // unset: count active owners
+  double leads_per_rep_per_week = 25;
+};
+
+struct AuditConfig {
+  std::chrono::milliseconds every = std::chrono::hours(1);
+  std::string period = "week";  // week | month
+};
+
+struct SpendEntry {
+  std::string channel;
+  std::string month;  // YYYY-MM
+  double amount = 0;
+};
+
+struct AlertRuleConfig {
+  std::string name;
+  std::string when;
+  std::chrono::milliseconds for_duration{0};
+  std::string severity;
+  std::map<std::string, std::string> labels;
+  std::string summary;
+  SourcePos pos;
+};
+
+struct ReceiverConfig {
+  std::string name;
+  std::string type;  // email | webhook
+  std::string smtp_url;
+  std::string from;
+  std::vector<std::string> to;
+  std::string url;
+  std::string secret;  // resolved; never log
+  std::string username;
+  std::string password;  // resolved; never log
+  SourcePos pos;
+};
+
+struct RouteConfig {
+  std::vector<std::string> receivers;
+  std::chrono::milliseconds repeat_interval = std::chrono::hours(4);
+  bool send_resolved = true;
+};
+
+struct AlertsConfig {
+  std::vector<AlertRuleConfig> rules;
+  std::vector<ReceiverConfig> receivers;
+  RouteConfig route;
+};
+
+struct StatusConfig {
+  std::string listen;  // "127.0.0.1:9464"; empty: no status server
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace debug info warn error
+  std::string format = "text";  // text | json
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from
+  StoreConfig store;
+  std::vector<ConnectorConfig> connectors;
+  TeamConfig team;
+  AuditConfig audit;
+  std::vector<SpendEntry> spend;
+  AlertsConfig alerts;
+  StatusConfig status;
+  LogConfig log;
+  // Every resolved secret value (auth values, receiver secrets/passwords), so
+  // logging can redact them wherever they appear.
+  std::vector<std::string> secrets;
+  // Hex SHA-256 of the file's bytes, recorded with audit snapshots.
+  std::string hash;
+};
+
+// A config that failed to load: every problem found, each formatted
+// "FILE:LINE:COL: message" (or "FILE: message" when no position applies).
+struct ConfigErrors {
+  std::vector<std::string> messages;
+};
+
+struct ConfigLoadResult {
+  std::optional<Config> config;  // set iff errors is empty
+  std::vector<std::string> errors;
+};
+
+// Reads and validates the YAML file at `path`. Never throws. Secret files are
+// read; no network is touched. Environment variables come from the process.
+ConfigLoadResult LoadConfigFile(const std::string& path);
+
+// Same, for text already in memory; `file_name` is used in error positions and
+// relative *_file paths resolve against its directory.
+ConfigLoadResult LoadConfigText(const std::string& text, const std::string& file_name);
+
+// Parses "30s", "5m", "1h", "7d", "250ms"; nullopt for anything else.
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
+
+}  // namespace salesaudit

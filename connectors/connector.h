@@ -1,0 +1,112 @@
+// The connector interface and registry. A connector fetches pages from one
+// vendor API, maps them to canonical records and classifies failures; it never
+// sleeps, retries or touches the store (STYLE.md). The sync engine opens one
+// StreamReader per stream run, calls Next() until it returns no page, commits
+// each page with its cursor in one transaction, and retries a failed Next()
+// with backoff: Next() must not advance its position when it fails.
+//
+// Adding a connector: a folder connectors/<type>/ with a CMakeLists.txt
+// defining library `connector_<type>` and a function
+// `void Register<Type>Connector(ConnectorRegistry&)` (Type = CamelCase of
+// the folder), plus one `salesaudit_add_connector(<type>)` line in
+// connectors/CMakeLists.txt. Minimal example:
+//
+//   class EchoReader : public StreamReader {
+//    public:
+//     Result<std::optional<Page>> Next() override { return std::optional<Page>(); }
+//   };
+//   void RegisterEchoConnector(ConnectorRegistry& registry) {
+//     ConnectorDescriptor d;
+//     d.type = "echo";
+//     d.streams = {"contacts"};
+//     d.auth_keys = {"token"};
+//     d.create = [](const ConnectorConfig& config, HttpClient& http) { ... };
+//     registry.Register(std::move(d));
+//   }
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "connectors/http/http_client.h"
+#include "core/records.h"
+#include "core/status.h"
+
+namespace salesaudit {
+
+// One run of one stream, from the cursor it was opened with.
+// Threading: used by one thread at a time.
+class StreamReader {
+ public:
+  virtual ~StreamReader() = default;
+  // The next page, or nullopt when this run is done. On failure nothing
+  // advances: calling Next() again repeats the same request(s). Failures are
+  // classified (retryable: kRateLimited, kUnavailable; stop the connector:
+  // kUnauthenticated, kPermissionDenied; others stop the stream) and their
+  // messages name the stream, URL path and HTTP status.
+  virtual Result<std::optional<Page>> Next() = 0;
+};
+
+// What the engine tells a connector about the run it starts.
+struct StreamRun {
+  std::string stream;
+  std::string cursor;        // as last committed; "" = never synced
+  int64_t started_at_ms = 0;  // wall clock at the start of the run; cursors never pass it
+};
+
+// A configured connector instance. Created by its descriptor's factory for
+// one run of the connector; lives as long as that run.
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  virtual Result<std::unique_ptr<StreamReader>> OpenStream(const StreamRun& run) = 0;
+};
+
+// A connector type, declared as data.
+struct ConnectorDescriptor {
+  std::string type;
+  std::string description;
+  std::string default_base_url;
+  std::vector<std::string> streams;  // every stream offered, in sync order
+  // Auth keys the type accepts; `auth_required` lists alternatives, each a
+  // set of keys that together suffice (e.g. {{"token"}, {"client_id",
+  // "client_secret", "refresh_token"}}).
+  std::vector<std::string> auth_keys;
+  std::vector<std::vector<std::string>> auth_required;
+  std::vector<std::string> field_keys;  // keys accepted under `fields:`
+  RateLimit default_rate_limit;
+  // Extra budget buckets the connector's requests name (e.g. "search").
+  std::map<std::string, RateLimit> extra_budget_buckets;
+  // Builds an instance for one run. `http` outlives the instance.
+  std::function<Result<std::unique_ptr<Connector>>(const ConnectorConfig&, HttpClient& http)>
+      create;
+};
+
+// The connector types compiled in. Filled once at startup by
+// RegisterBuiltinConnectors(); read-only afterwards, so safe to share.
+class ConnectorRegistry {
+ public:
+  void Register(ConnectorDescriptor descriptor);
+  const ConnectorDescriptor* Find(const std::string& type) const;
+  std::vector<const ConnectorDescriptor*> All() const;
+
+  // Checks one connector's config against its type: known type, auth keys,
+  // streams, field keys. Returns "FILE:LINE:COL: message" lines; empty = valid.
+  std::vector<std::string> Validate(const ConnectorConfig& config) const;
+
+ private:
+  std::map<std::string, ConnectorDescriptor> descriptors_;
+};
+
+// Registers every connector listed in connectors/CMakeLists.txt (generated).
+void RegisterBuiltinConnectors(ConnectorRegistry& registry);
+
+// The registry with the builtin connectors, built on first use.
+const ConnectorRegistry& BuiltinConnectors();
+
+}  // namespace salesaudit

@@ -1,0 +1,109 @@
+// HttpClient: one libcurl easy handle (keep-alive, gzip, timeouts, TLS
+// verification always on) that sends one request at a time. It does not retry
+// or sleep except to wait for the connector's RequestBudget: retry policy is
+// the sync engine's. libcurl stays inside http_client.cc.
+//
+// Ownership: the sync engine creates one per connector run.
+// Threading: one thread at a time per instance; distinct instances are
+// independent. Cancel() may be called from any thread.
+//
+//   HttpClient http(HttpClient::Options{.timeout = 30s}, &budget, &cancel_flag);
+//   Result<HttpResponse> r = http.Send({.method = "GET", .url = base + "/crm/v3/owners"});
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace salesaudit {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;  // absolute
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // Which budget bucket the request draws from besides the default one
+  // ("" = default only), e.g. "search" for HubSpot's per-second search limit.
+  std::string budget_bucket;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased; last value wins
+  std::string body;
+  // Header value or "" when absent; `name` lower case.
+  const std::string& Header(const std::string& name) const;
+};
+
+// Token buckets that keep a connector under its vendor's limits so that it
+// does not hit 429 in the first place. Shared by all runs of one connector.
+// Threading: safe to use from any thread.
+class RequestBudget {
+ public:
+  struct Bucket {
+    int requests = 0;  // 0: unlimited
+    std::chrono::milliseconds per{0};
+  };
+  RequestBudget() = default;
+  void SetBucket(const std::string& name, Bucket bucket);  // "" is the default bucket
+
+  // Takes one token from the default bucket and, if `bucket` is non-empty and
+  // configured, one from it; waits while either is empty. Returns false if
+  // `cancel` became true while waiting.
+  bool Acquire(const std::string& bucket, const std::atomic<bool>* cancel);
+
+ private:
+  struct State {
+    Bucket limit;
+    double tokens = 0;
+    std::chrono::steady_clock::time_point refilled;
+  };
+  std::mutex mu_;
+  std::map<std::string, State> buckets_;
+};
+
+class HttpClient {
+ public:
+  struct Options {
+    std::chrono::milliseconds timeout = std::chrono::seconds(60);
+    std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
+    std::string user_agent = "salesaudit/0.1";
+  };
+
+  // `budget` and `cancel` may be null; they must outlive the client.
+  HttpClient(Options options, RequestBudget* budget, const std::atomic<bool>* cancel);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sends the request and returns the response whatever its HTTP status.
+  // Transport failures are values: kUnavailable for connect errors, timeouts
+  // and truncated bodies, kCancelled when `cancel` turned true, kInternal for
+  // misuse. Messages name the method and URL path (never the query string's
+  // secrets or any header value).
+  Result<HttpResponse> Send(const HttpRequest& request);
+
+  // Requests sent by this client (for metrics and tests).
+  int64_t requests_sent() const { return requests_sent_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int64_t requests_sent_ = 0;
+};
+
+// The path part of an absolute URL, without query string: for error messages.
+std::string UrlPath(const std::string& url);
+
+// Percent-encodes a query parameter value.
+std::string UrlEncode(const std::string& value);
+
+}  // namespace salesaudit

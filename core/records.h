@@ -1,0 +1,106 @@
+// Canonical record types: what connectors produce and the store keeps.
+// Plain value types; no threading concerns. Times are milliseconds since the
+// Unix epoch, UTC; std::nullopt means unknown (NULL in the store). An empty
+// string means unknown for text fields (stored as NULL).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace salesaudit {
+
+using TimeMs = std::optional<int64_t>;
+
+struct Contact {
+  std::string id;
+  std::string email;  // lower case, trimmed (see NormalizeEmail)
+  std::string first_name;
+  std::string last_name;
+  std::string owner_id;
+  std::string channel;  // the source's own value, e.g. PAID_SEARCH
+  std::string lifecycle_stage;
+  std::string lead_status;
+  TimeMs created_at;
+  TimeMs mql_at;
+  TimeMs contacted_at;
+  TimeMs sql_at;
+  TimeMs customer_at;
+  TimeMs updated_at;
+};
+
+struct Deal {
+  std::string id;
+  std::string name;
+  std::string owner_id;
+  std::string pipeline;
+  std::string stage;
+  std::optional<double> amount;
+  std::string currency;
+  TimeMs created_at;
+  TimeMs closed_at;
+  bool is_closed = false;
+  bool is_won = false;
+  TimeMs updated_at;
+  // When set, the complete list of associated contact ids: the store replaces
+  // the deal's deal_contacts rows with it. When unset, associations are left alone.
+  std::optional<std::vector<std::string>> contact_ids;
+};
+
+struct Owner {
+  std::string id;
+  std::string email;
+  std::string name;
+  bool active = true;
+};
+
+struct EmailCampaign {
+  std::string id;
+  std::string name;
+  std::string subject;
+  std::string kind;
+  TimeMs sent_at;
+};
+
+struct EmailEvent {
+  std::string id;
+  std::string campaign_id;
+  std::string email;
+  std::string type;  // sent delivered open click bounce unsubscribe spam
+  TimeMs occurred_at;
+  std::string url;
+};
+
+enum class RecordKind { kContact, kDeal, kOwner, kEmailCampaign, kEmailEvent };
+
+// A record the source reports as deleted or archived: its row keeps existing
+// with deleted_at set.
+struct Deletion {
+  RecordKind kind;
+  std::string id;
+  int64_t deleted_at = 0;
+};
+
+// One unit of sync progress: records, deletions and the stream cursor that
+// follows them. The sync engine commits a Page in one transaction, so a
+// restart resumes from `cursor` with nothing lost or duplicated.
+struct Page {
+  std::string stream;
+  std::vector<Contact> contacts;
+  std::vector<Deal> deals;
+  std::vector<Owner> owners;
+  std::vector<EmailCampaign> campaigns;
+  std::vector<EmailEvent> events;
+  std::vector<Deletion> deletions;
+  std::string cursor;  // opaque to everyone but the connector that made it
+
+  size_t record_count() const {
+    return contacts.size() + deals.size() + owners.size() + campaigns.size() + events.size();
+  }
+};
+
+// Lower case (ASCII) and trimmed of surrounding whitespace.
+std::string NormalizeEmail(std::string_view email);
+
+}  // namespace salesaudit

@@ -1,0 +1,123 @@
+// The SQLite store (DESIGN.md "Store"): the documented tables, migrations by
+// PRAGMA user_version, and the one write path that commits a page of records,
+// deletions and the stream's cursor in one transaction.
+//
+// Ownership: the daemon (or a CLI command) opens one Store and shares it.
+// Threading: every method is safe to call from any thread; writes are
+// serialised on one connection (one SQLite writer), reads use the same
+// connection under the same lock.
+//
+//   auto store = Store::Open("/var/lib/salesaudit/salesaudit.db");
+//   if (!store.ok()) return store.status();
+//   Status s = (*store)->CommitPage("hubspot", page);
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/records.h"
+#include "core/status.h"
+
+namespace salesaudit {
+
+// One row of sync_state.
+struct StreamState {
+  std::string connector;
+  std::string stream;
+  std::string cursor;
+  TimeMs last_success_at;
+  std::string last_error;
+  TimeMs last_error_at;
+};
+
+// A contact as the audit reads it: the canonical record plus where it is from.
+struct StoredContact {
+  std::string source;
+  Contact contact;
+  TimeMs deleted_at;
+};
+
+struct StoredDeal {
+  std::string source;
+  Deal deal;  // contact_ids unset
+  TimeMs deleted_at;
+};
+
+struct StoredOwner {
+  std::string source;
+  Owner owner;
+};
+
+struct SnapshotRow {
+  int64_t id = 0;
+  int64_t computed_at = 0;
+  TimeMs window_from;
+  TimeMs window_to;
+  std::string json;
+};
+
+class Store {
+ public:
+  // The schema version Open() migrates to.
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (creating if missing) the database at `path`, enables WAL, applies
+  // pending migrations in order. Fails with kInvalidArgument when the file's
+  // user_version is newer than kSchemaVersion, kUnavailable when the file
+  // cannot be opened or is locked beyond the busy timeout.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // In ONE transaction: upserts every record of `page` under `source` (an
+  // upsert clears deleted_at: sources only list live records as records),
+  // replaces deal_contacts of each deal whose contact_ids is set, then sets
+  // deleted_at on each deletion (a deletion of a row not stored is ignored, so
+  // a connector that wants an archived record kept sends it as a record too),
+  // and writes `page.cursor` to sync_state(source, page.stream). Either all of
+  // it is stored or none; on failure the previous cursor stays.
+  Status CommitPage(const std::string& source, const Page& page);
+
+  // The stored cursor of a stream; "" when the stream never committed.
+  Result<std::string> GetCursor(const std::string& connector, const std::string& stream);
+  // Forgets the cursor (for `sync --full`); rows stay.
+  Status ResetCursor(const std::string& connector, const std::string& stream);
+  // A stream run finished: last_success_at = at_ms, last_error cleared.
+  Status RecordSuccess(const std::string& connector, const std::string& stream, int64_t at_ms);
+  // A stream run failed: last_error = message, last_error_at = at_ms; cursor untouched.
+  Status RecordError(const std::string& connector, const std::string& stream,
+                     const std::string& message, int64_t at_ms);
+  Result<std::vector<StreamState>> ListStreamStates();
+
+  // Number of rows in `table` (one of the documented tables) for `source`,
+  // counting deleted rows only when include_deleted.
+  Result<int64_t> CountRows(const std::string& table, const std::string& source,
+                            bool include_deleted);
+
+  // Read side for the audit and the tests. Callbacks run under the store's
+  // lock: they must not call back into the Store.
+  Status ForEachContact(const std::function<void(const StoredContact&)>& fn);
+  Status ForEachDeal(const std::function<void(const StoredDeal&)>& fn);
+  Status ForEachOwner(const std::function<void(const StoredOwner&)>& fn);
+  // (deal_id, contact_id) pairs of one source.
+  Result<std::vector<std::pair<std::string, std::string>>> DealContacts(const std::string& source);
+
+  Result<int64_t> SaveSnapshot(const SnapshotRow& row);  // returns the new id
+  Result<std::optional<SnapshotRow>> LatestSnapshot();
+
+  // The database's user_version (for tests and `status`).
+  Result<int> SchemaVersion();
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace salesaudit

@@ -1,0 +1,146 @@
+// HubSpotSim: an in-process HubSpot CRM API simulator on Boost.Beast, bound to
+// 127.0.0.1 on an ephemeral port, speaking the wire formats of
+// shared/reference/apis.md section 1 (paths, parameters, string-typed
+// properties, opaque list cursors, numeric search offsets, the 200 search page
+// limit and the 10,000 search cap, archived listing, rate-limit headers and
+// 429 bodies). Tests drive it directly (generate, mutate, inject faults, read
+// the portal); `crm-sim` wraps it in a binary for the demo and the bench.
+//
+// Threading: the server runs on its own threads; every public method is safe
+// to call from any thread while it runs.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace salesaudit::sim {
+
+// One CRM object as the portal holds it: properties are strings, as HubSpot
+// sends them; a property absent from the map is null.
+struct SimObject {
+  std::string id;  // numeric string
+  std::map<std::string, std::string> properties;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;  // also lastmodifieddate / hs_lastmodifieddate
+  bool archived = false;
+  int64_t archived_at_ms = 0;
+  // Searchable from this time on (index lag); list endpoints see it at once.
+  int64_t indexed_at_ms = 0;
+};
+
+struct SimOwner {
+  std::string id;
+  std::string email;
+  std::string first_name;
+  std::string last_name;
+  int64_t user_id = 0;
+  bool archived = false;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+};
+
+struct PortalSpec {
+  uint64_t seed = 1;
+  int contacts = 2000;
+  int deals = 200;
+  int owners = 5;
+  // Created dates spread over this many days before `now`.
+  int history_days = 365;
+  // Fraction of datetime properties sent as epoch-ms strings instead of ISO.
+  double epoch_date_share = 0.2;
+};
+
+enum class FaultKind {
+  kRateLimitWithRetryAfter,     // 429 with Retry-After: 1 and the TEN_SECONDLY_ROLLING body
+  kRateLimitWithoutRetryAfter,  // 429 with the body and rate-limit headers only
+  kServerError,                 // 502/503/500 with an HTML or JSON body
+  kSlow,                        // answers after `delay_ms`
+  kTruncated,                   // Content-Length says more than is sent, then closes
+};
+
+struct Fault {
+  FaultKind kind;
+  std::string path_prefix;  // "" = any request; e.g. "/crm/v3/objects/contacts/search"
+  int count = 1;            // how many matching requests get it
+  int delay_ms = 0;         // kSlow only
+};
+
+struct SimOptions {
+  std::string token = "pat-na1-test-token";  // expected in Authorization: Bearer
+  // Rate limit per 10 s rolling window over all endpoints; 0 = off.
+  int ten_secondly_limit = 0;
+  // Search requests per second; 0 = off.
+  int search_per_second_limit = 0;
+  // Records become searchable this long after they change (index lag).
+  int64_t index_lag_ms = 0;
+};
+
+// Request counts, for tests that check how the client behaves.
+struct SimStats {
+  int64_t requests = 0;
+  std::map<int, int64_t> by_status;
+  std::map<std::string, int64_t> by_path;  // path without query
+  int64_t max_search_after = 0;  // the largest `after` offset a search asked for
+};
+
+class HubSpotSim {
+ public:
+  explicit HubSpotSim(SimOptions options = {});
+  ~HubSpotSim();  // stops the server
+  HubSpotSim(const HubSpotSim&) = delete;
+  HubSpotSim& operator=(const HubSpotSim&) = delete;
+
+  // Binds 127.0.0.1:`port` (0 = ephemeral) and serves on background threads.
+  // Returns the bound port.
+  uint16_t Start(uint16_t port = 0);
+  void Stop();
+  std::string base_url() const;  // "http://127.0.0.1:PORT"
+
+  // Replaces the portal with deterministic data from spec.seed. Contacts have
+  // email, firstname, lastname, hubspot_owner_id, hs_analytics_source,
+  // lifecyclestage, hs_lead_status, createdate, lastmodifieddate, the
+  // hs_lifecyclestage_*_date stage dates, hs_sa_first_engagement_date; some
+  // emails in mixed case with spaces, some properties missing or "". Deals
+  // have dealname, dealstage, pipeline, amount (numeric string, sometimes
+  // null), deal_currency_code, closedate, createdate, hs_lastmodifieddate,
+  // hubspot_owner_id, hs_is_closed, hs_is_closed_won, and contact associations.
+  void Generate(const PortalSpec& spec);
+
+  // Mutations between syncs. Each returns the ids it touched. `at_ms` = 0
+  // means now. Updates change a few properties and set the modified date.
+  std::vector<std::string> UpdateContacts(int count, int64_t at_ms = 0);
+  // Updates `count` contacts, giving them only `distinct_timestamps` different
+  // modified dates (a bulk import): for the 10,000+ ties case.
+  std::vector<std::string> BulkUpdateContacts(int count, int distinct_timestamps);
+  std::vector<std::string> AddContacts(int count);
+  std::vector<std::string> ArchiveContacts(int count);  // modified date unchanged
+  std::vector<std::string> UpdateDeals(int count);       // includes changed associations
+  std::vector<std::string> AddDeals(int count);
+  std::vector<std::string> ArchiveDeals(int count);
+  void SetContactProperty(const std::string& id, const std::string& name,
+                          std::optional<std::string> value, int64_t at_ms = 0);
+
+  // Faults are consumed in order by matching requests.
+  void InjectFault(const Fault& fault);
+  void ClearFaults();
+  void SetToken(const std::string& token);
+  void SetOptions(const SimOptions& options);
+
+  // Copies of the portal, for tests to compare a store against.
+  std::vector<SimObject> Contacts() const;  // archived included
+  std::vector<SimObject> Deals() const;     // archived included
+  std::vector<SimOwner> Owners() const;
+  std::map<std::string, std::vector<std::string>> DealContactIds() const;  // deal -> contacts
+  SimStats Stats() const;
+  void ResetStats();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace salesaudit::sim
