@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace salesaudit {
@@ -94,6 +95,9 @@ struct Page {
   std::vector<EmailEvent> events;
   std::vector<Deletion> deletions;
   std::string cursor;  // opaque to everyone but the connector that made it
+  // Values the connector could not read (a date in an unknown form...), each
+  // naming the record id and property; the engine logs them.
+  std::vector<std::string> warnings;
 
   size_t record_count() const {
     return contacts.size() + deals.size() + owners.size() + campaigns.size() + events.size();
