@@ -1,0 +1,1132 @@
+#include "config/config.h"
+
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <span>
+#include <string_view>
+#include <utility>
+
+namespace salesaudit {
+namespace {
+
+using std::chrono::milliseconds;
+using KeyList = std::span<const std::string_view>;
+
+// Auth keys holding credentials; each may also be given as `<key>_file`.
+constexpr std::string_view kAuthKeys[] = {"token",   "client_id", "client_secret", "refresh_token",
+                                          "api_key", "api_token", "password"};
+
+constexpr std::string_view kAuthSectionKeys[] = {
+    "token",         "token_file",         "client_id",     "client_id_file",
+    "client_secret", "client_secret_file", "refresh_token", "refresh_token_file",
+    "api_key",       "api_key_file",       "api_token",     "api_token_file",
+    "password",      "password_file"};
+
+constexpr std::string_view kTopKeys[] = {"store", "connectors", "team",   "audit",
+                                         "spend", "alerts",     "status", "log"};
+constexpr std::string_view kStoreKeys[] = {"path"};
+constexpr std::string_view kConnectorKeys[] = {
+    "name",    "type",       "base_url",    "auth",          "poll_interval",     "streams",
+    "fields",  "rate_limit", "max_retries", "retry_backoff", "retry_backoff_max", "request_timeout",
+    "lookback"};
+constexpr std::string_view kTeamKeys[] = {"reps", "leads_per_rep_per_week"};
+constexpr std::string_view kAuditKeys[] = {"every", "period"};
+constexpr std::string_view kSpendKeys[] = {"channel", "month", "amount"};
+constexpr std::string_view kAlertsKeys[] = {"rules", "receivers", "route"};
+constexpr std::string_view kRuleKeys[] = {"name",     "when",   "for",     "keep_firing_for",
+                                          "severity", "labels", "summary", "description"};
+constexpr std::string_view kReceiverKeys[] = {
+    "name",        "type",     "smtp_url", "from",          "to",    "url", "secret",
+    "secret_file", "username", "password", "password_file", "format"};
+constexpr std::string_view kEmailOnlyKeys[] = {"smtp_url", "from", "to"};
+constexpr std::string_view kWebhookOnlyKeys[] = {"url", "secret", "secret_file"};
+constexpr std::string_view kRouteKeys[] = {"receivers", "repeat_interval", "send_resolved",
+                                           "group_by"};
+constexpr std::string_view kStatusKeys[] = {"listen"};
+constexpr std::string_view kLogKeys[] = {"level", "format"};
+
+// A secret file is a token or password; anything bigger is the wrong file
+// (and reading stops there, so /dev/zero cannot hang a load).
+constexpr size_t kMaxSecretFileBytes = 64 * 1024;
+
+constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error"};
+constexpr std::string_view kLogFormats[] = {"text", "json"};
+constexpr std::string_view kPeriods[] = {"week", "month"};
+constexpr std::string_view kReceiverTypes[] = {"email", "webhook"};
+
+const char* const kDurationHint = "use e.g. 250ms, 30s, 5m, 1h, 7d";
+
+SourcePos PosOf(const std::string& file, const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  return SourcePos{file, mark.line + 1, mark.column + 1};
+}
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string TypeName(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a single value";
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+// Edit distance counting an adjacent transposition as one edit, so that
+// "tokne" is as close to "token" as a single typo.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// "; did you mean 'x'?" when one candidate is a likely typo of `word`.
+template <typename Names>
+std::string Suggestion(std::string_view word, const Names& candidates) {
+  const size_t limit = word.size() <= 4 ? 1 : 2;
+  std::optional<std::string_view> best;
+  size_t best_distance = limit + 1;
+  for (std::string_view candidate : candidates) {
+    const size_t distance = EditDistance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  return best ? "; did you mean " + Quoted(*best) + "?" : "";
+}
+
+bool IsValidName(std::string_view name) {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  });
+}
+
+bool IsEnvName(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+bool IsDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::optional<int64_t> ParseInt(std::string_view text) {
+  if (!IsDigits(text) && !(text.size() > 1 && text[0] == '-' && IsDigits(text.substr(1)))) {
+    return std::nullopt;
+  }
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> ParseNumber(std::string_view text) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+      !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// "YYYY-MM" with a month 01..12.
+bool IsMonth(std::string_view s) {
+  if (s.size() != 7 || s[4] != '-' || !IsDigits(s.substr(0, 4)) || !IsDigits(s.substr(5))) {
+    return false;
+  }
+  const int month = (s[5] - '0') * 10 + (s[6] - '0');
+  return month >= 1 && month <= 12;
+}
+
+// "host:port" or "[v6]:port", port 1..65535.
+bool IsListenAddress(std::string_view s) {
+  const size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  const std::string_view host = s.substr(0, colon);
+  const std::string_view port = s.substr(colon + 1);
+  if (host.empty() || !IsDigits(port) || port.size() > 5) return false;
+  if (host.front() == '[' && (host.back() != ']' || host.size() < 3)) return false;
+  if (host.front() != '[' && host.find(':') != std::string_view::npos) return false;
+  const auto number = ParseInt(port);
+  return number && *number >= 1 && *number <= 65535;
+}
+
+bool HasScheme(std::string_view url, std::string_view scheme_a, std::string_view scheme_b) {
+  for (std::string_view scheme : {scheme_a, scheme_b}) {
+    if (url.size() > scheme.size() && url.substr(0, scheme.size()) == scheme) return true;
+  }
+  return false;
+}
+
+// Reads at most `max_bytes` + 1 bytes of `path` into `out`; returns the reason
+// on failure (strerror text, never the contents).
+std::optional<std::string> ReadFile(const std::string& path, size_t max_bytes, std::string* out) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return std::string(std::strerror(errno));
+  out->clear();
+  char buffer[8192];
+  std::optional<std::string> failure;
+  while (out->size() <= max_bytes) {
+    const size_t n = std::fread(buffer, 1, sizeof buffer, file);
+    out->append(buffer, n);
+    if (n < sizeof buffer) {
+      if (std::ferror(file)) failure = std::string(std::strerror(errno));
+      break;
+    }
+  }
+  std::fclose(file);
+  return failure;
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    return "";
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+// One value in the document: a map entry's value or a list element.
+struct Item {
+  std::string path;  // "connectors[0].poll_interval", for messages
+  YAML::Node node;
+  SourcePos pos;      // of the value; of the key when the value is empty
+  SourcePos key_pos;  // of the key; same as pos for list elements
+};
+
+// A map's entries after checking its keys against the ones a section accepts.
+struct Section {
+  std::string path;
+  SourcePos pos;
+  std::map<std::string, Item, std::less<>> items;
+
+  const Item* Find(std::string_view key) const {
+    const auto it = items.find(key);
+    return it == items.end() ? nullptr : &it->second;
+  }
+};
+
+struct Problem {
+  SourcePos pos;
+  std::string message;
+};
+
+// Turns one parsed YAML document into a Config, collecting every problem
+// instead of stopping at the first. Used by one load on one thread.
+class Loader {
+ public:
+  Loader(std::string file_name, std::filesystem::path base_dir)
+      : file_(std::move(file_name)), base_dir_(std::move(base_dir)) {}
+
+  void Error(const SourcePos& pos, std::string message) {
+    problems_.push_back(Problem{pos, std::move(message)});
+  }
+
+  void Load(const YAML::Node& root, Config* config);
+
+  // The problems as "FILE:LINE:COL: message", in document order.
+  std::vector<std::string> TakeErrors() {
+    std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
+      return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
+    });
+    std::vector<std::string> out;
+    for (const Problem& p : problems_) out.push_back(p.pos.ToString() + ": " + p.message);
+    return out;
+  }
+
+ private:
+  SourcePos Pos(const YAML::Node& node) const { return PosOf(file_, node); }
+
+  Item Child(const std::string& path, const YAML::Node& key, const YAML::Node& value) const {
+    const SourcePos key_pos = Pos(key);
+    // yaml-cpp marks an empty value at the next token, which may be lines away.
+    const SourcePos pos = value.IsNull() ? key_pos : Pos(value);
+    return Item{path, value, pos, key_pos};
+  }
+
+  // A map whose keys must all be in `known`; an empty value is an empty map.
+  std::optional<Section> ReadSection(const Item& item, KeyList known);
+  // A list without its empty items (each reported); an empty value is an
+  // empty list.
+  std::optional<std::vector<Item>> ReadList(const Item& item);
+
+  // A scalar with ${...} expanded; `expected` names what belongs there.
+  std::optional<std::string> ReadScalar(const Item& item, std::string_view expected);
+  std::optional<std::string> ReadString(const Item& item) { return ReadScalar(item, "a string"); }
+  std::optional<std::string> ReadNonEmptyString(const Item& item);
+  std::optional<std::string> ReadName(const Item& item);
+  std::optional<std::string> ReadOneOf(const Item& item, KeyList allowed);
+  std::optional<milliseconds> ReadDuration(const Item& item);
+  std::optional<milliseconds> ReadPositiveDuration(const Item& item);
+  std::optional<int> ReadInt(const Item& item, int64_t min);
+  std::optional<int> ReadPositiveInt(const Item& item) { return ReadInt(item, 1); }
+  std::optional<int> ReadNonNegativeInt(const Item& item) { return ReadInt(item, 0); }
+  std::optional<double> ReadNumber(const Item& item, bool zero_allowed);
+  std::optional<double> ReadPositiveNumber(const Item& item) { return ReadNumber(item, false); }
+  std::optional<double> ReadNonNegativeNumber(const Item& item) { return ReadNumber(item, true); }
+  std::optional<bool> ReadBool(const Item& item);
+  std::optional<std::vector<std::string>> ReadStringList(const Item& item);
+  std::optional<std::map<std::string, std::string>> ReadStringMap(const Item& item);
+  std::optional<std::string> ReadHttpUrl(const Item& item);
+  std::optional<RateLimit> ReadRateLimit(const Item& item);
+  // `key` or `key_file` from `section`: the resolved value and the position
+  // of whichever key was given; nullopt when neither is or it is invalid.
+  std::optional<std::pair<std::string, SourcePos>> ReadSecret(const Section& section,
+                                                              std::string_view key);
+
+  // ${VAR}, ${VAR:-default} and $$ in a scalar; errors name the variable only.
+  std::optional<std::string> Expand(const Item& item);
+
+  template <typename T, typename Out>
+  void Set(const Section& section, std::string_view key,
+           std::optional<T> (Loader::*read)(const Item&), Out* out) {
+    if (const Item* item = section.Find(key)) {
+      if (std::optional<T> value = (this->*read)(*item)) *out = std::move(*value);
+    }
+  }
+
+  void Require(const Section& section, std::string_view key, std::string_view what = "") {
+    if (section.Find(key) == nullptr) {
+      Error(section.pos, section.path + ": missing " + Quoted(key) +
+                             (what.empty() ? "" : " (" + std::string(what) + ")"));
+    }
+  }
+
+  void LoadStore(const Item& item, StoreConfig* store);
+  void LoadConnectors(const Item& item, std::vector<ConnectorConfig>* connectors);
+  std::optional<ConnectorConfig> LoadConnector(const Item& item);
+  void LoadFields(const Item& item, ConnectorConfig* connector);
+  void LoadTeam(const Item& item, TeamConfig* team);
+  void LoadAudit(const Item& item, AuditConfig* audit);
+  void LoadSpend(const Item& item, std::vector<SpendEntry>* spend);
+  void LoadAlerts(const Item& item, AlertsConfig* alerts);
+  void LoadRules(const Item& item, std::vector<AlertRuleConfig>* rules);
+  // `declared` gets every receiver name, even of receivers with errors, so
+  // that the route is not blamed for them too.
+  void LoadReceivers(const Item& item, std::vector<ReceiverConfig>* receivers,
+                     std::vector<std::string>* declared);
+  void LoadRoute(const Item& item, const std::vector<std::string>& declared, RouteConfig* route);
+  void LoadStatus(const Item& item, StatusConfig* status);
+  void LoadLog(const Item& item, LogConfig* log);
+
+  std::string file_;
+  std::filesystem::path base_dir_;
+  std::vector<Problem> problems_;
+  std::vector<std::string> secrets_;
+};
+
+std::optional<Section> Loader::ReadSection(const Item& item, KeyList known) {
+  Section section{item.path, item.pos, {}};
+  if (item.node.IsNull()) return section;
+  if (!item.node.IsMap()) {
+    Error(item.pos, item.path + ": expected a map, got " + TypeName(item.node));
+    return std::nullopt;
+  }
+  for (const auto& entry : item.node) {
+    const YAML::Node& key = entry.first;
+    if (!key.IsScalar()) {
+      Error(Pos(key), "keys in " + (item.path.empty() ? "the top level" : item.path) +
+                          " must be plain names, got " + TypeName(key));
+      continue;
+    }
+    const std::string& name = key.Scalar();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      const std::string where = item.path.empty()
+                                    ? "unknown top-level key " + Quoted(name)
+                                    : "unknown key " + Quoted(name) + " in " + item.path;
+      Error(Pos(key), where + Suggestion(name, known));
+      continue;
+    }
+    if (const Item* first = section.Find(name)) {
+      Error(Pos(key), "duplicate key " + Quoted(name) + " in " +
+                          (item.path.empty() ? "the top level" : item.path) + " (first at line " +
+                          std::to_string(first->key_pos.line) + ")");
+      continue;
+    }
+    const std::string path = item.path.empty() ? name : item.path + "." + name;
+    section.items.emplace(name, Child(path, key, entry.second));
+  }
+  return section;
+}
+
+std::optional<std::vector<Item>> Loader::ReadList(const Item& item) {
+  std::vector<Item> out;
+  if (item.node.IsNull()) return out;
+  if (!item.node.IsSequence()) {
+    Error(item.pos, item.path + ": expected a list, got " + TypeName(item.node));
+    return std::nullopt;
+  }
+  for (size_t i = 0; i < item.node.size(); ++i) {
+    const YAML::Node element = item.node[i];
+    const std::string path = item.path + "[" + std::to_string(i) + "]";
+    if (element.IsNull()) {
+      // yaml-cpp marks an empty item at the next token, maybe in another
+      // section; the list's own position is the honest one.
+      Error(item.pos, path + ": the list item is empty");
+      continue;
+    }
+    const SourcePos pos = Pos(element);
+    out.push_back(Item{path, element, pos, pos});
+  }
+  return out;
+}
+
+std::optional<std::string> Loader::Expand(const Item& item) {
+  const std::string& raw = item.node.Scalar();
+  std::string out;
+  bool ok = true;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '$' || i + 1 == raw.size()) {
+      out += raw[i];
+      continue;
+    }
+    if (raw[i + 1] == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    if (raw[i + 1] != '{') {
+      out += raw[i];
+      continue;
+    }
+    const size_t close = raw.find('}', i + 2);
+    if (close == std::string::npos) {
+      Error(item.pos, item.path + ": unterminated '${' (write '$$' for a literal '$')");
+      return std::nullopt;
+    }
+    const std::string_view inner = std::string_view(raw).substr(i + 2, close - i - 2);
+    const size_t dash = inner.find(":-");
+    const std::string name(inner.substr(0, dash));
+    if (!IsEnvName(name)) {
+      // The text between the braces may be a secret written in the wrong place.
+      Error(item.pos, item.path + ": invalid environment variable name in '${...}'");
+      ok = false;
+    } else {
+      const char* value = std::getenv(name.c_str());
+      if (dash != std::string_view::npos && (value == nullptr || *value == '\0')) {
+        out += inner.substr(dash + 2);
+      } else if (value != nullptr) {
+        out += value;
+      } else {
+        Error(item.pos, item.path + ": environment variable " + Quoted(name) + " is not set");
+        ok = false;
+      }
+    }
+    i = close;
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> Loader::ReadScalar(const Item& item, std::string_view expected) {
+  if (!item.node.IsScalar()) {
+    Error(item.pos,
+          item.path + ": expected " + std::string(expected) + ", got " + TypeName(item.node));
+    return std::nullopt;
+  }
+  return Expand(item);
+}
+
+std::optional<std::string> Loader::ReadNonEmptyString(const Item& item) {
+  std::optional<std::string> value = ReadString(item);
+  if (value && value->empty()) {
+    Error(item.pos, item.path + ": must not be empty");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::string> Loader::ReadName(const Item& item) {
+  std::optional<std::string> value = ReadString(item);
+  if (value && !IsValidName(*value)) {
+    Error(item.pos,
+          item.path + ": invalid name " + Quoted(*value) + " (use letters, digits, '_', '.', '-')");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::string> Loader::ReadOneOf(const Item& item, KeyList allowed) {
+  std::optional<std::string> value = ReadString(item);
+  if (!value) return std::nullopt;
+  if (std::find(allowed.begin(), allowed.end(), *value) == allowed.end()) {
+    std::vector<std::string> choices(allowed.begin(), allowed.end());
+    Error(item.pos,
+          item.path + ": must be one of " + Join(choices, ", ") + ", got " + Quoted(*value));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<milliseconds> Loader::ReadDuration(const Item& item) {
+  std::optional<std::string> text = ReadScalar(item, "a duration");
+  if (!text) return std::nullopt;
+  std::optional<milliseconds> duration = ParseDuration(*text);
+  if (!duration) {
+    Error(item.pos, item.path + ": invalid duration " + Quoted(*text) + " (" + kDurationHint + ")");
+  }
+  return duration;
+}
+
+std::optional<milliseconds> Loader::ReadPositiveDuration(const Item& item) {
+  std::optional<milliseconds> duration = ReadDuration(item);
+  if (duration && duration->count() == 0) {
+    Error(item.pos, item.path + ": must be longer than zero");
+    return std::nullopt;
+  }
+  return duration;
+}
+
+std::optional<int> Loader::ReadInt(const Item& item, int64_t min) {
+  std::optional<std::string> text = ReadScalar(item, "a whole number");
+  if (!text) return std::nullopt;
+  const std::optional<int64_t> value = ParseInt(*text);
+  if (!value || *value > std::numeric_limits<int>::max()) {
+    Error(item.pos, item.path + ": expected a whole number, got " + Quoted(*text));
+    return std::nullopt;
+  }
+  if (*value < min) {
+    Error(item.pos, item.path + (min == 1 ? ": must be at least 1" : ": must not be negative"));
+    return std::nullopt;
+  }
+  return static_cast<int>(*value);
+}
+
+std::optional<double> Loader::ReadNumber(const Item& item, bool zero_allowed) {
+  std::optional<std::string> text = ReadScalar(item, "a number");
+  if (!text) return std::nullopt;
+  const std::optional<double> value = ParseNumber(*text);
+  if (!value) {
+    Error(item.pos, item.path + ": expected a number, got " + Quoted(*text));
+    return std::nullopt;
+  }
+  if (*value < 0 || (!zero_allowed && *value == 0)) {
+    Error(item.pos,
+          item.path + (zero_allowed ? ": must not be negative" : ": must be greater than zero"));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<bool> Loader::ReadBool(const Item& item) {
+  std::optional<std::string> text = ReadScalar(item, "true or false");
+  if (!text) return std::nullopt;
+  if (*text == "true" || *text == "True" || *text == "TRUE") return true;
+  if (*text == "false" || *text == "False" || *text == "FALSE") return false;
+  Error(item.pos, item.path + ": expected true or false, got " + Quoted(*text));
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> Loader::ReadStringList(const Item& item) {
+  if (item.node.IsNull()) {
+    Error(item.pos, item.path + ": expected a list, got nothing");
+    return std::nullopt;
+  }
+  std::optional<std::vector<Item>> elements = ReadList(item);
+  if (!elements) return std::nullopt;
+  std::vector<std::string> out;
+  bool ok = true;
+  for (const Item& element : *elements) {
+    std::optional<std::string> value = ReadNonEmptyString(element);
+    if (!value) {
+      ok = false;
+    } else if (std::find(out.begin(), out.end(), *value) != out.end()) {
+      Error(element.pos, element.path + ": " + Quoted(*value) + " is listed twice");
+      ok = false;
+    } else {
+      out.push_back(std::move(*value));
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::map<std::string, std::string>> Loader::ReadStringMap(const Item& item) {
+  if (item.node.IsNull()) return std::map<std::string, std::string>{};
+  if (!item.node.IsMap()) {
+    Error(item.pos, item.path + ": expected a map, got " + TypeName(item.node));
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> out;
+  bool ok = true;
+  for (const auto& entry : item.node) {
+    if (!entry.first.IsScalar() || entry.first.Scalar().empty()) {
+      Error(Pos(entry.first), "keys in " + item.path + " must be plain names");
+      ok = false;
+      continue;
+    }
+    const std::string& key = entry.first.Scalar();
+    if (out.count(key) != 0) {
+      Error(Pos(entry.first), "duplicate key " + Quoted(key) + " in " + item.path);
+      ok = false;
+      continue;
+    }
+    std::optional<std::string> value =
+        ReadString(Child(item.path + "." + key, entry.first, entry.second));
+    if (value) {
+      out.emplace(key, std::move(*value));
+    } else {
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> Loader::ReadHttpUrl(const Item& item) {
+  const std::optional<std::string> text = ReadString(item);
+  if (!text) return std::nullopt;
+  // Connectors append "/path" to it; a trailing '/' would double the slash.
+  std::string url = *text;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (!HasScheme(url, "http://", "https://")) {
+    Error(item.pos,
+          item.path + ": expected a URL starting with http:// or https://, got " + Quoted(*text));
+    return std::nullopt;
+  }
+  return url;
+}
+
+std::optional<RateLimit> Loader::ReadRateLimit(const Item& item) {
+  std::optional<std::string> text = ReadScalar(item, "a rate limit like 100/10s");
+  if (!text) return std::nullopt;
+  if (*text == "off" || *text == "0") return RateLimit{};
+  const size_t slash = text->find('/');
+  if (slash != std::string::npos) {
+    const std::optional<int64_t> requests = ParseInt(std::string_view(*text).substr(0, slash));
+    std::string per_text = text->substr(slash + 1);
+    // "100/s" reads as "100/1s".
+    if (!per_text.empty() && !(per_text[0] >= '0' && per_text[0] <= '9')) {
+      per_text.insert(0, "1");
+    }
+    const std::optional<milliseconds> per = ParseDuration(per_text);
+    if (requests && *requests >= 1 && *requests <= std::numeric_limits<int>::max() && per &&
+        per->count() > 0) {
+      return RateLimit{static_cast<int>(*requests), *per};
+    }
+  }
+  Error(item.pos, item.path + ": invalid rate limit " + Quoted(*text) +
+                      " (use REQUESTS/DURATION like 100/10s, or off)");
+  return std::nullopt;
+}
+
+std::optional<std::pair<std::string, SourcePos>> Loader::ReadSecret(const Section& section,
+                                                                    std::string_view key) {
+  const std::string file_key = std::string(key) + "_file";
+  const Item* inline_item = section.Find(key);
+  const Item* file_item = section.Find(file_key);
+  if (inline_item == nullptr && file_item == nullptr) return std::nullopt;
+  if (inline_item != nullptr && file_item != nullptr) {
+    Error(file_item->key_pos,
+          section.path + ": set either " + Quoted(key) + " or " + Quoted(file_key) + ", not both");
+    return std::nullopt;
+  }
+  std::string value;
+  SourcePos pos;
+  if (inline_item != nullptr) {
+    std::optional<std::string> text = ReadString(*inline_item);
+    if (!text) return std::nullopt;
+    if (text->empty()) {
+      Error(inline_item->pos, inline_item->path + ": must not be empty");
+      return std::nullopt;
+    }
+    value = std::move(*text);
+    pos = inline_item->key_pos;
+  } else {
+    std::optional<std::string> path_text = ReadNonEmptyString(*file_item);
+    if (!path_text) return std::nullopt;
+    std::filesystem::path path(*path_text);
+    if (path.is_relative()) path = base_dir_ / path;
+    const std::string shown = Quoted(path.string());
+    std::string contents;
+    if (std::optional<std::string> failure =
+            ReadFile(path.string(), kMaxSecretFileBytes, &contents)) {
+      Error(file_item->pos, file_item->path + ": cannot read " + shown + ": " + *failure);
+      return std::nullopt;
+    }
+    if (contents.size() > kMaxSecretFileBytes) {
+      Error(file_item->pos, file_item->path + ": " + shown + " is larger than " +
+                                std::to_string(kMaxSecretFileBytes / 1024) +
+                                " KiB; is it the right file?");
+      return std::nullopt;
+    }
+    // Editors and `echo` add a trailing newline that is not part of the secret.
+    while (!contents.empty() && std::isspace(static_cast<unsigned char>(contents.back()))) {
+      contents.pop_back();
+    }
+    if (contents.empty()) {
+      Error(file_item->pos, file_item->path + ": " + shown + " is empty");
+      return std::nullopt;
+    }
+    value = std::move(contents);
+    pos = file_item->key_pos;
+  }
+  if (std::find(secrets_.begin(), secrets_.end(), value) == secrets_.end()) {
+    secrets_.push_back(value);
+  }
+  return std::pair(std::move(value), pos);
+}
+
+void Loader::Load(const YAML::Node& root, Config* config) {
+  if (!root.IsMap()) {
+    Error(Pos(root), "the top level must be a map of sections (store, connectors, ...), got " +
+                         TypeName(root));
+    return;
+  }
+  const std::optional<Section> top = ReadSection(Item{"", root, Pos(root), Pos(root)}, kTopKeys);
+  if (!top) return;
+  if (const Item* item = top->Find("store")) LoadStore(*item, &config->store);
+  if (const Item* item = top->Find("connectors")) LoadConnectors(*item, &config->connectors);
+  if (const Item* item = top->Find("team")) LoadTeam(*item, &config->team);
+  if (const Item* item = top->Find("audit")) LoadAudit(*item, &config->audit);
+  if (const Item* item = top->Find("spend")) LoadSpend(*item, &config->spend);
+  if (const Item* item = top->Find("alerts")) LoadAlerts(*item, &config->alerts);
+  if (const Item* item = top->Find("status")) LoadStatus(*item, &config->status);
+  if (const Item* item = top->Find("log")) LoadLog(*item, &config->log);
+  config->secrets = secrets_;
+}
+
+void Loader::LoadStatus(const Item& item, StatusConfig* status) {
+  const std::optional<Section> s = ReadSection(item, kStatusKeys);
+  if (!s) return;
+  if (const Item* listen = s->Find("listen")) {
+    std::optional<std::string> value = ReadString(*listen);
+    if (value && !value->empty() && !IsListenAddress(*value)) {
+      Error(listen->pos,
+            listen->path + ": expected HOST:PORT like 127.0.0.1:9464, got " + Quoted(*value));
+    } else if (value) {
+      status->listen = std::move(*value);
+    }
+  }
+}
+
+void Loader::LoadLog(const Item& item, LogConfig* log) {
+  const std::optional<Section> s = ReadSection(item, kLogKeys);
+  if (!s) return;
+  if (const Item* level = s->Find("level")) {
+    if (auto v = ReadOneOf(*level, kLogLevels)) log->level = *v;
+  }
+  if (const Item* format = s->Find("format")) {
+    if (auto v = ReadOneOf(*format, kLogFormats)) log->format = *v;
+  }
+}
+
+void Loader::LoadStore(const Item& item, StoreConfig* store) {
+  const std::optional<Section> s = ReadSection(item, kStoreKeys);
+  if (!s) return;
+  Set(*s, "path", &Loader::ReadNonEmptyString, &store->path);
+}
+
+void Loader::LoadConnectors(const Item& item, std::vector<ConnectorConfig>* connectors) {
+  const std::optional<std::vector<Item>> elements = ReadList(item);
+  if (!elements) return;
+  std::map<std::string, SourcePos> names;
+  for (const Item& element : *elements) {
+    std::optional<ConnectorConfig> connector = LoadConnector(element);
+    // A connector without a name was reported already; it cannot clash.
+    if (!connector || connector->name.empty()) continue;
+    const auto [it, inserted] = names.emplace(connector->name, connector->pos);
+    if (!inserted) {
+      Error(connector->pos, element.path + ": duplicate connector name " + Quoted(connector->name) +
+                                " (first at line " + std::to_string(it->second.line) + ")");
+      continue;
+    }
+    connectors->push_back(std::move(*connector));
+  }
+}
+
+std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
+  const std::optional<Section> s = ReadSection(item, kConnectorKeys);
+  if (!s) return std::nullopt;
+  ConnectorConfig c;
+  c.pos = item.pos;
+  Require(*s, "name");
+  Require(*s, "type");
+  Set(*s, "name", &Loader::ReadName, &c.name);
+  if (const Item* type = s->Find("type")) {
+    c.type_pos = type->pos;
+    Set(*s, "type", &Loader::ReadName, &c.type);
+  }
+  Set(*s, "base_url", &Loader::ReadHttpUrl, &c.base_url);
+  if (const Item* auth_item = s->Find("auth")) {
+    if (const std::optional<Section> auth = ReadSection(*auth_item, kAuthSectionKeys)) {
+      for (std::string_view key : kAuthKeys) {
+        if (auto secret = ReadSecret(*auth, key)) {
+          c.auth.emplace(key, std::move(secret->first));
+          c.auth_pos.emplace(key, secret->second);
+        }
+      }
+    }
+  }
+  Set(*s, "poll_interval", &Loader::ReadPositiveDuration, &c.poll_interval);
+  if (const Item* streams = s->Find("streams")) {
+    c.streams_pos = streams->pos;
+    if (auto list = ReadStringList(*streams)) {
+      if (list->empty()) {
+        Error(streams->pos,
+              streams->path + ": the list is empty; leave it out to sync every stream");
+      }
+      c.streams = std::move(*list);
+    }
+  }
+  if (const Item* fields = s->Find("fields")) LoadFields(*fields, &c);
+  Set(*s, "rate_limit", &Loader::ReadRateLimit, &c.rate_limit);
+  Set(*s, "max_retries", &Loader::ReadNonNegativeInt, &c.max_retries);
+  Set(*s, "retry_backoff", &Loader::ReadPositiveDuration, &c.retry_backoff);
+  Set(*s, "retry_backoff_max", &Loader::ReadPositiveDuration, &c.retry_backoff_max);
+  Set(*s, "request_timeout", &Loader::ReadPositiveDuration, &c.request_timeout);
+  Set(*s, "lookback", &Loader::ReadDuration, &c.lookback);
+  if (c.retry_backoff_max < c.retry_backoff) {
+    const Item* at = s->Find("retry_backoff_max");
+    Error(at != nullptr ? at->pos : s->Find("retry_backoff")->pos,
+          item.path + ": retry_backoff_max must not be shorter than retry_backoff");
+  }
+  return c;
+}
+
+void Loader::LoadFields(const Item& item, ConnectorConfig* connector) {
+  if (item.node.IsNull()) return;
+  if (!item.node.IsMap()) {
+    Error(item.pos, item.path + ": expected a map of canonical field -> source properties, got " +
+                        TypeName(item.node));
+    return;
+  }
+  for (const auto& entry : item.node) {
+    if (!entry.first.IsScalar() || entry.first.Scalar().empty()) {
+      Error(Pos(entry.first), "keys in " + item.path + " must be canonical field names");
+      continue;
+    }
+    const std::string& field = entry.first.Scalar();
+    const Item value = Child(item.path + "." + field, entry.first, entry.second);
+    if (connector->fields.count(field) != 0) {
+      Error(value.key_pos, "duplicate key " + Quoted(field) + " in " + item.path);
+      continue;
+    }
+    std::vector<std::string> properties;
+    if (value.node.IsSequence()) {
+      std::optional<std::vector<std::string>> list = ReadStringList(value);
+      if (!list) continue;
+      if (list->empty()) {
+        Error(value.pos, value.path + ": list at least one source property");
+        continue;
+      }
+      properties = std::move(*list);
+    } else {
+      std::optional<std::string> property = ReadNonEmptyString(value);
+      if (!property) continue;
+      properties.push_back(std::move(*property));
+    }
+    connector->fields.emplace(field, std::move(properties));
+    connector->fields_pos.emplace(field, value.key_pos);
+  }
+}
+
+void Loader::LoadTeam(const Item& item, TeamConfig* team) {
+  const std::optional<Section> s = ReadSection(item, kTeamKeys);
+  if (!s) return;
+  if (const Item* reps = s->Find("reps"); reps != nullptr && !reps->node.IsNull()) {
+    Set(*s, "reps", &Loader::ReadPositiveInt, &team->reps);
+  }
+  Set(*s, "leads_per_rep_per_week", &Loader::ReadPositiveNumber, &team->leads_per_rep_per_week);
+}
+
+void Loader::LoadAudit(const Item& item, AuditConfig* audit) {
+  const std::optional<Section> s = ReadSection(item, kAuditKeys);
+  if (!s) return;
+  Set(*s, "every", &Loader::ReadPositiveDuration, &audit->every);
+  if (const Item* period = s->Find("period")) {
+    if (auto v = ReadOneOf(*period, kPeriods)) audit->period = *v;
+  }
+}
+
+void Loader::LoadSpend(const Item& item, std::vector<SpendEntry>* spend) {
+  const std::optional<std::vector<Item>> elements = ReadList(item);
+  if (!elements) return;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const Item& element : *elements) {
+    const std::optional<Section> s = ReadSection(element, kSpendKeys);
+    if (!s) continue;
+    Require(*s, "channel");
+    Require(*s, "month", "YYYY-MM");
+    Require(*s, "amount");
+    SpendEntry entry;
+    Set(*s, "channel", &Loader::ReadNonEmptyString, &entry.channel);
+    if (const Item* month = s->Find("month")) {
+      std::optional<std::string> text = ReadString(*month);
+      if (text && !IsMonth(*text)) {
+        Error(month->pos, month->path + ": expected a month as YYYY-MM, got " + Quoted(*text));
+      } else if (text) {
+        entry.month = std::move(*text);
+      }
+    }
+    Set(*s, "amount", &Loader::ReadNonNegativeNumber, &entry.amount);
+    if (entry.channel.empty() || entry.month.empty() || s->Find("amount") == nullptr) continue;
+    if (!seen.emplace(entry.channel, entry.month).second) {
+      Error(element.pos, element.path + ": spend for channel " + Quoted(entry.channel) + " in " +
+                             entry.month + " is given twice");
+      continue;
+    }
+    spend->push_back(std::move(entry));
+  }
+}
+
+void Loader::LoadAlerts(const Item& item, AlertsConfig* alerts) {
+  const std::optional<Section> s = ReadSection(item, kAlertsKeys);
+  if (!s) return;
+  if (const Item* rules = s->Find("rules")) LoadRules(*rules, &alerts->rules);
+  std::vector<std::string> declared;
+  if (const Item* receivers = s->Find("receivers")) {
+    LoadReceivers(*receivers, &alerts->receivers, &declared);
+  }
+  if (const Item* route = s->Find("route")) LoadRoute(*route, declared, &alerts->route);
+}
+
+void Loader::LoadRules(const Item& item, std::vector<AlertRuleConfig>* rules) {
+  const std::optional<std::vector<Item>> elements = ReadList(item);
+  if (!elements) return;
+  std::map<std::string, int> names;
+  for (const Item& element : *elements) {
+    const std::optional<Section> s = ReadSection(element, kRuleKeys);
+    if (!s) continue;
+    Require(*s, "name");
+    Require(*s, "when", "the condition, e.g. capacity.shortfall_per_period > 0");
+    AlertRuleConfig rule;
+    rule.pos = element.pos;
+    Set(*s, "name", &Loader::ReadName, &rule.name);
+    Set(*s, "when", &Loader::ReadNonEmptyString, &rule.when);
+    Set(*s, "for", &Loader::ReadDuration, &rule.for_duration);
+    Set(*s, "keep_firing_for", &Loader::ReadDuration, &rule.keep_firing_for);
+    Set(*s, "severity", &Loader::ReadNonEmptyString, &rule.severity);
+    Set(*s, "labels", &Loader::ReadStringMap, &rule.labels);
+    Set(*s, "summary", &Loader::ReadString, &rule.summary);
+    Set(*s, "description", &Loader::ReadString, &rule.description);
+    if (rule.name.empty() || rule.when.empty()) continue;
+    const auto [it, inserted] = names.emplace(rule.name, rule.pos.line);
+    if (!inserted) {
+      Error(element.pos, element.path + ": duplicate rule name " + Quoted(rule.name) +
+                             " (first at line " + std::to_string(it->second) + ")");
+      continue;
+    }
+    rules->push_back(std::move(rule));
+  }
+}
+
+void Loader::LoadReceivers(const Item& item, std::vector<ReceiverConfig>* receivers,
+                           std::vector<std::string>* declared) {
+  const std::optional<std::vector<Item>> elements = ReadList(item);
+  if (!elements) return;
+  std::map<std::string, int> names;
+  for (const Item& element : *elements) {
+    const std::optional<Section> s = ReadSection(element, kReceiverKeys);
+    if (!s) continue;
+    Require(*s, "name");
+    Require(*s, "type", "email or webhook");
+    ReceiverConfig r;
+    r.pos = element.pos;
+    Set(*s, "name", &Loader::ReadName, &r.name);
+    if (!r.name.empty()) declared->push_back(r.name);
+    if (const Item* type = s->Find("type")) {
+      if (auto v = ReadOneOf(*type, kReceiverTypes)) r.type = *v;
+    }
+    Set(*s, "smtp_url", &Loader::ReadString, &r.smtp_url);
+    if (!r.smtp_url.empty() && !HasScheme(r.smtp_url, "smtp://", "smtps://")) {
+      const Item* at = s->Find("smtp_url");
+      Error(at->pos, at->path + ": must start with smtp:// or smtps://, got " + Quoted(r.smtp_url));
+    }
+    Set(*s, "from", &Loader::ReadNonEmptyString, &r.from);
+    Set(*s, "to", &Loader::ReadStringList, &r.to);
+    Set(*s, "url", &Loader::ReadHttpUrl, &r.url);
+    Set(*s, "username", &Loader::ReadString, &r.username);
+    Set(*s, "format", &Loader::ReadNonEmptyString, &r.format);
+    if (auto secret = ReadSecret(*s, "secret")) r.secret = std::move(secret->first);
+    if (auto password = ReadSecret(*s, "password")) r.password = std::move(password->first);
+
+    if (r.type == "email") {
+      Require(*s, "smtp_url", "e.g. smtp://127.0.0.1:25");
+      Require(*s, "from");
+      Require(*s, "to", "a list of addresses");
+      if (const Item* to = s->Find("to");
+          to != nullptr && to->node.IsSequence() && to->node.size() == 0) {
+        Error(to->pos, to->path + ": list at least one address");
+      }
+    } else if (r.type == "webhook") {
+      Require(*s, "url");
+    }
+    const KeyList foreign = r.type == "email" ? KeyList(kWebhookOnlyKeys) : KeyList(kEmailOnlyKeys);
+    if (!r.type.empty()) {
+      for (std::string_view key : foreign) {
+        if (const Item* misplaced = s->Find(key)) {
+          Error(misplaced->key_pos,
+                element.path + ": " + Quoted(key) + " does not apply to " + r.type + " receivers");
+        }
+      }
+    }
+    if (r.name.empty() || r.type.empty()) continue;
+    const auto [it, inserted] = names.emplace(r.name, r.pos.line);
+    if (!inserted) {
+      Error(element.pos, element.path + ": duplicate receiver name " + Quoted(r.name) +
+                             " (first at line " + std::to_string(it->second) + ")");
+      continue;
+    }
+    receivers->push_back(std::move(r));
+  }
+}
+
+void Loader::LoadRoute(const Item& item, const std::vector<std::string>& declared,
+                       RouteConfig* route) {
+  const std::optional<Section> s = ReadSection(item, kRouteKeys);
+  if (!s) return;
+  if (const Item* names = s->Find("receivers")) {
+    if (const std::optional<std::vector<Item>> elements = ReadList(*names)) {
+      for (const Item& element : *elements) {
+        const std::optional<std::string> name = ReadNonEmptyString(element);
+        if (!name) continue;
+        if (std::find(declared.begin(), declared.end(), *name) == declared.end()) {
+          Error(element.pos,
+                element.path + ": unknown receiver " + Quoted(*name) + Suggestion(*name, declared));
+        } else if (std::find(route->receivers.begin(), route->receivers.end(), *name) ==
+                   route->receivers.end()) {
+          route->receivers.push_back(*name);
+        }
+      }
+    }
+  }
+  Set(*s, "repeat_interval", &Loader::ReadPositiveDuration, &route->repeat_interval);
+  Set(*s, "send_resolved", &Loader::ReadBool, &route->send_resolved);
+  Set(*s, "group_by", &Loader::ReadStringList, &route->group_by);
+}
+
+}  // namespace
+
+std::string SourcePos::ToString() const {
+  if (line == 0) return file;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+std::optional<milliseconds> ParseDuration(const std::string& text) {
+  struct Unit {
+    std::string_view suffix;
+    int64_t ms;
+  };
+  // "ms" before "m" so that "250ms" is not read as 250 minutes and a stray "s".
+  static constexpr Unit kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  std::string_view rest = text;
+  if (rest.empty()) return std::nullopt;
+  int64_t total = 0;
+  while (!rest.empty()) {
+    size_t digits = 0;
+    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+    if (digits == 0) return std::nullopt;
+    int64_t number = 0;
+    const auto [end, ec] = std::from_chars(rest.data(), rest.data() + digits, number);
+    if (ec != std::errc()) return std::nullopt;
+    rest.remove_prefix(digits);
+    const Unit* unit = nullptr;
+    for (const Unit& candidate : kUnits) {
+      if (rest.substr(0, candidate.suffix.size()) == candidate.suffix) {
+        unit = &candidate;
+        break;
+      }
+    }
+    if (unit == nullptr) return std::nullopt;
+    rest.remove_prefix(unit->suffix.size());
+    if (number > (std::numeric_limits<int64_t>::max() - total) / unit->ms) return std::nullopt;
+    total += number * unit->ms;
+  }
+  return milliseconds(total);
+}
+
+ConfigLoadResult LoadConfigText(const std::string& text, const std::string& file_name) {
+  ConfigLoadResult result;
+  Loader loader(file_name, std::filesystem::path(file_name).parent_path());
+  Config config;
+  config.path = file_name;
+  config.hash = Sha256Hex(text);
+  try {
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.empty() || documents[0].IsNull()) {
+      loader.Error(SourcePos{file_name, 0, 0}, "the config is empty");
+    } else if (documents.size() > 1) {
+      loader.Error(PosOf(file_name, documents[1]),
+                   "only one YAML document is allowed; remove the extra '---'");
+    } else {
+      loader.Load(documents[0], &config);
+    }
+  } catch (const YAML::Exception& e) {
+    loader.Error(SourcePos{file_name, e.mark.line + 1, e.mark.column + 1},
+                 "invalid YAML: " + e.msg);
+  } catch (const std::exception& e) {
+    loader.Error(SourcePos{file_name, 0, 0}, std::string("cannot load config: ") + e.what());
+  }
+  result.errors = loader.TakeErrors();
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+ConfigLoadResult LoadConfigFile(const std::string& path) {
+  std::string text;
+  // A config is small; the cap only stops a mistaken --config /dev/zero.
+  constexpr size_t kMaxConfigBytes = 16 * 1024 * 1024;
+  if (std::optional<std::string> failure = ReadFile(path, kMaxConfigBytes, &text)) {
+    return ConfigLoadResult{std::nullopt, {path + ": cannot read: " + *failure}};
+  }
+  if (text.size() > kMaxConfigBytes) {
+    return ConfigLoadResult{std::nullopt, {path + ": larger than 16 MiB; is it the config?"}};
+  }
+  return LoadConfigText(text, path);
+}
+
+}  // namespace salesaudit

@@ -18,7 +18,7 @@ struct SourcePos {
   std::string file;
   int line = 0;
   int column = 0;
-  // "FILE:LINE:COL"
+  // "FILE:LINE:COL", or just "FILE" when line is 0 (no position applies).
   std::string ToString() const;
 };
 
@@ -34,19 +34,19 @@ struct ConnectorConfig {
   std::string type;  // registry key, e.g. "hubspot"
   SourcePos pos;     // of the list item
   SourcePos type_pos;
-  std::string base_url;  // empty: the connector's default
+  std::string base_url;  // http(s)://...; no trailing '/'; empty: the connector's default
   // Resolved auth values by key ("token", "api_key", ...). `token_file: P`
   // arrives here as auth["token"] = contents of P with the trailing newline cut.
   std::map<std::string, std::string> auth;
-  std::map<std::string, SourcePos> auth_pos;
+  std::map<std::string, SourcePos> auth_pos;  // of the key (`token` or `token_file`)
   std::chrono::milliseconds poll_interval = std::chrono::minutes(10);
   std::vector<std::string> streams;  // empty: all the connector offers
   SourcePos streams_pos;
   // fields: canonical field -> source properties, first non-null wins.
   std::map<std::string, std::vector<std::string>> fields;
-  std::map<std::string, SourcePos> fields_pos;
-  std::optional<RateLimit> rate_limit;  // unset: the connector's default
-  int max_retries = 8;                  // per request, for retryable failures
+  std::map<std::string, SourcePos> fields_pos;  // of the canonical field's key
+  std::optional<RateLimit> rate_limit;          // unset: the connector's default
+  int max_retries = 8;                          // per request, for retryable failures
   std::chrono::milliseconds retry_backoff = std::chrono::milliseconds(500);  // first backoff
   std::chrono::milliseconds retry_backoff_max = std::chrono::seconds(60);
   std::chrono::milliseconds request_timeout = std::chrono::seconds(60);
@@ -78,9 +78,12 @@ struct AlertRuleConfig {
   std::string name;
   std::string when;
   std::chrono::milliseconds for_duration{0};
+  // Stay firing this long after the condition clears (flap damping).
+  std::chrono::milliseconds keep_firing_for{0};
   std::string severity;
   std::map<std::string, std::string> labels;
   std::string summary;
+  std::string description;
   SourcePos pos;
 };
 
@@ -94,6 +97,7 @@ struct ReceiverConfig {
   std::string secret;  // resolved; never log
   std::string username;
   std::string password;  // resolved; never log
+  std::string format;    // payload/body format; empty: the receiver's default
   SourcePos pos;
 };
 
@@ -101,6 +105,7 @@ struct RouteConfig {
   std::vector<std::string> receivers;
   std::chrono::milliseconds repeat_interval = std::chrono::hours(4);
   bool send_resolved = true;
+  std::vector<std::string> group_by;  // label names; empty: one group per rule
 };
 
 struct AlertsConfig {
@@ -114,7 +119,7 @@ struct StatusConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";  // trace debug info warn error
+  std::string level = "info";   // trace debug info warn error
   std::string format = "text";  // text | json
 };
 
@@ -135,12 +140,9 @@ struct Config {
   std::string hash;
 };
 
-// A config that failed to load: every problem found, each formatted
-// "FILE:LINE:COL: message" (or "FILE: message" when no position applies).
-struct ConfigErrors {
-  std::vector<std::string> messages;
-};
-
+// The outcome of loading a config: a Config, or every problem found, each
+// formatted "FILE:LINE:COL: message" (or "FILE: message" when no position
+// applies), sorted by position. Messages never contain secret values.
 struct ConfigLoadResult {
   std::optional<Config> config;  // set iff errors is empty
   std::vector<std::string> errors;
@@ -154,7 +156,8 @@ ConfigLoadResult LoadConfigFile(const std::string& path);
 // relative *_file paths resolve against its directory.
 ConfigLoadResult LoadConfigText(const std::string& text, const std::string& file_name);
 
-// Parses "30s", "5m", "1h", "7d", "250ms"; nullopt for anything else.
+// Parses "30s", "5m", "1h", "7d", "250ms" and sums of them ("1h30m"); nullopt
+// for anything else (no sign, no spaces, no fractions, no bare numbers).
 std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
 
 }  // namespace salesaudit

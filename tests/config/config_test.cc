@@ -1,0 +1,658 @@
+#include "config/config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace salesaudit {
+namespace {
+
+using std::chrono::milliseconds;
+namespace fs = std::filesystem;
+
+// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "config_test.XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path Write(const std::string& name, const std::string& contents) const {
+    const fs::path file = path_ / name;
+    fs::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << contents;
+    return file;
+  }
+
+ private:
+  fs::path path_;
+};
+
+// Sets an environment variable for one test and restores the old value.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, const char* value) : name_(std::move(name)) {
+    if (const char* old = getenv(name_.c_str())) old_ = old;
+    if (value == nullptr) {
+      unsetenv(name_.c_str());
+    } else {
+      setenv(name_.c_str(), value, 1);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      unsetenv(name_.c_str());
+    }
+  }
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+// The example from DESIGN.md "Config (YAML)", verbatim.
+const char kDesignExample[] = R"(store:
+  path: /var/lib/salesaudit/salesaudit.db
+connectors:
+  - name: hubspot            # unique; becomes `source` in the store
+    type: hubspot            # hubspot | mailchimp | salesforce | pipedrive | ...
+    base_url: https://api.hubapi.com   # every connector accepts an override
+    auth:
+      token: ${HUBSPOT_TOKEN}          # or token_file: /etc/salesaudit/hubspot.token
+    poll_interval: 10m
+    streams: [contacts, deals, owners] # default: all it offers (also email_campaigns, email_events)
+    fields:                            # optional: canonical field <- source properties,
+      contacted_at: [hs_sa_first_engagement_date, notes_last_contacted]  # first non-null wins
+  - name: mailchimp
+    type: mailchimp
+    auth:
+      api_key: ${MAILCHIMP_API_KEY}    # "<key>-us19": the suffix picks the data center
+    streams: [campaigns, email_activity, members]
+team:
+  reps: 4                    # or omit to count active owners
+  leads_per_rep_per_week: 25
+audit:
+  every: 1h
+  period: week               # week | month: bucket for volumes and capacity
+spend:                       # optional; money per channel per month
+  - {channel: podcast, month: 2026-10, amount: 5000}
+alerts:                      # see the alerts issue; these keys are fixed
+  rules:
+    - name: lead-shortfall
+      when: capacity.shortfall_per_period > 0   # snapshot path, comparison, number
+      for: 1h
+      severity: warning
+      labels: {team: sales}
+      summary: "Lead shortfall: {{ value }} leads per period below team capacity"
+  receivers:
+    - name: ops-mail
+      type: email
+      smtp_url: smtp://127.0.0.1:25
+      from: salesaudit@example.com
+      to: [ops@example.com]
+    - name: ops-hook
+      type: webhook
+      url: https://hooks.example.com/salesaudit
+      secret: ${WEBHOOK_SECRET}
+  route:
+    receivers: [ops-mail, ops-hook]
+    repeat_interval: 4h
+    send_resolved: true
+status:
+  listen: 127.0.0.1:9464     # /healthz /readyz /metrics /api/v1/snapshot /
+)";
+
+std::vector<std::string> Errors(const std::string& yaml) {
+  return LoadConfigText(yaml, "t.yaml").errors;
+}
+
+Config LoadOk(const std::string& yaml, const std::string& file_name = "t.yaml") {
+  ConfigLoadResult result = LoadConfigText(yaml, file_name);
+  INFO(yaml);
+  CHECK(result.errors == std::vector<std::string>{});
+  REQUIRE(result.config.has_value());
+  return *result.config;
+}
+
+TEST_CASE("the DESIGN.md example loads with every value mapped into the structs") {
+  ScopedEnv hubspot("HUBSPOT_TOKEN", "pat-na1-secret");
+  ScopedEnv mailchimp("MAILCHIMP_API_KEY", "abc123-us19");
+  ScopedEnv webhook("WEBHOOK_SECRET", "hook-secret");
+  const Config c = LoadOk(kDesignExample, "/etc/salesaudit/config.yaml");
+
+  CHECK(c.path == "/etc/salesaudit/config.yaml");
+  CHECK(c.store.path == "/var/lib/salesaudit/salesaudit.db");
+  REQUIRE(c.connectors.size() == 2);
+  const ConnectorConfig& hs = c.connectors[0];
+  CHECK(hs.name == "hubspot");
+  CHECK(hs.type == "hubspot");
+  CHECK(hs.pos.ToString() == "/etc/salesaudit/config.yaml:4:5");
+  CHECK(hs.type_pos.ToString() == "/etc/salesaudit/config.yaml:5:11");
+  CHECK(hs.base_url == "https://api.hubapi.com");
+  CHECK(hs.auth == std::map<std::string, std::string>{{"token", "pat-na1-secret"}});
+  CHECK(hs.auth_pos.at("token").ToString() == "/etc/salesaudit/config.yaml:8:7");
+  CHECK(hs.poll_interval == std::chrono::minutes(10));
+  CHECK(hs.streams == std::vector<std::string>{"contacts", "deals", "owners"});
+  CHECK(hs.streams_pos.ToString() == "/etc/salesaudit/config.yaml:10:14");
+  CHECK(hs.fields ==
+        std::map<std::string, std::vector<std::string>>{
+            {"contacted_at", {"hs_sa_first_engagement_date", "notes_last_contacted"}}});
+  CHECK(hs.fields_pos.at("contacted_at").ToString() == "/etc/salesaudit/config.yaml:12:7");
+  CHECK_FALSE(hs.rate_limit.has_value());
+  CHECK(hs.max_retries == 8);
+  CHECK(hs.lookback == std::chrono::minutes(5));
+
+  const ConnectorConfig& mc = c.connectors[1];
+  CHECK(mc.name == "mailchimp");
+  CHECK(mc.type == "mailchimp");
+  CHECK(mc.base_url.empty());
+  CHECK(mc.auth == std::map<std::string, std::string>{{"api_key", "abc123-us19"}});
+  CHECK(mc.poll_interval == std::chrono::minutes(10));
+  CHECK(mc.streams == std::vector<std::string>{"campaigns", "email_activity", "members"});
+
+  CHECK(c.team.reps == 4);
+  CHECK(c.team.leads_per_rep_per_week == 25);
+  CHECK(c.audit.every == std::chrono::hours(1));
+  CHECK(c.audit.period == "week");
+  REQUIRE(c.spend.size() == 1);
+  CHECK(c.spend[0].channel == "podcast");
+  CHECK(c.spend[0].month == "2026-10");
+  CHECK(c.spend[0].amount == 5000);
+
+  REQUIRE(c.alerts.rules.size() == 1);
+  const AlertRuleConfig& rule = c.alerts.rules[0];
+  CHECK(rule.name == "lead-shortfall");
+  CHECK(rule.when == "capacity.shortfall_per_period > 0");
+  CHECK(rule.for_duration == std::chrono::hours(1));
+  CHECK(rule.severity == "warning");
+  CHECK(rule.labels == std::map<std::string, std::string>{{"team", "sales"}});
+  CHECK(rule.summary == "Lead shortfall: {{ value }} leads per period below team capacity");
+  CHECK(rule.pos.line == 28);
+
+  REQUIRE(c.alerts.receivers.size() == 2);
+  const ReceiverConfig& mail = c.alerts.receivers[0];
+  CHECK(mail.name == "ops-mail");
+  CHECK(mail.type == "email");
+  CHECK(mail.smtp_url == "smtp://127.0.0.1:25");
+  CHECK(mail.from == "salesaudit@example.com");
+  CHECK(mail.to == std::vector<std::string>{"ops@example.com"});
+  const ReceiverConfig& hook = c.alerts.receivers[1];
+  CHECK(hook.name == "ops-hook");
+  CHECK(hook.type == "webhook");
+  CHECK(hook.url == "https://hooks.example.com/salesaudit");
+  CHECK(hook.secret == "hook-secret");
+  CHECK(c.alerts.route.receivers == std::vector<std::string>{"ops-mail", "ops-hook"});
+  CHECK(c.alerts.route.repeat_interval == std::chrono::hours(4));
+  CHECK(c.alerts.route.send_resolved);
+  CHECK(c.status.listen == "127.0.0.1:9464");
+  CHECK(c.log.level == "info");
+  CHECK(c.log.format == "text");
+
+  std::vector<std::string> secrets = c.secrets;
+  std::sort(secrets.begin(), secrets.end());
+  CHECK(secrets == std::vector<std::string>{"abc123-us19", "hook-secret", "pat-na1-secret"});
+  CHECK(c.hash.size() == 64);
+}
+
+TEST_CASE("the optional keys beyond the example are accepted and mapped") {
+  TempDir dir;
+  dir.Write("smtp.pass", "mail-pass\n");
+  const Config c = LoadOk(R"(connectors:
+  - name: crm.eu-1
+    type: hubspot
+    base_url: http://127.0.0.1:8080/
+    auth:
+      client_id: id
+      client_secret: cs
+      refresh_token: rt
+    fields:
+      contacted_at: notes_last_contacted
+    rate_limit: 100/10s
+    max_retries: 0
+    retry_backoff: 250ms
+    retry_backoff_max: 1m
+    request_timeout: 30s
+    lookback: 0s
+team: {reps: ~, leads_per_rep_per_week: 12.5}
+audit: {every: 1h30m, period: month}
+alerts:
+  rules:
+    - name: r1
+      when: x > 1
+      keep_firing_for: 15m
+      description: longer text
+  receivers:
+    - name: m
+      type: email
+      smtp_url: smtps://mail.example.com:465
+      from: a@example.com
+      to: [b@example.com, c@example.com]
+      username: bot
+      password_file: smtp.pass
+    - name: h
+      type: webhook
+      url: https://h.example.com
+      format: slack
+  route:
+    receivers: [h]
+    send_resolved: false
+    group_by: [severity, team]
+log: {level: debug, format: json}
+)",
+                          (dir.path() / "config.yaml").string());
+  REQUIRE(c.connectors.size() == 1);
+  const ConnectorConfig& k = c.connectors[0];
+  CHECK(k.name == "crm.eu-1");
+  CHECK(k.base_url == "http://127.0.0.1:8080");
+  CHECK(k.auth.size() == 3);
+  CHECK(k.auth.at("refresh_token") == "rt");
+  CHECK(k.fields.at("contacted_at") == std::vector<std::string>{"notes_last_contacted"});
+  REQUIRE(k.rate_limit.has_value());
+  CHECK(k.rate_limit->requests == 100);
+  CHECK(k.rate_limit->per == std::chrono::seconds(10));
+  CHECK(k.max_retries == 0);
+  CHECK(k.retry_backoff == milliseconds(250));
+  CHECK(k.retry_backoff_max == std::chrono::minutes(1));
+  CHECK(k.request_timeout == std::chrono::seconds(30));
+  CHECK(k.lookback == milliseconds(0));
+  CHECK(k.streams.empty());
+  CHECK_FALSE(c.team.reps.has_value());
+  CHECK(c.team.leads_per_rep_per_week == 12.5);
+  CHECK(c.audit.every == std::chrono::minutes(90));
+  CHECK(c.audit.period == "month");
+  CHECK(c.alerts.rules[0].keep_firing_for == std::chrono::minutes(15));
+  CHECK(c.alerts.rules[0].description == "longer text");
+  CHECK(c.alerts.rules[0].for_duration == milliseconds(0));
+  CHECK(c.alerts.receivers[0].smtp_url == "smtps://mail.example.com:465");
+  CHECK(c.alerts.receivers[0].to == std::vector<std::string>{"b@example.com", "c@example.com"});
+  CHECK(c.alerts.receivers[0].username == "bot");
+  CHECK(c.alerts.receivers[0].password == "mail-pass");
+  CHECK(c.alerts.receivers[1].format == "slack");
+  CHECK(c.alerts.route.receivers == std::vector<std::string>{"h"});
+  CHECK_FALSE(c.alerts.route.send_resolved);
+  CHECK(c.alerts.route.group_by == std::vector<std::string>{"severity", "team"});
+  CHECK(c.log.level == "debug");
+  CHECK(c.log.format == "json");
+  CHECK(c.store.path == "/var/lib/salesaudit/salesaudit.db");
+}
+
+TEST_CASE("each kind of mistake is reported as FILE:LINE:COL with a precise message") {
+  ScopedEnv unset("SA_TEST_UNSET_VAR", nullptr);
+  struct Case {
+    const char* what;
+    std::string yaml;
+    std::vector<std::string> errors;
+  };
+  const std::vector<Case> cases = {
+      {"unknown key with a suggestion",
+       "connectors:\n  - name: hs\n    type: hubspot\n    poll_intervall: 5m\n",
+       {"t.yaml:4:5: unknown key 'poll_intervall' in connectors[0]; did you mean "
+        "'poll_interval'?"}},
+      {"unknown key without a close match",
+       "connectors:\n  - name: hs\n    type: hubspot\n    colour: red\n",
+       {"t.yaml:4:5: unknown key 'colour' in connectors[0]"}},
+      {"unknown top-level key",
+       "stor:\n  path: x.db\n",
+       {"t.yaml:1:1: unknown top-level key 'stor'; did you mean 'store'?"}},
+      {"transposed letters in an auth key",
+       "connectors:\n  - name: hs\n    type: hubspot\n    auth: {tokne: x}\n",
+       {"t.yaml:4:12: unknown key 'tokne' in connectors[0].auth; did you mean 'token'?"}},
+      {"bad duration",
+       "audit:\n  every: 5x\n",
+       {"t.yaml:2:10: audit.every: invalid duration '5x' (use e.g. 250ms, 30s, 5m, 1h, 7d)"}},
+      {"zero where a positive duration is needed",
+       "audit:\n  every: 0s\n",
+       {"t.yaml:2:10: audit.every: must be longer than zero"}},
+      {"a list where a number is expected",
+       "team:\n  reps: [1, 2]\n",
+       {"t.yaml:2:9: team.reps: expected a whole number, got a list"}},
+      {"a word where a number is expected",
+       "team:\n  reps: four\n",
+       {"t.yaml:2:9: team.reps: expected a whole number, got 'four'"}},
+      {"a map where a string is expected",
+       "store:\n  path: {a: b}\n",
+       {"t.yaml:2:9: store.path: expected a string, got a map"}},
+      {"a section that is not a map",
+       "team: 4\n",
+       {"t.yaml:1:7: team: expected a map, got a single value"}},
+      {"zero reps", "team:\n  reps: 0\n", {"t.yaml:2:9: team.reps: must be at least 1"}},
+      {"unset environment variable",
+       "store:\n  path: ${SA_TEST_UNSET_VAR}/db\n",
+       {"t.yaml:2:9: store.path: environment variable 'SA_TEST_UNSET_VAR' is not set"}},
+      {"missing secret file",
+       "connectors:\n  - name: hs\n    type: hubspot\n    auth:\n      token_file: missing.token\n",
+       {"t.yaml:5:19: connectors[0].auth.token_file: cannot read 'missing.token': No such file "
+        "or directory"}},
+      {"both a secret and its file",
+       "connectors:\n  - name: hs\n    type: hubspot\n    auth:\n      token: abc\n"
+       "      token_file: /run/t\n",
+       {"t.yaml:6:7: connectors[0].auth: set either 'token' or 'token_file', not both"}},
+      {"bad month",
+       "spend:\n  - {channel: podcast, month: 2026-13, amount: 5}\n",
+       {"t.yaml:2:31: spend[0].month: expected a month as YYYY-MM, got '2026-13'"}},
+      {"negative spend",
+       "spend:\n  - {channel: podcast, month: 2026-01, amount: -5}\n",
+       {"t.yaml:2:48: spend[0].amount: must not be negative"}},
+      {"missing spend amount",
+       "spend:\n  - {channel: podcast, month: 2026-01}\n",
+       {"t.yaml:2:5: spend[0]: missing 'amount'"}},
+      {"unknown route receiver",
+       "alerts:\n  receivers:\n    - {name: ops-hook, type: webhook, url: https://h.example}\n"
+       "  route:\n    receivers: [ops-hok]\n",
+       {"t.yaml:5:17: alerts.route.receivers[0]: unknown receiver 'ops-hok'; did you mean "
+        "'ops-hook'?"}},
+      {"syntax error",
+       "store:\n  path: [a, b\nteam: {}\n",
+       {"t.yaml:3:5: invalid YAML: end of sequence flow not found"}},
+      {"missing connector name and type",
+       "connectors:\n  - base_url: https://x.example\n",
+       {"t.yaml:2:5: connectors[0]: missing 'name'", "t.yaml:2:5: connectors[0]: missing 'type'"}},
+      {"connectors without names do not clash with each other",
+       "connectors:\n  - {type: x}\n  - {type: x}\n",
+       {"t.yaml:2:5: connectors[0]: missing 'name'", "t.yaml:3:5: connectors[1]: missing 'name'"}},
+      {"empty inline secret",
+       "connectors: [{name: a, type: x, auth: {token: ''}}]\n",
+       {"t.yaml:1:47: connectors[0].auth.token: must not be empty"}},
+      {"duplicate connector name",
+       "connectors:\n  - {name: a, type: hubspot}\n  - {name: a, type: hubspot}\n",
+       {"t.yaml:3:5: connectors[1]: duplicate connector name 'a' (first at line 2)"}},
+      {"invalid connector name",
+       "connectors:\n  - {name: 'a b', type: hubspot}\n",
+       {"t.yaml:2:12: connectors[0].name: invalid name 'a b' (use letters, digits, '_', '.', "
+        "'-')"}},
+      {"base_url without a scheme",
+       "connectors:\n  - {name: a, type: x, base_url: api.x.com}\n",
+       {"t.yaml:2:34: connectors[0].base_url: expected a URL starting with http:// or https://, "
+        "got 'api.x.com'"}},
+      {"base_url without a host",
+       "connectors:\n  - {name: a, type: x, base_url: 'https://'}\n",
+       {"t.yaml:2:34: connectors[0].base_url: expected a URL starting with http:// or https://, "
+        "got 'https://'"}},
+      {"duplicate key",
+       "store:\n  path: a\n  path: b\n",
+       {"t.yaml:3:3: duplicate key 'path' in store (first at line 2)"}},
+      {"bad log level",
+       "log: {level: verbose}\n",
+       {"t.yaml:1:14: log.level: must be one of trace, debug, info, warn, error, got 'verbose'"}},
+      {"bad listen address",
+       "status: {listen: localhost}\n",
+       {"t.yaml:1:18: status.listen: expected HOST:PORT like 127.0.0.1:9464, got 'localhost'"}},
+      {"bad boolean",
+       "alerts:\n  route: {send_resolved: maybe}\n",
+       {"t.yaml:2:26: alerts.route.send_resolved: expected true or false, got 'maybe'"}},
+      {"email receiver without its addresses",
+       "alerts:\n  receivers:\n    - name: m\n      type: email\n      url: https://x.example\n",
+       {"t.yaml:3:7: alerts.receivers[0]: missing 'smtp_url' (e.g. smtp://127.0.0.1:25)",
+        "t.yaml:3:7: alerts.receivers[0]: missing 'from'",
+        "t.yaml:3:7: alerts.receivers[0]: missing 'to' (a list of addresses)",
+        "t.yaml:5:7: alerts.receivers[0]: 'url' does not apply to email receivers"}},
+      {"an empty value where a string is expected",
+       "store:\n  path:\nteam: {}\n",
+       {"t.yaml:2:3: store.path: expected a string, got nothing"}},
+      {"backoff cap below the first backoff",
+       "connectors:\n  - {name: a, type: x, retry_backoff: 2m}\n",
+       {"t.yaml:2:39: connectors[0]: retry_backoff_max must not be shorter than retry_backoff"}},
+      {"empty list items",
+       "spend:\n  -\n  - {channel: a, month: 2026-01, amount: 1}\nconnectors:\n  -\n",
+       {"t.yaml:2:3: spend[0]: the list item is empty",
+        "t.yaml:5:3: connectors[0]: the list item is empty"}},
+      {"empty file", "", {"t.yaml: the config is empty"}},
+      {"only comments", "# nothing yet\n", {"t.yaml: the config is empty"}},
+      {"top level is a list",
+       "- store\n",
+       {"t.yaml:1:1: the top level must be a map of sections (store, connectors, ...), got a "
+        "list"}},
+      {"two documents",
+       "store: {}\n---\nteam: {}\n",
+       {"t.yaml:3:1: only one YAML document is allowed; remove the extra '---'"}},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    const ConfigLoadResult result = LoadConfigText(c.yaml, "t.yaml");
+    CHECK(result.errors == c.errors);
+    CHECK_FALSE(result.config.has_value());
+  }
+}
+
+TEST_CASE("all errors are collected in document order, not just the first") {
+  const std::vector<std::string> errors = Errors(
+      "log: {level: loud}\n"
+      "audit: {every: soon, period: year}\n"
+      "connectors:\n"
+      "  - {name: a, type: x, polling: 5m}\n");
+  CHECK(errors == std::vector<std::string>{
+                      "t.yaml:1:14: log.level: must be one of trace, debug, info, warn, error, "
+                      "got 'loud'",
+                      "t.yaml:2:16: audit.every: invalid duration 'soon' (use e.g. 250ms, 30s, "
+                      "5m, 1h, 7d)",
+                      "t.yaml:2:30: audit.period: must be one of week, month, got 'year'",
+                      "t.yaml:4:24: unknown key 'polling' in connectors[0]",
+                  });
+}
+
+TEST_CASE("environment variables expand in strings, with defaults and $$ escapes") {
+  ScopedEnv set("SA_TEST_SET", "value");
+  ScopedEnv empty("SA_TEST_EMPTY", "");
+  ScopedEnv unset("SA_TEST_UNSET", nullptr);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"${SA_TEST_SET}", "value"},
+      {"/data/${SA_TEST_SET}/db", "/data/value/db"},
+      {"${SA_TEST_SET:-other}", "value"},
+      {"${SA_TEST_UNSET:-fallback}", "fallback"},
+      {"${SA_TEST_UNSET:-}", ""},
+      {"${SA_TEST_EMPTY:-fallback}", "fallback"},
+      {"${SA_TEST_EMPTY}", ""},
+      {"cost$$5", "cost$5"},
+      {"$${SA_TEST_SET}", "${SA_TEST_SET}"},
+      {"a$b", "a$b"},
+      {"end$", "end$"},
+  };
+  for (const auto& [raw, expanded] : cases) {
+    INFO(raw);
+    // Single quotes so that YAML passes the text through untouched.
+    const Config c = LoadOk(
+        "status: {listen: '127.0.0.1:1'}\nalerts:\n  rules:\n"
+        "    - {name: r, when: x, summary: '" +
+        raw + "'}\n");
+    CHECK(c.alerts.rules[0].summary == expanded);
+  }
+
+  SECTION("numbers and durations are expanded before they are parsed") {
+    ScopedEnv reps("SA_TEST_REPS", "7");
+    const Config c =
+        LoadOk("team: {reps: '${SA_TEST_REPS}'}\naudit: {every: '${SA_TEST_UNSET:-2h}'}\n");
+    CHECK(c.team.reps == 7);
+    CHECK(c.audit.every == std::chrono::hours(2));
+  }
+  SECTION("a malformed reference is an error that does not echo the text") {
+    CHECK(Errors("store: {path: '${SA_TEST_SET'}\n") ==
+          std::vector<std::string>{
+              "t.yaml:1:15: store.path: unterminated '${' (write '$$' for a literal '$')"});
+    CHECK(Errors("store: {path: '${not a name}'}\n") ==
+          std::vector<std::string>{
+              "t.yaml:1:15: store.path: invalid environment variable name in '${...}'"});
+  }
+}
+
+TEST_CASE("secret files are read relative to the config file with the trailing newline cut") {
+  TempDir dir;
+  dir.Write("secrets/hubspot.token", "pat-from-file\n\n");
+  dir.Write("creds/hook", "hook-from-credentials-dir\n");
+  ScopedEnv creds("CREDENTIALS_DIRECTORY", (dir.path() / "creds").c_str());
+  const fs::path config = dir.Write("config.yaml",
+                                    "connectors:\n"
+                                    "  - name: hs\n"
+                                    "    type: hubspot\n"
+                                    "    auth:\n"
+                                    "      token_file: secrets/hubspot.token\n"
+                                    "alerts:\n"
+                                    "  receivers:\n"
+                                    "    - name: h\n"
+                                    "      type: webhook\n"
+                                    "      url: https://h.example\n"
+                                    "      secret_file: ${CREDENTIALS_DIRECTORY}/hook\n");
+  const ConfigLoadResult result = LoadConfigFile(config.string());
+  REQUIRE(result.errors == std::vector<std::string>{});
+  const Config& c = *result.config;
+  CHECK(c.path == config.string());
+  CHECK(c.connectors[0].auth.at("token") == "pat-from-file");
+  CHECK(c.connectors[0].auth_pos.at("token").ToString() == config.string() + ":5:7");
+  CHECK(c.alerts.receivers[0].secret == "hook-from-credentials-dir");
+  CHECK(c.secrets == std::vector<std::string>{"pat-from-file", "hook-from-credentials-dir"});
+
+  SECTION("an empty secret file is an error naming the path") {
+    dir.Write("secrets/hubspot.token", " \n");
+    const ConfigLoadResult empty = LoadConfigFile(config.string());
+    CHECK(empty.errors ==
+          std::vector<std::string>{config.string() + ":5:19: connectors[0].auth.token_file: '" +
+                                   (dir.path() / "secrets/hubspot.token").string() + "' is empty"});
+  }
+}
+
+TEST_CASE("secrets are collected and never appear in any error message") {
+  TempDir dir;
+  dir.Write("pw", "file-password-123\n");
+  ScopedEnv token("SA_TEST_TOKEN", "env-token-456");
+  const std::vector<std::string> secrets = {"env-token-456", "inline-key-789", "file-password-123",
+                                            "both-secret-000", "hook-secret-321"};
+  const std::string yaml =
+      "connectors:\n"
+      "  - name: a\n"
+      "    type: x\n"
+      "    auth:\n"
+      "      token: ${SA_TEST_TOKEN}\n"
+      "      api_key: inline-key-789\n"
+      "      password_file: pw\n"
+      "      tokn: env-token-456\n"
+      "  - name: b\n"
+      "    type: x\n"
+      "    auth:\n"
+      "      client_secret: both-secret-000\n"
+      "      client_secret_file: pw\n"
+      "      refresh_token: [inline-key-789]\n"
+      "      api_token: ${SA_TEST_UNSET_SECRET}\n"
+      "alerts:\n"
+      "  receivers:\n"
+      "    - name: h\n"
+      "      type: email\n"
+      "      secret: hook-secret-321\n";
+  ScopedEnv unset("SA_TEST_UNSET_SECRET", nullptr);
+  const ConfigLoadResult result = LoadConfigText(yaml, (dir.path() / "c.yaml").string());
+  CHECK(result.errors.size() >= 5);
+  for (const std::string& error : result.errors) {
+    for (const std::string& secret : secrets) {
+      INFO(error);
+      CHECK(error.find(secret) == std::string::npos);
+    }
+  }
+
+  SECTION("a valid config lists each resolved secret once") {
+    const Config c = LoadOk(
+        "connectors:\n"
+        "  - {name: a, type: x, auth: {token: '${SA_TEST_TOKEN}', password_file: pw}}\n"
+        "  - {name: b, type: x, auth: {api_key: '${SA_TEST_TOKEN}'}}\n"
+        "alerts:\n"
+        "  receivers: [{name: h, type: webhook, url: 'http://h', secret: hook-secret-321}]\n",
+        (dir.path() / "c.yaml").string());
+    CHECK(c.secrets ==
+          std::vector<std::string>{"env-token-456", "file-password-123", "hook-secret-321"});
+  }
+}
+
+TEST_CASE("rate limits parse as requests per duration, or off for unlimited") {
+  struct Case {
+    std::string text;
+    int requests;
+    milliseconds per;
+  };
+  const std::vector<Case> ok = {
+      {"100/10s", 100, std::chrono::seconds(10)},
+      {"5/s", 5, std::chrono::seconds(1)},
+      {"600/1m", 600, std::chrono::minutes(1)},
+      {"1/250ms", 1, milliseconds(250)},
+      {"off", 0, milliseconds(0)},
+      {"0", 0, milliseconds(0)},
+  };
+  for (const Case& c : ok) {
+    INFO(c.text);
+    const Config config =
+        LoadOk("connectors: [{name: a, type: x, rate_limit: '" + c.text + "'}]\n");
+    REQUIRE(config.connectors[0].rate_limit.has_value());
+    CHECK(config.connectors[0].rate_limit->requests == c.requests);
+    CHECK(config.connectors[0].rate_limit->per == c.per);
+    CHECK(config.connectors[0].rate_limit->unlimited() == (c.requests == 0));
+  }
+  for (const std::string bad : {"100", "0/10s", "-1/s", "abc/10s", "100/0s", "100/10", "on"}) {
+    INFO(bad);
+    CHECK(Errors("connectors: [{name: a, type: x, rate_limit: '" + bad + "'}]\n") ==
+          std::vector<std::string>{"t.yaml:1:45: connectors[0].rate_limit: invalid rate limit '" +
+                                   bad + "' (use REQUESTS/DURATION like 100/10s, or off)"});
+  }
+}
+
+TEST_CASE("durations parse integer counts of ms, s, m, h and d, also combined") {
+  const std::vector<std::pair<std::string, std::optional<milliseconds>>> cases = {
+      {"250ms", milliseconds(250)},
+      {"30s", std::chrono::seconds(30)},
+      {"5m", std::chrono::minutes(5)},
+      {"1h", std::chrono::hours(1)},
+      {"7d", std::chrono::hours(24 * 7)},
+      {"0s", milliseconds(0)},
+      {"1h30m", std::chrono::minutes(90)},
+      {"1m30s500ms", milliseconds(90'500)},
+      {"", std::nullopt},
+      {"30", std::nullopt},
+      {"s", std::nullopt},
+      {"1.5h", std::nullopt},
+      {"-5m", std::nullopt},
+      {" 5m", std::nullopt},
+      {"5m ", std::nullopt},
+      {"5 m", std::nullopt},
+      {"5M", std::nullopt},
+      {"5w", std::nullopt},
+      {"1h30", std::nullopt},
+      {"99999999999999999999d", std::nullopt},
+      {"9999999999999d", std::nullopt},
+  };
+  for (const auto& [text, expected] : cases) {
+    INFO(text);
+    CHECK(ParseDuration(text) == expected);
+  }
+}
+
+TEST_CASE("the hash is the SHA-256 of the file bytes and the path is recorded") {
+  const Config c = LoadOk("log: {level: info}\n", "x.yaml");
+  // printf 'log: {level: info}\n' | sha256sum
+  CHECK(c.hash == "b6dc6131acf3371cabac46e5d1e31db37c0fbbea23e1461286a2f4a6c9389337");
+  CHECK(c.path == "x.yaml");
+}
+
+TEST_CASE("a config file that cannot be read is reported with its path") {
+  TempDir dir;
+  const std::string missing = (dir.path() / "nope.yaml").string();
+  const ConfigLoadResult result = LoadConfigFile(missing);
+  CHECK(result.errors ==
+        std::vector<std::string>{missing + ": cannot read: No such file or directory"});
+  CHECK_FALSE(result.config.has_value());
+}
+
+TEST_CASE("source positions print as FILE:LINE:COL, or FILE alone without a line") {
+  CHECK(SourcePos{"a.yaml", 3, 7}.ToString() == "a.yaml:3:7");
+  CHECK(SourcePos{"a.yaml", 0, 0}.ToString() == "a.yaml");
+}
+
+}  // namespace
+}  // namespace salesaudit
