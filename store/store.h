@@ -52,6 +52,18 @@ struct StoredOwner {
   Owner owner;
 };
 
+struct StoredEmailCampaign {
+  std::string source;
+  EmailCampaign campaign;
+  TimeMs deleted_at;
+};
+
+struct StoredEmailEvent {
+  std::string source;
+  EmailEvent event;
+  TimeMs deleted_at;
+};
+
 struct SnapshotRow {
   int64_t id = 0;
   int64_t computed_at = 0;
@@ -63,7 +75,7 @@ struct SnapshotRow {
 class Store {
  public:
   // The schema version Open() migrates to.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating if missing) the database at `path`, enables WAL, applies
   // pending migrations in order. Fails with kInvalidArgument when the file's
@@ -96,7 +108,9 @@ class Store {
   Result<std::vector<StreamState>> ListStreamStates();
 
   // Number of rows in `table` (one of the documented tables) for `source`,
-  // counting deleted rows only when include_deleted.
+  // counting deleted rows only when include_deleted. sync_state matches
+  // `source` against its connector column; audit_snapshots has no source and
+  // counts every row. Fails with kInvalidArgument for any other table name.
   Result<int64_t> CountRows(const std::string& table, const std::string& source,
                             bool include_deleted);
 
@@ -105,6 +119,8 @@ class Store {
   Status ForEachContact(const std::function<void(const StoredContact&)>& fn);
   Status ForEachDeal(const std::function<void(const StoredDeal&)>& fn);
   Status ForEachOwner(const std::function<void(const StoredOwner&)>& fn);
+  Status ForEachEmailCampaign(const std::function<void(const StoredEmailCampaign&)>& fn);
+  Status ForEachEmailEvent(const std::function<void(const StoredEmailEvent&)>& fn);
   // (deal_id, contact_id) pairs of one source.
   Result<std::vector<std::pair<std::string, std::string>>> DealContacts(const std::string& source);
 

@@ -1,0 +1,874 @@
+// Store tests on real SQLite files in a fresh temporary directory per test.
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace salesaudit {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A directory removed with everything in it when the test ends.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "store_test_XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+// A second, raw connection to the file, as a user's BI tool would open it.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                            nullptr) == SQLITE_OK);
+  }
+  ~RawDb() { sqlite3_close_v2(db_); }
+
+  void Exec(const std::string& sql) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    std::string message = err != nullptr ? err : "";
+    sqlite3_free(err);
+    INFO(sql << ": " << message);
+    REQUIRE(rc == SQLITE_OK);
+  }
+
+  // The first column of every row, as text ("NULL" for NULL).
+  std::vector<std::string> Column(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    INFO(sql);
+    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+    std::vector<std::string> out;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      out.push_back(text == nullptr ? "NULL" : reinterpret_cast<const char*>(text));
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  }
+
+  std::string One(const std::string& sql) {
+    std::vector<std::string> rows = Column(sql);
+    INFO(sql);
+    REQUIRE(rows.size() == 1);
+    return rows[0];
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+std::unique_ptr<Store> OpenOrDie(const std::string& path) {
+  auto store = Store::Open(path);
+  INFO(store.status().ToString());
+  REQUIRE(store.ok());
+  return std::move(store).value();
+}
+
+Contact MakeContact(const std::string& id, const std::string& email) {
+  Contact c;
+  c.id = id;
+  c.email = email;
+  c.first_name = "Ada";
+  c.last_name = "Lovelace";
+  c.owner_id = "o1";
+  c.channel = "PAID_SEARCH";
+  c.lifecycle_stage = "lead";
+  c.created_at = 1704878130234;  // 2024-01-10T09:15:30.234Z
+  c.updated_at = 1704878130234;
+  return c;
+}
+
+Deal MakeDeal(const std::string& id) {
+  Deal d;
+  d.id = id;
+  d.name = "Big deal";
+  d.owner_id = "o1";
+  d.pipeline = "default";
+  d.stage = "closedwon";
+  d.amount = 1234.5;
+  d.currency = "EUR";
+  d.created_at = 1704067200000;  // 2024-01-01T00:00:00.000Z
+  d.closed_at = 1706745600000;   // 2024-02-01T00:00:00.000Z
+  d.is_closed = true;
+  d.is_won = true;
+  return d;
+}
+
+std::vector<StoredContact> AllContacts(Store& store) {
+  std::vector<StoredContact> out;
+  REQUIRE(store.ForEachContact([&](const StoredContact& c) { out.push_back(c); }).ok());
+  return out;
+}
+
+std::vector<StoredDeal> AllDeals(Store& store) {
+  std::vector<StoredDeal> out;
+  REQUIRE(store.ForEachDeal([&](const StoredDeal& d) { out.push_back(d); }).ok());
+  return out;
+}
+
+std::vector<StoredOwner> AllOwners(Store& store) {
+  std::vector<StoredOwner> out;
+  REQUIRE(store.ForEachOwner([&](const StoredOwner& o) { out.push_back(o); }).ok());
+  return out;
+}
+
+std::string Cursor(Store& store, const std::string& connector, const std::string& stream) {
+  auto cursor = store.GetCursor(connector, stream);
+  REQUIRE(cursor.ok());
+  return *cursor;
+}
+
+int64_t Count(Store& store, const std::string& table, const std::string& source,
+              bool include_deleted) {
+  auto n = store.CountRows(table, source, include_deleted);
+  INFO(n.status().ToString());
+  REQUIRE(n.ok());
+  return *n;
+}
+
+// The version 1 schema exactly as released, to build files an older
+// salesaudit left behind.
+constexpr const char* kV1Schema = R"sql(
+CREATE TABLE contacts (source TEXT NOT NULL CHECK (source <> ''),
+  id TEXT NOT NULL CHECK (id <> ''), email TEXT, first_name TEXT, last_name TEXT,
+  owner_id TEXT, channel TEXT, lifecycle_stage TEXT, lead_status TEXT, created_at INTEGER,
+  mql_at INTEGER, contacted_at INTEGER, sql_at INTEGER, customer_at INTEGER,
+  updated_at INTEGER, deleted_at INTEGER, PRIMARY KEY (source, id)) WITHOUT ROWID;
+CREATE TABLE deals (source TEXT NOT NULL CHECK (source <> ''),
+  id TEXT NOT NULL CHECK (id <> ''), name TEXT, owner_id TEXT, pipeline TEXT, stage TEXT,
+  amount REAL, currency TEXT, created_at INTEGER, closed_at INTEGER,
+  is_closed INTEGER NOT NULL DEFAULT 0 CHECK (is_closed IN (0, 1)),
+  is_won INTEGER NOT NULL DEFAULT 0 CHECK (is_won IN (0, 1)), updated_at INTEGER,
+  deleted_at INTEGER, PRIMARY KEY (source, id)) WITHOUT ROWID;
+CREATE TABLE deal_contacts (source TEXT NOT NULL CHECK (source <> ''),
+  deal_id TEXT NOT NULL CHECK (deal_id <> ''), contact_id TEXT NOT NULL CHECK (contact_id <> ''),
+  PRIMARY KEY (source, deal_id, contact_id)) WITHOUT ROWID;
+CREATE TABLE owners (source TEXT NOT NULL CHECK (source <> ''),
+  id TEXT NOT NULL CHECK (id <> ''), email TEXT, name TEXT,
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  PRIMARY KEY (source, id)) WITHOUT ROWID;
+CREATE TABLE email_campaigns (source TEXT NOT NULL CHECK (source <> ''),
+  id TEXT NOT NULL CHECK (id <> ''), name TEXT, subject TEXT, kind TEXT, sent_at INTEGER,
+  deleted_at INTEGER, PRIMARY KEY (source, id)) WITHOUT ROWID;
+CREATE TABLE email_events (source TEXT NOT NULL CHECK (source <> ''),
+  id TEXT NOT NULL CHECK (id <> ''), campaign_id TEXT, email TEXT, type TEXT,
+  occurred_at INTEGER, url TEXT, deleted_at INTEGER, PRIMARY KEY (source, id)) WITHOUT ROWID;
+CREATE TABLE sync_state (connector TEXT NOT NULL CHECK (connector <> ''),
+  stream TEXT NOT NULL CHECK (stream <> ''), cursor TEXT, last_success_at INTEGER,
+  last_error TEXT, last_error_at INTEGER, PRIMARY KEY (connector, stream)) WITHOUT ROWID;
+CREATE TABLE audit_snapshots (id INTEGER PRIMARY KEY, computed_at INTEGER NOT NULL,
+  window_from INTEGER, window_to INTEGER, json TEXT NOT NULL);
+PRAGMA user_version = 1;
+)sql";
+
+TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("new.db");
+  auto store = OpenOrDie(path);
+
+  auto version = store->SchemaVersion();
+  REQUIRE(version.ok());
+  CHECK(*version == Store::kSchemaVersion);
+
+  RawDb raw(path);
+  CHECK(raw.One("PRAGMA journal_mode") == "wal");
+  CHECK(raw.One("PRAGMA user_version") == std::to_string(Store::kSchemaVersion));
+  std::vector<std::string> objects =
+      raw.Column("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name");
+  CHECK(objects == std::vector<std::string>{"audit_snapshots", "contacts", "deal_contacts", "deals",
+                                            "email_campaigns", "email_events", "owners",
+                                            "sync_state", "v_contacts", "v_deals",
+                                            "v_email_events"});
+  // The documented columns, in order.
+  CHECK(raw.Column("SELECT name FROM pragma_table_info('contacts')") ==
+        std::vector<std::string>{"source", "id", "email", "first_name", "last_name", "owner_id",
+                                 "channel", "lifecycle_stage", "lead_status", "created_at",
+                                 "mql_at", "contacted_at", "sql_at", "customer_at", "updated_at",
+                                 "deleted_at"});
+  CHECK(raw.Column("SELECT name FROM pragma_table_info('deals')") ==
+        std::vector<std::string>{"source", "id", "name", "owner_id", "pipeline", "stage", "amount",
+                                 "currency", "created_at", "closed_at", "is_closed", "is_won",
+                                 "updated_at", "deleted_at"});
+  CHECK(raw.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                   "name NOT LIKE 'sqlite_%' ORDER BY name") ==
+        std::vector<std::string>{"audit_snapshots_computed_at", "deal_contacts_contact",
+                                 "deals_source_owner", "email_events_campaign"});
+}
+
+TEST_CASE("Open fails as unavailable when the directory does not exist", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("missing/sub/store.db");
+  auto store = Store::Open(path);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code() == StatusCode::kUnavailable);
+  CHECK_THAT(store.status().message(), Catch::Contains(path));
+  CHECK_FALSE(fs::exists(dir.File("missing")));
+}
+
+TEST_CASE("Open refuses a file that is not an SQLite database", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("notes.txt");
+  std::ofstream(path) << "these are notes, not a database; long enough to fill a header\n";
+  auto store = Store::Open(path);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(store.status().message(), Catch::Contains(path));
+}
+
+TEST_CASE("Opening an up-to-date file does not wait for another writer", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto first = OpenOrDie(path);
+  RawDb writer(path);
+  writer.Exec("BEGIN IMMEDIATE; INSERT INTO owners (source, id) VALUES ('x', 'o1');");
+  auto second = Store::Open(path);
+  INFO(second.status().ToString());
+  CHECK(second.ok());
+  writer.Exec("ROLLBACK");
+}
+
+TEST_CASE("Open migrates a version 1 file to the latest version and keeps its rows", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("old.db");
+  {
+    RawDb raw(path);
+    raw.Exec(kV1Schema);
+    raw.Exec(
+        "INSERT INTO contacts (source, id, email, created_at) "
+        "VALUES ('hubspot', 'c1', 'a@example.com', 1704878130234);"
+        "INSERT INTO sync_state (connector, stream, cursor) VALUES ('hubspot', 'contacts', 'k9');"
+        "INSERT INTO owners (source, id, name) VALUES ('hubspot', 'o1', 'Grace');");
+  }
+
+  auto store = OpenOrDie(path);
+  auto version = store->SchemaVersion();
+  REQUIRE(version.ok());
+  CHECK(*version == Store::kSchemaVersion);
+
+  std::vector<StoredContact> contacts = AllContacts(*store);
+  REQUIRE(contacts.size() == 1);
+  CHECK(contacts[0].source == "hubspot");
+  CHECK(contacts[0].contact.id == "c1");
+  CHECK(contacts[0].contact.email == "a@example.com");
+  CHECK(contacts[0].contact.created_at == 1704878130234);
+  CHECK(Cursor(*store, "hubspot", "contacts") == "k9");
+  CHECK(AllOwners(*store).size() == 1);
+
+  RawDb raw(path);
+  CHECK(raw.One("PRAGMA journal_mode") == "wal");
+  CHECK(raw.One("SELECT created_at FROM v_contacts") == "2024-01-10T09:15:30.234Z");
+  CHECK(raw.One("SELECT count(*) FROM sqlite_master WHERE name = 'deals_source_owner'") == "1");
+}
+
+TEST_CASE("Open refuses a file from a newer salesaudit and leaves it untouched", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("future.db");
+  const int future = Store::kSchemaVersion + 1;
+  {
+    RawDb raw(path);
+    raw.Exec("CREATE TABLE later (x); PRAGMA user_version = " + std::to_string(future));
+  }
+
+  auto store = Store::Open(path);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(store.status().message(), Catch::Contains(path));
+  CHECK_THAT(store.status().message(), Catch::Contains(std::to_string(future)));
+  CHECK_THAT(store.status().message(),
+             Catch::Contains("(" + std::to_string(Store::kSchemaVersion) + ")"));
+
+  RawDb raw(path);
+  CHECK(raw.One("PRAGMA user_version") == std::to_string(future));
+  CHECK(raw.One("PRAGMA journal_mode") == "delete");
+}
+
+TEST_CASE("CommitPage stores the records and the cursor together", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+
+  Page page;
+  page.stream = "contacts";
+  page.contacts = {MakeContact("c1", "a@example.com"), MakeContact("c2", "b@example.com")};
+  page.cursor = "after-c2";
+  REQUIRE(store->CommitPage("hubspot", page).ok());
+
+  std::vector<StoredContact> contacts = AllContacts(*store);
+  REQUIRE(contacts.size() == 2);
+  const StoredContact& c1 = contacts[0];
+  CHECK(c1.source == "hubspot");
+  CHECK(c1.contact.id == "c1");
+  CHECK(c1.contact.first_name == "Ada");
+  CHECK(c1.contact.last_name == "Lovelace");
+  CHECK(c1.contact.owner_id == "o1");
+  CHECK(c1.contact.channel == "PAID_SEARCH");
+  CHECK(c1.contact.lifecycle_stage == "lead");
+  CHECK(c1.contact.lead_status.empty());
+  CHECK(c1.contact.created_at == 1704878130234);
+  CHECK_FALSE(c1.contact.mql_at.has_value());
+  CHECK_FALSE(c1.deleted_at.has_value());
+  CHECK(contacts[1].contact.id == "c2");
+  CHECK(Cursor(*store, "hubspot", "contacts") == "after-c2");
+  CHECK(Cursor(*store, "hubspot", "deals").empty());
+  CHECK(Count(*store, "contacts", "hubspot", false) == 2);
+  CHECK(Count(*store, "contacts", "other", true) == 0);
+}
+
+TEST_CASE("CommitPage stores every record kind of a page", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+
+  Page page;
+  page.stream = "mixed";
+  page.deals = {MakeDeal("d1")};
+  page.deals[0].contact_ids = std::vector<std::string>{"c1", "c2"};
+  Owner owner;
+  owner.id = "o1";
+  owner.email = "Grace@Example.COM";
+  owner.name = "Grace Hopper";
+  page.owners = {owner};
+  EmailCampaign campaign;
+  campaign.id = "m1";
+  campaign.name = "January news";
+  campaign.subject = "Hello";
+  campaign.kind = "regular";
+  campaign.sent_at = 1704067200000;
+  page.campaigns = {campaign};
+  EmailEvent event;
+  event.id = "e1";
+  event.campaign_id = "m1";
+  event.email = "a@example.com";
+  event.type = "click";
+  event.occurred_at = 1704067260000;
+  event.url = "https://example.com/x";
+  page.events = {event};
+  page.cursor = "c";
+  REQUIRE(store->CommitPage("crm", page).ok());
+
+  std::vector<StoredDeal> deals = AllDeals(*store);
+  REQUIRE(deals.size() == 1);
+  const Deal& d = deals[0].deal;
+  CHECK(deals[0].source == "crm");
+  CHECK(d.name == "Big deal");
+  CHECK(d.pipeline == "default");
+  CHECK(d.stage == "closedwon");
+  CHECK(d.amount == 1234.5);
+  CHECK(d.currency == "EUR");
+  CHECK(d.closed_at == 1706745600000);
+  CHECK(d.is_closed);
+  CHECK(d.is_won);
+  CHECK_FALSE(d.contact_ids.has_value());
+
+  std::vector<StoredOwner> owners = AllOwners(*store);
+  REQUIRE(owners.size() == 1);
+  CHECK(owners[0].owner.email == "grace@example.com");
+  CHECK(owners[0].owner.name == "Grace Hopper");
+  CHECK(owners[0].owner.active);
+
+  auto pairs = store->DealContacts("crm");
+  REQUIRE(pairs.ok());
+  CHECK(*pairs == std::vector<std::pair<std::string, std::string>>{{"d1", "c1"}, {"d1", "c2"}});
+
+  CHECK(Count(*store, "deals", "crm", false) == 1);
+  CHECK(Count(*store, "deal_contacts", "crm", false) == 2);
+  CHECK(Count(*store, "owners", "crm", false) == 1);
+  CHECK(Count(*store, "email_campaigns", "crm", false) == 1);
+  CHECK(Count(*store, "email_events", "crm", false) == 1);
+  CHECK(Count(*store, "sync_state", "crm", false) == 1);
+
+  std::vector<StoredEmailCampaign> campaigns;
+  REQUIRE(store->ForEachEmailCampaign([&](const StoredEmailCampaign& c) { campaigns.push_back(c); })
+              .ok());
+  REQUIRE(campaigns.size() == 1);
+  CHECK(campaigns[0].source == "crm");
+  CHECK(campaigns[0].campaign.id == "m1");
+  CHECK(campaigns[0].campaign.name == "January news");
+  CHECK(campaigns[0].campaign.subject == "Hello");
+  CHECK(campaigns[0].campaign.kind == "regular");
+  CHECK(campaigns[0].campaign.sent_at == 1704067200000);
+  CHECK_FALSE(campaigns[0].deleted_at.has_value());
+
+  std::vector<StoredEmailEvent> events;
+  REQUIRE(store->ForEachEmailEvent([&](const StoredEmailEvent& e) { events.push_back(e); }).ok());
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].source == "crm");
+  CHECK(events[0].event.id == "e1");
+  CHECK(events[0].event.campaign_id == "m1");
+  CHECK(events[0].event.email == "a@example.com");
+  CHECK(events[0].event.type == "click");
+  CHECK(events[0].event.occurred_at == 1704067260000);
+  CHECK(events[0].event.url == "https://example.com/x");
+
+  RawDb raw(path);
+  CHECK(raw.One("SELECT typeof(amount) FROM deals") == "real");
+  CHECK(raw.One("SELECT is_won FROM deals") == "1");
+}
+
+TEST_CASE("A page with a bad record stores nothing, keeps the cursor and names the record",
+          "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+
+  Page first;
+  first.stream = "contacts";
+  first.contacts = {MakeContact("c1", "a@example.com")};
+  first.cursor = "one";
+  REQUIRE(store->CommitPage("hubspot", first).ok());
+
+  Page bad;
+  bad.stream = "contacts";
+  bad.contacts = {MakeContact("c2", "b@example.com"), MakeContact("", "c@example.com")};
+  bad.contacts[0].first_name = "Changed";
+  bad.deletions = {{RecordKind::kContact, "c1", 1704067200000}};
+  bad.cursor = "two";
+  Status status = store->CommitPage("hubspot", bad);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.code() == StatusCode::kDataLoss);
+  CHECK_THAT(status.message(), Catch::Contains("hubspot/contacts"));
+  CHECK_THAT(status.message(), Catch::Contains("contact \"\""));
+  CHECK_THAT(status.message(), Catch::Contains("contacts.id"));
+
+  std::vector<StoredContact> contacts = AllContacts(*store);
+  REQUIRE(contacts.size() == 1);
+  CHECK(contacts[0].contact.id == "c1");
+  CHECK_FALSE(contacts[0].deleted_at.has_value());
+  CHECK(Cursor(*store, "hubspot", "contacts") == "one");
+
+  SECTION("a bad associated contact id names the deal and the contact") {
+    Page deals;
+    deals.stream = "deals";
+    deals.deals = {MakeDeal("d7")};
+    deals.deals[0].contact_ids = std::vector<std::string>{"c1", ""};
+    deals.cursor = "d";
+    Status s = store->CommitPage("hubspot", deals);
+    REQUIRE_FALSE(s.ok());
+    CHECK_THAT(s.message(), Catch::Contains("hubspot/deals: deal \"d7\" contact \"\""));
+    CHECK(AllDeals(*store).empty());
+    CHECK(Cursor(*store, "hubspot", "deals").empty());
+  }
+  SECTION("the store keeps working after the failed page") {
+    Page next;
+    next.stream = "contacts";
+    next.contacts = {MakeContact("c3", "d@example.com")};
+    next.cursor = "three";
+    REQUIRE(store->CommitPage("hubspot", next).ok());
+    CHECK(AllContacts(*store).size() == 2);
+    CHECK(Cursor(*store, "hubspot", "contacts") == "three");
+  }
+}
+
+TEST_CASE("CommitPage refuses an empty source or stream", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  Page page;
+  page.contacts = {MakeContact("c1", "a@example.com")};
+  CHECK(store->CommitPage("hubspot", page).code() == StatusCode::kInvalidArgument);
+  page.stream = "contacts";
+  CHECK(store->CommitPage("", page).code() == StatusCode::kInvalidArgument);
+  CHECK(AllContacts(*store).empty());
+}
+
+TEST_CASE("An upsert replaces every column and clears deleted_at", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+
+  Page page;
+  page.stream = "contacts";
+  page.contacts = {MakeContact("c1", "a@example.com")};
+  page.contacts[0].lead_status = "NEW";
+  page.cursor = "1";
+  REQUIRE(store->CommitPage("hubspot", page).ok());
+
+  Page deletion;
+  deletion.stream = "contacts";
+  deletion.deletions = {{RecordKind::kContact, "c1", 1704100000000}};
+  deletion.cursor = "2";
+  REQUIRE(store->CommitPage("hubspot", deletion).ok());
+  REQUIRE(AllContacts(*store)[0].deleted_at == 1704100000000);
+
+  Contact changed;
+  changed.id = "c1";
+  changed.email = "new@example.com";
+  changed.channel = "ORGANIC_SEARCH";
+  changed.mql_at = 1704200000000;
+  Page update;
+  update.stream = "contacts";
+  update.contacts = {changed};
+  update.cursor = "3";
+  REQUIRE(store->CommitPage("hubspot", update).ok());
+
+  std::vector<StoredContact> contacts = AllContacts(*store);
+  REQUIRE(contacts.size() == 1);
+  const Contact& c = contacts[0].contact;
+  CHECK(c.email == "new@example.com");
+  CHECK(c.channel == "ORGANIC_SEARCH");
+  // Fields the new version lacks are unknown now, not the old values.
+  CHECK(c.first_name.empty());
+  CHECK(c.lead_status.empty());
+  CHECK_FALSE(c.created_at.has_value());
+  CHECK(c.mql_at == 1704200000000);
+  CHECK_FALSE(contacts[0].deleted_at.has_value());
+  CHECK(Count(*store, "contacts", "hubspot", false) == 1);
+}
+
+TEST_CASE("Deletions mark rows deleted, owners inactive, and ignore unknown ids", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+
+  Page page;
+  page.stream = "all";
+  page.contacts = {MakeContact("c1", "a@example.com"), MakeContact("c2", "b@example.com")};
+  page.deals = {MakeDeal("d1")};
+  Owner owner;
+  owner.id = "o1";
+  page.owners = {owner};
+  EmailCampaign campaign;
+  campaign.id = "m1";
+  page.campaigns = {campaign};
+  EmailEvent event;
+  event.id = "e1";
+  event.type = "open";
+  page.events = {event};
+  REQUIRE(store->CommitPage("src", page).ok());
+
+  Page deletions;
+  deletions.stream = "all";
+  deletions.deletions = {
+      {RecordKind::kContact, "c1", 1000},    {RecordKind::kDeal, "d1", 2000},
+      {RecordKind::kOwner, "o1", 3000},      {RecordKind::kEmailCampaign, "m1", 4000},
+      {RecordKind::kEmailEvent, "e1", 5000}, {RecordKind::kContact, "never-stored", 6000},
+  };
+  REQUIRE(store->CommitPage("src", deletions).ok());
+
+  std::vector<StoredContact> contacts = AllContacts(*store);
+  REQUIRE(contacts.size() == 2);
+  CHECK(contacts[0].deleted_at == 1000);
+  CHECK_FALSE(contacts[1].deleted_at.has_value());
+  CHECK(AllDeals(*store)[0].deleted_at == 2000);
+  CHECK_FALSE(AllOwners(*store)[0].owner.active);
+
+  CHECK(Count(*store, "contacts", "src", false) == 1);
+  CHECK(Count(*store, "contacts", "src", true) == 2);
+  CHECK(Count(*store, "deals", "src", false) == 0);
+  CHECK(Count(*store, "deals", "src", true) == 1);
+  CHECK(Count(*store, "email_campaigns", "src", false) == 0);
+  CHECK(Count(*store, "email_events", "src", false) == 0);
+  CHECK(Count(*store, "email_events", "src", true) == 1);
+  // owners have no deleted_at: an inactive owner is still counted.
+  CHECK(Count(*store, "owners", "src", false) == 1);
+
+  std::vector<int64_t> deleted;
+  REQUIRE(store
+              ->ForEachEmailCampaign([&](const StoredEmailCampaign& c) {
+                deleted.push_back(c.deleted_at.value_or(-1));
+              })
+              .ok());
+  REQUIRE(store
+              ->ForEachEmailEvent(
+                  [&](const StoredEmailEvent& e) { deleted.push_back(e.deleted_at.value_or(-1)); })
+              .ok());
+  CHECK(deleted == std::vector<int64_t>{4000, 5000});
+
+  RawDb raw(path);
+  CHECK(raw.One("SELECT count(*) FROM contacts WHERE id = 'never-stored'") == "0");
+}
+
+TEST_CASE("deal_contacts are replaced only when a deal carries contact_ids", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  auto pairs_of = [&](const std::string& source) {
+    auto pairs = store->DealContacts(source);
+    REQUIRE(pairs.ok());
+    return *pairs;
+  };
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+  Page page;
+  page.stream = "deals";
+  page.deals = {MakeDeal("d1"), MakeDeal("d2")};
+  page.deals[0].contact_ids = std::vector<std::string>{"c1", "c2", "c2"};
+  page.deals[1].contact_ids = std::vector<std::string>{"c3"};
+  REQUIRE(store->CommitPage("hubspot", page).ok());
+  CHECK(pairs_of("hubspot") == Pairs{{"d1", "c1"}, {"d1", "c2"}, {"d2", "c3"}});
+
+  Page unset;
+  unset.stream = "deals";
+  unset.deals = {MakeDeal("d1")};
+  REQUIRE(store->CommitPage("hubspot", unset).ok());
+  CHECK(pairs_of("hubspot") == Pairs{{"d1", "c1"}, {"d1", "c2"}, {"d2", "c3"}});
+
+  Page replaced;
+  replaced.stream = "deals";
+  replaced.deals = {MakeDeal("d1")};
+  replaced.deals[0].contact_ids = std::vector<std::string>{"c4"};
+  REQUIRE(store->CommitPage("hubspot", replaced).ok());
+  CHECK(pairs_of("hubspot") == Pairs{{"d1", "c4"}, {"d2", "c3"}});
+
+  Page emptied;
+  emptied.stream = "deals";
+  emptied.deals = {MakeDeal("d2")};
+  emptied.deals[0].contact_ids = std::vector<std::string>{};
+  REQUIRE(store->CommitPage("hubspot", emptied).ok());
+  CHECK(pairs_of("hubspot") == Pairs{{"d1", "c4"}});
+  CHECK(pairs_of("other").empty());
+}
+
+TEST_CASE("Text fields are stored as NULL when empty and emails normalized", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+
+  Page page;
+  page.stream = "contacts";
+  Contact c;
+  c.id = "c1";
+  c.email = "  Mixed.Case@Example.COM \t";
+  page.contacts = {c};
+  EmailEvent e;
+  e.id = "e1";
+  e.email = "X@Y.Z";
+  page.events = {e};
+  REQUIRE(store->CommitPage("hubspot", page).ok());
+
+  RawDb raw(path);
+  CHECK(raw.One("SELECT email FROM contacts") == "mixed.case@example.com");
+  CHECK(raw.One("SELECT email FROM email_events") == "x@y.z");
+  CHECK(raw.One("SELECT count(*) FROM contacts WHERE first_name IS NULL AND owner_id IS NULL "
+                "AND channel IS NULL AND created_at IS NULL") == "1");
+  CHECK(raw.One("SELECT count(*) FROM email_events WHERE url IS NULL AND type IS NULL") == "1");
+}
+
+TEST_CASE("The views show the same rows with ISO-8601 text times", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+
+  Page page;
+  page.stream = "all";
+  Contact c = MakeContact("c1", "a@example.com");
+  c.customer_at = 0;
+  c.mql_at = 1704878130999;
+  page.contacts = {c};
+  page.deals = {MakeDeal("d1")};
+  EmailEvent e;
+  e.id = "e1";
+  e.type = "open";
+  e.occurred_at = 1704067200001;
+  page.events = {e};
+  REQUIRE(store->CommitPage("hubspot", page).ok());
+
+  RawDb raw(path);
+  CHECK(raw.One("SELECT created_at FROM v_contacts") == "2024-01-10T09:15:30.234Z");
+  CHECK(raw.One("SELECT mql_at FROM v_contacts") == "2024-01-10T09:15:30.999Z");
+  CHECK(raw.One("SELECT customer_at FROM v_contacts") == "1970-01-01T00:00:00.000Z");
+  CHECK(raw.One("SELECT sql_at FROM v_contacts") == "NULL");
+  CHECK(raw.One("SELECT email || channel FROM v_contacts") == "a@example.comPAID_SEARCH");
+  CHECK(raw.One("SELECT closed_at FROM v_deals") == "2024-02-01T00:00:00.000Z");
+  CHECK(raw.One("SELECT amount FROM v_deals") == "1234.5");
+  CHECK(raw.One("SELECT occurred_at FROM v_email_events") == "2024-01-01T00:00:00.001Z");
+  CHECK(raw.One("SELECT typeof(created_at) FROM v_deals") == "text");
+}
+
+TEST_CASE("Reopening the file keeps records, cursors, states and snapshots", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  {
+    auto store = OpenOrDie(path);
+    Page page;
+    page.stream = "contacts";
+    page.contacts = {MakeContact("c1", "a@example.com")};
+    page.cursor = "k1";
+    REQUIRE(store->CommitPage("hubspot", page).ok());
+    REQUIRE(store->RecordSuccess("hubspot", "contacts", 111).ok());
+    SnapshotRow row;
+    row.computed_at = 5;
+    row.json = "{\"a\":1}";
+    REQUIRE(store->SaveSnapshot(row).ok());
+  }
+  auto store = OpenOrDie(path);
+  CHECK(AllContacts(*store).size() == 1);
+  CHECK(Cursor(*store, "hubspot", "contacts") == "k1");
+  auto states = store->ListStreamStates();
+  REQUIRE(states.ok());
+  REQUIRE(states->size() == 1);
+  CHECK((*states)[0].last_success_at == 111);
+  auto latest = store->LatestSnapshot();
+  REQUIRE(latest.ok());
+  REQUIRE(latest->has_value());
+  CHECK((*latest)->json == "{\"a\":1}");
+  auto version = store->SchemaVersion();
+  REQUIRE(version.ok());
+  CHECK(*version == Store::kSchemaVersion);
+}
+
+TEST_CASE("RecordError keeps the cursor and RecordSuccess clears the error", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+
+  Page page;
+  page.stream = "contacts";
+  page.cursor = "k1";
+  REQUIRE(store->CommitPage("hubspot", page).ok());
+  REQUIRE(store->RecordSuccess("hubspot", "contacts", 100).ok());
+  REQUIRE(store->RecordError("hubspot", "contacts", "HTTP 503", 200).ok());
+
+  auto states = store->ListStreamStates();
+  REQUIRE(states.ok());
+  REQUIRE(states->size() == 1);
+  StreamState st = (*states)[0];
+  CHECK(st.connector == "hubspot");
+  CHECK(st.stream == "contacts");
+  CHECK(st.cursor == "k1");
+  CHECK(st.last_success_at == 100);
+  CHECK(st.last_error == "HTTP 503");
+  CHECK(st.last_error_at == 200);
+
+  REQUIRE(store->RecordSuccess("hubspot", "contacts", 300).ok());
+  states = store->ListStreamStates();
+  REQUIRE(states.ok());
+  st = (*states)[0];
+  CHECK(st.cursor == "k1");
+  CHECK(st.last_success_at == 300);
+  CHECK(st.last_error.empty());
+  CHECK_FALSE(st.last_error_at.has_value());
+
+  SECTION("an error on a stream that never committed creates its state without a cursor") {
+    REQUIRE(store->RecordError("mailchimp", "campaigns", "HTTP 401", 400).ok());
+    CHECK(Cursor(*store, "mailchimp", "campaigns").empty());
+    states = store->ListStreamStates();
+    REQUIRE(states.ok());
+    REQUIRE(states->size() == 2);
+    CHECK((*states)[1].connector == "mailchimp");
+    CHECK((*states)[1].last_error == "HTTP 401");
+    CHECK_FALSE((*states)[1].last_success_at.has_value());
+  }
+}
+
+TEST_CASE("ResetCursor forgets the cursor and keeps the rows", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  Page page;
+  page.stream = "contacts";
+  page.contacts = {MakeContact("c1", "a@example.com")};
+  page.cursor = "k1";
+  REQUIRE(store->CommitPage("hubspot", page).ok());
+  REQUIRE(store->RecordSuccess("hubspot", "contacts", 100).ok());
+
+  REQUIRE(store->ResetCursor("hubspot", "contacts").ok());
+  CHECK(Cursor(*store, "hubspot", "contacts").empty());
+  CHECK(AllContacts(*store).size() == 1);
+  auto states = store->ListStreamStates();
+  REQUIRE(states.ok());
+  CHECK((*states)[0].last_success_at == 100);
+  CHECK(store->ResetCursor("hubspot", "never").ok());
+}
+
+TEST_CASE("CountRows accepts only the documented tables", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  auto bad = store->CountRows("contacts; DROP TABLE contacts", "hubspot", true);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(bad.status().message(), Catch::Contains("contacts; DROP TABLE contacts"));
+  CHECK_FALSE(store->CountRows("v_contacts", "hubspot", true).ok());
+  CHECK(Count(*store, "contacts", "hubspot", true) == 0);
+  CHECK(Count(*store, "audit_snapshots", "", false) == 0);
+}
+
+TEST_CASE("LatestSnapshot returns the most recently computed snapshot", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+
+  auto none = store->LatestSnapshot();
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+
+  SnapshotRow first;
+  first.computed_at = 1000;
+  first.window_from = 10;
+  first.window_to = 20;
+  first.json = "{\"n\":1}";
+  auto id1 = store->SaveSnapshot(first);
+  REQUIRE(id1.ok());
+  SnapshotRow second;
+  second.computed_at = 2000;
+  second.json = "{\"n\":2}";
+  auto id2 = store->SaveSnapshot(second);
+  REQUIRE(id2.ok());
+  CHECK(*id2 > *id1);
+
+  auto latest = store->LatestSnapshot();
+  REQUIRE(latest.ok());
+  REQUIRE(latest->has_value());
+  const SnapshotRow& row = **latest;
+  CHECK(row.id == *id2);
+  CHECK(row.computed_at == 2000);
+  CHECK_FALSE(row.window_from.has_value());
+  CHECK_FALSE(row.window_to.has_value());
+  CHECK(row.json == "{\"n\":2}");
+  CHECK(Count(*store, "audit_snapshots", "", false) == 2);
+}
+
+TEST_CASE("Commits from several threads all land", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  constexpr int kThreads = 4;
+  constexpr int kPages = 20;
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int p = 0; p < kPages; ++p) {
+        Page page;
+        page.stream = "s" + std::to_string(t);
+        page.contacts = {MakeContact(std::to_string(t) + "-" + std::to_string(p), "x@y.z")};
+        page.cursor = std::to_string(p);
+        if (!store->CommitPage("src", page).ok()) ++failures[t];
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  CHECK(failures == std::vector<int>(kThreads, 0));
+  CHECK(Count(*store, "contacts", "src", false) == kThreads * kPages);
+  for (int t = 0; t < kThreads; ++t) {
+    CHECK(Cursor(*store, "src", "s" + std::to_string(t)) == std::to_string(kPages - 1));
+  }
+}
+
+TEST_CASE("A second Store on the same file sees the first one's commits", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto writer = OpenOrDie(path);
+  auto reader = OpenOrDie(path);
+  Page page;
+  page.stream = "contacts";
+  page.contacts = {MakeContact("c1", "a@example.com")};
+  page.cursor = "k";
+  REQUIRE(writer->CommitPage("hubspot", page).ok());
+  CHECK(AllContacts(*reader).size() == 1);
+  CHECK(Cursor(*reader, "hubspot", "contacts") == "k");
+}
+
+}  // namespace
+}  // namespace salesaudit
