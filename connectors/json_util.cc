@@ -1,0 +1,69 @@
+#include "connectors/json_util.h"
+
+#include <rapidjson/error/en.h>
+
+#include <string>
+
+namespace salesaudit {
+namespace {
+
+const rapidjson::Value* Member(const rapidjson::Value& object, std::string_view key) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(rapidjson::Value(
+      rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
+  if (it == object.MemberEnd() || it->value.IsNull()) return nullptr;
+  return &it->value;
+}
+
+}  // namespace
+
+Status ParseJson(std::string_view text, rapidjson::Document* doc) {
+  doc->Parse(text.data(), text.size());
+  if (!doc->HasParseError()) return Status::Ok();
+  const size_t offset = doc->GetErrorOffset();
+  std::string message = "invalid JSON at offset " + std::to_string(offset) + ": " +
+                        rapidjson::GetParseError_En(doc->GetParseError());
+  if (offset >= text.size()) return Status::Unavailable(message + " (body cut short)");
+  return Status::DataLoss(std::move(message));
+}
+
+std::optional<std::string_view> GetString(const rapidjson::Value& object, std::string_view key) {
+  const rapidjson::Value* v = Member(object, key);
+  if (v == nullptr || !v->IsString()) return std::nullopt;
+  return std::string_view(v->GetString(), v->GetStringLength());
+}
+
+std::optional<int64_t> GetInt64(const rapidjson::Value& object, std::string_view key) {
+  const rapidjson::Value* v = Member(object, key);
+  if (v == nullptr || !v->IsInt64()) return std::nullopt;
+  return v->GetInt64();
+}
+
+std::optional<double> GetDouble(const rapidjson::Value& object, std::string_view key) {
+  const rapidjson::Value* v = Member(object, key);
+  if (v == nullptr || !v->IsNumber()) return std::nullopt;
+  return v->GetDouble();
+}
+
+std::optional<bool> GetBool(const rapidjson::Value& object, std::string_view key) {
+  const rapidjson::Value* v = Member(object, key);
+  if (v == nullptr || !v->IsBool()) return std::nullopt;
+  return v->GetBool();
+}
+
+const rapidjson::Value* GetObject(const rapidjson::Value& object, std::string_view key) {
+  const rapidjson::Value* v = Member(object, key);
+  return v != nullptr && v->IsObject() ? v : nullptr;
+}
+
+const rapidjson::Value* GetArray(const rapidjson::Value& object, std::string_view key) {
+  const rapidjson::Value* v = Member(object, key);
+  return v != nullptr && v->IsArray() ? v : nullptr;
+}
+
+Result<std::string_view> RequireString(const rapidjson::Value& object, std::string_view key) {
+  if (auto s = GetString(object, key)) return *s;
+  return Status::DataLoss("missing string field '" + std::string(key) + "'");
+}
+
+}  // namespace salesaudit

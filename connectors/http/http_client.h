@@ -5,7 +5,8 @@
 //
 // Ownership: the sync engine creates one per connector run.
 // Threading: one thread at a time per instance; distinct instances are
-// independent. Cancel() may be called from any thread.
+// independent. The cancel flag may be set from any thread; a running transfer
+// notices within 50 ms.
 //
 //   HttpClient http(HttpClient::Options{.timeout = 30s}, &budget, &cancel_flag);
 //   Result<HttpResponse> r = http.Send({.method = "GET", .url = base + "/crm/v3/owners"});
@@ -67,6 +68,7 @@ class RequestBudget {
     std::chrono::steady_clock::time_point refilled;
   };
   std::mutex mu_;
+  std::condition_variable cv_;  // signalled when limits change
   std::map<std::string, State> buckets_;
 };
 

@@ -1,0 +1,78 @@
+#include "connectors/json_util.h"
+
+#include <catch2/catch.hpp>
+
+namespace salesaudit {
+namespace {
+
+TEST_CASE("ParseJson treats a body cut short as retryable and other garbage as data loss") {
+  struct Case {
+    const char* text;
+    StatusCode code;
+  };
+  const Case cases[] = {
+      {R"({"results":[{"id":"1"}]})", StatusCode::kOk},
+      {R"({"results":[{"id":"1"},)", StatusCode::kUnavailable},
+      {R"({"results":[{"id":"1)", StatusCode::kUnavailable},
+      {R"({"total":12)", StatusCode::kUnavailable},
+      {R"({"archived":tr)", StatusCode::kUnavailable},
+      {"", StatusCode::kUnavailable},
+      {R"({"a":1}})", StatusCode::kDataLoss},
+      {"<html>502 Bad Gateway</html>", StatusCode::kDataLoss},
+      {R"({"a":nope})", StatusCode::kDataLoss},
+  };
+  for (const Case& c : cases) {
+    INFO("JSON: " << c.text);
+    rapidjson::Document doc;
+    CHECK(ParseJson(c.text, &doc).code() == c.code);
+  }
+}
+
+TEST_CASE("ParseJson names the offset of the error") {
+  rapidjson::Document doc;
+  Status s = ParseJson(R"({"a":1}})", &doc);
+  CHECK_THAT(s.message(), Catch::StartsWith("invalid JSON at offset 7: "));
+}
+
+TEST_CASE("accessors return values of the asked type and nothing for null, absent or other types") {
+  rapidjson::Document doc;
+  REQUIRE(ParseJson(R"({"id":"42","n":7,"big":9007199254740993,"f":1.5,"b":true,"nil":null,)"
+                    R"("obj":{"k":"v"},"arr":[1,2]})",
+                    &doc)
+              .ok());
+  CHECK(GetString(doc, "id") == "42");
+  CHECK_FALSE(GetString(doc, "n").has_value());
+  CHECK_FALSE(GetString(doc, "nil").has_value());
+  CHECK_FALSE(GetString(doc, "absent").has_value());
+  CHECK(GetInt64(doc, "n") == 7);
+  CHECK(GetInt64(doc, "big") == 9007199254740993);
+  CHECK_FALSE(GetInt64(doc, "f").has_value());
+  CHECK_FALSE(GetInt64(doc, "id").has_value());
+  CHECK(GetDouble(doc, "f") == 1.5);
+  CHECK(GetDouble(doc, "n") == 7.0);
+  CHECK(GetBool(doc, "b") == true);
+  CHECK_FALSE(GetBool(doc, "nil").has_value());
+  REQUIRE(GetObject(doc, "obj") != nullptr);
+  CHECK(GetString(*GetObject(doc, "obj"), "k") == "v");
+  CHECK(GetObject(doc, "arr") == nullptr);
+  REQUIRE(GetArray(doc, "arr") != nullptr);
+  CHECK(GetArray(doc, "arr")->Size() == 2);
+  CHECK(GetArray(doc, "nil") == nullptr);
+  // Not an object at all.
+  CHECK_FALSE(GetString((*GetArray(doc, "arr"))[0], "id").has_value());
+}
+
+TEST_CASE("RequireString reports the missing key as data loss") {
+  rapidjson::Document doc;
+  REQUIRE(ParseJson(R"({"id":null,"name":"x"})", &doc).ok());
+  Result<std::string_view> name = RequireString(doc, "name");
+  REQUIRE(name.ok());
+  CHECK(*name == "x");
+  Result<std::string_view> id = RequireString(doc, "id");
+  REQUIRE_FALSE(id.ok());
+  CHECK(id.status().code() == StatusCode::kDataLoss);
+  CHECK(id.status().message() == "missing string field 'id'");
+}
+
+}  // namespace
+}  // namespace salesaudit
