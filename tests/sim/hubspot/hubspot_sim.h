@@ -71,7 +71,7 @@ struct Fault {
 
 struct SimOptions {
   std::string token = "pat-na1-test-token";  // expected in Authorization: Bearer
-  // Rate limit per 10 s rolling window over all endpoints; 0 = off.
+  // Rate limit per 10 s rolling window over all non-search endpoints; 0 = off.
   int ten_secondly_limit = 0;
   // Search requests per second; 0 = off.
   int search_per_second_limit = 0;
@@ -95,7 +95,8 @@ class HubSpotSim {
   HubSpotSim& operator=(const HubSpotSim&) = delete;
 
   // Binds 127.0.0.1:`port` (0 = ephemeral) and serves on background threads.
-  // Returns the bound port.
+  // Returns the bound port, or 0 if the port cannot be bound. Calling it while
+  // running returns the current port.
   uint16_t Start(uint16_t port = 0);
   void Stop();
   std::string base_url() const;  // "http://127.0.0.1:PORT"

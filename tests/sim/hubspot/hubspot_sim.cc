@@ -1,0 +1,252 @@
+// The simulator's HTTP front: a Boost.Beast server on one io_context run by a
+// few threads. Each connection is a coroutine on its own strand, so a slow
+// fault (a timer wait) or a long keep-alive session never holds up another
+// connection; all API behaviour lives in SimService.
+#include "tests/sim/hubspot/hubspot_sim.h"
+
+// clang-format off
+// Before any Boost header: with GCC 12 in C++20, asio/awaitable.hpp misses it.
+#include <utility>
+// clang-format on
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <mutex>
+#include <thread>
+
+#include "core/time_util.h"
+#include "tests/sim/hubspot/sim_service.h"
+
+namespace salesaudit::sim {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr int kServerThreads = 4;
+constexpr auto kIdleTimeout = std::chrono::seconds(60);
+constexpr size_t kMaxRequestBody = 8 * 1024 * 1024;
+
+// Sends the status line and headers of `out` with a Content-Length larger
+// than the body, then half the body: the client sees a connection closed
+// mid-body, as when a proxy drops a response.
+asio::awaitable<void> WriteTruncated(beast::tcp_stream& stream, const ApiResponse& out) {
+  std::string raw = "HTTP/1.1 " + std::to_string(out.status) + " " +
+                    std::string(http::obsolete_reason(static_cast<http::status>(out.status))) +
+                    "\r\nContent-Type: " + out.content_type +
+                    "\r\nContent-Length: " + std::to_string(out.body.size() + 1024) + "\r\n";
+  for (const auto& [name, value] : out.headers) raw += name + ": " + value + "\r\n";
+  raw += "\r\n";
+  raw.append(out.body, 0, out.body.size() / 2);
+  beast::error_code ec;
+  co_await asio::async_write(stream, asio::buffer(raw),
+                             asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> ServeConnection(tcp::socket socket, SimService& service) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(kMaxRequestBody);
+    stream.expires_after(kIdleTimeout);
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    http::request<http::string_body>& req = parser.get();
+    ApiRequest request{std::string(req.method_string()), std::string(req.target()),
+                       std::string(req[http::field::authorization]), std::move(req.body())};
+    ApiResponse out = service.Handle(request);
+    stream.expires_never();
+    if (out.delay.count() > 0) {
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      timer.expires_after(out.delay);
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (out.truncate) {
+      co_await WriteTruncated(stream, out);
+      break;
+    }
+    http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
+    res.set(http::field::server, "salesaudit-crm-sim");
+    res.set(http::field::content_type, out.content_type);
+    for (const auto& [name, value] : out.headers) res.set(name, value);
+    res.keep_alive(req.keep_alive());
+    res.body() = std::move(out.body);
+    res.prepare_payload();
+    stream.expires_after(kIdleTimeout);
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !res.keep_alive()) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream.socket().close(ec);
+}
+
+asio::awaitable<void> AcceptLoop(tcp::acceptor acceptor, SimService& service) {
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(
+        asio::make_strand(acceptor.get_executor()), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) continue;
+    asio::co_spawn(socket.get_executor(), ServeConnection(std::move(socket), service),
+                   asio::detached);
+  }
+}
+
+}  // namespace
+
+struct HubSpotSim::Impl {
+  explicit Impl(SimOptions options) : service(std::move(options)) {}
+
+  SimService service;
+  std::mutex server_mu;  // serialises Start and Stop
+  std::unique_ptr<asio::io_context> io;
+  std::vector<std::thread> threads;
+  uint16_t port = 0;
+};
+
+HubSpotSim::HubSpotSim(SimOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+HubSpotSim::~HubSpotSim() { Stop(); }
+
+uint16_t HubSpotSim::Start(uint16_t port) {
+  std::lock_guard<std::mutex> lock(impl_->server_mu);
+  if (impl_->io) return impl_->port;
+  auto io = std::make_unique<asio::io_context>(kServerThreads);
+  tcp::acceptor acceptor(*io);
+  const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), port);
+  beast::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return 0;
+  impl_->port = acceptor.local_endpoint(ec).port();
+  if (ec) return 0;
+  asio::co_spawn(*io, AcceptLoop(std::move(acceptor), impl_->service), asio::detached);
+  for (int i = 0; i < kServerThreads; ++i) {
+    impl_->threads.emplace_back([ctx = io.get()] { ctx->run(); });
+  }
+  impl_->io = std::move(io);
+  return impl_->port;
+}
+
+void HubSpotSim::Stop() {
+  std::lock_guard<std::mutex> lock(impl_->server_mu);
+  if (!impl_->io) return;
+  // Stopping the context abandons in-flight connections; destroying it
+  // closes their sockets and frees the coroutine frames.
+  impl_->io->stop();
+  for (std::thread& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  impl_->io.reset();
+  impl_->port = 0;
+}
+
+std::string HubSpotSim::base_url() const {
+  std::lock_guard<std::mutex> lock(impl_->server_mu);
+  return "http://127.0.0.1:" + std::to_string(impl_->port);
+}
+
+void HubSpotSim::Generate(const PortalSpec& spec) {
+  impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    portal.Generate(spec, NowMs(), options.index_lag_ms);
+  });
+}
+
+std::vector<std::string> HubSpotSim::UpdateContacts(int count, int64_t at_ms) {
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    return portal.UpdateContacts(count, at_ms != 0 ? at_ms : NowMs(), options.index_lag_ms);
+  });
+}
+
+std::vector<std::string> HubSpotSim::BulkUpdateContacts(int count, int distinct_timestamps) {
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    return portal.BulkUpdateContacts(count, distinct_timestamps, NowMs(), options.index_lag_ms);
+  });
+}
+
+std::vector<std::string> HubSpotSim::AddContacts(int count) {
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    return portal.AddContacts(count, NowMs(), options.index_lag_ms);
+  });
+}
+
+std::vector<std::string> HubSpotSim::ArchiveContacts(int count) {
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions&) {
+    return portal.Archive(ObjectType::kContacts, count, NowMs());
+  });
+}
+
+std::vector<std::string> HubSpotSim::UpdateDeals(int count) {
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    return portal.UpdateDeals(count, NowMs(), options.index_lag_ms);
+  });
+}
+
+std::vector<std::string> HubSpotSim::AddDeals(int count) {
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    return portal.AddDeals(count, NowMs(), options.index_lag_ms);
+  });
+}
+
+std::vector<std::string> HubSpotSim::ArchiveDeals(int count) {
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions&) {
+    return portal.Archive(ObjectType::kDeals, count, NowMs());
+  });
+}
+
+void HubSpotSim::SetContactProperty(const std::string& id, const std::string& name,
+                                    std::optional<std::string> value, int64_t at_ms) {
+  impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    portal.SetContactProperty(id, name, value, at_ms != 0 ? at_ms : NowMs(), options.index_lag_ms);
+  });
+}
+
+void HubSpotSim::InjectFault(const Fault& fault) { impl_->service.InjectFault(fault); }
+void HubSpotSim::ClearFaults() { impl_->service.ClearFaults(); }
+void HubSpotSim::SetToken(const std::string& token) { impl_->service.SetToken(token); }
+void HubSpotSim::SetOptions(const SimOptions& options) { impl_->service.SetOptions(options); }
+
+std::vector<SimObject> HubSpotSim::Contacts() const {
+  return impl_->service.WithPortal([](Portal& portal, const SimOptions&) {
+    return portal.table(ObjectType::kContacts).records;
+  });
+}
+
+std::vector<SimObject> HubSpotSim::Deals() const {
+  return impl_->service.WithPortal(
+      [](Portal& portal, const SimOptions&) { return portal.table(ObjectType::kDeals).records; });
+}
+
+std::vector<SimOwner> HubSpotSim::Owners() const {
+  return impl_->service.WithPortal([](Portal& portal, const SimOptions&) {
+    std::vector<SimOwner> out;
+    for (const auto& [id, owner] : portal.owners()) out.push_back(owner);
+    return out;
+  });
+}
+
+std::map<std::string, std::vector<std::string>> HubSpotSim::DealContactIds() const {
+  return impl_->service.WithPortal(
+      [](Portal& portal, const SimOptions&) { return portal.deal_contacts(); });
+}
+
+SimStats HubSpotSim::Stats() const { return impl_->service.Stats(); }
+void HubSpotSim::ResetStats() { impl_->service.ResetStats(); }
+
+}  // namespace salesaudit::sim

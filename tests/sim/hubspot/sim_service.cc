@@ -1,0 +1,744 @@
+#include "tests/sim/hubspot/sim_service.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "core/time_util.h"
+#include "tests/sim/hubspot/sim_search.h"
+
+namespace salesaudit::sim {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr int kDefaultListLimit = 10;
+constexpr int kMaxListLimit = 100;
+constexpr int kDefaultOwnerLimit = 100;
+constexpr int kMaxOwnerLimit = 500;
+constexpr size_t kMaxBatchInputs = 100;
+// Shown in the rate-limit headers of injected 429s when no limit is set: the
+// Free/Starter private-app allowance (reference/apis.md 1.14).
+constexpr int kNominalTenSecondlyLimit = 100;
+
+const char* kAuthMessage =
+    "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can "
+    "find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview";
+
+// Properties returned when a request names none (reference/apis.md 1.3).
+const std::vector<std::string> kContactDefaults = {
+    "createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"};
+const std::vector<std::string> kDealDefaults = {"amount",       "closedate", "createdate",
+                                                "dealname",     "dealstage", "hs_lastmodifieddate",
+                                                "hs_object_id", "pipeline"};
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string Base64(std::string_view in) {
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+    for (int shift = 18; shift >= 0; shift -= 6) out += kBase64[(v >> shift) & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kBase64[(v >> 18) & 63];
+    out += kBase64[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kBase64[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> Unbase64(std::string_view in) {
+  std::string out;
+  unsigned v = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    const char* pos = std::char_traits<char>::find(kBase64, 64, c);
+    if (pos == nullptr) return std::nullopt;
+    v = (v << 6) | static_cast<unsigned>(pos - kBase64);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((v >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// List cursors are opaque: base64 of the next record's id, with the padding
+// percent-encoded the way HubSpot sends it ("NTI1Cg%3D%3D"), so a client that
+// treats `after` as a number or forgets to pass it back verbatim fails here.
+std::string EncodeCursor(int64_t next_id) {
+  std::string b64 = Base64(std::to_string(next_id) + "\n");
+  std::string out;
+  for (char c : b64) out += c == '=' ? std::string("%3D") : std::string(1, c);
+  return out;
+}
+
+// Accepts the cursor as sent or percent-encoded once more by the client.
+std::optional<int64_t> DecodeCursor(std::string text) {
+  if (text.find('%') != std::string::npos) text = PercentDecode(text);
+  std::optional<std::string> raw = Unbase64(text);
+  if (!raw || raw->empty() || raw->back() != '\n') return std::nullopt;
+  raw->pop_back();
+  int64_t id = 0;
+  const auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), id);
+  if (ec != std::errc() || end != raw->data() + raw->size()) return std::nullopt;
+  return id;
+}
+
+std::optional<int> ParseInt(const std::string& text) {
+  int v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// Non-empty pieces of `text` between `sep` characters.
+std::vector<std::string> Split(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(sep, start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) parts.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return parts;
+}
+
+// The property names a response carries: the requested ones (or the type's
+// defaults) plus the id, create and modified dates HubSpot always includes.
+std::set<std::string> ResponseProperties(ObjectType type,
+                                         const std::optional<std::vector<std::string>>& requested) {
+  std::set<std::string> names;
+  if (requested) {
+    names.insert(requested->begin(), requested->end());
+  } else {
+    const auto& defaults = type == ObjectType::kContacts ? kContactDefaults : kDealDefaults;
+    names.insert(defaults.begin(), defaults.end());
+  }
+  names.insert("hs_object_id");
+  names.insert("createdate");
+  names.insert(ModifiedDateProperty(type));
+  return names;
+}
+
+void WriteObject(Writer& w, const SimObject& object, const std::set<std::string>& names,
+                 const std::set<std::string>& schema) {
+  w.StartObject();
+  w.Key("id");
+  w.String(object.id.c_str());
+  w.Key("properties");
+  w.StartObject();
+  for (const std::string& name : names) {
+    // Names the portal does not define are left out; defined but unset
+    // properties come back as null.
+    if (schema.count(name) == 0) continue;
+    w.Key(name.c_str());
+    auto it = object.properties.find(name);
+    if (it == object.properties.end()) {
+      w.Null();
+    } else {
+      w.String(it->second.c_str(), static_cast<rapidjson::SizeType>(it->second.size()));
+    }
+  }
+  w.EndObject();
+  w.Key("createdAt");
+  w.String(FormatIsoMs(object.created_at_ms).c_str());
+  w.Key("updatedAt");
+  w.String(FormatIsoMs(object.updated_at_ms).c_str());
+  w.Key("archived");
+  w.Bool(object.archived);
+  if (object.archived) {
+    w.Key("archivedAt");
+    w.String(FormatIsoMs(object.archived_at_ms).c_str());
+  }
+  w.EndObject();
+}
+
+void WritePaging(Writer& w, const std::string& after) {
+  w.Key("paging");
+  w.StartObject();
+  w.Key("next");
+  w.StartObject();
+  w.Key("after");
+  w.String(after.c_str());
+  w.Key("link");
+  w.String(("?after=" + after).c_str());
+  w.EndObject();
+  w.EndObject();
+}
+
+std::optional<ObjectType> ObjectTypeNamed(std::string_view name) {
+  if (name == "contacts") return ObjectType::kContacts;
+  if (name == "deals") return ObjectType::kDeals;
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct SimService::Query {
+  std::map<std::string, std::string> params;
+  const std::string* Get(const std::string& key) const {
+    auto it = params.find(key);
+    return it == params.end() ? nullptr : &it->second;
+  }
+};
+
+SimService::SimService(SimOptions options) : options_(std::move(options)) {}
+
+void SimService::InjectFault(const Fault& fault) {
+  std::lock_guard<std::mutex> lock(mu_);
+  faults_.push_back(fault);
+}
+
+void SimService::ClearFaults() {
+  std::lock_guard<std::mutex> lock(mu_);
+  faults_.clear();
+}
+
+void SimService::SetToken(const std::string& token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  options_.token = token;
+}
+
+void SimService::SetOptions(const SimOptions& options) {
+  std::lock_guard<std::mutex> lock(mu_);
+  options_ = options;
+}
+
+SimStats SimService::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void SimService::ResetStats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_ = SimStats{};
+}
+
+std::string SimService::CorrelationId() {
+  const uint64_t a = ids_();
+  const uint64_t b = ids_();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFF),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3FFF)),
+                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFull));
+  return buf;
+}
+
+ApiResponse SimService::Error(int status, const std::string& category, const std::string& message) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String("error");
+  w.Key("message");
+  w.String(message.c_str());
+  w.Key("correlationId");
+  w.String(CorrelationId().c_str());
+  w.Key("category");
+  w.String(category.c_str());
+  w.EndObject();
+  ApiResponse response;
+  response.status = status;
+  response.body = buf.GetString();
+  return response;
+}
+
+ApiResponse SimService::RateLimited(const std::string& policy, const std::string& message) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String("error");
+  w.Key("message");
+  w.String(message.c_str());
+  w.Key("errorType");
+  w.String("RATE_LIMIT");
+  w.Key("correlationId");
+  w.String(CorrelationId().c_str());
+  w.Key("policyName");
+  w.String(policy.c_str());
+  w.Key("requestId");
+  w.String(CorrelationId().c_str());
+  w.EndObject();
+  ApiResponse response;
+  response.status = 429;
+  response.body = buf.GetString();
+  return response;
+}
+
+bool SimService::AdmitTenSecondly(Clock::time_point now) {
+  while (!ten_secondly_window_.empty() &&
+         now - ten_secondly_window_.front() >= std::chrono::seconds(10)) {
+    ten_secondly_window_.pop_front();
+  }
+  if (static_cast<int>(ten_secondly_window_.size()) >= options_.ten_secondly_limit) return false;
+  ten_secondly_window_.push_back(now);
+  return true;
+}
+
+bool SimService::AdmitSearch(Clock::time_point now) {
+  while (!search_window_.empty() && now - search_window_.front() >= std::chrono::seconds(1)) {
+    search_window_.pop_front();
+  }
+  if (static_cast<int>(search_window_.size()) >= options_.search_per_second_limit) return false;
+  search_window_.push_back(now);
+  return true;
+}
+
+void SimService::AddRateLimitHeaders(ApiResponse& response, Clock::time_point now, bool exhausted) {
+  const int max =
+      options_.ten_secondly_limit > 0 ? options_.ten_secondly_limit : kNominalTenSecondlyLimit;
+  const int used = exhausted ? max : static_cast<int>(ten_secondly_window_.size());
+  const int secondly = std::max(1, max / 10);
+  const auto last_second =
+      std::count_if(ten_secondly_window_.begin(), ten_secondly_window_.end(),
+                    [&](Clock::time_point t) { return now - t < std::chrono::seconds(1); });
+  auto& h = response.headers;
+  h.emplace_back("X-HubSpot-RateLimit-Max", std::to_string(max));
+  h.emplace_back("X-HubSpot-RateLimit-Remaining", std::to_string(std::max(0, max - used)));
+  h.emplace_back("X-HubSpot-RateLimit-Interval-Milliseconds", "10000");
+  h.emplace_back("X-HubSpot-RateLimit-Secondly", std::to_string(secondly));
+  h.emplace_back("X-HubSpot-RateLimit-Secondly-Remaining",
+                 std::to_string(exhausted ? 0 : std::max<int64_t>(0, secondly - last_second)));
+}
+
+ApiResponse SimService::Handle(const ApiRequest& request) {
+  const int64_t now_ms = NowMs();
+  const Clock::time_point now = Clock::now();
+  const size_t qmark = request.target.find('?');
+  const std::string path = request.target.substr(0, qmark);
+  Query query;
+  if (qmark != std::string::npos) {
+    for (const std::string& pair : Split(request.target.substr(qmark + 1), '&')) {
+      const size_t eq = pair.find('=');
+      query.params[PercentDecode(pair.substr(0, eq))] =
+          eq == std::string::npos ? "" : PercentDecode(pair.substr(eq + 1));
+    }
+  }
+
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.requests;
+  ++stats_.by_path[path];
+  ApiResponse response;
+  std::optional<ApiResponse> refused = ApplyFault(path, now, response);
+  if (refused) {
+    response = std::move(*refused);
+  } else if (request.authorization != "Bearer " + options_.token) {
+    response = Error(401, "INVALID_AUTHENTICATION", kAuthMessage);
+  } else {
+    const std::chrono::milliseconds delay = response.delay;
+    const bool truncate = response.truncate;
+    response = Route(request.method, path, query, request.body, now_ms);
+    response.delay = delay;
+    response.truncate = truncate;
+  }
+  ++stats_.by_status[response.status];
+  return response;
+}
+
+std::optional<ApiResponse> SimService::ApplyFault(const std::string& path, Clock::time_point now,
+                                                  ApiResponse& answer) {
+  auto fault = std::find_if(faults_.begin(), faults_.end(), [&](const Fault& f) {
+    return path.compare(0, f.path_prefix.size(), f.path_prefix) == 0;
+  });
+  if (fault == faults_.end()) return std::nullopt;
+  const Fault applied = *fault;
+  if (--fault->count <= 0) faults_.erase(fault);
+  switch (applied.kind) {
+    case FaultKind::kRateLimitWithRetryAfter: {
+      ApiResponse r =
+          RateLimited("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.");
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    case FaultKind::kRateLimitWithoutRetryAfter: {
+      ApiResponse r =
+          RateLimited("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.");
+      AddRateLimitHeaders(r, now, /*exhausted=*/true);
+      return r;
+    }
+    case FaultKind::kServerError: {
+      // Alternate the two forms seen in the wild: a gateway's HTML page and
+      // HubSpot's own JSON error.
+      if (server_errors_sent_++ % 2 == 0) {
+        ApiResponse r;
+        r.status = 502;
+        r.content_type = "text/html";
+        r.body =
+            "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
+            "Gateway</h1></center><hr><center>cloudflare</center></body></html>";
+        return r;
+      }
+      return Error(503, "SERVICE_UNAVAILABLE",
+                   "The service is temporarily unavailable. Please try again later.");
+    }
+    case FaultKind::kSlow:
+      answer.delay = std::chrono::milliseconds(applied.delay_ms);
+      break;
+    case FaultKind::kTruncated:
+      answer.truncate = true;
+      break;
+  }
+  return std::nullopt;
+}
+
+ApiResponse SimService::Route(const std::string& method, const std::string& path,
+                              const Query& query, const std::string& body, int64_t now_ms) {
+  constexpr std::string_view kObjects = "/crm/v3/objects/";
+  const Clock::time_point now = Clock::now();
+  const bool is_search =
+      method == "POST" && path.starts_with(kObjects) && path.ends_with("/search");
+  if (is_search) {
+    // Search has its own per-second limit and sends no rate-limit headers
+    // and no Retry-After (reference/apis.md 1.5, 1.14).
+    if (options_.search_per_second_limit > 0 && !AdmitSearch(now)) {
+      return RateLimited("SECONDLY", "You have reached your secondly limit.");
+    }
+    const std::string name = path.substr(kObjects.size(), path.size() - kObjects.size() - 7);
+    std::optional<ObjectType> type = ObjectTypeNamed(name);
+    if (!type) return Error(404, "OBJECT_NOT_FOUND", "Unknown object type: " + name);
+    return SearchObjects(*type, body, now_ms);
+  }
+
+  const bool limited = options_.ten_secondly_limit > 0;
+  if (limited && !AdmitTenSecondly(now)) {
+    ApiResponse r =
+        RateLimited("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.");
+    AddRateLimitHeaders(r, now, /*exhausted=*/true);
+    return r;
+  }
+  ApiResponse r;
+  if (method == "GET" && path.starts_with(kObjects) &&
+      ObjectTypeNamed(path.substr(kObjects.size()))) {
+    r = ListObjects(*ObjectTypeNamed(path.substr(kObjects.size())), query);
+  } else if (method == "POST" && path == "/crm/v3/associations/deals/contacts/batch/read") {
+    r = ReadAssociations(body, now_ms);
+  } else if (method == "GET" && path == "/crm/v3/owners") {
+    r = ListOwners(query);
+  } else if (method == "GET" && path == "/crm/v3/pipelines/deals") {
+    r = Pipelines();
+  } else {
+    r = Error(404, "OBJECT_NOT_FOUND", "No route for " + method + " " + path);
+  }
+  if (limited) AddRateLimitHeaders(r, now, /*exhausted=*/false);
+  return r;
+}
+
+ApiResponse SimService::ListObjects(ObjectType type, const Query& query) {
+  int limit = kDefaultListLimit;
+  if (const std::string* text = query.Get("limit")) {
+    std::optional<int> parsed = ParseInt(*text);
+    if (!parsed || *parsed < 1 || *parsed > kMaxListLimit) {
+      return Error(400, "VALIDATION_ERROR",
+                   "limit must be a number between 1 and 100, got '" + *text + "'");
+    }
+    limit = *parsed;
+  }
+  int64_t start_id = 0;
+  if (const std::string* after = query.Get("after")) {
+    std::optional<int64_t> id = DecodeCursor(*after);
+    if (!id) return Error(400, "VALIDATION_ERROR", "Invalid 'after' paging token: " + *after);
+    start_id = *id;
+  }
+  const std::string* archived_text = query.Get("archived");
+  const bool archived = archived_text != nullptr && *archived_text == "true";
+  std::optional<std::vector<std::string>> requested;
+  if (const std::string* props = query.Get("properties")) requested = Split(*props, ',');
+  const std::set<std::string> names = ResponseProperties(type, requested);
+
+  const ObjectTable& table = portal_.table(type);
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("results");
+  w.StartArray();
+  int written = 0;
+  std::optional<int64_t> next_id;
+  for (size_t i = table.LowerBound(start_id); i < table.records.size(); ++i) {
+    if (table.records[i].archived != archived) continue;
+    if (written == limit) {
+      next_id = table.ids[i];
+      break;
+    }
+    WriteObject(w, table.records[i], names, table.schema);
+    ++written;
+  }
+  w.EndArray();
+  if (next_id) WritePaging(w, EncodeCursor(*next_id));
+  w.EndObject();
+  ApiResponse r;
+  r.body = buf.GetString();
+  return r;
+}
+
+ApiResponse SimService::SearchObjects(ObjectType type, const std::string& body, int64_t now_ms) {
+  Result<SearchQuery> query = ParseSearchQuery(body);
+  if (!query.ok()) return Error(400, "VALIDATION_ERROR", query.status().message());
+  stats_.max_search_after = std::max(stats_.max_search_after, query->after);
+  // The real cap: one query cannot page past 10,000 results.
+  if (query->after + query->limit > kMaxSearchResults) {
+    return Error(400, "VALIDATION_ERROR",
+                 "There was a problem with the request: the sum of after (" +
+                     std::to_string(query->after) + ") and limit (" + std::to_string(query->limit) +
+                     ") must not exceed 10000.");
+  }
+  int64_t total = 0;
+  const ObjectTable& table = portal_.table(type);
+  std::vector<const SimObject*> page = RunSearch(table, type, *query, now_ms, &total);
+  const std::set<std::string> names = ResponseProperties(type, query->properties);
+
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("total");
+  w.Int64(total);
+  w.Key("results");
+  w.StartArray();
+  for (const SimObject* object : page) WriteObject(w, *object, names, table.schema);
+  w.EndArray();
+  const int64_t next = query->after + static_cast<int64_t>(page.size());
+  if (!page.empty() && next < total) WritePaging(w, std::to_string(next));
+  w.EndObject();
+  ApiResponse r;
+  r.body = buf.GetString();
+  return r;
+}
+
+ApiResponse SimService::ReadAssociations(const std::string& body, int64_t now_ms) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("inputs") ||
+      !doc["inputs"].IsArray()) {
+    return Error(400, "VALIDATION_ERROR",
+                 "Invalid input JSON: expected {\"inputs\":[{\"id\":..}]}");
+  }
+  const auto inputs = doc["inputs"].GetArray();
+  if (inputs.Size() > kMaxBatchInputs) {
+    return Error(400, "VALIDATION_ERROR",
+                 "Batch input size " + std::to_string(inputs.Size()) + " exceeds the limit of 100");
+  }
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String("COMPLETE");
+  w.Key("results");
+  w.StartArray();
+  for (const rapidjson::Value& input : inputs) {
+    if (!input.IsObject() || !input.HasMember("id") || !input["id"].IsString()) {
+      return Error(400, "VALIDATION_ERROR", "Each input needs a string id");
+    }
+    // Deals without associations are left out of the results entirely.
+    auto it = portal_.deal_contacts().find(input["id"].GetString());
+    if (it == portal_.deal_contacts().end() || it->second.empty()) continue;
+    w.StartObject();
+    w.Key("from");
+    w.StartObject();
+    w.Key("id");
+    w.String(it->first.c_str());
+    w.EndObject();
+    w.Key("to");
+    w.StartArray();
+    for (const std::string& contact : it->second) {
+      w.StartObject();
+      w.Key("id");
+      w.String(contact.c_str());
+      w.Key("type");
+      w.String("deal_to_contact");
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("startedAt");
+  w.String(FormatIsoMs(now_ms).c_str());
+  w.Key("completedAt");
+  w.String(FormatIsoMs(NowMs()).c_str());
+  w.EndObject();
+  ApiResponse r;
+  r.body = buf.GetString();
+  return r;
+}
+
+ApiResponse SimService::ListOwners(const Query& query) {
+  int limit = kDefaultOwnerLimit;
+  if (const std::string* text = query.Get("limit")) {
+    std::optional<int> parsed = ParseInt(*text);
+    if (!parsed || *parsed < 1 || *parsed > kMaxOwnerLimit) {
+      return Error(400, "VALIDATION_ERROR",
+                   "limit must be a number between 1 and 500, got '" + *text + "'");
+    }
+    limit = *parsed;
+  }
+  int64_t start_id = 0;
+  if (const std::string* after = query.Get("after")) {
+    std::optional<int64_t> id = DecodeCursor(*after);
+    if (!id) return Error(400, "VALIDATION_ERROR", "Invalid 'after' paging token: " + *after);
+    start_id = *id;
+  }
+  const std::string* archived_text = query.Get("archived");
+  const bool archived = archived_text != nullptr && *archived_text == "true";
+
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("results");
+  w.StartArray();
+  int written = 0;
+  std::optional<int64_t> next_id;
+  const auto& owners = portal_.owners();
+  for (auto it = owners.lower_bound(start_id); it != owners.end(); ++it) {
+    const SimOwner& o = it->second;
+    if (o.archived != archived) continue;
+    if (written == limit) {
+      next_id = it->first;
+      break;
+    }
+    ++written;
+    w.StartObject();
+    w.Key("id");
+    w.String(o.id.c_str());
+    w.Key("email");
+    w.String(o.email.c_str());
+    w.Key("type");
+    w.String("PERSON");
+    w.Key("firstName");
+    w.String(o.first_name.c_str());
+    w.Key("lastName");
+    w.String(o.last_name.c_str());
+    w.Key("userId");
+    w.Int64(o.user_id);
+    w.Key("userIdIncludingInactive");
+    w.Int64(o.user_id);
+    w.Key("createdAt");
+    w.String(FormatIsoMs(o.created_at_ms).c_str());
+    w.Key("updatedAt");
+    w.String(FormatIsoMs(o.updated_at_ms).c_str());
+    w.Key("archived");
+    w.Bool(o.archived);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (next_id) WritePaging(w, EncodeCursor(*next_id));
+  w.EndObject();
+  ApiResponse r;
+  r.body = buf.GetString();
+  return r;
+}
+
+ApiResponse SimService::Pipelines() {
+  // The default pipeline; stage metadata values are strings, as HubSpot
+  // sends them (reference/apis.md 1.9).
+  struct Stage {
+    const char* id;
+    const char* label;
+    const char* closed;
+    const char* probability;
+  };
+  static constexpr Stage kStages[] = {
+      {"appointmentscheduled", "Appointment Scheduled", "false", "0.2"},
+      {"qualifiedtobuy", "Qualified To Buy", "false", "0.4"},
+      {"presentationscheduled", "Presentation Scheduled", "false", "0.6"},
+      {"decisionmakerboughtin", "Decision Maker Bought-In", "false", "0.8"},
+      {"contractsent", "Contract Sent", "false", "0.9"},
+      {"closedwon", "Closed Won", "true", "1.0"},
+      {"closedlost", "Closed Lost", "true", "0.0"},
+  };
+  const char* kCreated = "2020-05-12T08:00:00.000Z";
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("results");
+  w.StartArray();
+  w.StartObject();
+  w.Key("id");
+  w.String("default");
+  w.Key("label");
+  w.String("Sales Pipeline");
+  w.Key("displayOrder");
+  w.Int(0);
+  w.Key("archived");
+  w.Bool(false);
+  w.Key("createdAt");
+  w.String(kCreated);
+  w.Key("updatedAt");
+  w.String(kCreated);
+  w.Key("stages");
+  w.StartArray();
+  int order = 0;
+  for (const Stage& s : kStages) {
+    w.StartObject();
+    w.Key("id");
+    w.String(s.id);
+    w.Key("label");
+    w.String(s.label);
+    w.Key("displayOrder");
+    w.Int(order++);
+    w.Key("metadata");
+    w.StartObject();
+    w.Key("isClosed");
+    w.String(s.closed);
+    w.Key("probability");
+    w.String(s.probability);
+    w.EndObject();
+    w.Key("archived");
+    w.Bool(false);
+    w.Key("createdAt");
+    w.String(kCreated);
+    w.Key("updatedAt");
+    w.String(kCreated);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  ApiResponse r;
+  r.body = buf.GetString();
+  return r;
+}
+
+}  // namespace salesaudit::sim

@@ -1,0 +1,104 @@
+// SimService: the HubSpot API behaviour behind the simulator's sockets.
+// Routes one parsed HTTP request to its endpoint and answers with HubSpot's
+// status codes, headers and JSON bodies; applies injected faults, the bearer
+// token check and the two rate limiters; counts requests.
+//
+// Owned by HubSpotSim. Thread-safe: one mutex guards the portal, options,
+// faults, limiter windows and stats; Handle is called from the server's
+// threads concurrently with the test-facing mutators.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/sim/hubspot/hubspot_sim.h"
+#include "tests/sim/hubspot/sim_portal.h"
+
+namespace salesaudit::sim {
+
+struct ApiRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path with query string
+  std::string authorization;
+  std::string body;
+};
+
+// What the server writes back. `delay` and `truncate` come from injected
+// faults and are carried out by the server, which alone can wait without
+// holding the portal lock or cut a body short on the wire.
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json;charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds delay{0};
+  bool truncate = false;
+};
+
+class SimService {
+ public:
+  explicit SimService(SimOptions options);
+
+  ApiResponse Handle(const ApiRequest& request);
+
+  // Runs `f(portal, options)` under the mutex, for HubSpotSim's mutators and
+  // snapshot copies.
+  template <typename F>
+  auto WithPortal(F&& f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return f(portal_, static_cast<const SimOptions&>(options_));
+  }
+
+  void InjectFault(const Fault& fault);
+  void ClearFaults();
+  void SetToken(const std::string& token);
+  void SetOptions(const SimOptions& options);
+  SimStats Stats() const;
+  void ResetStats();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Query;
+
+  ApiResponse Route(const std::string& method, const std::string& path, const Query& query,
+                    const std::string& body, int64_t now_ms);
+  ApiResponse ListObjects(ObjectType type, const Query& query);
+  ApiResponse SearchObjects(ObjectType type, const std::string& body, int64_t now_ms);
+  ApiResponse ReadAssociations(const std::string& body, int64_t now_ms);
+  ApiResponse ListOwners(const Query& query);
+  ApiResponse Pipelines();
+
+  // Consumes the first queued fault matching `path`. Returns the response
+  // that replaces the real one (429, 5xx), or nullopt after marking `answer`
+  // slow or truncated (or when no fault matches).
+  std::optional<ApiResponse> ApplyFault(const std::string& path, Clock::time_point now,
+                                        ApiResponse& answer);
+  // Records this request in the ten-secondly window; false when over limit.
+  bool AdmitTenSecondly(Clock::time_point now);
+  bool AdmitSearch(Clock::time_point now);
+  // The X-HubSpot-RateLimit-* headers; `exhausted` reports none remaining.
+  void AddRateLimitHeaders(ApiResponse& response, Clock::time_point now, bool exhausted);
+
+  ApiResponse Error(int status, const std::string& category, const std::string& message);
+  ApiResponse RateLimited(const std::string& policy, const std::string& message);
+  std::string CorrelationId();
+
+  mutable std::mutex mu_;
+  SimOptions options_;
+  Portal portal_;
+  std::deque<Fault> faults_;
+  int server_errors_sent_ = 0;  // alternates the 502 HTML and 503 JSON forms
+  std::deque<Clock::time_point> ten_secondly_window_;
+  std::deque<Clock::time_point> search_window_;
+  SimStats stats_;
+  std::mt19937_64 ids_{std::random_device{}()};
+};
+
+}  // namespace salesaudit::sim
