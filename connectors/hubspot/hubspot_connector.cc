@@ -1,0 +1,501 @@
+#include "connectors/hubspot/hubspot_connector.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
+#include "connectors/hubspot/hubspot_mapping.h"
+#include "connectors/http/classify.h"
+#include "connectors/json_util.h"
+#include "core/time_util.h"
+
+namespace salesaudit {
+namespace {
+
+using hubspot::FieldMap;
+
+std::string StringOr(const rapidjson::Value& object, std::string_view key, std::string_view fallback) {
+  return std::string(GetString(object, key).value_or(fallback));
+}
+
+constexpr char kDefaultBaseUrl[] = "https://api.hubapi.com";
+constexpr int kListPageSize = 100;     // list endpoints: max 100 per page
+constexpr int kSearchPageSize = 200;   // search: max 200 per page
+constexpr int kOwnersPageSize = 500;   // owners: max 500 per page
+constexpr size_t kAssociationBatch = 100;
+
+// Where a contacts or deals stream stands between pages, serialised as the
+// stream cursor.
+//
+// Full mode pages through the list endpoint from `after`; once done, the
+// stream becomes incremental from `full_started` (so changes made during the
+// full scan are read by the next run).
+//
+// Incremental mode reads the window [since - lookback, upper] of the modified
+// date through search, sorted by hs_object_id and paged by `hs_object_id >
+// last_id` rather than by offset: keyset paging never meets the 10,000-result
+// cap and never loops, however many records share one timestamp (the pattern
+// of reference 1.5). `upper` is the run's start time, so the cursor never
+// passes the sync's start; a run killed mid-window resumes the same window at
+// last_id. The lookback re-reads changes that reached the search index late.
+struct ObjectCursor {
+  bool full = true;
+  std::string after;
+  int64_t full_started = 0;
+  int64_t since = 0;
+  int64_t upper = 0;  // 0: no window in progress
+  std::string last_id;
+
+  std::string Serialize() const {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("v");
+    w.Int(1);
+    w.Key("mode");
+    w.String(full ? "full" : "incremental");
+    if (full) {
+      w.Key("after");
+      w.String(after.c_str());
+      w.Key("full_started");
+      w.Int64(full_started);
+    } else {
+      w.Key("since");
+      w.Int64(since);
+      if (upper != 0) {
+        w.Key("upper");
+        w.Int64(upper);
+        w.Key("last_id");
+        w.String(last_id.c_str());
+      }
+    }
+    w.EndObject();
+    return buf.GetString();
+  }
+
+  static Result<ObjectCursor> Parse(const std::string& text) {
+    rapidjson::Document doc;
+    doc.Parse(text.c_str(), text.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+      return Status::DataLoss("stored cursor is not valid JSON; run `sync --full`");
+    }
+    ObjectCursor c;
+    std::string mode = StringOr(doc, "mode", "");
+    if (mode == "full") {
+      c.full = true;
+      c.after = StringOr(doc, "after", "");
+      c.full_started = GetInt64(doc, "full_started").value_or(0);
+    } else if (mode == "incremental") {
+      c.full = false;
+      c.since = GetInt64(doc, "since").value_or(0);
+      c.upper = GetInt64(doc, "upper").value_or(0);
+      c.last_id = StringOr(doc, "last_id", "");
+    } else {
+      return Status::DataLoss("stored cursor has unknown mode '" + mode + "'; run `sync --full`");
+    }
+    return c;
+  }
+};
+
+// What differs between the contacts and deals streams.
+struct ObjectType {
+  const char* name;           // "contacts" / "deals"
+  const char* modified_prop;  // contacts: lastmodifieddate; deals: hs_lastmodifieddate
+  RecordKind kind;
+  bool associations;  // read deal->contact associations for each page
+};
+
+constexpr ObjectType kContacts{"contacts", "lastmodifieddate", RecordKind::kContact, false};
+constexpr ObjectType kDeals{"deals", "hs_lastmodifieddate", RecordKind::kDeal, true};
+
+// State shared by one run's readers: config, http, the mapping, the auth header.
+struct HubSpotContext {
+  const ConnectorConfig& config;
+  HttpClient& http;
+  FieldMap fields;
+  std::string base_url;
+
+  HubSpotContext(const ConnectorConfig& c, HttpClient& h)
+      : config(c), http(h), fields(c.fields), base_url(c.base_url.empty() ? kDefaultBaseUrl : c.base_url) {
+    while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+  }
+
+  std::string Context(const std::string& stream) const {
+    return "hubspot[" + config.name + "]: " + stream;
+  }
+
+  // Sends an authorised request and parses a JSON answer; every failure is
+  // classified and names the stream, method, path and status.
+  Result<rapidjson::Document> Call(const std::string& stream, HttpRequest request) {
+    request.headers.emplace_back("Authorization", "Bearer " + config.auth.at("token"));
+    request.headers.emplace_back("Accept", "application/json");
+    if (!request.body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+    const std::string context = Context(stream);
+    auto response = http.Send(request);
+    if (!response.ok()) return response.status().WithContext(context);
+    Status status = ClassifyHttpResponse(request, *response, context);
+    if (!status.ok()) return status;
+    rapidjson::Document doc;
+    if (Status s = ParseJson(response->body, &doc); !s.ok()) {
+      return s.WithContext(context + ": " + request.method + " " + UrlPath(request.url));
+    }
+    return doc;
+  }
+};
+
+std::string JoinComma(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ',';
+    out += item;
+  }
+  return out;
+}
+
+// The `paging.next.after` token of a list response, or "" on the last page.
+std::string NextAfter(const rapidjson::Value& doc) {
+  const rapidjson::Value* paging = GetObject(doc, "paging");
+  const rapidjson::Value* next = paging ? GetObject(*paging, "next") : nullptr;
+  return next ? StringOr(*next, "after", "") : "";
+}
+
+// Reads a contacts or deals stream: list (full) or search (incremental),
+// then the archived listing.
+class ObjectReader : public StreamReader {
+ public:
+  ObjectReader(HubSpotContext& ctx, const ObjectType& type, const StreamRun& run,
+               ObjectCursor cursor)
+      : ctx_(ctx), type_(type), run_(run), cursor_(std::move(cursor)) {
+    if (!cursor_.full && cursor_.upper == 0) {
+      cursor_.upper = run.started_at_ms;
+    }
+    phase_ = cursor_.full ? Phase::kList : Phase::kSearch;
+  }
+
+  Result<std::optional<Page>> Next() override {
+    switch (phase_) {
+      case Phase::kList: return ListPage();
+      case Phase::kSearch: return SearchPage();
+      case Phase::kArchived: return ArchivedPage();
+      case Phase::kDone: return std::optional<Page>();
+    }
+    return std::optional<Page>();
+  }
+
+ private:
+  enum class Phase { kList, kSearch, kArchived, kDone };
+
+  const std::vector<std::string>& Properties() {
+    if (properties_.empty()) {
+      properties_ = type_.kind == RecordKind::kContact ? ctx_.fields.ContactProperties()
+                                                       : ctx_.fields.DealProperties();
+    }
+    return properties_;
+  }
+
+  std::string ListUrl(const std::string& after, bool archived) {
+    std::string url = ctx_.base_url + "/crm/v3/objects/" + type_.name +
+                      "?limit=" + std::to_string(kListPageSize) +
+                      "&properties=" + UrlEncode(JoinComma(Properties())) +
+                      "&archived=" + (archived ? "true" : "false");
+    if (!after.empty()) url += "&after=" + UrlEncode(after);
+    return url;
+  }
+
+  // Maps `results` into the page; the ids in page order go to `ids`.
+  Status MapResults(const rapidjson::Value& doc, Page& page, std::vector<std::string>& ids) {
+    const rapidjson::Value* results = GetArray(doc, "results");
+    if (results == nullptr) {
+      return Status::DataLoss(ctx_.Context(type_.name) + ": response without a results array");
+    }
+    for (const auto& item : results->GetArray()) {
+      if (type_.kind == RecordKind::kContact) {
+        auto c = hubspot::MapContact(item, ctx_.fields, page.warnings);
+        if (!c.ok()) return c.status().WithContext(ctx_.Context(type_.name));
+        ids.push_back(c->id);
+        page.contacts.push_back(std::move(c).value());
+      } else {
+        auto d = hubspot::MapDeal(item, ctx_.fields, page.warnings);
+        if (!d.ok()) return d.status().WithContext(ctx_.Context(type_.name));
+        ids.push_back(d->id);
+        page.deals.push_back(std::move(d).value());
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Search returns no associations (reference 1.5), and list returns only a
+  // first page of them, so both read them through the batch API.
+  Status AttachAssociations(Page& page) {
+    if (!type_.associations || page.deals.empty()) return Status::Ok();
+    std::map<std::string, std::vector<std::string>> by_deal;
+    for (size_t begin = 0; begin < page.deals.size(); begin += kAssociationBatch) {
+      size_t end = std::min(page.deals.size(), begin + kAssociationBatch);
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+      w.StartObject();
+      w.Key("inputs");
+      w.StartArray();
+      for (size_t i = begin; i < end; ++i) {
+        w.StartObject();
+        w.Key("id");
+        w.String(page.deals[i].id.c_str());
+        w.EndObject();
+      }
+      w.EndArray();
+      w.EndObject();
+      HttpRequest req{.method = "POST",
+                      .url = ctx_.base_url + "/crm/v3/associations/deals/contacts/batch/read",
+                      .body = buf.GetString()};
+      auto doc = ctx_.Call(type_.name, std::move(req));
+      if (!doc.ok()) return doc.status();
+      const rapidjson::Value* results = GetArray(*doc, "results");
+      if (results == nullptr) {
+        return Status::DataLoss(ctx_.Context(type_.name) +
+                                ": associations response without a results array");
+      }
+      for (const auto& row : results->GetArray()) {
+        const rapidjson::Value* from = GetObject(row, "from");
+        const rapidjson::Value* to = GetArray(row, "to");
+        if (from == nullptr || to == nullptr) continue;
+        auto& contacts = by_deal[StringOr(*from, "id", "")];
+        for (const auto& target : to->GetArray()) {
+          std::string id = StringOr(target, "id", "");
+          if (!id.empty()) contacts.push_back(std::move(id));
+        }
+      }
+    }
+    for (auto& deal : page.deals) {
+      auto it = by_deal.find(deal.id);
+      std::vector<std::string> ids = it == by_deal.end() ? std::vector<std::string>() : it->second;
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      deal.contact_ids = std::move(ids);
+    }
+    return Status::Ok();
+  }
+
+  Result<std::optional<Page>> ListPage() {
+    if (cursor_.full_started == 0) cursor_.full_started = run_.started_at_ms;
+    auto doc = ctx_.Call(type_.name, {.method = "GET", .url = ListUrl(cursor_.after, false)});
+    if (!doc.ok()) return doc.status();
+    Page page;
+    page.stream = type_.name;
+    std::vector<std::string> ids;
+    if (Status s = MapResults(*doc, page, ids); !s.ok()) return s;
+    if (Status s = AttachAssociations(page); !s.ok()) return s;
+    ObjectCursor next = cursor_;
+    next.after = NextAfter(*doc);
+    if (next.after.empty()) {
+      next = ObjectCursor{.full = false, .since = cursor_.full_started};
+      phase_ = Phase::kArchived;
+    }
+    cursor_ = next;
+    page.cursor = cursor_.Serialize();
+    return std::optional<Page>(std::move(page));
+  }
+
+  std::string SearchBody() {
+    const int64_t lookback = ctx_.config.lookback.count();
+    const int64_t lower = std::max<int64_t>(0, cursor_.since - lookback);
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    auto filter = [&](const char* property, const char* op, const std::string& value) {
+      w.StartObject();
+      w.Key("propertyName");
+      w.String(property);
+      w.Key("operator");
+      w.String(op);
+      w.Key("value");
+      w.String(value.c_str());
+      w.EndObject();
+    };
+    w.StartObject();
+    w.Key("filterGroups");
+    w.StartArray();
+    w.StartObject();
+    w.Key("filters");
+    w.StartArray();
+    filter(type_.modified_prop, "GTE", std::to_string(lower));
+    filter(type_.modified_prop, "LTE", std::to_string(cursor_.upper));
+    if (!cursor_.last_id.empty()) filter("hs_object_id", "GT", cursor_.last_id);
+    w.EndArray();
+    w.EndObject();
+    w.EndArray();
+    w.Key("sorts");
+    w.StartArray();
+    w.StartObject();
+    w.Key("propertyName");
+    w.String("hs_object_id");
+    w.Key("direction");
+    w.String("ASCENDING");
+    w.EndObject();
+    w.EndArray();
+    w.Key("properties");
+    w.StartArray();
+    for (const auto& p : Properties()) w.String(p.c_str());
+    w.EndArray();
+    w.Key("limit");
+    w.Int(kSearchPageSize);
+    w.EndObject();
+    return buf.GetString();
+  }
+
+  Result<std::optional<Page>> SearchPage() {
+    HttpRequest req{.method = "POST",
+                    .url = ctx_.base_url + "/crm/v3/objects/" + type_.name + "/search",
+                    .body = SearchBody(),
+                    .budget_bucket = "search"};
+    auto doc = ctx_.Call(type_.name, std::move(req));
+    if (!doc.ok()) return doc.status();
+    Page page;
+    page.stream = type_.name;
+    std::vector<std::string> ids;
+    if (Status s = MapResults(*doc, page, ids); !s.ok()) return s;
+    if (Status s = AttachAssociations(page); !s.ok()) return s;
+    ObjectCursor next = cursor_;
+    bool more = !NextAfter(*doc).empty() && !ids.empty();
+    if (more) {
+      // Sorted ascending by hs_object_id, so the last id is the largest.
+      next.last_id = ids.back();
+    } else {
+      next = ObjectCursor{.full = false, .since = cursor_.upper};
+      phase_ = Phase::kArchived;
+    }
+    cursor_ = next;
+    page.cursor = cursor_.Serialize();
+    return std::optional<Page>(std::move(page));
+  }
+
+  // Archived records keep their row with deleted_at set; each archived record
+  // is sent as a record too, so one never synced before is still kept.
+  Result<std::optional<Page>> ArchivedPage() {
+    auto doc = ctx_.Call(type_.name, {.method = "GET", .url = ListUrl(archived_after_, true)});
+    if (!doc.ok()) return doc.status();
+    Page page;
+    page.stream = type_.name;
+    std::vector<std::string> ids;
+    if (Status s = MapResults(*doc, page, ids); !s.ok()) return s;
+    const rapidjson::Value* results = GetArray(*doc, "results");
+    size_t i = 0;
+    for (const auto& item : results->GetArray()) {
+      auto archived_at = GetString(item, "archivedAt");
+      int64_t at = archived_at ? ParseTimestampMs(*archived_at).value_or(run_.started_at_ms)
+                               : run_.started_at_ms;
+      page.deletions.push_back(Deletion{type_.kind, ids[i++], at});
+    }
+    archived_after_ = NextAfter(*doc);
+    if (archived_after_.empty()) phase_ = Phase::kDone;
+    page.cursor = cursor_.Serialize();
+    return std::optional<Page>(std::move(page));
+  }
+
+  HubSpotContext& ctx_;
+  const ObjectType& type_;
+  StreamRun run_;
+  ObjectCursor cursor_;
+  Phase phase_;
+  std::string archived_after_;
+  std::vector<std::string> properties_;
+};
+
+// Owners are few: every run reads the active list, then the archived one
+// (deactivated users) as inactive owners.
+class OwnersReader : public StreamReader {
+ public:
+  explicit OwnersReader(HubSpotContext& ctx) : ctx_(ctx) {}
+
+  Result<std::optional<Page>> Next() override {
+    if (done_) return std::optional<Page>();
+    std::string url = ctx_.base_url + "/crm/v3/owners?limit=" + std::to_string(kOwnersPageSize) +
+                      "&archived=" + (archived_ ? "true" : "false");
+    if (!after_.empty()) url += "&after=" + UrlEncode(after_);
+    auto doc = ctx_.Call("owners", {.method = "GET", .url = url});
+    if (!doc.ok()) return doc.status();
+    const rapidjson::Value* results = GetArray(*doc, "results");
+    if (results == nullptr) {
+      return Status::DataLoss(ctx_.Context("owners") + ": response without a results array");
+    }
+    Page page;
+    page.stream = "owners";
+    for (const auto& item : results->GetArray()) {
+      Owner o;
+      o.id = StringOr(item, "id", "");
+      if (o.id.empty()) {
+        return Status::DataLoss(ctx_.Context("owners") + ": owner without an id");
+      }
+      o.email = NormalizeEmail(StringOr(item, "email", ""));
+      std::string first = StringOr(item, "firstName", "");
+      std::string last = StringOr(item, "lastName", "");
+      o.name = first.empty() || last.empty() ? first + last : first + " " + last;
+      o.active = !archived_;
+      page.owners.push_back(std::move(o));
+    }
+    after_ = NextAfter(*doc);
+    if (after_.empty()) {
+      if (archived_) done_ = true;
+      archived_ = true;
+    }
+    page.cursor = "{\"v\":1}";
+    return std::optional<Page>(std::move(page));
+  }
+
+ private:
+  HubSpotContext& ctx_;
+  bool archived_ = false;
+  bool done_ = false;
+  std::string after_;
+};
+
+class HubSpotConnector : public Connector {
+ public:
+  HubSpotConnector(const ConnectorConfig& config, HttpClient& http) : ctx_(config, http) {}
+
+  Result<std::unique_ptr<StreamReader>> OpenStream(const StreamRun& run) override {
+    if (run.stream == "owners") {
+      return std::unique_ptr<StreamReader>(std::make_unique<OwnersReader>(ctx_));
+    }
+    const ObjectType* type = run.stream == "contacts" ? &kContacts
+                             : run.stream == "deals"  ? &kDeals
+                                                      : nullptr;
+    if (type == nullptr) {
+      return Status::InvalidArgument(ctx_.Context(run.stream) + ": no such stream");
+    }
+    ObjectCursor cursor;
+    if (!run.cursor.empty()) {
+      auto parsed = ObjectCursor::Parse(run.cursor);
+      if (!parsed.ok()) return parsed.status().WithContext(ctx_.Context(run.stream));
+      cursor = *parsed;
+    }
+    return std::unique_ptr<StreamReader>(std::make_unique<ObjectReader>(ctx_, *type, run, cursor));
+  }
+
+ private:
+  HubSpotContext ctx_;
+};
+
+}  // namespace
+
+void RegisterHubspotConnector(ConnectorRegistry& registry) {
+  ConnectorDescriptor d;
+  d.type = "hubspot";
+  d.description = "HubSpot CRM v3: contacts, deals with contact associations, owners";
+  d.default_base_url = kDefaultBaseUrl;
+  d.streams = {"owners", "contacts", "deals"};
+  d.auth_keys = {"token"};
+  d.auth_required = {{"token"}};
+  d.field_keys = FieldMap::ConfigKeys();
+  // The lowest private-app tier allows 100 requests per 10 s per portal; the
+  // search endpoints allow 4 per second (reference 1.5, 1.14).
+  d.default_rate_limit = RateLimit{100, std::chrono::seconds(10)};
+  d.extra_budget_buckets = {{"search", RateLimit{4, std::chrono::seconds(1)}}};
+  d.create = [](const ConnectorConfig& config,
+                HttpClient& http) -> Result<std::unique_ptr<Connector>> {
+    return std::unique_ptr<Connector>(std::make_unique<HubSpotConnector>(config, http));
+  };
+  registry.Register(std::move(d));
+}
+
+}  // namespace salesaudit

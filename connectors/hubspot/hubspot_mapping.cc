@@ -1,0 +1,268 @@
+#include "connectors/hubspot/hubspot_mapping.h"
+
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <set>
+
+#include "core/time_util.h"
+
+namespace salesaudit::hubspot {
+namespace {
+
+using Fields = std::map<std::string, std::vector<std::string>>;
+
+// Lifecycle "became X" dates first; the hs_v2_date_entered_* calculated
+// properties cover portals that only fill those (reference 1.7).
+const Fields& DefaultContactFields() {
+  static const Fields kFields = {
+      {"email", {"email"}},
+      {"first_name", {"firstname"}},
+      {"last_name", {"lastname"}},
+      {"owner_id", {"hubspot_owner_id"}},
+      {"channel", {"hs_analytics_source"}},
+      {"lifecycle_stage", {"lifecyclestage"}},
+      {"lead_status", {"hs_lead_status"}},
+      {"created_at", {"createdate"}},
+      {"mql_at",
+       {"hs_lifecyclestage_marketingqualifiedlead_date",
+        "hs_v2_date_entered_marketingqualifiedlead"}},
+      // "Date of first engagement": the first sales activity (call, email,
+      // meeting) logged against the contact.
+      {"contacted_at", {"hs_sa_first_engagement_date"}},
+      {"sql_at",
+       {"hs_lifecyclestage_salesqualifiedlead_date", "hs_v2_date_entered_salesqualifiedlead"}},
+      {"customer_at", {"hs_lifecyclestage_customer_date", "hs_v2_date_entered_customer"}},
+      {"updated_at", {"lastmodifieddate"}},
+  };
+  return kFields;
+}
+
+const Fields& DefaultDealFields() {
+  static const Fields kFields = {
+      {"name", {"dealname"}},
+      {"owner_id", {"hubspot_owner_id"}},
+      {"pipeline", {"pipeline"}},
+      {"stage", {"dealstage"}},
+      {"amount", {"amount"}},
+      {"currency", {"deal_currency_code"}},
+      {"created_at", {"createdate"}},
+      {"closed_at", {"closedate"}},
+      {"is_closed", {"hs_is_closed"}},
+      {"is_won", {"hs_is_closed_won"}},
+      {"updated_at", {"hs_lastmodifieddate"}},
+  };
+  return kFields;
+}
+
+constexpr std::string_view kDealPrefix = "deals.";
+
+std::vector<std::string> PropertyList(const Fields& fields, std::vector<std::string> always) {
+  std::set<std::string> seen(always.begin(), always.end());
+  for (const auto& [field, properties] : fields) {
+    for (const auto& p : properties) {
+      if (seen.insert(p).second) always.push_back(p);
+    }
+  }
+  return always;
+}
+
+// Reads one record's properties through the field map, collecting warnings
+// that name the record and the property.
+class PropertyReader {
+ public:
+  PropertyReader(const rapidjson::Value& object, std::string_view kind,
+                 std::vector<std::string>& warnings)
+      : object_(object), kind_(kind), warnings_(warnings) {
+    auto it = object.FindMember("properties");
+    if (it != object.MemberEnd() && it->value.IsObject()) properties_ = &it->value;
+  }
+
+  // The first non-empty value among `names`, or "" with `*property` unset.
+  std::string_view First(const std::vector<std::string>& names, std::string* property = nullptr) {
+    if (properties_ == nullptr) return {};
+    for (const auto& name : names) {
+      auto it = properties_->FindMember(name.c_str());
+      if (it == properties_->MemberEnd() || !it->value.IsString()) continue;
+      std::string_view v(it->value.GetString(), it->value.GetStringLength());
+      if (v.empty()) continue;
+      if (property != nullptr) *property = name;
+      return v;
+    }
+    return {};
+  }
+
+  std::string Text(const std::vector<std::string>& names) { return std::string(First(names)); }
+
+  TimeMs Time(const std::vector<std::string>& names) {
+    std::string property;
+    std::string_view v = First(names, &property);
+    if (v.empty()) return std::nullopt;
+    TimeMs t = ParseTimestampMs(v);
+    if (!t) Warn(property, v, "not a date");
+    return t;
+  }
+
+  std::optional<double> Number(const std::vector<std::string>& names) {
+    std::string property;
+    std::string_view v = First(names, &property);
+    if (v.empty()) return std::nullopt;
+    auto n = ParseHubSpotNumber(v);
+    if (!n) Warn(property, v, "not a number");
+    return n;
+  }
+
+  bool Bool(const std::vector<std::string>& names) {
+    std::string property;
+    std::string_view v = First(names, &property);
+    if (v.empty()) return false;
+    auto b = ParseHubSpotBool(v);
+    if (!b) Warn(property, v, "not a boolean");
+    return b.value_or(false);
+  }
+
+  // The envelope's createdAt/updatedAt, for records whose properties lack a date.
+  TimeMs EnvelopeTime(const char* key) const {
+    auto it = object_.FindMember(key);
+    if (it == object_.MemberEnd() || !it->value.IsString()) return std::nullopt;
+    return ParseTimestampMs(it->value.GetString());
+  }
+
+  void set_id(std::string id) { id_ = std::move(id); }
+
+ private:
+  void Warn(const std::string& property, std::string_view value, const char* what) {
+    std::string shown(value.substr(0, 40));
+    warnings_.push_back(std::string(kind_) + " " + id_ + ": property " + property + " = \"" +
+                        shown + "\" is " + what + "; stored as unknown");
+  }
+
+  const rapidjson::Value& object_;
+  const rapidjson::Value* properties_ = nullptr;
+  std::string_view kind_;
+  std::vector<std::string>& warnings_;
+  std::string id_;
+};
+
+Result<std::string> RecordId(const rapidjson::Value& object, std::string_view kind) {
+  if (!object.IsObject()) return Status::DataLoss(std::string(kind) + " result is not an object");
+  auto it = object.FindMember("id");
+  if (it != object.MemberEnd() && it->value.IsString() && it->value.GetStringLength() > 0) {
+    return std::string(it->value.GetString(), it->value.GetStringLength());
+  }
+  return Status::DataLoss(std::string(kind) + " result without an id");
+}
+
+}  // namespace
+
+FieldMap::FieldMap(const std::map<std::string, std::vector<std::string>>& overrides)
+    : contact_(DefaultContactFields()), deal_(DefaultDealFields()) {
+  for (const auto& [key, properties] : overrides) {
+    if (key.rfind(kDealPrefix, 0) == 0) {
+      deal_[key.substr(kDealPrefix.size())] = properties;
+    } else {
+      contact_[key] = properties;
+    }
+  }
+}
+
+std::vector<std::string> FieldMap::ConfigKeys() {
+  std::vector<std::string> keys;
+  for (const auto& [field, _] : DefaultContactFields()) keys.push_back(field);
+  for (const auto& [field, _] : DefaultDealFields()) keys.push_back(std::string(kDealPrefix) + field);
+  return keys;
+}
+
+std::vector<std::string> FieldMap::ContactProperties() const {
+  return PropertyList(contact_, {"hs_object_id"});
+}
+
+std::vector<std::string> FieldMap::DealProperties() const {
+  return PropertyList(deal_, {"hs_object_id"});
+}
+
+const std::vector<std::string>& FieldMap::Contact(const std::string& field) const {
+  return contact_.at(field);
+}
+
+const std::vector<std::string>& FieldMap::Deal(const std::string& field) const {
+  return deal_.at(field);
+}
+
+Result<salesaudit::Contact> MapContact(const rapidjson::Value& object, const FieldMap& f,
+                                       std::vector<std::string>& warnings) {
+  auto id = RecordId(object, "contact");
+  if (!id.ok()) return id.status();
+  PropertyReader r(object, "contact", warnings);
+  r.set_id(*id);
+  salesaudit::Contact c;
+  c.id = std::move(*id);
+  c.email = NormalizeEmail(r.First(f.Contact("email")));
+  c.first_name = r.Text(f.Contact("first_name"));
+  c.last_name = r.Text(f.Contact("last_name"));
+  c.owner_id = r.Text(f.Contact("owner_id"));
+  c.channel = r.Text(f.Contact("channel"));
+  c.lifecycle_stage = r.Text(f.Contact("lifecycle_stage"));
+  c.lead_status = r.Text(f.Contact("lead_status"));
+  c.created_at = r.Time(f.Contact("created_at"));
+  if (!c.created_at) c.created_at = r.EnvelopeTime("createdAt");
+  c.mql_at = r.Time(f.Contact("mql_at"));
+  c.contacted_at = r.Time(f.Contact("contacted_at"));
+  c.sql_at = r.Time(f.Contact("sql_at"));
+  c.customer_at = r.Time(f.Contact("customer_at"));
+  c.updated_at = r.Time(f.Contact("updated_at"));
+  if (!c.updated_at) c.updated_at = r.EnvelopeTime("updatedAt");
+  return c;
+}
+
+Result<salesaudit::Deal> MapDeal(const rapidjson::Value& object, const FieldMap& f,
+                                 std::vector<std::string>& warnings) {
+  auto id = RecordId(object, "deal");
+  if (!id.ok()) return id.status();
+  PropertyReader r(object, "deal", warnings);
+  r.set_id(*id);
+  salesaudit::Deal d;
+  d.id = std::move(*id);
+  d.name = r.Text(f.Deal("name"));
+  d.owner_id = r.Text(f.Deal("owner_id"));
+  d.pipeline = r.Text(f.Deal("pipeline"));
+  d.stage = r.Text(f.Deal("stage"));
+  d.amount = r.Number(f.Deal("amount"));
+  d.currency = r.Text(f.Deal("currency"));
+  d.created_at = r.Time(f.Deal("created_at"));
+  if (!d.created_at) d.created_at = r.EnvelopeTime("createdAt");
+  d.closed_at = r.Time(f.Deal("closed_at"));
+  d.is_closed = r.Bool(f.Deal("is_closed"));
+  d.is_won = r.Bool(f.Deal("is_won"));
+  d.updated_at = r.Time(f.Deal("updated_at"));
+  if (!d.updated_at) d.updated_at = r.EnvelopeTime("updatedAt");
+  return d;
+}
+
+std::optional<double> ParseHubSpotNumber(std::string_view text) {
+  std::string digits;
+  digits.reserve(text.size());
+  for (char c : text) {
+    if (c != ',' && c != ' ') digits.push_back(c);
+  }
+  if (digits.empty()) return std::nullopt;
+  double value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> ParseHubSpotBool(std::string_view text) {
+  auto equals = [&](std::string_view word) {
+    if (text.size() != word.size()) return false;
+    for (size_t i = 0; i < word.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(text[i])) != word[i]) return false;
+    }
+    return true;
+  };
+  if (equals("true")) return true;
+  if (equals("false")) return false;
+  return std::nullopt;
+}
+
+}  // namespace salesaudit::hubspot

@@ -1,0 +1,20 @@
+// The HubSpot CRM connector (type `hubspot`): streams contacts, deals (with
+// their contact associations) and owners from the CRM v3 API
+// (reference/apis.md section 1).
+//
+// Contacts and deals: the first run (or `sync --full`) pages through the list
+// endpoint; later runs read what changed through the search endpoint. Each run
+// ends with a scan of the archived listing, because archiving does not touch
+// the modified date (reference 1.6). Owners are read whole every run.
+//
+// Registered by RegisterHubspotConnector(); instances are created per run by
+// the sync engine and used by one thread.
+#pragma once
+
+#include "connectors/connector.h"
+
+namespace salesaudit {
+
+void RegisterHubspotConnector(ConnectorRegistry& registry);
+
+}  // namespace salesaudit

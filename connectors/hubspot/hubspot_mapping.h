@@ -1,0 +1,59 @@
+// Mapping of HubSpot CRM v3 objects (reference/apis.md 1.3, 1.7, 1.8) to the
+// canonical Contact and Deal. Every property arrives as a string or null;
+// dates as ISO-8601 or epoch-ms strings, numbers as strings that may carry
+// thousands separators, booleans as "true"/"false".
+//
+// Which properties feed which canonical field is data: the defaults below,
+// overridden per field by the connector's `fields:` config (bare keys are
+// contact fields, `deals.<field>` keys are deal fields). For each field the
+// first property with a non-empty value wins.
+//
+// Threading: FieldMap is immutable after construction; functions are pure.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "core/records.h"
+#include "core/status.h"
+
+namespace salesaudit::hubspot {
+
+class FieldMap {
+ public:
+  // Defaults, with `overrides` (the `fields:` config) applied.
+  explicit FieldMap(const std::map<std::string, std::vector<std::string>>& overrides);
+
+  // Every key `fields:` accepts.
+  static std::vector<std::string> ConfigKeys();
+
+  // Properties to request for contacts / deals (each listed once).
+  std::vector<std::string> ContactProperties() const;
+  std::vector<std::string> DealProperties() const;
+
+  const std::vector<std::string>& Contact(const std::string& field) const;
+  const std::vector<std::string>& Deal(const std::string& field) const;
+
+ private:
+  std::map<std::string, std::vector<std::string>> contact_;
+  std::map<std::string, std::vector<std::string>> deal_;
+};
+
+// Maps one element of `results` (an object with id, properties, createdAt,
+// updatedAt). Values that cannot be parsed (a date or number in an unknown
+// form) become unknown and are described in `warnings` with the record id and
+// property; a record without an id is an error.
+Result<salesaudit::Contact> MapContact(const rapidjson::Value& object, const FieldMap& fields,
+                                       std::vector<std::string>& warnings);
+Result<salesaudit::Deal> MapDeal(const rapidjson::Value& object, const FieldMap& fields,
+                                 std::vector<std::string>& warnings);
+
+// "1,250.50" -> 1250.5; nullopt when not a number.
+std::optional<double> ParseHubSpotNumber(std::string_view text);
+// "true"/"false" in any case; nullopt otherwise.
+std::optional<bool> ParseHubSpotBool(std::string_view text);
+
+}  // namespace salesaudit::hubspot

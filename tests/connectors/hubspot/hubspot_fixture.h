@@ -1,0 +1,43 @@
+// Shared set-up for the HubSpot connector tests: a simulator on loopback, a
+// store in a temp dir, a connector config pointing at the simulator, and an
+// independent check that the store holds exactly the simulator's portal.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "daemon/sync_engine.h"
+#include "store/store.h"
+#include "tests/sim/hubspot/hubspot_sim.h"
+#include "tests/support/subprocess.h"
+
+namespace salesaudit::testing {
+
+struct HubSpotFixture {
+  explicit HubSpotFixture(const sim::PortalSpec& spec, sim::SimOptions options = {});
+
+  // One sync pass of every stream, as `salesaudit sync` does.
+  std::vector<StreamSyncResult> Sync(bool full = false);
+
+  // Describes every difference between the store and the portal (contacts,
+  // deals, associations of live deals, owners); empty when they agree.
+  std::vector<std::string> DifferencesFromPortal();
+
+  // The config file text for the salesaudit binary against this simulator.
+  std::string ConfigYaml() const;
+
+  TempDir dir;
+  sim::SimOptions options;
+  sim::HubSpotSim sim;
+  std::unique_ptr<Store> store;
+  ConnectorConfig config;
+};
+
+// Row counts of the data tables, a digest of contacts' modified dates and,
+// when include_cursors, every cursor: to compare a store before and after.
+std::string StoreFingerprint(Store& store, bool include_cursors = true);
+
+}  // namespace salesaudit::testing

@@ -1,0 +1,200 @@
+// The HubSpot connector end to end: real HTTP against the simulator, a real
+// SQLite file, the sync engine as `salesaudit sync` runs it.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "connectors/connector.h"
+#include "tests/connectors/hubspot/hubspot_fixture.h"
+
+namespace salesaudit::testing {
+namespace {
+
+sim::PortalSpec SmallPortal() {
+  sim::PortalSpec spec;
+  spec.seed = 7;
+  spec.contacts = 1500;
+  spec.deals = 180;
+  spec.owners = 6;
+  return spec;
+}
+
+std::string Describe(const std::vector<std::string>& diffs) {
+  std::string out = std::to_string(diffs.size()) + " differences";
+  for (size_t i = 0; i < diffs.size() && i < 15; ++i) out += "\n  " + diffs[i];
+  return out;
+}
+
+void RequireAllOk(const std::vector<StreamSyncResult>& results) {
+  REQUIRE(results.size() == 3);
+  for (const auto& r : results) {
+    INFO(r.Summary());
+    REQUIRE(r.status.ok());
+  }
+}
+
+TEST_CASE("A full sync stores exactly the simulator's portal", "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  auto results = f.Sync();
+  RequireAllOk(results);
+  auto diffs = f.DifferencesFromPortal();
+  INFO(Describe(diffs));
+  REQUIRE(diffs.empty());
+  // The first run reads the list endpoints, never search.
+  auto stats = f.sim.Stats();
+  CHECK(stats.by_path["/crm/v3/objects/contacts/search"] == 0);
+  CHECK(stats.by_path["/crm/v3/objects/contacts"] >= 15);
+}
+
+TEST_CASE("A second sync with nothing changed reads changes through search and stores the same",
+          "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  RequireAllOk(f.Sync());
+  const std::string before = StoreFingerprint(*f.store, /*include_cursors=*/false);
+  f.sim.ResetStats();
+  RequireAllOk(f.Sync());
+  auto stats = f.sim.Stats();
+  CHECK(stats.by_path["/crm/v3/objects/contacts/search"] >= 1);
+  CHECK(f.DifferencesFromPortal().empty());
+  // Only cursors may move; rows are the same.
+  CHECK(StoreFingerprint(*f.store, /*include_cursors=*/false) == before);
+}
+
+TEST_CASE("An incremental sync after updates, additions and archiving equals the portal again",
+          "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  RequireAllOk(f.Sync());
+  f.sim.UpdateContacts(60);
+  f.sim.AddContacts(40);
+  auto archived_contacts = f.sim.ArchiveContacts(15);
+  f.sim.UpdateDeals(25);
+  f.sim.AddDeals(10);
+  f.sim.ArchiveDeals(5);
+  f.sim.ResetStats();
+  RequireAllOk(f.Sync());
+  auto diffs = f.DifferencesFromPortal();
+  INFO(Describe(diffs));
+  REQUIRE(diffs.empty());
+  // Incremental: search, not a re-read of the whole list.
+  auto stats = f.sim.Stats();
+  CHECK(stats.by_path["/crm/v3/objects/contacts/search"] >= 1);
+  CHECK(stats.by_path["/crm/v3/objects/contacts"] <= 3);  // the archived listing only
+  auto deleted = f.store->CountRows("contacts", "crm", true);
+  auto live = f.store->CountRows("contacts", "crm", false);
+  REQUIRE(deleted.ok());
+  REQUIRE(live.ok());
+  CHECK(*deleted - *live == static_cast<int64_t>(archived_contacts.size()));
+}
+
+TEST_CASE("More than 10,000 changes sharing a handful of timestamps are all read without looping",
+          "[hubspot]") {
+  sim::PortalSpec spec = SmallPortal();
+  spec.contacts = 12500;
+  spec.deals = 50;
+  HubSpotFixture f(spec);
+  RequireAllOk(f.Sync());
+  // Let the bulk update's timestamps be later than the cursor.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto touched = f.sim.BulkUpdateContacts(12000, 3);
+  REQUIRE(touched.size() == 12000);
+  f.sim.ResetStats();
+  RequireAllOk(f.Sync());
+  auto diffs = f.DifferencesFromPortal();
+  INFO(Describe(diffs));
+  REQUIRE(diffs.empty());
+  auto stats = f.sim.Stats();
+  CHECK(stats.by_status[400] == 0);
+  CHECK(stats.max_search_after < 10000);
+  // 12,000 changes at 200 per page: about 60 search pages, not a loop.
+  CHECK(stats.by_path["/crm/v3/objects/contacts/search"] <= 70);
+}
+
+TEST_CASE("A change that reaches the search index late is read by a later sync", "[hubspot]") {
+  sim::SimOptions options;
+  options.index_lag_ms = 1500;
+  HubSpotFixture f(SmallPortal(), options);
+  RequireAllOk(f.Sync());
+  auto updated = f.sim.UpdateContacts(5);
+  RequireAllOk(f.Sync());  // the changes are not searchable yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  RequireAllOk(f.Sync());  // the lookback window re-reads them
+  auto diffs = f.DifferencesFromPortal();
+  INFO(Describe(diffs));
+  REQUIRE(diffs.empty());
+}
+
+TEST_CASE("A mix of 429s, server errors and a truncated body still converges", "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  f.sim.InjectFault({sim::FaultKind::kRateLimitWithRetryAfter, "/crm/v3/objects/contacts", 1});
+  f.sim.InjectFault({sim::FaultKind::kRateLimitWithoutRetryAfter, "", 2});
+  f.sim.InjectFault({sim::FaultKind::kServerError, "", 3});
+  f.sim.InjectFault({sim::FaultKind::kTruncated, "/crm/v3/objects/deals", 1});
+  f.sim.InjectFault({sim::FaultKind::kServerError, "/crm/v3/associations", 1});
+  auto results = f.Sync();
+  RequireAllOk(results);
+  int64_t retries = 0;
+  for (const auto& r : results) retries += r.retries;
+  CHECK(retries >= 8);
+  auto stats = f.sim.Stats();
+  CHECK(stats.by_status[429] >= 3);
+  // Faults during an incremental run too.
+  f.sim.UpdateContacts(30);
+  f.sim.InjectFault({sim::FaultKind::kServerError, "/crm/v3/objects/contacts/search", 2});
+  f.sim.InjectFault({sim::FaultKind::kTruncated, "/crm/v3/objects/contacts/search", 1});
+  RequireAllOk(f.Sync());
+  auto diffs = f.DifferencesFromPortal();
+  INFO(Describe(diffs));
+  REQUIRE(diffs.empty());
+}
+
+TEST_CASE("Persistent server errors fail the stream after the configured retries", "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  f.config.max_retries = 2;
+  f.sim.InjectFault({sim::FaultKind::kServerError, "/crm/v3/owners", 10});
+  auto results = f.Sync();
+  REQUIRE(!results.empty());
+  CHECK(results[0].stream == "owners");
+  CHECK(results[0].status.code() == StatusCode::kUnavailable);
+  CHECK_THAT(results[0].status.message(), Catch::Contains("hubspot[crm]: owners"));
+  CHECK_THAT(results[0].status.message(), Catch::Contains("/crm/v3/owners"));
+  CHECK_THAT(results[0].status.message(), Catch::Contains("HTTP 50"));
+  CHECK_THAT(results[0].status.message(), Catch::Contains("3 attempts"));
+}
+
+TEST_CASE("A wrong token stops the connector with a clear error and leaves the store unchanged",
+          "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  RequireAllOk(f.Sync());
+  const std::string before = StoreFingerprint(*f.store);
+  f.sim.UpdateContacts(20);
+  f.sim.SetToken("pat-na1-a-different-token");
+  auto results = f.Sync();
+  REQUIRE(results.size() == 1);  // the first stream fails; the others are not tried
+  const Status& status = results[0].status;
+  CHECK(status.code() == StatusCode::kUnauthenticated);
+  CHECK_THAT(status.message(), Catch::Contains("hubspot[crm]: owners"));
+  CHECK_THAT(status.message(), Catch::Contains("HTTP 401"));
+  CHECK_THAT(status.message(), !Catch::Contains(f.options.token));
+  CHECK(StoreFingerprint(*f.store) == before);
+  auto states = f.store->ListStreamStates();
+  REQUIRE(states.ok());
+  bool error_recorded = false;
+  for (const auto& s : *states) {
+    if (s.stream == "owners") error_recorded = s.last_error.find("401") != std::string::npos;
+  }
+  CHECK(error_recorded);
+}
+
+TEST_CASE("sync --full re-reads everything through the list endpoints", "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  RequireAllOk(f.Sync());
+  f.sim.ResetStats();
+  RequireAllOk(f.Sync(/*full=*/true));
+  auto stats = f.sim.Stats();
+  CHECK(stats.by_path["/crm/v3/objects/contacts/search"] == 0);
+  CHECK(stats.by_path["/crm/v3/objects/contacts"] >= 15);
+  CHECK(f.DifferencesFromPortal().empty());
+}
+
+}  // namespace
+}  // namespace salesaudit::testing
