@@ -1,0 +1,62 @@
+// The funnel (DESIGN.md "Funnel semantics"): stages lead -> mql -> contacted
+// -> sql -> won over the cohort of contacts created in a window. A contact
+// counts at a stage if it has that stage's timestamp or any later one (CRMs
+// skip stages). Pure functions over the store's read side; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/records.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace salesaudit {
+
+// [from, to) in epoch ms; an unset bound is open.
+struct AuditWindow {
+  TimeMs from;
+  TimeMs to;
+  bool Contains(int64_t t) const { return (!from || t >= *from) && (!to || t < *to); }
+};
+
+struct FunnelCounts {
+  int64_t leads = 0;
+  int64_t mql = 0;
+  int64_t contacted = 0;
+  int64_t sql = 0;
+  int64_t won = 0;
+};
+
+// Stage-to-stage rates as fractions; nullopt when the denominator is zero.
+struct FunnelRates {
+  std::optional<double> lead_to_mql;
+  std::optional<double> mql_to_contacted;
+  std::optional<double> contacted_to_sql;
+  std::optional<double> sql_to_won;
+  std::optional<double> lead_to_won;
+};
+
+struct Funnel {
+  AuditWindow window;
+  FunnelCounts counts;
+  FunnelRates rates;
+};
+
+// Adds one contact of the cohort to `counts` at every stage it reached.
+void CountFunnelStages(const Contact& contact, FunnelCounts& counts);
+
+FunnelRates FunnelRatesFrom(const FunnelCounts& counts);
+
+// The funnel of the live (not deleted) contacts created in `window`, over
+// every source. Contacts without a created date belong to no cohort.
+Result<Funnel> ComputeFunnel(Store& store, const AuditWindow& window);
+
+// An aligned table for a terminal.
+std::string FormatFunnelText(const Funnel& funnel);
+
+// {"schema_version","generated_at","window":{from,to},"funnel":{leads,...,rates{...}}}
+std::string FormatFunnelJson(const Funnel& funnel, int64_t generated_at_ms);
+
+}  // namespace salesaudit
