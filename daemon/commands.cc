@@ -1,0 +1,397 @@
+#include "daemon/commands.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include "audit/funnel.h"
+#include "config/config.h"
+#include "connectors/connector.h"
+#include "core/time_util.h"
+#include "daemon/daemon.h"
+#include "daemon/logging.h"
+#include "daemon/sync_engine.h"
+#include "store/store.h"
+
+namespace salesaudit {
+namespace {
+
+constexpr char kDefaultConfigPath[] = "/etc/salesaudit/config.yaml";
+constexpr char kVersion[] = "0.1.0";
+
+constexpr char kUsage[] = R"(usage: salesaudit [--config FILE] COMMAND [options]
+
+Syncs CRM and email-marketing data into a local SQLite store and keeps a
+sales audit current. --config defaults to /etc/salesaudit/config.yaml.
+
+commands:
+  check                        validate the config offline (exit 2 if invalid)
+  sync [--connector NAME] [--stream S] [--full]
+                               one sync pass; one summary line per stream
+  audit [--from DATE] [--to DATE] [--format text|json] [--out PATH]
+                               compute the funnel now, store and print it
+  status [--format text|json]  cursors, last success and errors, row counts
+  run                          the daemon, in the foreground
+  --version, --help
+
+DATE: YYYY-MM-DD (UTC midnight) or ISO-8601.
+)";
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void OnStopSignal(int) { g_cancel.store(true); }
+
+// Options after the command word: "--name value" pairs and "--flag" words.
+struct CommandArgs {
+  std::map<std::string, std::string> values;
+  std::map<std::string, bool> flags;
+};
+
+// Parses `args` against the options a command accepts. Prints a one-line
+// error naming the argument and returns nullopt on anything unexpected.
+std::optional<CommandArgs> ParseCommandArgs(const std::string& command,
+                                            const std::vector<std::string>& args,
+                                            const std::vector<std::string>& value_options,
+                                            const std::vector<std::string>& flag_options) {
+  CommandArgs out;
+  auto contains = [](const std::vector<std::string>& list, const std::string& s) {
+    return std::find(list.begin(), list.end(), s) != list.end();
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    std::string value;
+    bool has_inline_value = false;
+    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline_value = true;
+    }
+    if (contains(flag_options, arg) && !has_inline_value) {
+      out.flags[arg] = true;
+    } else if (contains(value_options, arg)) {
+      if (!has_inline_value) {
+        if (i + 1 >= args.size()) {
+          std::cerr << "salesaudit " << command << ": " << arg << " needs a value\n";
+          return std::nullopt;
+        }
+        value = args[++i];
+      }
+      out.values[arg] = value;
+    } else {
+      std::cerr << "salesaudit " << command << ": unknown argument '" << args[i] << "'\n";
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+// A --from/--to value: YYYY-MM-DD or ISO-8601 (epoch numbers are not dates here).
+std::optional<TimeMs> ParseDateArgument(const std::string& command, const CommandArgs& args,
+                                        const std::string& name) {
+  auto it = args.values.find(name);
+  if (it == args.values.end()) return TimeMs();
+  const std::string& text = it->second;
+  TimeMs t = text.find('-') == std::string::npos ? std::nullopt : ParseTimestampMs(text);
+  if (!t) {
+    std::cerr << "salesaudit " << command << ": " << name << " '" << text
+              << "' is not a date (YYYY-MM-DD or ISO-8601)\n";
+    return std::nullopt;
+  }
+  return t;
+}
+
+std::optional<std::string> ParseFormat(const std::string& command, const CommandArgs& args,
+                                       const std::vector<std::string>& allowed) {
+  auto it = args.values.find("--format");
+  std::string format = it == args.values.end() ? allowed.front() : it->second;
+  if (std::find(allowed.begin(), allowed.end(), format) == allowed.end()) {
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
+    std::cerr << "salesaudit " << command << ": --format '" << format << "' is not one of "
+              << list << "\n";
+    return std::nullopt;
+  }
+  return format;
+}
+
+// Loads and validates the config including each connector against its type.
+// Prints every problem as FILE:LINE:COL: message.
+std::optional<Config> LoadCheckedConfig(const std::string& path) {
+  ConfigLoadResult loaded = LoadConfigFile(path);
+  std::vector<std::string> errors = loaded.errors;
+  if (loaded.config) {
+    for (const auto& c : loaded.config->connectors) {
+      auto more = BuiltinConnectors().Validate(c);
+      errors.insert(errors.end(), more.begin(), more.end());
+    }
+  }
+  for (const auto& e : errors) std::cerr << e << "\n";
+  if (!errors.empty()) return std::nullopt;
+  SetLogSecrets(loaded.config->secrets);
+  SetLogLevel(loaded.config->log.level);
+  return std::move(loaded.config);
+}
+
+std::unique_ptr<Store> OpenStore(const Config& config) {
+  auto store = Store::Open(config.store.path);
+  if (!store.ok()) {
+    std::cerr << "salesaudit: cannot open store: " << store.status().message() << "\n";
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
+int Check(const std::string& config_path) {
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  std::cout << config_path << ": valid, " << config->connectors.size() << " connector(s)\n";
+  return 0;
+}
+
+int Sync(const std::string& config_path, const std::vector<std::string>& args) {
+  auto parsed = ParseCommandArgs("sync", args, {"--connector", "--stream"}, {"--full"});
+  if (!parsed) return 2;
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  std::vector<const ConnectorConfig*> selected;
+  const std::string only = parsed->values.count("--connector") ? parsed->values["--connector"] : "";
+  for (const auto& c : config->connectors) {
+    if (only.empty() || c.name == only) selected.push_back(&c);
+  }
+  if (!only.empty() && selected.empty()) {
+    std::cerr << "salesaudit sync: --connector '" << only << "' is not in " << config_path << "\n";
+    return 2;
+  }
+  SyncRequest request;
+  request.full = parsed->flags.count("--full") != 0;
+  if (parsed->values.count("--stream")) {
+    const std::string& stream = parsed->values["--stream"];
+    for (const auto* c : selected) {
+      const auto* d = BuiltinConnectors().Find(c->type);
+      if (std::find(d->streams.begin(), d->streams.end(), stream) == d->streams.end()) {
+        std::cerr << "salesaudit sync: --stream '" << stream << "' is not a stream of connector '"
+                  << c->name << "'\n";
+        return 2;
+      }
+    }
+    request.streams = {stream};
+  }
+  auto store = OpenStore(*config);
+  if (!store) return 1;
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+  SyncEngine engine(*store, BuiltinConnectors());
+  bool all_ok = true;
+  for (const auto* c : selected) {
+    for (const auto& r : engine.RunConnector(*c, request, g_cancel)) {
+      std::cout << r.Summary() << std::endl;
+      all_ok = all_ok && r.status.ok();
+    }
+    if (g_cancel.load()) break;
+  }
+  return all_ok && !g_cancel.load() ? 0 : 1;
+}
+
+int Audit(const std::string& config_path, const std::vector<std::string>& args) {
+  auto parsed = ParseCommandArgs("audit", args, {"--from", "--to", "--format", "--out"}, {});
+  if (!parsed) return 2;
+  auto from = ParseDateArgument("audit", *parsed, "--from");
+  auto to = ParseDateArgument("audit", *parsed, "--to");
+  auto format = ParseFormat("audit", *parsed, {"text", "json"});
+  if (!from || !to || !format) return 2;
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  auto store = OpenStore(*config);
+  if (!store) return 1;
+  AuditWindow window{*from, *to};
+  auto funnel = ComputeFunnel(*store, window);
+  if (!funnel.ok()) {
+    std::cerr << "salesaudit audit: " << funnel.status().message() << "\n";
+    return 1;
+  }
+  const int64_t now = NowMs();
+  const std::string json = FormatFunnelJson(*funnel, now);
+  auto saved = store->SaveSnapshot(
+      SnapshotRow{.computed_at = now, .window_from = *from, .window_to = *to, .json = json});
+  if (!saved.ok()) {
+    std::cerr << "salesaudit audit: " << saved.status().message() << "\n";
+    return 1;
+  }
+  const std::string output = *format == "json" ? json + "\n" : FormatFunnelText(*funnel);
+  if (parsed->values.count("--out")) {
+    std::ofstream out(parsed->values["--out"], std::ios::binary | std::ios::trunc);
+    out << output;
+    if (!out.good()) {
+      std::cerr << "salesaudit audit: cannot write --out '" << parsed->values["--out"] << "'\n";
+      return 1;
+    }
+    return 0;
+  }
+  std::cout << output;
+  return 0;
+}
+
+// The store table a stream's rows land in, or "" for streams without one.
+std::string TableOfStream(const std::string& stream) {
+  static const std::map<std::string, std::string> kTables = {
+      {"contacts", "contacts"},
+      {"deals", "deals"},
+      {"owners", "owners"},
+      {"email_campaigns", "email_campaigns"},
+      {"email_events", "email_events"},
+  };
+  auto it = kTables.find(stream);
+  return it == kTables.end() ? "" : it->second;
+}
+
+int StatusCommand(const std::string& config_path, const std::vector<std::string>& args) {
+  auto parsed = ParseCommandArgs("status", args, {"--format"}, {});
+  if (!parsed) return 2;
+  auto format = ParseFormat("status", *parsed, {"text", "json"});
+  if (!format) return 2;
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  auto store = OpenStore(*config);
+  if (!store) return 1;
+  auto states = store->ListStreamStates();
+  auto snapshot = store->LatestSnapshot();
+  if (!states.ok() || !snapshot.ok()) {
+    std::cerr << "salesaudit status: "
+              << (!states.ok() ? states.status() : snapshot.status()).message() << "\n";
+    return 1;
+  }
+  std::map<std::pair<std::string, std::string>, const StreamState*> by_key;
+  for (const auto& s : *states) by_key[{s.connector, s.stream}] = &s;
+  auto iso = [](const TimeMs& t) { return t ? FormatIsoMs(*t) : std::string(); };
+
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  std::string text;
+  w.StartObject();
+  w.Key("connectors");
+  w.StartArray();
+  for (const auto& c : config->connectors) {
+    const auto* d = BuiltinConnectors().Find(c.type);
+    const auto& streams = c.streams.empty() ? d->streams : c.streams;
+    w.StartObject();
+    w.Key("name");
+    w.String(c.name.c_str());
+    w.Key("type");
+    w.String(c.type.c_str());
+    w.Key("streams");
+    w.StartArray();
+    text += c.name + " (" + c.type + ")\n";
+    for (const auto& stream : streams) {
+      auto it = by_key.find({c.name, stream});
+      const StreamState* s = it == by_key.end() ? nullptr : it->second;
+      std::string table = TableOfStream(stream);
+      int64_t rows = 0;
+      if (!table.empty()) {
+        auto n = store->CountRows(table, c.name, false);
+        rows = n.ok() ? *n : 0;
+      }
+      w.StartObject();
+      w.Key("stream");
+      w.String(stream.c_str());
+      w.Key("cursor");
+      s && !s->cursor.empty() ? w.String(s->cursor.c_str()) : w.Null();
+      w.Key("last_success_at");
+      s && s->last_success_at ? w.String(iso(s->last_success_at).c_str()) : w.Null();
+      w.Key("last_error");
+      s && !s->last_error.empty() ? w.String(s->last_error.c_str()) : w.Null();
+      w.Key("last_error_at");
+      s && s->last_error_at ? w.String(iso(s->last_error_at).c_str()) : w.Null();
+      w.Key("rows");
+      w.Int64(rows);
+      w.EndObject();
+      char line[256];
+      snprintf(line, sizeof line, "  %-16s rows %-9lld last success %-25s", stream.c_str(),
+               static_cast<long long>(rows),
+               s && s->last_success_at ? iso(s->last_success_at).c_str() : "never");
+      text += line;
+      if (s && !s->last_error.empty()) text += " last error " + iso(s->last_error_at) + ": " + s->last_error;
+      text += "\n";
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("snapshot");
+  if (*snapshot) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64((*snapshot)->id);
+    w.Key("computed_at");
+    w.String(FormatIsoMs((*snapshot)->computed_at).c_str());
+    w.EndObject();
+    text += "last snapshot: #" + std::to_string((*snapshot)->id) + " at " +
+            FormatIsoMs((*snapshot)->computed_at) + "\n";
+  } else {
+    w.Null();
+    text += "last snapshot: none\n";
+  }
+  w.EndObject();
+  std::cout << (*format == "json" ? std::string(buf.GetString()) + "\n" : text);
+  return 0;
+}
+
+int Run(const std::string& config_path, const std::vector<std::string>& args) {
+  if (!ParseCommandArgs("run", args, {}, {})) return 2;
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  Daemon daemon(std::move(*config), config_path);
+  return daemon.Run();
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args) {
+  SetupLogging("info");
+  std::string config_path = kDefaultConfigPath;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (a == "--version") {
+      std::cout << "salesaudit " << kVersion << "\n";
+      return 0;
+    }
+    if (a == "--config") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "salesaudit: --config needs a file\n";
+        return 2;
+      }
+      config_path = args[++i];
+    } else if (a.rfind("--config=", 0) == 0) {
+      config_path = a.substr(9);
+    } else {
+      break;
+    }
+  }
+  if (i >= args.size()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = args[i];
+  std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
+  if (command == "check") return rest.empty() ? Check(config_path) : (std::cerr << "salesaudit check: takes no arguments\n", 2);
+  if (command == "sync") return Sync(config_path, rest);
+  if (command == "audit") return Audit(config_path, rest);
+  if (command == "status") return StatusCommand(config_path, rest);
+  if (command == "run") return Run(config_path, rest);
+  std::cerr << "salesaudit: unknown command '" << command << "' (see --help)\n";
+  return 2;
+}
+
+}  // namespace salesaudit

@@ -1,0 +1,15 @@
+// The CLI commands of DESIGN.md "Binary and CLI". Each returns the process
+// exit code: 0 success, 1 failure, 2 usage or config error. Called from
+// main() on the main thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace salesaudit {
+
+// argv without the program name; handles --config, --version, --help and
+// dispatches to the command.
+int RunCli(const std::vector<std::string>& args);
+
+}  // namespace salesaudit

@@ -1,0 +1,236 @@
+#include <utility>  // before Boost: GCC 12 + C++20 (see README)
+
+#include "daemon/daemon.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <csignal>
+#include <map>
+
+#include "audit/funnel.h"
+#include "connectors/connector.h"
+#include "core/time_util.h"
+#include "daemon/logging.h"
+#include "daemon/sync_engine.h"
+#include "store/store.h"
+
+namespace salesaudit {
+
+namespace asio = boost::asio;
+
+struct Daemon::Impl {
+  // One configured connector's schedule. Lives on the loop thread.
+  struct Slot {
+    std::shared_ptr<const ConnectorConfig> config;
+    std::unique_ptr<asio::steady_timer> timer;
+    std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+    bool running = false;
+    bool removed = false;
+  };
+
+  Impl(Config c, std::string p)
+      : config(std::move(c)),
+        path(std::move(p)),
+        signals(io, SIGINT, SIGTERM, SIGHUP),
+        audit_timer(io),
+        // Threads are cheap while idle; enough that connectors added by a
+        // reload still get a thread of their own.
+        pool(std::max<size_t>(8, config.connectors.size() + 2)) {}
+
+  int Run() {
+    auto opened = Store::Open(config.store.path);
+    if (!opened.ok()) {
+      spdlog::error("cannot open store: {}", opened.status().message());
+      return 1;
+    }
+    store = std::move(opened).value();
+    engine = std::make_unique<SyncEngine>(*store, BuiltinConnectors());
+    WaitForSignal();
+    ApplyConnectors();
+    ScheduleAudit(std::chrono::milliseconds(0));
+    spdlog::info("salesaudit running with {} connector(s), store {}", config.connectors.size(),
+                 config.store.path);
+    io.run();
+    // Stopping: the pool jobs saw the cancel flags; let them finish, then run
+    // the completions they posted so every result is logged.
+    pool.join();
+    io.restart();
+    io.run();
+    spdlog::info("salesaudit stopped");
+    return 0;
+  }
+
+  void WaitForSignal() {
+    signals.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      if (signo == SIGHUP) {
+        Reload();
+        WaitForSignal();
+      } else {
+        Stop(signo);
+      }
+    });
+  }
+
+  void Stop(int signo) {
+    spdlog::info("received {}, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    stopping = true;
+    for (auto& [name, slot] : slots) {
+      slot.cancel->store(true);
+      slot.timer->cancel();
+    }
+    audit_timer.cancel();
+    signals.cancel();
+  }
+
+  // SIGHUP: a new config replaces the old one only if it is valid whole.
+  void Reload() {
+    ConfigLoadResult loaded = LoadConfigFile(path);
+    std::vector<std::string> errors = loaded.errors;
+    if (loaded.config) {
+      for (const auto& c : loaded.config->connectors) {
+        auto more = BuiltinConnectors().Validate(c);
+        errors.insert(errors.end(), more.begin(), more.end());
+      }
+    }
+    if (!errors.empty()) {
+      for (const auto& e : errors) spdlog::error("reload: {}", e);
+      spdlog::error("reload failed: keeping the running configuration");
+      return;
+    }
+    if (loaded.config->store.path != config.store.path) {
+      spdlog::warn("reload: store.path changed; it takes effect after a restart");
+      loaded.config->store.path = config.store.path;
+    }
+    config = std::move(*loaded.config);
+    SetLogSecrets(config.secrets);
+    SetLogLevel(config.log.level);
+    ApplyConnectors();
+    ScheduleAudit(std::chrono::milliseconds(0));
+    spdlog::info("configuration reloaded from {} ({} connector(s))", path,
+                 config.connectors.size());
+  }
+
+  // Makes the slots match config.connectors: new ones start now, changed ones
+  // keep their schedule unless the interval changed, removed ones stop.
+  void ApplyConnectors() {
+    std::map<std::string, bool> wanted;
+    for (const auto& c : config.connectors) {
+      wanted[c.name] = true;
+      auto it = slots.find(c.name);
+      if (it == slots.end() || it->second.removed) {
+        Slot& slot = slots[c.name];
+        slot.removed = false;
+        slot.config = std::make_shared<const ConnectorConfig>(c);
+        if (!slot.timer) slot.timer = std::make_unique<asio::steady_timer>(io);
+        if (!slot.running) Schedule(c.name, std::chrono::milliseconds(0));
+        continue;
+      }
+      Slot& slot = it->second;
+      bool interval_changed = slot.config->poll_interval != c.poll_interval;
+      slot.config = std::make_shared<const ConnectorConfig>(c);
+      if (interval_changed && !slot.running) Schedule(c.name, c.poll_interval);
+    }
+    for (auto& [name, slot] : slots) {
+      if (wanted.count(name) != 0) continue;
+      slot.removed = true;
+      slot.cancel->store(true);
+      slot.timer->cancel();
+    }
+  }
+
+  void Schedule(const std::string& name, std::chrono::milliseconds delay) {
+    Slot& slot = slots.at(name);
+    slot.timer->expires_after(delay);
+    slot.timer->async_wait([this, name](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      StartSync(name);
+    });
+  }
+
+  void StartSync(const std::string& name) {
+    Slot& slot = slots.at(name);
+    if (slot.running || slot.removed) return;
+    slot.running = true;
+    slot.cancel->store(false);
+    auto config_copy = slot.config;
+    auto cancel = slot.cancel;
+    asio::post(pool, [this, name, config_copy, cancel] {
+      auto results = engine->RunConnector(*config_copy, SyncRequest{}, *cancel);
+      asio::post(io, [this, name, results = std::move(results)] { OnSyncDone(name, results); });
+    });
+  }
+
+  void OnSyncDone(const std::string& name, const std::vector<StreamSyncResult>& results) {
+    for (const auto& r : results) {
+      if (r.status.ok()) {
+        spdlog::info("sync {}", r.Summary());
+      } else if (r.status.code() != StatusCode::kCancelled) {
+        spdlog::warn("sync {}", r.Summary());
+      }
+    }
+    Slot& slot = slots.at(name);
+    slot.running = false;
+    if (slot.removed) {
+      slots.erase(name);
+      return;
+    }
+    if (!stopping) Schedule(name, slot.config->poll_interval);
+  }
+
+  void ScheduleAudit(std::chrono::milliseconds delay) {
+    audit_timer.expires_after(delay);
+    audit_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      if (audit_running) return;
+      audit_running = true;
+      asio::post(pool, [this] {
+        Status status = ComputeAndStoreSnapshot();
+        asio::post(io, [this, status] {
+          audit_running = false;
+          if (!status.ok()) spdlog::error("{}", status.message());
+          if (!stopping) ScheduleAudit(config.audit.every);
+        });
+      });
+    });
+  }
+
+  Status ComputeAndStoreSnapshot() {
+    auto funnel = ComputeFunnel(*store, AuditWindow{});
+    if (!funnel.ok()) return funnel.status();
+    int64_t now = NowMs();
+    auto id = store->SaveSnapshot(SnapshotRow{.computed_at = now,
+                                              .json = FormatFunnelJson(*funnel, now)});
+    if (!id.ok()) return id.status().WithContext("audit: saving snapshot");
+    spdlog::info("audit snapshot {}: {} leads, {} won", *id, funnel->counts.leads,
+                 funnel->counts.won);
+    return Status::Ok();
+  }
+
+  Config config;
+  std::string path;
+  asio::io_context io;
+  asio::signal_set signals;
+  asio::steady_timer audit_timer;
+  asio::thread_pool pool;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<SyncEngine> engine;
+  std::map<std::string, Slot> slots;
+  bool stopping = false;
+  bool audit_running = false;
+};
+
+Daemon::Daemon(Config config, std::string config_path)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(config_path))) {}
+
+Daemon::~Daemon() = default;
+
+int Daemon::Run() { return impl_->Run(); }
+
+}  // namespace salesaudit

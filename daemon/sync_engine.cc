@@ -1,0 +1,176 @@
+#include "daemon/sync_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "core/backoff.h"
+#include "core/time_util.h"
+
+namespace salesaudit {
+namespace {
+
+bool StopsConnector(StatusCode code) {
+  return code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied;
+}
+
+RequestBudget::Bucket ToBucket(const RateLimit& limit) {
+  return RequestBudget::Bucket{limit.requests, limit.per};
+}
+
+}  // namespace
+
+std::string StreamSyncResult::Summary() const {
+  char elapsed_text[32];
+  snprintf(elapsed_text, sizeof elapsed_text, "%.1fs", elapsed.count() / 1000.0);
+  std::string out = connector + " " + stream + ": ";
+  out += status.ok() ? "ok" : "FAILED";
+  out += ", " + std::to_string(records) + " records, " + std::to_string(deletions) +
+         " deleted, " + std::to_string(pages) + " pages";
+  if (retries > 0) out += ", " + std::to_string(retries) + " retries";
+  out += std::string(" in ") + elapsed_text;
+  if (!status.ok()) out += ": " + status.message();
+  return out;
+}
+
+SyncEngine::SyncEngine(Store& store, const ConnectorRegistry& registry)
+    : store_(store), registry_(registry), rng_(std::random_device{}()) {}
+
+RequestBudget& SyncEngine::BudgetFor(const ConnectorConfig& config,
+                                     const ConnectorDescriptor& descriptor) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& budget = budgets_[config.name];
+  if (!budget) {
+    budget = std::make_unique<RequestBudget>();
+    // `rate_limit: off` lifts every bucket (used against simulators).
+    const bool off = config.rate_limit && config.rate_limit->unlimited();
+    budget->SetBucket("", ToBucket(config.rate_limit.value_or(descriptor.default_rate_limit)));
+    for (const auto& [name, limit] : descriptor.extra_budget_buckets) {
+      budget->SetBucket(name, off ? RequestBudget::Bucket{} : ToBucket(limit));
+    }
+  }
+  return *budget;
+}
+
+bool SyncEngine::WaitUnlessCancelled(std::chrono::milliseconds delay,
+                                     const std::atomic<bool>& cancel) {
+  const auto deadline = std::chrono::steady_clock::now() + delay;
+  while (!cancel.load()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return true;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(50)));
+  }
+  return false;
+}
+
+std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& config,
+                                                       const SyncRequest& request,
+                                                       const std::atomic<bool>& cancel) {
+  std::vector<StreamSyncResult> results;
+  const ConnectorDescriptor* descriptor = registry_.Find(config.type);
+  if (descriptor == nullptr) {
+    StreamSyncResult r{.connector = config.name, .stream = "*"};
+    r.status = Status::InvalidArgument("unknown connector type '" + config.type + "'");
+    results.push_back(std::move(r));
+    return results;
+  }
+  std::vector<std::string> streams =
+      !request.streams.empty() ? request.streams
+      : !config.streams.empty() ? config.streams
+                                : descriptor->streams;
+  RequestBudget& budget = BudgetFor(config, *descriptor);
+  HttpClient http(HttpClient::Options{.timeout = config.request_timeout}, &budget, &cancel);
+  auto connector = descriptor->create(config, http);
+  if (!connector.ok()) {
+    StreamSyncResult r{.connector = config.name, .stream = "*"};
+    r.status = connector.status();
+    results.push_back(std::move(r));
+    return results;
+  }
+  for (const auto& stream : streams) {
+    if (cancel.load()) break;
+    if (request.full) {
+      if (Status s = store_.ResetCursor(config.name, stream); !s.ok()) {
+        StreamSyncResult r{.connector = config.name, .stream = stream, .status = s};
+        results.push_back(std::move(r));
+        continue;
+      }
+    }
+    results.push_back(RunStream(config, **connector, stream, cancel));
+    const Status& status = results.back().status;
+    if (!status.ok()) {
+      (void)store_.RecordError(config.name, stream, status.message(), NowMs());
+      spdlog::error("{}", status.message());
+      if (StopsConnector(status.code())) break;
+    }
+  }
+  return results;
+}
+
+StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector& connector,
+                                       const std::string& stream,
+                                       const std::atomic<bool>& cancel) {
+  const auto started = std::chrono::steady_clock::now();
+  StreamSyncResult result{.connector = config.name, .stream = stream};
+  auto finish = [&](Status status) {
+    result.status = std::move(status);
+    result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    return result;
+  };
+  const std::string context = config.type + "[" + config.name + "]: " + stream;
+
+  auto cursor = store_.GetCursor(config.name, stream);
+  if (!cursor.ok()) return finish(cursor.status().WithContext(context));
+  StreamRun run{.stream = stream, .cursor = *cursor, .started_at_ms = NowMs()};
+  auto reader = connector.OpenStream(run);
+  if (!reader.ok()) return finish(reader.status());
+
+  while (true) {
+    Result<std::optional<Page>> next = std::optional<Page>();
+    for (int attempt = 0;; ++attempt) {
+      if (cancel.load()) return finish(Status::Cancelled(context + ": stopped"));
+      next = (*reader)->Next();
+      if (next.ok()) break;
+      const Status& error = next.status();
+      if (error.code() == StatusCode::kCancelled) return finish(error);
+      if (!error.retryable() || attempt >= config.max_retries) {
+        if (error.retryable()) {
+          return finish(error.WithContext("gave up after " + std::to_string(attempt + 1) +
+                                          " attempts"));
+        }
+        return finish(error);
+      }
+      std::chrono::milliseconds delay;
+      if (error.retry_after()) {
+        delay = std::min(*error.retry_after(), config.retry_backoff_max);
+      } else {
+        std::lock_guard<std::mutex> lock(mu_);
+        delay = BackoffDelay(attempt, config.retry_backoff, config.retry_backoff_max, rng_);
+      }
+      ++result.retries;
+      spdlog::warn("{} (retry {}/{} in {} ms)", error.message(), attempt + 1, config.max_retries,
+                   delay.count());
+      if (!WaitUnlessCancelled(delay, cancel)) {
+        return finish(Status::Cancelled(context + ": stopped"));
+      }
+    }
+    std::optional<Page>& page = next.value();
+    if (!page) break;
+    page->stream = stream;
+    for (const auto& warning : page->warnings) spdlog::warn("{}: {}", context, warning);
+    if (Status s = store_.CommitPage(config.name, *page); !s.ok()) {
+      return finish(s.WithContext(context));
+    }
+    result.records += static_cast<int64_t>(page->record_count());
+    result.deletions += static_cast<int64_t>(page->deletions.size());
+    ++result.pages;
+  }
+  if (Status s = store_.RecordSuccess(config.name, stream, NowMs()); !s.ok()) {
+    return finish(s.WithContext(context));
+  }
+  return finish(Status::Ok());
+}
+
+}  // namespace salesaudit

@@ -1,0 +1,73 @@
+// SyncEngine: runs a connector's streams and commits what they yield. It owns
+// what connectors must not: retries with backoff (full jitter, or the wait the
+// server asked for), the per-connector request budget, and the commit of each
+// page with its cursor in one store transaction.
+//
+// Ownership: one per process, shared by the daemon and the CLI commands.
+// Threading: RunConnector may run concurrently for different connectors (each
+// call uses its own HttpClient); never call it twice at once for one
+// connector (the daemon's scheduler guarantees that).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "connectors/connector.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace salesaudit {
+
+struct StreamSyncResult {
+  std::string connector;
+  std::string stream;
+  Status status;
+  int64_t records = 0;
+  int64_t deletions = 0;
+  int64_t pages = 0;
+  int64_t retries = 0;
+  std::chrono::milliseconds elapsed{0};
+  // "hubspot contacts: ok, 1200 records, 3 deleted, 13 pages in 1.2s"
+  std::string Summary() const;
+};
+
+struct SyncRequest {
+  std::vector<std::string> streams;  // empty: the connector's configured streams
+  bool full = false;                 // forget cursors first
+};
+
+class SyncEngine {
+ public:
+  SyncEngine(Store& store, const ConnectorRegistry& registry);
+
+  // Syncs the connector's streams in order and returns one result per stream
+  // attempted. Stops early when `cancel` turns true (no partial page is ever
+  // committed: a page is committed whole or not at all) or when the API
+  // refuses the credentials (401/403): then the remaining streams are not run.
+  std::vector<StreamSyncResult> RunConnector(const ConnectorConfig& config,
+                                             const SyncRequest& request,
+                                             const std::atomic<bool>& cancel);
+
+ private:
+  StreamSyncResult RunStream(const ConnectorConfig& config, Connector& connector,
+                             const std::string& stream, const std::atomic<bool>& cancel);
+  // Waits `delay` unless cancelled first; returns false when cancelled.
+  static bool WaitUnlessCancelled(std::chrono::milliseconds delay,
+                                  const std::atomic<bool>& cancel);
+  RequestBudget& BudgetFor(const ConnectorConfig& config, const ConnectorDescriptor& descriptor);
+
+  Store& store_;
+  const ConnectorRegistry& registry_;
+  std::mutex mu_;  // guards budgets_ and rng_
+  std::map<std::string, std::unique_ptr<RequestBudget>> budgets_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace salesaudit

@@ -1,0 +1,216 @@
+// The salesaudit binary as users and systemd run it: exit codes, output,
+// signals, crash recovery and secrecy. Real processes, a real simulator on
+// loopback, a real SQLite file.
+#include <catch2/catch.hpp>
+#include <signal.h>
+
+#include <thread>
+
+#include "tests/connectors/hubspot/hubspot_fixture.h"
+
+namespace salesaudit::testing {
+namespace {
+
+const std::string kBinary = SALESAUDIT_BINARY;
+
+sim::PortalSpec Portal(int contacts) {
+  sim::PortalSpec spec;
+  spec.seed = 11;
+  spec.contacts = contacts;
+  spec.deals = 120;
+  spec.owners = 4;
+  return spec;
+}
+
+struct CliFixture : HubSpotFixture {
+  explicit CliFixture(int contacts = 1200) : HubSpotFixture(Portal(contacts)) {
+    config_path = dir.File("config.yaml");
+    WriteFile(config_path, ConfigYaml());
+    env = {{"TEST_HUBSPOT_TOKEN", options.token}};
+  }
+  RunResult Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {kBinary, "--config", config_path});
+    return RunProcess(args, std::chrono::seconds(120), env);
+  }
+  std::vector<std::string> Argv(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {kBinary, "--config", config_path};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  int64_t ContactRows() {
+    auto n = store->CountRows("contacts", "crm", true);
+    return n.ok() ? *n : -1;
+  }
+  std::string config_path;
+  std::map<std::string, std::string> env;
+};
+
+TEST_CASE("check reports each config problem as FILE:LINE:COL and exits 2", "[cli]") {
+  TempDir dir;
+  const std::string path = dir.File("bad.yaml");
+  WriteFile(path,
+            "store:\n"
+            "  path: /tmp/x.db\n"
+            "connectors:\n"
+            "  - name: crm\n"
+            "    type: hubspot\n"
+            "    poll_intervall: 5m\n"
+            "    auth:\n"
+            "      token: abc\n");
+  auto r = RunProcess({kBinary, "--config", path, "check"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains(path + ":6:5:"));
+  CHECK_THAT(r.err, Catch::Contains("poll_intervall"));
+}
+
+TEST_CASE("check accepts a valid config and exits 0", "[cli]") {
+  CliFixture f(100);
+  auto r = f.Cli({"check"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("A connector type nobody registered is a config error with its position", "[cli]") {
+  TempDir dir;
+  const std::string path = dir.File("c.yaml");
+  WriteFile(path,
+            "connectors:\n"
+            "  - name: crm\n"
+            "    type: hubspott\n"
+            "    auth: {token: abc}\n");
+  auto r = RunProcess({kBinary, "--config", path, "check"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains(path + ":3:11:"));
+  CHECK_THAT(r.err, Catch::Contains("hubspot"));
+}
+
+TEST_CASE("Bad command-line input is a one-line error naming the argument, exit 2", "[cli]") {
+  CliFixture f(50);
+  auto r = f.Cli({"audit", "--from", "yesterday"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--from"));
+  r = f.Cli({"sync", "--connector", "nope"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("nope"));
+  r = f.Cli({"frobnicate"});
+  CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("sync, audit and status work from the command line", "[cli]") {
+  CliFixture f;
+  auto r = f.Cli({"sync"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("crm contacts: ok"));
+  CHECK_THAT(r.out, Catch::Contains("crm deals: ok"));
+  CHECK_THAT(r.out, Catch::Contains("crm owners: ok"));
+  CHECK(f.DifferencesFromPortal().empty());
+
+  r = f.Cli({"audit", "--format", "text"});
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("lead") && Catch::Contains("mql") &&
+                        Catch::Contains("contacted") && Catch::Contains("won"));
+
+  r = f.Cli({"status", "--format", "json"});
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("\"name\":\"crm\"") && Catch::Contains("\"stream\":\"contacts\""));
+  CHECK_THAT(r.out, Catch::Contains("\"snapshot\":{\"id\":1"));
+}
+
+TEST_CASE("A kill -9 in the middle of a sync, then a rerun, converges with nothing lost or duplicated",
+          "[cli][crash]") {
+  CliFixture f(3000);
+  // Slow pages so the kill lands mid-stream, after some pages committed.
+  f.sim.InjectFault({sim::FaultKind::kSlow, "/crm/v3/objects/contacts", 1000, 40});
+  {
+    ChildProcess child(f.Argv({"sync"}), f.dir.path(), f.env);
+    REQUIRE(WaitFor([&] { return f.ContactRows() >= 300; }, std::chrono::seconds(60)));
+    child.Signal(SIGKILL);
+    CHECK(child.Wait(std::chrono::seconds(10)) == 128 + SIGKILL);
+  }
+  const int64_t after_kill = f.ContactRows();
+  CHECK(after_kill < 3000);
+  f.sim.ClearFaults();
+  auto r = f.Cli({"sync"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  auto diffs = f.DifferencesFromPortal();
+  INFO(diffs.size() << " differences, first: " << (diffs.empty() ? "" : diffs[0]));
+  REQUIRE(diffs.empty());
+  // The rerun resumed from the committed cursor rather than starting over.
+  auto stats = f.sim.Stats();
+  CHECK(stats.by_path["/crm/v3/objects/contacts"] < 3000 / 100 + 3 + 30);
+}
+
+TEST_CASE("The token never appears in output or logs, even on failures and at debug level",
+          "[cli][secrets]") {
+  CliFixture f(300);
+  WriteFile(f.config_path, f.ConfigYaml() + "log:\n  level: debug\n");
+  f.sim.InjectFault({sim::FaultKind::kServerError, "", 2});
+  f.sim.InjectFault({sim::FaultKind::kRateLimitWithoutRetryAfter, "", 1});
+  auto ok = f.Cli({"sync"});
+  f.sim.SetToken("pat-na1-another-token");
+  auto failed = f.Cli({"sync"});
+  auto status = f.Cli({"status", "--format", "json"});
+  CHECK(ok.exit_code == 0);
+  CHECK(failed.exit_code == 1);
+  CHECK_THAT(failed.out + failed.err, Catch::Contains("401"));
+  for (const auto* r : {&ok, &failed, &status}) {
+    CHECK_THAT(r->out, !Catch::Contains(f.options.token));
+    CHECK_THAT(r->err, !Catch::Contains(f.options.token));
+  }
+}
+
+TEST_CASE("The daemon stops on SIGTERM within a few seconds, even in the middle of a sync",
+          "[daemon]") {
+  CliFixture f(2000);
+  f.sim.InjectFault({sim::FaultKind::kSlow, "/crm/v3/objects/contacts", 1000, 3000});
+  ChildProcess daemon(f.Argv({"run"}), f.dir.path(), f.env);
+  REQUIRE(WaitFor([&] { return f.sim.Stats().by_path["/crm/v3/objects/contacts"] >= 1; },
+                  std::chrono::seconds(30)));
+  const int64_t rows_before = f.ContactRows();
+  daemon.Signal(SIGTERM);
+  const auto started = std::chrono::steady_clock::now();
+  int code = daemon.Wait(std::chrono::seconds(10));
+  INFO(daemon.Stderr());
+  CHECK(code == 0);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  // Nothing half-committed: rows are whole pages.
+  CHECK(f.ContactRows() % 100 == 0);
+  CHECK(f.ContactRows() >= rows_before);
+}
+
+TEST_CASE("SIGHUP reloads the config and an invalid one is logged while the old one is kept",
+          "[daemon]") {
+  CliFixture f(400);
+  ChildProcess daemon(f.Argv({"run"}), f.dir.path(), f.env);
+  auto rows_of = [&](const std::string& source) {
+    auto n = f.store->CountRows("contacts", source, true);
+    return n.ok() ? *n : 0;
+  };
+  REQUIRE(WaitFor([&] { return rows_of("crm") == 400; }, std::chrono::seconds(60)));
+
+  // A second connector appears after a reload.
+  std::string second = f.ConfigYaml() +
+                       "  - name: crm2\n"
+                       "    type: hubspot\n"
+                       "    base_url: " + f.sim.base_url() + "\n"
+                       "    auth: {token: \"${TEST_HUBSPOT_TOKEN}\"}\n"
+                       "    rate_limit: off\n";
+  WriteFile(f.config_path, second);
+  daemon.Signal(SIGHUP);
+  REQUIRE(WaitFor([&] { return rows_of("crm2") == 400; }, std::chrono::seconds(60)));
+
+  // An invalid config is refused whole; the daemon keeps running.
+  WriteFile(f.config_path, second + "    bogus_key: 1\n");
+  daemon.Signal(SIGHUP);
+  REQUIRE(WaitFor([&] { return daemon.Stderr().find("reload failed") != std::string::npos; },
+                  std::chrono::seconds(10)));
+  CHECK_THAT(daemon.Stderr(), Catch::Contains(f.config_path + ":"));
+  CHECK(daemon.running());
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(std::chrono::seconds(10)) == 0);
+}
+
+}  // namespace
+}  // namespace salesaudit::testing
