@@ -137,8 +137,8 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
       if (error.code() == StatusCode::kCancelled) return finish(error);
       if (!error.retryable() || attempt >= config.max_retries) {
         if (error.retryable()) {
-          return finish(error.WithContext("gave up after " + std::to_string(attempt + 1) +
-                                          " attempts"));
+          return finish(Status::Unavailable(error.message() + " (gave up after " +
+                                            std::to_string(attempt + 1) + " attempts)"));
         }
         return finish(error);
       }

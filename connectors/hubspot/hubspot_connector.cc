@@ -110,16 +110,15 @@ struct ObjectType {
 constexpr ObjectType kContacts{"contacts", "lastmodifieddate", RecordKind::kContact, false};
 constexpr ObjectType kDeals{"deals", "hs_lastmodifieddate", RecordKind::kDeal, true};
 
-// State shared by one run's readers: config, http, the mapping, the auth header.
-struct HubSpotContext {
-  const ConnectorConfig& config;
-  HttpClient& http;
-  FieldMap fields;
-  std::string base_url;
-
+// State shared by one run's readers: config, http, the mapping, the access
+// token.
+class HubSpotContext {
+ public:
   HubSpotContext(const ConnectorConfig& c, HttpClient& h)
       : config(c), http(h), fields(c.fields), base_url(c.base_url.empty() ? kDefaultBaseUrl : c.base_url) {
     while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+    auto token = config.auth.find("token");
+    if (token != config.auth.end()) access_token_ = token->second;
   }
 
   std::string Context(const std::string& stream) const {
@@ -129,20 +128,88 @@ struct HubSpotContext {
   // Sends an authorised request and parses a JSON answer; every failure is
   // classified and names the stream, method, path and status.
   Result<rapidjson::Document> Call(const std::string& stream, HttpRequest request) {
-    request.headers.emplace_back("Authorization", "Bearer " + config.auth.at("token"));
+    const std::string context = Context(stream);
+    if (Status s = EnsureAccessToken(context, /*force=*/false); !s.ok()) return s;
     request.headers.emplace_back("Accept", "application/json");
     if (!request.body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-    const std::string context = Context(stream);
-    auto response = http.Send(request);
+    auto response = SendAuthorized(request);
+    // HubSpot warns that a 401 does not reliably mean expiry (reference
+    // 1.2), so the timer above is the main path; a 401 on a token we hold
+    // still earns one fresh token before it counts as refused.
+    if (response.ok() && response->status == 401 && UsesOAuth()) {
+      if (Status s = EnsureAccessToken(context, /*force=*/true); !s.ok()) return s;
+      response = SendAuthorized(request);
+    }
     if (!response.ok()) return response.status().WithContext(context);
-    Status status = ClassifyHttpResponse(request, *response, context);
-    if (!status.ok()) return status;
+    if (Status s = ClassifyHubSpotResponse(request, *response, context); !s.ok()) return s;
     rapidjson::Document doc;
     if (Status s = ParseJson(response->body, &doc); !s.ok()) {
       return s.WithContext(context + ": " + request.method + " " + UrlPath(request.url));
     }
     return doc;
   }
+
+  const ConnectorConfig& config;
+  HttpClient& http;
+  FieldMap fields;
+  std::string base_url;
+
+ private:
+  bool UsesOAuth() const { return config.auth.count("token") == 0; }
+
+  Result<HttpResponse> SendAuthorized(HttpRequest request) {
+    request.headers.emplace_back("Authorization", "Bearer " + access_token_);
+    return http.Send(request);
+  }
+
+  // The daily limit does not lift with a backoff: the stream stops until the
+  // next poll instead of spending its retries (reference 1.14).
+  static Status ClassifyHubSpotResponse(const HttpRequest& request, const HttpResponse& response,
+                                        const std::string& context) {
+    Status status = ClassifyHttpResponse(request, response, context);
+    if (status.code() == StatusCode::kRateLimited &&
+        response.body.find("\"DAILY\"") != std::string::npos) {
+      return Status::Permanent(status.message() +
+                               " (daily API limit: syncing resumes after it resets)");
+    }
+    return status;
+  }
+
+  // OAuth apps trade the refresh token for an access token that lives about
+  // 30 minutes; refresh 10 minutes before expiry (tap-hubspot's margin), or
+  // at once when `force`.
+  Status EnsureAccessToken(const std::string& context, bool force) {
+    if (!UsesOAuth()) return Status::Ok();
+    const int64_t now = NowMs();
+    if (!force && !access_token_.empty() && now < access_expires_at_ms_ - 600000) {
+      return Status::Ok();
+    }
+    HttpRequest request{.method = "POST", .url = base_url + "/oauth/v1/token"};
+    request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    request.headers.emplace_back("Accept", "application/json");
+    request.body = "grant_type=refresh_token&client_id=" + UrlEncode(config.auth.at("client_id")) +
+                   "&client_secret=" + UrlEncode(config.auth.at("client_secret")) +
+                   "&refresh_token=" + UrlEncode(config.auth.at("refresh_token"));
+    const std::string where = context + ": oauth token refresh";
+    auto response = http.Send(request);
+    if (!response.ok()) return response.status().WithContext(where);
+    Status status = ClassifyHttpResponse(request, *response, where);
+    // A refused grant is a credentials problem whatever its status (400).
+    if (!status.ok() && !status.retryable()) return Status::Unauthenticated(status.message());
+    if (!status.ok()) return status;
+    rapidjson::Document doc;
+    if (Status s = ParseJson(response->body, &doc); !s.ok()) return s.WithContext(where);
+    auto token = GetString(doc, "access_token");
+    if (!token || token->empty()) {
+      return Status::Unauthenticated(where + ": response without an access_token");
+    }
+    access_token_ = std::string(*token);
+    access_expires_at_ms_ = now + GetInt64(doc, "expires_in").value_or(1800) * 1000;
+    return Status::Ok();
+  }
+
+  std::string access_token_;
+  int64_t access_expires_at_ms_ = 0;
 };
 
 std::string JoinComma(const std::vector<std::string>& items) {
@@ -216,6 +283,7 @@ class ObjectReader : public StreamReader {
         if (!c.ok()) return c.status().WithContext(ctx_.Context(type_.name));
         ids.push_back(c->id);
         page.contacts.push_back(std::move(c).value());
+        AddMergedAway(item, page);
       } else {
         auto d = hubspot::MapDeal(item, ctx_.fields, page.warnings);
         if (!d.ok()) return d.status().WithContext(ctx_.Context(type_.name));
@@ -224,6 +292,25 @@ class ObjectReader : public StreamReader {
       }
     }
     return Status::Ok();
+  }
+
+  // A merge leaves one contact; the ids merged into it vanish from every
+  // endpoint (neither listed nor archived) and are named only in the
+  // survivor's hs_merged_object_ids, ";"-separated.
+  void AddMergedAway(const rapidjson::Value& item, Page& page) {
+    const rapidjson::Value* properties = GetObject(item, "properties");
+    auto merged = properties ? GetString(*properties, "hs_merged_object_ids") : std::nullopt;
+    if (!merged) return;
+    size_t begin = 0;
+    while (begin <= merged->size()) {
+      size_t end = merged->find(';', begin);
+      if (end == std::string_view::npos) end = merged->size();
+      std::string id(merged->substr(begin, end - begin));
+      if (!id.empty() && id != page.contacts.back().id) {
+        page.deletions.push_back(Deletion{RecordKind::kContact, std::move(id), run_.started_at_ms});
+      }
+      begin = end + 1;
+    }
   }
 
   // Search returns no associations (reference 1.5), and list returns only a
@@ -262,7 +349,11 @@ class ObjectReader : public StreamReader {
         if (from == nullptr || to == nullptr) continue;
         auto& contacts = by_deal[StringOr(*from, "id", "")];
         for (const auto& target : to->GetArray()) {
+          // v3 answers {"id": "12726"}; v4 {"toObjectId": 12726}.
           std::string id = StringOr(target, "id", "");
+          if (id.empty()) {
+            if (auto numeric = GetInt64(target, "toObjectId")) id = std::to_string(*numeric);
+          }
           if (!id.empty()) contacts.push_back(std::move(id));
         }
       }
@@ -484,8 +575,8 @@ void RegisterHubspotConnector(ConnectorRegistry& registry) {
   d.description = "HubSpot CRM v3: contacts, deals with contact associations, owners";
   d.default_base_url = kDefaultBaseUrl;
   d.streams = {"owners", "contacts", "deals"};
-  d.auth_keys = {"token"};
-  d.auth_required = {{"token"}};
+  d.auth_keys = {"token", "client_id", "client_secret", "refresh_token"};
+  d.auth_required = {{"token"}, {"client_id", "client_secret", "refresh_token"}};
   d.field_keys = FieldMap::ConfigKeys();
   // The lowest private-app tier allows 100 requests per 10 s per portal; the
   // search endpoints allow 4 per second (reference 1.5, 1.14).

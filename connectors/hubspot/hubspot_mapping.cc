@@ -174,7 +174,8 @@ std::vector<std::string> FieldMap::ConfigKeys() {
 }
 
 std::vector<std::string> FieldMap::ContactProperties() const {
-  return PropertyList(contact_, {"hs_object_id"});
+  // hs_merged_object_ids names contacts merged into this one (see the connector).
+  return PropertyList(contact_, {"hs_object_id", "hs_merged_object_ids"});
 }
 
 std::vector<std::string> FieldMap::DealProperties() const {

@@ -2,6 +2,8 @@
 // SQLite file, the sync engine as `salesaudit sync` runs it.
 #include <catch2/catch.hpp>
 
+#include <future>
+#include <set>
 #include <thread>
 
 #include "connectors/connector.h"
@@ -183,6 +185,80 @@ TEST_CASE("A wrong token stops the connector with a clear error and leaves the s
     if (s.stream == "owners") error_recorded = s.last_error.find("401") != std::string::npos;
   }
   CHECK(error_recorded);
+}
+
+TEST_CASE("Contacts merged into another are marked deleted", "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  RequireAllOk(f.Sync());
+  auto merged_away = f.sim.MergeContacts(4);
+  REQUIRE(merged_away.size() == 4);
+  RequireAllOk(f.Sync());
+  auto diffs = f.DifferencesFromPortal();
+  INFO(Describe(diffs));
+  REQUIRE(diffs.empty());
+  std::set<std::string> deleted;
+  (void)f.store->ForEachContact([&](const StoredContact& c) {
+    if (c.deleted_at) deleted.insert(c.contact.id);
+  });
+  for (const auto& id : merged_away) CHECK(deleted.count(id) == 1);
+}
+
+TEST_CASE("OAuth credentials are traded for access tokens that are refreshed before expiry",
+          "[hubspot][oauth]") {
+  sim::SimOptions options;
+  options.oauth_client_id = "client-123";
+  options.oauth_client_secret = "client-secret-456";
+  options.oauth_refresh_token = "refresh-789-abcdef";
+  // Shorter than the 10-minute refresh margin: every request needs a new token.
+  options.oauth_token_lifetime_s = 300;
+  HubSpotFixture f(SmallPortal(), options);
+  f.config.auth = {{"client_id", "client-123"},
+                   {"client_secret", "client-secret-456"},
+                   {"refresh_token", "refresh-789-abcdef"}};
+  RequireAllOk(f.Sync());
+  CHECK(f.DifferencesFromPortal().empty());
+  auto stats = f.sim.Stats();
+  CHECK(stats.tokens_issued == stats.requests - stats.tokens_issued);
+  CHECK(stats.by_status[401] == 0);
+
+  f.config.auth["refresh_token"] = "revoked-refresh-token";
+  auto results = f.Sync();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].status.code() == StatusCode::kUnauthenticated);
+  CHECK_THAT(results[0].status.message(), Catch::Contains("oauth token refresh") &&
+                                              Catch::Contains("HTTP 400") &&
+                                              Catch::Contains("refresh token"));
+  CHECK_THAT(results[0].status.message(), !Catch::Contains("revoked-refresh-token") &&
+                                              !Catch::Contains("client-secret-456"));
+}
+
+TEST_CASE("One OAuth access token serves a run while valid and a revoked one is replaced once",
+          "[hubspot][oauth]") {
+  sim::SimOptions options;
+  options.oauth_client_id = "client-123";
+  options.oauth_client_secret = "client-secret-456";
+  options.oauth_refresh_token = "refresh-789-abcdef";
+  options.oauth_token_lifetime_s = 3600;
+  HubSpotFixture f(SmallPortal(), options);
+  f.config.auth = {{"client_id", "client-123"},
+                   {"client_secret", "client-secret-456"},
+                   {"refresh_token", "refresh-789-abcdef"}};
+  RequireAllOk(f.Sync());
+  CHECK(f.sim.Stats().tokens_issued == 1);  // one token serves the whole run
+
+  // Revoked in the middle of a run: the next call gets 401, one new token,
+  // and the run carries on.
+  f.sim.ResetStats();
+  f.sim.InjectFault({sim::FaultKind::kSlow, "/crm/v3/objects/contacts", 1, 300});
+  auto run = std::async(std::launch::async, [&] { return f.Sync(/*full=*/true); });
+  REQUIRE(WaitFor([&] { return f.sim.Stats().by_path["/crm/v3/objects/contacts"] >= 1; },
+                  std::chrono::seconds(10)));
+  f.sim.RevokeAccessTokens();
+  RequireAllOk(run.get());
+  auto stats = f.sim.Stats();
+  CHECK(stats.tokens_issued == 2);
+  CHECK(stats.by_status[401] == 1);
+  CHECK(f.DifferencesFromPortal().empty());
 }
 
 TEST_CASE("sync --full re-reads everything through the list endpoints", "[hubspot]") {

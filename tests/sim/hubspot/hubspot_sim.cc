@@ -192,6 +192,12 @@ std::vector<std::string> HubSpotSim::ArchiveContacts(int count) {
   });
 }
 
+std::vector<std::string> HubSpotSim::MergeContacts(int count) {
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    return portal.MergeContacts(count, NowMs(), options.index_lag_ms);
+  });
+}
+
 std::vector<std::string> HubSpotSim::UpdateDeals(int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
     return portal.UpdateDeals(count, NowMs(), options.index_lag_ms);
@@ -220,6 +226,8 @@ void HubSpotSim::SetContactProperty(const std::string& id, const std::string& na
 void HubSpotSim::InjectFault(const Fault& fault) { impl_->service.InjectFault(fault); }
 void HubSpotSim::ClearFaults() { impl_->service.ClearFaults(); }
 void HubSpotSim::SetToken(const std::string& token) { impl_->service.SetToken(token); }
+
+void HubSpotSim::RevokeAccessTokens() { impl_->service.RevokeAccessTokens(); }
 void HubSpotSim::SetOptions(const SimOptions& options) { impl_->service.SetOptions(options); }
 
 std::vector<SimObject> HubSpotSim::Contacts() const {

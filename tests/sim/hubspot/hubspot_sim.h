@@ -77,6 +77,14 @@ struct SimOptions {
   int search_per_second_limit = 0;
   // Records become searchable this long after they change (index lag).
   int64_t index_lag_ms = 0;
+  // OAuth (reference/apis.md 1.2): when oauth_client_id is set, POST
+  // /oauth/v1/token with grant_type=refresh_token and these three values
+  // issues access tokens valid for oauth_token_lifetime_s, accepted like
+  // `token`; an expired one gets 401 EXPIRED_AUTHENTICATION.
+  std::string oauth_client_id;
+  std::string oauth_client_secret;
+  std::string oauth_refresh_token;
+  int64_t oauth_token_lifetime_s = 1800;
 };
 
 // Request counts, for tests that check how the client behaves.
@@ -85,6 +93,7 @@ struct SimStats {
   std::map<int, int64_t> by_status;
   std::map<std::string, int64_t> by_path;  // path without query
   int64_t max_search_after = 0;  // the largest `after` offset a search asked for
+  int64_t tokens_issued = 0;     // OAuth access tokens handed out
 };
 
 class HubSpotSim {
@@ -119,6 +128,10 @@ class HubSpotSim {
   std::vector<std::string> BulkUpdateContacts(int count, int distinct_timestamps);
   std::vector<std::string> AddContacts(int count);
   std::vector<std::string> ArchiveContacts(int count);  // modified date unchanged
+  // Merges `count` pairs of contacts (none on a deal): the survivor's
+  // hs_merged_object_ids gains the other's id, which vanishes from every
+  // endpoint. Returns the merged-away ids.
+  std::vector<std::string> MergeContacts(int count);
   std::vector<std::string> UpdateDeals(int count);       // includes changed associations
   std::vector<std::string> AddDeals(int count);
   std::vector<std::string> ArchiveDeals(int count);
@@ -129,6 +142,8 @@ class HubSpotSim {
   void InjectFault(const Fault& fault);
   void ClearFaults();
   void SetToken(const std::string& token);
+  // Invalidates every OAuth access token issued so far (401 on next use).
+  void RevokeAccessTokens();
   void SetOptions(const SimOptions& options);
 
   // Copies of the portal, for tests to compare a store against.

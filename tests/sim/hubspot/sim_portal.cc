@@ -106,7 +106,8 @@ Portal::Portal() {
                       "createdate",
                       "lastmodifieddate",
                       "hs_object_id",
-                      "hs_sa_first_engagement_date"};
+                      "hs_sa_first_engagement_date",
+                      "hs_merged_object_ids"};
   for (const std::string& stage : kFunnel) contacts_.schema.insert(StageDateProperty(stage));
   contacts_.schema.insert(StageDateProperty("other"));
   deals_.schema = {"dealname",
@@ -433,6 +434,31 @@ std::vector<std::string> Portal::Archive(ObjectType type, int count, int64_t now
     archived.push_back(object.id);
   }
   return archived;
+}
+
+std::vector<std::string> Portal::MergeContacts(int count, int64_t now_ms, int64_t index_lag_ms) {
+  // Contacts on a deal stay out of it: HubSpot moves their associations to
+  // the survivor, which would change deals without touching their dates.
+  std::set<std::string> on_deals;
+  for (const auto& [deal, contacts] : deal_contacts_) on_deals.insert(contacts.begin(), contacts.end());
+  std::vector<int64_t> candidates;
+  for (int64_t id : PickLive(ObjectType::kContacts, 4 * count)) {
+    if (on_deals.count(std::to_string(id)) == 0) candidates.push_back(id);
+  }
+  std::vector<std::string> merged_away;
+  for (size_t i = 0; i + 1 < candidates.size() && merged_away.size() < static_cast<size_t>(count);
+       i += 2) {
+    // The survivor lists the ids merged into it; the other id disappears:
+    // it is neither listed, searchable nor archived.
+    SimObject& survivor = *contacts_.Find(candidates[i]);
+    const std::string loser = std::to_string(candidates[i + 1]);
+    std::string& ids = survivor.properties["hs_merged_object_ids"];
+    ids = ids.empty() ? loser : ids + ";" + loser;
+    Touch(ObjectType::kContacts, survivor, now_ms, index_lag_ms);
+    contacts_.Erase(candidates[i + 1]);
+    merged_away.push_back(loser);
+  }
+  return merged_away;
 }
 
 std::vector<std::string> Portal::UpdateDeals(int count, int64_t now_ms, int64_t index_lag_ms) {

@@ -52,6 +52,13 @@ struct ObjectTable {
     ids.clear();
     records.clear();
   }
+  // Removes the record with this id, if any (a merged-away contact).
+  void Erase(int64_t id) {
+    const size_t i = LowerBound(id);
+    if (i == ids.size() || ids[i] != id) return;
+    ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(i));
+    records.erase(records.begin() + static_cast<std::ptrdiff_t>(i));
+  }
 };
 
 // Portal owns all records and the seeded random stream that generation and
@@ -68,6 +75,7 @@ class Portal {
                                               int64_t index_lag_ms);
   std::vector<std::string> AddContacts(int count, int64_t now_ms, int64_t index_lag_ms);
   std::vector<std::string> Archive(ObjectType type, int count, int64_t now_ms);
+  std::vector<std::string> MergeContacts(int count, int64_t now_ms, int64_t index_lag_ms);
   std::vector<std::string> UpdateDeals(int count, int64_t now_ms, int64_t index_lag_ms);
   std::vector<std::string> AddDeals(int count, int64_t now_ms, int64_t index_lag_ms);
   void SetContactProperty(const std::string& id, const std::string& name,

@@ -235,6 +235,11 @@ void SimService::ClearFaults() {
   faults_.clear();
 }
 
+void SimService::RevokeAccessTokens() {
+  std::lock_guard<std::mutex> lock(mu_);
+  access_tokens_.clear();
+}
+
 void SimService::SetToken(const std::string& token) {
   std::lock_guard<std::mutex> lock(mu_);
   options_.token = token;
@@ -264,6 +269,81 @@ std::string SimService::CorrelationId() {
                 static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3FFF)),
                 static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFull));
   return buf;
+}
+
+std::optional<ApiResponse> SimService::CheckAuthorization(const std::string& authorization,
+                                                          Clock::time_point now) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization == std::string(kBearer) + options_.token) return std::nullopt;
+  if (authorization.rfind(kBearer, 0) == 0) {
+    auto it = access_tokens_.find(authorization.substr(kBearer.size()));
+    if (it != access_tokens_.end()) {
+      if (now < it->second) return std::nullopt;
+      return Error(401, "EXPIRED_AUTHENTICATION",
+                   "The OAuth token used to make this call expired " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                          now - it->second)
+                                          .count()) +
+                       " second(s) ago.");
+    }
+  }
+  return Error(401, "INVALID_AUTHENTICATION", kAuthMessage);
+}
+
+ApiResponse SimService::IssueToken(const std::string& body, Clock::time_point now) {
+  std::map<std::string, std::string> form;
+  for (const std::string& pair : Split(body, '&')) {
+    const size_t eq = pair.find('=');
+    form[PercentDecode(pair.substr(0, eq))] =
+        eq == std::string::npos ? "" : PercentDecode(pair.substr(eq + 1));
+  }
+  // HubSpot's token errors use `status` for the code (not "error").
+  auto token_error = [&](const char* code, const char* message) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    w.Key("status");
+    w.String(code);
+    w.Key("message");
+    w.String(message);
+    w.Key("correlationId");
+    w.String(CorrelationId().c_str());
+    w.EndObject();
+    ApiResponse r;
+    r.status = 400;
+    r.body = buf.GetString();
+    return r;
+  };
+  if (form["grant_type"] != "refresh_token") {
+    return token_error("BAD_GRANT_TYPE", "grant_type must be refresh_token or authorization_code");
+  }
+  if (options_.oauth_client_id.empty() || form["client_id"] != options_.oauth_client_id) {
+    return token_error("BAD_CLIENT_ID", "missing or unknown client id");
+  }
+  if (form["client_secret"] != options_.oauth_client_secret) {
+    return token_error("BAD_CLIENT_SECRET", "missing or invalid client secret");
+  }
+  if (form["refresh_token"] != options_.oauth_refresh_token) {
+    return token_error("BAD_REFRESH_TOKEN", "missing or unknown refresh token");
+  }
+  const std::string access = "CJ" + CorrelationId() + CorrelationId();
+  access_tokens_[access] = now + std::chrono::seconds(options_.oauth_token_lifetime_s);
+  ++stats_.tokens_issued;
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("token_type");
+  w.String("bearer");
+  w.Key("refresh_token");
+  w.String(options_.oauth_refresh_token.c_str());
+  w.Key("access_token");
+  w.String(access.c_str());
+  w.Key("expires_in");
+  w.Int64(options_.oauth_token_lifetime_s);
+  w.EndObject();
+  ApiResponse r;
+  r.body = buf.GetString();
+  return r;
 }
 
 ApiResponse SimService::Error(int status, const std::string& category, const std::string& message) {
@@ -365,8 +445,10 @@ ApiResponse SimService::Handle(const ApiRequest& request) {
   std::optional<ApiResponse> refused = ApplyFault(path, now, response);
   if (refused) {
     response = std::move(*refused);
-  } else if (request.authorization != "Bearer " + options_.token) {
-    response = Error(401, "INVALID_AUTHENTICATION", kAuthMessage);
+  } else if (request.method == "POST" && path == "/oauth/v1/token") {
+    response = IssueToken(request.body, now);
+  } else if (auto denied = CheckAuthorization(request.authorization, now)) {
+    response = std::move(*denied);
   } else {
     const std::chrono::milliseconds delay = response.delay;
     const bool truncate = response.truncate;

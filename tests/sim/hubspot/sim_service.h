@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -59,6 +60,7 @@ class SimService {
   void InjectFault(const Fault& fault);
   void ClearFaults();
   void SetToken(const std::string& token);
+  void RevokeAccessTokens();
   void SetOptions(const SimOptions& options);
   SimStats Stats() const;
   void ResetStats();
@@ -74,6 +76,12 @@ class SimService {
   ApiResponse ReadAssociations(const std::string& body, int64_t now_ms);
   ApiResponse ListOwners(const Query& query);
   ApiResponse Pipelines();
+  // POST /oauth/v1/token (form-encoded refresh_token grant).
+  ApiResponse IssueToken(const std::string& body, Clock::time_point now);
+  // The 401 to answer for this Authorization header, or nullopt when it
+  // carries the static token or an unexpired issued one.
+  std::optional<ApiResponse> CheckAuthorization(const std::string& authorization,
+                                                Clock::time_point now);
 
   // Consumes the first queued fault matching `path`. Returns the response
   // that replaces the real one (429, 5xx), or nullopt after marking `answer`
@@ -99,6 +107,7 @@ class SimService {
   std::deque<Clock::time_point> search_window_;
   SimStats stats_;
   std::mt19937_64 ids_{std::random_device{}()};
+  std::map<std::string, Clock::time_point> access_tokens_;  // issued token -> expiry
 };
 
 }  // namespace salesaudit::sim
