@@ -56,9 +56,15 @@ Result<Funnel> ComputeFunnel(Store& store, const AuditWindow& window) {
 }
 
 std::string FormatFunnelText(const Funnel& f) {
-  std::string out = "Funnel";
-  out += " (created " + (f.window.from ? FormatIsoMs(*f.window.from) : std::string("-inf")) +
-         " .. " + (f.window.to ? FormatIsoMs(*f.window.to) : std::string("now")) + ")\n";
+  std::string out = "Funnel of contacts created ";
+  if (!f.window.from && !f.window.to) {
+    out += "at any time\n";
+  } else {
+    out += (f.window.from ? "from " + FormatIsoMs(*f.window.from) : std::string("before")) +
+           (f.window.to ? (f.window.from ? " to " : " ") + FormatIsoMs(*f.window.to)
+                        : std::string(" on")) +
+           "\n";
+  }
   char line[160];
   snprintf(line, sizeof line, "%-10s %10s %18s\n", "stage", "count", "from previous");
   out += line;
