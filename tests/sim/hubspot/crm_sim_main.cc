@@ -23,14 +23,16 @@ void PrintUsage() {
   std::fprintf(stderr,
                "usage: crm-sim [--port N] [--seed N] [--contacts N] [--deals N] [--owners N]\n"
                "               [--token T] [--ten-secondly-limit N] [--search-per-second N]\n"
-               "               [--index-lag-ms N]\n");
+               "               [--index-lag-ms N] [--max-contacts-per-deal N]\n"
+               "               [--association-page-size N] [--clock-offset-ms [-]N]\n");
 }
 
-bool ParseInt64(const char* text, int64_t& out) {
+// Only --clock-offset-ms takes a negative value (a HubSpot clock behind ours).
+bool ParseInt64(const char* text, bool allow_negative, int64_t& out) {
   char* end = nullptr;
   errno = 0;
   const long long v = std::strtoll(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || v < 0) return false;
+  if (errno != 0 || end == text || *end != '\0' || (v < 0 && !allow_negative)) return false;
   out = v;
   return true;
 }
@@ -58,8 +60,8 @@ int main(int argc, char** argv) {
       continue;
     }
     int64_t n = 0;
-    if (!ParseInt64(value, n)) {
-      std::fprintf(stderr, "crm-sim: %s: not a non-negative number: %s\n", flag.c_str(), value);
+    if (!ParseInt64(value, flag == "--clock-offset-ms", n)) {
+      std::fprintf(stderr, "crm-sim: %s: not a valid number: %s\n", flag.c_str(), value);
       return kExitUsage;
     }
     if (flag == "--port" && n <= 65535) {
@@ -78,6 +80,12 @@ int main(int argc, char** argv) {
       options.search_per_second_limit = static_cast<int>(n);
     } else if (flag == "--index-lag-ms") {
       options.index_lag_ms = n;
+    } else if (flag == "--max-contacts-per-deal") {
+      spec.max_contacts_per_deal = static_cast<int>(n);
+    } else if (flag == "--association-page-size" && n >= 1) {
+      options.association_page_size = static_cast<int>(n);
+    } else if (flag == "--clock-offset-ms") {
+      options.clock_offset_ms = n;
     } else {
       std::fprintf(stderr, "crm-sim: unknown or out-of-range flag: %s %s\n", flag.c_str(), value);
       PrintUsage();

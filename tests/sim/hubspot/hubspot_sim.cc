@@ -95,6 +95,11 @@ asio::awaitable<void> ServeConnection(tcp::socket socket, SimService& service) {
   stream.socket().close(ec);
 }
 
+// The portal's clock now: ours shifted by the configured offset.
+PortalClock ClockOf(const SimOptions& options) {
+  return PortalClock{NowMs() + options.clock_offset_ms, options.index_lag_ms};
+}
+
 asio::awaitable<void> AcceptLoop(tcp::acceptor acceptor, SimService& service) {
   for (;;) {
     beast::error_code ec;
@@ -163,63 +168,71 @@ std::string HubSpotSim::base_url() const {
 }
 
 void HubSpotSim::Generate(const PortalSpec& spec) {
-  impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    portal.Generate(spec, NowMs(), options.index_lag_ms);
-  });
+  impl_->service.WithPortal(
+      [&](Portal& portal, const SimOptions& options) { portal.Generate(spec, ClockOf(options)); });
 }
 
 std::vector<std::string> HubSpotSim::UpdateContacts(int count, int64_t at_ms) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.UpdateContacts(count, at_ms != 0 ? at_ms : NowMs(), options.index_lag_ms);
+    const PortalClock clock = ClockOf(options);
+    return portal.UpdateContacts(count, at_ms != 0 ? at_ms : clock.now_ms, clock);
   });
 }
 
 std::vector<std::string> HubSpotSim::BulkUpdateContacts(int count, int distinct_timestamps) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.BulkUpdateContacts(count, distinct_timestamps, NowMs(), options.index_lag_ms);
+    return portal.BulkUpdateContacts(count, distinct_timestamps, ClockOf(options));
   });
 }
 
 std::vector<std::string> HubSpotSim::AddContacts(int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.AddContacts(count, NowMs(), options.index_lag_ms);
+    return portal.AddContacts(count, ClockOf(options));
   });
 }
 
 std::vector<std::string> HubSpotSim::ArchiveContacts(int count) {
-  return impl_->service.WithPortal([&](Portal& portal, const SimOptions&) {
-    return portal.Archive(ObjectType::kContacts, count, NowMs());
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    return portal.Archive(ObjectType::kContacts, count, ClockOf(options).now_ms);
   });
 }
 
 std::vector<std::string> HubSpotSim::MergeContacts(int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.MergeContacts(count, NowMs(), options.index_lag_ms);
+    return portal.MergeContacts(count, ClockOf(options));
   });
 }
 
 std::vector<std::string> HubSpotSim::UpdateDeals(int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.UpdateDeals(count, NowMs(), options.index_lag_ms);
+    return portal.UpdateDeals(count, ClockOf(options));
   });
 }
 
 std::vector<std::string> HubSpotSim::AddDeals(int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.AddDeals(count, NowMs(), options.index_lag_ms);
+    return portal.AddDeals(count, ClockOf(options));
   });
 }
 
 std::vector<std::string> HubSpotSim::ArchiveDeals(int count) {
-  return impl_->service.WithPortal([&](Portal& portal, const SimOptions&) {
-    return portal.Archive(ObjectType::kDeals, count, NowMs());
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    return portal.Archive(ObjectType::kDeals, count, ClockOf(options).now_ms);
+  });
+}
+
+std::vector<std::string> HubSpotSim::AssociateContacts(const std::string& deal_id, int count) {
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    return portal.AssociateContacts(deal_id, count, ClockOf(options),
+                                    options.association_changes_touch_deal);
   });
 }
 
 void HubSpotSim::SetContactProperty(const std::string& id, const std::string& name,
                                     std::optional<std::string> value, int64_t at_ms) {
   impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    portal.SetContactProperty(id, name, value, at_ms != 0 ? at_ms : NowMs(), options.index_lag_ms);
+    const PortalClock clock = ClockOf(options);
+    portal.SetContactProperty(id, name, value, at_ms != 0 ? at_ms : clock.now_ms, clock);
   });
 }
 

@@ -3,8 +3,14 @@
 // shared/reference/apis.md section 1 (paths, parameters, string-typed
 // properties, opaque list cursors, numeric search offsets, the 200 search page
 // limit and the 10,000 search cap, archived listing, rate-limit headers and
-// 429 bodies). Tests drive it directly (generate, mutate, inject faults, read
+// 429 bodies, v3 and v4 association batch reads with their 207 partial
+// answers). Tests drive it directly (generate, mutate, inject faults, read
 // the portal); `crm-sim` wraps it in a binary for the demo and the bench.
+//
+// Where HubSpot is known to be unkind, the simulator is too: the search index
+// lags and serves the previous version of a changed record meanwhile, merges
+// and association edits change deals without touching their modified dates,
+// and the portal's clock can run ahead of or behind ours.
 //
 // Threading: the server runs on its own threads; every public method is safe
 // to call from any thread while it runs.
@@ -28,7 +34,10 @@ struct SimObject {
   int64_t updated_at_ms = 0;  // also lastmodifieddate / hs_lastmodifieddate
   bool archived = false;
   int64_t archived_at_ms = 0;
-  // Searchable from this time on (index lag); list endpoints see it at once.
+  // This version is searchable from this time on (index lag); list endpoints
+  // see it at once. Until then search matches and returns the version the
+  // index last caught (its old properties and modified date), or nothing for
+  // a record created since.
   int64_t indexed_at_ms = 0;
 };
 
@@ -52,6 +61,9 @@ struct PortalSpec {
   int history_days = 365;
   // Fraction of datetime properties sent as epoch-ms strings instead of ISO.
   double epoch_date_share = 0.2;
+  // A generated or updated deal links 1..this many contacts (92% of deals
+  // have any); raise it past association_page_size to exercise paging.
+  int max_contacts_per_deal = 3;
 };
 
 enum class FaultKind {
@@ -60,6 +72,13 @@ enum class FaultKind {
   kServerError,                 // 502/503/500 with an HTML or JSON body
   kSlow,                        // answers after `delay_ms`
   kTruncated,                   // Content-Length says more than is sent, then closes
+  // 429 policyName DAILY with X-HubSpot-RateLimit-Daily: 250000 and
+  // X-HubSpot-RateLimit-Daily-Remaining: 0, no Retry-After: waiting seconds
+  // does not help, the quota resets at the portal's midnight.
+  kDailyLimit,
+  // 403 category MISSING_SCOPES naming the read scope the path needs in
+  // errors[0].context.requiredGranularScopes: not retryable.
+  kMissingScopes,
 };
 
 struct Fault {
@@ -85,6 +104,20 @@ struct SimOptions {
   std::string oauth_client_secret;
   std::string oauth_refresh_token;
   int64_t oauth_token_lifetime_s = 1800;
+  // The most contacts one association result carries: the v4 batch read
+  // pages past it with a per-input `after`; the v3 one silently drops the
+  // rest (the real cap for both is 100).
+  int association_page_size = 100;
+  // Whether AssociateContacts sets the deal's modified date. HubSpot's
+  // behaviour is unconfirmed, so by default it does not: a client must not
+  // rely on the date to notice association changes.
+  bool association_changes_touch_deal = false;
+  // Added to every time the simulator stamps (created and modified dates of
+  // generated and mutated records, archivedAt, batch startedAt/completedAt)
+  // and to the "now" search visibility is judged against: a HubSpot clock
+  // ahead of ours (+) or behind it (-). Times a test passes explicitly
+  // (`at_ms`) are used as given.
+  int64_t clock_offset_ms = 0;
 };
 
 // Request counts, for tests that check how the client behaves.
@@ -92,8 +125,8 @@ struct SimStats {
   int64_t requests = 0;
   std::map<int, int64_t> by_status;
   std::map<std::string, int64_t> by_path;  // path without query
-  int64_t max_search_after = 0;  // the largest `after` offset a search asked for
-  int64_t tokens_issued = 0;     // OAuth access tokens handed out
+  int64_t max_search_after = 0;            // the largest `after` offset a search asked for
+  int64_t tokens_issued = 0;               // OAuth access tokens handed out
 };
 
 class HubSpotSim {
@@ -128,13 +161,22 @@ class HubSpotSim {
   std::vector<std::string> BulkUpdateContacts(int count, int distinct_timestamps);
   std::vector<std::string> AddContacts(int count);
   std::vector<std::string> ArchiveContacts(int count);  // modified date unchanged
-  // Merges `count` pairs of contacts (none on a deal): the survivor's
-  // hs_merged_object_ids gains the other's id, which vanishes from every
-  // endpoint. Returns the merged-away ids.
+  // Merges `count` pairs of live contacts: the survivor's
+  // hs_merged_object_ids gains the other's id and its modified date is set;
+  // the other id vanishes from every endpoint. Deals associated with the
+  // merged-away contact are associated with the survivor instead (once),
+  // and their modified dates are left alone. Returns the merged-away ids.
   std::vector<std::string> MergeContacts(int count);
-  std::vector<std::string> UpdateDeals(int count);       // includes changed associations
+  // Changes stage and amount, re-picks the contact associations and sets the
+  // modified date.
+  std::vector<std::string> UpdateDeals(int count);
   std::vector<std::string> AddDeals(int count);
   std::vector<std::string> ArchiveDeals(int count);
+  // Associates up to `count` more live contacts with a live deal, after its
+  // existing ones; returns the ids added (none for an unknown or archived
+  // deal). The deal's modified date changes only when
+  // SimOptions::association_changes_touch_deal is set.
+  std::vector<std::string> AssociateContacts(const std::string& deal_id, int count);
   void SetContactProperty(const std::string& id, const std::string& name,
                           std::optional<std::string> value, int64_t at_ms = 0);
 

@@ -125,6 +125,47 @@ std::vector<std::string> SearchAll(const std::string& url, const std::string& bo
   return ids;
 }
 
+// {"inputs":[{"id":..}, ...]} for these deal ids.
+std::string AssociationInputs(const std::vector<std::string>& ids) {
+  std::string inputs;
+  for (const std::string& id : ids) {
+    inputs += (inputs.empty() ? "" : ",") + std::string(R"({"id":")") + id + "\"}";
+  }
+  return R"({"inputs":[)" + inputs + "]}";
+}
+
+// The deal with the most contacts.
+std::string BusiestDeal(const HubSpotSim& sim) {
+  std::string best;
+  size_t most = 0;
+  for (const auto& [deal, contacts] : sim.DealContactIds()) {
+    if (contacts.size() > most) {
+      most = contacts.size();
+      best = deal;
+    }
+  }
+  return best;
+}
+
+const SimObject* FindById(const std::vector<SimObject>& objects, const std::string& id) {
+  for (const SimObject& o : objects) {
+    if (o.id == id) return &o;
+  }
+  return nullptr;
+}
+
+// A search for one record by id, returning the parsed response.
+rapidjson::Document SearchById(const std::string& url, const std::string& type,
+                               const std::string& id, const std::string& properties) {
+  HttpResult r =
+      Http(url + "/crm/v3/objects/" + type + "/search", kToken,
+           Search(R"([{"filters":[{"propertyName":"hs_object_id","operator":"EQ","value":")" + id +
+                      R"("}]}])",
+                  R"(,"properties":)" + properties));
+  REQUIRE(r.status == 200);
+  return Json(r.body);
+}
+
 TEST_CASE("contact list pages by opaque cursor in id order and omits paging on the last page") {
   Fixture f;
   std::vector<std::string> ids;
@@ -428,22 +469,39 @@ TEST_CASE("an injected slow response does not hold up other connections") {
   CHECK(slow.status == 200);
 }
 
-TEST_CASE("association batch read omits deals without contacts and caps inputs at 100") {
+TEST_CASE(
+    "v3 association batch read answers 207 with an error per deal without contacts and refuses 101 "
+    "inputs") {
   Fixture f;
   const auto links = f.sim.DealContactIds();
   std::string inputs;
-  size_t without = 0;
+  std::set<std::string> without;
   for (const SimObject& d : f.sim.Deals()) {
     inputs += (inputs.empty() ? "" : ",") + std::string(R"({"id":")") + d.id + "\"}";
-    without += links.count(d.id) == 0;
+    if (links.count(d.id) == 0) without.insert(d.id);
   }
-  REQUIRE(without > 0);
+  REQUIRE(!without.empty());
   HttpResult r = Http(f.url + "/crm/v3/associations/deals/contacts/batch/read", kToken,
                       R"({"inputs":[)" + inputs + "]}");
-  REQUIRE(r.status == 200);
+  REQUIRE(r.status == 207);
   rapidjson::Document doc = Json(r.body);
   CHECK(std::string(doc["status"].GetString()) == "COMPLETE");
+  CHECK(doc.HasMember("startedAt"));
+  CHECK(doc.HasMember("completedAt"));
   CHECK(doc["results"].Size() == links.size());
+  CHECK(doc["numErrors"].GetInt64() == static_cast<int64_t>(without.size()));
+  std::set<std::string> reported;
+  for (const auto& error : doc["errors"].GetArray()) {
+    const std::string id = error["context"]["fromObjectId"][0].GetString();
+    reported.insert(id);
+    CHECK(std::string(error["status"].GetString()) == "error");
+    CHECK(std::string(error["category"].GetString()) == "OBJECT_NOT_FOUND");
+    CHECK(std::string(error["subCategory"].GetString()) ==
+          "crm.associations.NO_ASSOCIATIONS_FOUND");
+    CHECK(std::string(error["message"].GetString()) ==
+          "No contacts are associated with deal " + id + ".");
+  }
+  CHECK(reported == without);
   for (const auto& result : doc["results"].GetArray()) {
     std::vector<std::string> to;
     for (const auto& c : result["to"].GetArray()) {
@@ -500,6 +558,337 @@ TEST_CASE("generation is deterministic per seed and bulk updates share few times
   CHECK(stamps.size() == 2);
   CHECK(*stamps.rbegin() <= NowMs());
   CHECK(*stamps.begin() >= before - 2);
+}
+
+TEST_CASE("v4 association batch read pages each deal's contacts by its own cursor") {
+  SimOptions options;
+  options.association_page_size = 40;
+  Fixture f(250, 60, options);
+  const std::string busy = BusiestDeal(f.sim);
+  REQUIRE(f.sim.AssociateContacts(busy, 95).size() == 95);
+  const auto links = f.sim.DealContactIds();
+  REQUIRE(links.at(busy).size() > 95);
+  std::vector<std::string> with;
+  for (const auto& [deal, contacts] : links) with.push_back(deal);
+  const std::string url = f.url + "/crm/v4/associations/deals/contacts/batch/read";
+
+  // Every input has associations: a plain 200 without errors.
+  HttpResult first = Http(url, kToken, AssociationInputs(with));
+  REQUIRE(first.status == 200);
+  rapidjson::Document doc = Json(first.body);
+  CHECK_FALSE(doc.HasMember("errors"));
+  CHECK_FALSE(doc.HasMember("numErrors"));
+  CHECK(std::string(doc["status"].GetString()) == "COMPLETE");
+  REQUIRE(doc["results"].Size() == with.size());
+  std::map<std::string, std::vector<std::string>> read;
+  std::string busy_after;
+  for (const auto& result : doc["results"].GetArray()) {
+    const std::string from = result["from"]["id"].GetString();
+    CHECK(result["to"].Size() <= 40);
+    for (const auto& to : result["to"].GetArray()) {
+      REQUIRE(to["toObjectId"].IsInt64());
+      read[from].push_back(std::to_string(to["toObjectId"].GetInt64()));
+      REQUIRE(to["associationTypes"].Size() == 1);
+      const auto& type = to["associationTypes"][0];
+      CHECK(std::string(type["category"].GetString()) == "HUBSPOT_DEFINED");
+      CHECK(type["typeId"].GetInt() == 3);
+      CHECK(type["label"].IsNull());
+    }
+    // Paging only where more remain.
+    CHECK(result.HasMember("paging") == (links.at(from).size() > 40));
+    if (from == busy) {
+      busy_after = result["paging"]["next"]["after"].GetString();
+      CHECK(result["paging"]["next"]["link"].IsNull());
+    }
+  }
+  REQUIRE_FALSE(busy_after.empty());
+  CHECK_FALSE(AllDigits(busy_after));
+  // Continue the busy deal alone until its cursor runs out.
+  int pages = 1;
+  while (!busy_after.empty()) {
+    HttpResult next =
+        Http(url, kToken, R"({"inputs":[{"id":")" + busy + R"(","after":")" + busy_after + "\"}]}");
+    REQUIRE(next.status == 200);
+    rapidjson::Document page = Json(next.body);
+    REQUIRE(page["results"].Size() == 1);
+    for (const auto& to : page["results"][0]["to"].GetArray()) {
+      read[busy].push_back(std::to_string(to["toObjectId"].GetInt64()));
+    }
+    busy_after = page["results"][0].HasMember("paging")
+                     ? page["results"][0]["paging"]["next"]["after"].GetString()
+                     : "";
+    ++pages;
+  }
+  CHECK(pages == static_cast<int>((links.at(busy).size() + 39) / 40));
+  CHECK(read == links);
+}
+
+TEST_CASE(
+    "v4 association batch read answers 207 for deals without contacts and caps inputs at 1000") {
+  Fixture f;
+  const auto links = f.sim.DealContactIds();
+  std::string with;
+  std::string without;
+  for (const SimObject& d : f.sim.Deals()) (links.count(d.id) ? with : without) = d.id;
+  REQUIRE_FALSE(with.empty());
+  REQUIRE_FALSE(without.empty());
+  const std::string url = f.url + "/crm/v4/associations/deals/contacts/batch/read";
+  HttpResult r = Http(url, kToken, AssociationInputs({with, without, "999999999"}));
+  REQUIRE(r.status == 207);
+  rapidjson::Document doc = Json(r.body);
+  REQUIRE(doc["results"].Size() == 1);
+  CHECK(std::string(doc["results"][0]["from"]["id"].GetString()) == with);
+  CHECK(doc["numErrors"].GetInt() == 2);
+  REQUIRE(doc["errors"].Size() == 2);
+  CHECK(std::string(doc["errors"][0]["context"]["fromObjectId"][0].GetString()) == without);
+  CHECK(std::string(doc["errors"][1]["subCategory"].GetString()) ==
+        "crm.associations.NO_ASSOCIATIONS_FOUND");
+  CHECK(std::string(doc["errors"][1]["message"].GetString()) ==
+        "No contacts are associated with deal 999999999.");
+
+  std::vector<std::string> ids(1000, with);
+  CHECK(Http(url, kToken, AssociationInputs(ids)).status == 200);
+  ids.push_back(with);
+  HttpResult too_many = Http(url, kToken, AssociationInputs(ids));
+  CHECK(too_many.status == 400);
+  CHECK(std::string(Json(too_many.body)["category"].GetString()) == "VALIDATION_ERROR");
+  CHECK(Http(url, kToken, R"({"inputs":[{"id":")" + with + R"(","after":"12"}]})").status == 400);
+}
+
+TEST_CASE("v3 association batch read silently drops contacts past one page") {
+  Fixture f;
+  const std::string busy = BusiestDeal(f.sim);
+  REQUIRE(f.sim.AssociateContacts(busy, 120).size() == 120);
+  HttpResult r = Http(f.url + "/crm/v3/associations/deals/contacts/batch/read", kToken,
+                      AssociationInputs({busy}));
+  REQUIRE(r.status == 200);
+  rapidjson::Document doc = Json(r.body);
+  REQUIRE(doc["results"].Size() == 1);
+  CHECK(doc["results"][0]["to"].Size() == 100);
+  CHECK_FALSE(doc["results"][0].HasMember("paging"));
+  const auto& all = f.sim.DealContactIds().at(busy);
+  CHECK(all.size() > 100);
+  CHECK(std::string(doc["results"][0]["to"][99]["id"].GetString()) == all[99]);
+}
+
+TEST_CASE("associating contacts leaves the deal's modified date alone unless configured") {
+  Fixture f;
+  const std::string deal = f.sim.Deals().front().id;
+  const auto before_links = f.sim.DealContactIds();
+  const std::vector<std::string> before =
+      before_links.count(deal) ? before_links.at(deal) : std::vector<std::string>();
+  const int64_t modified = FindById(f.sim.Deals(), deal)->updated_at_ms;
+  std::vector<std::string> added = f.sim.AssociateContacts(deal, 7);
+  REQUIRE(added.size() == 7);
+  std::vector<std::string> after = f.sim.DealContactIds().at(deal);
+  std::vector<std::string> expected = before;
+  expected.insert(expected.end(), added.begin(), added.end());
+  CHECK(after == expected);
+  CHECK(std::set<std::string>(after.begin(), after.end()).size() == after.size());
+  const std::vector<SimObject> contacts = f.sim.Contacts();
+  for (const std::string& id : added) {
+    const SimObject* c = FindById(contacts, id);
+    REQUIRE(c != nullptr);
+    CHECK_FALSE(c->archived);
+  }
+  CHECK(FindById(f.sim.Deals(), deal)->updated_at_ms == modified);
+  CHECK(f.sim.AssociateContacts("424242424", 3).empty());
+
+  SimOptions touching;
+  touching.association_changes_touch_deal = true;
+  f.sim.SetOptions(touching);
+  const int64_t start = NowMs();
+  REQUIRE(f.sim.AssociateContacts(deal, 2).size() == 2);
+  CHECK(FindById(f.sim.Deals(), deal)->updated_at_ms >= start);
+}
+
+TEST_CASE("max_contacts_per_deal lets generated deals carry more than a page of contacts") {
+  HubSpotSim sim;
+  PortalSpec spec;
+  spec.contacts = 400;
+  spec.deals = 30;
+  spec.max_contacts_per_deal = 150;
+  sim.Generate(spec);
+  size_t most = 0;
+  for (const auto& [deal, contacts] : sim.DealContactIds()) {
+    most = std::max(most, contacts.size());
+    CHECK(contacts.size() <= 150);
+    CHECK(std::set<std::string>(contacts.begin(), contacts.end()).size() == contacts.size());
+  }
+  CHECK(most > 100);
+}
+
+TEST_CASE(
+    "merging contacts moves the merged-away contact's deals to the survivor without "
+    "touching the deals") {
+  Fixture f;
+  const auto links_before = f.sim.DealContactIds();
+  std::map<std::string, int64_t> deal_modified;
+  for (const SimObject& d : f.sim.Deals()) deal_modified[d.id] = d.updated_at_ms;
+  const int64_t start = NowMs();
+  const std::vector<std::string> merged_away = f.sim.MergeContacts(60);
+  REQUIRE(merged_away.size() == 60);
+
+  std::map<std::string, std::string> survivor_of;
+  const std::vector<SimObject> contacts = f.sim.Contacts();
+  for (const SimObject& c : contacts) {
+    auto ids = c.properties.find("hs_merged_object_ids");
+    if (ids == c.properties.end()) continue;
+    for (const std::string& loser : merged_away) {
+      if (ids->second.find(loser) != std::string::npos) {
+        survivor_of[loser] = c.id;
+        CHECK(c.updated_at_ms >= start);
+      }
+    }
+  }
+  REQUIRE(survivor_of.size() == merged_away.size());
+  for (const std::string& loser : merged_away) CHECK(FindById(contacts, loser) == nullptr);
+
+  const auto links_after = f.sim.DealContactIds();
+  int moved = 0;
+  for (const auto& [deal, before] : links_before) {
+    std::set<std::string> expected;
+    for (const std::string& c : before) {
+      auto s = survivor_of.find(c);
+      expected.insert(s == survivor_of.end() ? c : s->second);
+      moved += s != survivor_of.end();
+    }
+    const std::vector<std::string>& after = links_after.at(deal);
+    CHECK(std::set<std::string>(after.begin(), after.end()) == expected);
+    CHECK(after.size() == expected.size());
+  }
+  CHECK(moved > 0);
+  for (const SimObject& d : f.sim.Deals()) CHECK(d.updated_at_ms == deal_modified[d.id]);
+}
+
+TEST_CASE("an injected daily limit answers 429 DAILY with daily headers and no Retry-After") {
+  Fixture f;
+  f.sim.InjectFault({FaultKind::kDailyLimit, "/crm/v3/objects/contacts", 1, 0});
+  HttpResult r = Http(f.url + "/crm/v3/objects/contacts");
+  CHECK(r.status == 429);
+  CHECK(r.headers["x-hubspot-ratelimit-daily"] == "250000");
+  CHECK(r.headers["x-hubspot-ratelimit-daily-remaining"] == "0");
+  CHECK_FALSE(r.has_header("retry-after"));
+  rapidjson::Document doc = Json(r.body);
+  CHECK(std::string(doc["status"].GetString()) == "error");
+  CHECK(std::string(doc["message"].GetString()) == "You have reached your daily limit.");
+  CHECK(std::string(doc["errorType"].GetString()) == "RATE_LIMIT");
+  CHECK(std::string(doc["policyName"].GetString()) == "DAILY");
+  CHECK(doc.HasMember("correlationId"));
+  CHECK(Http(f.url + "/crm/v3/objects/contacts").status == 200);
+}
+
+TEST_CASE("an injected missing scope answers 403 MISSING_SCOPES naming the path's scope") {
+  Fixture f;
+  f.sim.InjectFault({FaultKind::kMissingScopes, "/crm/v3/owners", 1, 0});
+  HttpResult r = Http(f.url + "/crm/v3/owners");
+  CHECK(r.status == 403);
+  rapidjson::Document doc = Json(r.body);
+  CHECK(std::string(doc["status"].GetString()) == "error");
+  CHECK(std::string(doc["category"].GetString()) == "MISSING_SCOPES");
+  CHECK(std::string(doc["message"].GetString()) ==
+        "This app hasn't been granted all required scopes to make this call. Read more about "
+        "required scopes here: https://developers.hubspot.com/scopes.");
+  CHECK(doc.HasMember("correlationId"));
+  REQUIRE(doc["errors"].Size() == 1);
+  CHECK(std::string(doc["errors"][0]["message"].GetString()) ==
+        "One or more of the following scopes are required.");
+  const auto& scopes = doc["errors"][0]["context"]["requiredGranularScopes"];
+  REQUIRE(scopes.Size() == 1);
+  CHECK(std::string(scopes[0].GetString()) == "crm.objects.owners.read");
+  CHECK(std::string(doc["links"]["scopes"].GetString()) == "https://developers.hubspot.com/scopes");
+  CHECK(Http(f.url + "/crm/v3/owners").status == 200);
+}
+
+TEST_CASE("within the index lag search serves the previous version and not new records") {
+  SimOptions options;
+  options.index_lag_ms = 60'000;
+  Fixture f(250, 60, options);
+  const int64_t now = NowMs();
+  std::string id;
+  std::string old_name;
+  int64_t old_modified = 0;
+  for (const SimObject& c : f.sim.Contacts()) {
+    if (c.indexed_at_ms <= now && c.properties.count("firstname")) {
+      id = c.id;
+      old_name = c.properties.at("firstname");
+      old_modified = c.updated_at_ms;
+      break;
+    }
+  }
+  REQUIRE_FALSE(id.empty());
+  f.sim.SetContactProperty(id, "firstname", "Zyxwv");
+  // A second change before the index catches up still leaves the first
+  // indexed version in place.
+  f.sim.SetContactProperty(id, "firstname", "Qwerty");
+  const std::string props = R"(["firstname"])";
+
+  rapidjson::Document doc = SearchById(f.url, "contacts", id, props);
+  REQUIRE(doc["total"].GetInt64() == 1);
+  const auto& hit = doc["results"][0];
+  CHECK(std::string(hit["properties"]["firstname"].GetString()) == old_name);
+  CHECK(ParseTimestampMs(hit["updatedAt"].GetString()) == old_modified);
+  CHECK(ParseTimestampMs(hit["properties"]["lastmodifieddate"].GetString()) == old_modified);
+  // Filters see the old values too.
+  HttpResult by_new = Http(f.url + "/crm/v3/objects/contacts/search", kToken,
+                           Search(R"([{"filters":[{"propertyName":"firstname","operator":"EQ",
+                                      "value":"Qwerty"}]}])"));
+  CHECK(Json(by_new.body)["total"].GetInt64() == 0);
+  const std::string fresh = f.sim.AddContacts(1).front();
+  CHECK(SearchById(f.url, "contacts", fresh, props)["total"].GetInt64() == 0);
+  // The list endpoint has the new version at once.
+  rapidjson::Document listed =
+      Json(Http(f.url + "/crm/v3/objects/contacts?limit=100&properties=firstname").body);
+  bool seen = false;
+  for (const auto& result : listed["results"].GetArray()) {
+    if (result["id"].GetString() != id) continue;
+    seen = true;
+    CHECK(std::string(result["properties"]["firstname"].GetString()) == "Qwerty");
+  }
+  CHECK(seen);
+
+  // Once the portal's clock passes the lag, search has caught up.
+  options.clock_offset_ms = 61'000;
+  f.sim.SetOptions(options);
+  doc = SearchById(f.url, "contacts", id, props);
+  REQUIRE(doc["total"].GetInt64() == 1);
+  CHECK(std::string(doc["results"][0]["properties"]["firstname"].GetString()) == "Qwerty");
+  CHECK(SearchById(f.url, "contacts", fresh, props)["total"].GetInt64() == 1);
+}
+
+TEST_CASE("a clock offset shifts every date the simulator stamps") {
+  for (const int64_t offset : {int64_t{3'600'000}, int64_t{-3'600'000}}) {
+    SimOptions options;
+    options.clock_offset_ms = offset;
+    Fixture f(250, 60, options);
+    const int64_t before = NowMs() + offset;
+    const std::string contact = f.sim.UpdateContacts(1).front();
+    const std::string deal = f.sim.AddDeals(1).front();
+    const int64_t after = NowMs() + offset;
+
+    const std::vector<SimObject> contacts = f.sim.Contacts();
+    const std::vector<SimObject> deals = f.sim.Deals();
+    const SimObject* c = FindById(contacts, contact);
+    REQUIRE(c != nullptr);
+    CHECK(c->updated_at_ms >= before);
+    CHECK(c->updated_at_ms <= after);
+    CHECK(ParseTimestampMs(c->properties.at("lastmodifieddate")) == c->updated_at_ms);
+    const SimObject* d = FindById(deals, deal);
+    REQUIRE(d != nullptr);
+    CHECK(d->created_at_ms >= before);
+    CHECK(d->created_at_ms <= after);
+
+    rapidjson::Document found = SearchById(f.url, "deals", deal, R"(["dealname"])");
+    REQUIRE(found["total"].GetInt64() == 1);
+    const int64_t created = *ParseTimestampMs(found["results"][0]["createdAt"].GetString());
+    CHECK(created == d->created_at_ms);
+
+    HttpResult batch = Http(f.url + "/crm/v4/associations/deals/contacts/batch/read", kToken,
+                            AssociationInputs({deal}));
+    const int64_t started = *ParseTimestampMs(Json(batch.body)["startedAt"].GetString());
+    CHECK(started >= before);
+    CHECK(started <= NowMs() + offset);
+  }
 }
 
 }  // namespace

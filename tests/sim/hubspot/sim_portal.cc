@@ -89,6 +89,13 @@ std::string StageDateProperty(const std::string& stage) {
   return "hs_lifecyclestage_" + stage + "_date";
 }
 
+std::optional<int64_t> ParseId(const std::string& id) {
+  int64_t key = 0;
+  const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), key);
+  if (id.empty() || ec != std::errc() || end != id.data() + id.size()) return std::nullopt;
+  return key;
+}
+
 }  // namespace
 
 const char* ModifiedDateProperty(ObjectType type) {
@@ -129,9 +136,21 @@ std::string Portal::DateValue(int64_t ms) {
   return Chance(epoch_date_share_) ? std::to_string(ms) : FormatIsoMs(ms);
 }
 
-void Portal::Touch(ObjectType type, SimObject& object, int64_t at_ms, int64_t index_lag_ms) {
+void Portal::KeepIndexedVersion(ObjectType type, const SimObject& object,
+                                const PortalClock& clock) {
+  if (object.indexed_at_ms > clock.now_ms) return;
+  // Portal ids are generated digits, so this always parses.
+  if (std::optional<int64_t> key = ParseId(object.id)) {
+    table(type).indexed.insert_or_assign(*key, object);
+  }
+}
+
+void Portal::Touch(ObjectType type, SimObject& object, int64_t at_ms, const PortalClock& clock) {
   object.updated_at_ms = at_ms;
-  object.indexed_at_ms = at_ms + index_lag_ms;
+  object.indexed_at_ms = at_ms + clock.index_lag_ms;
+  if (object.indexed_at_ms <= clock.now_ms) {
+    if (std::optional<int64_t> key = ParseId(object.id)) table(type).indexed.erase(*key);
+  }
   std::string& value = object.properties[ModifiedDateProperty(type)];
   value = AllDigits(value) ? std::to_string(at_ms) : FormatIsoMs(at_ms);
 }
@@ -283,8 +302,12 @@ void Portal::SetDealStage(SimObject& deal, const std::string& stage, int64_t at_
 std::vector<std::string> Portal::PickDealContacts() {
   std::vector<std::string> ids;
   if (contact_ids_.empty() || Chance(0.08)) return ids;
-  const int64_t want = 1 + Below(3);
-  for (int attempt = 0; attempt < 10 && static_cast<int64_t>(ids.size()) < want; ++attempt) {
+  const int64_t want = 1 + Below(std::max(max_contacts_per_deal_, 1));
+  // A few retries per wanted contact: a pick may be archived, merged away
+  // or already chosen.
+  const int64_t attempts = std::max<int64_t>(10, 3 * want);
+  for (int64_t attempt = 0; attempt < attempts && static_cast<int64_t>(ids.size()) < want;
+       ++attempt) {
     const int64_t id = Pick(contact_ids_);
     const SimObject* contact = contacts_.Find(id);
     if (contact == nullptr || contact->archived) continue;
@@ -339,9 +362,12 @@ SimObject Portal::MakeDeal(int64_t id, int64_t created_ms, int64_t updated_ms, i
   return d;
 }
 
-void Portal::Generate(const PortalSpec& spec, int64_t now_ms, int64_t index_lag_ms) {
+void Portal::Generate(const PortalSpec& spec, const PortalClock& clock) {
+  const int64_t now_ms = clock.now_ms;
+  const int64_t index_lag_ms = clock.index_lag_ms;
   rng_.seed(spec.seed);
   epoch_date_share_ = spec.epoch_date_share;
+  max_contacts_per_deal_ = spec.max_contacts_per_deal;
   contacts_.Clear();
   deals_.Clear();
   deal_contacts_.clear();
@@ -377,10 +403,12 @@ void Portal::Generate(const PortalSpec& spec, int64_t now_ms, int64_t index_lag_
   }
 }
 
-std::vector<std::string> Portal::UpdateContacts(int count, int64_t at_ms, int64_t index_lag_ms) {
+std::vector<std::string> Portal::UpdateContacts(int count, int64_t at_ms,
+                                                const PortalClock& clock) {
   std::vector<std::string> touched;
   for (int64_t id : PickLive(ObjectType::kContacts, count)) {
     SimObject& c = *contacts_.Find(id);
+    KeepIndexedVersion(ObjectType::kContacts, c, clock);
     auto& p = c.properties;
     // Move the contact one stage down the funnel, or change its lead status.
     const int current = FunnelIndex(p["lifecyclestage"]);
@@ -391,32 +419,33 @@ std::vector<std::string> Portal::UpdateContacts(int count, int64_t at_ms, int64_
       p["hs_lead_status"] = Pick(kEarlyLeadStatus);
     }
     if (Chance(0.2)) p["hubspot_owner_id"] = PickOwnerId();
-    Touch(ObjectType::kContacts, c, at_ms, index_lag_ms);
+    Touch(ObjectType::kContacts, c, at_ms, clock);
     touched.push_back(c.id);
   }
   return touched;
 }
 
 std::vector<std::string> Portal::BulkUpdateContacts(int count, int distinct_timestamps,
-                                                    int64_t now_ms, int64_t index_lag_ms) {
+                                                    const PortalClock& clock) {
   std::vector<std::string> touched;
   const int64_t distinct = std::max(distinct_timestamps, 1);
   int64_t n = 0;
   for (int64_t id : PickLive(ObjectType::kContacts, count)) {
     SimObject& c = *contacts_.Find(id);
+    KeepIndexedVersion(ObjectType::kContacts, c, clock);
     c.properties["hs_lead_status"] = Pick(kEarlyLeadStatus);
     // An import stamps rows with a handful of times, all already past.
-    Touch(ObjectType::kContacts, c, now_ms - (n++ % distinct), index_lag_ms);
+    Touch(ObjectType::kContacts, c, clock.now_ms - (n++ % distinct), clock);
     touched.push_back(c.id);
   }
   return touched;
 }
 
-std::vector<std::string> Portal::AddContacts(int count, int64_t now_ms, int64_t index_lag_ms) {
+std::vector<std::string> Portal::AddContacts(int count, const PortalClock& clock) {
   std::vector<std::string> added;
   for (int i = 0; i < count; ++i) {
     const int64_t id = contacts_.next_id++;
-    contacts_.Append(id, MakeContact(id, now_ms, now_ms, index_lag_ms));
+    contacts_.Append(id, MakeContact(id, clock.now_ms, clock.now_ms, clock.index_lag_ms));
     contact_ids_.push_back(id);
     added.push_back(std::to_string(id));
   }
@@ -436,37 +465,43 @@ std::vector<std::string> Portal::Archive(ObjectType type, int count, int64_t now
   return archived;
 }
 
-std::vector<std::string> Portal::MergeContacts(int count, int64_t now_ms, int64_t index_lag_ms) {
-  // Contacts on a deal stay out of it: HubSpot moves their associations to
-  // the survivor, which would change deals without touching their dates.
-  std::set<std::string> on_deals;
-  for (const auto& [deal, contacts] : deal_contacts_) on_deals.insert(contacts.begin(), contacts.end());
-  std::vector<int64_t> candidates;
-  for (int64_t id : PickLive(ObjectType::kContacts, 4 * count)) {
-    if (on_deals.count(std::to_string(id)) == 0) candidates.push_back(id);
-  }
+std::vector<std::string> Portal::MergeContacts(int count, const PortalClock& clock) {
+  const std::vector<int64_t> picked = PickLive(ObjectType::kContacts, 2 * count);
   std::vector<std::string> merged_away;
-  for (size_t i = 0; i + 1 < candidates.size() && merged_away.size() < static_cast<size_t>(count);
-       i += 2) {
+  for (size_t i = 0; i + 1 < picked.size(); i += 2) {
+    SimObject& survivor = *contacts_.Find(picked[i]);
+    const std::string loser = std::to_string(picked[i + 1]);
+    // HubSpot moves the merged-away contact's deal associations to the
+    // survivor and, as far as is known, leaves the deals' modified dates
+    // alone: a client reading deals by modified date never sees the move.
+    for (auto& [deal, contacts] : deal_contacts_) {
+      auto it = std::find(contacts.begin(), contacts.end(), loser);
+      if (it == contacts.end()) continue;
+      if (std::find(contacts.begin(), contacts.end(), survivor.id) == contacts.end()) {
+        *it = survivor.id;
+      } else {
+        contacts.erase(it);
+      }
+    }
     // The survivor lists the ids merged into it; the other id disappears:
     // it is neither listed, searchable nor archived.
-    SimObject& survivor = *contacts_.Find(candidates[i]);
-    const std::string loser = std::to_string(candidates[i + 1]);
+    KeepIndexedVersion(ObjectType::kContacts, survivor, clock);
     std::string& ids = survivor.properties["hs_merged_object_ids"];
     ids = ids.empty() ? loser : ids + ";" + loser;
-    Touch(ObjectType::kContacts, survivor, now_ms, index_lag_ms);
-    contacts_.Erase(candidates[i + 1]);
+    Touch(ObjectType::kContacts, survivor, clock.now_ms, clock);
+    contacts_.Erase(picked[i + 1]);
     merged_away.push_back(loser);
   }
   return merged_away;
 }
 
-std::vector<std::string> Portal::UpdateDeals(int count, int64_t now_ms, int64_t index_lag_ms) {
+std::vector<std::string> Portal::UpdateDeals(int count, const PortalClock& clock) {
   std::vector<std::string> touched;
   for (int64_t id : PickLive(ObjectType::kDeals, count)) {
     SimObject& d = *deals_.Find(id);
+    KeepIndexedVersion(ObjectType::kDeals, d, clock);
     if (d.properties["hs_is_closed"] == "false") {
-      SetDealStage(d, kDealStages[static_cast<size_t>(Below(kDealStages.size()))].id, now_ms);
+      SetDealStage(d, kDealStages[static_cast<size_t>(Below(kDealStages.size()))].id, clock.now_ms);
     }
     d.properties["amount"] = std::to_string(1000 * (1 + Below(80)));
     std::vector<std::string> contacts = PickDealContacts();
@@ -475,17 +510,17 @@ std::vector<std::string> Portal::UpdateDeals(int count, int64_t now_ms, int64_t 
     } else {
       deal_contacts_[d.id] = std::move(contacts);
     }
-    Touch(ObjectType::kDeals, d, now_ms, index_lag_ms);
+    Touch(ObjectType::kDeals, d, clock.now_ms, clock);
     touched.push_back(d.id);
   }
   return touched;
 }
 
-std::vector<std::string> Portal::AddDeals(int count, int64_t now_ms, int64_t index_lag_ms) {
+std::vector<std::string> Portal::AddDeals(int count, const PortalClock& clock) {
   std::vector<std::string> added;
   for (int i = 0; i < count; ++i) {
     const int64_t id = deals_.next_id++;
-    SimObject deal = MakeDeal(id, now_ms, now_ms, now_ms, index_lag_ms);
+    SimObject deal = MakeDeal(id, clock.now_ms, clock.now_ms, clock.now_ms, clock.index_lag_ms);
     std::vector<std::string> contacts = PickDealContacts();
     if (!contacts.empty()) deal_contacts_[deal.id] = std::move(contacts);
     added.push_back(deal.id);
@@ -494,21 +529,45 @@ std::vector<std::string> Portal::AddDeals(int count, int64_t now_ms, int64_t ind
   return added;
 }
 
+std::vector<std::string> Portal::AssociateContacts(const std::string& deal_id, int count,
+                                                   const PortalClock& clock, bool touch_deal) {
+  std::vector<std::string> added;
+  const std::optional<int64_t> key = ParseId(deal_id);
+  SimObject* deal = key ? deals_.Find(*key) : nullptr;
+  if (deal == nullptr || deal->archived || count <= 0) return added;
+  auto existing = deal_contacts_.find(deal->id);
+  const std::set<std::string> linked =
+      existing == deal_contacts_.end()
+          ? std::set<std::string>()
+          : std::set<std::string>(existing->second.begin(), existing->second.end());
+  // A random sample large enough to hold `count` contacts not yet linked.
+  for (int64_t id : PickLive(ObjectType::kContacts, count + static_cast<int>(linked.size()))) {
+    if (static_cast<int>(added.size()) == count) break;
+    std::string contact = std::to_string(id);
+    if (linked.count(contact) == 0) added.push_back(std::move(contact));
+  }
+  if (added.empty()) return added;
+  if (touch_deal) KeepIndexedVersion(ObjectType::kDeals, *deal, clock);
+  std::vector<std::string>& contacts = deal_contacts_[deal->id];
+  contacts.insert(contacts.end(), added.begin(), added.end());
+  if (touch_deal) Touch(ObjectType::kDeals, *deal, clock.now_ms, clock);
+  return added;
+}
+
 void Portal::SetContactProperty(const std::string& id, const std::string& name,
                                 const std::optional<std::string>& value, int64_t at_ms,
-                                int64_t index_lag_ms) {
-  int64_t key = 0;
-  const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), key);
-  if (ec != std::errc() || end != id.data() + id.size()) return;
-  SimObject* contact = contacts_.Find(key);
+                                const PortalClock& clock) {
+  const std::optional<int64_t> key = ParseId(id);
+  SimObject* contact = key ? contacts_.Find(*key) : nullptr;
   if (contact == nullptr) return;
+  KeepIndexedVersion(ObjectType::kContacts, *contact, clock);
   contacts_.schema.insert(name);
   if (value) {
     contact->properties[name] = *value;
   } else {
     contact->properties.erase(name);
   }
-  Touch(ObjectType::kContacts, *contact, at_ms, index_lag_ms);
+  Touch(ObjectType::kContacts, *contact, at_ms, clock);
 }
 
 }  // namespace salesaudit::sim

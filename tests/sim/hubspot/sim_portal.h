@@ -23,6 +23,14 @@ enum class ObjectType { kContacts, kDeals };
 // `hs_lastmodifieddate` on deals (reference/apis.md 1.5).
 const char* ModifiedDateProperty(ObjectType type);
 
+// HubSpot's clock for one mutation: `now_ms` is ours plus
+// SimOptions::clock_offset_ms, and a change becomes searchable index_lag_ms
+// after the time it is stamped with.
+struct PortalClock {
+  int64_t now_ms = 0;
+  int64_t index_lag_ms = 0;
+};
+
 // One object type's records in ascending numeric id order. Ids only grow (a
 // new record takes next_id), so appending keeps the order: a list cursor is a
 // binary search away and a search scans contiguous memory.
@@ -33,11 +41,24 @@ struct ObjectTable {
   // outside it is omitted from responses, one inside it but unset is null.
   std::set<std::string> schema;
   int64_t next_id = 101;
+  // The search index's copy of records whose latest version it has not
+  // caught up with (now < indexed_at_ms): the version it last indexed, which
+  // search keeps matching and returning meanwhile. A record created since
+  // has no entry and so is not searchable at all. Entries whose record is
+  // searchable again are dead weight, dropped on the record's next change.
+  std::map<int64_t, SimObject> indexed;
 
   // REQUIRES: `id` is larger than every id held.
   void Append(int64_t id, SimObject object) {
     ids.push_back(id);
     records.push_back(std::move(object));
+  }
+  // The version of records[i] search sees at `now_ms`: the record itself once
+  // indexed, else its previously indexed copy; nullptr when there is none.
+  const SimObject* Searchable(size_t i, int64_t now_ms) const {
+    if (records[i].indexed_at_ms <= now_ms) return &records[i];
+    auto it = indexed.find(ids[i]);
+    return it == indexed.end() ? nullptr : &it->second;
   }
   // Index of the first record with an id >= `id`.
   size_t LowerBound(int64_t id) const {
@@ -51,6 +72,7 @@ struct ObjectTable {
   void Clear() {
     ids.clear();
     records.clear();
+    indexed.clear();
   }
   // Removes the record with this id, if any (a merged-away contact).
   void Erase(int64_t id) {
@@ -58,6 +80,7 @@ struct ObjectTable {
     if (i == ids.size() || ids[i] != id) return;
     ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(i));
     records.erase(records.begin() + static_cast<std::ptrdiff_t>(i));
+    indexed.erase(id);
   }
 };
 
@@ -68,19 +91,24 @@ class Portal {
  public:
   Portal();
 
-  void Generate(const PortalSpec& spec, int64_t now_ms, int64_t index_lag_ms);
+  // Generated records are indexed index_lag_ms after their modified date,
+  // with no earlier version: a recently modified one is not yet searchable.
+  void Generate(const PortalSpec& spec, const PortalClock& clock);
 
-  std::vector<std::string> UpdateContacts(int count, int64_t at_ms, int64_t index_lag_ms);
-  std::vector<std::string> BulkUpdateContacts(int count, int distinct_timestamps, int64_t now_ms,
-                                              int64_t index_lag_ms);
-  std::vector<std::string> AddContacts(int count, int64_t now_ms, int64_t index_lag_ms);
+  // The mutations behind HubSpotSim's; `at_ms` is the modified date to stamp.
+  std::vector<std::string> UpdateContacts(int count, int64_t at_ms, const PortalClock& clock);
+  std::vector<std::string> BulkUpdateContacts(int count, int distinct_timestamps,
+                                              const PortalClock& clock);
+  std::vector<std::string> AddContacts(int count, const PortalClock& clock);
   std::vector<std::string> Archive(ObjectType type, int count, int64_t now_ms);
-  std::vector<std::string> MergeContacts(int count, int64_t now_ms, int64_t index_lag_ms);
-  std::vector<std::string> UpdateDeals(int count, int64_t now_ms, int64_t index_lag_ms);
-  std::vector<std::string> AddDeals(int count, int64_t now_ms, int64_t index_lag_ms);
+  std::vector<std::string> MergeContacts(int count, const PortalClock& clock);
+  std::vector<std::string> UpdateDeals(int count, const PortalClock& clock);
+  std::vector<std::string> AddDeals(int count, const PortalClock& clock);
+  std::vector<std::string> AssociateContacts(const std::string& deal_id, int count,
+                                             const PortalClock& clock, bool touch_deal);
   void SetContactProperty(const std::string& id, const std::string& name,
                           const std::optional<std::string>& value, int64_t at_ms,
-                          int64_t index_lag_ms);
+                          const PortalClock& clock);
 
   ObjectTable& table(ObjectType type) { return type == ObjectType::kContacts ? contacts_ : deals_; }
   const ObjectTable& table(ObjectType type) const {
@@ -108,8 +136,14 @@ class Portal {
 
   // Formats a datetime property as ISO or, for a seeded share, epoch-ms.
   std::string DateValue(int64_t ms);
-  // Keeps the modified-date property in the same wire form it had.
-  void Touch(ObjectType type, SimObject& object, int64_t at_ms, int64_t index_lag_ms);
+  // Call before changing `object`: when its current version is searchable it
+  // becomes the one search serves until the change is indexed; when it is
+  // not, search keeps serving whatever it served (an older version or
+  // nothing), as an index that has not caught up would.
+  void KeepIndexedVersion(ObjectType type, const SimObject& object, const PortalClock& clock);
+  // Call after changing `object`: stamps the modified date (in the wire form
+  // it had) and the time the change becomes searchable.
+  void Touch(ObjectType type, SimObject& object, int64_t at_ms, const PortalClock& clock);
   std::vector<int64_t> PickLive(ObjectType type, int count);
   std::string PickOwnerId();
 
@@ -122,6 +156,7 @@ class Portal {
 
   std::mt19937_64 rng_;
   double epoch_date_share_ = 0.2;
+  int max_contacts_per_deal_ = 3;
   ObjectTable contacts_;
   ObjectTable deals_;
   std::map<int64_t, SimOwner> owners_;

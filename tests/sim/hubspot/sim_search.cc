@@ -381,13 +381,13 @@ std::vector<const SimObject*> RunSearch(const ObjectTable& table, ObjectType typ
   const PropertyKind sort_kind =
       query.sort_property ? KindOf(*query.sort_property) : PropertyKind::kNumber;
   for (size_t i = 0; i < table.records.size(); ++i) {
-    const SimObject& object = table.records[i];
-    const int64_t id = table.ids[i];
-    // Archived records and changes not yet indexed are invisible to search.
-    if (object.archived || object.indexed_at_ms > now_ms) continue;
-    if (!MatchesQuery(object, type, query)) continue;
-    Match m{&object, id, {}};
-    if (query.sort_property) m.key = ValueOf(object, type, *query.sort_property, sort_kind);
+    // Archived records are invisible to search; a changed one is seen as the
+    // index last caught it, a new one not at all until it is indexed.
+    if (table.records[i].archived) continue;
+    const SimObject* object = table.Searchable(i, now_ms);
+    if (object == nullptr || !MatchesQuery(*object, type, query)) continue;
+    Match m{object, table.ids[i], {}};
+    if (query.sort_property) m.key = ValueOf(*object, type, *query.sort_property, sort_kind);
     matches.push_back(m);
   }
   *total = static_cast<int64_t>(matches.size());

@@ -76,8 +76,11 @@ inline constexpr size_t kMaxFilters = 25;
 Result<SearchQuery> ParseSearchQuery(std::string_view body);
 
 // The requested page [after, after+limit) of the records matching `query`:
-// live (never archived), already indexed at `now_ms`, filtered, sorted (by id
-// unless the query names a sort). `total` receives the full match count.
+// live (never archived), filtered and sorted (by id unless the query names a
+// sort) in the version the index holds at `now_ms` (ObjectTable::Searchable:
+// the previous version of a record changed within the index lag, nothing for
+// one created within it). The pointers are to those versions, which the
+// caller returns as they are. `total` receives the full match count.
 std::vector<const SimObject*> RunSearch(const ObjectTable& table, ObjectType type,
                                         const SearchQuery& query, int64_t now_ms, int64_t* total);
 

@@ -23,7 +23,14 @@ constexpr int kDefaultListLimit = 10;
 constexpr int kMaxListLimit = 100;
 constexpr int kDefaultOwnerLimit = 100;
 constexpr int kMaxOwnerLimit = 500;
-constexpr size_t kMaxBatchInputs = 100;
+constexpr size_t kMaxBatchInputs = 100;     // v3 association batch read
+constexpr size_t kMaxV4BatchInputs = 1000;  // v4 association batch read
+// The deal->contact association type HubSpot defines (reference/apis.md 1.11).
+constexpr int kDealToContactTypeId = 3;
+// The Free/Starter private-app daily allowance, shown on injected DAILY 429s
+// (reference/apis.md 1.14).
+constexpr int kNominalDailyLimit = 250'000;
+constexpr char kScopesLink[] = "https://developers.hubspot.com/scopes";
 // Shown in the rate-limit headers of injected 429s when no limit is set: the
 // Free/Starter private-app allowance (reference/apis.md 1.14).
 constexpr int kNominalTenSecondlyLimit = 100;
@@ -207,6 +214,16 @@ void WritePaging(Writer& w, const std::string& after) {
   w.EndObject();
 }
 
+// The read scopes a path needs, as a MISSING_SCOPES 403 names them.
+std::vector<std::string> RequiredScopes(const std::string& path) {
+  if (path.starts_with("/crm/v3/owners")) return {"crm.objects.owners.read"};
+  if (path.find("/associations/") != std::string::npos) {
+    return {"crm.objects.deals.read", "crm.objects.contacts.read"};
+  }
+  if (path.find("/deals") != std::string::npos) return {"crm.objects.deals.read"};
+  return {"crm.objects.contacts.read"};
+}
+
 std::optional<ObjectType> ObjectTypeNamed(std::string_view name) {
   if (name == "contacts") return ObjectType::kContacts;
   if (name == "deals") return ObjectType::kDeals;
@@ -279,12 +296,12 @@ std::optional<ApiResponse> SimService::CheckAuthorization(const std::string& aut
     auto it = access_tokens_.find(authorization.substr(kBearer.size()));
     if (it != access_tokens_.end()) {
       if (now < it->second) return std::nullopt;
-      return Error(401, "EXPIRED_AUTHENTICATION",
-                   "The OAuth token used to make this call expired " +
-                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                          now - it->second)
-                                          .count()) +
-                       " second(s) ago.");
+      return Error(
+          401, "EXPIRED_AUTHENTICATION",
+          "The OAuth token used to make this call expired " +
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::seconds>(now - it->second).count()) +
+              " second(s) ago.");
     }
   }
   return Error(401, "INVALID_AUTHENTICATION", kAuthMessage);
@@ -425,7 +442,6 @@ void SimService::AddRateLimitHeaders(ApiResponse& response, Clock::time_point no
 }
 
 ApiResponse SimService::Handle(const ApiRequest& request) {
-  const int64_t now_ms = NowMs();
   const Clock::time_point now = Clock::now();
   const size_t qmark = request.target.find('?');
   const std::string path = request.target.substr(0, qmark);
@@ -439,6 +455,9 @@ ApiResponse SimService::Handle(const ApiRequest& request) {
   }
 
   std::lock_guard<std::mutex> lock(mu_);
+  // The portal's clock, against which index lag runs and batch times are
+  // stamped.
+  const int64_t now_ms = NowMs() + options_.clock_offset_ms;
   ++stats_.requests;
   ++stats_.by_path[path];
   ApiResponse response;
@@ -502,6 +521,15 @@ std::optional<ApiResponse> SimService::ApplyFault(const std::string& path, Clock
     case FaultKind::kTruncated:
       answer.truncate = true;
       break;
+    case FaultKind::kDailyLimit: {
+      // No Retry-After: the quota comes back at the portal's midnight.
+      ApiResponse r = RateLimited("DAILY", "You have reached your daily limit.");
+      r.headers.emplace_back("X-HubSpot-RateLimit-Daily", std::to_string(kNominalDailyLimit));
+      r.headers.emplace_back("X-HubSpot-RateLimit-Daily-Remaining", "0");
+      return r;
+    }
+    case FaultKind::kMissingScopes:
+      return MissingScopes(path);
   }
   return std::nullopt;
 }
@@ -536,7 +564,9 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
       ObjectTypeNamed(path.substr(kObjects.size()))) {
     r = ListObjects(*ObjectTypeNamed(path.substr(kObjects.size())), query);
   } else if (method == "POST" && path == "/crm/v3/associations/deals/contacts/batch/read") {
-    r = ReadAssociations(body, now_ms);
+    r = ReadAssociations(body, now_ms, /*v4=*/false);
+  } else if (method == "POST" && path == "/crm/v4/associations/deals/contacts/batch/read") {
+    r = ReadAssociations(body, now_ms, /*v4=*/true);
   } else if (method == "GET" && path == "/crm/v3/owners") {
     r = ListOwners(query);
   } else if (method == "GET" && path == "/crm/v3/pipelines/deals") {
@@ -628,7 +658,7 @@ ApiResponse SimService::SearchObjects(ObjectType type, const std::string& body, 
   return r;
 }
 
-ApiResponse SimService::ReadAssociations(const std::string& body, int64_t now_ms) {
+ApiResponse SimService::ReadAssociations(const std::string& body, int64_t now_ms, bool v4) {
   rapidjson::Document doc;
   doc.Parse(body.c_str(), body.size());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("inputs") ||
@@ -637,10 +667,35 @@ ApiResponse SimService::ReadAssociations(const std::string& body, int64_t now_ms
                  "Invalid input JSON: expected {\"inputs\":[{\"id\":..}]}");
   }
   const auto inputs = doc["inputs"].GetArray();
-  if (inputs.Size() > kMaxBatchInputs) {
+  const size_t max_inputs = v4 ? kMaxV4BatchInputs : kMaxBatchInputs;
+  if (inputs.Size() > max_inputs) {
     return Error(400, "VALIDATION_ERROR",
-                 "Batch input size " + std::to_string(inputs.Size()) + " exceeds the limit of 100");
+                 "Batch input size " + std::to_string(inputs.Size()) + " exceeds the limit of " +
+                     std::to_string(max_inputs));
   }
+  struct Input {
+    std::string id;
+    size_t start = 0;  // v4 `after`: the position in the deal's associations
+  };
+  std::vector<Input> parsed;
+  for (const rapidjson::Value& input : inputs) {
+    if (!input.IsObject() || !input.HasMember("id") || !input["id"].IsString()) {
+      return Error(400, "VALIDATION_ERROR", "Each input needs a string id");
+    }
+    Input in{input["id"].GetString(), 0};
+    if (v4 && input.HasMember("after") && !input["after"].IsNull()) {
+      const rapidjson::Value& after = input["after"];
+      std::optional<int64_t> offset;
+      if (after.IsString()) offset = DecodeCursor(after.GetString());
+      if (!offset || *offset < 0) {
+        return Error(400, "VALIDATION_ERROR", "Invalid 'after' paging token for input " + in.id);
+      }
+      in.start = static_cast<size_t>(*offset);
+    }
+    parsed.push_back(std::move(in));
+  }
+
+  const size_t page_size = static_cast<size_t>(std::max(options_.association_page_size, 1));
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
@@ -648,13 +703,20 @@ ApiResponse SimService::ReadAssociations(const std::string& body, int64_t now_ms
   w.String("COMPLETE");
   w.Key("results");
   w.StartArray();
-  for (const rapidjson::Value& input : inputs) {
-    if (!input.IsObject() || !input.HasMember("id") || !input["id"].IsString()) {
-      return Error(400, "VALIDATION_ERROR", "Each input needs a string id");
+  // Deals without (further) associations, unknown ids included, are not in
+  // the results but each gets one error, which makes the answer a 207.
+  std::vector<std::string> missing;
+  for (const Input& in : parsed) {
+    auto it = portal_.deal_contacts().find(in.id);
+    if (it == portal_.deal_contacts().end() || in.start >= it->second.size()) {
+      if (std::find(missing.begin(), missing.end(), in.id) == missing.end()) {
+        missing.push_back(in.id);
+      }
+      continue;
     }
-    // Deals without associations are left out of the results entirely.
-    auto it = portal_.deal_contacts().find(input["id"].GetString());
-    if (it == portal_.deal_contacts().end() || it->second.empty()) continue;
+    const std::vector<std::string>& contacts = it->second;
+    // v3 silently drops what is past one page; v4 offers a cursor to it.
+    const size_t end = std::min(contacts.size(), in.start + page_size);
     w.StartObject();
     w.Key("from");
     w.StartObject();
@@ -663,26 +725,123 @@ ApiResponse SimService::ReadAssociations(const std::string& body, int64_t now_ms
     w.EndObject();
     w.Key("to");
     w.StartArray();
-    for (const std::string& contact : it->second) {
+    for (size_t i = in.start; i < end; ++i) {
       w.StartObject();
-      w.Key("id");
-      w.String(contact.c_str());
-      w.Key("type");
-      w.String("deal_to_contact");
+      if (v4) {
+        int64_t numeric = 0;
+        std::from_chars(contacts[i].data(), contacts[i].data() + contacts[i].size(), numeric);
+        w.Key("toObjectId");
+        w.Int64(numeric);
+        w.Key("associationTypes");
+        w.StartArray();
+        w.StartObject();
+        w.Key("category");
+        w.String("HUBSPOT_DEFINED");
+        w.Key("typeId");
+        w.Int(kDealToContactTypeId);
+        w.Key("label");
+        w.Null();
+        w.EndObject();
+        w.EndArray();
+      } else {
+        w.Key("id");
+        w.String(contacts[i].c_str());
+        w.Key("type");
+        w.String("deal_to_contact");
+      }
       w.EndObject();
     }
     w.EndArray();
+    if (v4 && end < contacts.size()) {
+      w.Key("paging");
+      w.StartObject();
+      w.Key("next");
+      w.StartObject();
+      w.Key("after");
+      w.String(EncodeCursor(static_cast<int64_t>(end)).c_str());
+      w.Key("link");
+      w.Null();
+      w.EndObject();
+      w.EndObject();
+    }
     w.EndObject();
   }
   w.EndArray();
+  if (!missing.empty()) {
+    w.Key("numErrors");
+    w.Int64(static_cast<int64_t>(missing.size()));
+    w.Key("errors");
+    w.StartArray();
+    for (const std::string& id : missing) {
+      w.StartObject();
+      w.Key("status");
+      w.String("error");
+      w.Key("category");
+      w.String("OBJECT_NOT_FOUND");
+      w.Key("subCategory");
+      w.String("crm.associations.NO_ASSOCIATIONS_FOUND");
+      w.Key("context");
+      w.StartObject();
+      w.Key("fromObjectId");
+      w.StartArray();
+      w.String(id.c_str());
+      w.EndArray();
+      w.EndObject();
+      w.Key("message");
+      w.String(("No contacts are associated with deal " + id + ".").c_str());
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   w.Key("startedAt");
   w.String(FormatIsoMs(now_ms).c_str());
   w.Key("completedAt");
-  w.String(FormatIsoMs(NowMs()).c_str());
+  w.String(FormatIsoMs(NowMs() + options_.clock_offset_ms).c_str());
   w.EndObject();
   ApiResponse r;
+  r.status = missing.empty() ? 200 : 207;
   r.body = buf.GetString();
   return r;
+}
+
+ApiResponse SimService::MissingScopes(const std::string& path) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String("error");
+  w.Key("message");
+  w.String(
+      "This app hasn't been granted all required scopes to make this call. Read more about "
+      "required scopes here: https://developers.hubspot.com/scopes.");
+  w.Key("correlationId");
+  w.String(CorrelationId().c_str());
+  w.Key("errors");
+  w.StartArray();
+  w.StartObject();
+  w.Key("message");
+  w.String("One or more of the following scopes are required.");
+  w.Key("context");
+  w.StartObject();
+  w.Key("requiredGranularScopes");
+  w.StartArray();
+  for (const std::string& scope : RequiredScopes(path)) w.String(scope.c_str());
+  w.EndArray();
+  w.EndObject();
+  w.EndObject();
+  w.EndArray();
+  w.Key("links");
+  w.StartObject();
+  w.Key("scopes");
+  w.String(kScopesLink);
+  w.EndObject();
+  w.Key("category");
+  w.String("MISSING_SCOPES");
+  w.EndObject();
+  ApiResponse response;
+  response.status = 403;
+  response.body = buf.GetString();
+  return response;
 }
 
 ApiResponse SimService::ListOwners(const Query& query) {

@@ -1,7 +1,8 @@
 // SimService: the HubSpot API behaviour behind the simulator's sockets.
 // Routes one parsed HTTP request to its endpoint and answers with HubSpot's
 // status codes, headers and JSON bodies; applies injected faults, the bearer
-// token check and the two rate limiters; counts requests.
+// token check and the two rate limiters; counts requests. Its clock is the
+// portal's: ours plus SimOptions::clock_offset_ms.
 //
 // Owned by HubSpotSim. Thread-safe: one mutex guards the portal, options,
 // faults, limiter windows and stats; Handle is called from the server's
@@ -73,7 +74,10 @@ class SimService {
                     const std::string& body, int64_t now_ms);
   ApiResponse ListObjects(ObjectType type, const Query& query);
   ApiResponse SearchObjects(ObjectType type, const std::string& body, int64_t now_ms);
-  ApiResponse ReadAssociations(const std::string& body, int64_t now_ms);
+  // Deal->contact batch read, v3 (`to[].id`, at most one page, no cursor)
+  // or v4 (`to[].toObjectId`, per-input `after` paging); 207 with one error
+  // per deal that has no associations to return.
+  ApiResponse ReadAssociations(const std::string& body, int64_t now_ms, bool v4);
   ApiResponse ListOwners(const Query& query);
   ApiResponse Pipelines();
   // POST /oauth/v1/token (form-encoded refresh_token grant).
@@ -96,6 +100,8 @@ class SimService {
 
   ApiResponse Error(int status, const std::string& category, const std::string& message);
   ApiResponse RateLimited(const std::string& policy, const std::string& message);
+  // The 403 MISSING_SCOPES answer naming the scopes `path` needs.
+  ApiResponse MissingScopes(const std::string& path);
   std::string CorrelationId();
 
   mutable std::mutex mu_;
