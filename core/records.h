@@ -75,12 +75,15 @@ struct EmailEvent {
 
 enum class RecordKind { kContact, kDeal, kOwner, kEmailCampaign, kEmailEvent };
 
-// A record the source reports as deleted or archived: its row keeps existing
-// with deleted_at set.
+// A record the source reports as deleted, archived or merged away: its row
+// keeps existing with deleted_at set (the first time it was reported).
 struct Deletion {
   RecordKind kind;
   std::string id;
   int64_t deleted_at = 0;
+  // A contact merged into another: the survivor's id. Its deal links move to
+  // the survivor, as they do in the source system.
+  std::string merged_into;
 };
 
 // One unit of sync progress: records, deletions and the stream cursor that

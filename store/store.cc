@@ -349,7 +349,7 @@ struct Store::Impl {
 
   Statement begin_immediate, commit, rollback, user_version;
   Statement upsert_contact, upsert_deal, upsert_owner, upsert_campaign, upsert_event;
-  Statement clear_deal_contacts, insert_deal_contact;
+  Statement clear_deal_contacts, insert_deal_contact, move_deal_links, drop_deal_links;
   Statement delete_contact, delete_deal, deactivate_owner, delete_campaign, delete_event;
   Statement write_cursor, get_cursor, reset_cursor, record_success, record_error, list_states;
   Statement each_contact, each_deal, each_owner, each_campaign, each_event, deal_contacts;
@@ -576,14 +576,20 @@ Status Store::Impl::PrepareAll() {
       {&insert_deal_contact,
        "INSERT INTO deal_contacts (source, deal_id, contact_id) VALUES (?1, ?2, ?3) "
        "ON CONFLICT (source, deal_id, contact_id) DO NOTHING"},
-      {&delete_contact, "UPDATE contacts SET deleted_at = ?1 WHERE source = ?2 AND id = ?3"},
-      {&delete_deal, "UPDATE deals SET deleted_at = ?1 WHERE source = ?2 AND id = ?3"},
+      {&delete_contact, "UPDATE contacts SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
+      {&delete_deal, "UPDATE deals SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
       // Same parameter numbers as its siblings; ?1 (deleted_at) is bound and
       // unused, which SQLite allows for numbered parameters.
       {&deactivate_owner, "UPDATE owners SET active = 0 WHERE source = ?2 AND id = ?3"},
       {&delete_campaign,
-       "UPDATE email_campaigns SET deleted_at = ?1 WHERE source = ?2 AND id = ?3"},
-      {&delete_event, "UPDATE email_events SET deleted_at = ?1 WHERE source = ?2 AND id = ?3"},
+       "UPDATE email_campaigns SET deleted_at = COALESCE(deleted_at, ?1) "
+       "WHERE source = ?2 AND id = ?3"},
+      // A merged-away contact's deal links move to the survivor; links the
+      // survivor already had stay single (OR IGNORE), the rest are dropped.
+      {&move_deal_links,
+       "UPDATE OR IGNORE deal_contacts SET contact_id = ?3 WHERE source = ?1 AND contact_id = ?2"},
+      {&drop_deal_links, "DELETE FROM deal_contacts WHERE source = ?1 AND contact_id = ?2"},
+      {&delete_event, "UPDATE email_events SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
       {&write_cursor,
        "INSERT INTO sync_state (connector, stream, cursor) VALUES (?1, ?2, ?3) "
        "ON CONFLICT (connector, stream) DO UPDATE SET cursor = excluded.cursor"},
@@ -754,8 +760,19 @@ Status Store::Impl::WriteDeletion(const std::string& source, const Deletion& d) 
   BindText(s, 2, source);
   BindText(s, 3, d.id);
   int rc = Run(s);
-  if (rc == SQLITE_OK) return Status::Ok();
-  return RecordFailure(rc, s, "deletion of " + Label(KindName(d.kind), d.id));
+  if (rc != SQLITE_OK) return RecordFailure(rc, s, "deletion of " + Label(KindName(d.kind), d.id));
+  if (d.kind != RecordKind::kContact || d.merged_into.empty()) return Status::Ok();
+  for (Statement* links : {&move_deal_links, &drop_deal_links}) {
+    s = links->get();
+    BindText(s, 1, source);
+    BindText(s, 2, d.id);
+    if (links == &move_deal_links) BindText(s, 3, d.merged_into);
+    rc = Run(s);
+    if (rc != SQLITE_OK) {
+      return RecordFailure(rc, s, "merge of " + Label("contact", d.id) + " into " + d.merged_into);
+    }
+  }
+  return Status::Ok();
 }
 
 Status Store::Impl::WritePage(const std::string& source, const Page& page) {

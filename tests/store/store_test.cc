@@ -634,6 +634,39 @@ TEST_CASE("deal_contacts are replaced only when a deal carries contact_ids", "[s
   CHECK(pairs_of("other").empty());
 }
 
+TEST_CASE("A deletion keeps the first deleted_at and a merge moves deal links to the survivor",
+          "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  Page page;
+  page.stream = "contacts";
+  page.contacts = {MakeContact("c1", "a@example.com"), MakeContact("c2", "b@example.com"),
+                   MakeContact("c3", "c@example.com")};
+  page.deals = {MakeDeal("d1"), MakeDeal("d2")};
+  page.deals[0].contact_ids = std::vector<std::string>{"c1", "c2"};
+  page.deals[1].contact_ids = std::vector<std::string>{"c2"};
+  REQUIRE(store->CommitPage("hubspot", page).ok());
+
+  // c2 merged into c1: d1 already links c1 (stays one link), d2 moves to c1.
+  Page merge;
+  merge.stream = "contacts";
+  merge.deletions = {Deletion{RecordKind::kContact, "c2", 1000, "c1"},
+                     Deletion{RecordKind::kContact, "c3", 1000}};
+  REQUIRE(store->CommitPage("hubspot", merge).ok());
+  auto pairs = store->DealContacts("hubspot");
+  REQUIRE(pairs.ok());
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  CHECK(*pairs == Pairs{{"d1", "c1"}, {"d2", "c1"}});
+
+  // Reported again later: the first deletion time stays.
+  merge.deletions[0].deleted_at = 9000;
+  merge.deletions[1].deleted_at = 9000;
+  REQUIRE(store->CommitPage("hubspot", merge).ok());
+  for (const auto& c : AllContacts(*store)) {
+    if (c.contact.id != "c1") CHECK(c.deleted_at == 1000);
+  }
+}
+
 TEST_CASE("Text fields are stored as NULL when empty and emails normalized", "[store]") {
   TempDir dir;
   const std::string path = dir.File("s.db");
