@@ -15,6 +15,7 @@ namespace {
 // callback can go a whole second between calls on an idle connection, so the
 // transfer is driven through a multi handle polled in short slices instead.
 constexpr std::chrono::milliseconds kCancelPollSlice(50);
+const std::string kDefaultBucket;  // "" names the default bucket
 
 void InitCurlOnce() {
   static std::once_flag once;
@@ -93,48 +94,51 @@ void RequestBudget::SetBucket(const std::string& name, Bucket bucket) {
   std::lock_guard<std::mutex> lock(mu_);
   State& state = buckets_[name];
   state.limit = bucket;
-  state.tokens = bucket.requests;  // start full: the first burst goes out at once
-  state.refilled = std::chrono::steady_clock::now();
+  state.sent.clear();
   cv_.notify_all();
 }
 
 bool RequestBudget::Acquire(const std::string& bucket, const std::atomic<bool>* cancel) {
-  using Millis = std::chrono::duration<double, std::milli>;
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     const auto now = std::chrono::steady_clock::now();
     std::vector<State*> limited;
-    auto refill = [&](const std::string& name) {
-      auto it = buckets_.find(name);
-      if (it == buckets_.end()) return;
+    auto wait = std::chrono::steady_clock::duration::zero();
+    for (const std::string* name : {&kDefaultBucket, &bucket}) {
+      if (name == &bucket && bucket.empty()) continue;
+      auto it = buckets_.find(*name);
+      if (it == buckets_.end()) continue;
       State& s = it->second;
-      if (s.limit.requests <= 0 || s.limit.per.count() <= 0) return;  // unlimited
-      // Continuous refill at requests/per, capped at a full bucket.
-      const double rate = s.limit.requests / Millis(s.limit.per).count();  // tokens per ms
-      s.tokens =
-          std::min<double>(s.limit.requests, s.tokens + Millis(now - s.refilled).count() * rate);
-      s.refilled = now;
+      if (s.limit.requests <= 0 || s.limit.per.count() <= 0) continue;  // unlimited
+      // A log of the sends within the last `per`: vendors count over a
+      // rolling window, where a token bucket would allow twice the limit.
+      while (!s.sent.empty() && now - s.sent.front() >= s.limit.per) s.sent.pop_front();
+      if (static_cast<int>(s.sent.size()) >= s.limit.requests) {
+        wait = std::max(wait, s.sent.front() + s.limit.per - now);
+      }
       limited.push_back(&s);
-    };
-    refill("");
-    if (!bucket.empty()) refill(bucket);
-    Millis wait(0);
-    for (State* s : limited) {
-      if (s->tokens >= 1) continue;
-      const double rate = s->limit.requests / Millis(s->limit.per).count();
-      wait = std::max(wait, Millis((1 - s->tokens) / rate));
     }
-    if (wait.count() <= 0) {
-      for (State* s : limited) s->tokens -= 1;
+    if (wait <= std::chrono::steady_clock::duration::zero()) {
+      for (State* s : limited) s->sent.push_back(now);
       return true;
     }
     if (cancel != nullptr && cancel->load()) return false;
-    const auto slice = std::min<std::chrono::steady_clock::duration>(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait) +
-            std::chrono::milliseconds(1),
-        kCancelPollSlice);
-    cv_.wait_for(lock, slice);
+    cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(
+                           wait + std::chrono::milliseconds(1), kCancelPollSlice));
   }
+}
+
+void RequestBudget::Release(const std::string& bucket) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  for (const std::string* name : {&kDefaultBucket, &bucket}) {
+    if (name == &bucket && bucket.empty()) continue;
+    auto it = buckets_.find(*name);
+    if (it == buckets_.end() || it->second.sent.empty()) continue;
+    // `now` is later than every entry, so the log stays in order.
+    it->second.sent.back() = now;
+  }
+  cv_.notify_all();
 }
 
 struct HttpClient::Impl {
@@ -259,6 +263,7 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   }
   // Removing a handle mid-transfer aborts it and closes its connection.
   curl_multi_remove_handle(impl_->multi, easy);
+  if (impl_->budget != nullptr) impl_->budget->Release(request.budget_bucket);
 
   if (cancelled) return Status::Cancelled(where + ": cancelled");
   if (multi_error != CURLM_OK) {

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,7 +45,7 @@ struct HttpResponse {
   const std::string& Header(const std::string& name) const;
 };
 
-// Token buckets that keep a connector under its vendor's limits so that it
+// Rolling-window request limits that keep a connector under its vendor's limits so that it
 // does not hit 429 in the first place. Shared by all runs of one connector.
 // Threading: safe to use from any thread.
 class RequestBudget {
@@ -61,11 +62,16 @@ class RequestBudget {
   // `cancel` became true while waiting.
   bool Acquire(const std::string& bucket, const std::atomic<bool>* cancel);
 
+  // The request that last acquired from `bucket` has its answer: it counts
+  // from now on. The vendor counts a request when it arrives, which network
+  // delay can put later than the send; counting from the answer keeps a
+  // rolling window within the limit however the delays vary.
+  void Release(const std::string& bucket);
+
  private:
   struct State {
     Bucket limit;
-    double tokens = 0;
-    std::chrono::steady_clock::time_point refilled;
+    std::deque<std::chrono::steady_clock::time_point> sent;  // within the last `per`
   };
   std::mutex mu_;
   std::condition_variable cv_;  // signalled when limits change

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <thread>
 
 #include "connectors/http/http_client.h"
 
@@ -56,6 +57,18 @@ TEST_CASE("resetting a bucket refills it") {
   CHECK_FALSE(budget.Acquire("", &kCancelled));
   budget.SetBucket("", {.requests = 1, .per = 10min});
   CHECK(budget.Acquire("", &kCancelled));
+}
+
+TEST_CASE("a released request counts from its answer, not from its send") {
+  RequestBudget budget;
+  budget.SetBucket("", {.requests = 1, .per = 150ms});
+  std::atomic<bool> never{false};
+  REQUIRE(budget.Acquire("", &never));
+  std::this_thread::sleep_for(100ms);  // the request is in flight
+  budget.Release("");
+  const auto released = std::chrono::steady_clock::now();
+  REQUIRE(budget.Acquire("", &never));
+  CHECK(std::chrono::steady_clock::now() - released >= 145ms);
 }
 
 TEST_CASE("an empty bucket refills over its period and Acquire waits for it") {
