@@ -41,7 +41,7 @@ constexpr std::string_view kStoreKeys[] = {"path"};
 constexpr std::string_view kConnectorKeys[] = {
     "name",    "type",       "base_url",    "auth",          "poll_interval",     "streams",
     "fields",  "rate_limit", "max_retries", "retry_backoff", "retry_backoff_max", "request_timeout",
-    "lookback"};
+    "lookback", "deletion_scan_every"};
 constexpr std::string_view kTeamKeys[] = {"reps", "leads_per_rep_per_week"};
 constexpr std::string_view kAuditKeys[] = {"every", "period"};
 constexpr std::string_view kSpendKeys[] = {"channel", "month", "amount"};
@@ -828,6 +828,7 @@ std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
   Set(*s, "retry_backoff_max", &Loader::ReadPositiveDuration, &c.retry_backoff_max);
   Set(*s, "request_timeout", &Loader::ReadPositiveDuration, &c.request_timeout);
   Set(*s, "lookback", &Loader::ReadDuration, &c.lookback);
+  Set(*s, "deletion_scan_every", &Loader::ReadDuration, &c.deletion_scan_every);
   if (c.retry_backoff_max < c.retry_backoff) {
     const Item* at = s->Find("retry_backoff_max");
     Error(at != nullptr ? at->pos : s->Find("retry_backoff")->pos,

@@ -27,6 +27,7 @@ struct RateLimit {
   int requests = 0;
   std::chrono::milliseconds per{0};
   bool unlimited() const { return requests == 0; }
+  bool operator==(const RateLimit&) const = default;
 };
 
 struct ConnectorConfig {
@@ -50,8 +51,13 @@ struct ConnectorConfig {
   std::chrono::milliseconds retry_backoff = std::chrono::milliseconds(500);  // first backoff
   std::chrono::milliseconds retry_backoff_max = std::chrono::seconds(60);
   std::chrono::milliseconds request_timeout = std::chrono::seconds(60);
-  // Incremental syncs re-read this much before the cursor (search index lag).
-  std::chrono::milliseconds lookback = std::chrono::minutes(5);
+  // Incremental syncs re-read this much before the cursor: changes reach
+  // HubSpot's search index up to a minute late, longer during incidents.
+  std::chrono::milliseconds lookback = std::chrono::minutes(10);
+  // How often a sync also rescans for deleted (archived) records, which
+  // modified-since queries never show; 0 = every sync. A rescan reads every
+  // archived record, so it is not done on every poll by default.
+  std::chrono::milliseconds deletion_scan_every = std::chrono::hours(1);
 };
 
 struct StoreConfig {

@@ -10,6 +10,7 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kUnauthenticated: return "unauthenticated";
     case StatusCode::kPermissionDenied: return "permission denied";
     case StatusCode::kRateLimited: return "rate limited";
+    case StatusCode::kQuotaExhausted: return "quota exhausted";
     case StatusCode::kUnavailable: return "unavailable";
     case StatusCode::kDataLoss: return "data loss";
     case StatusCode::kPermanent: return "permanent error";

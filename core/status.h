@@ -16,6 +16,7 @@ enum class StatusCode {
   kUnauthenticated,    // 401: wrong or expired credentials; permanent for this run
   kPermissionDenied,   // 403 that is not throttling: missing scopes; permanent
   kRateLimited,        // 429 or vendor throttling; retryable, maybe with retry_after
+  kQuotaExhausted,     // a daily (or longer) quota is used up: stop until it resets
   kUnavailable,        // 5xx, timeout, connection or truncated body; retryable
   kDataLoss,           // a response we cannot parse or map; permanent
   kPermanent,          // other 4xx the vendor will answer the same way again
@@ -41,6 +42,7 @@ class [[nodiscard]] Status {
     s.retry_after_ = retry_after;
     return s;
   }
+  static Status QuotaExhausted(std::string m) { return {StatusCode::kQuotaExhausted, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
   static Status Permanent(std::string m) { return {StatusCode::kPermanent, std::move(m)}; }

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <set>
 
 #include "connectors/hubspot/hubspot_mapping.h"
 #include "connectors/http/classify.h"
@@ -18,6 +19,18 @@ using hubspot::FieldMap;
 
 std::string StringOr(const rapidjson::Value& object, std::string_view key, std::string_view fallback) {
   return std::string(GetString(object, key).value_or(fallback));
+}
+
+// HubSpot ids are decimal numbers in strings: compare them as numbers.
+bool NumericIdLess(const std::string& a, const std::string& b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+// An object id sent as a string ("12726") or a number (12726); "" when absent.
+std::string IdOf(const rapidjson::Value& object, std::string_view key) {
+  if (auto text = GetString(object, key)) return std::string(*text);
+  if (auto number = GetInt64(object, key)) return std::to_string(*number);
+  return "";
 }
 
 constexpr char kDefaultBaseUrl[] = "https://api.hubapi.com";
@@ -40,6 +53,9 @@ constexpr size_t kAssociationBatch = 100;
 // of reference 1.5). `upper` is the run's start time, so the cursor never
 // passes the sync's start; a run killed mid-window resumes the same window at
 // last_id. The lookback re-reads changes that reached the search index late.
+//
+// Either mode also carries the deletion rescan's state: when the archived
+// listing was last read whole, and where a rescan in progress stands.
 struct ObjectCursor {
   bool full = true;
   std::string after;
@@ -47,6 +63,8 @@ struct ObjectCursor {
   int64_t since = 0;
   int64_t upper = 0;  // 0: no window in progress
   std::string last_id;
+  int64_t archived_scanned_at = 0;
+  std::string archived_after;
 
   std::string Serialize() const {
     rapidjson::StringBuffer buf;
@@ -70,6 +88,12 @@ struct ObjectCursor {
         w.Key("last_id");
         w.String(last_id.c_str());
       }
+    }
+    w.Key("archived_scanned_at");
+    w.Int64(archived_scanned_at);
+    if (!archived_after.empty()) {
+      w.Key("archived_after");
+      w.String(archived_after.c_str());
     }
     w.EndObject();
     return buf.GetString();
@@ -95,6 +119,8 @@ struct ObjectCursor {
     } else {
       return Status::DataLoss("stored cursor has unknown mode '" + mode + "'; run `sync --full`");
     }
+    c.archived_scanned_at = GetInt64(doc, "archived_scanned_at").value_or(0);
+    c.archived_after = StringOr(doc, "archived_after", "");
     return c;
   }
 };
@@ -162,15 +188,18 @@ class HubSpotContext {
     return http.Send(request);
   }
 
-  // The daily limit does not lift with a backoff: the stream stops until the
-  // next poll instead of spending its retries (reference 1.14).
+  // The daily limit does not lift with a backoff: the connector stops until
+  // a later poll instead of spending retries and errors (reference 1.14).
   static Status ClassifyHubSpotResponse(const HttpRequest& request, const HttpResponse& response,
                                         const std::string& context) {
     Status status = ClassifyHttpResponse(request, response, context);
-    if (status.code() == StatusCode::kRateLimited &&
-        response.body.find("\"DAILY\"") != std::string::npos) {
-      return Status::Permanent(status.message() +
-                               " (daily API limit: syncing resumes after it resets)");
+    if (status.code() != StatusCode::kRateLimited) return status;
+    rapidjson::Document body;
+    const bool daily_policy = ParseJson(response.body, &body).ok() && body.IsObject() &&
+                              GetString(body, "policyName").value_or("") == "DAILY";
+    if (daily_policy || response.Header("x-hubspot-ratelimit-daily-remaining") == "0") {
+      return Status::QuotaExhausted(status.message() +
+                                    " (daily API limit: syncing resumes after it resets)");
     }
     return status;
   }
@@ -307,34 +336,60 @@ class ObjectReader : public StreamReader {
       if (end == std::string_view::npos) end = merged->size();
       std::string id(merged->substr(begin, end - begin));
       if (!id.empty() && id != page.contacts.back().id) {
-        page.deletions.push_back(Deletion{RecordKind::kContact, std::move(id), run_.started_at_ms});
+        page.deletions.push_back(Deletion{RecordKind::kContact, std::move(id), run_.started_at_ms,
+                                          page.contacts.back().id});
       }
       begin = end + 1;
     }
   }
 
-  // Search returns no associations (reference 1.5), and list returns only a
-  // first page of them, so both read them through the batch API.
+  // Search returns no associations (reference 1.5) and list returns only a
+  // first page of them, so both read them through the v4 batch API (1.11),
+  // which pages each deal's contacts (`paging.next.after` per result) where
+  // v3 silently stops at 100. A deal without contacts comes back as a 207
+  // error NO_ASSOCIATIONS_FOUND. Only deals whose whole list was read (or
+  // that have none) get contact_ids; any other per-deal error leaves the
+  // stored links as they are.
   Status AttachAssociations(Page& page) {
     if (!type_.associations || page.deals.empty()) return Status::Ok();
-    std::map<std::string, std::vector<std::string>> by_deal;
-    for (size_t begin = 0; begin < page.deals.size(); begin += kAssociationBatch) {
-      size_t end = std::min(page.deals.size(), begin + kAssociationBatch);
+    struct Pending {
+      std::string deal_id;
+      std::string after;
+    };
+    std::vector<Pending> queue;
+    for (const auto& deal : page.deals) queue.push_back({deal.id, ""});
+    std::map<std::string, std::vector<std::string>> found;
+    std::set<std::string> complete;
+    std::set<std::pair<std::string, std::string>> asked;
+    while (!queue.empty()) {
+      const size_t n = std::min(queue.size(), kAssociationBatch);
+      std::vector<Pending> batch(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
+      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
       rapidjson::StringBuffer buf;
       rapidjson::Writer<rapidjson::StringBuffer> w(buf);
       w.StartObject();
       w.Key("inputs");
       w.StartArray();
-      for (size_t i = begin; i < end; ++i) {
+      for (const auto& p : batch) {
+        // A token asked for twice means the API is not moving: stop rather
+        // than loop.
+        if (!asked.insert({p.deal_id, p.after}).second) {
+          return Status::DataLoss(ctx_.Context(type_.name) + ": associations of deal " +
+                                  p.deal_id + " repeat the paging token '" + p.after + "'");
+        }
         w.StartObject();
         w.Key("id");
-        w.String(page.deals[i].id.c_str());
+        w.String(p.deal_id.c_str());
+        if (!p.after.empty()) {
+          w.Key("after");
+          w.String(p.after.c_str());
+        }
         w.EndObject();
       }
       w.EndArray();
       w.EndObject();
       HttpRequest req{.method = "POST",
-                      .url = ctx_.base_url + "/crm/v3/associations/deals/contacts/batch/read",
+                      .url = ctx_.base_url + "/crm/v4/associations/deals/contacts/batch/read",
                       .body = buf.GetString()};
       auto doc = ctx_.Call(type_.name, std::move(req));
       if (!doc.ok()) return doc.status();
@@ -346,21 +401,44 @@ class ObjectReader : public StreamReader {
       for (const auto& row : results->GetArray()) {
         const rapidjson::Value* from = GetObject(row, "from");
         const rapidjson::Value* to = GetArray(row, "to");
-        if (from == nullptr || to == nullptr) continue;
-        auto& contacts = by_deal[StringOr(*from, "id", "")];
-        for (const auto& target : to->GetArray()) {
-          // v3 answers {"id": "12726"}; v4 {"toObjectId": 12726}.
-          std::string id = StringOr(target, "id", "");
-          if (id.empty()) {
-            if (auto numeric = GetInt64(target, "toObjectId")) id = std::to_string(*numeric);
+        if (from == nullptr) continue;
+        const std::string deal_id = IdOf(*from, "id");
+        auto& contacts = found[deal_id];
+        if (to != nullptr) {
+          for (const auto& target : to->GetArray()) {
+            std::string id = IdOf(target, "toObjectId");
+            if (id.empty()) id = IdOf(target, "id");  // the v3 shape
+            if (!id.empty()) contacts.push_back(std::move(id));
           }
-          if (!id.empty()) contacts.push_back(std::move(id));
+        }
+        std::string after = NextAfter(row);
+        if (after.empty()) {
+          complete.insert(deal_id);
+        } else {
+          queue.push_back({deal_id, std::move(after)});
+        }
+      }
+      if (const rapidjson::Value* errors = GetArray(*doc, "errors")) {
+        for (const auto& error : errors->GetArray()) {
+          if (StringOr(error, "subCategory", "") != "crm.associations.NO_ASSOCIATIONS_FOUND") {
+            continue;
+          }
+          const rapidjson::Value* context = GetObject(error, "context");
+          const rapidjson::Value* ids = context ? GetArray(*context, "fromObjectId") : nullptr;
+          if (ids == nullptr) continue;
+          for (const auto& id : ids->GetArray()) {
+            if (id.IsString()) complete.insert(id.GetString());
+          }
         }
       }
     }
     for (auto& deal : page.deals) {
-      auto it = by_deal.find(deal.id);
-      std::vector<std::string> ids = it == by_deal.end() ? std::vector<std::string>() : it->second;
+      if (complete.count(deal.id) == 0) {
+        page.warnings.push_back("deal " + deal.id +
+                                ": associations not returned; keeping the stored ones");
+        continue;
+      }
+      std::vector<std::string>& ids = found[deal.id];
       std::sort(ids.begin(), ids.end());
       ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
       deal.contact_ids = std::move(ids);
@@ -379,13 +457,28 @@ class ObjectReader : public StreamReader {
     if (Status s = AttachAssociations(page); !s.ok()) return s;
     ObjectCursor next = cursor_;
     next.after = NextAfter(*doc);
+    if (!next.after.empty() && next.after == cursor_.after) {
+      return Status::DataLoss(ctx_.Context(type_.name) + ": the list repeats paging token '" +
+                              next.after + "'");
+    }
     if (next.after.empty()) {
-      next = ObjectCursor{.full = false, .since = cursor_.full_started};
-      phase_ = Phase::kArchived;
+      next.full = false;
+      next.since = cursor_.full_started;
+      next.after.clear();
+      next.full_started = 0;
     }
     cursor_ = next;
+    if (!cursor_.full) phase_ = PhaseAfterWindow();
     page.cursor = cursor_.Serialize();
     return std::optional<Page>(std::move(page));
+  }
+
+  // After the list or the search window: rescan for deletions when a rescan
+  // is in progress or due.
+  Phase PhaseAfterWindow() const {
+    const bool due = run_.started_at_ms - cursor_.archived_scanned_at >=
+                     ctx_.config.deletion_scan_every.count();
+    return !cursor_.archived_after.empty() || due ? Phase::kArchived : Phase::kDone;
   }
 
   std::string SearchBody() {
@@ -447,13 +540,20 @@ class ObjectReader : public StreamReader {
     if (Status s = MapResults(*doc, page, ids); !s.ok()) return s;
     if (Status s = AttachAssociations(page); !s.ok()) return s;
     ObjectCursor next = cursor_;
-    bool more = !NextAfter(*doc).empty() && !ids.empty();
-    if (more) {
-      // Sorted ascending by hs_object_id, so the last id is the largest.
-      next.last_id = ids.back();
+    if (!NextAfter(*doc).empty() && !ids.empty()) {
+      const std::string& largest = *std::max_element(ids.begin(), ids.end(), NumericIdLess);
+      // Keyset paging only moves forward; a page that does not (a sort the
+      // API ignored) would be read again and again.
+      if (!cursor_.last_id.empty() && !NumericIdLess(cursor_.last_id, largest)) {
+        return Status::DataLoss(ctx_.Context(type_.name) + ": search did not move past id " +
+                                cursor_.last_id);
+      }
+      next.last_id = largest;
     } else {
-      next = ObjectCursor{.full = false, .since = cursor_.upper};
-      phase_ = Phase::kArchived;
+      next.since = cursor_.upper;
+      next.upper = 0;
+      next.last_id.clear();
+      phase_ = PhaseAfterWindow();
     }
     cursor_ = next;
     page.cursor = cursor_.Serialize();
@@ -461,9 +561,12 @@ class ObjectReader : public StreamReader {
   }
 
   // Archived records keep their row with deleted_at set; each archived record
-  // is sent as a record too, so one never synced before is still kept.
+  // is sent as a record too, so one never synced before is still kept. The
+  // rescan's position is in the cursor, so a failing or killed rescan
+  // resumes rather than restarts.
   Result<std::optional<Page>> ArchivedPage() {
-    auto doc = ctx_.Call(type_.name, {.method = "GET", .url = ListUrl(archived_after_, true)});
+    auto doc = ctx_.Call(type_.name,
+                         {.method = "GET", .url = ListUrl(cursor_.archived_after, true)});
     if (!doc.ok()) return doc.status();
     Page page;
     page.stream = type_.name;
@@ -477,8 +580,18 @@ class ObjectReader : public StreamReader {
                                : run_.started_at_ms;
       page.deletions.push_back(Deletion{type_.kind, ids[i++], at});
     }
-    archived_after_ = NextAfter(*doc);
-    if (archived_after_.empty()) phase_ = Phase::kDone;
+    ObjectCursor next = cursor_;
+    next.archived_after = NextAfter(*doc);
+    if (!next.archived_after.empty() && next.archived_after == cursor_.archived_after) {
+      return Status::DataLoss(ctx_.Context(type_.name) +
+                              ": the archived list repeats paging token '" + next.archived_after +
+                              "'");
+    }
+    if (next.archived_after.empty()) {
+      next.archived_scanned_at = run_.started_at_ms;
+      phase_ = Phase::kDone;
+    }
+    cursor_ = next;
     page.cursor = cursor_.Serialize();
     return std::optional<Page>(std::move(page));
   }
@@ -488,7 +601,6 @@ class ObjectReader : public StreamReader {
   StreamRun run_;
   ObjectCursor cursor_;
   Phase phase_;
-  std::string archived_after_;
   std::vector<std::string> properties_;
 };
 

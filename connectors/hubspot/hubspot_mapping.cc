@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <set>
 
@@ -249,7 +250,9 @@ std::optional<double> ParseHubSpotNumber(std::string_view text) {
   if (digits.empty()) return std::nullopt;
   double value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  if (ec != std::errc() || end != digits.data() + digits.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
   return value;
 }
 

@@ -153,7 +153,8 @@ TEST_CASE("the DESIGN.md example loads with every value mapped into the structs"
   CHECK(hs.fields_pos.at("contacted_at").ToString() == "/etc/salesaudit/config.yaml:12:7");
   CHECK_FALSE(hs.rate_limit.has_value());
   CHECK(hs.max_retries == 8);
-  CHECK(hs.lookback == std::chrono::minutes(5));
+  CHECK(hs.lookback == std::chrono::minutes(10));
+  CHECK(hs.deletion_scan_every == std::chrono::hours(1));
 
   const ConnectorConfig& mc = c.connectors[1];
   CHECK(mc.name == "mailchimp");
@@ -226,6 +227,7 @@ TEST_CASE("the optional keys beyond the example are accepted and mapped") {
     retry_backoff_max: 1m
     request_timeout: 30s
     lookback: 0s
+    deletion_scan_every: 15m
 team: {reps: ~, leads_per_rep_per_week: 12.5}
 audit: {every: 1h30m, period: month}
 alerts:
@@ -268,6 +270,7 @@ log: {level: debug, format: json}
   CHECK(k.retry_backoff_max == std::chrono::minutes(1));
   CHECK(k.request_timeout == std::chrono::seconds(30));
   CHECK(k.lookback == milliseconds(0));
+  CHECK(k.deletion_scan_every == std::chrono::minutes(15));
   CHECK(k.streams.empty());
   CHECK_FALSE(c.team.reps.has_value());
   CHECK(c.team.leads_per_rep_per_week == 12.5);

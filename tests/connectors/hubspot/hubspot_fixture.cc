@@ -52,6 +52,7 @@ HubSpotFixture::HubSpotFixture(const sim::PortalSpec& spec, sim::SimOptions opts
   config.retry_backoff = std::chrono::milliseconds(5);
   config.retry_backoff_max = std::chrono::milliseconds(200);
   config.request_timeout = std::chrono::seconds(10);
+  config.deletion_scan_every = std::chrono::milliseconds(0);
 }
 
 std::vector<StreamSyncResult> HubSpotFixture::Sync(bool full) {
@@ -76,7 +77,8 @@ std::string HubSpotFixture::ConfigYaml() const {
          "    poll_interval: 1h\n"
          "    rate_limit: off\n"
          "    retry_backoff: 5ms\n"
-         "    retry_backoff_max: 200ms\n";
+         "    retry_backoff_max: 200ms\n"
+         "    deletion_scan_every: 0s\n";
 }
 
 std::vector<std::string> HubSpotFixture::DifferencesFromPortal() {

@@ -115,6 +115,8 @@ TEST_CASE("HubSpot number and boolean strings", "[hubspot][mapping]") {
   CHECK(ParseHubSpotNumber("-3") == -3.0);
   CHECK_FALSE(ParseHubSpotNumber("").has_value());
   CHECK_FALSE(ParseHubSpotNumber("12abc").has_value());
+  CHECK_FALSE(ParseHubSpotNumber("inf").has_value());
+  CHECK_FALSE(ParseHubSpotNumber("nan").has_value());
   CHECK(ParseHubSpotBool("True") == true);
   CHECK(ParseHubSpotBool("false") == false);
   CHECK_FALSE(ParseHubSpotBool("yes").has_value());

@@ -2,6 +2,7 @@
 // SQLite file, the sync engine as `salesaudit sync` runs it.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <future>
 #include <set>
 #include <thread>
@@ -131,7 +132,7 @@ TEST_CASE("A mix of 429s, server errors and a truncated body still converges", "
   f.sim.InjectFault({sim::FaultKind::kRateLimitWithoutRetryAfter, "", 2});
   f.sim.InjectFault({sim::FaultKind::kServerError, "", 3});
   f.sim.InjectFault({sim::FaultKind::kTruncated, "/crm/v3/objects/deals", 1});
-  f.sim.InjectFault({sim::FaultKind::kServerError, "/crm/v3/associations", 1});
+  f.sim.InjectFault({sim::FaultKind::kServerError, "/crm/v4/associations", 1});
   auto results = f.Sync();
   RequireAllOk(results);
   int64_t retries = 0;
@@ -185,6 +186,24 @@ TEST_CASE("A wrong token stops the connector with a clear error and leaves the s
     if (s.stream == "owners") error_recorded = s.last_error.find("401") != std::string::npos;
   }
   CHECK(error_recorded);
+}
+
+TEST_CASE("The deletion rescan runs when due and not on every poll", "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  f.config.deletion_scan_every = std::chrono::hours(1);
+  RequireAllOk(f.Sync());  // the first run always rescans
+  f.sim.ArchiveContacts(3);
+  f.sim.ResetStats();
+  RequireAllOk(f.Sync());
+  CHECK(f.sim.Stats().by_path["/crm/v3/objects/contacts"] == 0);  // no archived listing
+  auto live = f.store->CountRows("contacts", "crm", false);
+  REQUIRE(live.ok());
+  CHECK(*live == SmallPortal().contacts);
+  f.config.deletion_scan_every = std::chrono::milliseconds(0);
+  RequireAllOk(f.Sync());
+  auto diffs = f.DifferencesFromPortal();
+  INFO(Describe(diffs));
+  CHECK(diffs.empty());
 }
 
 TEST_CASE("Contacts merged into another are marked deleted", "[hubspot]") {
@@ -259,6 +278,66 @@ TEST_CASE("One OAuth access token serves a run while valid and a revoked one is 
   CHECK(stats.tokens_issued == 2);
   CHECK(stats.by_status[401] == 1);
   CHECK(f.DifferencesFromPortal().empty());
+}
+
+TEST_CASE("A deal with more than 100 contacts keeps every association", "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  const std::string deal = f.sim.Deals().front().id;
+  REQUIRE(f.sim.AssociateContacts(deal, 240).size() == 240);
+  RequireAllOk(f.Sync());
+  auto diffs = f.DifferencesFromPortal();
+  INFO(Describe(diffs));
+  REQUIRE(diffs.empty());
+  auto links = f.store->DealContacts("crm");
+  REQUIRE(links.ok());
+  CHECK(std::count_if(links->begin(), links->end(),
+                      [&](const auto& link) { return link.first == deal; }) >= 240);
+}
+
+TEST_CASE("The daily limit stops the connector without spending retries", "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  f.sim.InjectFault({sim::FaultKind::kDailyLimit, "/crm/v3/objects/contacts", 1});
+  auto results = f.Sync();
+  REQUIRE(results.size() == 2);  // owners ok, contacts stopped, deals not tried
+  CHECK(results[0].status.ok());
+  CHECK(results[1].status.code() == StatusCode::kQuotaExhausted);
+  CHECK(results[1].retries == 0);
+  CHECK_THAT(results[1].status.message(), Catch::Contains("daily"));
+}
+
+TEST_CASE("A missing scope stops the connector with the API's explanation", "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  f.sim.InjectFault({sim::FaultKind::kMissingScopes, "/crm/v3/owners", 1});
+  auto results = f.Sync();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].status.code() == StatusCode::kPermissionDenied);
+  CHECK_THAT(results[0].status.message(), Catch::Contains("HTTP 403") &&
+                                              Catch::Contains("scopes") &&
+                                              Catch::Contains("/crm/v3/owners"));
+}
+
+TEST_CASE("The default request budget keeps searches under HubSpot's per-second limit",
+          "[hubspot][budget]") {
+  sim::SimOptions options;
+  options.search_per_second_limit = 4;
+  options.ten_secondly_limit = 100;
+  HubSpotFixture f(SmallPortal(), options);
+  f.config.rate_limit.reset();  // the connector's defaults: 100 per 10 s, 4 searches per s
+  RequireAllOk(f.Sync());
+  f.sim.UpdateContacts(1200);  // six search pages, more than four in a second
+  f.sim.ResetStats();
+  RequireAllOk(f.Sync());
+  auto stats = f.sim.Stats();
+  CHECK(stats.by_path["/crm/v3/objects/contacts/search"] >= 6);
+  CHECK(stats.by_status[429] == 0);
+  CHECK(f.DifferencesFromPortal().empty());
+
+  // Without the budget the same run meets the limit: the check above can fail.
+  f.config.rate_limit = RateLimit{};
+  f.sim.UpdateContacts(1200);
+  f.sim.ResetStats();
+  RequireAllOk(f.Sync());
+  CHECK(f.sim.Stats().by_status[429] > 0);
 }
 
 TEST_CASE("sync --full re-reads everything through the list endpoints", "[hubspot]") {
