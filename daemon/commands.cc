@@ -137,6 +137,7 @@ std::optional<Config> LoadCheckedConfig(const std::string& path) {
   if (!errors.empty()) return std::nullopt;
   SetLogSecrets(loaded.config->secrets);
   SetLogLevel(loaded.config->log.level);
+  SetLogFormat(loaded.config->log.format);
   return std::move(loaded.config);
 }
 

@@ -32,6 +32,8 @@ struct Daemon::Impl {
     std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
     bool running = false;
     bool removed = false;
+    // Re-added by a reload while its cancelled run was still finishing.
+    bool start_when_done = false;
   };
 
   Impl(Config c, std::string p)
@@ -111,6 +113,7 @@ struct Daemon::Impl {
     config = std::move(*loaded.config);
     SetLogSecrets(config.secrets);
     SetLogLevel(config.log.level);
+    SetLogFormat(config.log.format);
     ApplyConnectors();
     ScheduleAudit(std::chrono::milliseconds(0));
     spdlog::info("configuration reloaded from {} ({} connector(s))", path,
@@ -129,7 +132,11 @@ struct Daemon::Impl {
         slot.removed = false;
         slot.config = std::make_shared<const ConnectorConfig>(c);
         if (!slot.timer) slot.timer = std::make_unique<asio::steady_timer>(io);
-        if (!slot.running) Schedule(c.name, std::chrono::milliseconds(0));
+        if (slot.running) {
+          slot.start_when_done = true;
+        } else {
+          Schedule(c.name, std::chrono::milliseconds(0));
+        }
         continue;
       }
       Slot& slot = it->second;
@@ -172,7 +179,7 @@ struct Daemon::Impl {
       if (r.status.ok()) {
         spdlog::info("sync {}", r.Summary());
       } else if (r.status.code() != StatusCode::kCancelled) {
-        spdlog::warn("sync {}", r.Summary());
+        spdlog::error("sync {}", r.Summary());
       }
     }
     Slot& slot = slots.at(name);
@@ -181,7 +188,9 @@ struct Daemon::Impl {
       slots.erase(name);
       return;
     }
-    if (!stopping) Schedule(name, slot.config->poll_interval);
+    if (stopping) return;
+    Schedule(name, slot.start_when_done ? std::chrono::milliseconds(0) : slot.config->poll_interval);
+    slot.start_when_done = false;
   }
 
   void ScheduleAudit(std::chrono::milliseconds delay) {

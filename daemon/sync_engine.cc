@@ -10,9 +10,15 @@
 namespace salesaudit {
 namespace {
 
+// Failures every other stream of the connector would meet too.
 bool StopsConnector(StatusCode code) {
-  return code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied;
+  return code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied ||
+         code == StatusCode::kQuotaExhausted;
 }
+
+// A 429 without a wait says the window is full; retrying within the same
+// second only earns another one (HubSpot's search sends no hint at all).
+constexpr std::chrono::milliseconds kRateLimitedFloor(1000);
 
 RequestBudget::Bucket ToBucket(const RateLimit& limit) {
   return RequestBudget::Bucket{limit.requests, limit.per};
@@ -39,17 +45,20 @@ SyncEngine::SyncEngine(Store& store, const ConnectorRegistry& registry)
 RequestBudget& SyncEngine::BudgetFor(const ConnectorConfig& config,
                                      const ConnectorDescriptor& descriptor) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto& budget = budgets_[config.name];
-  if (!budget) {
-    budget = std::make_unique<RequestBudget>();
+  Budget& budget = budgets_[config.name];
+  // A reload may change the limit; the budget then starts afresh.
+  if (!budget.requests || budget.configured != config.rate_limit) {
+    budget.configured = config.rate_limit;
+    budget.requests = std::make_unique<RequestBudget>();
     // `rate_limit: off` lifts every bucket (used against simulators).
     const bool off = config.rate_limit && config.rate_limit->unlimited();
-    budget->SetBucket("", ToBucket(config.rate_limit.value_or(descriptor.default_rate_limit)));
+    budget.requests->SetBucket("",
+                               ToBucket(config.rate_limit.value_or(descriptor.default_rate_limit)));
     for (const auto& [name, limit] : descriptor.extra_budget_buckets) {
-      budget->SetBucket(name, off ? RequestBudget::Bucket{} : ToBucket(limit));
+      budget.requests->SetBucket(name, off ? RequestBudget::Bucket{} : ToBucket(limit));
     }
   }
-  return *budget;
+  return *budget.requests;
 }
 
 bool SyncEngine::WaitUnlessCancelled(std::chrono::milliseconds delay,
@@ -98,10 +107,10 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
       }
     }
     results.push_back(RunStream(config, **connector, stream, cancel));
+    // The caller logs the results; a stop is not an error of the stream.
     const Status& status = results.back().status;
-    if (!status.ok()) {
+    if (!status.ok() && status.code() != StatusCode::kCancelled) {
       (void)store_.RecordError(config.name, stream, status.message(), NowMs());
-      spdlog::error("{}", status.message());
       if (StopsConnector(status.code())) break;
     }
   }
@@ -148,6 +157,9 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
       } else {
         std::lock_guard<std::mutex> lock(mu_);
         delay = BackoffDelay(attempt, config.retry_backoff, config.retry_backoff_max, rng_);
+        if (error.code() == StatusCode::kRateLimited) {
+          delay = std::max(delay, std::min(kRateLimitedFloor, config.retry_backoff_max));
+        }
       }
       ++result.retries;
       spdlog::warn("{} (retry {}/{} in {} ms)", error.message(), attempt + 1, config.max_retries,

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -65,8 +66,13 @@ class SyncEngine {
 
   Store& store_;
   const ConnectorRegistry& registry_;
+  // One connector's request budget and the limit it was made for.
+  struct Budget {
+    std::optional<RateLimit> configured;
+    std::unique_ptr<RequestBudget> requests;
+  };
   std::mutex mu_;  // guards budgets_ and rng_
-  std::map<std::string, std::unique_ptr<RequestBudget>> budgets_;
+  std::map<std::string, Budget> budgets_;
   std::mt19937_64 rng_;
 };
 
