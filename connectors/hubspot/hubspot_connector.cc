@@ -446,17 +446,31 @@ class ObjectReader : public StreamReader {
     return Status::Ok();
   }
 
-  Result<std::optional<Page>> ListPage() {
-    if (cursor_.full_started == 0) cursor_.full_started = run_.started_at_ms;
-    auto doc = ctx_.Call(type_.name, {.method = "GET", .url = ListUrl(cursor_.after, false)});
-    if (!doc.ok()) return doc.status();
+  // One request's results as a page of this stream, with the ids in page
+  // order; `doc` keeps the response for its paging fields.
+  Result<Page> ReadPage(HttpRequest request, bool with_associations, rapidjson::Document& doc,
+                        std::vector<std::string>& ids) {
+    auto response = ctx_.Call(type_.name, std::move(request));
+    if (!response.ok()) return response.status();
+    doc = std::move(response).value();
     Page page;
     page.stream = type_.name;
+    if (Status s = MapResults(doc, page, ids); !s.ok()) return s;
+    if (with_associations) {
+      if (Status s = AttachAssociations(page); !s.ok()) return s;
+    }
+    return page;
+  }
+
+  Result<std::optional<Page>> ListPage() {
+    if (cursor_.full_started == 0) cursor_.full_started = run_.started_at_ms;
+    rapidjson::Document doc;
     std::vector<std::string> ids;
-    if (Status s = MapResults(*doc, page, ids); !s.ok()) return s;
-    if (Status s = AttachAssociations(page); !s.ok()) return s;
+    auto page = ReadPage({.method = "GET", .url = ListUrl(cursor_.after, false)},
+                         /*with_associations=*/true, doc, ids);
+    if (!page.ok()) return page.status();
     ObjectCursor next = cursor_;
-    next.after = NextAfter(*doc);
+    next.after = NextAfter(doc);
     if (!next.after.empty() && next.after == cursor_.after) {
       return Status::DataLoss(ctx_.Context(type_.name) + ": the list repeats paging token '" +
                               next.after + "'");
@@ -469,8 +483,8 @@ class ObjectReader : public StreamReader {
     }
     cursor_ = next;
     if (!cursor_.full) phase_ = PhaseAfterWindow();
-    page.cursor = cursor_.Serialize();
-    return std::optional<Page>(std::move(page));
+    page->cursor = cursor_.Serialize();
+    return std::optional<Page>(std::move(page).value());
   }
 
   // After the list or the search window: rescan for deletions when a rescan
@@ -532,15 +546,12 @@ class ObjectReader : public StreamReader {
                     .url = ctx_.base_url + "/crm/v3/objects/" + type_.name + "/search",
                     .body = SearchBody(),
                     .budget_bucket = "search"};
-    auto doc = ctx_.Call(type_.name, std::move(req));
-    if (!doc.ok()) return doc.status();
-    Page page;
-    page.stream = type_.name;
+    rapidjson::Document doc;
     std::vector<std::string> ids;
-    if (Status s = MapResults(*doc, page, ids); !s.ok()) return s;
-    if (Status s = AttachAssociations(page); !s.ok()) return s;
+    auto page = ReadPage(std::move(req), /*with_associations=*/true, doc, ids);
+    if (!page.ok()) return page.status();
     ObjectCursor next = cursor_;
-    if (!NextAfter(*doc).empty() && !ids.empty()) {
+    if (!NextAfter(doc).empty() && !ids.empty()) {
       const std::string& largest = *std::max_element(ids.begin(), ids.end(), NumericIdLess);
       // Keyset paging only moves forward; a page that does not (a sort the
       // API ignored) would be read again and again.
@@ -556,8 +567,8 @@ class ObjectReader : public StreamReader {
       phase_ = PhaseAfterWindow();
     }
     cursor_ = next;
-    page.cursor = cursor_.Serialize();
-    return std::optional<Page>(std::move(page));
+    page->cursor = cursor_.Serialize();
+    return std::optional<Page>(std::move(page).value());
   }
 
   // Archived records keep their row with deleted_at set; each archived record
@@ -565,23 +576,20 @@ class ObjectReader : public StreamReader {
   // rescan's position is in the cursor, so a failing or killed rescan
   // resumes rather than restarts.
   Result<std::optional<Page>> ArchivedPage() {
-    auto doc = ctx_.Call(type_.name,
-                         {.method = "GET", .url = ListUrl(cursor_.archived_after, true)});
-    if (!doc.ok()) return doc.status();
-    Page page;
-    page.stream = type_.name;
+    rapidjson::Document doc;
     std::vector<std::string> ids;
-    if (Status s = MapResults(*doc, page, ids); !s.ok()) return s;
-    const rapidjson::Value* results = GetArray(*doc, "results");
+    auto page = ReadPage({.method = "GET", .url = ListUrl(cursor_.archived_after, true)},
+                         /*with_associations=*/false, doc, ids);
+    if (!page.ok()) return page.status();
     size_t i = 0;
-    for (const auto& item : results->GetArray()) {
+    for (const auto& item : GetArray(doc, "results")->GetArray()) {
       auto archived_at = GetString(item, "archivedAt");
       int64_t at = archived_at ? ParseTimestampMs(*archived_at).value_or(run_.started_at_ms)
                                : run_.started_at_ms;
-      page.deletions.push_back(Deletion{type_.kind, ids[i++], at});
+      page->deletions.push_back(Deletion{type_.kind, ids[i++], at});
     }
     ObjectCursor next = cursor_;
-    next.archived_after = NextAfter(*doc);
+    next.archived_after = NextAfter(doc);
     if (!next.archived_after.empty() && next.archived_after == cursor_.archived_after) {
       return Status::DataLoss(ctx_.Context(type_.name) +
                               ": the archived list repeats paging token '" + next.archived_after +
@@ -592,8 +600,8 @@ class ObjectReader : public StreamReader {
       phase_ = Phase::kDone;
     }
     cursor_ = next;
-    page.cursor = cursor_.Serialize();
-    return std::optional<Page>(std::move(page));
+    page->cursor = cursor_.Serialize();
+    return std::optional<Page>(std::move(page).value());
   }
 
   HubSpotContext& ctx_;

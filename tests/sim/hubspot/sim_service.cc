@@ -578,21 +578,32 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
   return r;
 }
 
-ApiResponse SimService::ListObjects(ObjectType type, const Query& query) {
-  int limit = kDefaultListLimit;
+std::optional<ApiResponse> SimService::ReadPaging(const Query& query, int default_limit,
+                                                  int max_limit, int* limit, int64_t* start_id) {
+  *limit = default_limit;
   if (const std::string* text = query.Get("limit")) {
     std::optional<int> parsed = ParseInt(*text);
-    if (!parsed || *parsed < 1 || *parsed > kMaxListLimit) {
+    if (!parsed || *parsed < 1 || *parsed > max_limit) {
       return Error(400, "VALIDATION_ERROR",
-                   "limit must be a number between 1 and 100, got '" + *text + "'");
+                   "limit must be a number between 1 and " + std::to_string(max_limit) +
+                       ", got '" + *text + "'");
     }
-    limit = *parsed;
+    *limit = *parsed;
   }
-  int64_t start_id = 0;
+  *start_id = 0;
   if (const std::string* after = query.Get("after")) {
     std::optional<int64_t> id = DecodeCursor(*after);
     if (!id) return Error(400, "VALIDATION_ERROR", "Invalid 'after' paging token: " + *after);
-    start_id = *id;
+    *start_id = *id;
+  }
+  return std::nullopt;
+}
+
+ApiResponse SimService::ListObjects(ObjectType type, const Query& query) {
+  int limit = 0;
+  int64_t start_id = 0;
+  if (auto refused = ReadPaging(query, kDefaultListLimit, kMaxListLimit, &limit, &start_id)) {
+    return std::move(*refused);
   }
   const std::string* archived_text = query.Get("archived");
   const bool archived = archived_text != nullptr && *archived_text == "true";
@@ -845,20 +856,10 @@ ApiResponse SimService::MissingScopes(const std::string& path) {
 }
 
 ApiResponse SimService::ListOwners(const Query& query) {
-  int limit = kDefaultOwnerLimit;
-  if (const std::string* text = query.Get("limit")) {
-    std::optional<int> parsed = ParseInt(*text);
-    if (!parsed || *parsed < 1 || *parsed > kMaxOwnerLimit) {
-      return Error(400, "VALIDATION_ERROR",
-                   "limit must be a number between 1 and 500, got '" + *text + "'");
-    }
-    limit = *parsed;
-  }
+  int limit = 0;
   int64_t start_id = 0;
-  if (const std::string* after = query.Get("after")) {
-    std::optional<int64_t> id = DecodeCursor(*after);
-    if (!id) return Error(400, "VALIDATION_ERROR", "Invalid 'after' paging token: " + *after);
-    start_id = *id;
+  if (auto refused = ReadPaging(query, kDefaultOwnerLimit, kMaxOwnerLimit, &limit, &start_id)) {
+    return std::move(*refused);
   }
   const std::string* archived_text = query.Get("archived");
   const bool archived = archived_text != nullptr && *archived_text == "true";

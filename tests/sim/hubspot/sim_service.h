@@ -72,6 +72,9 @@ class SimService {
 
   ApiResponse Route(const std::string& method, const std::string& path, const Query& query,
                     const std::string& body, int64_t now_ms);
+  // `limit` and `after` of a list request, or the 400 that refuses them.
+  std::optional<ApiResponse> ReadPaging(const Query& query, int default_limit, int max_limit,
+                                        int* limit, int64_t* start_id);
   ApiResponse ListObjects(ObjectType type, const Query& query);
   ApiResponse SearchObjects(ObjectType type, const std::string& body, int64_t now_ms);
   // Deal->contact batch read, v3 (`to[].id`, at most one page, no cursor)
