@@ -72,8 +72,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sync_bench: crm-sim did not start\n");
     return 1;
   }
-  const std::string dir = std::filesystem::temp_directory_path() /
-                          ("sync_bench-" + std::to_string(getpid()));
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("sync_bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
 
   auto store = Store::Open(dir + "/bench.db");

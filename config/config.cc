@@ -38,10 +38,20 @@ constexpr std::string_view kAuthSectionKeys[] = {
 constexpr std::string_view kTopKeys[] = {"store", "connectors", "team",   "audit",
                                          "spend", "alerts",     "status", "log"};
 constexpr std::string_view kStoreKeys[] = {"path"};
-constexpr std::string_view kConnectorKeys[] = {
-    "name",    "type",       "base_url",    "auth",          "poll_interval",     "streams",
-    "fields",  "rate_limit", "max_retries", "retry_backoff", "retry_backoff_max", "request_timeout",
-    "lookback", "deletion_scan_every"};
+constexpr std::string_view kConnectorKeys[] = {"name",
+                                               "type",
+                                               "base_url",
+                                               "auth",
+                                               "poll_interval",
+                                               "streams",
+                                               "fields",
+                                               "rate_limit",
+                                               "max_retries",
+                                               "retry_backoff",
+                                               "retry_backoff_max",
+                                               "request_timeout",
+                                               "lookback",
+                                               "deletion_scan_every"};
 constexpr std::string_view kTeamKeys[] = {"reps", "leads_per_rep_per_week"};
 constexpr std::string_view kAuditKeys[] = {"every", "period"};
 constexpr std::string_view kSpendKeys[] = {"channel", "month", "amount"};

@@ -55,7 +55,7 @@ class StreamReader {
 // What the engine tells a connector about the run it starts.
 struct StreamRun {
   std::string stream;
-  std::string cursor;        // as last committed; "" = never synced
+  std::string cursor;         // as last committed; "" = never synced
   int64_t started_at_ms = 0;  // wall clock at the start of the run; cursors never pass it
 };
 

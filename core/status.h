@@ -11,16 +11,16 @@ namespace salesaudit {
 
 enum class StatusCode {
   kOk,
-  kInvalidArgument,    // bad input from the user (config, CLI)
+  kInvalidArgument,  // bad input from the user (config, CLI)
   kNotFound,
-  kUnauthenticated,    // 401: wrong or expired credentials; permanent for this run
-  kPermissionDenied,   // 403 that is not throttling: missing scopes; permanent
-  kRateLimited,        // 429 or vendor throttling; retryable, maybe with retry_after
-  kQuotaExhausted,     // a daily (or longer) quota is used up: stop until it resets
-  kUnavailable,        // 5xx, timeout, connection or truncated body; retryable
-  kDataLoss,           // a response we cannot parse or map; permanent
-  kPermanent,          // other 4xx the vendor will answer the same way again
-  kCancelled,          // shutdown requested
+  kUnauthenticated,   // 401: wrong or expired credentials; permanent for this run
+  kPermissionDenied,  // 403 that is not throttling: missing scopes; permanent
+  kRateLimited,       // 429 or vendor throttling; retryable, maybe with retry_after
+  kQuotaExhausted,    // a daily (or longer) quota is used up: stop until it resets
+  kUnavailable,       // 5xx, timeout, connection or truncated body; retryable
+  kDataLoss,          // a response we cannot parse or map; permanent
+  kPermanent,         // other 4xx the vendor will answer the same way again
+  kCancelled,         // shutdown requested
   kInternal,
 };
 
@@ -33,16 +33,24 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-  static Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
-  static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+  static Status Unauthenticated(std::string m) {
+    return {StatusCode::kUnauthenticated, std::move(m)};
+  }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
   static Status RateLimited(std::string m, std::optional<std::chrono::milliseconds> retry_after) {
     Status s{StatusCode::kRateLimited, std::move(m)};
     s.retry_after_ = retry_after;
     return s;
   }
-  static Status QuotaExhausted(std::string m) { return {StatusCode::kQuotaExhausted, std::move(m)}; }
+  static Status QuotaExhausted(std::string m) {
+    return {StatusCode::kQuotaExhausted, std::move(m)};
+  }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
   static Status Permanent(std::string m) { return {StatusCode::kPermanent, std::move(m)}; }
@@ -78,7 +86,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // REQUIRES: !status.ok()
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {

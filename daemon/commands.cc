@@ -115,8 +115,8 @@ std::optional<std::string> ParseFormat(const std::string& command, const Command
   if (std::find(allowed.begin(), allowed.end(), format) == allowed.end()) {
     std::string list;
     for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
-    std::cerr << "salesaudit " << command << ": --format '" << format << "' is not one of "
-              << list << "\n";
+    std::cerr << "salesaudit " << command << ": --format '" << format << "' is not one of " << list
+              << "\n";
     return std::nullopt;
   }
   return format;
@@ -318,7 +318,8 @@ int StatusCommand(const std::string& config_path, const std::vector<std::string>
                static_cast<long long>(rows),
                s && s->last_success_at ? iso(s->last_success_at).c_str() : "never");
       text += line;
-      if (s && !s->last_error.empty()) text += " last error " + iso(s->last_error_at) + ": " + s->last_error;
+      if (s && !s->last_error.empty())
+        text += " last error " + iso(s->last_error_at) + ": " + s->last_error;
       text += "\n";
     }
     w.EndArray();
@@ -386,7 +387,9 @@ int RunCli(const std::vector<std::string>& args) {
   }
   const std::string command = args[i];
   std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
-  if (command == "check") return rest.empty() ? Check(config_path) : (std::cerr << "salesaudit check: takes no arguments\n", 2);
+  if (command == "check")
+    return rest.empty() ? Check(config_path)
+                        : (std::cerr << "salesaudit check: takes no arguments\n", 2);
   if (command == "sync") return Sync(config_path, rest);
   if (command == "audit") return Audit(config_path, rest);
   if (command == "status") return StatusCommand(config_path, rest);

@@ -1,5 +1,3 @@
-#include <utility>  // before Boost: GCC 12 + C++20 (see README)
-
 #include "daemon/daemon.h"
 
 #include <spdlog/spdlog.h>
@@ -12,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <map>
+#include <utility>  // before Boost: GCC 12 + C++20 (see README)
 
 #include "audit/funnel.h"
 #include "connectors/connector.h"
@@ -189,7 +188,8 @@ struct Daemon::Impl {
       return;
     }
     if (stopping) return;
-    Schedule(name, slot.start_when_done ? std::chrono::milliseconds(0) : slot.config->poll_interval);
+    Schedule(name,
+             slot.start_when_done ? std::chrono::milliseconds(0) : slot.config->poll_interval);
     slot.start_when_done = false;
   }
 
@@ -214,8 +214,8 @@ struct Daemon::Impl {
     auto funnel = ComputeFunnel(*store, AuditWindow{});
     if (!funnel.ok()) return funnel.status();
     int64_t now = NowMs();
-    auto id = store->SaveSnapshot(SnapshotRow{.computed_at = now,
-                                              .json = FormatFunnelJson(*funnel, now)});
+    auto id = store->SaveSnapshot(
+        SnapshotRow{.computed_at = now, .json = FormatFunnelJson(*funnel, now)});
     if (!id.ok()) return id.status().WithContext("audit: saving snapshot");
     spdlog::info("audit snapshot {}: {} leads, {} won", *id, funnel->counts.leads,
                  funnel->counts.won);

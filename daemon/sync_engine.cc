@@ -31,8 +31,8 @@ std::string StreamSyncResult::Summary() const {
   snprintf(elapsed_text, sizeof elapsed_text, "%.1fs", elapsed.count() / 1000.0);
   std::string out = connector + " " + stream + ": ";
   out += status.ok() ? "ok" : "FAILED";
-  out += ", " + std::to_string(records) + " records, " + std::to_string(deletions) +
-         " deleted, " + std::to_string(pages) + " pages";
+  out += ", " + std::to_string(records) + " records, " + std::to_string(deletions) + " deleted, " +
+         std::to_string(pages) + " pages";
   if (retries > 0) out += ", " + std::to_string(retries) + " retries";
   out += std::string(" in ") + elapsed_text;
   if (!status.ok()) out += ": " + status.message();
@@ -67,8 +67,8 @@ bool SyncEngine::WaitUnlessCancelled(std::chrono::milliseconds delay,
   while (!cancel.load()) {
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return true;
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(50)));
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        deadline - now, std::chrono::milliseconds(50)));
   }
   return false;
 }
@@ -84,10 +84,9 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
     results.push_back(std::move(r));
     return results;
   }
-  std::vector<std::string> streams =
-      !request.streams.empty() ? request.streams
-      : !config.streams.empty() ? config.streams
-                                : descriptor->streams;
+  std::vector<std::string> streams = !request.streams.empty()  ? request.streams
+                                     : !config.streams.empty() ? config.streams
+                                                               : descriptor->streams;
   RequestBudget& budget = BudgetFor(config, *descriptor);
   HttpClient http(HttpClient::Options{.timeout = config.request_timeout}, &budget, &cancel);
   auto connector = descriptor->create(config, http);
@@ -118,8 +117,7 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
 }
 
 StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector& connector,
-                                       const std::string& stream,
-                                       const std::atomic<bool>& cancel) {
+                                       const std::string& stream, const std::atomic<bool>& cancel) {
   const auto started = std::chrono::steady_clock::now();
   StreamSyncResult result{.connector = config.name, .stream = stream};
   auto finish = [&](Status status) {

@@ -60,8 +60,7 @@ class SyncEngine {
   StreamSyncResult RunStream(const ConnectorConfig& config, Connector& connector,
                              const std::string& stream, const std::atomic<bool>& cancel);
   // Waits `delay` unless cancelled first; returns false when cancelled.
-  static bool WaitUnlessCancelled(std::chrono::milliseconds delay,
-                                  const std::atomic<bool>& cancel);
+  static bool WaitUnlessCancelled(std::chrono::milliseconds delay, const std::atomic<bool>& cancel);
   RequestBudget& BudgetFor(const ConnectorConfig& config, const ConnectorDescriptor& descriptor);
 
   Store& store_;

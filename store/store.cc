@@ -576,8 +576,10 @@ Status Store::Impl::PrepareAll() {
       {&insert_deal_contact,
        "INSERT INTO deal_contacts (source, deal_id, contact_id) VALUES (?1, ?2, ?3) "
        "ON CONFLICT (source, deal_id, contact_id) DO NOTHING"},
-      {&delete_contact, "UPDATE contacts SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
-      {&delete_deal, "UPDATE deals SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
+      {&delete_contact,
+       "UPDATE contacts SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
+      {&delete_deal,
+       "UPDATE deals SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
       // Same parameter numbers as its siblings; ?1 (deleted_at) is bound and
       // unused, which SQLite allows for numbered parameters.
       {&deactivate_owner, "UPDATE owners SET active = 0 WHERE source = ?2 AND id = ?3"},
@@ -589,7 +591,9 @@ Status Store::Impl::PrepareAll() {
       {&move_deal_links,
        "UPDATE OR IGNORE deal_contacts SET contact_id = ?3 WHERE source = ?1 AND contact_id = ?2"},
       {&drop_deal_links, "DELETE FROM deal_contacts WHERE source = ?1 AND contact_id = ?2"},
-      {&delete_event, "UPDATE email_events SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
+      {&delete_event,
+       "UPDATE email_events SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = "
+       "?3"},
       {&write_cursor,
        "INSERT INTO sync_state (connector, stream, cursor) VALUES (?1, ?2, ?3) "
        "ON CONFLICT (connector, stream) DO UPDATE SET cursor = excluded.cursor"},

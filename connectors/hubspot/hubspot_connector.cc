@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <set>
 
-#include "connectors/hubspot/hubspot_mapping.h"
 #include "connectors/http/classify.h"
+#include "connectors/hubspot/hubspot_mapping.h"
 #include "connectors/json_util.h"
 #include "core/time_util.h"
 
@@ -17,7 +17,8 @@ namespace {
 
 using hubspot::FieldMap;
 
-std::string StringOr(const rapidjson::Value& object, std::string_view key, std::string_view fallback) {
+std::string StringOr(const rapidjson::Value& object, std::string_view key,
+                     std::string_view fallback) {
   return std::string(GetString(object, key).value_or(fallback));
 }
 
@@ -34,9 +35,9 @@ std::string IdOf(const rapidjson::Value& object, std::string_view key) {
 }
 
 constexpr char kDefaultBaseUrl[] = "https://api.hubapi.com";
-constexpr int kListPageSize = 100;     // list endpoints: max 100 per page
-constexpr int kSearchPageSize = 200;   // search: max 200 per page
-constexpr int kOwnersPageSize = 500;   // owners: max 500 per page
+constexpr int kListPageSize = 100;    // list endpoints: max 100 per page
+constexpr int kSearchPageSize = 200;  // search: max 200 per page
+constexpr int kOwnersPageSize = 500;  // owners: max 500 per page
 constexpr size_t kAssociationBatch = 100;
 
 // Where a contacts or deals stream stands between pages, serialised as the
@@ -141,7 +142,10 @@ constexpr ObjectType kDeals{"deals", "hs_lastmodifieddate", RecordKind::kDeal, t
 class HubSpotContext {
  public:
   HubSpotContext(const ConnectorConfig& c, HttpClient& h)
-      : config(c), http(h), fields(c.fields), base_url(c.base_url.empty() ? kDefaultBaseUrl : c.base_url) {
+      : config(c),
+        http(h),
+        fields(c.fields),
+        base_url(c.base_url.empty() ? kDefaultBaseUrl : c.base_url) {
     while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
     auto token = config.auth.find("token");
     if (token != config.auth.end()) access_token_ = token->second;
@@ -272,10 +276,14 @@ class ObjectReader : public StreamReader {
 
   Result<std::optional<Page>> Next() override {
     switch (phase_) {
-      case Phase::kList: return ListPage();
-      case Phase::kSearch: return SearchPage();
-      case Phase::kArchived: return ArchivedPage();
-      case Phase::kDone: return std::optional<Page>();
+      case Phase::kList:
+        return ListPage();
+      case Phase::kSearch:
+        return SearchPage();
+      case Phase::kArchived:
+        return ArchivedPage();
+      case Phase::kDone:
+        return std::optional<Page>();
     }
     return std::optional<Page>();
   }
@@ -374,8 +382,8 @@ class ObjectReader : public StreamReader {
         // A token asked for twice means the API is not moving: stop rather
         // than loop.
         if (!asked.insert({p.deal_id, p.after}).second) {
-          return Status::DataLoss(ctx_.Context(type_.name) + ": associations of deal " +
-                                  p.deal_id + " repeat the paging token '" + p.after + "'");
+          return Status::DataLoss(ctx_.Context(type_.name) + ": associations of deal " + p.deal_id +
+                                  " repeat the paging token '" + p.after + "'");
         }
         w.StartObject();
         w.Key("id");
@@ -490,8 +498,8 @@ class ObjectReader : public StreamReader {
   // After the list or the search window: rescan for deletions when a rescan
   // is in progress or due.
   Phase PhaseAfterWindow() const {
-    const bool due = run_.started_at_ms - cursor_.archived_scanned_at >=
-                     ctx_.config.deletion_scan_every.count();
+    const bool due =
+        run_.started_at_ms - cursor_.archived_scanned_at >= ctx_.config.deletion_scan_every.count();
     return !cursor_.archived_after.empty() || due ? Phase::kArchived : Phase::kDone;
   }
 

@@ -170,7 +170,8 @@ FieldMap::FieldMap(const std::map<std::string, std::vector<std::string>>& overri
 std::vector<std::string> FieldMap::ConfigKeys() {
   std::vector<std::string> keys;
   for (const auto& [field, _] : DefaultContactFields()) keys.push_back(field);
-  for (const auto& [field, _] : DefaultDealFields()) keys.push_back(std::string(kDealPrefix) + field);
+  for (const auto& [field, _] : DefaultDealFields())
+    keys.push_back(std::string(kDealPrefix) + field);
   return keys;
 }
 

@@ -11,11 +11,11 @@
 // Threading: FieldMap is immutable after construction; functions are pure.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 #include "core/records.h"
 #include "core/status.h"

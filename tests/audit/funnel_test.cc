@@ -1,8 +1,9 @@
 // Funnel semantics (DESIGN.md): cohort by created_at in [from, to), stages
 // implied by later ones, deleted contacts excluded, rates null on zero.
+#include "audit/funnel.h"
+
 #include <catch2/catch.hpp>
 
-#include "audit/funnel.h"
 #include "tests/support/subprocess.h"
 
 namespace salesaudit {
@@ -60,8 +61,9 @@ TEST_CASE("Rates divide by the previous stage and are null when it is zero", "[a
   CHECK_FALSE(FunnelRatesFrom(FunnelCounts{}).lead_to_won.has_value());
 }
 
-TEST_CASE("The cohort is the live contacts created from the window start up to its end over every source",
-          "[audit][funnel]") {
+TEST_CASE(
+    "The cohort is the live contacts created from the window start up to its end over every source",
+    "[audit][funnel]") {
   testing::TempDir dir;
   auto store = Store::Open(dir.File("a.db"));
   REQUIRE(store.ok());
@@ -70,10 +72,10 @@ TEST_CASE("The cohort is the live contacts created from the window start up to i
   a.cursor = "{}";
   a.contacts = {MakeContact("1", 1000, 1100, {}, {}, {}),
                 MakeContact("2", 1999, {}, {}, {}, 5000),
-                MakeContact("3", 2000, 2100, {}, {}, {}),      // at `to`: outside
-                MakeContact("4", 999, 1000, 1000, 1000, {}),   // before `from`
-                MakeContact("5", 1500, {}, {}, {}, {}),        // deleted below
-                MakeContact("6", {}, 1, 1, 1, 1)};             // no created date
+                MakeContact("3", 2000, 2100, {}, {}, {}),     // at `to`: outside
+                MakeContact("4", 999, 1000, 1000, 1000, {}),  // before `from`
+                MakeContact("5", 1500, {}, {}, {}, {}),       // deleted below
+                MakeContact("6", {}, 1, 1, 1, 1)};            // no created date
   a.deletions = {Deletion{RecordKind::kContact, "5", 3000}};
   REQUIRE((*store)->CommitPage("crm", a).ok());
   Page b = a;

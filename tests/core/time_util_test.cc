@@ -1,8 +1,9 @@
 // The one tolerant timestamp parser every connector uses (reference/apis.md 0.5).
+#include "core/time_util.h"
+
 #include <catch2/catch.hpp>
 
 #include "core/records.h"
-#include "core/time_util.h"
 
 namespace salesaudit {
 namespace {
@@ -10,10 +11,10 @@ namespace {
 TEST_CASE("Every vendor timestamp form parses to the same instant", "[core][time]") {
   const int64_t expected = 1709647200123;  // 2024-03-05T14:00:00.123Z
   const char* forms[] = {
-      "2024-03-05T14:00:00.123Z",      "2024-03-05T14:00:00.123+00:00",
-      "2024-03-05T14:00:00.123+0000",  "2024-03-05T15:00:00.123+01:00",
-      "2024-03-05T09:00:00.123-0500",  "1709647200123",
-      "2024-03-05 14:00:00.123",       "2024-03-05T14:00:00.123456Z",
+      "2024-03-05T14:00:00.123Z",     "2024-03-05T14:00:00.123+00:00",
+      "2024-03-05T14:00:00.123+0000", "2024-03-05T15:00:00.123+01:00",
+      "2024-03-05T09:00:00.123-0500", "1709647200123",
+      "2024-03-05 14:00:00.123",      "2024-03-05T14:00:00.123456Z",
   };
   for (const char* form : forms) {
     INFO(form);
@@ -24,8 +25,9 @@ TEST_CASE("Every vendor timestamp form parses to the same instant", "[core][time
 }
 
 TEST_CASE("Empty and malformed timestamps are unknown, not zero", "[core][time]") {
-  for (const char* bad : {"", "   ", "next tuesday", "2024-13-01", "2024-02-30T00:00:00Z",
-                          "2024-03-05T25:00:00Z", "2024-03-05T14:00:00Zjunk", "12345678901234567890"}) {
+  for (const char* bad :
+       {"", "   ", "next tuesday", "2024-13-01", "2024-02-30T00:00:00Z", "2024-03-05T25:00:00Z",
+        "2024-03-05T14:00:00Zjunk", "12345678901234567890"}) {
     INFO(bad);
     CHECK_FALSE(ParseTimestampMs(bad).has_value());
   }

@@ -1,9 +1,9 @@
 // The salesaudit binary as users and systemd run it: exit codes, output,
 // signals, crash recovery and secrecy. Real processes, a real simulator on
 // loopback, a real SQLite file.
-#include <catch2/catch.hpp>
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "tests/connectors/hubspot/hubspot_fixture.h"
@@ -113,12 +113,14 @@ TEST_CASE("sync, audit and status work from the command line", "[cli]") {
 
   r = f.Cli({"status", "--format", "json"});
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("\"name\":\"crm\"") && Catch::Contains("\"stream\":\"contacts\""));
+  CHECK_THAT(r.out,
+             Catch::Contains("\"name\":\"crm\"") && Catch::Contains("\"stream\":\"contacts\""));
   CHECK_THAT(r.out, Catch::Contains("\"snapshot\":{\"id\":1"));
 }
 
-TEST_CASE("A kill -9 in the middle of a sync, then a rerun, converges with nothing lost or duplicated",
-          "[cli][crash]") {
+TEST_CASE(
+    "A kill -9 in the middle of a sync, then a rerun, converges with nothing lost or duplicated",
+    "[cli][crash]") {
   CliFixture f(3000);
   // Slow pages so the kill lands mid-stream, after some pages committed.
   f.sim.InjectFault({sim::FaultKind::kSlow, "/crm/v3/objects/contacts", 1000, 40});
@@ -194,7 +196,9 @@ TEST_CASE("SIGHUP reloads the config and an invalid one is logged while the old 
   std::string second = f.ConfigYaml() +
                        "  - name: crm2\n"
                        "    type: hubspot\n"
-                       "    base_url: " + f.sim.base_url() + "\n"
+                       "    base_url: " +
+                       f.sim.base_url() +
+                       "\n"
                        "    auth: {token: \"${TEST_HUBSPOT_TOKEN}\"}\n"
                        "    rate_limit: off\n";
   WriteFile(f.config_path, second);

@@ -8,7 +8,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST_CASE("backoff delays stay between zero and min(cap, base * 2^attempt) and use the whole window") {
+TEST_CASE(
+    "backoff delays stay between zero and min(cap, base * 2^attempt) and use the whole window") {
   struct Case {
     int attempt;
     std::chrono::milliseconds window;

@@ -206,9 +206,8 @@ std::string StoreFingerprint(Store& store, bool include_cursors) {
     for (const auto& s : *states) out += s.stream + ":" + s.cursor + ";";
   }
   int64_t updated_sum = 0;
-  (void)store.ForEachContact([&](const StoredContact& c) {
-    updated_sum += c.contact.updated_at.value_or(0) % 1000003;
-  });
+  (void)store.ForEachContact(
+      [&](const StoredContact& c) { updated_sum += c.contact.updated_at.value_or(0) % 1000003; });
   out += "updated_sum=" + std::to_string(updated_sum);
   return out;
 }

@@ -1,9 +1,9 @@
 // HubSpot property parsing and field mapping (reference/apis.md 1.3, 1.7, 1.8).
-#include <catch2/catch.hpp>
+#include "connectors/hubspot/hubspot_mapping.h"
 
 #include <rapidjson/document.h>
 
-#include "connectors/hubspot/hubspot_mapping.h"
+#include <catch2/catch.hpp>
 
 namespace salesaudit::hubspot {
 namespace {
@@ -53,8 +53,9 @@ TEST_CASE("Contact properties are parsed from their string forms, ISO or epoch-m
   CHECK(c->owner_id == "41629779");
 }
 
-TEST_CASE("The fields config overrides which properties feed a canonical field, first non-empty wins",
-          "[hubspot][mapping]") {
+TEST_CASE(
+    "The fields config overrides which properties feed a canonical field, first non-empty wins",
+    "[hubspot][mapping]") {
   auto doc = Parse(R"({"id": "9", "properties": {
       "hs_sa_first_engagement_date": null,
       "notes_last_contacted": "2024-03-01T00:00:00Z",

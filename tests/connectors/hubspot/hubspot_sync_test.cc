@@ -1,8 +1,7 @@
 // The HubSpot connector end to end: real HTTP against the simulator, a real
 // SQLite file, the sync engine as `salesaudit sync` runs it.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <future>
 #include <set>
 #include <thread>
@@ -247,8 +246,8 @@ TEST_CASE("OAuth credentials are traded for access tokens that are refreshed bef
   CHECK_THAT(results[0].status.message(), Catch::Contains("oauth token refresh") &&
                                               Catch::Contains("HTTP 400") &&
                                               Catch::Contains("refresh token"));
-  CHECK_THAT(results[0].status.message(), !Catch::Contains("revoked-refresh-token") &&
-                                              !Catch::Contains("client-secret-456"));
+  CHECK_THAT(results[0].status.message(),
+             !Catch::Contains("revoked-refresh-token") && !Catch::Contains("client-secret-456"));
 }
 
 TEST_CASE("One OAuth access token serves a run while valid and a revoked one is replaced once",

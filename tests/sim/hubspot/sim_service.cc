@@ -585,8 +585,8 @@ std::optional<ApiResponse> SimService::ReadPaging(const Query& query, int defaul
     std::optional<int> parsed = ParseInt(*text);
     if (!parsed || *parsed < 1 || *parsed > max_limit) {
       return Error(400, "VALIDATION_ERROR",
-                   "limit must be a number between 1 and " + std::to_string(max_limit) +
-                       ", got '" + *text + "'");
+                   "limit must be a number between 1 and " + std::to_string(max_limit) + ", got '" +
+                       *text + "'");
     }
     *limit = *parsed;
   }
