@@ -543,7 +543,9 @@ Status Store::Impl::PrepareAll() {
        "created_at = excluded.created_at, mql_at = excluded.mql_at, "
        "contacted_at = excluded.contacted_at, sql_at = excluded.sql_at, "
        "customer_at = excluded.customer_at, updated_at = excluded.updated_at, "
-       "deleted_at = NULL"},
+       "deleted_at = NULL "
+       "WHERE excluded.updated_at IS NULL OR contacts.updated_at IS NULL "
+       "OR excluded.updated_at >= contacts.updated_at"},
       {&upsert_deal,
        "INSERT INTO deals (source, id, name, owner_id, pipeline, stage, amount, currency, "
        "created_at, closed_at, is_closed, is_won, updated_at, deleted_at) "
@@ -553,7 +555,9 @@ Status Store::Impl::PrepareAll() {
        "amount = excluded.amount, currency = excluded.currency, "
        "created_at = excluded.created_at, closed_at = excluded.closed_at, "
        "is_closed = excluded.is_closed, is_won = excluded.is_won, "
-       "updated_at = excluded.updated_at, deleted_at = NULL"},
+       "updated_at = excluded.updated_at, deleted_at = NULL "
+       "WHERE excluded.updated_at IS NULL OR deals.updated_at IS NULL "
+       "OR excluded.updated_at >= deals.updated_at"},
       {&upsert_owner,
        "INSERT INTO owners (source, id, email, name, active) VALUES (?1, ?2, ?3, ?4, ?5) "
        "ON CONFLICT (source, id) DO UPDATE SET email = excluded.email, name = excluded.name, "

@@ -88,7 +88,10 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // In ONE transaction: upserts every record of `page` under `source` (an
-  // upsert clears deleted_at: sources only list live records as records),
+  // upsert clears deleted_at: sources only list live records as records; a
+  // contact or deal whose stored updated_at is later than the record's is
+  // left alone, so a stale copy from a lagging search index never overwrites
+  // newer data),
   // replaces deal_contacts of each deal whose contact_ids is set, then sets
   // deleted_at on each deletion (a deletion of a row not stored is ignored, so
   // a connector that wants an archived record kept sends it as a record too),

@@ -634,6 +634,33 @@ TEST_CASE("deal_contacts are replaced only when a deal carries contact_ids", "[s
   CHECK(pairs_of("other").empty());
 }
 
+TEST_CASE("An older copy of a contact or deal never overwrites a newer one", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  Page fresh;
+  fresh.stream = "contacts";
+  fresh.contacts = {MakeContact("c1", "new@example.com")};
+  fresh.contacts[0].updated_at = 2000;
+  fresh.deals = {MakeDeal("d1")};
+  fresh.deals[0].updated_at = 2000;
+  fresh.deals[0].stage = "closedwon";
+  REQUIRE(store->CommitPage("hubspot", fresh).ok());
+
+  Page stale = fresh;
+  stale.contacts[0].email = "old@example.com";
+  stale.contacts[0].updated_at = 1000;
+  stale.deals[0].stage = "qualifiedtobuy";
+  stale.deals[0].updated_at = 1000;
+  REQUIRE(store->CommitPage("hubspot", stale).ok());
+  CHECK(AllContacts(*store)[0].contact.email == "new@example.com");
+  CHECK(AllDeals(*store)[0].deal.stage == "closedwon");
+
+  Page same_time = fresh;
+  same_time.contacts[0].email = "same@example.com";
+  REQUIRE(store->CommitPage("hubspot", same_time).ok());
+  CHECK(AllContacts(*store)[0].contact.email == "same@example.com");
+}
+
 TEST_CASE("A deletion keeps the first deleted_at and a merge moves deal links to the survivor",
           "[store]") {
   TempDir dir;
