@@ -157,7 +157,8 @@ class HubSpotContext {
 
   // Sends an authorised request and parses a JSON answer; every failure is
   // classified and names the stream, method, path and status.
-  Result<rapidjson::Document> Call(const std::string& stream, HttpRequest request) {
+  Result<rapidjson::Document> Call(const std::string& stream, HttpRequest request,
+                                   long* http_status = nullptr) {
     const std::string context = Context(stream);
     if (Status s = EnsureAccessToken(context, /*force=*/false); !s.ok()) return s;
     request.headers.emplace_back("Accept", "application/json");
@@ -171,6 +172,7 @@ class HubSpotContext {
       response = SendAuthorized(request);
     }
     if (!response.ok()) return response.status().WithContext(context);
+    if (http_status != nullptr) *http_status = response->status;
     if (Status s = ClassifyHubSpotResponse(request, *response, context); !s.ok()) return s;
     rapidjson::Document doc;
     if (Status s = ParseJson(response->body, &doc); !s.ok()) {
@@ -183,6 +185,8 @@ class HubSpotContext {
   HttpClient& http;
   FieldMap fields;
   std::string base_url;
+  // Set once the v4 associations API answered 404 (an API that only has v3).
+  bool associations_v3 = false;
 
  private:
   bool UsesOAuth() const { return config.auth.count("token") == 0; }
@@ -397,9 +401,20 @@ class ObjectReader : public StreamReader {
       w.EndArray();
       w.EndObject();
       HttpRequest req{.method = "POST",
-                      .url = ctx_.base_url + "/crm/v4/associations/deals/contacts/batch/read",
+                      .url = ctx_.base_url + (ctx_.associations_v3 ? "/crm/v3" : "/crm/v4") +
+                             "/associations/deals/contacts/batch/read",
                       .body = buf.GetString()};
-      auto doc = ctx_.Call(type_.name, std::move(req));
+      long http_status = 0;
+      auto doc = ctx_.Call(type_.name, req, &http_status);
+      if (!doc.ok() && http_status == 404 && !ctx_.associations_v3) {
+        // v3 has no paging: at most 100 contacts per deal come back.
+        ctx_.associations_v3 = true;
+        page.warnings.push_back(
+            "the v4 associations API is not available; using v3, which returns at most 100 "
+            "contacts per deal");
+        req.url = ctx_.base_url + "/crm/v3/associations/deals/contacts/batch/read";
+        doc = ctx_.Call(type_.name, req);
+      }
       if (!doc.ok()) return doc.status();
       const rapidjson::Value* results = GetArray(*doc, "results");
       if (results == nullptr) {

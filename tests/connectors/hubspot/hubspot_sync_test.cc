@@ -293,6 +293,19 @@ TEST_CASE("A deal with more than 100 contacts keeps every association", "[hubspo
                       [&](const auto& link) { return link.first == deal; }) >= 240);
 }
 
+TEST_CASE("Without the v4 associations API the connector reads them through v3", "[hubspot]") {
+  sim::SimOptions options;
+  options.associations_v4 = false;
+  HubSpotFixture f(SmallPortal(), options);
+  RequireAllOk(f.Sync());
+  auto diffs = f.DifferencesFromPortal();
+  INFO(Describe(diffs));
+  REQUIRE(diffs.empty());
+  auto stats = f.sim.Stats();
+  CHECK(stats.by_path["/crm/v4/associations/deals/contacts/batch/read"] == 1);
+  CHECK(stats.by_path["/crm/v3/associations/deals/contacts/batch/read"] >= 2);
+}
+
 TEST_CASE("The daily limit stops the connector without spending retries", "[hubspot]") {
   HubSpotFixture f(SmallPortal());
   f.sim.InjectFault({sim::FaultKind::kDailyLimit, "/crm/v3/objects/contacts", 1});

@@ -112,6 +112,9 @@ struct SimOptions {
   // behaviour is unconfirmed, so by default it does not: a client must not
   // rely on the date to notice association changes.
   bool association_changes_touch_deal = false;
+  // Off: the v4 associations endpoint answers 404, as on an API that only
+  // has v3.
+  bool associations_v4 = true;
   // Added to every time the simulator stamps (created and modified dates of
   // generated and mutated records, archivedAt, batch startedAt/completedAt)
   // and to the "now" search visibility is judged against: a HubSpot clock

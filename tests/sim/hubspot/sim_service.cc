@@ -565,7 +565,8 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
     r = ListObjects(*ObjectTypeNamed(path.substr(kObjects.size())), query);
   } else if (method == "POST" && path == "/crm/v3/associations/deals/contacts/batch/read") {
     r = ReadAssociations(body, now_ms, /*v4=*/false);
-  } else if (method == "POST" && path == "/crm/v4/associations/deals/contacts/batch/read") {
+  } else if (method == "POST" && path == "/crm/v4/associations/deals/contacts/batch/read" &&
+             options_.associations_v4) {
     r = ReadAssociations(body, now_ms, /*v4=*/true);
   } else if (method == "GET" && path == "/crm/v3/owners") {
     r = ListOwners(query);
