@@ -17,6 +17,7 @@
 #include <set>
 #include <span>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 namespace salesaudit {
@@ -35,8 +36,8 @@ constexpr std::string_view kAuthSectionKeys[] = {
     "api_key",       "api_key_file",       "api_token",     "api_token_file",
     "password",      "password_file"};
 
-constexpr std::string_view kTopKeys[] = {"store", "connectors", "team",   "audit",
-                                         "spend", "alerts",     "status", "log"};
+constexpr std::string_view kTopKeys[] = {"store",      "connectors", "team",   "audit", "spend",
+                                         "spend_file", "alerts",     "status", "log"};
 constexpr std::string_view kStoreKeys[] = {"path"};
 constexpr std::string_view kConnectorKeys[] = {"name",
                                                "type",
@@ -53,7 +54,20 @@ constexpr std::string_view kConnectorKeys[] = {"name",
                                                "lookback",
                                                "deletion_scan_every"};
 constexpr std::string_view kTeamKeys[] = {"reps", "leads_per_rep_per_week"};
-constexpr std::string_view kAuditKeys[] = {"every", "period"};
+constexpr std::string_view kAuditKeys[] = {"every",
+                                           "period",
+                                           "min_interval",
+                                           "keep_snapshots",
+                                           "attribution_window",
+                                           "open_rate_floor",
+                                           "click_rate_floor",
+                                           "min_sample",
+                                           "stale_deal_age",
+                                           "forecast_min_channel_leads",
+                                           "return_on_spend_target",
+                                           "revenue_target_per_period",
+                                           "referral_channels"};
+constexpr size_t kMaxSpendFileBytes = 16 * 1024 * 1024;
 constexpr std::string_view kSpendKeys[] = {"channel", "month", "amount"};
 constexpr std::string_view kAlertsKeys[] = {"rules", "receivers", "route"};
 constexpr std::string_view kRuleKeys[] = {"name",     "when",   "for",     "keep_firing_for",
@@ -288,8 +302,10 @@ class Loader {
 
   // The problems as "FILE:LINE:COL: message", in document order.
   std::vector<std::string> TakeErrors() {
-    std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
-      return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
+    // The config file's problems first, then those of files it names.
+    std::stable_sort(problems_.begin(), problems_.end(), [&](const Problem& a, const Problem& b) {
+      return std::tuple(a.pos.file != file_, a.pos.line, a.pos.column) <
+             std::tuple(b.pos.file != file_, b.pos.line, b.pos.column);
     });
     std::vector<std::string> out;
     for (const Problem& p : problems_) out.push_back(p.pos.ToString() + ": " + p.message);
@@ -361,6 +377,11 @@ class Loader {
   void LoadTeam(const Item& item, TeamConfig* team);
   void LoadAudit(const Item& item, AuditConfig* audit);
   void LoadSpend(const Item& item, std::vector<SpendEntry>* spend);
+  // The CSV named by `spend_file:`: a header `channel,month,amount`, then one
+  // row per channel and month; problems name CSVFILE:LINE:COL.
+  void LoadSpendFile(const Item& item, std::vector<SpendEntry>* spend);
+  // A fraction in [0, 1].
+  std::optional<double> ReadFraction(const Item& item);
   void LoadAlerts(const Item& item, AlertsConfig* alerts);
   void LoadRules(const Item& item, std::vector<AlertRuleConfig>* rules);
   // `declared` gets every receiver name, even of receivers with errors, so
@@ -742,6 +763,7 @@ void Loader::Load(const YAML::Node& root, Config* config) {
   if (const Item* item = top->Find("team")) LoadTeam(*item, &config->team);
   if (const Item* item = top->Find("audit")) LoadAudit(*item, &config->audit);
   if (const Item* item = top->Find("spend")) LoadSpend(*item, &config->spend);
+  if (const Item* item = top->Find("spend_file")) LoadSpendFile(*item, &config->spend);
   if (const Item* item = top->Find("alerts")) LoadAlerts(*item, &config->alerts);
   if (const Item* item = top->Find("status")) LoadStatus(*item, &config->status);
   if (const Item* item = top->Find("log")) LoadLog(*item, &config->log);
@@ -899,6 +921,99 @@ void Loader::LoadAudit(const Item& item, AuditConfig* audit) {
   Set(*s, "every", &Loader::ReadPositiveDuration, &audit->every);
   if (const Item* period = s->Find("period")) {
     if (auto v = ReadOneOf(*period, kPeriods)) audit->period = *v;
+  }
+  Set(*s, "min_interval", &Loader::ReadDuration, &audit->min_interval);
+  Set(*s, "keep_snapshots", &Loader::ReadPositiveDuration, &audit->keep_snapshots);
+  Set(*s, "attribution_window", &Loader::ReadPositiveDuration, &audit->attribution_window);
+  Set(*s, "open_rate_floor", &Loader::ReadFraction, &audit->open_rate_floor);
+  Set(*s, "click_rate_floor", &Loader::ReadFraction, &audit->click_rate_floor);
+  Set(*s, "min_sample", &Loader::ReadPositiveInt, &audit->min_sample);
+  Set(*s, "stale_deal_age", &Loader::ReadPositiveDuration, &audit->stale_deal_age);
+  Set(*s, "forecast_min_channel_leads", &Loader::ReadPositiveInt,
+      &audit->forecast_min_channel_leads);
+  Set(*s, "return_on_spend_target", &Loader::ReadPositiveNumber, &audit->return_on_spend_target);
+  if (const Item* target = s->Find("revenue_target_per_period");
+      target != nullptr && !target->node.IsNull()) {
+    Set(*s, "revenue_target_per_period", &Loader::ReadPositiveNumber,
+        &audit->revenue_target_per_period);
+  }
+  Set(*s, "referral_channels", &Loader::ReadStringList, &audit->referral_channels);
+}
+
+std::optional<double> Loader::ReadFraction(const Item& item) {
+  std::optional<double> value = ReadNumber(item, true);
+  if (value && *value > 1) {
+    Error(item.pos, item.path + ": expected a fraction between 0 and 1 (0.2 for 20%), got " +
+                        std::to_string(*value));
+    return std::nullopt;
+  }
+  return value;
+}
+
+void Loader::LoadSpendFile(const Item& item, std::vector<SpendEntry>* spend) {
+  std::optional<std::string> path_text = ReadNonEmptyString(item);
+  if (!path_text) return;
+  std::filesystem::path path(*path_text);
+  if (path.is_relative()) path = base_dir_ / path;
+  const std::string file = path.string();
+  std::string contents;
+  if (std::optional<std::string> failure = ReadFile(file, kMaxSpendFileBytes, &contents)) {
+    Error(item.pos, item.path + ": cannot read " + Quoted(file) + ": " + *failure);
+    return;
+  }
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const SpendEntry& e : *spend) seen.emplace(e.channel, e.month);
+  int line_number = 0;
+  size_t begin = 0;
+  while (begin < contents.size()) {
+    size_t end = contents.find('\n', begin);
+    if (end == std::string::npos) end = contents.size();
+    std::string line = contents.substr(begin, end - begin);
+    begin = end + 1;
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    std::vector<std::string> cells;
+    std::vector<int> columns;
+    size_t start = 0;
+    while (true) {
+      size_t comma = line.find(',', start);
+      std::string cell =
+          line.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      while (!cell.empty() && cell.front() == ' ') cell.erase(0, 1), ++start;
+      while (!cell.empty() && cell.back() == ' ') cell.pop_back();
+      cells.push_back(cell);
+      columns.push_back(static_cast<int>(start) + 1);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    auto at = [&](size_t cell) {
+      return SourcePos{file, line_number, cell < columns.size() ? columns[cell] : 1};
+    };
+    if (line_number == 1) {
+      if (cells != std::vector<std::string>{"channel", "month", "amount"}) {
+        Error(at(0), "expected the header channel,month,amount");
+        return;
+      }
+      continue;
+    }
+    if (cells.size() != 3) {
+      Error(at(0), "expected 3 values (channel,month,amount), got " + std::to_string(cells.size()));
+      continue;
+    }
+    if (cells[0].empty()) Error(at(0), "the channel is empty");
+    if (!IsMonth(cells[1])) Error(at(1), "expected a month as YYYY-MM, got " + Quoted(cells[1]));
+    char* parsed_end = nullptr;
+    const double amount = std::strtod(cells[2].c_str(), &parsed_end);
+    const bool amount_ok = !cells[2].empty() && parsed_end == cells[2].c_str() + cells[2].size() &&
+                           std::isfinite(amount) && amount >= 0;
+    if (!amount_ok) Error(at(2), "expected an amount >= 0, got " + Quoted(cells[2]));
+    if (cells[0].empty() || !IsMonth(cells[1]) || !amount_ok) continue;
+    if (!seen.emplace(cells[0], cells[1]).second) {
+      Error(at(0), "spend for channel " + Quoted(cells[0]) + " in " + cells[1] + " is given twice");
+      continue;
+    }
+    spend->push_back(SpendEntry{cells[0], cells[1], amount});
   }
 }
 

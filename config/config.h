@@ -72,6 +72,21 @@ struct TeamConfig {
 struct AuditConfig {
   std::chrono::milliseconds every = std::chrono::hours(1);
   std::string period = "week";  // week | month
+  // After a sync that changed data the audit is recomputed, at most this often.
+  std::chrono::milliseconds min_interval = std::chrono::minutes(5);
+  // Snapshots older than this are pruned from audit_snapshots.
+  std::chrono::milliseconds keep_snapshots = std::chrono::hours(24 * 90);
+  // A lead created this long after a click counts for the clicked campaign.
+  std::chrono::milliseconds attribution_window = std::chrono::hours(24 * 7);
+  double open_rate_floor = 0;  // campaigns below are underperforming; 0 = off
+  double click_rate_floor = 0;
+  int min_sample = 30;  // smallest group a content or channel claim is made on
+  // Open deals not updated for this long are reported as stale.
+  std::chrono::milliseconds stale_deal_age = std::chrono::hours(24 * 30);
+  int forecast_min_channel_leads = 30;  // fewer: the forecast uses all channels
+  double return_on_spend_target = 2.0;
+  std::optional<double> revenue_target_per_period;
+  std::vector<std::string> referral_channels = {"REFERRALS"};
 };
 
 struct SpendEntry {
@@ -135,6 +150,7 @@ struct Config {
   std::vector<ConnectorConfig> connectors;
   TeamConfig team;
   AuditConfig audit;
+  // `spend:` entries, then the rows of `spend_file:` (CSV channel,month,amount).
   std::vector<SpendEntry> spend;
   AlertsConfig alerts;
   StatusConfig status;

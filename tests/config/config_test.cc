@@ -659,3 +659,87 @@ TEST_CASE("source positions print as FILE:LINE:COL, or FILE alone without a line
 
 }  // namespace
 }  // namespace salesaudit
+
+namespace salesaudit {
+namespace {
+
+TEST_CASE("the audit settings load with their defaults and overrides") {
+  const Config defaults = LoadOk("audit: {every: 1h}\n");
+  CHECK(defaults.audit.return_on_spend_target == 2.0);
+  CHECK(defaults.audit.min_sample == 30);
+  CHECK(defaults.audit.referral_channels == std::vector<std::string>{"REFERRALS"});
+  CHECK_FALSE(defaults.audit.revenue_target_per_period.has_value());
+
+  const Config c = LoadOk(
+      "audit:\n"
+      "  period: month\n"
+      "  min_interval: 2m\n"
+      "  keep_snapshots: 30d\n"
+      "  attribution_window: 3d\n"
+      "  open_rate_floor: 0.15\n"
+      "  click_rate_floor: 0.02\n"
+      "  min_sample: 50\n"
+      "  stale_deal_age: 14d\n"
+      "  forecast_min_channel_leads: 40\n"
+      "  return_on_spend_target: 3\n"
+      "  revenue_target_per_period: 120000\n"
+      "  referral_channels: [REFERRALS, partner]\n");
+  CHECK(c.audit.min_interval == std::chrono::minutes(2));
+  CHECK(c.audit.keep_snapshots == std::chrono::hours(24 * 30));
+  CHECK(c.audit.attribution_window == std::chrono::hours(72));
+  CHECK(c.audit.open_rate_floor == Approx(0.15));
+  CHECK(c.audit.click_rate_floor == Approx(0.02));
+  CHECK(c.audit.min_sample == 50);
+  CHECK(c.audit.stale_deal_age == std::chrono::hours(24 * 14));
+  CHECK(c.audit.forecast_min_channel_leads == 40);
+  CHECK(c.audit.return_on_spend_target == 3.0);
+  CHECK(c.audit.revenue_target_per_period == 120000.0);
+  CHECK(c.audit.referral_channels == std::vector<std::string>{"REFERRALS", "partner"});
+
+  CHECK(Errors("audit:\n  open_rate_floor: 15\n") ==
+        std::vector<std::string>{
+            "t.yaml:2:20: audit.open_rate_floor: expected a fraction between 0 and 1 (0.2 for "
+            "20%), got 15.000000"});
+}
+
+TEST_CASE("spend_file rows join the spend list and their problems name CSV line and column") {
+  TempDir dir;
+  dir.Write("spend.csv",
+            "channel,month,amount\n"
+            "PAID_SOCIAL,2026-10,5000\n"
+            "podcast, 2026-11 ,1250.5\r\n"
+            "\n");
+  const fs::path config = dir.Write("config.yaml",
+                                    "spend:\n"
+                                    "  - {channel: EVENTS, month: 2026-09, amount: 800}\n"
+                                    "spend_file: spend.csv\n");
+  ConfigLoadResult ok = LoadConfigFile(config.string());
+  INFO((ok.errors.empty() ? "" : ok.errors[0]));
+  REQUIRE(ok.config.has_value());
+  REQUIRE(ok.config->spend.size() == 3);
+  CHECK(ok.config->spend[2].channel == "podcast");
+  CHECK(ok.config->spend[2].month == "2026-11");
+  CHECK(ok.config->spend[2].amount == 1250.5);
+
+  dir.Write("bad.csv",
+            "channel,month,amount\n"
+            "PAID_SOCIAL,2026-13,5000\n"
+            "podcast,2026-11,-3\n"
+            "PAID_SOCIAL,2026-10,1\n"
+            "PAID_SOCIAL,2026-10,2\n");
+  const fs::path bad = dir.Write("bad.yaml", "spend_file: bad.csv\n");
+  const std::string csv = (dir.path() / "bad.csv").string();
+  CHECK(LoadConfigFile(bad.string()).errors ==
+        std::vector<std::string>{
+            csv + ":2:13: expected a month as YYYY-MM, got '2026-13'",
+            csv + ":3:17: expected an amount >= 0, got '-3'",
+            csv + ":5:1: spend for channel 'PAID_SOCIAL' in 2026-10 is given twice"});
+
+  const fs::path missing = dir.Write("missing.yaml", "spend_file: nowhere.csv\n");
+  auto errors = LoadConfigFile(missing.string()).errors;
+  REQUIRE(errors.size() == 1);
+  CHECK_THAT(errors[0], Catch::Contains("missing.yaml:1:13:") && Catch::Contains("nowhere.csv"));
+}
+
+}  // namespace
+}  // namespace salesaudit
