@@ -71,6 +71,9 @@ struct EmailEvent {
   std::string type;  // sent delivered open click bounce unsubscribe spam
   TimeMs occurred_at;
   std::string url;
+  // An open the source marks as made by a machine (a mail client's or
+  // scanner's prefetch) or filtered as non-human; never counted as human.
+  bool machine = false;
 };
 
 enum class RecordKind { kContact, kDeal, kOwner, kEmailCampaign, kEmailEvent };

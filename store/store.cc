@@ -171,9 +171,213 @@ CREATE VIEW v_email_events AS SELECT
 FROM email_events;
 )sql";
 
+// Version 3: machine opens, and per-campaign counts kept at write time.
+//
+// email_events.machine marks an open the source reports as machine-made or
+// filtered; such opens are never human opens. The audit asks, per campaign,
+// how many distinct recipients were sent, delivered, opened (by a human),
+// clicked...; over tens of millions of events, counting them at read time
+// takes seconds. Triggers keep two tables current instead, so reading them
+// costs one row per campaign:
+// - email_campaign_recipients: per (source, campaign_id, email), how many
+//   live events of each type the recipient has;
+// - email_campaign_stats: per (source, campaign_id), how many recipients have
+//   at least one of each type, and the earliest live event's time.
+// An event counts while it is live (deleted_at NULL) and names a campaign
+// and an email. An update that moves an event (new type, campaign, time,
+// deletion) takes the old version out and puts the new one in; a re-synced
+// identical event fires nothing. The stats row is written before the
+// recipient row, so the recipient triggers always find it.
+// email_events_clicks serves the click list (leads and content attribution)
+// without reading the other events. It carries type and deleted_at although
+// its WHERE fixes them: SQLite still tests the query's terms on each row, and
+// without the columns it reads every click's table row (0.55 s instead of
+// 0.09 s for 300k clicks among 10M events).
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE email_events ADD COLUMN machine INTEGER NOT NULL DEFAULT 0 CHECK (machine IN (0, 1));
+
+CREATE TABLE email_campaign_recipients (
+  source TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  email TEXT NOT NULL,
+  sent INTEGER NOT NULL DEFAULT 0,
+  delivered INTEGER NOT NULL DEFAULT 0,
+  human_opens INTEGER NOT NULL DEFAULT 0,
+  machine_opens INTEGER NOT NULL DEFAULT 0,
+  clicks INTEGER NOT NULL DEFAULT 0,
+  bounces INTEGER NOT NULL DEFAULT 0,
+  unsubscribes INTEGER NOT NULL DEFAULT 0,
+  spam_reports INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (source, campaign_id, email)
+) WITHOUT ROWID;
+
+CREATE TABLE email_campaign_stats (
+  source TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  sent INTEGER NOT NULL DEFAULT 0,
+  delivered INTEGER NOT NULL DEFAULT 0,
+  opened INTEGER NOT NULL DEFAULT 0,
+  machine_opened INTEGER NOT NULL DEFAULT 0,
+  clicked INTEGER NOT NULL DEFAULT 0,
+  bounced INTEGER NOT NULL DEFAULT 0,
+  unsubscribed INTEGER NOT NULL DEFAULT 0,
+  spam_reported INTEGER NOT NULL DEFAULT 0,
+  first_event_at INTEGER,
+  PRIMARY KEY (source, campaign_id)
+) WITHOUT ROWID;
+
+INSERT INTO email_campaign_recipients (source, campaign_id, email, sent, delivered, human_opens,
+  machine_opens, clicks, bounces, unsubscribes, spam_reports)
+SELECT source, campaign_id, email, sum(type = 'sent'), sum(type = 'delivered'),
+  sum(type = 'open' AND machine = 0), sum(type = 'open' AND machine <> 0), sum(type = 'click'),
+  sum(type = 'bounce'), sum(type = 'unsubscribe'), sum(type = 'spam')
+FROM email_events
+WHERE deleted_at IS NULL AND campaign_id IS NOT NULL AND email IS NOT NULL
+GROUP BY source, campaign_id, email;
+
+INSERT INTO email_campaign_stats (source, campaign_id, sent, delivered, opened, machine_opened,
+  clicked, bounced, unsubscribed, spam_reported, first_event_at)
+SELECT r.source, r.campaign_id, sum(r.sent > 0), sum(r.delivered > 0), sum(r.human_opens > 0),
+  sum(r.machine_opens > 0), sum(r.clicks > 0), sum(r.bounces > 0), sum(r.unsubscribes > 0),
+  sum(r.spam_reports > 0),
+  (SELECT min(e.occurred_at) FROM email_events e WHERE e.source = r.source
+     AND e.campaign_id = r.campaign_id AND e.email IS NOT NULL AND e.deleted_at IS NULL)
+FROM email_campaign_recipients r
+GROUP BY r.source, r.campaign_id;
+
+CREATE TRIGGER email_campaign_recipients_counted AFTER INSERT ON email_campaign_recipients
+BEGIN
+  UPDATE email_campaign_stats SET
+    sent = sent + (new.sent > 0), delivered = delivered + (new.delivered > 0),
+    opened = opened + (new.human_opens > 0), machine_opened = machine_opened + (new.machine_opens > 0),
+    clicked = clicked + (new.clicks > 0), bounced = bounced + (new.bounces > 0),
+    unsubscribed = unsubscribed + (new.unsubscribes > 0),
+    spam_reported = spam_reported + (new.spam_reports > 0)
+  WHERE source = new.source AND campaign_id = new.campaign_id;
+END;
+
+CREATE TRIGGER email_campaign_recipients_recounted AFTER UPDATE ON email_campaign_recipients
+WHEN (old.sent > 0) <> (new.sent > 0) OR (old.delivered > 0) <> (new.delivered > 0)
+  OR (old.human_opens > 0) <> (new.human_opens > 0)
+  OR (old.machine_opens > 0) <> (new.machine_opens > 0) OR (old.clicks > 0) <> (new.clicks > 0)
+  OR (old.bounces > 0) <> (new.bounces > 0) OR (old.unsubscribes > 0) <> (new.unsubscribes > 0)
+  OR (old.spam_reports > 0) <> (new.spam_reports > 0)
+BEGIN
+  UPDATE email_campaign_stats SET
+    sent = sent + (new.sent > 0) - (old.sent > 0),
+    delivered = delivered + (new.delivered > 0) - (old.delivered > 0),
+    opened = opened + (new.human_opens > 0) - (old.human_opens > 0),
+    machine_opened = machine_opened + (new.machine_opens > 0) - (old.machine_opens > 0),
+    clicked = clicked + (new.clicks > 0) - (old.clicks > 0),
+    bounced = bounced + (new.bounces > 0) - (old.bounces > 0),
+    unsubscribed = unsubscribed + (new.unsubscribes > 0) - (old.unsubscribes > 0),
+    spam_reported = spam_reported + (new.spam_reports > 0) - (old.spam_reports > 0)
+  WHERE source = new.source AND campaign_id = new.campaign_id;
+END;
+
+CREATE TRIGGER email_events_counted AFTER INSERT ON email_events
+WHEN new.deleted_at IS NULL AND new.campaign_id IS NOT NULL AND new.email IS NOT NULL
+BEGIN
+  INSERT INTO email_campaign_stats (source, campaign_id, first_event_at)
+  VALUES (new.source, new.campaign_id, new.occurred_at)
+  ON CONFLICT (source, campaign_id) DO UPDATE SET first_event_at = excluded.first_event_at
+  WHERE excluded.first_event_at < email_campaign_stats.first_event_at
+    OR email_campaign_stats.first_event_at IS NULL;
+  INSERT INTO email_campaign_recipients (source, campaign_id, email, sent, delivered, human_opens,
+    machine_opens, clicks, bounces, unsubscribes, spam_reports)
+  VALUES (new.source, new.campaign_id, new.email, new.type = 'sent', new.type = 'delivered',
+    new.type = 'open' AND new.machine = 0, new.type = 'open' AND new.machine <> 0,
+    new.type = 'click', new.type = 'bounce', new.type = 'unsubscribe', new.type = 'spam')
+  ON CONFLICT (source, campaign_id, email) DO UPDATE SET
+    sent = sent + excluded.sent, delivered = delivered + excluded.delivered,
+    human_opens = human_opens + excluded.human_opens,
+    machine_opens = machine_opens + excluded.machine_opens, clicks = clicks + excluded.clicks,
+    bounces = bounces + excluded.bounces, unsubscribes = unsubscribes + excluded.unsubscribes,
+    spam_reports = spam_reports + excluded.spam_reports;
+END;
+
+CREATE TRIGGER email_events_recounted AFTER UPDATE ON email_events
+WHEN old.campaign_id IS NOT new.campaign_id OR old.email IS NOT new.email
+  OR old.type IS NOT new.type OR old.machine IS NOT new.machine
+  OR old.occurred_at IS NOT new.occurred_at OR (old.deleted_at IS NULL) <> (new.deleted_at IS NULL)
+BEGIN
+  UPDATE email_campaign_recipients SET
+    sent = sent - (old.type = 'sent'), delivered = delivered - (old.type = 'delivered'),
+    human_opens = human_opens - (old.type = 'open' AND old.machine = 0),
+    machine_opens = machine_opens - (old.type = 'open' AND old.machine <> 0),
+    clicks = clicks - (old.type = 'click'), bounces = bounces - (old.type = 'bounce'),
+    unsubscribes = unsubscribes - (old.type = 'unsubscribe'),
+    spam_reports = spam_reports - (old.type = 'spam')
+  WHERE old.deleted_at IS NULL AND source = old.source AND campaign_id = old.campaign_id
+    AND email = old.email;
+  UPDATE email_campaign_stats SET first_event_at =
+    (SELECT min(e.occurred_at) FROM email_events e WHERE e.source = old.source
+       AND e.campaign_id = old.campaign_id AND e.email IS NOT NULL AND e.deleted_at IS NULL)
+  WHERE old.deleted_at IS NULL AND source = old.source AND campaign_id = old.campaign_id
+    AND first_event_at = old.occurred_at;
+  INSERT INTO email_campaign_stats (source, campaign_id, first_event_at)
+  SELECT new.source, new.campaign_id, new.occurred_at
+  WHERE new.deleted_at IS NULL AND new.campaign_id IS NOT NULL AND new.email IS NOT NULL
+  ON CONFLICT (source, campaign_id) DO UPDATE SET first_event_at = excluded.first_event_at
+  WHERE excluded.first_event_at < email_campaign_stats.first_event_at
+    OR email_campaign_stats.first_event_at IS NULL;
+  INSERT INTO email_campaign_recipients (source, campaign_id, email, sent, delivered, human_opens,
+    machine_opens, clicks, bounces, unsubscribes, spam_reports)
+  SELECT new.source, new.campaign_id, new.email, new.type = 'sent', new.type = 'delivered',
+    new.type = 'open' AND new.machine = 0, new.type = 'open' AND new.machine <> 0,
+    new.type = 'click', new.type = 'bounce', new.type = 'unsubscribe', new.type = 'spam'
+  WHERE new.deleted_at IS NULL AND new.campaign_id IS NOT NULL AND new.email IS NOT NULL
+  ON CONFLICT (source, campaign_id, email) DO UPDATE SET
+    sent = sent + excluded.sent, delivered = delivered + excluded.delivered,
+    human_opens = human_opens + excluded.human_opens,
+    machine_opens = machine_opens + excluded.machine_opens, clicks = clicks + excluded.clicks,
+    bounces = bounces + excluded.bounces, unsubscribes = unsubscribes + excluded.unsubscribes,
+    spam_reports = spam_reports + excluded.spam_reports;
+END;
+
+CREATE TRIGGER email_events_uncounted AFTER DELETE ON email_events
+WHEN old.deleted_at IS NULL AND old.campaign_id IS NOT NULL AND old.email IS NOT NULL
+BEGIN
+  UPDATE email_campaign_recipients SET
+    sent = sent - (old.type = 'sent'), delivered = delivered - (old.type = 'delivered'),
+    human_opens = human_opens - (old.type = 'open' AND old.machine = 0),
+    machine_opens = machine_opens - (old.type = 'open' AND old.machine <> 0),
+    clicks = clicks - (old.type = 'click'), bounces = bounces - (old.type = 'bounce'),
+    unsubscribes = unsubscribes - (old.type = 'unsubscribe'),
+    spam_reports = spam_reports - (old.type = 'spam')
+  WHERE source = old.source AND campaign_id = old.campaign_id AND email = old.email;
+  UPDATE email_campaign_stats SET first_event_at =
+    (SELECT min(e.occurred_at) FROM email_events e WHERE e.source = old.source
+       AND e.campaign_id = old.campaign_id AND e.email IS NOT NULL AND e.deleted_at IS NULL)
+  WHERE source = old.source AND campaign_id = old.campaign_id
+    AND first_event_at = old.occurred_at;
+END;
+
+CREATE INDEX email_events_clicks
+  ON email_events (source, campaign_id, email, occurred_at, type, deleted_at)
+  WHERE type = 'click' AND deleted_at IS NULL;
+
+DROP VIEW v_email_events;
+CREATE VIEW v_email_events AS SELECT
+  source, id, campaign_id, email, type,
+  strftime('%Y-%m-%dT%H:%M:%fZ', occurred_at / 1000.0, 'unixepoch') AS occurred_at,
+  url, machine,
+  strftime('%Y-%m-%dT%H:%M:%fZ', deleted_at / 1000.0, 'unixepoch') AS deleted_at
+FROM email_events;
+)sql";
+
+// Version 4: what each snapshot was computed from, so a snapshot can be
+// traced to a configuration and to the data the syncs had committed.
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE audit_snapshots ADD COLUMN config_hash TEXT;
+ALTER TABLE audit_snapshots ADD COLUMN cursors TEXT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
+    {3, kSchemaV3},
+    {4, kSchemaV4},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion,
               "Store::kSchemaVersion must name the last migration");
@@ -187,10 +391,16 @@ struct CountableTable {
   bool has_deleted_at;
 };
 constexpr CountableTable kCountableTables[] = {
-    {"contacts", "source", true},        {"deals", "source", true},
-    {"deal_contacts", "source", false},  {"owners", "source", false},
-    {"email_campaigns", "source", true}, {"email_events", "source", true},
-    {"sync_state", "connector", false},  {"audit_snapshots", nullptr, false},
+    {"contacts", "source", true},
+    {"deals", "source", true},
+    {"deal_contacts", "source", false},
+    {"owners", "source", false},
+    {"email_campaigns", "source", true},
+    {"email_events", "source", true},
+    {"sync_state", "connector", false},
+    {"audit_snapshots", nullptr, false},
+    {"email_campaign_recipients", "source", false},
+    {"email_campaign_stats", "source", false},
 };
 constexpr size_t kCountableTableCount = std::size(kCountableTables);
 
@@ -353,7 +563,8 @@ struct Store::Impl {
   Statement delete_contact, delete_deal, deactivate_owner, delete_campaign, delete_event;
   Statement write_cursor, get_cursor, reset_cursor, record_success, record_error, list_states;
   Statement each_contact, each_deal, each_owner, each_campaign, each_event, deal_contacts;
-  Statement save_snapshot, latest_snapshot;
+  Statement each_campaign_stats, each_click;
+  Statement save_snapshot, latest_snapshot, prune_snapshots;
   // Prepared on first use: [table][include_deleted].
   std::array<std::array<Statement, 2>, kCountableTableCount> count_rows;
 
@@ -570,10 +781,10 @@ Status Store::Impl::PrepareAll() {
        "deleted_at = NULL"},
       {&upsert_event,
        "INSERT INTO email_events (source, id, campaign_id, email, type, occurred_at, url, "
-       "deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL) "
+       "machine, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL) "
        "ON CONFLICT (source, id) DO UPDATE SET campaign_id = excluded.campaign_id, "
        "email = excluded.email, type = excluded.type, occurred_at = excluded.occurred_at, "
-       "url = excluded.url, deleted_at = NULL"},
+       "url = excluded.url, machine = excluded.machine, deleted_at = NULL"},
       {&clear_deal_contacts, "DELETE FROM deal_contacts WHERE source = ?1 AND deal_id = ?2"},
       // DO NOTHING only for a repeated id in the list; a bad id still fails
       // its CHECK (INSERT OR IGNORE would silently drop it).
@@ -627,17 +838,29 @@ Status Store::Impl::PrepareAll() {
        "SELECT source, id, name, subject, kind, sent_at, deleted_at FROM email_campaigns "
        "ORDER BY source, id"},
       {&each_event,
-       "SELECT source, id, campaign_id, email, type, occurred_at, url, deleted_at "
+       "SELECT source, id, campaign_id, email, type, occurred_at, url, deleted_at, machine "
        "FROM email_events ORDER BY source, id"},
+      {&each_campaign_stats,
+       "SELECT source, campaign_id, sent, delivered, opened, machine_opened, clicked, bounced, "
+       "unsubscribed, spam_reported, first_event_at FROM email_campaign_stats "
+       "ORDER BY source, campaign_id"},
+      // The WHERE repeats email_events_clicks' condition so the partial
+      // index answers the query by itself.
+      {&each_click,
+       "SELECT source, campaign_id, email, occurred_at FROM email_events "
+       "WHERE type = 'click' AND deleted_at IS NULL AND campaign_id IS NOT NULL "
+       "AND email IS NOT NULL AND occurred_at IS NOT NULL "
+       "ORDER BY source, campaign_id, email, occurred_at"},
       {&deal_contacts,
        "SELECT deal_id, contact_id FROM deal_contacts WHERE source = ?1 "
        "ORDER BY deal_id, contact_id"},
       {&save_snapshot,
-       "INSERT INTO audit_snapshots (computed_at, window_from, window_to, json) "
-       "VALUES (?1, ?2, ?3, ?4)"},
+       "INSERT INTO audit_snapshots (computed_at, window_from, window_to, json, config_hash, "
+       "cursors) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&latest_snapshot,
-       "SELECT id, computed_at, window_from, window_to, json FROM audit_snapshots "
-       "ORDER BY computed_at DESC, id DESC LIMIT 1"},
+       "SELECT id, computed_at, window_from, window_to, json, config_hash, cursors "
+       "FROM audit_snapshots ORDER BY computed_at DESC, id DESC LIMIT 1"},
+      {&prune_snapshots, "DELETE FROM audit_snapshots WHERE computed_at < ?1"},
   };
   for (const Entry& e : entries) {
     Status s = Prepare(e.stmt, e.sql);
@@ -736,6 +959,7 @@ Status Store::Impl::WriteEvent(const std::string& source, const EmailEvent& e) {
   BindText(s, 5, e.type);
   BindTime(s, 6, e.occurred_at);
   BindText(s, 7, e.url);
+  BindBool(s, 8, e.machine);
   int rc = Run(s);
   return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("email event", e.id));
 }
@@ -1076,7 +1300,43 @@ Status Store::ForEachEmailEvent(const std::function<void(const StoredEmailEvent&
                              e.occurred_at = ReadTime(row, 5);
                              ReadText(row, 6, &e.url);
                              se.deleted_at = ReadTime(row, 7);
+                             e.machine = sqlite3_column_int(row, 8) != 0;
                              fn(se);
+                           });
+}
+
+Status Store::ForEachEmailCampaignTotals(
+    const std::function<void(const EmailCampaignTotals&)>& fn) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  EmailCampaignTotals t;
+  return impl_->ForEachRow(impl_->each_campaign_stats.get(),
+                           "store " + impl_->path + ": read email_campaign_stats",
+                           [&](sqlite3_stmt* row) {
+                             ReadText(row, 0, &t.source);
+                             ReadText(row, 1, &t.campaign_id);
+                             t.sent = sqlite3_column_int64(row, 2);
+                             t.delivered = sqlite3_column_int64(row, 3);
+                             t.opened = sqlite3_column_int64(row, 4);
+                             t.machine_opened = sqlite3_column_int64(row, 5);
+                             t.clicked = sqlite3_column_int64(row, 6);
+                             t.bounced = sqlite3_column_int64(row, 7);
+                             t.unsubscribed = sqlite3_column_int64(row, 8);
+                             t.spam_reported = sqlite3_column_int64(row, 9);
+                             t.first_event_at = ReadTime(row, 10);
+                             fn(t);
+                           });
+}
+
+Status Store::ForEachEmailClick(const std::function<void(const EmailClick&)>& fn) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  EmailClick c;
+  return impl_->ForEachRow(impl_->each_click.get(), "store " + impl_->path + ": read email clicks",
+                           [&](sqlite3_stmt* row) {
+                             ReadText(row, 0, &c.source);
+                             ReadText(row, 1, &c.campaign_id);
+                             ReadText(row, 2, &c.email);
+                             c.occurred_at = sqlite3_column_int64(row, 3);
+                             fn(c);
                            });
 }
 
@@ -1104,9 +1364,18 @@ Result<int64_t> Store::SaveSnapshot(const SnapshotRow& row) {
   BindTime(s, 3, row.window_to);
   // json is NOT NULL: bind even an empty document as text, not as NULL.
   sqlite3_bind_text(s, 4, row.json.data(), static_cast<int>(row.json.size()), SQLITE_STATIC);
+  BindText(s, 5, row.config_hash);
+  BindText(s, 6, row.cursors);
   Status status = impl_->RunOrError(s, "store " + impl_->path + ": save snapshot");
   if (!status.ok()) return status;
   return static_cast<int64_t>(sqlite3_last_insert_rowid(impl_->handle()));
+}
+
+Status Store::PruneSnapshots(int64_t older_than_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  sqlite3_stmt* s = impl_->prune_snapshots.get();
+  sqlite3_bind_int64(s, 1, older_than_ms);
+  return impl_->RunOrError(s, "store " + impl_->path + ": prune snapshots");
 }
 
 Result<std::optional<SnapshotRow>> Store::LatestSnapshot() {
@@ -1121,6 +1390,8 @@ Result<std::optional<SnapshotRow>> Store::LatestSnapshot() {
                           r.window_from = ReadTime(row, 2);
                           r.window_to = ReadTime(row, 3);
                           ReadText(row, 4, &r.json);
+                          ReadText(row, 5, &r.config_hash);
+                          ReadText(row, 6, &r.cursors);
                         });
   if (!status.ok()) return status;
   return latest;

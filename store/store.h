@@ -64,18 +64,46 @@ struct StoredEmailEvent {
   TimeMs deleted_at;
 };
 
+// Distinct recipients of one campaign with at least one live event of each
+// type (one row of email_campaign_stats, kept by triggers as events are
+// written, so reading it costs one row per campaign whatever the number of
+// events). Events without a campaign id or an email are not counted.
+struct EmailCampaignTotals {
+  std::string source;
+  std::string campaign_id;
+  int64_t sent = 0;
+  int64_t delivered = 0;
+  int64_t opened = 0;          // a human open: type open, machine false
+  int64_t machine_opened = 0;  // an open marked machine (and none necessarily human)
+  int64_t clicked = 0;
+  int64_t bounced = 0;
+  int64_t unsubscribed = 0;
+  int64_t spam_reported = 0;
+  TimeMs first_event_at;  // the earliest live event's occurred_at
+};
+
+// One live click with a campaign, an email (normalised) and a time.
+struct EmailClick {
+  std::string source;
+  std::string campaign_id;
+  std::string email;
+  int64_t occurred_at = 0;
+};
+
 struct SnapshotRow {
   int64_t id = 0;
   int64_t computed_at = 0;
   TimeMs window_from;
   TimeMs window_to;
   std::string json;
+  std::string config_hash;  // SHA-256 of the config file it was computed with
+  std::string cursors;      // JSON {"<connector>/<stream>": cursor}: the data it saw
 };
 
 class Store {
  public:
   // The schema version Open() migrates to.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens (creating if missing) the database at `path`, enables WAL, applies
   // pending migrations in order. Fails with kInvalidArgument when the file's
@@ -124,11 +152,19 @@ class Store {
   Status ForEachOwner(const std::function<void(const StoredOwner&)>& fn);
   Status ForEachEmailCampaign(const std::function<void(const StoredEmailCampaign&)>& fn);
   Status ForEachEmailEvent(const std::function<void(const StoredEmailEvent&)>& fn);
+  // Every campaign that has counted events, by source then campaign id.
+  Status ForEachEmailCampaignTotals(const std::function<void(const EmailCampaignTotals&)>& fn);
+  // Every live click with a campaign, an email and a time, ordered by source,
+  // campaign id, email, then time (served by a partial index over clicks
+  // only, so it reads no other event).
+  Status ForEachEmailClick(const std::function<void(const EmailClick&)>& fn);
   // (deal_id, contact_id) pairs of one source.
   Result<std::vector<std::pair<std::string, std::string>>> DealContacts(const std::string& source);
 
   Result<int64_t> SaveSnapshot(const SnapshotRow& row);  // returns the new id
   Result<std::optional<SnapshotRow>> LatestSnapshot();
+  // Deletes the snapshots computed before `older_than_ms`.
+  Status PruneSnapshots(int64_t older_than_ms);
 
   // The database's user_version (for tests and `status`).
   Result<int> SchemaVersion();

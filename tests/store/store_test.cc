@@ -196,6 +196,7 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
   std::vector<std::string> objects =
       raw.Column("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name");
   CHECK(objects == std::vector<std::string>{"audit_snapshots", "contacts", "deal_contacts", "deals",
+                                            "email_campaign_recipients", "email_campaign_stats",
                                             "email_campaigns", "email_events", "owners",
                                             "sync_state", "v_contacts", "v_deals",
                                             "v_email_events"});
@@ -212,7 +213,8 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
   CHECK(raw.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND "
                    "name NOT LIKE 'sqlite_%' ORDER BY name") ==
         std::vector<std::string>{"audit_snapshots_computed_at", "deal_contacts_contact",
-                                 "deals_source_owner", "email_events_campaign"});
+                                 "deals_source_owner", "email_events_campaign",
+                                 "email_events_clicks"});
 }
 
 TEST_CASE("Open fails as unavailable when the directory does not exist", "[store]") {
@@ -856,6 +858,26 @@ TEST_CASE("CountRows accepts only the documented tables", "[store]") {
   CHECK(Count(*store, "audit_snapshots", "", false) == 0);
 }
 
+TEST_CASE("Snapshots keep their config hash and cursors and old ones are pruned", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  for (int64_t at : {1000, 2000, 3000}) {
+    SnapshotRow row;
+    row.computed_at = at;
+    row.json = "{}";
+    row.config_hash = "hash-" + std::to_string(at);
+    row.cursors = R"({"crm/contacts":"c"})";
+    REQUIRE(store->SaveSnapshot(row).ok());
+  }
+  REQUIRE(store->PruneSnapshots(2000).ok());
+  CHECK(Count(*store, "audit_snapshots", "", true) == 2);
+  auto latest = store->LatestSnapshot();
+  REQUIRE(latest.ok());
+  REQUIRE(latest->has_value());
+  CHECK((*latest)->config_hash == "hash-3000");
+  CHECK((*latest)->cursors == R"({"crm/contacts":"c"})");
+}
+
 TEST_CASE("LatestSnapshot returns the most recently computed snapshot", "[store]") {
   TempDir dir;
   auto store = OpenOrDie(dir.File("s.db"));
@@ -928,6 +950,254 @@ TEST_CASE("A second Store on the same file sees the first one's commits", "[stor
   REQUIRE(writer->CommitPage("hubspot", page).ok());
   CHECK(AllContacts(*reader).size() == 1);
   CHECK(Cursor(*reader, "hubspot", "contacts") == "k");
+}
+
+}  // namespace
+}  // namespace salesaudit
+
+namespace salesaudit {
+namespace {
+
+EmailEvent MakeEvent(const std::string& id, const std::string& campaign, const std::string& email,
+                     const std::string& type, int64_t at, bool machine = false) {
+  EmailEvent e;
+  e.id = id;
+  e.campaign_id = campaign;
+  e.email = email;
+  e.type = type;
+  e.occurred_at = at;
+  e.machine = machine;
+  return e;
+}
+
+void CommitEvents(Store& store, const std::vector<EmailEvent>& events,
+                  const std::vector<Deletion>& deletions = {}) {
+  Page page;
+  page.stream = "email_events";
+  page.events = events;
+  page.deletions = deletions;
+  page.cursor = "x";
+  Status s = store.CommitPage("esp", page);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+std::vector<EmailCampaignTotals> AllTotals(Store& store) {
+  std::vector<EmailCampaignTotals> out;
+  REQUIRE(store.ForEachEmailCampaignTotals([&](const EmailCampaignTotals& t) { out.push_back(t); })
+              .ok());
+  return out;
+}
+
+// The totals as "campaign sent/delivered/opened/machine/clicked/bounced/unsub/spam first".
+std::vector<std::string> TotalsText(Store& store) {
+  std::vector<std::string> out;
+  for (const EmailCampaignTotals& t : AllTotals(store)) {
+    out.push_back(t.source + "/" + t.campaign_id + " " + std::to_string(t.sent) + "/" +
+                  std::to_string(t.delivered) + "/" + std::to_string(t.opened) + "/" +
+                  std::to_string(t.machine_opened) + "/" + std::to_string(t.clicked) + "/" +
+                  std::to_string(t.bounced) + "/" + std::to_string(t.unsubscribed) + "/" +
+                  std::to_string(t.spam_reported) + " " +
+                  (t.first_event_at ? std::to_string(*t.first_event_at) : "NULL"));
+  }
+  return out;
+}
+
+// The same figures recomputed from the live events with plain SQL, as a BI
+// user would: what the triggers must agree with.
+std::vector<std::string> RecomputedTotalsText(const std::string& path) {
+  RawDb raw(path);
+  return raw.Column(
+      "SELECT source || '/' || campaign_id || ' ' || "
+      "count(DISTINCT CASE WHEN type = 'sent' THEN email END) || '/' || "
+      "count(DISTINCT CASE WHEN type = 'delivered' THEN email END) || '/' || "
+      "count(DISTINCT CASE WHEN type = 'open' AND machine = 0 THEN email END) || '/' || "
+      "count(DISTINCT CASE WHEN type = 'open' AND machine = 1 THEN email END) || '/' || "
+      "count(DISTINCT CASE WHEN type = 'click' THEN email END) || '/' || "
+      "count(DISTINCT CASE WHEN type = 'bounce' THEN email END) || '/' || "
+      "count(DISTINCT CASE WHEN type = 'unsubscribe' THEN email END) || '/' || "
+      "count(DISTINCT CASE WHEN type = 'spam' THEN email END) || ' ' || "
+      "coalesce(min(occurred_at), 'NULL') "
+      "FROM email_events WHERE deleted_at IS NULL AND campaign_id IS NOT NULL "
+      "AND email IS NOT NULL GROUP BY source, campaign_id ORDER BY source, campaign_id");
+}
+
+TEST_CASE("Campaign totals count distinct recipients and never a machine open as human",
+          "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  CommitEvents(*store, {
+                           MakeEvent("1", "m1", "a@x.com", "sent", 500),
+                           MakeEvent("2", "m1", "a@x.com", "delivered", 510),
+                           MakeEvent("3", "m1", "a@x.com", "open", 600),
+                           MakeEvent("4", "m1", "A@X.com ", "open", 700),  // same recipient
+                           MakeEvent("5", "m1", "a@x.com", "click", 800),
+                           MakeEvent("6", "m1", "a@x.com", "click", 900),
+                           MakeEvent("7", "m1", "b@x.com", "sent", 400),
+                           MakeEvent("8", "m1", "b@x.com", "delivered", 410),
+                           MakeEvent("9", "m1", "b@x.com", "open", 420, true),  // machine only
+                           MakeEvent("10", "m1", "c@x.com", "sent", 450),
+                           MakeEvent("11", "m1", "c@x.com", "bounce", 460),
+                           MakeEvent("12", "m2", "a@x.com", "unsubscribe", 1000),
+                           MakeEvent("13", "m2", "b@x.com", "spam", 1100),
+                           MakeEvent("14", "", "d@x.com", "open", 10),  // no campaign
+                           MakeEvent("15", "m2", "", "open", 20),       // no recipient
+                       });
+  CHECK(TotalsText(*store) ==
+        std::vector<std::string>{"esp/m1 3/2/1/1/1/1/0/0 400", "esp/m2 0/0/0/0/0/0/1/1 1000"});
+  CHECK(TotalsText(*store) == RecomputedTotalsText(path));
+
+  RawDb raw(path);
+  CHECK(raw.One("SELECT human_opens || '/' || machine_opens || '/' || clicks FROM "
+                "email_campaign_recipients WHERE campaign_id = 'm1' AND email = 'a@x.com'") ==
+        "2/0/2");
+  CHECK(raw.One("SELECT machine FROM v_email_events WHERE id = '9'") == "1");
+  std::vector<StoredEmailEvent> events;
+  REQUIRE(store->ForEachEmailEvent([&](const StoredEmailEvent& e) { events.push_back(e); }).ok());
+  REQUIRE(events.size() == 15);
+  for (const StoredEmailEvent& e : events) CHECK(e.event.machine == (e.event.id == "9"));
+  CHECK(Count(*store, "email_campaign_stats", "esp", false) == 2);
+}
+
+TEST_CASE("Campaign totals follow re-synced, changed and deleted events", "[store]") {
+  struct Step {
+    const char* what;
+    std::vector<EmailEvent> events;
+    std::vector<Deletion> deletions;
+    std::vector<std::string> expected;
+  };
+  const Step steps[] = {
+      {"first events",
+       {MakeEvent("1", "m1", "a@x.com", "open", 100), MakeEvent("2", "m1", "a@x.com", "open", 200),
+        MakeEvent("3", "m1", "b@x.com", "click", 300)},
+       {},
+       {"esp/m1 0/0/1/0/1/0/0/0 100"}},
+      {"an identical re-sync changes nothing",
+       {MakeEvent("1", "m1", "a@x.com", "open", 100)},
+       {},
+       {"esp/m1 0/0/1/0/1/0/0/0 100"}},
+      {"one of two opens deleted: the recipient still opened, the first event moves",
+       {},
+       {Deletion{RecordKind::kEmailEvent, "1", 5000, ""}},
+       {"esp/m1 0/0/1/0/1/0/0/0 200"}},
+      {"the other open becomes a machine open",
+       {MakeEvent("2", "m1", "a@x.com", "open", 200, true)},
+       {},
+       {"esp/m1 0/0/0/1/1/0/0/0 200"}},
+      {"a deleted event comes back when the source lists it again",
+       {MakeEvent("1", "m1", "a@x.com", "open", 100)},
+       {},
+       {"esp/m1 0/0/1/1/1/0/0/0 100"}},
+      {"an event moved to another campaign and type",
+       {MakeEvent("3", "m2", "b@x.com", "delivered", 50)},
+       {},
+       {"esp/m1 0/0/1/1/0/0/0/0 100", "esp/m2 0/1/0/0/0/0/0/0 50"}},
+      {"every event of a campaign deleted",
+       {},
+       {Deletion{RecordKind::kEmailEvent, "3", 6000, ""}},
+       {"esp/m1 0/0/1/1/0/0/0/0 100", "esp/m2 0/0/0/0/0/0/0/0 NULL"}},
+  };
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  for (const Step& step : steps) {
+    INFO(step.what);
+    CommitEvents(*store, step.events, step.deletions);
+    CHECK(TotalsText(*store) == step.expected);
+  }
+}
+
+TEST_CASE("Campaign totals agree with a recount after many random writes", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  const char* types[] = {"sent", "delivered", "open", "click", "bounce", "unsubscribe", "spam"};
+  uint64_t seed = 12345;
+  auto next = [&seed](uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  };
+  for (int round = 0; round < 40; ++round) {
+    std::vector<EmailEvent> events;
+    std::vector<Deletion> deletions;
+    for (int i = 0; i < 25; ++i) {
+      const std::string id = std::to_string(next(60));
+      if (next(5) == 0) {
+        deletions.push_back(Deletion{RecordKind::kEmailEvent, id, 1000 + round, ""});
+      } else {
+        events.push_back(MakeEvent(id, "m" + std::to_string(next(3)),
+                                   "r" + std::to_string(next(6)) + "@x.com", types[next(7)],
+                                   static_cast<int64_t>(next(1000)), next(4) == 0));
+      }
+    }
+    CommitEvents(*store, events, deletions);
+  }
+  std::vector<std::string> totals = TotalsText(*store);
+  CHECK(totals.size() == 3);
+  // Campaigns whose every event is gone keep a zero row; the recount has none.
+  std::vector<std::string> live;
+  for (const std::string& t : totals) {
+    if (t.find(" 0/0/0/0/0/0/0/0 NULL") == std::string::npos) live.push_back(t);
+  }
+  CHECK(live == RecomputedTotalsText(path));
+}
+
+TEST_CASE("ForEachEmailClick lists live timed clicks in campaign, email and time order",
+          "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  EmailEvent untimed = MakeEvent("6", "m1", "a@x.com", "click", 0);
+  untimed.occurred_at.reset();
+  CommitEvents(
+      *store,
+      {MakeEvent("1", "m2", "a@x.com", "click", 300), MakeEvent("2", "m1", "b@x.com", "click", 100),
+       MakeEvent("3", "m1", "a@x.com", "click", 200), MakeEvent("4", "m1", "a@x.com", "click", 50),
+       MakeEvent("5", "m1", "a@x.com", "open", 10), untimed,
+       MakeEvent("7", "m1", "c@x.com", "click", 70)},
+      {Deletion{RecordKind::kEmailEvent, "7", 900, ""}});
+  std::vector<std::string> clicks;
+  REQUIRE(store
+              ->ForEachEmailClick([&](const EmailClick& c) {
+                clicks.push_back(c.source + "/" + c.campaign_id + " " + c.email + " " +
+                                 std::to_string(c.occurred_at));
+              })
+              .ok());
+  CHECK(clicks == std::vector<std::string>{"esp/m1 a@x.com 50", "esp/m1 a@x.com 200",
+                                           "esp/m1 b@x.com 100", "esp/m2 a@x.com 300"});
+}
+
+TEST_CASE("Open migrates a version 2 file with email events and counts them", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("v2.db");
+  {
+    // A version 2 file as far as version 3 touches it: the v1 tables, the
+    // index on campaigns and a v_email_events view (v3 replaces it).
+    RawDb raw(path);
+    raw.Exec(kV1Schema);
+    raw.Exec(
+        "CREATE INDEX email_events_campaign ON email_events (source, campaign_id);"
+        "CREATE VIEW v_email_events AS SELECT source, id FROM email_events;"
+        "PRAGMA user_version = 2;"
+        "INSERT INTO email_events (source, id, campaign_id, email, type, occurred_at) VALUES "
+        "('esp', '1', 'm1', 'a@x.com', 'open', 300), ('esp', '2', 'm1', 'a@x.com', 'open', 200),"
+        "('esp', '3', 'm1', 'b@x.com', 'delivered', 100),"
+        "('esp', '4', 'm1', 'c@x.com', 'click', 400);"
+        "INSERT INTO email_events (source, id, campaign_id, email, type, occurred_at, deleted_at) "
+        "VALUES ('esp', '5', 'm1', 'd@x.com', 'click', 50, 60);");
+  }
+  auto store = OpenOrDie(path);
+  auto version = store->SchemaVersion();
+  REQUIRE(version.ok());
+  CHECK(*version == Store::kSchemaVersion);
+  CHECK(TotalsText(*store) == std::vector<std::string>{"esp/m1 0/1/1/0/1/0/0/0 100"});
+  RawDb raw(path);
+  CHECK(raw.One("SELECT group_concat(machine) FROM v_email_events") == "0,0,0,0,0");
+  CHECK(raw.One("SELECT count(*) FROM email_campaign_recipients") == "3");
+
+  // The triggers run from now on.
+  CommitEvents(*store, {MakeEvent("6", "m1", "b@x.com", "open", 500)});
+  CHECK(TotalsText(*store) == std::vector<std::string>{"esp/m1 0/1/2/0/1/0/0/0 100"});
 }
 
 }  // namespace
