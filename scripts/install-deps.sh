@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev libspdlog-dev
   libsqlite3-dev libssl-dev zlib1g-dev catch2 sqlite3 ca-certificates
+  chromium fonts-dejavu-core  # the HTML report's browser test
 )
 
 missing=()

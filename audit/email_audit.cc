@@ -1,0 +1,495 @@
+#include "audit/email_audit.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "core/time_util.h"
+
+namespace salesaudit {
+namespace {
+
+constexpr double kMsPerDay = 24.0 * 3600 * 1000;
+
+std::optional<double> Ratio(int64_t numerator, int64_t denominator) {
+  if (denominator == 0) return std::nullopt;
+  return static_cast<double>(numerator) / static_cast<double>(denominator);
+}
+
+std::optional<double> Median(std::vector<double> values) {
+  if (values.empty()) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  const size_t mid = values.size() / 2;
+  if (values.size() % 2 == 1) return values[mid];
+  return (values[mid - 1] + values[mid]) / 2.0;
+}
+
+void SetRates(EmailCounts& c) {
+  c.open_rate = Ratio(c.opened, c.delivered);
+  c.click_rate = Ratio(c.clicked, c.delivered);
+}
+
+// One click kept for attribution: which campaign (index into
+// EmailAudit::campaigns), by which recipient (index into the clicker list),
+// when.
+struct Click {
+  int32_t email;
+  int32_t campaign;
+  int64_t at;
+};
+
+// The clicks of one recipient on one campaign, in time order: [begin, end)
+// of the sorted click list.
+struct ClickRun {
+  size_t begin;
+  size_t end;
+};
+
+// True when a click of `run` falls in [from, to) (to unset: no end).
+bool ClickedBetween(const std::vector<Click>& clicks, const ClickRun& run, int64_t from,
+                    const TimeMs& to) {
+  for (size_t i = run.begin; i < run.end; ++i) {
+    if (clicks[i].at < from) continue;
+    return !to || clicks[i].at < *to;  // the earliest click at or after `from`
+  }
+  return false;
+}
+
+// The contact's first time past MQL: contacted, or a later stage when the CRM
+// skipped contacted.
+TimeMs ReachedContactedAt(const Contact& c) {
+  TimeMs at;
+  for (const TimeMs& t : {c.contacted_at, c.sql_at, c.customer_at}) {
+    if (t && (!at || *t < *at)) at = t;
+  }
+  return at;
+}
+
+void FinishEffect(ContentEffect& e, int64_t group_total, int64_t converted_total,
+                  int64_t min_sample) {
+  e.not_clicked.contacts = group_total - e.clicked.contacts;
+  e.not_clicked.converted = converted_total - e.clicked.converted;
+  e.clicked.rate = Ratio(e.clicked.converted, e.clicked.contacts);
+  e.not_clicked.rate = Ratio(e.not_clicked.converted, e.not_clicked.contacts);
+  e.insufficient_sample = e.clicked.contacts < min_sample || e.not_clicked.contacts < min_sample;
+  if (!e.insufficient_sample && e.clicked.rate && e.not_clicked.rate) {
+    e.lift = *e.clicked.rate - *e.not_clicked.rate;
+  }
+}
+
+}  // namespace
+
+Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
+                                     const EmailAuditOptions& options) {
+  EmailAudit audit;
+  audit.window = window;
+  audit.options = options;
+
+  // Every live campaign record and every campaign with counted events, keyed
+  // (source, id); deleted campaigns drop out with their events.
+  using Key = std::pair<std::string, std::string>;
+  std::map<Key, EmailCampaignStats> candidates;
+  std::unordered_set<std::string> deleted;  // "source\nid"
+  Status s = store.ForEachEmailCampaign([&](const StoredEmailCampaign& row) {
+    if (row.deleted_at) {
+      deleted.insert(row.source + '\n' + row.campaign.id);
+      return;
+    }
+    EmailCampaignStats& c = candidates[{row.source, row.campaign.id}];
+    c.source = row.source;
+    c.id = row.campaign.id;
+    c.name = row.campaign.name;
+    c.kind = row.campaign.kind;
+    c.sent_at = row.campaign.sent_at;
+  });
+  if (!s.ok()) return s.WithContext("audit: email campaigns");
+  std::map<Key, TimeMs> first_event_at;
+  s = store.ForEachEmailCampaignTotals([&](const EmailCampaignTotals& t) {
+    if (deleted.count(t.source + '\n' + t.campaign_id) != 0) return;
+    EmailCampaignStats& c = candidates[{t.source, t.campaign_id}];
+    c.source = t.source;
+    c.id = t.campaign_id;
+    c.counts.sent = t.sent;
+    c.counts.delivered = t.delivered;
+    c.counts.opened = t.opened;
+    c.counts.clicked = t.clicked;
+    c.counts.bounced = t.bounced;
+    c.counts.unsubscribed = t.unsubscribed;
+    c.counts.spam_reports = t.spam_reported;
+    first_event_at[{t.source, t.campaign_id}] = t.first_event_at;
+  });
+  if (!s.ok()) return s.WithContext("audit: email campaign totals");
+
+  // A campaign belongs to the window by its send time, or, when the source
+  // gives none, by its first event (when the first recipient got it). A
+  // campaign with neither is only in an unbounded window.
+  std::map<Key, int32_t> index;
+  for (auto& [key, c] : candidates) {
+    TimeMs at = c.sent_at;
+    if (!at) {
+      auto it = first_event_at.find(key);
+      if (it != first_event_at.end()) at = it->second;
+    }
+    const bool in_window = at ? window.Contains(*at) : (!window.from && !window.to);
+    if (!in_window) continue;
+    index.emplace(key, static_cast<int32_t>(audit.campaigns.size()));
+    SetRates(c.counts);
+    audit.campaigns.push_back(std::move(c));
+  }
+
+  // The clicks on the selected campaigns, each recipient interned once.
+  std::unordered_map<std::string, int32_t> clicker_index;
+  std::vector<Click> clicks;
+  Key last_key;
+  int32_t last_campaign = -1;
+  s = store.ForEachEmailClick([&](const EmailClick& click) {
+    // Clicks come grouped by campaign: look the campaign up once per group.
+    if (click.source != last_key.first || click.campaign_id != last_key.second) {
+      last_key = {click.source, click.campaign_id};
+      auto it = index.find(last_key);
+      last_campaign = it == index.end() ? -1 : it->second;
+    }
+    if (last_campaign < 0) return;
+    auto [it, inserted] =
+        clicker_index.try_emplace(click.email, static_cast<int32_t>(clicker_index.size()));
+    clicks.push_back(Click{it->second, last_campaign, click.occurred_at});
+  });
+  if (!s.ok()) return s.WithContext("audit: email clicks");
+  std::sort(clicks.begin(), clicks.end(), [](const Click& a, const Click& b) {
+    return std::tie(a.email, a.campaign, a.at) < std::tie(b.email, b.campaign, b.at);
+  });
+  // runs_of[email] = that recipient's runs, one per clicked campaign.
+  std::vector<std::vector<std::pair<int32_t, ClickRun>>> runs_of(clicker_index.size());
+  for (size_t i = 0; i < clicks.size();) {
+    size_t j = i;
+    while (j < clicks.size() && clicks[j].email == clicks[i].email &&
+           clicks[j].campaign == clicks[i].campaign) {
+      ++j;
+    }
+    runs_of[clicks[i].email].emplace_back(clicks[i].campaign, ClickRun{i, j});
+    i = j;
+  }
+
+  // One pass over the contacts: leads after a click (any contact, any
+  // source, created in the attribution window after the recipient's first
+  // click) and the content groups of the cohort.
+  audit.content.resize(audit.campaigns.size());
+  std::unordered_set<int64_t> lead_pairs;  // campaign * clickers + email
+  const int64_t clickers = static_cast<int64_t>(clicker_index.size());
+  int64_t mql_total = 0, mql_converted = 0, sql_total = 0, sql_converted = 0;
+  const std::vector<std::pair<int32_t, ClickRun>> kNoRuns;
+  s = store.ForEachContact([&](const StoredContact& row) {
+    if (row.deleted_at) return;
+    const Contact& c = row.contact;
+    const std::vector<std::pair<int32_t, ClickRun>>* runs = nullptr;
+    if (!c.email.empty() && !clicker_index.empty()) {
+      auto it = clicker_index.find(c.email);
+      if (it != clicker_index.end()) runs = &runs_of[it->second];
+    }
+    if (runs != nullptr && c.created_at) {
+      for (const auto& [campaign, run] : *runs) {
+        const int64_t first_click = clicks[run.begin].at;
+        if (*c.created_at >= first_click &&
+            *c.created_at - first_click < options.attribution_window_ms) {
+          lead_pairs.insert(campaign * clickers + clicks[run.begin].email);
+        }
+      }
+    }
+    if (!c.created_at || !window.Contains(*c.created_at)) return;
+    if (c.mql_at) {
+      const TimeMs next = ReachedContactedAt(c);
+      ++mql_total;
+      mql_converted += next.has_value();
+      for (const auto& [campaign, run] : runs != nullptr ? *runs : kNoRuns) {
+        if (!ClickedBetween(clicks, run, *c.mql_at, next)) continue;
+        ContentGroup& g = audit.content[campaign].mql_to_contacted.clicked;
+        ++g.contacts;
+        g.converted += next.has_value();
+      }
+    }
+    if (c.sql_at) {
+      ++sql_total;
+      sql_converted += c.customer_at.has_value();
+      for (const auto& [campaign, run] : runs != nullptr ? *runs : kNoRuns) {
+        if (!ClickedBetween(clicks, run, *c.sql_at, c.customer_at)) continue;
+        ContentGroup& g = audit.content[campaign].sql_to_won.clicked;
+        ++g.contacts;
+        g.converted += c.customer_at.has_value();
+      }
+    }
+  });
+  if (!s.ok()) return s.WithContext("audit: email leads and content");
+  for (int64_t pair : lead_pairs) ++audit.campaigns[pair / clickers].counts.leads;
+
+  for (size_t i = 0; i < audit.campaigns.size(); ++i) {
+    CampaignContent& content = audit.content[i];
+    content.source = audit.campaigns[i].source;
+    content.id = audit.campaigns[i].id;
+    content.name = audit.campaigns[i].name;
+    FinishEffect(content.mql_to_contacted, mql_total, mql_converted, options.min_content_sample);
+    FinishEffect(content.sql_to_won, sql_total, sql_converted, options.min_content_sample);
+  }
+
+  // Underperformers: against the median of the campaigns large enough to
+  // judge, and against the floors.
+  std::vector<double> open_rates, click_rates;
+  for (const EmailCampaignStats& c : audit.campaigns) {
+    if (c.counts.delivered < kMedianMinDelivered) continue;
+    open_rates.push_back(*c.counts.open_rate);
+    click_rates.push_back(*c.counts.click_rate);
+  }
+  audit.median_open_rate = Median(std::move(open_rates));
+  audit.median_click_rate = Median(std::move(click_rates));
+  for (EmailCampaignStats& c : audit.campaigns) {
+    auto flag = [&c](bool below, const char* reason) {
+      if (!below) return;
+      c.underperforming = true;
+      c.underperforming_reasons.emplace_back(reason);
+    };
+    const std::optional<double>& open = c.counts.open_rate;
+    const std::optional<double>& click = c.counts.click_rate;
+    if (c.counts.delivered >= kMedianMinDelivered) {
+      flag(*open < *audit.median_open_rate, "open_rate_below_median");
+      flag(*click < *audit.median_click_rate, "click_rate_below_median");
+    }
+    flag(open && options.open_rate_floor > 0 && *open < options.open_rate_floor,
+         "open_rate_below_floor");
+    flag(click && options.click_rate_floor > 0 && *click < options.click_rate_floor,
+         "click_rate_below_floor");
+  }
+
+  std::map<std::string, EmailFlowStats> flows;
+  for (const EmailCampaignStats& c : audit.campaigns) {
+    EmailFlowStats& f = flows[c.kind];
+    f.kind = c.kind;
+    ++f.campaigns;
+    f.counts.sent += c.counts.sent;
+    f.counts.delivered += c.counts.delivered;
+    f.counts.opened += c.counts.opened;
+    f.counts.clicked += c.counts.clicked;
+    f.counts.bounced += c.counts.bounced;
+    f.counts.unsubscribed += c.counts.unsubscribed;
+    f.counts.spam_reports += c.counts.spam_reports;
+    f.counts.leads += c.counts.leads;
+  }
+  for (auto& [kind, f] : flows) {
+    SetRates(f.counts);
+    audit.flows.push_back(std::move(f));
+  }
+  return audit;
+}
+
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void WriteRate(JsonWriter& w, const char* key, const std::optional<double>& r) {
+  w.Key(key);
+  if (r) {
+    w.Double(*r);
+  } else {
+    w.Null();
+  }
+}
+
+void WriteInt(JsonWriter& w, const char* key, int64_t v) {
+  w.Key(key);
+  w.Int64(v);
+}
+
+void WriteCounts(JsonWriter& w, const EmailCounts& c) {
+  WriteInt(w, "sent", c.sent);
+  WriteInt(w, "delivered", c.delivered);
+  WriteInt(w, "opened", c.opened);
+  WriteInt(w, "clicked", c.clicked);
+  WriteRate(w, "open_rate", c.open_rate);
+  WriteRate(w, "click_rate", c.click_rate);
+  WriteInt(w, "bounced", c.bounced);
+  WriteInt(w, "unsubscribed", c.unsubscribed);
+  WriteInt(w, "spam_reports", c.spam_reports);
+  WriteInt(w, "leads", c.leads);
+}
+
+void WriteGroup(JsonWriter& w, const char* key, const ContentGroup& g) {
+  w.Key(key);
+  w.StartObject();
+  WriteInt(w, "contacts", g.contacts);
+  WriteInt(w, "converted", g.converted);
+  WriteRate(w, "rate", g.rate);
+  w.EndObject();
+}
+
+void WriteEffect(JsonWriter& w, const char* key, const char* clicked_key, const ContentEffect& e) {
+  w.Key(key);
+  w.StartObject();
+  WriteGroup(w, clicked_key, e.clicked);
+  WriteGroup(w, "did_not_click", e.not_clicked);
+  WriteRate(w, "lift", e.lift);
+  w.Key("insufficient_sample");
+  w.Bool(e.insufficient_sample);
+  w.EndObject();
+}
+
+void WriteText(JsonWriter& w, const char* key, const std::string& v) {
+  w.Key(key);
+  w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+std::string Percent(const std::optional<double>& rate) {
+  if (!rate) return "-";
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.1f%%", *rate * 100.0);
+  return buf;
+}
+
+// "+3.2 pts", or why there is no claim.
+std::string Lift(const ContentEffect& e) {
+  if (e.insufficient_sample) return "too few";
+  if (!e.lift) return "-";
+  char buf[32];
+  snprintf(buf, sizeof buf, "%+.1f pts", *e.lift * 100.0);
+  return buf;
+}
+
+std::string Clip(const std::string& s, size_t width) {
+  return s.size() <= width ? s : s.substr(0, width - 1) + "~";
+}
+
+}  // namespace
+
+void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
+  w.Key("email");
+  w.StartObject();
+  w.Key("attribution_window_days");
+  w.Double(static_cast<double>(audit.options.attribution_window_ms) / kMsPerDay);
+  WriteInt(w, "median_min_delivered", kMedianMinDelivered);
+  WriteRate(w, "median_open_rate", audit.median_open_rate);
+  WriteRate(w, "median_click_rate", audit.median_click_rate);
+  w.Key("open_rate_floor");
+  w.Double(audit.options.open_rate_floor);
+  w.Key("click_rate_floor");
+  w.Double(audit.options.click_rate_floor);
+  w.Key("campaigns");
+  w.StartArray();
+  for (const EmailCampaignStats& c : audit.campaigns) {
+    w.StartObject();
+    WriteText(w, "source", c.source);
+    WriteText(w, "id", c.id);
+    WriteText(w, "name", c.name);
+    WriteText(w, "kind", c.kind);
+    w.Key("sent_at");
+    if (c.sent_at) {
+      w.String(FormatIsoMs(*c.sent_at).c_str());
+    } else {
+      w.Null();
+    }
+    WriteCounts(w, c.counts);
+    w.Key("underperforming");
+    w.Bool(c.underperforming);
+    w.Key("underperforming_reasons");
+    w.StartArray();
+    for (const std::string& r : c.underperforming_reasons) w.String(r.c_str());
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("flows");
+  w.StartArray();
+  for (const EmailFlowStats& f : audit.flows) {
+    w.StartObject();
+    WriteText(w, "kind", f.kind);
+    WriteInt(w, "campaigns", f.campaigns);
+    WriteCounts(w, f.counts);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+
+  w.Key("content");
+  w.StartObject();
+  WriteInt(w, "min_sample", audit.options.min_content_sample);
+  w.Key("campaigns");
+  w.StartArray();
+  for (const CampaignContent& c : audit.content) {
+    w.StartObject();
+    WriteText(w, "source", c.source);
+    WriteText(w, "id", c.id);
+    WriteText(w, "name", c.name);
+    WriteEffect(w, "mql_to_contacted", "clicked_between_mql_and_contacted", c.mql_to_contacted);
+    WriteEffect(w, "sql_to_won", "clicked_between_sql_and_won", c.sql_to_won);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+std::string FormatEmailAuditText(const EmailAudit& audit) {
+  std::string out = "Email campaigns (rates over delivered; * underperforming)\n";
+  char line[256];
+  snprintf(line, sizeof line, "%-28s %-12s %9s %9s %8s %8s %7s %7s %6s %6s %6s\n", "campaign",
+           "kind", "sent", "delivered", "opened", "clicked", "open", "click", "bounce", "unsub",
+           "leads");
+  out += line;
+  for (const EmailCampaignStats& c : audit.campaigns) {
+    const std::string label = (c.underperforming ? "*" : " ") + (c.name.empty() ? c.id : c.name);
+    snprintf(line, sizeof line, "%-28s %-12s %9lld %9lld %8lld %8lld %7s %7s %6lld %6lld %6lld\n",
+             Clip(label, 28).c_str(), Clip(c.kind, 12).c_str(),
+             static_cast<long long>(c.counts.sent), static_cast<long long>(c.counts.delivered),
+             static_cast<long long>(c.counts.opened), static_cast<long long>(c.counts.clicked),
+             Percent(c.counts.open_rate).c_str(), Percent(c.counts.click_rate).c_str(),
+             static_cast<long long>(c.counts.bounced),
+             static_cast<long long>(c.counts.unsubscribed), static_cast<long long>(c.counts.leads));
+    out += line;
+  }
+  out += "median open " + Percent(audit.median_open_rate) + ", median click " +
+         Percent(audit.median_click_rate) + " (campaigns with " +
+         std::to_string(kMedianMinDelivered) + "+ delivered)\n";
+  for (const EmailCampaignStats& c : audit.campaigns) {
+    if (!c.underperforming) continue;
+    std::string reasons;
+    for (const std::string& r : c.underperforming_reasons) {
+      reasons += (reasons.empty() ? "" : ", ") + r;
+    }
+    out += "  underperforming: " + (c.name.empty() ? c.id : c.name) + ": " + reasons + "\n";
+  }
+
+  out += "\nEmail flows\n";
+  snprintf(line, sizeof line, "%-28s %9s %9s %7s %7s %6s\n", "kind", "campaigns", "delivered",
+           "open", "click", "leads");
+  out += line;
+  for (const EmailFlowStats& f : audit.flows) {
+    snprintf(line, sizeof line, "%-28s %9lld %9lld %7s %7s %6lld\n",
+             Clip(f.kind.empty() ? "(none)" : f.kind, 28).c_str(),
+             static_cast<long long>(f.campaigns), static_cast<long long>(f.counts.delivered),
+             Percent(f.counts.open_rate).c_str(), Percent(f.counts.click_rate).c_str(),
+             static_cast<long long>(f.counts.leads));
+    out += line;
+  }
+
+  out +=
+      "\nContent: conversion of contacts who clicked a campaign in the stage vs those who "
+      "did not (groups under " +
+      std::to_string(audit.options.min_content_sample) + " contacts: no claim)\n";
+  snprintf(line, sizeof line, "%-28s %-26s %-26s %-26s %-26s\n", "campaign",
+           "mql->contacted clicked", "mql->contacted not", "sql->won clicked", "sql->won not");
+  out += line;
+  auto group = [](const ContentGroup& g) {
+    return Percent(g.rate) + " of " + std::to_string(g.contacts);
+  };
+  for (const CampaignContent& c : audit.content) {
+    snprintf(line, sizeof line, "%-28s %-26s %-26s %-26s %-26s\n",
+             Clip(c.name.empty() ? c.id : c.name, 28).c_str(),
+             (group(c.mql_to_contacted.clicked) + " " + Lift(c.mql_to_contacted)).c_str(),
+             group(c.mql_to_contacted.not_clicked).c_str(),
+             (group(c.sql_to_won.clicked) + " " + Lift(c.sql_to_won)).c_str(),
+             group(c.sql_to_won.not_clicked).c_str());
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace salesaudit

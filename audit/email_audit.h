@@ -1,0 +1,130 @@
+// Email flows and content (MISSION.md questions 7-9; docs/audit.md "Email" and
+// "Content"): per campaign and per flow (campaign kind) delivery, distinct
+// human opens and clicks, rates over delivered, bounces, unsubscribes, spam
+// reports and the leads a click brought; and for each campaign, whether the
+// MQLs (SQLs) who clicked it before the next stage reached that stage more
+// often than those who did not. Pure functions over the store's read side;
+// thread-safe.
+#pragma once
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/funnel.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace salesaudit {
+
+struct EmailAuditOptions {
+  // A contact created within this long after a recipient's first click on a
+  // campaign is a lead of that campaign.
+  int64_t attribution_window_ms = 7LL * 24 * 3600 * 1000;
+  // A campaign whose open (click) rate is below the floor underperforms; 0
+  // disables the floor.
+  double open_rate_floor = 0;
+  double click_rate_floor = 0;
+  // Content groups smaller than this make no claim (insufficient_sample).
+  int64_t min_content_sample = 30;
+};
+
+// Delivery and engagement counts of one campaign or one flow. Recipients are
+// distinct normalised addresses; `opened` counts human opens only.
+struct EmailCounts {
+  int64_t sent = 0;
+  int64_t delivered = 0;
+  int64_t opened = 0;
+  int64_t clicked = 0;
+  int64_t bounced = 0;
+  int64_t unsubscribed = 0;
+  int64_t spam_reports = 0;
+  int64_t leads = 0;
+  std::optional<double> open_rate;   // opened / delivered
+  std::optional<double> click_rate;  // clicked / delivered
+};
+
+struct EmailCampaignStats {
+  std::string source;
+  std::string id;
+  std::string name;
+  std::string kind;
+  TimeMs sent_at;
+  EmailCounts counts;
+  bool underperforming = false;
+  // Each a fixed token: "open_rate_below_median", "click_rate_below_median",
+  // "open_rate_below_floor", "click_rate_below_floor".
+  std::vector<std::string> underperforming_reasons;
+};
+
+// A flow: every campaign of one `kind` ("" when the source gives none).
+struct EmailFlowStats {
+  std::string kind;
+  int64_t campaigns = 0;
+  EmailCounts counts;  // sums over the campaigns; rates recomputed from sums
+};
+
+// Contacts of one group and how many of them reached the next stage.
+struct ContentGroup {
+  int64_t contacts = 0;
+  int64_t converted = 0;
+  std::optional<double> rate;  // converted / contacts
+};
+
+// Clickers against non-clickers for one stage transition of one campaign.
+struct ContentEffect {
+  ContentGroup clicked;
+  ContentGroup not_clicked;
+  // clicked.rate - not_clicked.rate (a difference of fractions); nullopt when
+  // either group is below min_content_sample or has no rate.
+  std::optional<double> lift;
+  bool insufficient_sample = true;
+};
+
+struct CampaignContent {
+  std::string source;
+  std::string id;
+  std::string name;
+  // Cohort contacts with mql_at: "clicked" = a click on the campaign at or
+  // after mql_at and before contacted_at (or at any time after mql_at when
+  // never contacted); converted = reached contacted (contacted_at or later).
+  ContentEffect mql_to_contacted;
+  // Cohort contacts with sql_at: clicked between sql_at and customer_at;
+  // converted = won (customer_at set).
+  ContentEffect sql_to_won;
+};
+
+struct EmailAudit {
+  AuditWindow window;
+  EmailAuditOptions options;
+  // Medians of the campaigns with at least kMedianMinDelivered delivered;
+  // nullopt when there are none.
+  std::optional<double> median_open_rate;
+  std::optional<double> median_click_rate;
+  std::vector<EmailCampaignStats> campaigns;  // by source, then id
+  std::vector<EmailFlowStats> flows;          // by kind
+  std::vector<CampaignContent> content;       // same order as campaigns
+};
+
+// Campaigns with fewer deliveries than this neither set the median nor are
+// judged against it (their rates are noise); floors still apply to them.
+inline constexpr int64_t kMedianMinDelivered = 50;
+
+// The email and content audit over the campaigns sent in `window` (those
+// without sent_at: with any event in `window`) and the contact cohort created
+// in `window`. Deleted campaigns, events and contacts are left out.
+Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
+                                     const EmailAuditOptions& options);
+
+// Writes the members "email" and "content" (key + value each) into the JSON
+// object `w` is inside.
+void WriteEmailAuditJson(const EmailAudit& audit, rapidjson::Writer<rapidjson::StringBuffer>& w);
+
+// Aligned tables for a terminal.
+std::string FormatEmailAuditText(const EmailAudit& audit);
+
+}  // namespace salesaudit

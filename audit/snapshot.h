@@ -1,0 +1,243 @@
+// The audit snapshot (DESIGN.md "Snapshot JSON", issue 3; every metric is
+// defined in docs/audit.md): funnel overall, by channel and by owner, lead
+// volume per period, cycle times, channels with return on spend, lead
+// quality, email and content (audit/email_audit.h), capacity, reps, data
+// quality and customers, computed from the store's read side in one pass over
+// each table.
+//
+//   AuditSettings settings;  // the daemon fills it from the config
+//   settings.leads_per_rep_per_week = 25;
+//   auto snapshot = ComputeSnapshot(store, settings, AuditWindow{}, NowMs());
+//   if (!snapshot.ok()) return snapshot.status();
+//   std::string json = SnapshotJson(*snapshot);
+//
+// Pure functions; thread-safe as the Store is. A Snapshot is a plain value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/email_audit.h"
+#include "audit/funnel.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace salesaudit {
+
+// The bucket of lead volume and capacity: ISO week (Monday 00:00 UTC) or
+// calendar month (UTC).
+enum class AuditPeriod { kWeek, kMonth };
+
+const char* AuditPeriodName(AuditPeriod period);  // "week" | "month"
+
+// Money spent on one channel in one calendar month.
+struct ChannelSpend {
+  std::string channel;  // matched exactly against the stored channel value
+  std::string month;    // "YYYY-MM"
+  double amount = 0;
+};
+
+// What the audit needs from the config, as plain data (audit/ never includes
+// config/); the daemon fills it.
+struct AuditSettings {
+  // Sales reps; unset: the active owners in the store (one per email).
+  std::optional<int64_t> reps;
+  double leads_per_rep_per_week = 0;
+  AuditPeriod period = AuditPeriod::kWeek;
+  std::vector<ChannelSpend> spend;
+  // Channels earning less than this per unit spent are flagged.
+  double return_on_spend_target = 2.0;
+  // Revenue wanted per period; enables capacity.leads_needed_for_revenue_target.
+  std::optional<double> revenue_target;
+  // Open deals not updated for longer are reported as stale.
+  int64_t stale_deal_age_ms = 30LL * 24 * 3600 * 1000;
+  // Smallest group a claim is made on (a channel's MQLs stalling).
+  int64_t min_sample = 30;
+  // Channel values that mean "referred by someone" (compared ignoring ASCII case).
+  std::vector<std::string> referral_channels = {"REFERRALS"};
+  EmailAuditOptions email;
+  // For the forecast: fewer matured channel leads than this use all channels.
+  int64_t forecast_min_channel_leads = 30;
+};
+
+// count, mean, median and p90 of a set of durations in days; the statistics
+// are nullopt when count is 0.
+struct DurationStats {
+  int64_t count = 0;
+  std::optional<double> mean;
+  std::optional<double> median;
+  std::optional<double> p90;
+};
+
+struct PeriodLeads {
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;  // start of the next period
+  int64_t leads = 0;
+  // The whole period lies inside the window and in the past.
+  bool complete = false;
+};
+
+struct LeadVolume {
+  AuditPeriod period = AuditPeriod::kWeek;
+  std::vector<PeriodLeads> series;  // every period overlapping the window
+  int64_t complete_periods = 0;
+  std::optional<double> average;  // leads per complete period
+  std::optional<double> trend;    // least-squares slope, leads per period per period
+};
+
+struct CycleTimes {
+  DurationStats all;  // created_at -> customer_at of the cohort's won contacts
+  // between consecutive stages, for contacts with both timestamps
+  DurationStats lead_to_mql;
+  DurationStats mql_to_contacted;
+  DurationStats contacted_to_sql;
+  DurationStats sql_to_won;
+};
+
+struct ChannelRow {
+  std::string channel;  // kNoChannel when the contacts have none
+  FunnelCounts counts;
+  FunnelRates rates;
+  std::optional<double> mql_to_sql;
+  bool mql_stalls = false;
+  DurationStats cycle;
+  int64_t won_deals = 0;  // won deals closed in the window attributed here
+  double revenue = 0;
+  double spend = 0;
+  std::optional<double> return_on_spend;  // nullopt when spend is 0
+  std::optional<bool> below_target;       // nullopt when return_on_spend is
+};
+
+inline constexpr char kNoChannel[] = "(none)";
+
+struct RepRow {
+  std::string source;
+  std::string owner_id;
+  std::string name;
+  bool active = false;  // listed as active in the owners table
+  FunnelCounts counts;
+  std::optional<double> contact_rate;  // contacted / leads
+  std::optional<double> sql_rate;      // sql / contacted
+  std::optional<double> win_rate;      // won / sql
+  std::optional<double> median_cycle_days;
+  int64_t won_deals = 0;
+  double revenue = 0;
+};
+
+// Medians over the reps listed (nullopt values left out).
+struct TeamMedians {
+  std::optional<double> leads;
+  std::optional<double> contacted;
+  std::optional<double> sql;
+  std::optional<double> won;
+  std::optional<double> contact_rate;
+  std::optional<double> sql_rate;
+  std::optional<double> win_rate;
+  std::optional<double> median_cycle_days;
+  std::optional<double> revenue;
+};
+
+struct Capacity {
+  int64_t reps = 0;
+  bool reps_configured = false;
+  double leads_per_rep_per_period = 0;
+  double capacity_per_period = 0;
+  std::optional<double> incoming_per_period;  // lead_volume.average
+  std::optional<double> shortfall_per_period;
+  std::optional<double> surplus_per_period;
+  std::optional<int64_t> reps_needed;
+  std::optional<int64_t> reps_to_hire;
+  std::optional<double> revenue_target;
+  std::optional<double> leads_needed_for_revenue_target;
+};
+
+struct QualityIssue {
+  int64_t count = 0;
+  std::vector<std::string> examples;  // up to kQualityExamples, "source:id" (emails for duplicates)
+};
+
+inline constexpr size_t kQualityExamples = 5;
+
+struct DataQuality {
+  QualityIssue contacts_without_owner;
+  QualityIssue contacts_without_channel;
+  QualityIssue contacts_without_email;
+  QualityIssue contacts_without_created_date;
+  QualityIssue duplicate_emails_within_source;  // count = emails
+  int64_t duplicate_contacts_within_source = 0;
+  QualityIssue duplicate_emails_across_sources;  // count = emails
+  int64_t duplicate_contacts_across_sources = 0;
+  QualityIssue stage_dates_out_of_order;
+  QualityIssue won_deals_without_amount;
+  QualityIssue won_deals_without_close_date;
+  QualityIssue won_deals_without_contacts;
+  QualityIssue stale_open_deals;
+  QualityIssue spend_channels_not_in_store;  // examples are channel names
+};
+
+struct Customers {
+  int64_t customers = 0;
+  int64_t repeat_customers = 0;
+  std::optional<double> repeat_rate;
+  int64_t referral_leads = 0;
+  std::optional<double> referral_share;  // referral_leads / funnel.leads
+  std::vector<std::string> referral_channels;
+};
+
+struct Revenue {
+  int64_t won_deals = 0;  // live won deals closed in the window
+  int64_t deals_with_amount = 0;
+  double total = 0;
+  double unattributed = 0;  // of won deals without a live associated contact
+  std::optional<double> average_won_deal;
+  std::vector<std::string> currencies;  // distinct, sorted; "" when unknown
+  double return_on_spend_target = 0;
+};
+
+struct LeadQuality {
+  std::optional<double> overall_mql_to_sql;
+  int64_t min_mqls = 0;
+  std::vector<std::string> stalling_channels;
+};
+
+struct Snapshot {
+  int64_t generated_at = 0;
+  // Resolved: an open start is the earliest created_at in the store, an open
+  // end is generated_at.
+  AuditWindow window;
+  AuditPeriod period = AuditPeriod::kWeek;
+  FunnelCounts counts;
+  FunnelRates rates;
+  std::vector<ChannelRow> channels;  // by leads descending, then name
+  std::vector<RepRow> reps;          // by source, owner_id
+  TeamMedians team;
+  // Cohort contacts without an owner (funnel.by_owner's last row).
+  FunnelCounts unowned;
+  LeadVolume lead_volume;
+  CycleTimes cycle_times;
+  LeadQuality lead_quality;
+  Capacity capacity;
+  DataQuality data_quality;
+  Customers customers;
+  Revenue revenue;
+  EmailAudit email;
+};
+
+// Computes the snapshot of `window` at `now_ms`. Reads owners, contacts,
+// deals, the deal_contacts of sources with won deals, and (through
+// ComputeEmailAudit) email campaigns and events, each once. Fails with
+// kInvalidArgument when a spend month is not "YYYY-MM", with the store's
+// status when reading fails.
+Result<Snapshot> ComputeSnapshot(Store& store, const AuditSettings& settings,
+                                 const AuditWindow& window, int64_t now_ms);
+
+// The snapshot JSON: every DESIGN.md top-level key, plus funnel.by_channel,
+// funnel.by_owner, lead_quality and revenue.
+std::string SnapshotJson(const Snapshot& snapshot);
+
+// Aligned tables for a terminal, one per section.
+std::string SnapshotText(const Snapshot& snapshot);
+
+}  // namespace salesaudit

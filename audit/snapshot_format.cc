@@ -1,0 +1,616 @@
+// SnapshotJson and SnapshotText: the two renderings of a Snapshot.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "audit/snapshot.h"
+#include "core/time_util.h"
+
+namespace salesaudit {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void OptNumber(JsonWriter& w, const std::optional<double>& v) {
+  if (v) {
+    w.Double(*v);
+  } else {
+    w.Null();
+  }
+}
+
+void OptNumber(JsonWriter& w, const std::optional<int64_t>& v) {
+  if (v) {
+    w.Int64(*v);
+  } else {
+    w.Null();
+  }
+}
+
+void Str(JsonWriter& w, const std::string& s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void Counts(JsonWriter& w, const FunnelCounts& c) {
+  w.Key("leads");
+  w.Int64(c.leads);
+  w.Key("mql");
+  w.Int64(c.mql);
+  w.Key("contacted");
+  w.Int64(c.contacted);
+  w.Key("sql");
+  w.Int64(c.sql);
+  w.Key("won");
+  w.Int64(c.won);
+}
+
+void Rates(JsonWriter& w, const FunnelRates& r) {
+  w.Key("rates");
+  w.StartObject();
+  w.Key("lead_to_mql");
+  OptNumber(w, r.lead_to_mql);
+  w.Key("mql_to_contacted");
+  OptNumber(w, r.mql_to_contacted);
+  w.Key("contacted_to_sql");
+  OptNumber(w, r.contacted_to_sql);
+  w.Key("sql_to_won");
+  OptNumber(w, r.sql_to_won);
+  w.Key("lead_to_won");
+  OptNumber(w, r.lead_to_won);
+  w.EndObject();
+}
+
+void Duration(JsonWriter& w, const DurationStats& s) {
+  w.StartObject();
+  w.Key("count");
+  w.Int64(s.count);
+  w.Key("mean");
+  OptNumber(w, s.mean);
+  w.Key("median");
+  OptNumber(w, s.median);
+  w.Key("p90");
+  OptNumber(w, s.p90);
+  w.EndObject();
+}
+
+void Issue(JsonWriter& w, const char* key, const QualityIssue& issue,
+           std::optional<int64_t> contacts = std::nullopt) {
+  w.Key(key);
+  w.StartObject();
+  w.Key("count");
+  w.Int64(issue.count);
+  if (contacts) {
+    w.Key("contacts");
+    w.Int64(*contacts);
+  }
+  w.Key("examples");
+  w.StartArray();
+  for (const std::string& e : issue.examples) Str(w, e);
+  w.EndArray();
+  w.EndObject();
+}
+
+void VsTeam(JsonWriter& w, const char* key, const std::optional<double>& value,
+            const std::optional<double>& median) {
+  w.Key(key);
+  w.StartObject();
+  w.Key("team_median");
+  OptNumber(w, median);
+  w.Key("difference");
+  OptNumber(w, value && median ? std::optional<double>(*value - *median) : std::nullopt);
+  w.EndObject();
+}
+
+std::optional<double> AsDouble(int64_t v) { return static_cast<double>(v); }
+
+void WriteFunnel(JsonWriter& w, const Snapshot& s) {
+  w.Key("funnel");
+  w.StartObject();
+  Counts(w, s.counts);
+  Rates(w, s.rates);
+  w.Key("by_channel");
+  w.StartArray();
+  for (const ChannelRow& c : s.channels) {
+    w.StartObject();
+    w.Key("channel");
+    Str(w, c.channel);
+    Counts(w, c.counts);
+    Rates(w, c.rates);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("by_owner");
+  w.StartArray();
+  for (const RepRow& r : s.reps) {
+    w.StartObject();
+    w.Key("source");
+    Str(w, r.source);
+    w.Key("owner_id");
+    Str(w, r.owner_id);
+    w.Key("name");
+    Str(w, r.name);
+    Counts(w, r.counts);
+    Rates(w, FunnelRatesFrom(r.counts));
+    w.EndObject();
+  }
+  if (s.unowned.leads > 0) {
+    w.StartObject();
+    w.Key("source");
+    w.Null();
+    w.Key("owner_id");
+    w.Null();
+    w.Key("name");
+    w.String("(no owner)");
+    Counts(w, s.unowned);
+    Rates(w, FunnelRatesFrom(s.unowned));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteLeadVolume(JsonWriter& w, const LeadVolume& lv) {
+  w.Key("lead_volume");
+  w.StartObject();
+  w.Key("period");
+  w.String(AuditPeriodName(lv.period));
+  w.Key("average");
+  OptNumber(w, lv.average);
+  w.Key("trend");
+  OptNumber(w, lv.trend);
+  w.Key("complete_periods");
+  w.Int64(lv.complete_periods);
+  w.Key("series");
+  w.StartArray();
+  for (const PeriodLeads& p : lv.series) {
+    w.StartObject();
+    w.Key("start");
+    Str(w, FormatIsoMs(p.start_ms));
+    w.Key("end");
+    Str(w, FormatIsoMs(p.end_ms));
+    w.Key("leads");
+    w.Int64(p.leads);
+    w.Key("complete");
+    w.Bool(p.complete);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteCycleTimes(JsonWriter& w, const Snapshot& s) {
+  const CycleTimes& ct = s.cycle_times;
+  w.Key("cycle_time_days");
+  w.StartObject();
+  w.Key("all");
+  Duration(w, ct.all);
+  w.Key("by_channel");
+  w.StartObject();
+  for (const ChannelRow& c : s.channels) {
+    Str(w, c.channel);
+    Duration(w, c.cycle);
+  }
+  w.EndObject();
+  w.Key("between_stages");
+  w.StartObject();
+  w.Key("lead_to_mql");
+  Duration(w, ct.lead_to_mql);
+  w.Key("mql_to_contacted");
+  Duration(w, ct.mql_to_contacted);
+  w.Key("contacted_to_sql");
+  Duration(w, ct.contacted_to_sql);
+  w.Key("sql_to_won");
+  Duration(w, ct.sql_to_won);
+  w.EndObject();
+  w.EndObject();
+}
+
+void WriteChannels(JsonWriter& w, const Snapshot& s) {
+  w.Key("channels");
+  w.StartArray();
+  for (const ChannelRow& c : s.channels) {
+    w.StartObject();
+    w.Key("channel");
+    Str(w, c.channel);
+    Counts(w, c.counts);
+    w.Key("lead_to_won");
+    OptNumber(w, c.rates.lead_to_won);
+    Rates(w, c.rates);
+    w.Key("mql_to_sql");
+    OptNumber(w, c.mql_to_sql);
+    w.Key("mql_stalls");
+    w.Bool(c.mql_stalls);
+    w.Key("won_deals");
+    w.Int64(c.won_deals);
+    w.Key("revenue");
+    w.Double(c.revenue);
+    w.Key("spend");
+    w.Double(c.spend);
+    w.Key("return_on_spend");
+    OptNumber(w, c.return_on_spend);
+    w.Key("below_target");
+    if (c.below_target) {
+      w.Bool(*c.below_target);
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("lead_quality");
+  w.StartObject();
+  w.Key("overall_mql_to_sql");
+  OptNumber(w, s.lead_quality.overall_mql_to_sql);
+  w.Key("min_mqls");
+  w.Int64(s.lead_quality.min_mqls);
+  w.Key("stalling_channels");
+  w.StartArray();
+  for (const std::string& c : s.lead_quality.stalling_channels) Str(w, c);
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteCapacity(JsonWriter& w, const Capacity& c) {
+  w.Key("capacity");
+  w.StartObject();
+  w.Key("reps");
+  w.Int64(c.reps);
+  w.Key("reps_source");
+  w.String(c.reps_configured ? "configured" : "active_owners");
+  w.Key("leads_per_rep_per_period");
+  w.Double(c.leads_per_rep_per_period);
+  w.Key("capacity_per_period");
+  w.Double(c.capacity_per_period);
+  w.Key("incoming_per_period");
+  OptNumber(w, c.incoming_per_period);
+  w.Key("shortfall_per_period");
+  OptNumber(w, c.shortfall_per_period);
+  w.Key("surplus_per_period");
+  OptNumber(w, c.surplus_per_period);
+  w.Key("reps_needed");
+  OptNumber(w, c.reps_needed);
+  w.Key("reps_to_hire");
+  OptNumber(w, c.reps_to_hire);
+  if (c.revenue_target) {
+    w.Key("revenue_target");
+    w.Double(*c.revenue_target);
+    w.Key("leads_needed_for_revenue_target");
+    OptNumber(w, c.leads_needed_for_revenue_target);
+  }
+  w.EndObject();
+}
+
+void WriteReps(JsonWriter& w, const Snapshot& s) {
+  const TeamMedians& t = s.team;
+  w.Key("reps");
+  w.StartArray();
+  for (const RepRow& r : s.reps) {
+    w.StartObject();
+    w.Key("source");
+    Str(w, r.source);
+    w.Key("owner_id");
+    Str(w, r.owner_id);
+    w.Key("name");
+    Str(w, r.name);
+    w.Key("active");
+    w.Bool(r.active);
+    w.Key("leads");
+    w.Int64(r.counts.leads);
+    w.Key("contacted");
+    w.Int64(r.counts.contacted);
+    w.Key("sql");
+    w.Int64(r.counts.sql);
+    w.Key("won");
+    w.Int64(r.counts.won);
+    w.Key("contact_rate");
+    OptNumber(w, r.contact_rate);
+    w.Key("sql_rate");
+    OptNumber(w, r.sql_rate);
+    w.Key("win_rate");
+    OptNumber(w, r.win_rate);
+    w.Key("median_cycle_days");
+    OptNumber(w, r.median_cycle_days);
+    w.Key("won_deals");
+    w.Int64(r.won_deals);
+    w.Key("revenue");
+    w.Double(r.revenue);
+    w.Key("vs_team");
+    w.StartObject();
+    VsTeam(w, "leads", AsDouble(r.counts.leads), t.leads);
+    VsTeam(w, "contacted", AsDouble(r.counts.contacted), t.contacted);
+    VsTeam(w, "sql", AsDouble(r.counts.sql), t.sql);
+    VsTeam(w, "won", AsDouble(r.counts.won), t.won);
+    VsTeam(w, "contact_rate", r.contact_rate, t.contact_rate);
+    VsTeam(w, "sql_rate", r.sql_rate, t.sql_rate);
+    VsTeam(w, "win_rate", r.win_rate, t.win_rate);
+    VsTeam(w, "median_cycle_days", r.median_cycle_days, t.median_cycle_days);
+    VsTeam(w, "revenue", r.revenue, t.revenue);
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteDataQuality(JsonWriter& w, const DataQuality& dq) {
+  w.Key("data_quality");
+  w.StartObject();
+  Issue(w, "contacts_without_owner", dq.contacts_without_owner);
+  Issue(w, "contacts_without_channel", dq.contacts_without_channel);
+  Issue(w, "contacts_without_email", dq.contacts_without_email);
+  Issue(w, "contacts_without_created_date", dq.contacts_without_created_date);
+  Issue(w, "duplicate_emails_within_source", dq.duplicate_emails_within_source,
+        dq.duplicate_contacts_within_source);
+  Issue(w, "duplicate_emails_across_sources", dq.duplicate_emails_across_sources,
+        dq.duplicate_contacts_across_sources);
+  Issue(w, "stage_dates_out_of_order", dq.stage_dates_out_of_order);
+  Issue(w, "won_deals_without_amount", dq.won_deals_without_amount);
+  Issue(w, "won_deals_without_close_date", dq.won_deals_without_close_date);
+  Issue(w, "won_deals_without_contacts", dq.won_deals_without_contacts);
+  Issue(w, "stale_open_deals", dq.stale_open_deals);
+  Issue(w, "spend_channels_not_in_store", dq.spend_channels_not_in_store);
+  w.EndObject();
+}
+
+void WriteCustomers(JsonWriter& w, const Customers& c) {
+  w.Key("customers");
+  w.StartObject();
+  w.Key("customers");
+  w.Int64(c.customers);
+  w.Key("repeat_customers");
+  w.Int64(c.repeat_customers);
+  w.Key("repeat_rate");
+  OptNumber(w, c.repeat_rate);
+  w.Key("referral_leads");
+  w.Int64(c.referral_leads);
+  w.Key("referral_share");
+  OptNumber(w, c.referral_share);
+  w.Key("referral_channels");
+  w.StartArray();
+  for (const std::string& r : c.referral_channels) Str(w, r);
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteRevenue(JsonWriter& w, const Revenue& r) {
+  w.Key("revenue");
+  w.StartObject();
+  w.Key("won_deals");
+  w.Int64(r.won_deals);
+  w.Key("deals_with_amount");
+  w.Int64(r.deals_with_amount);
+  w.Key("total");
+  w.Double(r.total);
+  w.Key("unattributed");
+  w.Double(r.unattributed);
+  w.Key("average_won_deal");
+  OptNumber(w, r.average_won_deal);
+  w.Key("currencies");
+  w.StartArray();
+  for (const std::string& c : r.currencies) Str(w, c);
+  w.EndArray();
+  w.Key("return_on_spend_target");
+  w.Double(r.return_on_spend_target);
+  w.EndObject();
+}
+
+// A text table: names (the first column, and any column marked with
+// LeftAlign) left-aligned, numbers right-aligned.
+class TextTable {
+ public:
+  explicit TextTable(std::vector<std::string> header) : left_{0} {
+    rows_.push_back(std::move(header));
+  }
+  void LeftAlign(size_t column) { left_.insert(column); }
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string Render() const {
+    std::vector<size_t> widths;
+    for (const auto& row : rows_) {
+      widths.resize(std::max(widths.size(), row.size()));
+      for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    }
+    std::string out;
+    for (const auto& row : rows_) {
+      std::string line;
+      for (size_t i = 0; i < row.size(); ++i) {
+        const std::string pad(widths[i] - row[i].size(), ' ');
+        if (i > 0) line += "  ";
+        line += left_.count(i) ? row[i] + pad : pad + row[i];
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out += line + "\n";
+    }
+    return out;
+  }
+
+ private:
+  std::set<size_t> left_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string Num(double v, int decimals = 1) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+std::string Num(const std::optional<double>& v, int decimals = 1) {
+  return v ? Num(*v, decimals) : "-";
+}
+std::string Int(int64_t v) { return std::to_string(v); }
+std::string Pct(const std::optional<double>& v) { return v ? Num(*v * 100.0) + "%" : "-"; }
+std::string Day(int64_t ms) { return FormatIsoMs(ms).substr(0, 10); }
+
+std::string Heading(const std::string& title) { return "\n" + title + "\n"; }
+
+void DurationRow(TextTable& t, const std::string& name, const DurationStats& d) {
+  t.Add({name, Int(d.count), Num(d.mean), Num(d.median), Num(d.p90)});
+}
+
+}  // namespace
+
+std::string SnapshotJson(const Snapshot& s) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("schema_version");
+  w.Int(1);
+  w.Key("generated_at");
+  Str(w, FormatIsoMs(s.generated_at));
+  w.Key("window");
+  w.StartObject();
+  w.Key("from");
+  Str(w, FormatIsoMs(*s.window.from));
+  w.Key("to");
+  Str(w, FormatIsoMs(*s.window.to));
+  w.Key("period");
+  w.String(AuditPeriodName(s.period));
+  w.EndObject();
+  WriteFunnel(w, s);
+  WriteLeadVolume(w, s.lead_volume);
+  WriteCycleTimes(w, s);
+  WriteChannels(w, s);
+  WriteEmailAuditJson(s.email, w);
+  WriteCapacity(w, s.capacity);
+  WriteReps(w, s);
+  WriteDataQuality(w, s.data_quality);
+  WriteCustomers(w, s.customers);
+  WriteRevenue(w, s.revenue);
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string SnapshotText(const Snapshot& s) {
+  std::string out = "Sales audit of contacts created " + Day(*s.window.from) + " to " +
+                    Day(*s.window.to) + " (end exclusive), generated " +
+                    FormatIsoMs(s.generated_at) + "\n";
+
+  out += Heading("Funnel");
+  TextTable funnel({"stage", "count", "from previous"});
+  funnel.Add({"lead", Int(s.counts.leads), ""});
+  funnel.Add({"mql", Int(s.counts.mql), Pct(s.rates.lead_to_mql)});
+  funnel.Add({"contacted", Int(s.counts.contacted), Pct(s.rates.mql_to_contacted)});
+  funnel.Add({"sql", Int(s.counts.sql), Pct(s.rates.contacted_to_sql)});
+  funnel.Add({"won", Int(s.counts.won), Pct(s.rates.sql_to_won)});
+  funnel.Add({"lead to won", "", Pct(s.rates.lead_to_won)});
+  out += funnel.Render();
+
+  const LeadVolume& lv = s.lead_volume;
+  out += Heading(std::string("Lead volume per ") + AuditPeriodName(lv.period) + ": average " +
+                 Num(lv.average) + " over " + Int(lv.complete_periods) +
+                 " complete periods, trend " + Num(lv.trend, 2) + " per period");
+  TextTable volume({"period start", "leads", "complete"});
+  for (const PeriodLeads& p : lv.series) {
+    volume.Add({Day(p.start_ms), Int(p.leads), p.complete ? "yes" : "no"});
+  }
+  out += volume.Render();
+
+  out += Heading("Channels (revenue: won deals closed in the window, by first contact's channel)");
+  TextTable channels({"channel", "leads", "mql", "contacted", "sql", "won", "lead>won", "mql>sql",
+                      "revenue", "spend", "ROS", ""});
+  channels.LeftAlign(11);
+  for (const ChannelRow& c : s.channels) {
+    std::string flags;
+    if (c.below_target.value_or(false)) flags += "below target";
+    if (c.mql_stalls) flags += std::string(flags.empty() ? "" : ", ") + "MQLs stall";
+    channels.Add({c.channel, Int(c.counts.leads), Int(c.counts.mql), Int(c.counts.contacted),
+                  Int(c.counts.sql), Int(c.counts.won), Pct(c.rates.lead_to_won), Pct(c.mql_to_sql),
+                  Num(c.revenue, 2), Num(c.spend, 2), Num(c.return_on_spend, 2), flags});
+  }
+  out += channels.Render();
+  out += "overall mql>sql " + Pct(s.lead_quality.overall_mql_to_sql) + "; return on spend target " +
+         Num(s.revenue.return_on_spend_target, 2) + "\n";
+
+  out += Heading("Cycle time (days)");
+  TextTable cycle({"", "count", "mean", "median", "p90"});
+  DurationRow(cycle, "lead to customer", s.cycle_times.all);
+  for (const ChannelRow& c : s.channels) DurationRow(cycle, "  " + c.channel, c.cycle);
+  DurationRow(cycle, "lead to mql", s.cycle_times.lead_to_mql);
+  DurationRow(cycle, "mql to contacted", s.cycle_times.mql_to_contacted);
+  DurationRow(cycle, "contacted to sql", s.cycle_times.contacted_to_sql);
+  DurationRow(cycle, "sql to won", s.cycle_times.sql_to_won);
+  out += cycle.Render();
+
+  out += Heading("Email and content");
+  out += FormatEmailAuditText(s.email);
+
+  const Capacity& c = s.capacity;
+  out += Heading("Capacity per " + std::string(AuditPeriodName(s.period)));
+  TextTable capacity({"", "value"});
+  capacity.Add({std::string("reps (") + (c.reps_configured ? "configured" : "active owners") + ")",
+                Int(c.reps)});
+  capacity.Add({"leads per rep", Num(c.leads_per_rep_per_period)});
+  capacity.Add({"capacity", Num(c.capacity_per_period)});
+  capacity.Add({"incoming", Num(c.incoming_per_period)});
+  capacity.Add({"shortfall", Num(c.shortfall_per_period)});
+  capacity.Add({"surplus", Num(c.surplus_per_period)});
+  capacity.Add({"reps needed", c.reps_needed ? Int(*c.reps_needed) : "-"});
+  capacity.Add({"reps to hire", c.reps_to_hire ? Int(*c.reps_to_hire) : "-"});
+  if (c.revenue_target) {
+    capacity.Add({"revenue target", Num(*c.revenue_target, 2)});
+    capacity.Add({"leads needed for it", Num(c.leads_needed_for_revenue_target)});
+  }
+  out += capacity.Render();
+
+  out += Heading("Reps (team median in the last row)");
+  TextTable reps({"rep", "leads", "contacted", "sql", "won", "contact", "sql rate", "win",
+                  "median days", "revenue"});
+  for (const RepRow& r : s.reps) {
+    reps.Add({(r.name.empty() ? r.owner_id : r.name) + " (" + r.source + ")", Int(r.counts.leads),
+              Int(r.counts.contacted), Int(r.counts.sql), Int(r.counts.won), Pct(r.contact_rate),
+              Pct(r.sql_rate), Pct(r.win_rate), Num(r.median_cycle_days), Num(r.revenue, 2)});
+  }
+  const TeamMedians& t = s.team;
+  reps.Add({"team median", Num(t.leads), Num(t.contacted), Num(t.sql), Num(t.won),
+            Pct(t.contact_rate), Pct(t.sql_rate), Pct(t.win_rate), Num(t.median_cycle_days),
+            Num(t.revenue, 2)});
+  out += reps.Render();
+
+  out += Heading("Data quality");
+  const DataQuality& dq = s.data_quality;
+  TextTable quality({"check", "count", "examples"});
+  quality.LeftAlign(2);
+  auto issue = [&](const char* name, const QualityIssue& i) {
+    std::string examples;
+    for (const std::string& e : i.examples) examples += (examples.empty() ? "" : " ") + e;
+    quality.Add({name, Int(i.count), examples});
+  };
+  issue("contacts without owner", dq.contacts_without_owner);
+  issue("contacts without channel", dq.contacts_without_channel);
+  issue("contacts without email", dq.contacts_without_email);
+  issue("contacts without created date", dq.contacts_without_created_date);
+  issue("duplicate emails within a source", dq.duplicate_emails_within_source);
+  issue("duplicate emails across sources", dq.duplicate_emails_across_sources);
+  issue("stage dates out of order", dq.stage_dates_out_of_order);
+  issue("won deals without amount", dq.won_deals_without_amount);
+  issue("won deals without close date", dq.won_deals_without_close_date);
+  issue("won deals without contacts", dq.won_deals_without_contacts);
+  issue("stale open deals", dq.stale_open_deals);
+  issue("spend channels not in store", dq.spend_channels_not_in_store);
+  out += quality.Render();
+
+  out += Heading("Customers and revenue");
+  const Customers& cu = s.customers;
+  const Revenue& rv = s.revenue;
+  TextTable customers({"", "value"});
+  customers.Add({"customers", Int(cu.customers)});
+  customers.Add({"repeat customers", Int(cu.repeat_customers)});
+  customers.Add({"repeat rate", Pct(cu.repeat_rate)});
+  customers.Add({"referral share of new leads", Pct(cu.referral_share)});
+  customers.Add({"won deals in window", Int(rv.won_deals)});
+  customers.Add({"revenue", Num(rv.total, 2)});
+  customers.Add({"average won deal", Num(rv.average_won_deal, 2)});
+  customers.Add({"revenue without a contact", Num(rv.unattributed, 2)});
+  std::string currencies;
+  for (const std::string& cur : rv.currencies) {
+    currencies += (currencies.empty() ? "" : ",") + (cur.empty() ? std::string("?") : cur);
+  }
+  customers.Add({"currencies", currencies.empty() ? "-" : currencies});
+  out += customers.Render();
+  return out;
+}
+
+}  // namespace salesaudit

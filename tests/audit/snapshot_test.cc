@@ -1,0 +1,633 @@
+// The audit snapshot (docs/audit.md) on small hand-computed stores: every
+// section's numbers, the window rules, and the JSON's required keys.
+#include "audit/snapshot.h"
+
+#include <rapidjson/document.h>
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/subprocess.h"
+
+namespace salesaudit {
+namespace {
+
+constexpr int64_t kDay = 24LL * 3600 * 1000;
+constexpr int64_t kJan1 = 1704067200000;  // 2024-01-01T00:00Z, a Monday
+
+TimeMs Day(std::optional<double> d) {
+  if (!d) return std::nullopt;
+  return kJan1 + static_cast<int64_t>(*d * kDay);
+}
+
+struct C {
+  const char* id;
+  std::optional<double> created, mql, contacted, sql, won;
+  const char* channel = "";
+  const char* owner = "";
+  const char* email = "";
+};
+
+Contact MakeContact(const C& c) {
+  Contact out;
+  out.id = c.id;
+  out.created_at = Day(c.created);
+  out.mql_at = Day(c.mql);
+  out.contacted_at = Day(c.contacted);
+  out.sql_at = Day(c.sql);
+  out.customer_at = Day(c.won);
+  out.channel = c.channel;
+  out.owner_id = c.owner;
+  out.email = c.email;
+  out.updated_at = out.created_at;
+  return out;
+}
+
+struct D {
+  const char* id;
+  bool won;
+  std::optional<double> closed;
+  std::optional<double> amount;
+  std::vector<std::string> contacts;
+  const char* owner = "";
+  std::optional<double> updated = std::nullopt;
+};
+
+Deal MakeDeal(const D& d) {
+  Deal out;
+  out.id = d.id;
+  out.is_won = d.won;
+  out.is_closed = d.closed.has_value();
+  out.closed_at = Day(d.closed);
+  out.amount = d.amount;
+  out.contact_ids = d.contacts;
+  out.owner_id = d.owner;
+  out.currency = "EUR";
+  out.created_at = Day(0);
+  out.updated_at = d.updated ? Day(d.updated) : Day(d.closed.value_or(0));
+  return out;
+}
+
+Owner MakeOwner(const char* id, const char* name, const char* email, bool active) {
+  Owner o;
+  o.id = id;
+  o.name = name;
+  o.email = email;
+  o.active = active;
+  return o;
+}
+
+// The store of the worked example in docs/audit.md "Worked test data": a
+// window from Wed 2024-01-03 to Wed 2024-01-24 (days 2 to 23 after Jan 1).
+class ExampleStore {
+ public:
+  ExampleStore() {
+    auto opened = Store::Open(dir_.File("audit.db"));
+    REQUIRE(opened.ok());
+    store_ = std::move(opened).value();
+    Page crm;
+    crm.stream = "all";
+    crm.cursor = "1";
+    crm.owners = {
+        MakeOwner("o1", "Ann", "ann@x.com", true), MakeOwner("o2", "Bob", "bob@x.com", true),
+        MakeOwner("o3", "Cid", "cid@x.com", false), MakeOwner("o4", "Dee", "dee@x.com", true)};
+    const C contacts[] = {
+        {"c1", 3, 4, 5, 6, 10, "PAID_SEARCH", "o1", "c1@x.com"},
+        {"c2", 8, 9, {}, {}, 20, "PAID_SEARCH", "o1", "c2@x.com"},  // skips contacted and sql
+        {"c3", 9, 10, 11, {}, {}, "REFERRALS", "o2", "c3@x.com"},
+        {"c4", 15, {}, {}, {}, 17, "REFERRALS", "o2", "c4@x.com"},  // straight to customer
+        {"c5", 16, {}, {}, {}, {}, "PAID_SEARCH", "o2", "dup@x.com"},
+        {"c6", 17, {}, {}, {}, {}, "", "", ""},                          // no owner, channel, email
+        {"c7", 18, 19, 18.5, {}, {}, "PAID_SEARCH", "o1", "dup@x.com"},  // contacted before mql
+        {"c8", 22, {}, {}, 23, {}, "PAID_SEARCH", "o1", "c8@x.com"},
+        {"c9", 1, {}, {}, {}, {}, "PAID_SOCIAL", "", "c9@x.com"},         // before the window
+        {"c10", 23.5, 24, {}, {}, {}, "PAID_SEARCH", "o1", "c10@x.com"},  // after it
+        {"c11", 10, 11, 12, 13, 14, "PAID_SEARCH", "o1", "c11@x.com"},    // deleted
+        {"c12", 12, 13, {}, {}, {}, "PR", "o2", "c12@x.com"},
+        {"c13", {}, {}, {}, {}, {}, "PR", "o2", "c13@x.com"},  // no created date
+    };
+    for (const C& c : contacts) crm.contacts.push_back(MakeContact(c));
+    const D deals[] = {
+        {"d1", true, 10, 1000, {"c1"}, "o1"},
+        {"d2", true, 20, 500, {"c2", "c3"}, "o1"},  // c2 came first: PAID_SEARCH
+        {"d3", true, 12, 300, {"c4"}, "o2"},
+        {"d4", true, 1, 700, {"c1"}, "o1"},        // before the window: c1 repeats
+        {"d5", true, 15, {}, {"c4"}, "o2"},        // no amount; c4 repeats
+        {"d6", true, 16, 200, {}, ""},             // no contacts
+        {"d7", false, {}, 900, {"c5"}, "o2", 0},   // open, last updated day 0: stale
+        {"d8", false, {}, 900, {"c5"}, "o2", 40},  // open, recent
+        {"d9", true, {}, 100, {"c8"}, "o1"},       // won without close date
+        {"d10", true, 11, 5000, {"c1"}, "o1"},     // deleted
+        {"d11", true, 18, 50, {"c9"}, ""},         // the contact predates the window
+    };
+    for (const D& d : deals) crm.deals.push_back(MakeDeal(d));
+    crm.deletions = {Deletion{RecordKind::kContact, "c11", Day(30).value()},
+                     Deletion{RecordKind::kDeal, "d10", Day(30).value()}};
+    REQUIRE(store_->CommitPage("crm", crm).ok());
+
+    Page crm2;
+    crm2.stream = "all";
+    crm2.cursor = "1";
+    crm2.owners = {MakeOwner("o1", "Ann", " ANN@x.com", true)};  // Ann again: one rep
+    crm2.contacts = {MakeContact({"x1", 0, {}, {}, {}, {}, "", "", "c1@x.com"})};
+    REQUIRE(store_->CommitPage("crm2", crm2).ok());
+  }
+
+  Store& store() { return *store_; }
+
+ private:
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+const AuditWindow kWindow{Day(2), Day(23)};
+const int64_t kNow = Day(45).value();
+
+AuditSettings ExampleSettings() {
+  AuditSettings s;
+  s.leads_per_rep_per_week = 1;
+  s.min_sample = 1;
+  s.spend = {{"PAID_SEARCH", "2024-01", 500},
+             {"PAID_SEARCH", "2023-12", 1000},  // outside the window
+             {"REFERRALS", "2024-01", 300},
+             {"podcast", "2024-01", 100}};
+  return s;
+}
+
+Snapshot Compute(Store& store, const AuditSettings& settings, const AuditWindow& window,
+                 int64_t now = kNow) {
+  auto snapshot = ComputeSnapshot(store, settings, window, now);
+  REQUIRE(snapshot.ok());
+  return std::move(snapshot).value();
+}
+
+const ChannelRow& Channel(const Snapshot& s, const std::string& name) {
+  for (const ChannelRow& row : s.channels) {
+    if (row.channel == name) return row;
+  }
+  FAIL("no channel " << name);
+  throw std::logic_error("unreachable");
+}
+
+TEST_CASE("The funnel counts the live cohort with skipped stages implied", "[audit][snapshot]") {
+  ExampleStore db;
+  const Snapshot s = Compute(db.store(), ExampleSettings(), kWindow);
+  CHECK(s.counts.leads == 9);
+  CHECK(s.counts.mql == 7);
+  CHECK(s.counts.contacted == 6);
+  CHECK(s.counts.sql == 4);
+  CHECK(s.counts.won == 3);
+  CHECK(*s.rates.lead_to_mql == Approx(7.0 / 9));
+  CHECK(*s.rates.mql_to_contacted == Approx(6.0 / 7));
+  CHECK(*s.rates.contacted_to_sql == Approx(4.0 / 6));
+  CHECK(*s.rates.sql_to_won == Approx(3.0 / 4));
+  CHECK(*s.rates.lead_to_won == Approx(3.0 / 9));
+}
+
+TEST_CASE("Channels carry their funnel, attributed revenue, spend and return on spend",
+          "[audit][snapshot]") {
+  ExampleStore db;
+  const Snapshot s = Compute(db.store(), ExampleSettings(), kWindow);
+  struct Row {
+    const char* channel;
+    FunnelCounts counts;
+    int64_t won_deals;
+    double revenue;
+    double spend;
+    std::optional<double> ros;
+    std::optional<bool> below;
+  };
+  const Row rows[] = {
+      {"PAID_SEARCH", {5, 4, 4, 3, 2}, 2, 1500, 500, 3.0, false},
+      {"REFERRALS", {2, 2, 2, 1, 1}, 2, 300, 300, 1.0, true},
+      {"PR", {1, 1, 0, 0, 0}, 0, 0, 0, {}, {}},
+      {kNoChannel, {1, 0, 0, 0, 0}, 0, 0, 0, {}, {}},
+      {"PAID_SOCIAL", {0, 0, 0, 0, 0}, 1, 50, 0, {}, {}},  // revenue from an older lead
+      {"podcast", {0, 0, 0, 0, 0}, 0, 0, 100, 0.0, true},  // spend without leads
+  };
+  CHECK(s.channels.size() == std::size(rows));
+  for (const Row& r : rows) {
+    INFO(r.channel);
+    const ChannelRow& c = Channel(s, r.channel);
+    CHECK(c.counts.leads == r.counts.leads);
+    CHECK(c.counts.mql == r.counts.mql);
+    CHECK(c.counts.contacted == r.counts.contacted);
+    CHECK(c.counts.sql == r.counts.sql);
+    CHECK(c.counts.won == r.counts.won);
+    CHECK(c.won_deals == r.won_deals);
+    CHECK(c.revenue == Approx(r.revenue));
+    CHECK(c.spend == Approx(r.spend));
+    CHECK(c.return_on_spend.has_value() == r.ros.has_value());
+    if (r.ros) CHECK(*c.return_on_spend == Approx(*r.ros));
+    CHECK(c.below_target == r.below);
+  }
+  CHECK(s.channels.front().channel == "PAID_SEARCH");  // most leads first
+  CHECK_FALSE(Channel(s, kNoChannel).rates.mql_to_contacted.has_value());
+  CHECK(*Channel(s, "PAID_SEARCH").rates.lead_to_won == Approx(0.4));
+}
+
+TEST_CASE("Channels whose MQLs reach SQL at under half the overall rate stall, given enough MQLs",
+          "[audit][snapshot]") {
+  ExampleStore db;
+  struct Case {
+    int64_t min_sample;
+    std::vector<std::string> stalling;
+  };
+  const Case cases[] = {{1, {"PR"}}, {2, {}}};
+  for (const Case& c : cases) {
+    INFO("min_sample " << c.min_sample);
+    AuditSettings settings = ExampleSettings();
+    settings.min_sample = c.min_sample;
+    const Snapshot s = Compute(db.store(), settings, kWindow);
+    CHECK(*s.lead_quality.overall_mql_to_sql == Approx(4.0 / 7));
+    CHECK(s.lead_quality.stalling_channels == c.stalling);
+    CHECK(*Channel(s, "REFERRALS").mql_to_sql == Approx(0.5));
+    CHECK_FALSE(Channel(s, "REFERRALS").mql_stalls);
+  }
+}
+
+TEST_CASE("Lead volume covers partial periods and averages and trends the complete ones",
+          "[audit][snapshot]") {
+  ExampleStore db;
+  const Snapshot s = Compute(db.store(), ExampleSettings(), kWindow);
+  const LeadVolume& lv = s.lead_volume;
+  struct Period {
+    int64_t start;
+    int64_t leads;
+    bool complete;
+  };
+  const Period expected[] = {{Day(0).value(), 1, false},
+                             {Day(7).value(), 3, true},
+                             {Day(14).value(), 4, true},
+                             {Day(21).value(), 1, false}};
+  REQUIRE(lv.series.size() == std::size(expected));
+  int64_t total = 0;
+  for (size_t i = 0; i < lv.series.size(); ++i) {
+    INFO("period " << i);
+    CHECK(lv.series[i].start_ms == expected[i].start);
+    CHECK(lv.series[i].end_ms == expected[i].start + 7 * kDay);
+    CHECK(lv.series[i].leads == expected[i].leads);
+    CHECK(lv.series[i].complete == expected[i].complete);
+    total += lv.series[i].leads;
+  }
+  CHECK(total == s.counts.leads);
+  CHECK(lv.complete_periods == 2);
+  CHECK(*lv.average == Approx(3.5));
+  CHECK(*lv.trend == Approx(1.0));
+}
+
+TEST_CASE("Monthly lead volume buckets by calendar month and a falling series trends down",
+          "[audit][snapshot]") {
+  testing::TempDir dir;
+  auto store = Store::Open(dir.File("m.db"));
+  REQUIRE(store.ok());
+  Page p;
+  p.stream = "contacts";
+  p.cursor = "1";
+  // Jan 20 (partial January), 3 in February, 1 in March, 1 in April (partial).
+  const double days[] = {19, 31, 40, 58, 60, 91};
+  int n = 0;
+  for (double d : days) {
+    p.contacts.push_back(MakeContact({("m" + std::to_string(n++)).c_str(), d}));
+  }
+  REQUIRE((*store)->CommitPage("crm", p).ok());
+  AuditSettings settings;
+  settings.period = AuditPeriod::kMonth;
+  settings.leads_per_rep_per_week = 7;
+  const Snapshot s = Compute(**store, settings, AuditWindow{Day(15), Day(95)}, Day(200).value());
+  const LeadVolume& lv = s.lead_volume;
+  REQUIRE(lv.series.size() == 4);
+  CHECK(lv.series[0].start_ms == kJan1);
+  CHECK(lv.series[1].start_ms == Day(31).value());  // February 1
+  CHECK(lv.series[2].start_ms == Day(60).value());  // March 1 (2024 is a leap year)
+  CHECK(lv.series[3].start_ms == Day(91).value());  // April 1
+  CHECK(lv.series[0].leads == 1);
+  CHECK(lv.series[1].leads == 3);
+  CHECK(lv.series[2].leads == 1);
+  CHECK(lv.series[3].leads == 1);
+  CHECK_FALSE(lv.series[0].complete);
+  CHECK(lv.series[1].complete);
+  CHECK(lv.series[2].complete);
+  CHECK_FALSE(lv.series[3].complete);
+  CHECK(*lv.average == Approx(2.0));
+  CHECK(*lv.trend == Approx(-2.0));
+  CHECK(s.capacity.leads_per_rep_per_period == Approx(7 * 365.2425 / 12 / 7));
+}
+
+TEST_CASE("Cycle times give mean, median and p90 overall, by channel and between stages",
+          "[audit][snapshot]") {
+  ExampleStore db;
+  const Snapshot s = Compute(db.store(), ExampleSettings(), kWindow);
+  struct Case {
+    const char* name;
+    DurationStats actual;
+    int64_t count;
+    std::optional<double> mean, median, p90;
+  };
+  const Case cases[] = {
+      {"all: 2, 7, 12 days", s.cycle_times.all, 3, 7.0, 7.0, 11.0},
+      {"PAID_SEARCH: 7, 12", Channel(s, "PAID_SEARCH").cycle, 2, 9.5, 9.5, 11.5},
+      {"REFERRALS: 2", Channel(s, "REFERRALS").cycle, 1, 2.0, 2.0, 2.0},
+      {"PR: none won", Channel(s, "PR").cycle, 0, {}, {}, {}},
+      {"lead to mql", s.cycle_times.lead_to_mql, 5, 1.0, 1.0, 1.0},
+      {"mql to contacted, the backwards pair left out", s.cycle_times.mql_to_contacted, 2, 1.0, 1.0,
+       1.0},
+      {"contacted to sql", s.cycle_times.contacted_to_sql, 1, 1.0, 1.0, 1.0},
+      {"sql to won", s.cycle_times.sql_to_won, 1, 4.0, 4.0, 4.0},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    CHECK(c.actual.count == c.count);
+    CHECK(c.actual.mean.has_value() == c.mean.has_value());
+    if (c.mean) {
+      CHECK(*c.actual.mean == Approx(*c.mean));
+      CHECK(*c.actual.median == Approx(*c.median));
+      CHECK(*c.actual.p90 == Approx(*c.p90));
+    }
+  }
+}
+
+TEST_CASE("Capacity compares reps' capacity with the incoming leads per period",
+          "[audit][snapshot]") {
+  ExampleStore db;
+  struct Case {
+    const char* name;
+    std::optional<int64_t> reps;
+    double per_week;
+    std::optional<double> revenue_target;
+    int64_t expect_reps;
+    double capacity, shortfall, surplus;
+    int64_t needed, hire;
+  };
+  // Incoming is 3.5 leads per week; active owners are Ann (in two CRMs), Bob and Dee.
+  const Case cases[] = {
+      {"active owners, too many leads", {}, 1, {}, 3, 3, 0, 0.5, 4, 1},
+      {"configured reps, too few leads", 2, 5, 8200, 2, 10, 6.5, 0, 1, 0},
+      {"exactly enough", 1, 3.5, {}, 1, 3.5, 0, 0, 1, 0},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    AuditSettings settings = ExampleSettings();
+    settings.reps = c.reps;
+    settings.leads_per_rep_per_week = c.per_week;
+    settings.revenue_target = c.revenue_target;
+    const Capacity cap = Compute(db.store(), settings, kWindow).capacity;
+    CHECK(cap.reps == c.expect_reps);
+    CHECK(cap.reps_configured == c.reps.has_value());
+    CHECK(cap.capacity_per_period == Approx(c.capacity));
+    CHECK(*cap.incoming_per_period == Approx(3.5));
+    CHECK(*cap.shortfall_per_period == Approx(c.shortfall));
+    CHECK(*cap.surplus_per_period == Approx(c.surplus));
+    CHECK(*cap.reps_needed == c.needed);
+    CHECK(*cap.reps_to_hire == c.hire);
+    CHECK(cap.leads_needed_for_revenue_target.has_value() == c.revenue_target.has_value());
+    // 8200 / (average won deal 410 x lead-to-won 3/9) = 60 leads.
+    if (c.revenue_target) CHECK(*cap.leads_needed_for_revenue_target == Approx(60.0));
+  }
+}
+
+TEST_CASE("Capacity without a complete period has no incoming rate and no verdict",
+          "[audit][snapshot]") {
+  ExampleStore db;
+  const Snapshot s = Compute(db.store(), ExampleSettings(), AuditWindow{Day(3), Day(6)});
+  CHECK(s.lead_volume.series.size() == 1);
+  CHECK_FALSE(s.lead_volume.average.has_value());
+  CHECK_FALSE(s.lead_volume.trend.has_value());
+  CHECK_FALSE(s.capacity.incoming_per_period.has_value());
+  CHECK_FALSE(s.capacity.shortfall_per_period.has_value());
+  CHECK_FALSE(s.capacity.reps_needed.has_value());
+}
+
+TEST_CASE("Reps show their funnel, cycle and revenue against the team median",
+          "[audit][snapshot]") {
+  ExampleStore db;
+  const Snapshot s = Compute(db.store(), ExampleSettings(), kWindow);
+  struct Row {
+    const char* source;
+    const char* id;
+    int64_t leads, contacted, sql, won;
+    std::optional<double> contact_rate, sql_rate, win_rate, median_cycle;
+    double revenue;
+  };
+  // The inactive Cid has no activity and is left out; the active Dee is listed.
+  const Row rows[] = {
+      {"crm", "o1", 4, 4, 3, 2, 1.0, 0.75, 2.0 / 3, 9.5, 1500},
+      {"crm", "o2", 4, 2, 1, 1, 0.5, 0.5, 1.0, 2.0, 300},
+      {"crm", "o4", 0, 0, 0, 0, {}, {}, {}, {}, 0},
+      {"crm2", "o1", 0, 0, 0, 0, {}, {}, {}, {}, 0},
+  };
+  REQUIRE(s.reps.size() == std::size(rows));
+  for (size_t i = 0; i < s.reps.size(); ++i) {
+    const Row& r = rows[i];
+    const RepRow& rep = s.reps[i];
+    INFO(r.source << ":" << r.id);
+    CHECK(rep.source == r.source);
+    CHECK(rep.owner_id == r.id);
+    CHECK(rep.counts.leads == r.leads);
+    CHECK(rep.counts.contacted == r.contacted);
+    CHECK(rep.counts.sql == r.sql);
+    CHECK(rep.counts.won == r.won);
+    CHECK(rep.contact_rate.has_value() == r.contact_rate.has_value());
+    if (r.contact_rate) {
+      CHECK(*rep.contact_rate == Approx(*r.contact_rate));
+      CHECK(*rep.sql_rate == Approx(*r.sql_rate));
+      CHECK(*rep.win_rate == Approx(*r.win_rate));
+      CHECK(*rep.median_cycle_days == Approx(*r.median_cycle));
+    }
+    CHECK(rep.revenue == Approx(r.revenue));
+  }
+  CHECK(s.reps[0].name == "Ann");
+  CHECK(*s.team.leads == Approx(2.0));  // 0, 0, 4, 4
+  CHECK(*s.team.contact_rate == Approx(0.75));
+  CHECK(*s.team.win_rate == Approx(5.0 / 6));
+  CHECK(*s.team.revenue == Approx(150.0));  // 0, 0, 300, 1500
+  CHECK(s.unowned.leads == 1);
+}
+
+TEST_CASE("Data quality counts each problem with a few example ids", "[audit][snapshot]") {
+  ExampleStore db;
+  const DataQuality dq = Compute(db.store(), ExampleSettings(), kWindow).data_quality;
+  struct Case {
+    const char* name;
+    const QualityIssue& issue;
+    int64_t count;
+    std::vector<std::string> examples;
+  };
+  const Case cases[] = {
+      {"without owner", dq.contacts_without_owner, 1, {"crm:c6"}},
+      {"without channel", dq.contacts_without_channel, 1, {"crm:c6"}},
+      {"without email", dq.contacts_without_email, 1, {"crm:c6"}},
+      {"without created date", dq.contacts_without_created_date, 1, {"crm:c13"}},
+      {"duplicates within a source", dq.duplicate_emails_within_source, 1, {"dup@x.com"}},
+      {"duplicates across sources", dq.duplicate_emails_across_sources, 1, {"c1@x.com"}},
+      {"stage dates out of order", dq.stage_dates_out_of_order, 1, {"crm:c7"}},
+      {"won deals without amount", dq.won_deals_without_amount, 1, {"crm:d5"}},
+      {"won deals without close date", dq.won_deals_without_close_date, 1, {"crm:d9"}},
+      {"won deals without contacts", dq.won_deals_without_contacts, 1, {"crm:d6"}},
+      {"stale open deals", dq.stale_open_deals, 1, {"crm:d7"}},
+      {"spend channels not in store", dq.spend_channels_not_in_store, 1, {"podcast"}},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    CHECK(c.issue.count == c.count);
+    CHECK(c.issue.examples == c.examples);
+  }
+  CHECK(dq.duplicate_contacts_within_source == 2);
+  CHECK(dq.duplicate_contacts_across_sources == 2);
+}
+
+TEST_CASE("Examples stop at five while the count goes on", "[audit][snapshot]") {
+  testing::TempDir dir;
+  auto store = Store::Open(dir.File("q.db"));
+  REQUIRE(store.ok());
+  Page p;
+  p.stream = "contacts";
+  p.cursor = "1";
+  p.owners = {MakeOwner("o1", "Ann", "ann@x.com", true)};
+  for (int i = 0; i < 8; ++i) {
+    p.contacts.push_back(MakeContact({("n" + std::to_string(i)).c_str(), 3.0 + i}));
+  }
+  p.contacts.push_back(MakeContact({"owned", 3, {}, {}, {}, {}, "X", "o1", "a@x.com"}));
+  REQUIRE((*store)->CommitPage("crm", p).ok());
+  const DataQuality dq = Compute(**store, AuditSettings{}, kWindow).data_quality;
+  CHECK(dq.contacts_without_owner.count == 8);
+  CHECK(dq.contacts_without_owner.examples ==
+        std::vector<std::string>{"crm:n0", "crm:n1", "crm:n2", "crm:n3", "crm:n4"});
+}
+
+TEST_CASE("Customers count contacts with won deals, repeats and the referral share of new leads",
+          "[audit][snapshot]") {
+  ExampleStore db;
+  const Snapshot s = Compute(db.store(), ExampleSettings(), kWindow);
+  // c1 (d1, d4), c2 (d2), c3 (d2), c4 (customer date, d3, d5), c9 (d11).
+  CHECK(s.customers.customers == 5);
+  CHECK(s.customers.repeat_customers == 2);
+  CHECK(*s.customers.repeat_rate == Approx(0.4));
+  CHECK(s.customers.referral_leads == 2);
+  CHECK(*s.customers.referral_share == Approx(2.0 / 9));
+  CHECK(s.revenue.won_deals == 6);
+  CHECK(s.revenue.deals_with_amount == 5);
+  CHECK(s.revenue.total == Approx(2050));
+  CHECK(s.revenue.unattributed == Approx(200));
+  CHECK(*s.revenue.average_won_deal == Approx(410));
+  CHECK(s.revenue.currencies == std::vector<std::string>{"EUR"});
+}
+
+TEST_CASE("An open window runs from the earliest lead to now", "[audit][snapshot]") {
+  ExampleStore db;
+  const Snapshot s = Compute(db.store(), ExampleSettings(), AuditWindow{});
+  CHECK(*s.window.from == Day(0).value());  // crm2's x1
+  CHECK(*s.window.to == kNow);
+  // Every live dated contact: c1-c10, c12 and x1 (c11 is deleted, c13 undated).
+  CHECK(s.counts.leads == 12);
+  int64_t total = 0;
+  for (const PeriodLeads& p : s.lead_volume.series) total += p.leads;
+  CHECK(total == 12);
+  CHECK_FALSE(s.lead_volume.series.back().complete);  // the week of "now"
+}
+
+TEST_CASE("An empty store gives zero counts and null rates, never NaN", "[audit][snapshot]") {
+  testing::TempDir dir;
+  auto store = Store::Open(dir.File("empty.db"));
+  REQUIRE(store.ok());
+  const Snapshot s = Compute(**store, AuditSettings{}, AuditWindow{});
+  CHECK(s.counts.leads == 0);
+  CHECK_FALSE(s.rates.lead_to_mql.has_value());
+  CHECK(s.lead_volume.series.empty());
+  CHECK_FALSE(s.cycle_times.all.median.has_value());
+  CHECK_FALSE(s.customers.repeat_rate.has_value());
+  CHECK_FALSE(s.customers.referral_share.has_value());
+  CHECK_FALSE(s.revenue.average_won_deal.has_value());
+  const std::string json = SnapshotJson(s);
+  CHECK_THAT(json, Catch::Contains("\"lead_to_won\":null"));
+  CHECK_THAT(json, !Catch::Contains("NaN"));
+}
+
+TEST_CASE("A spend month that is not YYYY-MM is an invalid argument", "[audit][snapshot]") {
+  testing::TempDir dir;
+  auto store = Store::Open(dir.File("s.db"));
+  REQUIRE(store.ok());
+  for (const char* month : {"2024-13", "2024-1", "24-01-01", "abcd-ef"}) {
+    INFO(month);
+    AuditSettings settings;
+    settings.spend = {{"PR", month, 10}};
+    auto s = ComputeSnapshot(**store, settings, AuditWindow{}, kNow);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.status().code() == StatusCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("The snapshot JSON has every required top-level key and section key",
+          "[audit][snapshot]") {
+  ExampleStore db;
+  AuditSettings settings = ExampleSettings();
+  settings.revenue_target = 8200;
+  const std::string json = SnapshotJson(Compute(db.store(), settings, kWindow));
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  struct Path {
+    const char* section;
+    std::vector<const char*> keys;
+  };
+  const Path paths[] = {
+      {"",
+       {"schema_version", "generated_at", "window", "funnel", "lead_volume", "cycle_time_days",
+        "channels", "email", "content", "capacity", "reps", "data_quality", "customers",
+        "lead_quality", "revenue"}},
+      {"window", {"from", "to", "period"}},
+      {"funnel", {"leads", "mql", "contacted", "sql", "won", "rates", "by_channel", "by_owner"}},
+      {"lead_volume", {"period", "average", "trend", "series"}},
+      {"cycle_time_days", {"all", "by_channel", "between_stages"}},
+      {"capacity",
+       {"reps", "leads_per_rep_per_period", "capacity_per_period", "incoming_per_period",
+        "shortfall_per_period", "surplus_per_period", "reps_needed", "reps_to_hire",
+        "leads_needed_for_revenue_target"}},
+      {"customers", {"customers", "repeat_customers", "repeat_rate", "referral_share"}},
+      {"data_quality",
+       {"contacts_without_owner", "contacts_without_channel", "contacts_without_email",
+        "duplicate_emails_within_source", "duplicate_emails_across_sources",
+        "stage_dates_out_of_order", "won_deals_without_amount", "stale_open_deals"}},
+  };
+  for (const Path& p : paths) {
+    const rapidjson::Value& section = *p.section ? doc[p.section] : doc;
+    REQUIRE(section.IsObject());
+    for (const char* key : p.keys) {
+      INFO(p.section << "." << key);
+      CHECK(section.HasMember(key));
+    }
+  }
+  const rapidjson::Value& channel = doc["channels"][0];
+  for (const char* key : {"channel", "leads", "mql", "contacted", "sql", "won", "lead_to_won",
+                          "revenue", "spend", "return_on_spend", "below_target", "mql_stalls"}) {
+    INFO("channels[0]." << key);
+    CHECK(channel.HasMember(key));
+  }
+  const rapidjson::Value& rep = doc["reps"][0];
+  for (const char* key :
+       {"source", "owner_id", "name", "leads", "contacted", "sql", "won", "contact_rate",
+        "sql_rate", "win_rate", "median_cycle_days", "revenue", "vs_team"}) {
+    INFO("reps[0]." << key);
+    CHECK(rep.HasMember(key));
+  }
+  CHECK(doc["reps"][0]["vs_team"]["win_rate"]["difference"].GetDouble() ==
+        Approx(2.0 / 3 - 5.0 / 6));
+  CHECK(doc["lead_volume"]["series"][0]["complete"].IsFalse());
+  CHECK(doc["funnel"]["leads"].GetInt64() == 9);
+  CHECK(doc["cycle_time_days"]["by_channel"]["PAID_SEARCH"]["p90"].GetDouble() == Approx(11.5));
+  CHECK(doc["window"]["period"] == "week");
+}
+
+TEST_CASE("The text report has a table for every section", "[audit][snapshot]") {
+  ExampleStore db;
+  const std::string text = SnapshotText(Compute(db.store(), ExampleSettings(), kWindow));
+  for (const char* heading :
+       {"Funnel", "Lead volume per week", "Channels", "Cycle time", "Email and content", "Capacity",
+        "Reps", "Data quality", "Customers and revenue"}) {
+    INFO(heading);
+    CHECK_THAT(text, Catch::Contains(heading));
+  }
+  CHECK_THAT(text, Catch::Contains("PAID_SEARCH") && Catch::Contains("crm:c7"));
+}
+
+}  // namespace
+}  // namespace salesaudit
