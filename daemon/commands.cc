@@ -5,17 +5,22 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 
-#include "audit/funnel.h"
+#include "audit/forecast.h"
+#include "audit/html_report.h"
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "core/time_util.h"
+#include "daemon/audit_runner.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
 #include "daemon/sync_engine.h"
@@ -36,8 +41,12 @@ commands:
   check                        validate the config offline (exit 2 if invalid)
   sync [--connector NAME] [--stream S] [--full]
                                one sync pass; one summary line per stream
-  audit [--from DATE] [--to DATE] [--format text|json] [--out PATH]
-                               compute the funnel now, store and print it
+  audit [--from DATE] [--to DATE] [--format text|json|html] [--out PATH]
+                               compute the audit now, store the snapshot, print it
+  forecast --leads N [--channel C] [--spend AMOUNT] [--from DATE] [--to DATE]
+           [--format text|json]
+                               customers, revenue and return on spend expected
+                               from N new leads, judged by the matured cohorts
   status [--format text|json]  cursors, last success and errors, row counts
   run                          the daemon, in the foreground
   --version, --help
@@ -206,27 +215,34 @@ int Audit(const std::string& config_path, const std::vector<std::string>& args) 
   if (!parsed) return 2;
   auto from = ParseDateArgument("audit", *parsed, "--from");
   auto to = ParseDateArgument("audit", *parsed, "--to");
-  auto format = ParseFormat("audit", *parsed, {"text", "json"});
+  auto format = ParseFormat("audit", *parsed, {"text", "json", "html"});
   if (!from || !to || !format) return 2;
+  if (*from && *to && **from >= **to) {
+    std::cerr << "salesaudit audit: --from must be before --to\n";
+    return 2;
+  }
   auto config = LoadCheckedConfig(config_path);
   if (!config) return 2;
   auto store = OpenStore(*config);
   if (!store) return 1;
-  AuditWindow window{*from, *to};
-  auto funnel = ComputeFunnel(*store, window);
-  if (!funnel.ok()) {
-    std::cerr << "salesaudit audit: " << funnel.status().message() << "\n";
+  auto stored = ComputeAndStoreSnapshot(*store, *config, AuditWindow{*from, *to}, NowMs());
+  if (!stored.ok()) {
+    std::cerr << "salesaudit audit: " << stored.status().message() << "\n";
     return 1;
   }
-  const int64_t now = NowMs();
-  const std::string json = FormatFunnelJson(*funnel, now);
-  auto saved = store->SaveSnapshot(
-      SnapshotRow{.computed_at = now, .window_from = *from, .window_to = *to, .json = json});
-  if (!saved.ok()) {
-    std::cerr << "salesaudit audit: " << saved.status().message() << "\n";
-    return 1;
+  std::string output;
+  if (*format == "json") {
+    output = stored->json + "\n";
+  } else if (*format == "text") {
+    output = SnapshotText(stored->snapshot);
+  } else {
+    auto html = RenderHtmlReport(stored->json);
+    if (!html.ok()) {
+      std::cerr << "salesaudit audit: " << html.status().message() << "\n";
+      return 1;
+    }
+    output = std::move(html).value();
   }
-  const std::string output = *format == "json" ? json + "\n" : FormatFunnelText(*funnel);
   if (parsed->values.count("--out")) {
     std::ofstream out(parsed->values["--out"], std::ios::binary | std::ios::trunc);
     out << output;
@@ -237,6 +253,64 @@ int Audit(const std::string& config_path, const std::vector<std::string>& args) 
     return 0;
   }
   std::cout << output;
+  return 0;
+}
+
+// `salesaudit forecast`: history is every matured cohort unless --from/--to
+// narrow it by creation date; nothing is written to the store.
+int ForecastCommand(const std::string& config_path, const std::vector<std::string>& args) {
+  auto parsed = ParseCommandArgs(
+      "forecast", args, {"--leads", "--channel", "--spend", "--from", "--to", "--format"}, {});
+  if (!parsed) return 2;
+  auto fail = [](const std::string& message) {
+    std::cerr << "salesaudit forecast: " << message << "\n";
+    return 2;
+  };
+  ForecastRequest request;
+  if (!parsed->values.count("--leads")) return fail("--leads is required");
+  {
+    const std::string& text = parsed->values["--leads"];
+    // Digits only: strtoll alone would take "+5", " 5" and "5e3" as 5.
+    errno = 0;
+    const long long n = std::strtoll(text.c_str(), nullptr, 10);
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+        errno == ERANGE || n <= 0 || n > kMaxForecastLeads) {
+      return fail("--leads '" + text + "' is not a whole number from 1 to " +
+                  std::to_string(kMaxForecastLeads));
+    }
+    request.leads = n;
+  }
+  if (parsed->values.count("--channel")) {
+    if (parsed->values["--channel"].empty()) return fail("--channel must not be empty");
+    request.channel = parsed->values["--channel"];
+  }
+  if (parsed->values.count("--spend")) {
+    const std::string& text = parsed->values["--spend"];
+    char* end = nullptr;
+    const double spend = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(spend) || spend < 0) {
+      return fail("--spend '" + text + "' is not an amount of zero or more");
+    }
+    request.spend = spend;
+  }
+  auto from = ParseDateArgument("forecast", *parsed, "--from");
+  auto to = ParseDateArgument("forecast", *parsed, "--to");
+  auto format = ParseFormat("forecast", *parsed, {"text", "json"});
+  if (!from || !to || !format) return 2;
+  request.history = AuditWindow{*from, *to};
+  request.now_ms = NowMs();
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  auto store = OpenStore(*config);
+  if (!store) return 1;
+  ForecastOptions options;
+  options.min_channel_leads = config->audit.forecast_min_channel_leads;
+  auto forecast = ComputeForecast(*store, request, options);
+  if (!forecast.ok()) {
+    std::cerr << "salesaudit forecast: " << forecast.status().message() << "\n";
+    return 1;
+  }
+  std::cout << (*format == "json" ? ForecastJson(*forecast) + "\n" : ForecastText(*forecast));
   return 0;
 }
 
@@ -392,6 +466,7 @@ int RunCli(const std::vector<std::string>& args) {
                         : (std::cerr << "salesaudit check: takes no arguments\n", 2);
   if (command == "sync") return Sync(config_path, rest);
   if (command == "audit") return Audit(config_path, rest);
+  if (command == "forecast") return ForecastCommand(config_path, rest);
   if (command == "status") return StatusCommand(config_path, rest);
   if (command == "run") return Run(config_path, rest);
   std::cerr << "salesaudit: unknown command '" << command << "' (see --help)\n";

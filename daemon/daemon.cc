@@ -12,9 +12,9 @@
 #include <map>
 #include <utility>  // before Boost: GCC 12 + C++20 (see README)
 
-#include "audit/funnel.h"
 #include "connectors/connector.h"
 #include "core/time_util.h"
+#include "daemon/audit_runner.h"
 #include "daemon/logging.h"
 #include "daemon/sync_engine.h"
 #include "store/store.h"
@@ -174,13 +174,16 @@ struct Daemon::Impl {
   }
 
   void OnSyncDone(const std::string& name, const std::vector<StreamSyncResult>& results) {
+    bool changed = false;
     for (const auto& r : results) {
+      changed = changed || r.records > 0 || r.deletions > 0;
       if (r.status.ok()) {
         spdlog::info("sync {}", r.Summary());
       } else if (r.status.code() != StatusCode::kCancelled) {
         spdlog::error("sync {}", r.Summary());
       }
     }
+    if (changed && !stopping) AuditSoon();
     Slot& slot = slots.at(name);
     slot.running = false;
     if (slot.removed) {
@@ -193,33 +196,51 @@ struct Daemon::Impl {
     slot.start_when_done = false;
   }
 
+  // The audit runs every audit.every, and sooner after a sync that changed
+  // data, but never more often than audit.min_interval.
   void ScheduleAudit(std::chrono::milliseconds delay) {
     audit_timer.expires_after(delay);
     audit_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec || stopping) return;
-      if (audit_running) return;
-      audit_running = true;
-      asio::post(pool, [this] {
-        Status status = ComputeAndStoreSnapshot();
-        asio::post(io, [this, status] {
-          audit_running = false;
-          if (!status.ok()) spdlog::error("{}", status.message());
-          if (!stopping) ScheduleAudit(config.audit.every);
-        });
-      });
+      RunAudit();
     });
   }
 
-  Status ComputeAndStoreSnapshot() {
-    auto funnel = ComputeFunnel(*store, AuditWindow{});
-    if (!funnel.ok()) return funnel.status();
-    int64_t now = NowMs();
-    auto id = store->SaveSnapshot(
-        SnapshotRow{.computed_at = now, .json = FormatFunnelJson(*funnel, now)});
-    if (!id.ok()) return id.status().WithContext("audit: saving snapshot");
-    spdlog::info("audit snapshot {}: {} leads, {} won", *id, funnel->counts.leads,
-                 funnel->counts.won);
-    return Status::Ok();
+  void AuditSoon() {
+    const auto earliest = last_audit_at + config.audit.min_interval;
+    const auto now = std::chrono::steady_clock::now();
+    const auto when = std::max(now, earliest);
+    if (audit_running) {
+      audit_again = true;
+    } else if (audit_timer.expiry() > when) {
+      ScheduleAudit(std::chrono::duration_cast<std::chrono::milliseconds>(when - now));
+    }
+  }
+
+  void RunAudit() {
+    if (audit_running) return;
+    audit_running = true;
+    audit_again = false;
+    // The pool task gets its own copy: a reload may replace `config` meanwhile.
+    auto config_copy = std::make_shared<const Config>(config);
+    asio::post(pool, [this, config_copy] {
+      auto stored = ComputeAndStoreSnapshot(*store, *config_copy, AuditWindow{}, NowMs());
+      Status status = stored.ok() ? Status::Ok() : stored.status();
+      if (stored.ok()) {
+        spdlog::info("audit snapshot {}: {} leads, {} won, lead to won {}", stored->id,
+                     stored->snapshot.counts.leads, stored->snapshot.counts.won,
+                     stored->snapshot.rates.lead_to_won
+                         ? std::to_string(*stored->snapshot.rates.lead_to_won)
+                         : std::string("n/a"));
+      }
+      asio::post(io, [this, status] {
+        audit_running = false;
+        last_audit_at = std::chrono::steady_clock::now();
+        if (!status.ok()) spdlog::error("{}", status.message());
+        if (stopping) return;
+        ScheduleAudit(audit_again ? config.audit.min_interval : config.audit.every);
+      });
+    });
   }
 
   Config config;
@@ -233,6 +254,8 @@ struct Daemon::Impl {
   std::map<std::string, Slot> slots;
   bool stopping = false;
   bool audit_running = false;
+  bool audit_again = false;  // data changed while an audit ran
+  std::chrono::steady_clock::time_point last_audit_at;
 };
 
 Daemon::Daemon(Config config, std::string config_path)

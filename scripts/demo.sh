@@ -43,7 +43,15 @@ team:
 audit:
   every: 1h
   period: week
+spend:
 YAML
+# A year of monthly spend on the two paid channels, so the audit can weigh
+# revenue against it.
+for i in $(seq 0 12); do
+  month=$(date -u -d "$(date -u +%Y-%m-15) -$i month" +%Y-%m)
+  echo "  - {channel: PAID_SEARCH, month: $month, amount: 12000}" >>"$demo/config.yaml"
+  echo "  - {channel: PAID_SOCIAL, month: $month, amount: 8000}" >>"$demo/config.yaml"
+done
 
 echo "== salesaudit check"
 build/salesaudit --config "$demo/config.yaml" check
@@ -51,5 +59,10 @@ echo "== salesaudit sync (HubSpot simulator at $base_url)"
 build/salesaudit --config "$demo/config.yaml" sync
 echo "== salesaudit audit --format text"
 build/salesaudit --config "$demo/config.yaml" audit --format text
+build/salesaudit --config "$demo/config.yaml" audit --format html --out "$demo/report.html"
 echo
+echo "== salesaudit forecast --leads 150 --channel PAID_SOCIAL --spend 5000"
+build/salesaudit --config "$demo/config.yaml" forecast --leads 150 --channel PAID_SOCIAL --spend 5000
+echo
+echo "Report: $demo/report.html (one self-contained page)"
 echo "Store: $demo/salesaudit.db (try: sqlite3 $demo/salesaudit.db 'select channel, count(*) from v_contacts group by 1')"

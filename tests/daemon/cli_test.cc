@@ -1,6 +1,7 @@
 // The salesaudit binary as users and systemd run it: exit codes, output,
 // signals, crash recovery and secrecy. Real processes, a real simulator on
 // loopback, a real SQLite file.
+#include <rapidjson/document.h>
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -116,6 +117,65 @@ TEST_CASE("sync, audit and status work from the command line", "[cli]") {
   CHECK_THAT(r.out,
              Catch::Contains("\"name\":\"crm\"") && Catch::Contains("\"stream\":\"contacts\""));
   CHECK_THAT(r.out, Catch::Contains("\"snapshot\":{\"id\":1"));
+}
+
+TEST_CASE("audit prints the snapshot JSON with every contract key and stores where it came from",
+          "[cli][audit]") {
+  CliFixture f(800);
+  REQUIRE(f.Cli({"sync"}).exit_code == 0);
+  auto r = f.Cli({"audit", "--format", "json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  rapidjson::Document doc;
+  doc.Parse(r.out.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  for (const char* key :
+       {"schema_version", "generated_at", "window", "funnel", "lead_volume", "cycle_time_days",
+        "channels", "email", "content", "capacity", "reps", "data_quality", "customers"}) {
+    INFO(key);
+    CHECK(doc.HasMember(key));
+  }
+  // The funnel counts the synced live contacts that have a created date.
+  int64_t with_created = 0;
+  for (const auto& c : f.sim.Contacts()) {
+    auto it = c.properties.find("createdate");
+    with_created += !c.archived && it != c.properties.end() && !it->second.empty();
+  }
+  CHECK(doc["funnel"]["leads"].GetInt64() == with_created);
+
+  auto latest = f.store->LatestSnapshot();
+  REQUIRE(latest.ok());
+  REQUIRE(latest->has_value());
+  CHECK((*latest)->json + "\n" == r.out);
+  CHECK((*latest)->config_hash.size() == 64);
+  CHECK_THAT((*latest)->cursors, Catch::Contains("\"crm/contacts\""));
+
+  const std::string html = f.dir.File("report.html");
+  r = f.Cli({"audit", "--format", "html", "--out", html});
+  REQUIRE(r.exit_code == 0);
+  const std::string page = ReadFile(html);
+  CHECK_THAT(page, Catch::Contains("<html") && Catch::Contains("</html>"));
+  CHECK_THAT(page, Catch::Contains("data-metric=\"funnel.leads\""));
+
+  r = f.Cli({"audit", "--from", "2026-02-01", "--to", "2026-01-01"});
+  CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("The daemon recomputes the audit after a sync that changed data", "[daemon][audit]") {
+  CliFixture f(600);
+  WriteFile(f.config_path, f.ConfigYaml() + "audit:\n  every: 1h\n  min_interval: 0s\n");
+  ChildProcess daemon(f.Argv({"run"}), f.dir.path(), f.env);
+  auto leads_in_latest = [&]() -> int64_t {
+    auto latest = f.store->LatestSnapshot();
+    if (!latest.ok() || !latest->has_value()) return -1;
+    rapidjson::Document doc;
+    doc.Parse((*latest)->json.c_str());
+    if (doc.HasParseError() || !doc.HasMember("funnel")) return -1;
+    return doc["funnel"]["leads"].GetInt64();
+  };
+  REQUIRE(WaitFor([&] { return leads_in_latest() > 500; }, std::chrono::seconds(30)));
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(std::chrono::seconds(10)) == 0);
 }
 
 TEST_CASE(

@@ -1,0 +1,74 @@
+#include "daemon/audit_runner.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace salesaudit {
+namespace {
+
+// {"<connector>/<stream>": "<cursor>", ...}: which data the snapshot saw.
+Result<std::string> CursorsJson(Store& store) {
+  auto states = store.ListStreamStates();
+  if (!states.ok()) return states.status();
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  for (const StreamState& s : *states) {
+    const std::string key = s.connector + "/" + s.stream;
+    w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
+    if (s.cursor.empty()) {
+      w.Null();
+    } else {
+      w.String(s.cursor.c_str(), static_cast<rapidjson::SizeType>(s.cursor.size()));
+    }
+  }
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace
+
+AuditSettings AuditSettingsFrom(const Config& config) {
+  AuditSettings s;
+  if (config.team.reps) s.reps = *config.team.reps;
+  s.leads_per_rep_per_week = config.team.leads_per_rep_per_week;
+  s.period = config.audit.period == "month" ? AuditPeriod::kMonth : AuditPeriod::kWeek;
+  for (const SpendEntry& e : config.spend) s.spend.push_back({e.channel, e.month, e.amount});
+  s.return_on_spend_target = config.audit.return_on_spend_target;
+  s.revenue_target = config.audit.revenue_target_per_period;
+  s.stale_deal_age_ms = config.audit.stale_deal_age.count();
+  s.min_sample = config.audit.min_sample;
+  s.referral_channels = config.audit.referral_channels;
+  s.email.attribution_window_ms = config.audit.attribution_window.count();
+  s.email.open_rate_floor = config.audit.open_rate_floor;
+  s.email.click_rate_floor = config.audit.click_rate_floor;
+  s.email.min_content_sample = config.audit.min_sample;
+  s.forecast_min_channel_leads = config.audit.forecast_min_channel_leads;
+  return s;
+}
+
+Result<StoredSnapshot> ComputeAndStoreSnapshot(Store& store, const Config& config,
+                                               const AuditWindow& window, int64_t now_ms) {
+  // The cursors are read first: the snapshot saw at least this much data.
+  auto cursors = CursorsJson(store);
+  if (!cursors.ok()) return cursors.status().WithContext("audit");
+  auto snapshot = ComputeSnapshot(store, AuditSettingsFrom(config), window, now_ms);
+  if (!snapshot.ok()) return snapshot.status().WithContext("audit");
+  StoredSnapshot stored;
+  stored.json = SnapshotJson(*snapshot);
+  auto id = store.SaveSnapshot(SnapshotRow{.computed_at = now_ms,
+                                           .window_from = snapshot->window.from,
+                                           .window_to = snapshot->window.to,
+                                           .json = stored.json,
+                                           .config_hash = config.hash,
+                                           .cursors = *cursors});
+  if (!id.ok()) return id.status().WithContext("audit: saving the snapshot");
+  stored.id = *id;
+  if (Status s = store.PruneSnapshots(now_ms - config.audit.keep_snapshots.count()); !s.ok()) {
+    return s.WithContext("audit: pruning snapshots");
+  }
+  stored.snapshot = std::move(snapshot).value();
+  return stored;
+}
+
+}  // namespace salesaudit
