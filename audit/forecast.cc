@@ -310,14 +310,7 @@ std::string ForecastJson(const Forecast& f) {
   }
   w.Key("leads");
   w.Int64(f.leads);
-  w.Key("rates");
-  w.StartObject();
-  number("lead_to_mql", f.rates.lead_to_mql);
-  number("mql_to_contacted", f.rates.mql_to_contacted);
-  number("contacted_to_sql", f.rates.contacted_to_sql);
-  number("sql_to_won", f.rates.sql_to_won);
-  number("lead_to_won", f.rates.lead_to_won);
-  w.EndObject();
+  WriteFunnelRatesJson(w, f.rates);
   number("expected_customers", f.expected_customers);
   w.Key("interval");
   w.StartObject();
@@ -342,16 +335,7 @@ std::string ForecastJson(const Forecast& f) {
   w.Int64(b.cohort_won);
   w.Key("cohort");
   w.StartObject();
-  w.Key("leads");
-  w.Int64(f.counts.leads);
-  w.Key("mql");
-  w.Int64(f.counts.mql);
-  w.Key("contacted");
-  w.Int64(f.counts.contacted);
-  w.Key("sql");
-  w.Int64(f.counts.sql);
-  w.Key("won");
-  w.Int64(f.counts.won);
+  WriteFunnelCountsJson(w, f.counts);
   w.EndObject();
   w.Key("channel_matured_leads");
   b.channel_matured_leads ? w.Int64(*b.channel_matured_leads) : w.Null();

@@ -1,8 +1,11 @@
 // The funnel (DESIGN.md "Funnel semantics"): stages lead -> mql -> contacted
 // -> sql -> won over the cohort of contacts created in a window. A contact
 // counts at a stage if it has that stage's timestamp or any later one (CRMs
-// skip stages). Pure functions over the store's read side; thread-safe.
+// skip stages). Pure functions; thread-safe.
 #pragma once
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <cstdint>
 #include <optional>
@@ -10,7 +13,6 @@
 
 #include "core/records.h"
 #include "core/status.h"
-#include "store/store.h"
 
 namespace salesaudit {
 
@@ -38,25 +40,18 @@ struct FunnelRates {
   std::optional<double> lead_to_won;
 };
 
-struct Funnel {
-  AuditWindow window;
-  FunnelCounts counts;
-  FunnelRates rates;
-};
-
 // Adds one contact of the cohort to `counts` at every stage it reached.
 void CountFunnelStages(const Contact& contact, FunnelCounts& counts);
 
 FunnelRates FunnelRatesFrom(const FunnelCounts& counts);
 
-// The funnel of the live (not deleted) contacts created in `window`, over
-// every source. Contacts without a created date belong to no cohort.
-Result<Funnel> ComputeFunnel(Store& store, const AuditWindow& window);
+// Writes the members leads, mql, contacted, sql, won into the JSON object
+// `w` is inside.
+void WriteFunnelCountsJson(rapidjson::Writer<rapidjson::StringBuffer>& w,
+                           const FunnelCounts& counts);
 
-// An aligned table for a terminal.
-std::string FormatFunnelText(const Funnel& funnel);
-
-// {"schema_version","generated_at","window":{from,to},"funnel":{leads,...,rates{...}}}
-std::string FormatFunnelJson(const Funnel& funnel, int64_t generated_at_ms);
+// Writes the member "rates": {lead_to_mql, ..., lead_to_won}, null where a
+// rate is unknown.
+void WriteFunnelRatesJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const FunnelRates& rates);
 
 }  // namespace salesaudit

@@ -36,35 +36,6 @@ void Str(JsonWriter& w, const std::string& s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-void Counts(JsonWriter& w, const FunnelCounts& c) {
-  w.Key("leads");
-  w.Int64(c.leads);
-  w.Key("mql");
-  w.Int64(c.mql);
-  w.Key("contacted");
-  w.Int64(c.contacted);
-  w.Key("sql");
-  w.Int64(c.sql);
-  w.Key("won");
-  w.Int64(c.won);
-}
-
-void Rates(JsonWriter& w, const FunnelRates& r) {
-  w.Key("rates");
-  w.StartObject();
-  w.Key("lead_to_mql");
-  OptNumber(w, r.lead_to_mql);
-  w.Key("mql_to_contacted");
-  OptNumber(w, r.mql_to_contacted);
-  w.Key("contacted_to_sql");
-  OptNumber(w, r.contacted_to_sql);
-  w.Key("sql_to_won");
-  OptNumber(w, r.sql_to_won);
-  w.Key("lead_to_won");
-  OptNumber(w, r.lead_to_won);
-  w.EndObject();
-}
-
 void Duration(JsonWriter& w, const DurationStats& s) {
   w.StartObject();
   w.Key("count");
@@ -111,16 +82,16 @@ std::optional<double> AsDouble(int64_t v) { return static_cast<double>(v); }
 void WriteFunnel(JsonWriter& w, const Snapshot& s) {
   w.Key("funnel");
   w.StartObject();
-  Counts(w, s.counts);
-  Rates(w, s.rates);
+  WriteFunnelCountsJson(w, s.counts);
+  WriteFunnelRatesJson(w, s.rates);
   w.Key("by_channel");
   w.StartArray();
   for (const ChannelRow& c : s.channels) {
     w.StartObject();
     w.Key("channel");
     Str(w, c.channel);
-    Counts(w, c.counts);
-    Rates(w, c.rates);
+    WriteFunnelCountsJson(w, c.counts);
+    WriteFunnelRatesJson(w, c.rates);
     w.EndObject();
   }
   w.EndArray();
@@ -134,8 +105,8 @@ void WriteFunnel(JsonWriter& w, const Snapshot& s) {
     Str(w, r.owner_id);
     w.Key("name");
     Str(w, r.name);
-    Counts(w, r.counts);
-    Rates(w, FunnelRatesFrom(r.counts));
+    WriteFunnelCountsJson(w, r.counts);
+    WriteFunnelRatesJson(w, FunnelRatesFrom(r.counts));
     w.EndObject();
   }
   if (s.unowned.leads > 0) {
@@ -146,8 +117,8 @@ void WriteFunnel(JsonWriter& w, const Snapshot& s) {
     w.Null();
     w.Key("name");
     w.String("(no owner)");
-    Counts(w, s.unowned);
-    Rates(w, FunnelRatesFrom(s.unowned));
+    WriteFunnelCountsJson(w, s.unowned);
+    WriteFunnelRatesJson(w, FunnelRatesFrom(s.unowned));
     w.EndObject();
   }
   w.EndArray();
@@ -217,10 +188,10 @@ void WriteChannels(JsonWriter& w, const Snapshot& s) {
     w.StartObject();
     w.Key("channel");
     Str(w, c.channel);
-    Counts(w, c.counts);
+    WriteFunnelCountsJson(w, c.counts);
     w.Key("lead_to_won");
     OptNumber(w, c.rates.lead_to_won);
-    Rates(w, c.rates);
+    WriteFunnelRatesJson(w, c.rates);
     w.Key("mql_to_sql");
     OptNumber(w, c.mql_to_sql);
     w.Key("mql_stalls");

@@ -1,10 +1,8 @@
-// Funnel semantics (DESIGN.md): cohort by created_at in [from, to), stages
-// implied by later ones, deleted contacts excluded, rates null on zero.
+// Funnel stage semantics (DESIGN.md): stages implied by later ones, rates
+// null on a zero denominator. The cohort rules are tested with the snapshot.
 #include "audit/funnel.h"
 
 #include <catch2/catch.hpp>
-
-#include "tests/support/subprocess.h"
 
 namespace salesaudit {
 namespace {
@@ -61,52 +59,18 @@ TEST_CASE("Rates divide by the previous stage and are null when it is zero", "[a
   CHECK_FALSE(FunnelRatesFrom(FunnelCounts{}).lead_to_won.has_value());
 }
 
-TEST_CASE(
-    "The cohort is the live contacts created from the window start up to its end over every source",
-    "[audit][funnel]") {
-  testing::TempDir dir;
-  auto store = Store::Open(dir.File("a.db"));
-  REQUIRE(store.ok());
-  Page a;
-  a.stream = "contacts";
-  a.cursor = "{}";
-  a.contacts = {MakeContact("1", 1000, 1100, {}, {}, {}),
-                MakeContact("2", 1999, {}, {}, {}, 5000),
-                MakeContact("3", 2000, 2100, {}, {}, {}),     // at `to`: outside
-                MakeContact("4", 999, 1000, 1000, 1000, {}),  // before `from`
-                MakeContact("5", 1500, {}, {}, {}, {}),       // deleted below
-                MakeContact("6", {}, 1, 1, 1, 1)};            // no created date
-  a.deletions = {Deletion{RecordKind::kContact, "5", 3000}};
-  REQUIRE((*store)->CommitPage("crm", a).ok());
-  Page b = a;
-  b.contacts = {MakeContact("1", 1200, 1300, 1400, {}, {})};  // same id, other source
-  b.deletions.clear();
-  REQUIRE((*store)->CommitPage("mailchimp", b).ok());
-
-  auto funnel = ComputeFunnel(**store, AuditWindow{1000, 2000});
-  REQUIRE(funnel.ok());
-  CHECK(funnel->counts.leads == 3);
-  CHECK(funnel->counts.mql == 3);
-  CHECK(funnel->counts.contacted == 2);
-  CHECK(funnel->counts.sql == 1);
-  CHECK(funnel->counts.won == 1);
-  CHECK(*funnel->rates.lead_to_won == Approx(1.0 / 3));
-
-  auto all = ComputeFunnel(**store, AuditWindow{});
-  REQUIRE(all.ok());
-  CHECK(all->counts.leads == 5);
-}
-
-TEST_CASE("The funnel JSON carries counts and null rates", "[audit][funnel]") {
-  Funnel f;
-  f.counts = FunnelCounts{4, 0, 0, 0, 0};
-  f.rates = FunnelRatesFrom(f.counts);
-  std::string json = FormatFunnelJson(f, 0);
-  CHECK_THAT(json, Catch::Contains("\"leads\":4"));
+TEST_CASE("The funnel JSON writers give counts and null rates", "[audit][funnel]") {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  const FunnelCounts counts{4, 0, 0, 0, 0};
+  w.StartObject();
+  WriteFunnelCountsJson(w, counts);
+  WriteFunnelRatesJson(w, FunnelRatesFrom(counts));
+  w.EndObject();
+  const std::string json = buf.GetString();
+  CHECK_THAT(json, Catch::Contains("\"leads\":4,\"mql\":0"));
   CHECK_THAT(json, Catch::Contains("\"mql_to_contacted\":null"));
   CHECK_THAT(json, Catch::Contains("\"lead_to_mql\":0.0"));
-  std::string text = FormatFunnelText(f);
-  CHECK_THAT(text, Catch::Contains("lead") && Catch::Contains("4"));
 }
 
 }  // namespace
