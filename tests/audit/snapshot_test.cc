@@ -76,7 +76,7 @@ Owner MakeOwner(const char* id, const char* name, const char* email, bool active
   return o;
 }
 
-// The store of the worked example in docs/audit.md "Worked test data": a
+// A small hand-computed store: a
 // window from Wed 2024-01-03 to Wed 2024-01-24 (days 2 to 23 after Jan 1).
 class ExampleStore {
  public:
