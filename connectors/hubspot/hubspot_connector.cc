@@ -8,6 +8,7 @@
 #include <set>
 
 #include "connectors/http/classify.h"
+#include "connectors/hubspot/hubspot_email.h"
 #include "connectors/hubspot/hubspot_mapping.h"
 #include "connectors/json_util.h"
 #include "core/time_util.h"
@@ -685,9 +686,17 @@ class OwnersReader : public StreamReader {
 
 class HubSpotConnector : public Connector {
  public:
-  HubSpotConnector(const ConnectorConfig& config, HttpClient& http) : ctx_(config, http) {}
+  HubSpotConnector(const ConnectorConfig& config, HttpClient& http) : ctx_(config, http) {
+    email_api_.call = [this](const std::string& stream, HttpRequest request) {
+      return ctx_.Call(stream, std::move(request));
+    };
+    email_api_.base_url = ctx_.base_url;
+    email_api_.context = "hubspot[" + config.name + "]";
+    email_api_.lookback = config.lookback;
+  }
 
   Result<std::unique_ptr<StreamReader>> OpenStream(const StreamRun& run) override {
+    if (hubspot::IsEmailStream(run.stream)) return hubspot::OpenEmailStream(email_api_, run);
     if (run.stream == "owners") {
       return std::unique_ptr<StreamReader>(std::make_unique<OwnersReader>(ctx_));
     }
@@ -708,6 +717,7 @@ class HubSpotConnector : public Connector {
 
  private:
   HubSpotContext ctx_;
+  hubspot::EmailApi email_api_;  // the email readers' view of ctx_
 };
 
 }  // namespace
@@ -715,9 +725,11 @@ class HubSpotConnector : public Connector {
 void RegisterHubspotConnector(ConnectorRegistry& registry) {
   ConnectorDescriptor d;
   d.type = "hubspot";
-  d.description = "HubSpot CRM v3: contacts, deals with contact associations, owners";
+  d.description =
+      "HubSpot CRM v3: owners, contacts, deals with contact associations; marketing email "
+      "campaigns and events";
   d.default_base_url = kDefaultBaseUrl;
-  d.streams = {"owners", "contacts", "deals"};
+  d.streams = {"owners", "contacts", "deals", "email_campaigns", "email_events"};
   d.auth_keys = {"token", "client_id", "client_secret", "refresh_token"};
   d.auth_required = {{"token"}, {"client_id", "client_secret", "refresh_token"}};
   d.field_keys = FieldMap::ConfigKeys();

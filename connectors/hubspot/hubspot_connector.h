@@ -5,7 +5,9 @@
 // Contacts and deals: the first run (or `sync --full`) pages through the list
 // endpoint; later runs read what changed through the search endpoint. Each run
 // ends with a scan of the archived listing, because archiving does not touch
-// the modified date (reference 1.6). Owners are read whole every run.
+// the modified date (reference 1.6). Owners are read whole every run. The
+// marketing email streams (email_campaigns, email_events) are in
+// hubspot_email.h.
 //
 // Registered by RegisterHubspotConnector(); instances are created per run by
 // the sync engine and used by one thread.

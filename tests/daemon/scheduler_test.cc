@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "connectors/connector.h"
 #include "connectors/http/http_client.h"
 #include "tests/connectors/hubspot/hubspot_fixture.h"
 #include "tests/support/test_http_server.h"
@@ -20,6 +21,11 @@ namespace salesaudit::testing {
 namespace {
 
 const std::string kBinary = SALESAUDIT_BINARY;
+
+// Every stream of the hubspot connector, in the order a run syncs them.
+const std::vector<std::string>& HubspotStreams() {
+  return BuiltinConnectors().Find("hubspot")->streams;
+}
 
 sim::PortalSpec Portal(int contacts) {
   sim::PortalSpec spec;
@@ -178,8 +184,7 @@ TEST_CASE("A slow connector never blocks another", "[daemon]") {
       std::chrono::seconds(25));
   INFO(daemon.Stderr());
   REQUIRE(fast_done);
-  CHECK(SyncedStreams(daemon.Stderr(), "fast") ==
-        std::vector<std::string>{"owners", "contacts", "deals"});
+  CHECK(SyncedStreams(daemon.Stderr(), "fast") == HubspotStreams());
   // Meanwhile `slow` is still in the middle of its contacts.
   CHECK(Rows(*slow.store, "slow") < 3000);
   CHECK(SyncedStreams(daemon.Stderr(), "slow").empty());
@@ -237,8 +242,7 @@ TEST_CASE("One connector never runs twice at once, even when a run outlasts its 
   // Each finished run synced its streams in order, one run after the other.
   const auto streams = SyncedStreams(log, "crm");
   for (size_t i = 0; i < streams.size(); ++i) {
-    static const std::vector<std::string> kOrder = {"owners", "contacts", "deals"};
-    CHECK(streams[i] == kOrder[i % 3]);
+    CHECK(streams[i] == HubspotStreams()[i % HubspotStreams().size()]);
   }
 }
 
@@ -273,8 +277,9 @@ TEST_CASE("A reload switches the daemon's log format without a restart", "[daemo
   WriteFile(config_path, f.ConfigYaml());
   ChildProcess daemon({kBinary, "--config", config_path, "run"}, f.dir.path(),
                       {{"TEST_HUBSPOT_TOKEN", f.options.token}});
-  REQUIRE(WaitFor([&] { return SyncedStreams(daemon.Stderr(), "crm").size() == 3; },
-                  std::chrono::seconds(30)));
+  REQUIRE(WaitFor(
+      [&] { return SyncedStreams(daemon.Stderr(), "crm").size() == HubspotStreams().size(); },
+      std::chrono::seconds(30)));
   WriteFile(config_path, f.ConfigYaml() + "log:\n  format: json\n");
   daemon.Signal(SIGHUP);
   const bool reloaded =

@@ -28,7 +28,8 @@ std::string Describe(const std::vector<std::string>& diffs) {
 }
 
 void RequireAllOk(const std::vector<StreamSyncResult>& results) {
-  REQUIRE(results.size() == 3);
+  // Every stream the connector offers ran.
+  REQUIRE(results.size() == BuiltinConnectors().Find("hubspot")->streams.size());
   for (const auto& r : results) {
     INFO(r.Summary());
     REQUIRE(r.status.ok());

@@ -236,6 +236,12 @@ void HubSpotSim::SetContactProperty(const std::string& id, const std::string& na
   });
 }
 
+std::vector<std::string> HubSpotSim::AddEmailEvents(int count, int64_t at_ms) {
+  return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    return portal.email().AddEvents(count, at_ms != 0 ? at_ms : ClockOf(options).now_ms);
+  });
+}
+
 void HubSpotSim::InjectFault(const Fault& fault) { impl_->service.InjectFault(fault); }
 void HubSpotSim::ClearFaults() { impl_->service.ClearFaults(); }
 void HubSpotSim::SetToken(const std::string& token) { impl_->service.SetToken(token); }
@@ -265,6 +271,16 @@ std::vector<SimOwner> HubSpotSim::Owners() const {
 std::map<std::string, std::vector<std::string>> HubSpotSim::DealContactIds() const {
   return impl_->service.WithPortal(
       [](Portal& portal, const SimOptions&) { return portal.deal_contacts(); });
+}
+
+std::vector<SimEmailCampaign> HubSpotSim::EmailCampaigns() const {
+  return impl_->service.WithPortal(
+      [](Portal& portal, const SimOptions&) { return portal.email().campaigns(); });
+}
+
+std::vector<SimEmailEvent> HubSpotSim::EmailEvents() const {
+  return impl_->service.WithPortal(
+      [](Portal& portal, const SimOptions&) { return portal.email().events(); });
 }
 
 SimStats HubSpotSim::Stats() const { return impl_->service.Stats(); }

@@ -4,8 +4,9 @@
 // properties, opaque list cursors, numeric search offsets, the 200 search page
 // limit and the 10,000 search cap, archived listing, rate-limit headers and
 // 429 bodies, v3 and v4 association batch reads with their 207 partial
-// answers). Tests drive it directly (generate, mutate, inject faults, read
-// the portal); `crm-sim` wraps it in a binary for the demo and the bench.
+// answers; the legacy email campaigns and events API of 1.13). Tests drive
+// it directly (generate, mutate, inject faults, read the portal); `crm-sim`
+// wraps it in a binary for the demo and the bench.
 //
 // Where HubSpot is known to be unkind, the simulator is too: the search index
 // lags and serves the previous version of a changed record meanwhile, merges
@@ -52,6 +53,42 @@ struct SimOwner {
   int64_t updated_at_ms = 0;
 };
 
+// A marketing email campaign as GET /email/public/v1/campaigns/{id} shows it
+// (reference/apis.md 1.13); its counters are computed from its events.
+struct SimEmailCampaign {
+  int64_t id = 0;  // the emailCampaignId events carry
+  int64_t group_id = 0;
+  int64_t app_id = 113;
+  std::string app_name = "BatchEmail";
+  int64_t content_id = 0;
+  std::string name;
+  std::string subject;
+  std::string type;  // BATCH_EMAIL, AB_EMAIL, AUTOMATED_EMAIL
+  int64_t sub_type = 0;
+  int64_t last_updated_ms = 0;
+  // Sent as lastProcessingFinishedAt; 0 = not sent yet (absent).
+  int64_t sent_at_ms = 0;
+  int64_t num_included = 0;
+};
+
+// One event of the legacy email events API.
+struct SimEmailEvent {
+  std::string id;
+  int64_t created = 0;  // epoch ms; (id, created) is the key
+  std::string type;     // SENT, PROCESSED, DELIVERED, OPEN, CLICK, ...
+  std::string recipient;
+  int64_t campaign_id = 0;
+  int64_t campaign_group_id = 0;
+  int64_t app_id = 113;
+  std::string app_name = "BatchEmail";
+  std::string sent_by_id;
+  int64_t sent_by_created = 0;
+  std::string url;                         // CLICK
+  std::string bounce_category;             // BOUNCE
+  std::string portal_subscription_status;  // STATUSCHANGE: SUBSCRIBED / UNSUBSCRIBED
+  bool filtered = false;                   // filteredEvent
+};
+
 struct PortalSpec {
   uint64_t seed = 1;
   int contacts = 2000;
@@ -64,6 +101,11 @@ struct PortalSpec {
   // A generated or updated deal links 1..this many contacts (92% of deals
   // have any); raise it past association_page_size to exercise paging.
   int max_contacts_per_deal = 3;
+  // Marketing email: campaigns and about this many events each, for the
+  // contacts' emails (drawn from a generator of their own, so the CRM data
+  // for a seed does not depend on these).
+  int email_campaigns = 4;
+  int events_per_campaign = 150;
 };
 
 enum class FaultKind {
@@ -86,6 +128,7 @@ struct Fault {
   std::string path_prefix;  // "" = any request; e.g. "/crm/v3/objects/contacts/search"
   int count = 1;            // how many matching requests get it
   int delay_ms = 0;         // kSlow only
+  int skip = 0;             // matching requests let through before the fault applies
 };
 
 struct SimOptions {
@@ -121,6 +164,9 @@ struct SimOptions {
   // ahead of ours (+) or behind it (-). Times a test passes explicitly
   // (`at_ms`) are used as given.
   int64_t clock_offset_ms = 0;
+  // The most events one /email/public/v1/events page carries, whatever
+  // `limit` asks (the real cap is 1000); lower it to exercise paging.
+  int email_events_page_size = 1000;
 };
 
 // Request counts, for tests that check how the client behaves.
@@ -154,6 +200,8 @@ class HubSpotSim {
   // have dealname, dealstage, pipeline, amount (numeric string, sometimes
   // null), deal_currency_code, closedate, createdate, hs_lastmodifieddate,
   // hubspot_owner_id, hs_is_closed, hs_is_closed_won, and contact associations.
+  // Marketing email campaigns and their events go to the contacts' emails
+  // (see sim_email.h).
   void Generate(const PortalSpec& spec);
 
   // Mutations between syncs. Each returns the ids it touched. `at_ms` = 0
@@ -182,6 +230,9 @@ class HubSpotSim {
   std::vector<std::string> AssociateContacts(const std::string& deal_id, int count);
   void SetContactProperty(const std::string& id, const std::string& name,
                           std::optional<std::string> value, int64_t at_ms = 0);
+  // Adds `count` OPEN and CLICK events (some filtered) to existing campaigns
+  // at `at_ms` (0 = now); returns their keys "<id>:<created>".
+  std::vector<std::string> AddEmailEvents(int count, int64_t at_ms = 0);
 
   // Faults are consumed in order by matching requests.
   void InjectFault(const Fault& fault);
@@ -196,6 +247,8 @@ class HubSpotSim {
   std::vector<SimObject> Deals() const;     // archived included
   std::vector<SimOwner> Owners() const;
   std::map<std::string, std::vector<std::string>> DealContactIds() const;  // deal -> contacts
+  std::vector<SimEmailCampaign> EmailCampaigns() const;
+  std::vector<SimEmailEvent> EmailEvents() const;  // by (created, id)
   SimStats Stats() const;
   void ResetStats();
 

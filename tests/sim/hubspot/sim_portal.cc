@@ -401,6 +401,12 @@ void Portal::Generate(const PortalSpec& spec, const PortalClock& clock) {
     if (!contacts.empty()) deal_contacts_[deal.id] = std::move(contacts);
     deals_.Append(id, std::move(deal));
   }
+  std::vector<std::string> emails;
+  for (const SimObject& c : contacts_.records) {
+    auto it = c.properties.find("email");
+    if (it != c.properties.end()) emails.push_back(it->second);
+  }
+  email_.Generate(spec, emails, now_ms);
 }
 
 std::vector<std::string> Portal::UpdateContacts(int count, int64_t at_ms,

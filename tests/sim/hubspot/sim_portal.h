@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/sim/hubspot/hubspot_sim.h"
+#include "tests/sim/hubspot/sim_email.h"
 
 namespace salesaudit::sim {
 
@@ -114,6 +115,8 @@ class Portal {
   const ObjectTable& table(ObjectType type) const {
     return type == ObjectType::kContacts ? contacts_ : deals_;
   }
+  EmailPortal& email() { return email_; }
+  const EmailPortal& email() const { return email_; }
   // Ordered by numeric id, as /crm/v3/owners lists them.
   const std::map<int64_t, SimOwner>& owners() const { return owners_; }
   // deal id -> contact ids, each list in association order.
@@ -165,6 +168,7 @@ class Portal {
   std::vector<int64_t> contact_ids_;
   // Emails handed out so far, so a few new contacts can duplicate one.
   std::vector<std::string> emails_;
+  EmailPortal email_;
 };
 
 }  // namespace salesaudit::sim

@@ -217,6 +217,7 @@ void WritePaging(Writer& w, const std::string& after) {
 // The read scopes a path needs, as a MISSING_SCOPES 403 names them.
 std::vector<std::string> RequiredScopes(const std::string& path) {
   if (path.starts_with("/crm/v3/owners")) return {"crm.objects.owners.read"};
+  if (path.starts_with("/email/")) return {"content"};
   if (path.find("/associations/") != std::string::npos) {
     return {"crm.objects.deals.read", "crm.objects.contacts.read"};
   }
@@ -485,6 +486,10 @@ std::optional<ApiResponse> SimService::ApplyFault(const std::string& path, Clock
     return path.compare(0, f.path_prefix.size(), f.path_prefix) == 0;
   });
   if (fault == faults_.end()) return std::nullopt;
+  if (fault->skip > 0) {
+    --fault->skip;
+    return std::nullopt;
+  }
   const Fault applied = *fault;
   if (--fault->count <= 0) faults_.erase(fault);
   switch (applied.kind) {
@@ -537,6 +542,7 @@ std::optional<ApiResponse> SimService::ApplyFault(const std::string& path, Clock
 ApiResponse SimService::Route(const std::string& method, const std::string& path,
                               const Query& query, const std::string& body, int64_t now_ms) {
   constexpr std::string_view kObjects = "/crm/v3/objects/";
+  constexpr std::string_view kEmail = "/email/public/v1/";
   const Clock::time_point now = Clock::now();
   const bool is_search =
       method == "POST" && path.starts_with(kObjects) && path.ends_with("/search");
@@ -572,11 +578,34 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
     r = ListOwners(query);
   } else if (method == "GET" && path == "/crm/v3/pipelines/deals") {
     r = Pipelines();
+  } else if (method == "GET" && path.starts_with(kEmail)) {
+    r = Email(path.substr(kEmail.size()), query);
   } else {
     r = Error(404, "OBJECT_NOT_FOUND", "No route for " + method + " " + path);
   }
   if (limited) AddRateLimitHeaders(r, now, /*exhausted=*/false);
   return r;
+}
+
+ApiResponse SimService::Email(const std::string& rest, const Query& query) {
+  const EmailPortal& email = portal_.email();
+  constexpr std::string_view kCampaigns = "campaigns/";
+  EmailApiAnswer answer{404, "No route for /email/public/v1/" + rest};
+  if (rest == "events") {
+    answer = email.ListEvents(query.params, options_.email_events_page_size);
+  } else if (rest == "campaigns/by-id") {
+    answer = email.ListCampaigns(query.params);
+  } else if (rest.starts_with(kCampaigns) &&
+             rest.find('/', kCampaigns.size()) == std::string::npos) {
+    answer = email.GetCampaign(rest.substr(kCampaigns.size()));
+  }
+  if (answer.status == 200) {
+    ApiResponse r;
+    r.body = std::move(answer.body);
+    return r;
+  }
+  return Error(answer.status, answer.status == 404 ? "OBJECT_NOT_FOUND" : "VALIDATION_ERROR",
+               answer.body);
 }
 
 std::optional<ApiResponse> SimService::ReadPaging(const Query& query, int default_limit,

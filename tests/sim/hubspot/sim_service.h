@@ -82,6 +82,8 @@ class SimService {
   // per deal that has no associations to return.
   ApiResponse ReadAssociations(const std::string& body, int64_t now_ms, bool v4);
   ApiResponse ListOwners(const Query& query);
+  // GET /email/public/v1/<rest>: campaigns/by-id, campaigns/{id}, events.
+  ApiResponse Email(const std::string& rest, const Query& query);
   ApiResponse Pipelines();
   // POST /oauth/v1/token (form-encoded refresh_token grant).
   ApiResponse IssueToken(const std::string& body, Clock::time_point now);

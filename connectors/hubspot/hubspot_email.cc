@@ -1,0 +1,273 @@
+#include "connectors/hubspot/hubspot_email.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
+#include "connectors/json_util.h"
+
+namespace salesaudit::hubspot {
+namespace {
+
+constexpr char kCampaignsStream[] = "email_campaigns";
+constexpr char kEventsStream[] = "email_events";
+constexpr int kCampaignsPageSize = 100;
+constexpr int kEventsPageSize = 1000;  // tap-hubspot's page size, the API's cap
+
+std::string StringOr(const rapidjson::Value& object, std::string_view key) {
+  return std::string(GetString(object, key).value_or(""));
+}
+
+// Ids arrive as JSON numbers (emailCampaignId: 1092) or strings.
+std::string IdOf(const rapidjson::Value& object, std::string_view key) {
+  if (auto text = GetString(object, key)) return std::string(*text);
+  if (auto number = GetInt64(object, key)) return std::to_string(*number);
+  return "";
+}
+
+// A STATUSCHANGE is an unsubscribe when it leaves the recipient unsubscribed
+// from the portal or from any subscription type; a resubscribe is not.
+bool IsUnsubscribe(const rapidjson::Value& event) {
+  if (StringOr(event, "portalSubscriptionStatus") == "UNSUBSCRIBED") return true;
+  if (const rapidjson::Value* subscriptions = GetArray(event, "subscriptions")) {
+    for (const auto& s : subscriptions->GetArray()) {
+      if (s.IsObject() && StringOr(s, "status") == "UNSUBSCRIBED") return true;
+    }
+  }
+  return false;
+}
+
+// The canonical type of an event, "" for the ones not kept.
+std::string CanonicalType(const std::string& type, const rapidjson::Value& event) {
+  if (type == "SENT") return "sent";
+  if (type == "DELIVERED") return "delivered";
+  if (type == "OPEN") return "open";
+  if (type == "CLICK") return "click";
+  if (type == "BOUNCE") return "bounce";
+  if (type == "SPAMREPORT") return "spam";
+  if (type == "UNSUBSCRIBED") return "unsubscribe";
+  if (type == "STATUSCHANGE" && IsUnsubscribe(event)) return "unsubscribe";
+  return "";
+}
+
+// Reads every campaign, one listing page (and its details) per Next().
+class CampaignsReader : public StreamReader {
+ public:
+  explicit CampaignsReader(const EmailApi& api) : api_(api) {}
+
+  Result<std::optional<Page>> Next() override {
+    if (done_) return std::optional<Page>();
+    std::string url = api_.base_url + "/email/public/v1/campaigns/by-id?limit=" +
+                      std::to_string(kCampaignsPageSize);
+    if (!offset_.empty()) url += "&offset=" + UrlEncode(offset_);
+    auto doc = api_.call(kCampaignsStream, {.method = "GET", .url = url});
+    if (!doc.ok()) return doc.status();
+    const rapidjson::Value* campaigns = GetArray(*doc, "campaigns");
+    if (campaigns == nullptr) return Error("campaign listing without a campaigns array");
+    Page page;
+    page.stream = kCampaignsStream;
+    for (const auto& item : campaigns->GetArray()) {
+      const std::string id = IdOf(item, "id");
+      if (id.empty()) return Error("campaign listing entry without an id");
+      auto detail = api_.call(
+          kCampaignsStream,
+          {.method = "GET", .url = api_.base_url + "/email/public/v1/campaigns/" + UrlEncode(id)});
+      if (!detail.ok()) return detail.status();
+      auto campaign = MapEmailCampaign(*detail);
+      if (!campaign.ok()) return campaign.status().WithContext(Context());
+      page.campaigns.push_back(std::move(campaign).value());
+    }
+    const std::string next = StringOr(*doc, "offset");
+    if (GetBool(*doc, "hasMore").value_or(false) && !next.empty()) {
+      if (next == offset_) return Error("campaign listing repeats offset '" + next + "'");
+      offset_ = next;
+    } else {
+      done_ = true;
+    }
+    page.cursor = "{\"v\":1}";
+    return std::optional<Page>(std::move(page));
+  }
+
+ private:
+  std::string Context() const { return api_.context + ": " + kCampaignsStream; }
+  Status Error(const std::string& what) const { return Status::DataLoss(Context() + ": " + what); }
+
+  const EmailApi& api_;
+  std::string offset_;
+  bool done_ = false;
+};
+
+// Where email_events stands, serialised as its cursor. `since` is where the
+// next window starts; `end` != 0 means the window [start, end] is in
+// progress and `offset` is its next page ("" = its first).
+struct EventsCursor {
+  int64_t since = 0;
+  int64_t start = 0;
+  int64_t end = 0;
+  std::string offset;
+
+  std::string Serialize() const {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("v");
+    w.Int(1);
+    w.Key("since");
+    w.Int64(since);
+    if (end != 0) {
+      w.Key("start");
+      w.Int64(start);
+      w.Key("end");
+      w.Int64(end);
+      w.Key("offset");
+      w.String(offset.c_str());
+    }
+    w.EndObject();
+    return buf.GetString();
+  }
+
+  static Result<EventsCursor> Parse(const std::string& text) {
+    rapidjson::Document doc;
+    doc.Parse(text.c_str(), text.size());
+    if (doc.HasParseError() || !doc.IsObject() || !GetInt64(doc, "since")) {
+      return Status::DataLoss(
+          "stored cursor is not a valid email events cursor; run `sync --full`");
+    }
+    EventsCursor c;
+    c.since = *GetInt64(doc, "since");
+    c.start = GetInt64(doc, "start").value_or(0);
+    c.end = GetInt64(doc, "end").value_or(0);
+    c.offset = StringOr(doc, "offset");
+    return c;
+  }
+};
+
+class EventsReader : public StreamReader {
+ public:
+  EventsReader(const EmailApi& api, const StreamRun& run, EventsCursor cursor)
+      : api_(api), run_(run), cursor_(std::move(cursor)) {}
+
+  Result<std::optional<Page>> Next() override {
+    if (done_) return std::optional<Page>();
+    EventsCursor next = cursor_;
+    if (next.end == 0) {
+      // A window may not reach past the run's start; a `since` beyond it
+      // (our clock went back) waits for a later run.
+      if (next.since > run_.started_at_ms) return std::optional<Page>();
+      next.start = next.since;
+      next.end = std::min(next.start + kEmailEventsWindow.count(), run_.started_at_ms);
+      next.offset.clear();
+    }
+    std::string url =
+        api_.base_url + "/email/public/v1/events?startTimestamp=" + std::to_string(next.start) +
+        "&endTimestamp=" + std::to_string(next.end) + "&limit=" + std::to_string(kEventsPageSize);
+    if (!next.offset.empty()) url += "&offset=" + UrlEncode(next.offset);
+    auto doc = api_.call(kEventsStream, {.method = "GET", .url = url});
+    if (!doc.ok()) return doc.status();
+    const rapidjson::Value* events = GetArray(*doc, "events");
+    if (events == nullptr) {
+      return Status::DataLoss(Context() + ": response without an events array");
+    }
+    Page page;
+    page.stream = kEventsStream;
+    for (const auto& item : events->GetArray()) {
+      if (auto event = MapEmailEvent(item, page.warnings)) page.events.push_back(*event);
+    }
+    const std::string offset = StringOr(*doc, "offset");
+    if (GetBool(*doc, "hasMore").value_or(false) && !offset.empty()) {
+      if (offset == next.offset) {
+        return Status::DataLoss(Context() + ": events repeat offset '" + offset + "'");
+      }
+      next.offset = offset;
+    } else {
+      // The next window starts where this one ended: whether the API's end
+      // bound is inclusive is unconfirmed, and re-reading one millisecond
+      // costs nothing under the (id, created) key.
+      if (next.end >= run_.started_at_ms) done_ = true;
+      next.since = next.end;
+      next.start = 0;
+      next.end = 0;
+      next.offset.clear();
+    }
+    cursor_ = next;
+    page.cursor = cursor_.Serialize();
+    return std::optional<Page>(std::move(page));
+  }
+
+ private:
+  std::string Context() const { return api_.context + ": " + kEventsStream; }
+
+  const EmailApi& api_;
+  StreamRun run_;
+  EventsCursor cursor_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+bool IsEmailStream(const std::string& stream) {
+  return stream == kCampaignsStream || stream == kEventsStream;
+}
+
+Result<std::unique_ptr<StreamReader>> OpenEmailStream(const EmailApi& api, const StreamRun& run) {
+  if (run.stream == kCampaignsStream) {
+    return std::unique_ptr<StreamReader>(std::make_unique<CampaignsReader>(api));
+  }
+  EventsCursor cursor;
+  if (run.cursor.empty()) {
+    cursor.since = std::max<int64_t>(0, run.started_at_ms - kEmailEventsFirstSyncLookback.count());
+  } else {
+    auto parsed = EventsCursor::Parse(run.cursor);
+    if (!parsed.ok()) return parsed.status().WithContext(api.context + ": " + kEventsStream);
+    cursor = *parsed;
+    // Events reach the API a little late: a new window re-reads the
+    // lookback before where the last one ended.
+    if (cursor.end == 0) cursor.since = std::max<int64_t>(0, cursor.since - api.lookback.count());
+  }
+  return std::unique_ptr<StreamReader>(std::make_unique<EventsReader>(api, run, cursor));
+}
+
+std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
+                                        std::vector<std::string>& warnings) {
+  if (!event.IsObject()) {
+    warnings.push_back("an events entry that is not an object was skipped");
+    return std::nullopt;
+  }
+  const std::string type = CanonicalType(StringOr(event, "type"), event);
+  if (type.empty()) return std::nullopt;
+  const std::string id = IdOf(event, "id");
+  const std::optional<int64_t> created = GetInt64(event, "created");
+  if (id.empty() || !created) {
+    warnings.push_back("email event '" + id + "' without an id or created time was skipped");
+    return std::nullopt;
+  }
+  EmailEvent e;
+  // HubSpot's own key is (id, created): a repeated open reuses the id.
+  e.id = id + ":" + std::to_string(*created);
+  e.campaign_id = IdOf(event, "emailCampaignId");
+  e.email = NormalizeEmail(StringOr(event, "recipient"));
+  e.type = type;
+  e.occurred_at = *created;
+  if (type == "click") e.url = StringOr(event, "url");
+  e.machine = GetBool(event, "filteredEvent").value_or(false);
+  return e;
+}
+
+Result<EmailCampaign> MapEmailCampaign(const rapidjson::Value& detail) {
+  EmailCampaign c;
+  c.id = IdOf(detail, "id");
+  if (c.id.empty()) return Status::DataLoss("campaign detail without an id");
+  c.name = StringOr(detail, "name");
+  c.subject = StringOr(detail, "subject");
+  c.kind = StringOr(detail, "type");
+  // When the send finished processing; absent for a campaign not sent yet.
+  // The field is not in the reference's shape (unconfirmed); without it the
+  // send time stays unknown.
+  if (auto finished = GetInt64(detail, "lastProcessingFinishedAt"); finished && *finished > 0) {
+    c.sent_at = *finished;
+  }
+  return c;
+}
+
+}  // namespace salesaudit::hubspot

@@ -1,0 +1,61 @@
+// The HubSpot connector's marketing email streams (reference/apis.md 1.13):
+//
+// `email_campaigns` reads every campaign each run (GET
+// /email/public/v1/campaigns/by-id, then each campaign's detail); campaigns
+// are few and their names and send times change, so there is no cursor.
+//
+// `email_events` reads the legacy events API in time windows of epoch-ms
+// bounds, paging inside a window by `offset` while `hasMore`. The cursor
+// holds the window in progress and the offset of its next page, so a run
+// stopped mid-window resumes at that page. Windows never reach past the run's
+// start. The first run starts kEmailEventsFirstSyncLookback before it; later
+// runs re-read the connector's `lookback` (events reach the API late) and the
+// store's (id, created) key absorbs the overlap.
+//
+// Threading: readers are used by one thread, like every StreamReader.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+
+namespace salesaudit::hubspot {
+
+// How far back the first sync of email_events reaches.
+inline constexpr std::chrono::milliseconds kEmailEventsFirstSyncLookback =
+    std::chrono::hours(24 * 365);
+// The width of one events window (Airbyte's choice, reference 1.13).
+inline constexpr std::chrono::milliseconds kEmailEventsWindow = std::chrono::hours(24 * 30);
+
+// What the email readers need from the connector. `call` sends an authorised
+// request and returns the parsed JSON, failures classified with the stream
+// named; it must outlive the reader.
+struct EmailApi {
+  std::function<Result<rapidjson::Document>(const std::string& stream, HttpRequest request)> call;
+  std::string base_url;
+  std::string context;  // "hubspot[<name>]", prefixed to messages
+  std::chrono::milliseconds lookback{0};
+};
+
+bool IsEmailStream(const std::string& stream);
+
+// REQUIRES: IsEmailStream(run.stream).
+Result<std::unique_ptr<StreamReader>> OpenEmailStream(const EmailApi& api, const StreamRun& run);
+
+// One element of `events` as a canonical event; nullopt for types the
+// store does not keep (PROCESSED, DEFERRED, DROPPED, a resubscribe...) and
+// for events without an id or created time (described in `warnings`).
+std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
+                                        std::vector<std::string>& warnings);
+
+// A campaign detail (GET /email/public/v1/campaigns/{id}).
+Result<EmailCampaign> MapEmailCampaign(const rapidjson::Value& detail);
+
+}  // namespace salesaudit::hubspot
