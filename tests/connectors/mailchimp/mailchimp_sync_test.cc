@@ -1,0 +1,320 @@
+// The Mailchimp connector against its simulator over real HTTP, through the
+// sync engine into a real store: full and incremental syncs equal the
+// simulated account, throttling converges, a wrong key changes nothing.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "core/time_util.h"
+#include "daemon/sync_engine.h"
+#include "store/store.h"
+#include "tests/sim/mailchimp/mailchimp_sim.h"
+#include "tests/support/subprocess.h"
+
+namespace salesaudit::testing {
+namespace {
+
+constexpr char kKey[] = "0123456789abcdef0123456789abcdef-us19";
+constexpr char kSource[] = "mail";
+
+struct MailchimpFixture {
+  explicit MailchimpFixture(const sim::MailchimpSpec& spec, sim::MailchimpSimOptions options = {})
+      : sim(options) {
+    sim.Generate(spec);
+    REQUIRE(sim.Start() != 0);
+    auto opened = Store::Open(dir.File("salesaudit.db"));
+    REQUIRE(opened.ok());
+    store = std::move(opened).value();
+    config.name = kSource;
+    config.type = "mailchimp";
+    config.base_url = sim.base_url();
+    config.auth["api_key"] = options.api_key;
+    config.rate_limit = RateLimit{};
+    config.retry_backoff = std::chrono::milliseconds(5);
+    config.retry_backoff_max = std::chrono::milliseconds(50);
+    config.request_timeout = std::chrono::seconds(10);
+  }
+
+  std::vector<StreamSyncResult> Sync(bool full = false) {
+    SyncEngine engine(*store, BuiltinConnectors());
+    std::atomic<bool> cancel{false};
+    SyncRequest request;
+    request.full = full;
+    return engine.RunConnector(config, request, cancel);
+  }
+
+  std::map<std::string, EmailEvent> Events() {
+    std::map<std::string, EmailEvent> out;
+    (void)store->ForEachEmailEvent([&](const StoredEmailEvent& e) {
+      if (e.source == kSource) out[e.event.id] = e.event;
+    });
+    return out;
+  }
+
+  // Every difference between the store and the simulated account.
+  std::vector<std::string> Differences() {
+    std::vector<std::string> diffs;
+    std::map<std::string, EmailCampaign> campaigns;
+    (void)store->ForEachEmailCampaign([&](const StoredEmailCampaign& c) {
+      if (c.source == kSource) campaigns[c.campaign.id] = c.campaign;
+    });
+    std::set<std::string> sent_lists;
+    size_t sent = 0;
+    for (const auto& c : sim.Campaigns()) {
+      if (c.status != "sent") continue;
+      ++sent;
+      sent_lists.insert(c.list_id);
+      auto it = campaigns.find(c.id);
+      if (it == campaigns.end()) {
+        diffs.push_back("campaign " + c.id + " missing");
+        continue;
+      }
+      const EmailCampaign& s = it->second;
+      if (s.name != c.title || s.subject != c.subject_line || s.kind != c.type ||
+          s.sent_at != std::optional<int64_t>(c.send_time_ms)) {
+        diffs.push_back("campaign " + c.id + " differs");
+      }
+    }
+    if (campaigns.size() != sent) diffs.push_back("campaign counts differ");
+
+    auto events = Events();
+    size_t expected_events = 0;
+    for (const auto& a : sim.Activity()) {
+      ++expected_events;
+      const std::string id = a.campaign_id + ":" + a.email_id + ":" + a.action + ":" + a.timestamp;
+      auto it = events.find(id);
+      if (it == events.end()) {
+        diffs.push_back("event " + id + " missing");
+        continue;
+      }
+      const EmailEvent& e = it->second;
+      if (e.campaign_id != a.campaign_id || e.email != NormalizeEmail(a.email_address) ||
+          e.type != a.action || e.occurred_at != std::optional<int64_t>(a.at_ms) ||
+          e.url != a.url || e.machine) {
+        diffs.push_back("event " + id + " differs");
+      }
+    }
+    if (events.size() != expected_events) {
+      diffs.push_back("events: store " + std::to_string(events.size()) + ", account " +
+                      std::to_string(expected_events));
+    }
+
+    std::map<std::string, Contact> contacts;
+    (void)store->ForEachContact([&](const StoredContact& c) {
+      if (c.source == kSource) contacts[c.contact.id] = c.contact;
+    });
+    std::set<std::string> member_ids;
+    for (const auto& m : sim.Members()) {
+      if (sent_lists.count(m.list_id) == 0) continue;
+      member_ids.insert(m.id);
+      auto it = contacts.find(m.id);
+      if (it == contacts.end()) {
+        diffs.push_back("member " + m.id + " missing");
+        continue;
+      }
+      const Contact& c = it->second;
+      const TimeMs created = !m.timestamp_opt.empty() ? ParseTimestampMs(m.timestamp_opt)
+                                                      : ParseTimestampMs(m.timestamp_signup);
+      if (c.email != NormalizeEmail(m.email_address) || c.first_name != m.first_name ||
+          c.last_name != m.last_name || c.created_at != created ||
+          c.updated_at != std::optional<int64_t>(m.last_changed_ms) || !c.channel.empty() ||
+          !c.lifecycle_stage.empty()) {
+        diffs.push_back("member " + m.id + " differs");
+      }
+    }
+    if (contacts.size() != member_ids.size()) diffs.push_back("member counts differ");
+    return diffs;
+  }
+
+  // Row counts and cursors: to compare a store before and after.
+  std::string Fingerprint() {
+    std::string out;
+    for (const char* table : {"contacts", "email_campaigns", "email_events"}) {
+      auto n = store->CountRows(table, kSource, true);
+      out += std::string(table) + "=" + (n.ok() ? std::to_string(*n) : "?") + ";";
+    }
+    auto states = store->ListStreamStates();
+    if (states.ok()) {
+      for (const auto& s : *states) out += s.stream + ":" + s.cursor + ";";
+    }
+    return out;
+  }
+
+  TempDir dir;
+  sim::MailchimpSim sim;
+  std::unique_ptr<Store> store;
+  ConnectorConfig config;
+};
+
+sim::MailchimpSpec SmallAccount() {
+  sim::MailchimpSpec spec;
+  spec.seed = 7;
+  spec.lists = 2;
+  spec.members_per_list = 60;
+  spec.sent_campaigns = 6;
+  spec.history_days = 120;
+  return spec;
+}
+
+// Paging visible with small data: 25 per page.
+sim::MailchimpSimOptions SmallPages() {
+  sim::MailchimpSimOptions options;
+  options.max_page = 25;
+  return options;
+}
+
+void RequireAllOk(const std::vector<StreamSyncResult>& results) {
+  REQUIRE(results.size() == 3);
+  for (const auto& r : results) {
+    INFO(r.Summary() << " " << r.status.ToString());
+    REQUIRE(r.status.ok());
+  }
+}
+
+TEST_CASE("a full mailchimp sync stores exactly the simulated campaigns, activity and members") {
+  MailchimpFixture f(SmallAccount(), SmallPages());
+  RequireAllOk(f.Sync());
+  const auto diffs = f.Differences();
+  INFO((diffs.empty() ? std::string() : diffs.front()));
+  CHECK(diffs.empty());
+  CHECK(f.Events().size() > 100);
+  // Paged: more than one page per campaign's activity.
+  CHECK(f.sim.Stats().requests > 20);
+}
+
+TEST_CASE("an incremental mailchimp sync after new activity adds exactly it") {
+  MailchimpFixture f(SmallAccount(), SmallPages());
+  RequireAllOk(f.Sync());
+  const auto before = f.Events();
+
+  auto added = f.sim.AddActivity(40);
+  const std::string new_campaign = f.sim.SendCampaign();
+  auto on_new = f.sim.AddActivity(5, new_campaign);
+  RequireAllOk(f.Sync());
+  const auto after = f.Events();
+  CHECK(after.size() == before.size() + added.size() + on_new.size());
+  for (const auto& a : added) {
+    CHECK(after.count(a.campaign_id + ":" + a.email_id + ":" + a.action + ":" + a.timestamp) == 1);
+  }
+  const auto diffs = f.Differences();
+  INFO((diffs.empty() ? std::string() : diffs.front()));
+  CHECK(diffs.empty());
+  // Every `since` sent was whole seconds with Z, the only form the API takes.
+  for (const auto& since : f.sim.Stats().since_values) {
+    CHECK(since.size() == 20);
+    CHECK(since.back() == 'Z');
+  }
+  CHECK(!f.sim.Stats().since_values.empty());
+}
+
+TEST_CASE("activity on campaigns sent before the re-poll window is not looked for again") {
+  MailchimpFixture f(SmallAccount());
+  RequireAllOk(f.Sync());
+  const auto before = f.Events();
+  const auto campaigns = f.sim.Campaigns();
+  // The oldest campaign went out about four months ago.
+  f.sim.AddActivity(4, campaigns.front().id);
+  RequireAllOk(f.Sync());
+  CHECK(f.Events().size() == before.size());
+}
+
+TEST_CASE("a wrong mailchimp key fails clearly with the store unchanged and the key unshown") {
+  MailchimpFixture f(SmallAccount());
+  RequireAllOk(f.Sync());
+  const std::string fingerprint = f.Fingerprint();
+  const std::string wrong = "ffffffffffffffffffffffffffffffff-us19";
+  f.config.auth["api_key"] = wrong;
+  auto results = f.Sync();
+  REQUIRE(!results.empty());
+  for (const auto& r : results) {
+    if (r.status.ok()) continue;
+    INFO(r.status.ToString());
+    CHECK(r.status.code() == StatusCode::kUnauthenticated);
+    CHECK(r.status.message().find("HTTP 401") != std::string::npos);
+    CHECK(r.status.message().find("API Key Invalid") != std::string::npos);
+    CHECK(r.status.message().find("wrong datacenter") != std::string::npos);
+    CHECK(r.status.message().find(wrong) == std::string::npos);
+    CHECK(r.status.message().find(kKey) == std::string::npos);
+  }
+  CHECK(!results.front().status.ok());
+  CHECK(f.Fingerprint() == fingerprint);
+}
+
+TEST_CASE("a problem+json 403 is a permission failure naming its title and detail") {
+  MailchimpFixture f(SmallAccount());
+  f.sim.InjectFault(sim::MailchimpFaultKind::kForbidden, 100);
+  auto results = f.Sync();
+  REQUIRE(!results.empty());
+  CHECK(results.front().status.code() == StatusCode::kPermissionDenied);
+  CHECK(results.front().status.message().find("Forbidden: You don't have permission") !=
+        std::string::npos);
+  CHECK(f.Fingerprint().find("email_campaigns=0;") != std::string::npos);
+}
+
+TEST_CASE("429s and the bare 403 mailchimp throttles with are retried until the sync converges") {
+  MailchimpFixture f(SmallAccount(), SmallPages());
+  f.sim.InjectFault(sim::MailchimpFaultKind::kTooManyRequests, 3);
+  f.sim.InjectFault(sim::MailchimpFaultKind::kBlocked403, 3, "/3.0/reports/");
+  f.sim.InjectFault(sim::MailchimpFaultKind::kServerError, 1, "/3.0/lists/");
+  RequireAllOk(f.Sync());
+  const auto stats = f.sim.Stats();
+  CHECK(stats.by_status.at(429) == 3);
+  CHECK(stats.by_status.at(403) == 3);
+  const auto diffs = f.Differences();
+  INFO((diffs.empty() ? std::string() : diffs.front()));
+  CHECK(diffs.empty());
+}
+
+TEST_CASE("a sync stopped in the middle of a campaign's activity resumes there without gaps") {
+  MailchimpFixture f(SmallAccount(), SmallPages());
+  f.config.max_retries = 0;
+  // The third activity page is the third page of the first campaign.
+  f.sim.InjectFault(sim::MailchimpFaultKind::kServerError, 1, "/3.0/reports/", 2);
+  auto first = f.Sync();
+  REQUIRE(first.size() == 3);
+  CHECK(first[0].status.ok());
+  CHECK(first[1].status.code() == StatusCode::kUnavailable);
+  auto cursor = f.store->GetCursor(kSource, "email_activity");
+  REQUIRE(cursor.ok());
+  CHECK(cursor->find("\"current\"") != std::string::npos);
+  CHECK(cursor->find("\"offset\":50") != std::string::npos);
+
+  RequireAllOk(f.Sync());
+  const auto diffs = f.Differences();
+  INFO((diffs.empty() ? std::string() : diffs.front()));
+  CHECK(diffs.empty());
+}
+
+TEST_CASE("member emails can be a CRM's contact emails so both sources meet by address") {
+  sim::MailchimpSpec spec = SmallAccount();
+  spec.emails = {"  Ana.Lee101@Example.com ", "ben.novak103@acme.io"};
+  MailchimpFixture f(spec);
+  RequireAllOk(f.Sync());
+  std::set<std::string> emails;
+  (void)f.store->ForEachContact([&](const StoredContact& c) { emails.insert(c.contact.email); });
+  CHECK(emails.count("ana.lee101@example.com") == 1);
+  CHECK(emails.count("ben.novak103@acme.io") == 1);
+}
+
+TEST_CASE("a mailchimp key without a data-center suffix and no base_url is refused") {
+  ConnectorConfig config;
+  config.name = "mail";
+  config.type = "mailchimp";
+  config.auth["api_key"] = "0123456789abcdef";
+  HttpClient http(HttpClient::Options{}, nullptr, nullptr);
+  const ConnectorDescriptor* d = BuiltinConnectors().Find("mailchimp");
+  REQUIRE(d != nullptr);
+  auto connector = d->create(config, http);
+  REQUIRE(!connector.ok());
+  CHECK(connector.status().code() == StatusCode::kInvalidArgument);
+  CHECK(connector.status().message().find("0123456789abcdef") == std::string::npos);
+  config.auth["api_key"] = "0123456789abcdef-us19";
+  CHECK(d->create(config, http).ok());
+}
+
+}  // namespace
+}  // namespace salesaudit::testing

@@ -1,0 +1,116 @@
+// mailchimp-sim: the Mailchimp simulator as a process, for the demo. Prints
+// one "listening on http://127.0.0.1:PORT/3.0" line when ready and serves
+// until SIGTERM or SIGINT. --emails-file gives member addresses (one per
+// line, e.g. the CRM simulator's contacts) so both sources share people.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "tests/sim/mailchimp/mailchimp_sim.h"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+void PrintUsage() {
+  std::fprintf(stderr,
+               "usage: mailchimp-sim [--port N] [--seed N] [--lists N] [--members N]\n"
+               "                     [--campaigns N] [--api-key KEY] [--emails-file PATH]\n");
+}
+
+bool ParseCount(const char* text, int64_t& out) {
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || v < 0) return false;
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  salesaudit::sim::MailchimpSpec spec;
+  salesaudit::sim::MailchimpSimOptions options;
+  int64_t port = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      PrintUsage();
+      return 0;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "mailchimp-sim: %s needs a value\n", flag.c_str());
+      PrintUsage();
+      return kExitUsage;
+    }
+    const char* value = argv[++i];
+    if (flag == "--api-key") {
+      options.api_key = value;
+      continue;
+    }
+    if (flag == "--emails-file") {
+      std::ifstream in(value);
+      if (!in) {
+        std::fprintf(stderr, "mailchimp-sim: cannot read %s\n", value);
+        return kExitUsage;
+      }
+      for (std::string line; std::getline(in, line);) {
+        if (!line.empty()) spec.emails.push_back(line);
+      }
+      continue;
+    }
+    int64_t n = 0;
+    if (!ParseCount(value, n)) {
+      std::fprintf(stderr, "mailchimp-sim: %s: not a valid number: %s\n", flag.c_str(), value);
+      return kExitUsage;
+    }
+    if (flag == "--port" && n <= 65535) {
+      port = n;
+    } else if (flag == "--seed") {
+      spec.seed = static_cast<uint64_t>(n);
+    } else if (flag == "--lists" && n >= 1) {
+      spec.lists = static_cast<int>(n);
+    } else if (flag == "--members") {
+      spec.members_per_list = static_cast<int>(n);
+    } else if (flag == "--campaigns") {
+      spec.sent_campaigns = static_cast<int>(n);
+    } else {
+      std::fprintf(stderr, "mailchimp-sim: unknown or out-of-range flag: %s %s\n", flag.c_str(),
+                   value);
+      PrintUsage();
+      return kExitUsage;
+    }
+  }
+
+  // Block the stop signals before the server threads start so they inherit
+  // the mask and only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  salesaudit::sim::MailchimpSim sim(options);
+  sim.Generate(spec);
+  if (sim.Start(static_cast<uint16_t>(port)) == 0) {
+    std::fprintf(stderr, "mailchimp-sim: cannot listen on 127.0.0.1:%lld\n",
+                 static_cast<long long>(port));
+    return kExitFailure;
+  }
+  std::printf("listening on %s\n", sim.base_url().c_str());
+  std::fflush(stdout);
+
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  sim.Stop();
+  return 0;
+}
