@@ -1,23 +1,17 @@
 // crm-sim: the HubSpot simulator as a process, for the demo and the bench.
 // Prints one "listening on http://127.0.0.1:PORT" line when ready and serves
 // until SIGTERM or SIGINT.
-#include <pthread.h>
-#include <signal.h>
-
-#include <cerrno>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include "tests/sim/common/sim_main.h"
 #include "tests/sim/hubspot/hubspot_sim.h"
 
 namespace {
 
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
+using salesaudit::sim::kSimExitUsage;
 
 void PrintUsage() {
   std::fprintf(stderr,
@@ -25,16 +19,6 @@ void PrintUsage() {
                "               [--token T] [--ten-secondly-limit N] [--search-per-second N]\n"
                "               [--index-lag-ms N] [--max-contacts-per-deal N]\n"
                "               [--association-page-size N] [--clock-offset-ms [-]N]\n");
-}
-
-// Only --clock-offset-ms takes a negative value (a HubSpot clock behind ours).
-bool ParseInt64(const char* text, bool allow_negative, int64_t& out) {
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || (v < 0 && !allow_negative)) return false;
-  out = v;
-  return true;
 }
 
 }  // namespace
@@ -52,7 +36,7 @@ int main(int argc, char** argv) {
     if (i + 1 >= argc) {
       std::fprintf(stderr, "crm-sim: %s needs a value\n", flag.c_str());
       PrintUsage();
-      return kExitUsage;
+      return kSimExitUsage;
     }
     const char* value = argv[++i];
     if (flag == "--token") {
@@ -60,9 +44,10 @@ int main(int argc, char** argv) {
       continue;
     }
     int64_t n = 0;
-    if (!ParseInt64(value, flag == "--clock-offset-ms", n)) {
+    // Only --clock-offset-ms takes a negative value (a HubSpot clock behind ours).
+    if (!salesaudit::sim::ParseInt64Flag(value, flag == "--clock-offset-ms", n)) {
       std::fprintf(stderr, "crm-sim: %s: not a valid number: %s\n", flag.c_str(), value);
-      return kExitUsage;
+      return kSimExitUsage;
     }
     if (flag == "--port" && n <= 65535) {
       port = n;
@@ -89,31 +74,14 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr, "crm-sim: unknown or out-of-range flag: %s %s\n", flag.c_str(), value);
       PrintUsage();
-      return kExitUsage;
+      return kSimExitUsage;
     }
   }
 
-  // Block the stop signals before the server threads start so they inherit
-  // the mask and only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before the server threads start, so they inherit the mask.
+  salesaudit::sim::BlockStopSignals();
 
   salesaudit::sim::HubSpotSim sim(options);
   sim.Generate(spec);
-  const uint16_t bound = sim.Start(static_cast<uint16_t>(port));
-  if (bound == 0) {
-    std::fprintf(stderr, "crm-sim: cannot listen on 127.0.0.1:%lld\n",
-                 static_cast<long long>(port));
-    return kExitFailure;
-  }
-  std::printf("listening on %s\n", sim.base_url().c_str());
-  std::fflush(stdout);
-
-  int received = 0;
-  sigwait(&stop_signals, &received);
-  sim.Stop();
-  return 0;
+  return salesaudit::sim::ServeUntilStopSignal("crm-sim", sim, port);
 }

@@ -1,6 +1,6 @@
-// The simulator's HTTP front: a Boost.Beast server on one io_context run by a
-// few threads. Each connection is a coroutine on its own strand, so a slow
-// fault (a timer wait) or a long keep-alive session never holds up another
+// The simulator's HTTP front: a SimServer whose connections are served by
+// ServeConnection below, each a coroutine on its own strand, so a slow fault
+// (a timer wait) or a long keep-alive session never holds up another
 // connection; all API behaviour lives in SimService.
 #include "tests/sim/hubspot/hubspot_sim.h"
 
@@ -9,22 +9,17 @@
 #include <utility>
 // clang-format on
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <mutex>
-#include <thread>
 
 #include "core/time_util.h"
+#include "tests/sim/common/sim_server.h"
 #include "tests/sim/hubspot/sim_service.h"
 
 namespace salesaudit::sim {
@@ -35,7 +30,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-constexpr int kServerThreads = 4;
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
 constexpr size_t kMaxRequestBody = 8 * 1024 * 1024;
 
@@ -100,72 +94,29 @@ PortalClock ClockOf(const SimOptions& options) {
   return PortalClock{NowMs() + options.clock_offset_ms, options.index_lag_ms};
 }
 
-asio::awaitable<void> AcceptLoop(tcp::acceptor acceptor, SimService& service) {
-  for (;;) {
-    beast::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(
-        asio::make_strand(acceptor.get_executor()), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-    if (ec) continue;
-    asio::co_spawn(socket.get_executor(), ServeConnection(std::move(socket), service),
-                   asio::detached);
-  }
-}
-
 }  // namespace
 
 struct HubSpotSim::Impl {
-  explicit Impl(SimOptions options) : service(std::move(options)) {}
+  explicit Impl(SimOptions options)
+      : service(std::move(options)), server([this](tcp::socket socket) -> asio::awaitable<void> {
+          // A coroutine itself, not a forwarder: GCC 12 reports a false
+          // mismatched-new-delete when the frame allocation is inlined here.
+          co_await ServeConnection(std::move(socket), service);
+        }) {}
 
   SimService service;
-  std::mutex server_mu;  // serialises Start and Stop
-  std::unique_ptr<asio::io_context> io;
-  std::vector<std::thread> threads;
-  uint16_t port = 0;
+  SimServer server;  // after service: its connections use it, so it stops first
 };
 
 HubSpotSim::HubSpotSim(SimOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 HubSpotSim::~HubSpotSim() { Stop(); }
 
-uint16_t HubSpotSim::Start(uint16_t port) {
-  std::lock_guard<std::mutex> lock(impl_->server_mu);
-  if (impl_->io) return impl_->port;
-  auto io = std::make_unique<asio::io_context>(kServerThreads);
-  tcp::acceptor acceptor(*io);
-  const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), port);
-  beast::error_code ec;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return 0;
-  impl_->port = acceptor.local_endpoint(ec).port();
-  if (ec) return 0;
-  asio::co_spawn(*io, AcceptLoop(std::move(acceptor), impl_->service), asio::detached);
-  for (int i = 0; i < kServerThreads; ++i) {
-    impl_->threads.emplace_back([ctx = io.get()] { ctx->run(); });
-  }
-  impl_->io = std::move(io);
-  return impl_->port;
-}
+uint16_t HubSpotSim::Start(uint16_t port) { return impl_->server.Start(port); }
 
-void HubSpotSim::Stop() {
-  std::lock_guard<std::mutex> lock(impl_->server_mu);
-  if (!impl_->io) return;
-  // Stopping the context abandons in-flight connections; destroying it
-  // closes their sockets and frees the coroutine frames.
-  impl_->io->stop();
-  for (std::thread& t : impl_->threads) t.join();
-  impl_->threads.clear();
-  impl_->io.reset();
-  impl_->port = 0;
-}
+void HubSpotSim::Stop() { impl_->server.Stop(); }
 
-std::string HubSpotSim::base_url() const {
-  std::lock_guard<std::mutex> lock(impl_->server_mu);
-  return "http://127.0.0.1:" + std::to_string(impl_->port);
-}
+std::string HubSpotSim::base_url() const { return impl_->server.base_url(); }
 
 void HubSpotSim::Generate(const PortalSpec& spec) {
   impl_->service.WithPortal(

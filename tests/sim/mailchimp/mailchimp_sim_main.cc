@@ -2,37 +2,22 @@
 // one "listening on http://127.0.0.1:PORT/3.0" line when ready and serves
 // until SIGTERM or SIGINT. --emails-file gives member addresses (one per
 // line, e.g. the CRM simulator's contacts) so both sources share people.
-#include <pthread.h>
-#include <signal.h>
-
-#include <cerrno>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <string>
 
+#include "tests/sim/common/sim_main.h"
 #include "tests/sim/mailchimp/mailchimp_sim.h"
 
 namespace {
 
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
+using salesaudit::sim::kSimExitUsage;
 
 void PrintUsage() {
   std::fprintf(stderr,
                "usage: mailchimp-sim [--port N] [--seed N] [--lists N] [--members N]\n"
                "                     [--campaigns N] [--api-key KEY] [--emails-file PATH]\n");
-}
-
-bool ParseCount(const char* text, int64_t& out) {
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || v < 0) return false;
-  out = v;
-  return true;
 }
 
 }  // namespace
@@ -50,7 +35,7 @@ int main(int argc, char** argv) {
     if (i + 1 >= argc) {
       std::fprintf(stderr, "mailchimp-sim: %s needs a value\n", flag.c_str());
       PrintUsage();
-      return kExitUsage;
+      return kSimExitUsage;
     }
     const char* value = argv[++i];
     if (flag == "--api-key") {
@@ -61,7 +46,7 @@ int main(int argc, char** argv) {
       std::ifstream in(value);
       if (!in) {
         std::fprintf(stderr, "mailchimp-sim: cannot read %s\n", value);
-        return kExitUsage;
+        return kSimExitUsage;
       }
       for (std::string line; std::getline(in, line);) {
         if (!line.empty()) spec.emails.push_back(line);
@@ -69,9 +54,9 @@ int main(int argc, char** argv) {
       continue;
     }
     int64_t n = 0;
-    if (!ParseCount(value, n)) {
+    if (!salesaudit::sim::ParseInt64Flag(value, /*allow_negative=*/false, n)) {
       std::fprintf(stderr, "mailchimp-sim: %s: not a valid number: %s\n", flag.c_str(), value);
-      return kExitUsage;
+      return kSimExitUsage;
     }
     if (flag == "--port" && n <= 65535) {
       port = n;
@@ -87,30 +72,14 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "mailchimp-sim: unknown or out-of-range flag: %s %s\n", flag.c_str(),
                    value);
       PrintUsage();
-      return kExitUsage;
+      return kSimExitUsage;
     }
   }
 
-  // Block the stop signals before the server threads start so they inherit
-  // the mask and only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before the server threads start, so they inherit the mask.
+  salesaudit::sim::BlockStopSignals();
 
   salesaudit::sim::MailchimpSim sim(options);
   sim.Generate(spec);
-  if (sim.Start(static_cast<uint16_t>(port)) == 0) {
-    std::fprintf(stderr, "mailchimp-sim: cannot listen on 127.0.0.1:%lld\n",
-                 static_cast<long long>(port));
-    return kExitFailure;
-  }
-  std::printf("listening on %s\n", sim.base_url().c_str());
-  std::fflush(stdout);
-
-  int received = 0;
-  sigwait(&stop_signals, &received);
-  sim.Stop();
-  return 0;
+  return salesaudit::sim::ServeUntilStopSignal("mailchimp-sim", sim, port);
 }
