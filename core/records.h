@@ -56,12 +56,29 @@ struct Owner {
   bool active = true;
 };
 
+// Totals an email tool reports for a campaign itself (HubSpot's counters,
+// Mailchimp's emails_sent and report_summary); unset where it reports none.
+// Kept beside the counts the audit derives from synced events, so a gap in
+// the synced events shows.
+struct EmailCampaignCounters {
+  std::optional<int64_t> sent;
+  std::optional<int64_t> delivered;
+  std::optional<int64_t> opens;         // every open, repeats included
+  std::optional<int64_t> unique_opens;  // recipients who opened
+  std::optional<int64_t> clicks;
+  std::optional<int64_t> unique_clicks;  // recipients who clicked
+  std::optional<int64_t> bounces;
+  std::optional<int64_t> unsubscribes;
+  std::optional<int64_t> spam_reports;
+};
+
 struct EmailCampaign {
   std::string id;
   std::string name;
   std::string subject;
   std::string kind;
   TimeMs sent_at;
+  EmailCampaignCounters reported;
 };
 
 struct EmailEvent {
@@ -76,7 +93,20 @@ struct EmailEvent {
   bool machine = false;
 };
 
-enum class RecordKind { kContact, kDeal, kOwner, kEmailCampaign, kEmailEvent };
+// A subscriber of an email tool's audience (a Mailchimp list member). Not a
+// lead: members are kept apart from CRM contacts and never enter the funnel;
+// they say who the email tool reaches, matched to contacts by email.
+struct EmailMember {
+  std::string id;
+  std::string email;  // lower case, trimmed
+  std::string first_name;
+  std::string last_name;
+  std::string status;  // the source's own value: subscribed, unsubscribed, cleaned...
+  TimeMs opted_in_at;
+  TimeMs updated_at;
+};
+
+enum class RecordKind { kContact, kDeal, kOwner, kEmailCampaign, kEmailEvent, kEmailMember };
 
 // A record the source reports as deleted, archived or merged away: its row
 // keeps existing with deleted_at set (the first time it was reported).
@@ -99,6 +129,7 @@ struct Page {
   std::vector<Owner> owners;
   std::vector<EmailCampaign> campaigns;
   std::vector<EmailEvent> events;
+  std::vector<EmailMember> members;
   std::vector<Deletion> deletions;
   std::string cursor;  // opaque to everyone but the connector that made it
   // Values the connector could not read (a date in an unknown form...), each
@@ -106,7 +137,8 @@ struct Page {
   std::vector<std::string> warnings;
 
   size_t record_count() const {
-    return contacts.size() + deals.size() + owners.size() + campaigns.size() + events.size();
+    return contacts.size() + deals.size() + owners.size() + campaigns.size() + events.size() +
+           members.size();
   }
 };
 

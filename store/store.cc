@@ -173,8 +173,9 @@ FROM email_events;
 
 // Version 3: machine opens, and per-campaign counts kept at write time.
 //
-// email_events.machine marks an open the source reports as machine-made or
-// filtered; such opens are never human opens. The audit asks, per campaign,
+// email_events.machine marks an open (or, from version 5 on, a click) the
+// source reports as machine-made or filtered; such events are never a
+// human's. The audit asks, per campaign,
 // how many distinct recipients were sent, delivered, opened (by a human),
 // clicked...; over tens of millions of events, counting them at read time
 // takes seconds. Triggers keep two tables current instead, so reading them
@@ -187,7 +188,8 @@ FROM email_events;
 // and an email. An update that moves an event (new type, campaign, time,
 // deletion) takes the old version out and puts the new one in; a re-synced
 // identical event fires nothing. The stats row is written before the
-// recipient row, so the recipient triggers always find it.
+// recipient row, so the recipient triggers always find it. The triggers on
+// email_events and the clicks index are (re)created by version 5.
 // email_events_clicks serves the click list (leads and content attribution)
 // without reading the other events. It carries type and deleted_at although
 // its WHERE fixes them: SQLite still tests the query's terms on each row, and
@@ -275,6 +277,73 @@ BEGIN
   WHERE source = new.source AND campaign_id = new.campaign_id;
 END;
 
+DROP VIEW v_email_events;
+CREATE VIEW v_email_events AS SELECT
+  source, id, campaign_id, email, type,
+  strftime('%Y-%m-%dT%H:%M:%fZ', occurred_at / 1000.0, 'unixepoch') AS occurred_at,
+  url, machine,
+  strftime('%Y-%m-%dT%H:%M:%fZ', deleted_at / 1000.0, 'unixepoch') AS deleted_at
+FROM email_events;
+)sql";
+
+// Version 4: what each snapshot was computed from, so a snapshot can be
+// traced to a configuration and to the data the syncs had committed.
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE audit_snapshots ADD COLUMN config_hash TEXT;
+ALTER TABLE audit_snapshots ADD COLUMN cursors TEXT;
+)sql";
+
+// Version 5: an email tool's audience apart from the CRM's contacts (so its
+// subscribers never enter the funnel as leads), and the totals the email
+// tools report for each campaign next to the ones derived from events.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE email_members (
+  source TEXT NOT NULL CHECK (source <> ''),
+  id TEXT NOT NULL CHECK (id <> ''),
+  email TEXT,
+  first_name TEXT,
+  last_name TEXT,
+  status TEXT,
+  opted_in_at INTEGER,
+  updated_at INTEGER,
+  deleted_at INTEGER,
+  PRIMARY KEY (source, id)
+) WITHOUT ROWID;
+
+CREATE VIEW v_email_members AS SELECT
+  source, id, email, first_name, last_name, status,
+  strftime('%Y-%m-%dT%H:%M:%fZ', opted_in_at / 1000.0, 'unixepoch') AS opted_in_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', updated_at / 1000.0, 'unixepoch') AS updated_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', deleted_at / 1000.0, 'unixepoch') AS deleted_at
+FROM email_members;
+
+ALTER TABLE email_campaigns ADD COLUMN reported_sent INTEGER;
+ALTER TABLE email_campaigns ADD COLUMN reported_delivered INTEGER;
+ALTER TABLE email_campaigns ADD COLUMN reported_opens INTEGER;
+ALTER TABLE email_campaigns ADD COLUMN reported_unique_opens INTEGER;
+ALTER TABLE email_campaigns ADD COLUMN reported_clicks INTEGER;
+ALTER TABLE email_campaigns ADD COLUMN reported_unique_clicks INTEGER;
+ALTER TABLE email_campaigns ADD COLUMN reported_bounces INTEGER;
+ALTER TABLE email_campaigns ADD COLUMN reported_unsubscribes INTEGER;
+ALTER TABLE email_campaigns ADD COLUMN reported_spam_reports INTEGER;
+
+-- A click the source marks as a machine's (a link scanner) is no click, as a
+-- machine open is no open. Stores migrated to 3 or 4 counted them: take them
+-- out (the recipients' trigger corrects the campaign totals), then (re)create
+-- the event triggers and the clicks index, which version 3 leaves to this one.
+DROP TRIGGER IF EXISTS email_events_counted;
+DROP TRIGGER IF EXISTS email_events_recounted;
+DROP TRIGGER IF EXISTS email_events_uncounted;
+DROP INDEX IF EXISTS email_events_clicks;
+UPDATE email_campaign_recipients SET clicks = clicks - machine_clicks.n
+FROM (SELECT source, campaign_id, email, count(*) AS n FROM email_events
+      WHERE type = 'click' AND machine <> 0 AND deleted_at IS NULL
+        AND campaign_id IS NOT NULL AND email IS NOT NULL
+      GROUP BY source, campaign_id, email) AS machine_clicks
+WHERE email_campaign_recipients.source = machine_clicks.source
+  AND email_campaign_recipients.campaign_id = machine_clicks.campaign_id
+  AND email_campaign_recipients.email = machine_clicks.email;
+
 CREATE TRIGGER email_events_counted AFTER INSERT ON email_events
 WHEN new.deleted_at IS NULL AND new.campaign_id IS NOT NULL AND new.email IS NOT NULL
 BEGIN
@@ -287,7 +356,8 @@ BEGIN
     machine_opens, clicks, bounces, unsubscribes, spam_reports)
   VALUES (new.source, new.campaign_id, new.email, new.type = 'sent', new.type = 'delivered',
     new.type = 'open' AND new.machine = 0, new.type = 'open' AND new.machine <> 0,
-    new.type = 'click', new.type = 'bounce', new.type = 'unsubscribe', new.type = 'spam')
+    new.type = 'click' AND new.machine = 0, new.type = 'bounce', new.type = 'unsubscribe',
+    new.type = 'spam')
   ON CONFLICT (source, campaign_id, email) DO UPDATE SET
     sent = sent + excluded.sent, delivered = delivered + excluded.delivered,
     human_opens = human_opens + excluded.human_opens,
@@ -305,7 +375,8 @@ BEGIN
     sent = sent - (old.type = 'sent'), delivered = delivered - (old.type = 'delivered'),
     human_opens = human_opens - (old.type = 'open' AND old.machine = 0),
     machine_opens = machine_opens - (old.type = 'open' AND old.machine <> 0),
-    clicks = clicks - (old.type = 'click'), bounces = bounces - (old.type = 'bounce'),
+    clicks = clicks - (old.type = 'click' AND old.machine = 0),
+    bounces = bounces - (old.type = 'bounce'),
     unsubscribes = unsubscribes - (old.type = 'unsubscribe'),
     spam_reports = spam_reports - (old.type = 'spam')
   WHERE old.deleted_at IS NULL AND source = old.source AND campaign_id = old.campaign_id
@@ -325,7 +396,8 @@ BEGIN
     machine_opens, clicks, bounces, unsubscribes, spam_reports)
   SELECT new.source, new.campaign_id, new.email, new.type = 'sent', new.type = 'delivered',
     new.type = 'open' AND new.machine = 0, new.type = 'open' AND new.machine <> 0,
-    new.type = 'click', new.type = 'bounce', new.type = 'unsubscribe', new.type = 'spam'
+    new.type = 'click' AND new.machine = 0, new.type = 'bounce', new.type = 'unsubscribe',
+    new.type = 'spam'
   WHERE new.deleted_at IS NULL AND new.campaign_id IS NOT NULL AND new.email IS NOT NULL
   ON CONFLICT (source, campaign_id, email) DO UPDATE SET
     sent = sent + excluded.sent, delivered = delivered + excluded.delivered,
@@ -342,7 +414,8 @@ BEGIN
     sent = sent - (old.type = 'sent'), delivered = delivered - (old.type = 'delivered'),
     human_opens = human_opens - (old.type = 'open' AND old.machine = 0),
     machine_opens = machine_opens - (old.type = 'open' AND old.machine <> 0),
-    clicks = clicks - (old.type = 'click'), bounces = bounces - (old.type = 'bounce'),
+    clicks = clicks - (old.type = 'click' AND old.machine = 0),
+    bounces = bounces - (old.type = 'bounce'),
     unsubscribes = unsubscribes - (old.type = 'unsubscribe'),
     spam_reports = spam_reports - (old.type = 'spam')
   WHERE source = old.source AND campaign_id = old.campaign_id AND email = old.email;
@@ -354,30 +427,12 @@ BEGIN
 END;
 
 CREATE INDEX email_events_clicks
-  ON email_events (source, campaign_id, email, occurred_at, type, deleted_at)
-  WHERE type = 'click' AND deleted_at IS NULL;
-
-DROP VIEW v_email_events;
-CREATE VIEW v_email_events AS SELECT
-  source, id, campaign_id, email, type,
-  strftime('%Y-%m-%dT%H:%M:%fZ', occurred_at / 1000.0, 'unixepoch') AS occurred_at,
-  url, machine,
-  strftime('%Y-%m-%dT%H:%M:%fZ', deleted_at / 1000.0, 'unixepoch') AS deleted_at
-FROM email_events;
-)sql";
-
-// Version 4: what each snapshot was computed from, so a snapshot can be
-// traced to a configuration and to the data the syncs had committed.
-constexpr const char* kSchemaV4 = R"sql(
-ALTER TABLE audit_snapshots ADD COLUMN config_hash TEXT;
-ALTER TABLE audit_snapshots ADD COLUMN cursors TEXT;
+  ON email_events (source, campaign_id, email, occurred_at, type, deleted_at, machine)
+  WHERE type = 'click' AND deleted_at IS NULL AND machine = 0;
 )sql";
 
 constexpr Migration kMigrations[] = {
-    {1, kSchemaV1},
-    {2, kSchemaV2},
-    {3, kSchemaV3},
-    {4, kSchemaV4},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion,
               "Store::kSchemaVersion must name the last migration");
@@ -401,6 +456,7 @@ constexpr CountableTable kCountableTables[] = {
     {"audit_snapshots", nullptr, false},
     {"email_campaign_recipients", "source", false},
     {"email_campaign_stats", "source", false},
+    {"email_members", "source", true},
 };
 constexpr size_t kCountableTableCount = std::size(kCountableTables);
 
@@ -535,6 +591,8 @@ const char* KindName(RecordKind kind) {
       return "email campaign";
     case RecordKind::kEmailEvent:
       return "email event";
+    case RecordKind::kEmailMember:
+      return "email member";
   }
   return "record";
 }
@@ -559,6 +617,7 @@ struct Store::Impl {
 
   Statement begin_immediate, commit, rollback, user_version;
   Statement upsert_contact, upsert_deal, upsert_owner, upsert_campaign, upsert_event;
+  Statement upsert_member, delete_member, each_member, each_recipient;
   Statement clear_deal_contacts, insert_deal_contact, move_deal_links, drop_deal_links;
   Statement delete_contact, delete_deal, deactivate_owner, delete_campaign, delete_event;
   Statement write_cursor, get_cursor, reset_cursor, record_success, record_error, list_states;
@@ -670,6 +729,7 @@ struct Store::Impl {
   Status WriteOwner(const std::string& source, const Owner& o);
   Status WriteCampaign(const std::string& source, const EmailCampaign& c);
   Status WriteEvent(const std::string& source, const EmailEvent& e);
+  Status WriteMember(const std::string& source, const EmailMember& m);
   Status WriteDeletion(const std::string& source, const Deletion& d);
 
   // The failure of one record, labelled with its kind and id so the operator
@@ -774,11 +834,33 @@ Status Store::Impl::PrepareAll() {
        "ON CONFLICT (source, id) DO UPDATE SET email = excluded.email, name = excluded.name, "
        "active = excluded.active"},
       {&upsert_campaign,
-       "INSERT INTO email_campaigns (source, id, name, subject, kind, sent_at, deleted_at) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL) "
+       "INSERT INTO email_campaigns (source, id, name, subject, kind, sent_at, reported_sent, "
+       "reported_delivered, reported_opens, reported_unique_opens, reported_clicks, "
+       "reported_unique_clicks, reported_bounces, reported_unsubscribes, reported_spam_reports, "
+       "deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+       "NULL) "
        "ON CONFLICT (source, id) DO UPDATE SET name = excluded.name, "
        "subject = excluded.subject, kind = excluded.kind, sent_at = excluded.sent_at, "
-       "deleted_at = NULL"},
+       "reported_sent = excluded.reported_sent, reported_delivered = excluded.reported_delivered, "
+       "reported_opens = excluded.reported_opens, "
+       "reported_unique_opens = excluded.reported_unique_opens, "
+       "reported_clicks = excluded.reported_clicks, "
+       "reported_unique_clicks = excluded.reported_unique_clicks, "
+       "reported_bounces = excluded.reported_bounces, "
+       "reported_unsubscribes = excluded.reported_unsubscribes, "
+       "reported_spam_reports = excluded.reported_spam_reports, deleted_at = NULL"},
+      {&upsert_member,
+       "INSERT INTO email_members (source, id, email, first_name, last_name, status, "
+       "opted_in_at, updated_at, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL) "
+       "ON CONFLICT (source, id) DO UPDATE SET email = excluded.email, "
+       "first_name = excluded.first_name, last_name = excluded.last_name, "
+       "status = excluded.status, opted_in_at = excluded.opted_in_at, "
+       "updated_at = excluded.updated_at, deleted_at = NULL "
+       "WHERE excluded.updated_at IS NULL OR email_members.updated_at IS NULL "
+       "OR excluded.updated_at >= email_members.updated_at"},
+      {&delete_member,
+       "UPDATE email_members SET deleted_at = COALESCE(deleted_at, ?1) "
+       "WHERE source = ?2 AND id = ?3"},
       {&upsert_event,
        "INSERT INTO email_events (source, id, campaign_id, email, type, occurred_at, url, "
        "machine, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL) "
@@ -835,8 +917,17 @@ Status Store::Impl::PrepareAll() {
        "closed_at, is_closed, is_won, updated_at, deleted_at FROM deals ORDER BY source, id"},
       {&each_owner, "SELECT source, id, email, name, active FROM owners ORDER BY source, id"},
       {&each_campaign,
-       "SELECT source, id, name, subject, kind, sent_at, deleted_at FROM email_campaigns "
-       "ORDER BY source, id"},
+       "SELECT source, id, name, subject, kind, sent_at, deleted_at, reported_sent, "
+       "reported_delivered, reported_opens, reported_unique_opens, reported_clicks, "
+       "reported_unique_clicks, reported_bounces, reported_unsubscribes, reported_spam_reports "
+       "FROM email_campaigns ORDER BY source, id"},
+      {&each_member,
+       "SELECT source, id, email, first_name, last_name, status, opted_in_at, updated_at, "
+       "deleted_at FROM email_members ORDER BY source, id"},
+      {&each_recipient,
+       "SELECT source, campaign_id, email, sent + delivered + human_opens + machine_opens + "
+       "clicks + bounces + unsubscribes + spam_reports FROM email_campaign_recipients "
+       "ORDER BY source, campaign_id, email"},
       {&each_event,
        "SELECT source, id, campaign_id, email, type, occurred_at, url, deleted_at, machine "
        "FROM email_events ORDER BY source, id"},
@@ -848,7 +939,7 @@ Status Store::Impl::PrepareAll() {
       // index answers the query by itself.
       {&each_click,
        "SELECT source, campaign_id, email, occurred_at FROM email_events "
-       "WHERE type = 'click' AND deleted_at IS NULL AND campaign_id IS NOT NULL "
+       "WHERE type = 'click' AND deleted_at IS NULL AND machine = 0 AND campaign_id IS NOT NULL "
        "AND email IS NOT NULL AND occurred_at IS NOT NULL "
        "ORDER BY source, campaign_id, email, occurred_at"},
       {&deal_contacts,
@@ -946,8 +1037,29 @@ Status Store::Impl::WriteCampaign(const std::string& source, const EmailCampaign
   BindText(s, 4, c.subject);
   BindText(s, 5, c.kind);
   BindTime(s, 6, c.sent_at);
+  const EmailCampaignCounters& r = c.reported;
+  int column = 7;
+  for (const std::optional<int64_t>* counter :
+       {&r.sent, &r.delivered, &r.opens, &r.unique_opens, &r.clicks, &r.unique_clicks, &r.bounces,
+        &r.unsubscribes, &r.spam_reports}) {
+    BindTime(s, column++, *counter);
+  }
   int rc = Run(s);
   return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("email campaign", c.id));
+}
+
+Status Store::Impl::WriteMember(const std::string& source, const EmailMember& m) {
+  sqlite3_stmt* s = upsert_member.get();
+  BindText(s, 1, source);
+  BindText(s, 2, m.id);
+  BindText(s, 3, Email(m.email));
+  BindText(s, 4, m.first_name);
+  BindText(s, 5, m.last_name);
+  BindText(s, 6, m.status);
+  BindTime(s, 7, m.opted_in_at);
+  BindTime(s, 8, m.updated_at);
+  int rc = Run(s);
+  return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("email member", m.id));
 }
 
 Status Store::Impl::WriteEvent(const std::string& source, const EmailEvent& e) {
@@ -982,6 +1094,9 @@ Status Store::Impl::WriteDeletion(const std::string& source, const Deletion& d) 
       break;
     case RecordKind::kEmailEvent:
       stmt = &delete_event;
+      break;
+    case RecordKind::kEmailMember:
+      stmt = &delete_member;
       break;
   }
   if (stmt == nullptr) {
@@ -1022,6 +1137,9 @@ Status Store::Impl::WritePage(const std::string& source, const Page& page) {
   }
   for (const EmailEvent& e : page.events) {
     if (Status s = WriteEvent(source, e); !s.ok()) return s;
+  }
+  for (const EmailMember& m : page.members) {
+    if (Status s = WriteMember(source, m); !s.ok()) return s;
   }
   for (const Deletion& d : page.deletions) {
     if (Status s = WriteDeletion(source, d); !s.ok()) return s;
@@ -1271,18 +1389,58 @@ Status Store::ForEachOwner(const std::function<void(const StoredOwner&)>& fn) {
 Status Store::ForEachEmailCampaign(const std::function<void(const StoredEmailCampaign&)>& fn) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   StoredEmailCampaign sc;
-  return impl_->ForEachRow(impl_->each_campaign.get(),
-                           "store " + impl_->path + ": read email_campaigns",
+  return impl_->ForEachRow(
+      impl_->each_campaign.get(), "store " + impl_->path + ": read email_campaigns",
+      [&](sqlite3_stmt* row) {
+        EmailCampaign& c = sc.campaign;
+        ReadText(row, 0, &sc.source);
+        ReadText(row, 1, &c.id);
+        ReadText(row, 2, &c.name);
+        ReadText(row, 3, &c.subject);
+        ReadText(row, 4, &c.kind);
+        c.sent_at = ReadTime(row, 5);
+        sc.deleted_at = ReadTime(row, 6);
+        EmailCampaignCounters& r = c.reported;
+        int column = 7;
+        for (std::optional<int64_t>* counter :
+             {&r.sent, &r.delivered, &r.opens, &r.unique_opens, &r.clicks, &r.unique_clicks,
+              &r.bounces, &r.unsubscribes, &r.spam_reports}) {
+          *counter = ReadTime(row, column++);
+        }
+        fn(sc);
+      });
+}
+
+Status Store::ForEachEmailMember(const std::function<void(const StoredEmailMember&)>& fn) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  StoredEmailMember sm;
+  return impl_->ForEachRow(impl_->each_member.get(),
+                           "store " + impl_->path + ": read email_members", [&](sqlite3_stmt* row) {
+                             EmailMember& m = sm.member;
+                             ReadText(row, 0, &sm.source);
+                             ReadText(row, 1, &m.id);
+                             ReadText(row, 2, &m.email);
+                             ReadText(row, 3, &m.first_name);
+                             ReadText(row, 4, &m.last_name);
+                             ReadText(row, 5, &m.status);
+                             m.opted_in_at = ReadTime(row, 6);
+                             m.updated_at = ReadTime(row, 7);
+                             sm.deleted_at = ReadTime(row, 8);
+                             fn(sm);
+                           });
+}
+
+Status Store::ForEachEmailRecipient(const std::function<void(const EmailRecipient&)>& fn) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  EmailRecipient r;
+  return impl_->ForEachRow(impl_->each_recipient.get(),
+                           "store " + impl_->path + ": read email_campaign_recipients",
                            [&](sqlite3_stmt* row) {
-                             EmailCampaign& c = sc.campaign;
-                             ReadText(row, 0, &sc.source);
-                             ReadText(row, 1, &c.id);
-                             ReadText(row, 2, &c.name);
-                             ReadText(row, 3, &c.subject);
-                             ReadText(row, 4, &c.kind);
-                             c.sent_at = ReadTime(row, 5);
-                             sc.deleted_at = ReadTime(row, 6);
-                             fn(sc);
+                             ReadText(row, 0, &r.source);
+                             ReadText(row, 1, &r.campaign_id);
+                             ReadText(row, 2, &r.email);
+                             r.events = sqlite3_column_int64(row, 3);
+                             fn(r);
                            });
 }
 

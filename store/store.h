@@ -58,6 +58,12 @@ struct StoredEmailCampaign {
   TimeMs deleted_at;
 };
 
+struct StoredEmailMember {
+  std::string source;
+  EmailMember member;
+  TimeMs deleted_at;
+};
+
 struct StoredEmailEvent {
   std::string source;
   EmailEvent event;
@@ -82,6 +88,15 @@ struct EmailCampaignTotals {
   TimeMs first_event_at;  // the earliest live event's occurred_at
 };
 
+// One recipient of one campaign (a row of email_campaign_recipients): how
+// many live events it has there, of every type.
+struct EmailRecipient {
+  std::string source;
+  std::string campaign_id;
+  std::string email;  // normalised
+  int64_t events = 0;
+};
+
 // One live click with a campaign, an email (normalised) and a time.
 struct EmailClick {
   std::string source;
@@ -103,7 +118,7 @@ struct SnapshotRow {
 class Store {
  public:
   // The schema version Open() migrates to.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens (creating if missing) the database at `path`, enables WAL, applies
   // pending migrations in order. Fails with kInvalidArgument when the file's
@@ -117,7 +132,7 @@ class Store {
 
   // In ONE transaction: upserts every record of `page` under `source` (an
   // upsert clears deleted_at: sources only list live records as records; a
-  // contact or deal whose stored updated_at is later than the record's is
+  // contact, deal or email member whose stored updated_at is later than the record's is
   // left alone, so a stale copy from a lagging search index never overwrites
   // newer data),
   // replaces deal_contacts of each deal whose contact_ids is set, then sets
@@ -152,6 +167,10 @@ class Store {
   Status ForEachOwner(const std::function<void(const StoredOwner&)>& fn);
   Status ForEachEmailCampaign(const std::function<void(const StoredEmailCampaign&)>& fn);
   Status ForEachEmailEvent(const std::function<void(const StoredEmailEvent&)>& fn);
+  Status ForEachEmailMember(const std::function<void(const StoredEmailMember&)>& fn);
+  // Every (campaign, recipient) with counted events, by source, campaign id,
+  // then email; events without a campaign id or an email are not in it.
+  Status ForEachEmailRecipient(const std::function<void(const EmailRecipient&)>& fn);
   // Every campaign that has counted events, by source then campaign id.
   Status ForEachEmailCampaignTotals(const std::function<void(const EmailCampaignTotals&)>& fn);
   // Every live click with a campaign, an email and a time, ordered by source,

@@ -197,9 +197,9 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
       raw.Column("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name");
   CHECK(objects == std::vector<std::string>{"audit_snapshots", "contacts", "deal_contacts", "deals",
                                             "email_campaign_recipients", "email_campaign_stats",
-                                            "email_campaigns", "email_events", "owners",
-                                            "sync_state", "v_contacts", "v_deals",
-                                            "v_email_events"});
+                                            "email_campaigns", "email_events", "email_members",
+                                            "owners", "sync_state", "v_contacts", "v_deals",
+                                            "v_email_events", "v_email_members"});
   // The documented columns, in order.
   CHECK(raw.Column("SELECT name FROM pragma_table_info('contacts')") ==
         std::vector<std::string>{"source", "id", "email", "first_name", "last_name", "owner_id",
@@ -1013,7 +1013,7 @@ std::vector<std::string> RecomputedTotalsText(const std::string& path) {
       "count(DISTINCT CASE WHEN type = 'delivered' THEN email END) || '/' || "
       "count(DISTINCT CASE WHEN type = 'open' AND machine = 0 THEN email END) || '/' || "
       "count(DISTINCT CASE WHEN type = 'open' AND machine = 1 THEN email END) || '/' || "
-      "count(DISTINCT CASE WHEN type = 'click' THEN email END) || '/' || "
+      "count(DISTINCT CASE WHEN type = 'click' AND machine = 0 THEN email END) || '/' || "
       "count(DISTINCT CASE WHEN type = 'bounce' THEN email END) || '/' || "
       "count(DISTINCT CASE WHEN type = 'unsubscribe' THEN email END) || '/' || "
       "count(DISTINCT CASE WHEN type = 'spam' THEN email END) || ' ' || "
@@ -1022,7 +1022,7 @@ std::vector<std::string> RecomputedTotalsText(const std::string& path) {
       "AND email IS NOT NULL GROUP BY source, campaign_id ORDER BY source, campaign_id");
 }
 
-TEST_CASE("Campaign totals count distinct recipients and never a machine open as human",
+TEST_CASE("Campaign totals count distinct recipients and never a machine open or click as human",
           "[store]") {
   TempDir dir;
   const std::string path = dir.File("s.db");
@@ -1041,8 +1041,9 @@ TEST_CASE("Campaign totals count distinct recipients and never a machine open as
                            MakeEvent("11", "m1", "c@x.com", "bounce", 460),
                            MakeEvent("12", "m2", "a@x.com", "unsubscribe", 1000),
                            MakeEvent("13", "m2", "b@x.com", "spam", 1100),
-                           MakeEvent("14", "", "d@x.com", "open", 10),  // no campaign
-                           MakeEvent("15", "m2", "", "open", 20),       // no recipient
+                           MakeEvent("16", "m2", "c@x.com", "click", 1200, true),  // a scanner
+                           MakeEvent("14", "", "d@x.com", "open", 10),             // no campaign
+                           MakeEvent("15", "m2", "", "open", 20),                  // no recipient
                        });
   CHECK(TotalsText(*store) ==
         std::vector<std::string>{"esp/m1 3/2/1/1/1/1/0/0 400", "esp/m2 0/0/0/0/0/0/1/1 1000"});
@@ -1055,8 +1056,16 @@ TEST_CASE("Campaign totals count distinct recipients and never a machine open as
   CHECK(raw.One("SELECT machine FROM v_email_events WHERE id = '9'") == "1");
   std::vector<StoredEmailEvent> events;
   REQUIRE(store->ForEachEmailEvent([&](const StoredEmailEvent& e) { events.push_back(e); }).ok());
-  REQUIRE(events.size() == 15);
-  for (const StoredEmailEvent& e : events) CHECK(e.event.machine == (e.event.id == "9"));
+  REQUIRE(events.size() == 16);
+  for (const StoredEmailEvent& e : events) {
+    CHECK(e.event.machine == (e.event.id == "9" || e.event.id == "16"));
+  }
+  std::vector<std::string> clicks;
+  REQUIRE(store
+              ->ForEachEmailClick(
+                  [&](const EmailClick& c) { clicks.push_back(c.campaign_id + "/" + c.email); })
+              .ok());
+  CHECK(clicks == std::vector<std::string>{"m1/a@x.com", "m1/a@x.com"});
   CHECK(Count(*store, "email_campaign_stats", "esp", false) == 2);
 }
 
@@ -1198,6 +1207,88 @@ TEST_CASE("Open migrates a version 2 file with email events and counts them", "[
   // The triggers run from now on.
   CommitEvents(*store, {MakeEvent("6", "m1", "b@x.com", "open", 500)});
   CHECK(TotalsText(*store) == std::vector<std::string>{"esp/m1 0/1/2/0/1/0/0/0 100"});
+}
+
+TEST_CASE("Email members are kept apart from contacts, newest change winning", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  auto member = [](const std::string& id, const std::string& email, const std::string& status,
+                   int64_t updated) {
+    EmailMember m;
+    m.id = id;
+    m.email = email;
+    m.first_name = "Ana";
+    m.status = status;
+    m.opted_in_at = 1000;
+    m.updated_at = updated;
+    return m;
+  };
+  Page page;
+  page.stream = "members";
+  page.cursor = "c1";
+  page.members = {member("m1", " Ana@X.com", "subscribed", 5000),
+                  member("m2", "ben@x.com", "subscribed", 5000)};
+  REQUIRE(store->CommitPage("mc", page).ok());
+  // An older copy (another list's, read later) does not overwrite a newer one.
+  page.members = {member("m1", "ana@x.com", "cleaned", 4000),
+                  member("m2", "ben@x.com", "unsubscribed", 6000)};
+  page.cursor = "c2";
+  REQUIRE(store->CommitPage("mc", page).ok());
+  Page deletion;
+  deletion.stream = "members";
+  deletion.cursor = "c3";
+  deletion.deletions = {Deletion{RecordKind::kEmailMember, "m2", 7000, ""}};
+  REQUIRE(store->CommitPage("mc", deletion).ok());
+
+  std::vector<StoredEmailMember> rows;
+  REQUIRE(store->ForEachEmailMember([&](const StoredEmailMember& m) { rows.push_back(m); }).ok());
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].member.email == "ana@x.com");
+  CHECK(rows[0].member.status == "subscribed");
+  CHECK(rows[0].member.updated_at == 5000);
+  CHECK(rows[0].member.opted_in_at == 1000);
+  CHECK_FALSE(rows[0].deleted_at.has_value());
+  CHECK(rows[1].member.status == "unsubscribed");
+  CHECK(rows[1].deleted_at == 7000);
+  CHECK(Count(*store, "contacts", "mc", true) == 0);
+  CHECK(Count(*store, "email_members", "mc", false) == 1);
+  CHECK(Count(*store, "email_members", "mc", true) == 2);
+  RawDb raw(path);
+  CHECK(raw.One("SELECT opted_in_at FROM v_email_members WHERE id = 'm1'") ==
+        "1970-01-01T00:00:01.000Z");
+}
+
+TEST_CASE("Campaign counters the source reports are stored, unknown ones as NULL", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  Page page;
+  page.stream = "campaigns";
+  page.cursor = "c";
+  EmailCampaign& c = page.campaigns.emplace_back();
+  c.id = "m1";
+  c.reported.sent = 1500;
+  c.reported.unique_opens = 610;
+  c.reported.opens = 900;
+  c.reported.clicks = 0;
+  REQUIRE(store->CommitPage("mc", page).ok());
+  std::vector<EmailCampaign> stored;
+  REQUIRE(store
+              ->ForEachEmailCampaign(
+                  [&](const StoredEmailCampaign& s) { stored.push_back(s.campaign); })
+              .ok());
+  REQUIRE(stored.size() == 1);
+  const EmailCampaignCounters& r = stored[0].reported;
+  CHECK(r.sent == 1500);
+  CHECK(r.opens == 900);
+  CHECK(r.unique_opens == 610);
+  CHECK(r.clicks == 0);
+  CHECK_FALSE(r.delivered.has_value());
+  CHECK_FALSE(r.unique_clicks.has_value());
+  RawDb raw(path);
+  CHECK(raw.One("SELECT coalesce(reported_delivered, 'NULL') || '/' || reported_sent "
+                "FROM email_campaigns") == "NULL/1500");
 }
 
 }  // namespace
