@@ -52,7 +52,9 @@ constexpr std::string_view kConnectorKeys[] = {"name",
                                                "retry_backoff_max",
                                                "request_timeout",
                                                "lookback",
-                                               "deletion_scan_every"};
+                                               "deletion_scan_every",
+                                               "email_history",
+                                               "email_activity_window"};
 constexpr std::string_view kTeamKeys[] = {"reps", "leads_per_rep_per_week"};
 constexpr std::string_view kAuditKeys[] = {"every",
                                            "period",
@@ -861,6 +863,8 @@ std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
   Set(*s, "request_timeout", &Loader::ReadPositiveDuration, &c.request_timeout);
   Set(*s, "lookback", &Loader::ReadDuration, &c.lookback);
   Set(*s, "deletion_scan_every", &Loader::ReadDuration, &c.deletion_scan_every);
+  Set(*s, "email_history", &Loader::ReadPositiveDuration, &c.email_history);
+  Set(*s, "email_activity_window", &Loader::ReadDuration, &c.email_activity_window);
   if (c.retry_backoff_max < c.retry_backoff) {
     const Item* at = s->Find("retry_backoff_max");
     Error(at != nullptr ? at->pos : s->Find("retry_backoff")->pos,

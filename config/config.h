@@ -58,6 +58,12 @@ struct ConnectorConfig {
   // modified-since queries never show; 0 = every sync. A rescan reads every
   // archived record, so it is not done on every poll by default.
   std::chrono::milliseconds deletion_scan_every = std::chrono::hours(1);
+  // Email streams: how far back a first sync of events reaches (HubSpot's
+  // events API keeps years; reading all of it is rarely wanted) ...
+  std::chrono::milliseconds email_history = std::chrono::hours(24 * 365);
+  // ... and how long after its send a campaign's activity is still re-read
+  // on every sync (Mailchimp reads activity per campaign).
+  std::chrono::milliseconds email_activity_window = std::chrono::hours(24 * 30);
 };
 
 struct StoreConfig {

@@ -693,6 +693,7 @@ class HubSpotConnector : public Connector {
     email_api_.base_url = ctx_.base_url;
     email_api_.context = "hubspot[" + config.name + "]";
     email_api_.lookback = config.lookback;
+    email_api_.history = config.email_history;
   }
 
   Result<std::unique_ptr<StreamReader>> OpenStream(const StreamRun& run) override {

@@ -216,7 +216,7 @@ Result<std::unique_ptr<StreamReader>> OpenEmailStream(const EmailApi& api, const
   }
   EventsCursor cursor;
   if (run.cursor.empty()) {
-    cursor.since = std::max<int64_t>(0, run.started_at_ms - kEmailEventsFirstSyncLookback.count());
+    cursor.since = std::max<int64_t>(0, run.started_at_ms - api.history.count());
   } else {
     auto parsed = EventsCursor::Parse(run.cursor);
     if (!parsed.ok()) return parsed.status().WithContext(api.context + ": " + kEventsStream);
@@ -261,11 +261,22 @@ Result<EmailCampaign> MapEmailCampaign(const rapidjson::Value& detail) {
   c.name = StringOr(detail, "name");
   c.subject = StringOr(detail, "subject");
   c.kind = StringOr(detail, "type");
-  // When the send finished processing; absent for a campaign not sent yet.
-  // The field is not in the reference's shape (unconfirmed); without it the
-  // send time stays unknown.
+  // When the send finished processing; absent or 0 for a campaign not sent
+  // yet (public tap schemas and warehouse models read it as NULLIF(.., 0)).
+  // Without it the send time stays unknown.
   if (auto finished = GetInt64(detail, "lastProcessingFinishedAt"); finished && *finished > 0) {
     c.sent_at = *finished;
+  }
+  // Totals of every event, repeats included: HubSpot reports no unique
+  // counts here.
+  if (const rapidjson::Value* counters = GetObject(detail, "counters")) {
+    c.reported.sent = GetInt64(*counters, "sent");
+    c.reported.delivered = GetInt64(*counters, "delivered");
+    c.reported.opens = GetInt64(*counters, "open");
+    c.reported.clicks = GetInt64(*counters, "click");
+    c.reported.bounces = GetInt64(*counters, "bounce");
+    c.reported.unsubscribes = GetInt64(*counters, "unsubscribed");
+    c.reported.spam_reports = GetInt64(*counters, "spamreport");
   }
   return c;
 }

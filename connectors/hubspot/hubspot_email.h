@@ -8,7 +8,7 @@
 // bounds, paging inside a window by `offset` while `hasMore`. The cursor
 // holds the window in progress and the offset of its next page, so a run
 // stopped mid-window resumes at that page. Windows never reach past the run's
-// start. The first run starts kEmailEventsFirstSyncLookback before it; later
+// start. The first run starts `email_history` before it; later
 // runs re-read the connector's `lookback` (events reach the API late) and the
 // store's (id, created) key absorbs the overlap.
 //
@@ -28,9 +28,6 @@
 
 namespace salesaudit::hubspot {
 
-// How far back the first sync of email_events reaches.
-inline constexpr std::chrono::milliseconds kEmailEventsFirstSyncLookback =
-    std::chrono::hours(24 * 365);
 // The width of one events window (Airbyte's choice, reference 1.13).
 inline constexpr std::chrono::milliseconds kEmailEventsWindow = std::chrono::hours(24 * 30);
 
@@ -42,6 +39,8 @@ struct EmailApi {
   std::string base_url;
   std::string context;  // "hubspot[<name>]", prefixed to messages
   std::chrono::milliseconds lookback{0};
+  // How far back the first sync of email_events reaches (`email_history`).
+  std::chrono::milliseconds history{0};
 };
 
 bool IsEmailStream(const std::string& stream);

@@ -16,11 +16,6 @@ namespace salesaudit {
 namespace {
 
 constexpr int kPageSize = 1000;  // the API's maximum `count`
-// Campaigns sent longer ago than this are not polled for new activity once
-// they have been read (tap-mailchimp's email_activity_date_window). Opens
-// and clicks after a month are rare; re-polling every old campaign each run
-// would cost one request per campaign.
-constexpr int64_t kRepollWindowMs = 30LL * 86'400'000;
 
 std::string StringOr(const rapidjson::Value& object, std::string_view key,
                      std::string_view fallback = "") {
@@ -176,9 +171,12 @@ class CampaignsReader : public StreamReader {
                         "&status=sent&sort_field=send_time&sort_dir=ASC";
     if (since_ > 0) {
       // Campaigns turn `sent` when sending ends, after their send time: the
-      // lookback reads those that finished since the last run.
-      const int64_t from = std::max<int64_t>(0, since_ - ctx_.config.lookback.count());
-      query += "&since_send_time=" + UrlEncode(OffsetTime(from));
+      // lookback reads those that finished since the last run. Campaigns
+      // still in the activity window are read again, so their reported
+      // opens and clicks stay current.
+      const int64_t from = std::min(since_ - ctx_.config.lookback.count(),
+                                    run_.started_at_ms - ctx_.config.email_activity_window.count());
+      query += "&since_send_time=" + UrlEncode(OffsetTime(std::max<int64_t>(0, from)));
     }
     auto doc = ctx_.Get("campaigns", query);
     if (!doc.ok()) return doc.status();
@@ -200,6 +198,15 @@ class CampaignsReader : public StreamReader {
       }
       c.kind = StringOr(item, "type");
       c.sent_at = TimeField(item, "send_time", "campaign " + c.id, page.warnings);
+      // The list gives no delivered, bounce or unsubscribe totals (those
+      // need a report request per campaign), so they stay unknown.
+      c.reported.sent = GetInt64(item, "emails_sent");
+      if (const rapidjson::Value* summary = GetObject(item, "report_summary")) {
+        c.reported.opens = GetInt64(*summary, "opens");
+        c.reported.unique_opens = GetInt64(*summary, "unique_opens");
+        c.reported.clicks = GetInt64(*summary, "clicks");
+        c.reported.unique_clicks = GetInt64(*summary, "subscriber_clicks");
+      }
       if (c.sent_at) max_seen = std::max(max_seen, *c.sent_at);
       page.campaigns.push_back(std::move(c));
     }
@@ -342,7 +349,10 @@ class ChildReader : public StreamReader {
       offset += items->Size();
     }
     for (const std::string& list : lists) parents.push_back({list, 0});
-    const int64_t window_start = run_.started_at_ms - kRepollWindowMs;
+    // Campaigns sent before the activity window are not polled again once
+    // read (tap-mailchimp's email_activity_date_window): late opens are rare,
+    // and re-polling every old campaign costs a request each per run.
+    const int64_t window_start = run_.started_at_ms - ctx_.config.email_activity_window.count();
     for (const Parent& p : parents) {
       if (p.id == current_.id) continue;
       // Activity of old campaigns already read is not looked for again.
@@ -450,10 +460,10 @@ class ChildReader : public StreamReader {
     return Status::Ok();
   }
 
-  // Members as contacts keyed by the member id (the MD5 of the address, the
-  // same in every list). Mailchimp has no lifecycle stages or owners, and a
-  // member's sign-up `source` is not a marketing channel, so those stay
-  // unknown: the rows exist to match events to people by email.
+  // Members keyed by the member id (the MD5 of the address, the same in
+  // every list; a person in several lists is one row, as of the latest
+  // change). They are an audience, not leads: the store keeps them apart
+  // from the CRM's contacts.
   Status MapMembers(const rapidjson::Value& doc, Page& page, int64_t& max, size_t& items) {
     const rapidjson::Value* members = GetArray(doc, "members");
     if (members == nullptr) {
@@ -463,21 +473,24 @@ class ChildReader : public StreamReader {
     for (const auto& m : members->GetArray()) {
       auto id = RequireString(m, "id");
       if (!id.ok()) return id.status().WithContext(ctx_.Context(Stream()));
-      Contact c;
-      c.id = std::string(*id);
-      const std::string what = "member " + c.id;
-      c.email = NormalizeEmail(StringOr(m, "email_address"));
+      EmailMember member;
+      member.id = std::string(*id);
+      const std::string what = "member " + member.id;
+      member.email = NormalizeEmail(StringOr(m, "email_address"));
       if (const rapidjson::Value* merge = GetObject(m, "merge_fields")) {
-        c.first_name = StringOr(*merge, "FNAME");
-        c.last_name = StringOr(*merge, "LNAME");
+        member.first_name = StringOr(*merge, "FNAME");
+        member.last_name = StringOr(*merge, "LNAME");
       }
+      member.status = StringOr(m, "status");
       // Opt-in is when the person became reachable; sign-up when opt-in
       // was not recorded.
-      c.created_at = TimeField(m, "timestamp_opt", what, page.warnings);
-      if (!c.created_at) c.created_at = TimeField(m, "timestamp_signup", what, page.warnings);
-      c.updated_at = TimeField(m, "last_changed", what, page.warnings);
-      if (c.updated_at) max = std::max(max, *c.updated_at);
-      page.contacts.push_back(std::move(c));
+      member.opted_in_at = TimeField(m, "timestamp_opt", what, page.warnings);
+      if (!member.opted_in_at) {
+        member.opted_in_at = TimeField(m, "timestamp_signup", what, page.warnings);
+      }
+      member.updated_at = TimeField(m, "last_changed", what, page.warnings);
+      if (member.updated_at) max = std::max(max, *member.updated_at);
+      page.members.push_back(std::move(member));
     }
     return Status::Ok();
   }

@@ -155,6 +155,8 @@ TEST_CASE("the DESIGN.md example loads with every value mapped into the structs"
   CHECK(hs.max_retries == 8);
   CHECK(hs.lookback == std::chrono::minutes(10));
   CHECK(hs.deletion_scan_every == std::chrono::hours(1));
+  CHECK(hs.email_history == std::chrono::hours(24 * 365));
+  CHECK(hs.email_activity_window == std::chrono::hours(24 * 30));
 
   const ConnectorConfig& mc = c.connectors[1];
   CHECK(mc.name == "mailchimp");
@@ -228,6 +230,8 @@ TEST_CASE("the optional keys beyond the example are accepted and mapped") {
     request_timeout: 30s
     lookback: 0s
     deletion_scan_every: 15m
+    email_history: 90d
+    email_activity_window: 0s
 team: {reps: ~, leads_per_rep_per_week: 12.5}
 audit: {every: 1h30m, period: month}
 alerts:
@@ -271,6 +275,8 @@ log: {level: debug, format: json}
   CHECK(k.request_timeout == std::chrono::seconds(30));
   CHECK(k.lookback == milliseconds(0));
   CHECK(k.deletion_scan_every == std::chrono::minutes(15));
+  CHECK(k.email_history == std::chrono::hours(24 * 90));
+  CHECK(k.email_activity_window == milliseconds(0));
   CHECK(k.streams.empty());
   CHECK_FALSE(c.team.reps.has_value());
   CHECK(c.team.leads_per_rep_per_week == 12.5);
@@ -604,6 +610,13 @@ TEST_CASE("rate limits parse as requests per duration, or off for unlimited") {
           std::vector<std::string>{"t.yaml:1:45: connectors[0].rate_limit: invalid rate limit '" +
                                    bad + "' (use REQUESTS/DURATION like 100/10s, or off)"});
   }
+}
+
+TEST_CASE("email_history must be positive and email_activity_window not negative") {
+  CHECK(Errors("connectors: [{name: a, type: x, email_history: 0s}]\n") ==
+        std::vector<std::string>{
+            "t.yaml:1:48: connectors[0].email_history: must be longer than zero"});
+  CHECK(Errors("connectors: [{name: a, type: x, email_activity_window: -1d}]\n").size() == 1);
 }
 
 TEST_CASE("durations parse integer counts of ms, s, m, h and d, also combined") {

@@ -103,6 +103,22 @@ std::vector<std::string> CampaignDifferences(Store& store, const sim::HubSpotSim
   std::vector<std::string> diffs;
   const auto portal = sim.EmailCampaigns();
   if (stored.size() != portal.size()) diffs.push_back("campaign counts differ");
+  // HubSpot's counters, recounted from the portal's events: every event,
+  // repeats and filtered ones included; no unique counts.
+  std::map<int64_t, EmailCampaignCounters> counted;
+  for (const sim::SimEmailEvent& e : sim.EmailEvents()) {
+    EmailCampaignCounters& n = counted[e.campaign_id];
+    auto bump = [](std::optional<int64_t>& counter) { counter = counter.value_or(0) + 1; };
+    if (e.type == "SENT") bump(n.sent);
+    if (e.type == "DELIVERED") bump(n.delivered);
+    if (e.type == "OPEN") bump(n.opens);
+    if (e.type == "CLICK") bump(n.clicks);
+    if (e.type == "BOUNCE") bump(n.bounces);
+    if (e.type == "SPAMREPORT") bump(n.spam_reports);
+    if (e.type == "STATUSCHANGE" && e.portal_subscription_status == "UNSUBSCRIBED") {
+      bump(n.unsubscribes);
+    }
+  }
   for (const sim::SimEmailCampaign& p : portal) {
     auto it = stored.find(std::to_string(p.id));
     if (it == stored.end()) {
@@ -113,6 +129,17 @@ std::vector<std::string> CampaignDifferences(Store& store, const sim::HubSpotSim
     const bool sent_ok = p.sent_at_ms != 0 ? c.sent_at == p.sent_at_ms : !c.sent_at.has_value();
     if (c.name != p.name || c.subject != p.subject || c.kind != p.type || !sent_ok) {
       diffs.push_back("campaign " + c.id + " differs");
+    }
+    const EmailCampaignCounters& want = counted[p.id];
+    const EmailCampaignCounters& got = c.reported;
+    auto same = [](const std::optional<int64_t>& reported, const std::optional<int64_t>& events) {
+      return reported == events.value_or(0);
+    };
+    if (!same(got.sent, want.sent) || !same(got.delivered, want.delivered) ||
+        !same(got.opens, want.opens) || !same(got.clicks, want.clicks) ||
+        !same(got.bounces, want.bounces) || !same(got.unsubscribes, want.unsubscribes) ||
+        !same(got.spam_reports, want.spam_reports) || got.unique_opens || got.unique_clicks) {
+      diffs.push_back("campaign " + c.id + " reported counters differ");
     }
   }
   return diffs;

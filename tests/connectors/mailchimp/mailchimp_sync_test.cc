@@ -64,6 +64,19 @@ struct MailchimpFixture {
     });
     std::set<std::string> sent_lists;
     size_t sent = 0;
+    // What Mailchimp reports per campaign, recounted from the account.
+    std::map<std::string, int64_t> list_sizes, opens, clicks;
+    std::map<std::string, std::set<std::string>> openers, clickers;
+    for (const auto& m : sim.Members()) ++list_sizes[m.list_id];
+    for (const auto& a : sim.Activity()) {
+      if (a.action == "open") {
+        ++opens[a.campaign_id];
+        openers[a.campaign_id].insert(a.email_id);
+      } else if (a.action == "click") {
+        ++clicks[a.campaign_id];
+        clickers[a.campaign_id].insert(a.email_id);
+      }
+    }
     for (const auto& c : sim.Campaigns()) {
       if (c.status != "sent") continue;
       ++sent;
@@ -77,6 +90,14 @@ struct MailchimpFixture {
       if (s.name != c.title || s.subject != c.subject_line || s.kind != c.type ||
           s.sent_at != std::optional<int64_t>(c.send_time_ms)) {
         diffs.push_back("campaign " + c.id + " differs");
+      }
+      const EmailCampaignCounters& r = s.reported;
+      if (r.sent != list_sizes[c.list_id] || r.opens != opens[c.id] ||
+          r.unique_opens != static_cast<int64_t>(openers[c.id].size()) ||
+          r.clicks != clicks[c.id] ||
+          r.unique_clicks != static_cast<int64_t>(clickers[c.id].size()) || r.delivered ||
+          r.bounces || r.unsubscribes || r.spam_reports) {
+        diffs.push_back("campaign " + c.id + " reported counters differ");
       }
     }
     if (campaigns.size() != sent) diffs.push_back("campaign counts differ");
@@ -103,37 +124,45 @@ struct MailchimpFixture {
                       std::to_string(expected_events));
     }
 
-    std::map<std::string, Contact> contacts;
+    // Members are an audience, never CRM contacts (they would count as leads).
     (void)store->ForEachContact([&](const StoredContact& c) {
-      if (c.source == kSource) contacts[c.contact.id] = c.contact;
+      if (c.source == kSource) diffs.push_back("member " + c.contact.id + " stored as a contact");
     });
-    std::set<std::string> member_ids;
+    std::map<std::string, EmailMember> members;
+    (void)store->ForEachEmailMember([&](const StoredEmailMember& m) {
+      if (m.source == kSource && !m.deleted_at) members[m.member.id] = m.member;
+    });
+    // A person in two lists is one member (same id): the latest change wins.
+    std::map<std::string, sim::MailchimpMember> expected_members;
     for (const auto& m : sim.Members()) {
       if (sent_lists.count(m.list_id) == 0) continue;
-      member_ids.insert(m.id);
-      auto it = contacts.find(m.id);
-      if (it == contacts.end()) {
-        diffs.push_back("member " + m.id + " missing");
+      auto [it, added] = expected_members.emplace(m.id, m);
+      if (!added && m.last_changed_ms > it->second.last_changed_ms) it->second = m;
+    }
+    for (const auto& [id, m] : expected_members) {
+      auto it = members.find(id);
+      if (it == members.end()) {
+        diffs.push_back("member " + id + " missing");
         continue;
       }
-      const Contact& c = it->second;
-      const TimeMs created = !m.timestamp_opt.empty() ? ParseTimestampMs(m.timestamp_opt)
-                                                      : ParseTimestampMs(m.timestamp_signup);
-      if (c.email != NormalizeEmail(m.email_address) || c.first_name != m.first_name ||
-          c.last_name != m.last_name || c.created_at != created ||
-          c.updated_at != std::optional<int64_t>(m.last_changed_ms) || !c.channel.empty() ||
-          !c.lifecycle_stage.empty()) {
-        diffs.push_back("member " + m.id + " differs");
+      const EmailMember& stored = it->second;
+      const TimeMs opted_in = !m.timestamp_opt.empty() ? ParseTimestampMs(m.timestamp_opt)
+                                                       : ParseTimestampMs(m.timestamp_signup);
+      if (stored.email != NormalizeEmail(m.email_address) || stored.first_name != m.first_name ||
+          stored.last_name != m.last_name || stored.status != m.status ||
+          stored.opted_in_at != opted_in ||
+          stored.updated_at != std::optional<int64_t>(m.last_changed_ms)) {
+        diffs.push_back("member " + id + " differs");
       }
     }
-    if (contacts.size() != member_ids.size()) diffs.push_back("member counts differ");
+    if (members.size() != expected_members.size()) diffs.push_back("member counts differ");
     return diffs;
   }
 
   // Row counts and cursors: to compare a store before and after.
   std::string Fingerprint() {
     std::string out;
-    for (const char* table : {"contacts", "email_campaigns", "email_events"}) {
+    for (const char* table : {"email_members", "email_campaigns", "email_events"}) {
       auto n = store->CountRows(table, kSource, true);
       out += std::string(table) + "=" + (n.ok() ? std::to_string(*n) : "?") + ";";
     }
@@ -295,7 +324,8 @@ TEST_CASE("member emails can be a CRM's contact emails so both sources meet by a
   MailchimpFixture f(spec);
   RequireAllOk(f.Sync());
   std::set<std::string> emails;
-  (void)f.store->ForEachContact([&](const StoredContact& c) { emails.insert(c.contact.email); });
+  (void)f.store->ForEachEmailMember(
+      [&](const StoredEmailMember& m) { emails.insert(m.member.email); });
   CHECK(emails.count("ana.lee101@example.com") == 1);
   CHECK(emails.count("ben.novak103@acme.io") == 1);
 }

@@ -392,6 +392,36 @@ struct MailchimpSim::Impl {
     w.EndArray();
   }
 
+  struct CampaignReport {
+    int64_t emails_sent = 0;
+    int64_t opens = 0;
+    int64_t unique_opens = 0;
+    int64_t clicks = 0;
+    int64_t subscriber_clicks = 0;
+  };
+
+  // What Mailchimp reports for a campaign, from the simulated account: a
+  // sent campaign went to every member of its list.
+  CampaignReport ReportOf(const MailchimpCampaign& c) const {
+    CampaignReport r;
+    if (c.status != "sent") return r;
+    for (const auto& m : members) r.emails_sent += m.list_id == c.list_id ? 1 : 0;
+    std::set<std::string> openers, clickers;
+    for (const auto& a : activity) {
+      if (a.campaign_id != c.id) continue;
+      if (a.action == "open") {
+        ++r.opens;
+        openers.insert(a.email_id);
+      } else if (a.action == "click") {
+        ++r.clicks;
+        clickers.insert(a.email_id);
+      }
+    }
+    r.unique_opens = static_cast<int64_t>(openers.size());
+    r.subscriber_clicks = static_cast<int64_t>(clickers.size());
+    return r;
+  }
+
   Response ListCampaigns(const Query& q) {
     int count = 0, offset = 0;
     if (auto bad = Paging(q, &count, &offset)) return *bad;
@@ -426,8 +456,9 @@ struct MailchimpSim::Impl {
       Str(w, "create_time", c.create_time);
       Str(w, "send_time", c.send_time);
       Str(w, "status", c.status);
+      const CampaignReport report = ReportOf(c);
       w.Key("emails_sent");
-      w.Int(c.status == "sent" ? 100 : 0);
+      w.Int64(report.emails_sent);
       w.Key("recipients");
       w.StartObject();
       Str(w, "list_id", c.list_id);
@@ -439,6 +470,27 @@ struct MailchimpSim::Impl {
       Str(w, "title", c.title);
       Str(w, "from_name", "Acme");
       w.EndObject();
+      if (c.status == "sent") {
+        // Unique counts are distinct recipients; rates are fractions of the
+        // emails sent (reference 2.3).
+        w.Key("report_summary");
+        w.StartObject();
+        auto counts = [&](const char* total_key, int64_t total, const char* unique_key,
+                          int64_t unique, const char* rate_key) {
+          w.Key(total_key);
+          w.Int64(total);
+          w.Key(unique_key);
+          w.Int64(unique);
+          w.Key(rate_key);
+          w.Double(report.emails_sent > 0
+                       ? static_cast<double>(unique) / static_cast<double>(report.emails_sent)
+                       : 0.0);
+        };
+        counts("opens", report.opens, "unique_opens", report.unique_opens, "open_rate");
+        counts("clicks", report.clicks, "subscriber_clicks", report.subscriber_clicks,
+               "click_rate");
+        w.EndObject();
+      }
       Links(w);
       w.EndObject();
     }
