@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <iterator>
 #include <map>
+#include <set>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -81,6 +85,61 @@ void FinishEffect(ContentEffect& e, int64_t group_total, int64_t converted_total
   }
 }
 
+// 64 bits: two distinct addresses among millions collide with odds below
+// one in ten million, and a sorted vector of hashes costs 8 bytes a contact.
+uint64_t HashEmail(std::string_view email) { return std::hash<std::string_view>{}(email); }
+
+bool Known(const std::vector<uint64_t>& sorted_hashes, uint64_t hash) {
+  return std::binary_search(sorted_hashes.begin(), sorted_hashes.end(), hash);
+}
+
+// Keeps the kQualityExamples smallest addresses offered.
+void OfferExample(std::set<std::string>& examples, const std::string& email) {
+  if (examples.size() == kQualityExamples && email >= *examples.rbegin()) return;
+  examples.insert(email);
+  if (examples.size() > kQualityExamples) examples.erase(std::prev(examples.end()));
+}
+
+// Events of the selected campaigns (`index`) and audience members whose
+// address is not among `contact_emails` (sorted hashes).
+Status MatchEmailsToContacts(Store& store,
+                             const std::map<std::pair<std::string, std::string>, int32_t>& index,
+                             const std::vector<uint64_t>& contact_emails, EmailMatching& out) {
+  std::unordered_set<uint64_t> unmatched;
+  std::set<std::string> examples;
+  std::pair<std::string, std::string> last_key;
+  bool selected = false;
+  Status s = store.ForEachEmailRecipient([&](const EmailRecipient& r) {
+    // Rows come grouped by campaign: look the campaign up once per group.
+    if (r.source != last_key.first || r.campaign_id != last_key.second) {
+      last_key = {r.source, r.campaign_id};
+      selected = index.count(last_key) != 0;
+    }
+    if (!selected || r.events == 0) return;
+    const uint64_t hash = HashEmail(r.email);
+    if (Known(contact_emails, hash)) return;
+    out.events_unmatched += r.events;
+    if (unmatched.insert(hash).second) OfferExample(examples, r.email);
+  });
+  if (!s.ok()) return s.WithContext("audit: email recipients");
+  out.recipients_unmatched = static_cast<int64_t>(unmatched.size());
+  out.recipients_unmatched_examples.assign(examples.begin(), examples.end());
+
+  std::unordered_set<uint64_t> members;
+  examples.clear();
+  s = store.ForEachEmailMember([&](const StoredEmailMember& row) {
+    if (row.deleted_at || row.member.email.empty()) return;
+    const uint64_t hash = HashEmail(row.member.email);
+    if (!members.insert(hash).second || Known(contact_emails, hash)) return;
+    ++out.members_not_in_crm;
+    OfferExample(examples, row.member.email);
+  });
+  if (!s.ok()) return s.WithContext("audit: email members");
+  out.members = static_cast<int64_t>(members.size());
+  out.members_not_in_crm_examples.assign(examples.begin(), examples.end());
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
@@ -105,6 +164,7 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
     c.name = row.campaign.name;
     c.kind = row.campaign.kind;
     c.sent_at = row.campaign.sent_at;
+    c.reported = row.campaign.reported;
   });
   if (!s.ok()) return s.WithContext("audit: email campaigns");
   std::map<Key, TimeMs> first_event_at;
@@ -182,9 +242,11 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
   const int64_t clickers = static_cast<int64_t>(clicker_index.size());
   int64_t mql_total = 0, mql_converted = 0, sql_total = 0, sql_converted = 0;
   const std::vector<std::pair<int32_t, ClickRun>> kNoRuns;
+  std::vector<uint64_t> contact_emails;  // hashes of live contacts' addresses, for matching
   s = store.ForEachContact([&](const StoredContact& row) {
     if (row.deleted_at) return;
     const Contact& c = row.contact;
+    if (!c.email.empty()) contact_emails.push_back(HashEmail(c.email));
     const std::vector<std::pair<int32_t, ClickRun>>* runs = nullptr;
     if (!c.email.empty() && !clicker_index.empty()) {
       auto it = clicker_index.find(c.email);
@@ -224,6 +286,9 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
   });
   if (!s.ok()) return s.WithContext("audit: email leads and content");
   for (int64_t pair : lead_pairs) ++audit.campaigns[pair / clickers].counts.leads;
+  std::sort(contact_emails.begin(), contact_emails.end());
+  s = MatchEmailsToContacts(store, index, contact_emails, audit.matching);
+  if (!s.ok()) return s;
 
   for (size_t i = 0; i < audit.campaigns.size(); ++i) {
     CampaignContent& content = audit.content[i];
@@ -334,6 +399,31 @@ void WriteEffect(JsonWriter& w, const char* key, const char* clicked_key, const 
   w.EndObject();
 }
 
+// "reported": the source's own totals, null where it gives none.
+void WriteReported(JsonWriter& w, const EmailCampaignCounters& r) {
+  w.Key("reported");
+  w.StartObject();
+  const std::pair<const char*, const std::optional<int64_t>*> counters[] = {
+      {"sent", &r.sent},
+      {"delivered", &r.delivered},
+      {"opens", &r.opens},
+      {"unique_opens", &r.unique_opens},
+      {"clicks", &r.clicks},
+      {"unique_clicks", &r.unique_clicks},
+      {"bounces", &r.bounces},
+      {"unsubscribes", &r.unsubscribes},
+      {"spam_reports", &r.spam_reports}};
+  for (const auto& [key, value] : counters) {
+    w.Key(key);
+    if (*value) {
+      w.Int64(**value);
+    } else {
+      w.Null();
+    }
+  }
+  w.EndObject();
+}
+
 void WriteText(JsonWriter& w, const char* key, const std::string& v) {
   w.Key(key);
   w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
@@ -388,6 +478,7 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
       w.Null();
     }
     WriteCounts(w, c.counts);
+    WriteReported(w, c.reported);
     w.Key("underperforming");
     w.Bool(c.underperforming);
     w.Key("underperforming_reasons");

@@ -55,6 +55,9 @@ struct EmailCampaignStats {
   std::string kind;
   TimeMs sent_at;
   EmailCounts counts;
+  // What the source itself reports; a reported unique count above the
+  // synced one says events are missing (older than email_history, say).
+  EmailCampaignCounters reported;
   bool underperforming = false;
   // Each a fixed token: "open_rate_below_median", "click_rate_below_median",
   // "open_rate_below_floor", "click_rate_below_floor".
@@ -98,6 +101,20 @@ struct CampaignContent {
   ContentEffect sql_to_won;
 };
 
+// How the email data meets the CRM: addresses that match no live CRM contact
+// of any source (emails are compared normalised).
+struct EmailMatching {
+  // Events of the window's campaigns to such addresses, and the addresses.
+  int64_t events_unmatched = 0;
+  int64_t recipients_unmatched = 0;
+  std::vector<std::string> recipients_unmatched_examples;  // the first few, in address order
+  // Live audience members (distinct addresses) and those not in the CRM: the
+  // people the email tool reaches who are no lead.
+  int64_t members = 0;
+  int64_t members_not_in_crm = 0;
+  std::vector<std::string> members_not_in_crm_examples;
+};
+
 struct EmailAudit {
   AuditWindow window;
   EmailAuditOptions options;
@@ -108,6 +125,7 @@ struct EmailAudit {
   std::vector<EmailCampaignStats> campaigns;  // by source, then id
   std::vector<EmailFlowStats> flows;          // by kind
   std::vector<CampaignContent> content;       // same order as campaigns
+  EmailMatching matching;
 };
 
 // Campaigns with fewer deliveries than this neither set the median nor are

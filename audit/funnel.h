@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,9 @@
 #include "core/status.h"
 
 namespace salesaudit {
+
+// The most examples any audit check lists (data quality, email matching).
+inline constexpr size_t kQualityExamples = 5;
 
 // [from, to) in epoch ms; an unset bound is open.
 struct AuditWindow {

@@ -979,11 +979,14 @@ void CollectChecks(const Json& value, const std::string& path, const std::string
         examples += "<code>" + Escape(ExampleText(e)) + "</code> ";
       }
     }
-    // Duplicates count emails; the contacts sharing them come alongside.
-    if (const Json* contacts = Get(&value, "contacts")) {
-      examples = "<span class=\"sub\">" +
-                 Metric("data_quality." + path + ".contacts", contacts, Unit::kCount) +
-                 " contacts</span> " + examples;
+    // Duplicates count emails with the contacts sharing them alongside;
+    // unmatched email events, with the addresses they went to.
+    for (const char* also : {"contacts", "recipients"}) {
+      if (const Json* n = Get(&value, also)) {
+        examples = "<span class=\"sub\">" +
+                   Metric("data_quality." + path + "." + also, n, Unit::kCount) + " " + also +
+                   "</span> " + examples;
+      }
     }
     const bool issue = count->IsNumber() && count->GetDouble() > 0;
     rows += "<tr><td>" + Escape(label) + "</td><td>" +

@@ -764,8 +764,8 @@ void SnapshotBuilder::FindDuplicateEmails() {
 
 void SnapshotBuilder::FinishDataQuality() {
   DataQuality& dq = snap_.data_quality;
-  // A source that never sets a field (mailchimp members have no owner) is
-  // not dirty for lacking it.
+  // A source that never sets a field (a CRM without owners) is not dirty for
+  // lacking it.
   auto merge = [](QualityIssue& into, const QualityIssue& part) {
     into.count += part.count;
     for (const std::string& e : part.examples) {
@@ -810,6 +810,11 @@ Result<Snapshot> SnapshotBuilder::Build() {
   auto email = ComputeEmailAudit(store_, snap_.window, settings_.email);
   if (!email.ok()) return email.status();
   snap_.email = std::move(email).value();
+  const EmailMatching& matching = snap_.email.matching;
+  DataQuality& dq = snap_.data_quality;
+  dq.email_events_unmatched = {matching.events_unmatched, matching.recipients_unmatched_examples};
+  dq.email_recipients_unmatched = matching.recipients_unmatched;
+  dq.email_members_not_in_crm = {matching.members_not_in_crm, matching.members_not_in_crm_examples};
   return std::move(snap_);
 }
 

@@ -158,8 +158,6 @@ struct QualityIssue {
   std::vector<std::string> examples;  // up to kQualityExamples, "source:id" (emails for duplicates)
 };
 
-inline constexpr size_t kQualityExamples = 5;
-
 struct DataQuality {
   QualityIssue contacts_without_owner;
   QualityIssue contacts_without_channel;
@@ -175,6 +173,12 @@ struct DataQuality {
   QualityIssue won_deals_without_contacts;
   QualityIssue stale_open_deals;
   QualityIssue spend_channels_not_in_store;  // examples are channel names
+  // Events of the window's campaigns to addresses no live CRM contact has;
+  // examples are addresses.
+  QualityIssue email_events_unmatched;
+  int64_t email_recipients_unmatched = 0;  // their distinct addresses
+  // Live email audience members no CRM contact matches; examples are addresses.
+  QualityIssue email_members_not_in_crm;
 };
 
 struct Customers {

@@ -49,15 +49,18 @@ void Duration(JsonWriter& w, const DurationStats& s) {
   w.EndObject();
 }
 
+// {count, [<also_key>: also,] examples}: `also` counts what the counted
+// things spread over (contacts sharing duplicate emails, addresses of
+// unmatched events).
 void Issue(JsonWriter& w, const char* key, const QualityIssue& issue,
-           std::optional<int64_t> contacts = std::nullopt) {
+           const char* also_key = nullptr, int64_t also = 0) {
   w.Key(key);
   w.StartObject();
   w.Key("count");
   w.Int64(issue.count);
-  if (contacts) {
-    w.Key("contacts");
-    w.Int64(*contacts);
+  if (also_key != nullptr) {
+    w.Key(also_key);
+    w.Int64(also);
   }
   w.Key("examples");
   w.StartArray();
@@ -314,9 +317,9 @@ void WriteDataQuality(JsonWriter& w, const DataQuality& dq) {
   Issue(w, "contacts_without_channel", dq.contacts_without_channel);
   Issue(w, "contacts_without_email", dq.contacts_without_email);
   Issue(w, "contacts_without_created_date", dq.contacts_without_created_date);
-  Issue(w, "duplicate_emails_within_source", dq.duplicate_emails_within_source,
+  Issue(w, "duplicate_emails_within_source", dq.duplicate_emails_within_source, "contacts",
         dq.duplicate_contacts_within_source);
-  Issue(w, "duplicate_emails_across_sources", dq.duplicate_emails_across_sources,
+  Issue(w, "duplicate_emails_across_sources", dq.duplicate_emails_across_sources, "contacts",
         dq.duplicate_contacts_across_sources);
   Issue(w, "stage_dates_out_of_order", dq.stage_dates_out_of_order);
   Issue(w, "won_deals_without_amount", dq.won_deals_without_amount);
@@ -324,6 +327,9 @@ void WriteDataQuality(JsonWriter& w, const DataQuality& dq) {
   Issue(w, "won_deals_without_contacts", dq.won_deals_without_contacts);
   Issue(w, "stale_open_deals", dq.stale_open_deals);
   Issue(w, "spend_channels_not_in_store", dq.spend_channels_not_in_store);
+  Issue(w, "email_events_unmatched", dq.email_events_unmatched, "recipients",
+        dq.email_recipients_unmatched);
+  Issue(w, "email_members_not_in_crm", dq.email_members_not_in_crm);
   w.EndObject();
 }
 
@@ -561,6 +567,8 @@ std::string SnapshotText(const Snapshot& s) {
   issue("won deals without contacts", dq.won_deals_without_contacts);
   issue("stale open deals", dq.stale_open_deals);
   issue("spend channels not in store", dq.spend_channels_not_in_store);
+  issue("email events to no CRM contact", dq.email_events_unmatched);
+  issue("email audience not in the CRM", dq.email_members_not_in_crm);
   out += quality.Render();
 
   out += Heading("Customers and revenue");

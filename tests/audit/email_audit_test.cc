@@ -78,6 +78,15 @@ class TestStore {
     Commit(source, page);
   }
 
+  void Member(const std::string& id, const std::string& email, const std::string& source = "esp") {
+    Page page = NewPage();
+    EmailMember& m = page.members.emplace_back();
+    m.id = id;
+    m.email = email;
+    m.status = "subscribed";
+    Commit(source, page);
+  }
+
   void Delete(RecordKind kind, const std::string& id, const std::string& source) {
     Page page = NewPage();
     page.deletions.push_back(Deletion{kind, id, kT0, ""});
@@ -413,6 +422,51 @@ TEST_CASE("Content compares stage conversion of clickers in the stage with every
     CHECK(w.insufficient_sample);
     CHECK_FALSE(w.lift.has_value());
   }
+}
+
+TEST_CASE("Events and audience members to addresses no live CRM contact has are counted",
+          "[audit][email]") {
+  TestStore t;
+  t.Campaign("in", kT0);
+  t.Campaign("old", kT0 - 30 * kDay);
+  // r0..r4 got "in": r0 and r1 are CRM contacts (r1 only in a second CRM),
+  // r2's contact is deleted, r3 and r4 are nobody's.
+  t.Audience("in", 0, 5, 5, 1);
+  t.Audience("old", 7, 1, 1, 0);  // outside the window: not counted
+  t.Add(MakeContact("a", "r0@x.com", kT0));
+  t.Add(MakeContact("b", "r1@x.com", kT0), "crm2");
+  t.Add(MakeContact("c", "r2@x.com", kT0));
+  t.Delete(RecordKind::kContact, "c", "crm");
+  // Members: r0 (in the CRM), r3 twice in two sources (one address), r9,
+  // and a deleted one.
+  t.Member("m0", "r0@x.com");
+  t.Member("m3", "r3@x.com");
+  t.Member("m3b", "r3@x.com", "esp2");
+  t.Member("m9", "r9@x.com");
+  t.Member("gone", "r8@x.com");
+  t.Delete(RecordKind::kEmailMember, "gone", "esp");
+
+  const EmailAudit audit = t.Audit({kT0 - kDay, kT0 + 10 * kDay});
+  const EmailMatching& m = audit.matching;
+  // r2: sent, delivered, open = 3 events; r3, r4 likewise.
+  CHECK(m.events_unmatched == 9);
+  CHECK(m.recipients_unmatched == 3);
+  CHECK(m.recipients_unmatched_examples ==
+        std::vector<std::string>{"r2@x.com", "r3@x.com", "r4@x.com"});
+  CHECK(m.members == 3);
+  CHECK(m.members_not_in_crm == 2);
+  CHECK(m.members_not_in_crm_examples == std::vector<std::string>{"r3@x.com", "r9@x.com"});
+}
+
+TEST_CASE("Unmatched examples are the first addresses in order, at most five", "[audit][email]") {
+  TestStore t;
+  t.Campaign("in", kT0);
+  t.Audience("in", 10, 8, 0, 0);  // r10..r17, nobody in the CRM
+  const EmailMatching m = t.Audit({}).matching;
+  CHECK(m.events_unmatched == 16);
+  CHECK(m.recipients_unmatched == 8);
+  CHECK(m.recipients_unmatched_examples ==
+        std::vector<std::string>{"r10@x.com", "r11@x.com", "r12@x.com", "r13@x.com", "r14@x.com"});
 }
 
 TEST_CASE("The JSON has the documented email and content keys with nulls for missing rates",
