@@ -58,7 +58,7 @@ std::optional<int64_t> ParseTimestampMs(std::string_view s) {
     return negative ? -v : v;
   }
   size_t pos = 0;
-  int year, month, day;
+  int year = 0, month = 0, day = 0;  // set before use; zero for -O3's flow analysis
   if (!ReadDigits(s, pos, 4, year) || pos >= s.size() || s[pos++] != '-' ||
       !ReadDigits(s, pos, 2, month) || pos >= s.size() || s[pos++] != '-' ||
       !ReadDigits(s, pos, 2, day)) {
@@ -70,7 +70,7 @@ std::optional<int64_t> ParseTimestampMs(std::string_view s) {
   if (pos == s.size()) return ms;
   if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return std::nullopt;
   ++pos;
-  int hour, minute, second = 0;
+  int hour = 0, minute = 0, second = 0;
   if (!ReadDigits(s, pos, 2, hour) || pos >= s.size() || s[pos++] != ':' ||
       !ReadDigits(s, pos, 2, minute)) {
     return std::nullopt;
