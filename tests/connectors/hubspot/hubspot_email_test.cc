@@ -192,6 +192,32 @@ TEST_CASE("A full email sync stores exactly the simulator's campaigns and events
   CHECK_FALSE(doc.HasMember("offset"));
 }
 
+TEST_CASE("The first email sync reaches back email_history and no further", "[hubspot]") {
+  EmailFixture f;
+  constexpr int64_t kHistoryMs = 20LL * 24 * 3600 * 1000;
+  f.config.email_history = std::chrono::milliseconds(kHistoryMs);
+  const int64_t before = NowMs();
+  RequireAllOk(f.Sync());
+  const int64_t after = NowMs();
+
+  const auto expected = ExpectedEvents(f.sim);
+  const auto stored = StoredEvents(*f.store);
+  size_t recent = 0;
+  for (const auto& [key, row] : expected) {
+    const int64_t created = std::get<3>(row);
+    // The run started between `before` and `after`: events clear of that
+    // edge are in or out for certain.
+    if (created >= after - kHistoryMs) {
+      ++recent;
+      CHECK(stored.count(key) == 1);
+    } else if (created < before - kHistoryMs) {
+      CHECK(stored.count(key) == 0);
+    }
+  }
+  CHECK(recent > 0);
+  CHECK(recent < expected.size());  // the portal has older events, left out
+}
+
 TEST_CASE("Filtered opens and clicks are stored as machine events", "[hubspot]") {
   EmailFixture f;
   RequireAllOk(f.Sync());

@@ -240,7 +240,7 @@ TEST_CASE("an incremental mailchimp sync after new activity adds exactly it") {
   CHECK(!f.sim.Stats().since_values.empty());
 }
 
-TEST_CASE("activity on campaigns sent before the re-poll window is not looked for again") {
+TEST_CASE("activity on campaigns sent before email_activity_window is not looked for again") {
   MailchimpFixture f(SmallAccount());
   RequireAllOk(f.Sync());
   const auto before = f.Events();
@@ -249,6 +249,15 @@ TEST_CASE("activity on campaigns sent before the re-poll window is not looked fo
   f.sim.AddActivity(4, campaigns.front().id);
   RequireAllOk(f.Sync());
   CHECK(f.Events().size() == before.size());
+
+  // A wider email_activity_window re-polls it, and the reported counters of
+  // the campaigns it re-lists catch up too.
+  f.config.email_activity_window = std::chrono::hours(24 * 365);
+  RequireAllOk(f.Sync());
+  CHECK(f.Events().size() == before.size() + 4);
+  const auto diffs = f.Differences();
+  INFO((diffs.empty() ? std::string() : diffs.front()));
+  CHECK(diffs.empty());
 }
 
 TEST_CASE("a wrong mailchimp key fails clearly with the store unchanged and the key unshown") {
