@@ -32,6 +32,18 @@ std::optional<double> Median(std::vector<double> values) {
   return (values[mid - 1] + values[mid]) / 2.0;
 }
 
+// A campaign whose events say nothing of sending (Mailchimp's activity has
+// only opens, clicks and bounces) takes `sent` from the tool's own count and
+// `delivered` from its delivered count, else sent less the bounced
+// recipients: the base Mailchimp computes its own rates on.
+void TakeSendCountsFromReported(EmailCampaignStats& c) {
+  if (c.counts.sent > 0 || c.counts.delivered > 0 || !c.reported.sent) return;
+  c.counts.sent = *c.reported.sent;
+  c.counts.delivered =
+      c.reported.delivered.value_or(std::max<int64_t>(0, *c.reported.sent - c.counts.bounced));
+  c.send_counts_reported = true;
+}
+
 void SetRates(EmailCounts& c) {
   c.open_rate = Ratio(c.opened, c.delivered);
   c.click_rate = Ratio(c.clicked, c.delivered);
@@ -197,6 +209,7 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
     const bool in_window = at ? window.Contains(*at) : (!window.from && !window.to);
     if (!in_window) continue;
     index.emplace(key, static_cast<int32_t>(audit.campaigns.size()));
+    TakeSendCountsFromReported(c);
     SetRates(c.counts);
     audit.campaigns.push_back(std::move(c));
   }
@@ -478,6 +491,7 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
       w.Null();
     }
     WriteCounts(w, c.counts);
+    WriteText(w, "send_counts_from", c.send_counts_reported ? "reported" : "events");
     WriteReported(w, c.reported);
     w.Key("underperforming");
     w.Bool(c.underperforming);

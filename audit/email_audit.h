@@ -58,6 +58,9 @@ struct EmailCampaignStats {
   // What the source itself reports; a reported unique count above the
   // synced one says events are missing (older than email_history, say).
   EmailCampaignCounters reported;
+  // counts.sent and counts.delivered come from `reported`: the source's
+  // events carry no sends (Mailchimp's activity), so rates use its counts.
+  bool send_counts_reported = false;
   bool underperforming = false;
   // Each a fixed token: "open_rate_below_median", "click_rate_below_median",
   // "open_rate_below_floor", "click_rate_below_floor".

@@ -328,21 +328,24 @@ ALTER TABLE email_campaigns ADD COLUMN reported_unsubscribes INTEGER;
 ALTER TABLE email_campaigns ADD COLUMN reported_spam_reports INTEGER;
 
 -- A click the source marks as a machine's (a link scanner) is no click, as a
--- machine open is no open. Stores migrated to 3 or 4 counted them: take them
--- out (the recipients' trigger corrects the campaign totals), then (re)create
--- the event triggers and the clicks index, which version 3 leaves to this one.
+-- machine open is no open: it is kept apart in machine_clicks. Stores
+-- migrated to 3 or 4 counted them as clicks: move them (the recipients'
+-- trigger corrects the campaign totals), then (re)create the event triggers
+-- and the clicks index, which version 3 leaves to this one.
 DROP TRIGGER IF EXISTS email_events_counted;
 DROP TRIGGER IF EXISTS email_events_recounted;
 DROP TRIGGER IF EXISTS email_events_uncounted;
 DROP INDEX IF EXISTS email_events_clicks;
-UPDATE email_campaign_recipients SET clicks = clicks - machine_clicks.n
+ALTER TABLE email_campaign_recipients ADD COLUMN machine_clicks INTEGER NOT NULL DEFAULT 0;
+UPDATE email_campaign_recipients
+SET clicks = clicks - flagged.n, machine_clicks = flagged.n
 FROM (SELECT source, campaign_id, email, count(*) AS n FROM email_events
       WHERE type = 'click' AND machine <> 0 AND deleted_at IS NULL
         AND campaign_id IS NOT NULL AND email IS NOT NULL
-      GROUP BY source, campaign_id, email) AS machine_clicks
-WHERE email_campaign_recipients.source = machine_clicks.source
-  AND email_campaign_recipients.campaign_id = machine_clicks.campaign_id
-  AND email_campaign_recipients.email = machine_clicks.email;
+      GROUP BY source, campaign_id, email) AS flagged
+WHERE email_campaign_recipients.source = flagged.source
+  AND email_campaign_recipients.campaign_id = flagged.campaign_id
+  AND email_campaign_recipients.email = flagged.email;
 
 CREATE TRIGGER email_events_counted AFTER INSERT ON email_events
 WHEN new.deleted_at IS NULL AND new.campaign_id IS NOT NULL AND new.email IS NOT NULL
@@ -353,15 +356,17 @@ BEGIN
   WHERE excluded.first_event_at < email_campaign_stats.first_event_at
     OR email_campaign_stats.first_event_at IS NULL;
   INSERT INTO email_campaign_recipients (source, campaign_id, email, sent, delivered, human_opens,
-    machine_opens, clicks, bounces, unsubscribes, spam_reports)
+    machine_opens, clicks, machine_clicks, bounces, unsubscribes, spam_reports)
   VALUES (new.source, new.campaign_id, new.email, new.type = 'sent', new.type = 'delivered',
     new.type = 'open' AND new.machine = 0, new.type = 'open' AND new.machine <> 0,
-    new.type = 'click' AND new.machine = 0, new.type = 'bounce', new.type = 'unsubscribe',
+    new.type = 'click' AND new.machine = 0, new.type = 'click' AND new.machine <> 0,
+    new.type = 'bounce', new.type = 'unsubscribe',
     new.type = 'spam')
   ON CONFLICT (source, campaign_id, email) DO UPDATE SET
     sent = sent + excluded.sent, delivered = delivered + excluded.delivered,
     human_opens = human_opens + excluded.human_opens,
     machine_opens = machine_opens + excluded.machine_opens, clicks = clicks + excluded.clicks,
+    machine_clicks = machine_clicks + excluded.machine_clicks,
     bounces = bounces + excluded.bounces, unsubscribes = unsubscribes + excluded.unsubscribes,
     spam_reports = spam_reports + excluded.spam_reports;
 END;
@@ -376,6 +381,7 @@ BEGIN
     human_opens = human_opens - (old.type = 'open' AND old.machine = 0),
     machine_opens = machine_opens - (old.type = 'open' AND old.machine <> 0),
     clicks = clicks - (old.type = 'click' AND old.machine = 0),
+    machine_clicks = machine_clicks - (old.type = 'click' AND old.machine <> 0),
     bounces = bounces - (old.type = 'bounce'),
     unsubscribes = unsubscribes - (old.type = 'unsubscribe'),
     spam_reports = spam_reports - (old.type = 'spam')
@@ -393,16 +399,18 @@ BEGIN
   WHERE excluded.first_event_at < email_campaign_stats.first_event_at
     OR email_campaign_stats.first_event_at IS NULL;
   INSERT INTO email_campaign_recipients (source, campaign_id, email, sent, delivered, human_opens,
-    machine_opens, clicks, bounces, unsubscribes, spam_reports)
+    machine_opens, clicks, machine_clicks, bounces, unsubscribes, spam_reports)
   SELECT new.source, new.campaign_id, new.email, new.type = 'sent', new.type = 'delivered',
     new.type = 'open' AND new.machine = 0, new.type = 'open' AND new.machine <> 0,
-    new.type = 'click' AND new.machine = 0, new.type = 'bounce', new.type = 'unsubscribe',
+    new.type = 'click' AND new.machine = 0, new.type = 'click' AND new.machine <> 0,
+    new.type = 'bounce', new.type = 'unsubscribe',
     new.type = 'spam'
   WHERE new.deleted_at IS NULL AND new.campaign_id IS NOT NULL AND new.email IS NOT NULL
   ON CONFLICT (source, campaign_id, email) DO UPDATE SET
     sent = sent + excluded.sent, delivered = delivered + excluded.delivered,
     human_opens = human_opens + excluded.human_opens,
     machine_opens = machine_opens + excluded.machine_opens, clicks = clicks + excluded.clicks,
+    machine_clicks = machine_clicks + excluded.machine_clicks,
     bounces = bounces + excluded.bounces, unsubscribes = unsubscribes + excluded.unsubscribes,
     spam_reports = spam_reports + excluded.spam_reports;
 END;
@@ -415,6 +423,7 @@ BEGIN
     human_opens = human_opens - (old.type = 'open' AND old.machine = 0),
     machine_opens = machine_opens - (old.type = 'open' AND old.machine <> 0),
     clicks = clicks - (old.type = 'click' AND old.machine = 0),
+    machine_clicks = machine_clicks - (old.type = 'click' AND old.machine <> 0),
     bounces = bounces - (old.type = 'bounce'),
     unsubscribes = unsubscribes - (old.type = 'unsubscribe'),
     spam_reports = spam_reports - (old.type = 'spam')
@@ -926,7 +935,8 @@ Status Store::Impl::PrepareAll() {
        "deleted_at FROM email_members ORDER BY source, id"},
       {&each_recipient,
        "SELECT source, campaign_id, email, sent + delivered + human_opens + machine_opens + "
-       "clicks + bounces + unsubscribes + spam_reports FROM email_campaign_recipients "
+       "clicks + machine_clicks + bounces + unsubscribes + spam_reports "
+       "FROM email_campaign_recipients "
        "ORDER BY source, campaign_id, email"},
       {&each_event,
        "SELECT source, id, campaign_id, email, type, occurred_at, url, deleted_at, machine "

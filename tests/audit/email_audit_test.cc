@@ -29,13 +29,14 @@ class TestStore {
   Store& store() { return *store_; }
 
   void Campaign(const std::string& id, TimeMs sent_at, const std::string& kind = "newsletter",
-                const std::string& source = "esp") {
+                const std::string& source = "esp", const EmailCampaignCounters& reported = {}) {
     Page page = NewPage();
     EmailCampaign& c = page.campaigns.emplace_back();
     c.id = id;
     c.name = "Campaign " + id;
     c.kind = kind;
     c.sent_at = sent_at;
+    c.reported = reported;
     Commit(source, page);
   }
 
@@ -422,6 +423,49 @@ TEST_CASE("Content compares stage conversion of clickers in the stage with every
     CHECK(w.insufficient_sample);
     CHECK_FALSE(w.lift.has_value());
   }
+}
+
+TEST_CASE("Without send events a campaign's sent and delivered come from the tool's counts",
+          "[audit][email]") {
+  TestStore t;
+  EmailCampaignCounters mailchimp;
+  mailchimp.sent = 100;
+  mailchimp.unique_opens = 3;
+  t.Campaign("mc", kT0, "regular", "esp", mailchimp);
+  EmailCampaignCounters with_delivered = mailchimp;
+  with_delivered.delivered = 90;
+  t.Campaign("mc2", kT0, "regular", "esp", with_delivered);
+  EmailCampaignCounters hubspot;
+  hubspot.sent = 500;  // events carry sends: they win
+  t.Campaign("hs", kT0, "BATCH_EMAIL", "esp", hubspot);
+  // Opens and clicks only, and two bounced recipients.
+  t.Event("mc", "a@x.com", "open", kT0 + 1);
+  t.Event("mc", "a@x.com", "open", kT0 + 2);
+  t.Event("mc", "b@x.com", "open", kT0 + 3);
+  t.Event("mc", "b@x.com", "click", kT0 + 4);
+  t.Event("mc", "c@x.com", "bounce", kT0 + 5);
+  t.Event("mc", "d@x.com", "bounce", kT0 + 6);
+  t.Event("mc2", "a@x.com", "open", kT0 + 1);
+  t.Audience("hs", 0, 4, 2, 1);
+
+  const EmailAudit audit = t.Audit({});
+  REQUIRE(audit.campaigns.size() == 3);
+  const EmailCampaignStats& hs = audit.campaigns[0];
+  const EmailCampaignStats& mc = audit.campaigns[1];
+  const EmailCampaignStats& mc2 = audit.campaigns[2];
+  REQUIRE(mc.id == "mc");
+  CHECK(mc.send_counts_reported);
+  CHECK(mc.counts.sent == 100);
+  CHECK(mc.counts.delivered == 98);  // Mailchimp's base: sent less bounced
+  CHECK(mc.counts.opened == 2);
+  CHECK(mc.counts.open_rate == Approx(2.0 / 98));
+  CHECK(mc.counts.click_rate == Approx(1.0 / 98));
+  CHECK(mc2.counts.delivered == 90);
+  CHECK(mc2.counts.open_rate == Approx(1.0 / 90));
+  REQUIRE(hs.id == "hs");
+  CHECK_FALSE(hs.send_counts_reported);
+  CHECK(hs.counts.sent == 4);
+  CHECK(hs.counts.delivered == 4);
 }
 
 TEST_CASE("Events and audience members to addresses no live CRM contact has are counted",
