@@ -67,7 +67,7 @@ struct MailchimpFixture {
     // What Mailchimp reports per campaign, recounted from the account.
     std::map<std::string, int64_t> list_sizes, opens, clicks;
     std::map<std::string, std::set<std::string>> openers, clickers;
-    for (const auto& m : sim.Members()) ++list_sizes[m.list_id];
+    for (const auto& m : sim.Members()) list_sizes[m.list_id] += m.status != "cleaned" ? 1 : 0;
     for (const auto& a : sim.Activity()) {
       if (a.action == "open") {
         ++opens[a.campaign_id];

@@ -144,9 +144,13 @@ void EmailPortal::Generate(const PortalSpec& spec, const std::vector<std::string
     campaign.name = "Campaign " + std::to_string(c + 1) + ": " + campaign.subject;
     campaign.type =
         kCampaignTypes[static_cast<size_t>(Below(static_cast<int64_t>(kCampaignTypes.size())))];
-    // Sends spread over the span, the last a day before now so its
-    // follow-up events still lie in the past.
-    campaign.sent_at_ms = now_ms - span + (span - kDayMs) * (c + 1) / (spec.email_campaigns + 1);
+    // Sends spread over the span, the last four days before now: its
+    // follow-up events (opens up to two days after delivery, a repeat a day
+    // later, status changes after two) all lie in the past, as a portal's do.
+    const int64_t follow_ups = 4 * kDayMs;
+    campaign.sent_at_ms =
+        now_ms - span +
+        std::max<int64_t>(span - follow_ups, 0) * (c + 1) / (spec.email_campaigns + 1);
     campaign.last_updated_ms = campaign.sent_at_ms + Below(3'600'000);
     int made = 0;
     int64_t included = 0;
@@ -362,9 +366,15 @@ EmailApiAnswer EmailPortal::ListEvents(const std::map<std::string, std::string>&
     if (e.created < *start || e.created > *end) return false;
     if (type != nullptr && e.type != *type) return false;
     if (campaign != nullptr && std::to_string(e.campaign_id) != *campaign) return false;
-    if (exclude != nullptr && *exclude == "true" && e.filtered) return false;
-    return EventKey(e.created, e.id) >= from_key;
+    return exclude == nullptr || *exclude != "true" || !e.filtered;
   };
+  // events_ is ordered by (created, id), as EventKey orders: start at the
+  // first event at or past from_key instead of scanning from the beginning,
+  // so paging through a million events stays linear.
+  const auto first = std::lower_bound(events_.begin(), events_.end(), from_key,
+                                      [](const SimEmailEvent& e, const std::string& key) {
+                                        return EventKey(e.created, e.id) < key;
+                                      });
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
@@ -372,7 +382,8 @@ EmailApiAnswer EmailPortal::ListEvents(const std::map<std::string, std::string>&
   w.StartArray();
   int written = 0;
   std::string next_key;
-  for (const SimEmailEvent& e : events_) {
+  for (auto it = first; it != events_.end(); ++it) {
+    const SimEmailEvent& e = *it;
     if (e.created > *end) break;
     if (!matches(e)) continue;
     if (written == page_size) {

@@ -257,7 +257,8 @@ struct MailchimpSim::Impl {
         m.first_name = Pick(kFirstNames);
         m.last_name = Pick(kLastNames);
         if (given < spec.emails.size()) {
-          m.email_address = spec.emails[given++];
+          // Mailchimp trims an address it accepts but keeps its case.
+          m.email_address = Trimmed(spec.emails[given++]);
         } else {
           m.email_address = Lower(m.first_name + "." + m.last_name) + std::to_string(generated_id) +
                             "@" + Pick(kDomains);
@@ -267,7 +268,7 @@ struct MailchimpSim::Impl {
                 static_cast<char>(std::toupper(static_cast<unsigned char>(m.email_address[0])));
         }
         m.id = MailchimpEmailId(m.email_address);
-        if (Trimmed(m.email_address).empty() || !seen.insert(m.id).second) continue;
+        if (m.email_address.empty() || !seen.insert(m.id).second) continue;
         const double r = std::uniform_real_distribution<double>(0, 1)(rng);
         m.status = r < 0.85 ? "subscribed" : r < 0.95 ? "unsubscribed" : "cleaned";
         const int64_t signup = now_s - history - Below(history) / 1000 * 1000;
@@ -401,11 +402,14 @@ struct MailchimpSim::Impl {
   };
 
   // What Mailchimp reports for a campaign, from the simulated account: a
-  // sent campaign went to every member of its list.
+  // sent campaign went to every member of its list not cleaned (the
+  // recipients activity is generated for).
   CampaignReport ReportOf(const MailchimpCampaign& c) const {
     CampaignReport r;
     if (c.status != "sent") return r;
-    for (const auto& m : members) r.emails_sent += m.list_id == c.list_id ? 1 : 0;
+    for (const auto& m : members) {
+      r.emails_sent += m.list_id == c.list_id && m.status != "cleaned" ? 1 : 0;
+    }
     std::set<std::string> openers, clickers;
     for (const auto& a : activity) {
       if (a.campaign_id != c.id) continue;
