@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's demo: install what is missing, build, start the HubSpot
-# simulator on 127.0.0.1 with a generated portal, sync it over HTTP into a
-# SQLite file and print the funnel.
+# The README's demo: install what is missing, build, start the HubSpot and
+# Mailchimp simulators on 127.0.0.1 (most Mailchimp members are CRM contacts,
+# so one funnel is fed by a CRM and an email tool), sync both over HTTP into a
+# SQLite file and print the audit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -11,20 +12,49 @@ demo=build/demo
 rm -rf "$demo"
 mkdir -p "$demo"
 token="pat-na1-demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+api_key="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')-us19"
 
+sim_pids=()
+stop_sims() {
+  for pid in "${sim_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
+trap stop_sims EXIT
+# wait_for_sim NAME PID: prints the base URL the simulator announced in
+# $demo/NAME.out, or fails with its stderr.
+wait_for_sim() {
+  for _ in $(seq 1 100); do
+    grep -q '^listening on ' "$demo/$1.out" 2>/dev/null && break
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.1
+  done
+  local url
+  url=$(sed -n 's/^listening on //p' "$demo/$1.out")
+  [ -n "$url" ] || { echo "demo: $1 did not start" >&2; cat "$demo/$1.err" >&2; exit 1; }
+  echo "$url"
+}
+
+# The CRM writes its contacts' emails before it announces itself; Mailchimp
+# takes them as the first members of its one audience of 6,000, then generates
+# the rest (about 4,900 CRM contacts, 1,100 people only the email tool knows).
+# Its campaigns and activity fall in the last 120 days, inside the audit
+# window (the earliest contact, a year back, to now).
 build/crm-sim --port 0 --seed 42 --contacts 5000 --deals 600 --owners 6 \
-  --token "$token" --ten-secondly-limit 190 >"$demo/sim.out" 2>"$demo/sim.err" &
-sim_pid=$!
-trap 'kill $sim_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  grep -q '^listening on ' "$demo/sim.out" 2>/dev/null && break
-  sleep 0.1
-done
-base_url=$(sed -n 's/^listening on //p' "$demo/sim.out")
-[ -n "$base_url" ] || { echo "demo: the simulator did not start" >&2; cat "$demo/sim.err" >&2; exit 1; }
+  --token "$token" --ten-secondly-limit 190 --emails-out "$demo/crm-emails.txt" \
+  >"$demo/crm-sim.out" 2>"$demo/crm-sim.err" &
+sim_pids+=($!)
+base_url=$(wait_for_sim crm-sim $!)
+build/mailchimp-sim --port 0 --seed 42 --lists 1 --members 6000 --campaigns 10 \
+  --api-key "$api_key" --emails-file "$demo/crm-emails.txt" \
+  >"$demo/mailchimp-sim.out" 2>"$demo/mailchimp-sim.err" &
+sim_pids+=($!)
+mailchimp_url=$(wait_for_sim mailchimp-sim $!)
+echo "== simulators"
+echo "HubSpot   $base_url (5,000 contacts, 600 deals, 6 owners)"
+echo "Mailchimp $mailchimp_url (10 campaigns to 6,000 members, most of them CRM contacts)"
 
 printf '%s\n' "$token" >"$demo/hubspot.token"
 chmod 600 "$demo/hubspot.token"
+( umask 077 && printf '%s\n' "$api_key" >"$demo/mailchimp.key" )
 cat >"$demo/config.yaml" <<YAML
 store:
   path: $PWD/$demo/salesaudit.db
@@ -37,6 +67,12 @@ connectors:
     poll_interval: 10m
     # The simulator enforces the Professional tier's 190 requests per 10 s.
     rate_limit: 190/10s
+  - name: mailchimp
+    type: mailchimp
+    base_url: $mailchimp_url
+    auth:
+      api_key_file: mailchimp.key
+    poll_interval: 10m
 team:
   reps: 4
   leads_per_rep_per_week: 25
@@ -55,7 +91,7 @@ done
 
 echo "== salesaudit check"
 build/salesaudit --config "$demo/config.yaml" check
-echo "== salesaudit sync (HubSpot simulator at $base_url)"
+echo "== salesaudit sync (HubSpot and Mailchimp simulators)"
 build/salesaudit --config "$demo/config.yaml" sync
 echo "== salesaudit audit --format text"
 build/salesaudit --config "$demo/config.yaml" audit --format text

@@ -1,9 +1,11 @@
 // crm-sim: the HubSpot simulator as a process, for the demo and the bench.
 // Prints one "listening on http://127.0.0.1:PORT" line when ready and serves
-// until SIGTERM or SIGINT.
+// until SIGTERM or SIGINT. --emails-out writes the contacts' addresses first,
+// for mailchimp-sim --emails-file, so both simulators share people.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 #include "tests/sim/common/sim_main.h"
@@ -18,7 +20,21 @@ void PrintUsage() {
                "usage: crm-sim [--port N] [--seed N] [--contacts N] [--deals N] [--owners N]\n"
                "               [--token T] [--ten-secondly-limit N] [--search-per-second N]\n"
                "               [--index-lag-ms N] [--max-contacts-per-deal N]\n"
-               "               [--association-page-size N] [--clock-offset-ms [-]N]\n");
+               "               [--association-page-size N] [--clock-offset-ms [-]N]\n"
+               "               [--emails-out PATH] [--email-campaigns N]\n"
+               "               [--events-per-campaign N]\n");
+}
+
+// One line per contact with a non-empty email, as the portal holds it (mixed
+// case, stray spaces and duplicates included), in id order.
+bool WriteContactEmails(const salesaudit::sim::HubSpotSim& sim, const std::string& path) {
+  std::ofstream out(path, std::ios::trunc);
+  for (const salesaudit::sim::SimObject& contact : sim.Contacts()) {
+    auto email = contact.properties.find("email");
+    if (email != contact.properties.end() && !email->second.empty()) out << email->second << '\n';
+  }
+  out.close();
+  return static_cast<bool>(out);
 }
 
 }  // namespace
@@ -27,6 +43,7 @@ int main(int argc, char** argv) {
   salesaudit::sim::PortalSpec spec;
   salesaudit::sim::SimOptions options;
   int64_t port = 0;
+  std::string emails_out;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -41,6 +58,10 @@ int main(int argc, char** argv) {
     const char* value = argv[++i];
     if (flag == "--token") {
       options.token = value;
+      continue;
+    }
+    if (flag == "--emails-out") {
+      emails_out = value;
       continue;
     }
     int64_t n = 0;
@@ -71,6 +92,10 @@ int main(int argc, char** argv) {
       options.association_page_size = static_cast<int>(n);
     } else if (flag == "--clock-offset-ms") {
       options.clock_offset_ms = n;
+    } else if (flag == "--email-campaigns" && n <= 1'000'000) {
+      spec.email_campaigns = static_cast<int>(n);
+    } else if (flag == "--events-per-campaign" && n <= 100'000'000) {
+      spec.events_per_campaign = static_cast<int>(n);
     } else {
       std::fprintf(stderr, "crm-sim: unknown or out-of-range flag: %s %s\n", flag.c_str(), value);
       PrintUsage();
@@ -83,5 +108,10 @@ int main(int argc, char** argv) {
 
   salesaudit::sim::HubSpotSim sim(options);
   sim.Generate(spec);
+  // Before "listening on", so a script that waits for that line finds the file whole.
+  if (!emails_out.empty() && !WriteContactEmails(sim, emails_out)) {
+    std::fprintf(stderr, "crm-sim: cannot write %s\n", emails_out.c_str());
+    return salesaudit::sim::kSimExitFailure;
+  }
   return salesaudit::sim::ServeUntilStopSignal("crm-sim", sim, port);
 }
