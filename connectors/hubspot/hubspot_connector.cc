@@ -694,6 +694,7 @@ class HubSpotConnector : public Connector {
     email_api_.context = "hubspot[" + config.name + "]";
     email_api_.lookback = config.lookback;
     email_api_.history = config.email_history;
+    email_api_.activity_window = config.email_activity_window;
   }
 
   Result<std::unique_ptr<StreamReader>> OpenStream(const StreamRun& run) override {

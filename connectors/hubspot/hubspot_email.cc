@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <map>
 
 #include "connectors/json_util.h"
 
@@ -51,10 +52,36 @@ std::string CanonicalType(const std::string& type, const rapidjson::Value& event
   return "";
 }
 
-// Reads every campaign, one listing page (and its details) per Next().
+// Reads the campaign listing, one page per Next(), and the detail of each
+// campaign that may have changed: new ones, those whose lastUpdatedTime
+// moved, and those not sent or sent within the activity window (their
+// counters still grow). A portal with thousands of old campaigns would
+// otherwise spend a request on each one every poll. The cursor remembers,
+// per campaign, the lastUpdatedTime and send time of the detail stored:
+//   {"v":2,"known":{"<id>":[lastUpdatedTime, sent_at or 0],...}}
 class CampaignsReader : public StreamReader {
  public:
-  explicit CampaignsReader(const EmailApi& api) : api_(api) {}
+  CampaignsReader(const EmailApi& api, const StreamRun& run) : api_(api), run_(run) {}
+
+  Status Load() {
+    if (run_.cursor.empty()) return Status::Ok();
+    rapidjson::Document doc;
+    doc.Parse(run_.cursor.c_str(), run_.cursor.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+      return Status::DataLoss(Context() + ": stored cursor is not valid JSON; run `sync --full`");
+    }
+    // Version 1 cursors held nothing: every detail is read once more.
+    if (const rapidjson::Value* known = GetObject(doc, "known")) {
+      for (const auto& m : known->GetObject()) {
+        if (!m.value.IsArray() || m.value.Size() != 2 || !m.value[0].IsInt64() ||
+            !m.value[1].IsInt64()) {
+          continue;
+        }
+        known_[m.name.GetString()] = {m.value[0].GetInt64(), m.value[1].GetInt64()};
+      }
+    }
+    return Status::Ok();
+  }
 
   Result<std::optional<Page>> Next() override {
     if (done_) return std::optional<Page>();
@@ -70,12 +97,15 @@ class CampaignsReader : public StreamReader {
     for (const auto& item : campaigns->GetArray()) {
       const std::string id = IdOf(item, "id");
       if (id.empty()) return Error("campaign listing entry without an id");
+      const int64_t updated = GetInt64(item, "lastUpdatedTime").value_or(0);
+      if (!MayHaveChanged(id, updated)) continue;
       auto detail = api_.call(
           kCampaignsStream,
           {.method = "GET", .url = api_.base_url + "/email/public/v1/campaigns/" + UrlEncode(id)});
       if (!detail.ok()) return detail.status();
       auto campaign = MapEmailCampaign(*detail);
       if (!campaign.ok()) return campaign.status().WithContext(Context());
+      known_[id] = {updated, campaign->sent_at.value_or(0)};
       page.campaigns.push_back(std::move(campaign).value());
     }
     const std::string next = StringOr(*doc, "offset");
@@ -85,15 +115,50 @@ class CampaignsReader : public StreamReader {
     } else {
       done_ = true;
     }
-    page.cursor = "{\"v\":1}";
+    page.cursor = Serialize();
     return std::optional<Page>(std::move(page));
   }
 
  private:
+  struct Known {
+    int64_t updated = 0;
+    int64_t sent_at = 0;  // 0: not sent when last read
+  };
+
+  bool MayHaveChanged(const std::string& id, int64_t updated) const {
+    auto it = known_.find(id);
+    if (it == known_.end() || it->second.updated != updated || it->second.sent_at == 0) {
+      return true;
+    }
+    return it->second.sent_at >= run_.started_at_ms - api_.activity_window.count();
+  }
+
+  std::string Serialize() const {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("v");
+    w.Int(2);
+    w.Key("known");
+    w.StartObject();
+    for (const auto& [id, k] : known_) {
+      w.Key(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+      w.StartArray();
+      w.Int64(k.updated);
+      w.Int64(k.sent_at);
+      w.EndArray();
+    }
+    w.EndObject();
+    w.EndObject();
+    return buf.GetString();
+  }
+
   std::string Context() const { return api_.context + ": " + kCampaignsStream; }
   Status Error(const std::string& what) const { return Status::DataLoss(Context() + ": " + what); }
 
   const EmailApi& api_;
+  StreamRun run_;
+  std::map<std::string, Known> known_;
   std::string offset_;
   bool done_ = false;
 };
@@ -212,7 +277,9 @@ bool IsEmailStream(const std::string& stream) {
 
 Result<std::unique_ptr<StreamReader>> OpenEmailStream(const EmailApi& api, const StreamRun& run) {
   if (run.stream == kCampaignsStream) {
-    return std::unique_ptr<StreamReader>(std::make_unique<CampaignsReader>(api));
+    auto reader = std::make_unique<CampaignsReader>(api, run);
+    if (Status s = reader->Load(); !s.ok()) return s;
+    return std::unique_ptr<StreamReader>(std::move(reader));
   }
   EventsCursor cursor;
   if (run.cursor.empty()) {

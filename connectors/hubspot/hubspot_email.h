@@ -1,8 +1,9 @@
 // The HubSpot connector's marketing email streams (reference/apis.md 1.13):
 //
-// `email_campaigns` reads every campaign each run (GET
-// /email/public/v1/campaigns/by-id, then each campaign's detail); campaigns
-// are few and their names and send times change, so there is no cursor.
+// `email_campaigns` lists every campaign each run (GET
+// /email/public/v1/campaigns/by-id) and reads the detail of those that may
+// have changed: new, updated (lastUpdatedTime), unsent, or sent within
+// `email_activity_window` (their counters still move).
 //
 // `email_events` reads the legacy events API in time windows of epoch-ms
 // bounds, paging inside a window by `offset` while `hasMore`. The cursor
@@ -41,6 +42,9 @@ struct EmailApi {
   std::chrono::milliseconds lookback{0};
   // How far back the first sync of email_events reaches (`email_history`).
   std::chrono::milliseconds history{0};
+  // Campaigns sent this recently get their detail (counters) read every run
+  // (`email_activity_window`).
+  std::chrono::milliseconds activity_window{0};
 };
 
 bool IsEmailStream(const std::string& stream);

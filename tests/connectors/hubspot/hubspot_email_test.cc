@@ -263,6 +263,47 @@ TEST_CASE("An incremental email sync adds exactly the new events in one short wi
   CHECK(f.sim.Stats().by_path[kEventsPath] == 1);
 }
 
+// Campaign detail requests (GET /email/public/v1/campaigns/{id}) since the
+// last ResetStats.
+int64_t DetailRequests(const sim::HubSpotSim& sim) {
+  const std::string prefix = "/email/public/v1/campaigns/";
+  int64_t n = 0;
+  for (const auto& [path, count] : sim.Stats().by_path) {
+    if (path.rfind(prefix, 0) == 0 && path != prefix + "by-id") n += count;
+  }
+  return n;
+}
+
+TEST_CASE("Later syncs read the details of campaigns sent within email_activity_window only",
+          "[hubspot]") {
+  EmailFixture f;
+  RequireAllOk(f.Sync());
+  const auto campaigns = f.sim.EmailCampaigns();
+  CHECK(DetailRequests(f.sim) == static_cast<int64_t>(campaigns.size()));
+
+  constexpr int64_t kWindowMs = 25LL * 24 * 3600 * 1000;
+  f.config.email_activity_window = std::chrono::milliseconds(kWindowMs);
+  const int64_t now = NowMs();
+  int64_t recent = 0;
+  for (const auto& c : campaigns) recent += c.sent_at_ms == 0 || c.sent_at_ms >= now - kWindowMs;
+  REQUIRE(recent > 0);
+  REQUIRE(recent < static_cast<int64_t>(campaigns.size()));
+  f.sim.ResetStats();
+  RequireAllOk(f.Sync());
+  CHECK(DetailRequests(f.sim) == recent);
+  // What was not read again is still stored, unchanged.
+  auto diffs = CampaignDifferences(*f.store, f.sim);
+  INFO(Describe(diffs));
+  CHECK(diffs.empty());
+
+  // A cursor from before the campaigns stream kept one reads every detail.
+  REQUIRE(
+      f.store->CommitPage("crm", Page{.stream = "email_campaigns", .cursor = "{\"v\":1}"}).ok());
+  f.sim.ResetStats();
+  RequireAllOk(f.Sync());
+  CHECK(DetailRequests(f.sim) == static_cast<int64_t>(campaigns.size()));
+}
+
 TEST_CASE("Email event syncs that fail mid-window resume at the failed page", "[hubspot]") {
   sim::SimOptions options;
   options.email_events_page_size = 25;
