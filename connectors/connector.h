@@ -73,6 +73,8 @@ struct ConnectorDescriptor {
   std::string description;
   std::string default_base_url;
   std::vector<std::string> streams;  // every stream offered, in sync order
+  // The records each stream yields (for `status` row counts).
+  std::map<std::string, RecordKind> stream_records;
   // Auth keys the type accepts; `auth_required` lists alternatives, each a
   // set of keys that together suffice (e.g. {{"token"}, {"client_id",
   // "client_secret", "refresh_token"}}).

@@ -314,17 +314,27 @@ int ForecastCommand(const std::string& config_path, const std::vector<std::strin
   return 0;
 }
 
-// The store table a stream's rows land in, or "" for streams without one.
-std::string TableOfStream(const std::string& stream) {
-  static const std::map<std::string, std::string> kTables = {
-      {"contacts", "contacts"},
-      {"deals", "deals"},
-      {"owners", "owners"},
-      {"email_campaigns", "email_campaigns"},
-      {"email_events", "email_events"},
-  };
-  auto it = kTables.find(stream);
-  return it == kTables.end() ? "" : it->second;
+// The store table a connector's stream lands in, or "" when its type does
+// not say.
+std::string TableOfStream(const ConnectorDescriptor* type, const std::string& stream) {
+  if (type == nullptr) return "";
+  auto it = type->stream_records.find(stream);
+  if (it == type->stream_records.end()) return "";
+  switch (it->second) {
+    case RecordKind::kContact:
+      return "contacts";
+    case RecordKind::kDeal:
+      return "deals";
+    case RecordKind::kOwner:
+      return "owners";
+    case RecordKind::kEmailCampaign:
+      return "email_campaigns";
+    case RecordKind::kEmailEvent:
+      return "email_events";
+    case RecordKind::kEmailMember:
+      return "email_members";
+  }
+  return "";
 }
 
 int StatusCommand(const std::string& config_path, const std::vector<std::string>& args) {
@@ -367,7 +377,7 @@ int StatusCommand(const std::string& config_path, const std::vector<std::string>
     for (const auto& stream : streams) {
       auto it = by_key.find({c.name, stream});
       const StreamState* s = it == by_key.end() ? nullptr : it->second;
-      std::string table = TableOfStream(stream);
+      std::string table = TableOfStream(d, stream);
       int64_t rows = 0;
       if (!table.empty()) {
         auto n = store->CountRows(table, c.name, false);

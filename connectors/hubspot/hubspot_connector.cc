@@ -732,6 +732,11 @@ void RegisterHubspotConnector(ConnectorRegistry& registry) {
       "campaigns and events";
   d.default_base_url = kDefaultBaseUrl;
   d.streams = {"owners", "contacts", "deals", "email_campaigns", "email_events"};
+  d.stream_records = {{"owners", RecordKind::kOwner},
+                      {"contacts", RecordKind::kContact},
+                      {"deals", RecordKind::kDeal},
+                      {"email_campaigns", RecordKind::kEmailCampaign},
+                      {"email_events", RecordKind::kEmailEvent}};
   d.auth_keys = {"token", "client_id", "client_secret", "refresh_token"};
   d.auth_required = {{"token"}, {"client_id", "client_secret", "refresh_token"}};
   d.field_keys = FieldMap::ConfigKeys();

@@ -567,6 +567,9 @@ void RegisterMailchimpConnector(ConnectorRegistry& registry) {
       "Mailchimp Marketing API v3: sent campaigns, per-recipient email activity, list members";
   d.default_base_url = "https://<dc>.api.mailchimp.com/3.0";
   d.streams = {"campaigns", "email_activity", "members"};
+  d.stream_records = {{"campaigns", RecordKind::kEmailCampaign},
+                      {"email_activity", RecordKind::kEmailEvent},
+                      {"members", RecordKind::kEmailMember}};
   d.auth_keys = {"api_key"};
   d.auth_required = {{"api_key"}};
   // Mailchimp has no request-rate quota, only the 10-connection limit, which

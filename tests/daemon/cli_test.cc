@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <map>
+#include <string>
 #include <thread>
 
 #include "tests/connectors/hubspot/hubspot_fixture.h"
@@ -117,6 +119,23 @@ TEST_CASE("sync, audit and status work from the command line", "[cli]") {
   CHECK_THAT(r.out,
              Catch::Contains("\"name\":\"crm\"") && Catch::Contains("\"stream\":\"contacts\""));
   CHECK_THAT(r.out, Catch::Contains("\"snapshot\":{\"id\":1"));
+  // Each stream counts the live rows of the table it fills.
+  rapidjson::Document status;
+  status.Parse(r.out.c_str());
+  REQUIRE_FALSE(status.HasParseError());
+  std::map<std::string, int64_t> rows;
+  for (const auto& connector : status["connectors"].GetArray()) {
+    for (const auto& stream : connector["streams"].GetArray()) {
+      rows[stream["stream"].GetString()] = stream["rows"].GetInt64();
+    }
+  }
+  for (const char* table : {"contacts", "deals", "owners"}) {
+    INFO(table);
+    auto n = f.store->CountRows(table, "crm", false);
+    REQUIRE(n.ok());
+    CHECK(*n > 0);
+    CHECK(rows[table] == *n);
+  }
 }
 
 TEST_CASE("audit prints the snapshot JSON with every contract key and stores where it came from",

@@ -135,6 +135,11 @@ TEST_CASE("the builtin registry holds hubspot and every builtin type is complete
     INFO("type " << d->type);
     CHECK_FALSE(d->type.empty());
     CHECK_FALSE(d->streams.empty());
+    for (const std::string& stream : d->streams) {
+      INFO("stream " << stream);
+      CHECK(d->stream_records.count(stream) == 1);
+    }
+    CHECK(d->stream_records.size() == d->streams.size());
     CHECK(static_cast<bool>(d->create));
     for (const auto& keys : d->auth_required) {
       for (const std::string& key : keys) {
