@@ -1,0 +1,245 @@
+#include "alerts/condition.h"
+
+#include <rapidjson/document.h>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace salesaudit {
+
+struct SnapshotJson::Document {
+  rapidjson::Document doc;
+};
+
+namespace {
+
+bool IsKeyChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+}
+
+// A recursive-descent reader over one condition's text; `pos` is the next
+// character. Errors name the 1-based column.
+class ConditionReader {
+ public:
+  explicit ConditionReader(std::string_view text) : text_(text) {}
+
+  Result<Condition> Read() {
+    Condition c;
+    c.text = std::string(text_);
+    SkipSpace();
+    if (Status s = ReadPath(c.path); !s.ok()) return s;
+    SkipSpace();
+    if (Status s = ReadComparison(c.comparison); !s.ok()) return s;
+    SkipSpace();
+    if (Status s = ReadNumber(c.threshold); !s.ok()) return s;
+    SkipSpace();
+    if (pos_ != text_.size()) return Error("unexpected text after the number");
+    return c;
+  }
+
+ private:
+  Status Error(const std::string& what) const {
+    return Status::InvalidArgument("column " + std::to_string(pos_ + 1) + ": " + what);
+  }
+
+  void SkipSpace() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])) != 0) {
+      ++pos_;
+    }
+  }
+
+  std::string ReadWhile(bool (*accept)(char)) {
+    const size_t start = pos_;
+    while (pos_ < text_.size() && accept(text_[pos_])) ++pos_;
+    return std::string(text_.substr(start, pos_ - start));
+  }
+
+  Status ReadPath(std::vector<PathStep>& path) {
+    while (true) {
+      PathStep step;
+      step.key = ReadWhile(IsKeyChar);
+      if (step.key.empty()) return Error("expected a snapshot key (letters, digits, _ or -)");
+      if (pos_ < text_.size() && text_[pos_] == '[') {
+        ++pos_;
+        SkipSpace();
+        step.select_field = ReadWhile(IsKeyChar);
+        if (step.select_field->empty()) return Error("expected a field name after '['");
+        SkipSpace();
+        if (pos_ >= text_.size() || text_[pos_] != '=')
+          return Error("expected '=' in the selector");
+        ++pos_;
+        SkipSpace();
+        step.select_value = ReadWhile(
+            [](char c) { return c != ']' && std::isspace(static_cast<unsigned char>(c)) == 0; });
+        if (step.select_value.empty()) return Error("expected a value after '='");
+        SkipSpace();
+        if (pos_ >= text_.size() || text_[pos_] != ']') return Error("expected ']'");
+        ++pos_;
+      }
+      path.push_back(std::move(step));
+      if (pos_ >= text_.size() || text_[pos_] != '.') return Status::Ok();
+      ++pos_;
+    }
+  }
+
+  Status ReadComparison(Comparison& out) {
+    static constexpr std::pair<std::string_view, Comparison> kOps[] = {
+        {"<=", Comparison::kLessEqual}, {">=", Comparison::kGreaterEqual},
+        {"==", Comparison::kEqual},     {"!=", Comparison::kNotEqual},
+        {"<", Comparison::kLess},       {">", Comparison::kGreater}};
+    for (const auto& [symbol, op] : kOps) {
+      if (text_.substr(pos_, symbol.size()) == symbol) {
+        pos_ += symbol.size();
+        out = op;
+        return Status::Ok();
+      }
+    }
+    return Error("expected a comparison (< <= > >= == !=)");
+  }
+
+  Status ReadNumber(double& out) {
+    const char* begin = text_.data() + pos_;
+    const char* end = text_.data() + text_.size();
+    auto [next, ec] = std::from_chars(begin, end, out);
+    if (ec != std::errc() || !std::isfinite(out)) return Error("expected a number");
+    pos_ += static_cast<size_t>(next - begin);
+    return Status::Ok();
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+// The selector matches a string field equal to the value, or a number field
+// whose value the text spells.
+bool Selected(const rapidjson::Value& element, const PathStep& step) {
+  if (!element.IsObject()) return false;
+  auto field = element.FindMember(step.select_field->c_str());
+  if (field == element.MemberEnd()) return false;
+  const rapidjson::Value& v = field->value;
+  if (v.IsString()) return step.select_value == v.GetString();
+  if (v.IsNumber()) {
+    double wanted = 0;
+    const char* end = step.select_value.data() + step.select_value.size();
+    auto [next, ec] = std::from_chars(step.select_value.data(), end, wanted);
+    return ec == std::errc() && next == end && wanted == v.GetDouble();
+  }
+  return false;
+}
+
+// Follows one step from `at`; nullptr when it leads nowhere.
+const rapidjson::Value* Follow(const rapidjson::Value& at, const PathStep& step) {
+  if (!at.IsObject()) return nullptr;
+  auto member = at.FindMember(step.key.c_str());
+  if (member == at.MemberEnd()) return nullptr;
+  if (!step.select_field) return &member->value;
+  if (!member->value.IsArray()) return nullptr;
+  for (const auto& element : member->value.GetArray()) {
+    if (Selected(element, step)) return &element;
+  }
+  return nullptr;
+}
+
+std::string KeysOf(const rapidjson::Value& object) {
+  std::string keys;
+  for (const auto& m : object.GetObject()) {
+    keys += (keys.empty() ? "" : ", ") + std::string(m.name.GetString());
+  }
+  return keys;
+}
+
+bool Compare(double value, Comparison op, double threshold) {
+  switch (op) {
+    case Comparison::kLess:
+      return value < threshold;
+    case Comparison::kLessEqual:
+      return value <= threshold;
+    case Comparison::kGreater:
+      return value > threshold;
+    case Comparison::kGreaterEqual:
+      return value >= threshold;
+    case Comparison::kEqual:
+      return value == threshold;
+    case Comparison::kNotEqual:
+      return value != threshold;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<SnapshotJson> SnapshotJson::Parse(std::string_view json) {
+  auto document = std::make_shared<Document>();
+  document->doc.Parse(json.data(), json.size());
+  if (document->doc.HasParseError() || !document->doc.IsObject()) {
+    return Status::InvalidArgument("snapshot is not a JSON object");
+  }
+  return SnapshotJson(std::move(document));
+}
+
+Result<Condition> ParseCondition(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
+    text.remove_suffix(1);
+  }
+  return ConditionReader(text).Read();
+}
+
+std::string PathText(const std::vector<PathStep>& path) {
+  std::string out;
+  for (const PathStep& step : path) {
+    if (!out.empty()) out += '.';
+    out += step.key;
+    if (step.select_field) out += "[" + *step.select_field + "=" + step.select_value + "]";
+  }
+  return out;
+}
+
+ConditionResult EvaluateCondition(const Condition& condition, const SnapshotJson& snapshot) {
+  const rapidjson::Value* at = &snapshot.document().doc;
+  for (const PathStep& step : condition.path) {
+    at = Follow(*at, step);
+    if (at == nullptr) return {};
+  }
+  if (!at->IsNumber()) return {};
+  ConditionResult result;
+  result.value = at->GetDouble();
+  result.holds = Compare(*result.value, condition.comparison, condition.threshold);
+  return result;
+}
+
+Status CheckConditionPath(const Condition& condition, const SnapshotJson& shape) {
+  const rapidjson::Value* at = &shape.document().doc;
+  std::vector<PathStep> walked;
+  for (const PathStep& step : condition.path) {
+    walked.push_back(step);
+    auto fail = [&](const std::string& why) {
+      return Status::InvalidArgument(PathText(walked) + ": " + why);
+    };
+    if (!at->IsObject()) return fail("the value before it has no keys");
+    auto member = at->FindMember(step.key.c_str());
+    if (member == at->MemberEnd()) {
+      return fail("no key '" + step.key + "' (keys: " + KeysOf(*at) + ")");
+    }
+    at = &member->value;
+    if (!step.select_field) continue;
+    if (!at->IsArray()) return fail("'" + step.key + "' is not a list; a selector needs one");
+    if (at->Empty() || !(*at)[0].IsObject()) {
+      return fail("'" + step.key + "' holds no objects to select from");
+    }
+    const rapidjson::Value& element = (*at)[0];
+    if (!element.HasMember(step.select_field->c_str())) {
+      return fail("the elements of '" + step.key + "' have no field '" + *step.select_field +
+                  "' (fields: " + KeysOf(element) + ")");
+    }
+    at = &element;
+  }
+  if (!at->IsNumber() && !at->IsNull()) {
+    return Status::InvalidArgument(PathText(condition.path) +
+                                   ": not a number (compare a number, e.g. a count or a rate)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace salesaudit
