@@ -1,0 +1,121 @@
+// The alert email: headers, two base64 parts, no header injection.
+#include "alerts/email_message.h"
+
+#include <catch2/catch.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace salesaudit {
+namespace {
+
+NotificationGroup Group() {
+  NotificationGroup g;
+  g.receiver = "ops-mail";
+  g.external_url = "http://127.0.0.1:9464/";
+  AlertNotice a;
+  a.labels = {{"alertname", "lead-shortfall"}, {"severity", "warning"}, {"team", "sales"}};
+  a.annotations = {{"summary", "Lead shortfall: 12.5 leads <per> week"}};
+  a.starts_at_ms = 1764201600000;
+  a.value = 12.5;
+  g.alerts = {a};
+  return g;
+}
+
+std::string Decode(const std::string& b64) {
+  std::string out;
+  int bits = 0;
+  uint32_t acc = 0;
+  for (char c : b64) {
+    int v = -1;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    if (c >= '0' && c <= '9') v = c - '0' + 52;
+    if (c == '+') v = 62;
+    if (c == '/') v = 63;
+    if (v < 0) continue;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t end = text.find("\r\n", pos);
+    REQUIRE(end != std::string::npos);  // every line ends in CRLF
+    lines.push_back(text.substr(pos, end - pos));
+    pos = end + 2;
+  }
+  return lines;
+}
+
+TEST_CASE("The subject names state, severity and rule") {
+  NotificationGroup g = Group();
+  CHECK(AlertEmailSubject(g) == "[FIRING:1] warning lead-shortfall");
+  g.alerts.push_back(g.alerts[0]);
+  g.alerts[1].labels["alertname"] = "low-win-rate";
+  g.alerts[1].labels["severity"] = "critical";
+  g.alerts[1].firing = false;
+  CHECK(AlertEmailSubject(g) == "[FIRING:1] lead-shortfall, low-win-rate");
+  g.alerts.erase(g.alerts.begin());
+  CHECK(AlertEmailSubject(g) == "[RESOLVED] critical low-win-rate");
+}
+
+TEST_CASE("The email is a multipart/alternative message with a text and an HTML part") {
+  const std::string mail = AlertEmail(
+      Group(), {.from = "salesaudit@example.com", .to = {"ops@example.com", "lead@example.com"}},
+      "n42-abc", 1764201600000);
+  const auto lines = Lines(mail);
+  for (const std::string& line : lines) CHECK(line.size() <= 78);
+  CHECK(lines[0] == "From: salesaudit@example.com");
+  CHECK(lines[1] == "To: ops@example.com, lead@example.com");
+  CHECK(lines[2] == "Subject: [FIRING:1] warning lead-shortfall");
+  CHECK(lines[3] == "Date: Thu, 27 Nov 2025 00:00:00 +0000");
+  CHECK(lines[4] == "Message-ID: <n42-abc@salesaudit>");
+  CHECK(lines[6] == "Content-Type: multipart/alternative; boundary=\"salesaudit-n42-abc\"");
+
+  // Split the parts and decode them.
+  std::vector<std::string> bodies;
+  std::vector<std::string> types;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i] != "--salesaudit-n42-abc") continue;
+    types.push_back(lines[i + 1]);
+    CHECK(lines[i + 2] == "Content-Transfer-Encoding: base64");
+    std::string b64;
+    for (size_t j = i + 4; j < lines.size() && lines[j].rfind("--", 0) != 0; ++j) b64 += lines[j];
+    bodies.push_back(Decode(b64));
+  }
+  CHECK(lines.back() == "--salesaudit-n42-abc--");
+  REQUIRE(types == std::vector<std::string>{"Content-Type: text/plain; charset=utf-8",
+                                            "Content-Type: text/html; charset=utf-8"});
+  CHECK_THAT(bodies[0], Catch::Contains("[FIRING] lead-shortfall (warning)") &&
+                            Catch::Contains("Lead shortfall: 12.5 leads <per> week") &&
+                            Catch::Contains("value: 12.5") &&
+                            Catch::Contains("Dashboard: http://127.0.0.1:9464/"));
+  CHECK_THAT(bodies[1], Catch::Contains("Lead shortfall: 12.5 leads &lt;per&gt; week") &&
+                            Catch::Contains("<html"));
+}
+
+TEST_CASE("Header values cannot start headers of their own, and non-ASCII subjects are encoded") {
+  NotificationGroup g = Group();
+  g.alerts[0].labels["alertname"] = "évolution\r\nBcc: victim@example.com";
+  const std::string mail =
+      AlertEmail(g, {.from = "a@example.com\r\nX-Evil: 1", .to = {"b@x"}}, "k", 0);
+  for (const std::string& line : Lines(mail)) {
+    CHECK(line.rfind("Bcc:", 0) != 0);
+    CHECK(line.rfind("X-Evil:", 0) != 0);
+  }
+  CHECK_THAT(mail, Catch::Contains("Subject: =?UTF-8?B?"));
+  CHECK(MimeBase64("Jefe") == "SmVmZQ==\r\n");
+  CHECK(Decode(MimeBase64(std::string(200, 'x'))) == std::string(200, 'x'));
+}
+
+}  // namespace
+}  // namespace salesaudit
