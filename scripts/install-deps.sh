@@ -8,6 +8,7 @@ packages=(
   libboost-dev libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev libspdlog-dev
   libsqlite3-dev libssl-dev zlib1g-dev catch2 sqlite3 ca-certificates
   chromium fonts-dejavu-core  # the HTML report's browser test
+  python3-aiosmtpd            # the real SMTP server of the alert email tests
 )
 
 missing=()
