@@ -71,9 +71,9 @@ struct StoredEmailEvent {
 };
 
 // Distinct recipients of one campaign with at least one live event of each
-// type (one row of email_campaign_stats, kept by triggers as events are
-// written, so reading it costs one row per campaign whatever the number of
-// events). Events without a campaign id or an email are not counted.
+// type (one row of email_campaign_stats, kept current as events are written,
+// so reading it costs one row per campaign whatever the number of events).
+// Events without a campaign id or an email are not counted.
 struct EmailCampaignTotals {
   std::string source;
   std::string campaign_id;

@@ -213,8 +213,12 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
   CHECK(raw.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND "
                    "name NOT LIKE 'sqlite_%' ORDER BY name") ==
         std::vector<std::string>{"audit_snapshots_computed_at", "deal_contacts_contact",
-                                 "deals_source_owner", "email_events_campaign",
-                                 "email_events_clicks"});
+                                 "deals_source_owner", "email_events_clicks"});
+  // New events are counted by CommitPage, per page; triggers count the rest.
+  CHECK(raw.Column("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name") ==
+        std::vector<std::string>{"email_campaign_recipients_counted",
+                                 "email_campaign_recipients_recounted", "email_events_recounted",
+                                 "email_events_uncounted"});
 }
 
 TEST_CASE("Open fails as unavailable when the directory does not exist", "[store]") {
@@ -1152,6 +1156,71 @@ TEST_CASE("Campaign totals agree with a recount after many random writes", "[sto
   CHECK(live == RecomputedTotalsText(path));
 }
 
+// The recipients' counters as "campaign email sent/delivered/human/machine opens/clicks/
+// machine clicks/bounces/unsub/spam", each row, by campaign then email.
+std::vector<std::string> RecipientsText(const std::string& path) {
+  RawDb raw(path);
+  return raw.Column(
+      "SELECT campaign_id || ' ' || email || ' ' || sent || '/' || delivered || '/' || "
+      "human_opens || '/' || machine_opens || '/' || clicks || '/' || machine_clicks || '/' || "
+      "bounces || '/' || unsubscribes || '/' || spam_reports FROM email_campaign_recipients "
+      "ORDER BY source, campaign_id, email");
+}
+
+TEST_CASE("A page holding the same event twice counts it once, as its last version", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  CommitEvents(*store, {
+                           MakeEvent("1", "m1", "a@x.com", "open", 100),
+                           MakeEvent("2", "m1", "a@x.com", "sent", 50),
+                           MakeEvent("1", "m1", "a@x.com", "open", 100),  // repeated as is
+                           MakeEvent("3", "m1", "b@x.com", "click", 200),
+                           MakeEvent("3", "m1", "b@x.com", "delivered", 30),  // changed
+                           MakeEvent("4", "m2", "c@x.com", "open", 300),
+                           MakeEvent("4", "m2", "c@x.com", "open", 300, true),  // now a machine's
+                       });
+  CHECK(TotalsText(*store) ==
+        std::vector<std::string>{"esp/m1 1/1/1/0/0/0/0/0 30", "esp/m2 0/0/0/1/0/0/0/0 300"});
+  CHECK(TotalsText(*store) == RecomputedTotalsText(path));
+  CHECK(RecipientsText(path) == std::vector<std::string>{"m1 a@x.com 1/0/1/0/0/0/0/0/0",
+                                                         "m1 b@x.com 0/1/0/0/0/0/0/0/0",
+                                                         "m2 c@x.com 0/0/0/1/0/0/0/0/0"});
+  CHECK(Count(*store, "email_events", "esp", true) == 4);
+}
+
+TEST_CASE("An event re-synced with a new type beside new events of its recipient is moved",
+          "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  CommitEvents(*store, {MakeEvent("1", "m1", "a@x.com", "open", 100),
+                        MakeEvent("2", "m1", "b@x.com", "open", 150)});
+  CHECK(TotalsText(*store) == std::vector<std::string>{"esp/m1 0/0/2/0/0/0/0/0 100"});
+  // New events of a@x.com and of a new campaign before and after the
+  // re-synced one, which is now a click, earlier than anything stored.
+  CommitEvents(*store, {
+                           MakeEvent("3", "m1", "a@x.com", "sent", 40),
+                           MakeEvent("4", "m2", "a@x.com", "sent", 45),
+                           MakeEvent("1", "m1", "a@x.com", "click", 20),
+                           MakeEvent("5", "m1", "a@x.com", "delivered", 60),
+                           MakeEvent("6", "m1", "a@x.com", "click", 70),
+                       });
+  CHECK(TotalsText(*store) ==
+        std::vector<std::string>{"esp/m1 1/1/1/0/1/0/0/0 20", "esp/m2 1/0/0/0/0/0/0/0 45"});
+  CHECK(TotalsText(*store) == RecomputedTotalsText(path));
+  CHECK(RecipientsText(path) == std::vector<std::string>{"m1 a@x.com 1/1/0/0/2/0/0/0/0",
+                                                         "m1 b@x.com 0/0/1/0/0/0/0/0/0",
+                                                         "m2 a@x.com 1/0/0/0/0/0/0/0/0"});
+  // Deleted in the page that adds others for the same recipient.
+  CommitEvents(*store, {MakeEvent("7", "m1", "a@x.com", "open", 10)},
+               {Deletion{RecordKind::kEmailEvent, "1", 900, ""},
+                Deletion{RecordKind::kEmailEvent, "6", 900, ""}});
+  CHECK(TotalsText(*store) ==
+        std::vector<std::string>{"esp/m1 1/1/2/0/0/0/0/0 10", "esp/m2 1/0/0/0/0/0/0/0 45"});
+  CHECK(TotalsText(*store) == RecomputedTotalsText(path));
+}
+
 TEST_CASE("ForEachEmailClick lists live timed clicks in campaign, email and time order",
           "[store]") {
   TempDir dir;
@@ -1176,18 +1245,24 @@ TEST_CASE("ForEachEmailClick lists live timed clicks in campaign, email and time
                                            "esp/m1 b@x.com 100", "esp/m2 a@x.com 300"});
 }
 
+// A version 2 file as far as later versions touch it: the v1 tables, the
+// index on campaigns and a v_email_events view (v3 replaces it), then `sql`.
+void WriteVersion2File(const std::string& path, const std::string& sql) {
+  RawDb raw(path);
+  raw.Exec(kV1Schema);
+  raw.Exec(
+      "CREATE INDEX email_events_campaign ON email_events (source, campaign_id);"
+      "CREATE VIEW v_email_events AS SELECT source, id FROM email_events;"
+      "PRAGMA user_version = 2;");
+  raw.Exec(sql.c_str());
+}
+
 TEST_CASE("Open migrates a version 2 file with email events and counts them", "[store]") {
   TempDir dir;
   const std::string path = dir.File("v2.db");
   {
-    // A version 2 file as far as version 3 touches it: the v1 tables, the
-    // index on campaigns and a v_email_events view (v3 replaces it).
-    RawDb raw(path);
-    raw.Exec(kV1Schema);
-    raw.Exec(
-        "CREATE INDEX email_events_campaign ON email_events (source, campaign_id);"
-        "CREATE VIEW v_email_events AS SELECT source, id FROM email_events;"
-        "PRAGMA user_version = 2;"
+    WriteVersion2File(
+        path,
         "INSERT INTO email_events (source, id, campaign_id, email, type, occurred_at) VALUES "
         "('esp', '1', 'm1', 'a@x.com', 'open', 300), ('esp', '2', 'm1', 'a@x.com', 'open', 200),"
         "('esp', '3', 'm1', 'b@x.com', 'delivered', 100),"
@@ -1207,6 +1282,43 @@ TEST_CASE("Open migrates a version 2 file with email events and counts them", "[
   // The triggers run from now on.
   CommitEvents(*store, {MakeEvent("6", "m1", "b@x.com", "open", 500)});
   CHECK(TotalsText(*store) == std::vector<std::string>{"esp/m1 0/1/2/0/1/0/0/0 100"});
+}
+
+TEST_CASE("Open rewrites HubSpot event ids of a version 2 file to start with their time",
+          "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("v2.db");
+  {
+    WriteVersion2File(
+        path,
+        "INSERT INTO email_events (source, id, campaign_id, email, type, occurred_at) VALUES "
+        // HubSpot's "<id>:<created>": rewritten.
+        "('hs', 'a1b2-c3:1706810460123', 'm1', 'a@x.com', 'open', 1706810460123),"
+        "('hs', 'a1b2-c3:1706810470000', 'm1', 'a@x.com', 'open', 1706810470000),"
+        "('hs', '77:5', 'm1', 'b@x.com', 'sent', 5),"
+        // Mailchimp's "<campaign>:<email id>:<action>:<time>", and ids of no
+        // HubSpot form: kept.
+        "('mc', 'c1:e9:open:2024-02-01T10:00:00+00:00', 'c1', 'a@x.com', 'open', 1706781600000),"
+        "('hs', 'x:12a', 'm1', 'c@x.com', 'open', 7), ('hs', 'y:', 'm1', 'c@x.com', 'open', 8),"
+        "('hs', 'plain', 'm1', 'c@x.com', 'open', 9);");
+  }
+  auto store = OpenOrDie(path);
+  RawDb raw(path);
+  CHECK(raw.Column("SELECT source || ' ' || id FROM email_events ORDER BY source, id") ==
+        std::vector<std::string>{"hs 0000000000005:77", "hs 1706810460123:a1b2-c3",
+                                 "hs 1706810470000:a1b2-c3", "hs plain", "hs x:12a",
+                                 "hs y:", "mc c1:e9:open:2024-02-01T10:00:00+00:00"});
+  CHECK(TotalsText(*store) ==
+        std::vector<std::string>{"hs/m1 1/0/2/0/0/0/0/0 5", "mc/c1 0/0/1/0/0/0/0/0 1706781600000"});
+  // The connector's key for one of them now updates the stored row.
+  Page page;
+  page.stream = "email_events";
+  page.events = {MakeEvent("1706810460123:a1b2-c3", "m1", "a@x.com", "click", 1706810460123)};
+  page.cursor = "x";
+  REQUIRE(store->CommitPage("hs", page).ok());
+  CHECK(Count(*store, "email_events", "hs", true) == 6);
+  CHECK(TotalsText(*store) ==
+        std::vector<std::string>{"hs/m1 1/0/2/0/1/0/0/0 5", "mc/c1 0/0/1/0/0/0/0/0 1706781600000"});
 }
 
 TEST_CASE("Email members are kept apart from contacts, newest change winning", "[store]") {
