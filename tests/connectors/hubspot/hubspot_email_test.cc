@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <tuple>
@@ -39,8 +40,22 @@ struct EmailFixture : HubSpotFixture {
 
 using EventRow = std::tuple<std::string, std::string, std::string, int64_t, std::string, bool>;
 
+// The stored key of a HubSpot event: "<created, 13 digits zero-padded>:<id>".
+std::string StoredEventKey(const std::string& id, int64_t created) {
+  char padded[24];
+  std::snprintf(padded, sizeof padded, "%013lld", static_cast<long long>(created));
+  return std::string(padded) + ":" + id;
+}
+
+// The same from the simulator's own "<id>:<created>" key (AddEmailEvents).
+std::string StoredEventKey(const std::string& sim_key) {
+  const size_t colon = sim_key.rfind(':');
+  REQUIRE(colon != std::string::npos);
+  return StoredEventKey(sim_key.substr(0, colon), std::stoll(sim_key.substr(colon + 1)));
+}
+
 // The simulator's events as the store should hold them, mapped here
-// independently of the connector: key "<id>:<created>" -> (campaign, email,
+// independently of the connector: key StoredEventKey -> (campaign, email,
 // type, occurred_at, url, machine).
 std::map<std::string, EventRow> ExpectedEvents(const sim::HubSpotSim& sim) {
   static const std::map<std::string, std::string> kTypes = {
@@ -54,12 +69,12 @@ std::map<std::string, EventRow> ExpectedEvents(const sim::HubSpotSim& sim) {
       type = "unsubscribe";
     }
     if (type.empty()) continue;
-    out[e.id + ":" + std::to_string(e.created)] = EventRow{std::to_string(e.campaign_id),
-                                                           NormalizeEmail(e.recipient),
-                                                           type,
-                                                           e.created,
-                                                           type == "click" ? e.url : "",
-                                                           e.filtered};
+    out[StoredEventKey(e.id, e.created)] = EventRow{std::to_string(e.campaign_id),
+                                                    NormalizeEmail(e.recipient),
+                                                    type,
+                                                    e.created,
+                                                    type == "click" ? e.url : "",
+                                                    e.filtered};
   }
   return out;
 }
@@ -180,7 +195,7 @@ TEST_CASE("A full email sync stores exactly the simulator's campaigns and events
   CHECK(diffs.empty());
   // Some events share an id and differ only in `created`: both are kept.
   std::set<std::string> ids;
-  for (const auto& [key, row] : expected) ids.insert(key.substr(0, key.find(':')));
+  for (const auto& [key, row] : expected) ids.insert(key.substr(key.find(':') + 1));
   CHECK(ids.size() < expected.size());
 
   // The events cursor ends at the run's start, never beyond it.
@@ -255,7 +270,7 @@ TEST_CASE("An incremental email sync adds exactly the new events in one short wi
 
   const auto stored = StoredEvents(*f.store);
   CHECK(stored.size() == before + added.size());
-  for (const auto& key : added) CHECK(stored.count(key) == 1);
+  for (const auto& key : added) CHECK(stored.count(StoredEventKey(key)) == 1);
   auto diffs = EventDifferences(stored, ExpectedEvents(f.sim));
   INFO(Describe(diffs));
   CHECK(diffs.empty());
@@ -323,14 +338,16 @@ TEST_CASE("Email event syncs that fail mid-window resume at the failed page", "[
   int failed_mid_window = 0;
   for (;; ++runs) {
     REQUIRE(runs < 100);
-    // Three pages get through, then every request fails.
+    // Three API pages get through, then every request fails: the reader
+    // hands them over as one Page (it merges up to five), which is
+    // committed before the failure ends the run.
     f.sim.ClearFaults();
     f.sim.InjectFault({sim::FaultKind::kServerError, kEventsPath, 1000, 0, 3});
     auto results = f.Sync();
     REQUIRE(results.size() == 2);
     REQUIRE(results[0].status.ok());
     if (results[1].status.ok()) break;
-    CHECK(results[1].pages == 3);
+    CHECK(results[1].pages == 1);
     auto cursor = f.store->GetCursor("crm", "email_events");
     REQUIRE(cursor.ok());
     rapidjson::Document doc;
@@ -351,6 +368,33 @@ TEST_CASE("Email event syncs that fail mid-window resume at the failed page", "[
   CHECK(served <= clean_pages + 3);
 }
 
+TEST_CASE("An events request failing after merged pages is retried once they are committed",
+          "[hubspot]") {
+  sim::SimOptions options;
+  options.email_events_page_size = 25;
+  EmailFixture f(options);
+  f.config.max_retries = 2;
+  f.config.retry_backoff = std::chrono::milliseconds(1);
+  f.config.retry_backoff_max = std::chrono::milliseconds(5);
+  // The fourth events request fails once: the reader hands over the three
+  // pages before it as one Page, then fails; the engine's retry sends the
+  // fourth request again and the sync goes on from there.
+  f.sim.InjectFault({sim::FaultKind::kServerError, kEventsPath, 1, 0, 3});
+  auto results = f.Sync();
+  RequireAllOk(results);
+  REQUIRE(results.size() == 2);
+  CHECK(results[1].retries == 1);
+  const int64_t requests = f.sim.Stats().by_path[kEventsPath];
+  REQUIRE(requests > 10);
+  // The first three API pages, then the rest (all but them and the failed
+  // request) in Pages of up to five.
+  const int64_t rest = requests - 3 - 1;
+  CHECK(results[1].pages == 1 + (rest + 4) / 5);
+  auto diffs = EventDifferences(StoredEvents(*f.store), ExpectedEvents(f.sim));
+  INFO(Describe(diffs));
+  CHECK(diffs.empty());
+}
+
 TEST_CASE("Email events map types, recipients and filtering as the audit needs them", "[hubspot]") {
   auto map = [](const char* json) {
     rapidjson::Document doc;
@@ -362,7 +406,7 @@ TEST_CASE("Email events map types, recipients and filtering as the audit needs t
       map(R"({"id":"a1","created":1706810460123,"type":"CLICK","recipient":" Ana@Example.COM ",)"
           R"("emailCampaignId":1092,"url":"https://x.example/p","filteredEvent":true})");
   REQUIRE(click);
-  CHECK(click->id == "a1:1706810460123");
+  CHECK(click->id == "1706810460123:a1");
   CHECK(click->type == "click");
   CHECK(click->email == "ana@example.com");
   CHECK(click->campaign_id == "1092");
@@ -373,6 +417,7 @@ TEST_CASE("Email events map types, recipients and filtering as the audit needs t
   auto unsubscribe = map(R"({"id":"b","created":5,"type":"STATUSCHANGE","recipient":"a@b.c",)"
                          R"("subscriptions":[{"id":7,"status":"UNSUBSCRIBED"}]})");
   REQUIRE(unsubscribe);
+  CHECK(unsubscribe->id == "0000000000005:b");
   CHECK(unsubscribe->type == "unsubscribe");
   CHECK_FALSE(unsubscribe->machine);
 
