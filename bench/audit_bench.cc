@@ -8,7 +8,6 @@
 //
 // With --db, an existing file is reused as it is (built on the first run);
 // without, a fresh file is built in the temp directory and removed.
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 
 #include "audit/email_audit.h"
 #include "audit/snapshot.h"
+#include "bench/bench_util.h"
 #include "store/store.h"
 
 namespace salesaudit {
@@ -31,12 +31,6 @@ constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 constexpr int64_t kStartMs = 1704067200000;  // 2024-01-01T00:00:00Z
 constexpr int kCampaigns = 200;
 constexpr size_t kPageSize = 50000;
-
-double PeakRssMiB() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;  // KiB on Linux
-}
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -262,7 +256,7 @@ int Run(int argc, char** argv) {
   int64_t underperforming = 0;
   for (const EmailCampaignStats& c : email->campaigns) underperforming += c.underperforming;
   printf("email audit: %.3f s (%zu campaigns, %lld underperforming), peak RSS %.1f MiB\n", email_s,
-         email->campaigns.size(), static_cast<long long>(underperforming), PeakRssMiB());
+         email->campaigns.size(), static_cast<long long>(underperforming), bench::PeakRssMiB());
 
   AuditSettings settings;
   settings.leads_per_rep_per_week = 25;
@@ -275,7 +269,7 @@ int Run(int argc, char** argv) {
   const std::string json = SnapshotJson(*snapshot);
   const double snapshot_s = Seconds(t0);
   printf("full snapshot: %.3f s (%zu bytes of JSON), peak RSS %.1f MiB\n", snapshot_s, json.size(),
-         PeakRssMiB());
+         bench::PeakRssMiB());
 
   opened->reset();
   if (temporary) {

@@ -1,0 +1,29 @@
+// What the benchmarks share: the CPU time and peak RSS of this process (the
+// client) and of another, and a simulator started as a separate process.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace salesaudit::bench {
+
+// User + system CPU seconds of this process so far, every thread.
+double ProcessCpuSeconds();
+// CPU seconds of the calling thread so far.
+double ThreadCpuSeconds();
+// The peak resident set of this process, in MiB.
+double PeakRssMiB();
+// User + system CPU seconds `pid` has used so far (from /proc), -1 if unknown.
+double ProcessCpuSecondsOf(pid_t pid);
+
+// Starts `binary` (a simulator) with `args`, which should ask for port 0,
+// and reads the base URL from its first line ("listening on URL"). Returns
+// its pid, or -1 when it does not start.
+pid_t StartSimulator(const char* binary, const std::vector<std::string>& args,
+                     std::string& base_url);
+// Stops a simulator StartSimulator started and waits for it.
+void StopSimulator(pid_t pid);
+
+}  // namespace salesaudit::bench
