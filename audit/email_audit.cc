@@ -98,12 +98,42 @@ void FinishEffect(ContentEffect& e, int64_t group_total, int64_t converted_total
 }
 
 // 64 bits: two distinct addresses among millions collide with odds below
-// one in ten million, and a sorted vector of hashes costs 8 bytes a contact.
+// one in ten million.
 uint64_t HashEmail(std::string_view email) { return std::hash<std::string_view>{}(email); }
 
-bool Known(const std::vector<uint64_t>& sorted_hashes, uint64_t hash) {
-  return std::binary_search(sorted_hashes.begin(), sorted_hashes.end(), hash);
-}
+// Address hashes in one flat open-addressing table, at most half full: a
+// lookup costs about one cache miss where a binary search over millions of
+// sorted hashes cost a score (a fifth of a 10M-event audit's time).
+class EmailHashSet {
+ public:
+  explicit EmailHashSet(const std::vector<uint64_t>& hashes) {
+    size_t slots = 16;
+    while (slots < hashes.size() * 2) slots *= 2;
+    slots_.assign(slots, kEmpty);
+    mask_ = slots - 1;
+    for (uint64_t h : hashes) {
+      size_t i = Slot(h);
+      while (slots_[i] != kEmpty && slots_[i] != Stored(h)) i = (i + 1) & mask_;
+      slots_[i] = Stored(h);
+    }
+  }
+
+  bool Contains(uint64_t h) const {
+    for (size_t i = Slot(h);; i = (i + 1) & mask_) {
+      if (slots_[i] == Stored(h)) return true;
+      if (slots_[i] == kEmpty) return false;
+    }
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = 0;
+  // 0 marks an empty slot: a hash of 0 is kept as 1.
+  static uint64_t Stored(uint64_t h) { return h == kEmpty ? 1 : h; }
+  size_t Slot(uint64_t h) const { return static_cast<size_t>(h & mask_); }
+
+  std::vector<uint64_t> slots_;
+  size_t mask_ = 0;
+};
 
 // Keeps the kQualityExamples smallest addresses offered.
 void OfferExample(std::set<std::string>& examples, const std::string& email) {
@@ -113,10 +143,10 @@ void OfferExample(std::set<std::string>& examples, const std::string& email) {
 }
 
 // Events of the selected campaigns (`index`) and audience members whose
-// address is not among `contact_emails` (sorted hashes).
+// address is not among `contacts`.
 Status MatchEmailsToContacts(Store& store,
                              const std::map<std::pair<std::string, std::string>, int32_t>& index,
-                             const std::vector<uint64_t>& contact_emails, EmailMatching& out) {
+                             const EmailHashSet& contacts, EmailMatching& out) {
   std::unordered_set<uint64_t> unmatched;
   std::set<std::string> examples;
   std::pair<std::string, std::string> last_key;
@@ -129,7 +159,7 @@ Status MatchEmailsToContacts(Store& store,
     }
     if (!selected || r.events == 0) return;
     const uint64_t hash = HashEmail(r.email);
-    if (Known(contact_emails, hash)) return;
+    if (contacts.Contains(hash)) return;
     out.events_unmatched += r.events;
     if (unmatched.insert(hash).second) OfferExample(examples, r.email);
   });
@@ -142,7 +172,7 @@ Status MatchEmailsToContacts(Store& store,
   s = store.ForEachEmailMember([&](const StoredEmailMember& row) {
     if (row.deleted_at || row.member.email.empty()) return;
     const uint64_t hash = HashEmail(row.member.email);
-    if (!members.insert(hash).second || Known(contact_emails, hash)) return;
+    if (!members.insert(hash).second || contacts.Contains(hash)) return;
     ++out.members_not_in_crm;
     OfferExample(examples, row.member.email);
   });
@@ -299,8 +329,7 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
   });
   if (!s.ok()) return s.WithContext("audit: email leads and content");
   for (int64_t pair : lead_pairs) ++audit.campaigns[pair / clickers].counts.leads;
-  std::sort(contact_emails.begin(), contact_emails.end());
-  s = MatchEmailsToContacts(store, index, contact_emails, audit.matching);
+  s = MatchEmailsToContacts(store, index, EmailHashSet(contact_emails), audit.matching);
   if (!s.ok()) return s;
 
   for (size_t i = 0; i < audit.campaigns.size(); ++i) {
