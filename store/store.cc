@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <deque>
+#include <functional>
 #include <iterator>
 #include <mutex>
 #include <string_view>
@@ -445,8 +446,57 @@ CREATE INDEX email_events_clicks
   WHERE type = 'click' AND deleted_at IS NULL AND machine = 0;
 )sql";
 
+// Version 6: what the alerts keep so a restart or a reload neither forgets
+// an alert nor sends a notification twice: each rule's state, what each
+// (receiver, group) was last told, the outbox of notifications (written in
+// the same transaction as the state that queued them, removed from the
+// queue only once delivered or dropped), and silences.
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE alert_states (
+  rule TEXT NOT NULL PRIMARY KEY CHECK (rule <> ''),
+  phase TEXT NOT NULL CHECK (phase IN ('inactive', 'pending', 'firing')),
+  active_since INTEGER,
+  fired_at INTEGER,
+  last_held_at INTEGER,
+  resolved_at INTEGER,
+  value REAL,
+  labels TEXT NOT NULL DEFAULT '{}',
+  annotations TEXT NOT NULL DEFAULT '{}'
+) WITHOUT ROWID;
+
+CREATE TABLE alert_groups (
+  group_id TEXT NOT NULL PRIMARY KEY,
+  last_sent_at INTEGER,
+  firing TEXT NOT NULL DEFAULT '[]'
+) WITHOUT ROWID;
+
+CREATE TABLE notification_outbox (
+  id INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  receiver TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  delivered_at INTEGER,
+  dropped_at INTEGER
+);
+CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at)
+  WHERE delivered_at IS NULL AND dropped_at IS NULL;
+
+CREATE TABLE silences (
+  id INTEGER PRIMARY KEY,
+  matchers TEXT NOT NULL,
+  starts_at INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL,
+  created_by TEXT,
+  comment TEXT
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion,
               "Store::kSchemaVersion must name the last migration");
@@ -769,6 +819,21 @@ struct Store::Impl {
       sqlite3_step(rollback.get());
       sqlite3_reset(rollback.get());
     }
+  }
+
+  // Runs `sql` prepared for this call only (alerts and silences change a
+  // few rows now and then: no statement kept for them), binding with `bind`
+  // and calling `row` for each result row.
+  Status RunOnce(const char* sql, std::string_view context,
+                 const std::function<void(sqlite3_stmt*)>& bind,
+                 const std::function<void(sqlite3_stmt*)>& row = nullptr) {
+    Statement st;
+    int rc = sqlite3_prepare_v2(handle(), sql, -1, st.out(), nullptr);
+    if (rc != SQLITE_OK) return Error(rc, context);
+    if (bind) bind(st.get());
+    return ForEachRow(st.get(), context, [&](sqlite3_stmt* r) {
+      if (row) row(r);
+    });
   }
 
   Status Configure();
@@ -1719,6 +1784,238 @@ Result<std::optional<SnapshotRow>> Store::LatestSnapshot() {
                         });
   if (!status.ok()) return status;
   return latest;
+}
+
+namespace {
+
+constexpr char kOutboxColumns[] =
+    "SELECT id, idempotency_key, receiver, created_at, payload, attempts, next_attempt_at, "
+    "last_error, delivered_at, dropped_at FROM notification_outbox ";
+
+OutboxRow ReadOutboxRow(sqlite3_stmt* r) {
+  OutboxRow o;
+  o.id = sqlite3_column_int64(r, 0);
+  ReadText(r, 1, &o.idempotency_key);
+  ReadText(r, 2, &o.receiver);
+  o.created_at = sqlite3_column_int64(r, 3);
+  ReadText(r, 4, &o.payload);
+  o.attempts = sqlite3_column_int64(r, 5);
+  o.next_attempt_at = sqlite3_column_int64(r, 6);
+  ReadText(r, 7, &o.last_error);
+  o.delivered_at = ReadTime(r, 8);
+  o.dropped_at = ReadTime(r, 9);
+  return o;
+}
+
+// For NOT NULL text columns (JSON, keys): an empty value is bound as written, not as NULL.
+void BindRequiredText(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+}  // namespace
+
+Status Store::SaveAlertRound(const std::vector<AlertStateRow>& states,
+                             const std::vector<AlertGroupRow>& groups,
+                             const std::vector<OutboxRow>& queued) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::string context = "store " + impl_->path + ": save alert round";
+  Status status = impl_->RunOrError(impl_->begin_immediate.get(), context);
+  for (const AlertStateRow& a : states) {
+    if (!status.ok()) break;
+    status = impl_->RunOnce(
+        "INSERT OR REPLACE INTO alert_states (rule, phase, active_since, fired_at, last_held_at, "
+        "resolved_at, value, labels, annotations) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        context + ": rule \"" + a.rule + "\"", [&](sqlite3_stmt* s) {
+          BindText(s, 1, a.rule);
+          BindText(s, 2, a.phase);
+          BindTime(s, 3, a.active_since);
+          BindTime(s, 4, a.fired_at);
+          BindTime(s, 5, a.last_held_at);
+          BindTime(s, 6, a.resolved_at);
+          BindReal(s, 7, a.value);
+          BindRequiredText(s, 8, a.labels_json);
+          BindRequiredText(s, 9, a.annotations_json);
+        });
+  }
+  for (const AlertGroupRow& g : groups) {
+    if (!status.ok()) break;
+    status = impl_->RunOnce(
+        "INSERT OR REPLACE INTO alert_groups (group_id, last_sent_at, firing) VALUES (?1, ?2, ?3)",
+        context + ": group", [&](sqlite3_stmt* s) {
+          BindRequiredText(s, 1, g.group_id);
+          BindTime(s, 2, g.last_sent_at);
+          BindRequiredText(s, 3, g.firing_json);
+        });
+  }
+  for (const OutboxRow& o : queued) {
+    if (!status.ok()) break;
+    status = impl_->RunOnce(
+        "INSERT INTO notification_outbox (idempotency_key, receiver, created_at, payload, "
+        "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (idempotency_key) DO NOTHING",
+        context + ": notification " + o.idempotency_key, [&](sqlite3_stmt* s) {
+          BindText(s, 1, o.idempotency_key);
+          BindText(s, 2, o.receiver);
+          sqlite3_bind_int64(s, 3, o.created_at);
+          BindRequiredText(s, 4, o.payload);
+          sqlite3_bind_int64(s, 5, o.next_attempt_at);
+        });
+  }
+  if (status.ok()) status = impl_->RunOrError(impl_->commit.get(), context);
+  if (!status.ok()) impl_->RollbackIfOpen();
+  return status;
+}
+
+Result<std::vector<AlertStateRow>> Store::AlertStates() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<AlertStateRow> out;
+  Status s = impl_->RunOnce(
+      "SELECT rule, phase, active_since, fired_at, last_held_at, resolved_at, value, labels, "
+      "annotations FROM alert_states ORDER BY rule",
+      "store " + impl_->path + ": read alert states", nullptr, [&](sqlite3_stmt* r) {
+        AlertStateRow& a = out.emplace_back();
+        ReadText(r, 0, &a.rule);
+        ReadText(r, 1, &a.phase);
+        a.active_since = ReadTime(r, 2);
+        a.fired_at = ReadTime(r, 3);
+        a.last_held_at = ReadTime(r, 4);
+        a.resolved_at = ReadTime(r, 5);
+        if (sqlite3_column_type(r, 6) != SQLITE_NULL) a.value = sqlite3_column_double(r, 6);
+        ReadText(r, 7, &a.labels_json);
+        ReadText(r, 8, &a.annotations_json);
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<AlertGroupRow>> Store::AlertGroups() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<AlertGroupRow> out;
+  Status s =
+      impl_->RunOnce("SELECT group_id, last_sent_at, firing FROM alert_groups ORDER BY group_id",
+                     "store " + impl_->path + ": read alert groups", nullptr, [&](sqlite3_stmt* r) {
+                       AlertGroupRow& g = out.emplace_back();
+                       ReadText(r, 0, &g.group_id);
+                       g.last_sent_at = ReadTime(r, 1);
+                       ReadText(r, 2, &g.firing_json);
+                     });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<OutboxRow>> Store::DueNotifications(int64_t now_ms, int limit) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<OutboxRow> out;
+  const std::string sql = std::string(kOutboxColumns) +
+                          "WHERE delivered_at IS NULL AND dropped_at IS NULL "
+                          "AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2";
+  Status s = impl_->RunOnce(
+      sql.c_str(), "store " + impl_->path + ": read due notifications",
+      [&](sqlite3_stmt* st) {
+        sqlite3_bind_int64(st, 1, now_ms);
+        sqlite3_bind_int(st, 2, limit);
+      },
+      [&](sqlite3_stmt* r) { out.push_back(ReadOutboxRow(r)); });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<OutboxRow>> Store::RecentNotifications(int limit) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<OutboxRow> out;
+  const std::string sql = std::string(kOutboxColumns) + "ORDER BY id DESC LIMIT ?1";
+  Status s = impl_->RunOnce(
+      sql.c_str(), "store " + impl_->path + ": read notifications",
+      [&](sqlite3_stmt* st) { sqlite3_bind_int(st, 1, limit); },
+      [&](sqlite3_stmt* r) { out.push_back(ReadOutboxRow(r)); });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status Store::MarkNotificationDelivered(int64_t id, int64_t at_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->RunOnce(
+      "UPDATE notification_outbox SET delivered_at = ?2, attempts = attempts + 1, "
+      "last_error = NULL WHERE id = ?1",
+      "store " + impl_->path + ": notification " + std::to_string(id), [&](sqlite3_stmt* s) {
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 2, at_ms);
+      });
+}
+
+Status Store::MarkNotificationFailed(int64_t id, const std::string& error,
+                                     int64_t next_attempt_at_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->RunOnce(
+      "UPDATE notification_outbox SET attempts = attempts + 1, last_error = ?2, "
+      "next_attempt_at = ?3 WHERE id = ?1",
+      "store " + impl_->path + ": notification " + std::to_string(id), [&](sqlite3_stmt* s) {
+        sqlite3_bind_int64(s, 1, id);
+        BindText(s, 2, error);
+        sqlite3_bind_int64(s, 3, next_attempt_at_ms);
+      });
+}
+
+Status Store::MarkNotificationDropped(int64_t id, const std::string& error, int64_t at_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->RunOnce(
+      "UPDATE notification_outbox SET dropped_at = ?3, last_error = ?2, attempts = attempts + 1 "
+      "WHERE id = ?1",
+      "store " + impl_->path + ": notification " + std::to_string(id), [&](sqlite3_stmt* s) {
+        sqlite3_bind_int64(s, 1, id);
+        BindText(s, 2, error);
+        sqlite3_bind_int64(s, 3, at_ms);
+      });
+}
+
+Result<int64_t> Store::AddSilence(const SilenceRow& silence) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Status s = impl_->RunOnce(
+      "INSERT INTO silences (matchers, starts_at, ends_at, created_by, comment) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)",
+      "store " + impl_->path + ": add silence", [&](sqlite3_stmt* st) {
+        BindRequiredText(st, 1, silence.matchers_json);
+        sqlite3_bind_int64(st, 2, silence.starts_at);
+        sqlite3_bind_int64(st, 3, silence.ends_at);
+        BindText(st, 4, silence.created_by);
+        BindText(st, 5, silence.comment);
+      });
+  if (!s.ok()) return s;
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(impl_->handle()));
+}
+
+Result<std::vector<SilenceRow>> Store::Silences() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<SilenceRow> out;
+  Status s = impl_->RunOnce(
+      "SELECT id, matchers, starts_at, ends_at, created_by, comment FROM silences ORDER BY id",
+      "store " + impl_->path + ": read silences", nullptr, [&](sqlite3_stmt* r) {
+        SilenceRow& row = out.emplace_back();
+        row.id = sqlite3_column_int64(r, 0);
+        ReadText(r, 1, &row.matchers_json);
+        row.starts_at = sqlite3_column_int64(r, 2);
+        row.ends_at = sqlite3_column_int64(r, 3);
+        ReadText(r, 4, &row.created_by);
+        ReadText(r, 5, &row.comment);
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status Store::ExpireSilence(int64_t id, int64_t at_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::string context = "store " + impl_->path + ": silence " + std::to_string(id);
+  bool found = false;
+  Status s = impl_->RunOnce(
+      "SELECT 1 FROM silences WHERE id = ?1", context,
+      [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, id); },
+      [&](sqlite3_stmt*) { found = true; });
+  if (!s.ok()) return s;
+  if (!found) return Status::NotFound(context + ": no such silence");
+  return impl_->RunOnce("UPDATE silences SET ends_at = min(ends_at, ?2) WHERE id = ?1", context,
+                        [&](sqlite3_stmt* st) {
+                          sqlite3_bind_int64(st, 1, id);
+                          sqlite3_bind_int64(st, 2, at_ms);
+                        });
 }
 
 Result<int> Store::SchemaVersion() {

@@ -115,10 +115,54 @@ struct SnapshotRow {
   std::string cursors;      // JSON {"<connector>/<stream>": cursor}: the data it saw
 };
 
+// The alerts' durable state (alerts/ gives the JSON fields their meaning).
+struct AlertStateRow {
+  std::string rule;
+  std::string phase;  // inactive | pending | firing
+  TimeMs active_since;
+  TimeMs fired_at;
+  TimeMs last_held_at;
+  TimeMs resolved_at;
+  std::optional<double> value;
+  std::string labels_json = "{}";
+  std::string annotations_json = "{}";
+};
+
+// What one (receiver, group) was last told.
+struct AlertGroupRow {
+  std::string group_id;
+  TimeMs last_sent_at;
+  std::string firing_json = "[]";  // fingerprints
+};
+
+// A notification to deliver. `idempotency_key` is unique: queuing one twice
+// keeps the first.
+struct OutboxRow {
+  int64_t id = 0;
+  std::string idempotency_key;
+  std::string receiver;
+  int64_t created_at = 0;
+  std::string payload;  // what to send, as the queuing side wrote it
+  int64_t attempts = 0;
+  int64_t next_attempt_at = 0;
+  std::string last_error;
+  TimeMs delivered_at;
+  TimeMs dropped_at;
+};
+
+struct SilenceRow {
+  int64_t id = 0;
+  std::string matchers_json;  // ["name=value", ...]
+  int64_t starts_at = 0;
+  int64_t ends_at = 0;
+  std::string created_by;
+  std::string comment;
+};
+
 class Store {
  public:
   // The schema version Open() migrates to.
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens (creating if missing) the database at `path`, enables WAL, applies
   // pending migrations in order. Fails with kInvalidArgument when the file's
@@ -184,6 +228,28 @@ class Store {
   Result<std::optional<SnapshotRow>> LatestSnapshot();
   // Deletes the snapshots computed before `older_than_ms`.
   Status PruneSnapshots(int64_t older_than_ms);
+
+  // Alerts. In ONE transaction: replaces the states of the rules given,
+  // the memories of the groups given, and queues `queued` (a key already
+  // queued is kept as it is), so a crash never keeps a state without the
+  // notification it called for, nor the reverse.
+  Status SaveAlertRound(const std::vector<AlertStateRow>& states,
+                        const std::vector<AlertGroupRow>& groups,
+                        const std::vector<OutboxRow>& queued);
+  Result<std::vector<AlertStateRow>> AlertStates();  // by rule
+  Result<std::vector<AlertGroupRow>> AlertGroups();  // by group id
+  // Neither delivered nor dropped, next_attempt_at <= now_ms, oldest first.
+  Result<std::vector<OutboxRow>> DueNotifications(int64_t now_ms, int limit);
+  // Every notification, newest first, at most `limit` (for `alerts`).
+  Result<std::vector<OutboxRow>> RecentNotifications(int limit);
+  Status MarkNotificationDelivered(int64_t id, int64_t at_ms);
+  // One more failed attempt: attempts + 1, the error, the next try.
+  Status MarkNotificationFailed(int64_t id, const std::string& error, int64_t next_attempt_at_ms);
+  Status MarkNotificationDropped(int64_t id, const std::string& error, int64_t at_ms);
+  Result<int64_t> AddSilence(const SilenceRow& silence);  // returns the new id
+  Result<std::vector<SilenceRow>> Silences();             // by id
+  // Ends the silence at `at_ms` (if it ends later); kNotFound for no such id.
+  Status ExpireSilence(int64_t id, int64_t at_ms);
 
   // The database's user_version (for tests and `status`).
   Result<int> SchemaVersion();
