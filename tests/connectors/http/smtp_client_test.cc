@@ -4,44 +4,24 @@
 #include "connectors/http/smtp_client.h"
 
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <string>
 #include <vector>
 
-#include "tests/support/subprocess.h"
+#include "tests/support/test_smtp_server.h"
 
 namespace salesaudit {
 namespace {
 
-using testing::ChildProcess;
-using testing::ReadFile;
-using testing::TempDir;
-using testing::WaitFor;
-
 constexpr char kPassword[] = "s3cret-smtp-pass";
 
+// A real server requiring AUTH, and messages for it.
 struct SmtpServer {
-  SmtpServer()
-      : process({"/usr/bin/python3",
-                 std::string(SALESAUDIT_SOURCE_DIR) + "/tests/support/smtp_server.py",
-                 dir.File("mail"), dir.File("port"), "--auth", std::string("bot:") + kPassword},
-                dir.path()) {
-    REQUIRE(WaitFor([&] { return std::filesystem::exists(dir.File("port")); },
-                    std::chrono::seconds(20)));
-    url = "smtp://127.0.0.1:" + ReadFile(dir.File("port"));
-  }
+  SmtpServer() : smtp("bot", kPassword) { REQUIRE_FALSE(smtp.url().empty()); }
 
-  std::vector<std::string> Mails() const {
-    std::vector<std::string> out;
-    if (!std::filesystem::exists(dir.File("mail"))) return out;
-    for (const auto& e : std::filesystem::directory_iterator(dir.File("mail"))) {
-      if (e.path().extension() == ".eml") out.push_back(ReadFile(e.path().string()));
-    }
-    return out;
-  }
+  std::vector<std::string> Mails() const { return smtp.Mails(); }
 
   SmtpMessage Message(std::vector<std::string> to = {"ops@example.com"}) const {
-    return {.url = url,
+    return {.url = smtp.url(),
             .username = "bot",
             .password = kPassword,
             .from = "salesaudit@example.com",
@@ -52,9 +32,7 @@ struct SmtpServer {
             .timeout = std::chrono::seconds(10)};
   }
 
-  TempDir dir;
-  ChildProcess process;
-  std::string url;
+  testing::TestSmtpServer smtp;
 };
 
 TEST_CASE("SendMail delivers a message with its envelope to a real SMTP server") {

@@ -1,0 +1,113 @@
+#include "daemon/notifier.h"
+
+#include <algorithm>
+
+#include "alerts/notification.h"
+#include "connectors/http/http_client.h"
+#include "connectors/http/smtp_client.h"
+#include "core/backoff.h"
+
+namespace salesaudit {
+namespace {
+
+enum class Outcome { kDelivered, kRetry, kDrop };
+
+struct Attempt {
+  Outcome outcome;
+  std::string error;
+};
+
+// 2xx delivers; 429 and 5xx are the receiver's trouble and are retried; any
+// other answer will not change by sending again.
+Attempt PostWebhook(const OutboxRow& row, const ReceiverConfig& receiver,
+                    const NotifierOptions& options) {
+  HttpClient http(HttpClient::Options{.timeout = options.timeout}, nullptr, nullptr);
+  HttpRequest request{.method = "POST", .url = receiver.url, .body = row.payload};
+  request.headers.emplace_back("Content-Type", "application/json");
+  request.headers.emplace_back("Idempotency-Key", row.idempotency_key);
+  if (!receiver.secret.empty()) {
+    request.headers.emplace_back("X-Salesaudit-Signature",
+                                 SignatureHeader(receiver.secret, row.payload));
+  }
+  auto response = http.Send(request);
+  if (!response.ok()) return {Outcome::kRetry, response.status().message()};
+  const long status = response->status;
+  if (status >= 200 && status < 300) return {Outcome::kDelivered, ""};
+  const std::string what = "POST " + UrlPath(receiver.url) + ": HTTP " + std::to_string(status);
+  if (status == 429 || status >= 500) return {Outcome::kRetry, what};
+  return {Outcome::kDrop, what + " (a client error: sending again would not help)"};
+}
+
+Attempt SendEmail(const OutboxRow& row, const ReceiverConfig& receiver,
+                  const NotifierOptions& options) {
+  const Status s = SendMail({.url = receiver.smtp_url,
+                             .username = receiver.username,
+                             .password = receiver.password,
+                             .from = receiver.from,
+                             .to = receiver.to,
+                             .data = row.payload,
+                             .timeout = options.timeout});
+  if (s.ok()) return {Outcome::kDelivered, ""};
+  // Refused credentials are retried too: a reload with the right password
+  // should still deliver what was queued. Only a 5xx reply is final.
+  if (s.code() == StatusCode::kPermanent || s.code() == StatusCode::kInvalidArgument) {
+    return {Outcome::kDrop, s.message()};
+  }
+  return {Outcome::kRetry, s.message()};
+}
+
+const ReceiverConfig* FindReceiver(const AlertsConfig& alerts, const std::string& name) {
+  for (const ReceiverConfig& r : alerts.receivers) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig& alerts,
+                                               const NotifierOptions& options, int64_t now_ms,
+                                               std::mt19937_64& rng) {
+  auto due = store.DueNotifications(now_ms, options.batch);
+  if (!due.ok()) return due.status();
+  DeliveryCounts counts;
+  for (const OutboxRow& row : *due) {
+    const std::string context = "notification " + row.idempotency_key + " to " + row.receiver;
+    const ReceiverConfig* receiver = FindReceiver(alerts, row.receiver);
+    Attempt attempt;
+    if (receiver == nullptr) {
+      attempt = {Outcome::kDrop, "the receiver is no longer configured"};
+    } else if (now_ms - row.created_at > options.max_age.count()) {
+      attempt = {Outcome::kDrop,
+                 "undelivered after " + std::to_string(row.attempts) +
+                     " attempts, older than max_age; last error: " + row.last_error};
+    } else if (receiver->type == "email") {
+      attempt = SendEmail(row, *receiver, options);
+    } else {
+      attempt = PostWebhook(row, *receiver, options);
+    }
+    Status recorded;
+    switch (attempt.outcome) {
+      case Outcome::kDelivered:
+        recorded = store.MarkNotificationDelivered(row.id, now_ms);
+        ++counts.delivered;
+        break;
+      case Outcome::kRetry: {
+        const auto delay = BackoffDelay(static_cast<int>(std::min<int64_t>(row.attempts, 30)),
+                                        options.backoff_base, options.backoff_max, rng);
+        recorded = store.MarkNotificationFailed(row.id, attempt.error, now_ms + delay.count());
+        ++counts.retried;
+        break;
+      }
+      case Outcome::kDrop:
+        recorded = store.MarkNotificationDropped(row.id, attempt.error, now_ms);
+        ++counts.dropped;
+        counts.drops.push_back(context + ": " + attempt.error);
+        break;
+    }
+    if (!recorded.ok()) return recorded.WithContext(context);
+  }
+  return counts;
+}
+
+}  // namespace salesaudit

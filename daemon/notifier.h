@@ -1,0 +1,56 @@
+// Delivers the notification outbox (store v6) to the configured receivers:
+// a webhook is POSTed with its signature and idempotency key, an email goes
+// over SMTP. A notification is retried with full-jitter backoff while its
+// receiver is unreachable, answers 5xx or 429, or refuses the SMTP
+// credentials (a reload can fix them); dropped on a permanent failure
+// (another HTTP 4xx, a 5xx SMTP reply, a receiver no longer configured) or
+// once older than max_age. The outbox row is updated after each attempt,
+// so a kill at any moment loses nothing; a receiver that dedupes on the
+// Idempotency-Key header sees each notification once.
+//
+// Threading: DeliverDueNotifications blocks on the network; run it on a
+// worker, one pass at a time.
+//
+//   NotifierOptions options;
+//   auto delivered = DeliverDueNotifications(store, config.alerts, options, NowMs());
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace salesaudit {
+
+// The outbox payload says what to send, as queued: a webhook's body, or an
+// email's whole RFC 5322 message. The receiver's URL, secret and SMTP
+// settings are read from the config at delivery, so a reload that changes
+// them (a rotated secret) applies to notifications still queued.
+struct NotifierOptions {
+  std::chrono::milliseconds backoff_base = std::chrono::seconds(5);
+  std::chrono::milliseconds backoff_max = std::chrono::minutes(10);
+  std::chrono::milliseconds max_age = std::chrono::hours(24);
+  std::chrono::milliseconds timeout = std::chrono::seconds(30);
+  int batch = 100;  // notifications per pass
+};
+
+struct DeliveryCounts {
+  int delivered = 0;
+  int retried = 0;
+  int dropped = 0;
+  // "notification <key> to <receiver>: <why>" for each drop, to log as errors.
+  std::vector<std::string> drops;
+};
+
+// One pass over the notifications due at `now_ms`. A store failure stops
+// the pass and is returned; a receiver's failure is recorded on its row.
+Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig& alerts,
+                                               const NotifierOptions& options, int64_t now_ms,
+                                               std::mt19937_64& rng);
+
+}  // namespace salesaudit
