@@ -10,12 +10,15 @@
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <map>
+#include <random>
 #include <utility>  // before Boost: GCC 12 + C++20 (see README)
 
 #include "connectors/connector.h"
 #include "core/time_util.h"
+#include "daemon/alert_round.h"
 #include "daemon/audit_runner.h"
 #include "daemon/logging.h"
+#include "daemon/notifier.h"
 #include "daemon/sync_engine.h"
 #include "store/store.h"
 
@@ -40,6 +43,7 @@ struct Daemon::Impl {
         path(std::move(p)),
         signals(io, SIGINT, SIGTERM, SIGHUP),
         audit_timer(io),
+        notify_timer(io),
         // Threads are cheap while idle; enough that connectors added by a
         // reload still get a thread of their own.
         pool(std::max<size_t>(8, config.connectors.size() + 2)) {}
@@ -55,6 +59,7 @@ struct Daemon::Impl {
     WaitForSignal();
     ApplyConnectors();
     ScheduleAudit(std::chrono::milliseconds(0));
+    ScheduleDelivery(std::chrono::milliseconds(0));
     spdlog::info("salesaudit running with {} connector(s), store {}", config.connectors.size(),
                  config.store.path);
     io.run();
@@ -87,6 +92,7 @@ struct Daemon::Impl {
       slot.timer->cancel();
     }
     audit_timer.cancel();
+    notify_timer.cancel();
     signals.cancel();
   }
 
@@ -226,14 +232,17 @@ struct Daemon::Impl {
     asio::post(pool, [this, config_copy] {
       auto stored = ComputeAndStoreSnapshot(*store, *config_copy, AuditWindow{}, NowMs());
       Status status = stored.ok() ? Status::Ok() : stored.status();
+      bool queued = false;
       if (stored.ok()) {
         spdlog::info("audit snapshot {}: {} leads, {} won, lead to won {}", stored->id,
                      stored->snapshot.counts.leads, stored->snapshot.counts.won,
                      stored->snapshot.rates.lead_to_won
                          ? std::to_string(*stored->snapshot.rates.lead_to_won)
                          : std::string("n/a"));
+        status = RunAlerts(*config_copy, stored->json, queued);
       }
-      asio::post(io, [this, status] {
+      asio::post(io, [this, status, queued] {
+        if (queued && !stopping) ScheduleDelivery(std::chrono::milliseconds(0));
         audit_running = false;
         last_audit_at = std::chrono::steady_clock::now();
         if (!status.ok()) spdlog::error("{}", status.message());
@@ -243,11 +252,62 @@ struct Daemon::Impl {
     });
   }
 
+  // The alert rules on a new snapshot; `queued` tells whether notifications
+  // wait for delivery. Runs on the pool, after the snapshot is stored.
+  Status RunAlerts(const Config& c, const std::string& snapshot_json, bool& queued) {
+    if (c.alerts.rules.empty()) return Status::Ok();
+    const std::string dashboard = c.status.listen.empty() ? "" : "http://" + c.status.listen + "/";
+    auto round = RunAlertRound(*store, c.alerts, snapshot_json, dashboard, NowMs());
+    if (!round.ok()) return round.status();
+    spdlog::info("alerts: {} rule(s), {} firing, {} notification(s) queued", round->rules,
+                 round->firing, round->queued);
+    queued = round->queued > 0;
+    return Status::Ok();
+  }
+
+  // Delivers due notifications, then looks again after kDeliveryPoll (retries
+  // come due while nothing else happens). One pass at a time, on the pool.
+  static constexpr std::chrono::seconds kDeliveryPoll{10};
+
+  void ScheduleDelivery(std::chrono::milliseconds delay) {
+    if (delivery_running) {
+      deliver_again = true;
+      return;
+    }
+    notify_timer.expires_after(delay);
+    notify_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      delivery_running = true;
+      deliver_again = false;
+      auto alerts = std::make_shared<const AlertsConfig>(config.alerts);
+      asio::post(pool, [this, alerts] {
+        auto counts = DeliverDueNotifications(*store, *alerts, NotifierOptions{}, NowMs(), rng);
+        if (!counts.ok()) {
+          spdlog::error("notifications: {}", counts.status().message());
+        } else {
+          for (const std::string& drop : counts->drops) {
+            spdlog::error("notifications: dropped {}", drop);
+          }
+          if (counts->delivered + counts->retried > 0) {
+            spdlog::info("notifications: {} delivered, {} to retry", counts->delivered,
+                         counts->retried);
+          }
+        }
+        asio::post(io, [this] {
+          delivery_running = false;
+          if (stopping) return;
+          ScheduleDelivery(deliver_again ? std::chrono::milliseconds(0) : kDeliveryPoll);
+        });
+      });
+    });
+  }
+
   Config config;
   std::string path;
   asio::io_context io;
   asio::signal_set signals;
   asio::steady_timer audit_timer;
+  asio::steady_timer notify_timer;
   asio::thread_pool pool;
   std::unique_ptr<Store> store;
   std::unique_ptr<SyncEngine> engine;
@@ -255,6 +315,9 @@ struct Daemon::Impl {
   bool stopping = false;
   bool audit_running = false;
   bool audit_again = false;  // data changed while an audit ran
+  bool delivery_running = false;
+  bool deliver_again = false;                   // notifications queued while a pass ran
+  std::mt19937_64 rng{std::random_device{}()};  // delivery backoff; one pass at a time
   std::chrono::steady_clock::time_point last_audit_at;
 };
 

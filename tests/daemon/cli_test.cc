@@ -9,7 +9,9 @@
 #include <string>
 #include <thread>
 
+#include "alerts/notification.h"
 #include "tests/connectors/hubspot/hubspot_fixture.h"
+#include "tests/support/test_http_server.h"
 
 namespace salesaudit::testing {
 namespace {
@@ -195,6 +197,52 @@ TEST_CASE("The daemon recomputes the audit after a sync that changed data", "[da
   REQUIRE(WaitFor([&] { return leads_in_latest() > 500; }, std::chrono::seconds(30)));
   daemon.Signal(SIGTERM);
   CHECK(daemon.Wait(std::chrono::seconds(10)) == 0);
+}
+
+TEST_CASE("The daemon evaluates alert rules on each snapshot and delivers a signed webhook",
+          "[daemon][alerts]") {
+  CliFixture f(300);
+  TestHttpServer receiver;
+  receiver.SetHandler([](const TestHttpRequest&) { return TestHttpResponse{.status = 200}; });
+  WriteFile(f.config_path, f.ConfigYaml() + "audit:\n  every: 1h\n  min_interval: 0s\n" +
+                               "alerts:\n"
+                               "  rules:\n"
+                               "    - name: has-leads\n"
+                               "      when: funnel.leads > 0\n"
+                               "      severity: info\n"
+                               "      labels: {team: sales}\n"
+                               "      summary: \"{{ value }} leads\"\n"
+                               "  receivers:\n"
+                               "    - name: hook\n"
+                               "      type: webhook\n"
+                               "      url: " +
+                               receiver.base_url() + "/alerts\n" +
+                               "      secret: ${TEST_WEBHOOK_SECRET}\n"
+                               "  route:\n"
+                               "    receivers: [hook]\n");
+  auto env = f.env;
+  env["TEST_WEBHOOK_SECRET"] = "whsec-daemon-test-55";
+  ChildProcess daemon(f.Argv({"run"}), f.dir.path(), env);
+  REQUIRE(WaitFor([&] { return !receiver.requests().empty(); }, std::chrono::seconds(60)));
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(std::chrono::seconds(10)) == 0);
+
+  const auto requests = receiver.requests();
+  REQUIRE(requests.size() == 1);  // one snapshot, one notification, delivered once
+  const TestHttpRequest& r = requests[0];
+  CHECK(r.target == "/alerts");
+  CHECK(r.Header("x-salesaudit-signature") == SignatureHeader("whsec-daemon-test-55", r.body));
+  CHECK_FALSE(r.Header("idempotency-key").empty());
+  rapidjson::Document body;
+  body.Parse(r.body.c_str());
+  REQUIRE_FALSE(body.HasParseError());
+  CHECK(std::string(body["status"].GetString()) == "firing");
+  CHECK(std::string(body["alerts"][0]["labels"]["alertname"].GetString()) == "has-leads");
+  CHECK_THAT(std::string(body["alerts"][0]["annotations"]["summary"].GetString()),
+             Catch::EndsWith(" leads"));
+  // The secret never reaches the logs.
+  CHECK_THAT(daemon.Stderr(), !Catch::Contains("whsec-daemon-test-55"));
+  CHECK_THAT(daemon.Stderr(), Catch::Contains("1 notification(s) queued"));
 }
 
 TEST_CASE(
