@@ -9,7 +9,7 @@
 
 namespace salesaudit {
 
-struct SnapshotJson::Document {
+struct SnapshotDocument::Document {
   rapidjson::Document doc;
 };
 
@@ -170,13 +170,13 @@ bool Compare(double value, Comparison op, double threshold) {
 
 }  // namespace
 
-Result<SnapshotJson> SnapshotJson::Parse(std::string_view json) {
+Result<SnapshotDocument> SnapshotDocument::Parse(std::string_view json) {
   auto document = std::make_shared<Document>();
   document->doc.Parse(json.data(), json.size());
   if (document->doc.HasParseError() || !document->doc.IsObject()) {
     return Status::InvalidArgument("snapshot is not a JSON object");
   }
-  return SnapshotJson(std::move(document));
+  return SnapshotDocument(std::move(document));
 }
 
 Result<Condition> ParseCondition(std::string_view text) {
@@ -196,7 +196,7 @@ std::string PathText(const std::vector<PathStep>& path) {
   return out;
 }
 
-ConditionResult EvaluateCondition(const Condition& condition, const SnapshotJson& snapshot) {
+ConditionResult EvaluateCondition(const Condition& condition, const SnapshotDocument& snapshot) {
   const rapidjson::Value* at = &snapshot.document().doc;
   for (const PathStep& step : condition.path) {
     at = Follow(*at, step);
@@ -209,7 +209,7 @@ ConditionResult EvaluateCondition(const Condition& condition, const SnapshotJson
   return result;
 }
 
-Status CheckConditionPath(const Condition& condition, const SnapshotJson& shape) {
+Status CheckConditionPath(const Condition& condition, const SnapshotDocument& shape) {
   const rapidjson::Value* at = &shape.document().doc;
   std::vector<PathStep> walked;
   for (const PathStep& step : condition.path) {

@@ -12,7 +12,7 @@
 //
 //   auto condition = ParseCondition("funnel.rates.sql_to_won < 0.2");
 //   if (!condition.ok()) return condition.status();  // names the column
-//   auto snapshot = SnapshotJson::Parse(latest_snapshot_text);
+//   auto snapshot = SnapshotDocument::Parse(latest_snapshot_text);
 //   ConditionResult r = EvaluateCondition(*condition, *snapshot);
 #pragma once
 
@@ -52,16 +52,16 @@ std::string PathText(const std::vector<PathStep>& path);
 
 // A parsed snapshot JSON document, read by conditions. Immutable once
 // parsed; copies share it; safe to read from any thread.
-class SnapshotJson {
+class SnapshotDocument {
  public:
   // kInvalidArgument when `json` is not a JSON object.
-  static Result<SnapshotJson> Parse(std::string_view json);
+  static Result<SnapshotDocument> Parse(std::string_view json);
 
   struct Document;  // the parsed tree (defined where the JSON library is used)
   const Document& document() const { return *document_; }
 
  private:
-  explicit SnapshotJson(std::shared_ptr<const Document> document)
+  explicit SnapshotDocument(std::shared_ptr<const Document> document)
       : document_(std::move(document)) {}
   std::shared_ptr<const Document> document_;
 };
@@ -74,7 +74,7 @@ struct ConditionResult {
   bool holds = false;  // value is set and the comparison holds
 };
 
-ConditionResult EvaluateCondition(const Condition& condition, const SnapshotJson& snapshot);
+ConditionResult EvaluateCondition(const Condition& condition, const SnapshotDocument& snapshot);
 
 // Whether the path can exist in snapshots shaped like `shape` (a snapshot
 // whose arrays hold at least one element each): every key exists, every
@@ -83,6 +83,6 @@ ConditionResult EvaluateCondition(const Condition& condition, const SnapshotJson
 // ("channels[channel=PAID_SOCIAL].return_on_spnd: no key 'return_on_spnd'
 // (keys: channel, leads, ...)"). Selector values are not checked: a channel
 // can appear later.
-Status CheckConditionPath(const Condition& condition, const SnapshotJson& shape);
+Status CheckConditionPath(const Condition& condition, const SnapshotDocument& shape);
 
 }  // namespace salesaudit

@@ -98,7 +98,7 @@ std::string Payload(const NotificationGroup& group, const ReceiverConfig& receiv
 Result<AlertRoundResult> RunAlertRound(Store& store, const AlertsConfig& alerts,
                                        const std::string& snapshot_json,
                                        const std::string& external_url, int64_t now_ms) {
-  auto snapshot = SnapshotJson::Parse(snapshot_json);
+  auto snapshot = SnapshotDocument::Parse(snapshot_json);
   if (!snapshot.ok()) return snapshot.status().WithContext("alerts");
   auto stored = store.AlertStates();
   if (!stored.ok()) return stored.status();

@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "core/time_util.h"
+#include "daemon/alert_check.h"
 #include "daemon/audit_runner.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
@@ -141,6 +142,8 @@ std::optional<Config> LoadCheckedConfig(const std::string& path) {
       auto more = BuiltinConnectors().Validate(c);
       errors.insert(errors.end(), more.begin(), more.end());
     }
+    auto rules = CheckAlertRules(*loaded.config);
+    errors.insert(errors.end(), rules.begin(), rules.end());
   }
   for (const auto& e : errors) std::cerr << e << "\n";
   if (!errors.empty()) return std::nullopt;

@@ -22,13 +22,13 @@ constexpr char kSnapshot[] = R"({
   "window": {"period": "week"}
 })";
 
-SnapshotJson Snapshot(const char* json = kSnapshot) {
-  auto parsed = SnapshotJson::Parse(json);
+SnapshotDocument Snapshot(const char* json = kSnapshot) {
+  auto parsed = SnapshotDocument::Parse(json);
   REQUIRE(parsed.ok());
   return *parsed;
 }
 
-ConditionResult Eval(const std::string& text, const SnapshotJson& snapshot = Snapshot()) {
+ConditionResult Eval(const std::string& text, const SnapshotDocument& snapshot = Snapshot()) {
   auto condition = ParseCondition(text);
   INFO(text << ": " << condition.status().ToString());
   REQUIRE(condition.ok());
@@ -103,7 +103,7 @@ TEST_CASE("A condition that cannot be read says what is wrong and at which colum
 }
 
 TEST_CASE("The path check accepts paths the snapshot shape has and names the first wrong step") {
-  const SnapshotJson shape = Snapshot();
+  const SnapshotDocument shape = Snapshot();
   auto check = [&](const std::string& text) {
     auto condition = ParseCondition(text);
     REQUIRE(condition.ok());
@@ -137,7 +137,7 @@ TEST_CASE("The path check accepts paths the snapshot shape has and names the fir
 }
 
 TEST_CASE("A selector over an empty list cannot be checked against that shape") {
-  const SnapshotJson shape = Snapshot(R"({"channels": []})");
+  const SnapshotDocument shape = Snapshot(R"({"channels": []})");
   auto condition = ParseCondition("channels[channel=X].leads > 1");
   REQUIRE(condition.ok());
   const Status s = CheckConditionPath(*condition, shape);
@@ -145,9 +145,9 @@ TEST_CASE("A selector over an empty list cannot be checked against that shape") 
 }
 
 TEST_CASE("Only a JSON object is a snapshot") {
-  CHECK_FALSE(SnapshotJson::Parse("[1, 2]").ok());
-  CHECK_FALSE(SnapshotJson::Parse("{\"a\": ").ok());
-  CHECK(SnapshotJson::Parse("{}").ok());
+  CHECK_FALSE(SnapshotDocument::Parse("[1, 2]").ok());
+  CHECK_FALSE(SnapshotDocument::Parse("{\"a\": ").ok());
+  CHECK(SnapshotDocument::Parse("{}").ok());
 }
 
 }  // namespace

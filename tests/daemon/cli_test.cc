@@ -199,6 +199,48 @@ TEST_CASE("The daemon recomputes the audit after a sync that changed data", "[da
   CHECK(daemon.Wait(std::chrono::seconds(10)) == 0);
 }
 
+TEST_CASE("check refuses alert rules whose path no snapshot has or whose template is unknown",
+          "[cli][alerts]") {
+  CliFixture f(10);
+  const std::string rules =
+      "alerts:\n"
+      "  rules:\n"
+      "    - name: lead-shortfall\n"
+      "      when: capacity.shortfall_per_period > 0\n"
+      "      summary: \"Lead shortfall: {{ value }} leads per period\"\n"
+      "    - name: paid-social-ros\n"
+      "      when: channels[channel=PAID_SOCIAL].return_on_spend < 2\n"
+      "    - name: typo\n"
+      "      when: capacity.shortfall > 0\n"
+      "    - name: bad-selector\n"
+      "      when: channels[chanel=X].leads > 1\n"
+      "    - name: unreadable\n"
+      "      when: funnel.rates.sql_to_won <\n"
+      "    - name: bad-template\n"
+      "      when: funnel.leads > 0\n"
+      "      summary: \"{{ valeu }}\"\n";
+  WriteFile(f.config_path, f.ConfigYaml() + rules);
+  auto r = f.Cli({"check"});
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, !Catch::Contains("(lead-shortfall)") && !Catch::Contains("(paid-social-ros)"));
+  CHECK_THAT(r.err, Catch::Contains("alerts.rules[2] (typo): when: capacity.shortfall: no key "
+                                    "'shortfall' (keys: "));
+  CHECK_THAT(r.err, Catch::Contains("alerts.rules[3] (bad-selector): when: "
+                                    "channels[chanel=X]: the elements of 'channels' have no "
+                                    "field 'chanel'"));
+  CHECK_THAT(r.err, Catch::Contains("alerts.rules[4] (unreadable): when: column 26: expected a "
+                                    "number"));
+  CHECK_THAT(r.err,
+             Catch::Contains("alerts.rules[5] (bad-template): summary: unknown placeholder"));
+  // Each names the rule's place in the file.
+  CHECK_THAT(r.err, Catch::Contains(f.config_path + ":"));
+
+  WriteFile(f.config_path, f.ConfigYaml() + rules.substr(0, rules.find("    - name: typo")));
+  r = f.Cli({"check"});
+  CHECK(r.exit_code == 0);
+}
+
 TEST_CASE("The daemon evaluates alert rules on each snapshot and delivers a signed webhook",
           "[daemon][alerts]") {
   CliFixture f(300);
