@@ -241,6 +241,18 @@ TEST_CASE("check refuses alert rules whose path no snapshot has or whose templat
   CHECK(r.exit_code == 0);
 }
 
+TEST_CASE("The shipped example config, with the lead-shortfall rule, passes check") {
+  const std::string example =
+      std::string(SALESAUDIT_SOURCE_DIR) + "/config/salesaudit.example.yaml";
+  REQUIRE_THAT(ReadFile(example), Catch::Contains("name: lead-shortfall"));
+  auto r = RunProcess({kBinary, "--config", example, "check"}, std::chrono::seconds(60),
+                      {{"HUBSPOT_TOKEN", "pat-na1-example"},
+                       {"MAILCHIMP_API_KEY", "0123456789abcdef0123456789abcdef-us19"},
+                       {"WEBHOOK_SECRET", "whsec-example"}});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+}
+
 TEST_CASE("The daemon evaluates alert rules on each snapshot and delivers a signed webhook",
           "[daemon][alerts]") {
   CliFixture f(300);
