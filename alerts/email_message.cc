@@ -4,6 +4,8 @@
 #include <ctime>
 #include <set>
 
+#include "alerts/lifecycle.h"
+#include "core/text_util.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -34,29 +36,6 @@ std::string EncodedWord(const std::string& text) {
   return "=?UTF-8?B?" + flat + "?=";
 }
 
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // "Fri, 27 Nov 2026 21:32:09 +0000" (RFC 5322 date-time, UTC).
 std::string MailDate(int64_t now_ms) {
   const std::time_t t = static_cast<std::time_t>(now_ms / 1000);
@@ -82,12 +61,6 @@ std::string Annotation(const AlertNotice& a, const char* name) {
   return it == a.annotations.end() ? "" : it->second;
 }
 
-std::string Number(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-
 std::string TextBody(const NotificationGroup& group) {
   std::string out;
   for (const AlertNotice& a : group.alerts) {
@@ -96,7 +69,7 @@ std::string TextBody(const NotificationGroup& group) {
     out += "\n";
     if (!Annotation(a, "summary").empty()) out += Annotation(a, "summary") + "\n";
     if (!Annotation(a, "description").empty()) out += Annotation(a, "description") + "\n";
-    if (a.value) out += "value: " + Number(*a.value) + "\n";
+    if (a.value) out += "value: " + FormatAlertValue(*a.value) + "\n";
     out += "since: " + FormatIsoMs(a.starts_at_ms) + "\n";
     if (!a.firing && a.ends_at_ms != 0) out += "resolved: " + FormatIsoMs(a.ends_at_ms) + "\n";
     std::string labels;
@@ -121,7 +94,7 @@ std::string HtmlBody(const NotificationGroup& group) {
     if (!Annotation(a, "description").empty()) {
       out += "<br>\n" + HtmlEscape(Annotation(a, "description"));
     }
-    if (a.value) out += "<br>\nvalue: " + HtmlEscape(Number(*a.value));
+    if (a.value) out += "<br>\nvalue: " + HtmlEscape(FormatAlertValue(*a.value));
     out += "<br>\nsince: " + FormatIsoMs(a.starts_at_ms);
     if (!a.firing && a.ends_at_ms != 0) out += "<br>\nresolved: " + FormatIsoMs(a.ends_at_ms);
     out += "</td></tr>\n";

@@ -3,23 +3,10 @@
 #include <cctype>
 #include <cstdio>
 
+#include "core/text_util.h"
+
 namespace salesaudit {
 namespace {
-
-std::string FormatNumber(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.4f", v);
-  std::string out = buf;
-  while (!out.empty() && out.back() == '0') out.pop_back();
-  if (!out.empty() && out.back() == '.') out.pop_back();
-  return out == "-0" ? "0" : out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
-  return s;
-}
 
 constexpr std::string_view kLabelPrefix = "labels.";
 constexpr char kPlaceholders[] = "value, threshold, rule, severity, state, labels.NAME";
@@ -38,13 +25,23 @@ size_t ScanTemplate(std::string_view text, OnText on_text, OnName on_name) {
     on_text(text.substr(pos, open - pos));
     const size_t close = text.find("}}", open + 2);
     if (close == std::string_view::npos) return open;
-    on_name(Trim(text.substr(open + 2, close - open - 2)), text.substr(open, close + 2 - open));
+    on_name(TrimSpace(text.substr(open + 2, close - open - 2)),
+            text.substr(open, close + 2 - open));
     pos = close + 2;
   }
   return std::string_view::npos;
 }
 
 }  // namespace
+
+std::string FormatAlertValue(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4f", v);
+  std::string out = buf;
+  while (!out.empty() && out.back() == '0') out.pop_back();
+  if (!out.empty() && out.back() == '.') out.pop_back();
+  return out == "-0" ? "0" : out;
+}
 
 const char* AlertPhaseName(AlertPhase phase) {
   switch (phase) {
@@ -105,9 +102,9 @@ std::string RenderAlertTemplate(std::string_view text, const AlertTemplateValues
       text, [&](std::string_view piece) { out += piece; },
       [&](std::string_view name, std::string_view whole) {
         if (name == "value") {
-          out += values.value ? FormatNumber(*values.value) : "n/a";
+          out += values.value ? FormatAlertValue(*values.value) : "n/a";
         } else if (name == "threshold") {
-          out += FormatNumber(values.threshold);
+          out += FormatAlertValue(values.threshold);
         } else if (name == "rule") {
           out += values.rule;
         } else if (name == "severity") {

@@ -71,8 +71,11 @@ struct AlertTemplateValues {
   std::map<std::string, std::string> labels;
 };
 
-// The template with its placeholders filled; numbers print with up to four
-// decimals, trailing zeros cut ("12.5", "0.1825", "3").
+// An alert's value as templates and emails show it: up to four decimals,
+// trailing zeros cut ("12.5", "0.1825", "3").
+std::string FormatAlertValue(double v);
+
+// The template with its placeholders filled; numbers as FormatAlertValue.
 std::string RenderAlertTemplate(std::string_view text, const AlertTemplateValues& values);
 
 // OK, or kInvalidArgument naming the first placeholder that is unknown or

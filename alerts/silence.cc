@@ -2,16 +2,12 @@
 
 #include <cctype>
 
+#include "core/text_util.h"
+
 namespace salesaudit {
 namespace {
 
 bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -42,7 +38,7 @@ std::string Matcher::ToString() const {
 }
 
 Result<Matcher> ParseMatcher(std::string_view text) {
-  text = Trim(text);
+  text = TrimSpace(text);
   Matcher m;
   size_t pos = 0;
   while (pos < text.size() && IsNameChar(text[pos])) ++pos;
@@ -51,7 +47,7 @@ Result<Matcher> ParseMatcher(std::string_view text) {
     return Status::InvalidArgument("matcher '" + std::string(text) +
                                    "': expected a label name (letters, digits, _)");
   }
-  const std::string_view rest = Trim(text.substr(pos));
+  const std::string_view rest = TrimSpace(text.substr(pos));
   if (rest.substr(0, 2) == "=~") {
     m.op = MatchOp::kRegex;
   } else if (rest.substr(0, 2) == "!~") {
@@ -64,7 +60,7 @@ Result<Matcher> ParseMatcher(std::string_view text) {
     return Status::InvalidArgument("matcher '" + std::string(text) +
                                    "': expected one of = != =~ !~ after the label name");
   }
-  std::string_view value = Trim(rest.substr(m.op == MatchOp::kEqual ? 1 : 2));
+  std::string_view value = TrimSpace(rest.substr(m.op == MatchOp::kEqual ? 1 : 2));
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
     value = value.substr(1, value.size() - 2);
     for (size_t i = 0; i < value.size(); ++i) {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text_util.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -66,33 +67,6 @@ std::string GetText(const Json* object, std::string_view key) { return Text(Get(
 bool GetBool(const Json* object, std::string_view key) {
   const Json* v = Get(object, key);
   return v != nullptr && v->IsBool() && v->GetBool();
-}
-
-std::string Escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // "PAID_SEARCH" and "contacts_without_owner" read as "Paid search" and
@@ -209,9 +183,9 @@ std::string Metric(const std::string& key, const Json* v, Unit unit, std::string
   std::string classes = "m";
   if (!s.css.empty()) classes += " " + s.css;
   if (!css.empty()) classes += " " + std::string(css);
-  std::string out = "<span class=\"" + classes + "\" data-metric=\"" + Escape(key) + "\"";
+  std::string out = "<span class=\"" + classes + "\" data-metric=\"" + HtmlEscape(key) + "\"";
   if (!s.raw.empty()) out += " data-value=\"" + s.raw + "\"";
-  return out + ">" + Escape(s.text) + "</span>";
+  return out + ">" + HtmlEscape(s.text) + "</span>";
 }
 
 // The same number as an SVG <text> of class `css`; `attrs` positions it.
@@ -221,9 +195,9 @@ std::string SvgMetric(const std::string& key, const Json* v, Unit unit, std::str
   std::string classes(css);
   if (!s.css.empty()) classes += " " + s.css;
   std::string out =
-      "<text class=\"" + classes + "\" " + attrs + " data-metric=\"" + Escape(key) + "\"";
+      "<text class=\"" + classes + "\" " + attrs + " data-metric=\"" + HtmlEscape(key) + "\"";
   if (!s.raw.empty()) out += " data-value=\"" + s.raw + "\"";
-  return out + ">" + Escape(s.text) + "</text>";
+  return out + ">" + HtmlEscape(s.text) + "</text>";
 }
 
 std::optional<double> Median(std::vector<double> values) {
@@ -279,7 +253,7 @@ std::string MissingSection(std::string_view key) {
 
 std::string Badge(std::string_view text, std::string_view css, const std::string& title = "") {
   std::string out = "<span class=\"badge " + std::string(css) + "\"";
-  if (!title.empty()) out += " title=\"" + Escape(title) + "\"";
+  if (!title.empty()) out += " title=\"" + HtmlEscape(title) + "\"";
   return out + ">" + std::string(text) + "</span>";
 }
 
@@ -295,7 +269,7 @@ std::string Stat(std::string_view label, const std::string& value_html, std::str
 std::string PeriodWord(const Json& root) {
   std::string period = GetText(Get(&root, "lead_volume"), "period");
   if (period.empty()) period = GetText(Get(&root, "window"), "period");
-  return period.empty() ? "period" : Escape(period);
+  return period.empty() ? "period" : HtmlEscape(period);
 }
 
 std::string RenderHeader(const Json& root) {
@@ -310,11 +284,11 @@ std::string RenderHeader(const Json& root) {
            (to.empty() ? " to now" : " to " + to + " (exclusive)");
   }
   std::string out = "<header>\n<div class=\"eyebrow\">salesaudit</div>\n<h1>Sales audit</h1>\n";
-  out += "<p class=\"meta\">" + Escape(span) + " · by " + PeriodWord(root);
+  out += "<p class=\"meta\">" + HtmlEscape(span) + " · by " + PeriodWord(root);
   const std::string generated = DateTimeOf(Get(&root, "generated_at"));
-  out += " · generated " + (generated.empty() ? std::string(kNotAvailable) : Escape(generated));
+  out += " · generated " + (generated.empty() ? std::string(kNotAvailable) : HtmlEscape(generated));
   const std::string schema = GetText(&root, "schema_version");
-  if (!schema.empty()) out += " · schema " + Escape(schema);
+  if (!schema.empty()) out += " · schema " + HtmlEscape(schema);
   out += "</p>\n";
 
   // Headline figures repeat numbers of the sections below; they carry
@@ -323,7 +297,7 @@ std::string RenderHeader(const Json& root) {
                  const std::string& note, std::string_view css = "") {
     const Shown s = Show(v, unit);
     std::string value = "<span class=\"m " + s.css + "\" data-summary=\"" + path + "\">" +
-                        Escape(s.text) + "</span>";
+                        HtmlEscape(s.text) + "</span>";
     return Stat(label, value, css, note);
   };
   const Json* funnel = Get(&root, "funnel");
@@ -492,9 +466,10 @@ std::string RenderLeadVolume(const Json& root) {
     const double h = std::max(value > 0 ? 1.0 : 0.0, plot_h * value / top_value);
     svg += "<g class=\"period" + std::string(partial ? " partial" : "") +
            "\"><rect class=\"bar\" x=\"" + C(x) + "\" y=\"" + C(kTop + plot_h - h) + "\" width=\"" +
-           C(bar_w) + "\" height=\"" + C(h) + "\"><title>" + Escape(date.empty() ? start : date) +
-           ": " + Escape(Show(leads, Unit::kCount).text) + " leads" +
-           (partial ? " (partial)" : "") + "</title></rect>";
+           C(bar_w) + "\" height=\"" + C(h) + "\"><title>" +
+           HtmlEscape(date.empty() ? start : date) + ": " +
+           HtmlEscape(Show(leads, Unit::kCount).text) + " leads" + (partial ? " (partial)" : "") +
+           "</title></rect>";
     // Labels sit above the bars; on narrow bars they turn upright, and on
     // bars too narrow even for that they stay in the DOM but hidden.
     const std::string key = "lead_volume.series[" + start + "].leads";
@@ -511,7 +486,7 @@ std::string RenderLeadVolume(const Json& root) {
     if (i % label_every == 0) {
       svg += "<text class=\"axis\" x=\"" + C(cx) + "\" y=\"" + C(kHeight - kBottom + 18) +
              "\" text-anchor=\"middle\">" +
-             Escape(date.empty() ? start : PeriodLabel(date, monthly)) + "</text>";
+             HtmlEscape(date.empty() ? start : PeriodLabel(date, monthly)) + "</text>";
     }
     svg += "</g>\n";
   }
@@ -566,8 +541,8 @@ std::string RenderChannels(const Json& root) {
     } else if (ros != nullptr && ros->IsNumber()) {
       below = ros->GetDouble() < target;
     }
-    t += std::string("<tr") + (below ? " class=\"flagged\"" : "") + "><td title=\"" + Escape(raw) +
-         "\">" + Escape(Humanize(raw)) +
+    t += std::string("<tr") + (below ? " class=\"flagged\"" : "") + "><td title=\"" +
+         HtmlEscape(raw) + "\">" + HtmlEscape(Humanize(raw)) +
          (stalls ? " " + Badge("MQLs stall", "warn", "MQLs of this channel rarely become SQLs")
                  : std::string()) +
          "</td>";
@@ -637,8 +612,8 @@ std::string RenderCycleTime(const Json& root) {
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];
       t += std::string("<tr") + (i == 0 && first_is_total ? " class=\"total\"" : "") + "><td" +
-           (r.raw.empty() ? "" : " title=\"" + Escape(r.raw) + "\"") + ">" + Escape(r.label) +
-           "</td>";
+           (r.raw.empty() ? "" : " title=\"" + HtmlEscape(r.raw) + "\"") + ">" +
+           HtmlEscape(r.label) + "</td>";
       t += "<td>" + Metric(r.key + ".count", Get(r.stats, "count"), Unit::kCount) + "</td>";
       for (const char* k : {"mean", "median", "p90"}) {
         t += "<td>" + Metric(r.key + "." + k, Get(r.stats, k), Unit::kDays) + "</td>";
@@ -713,8 +688,8 @@ std::string RenderEmail(const Json& root) {
     const std::string kind = GetText(&c, "kind");
     if (!kind.empty()) detail += (detail.empty() ? "" : " · ") + kind;
     t += std::string("<tr") + (under ? " class=\"flagged\"" : "") + "><td><div class=\"name\">" +
-         Escape(name) + "</div>" +
-         (detail.empty() ? "" : "<div class=\"sub\">" + Escape(detail) + "</div>") + "</td>";
+         HtmlEscape(name) + "</div>" +
+         (detail.empty() ? "" : "<div class=\"sub\">" + HtmlEscape(detail) + "</div>") + "</td>";
     for (const char* k : {"sent", "delivered", "opened", "clicked"}) {
       t += "<td>" + Metric(key + "." + k, Get(&c, k), Unit::kCount) + "</td>";
     }
@@ -738,7 +713,7 @@ std::string RenderEmail(const Json& root) {
     for (const Json& f : flows->GetArray()) {
       const std::string kind = GetText(&f, "kind");
       const std::string key = "email.flows[" + kind + "]";
-      t += "<tr><td>" + Escape(kind.empty() ? "(no kind)" : Humanize(kind)) + "</td>";
+      t += "<tr><td>" + HtmlEscape(kind.empty() ? "(no kind)" : Humanize(kind)) + "</td>";
       for (const char* k : {"campaigns", "delivered", "opened", "clicked"}) {
         t += "<td>" + Metric(key + "." + k, Get(&f, k), Unit::kCount) + "</td>";
       }
@@ -815,8 +790,8 @@ std::string RenderReps(const Json& root) {
     ++index;
     std::string name = GetText(&r, "name");
     if (name.empty()) name = owner.empty() ? "(no owner)" : owner;
-    t += "<tr><td><div class=\"name\">" + Escape(name) + "</div>" +
-         (source.empty() ? "" : "<div class=\"sub\">" + Escape(source) + "</div>") + "</td>";
+    t += "<tr><td><div class=\"name\">" + HtmlEscape(name) + "</div>" +
+         (source.empty() ? "" : "<div class=\"sub\">" + HtmlEscape(source) + "</div>") + "</td>";
     for (size_t i = 0; i < std::size(kRepColumns); ++i) {
       const RepColumn& col = kRepColumns[i];
       t += "<td>" + Metric(key + "." + col.key, Get(&r, col.key), col.unit);
@@ -886,8 +861,9 @@ std::string RenderCapacity(const Json& root) {
       label += " per " + period;
     }
     // Where the rep count comes from: "configured" or "active owners".
-    const std::string note =
-        std::string_view(k.key) == "reps" ? Escape(Humanize(GetText(capacity, "reps_source"))) : "";
+    const std::string note = std::string_view(k.key) == "reps"
+                                 ? HtmlEscape(Humanize(GetText(capacity, "reps_source")))
+                                 : "";
     cards += Stat(label,
                   Metric(std::string("capacity.") + k.key, Get(capacity, k.key), UnitForKey(k.key)),
                   k.css, note == "(none)" ? "" : note);
@@ -901,8 +877,8 @@ std::string RenderCapacity(const Json& root) {
                     [&](const Known& k) { return key == k.key; })) {
       continue;
     }
-    cards +=
-        Stat(Escape(Humanize(key)), Metric("capacity." + key, &m.value, UnitForKey(key))) + "\n";
+    cards += Stat(HtmlEscape(Humanize(key)), Metric("capacity." + key, &m.value, UnitForKey(key))) +
+             "\n";
   }
   cards += "</div>\n";
 
@@ -962,7 +938,7 @@ void CollectChecks(const Json& value, const std::string& path, const std::string
                    std::string& rows) {
   constexpr size_t kMaxExamples = 5;
   if (value.IsNumber() || value.IsNull()) {
-    rows += "<tr><td>" + Escape(label) + "</td><td>" +
+    rows += "<tr><td>" + HtmlEscape(label) + "</td><td>" +
             Metric("data_quality." + path, &value, UnitForKey(path),
                    value.IsNumber() && value.GetDouble() > 0 ? "warn" : "") +
             "</td><td></td></tr>\n";
@@ -976,7 +952,7 @@ void CollectChecks(const Json& value, const std::string& path, const std::string
       size_t shown = 0;
       for (const Json& e : list->GetArray()) {
         if (shown++ == kMaxExamples) break;
-        examples += "<code>" + Escape(ExampleText(e)) + "</code> ";
+        examples += "<code>" + HtmlEscape(ExampleText(e)) + "</code> ";
       }
     }
     // Duplicates count emails with the contacts sharing them alongside;
@@ -989,7 +965,7 @@ void CollectChecks(const Json& value, const std::string& path, const std::string
       }
     }
     const bool issue = count->IsNumber() && count->GetDouble() > 0;
-    rows += "<tr><td>" + Escape(label) + "</td><td>" +
+    rows += "<tr><td>" + HtmlEscape(label) + "</td><td>" +
             Metric("data_quality." + path + ".count", count, Unit::kCount, issue ? "warn" : "") +
             "</td><td class=\"examples\">" + examples + "</td></tr>\n";
     return;
@@ -1032,7 +1008,7 @@ std::string RenderDataQuality(const Json& root) {
 void CollectFigures(const Json& value, const std::string& path, const std::string& label, int depth,
                     std::string& cards) {
   if (value.IsNumber() || value.IsNull()) {
-    cards += Stat(Escape(label), Metric("customers." + path, &value, UnitForKey(path))) + "\n";
+    cards += Stat(HtmlEscape(label), Metric("customers." + path, &value, UnitForKey(path))) + "\n";
     return;
   }
   if (!value.IsObject() || depth > 2) return;
@@ -1172,7 +1148,7 @@ Result<std::string> RenderHtmlReport(const std::string& snapshot_json) {
   html += RenderDataQuality(doc);
   html += RenderCustomers(doc);
   html += "<footer>salesaudit sales audit report · all figures from the snapshot of " +
-          Escape(DateTimeOf(Get(&doc, "generated_at"))) + "</footer>\n";
+          HtmlEscape(DateTimeOf(Get(&doc, "generated_at"))) + "</footer>\n";
   html += "</main>\n</body>\n</html>\n";
   return html;
 }
