@@ -19,9 +19,7 @@ struct Attempt {
 
 // 2xx delivers; 429 and 5xx are the receiver's trouble and are retried; any
 // other answer will not change by sending again.
-Attempt PostWebhook(const OutboxRow& row, const ReceiverConfig& receiver,
-                    const NotifierOptions& options) {
-  HttpClient http(HttpClient::Options{.timeout = options.timeout}, nullptr, nullptr);
+Attempt PostWebhook(const OutboxRow& row, const ReceiverConfig& receiver, HttpClient& http) {
   HttpRequest request{.method = "POST", .url = receiver.url, .body = row.payload};
   request.headers.emplace_back("Content-Type", "application/json");
   request.headers.emplace_back("Idempotency-Key", row.idempotency_key);
@@ -70,6 +68,8 @@ Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig&
                                                std::mt19937_64& rng) {
   auto due = store.DueNotifications(now_ms, options.batch);
   if (!due.ok()) return due.status();
+  // One client for the pass: notifications to one receiver share a connection.
+  HttpClient http(HttpClient::Options{.timeout = options.timeout}, nullptr, nullptr);
   DeliveryCounts counts;
   for (const OutboxRow& row : *due) {
     const std::string context = "notification " + row.idempotency_key + " to " + row.receiver;
@@ -84,7 +84,7 @@ Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig&
     } else if (receiver->type == "email") {
       attempt = SendEmail(row, *receiver, options);
     } else {
-      attempt = PostWebhook(row, *receiver, options);
+      attempt = PostWebhook(row, *receiver, http);
     }
     Status recorded;
     switch (attempt.outcome) {
