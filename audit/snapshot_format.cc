@@ -310,26 +310,53 @@ void WriteReps(JsonWriter& w, const Snapshot& s) {
   w.EndArray();
 }
 
+// Every data-quality check once: its JSON key, its label in text, and for
+// some a count of what the counted things spread over (contacts sharing
+// duplicate emails, addresses of unmatched events).
+struct QualityCheck {
+  const char* key;
+  const char* label;
+  QualityIssue DataQuality::*issue;
+  const char* also_key = nullptr;
+  int64_t DataQuality::*also = nullptr;
+};
+
+const QualityCheck kQualityChecks[] = {
+    {"contacts_without_owner", "contacts without owner", &DataQuality::contacts_without_owner},
+    {"contacts_without_channel", "contacts without channel",
+     &DataQuality::contacts_without_channel},
+    {"contacts_without_email", "contacts without email", &DataQuality::contacts_without_email},
+    {"contacts_without_created_date", "contacts without created date",
+     &DataQuality::contacts_without_created_date},
+    {"duplicate_emails_within_source", "duplicate emails within a source",
+     &DataQuality::duplicate_emails_within_source, "contacts",
+     &DataQuality::duplicate_contacts_within_source},
+    {"duplicate_emails_across_sources", "duplicate emails across sources",
+     &DataQuality::duplicate_emails_across_sources, "contacts",
+     &DataQuality::duplicate_contacts_across_sources},
+    {"stage_dates_out_of_order", "stage dates out of order",
+     &DataQuality::stage_dates_out_of_order},
+    {"won_deals_without_amount", "won deals without amount",
+     &DataQuality::won_deals_without_amount},
+    {"won_deals_without_close_date", "won deals without close date",
+     &DataQuality::won_deals_without_close_date},
+    {"won_deals_without_contacts", "won deals without contacts",
+     &DataQuality::won_deals_without_contacts},
+    {"stale_open_deals", "stale open deals", &DataQuality::stale_open_deals},
+    {"spend_channels_not_in_store", "spend channels not in store",
+     &DataQuality::spend_channels_not_in_store},
+    {"email_events_unmatched", "email events to no CRM contact",
+     &DataQuality::email_events_unmatched, "recipients", &DataQuality::email_recipients_unmatched},
+    {"email_members_not_in_crm", "email audience not in the CRM",
+     &DataQuality::email_members_not_in_crm},
+};
+
 void WriteDataQuality(JsonWriter& w, const DataQuality& dq) {
   w.Key("data_quality");
   w.StartObject();
-  Issue(w, "contacts_without_owner", dq.contacts_without_owner);
-  Issue(w, "contacts_without_channel", dq.contacts_without_channel);
-  Issue(w, "contacts_without_email", dq.contacts_without_email);
-  Issue(w, "contacts_without_created_date", dq.contacts_without_created_date);
-  Issue(w, "duplicate_emails_within_source", dq.duplicate_emails_within_source, "contacts",
-        dq.duplicate_contacts_within_source);
-  Issue(w, "duplicate_emails_across_sources", dq.duplicate_emails_across_sources, "contacts",
-        dq.duplicate_contacts_across_sources);
-  Issue(w, "stage_dates_out_of_order", dq.stage_dates_out_of_order);
-  Issue(w, "won_deals_without_amount", dq.won_deals_without_amount);
-  Issue(w, "won_deals_without_close_date", dq.won_deals_without_close_date);
-  Issue(w, "won_deals_without_contacts", dq.won_deals_without_contacts);
-  Issue(w, "stale_open_deals", dq.stale_open_deals);
-  Issue(w, "spend_channels_not_in_store", dq.spend_channels_not_in_store);
-  Issue(w, "email_events_unmatched", dq.email_events_unmatched, "recipients",
-        dq.email_recipients_unmatched);
-  Issue(w, "email_members_not_in_crm", dq.email_members_not_in_crm);
+  for (const QualityCheck& c : kQualityChecks) {
+    Issue(w, c.key, dq.*c.issue, c.also_key, c.also != nullptr ? dq.*c.also : 0);
+  }
   w.EndObject();
 }
 
@@ -555,20 +582,7 @@ std::string SnapshotText(const Snapshot& s) {
     for (const std::string& e : i.examples) examples += (examples.empty() ? "" : " ") + e;
     quality.Add({name, Int(i.count), examples});
   };
-  issue("contacts without owner", dq.contacts_without_owner);
-  issue("contacts without channel", dq.contacts_without_channel);
-  issue("contacts without email", dq.contacts_without_email);
-  issue("contacts without created date", dq.contacts_without_created_date);
-  issue("duplicate emails within a source", dq.duplicate_emails_within_source);
-  issue("duplicate emails across sources", dq.duplicate_emails_across_sources);
-  issue("stage dates out of order", dq.stage_dates_out_of_order);
-  issue("won deals without amount", dq.won_deals_without_amount);
-  issue("won deals without close date", dq.won_deals_without_close_date);
-  issue("won deals without contacts", dq.won_deals_without_contacts);
-  issue("stale open deals", dq.stale_open_deals);
-  issue("spend channels not in store", dq.spend_channels_not_in_store);
-  issue("email events to no CRM contact", dq.email_events_unmatched);
-  issue("email audience not in the CRM", dq.email_members_not_in_crm);
+  for (const QualityCheck& c : kQualityChecks) issue(c.label, dq.*c.issue);
   out += quality.Render();
 
   out += Heading("Customers and revenue");
