@@ -495,8 +495,40 @@ CREATE TABLE silences (
 );
 )sql";
 
+// Version 7: built-in alert checks. A rule may raise one alert per
+// connector, so an alert state is keyed by (rule, instance), instance being
+// the connector ('' for a rule on the snapshot). sync_state counts the
+// failed runs of each stream since its last success.
+constexpr const char* kSchemaV7 = R"sql(
+CREATE TABLE alert_states_v7 (
+  rule TEXT NOT NULL CHECK (rule <> ''),
+  instance TEXT NOT NULL DEFAULT '',
+  phase TEXT NOT NULL CHECK (phase IN ('inactive', 'pending', 'firing')),
+  active_since INTEGER,
+  fired_at INTEGER,
+  last_held_at INTEGER,
+  resolved_at INTEGER,
+  value REAL,
+  labels TEXT NOT NULL DEFAULT '{}',
+  annotations TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (rule, instance)
+) WITHOUT ROWID;
+INSERT INTO alert_states_v7 (rule, instance, phase, active_since, fired_at, last_held_at,
+                             resolved_at, value, labels, annotations)
+  SELECT rule, '', phase, active_since, fired_at, last_held_at, resolved_at, value, labels,
+         annotations FROM alert_states;
+DROP TABLE alert_states;
+ALTER TABLE alert_states_v7 RENAME TO alert_states;
+
+ALTER TABLE sync_state ADD COLUMN failures_in_a_row INTEGER NOT NULL DEFAULT 0;
+UPDATE sync_state SET failures_in_a_row = 1
+  WHERE last_error_at IS NOT NULL
+    AND (last_success_at IS NULL OR last_error_at > last_success_at);
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4},
+    {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion,
               "Store::kSchemaVersion must name the last migration");
@@ -1045,15 +1077,16 @@ Status Store::Impl::PrepareAll() {
       {&record_success,
        "INSERT INTO sync_state (connector, stream, last_success_at) VALUES (?1, ?2, ?3) "
        "ON CONFLICT (connector, stream) DO UPDATE SET "
-       "last_success_at = excluded.last_success_at, last_error = NULL, last_error_at = NULL"},
+       "last_success_at = excluded.last_success_at, last_error = NULL, last_error_at = NULL, "
+       "failures_in_a_row = 0"},
       {&record_error,
-       "INSERT INTO sync_state (connector, stream, last_error, last_error_at) "
-       "VALUES (?1, ?2, ?3, ?4) "
+       "INSERT INTO sync_state (connector, stream, last_error, last_error_at, failures_in_a_row) "
+       "VALUES (?1, ?2, ?3, ?4, 1) "
        "ON CONFLICT (connector, stream) DO UPDATE SET last_error = excluded.last_error, "
-       "last_error_at = excluded.last_error_at"},
+       "last_error_at = excluded.last_error_at, failures_in_a_row = failures_in_a_row + 1"},
       {&list_states,
-       "SELECT connector, stream, cursor, last_success_at, last_error, last_error_at "
-       "FROM sync_state ORDER BY connector, stream"},
+       "SELECT connector, stream, cursor, last_success_at, last_error, last_error_at, "
+       "failures_in_a_row FROM sync_state ORDER BY connector, stream"},
       {&each_contact,
        "SELECT source, id, email, first_name, last_name, owner_id, channel, lifecycle_stage, "
        "lead_status, created_at, mql_at, contacted_at, sql_at, customer_at, updated_at, "
@@ -1501,6 +1534,7 @@ Result<std::vector<StreamState>> Store::ListStreamStates() {
                           st.last_success_at = ReadTime(row, 3);
                           ReadText(row, 4, &st.last_error);
                           st.last_error_at = ReadTime(row, 5);
+                          st.failures_in_a_row = sqlite3_column_int64(row, 6);
                         });
   if (!status.ok()) return status;
   return states;
@@ -1815,6 +1849,7 @@ void BindRequiredText(sqlite3_stmt* s, int i, const std::string& v) {
 }  // namespace
 
 Status Store::SaveAlertRound(const std::vector<AlertStateRow>& states,
+                             const std::vector<AlertKey>& removed,
                              const std::vector<AlertGroupRow>& groups,
                              const std::vector<OutboxRow>& queued) {
   std::lock_guard<std::mutex> lock(impl_->mu);
@@ -1823,19 +1858,29 @@ Status Store::SaveAlertRound(const std::vector<AlertStateRow>& states,
   for (const AlertStateRow& a : states) {
     if (!status.ok()) break;
     status = impl_->RunOnce(
-        "INSERT OR REPLACE INTO alert_states (rule, phase, active_since, fired_at, last_held_at, "
-        "resolved_at, value, labels, annotations) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT OR REPLACE INTO alert_states (rule, instance, phase, active_since, fired_at, "
+        "last_held_at, resolved_at, value, labels, annotations) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         context + ": rule \"" + a.rule + "\"", [&](sqlite3_stmt* s) {
           BindText(s, 1, a.rule);
-          BindText(s, 2, a.phase);
-          BindTime(s, 3, a.active_since);
-          BindTime(s, 4, a.fired_at);
-          BindTime(s, 5, a.last_held_at);
-          BindTime(s, 6, a.resolved_at);
-          BindReal(s, 7, a.value);
-          BindRequiredText(s, 8, a.labels_json);
-          BindRequiredText(s, 9, a.annotations_json);
+          BindRequiredText(s, 2, a.instance);
+          BindText(s, 3, a.phase);
+          BindTime(s, 4, a.active_since);
+          BindTime(s, 5, a.fired_at);
+          BindTime(s, 6, a.last_held_at);
+          BindTime(s, 7, a.resolved_at);
+          BindReal(s, 8, a.value);
+          BindRequiredText(s, 9, a.labels_json);
+          BindRequiredText(s, 10, a.annotations_json);
         });
+  }
+  for (const AlertKey& k : removed) {
+    if (!status.ok()) break;
+    status = impl_->RunOnce("DELETE FROM alert_states WHERE rule = ?1 AND instance = ?2",
+                            context + ": remove rule \"" + k.rule + "\"", [&](sqlite3_stmt* s) {
+                              BindText(s, 1, k.rule);
+                              BindRequiredText(s, 2, k.instance);
+                            });
   }
   for (const AlertGroupRow& g : groups) {
     if (!status.ok()) break;
@@ -1869,19 +1914,20 @@ Result<std::vector<AlertStateRow>> Store::AlertStates() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<AlertStateRow> out;
   Status s = impl_->RunOnce(
-      "SELECT rule, phase, active_since, fired_at, last_held_at, resolved_at, value, labels, "
-      "annotations FROM alert_states ORDER BY rule",
+      "SELECT rule, instance, phase, active_since, fired_at, last_held_at, resolved_at, value, "
+      "labels, annotations FROM alert_states ORDER BY rule, instance",
       "store " + impl_->path + ": read alert states", nullptr, [&](sqlite3_stmt* r) {
         AlertStateRow& a = out.emplace_back();
         ReadText(r, 0, &a.rule);
-        ReadText(r, 1, &a.phase);
-        a.active_since = ReadTime(r, 2);
-        a.fired_at = ReadTime(r, 3);
-        a.last_held_at = ReadTime(r, 4);
-        a.resolved_at = ReadTime(r, 5);
-        if (sqlite3_column_type(r, 6) != SQLITE_NULL) a.value = sqlite3_column_double(r, 6);
-        ReadText(r, 7, &a.labels_json);
-        ReadText(r, 8, &a.annotations_json);
+        ReadText(r, 1, &a.instance);
+        ReadText(r, 2, &a.phase);
+        a.active_since = ReadTime(r, 3);
+        a.fired_at = ReadTime(r, 4);
+        a.last_held_at = ReadTime(r, 5);
+        a.resolved_at = ReadTime(r, 6);
+        if (sqlite3_column_type(r, 7) != SQLITE_NULL) a.value = sqlite3_column_double(r, 7);
+        ReadText(r, 8, &a.labels_json);
+        ReadText(r, 9, &a.annotations_json);
       });
   if (!s.ok()) return s;
   return out;

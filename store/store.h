@@ -32,6 +32,7 @@ struct StreamState {
   TimeMs last_success_at;
   std::string last_error;
   TimeMs last_error_at;
+  int64_t failures_in_a_row = 0;  // failed runs since the last success
 };
 
 // A contact as the audit reads it: the canonical record plus where it is from.
@@ -116,8 +117,17 @@ struct SnapshotRow {
 };
 
 // The alerts' durable state (alerts/ gives the JSON fields their meaning).
+// Which alert: a rule, and for a rule that raises one alert per connector,
+// the connector ("" otherwise).
+struct AlertKey {
+  std::string rule;
+  std::string instance;
+  auto operator<=>(const AlertKey&) const = default;
+};
+
 struct AlertStateRow {
   std::string rule;
+  std::string instance;
   std::string phase;  // inactive | pending | firing
   TimeMs active_since;
   TimeMs fired_at;
@@ -162,7 +172,7 @@ struct SilenceRow {
 class Store {
  public:
   // The schema version Open() migrates to.
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // Opens (creating if missing) the database at `path`, enables WAL, applies
   // pending migrations in order. Fails with kInvalidArgument when the file's
@@ -229,14 +239,16 @@ class Store {
   // Deletes the snapshots computed before `older_than_ms`.
   Status PruneSnapshots(int64_t older_than_ms);
 
-  // Alerts. In ONE transaction: replaces the states of the rules given,
-  // the memories of the groups given, and queues `queued` (a key already
-  // queued is kept as it is), so a crash never keeps a state without the
-  // notification it called for, nor the reverse.
+  // Alerts. In ONE transaction: replaces the states of the alerts given,
+  // removes those `removed` names (a rule or connector gone from the config),
+  // replaces the memories of the groups given, and queues `queued` (a key
+  // already queued is kept as it is), so a crash never keeps a state without
+  // the notification it called for, nor the reverse.
   Status SaveAlertRound(const std::vector<AlertStateRow>& states,
+                        const std::vector<AlertKey>& removed,
                         const std::vector<AlertGroupRow>& groups,
                         const std::vector<OutboxRow>& queued);
-  Result<std::vector<AlertStateRow>> AlertStates();  // by rule
+  Result<std::vector<AlertStateRow>> AlertStates();  // by rule, instance
   Result<std::vector<AlertGroupRow>> AlertGroups();  // by group id
   // Neither delivered nor dropped, next_attempt_at <= now_ms, oldest first.
   Result<std::vector<OutboxRow>> DueNotifications(int64_t now_ms, int limit);

@@ -265,6 +265,8 @@ TEST_CASE("Open migrates a version 1 file to the latest version and keeps its ro
         "INSERT INTO contacts (source, id, email, created_at) "
         "VALUES ('hubspot', 'c1', 'a@example.com', 1704878130234);"
         "INSERT INTO sync_state (connector, stream, cursor) VALUES ('hubspot', 'contacts', 'k9');"
+        "INSERT INTO sync_state (connector, stream, last_success_at, last_error, last_error_at) "
+        "VALUES ('hubspot', 'deals', 100, 'HTTP 503', 200), ('hubspot', 'owners', 300, NULL, NULL);"
         "INSERT INTO owners (source, id, name) VALUES ('hubspot', 'o1', 'Grace');");
   }
 
@@ -281,6 +283,13 @@ TEST_CASE("Open migrates a version 1 file to the latest version and keeps its ro
   CHECK(contacts[0].contact.created_at == 1704878130234);
   CHECK(Cursor(*store, "hubspot", "contacts") == "k9");
   CHECK(AllOwners(*store).size() == 1);
+  // A stream whose last run failed counts one failure in a row (v7).
+  auto states = store->ListStreamStates();
+  REQUIRE(states.ok());
+  REQUIRE(states->size() == 3);
+  CHECK((*states)[0].failures_in_a_row == 0);  // contacts
+  CHECK((*states)[1].failures_in_a_row == 1);  // deals
+  CHECK((*states)[2].failures_in_a_row == 0);  // owners
 
   RawDb raw(path);
   CHECK(raw.One("PRAGMA journal_mode") == "wal");
@@ -811,6 +820,11 @@ TEST_CASE("RecordError keeps the cursor and RecordSuccess clears the error", "[s
   CHECK(st.last_success_at == 100);
   CHECK(st.last_error == "HTTP 503");
   CHECK(st.last_error_at == 200);
+  CHECK(st.failures_in_a_row == 1);
+  REQUIRE(store->RecordError("hubspot", "contacts", "HTTP 502", 250).ok());
+  states = store->ListStreamStates();
+  REQUIRE(states.ok());
+  CHECK((*states)[0].failures_in_a_row == 2);
 
   REQUIRE(store->RecordSuccess("hubspot", "contacts", 300).ok());
   states = store->ListStreamStates();
@@ -818,6 +832,7 @@ TEST_CASE("RecordError keeps the cursor and RecordSuccess clears the error", "[s
   st = (*states)[0];
   CHECK(st.cursor == "k1");
   CHECK(st.last_success_at == 300);
+  CHECK(st.failures_in_a_row == 0);
   CHECK(st.last_error.empty());
   CHECK_FALSE(st.last_error_at.has_value());
 
@@ -1423,13 +1438,13 @@ TEST_CASE("An alert round keeps states, group memories and queued notifications 
                  .created_at = 3000,
                  .payload = R"({"status":"firing"})",
                  .next_attempt_at = 3000};
-  REQUIRE(store->SaveAlertRound({firing}, {group}, {note}).ok());
+  REQUIRE(store->SaveAlertRound({firing}, {}, {group}, {note}).ok());
   // Queuing the same key again (a crash between delivery and the round's
   // end, then the round redone) keeps one notification.
   OutboxRow again = note;
   again.payload = "changed";
   firing.last_held_at = 4000;
-  REQUIRE(store->SaveAlertRound({firing}, {}, {again}).ok());
+  REQUIRE(store->SaveAlertRound({firing}, {}, {}, {again}).ok());
 
   auto states = store->AlertStates();
   REQUIRE(states.ok());
@@ -1469,10 +1484,32 @@ TEST_CASE("An alert round keeps states, group memories and queued notifications 
 
   OutboxRow bad = note;
   bad.idempotency_key = "n-2";
-  REQUIRE(store->SaveAlertRound({}, {}, {bad}).ok());
+  REQUIRE(store->SaveAlertRound({}, {}, {}, {bad}).ok());
   const int64_t bad_id = (*store->DueNotifications(10000, 10))[0].id;
   REQUIRE(store->MarkNotificationDropped(bad_id, "HTTP 404: permanent", 6000).ok());
   CHECK(store->DueNotifications(10000, 10)->empty());
+}
+
+TEST_CASE("Alert states are kept per rule and connector, and removed by key", "[store][alerts]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  const AlertStateRow crm{.rule = "stale", .instance = "crm", .phase = "firing"};
+  const AlertStateRow mail{.rule = "stale", .instance = "mail", .phase = "pending"};
+  const AlertStateRow plain{.rule = "shortfall", .phase = "inactive"};
+  REQUIRE(store->SaveAlertRound({crm, mail, plain}, {}, {}, {}).ok());
+  auto states = store->AlertStates();
+  REQUIRE(states.ok());
+  REQUIRE(states->size() == 3);
+  CHECK((*states)[0].rule == "shortfall");
+  CHECK((*states)[1].instance == "crm");
+  CHECK((*states)[2].instance == "mail");
+  CHECK((*states)[2].phase == "pending");
+
+  REQUIRE(store->SaveAlertRound({}, {AlertKey{"stale", "crm"}}, {}, {}).ok());
+  states = store->AlertStates();
+  REQUIRE(states.ok());
+  REQUIRE(states->size() == 2);
+  CHECK((*states)[1].instance == "mail");
 }
 
 TEST_CASE("A failed alert round leaves nothing of itself", "[store][alerts]") {
@@ -1481,7 +1518,7 @@ TEST_CASE("A failed alert round leaves nothing of itself", "[store][alerts]") {
   AlertStateRow ok{.rule = "a", .phase = "firing"};
   AlertStateRow bad{.rule = "b", .phase = "exploded"};  // fails its CHECK
   OutboxRow note{.idempotency_key = "n", .receiver = "r", .payload = "{}"};
-  CHECK_FALSE(store->SaveAlertRound({ok, bad}, {}, {note}).ok());
+  CHECK_FALSE(store->SaveAlertRound({ok, bad}, {}, {}, {note}).ok());
   CHECK(store->AlertStates()->empty());
   CHECK(store->DueNotifications(1LL << 60, 10)->empty());
 }
