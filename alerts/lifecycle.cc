@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <utility>
 
 #include "core/text_util.h"
 
@@ -9,7 +10,26 @@ namespace salesaudit {
 namespace {
 
 constexpr std::string_view kLabelPrefix = "labels.";
-constexpr char kPlaceholders[] = "value, threshold, rule, severity, state, labels.NAME";
+constexpr char kPlaceholders[] =
+    "value, threshold, rule, severity, state, labels.NAME; value | duration";
+
+// "value | duration" -> {"value", "duration"}; "value" -> {"value", ""}.
+std::pair<std::string_view, std::string_view> SplitFilter(std::string_view placeholder) {
+  const size_t bar = placeholder.find('|');
+  if (bar == std::string_view::npos) return {placeholder, {}};
+  return {TrimSpace(placeholder.substr(0, bar)), TrimSpace(placeholder.substr(bar + 1))};
+}
+
+// A number of seconds as people read an age: "45s", "5m 30s", "2h 5m", "3d 4h".
+std::string FormatSeconds(double seconds) {
+  const int64_t total = static_cast<int64_t>(seconds < 0 ? 0 : seconds + 0.5);
+  const int64_t d = total / 86400, h = total % 86400 / 3600, m = total % 3600 / 60, s = total % 60;
+  auto part = [](int64_t n, const char* unit) { return std::to_string(n) + unit; };
+  if (d > 0) return part(d, "d") + (h > 0 ? " " + part(h, "h") : "");
+  if (h > 0) return part(h, "h") + (m > 0 ? " " + part(m, "m") : "");
+  if (m > 0) return part(m, "m") + (s > 0 ? " " + part(s, "s") : "");
+  return part(s, "s");
+}
 
 // Calls on_text(piece) for literal text and on_name(name, whole) for each
 // {{ name }}; returns the offset of an unclosed "{{", or npos.
@@ -100,11 +120,15 @@ std::string RenderAlertTemplate(std::string_view text, const AlertTemplateValues
   std::string out;
   const size_t unclosed = ScanTemplate(
       text, [&](std::string_view piece) { out += piece; },
-      [&](std::string_view name, std::string_view whole) {
+      [&](std::string_view placeholder, std::string_view whole) {
+        const auto [name, filter] = SplitFilter(placeholder);
+        auto number = [&](double v) {
+          return filter == "duration" ? FormatSeconds(v) : FormatAlertValue(v);
+        };
         if (name == "value") {
-          out += values.value ? FormatAlertValue(*values.value) : "n/a";
+          out += values.value ? number(*values.value) : "n/a";
         } else if (name == "threshold") {
-          out += FormatAlertValue(values.threshold);
+          out += number(values.threshold);
         } else if (name == "rule") {
           out += values.rule;
         } else if (name == "severity") {
@@ -131,8 +155,18 @@ Status CheckAlertTemplate(std::string_view text, const std::map<std::string, std
   Status status = Status::Ok();
   const size_t unclosed = ScanTemplate(
       text, [](std::string_view) {},
-      [&](std::string_view name, std::string_view whole) {
+      [&](std::string_view placeholder, std::string_view whole) {
         if (!status.ok()) return;
+        const auto [name, filter] = SplitFilter(placeholder);
+        if (placeholder.find('|') != std::string_view::npos) {
+          if (filter != "duration" || (name != "value" && name != "threshold")) {
+            status = Status::InvalidArgument("placeholder " + std::string(whole) +
+                                             ": the one filter is `value | duration` (or "
+                                             "`threshold | duration`), which shows seconds as "
+                                             "e.g. 2h 5m");
+          }
+          return;
+        }
         const bool known = name == "value" || name == "threshold" || name == "rule" ||
                            name == "severity" || name == "state";
         if (known) return;

@@ -60,8 +60,9 @@ AlertStep StepAlert(const AlertState& previous, const AlertTiming& timing,
                     const ConditionResult& result, int64_t now_ms);
 
 // What a summary or description template may show: {{ value }}, {{ threshold }},
-// {{ rule }}, {{ severity }}, {{ state }}, {{ labels.NAME }}. Spaces inside
-// the braces are optional.
+// {{ rule }}, {{ severity }}, {{ state }}, {{ labels.NAME }}, and
+// {{ value | duration }} for a value in seconds shown as "2h 5m" (as
+// Prometheus' humanizeDuration). Spaces inside the braces are optional.
 struct AlertTemplateValues {
   std::optional<double> value;  // shown as "n/a" when unknown
   double threshold = 0;

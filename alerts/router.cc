@@ -22,10 +22,11 @@ LabelSet GroupLabelsOf(const AlertNotice& alert, const RouteConfig& route) {
 }  // namespace
 
 std::vector<NotificationPlan> PlanNotifications(const std::vector<AlertNotice>& alerts,
-                                                const RouteConfig& route,
+                                                const AlertsConfig& config,
                                                 const std::map<std::string, GroupMemory>& memory,
                                                 const std::vector<Silence>& silences,
                                                 int64_t now_ms) {
+  const RouteConfig& route = config.route;
   // Group labels -> the alerts of that group that are not silenced.
   std::map<LabelSet, std::vector<const AlertNotice*>> groups;
   for (const AlertNotice& a : alerts) {
@@ -34,6 +35,10 @@ std::vector<NotificationPlan> PlanNotifications(const std::vector<AlertNotice>& 
   }
   std::vector<NotificationPlan> plans;
   for (const std::string& receiver : route.receivers) {
+    bool send_resolved = route.send_resolved;
+    for (const ReceiverConfig& r : config.receivers) {
+      if (r.name == receiver) send_resolved = r.send_resolved.value_or(route.send_resolved);
+    }
     std::set<std::string> visited;
     for (const auto& [labels, members] : groups) {
       const std::string id = receiver + "\n" + GroupKey(labels);
@@ -54,7 +59,7 @@ std::vector<NotificationPlan> PlanNotifications(const std::vector<AlertNotice>& 
           plan.group.alerts.push_back(*a);
         } else if (before.firing.count(fingerprint) != 0) {
           resolved_news = true;
-          if (route.send_resolved) plan.group.alerts.push_back(*a);
+          if (send_resolved) plan.group.alerts.push_back(*a);
         }
       }
       // Alertmanager's rule: notify when a firing alert is new to the
@@ -64,7 +69,7 @@ std::vector<NotificationPlan> PlanNotifications(const std::vector<AlertNotice>& 
           !std::includes(before.firing.begin(), before.firing.end(), firing.begin(), firing.end());
       const bool reminder =
           !firing.empty() && now_ms - before.last_sent_ms >= route.repeat_interval.count();
-      const bool send = new_firing || (resolved_news && route.send_resolved) || reminder;
+      const bool send = new_firing || (resolved_news && send_resolved) || reminder;
       if (!send && firing == before.firing) continue;
       plan.memory_after.firing = firing;
       plan.memory_after.last_sent_ms = send ? now_ms : before.last_sent_ms;

@@ -4,8 +4,8 @@
 // receiver of the route when its set of firing alerts changed since the last
 // notification to that receiver, or when it still fires and repeat_interval
 // has passed. Resolved alerts go out once, to receivers that were told they
-// fired, when send_resolved is on. Silenced alerts count as not firing, so a
-// silence's expiry brings them back as new.
+// fired, when send_resolved is on (the receiver's, else the route's). Silenced alerts count as not
+// firing, so a silence's expiry brings them back as new.
 //
 // Pure: the caller keeps GroupMemory per group id (in the store, so a restart
 // or reload neither forgets nor repeats) and delivers the plans.
@@ -41,7 +41,7 @@ struct NotificationPlan {
 // have been notified (a resolved one is sent only to groups that were told
 // it fired). `memory`: by group id, as kept from earlier plans.
 std::vector<NotificationPlan> PlanNotifications(const std::vector<AlertNotice>& alerts,
-                                                const RouteConfig& route,
+                                                const AlertsConfig& config,
                                                 const std::map<std::string, GroupMemory>& memory,
                                                 const std::vector<Silence>& silences,
                                                 int64_t now_ms);

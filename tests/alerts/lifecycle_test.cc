@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace salesaudit {
@@ -120,13 +121,31 @@ TEST_CASE("Templates show the value, threshold, rule, severity, state and labels
   CHECK(RenderAlertTemplate("left open {{ value", v) == "left open {{ value");
 }
 
+TEST_CASE("The duration filter shows a value in seconds as an age") {
+  AlertTemplateValues v;
+  const std::pair<double, const char*> cases[] = {
+      {0, "0s"},       {44.6, "45s"}, {60, "1m"},    {330, "5m 30s"},
+      {7500, "2h 5m"}, {7200, "2h"},  {86400, "1d"}, {3 * 86400 + 4 * 3600 + 59, "3d 4h"},
+      {-5, "0s"},
+  };
+  for (const auto& [seconds, shown] : cases) {
+    v.value = seconds;
+    CHECK(RenderAlertTemplate("{{ value | duration }}", v) == shown);
+  }
+  v.threshold = 7200;
+  CHECK(RenderAlertTemplate("over {{threshold|duration}}", v) == "over 2h");
+  CHECK(CheckAlertTemplate("{{ value | duration }} {{ threshold | duration }}", {}).ok());
+  CHECK_FALSE(CheckAlertTemplate("{{ value | humanize }}", {}).ok());
+  CHECK_FALSE(CheckAlertTemplate("{{ rule | duration }}", {}).ok());
+}
+
 TEST_CASE("A template placeholder that is unknown or unclosed is refused at check time") {
   const std::map<std::string, std::string> labels = {{"team", "sales"}};
   CHECK(CheckAlertTemplate("{{ value }} {{labels.team}} {{ labels.alertname }}", labels).ok());
   CHECK(CheckAlertTemplate("no placeholders at all", labels).ok());
   CHECK(CheckAlertTemplate("{{ valeu }}", labels).message() ==
         "unknown placeholder {{ valeu }} (use value, threshold, rule, severity, state, "
-        "labels.NAME)");
+        "labels.NAME; value | duration)");
   CHECK(CheckAlertTemplate("{{ labels.region }}", labels).message() ==
         "placeholder {{ labels.region }}: the rule has no label 'region'");
   CHECK(CheckAlertTemplate("at {{ value", labels).message() ==

@@ -30,17 +30,26 @@ RouteConfig Route(std::vector<std::string> group_by = {}) {
   return r;
 }
 
+AlertsConfig Alerts(RouteConfig route) {
+  AlertsConfig c;
+  c.route = std::move(route);
+  c.receivers = {ReceiverConfig{.name = "mail", .type = "email"},
+                 ReceiverConfig{.name = "hook", .type = "webhook"}};
+  return c;
+}
+
 // Plans, then keeps their memory as the daemon does.
 struct Planner {
-  RouteConfig route = Route();
+  AlertsConfig alerts = Alerts(Route());
+  RouteConfig& route = alerts.route;
   std::map<std::string, GroupMemory> memory;
   std::vector<Silence> silences;
 
   // The notifications sent at `now`, as "receiver:alertname/alertname..."
   // with resolved ones marked "-".
-  std::vector<std::string> At(int64_t now, const std::vector<AlertNotice>& alerts) {
+  std::vector<std::string> At(int64_t now, const std::vector<AlertNotice>& firing) {
     std::vector<std::string> sent;
-    for (const NotificationPlan& p : PlanNotifications(alerts, route, memory, silences, now)) {
+    for (const NotificationPlan& p : PlanNotifications(firing, alerts, memory, silences, now)) {
       memory[p.group_id] = p.memory_after;
       if (p.group.alerts.empty()) continue;
       std::string line = p.group.receiver + ":";
@@ -100,6 +109,17 @@ TEST_CASE("A resolved alert is sent once, to receivers told it fired, when send_
   CHECK(quiet.At(kHour, {resolved}).empty());
   // ... and it forgot the alert: firing again is news.
   CHECK(quiet.At(2 * kHour, {Alert("lead-shortfall", "sales")}).size() == 2);
+
+  // A receiver's own send_resolved wins over the route's, either way.
+  Planner mixed;
+  mixed.alerts.receivers[0].send_resolved = false;
+  CHECK(mixed.At(0, {Alert("lead-shortfall", "sales")}).size() == 2);
+  CHECK(mixed.At(kHour, {resolved}) == Lines{"hook:-lead-shortfall/"});
+  Planner only_mail;
+  only_mail.route.send_resolved = false;
+  only_mail.alerts.receivers[0].send_resolved = true;
+  CHECK(only_mail.At(0, {Alert("lead-shortfall", "sales")}).size() == 2);
+  CHECK(only_mail.At(kHour, {resolved}) == Lines{"mail:-lead-shortfall/"});
 }
 
 TEST_CASE("A silence suppresses an alert and its expiry brings it back as news") {
