@@ -101,9 +101,23 @@ struct SpendEntry {
   double amount = 0;
 };
 
+// What a rule watches: a condition on the snapshot (`when`), or one of the
+// built-in health checks, which need no snapshot path.
+enum class AlertRuleKind {
+  kCondition,         // when: <snapshot path> <op> <number>
+  kConnectorStale,    // connector_stale: <duration>, one alert per connector
+  kConnectorFailing,  // connector_failing: <runs>, one alert per connector
+  kSnapshotStale,     // snapshot_stale: <duration>
+};
+
 struct AlertRuleConfig {
   std::string name;
-  std::string when;
+  AlertRuleKind kind = AlertRuleKind::kCondition;
+  std::string when;  // kCondition
+  // kConnectorStale: no stream of the connector may go longer without a
+  // successful sync; kSnapshotStale: the latest snapshot's greatest age.
+  std::chrono::milliseconds stale_after{0};
+  int failing_runs = 0;  // kConnectorFailing: failed runs in a row that fire
   std::chrono::milliseconds for_duration{0};
   // Stay firing this long after the condition clears (flap damping).
   std::chrono::milliseconds keep_firing_for{0};
@@ -111,7 +125,8 @@ struct AlertRuleConfig {
   std::map<std::string, std::string> labels;
   std::string summary;
   std::string description;
-  SourcePos pos;
+  SourcePos pos;       // of the list item
+  SourcePos when_pos;  // of the value of `when` (or of the built-in check's key)
 };
 
 struct ReceiverConfig {
@@ -123,8 +138,9 @@ struct ReceiverConfig {
   std::string url;
   std::string secret;  // resolved; never log
   std::string username;
-  std::string password;  // resolved; never log
-  std::string format;    // payload/body format; empty: the receiver's default
+  std::string password;               // resolved; never log
+  std::string format;                 // payload/body format; empty: the receiver's default
+  std::optional<bool> send_resolved;  // unset: the route's
   SourcePos pos;
 };
 
@@ -135,10 +151,23 @@ struct RouteConfig {
   std::vector<std::string> group_by;  // label names; empty: one group per rule
 };
 
+// How the outbox is delivered (alerts.delivery).
+struct DeliveryConfig {
+  std::chrono::milliseconds retry_backoff = std::chrono::seconds(5);  // first retry
+  std::chrono::milliseconds retry_backoff_max = std::chrono::minutes(10);
+  // A notification still undelivered this long after it was queued is dropped.
+  std::chrono::milliseconds max_age = std::chrono::hours(24);
+  std::chrono::milliseconds timeout = std::chrono::seconds(30);  // per attempt
+};
+
 struct AlertsConfig {
   std::vector<AlertRuleConfig> rules;
   std::vector<ReceiverConfig> receivers;
   RouteConfig route;
+  // Rules are evaluated after each snapshot and also this often, so that
+  // `for`, silences' expiry and the built-in checks advance between audits.
+  std::chrono::milliseconds evaluate_every = std::chrono::minutes(1);
+  DeliveryConfig delivery;
 };
 
 struct StatusConfig {

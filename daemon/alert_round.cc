@@ -4,7 +4,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "alerts/condition.h"
@@ -13,9 +15,17 @@
 #include "alerts/notification.h"
 #include "alerts/router.h"
 #include "alerts/silence.h"
+#include "connectors/connector.h"
 
 namespace salesaudit {
 namespace {
+
+// What a built-in check says when the rule gives no summary.
+constexpr char kConnectorStaleSummary[] =
+    "Connector {{ labels.connector }} has not synced successfully for {{ value | duration }}";
+constexpr char kConnectorFailingSummary[] =
+    "Connector {{ labels.connector }} failed its last {{ value }} sync runs";
+constexpr char kSnapshotStaleSummary[] = "The latest audit snapshot is {{ value | duration }} old";
 
 std::string LabelSetJson(const LabelSet& labels) {
   rapidjson::StringBuffer buf;
@@ -27,6 +37,20 @@ std::string LabelSetJson(const LabelSet& labels) {
   }
   w.EndObject();
   return buf.GetString();
+}
+
+// The string members of a JSON object; empty for anything else.
+LabelSet LabelSetFromJson(const std::string& json) {
+  rapidjson::Document doc;
+  doc.Parse(json.c_str(), json.size());
+  LabelSet out;
+  if (doc.HasParseError() || !doc.IsObject()) return out;
+  for (const auto& m : doc.GetObject()) {
+    if (!m.value.IsString()) continue;
+    out.emplace(std::string(m.name.GetString(), m.name.GetStringLength()),
+                std::string(m.value.GetString(), m.value.GetStringLength()));
+  }
+  return out;
 }
 
 std::string StringsJson(const std::set<std::string>& values) {
@@ -71,17 +95,105 @@ AlertState StateFrom(const AlertStateRow& row) {
 
 TimeMs Known(int64_t ms) { return ms != 0 ? TimeMs(ms) : std::nullopt; }
 
-AlertStateRow RowFrom(const std::string& rule, const AlertState& s, const LabelSet& labels,
-                      const LabelSet& annotations) {
-  return AlertStateRow{.rule = rule,
-                       .phase = AlertPhaseName(s.phase),
-                       .active_since = Known(s.active_since_ms),
-                       .fired_at = Known(s.fired_at_ms),
-                       .last_held_at = Known(s.last_held_ms),
-                       .resolved_at = Known(s.resolved_at_ms),
-                       .value = s.value,
-                       .labels_json = LabelSetJson(labels),
-                       .annotations_json = LabelSetJson(annotations)};
+// One alert a rule raises this round, before its lifecycle step.
+struct Observation {
+  std::string instance;  // the connector, for a connector check
+  ConditionResult result;
+};
+
+double SecondsSince(int64_t since_ms, int64_t now_ms) {
+  return static_cast<double>(now_ms - since_ms) / 1000.0;
+}
+
+// The streams a connector syncs: those configured, else all its type offers.
+std::vector<std::string> StreamsOf(const ConnectorConfig& connector) {
+  if (!connector.streams.empty()) return connector.streams;
+  const ConnectorDescriptor* d = BuiltinConnectors().Find(connector.type);
+  return d != nullptr ? d->streams : std::vector<std::string>{};
+}
+
+// What the rule sees this round: one observation, or one per connector.
+// `threshold` gets what the value is compared with, for templates.
+Result<std::vector<Observation>> Observe(const AlertRuleConfig& rule, const Config& config,
+                                         const AlertInputs& inputs,
+                                         const std::optional<SnapshotDocument>& snapshot,
+                                         int64_t now_ms, double* threshold) {
+  const double stale_seconds = static_cast<double>(rule.stale_after.count()) / 1000.0;
+  std::vector<Observation> out;
+  switch (rule.kind) {
+    case AlertRuleKind::kCondition: {
+      auto condition = ParseCondition(rule.when);
+      if (!condition.ok()) {
+        return condition.status().WithContext("alerts: rule \"" + rule.name + "\": when");
+      }
+      *threshold = condition->threshold;
+      // No snapshot yet: a condition on it has no value, so it does not hold.
+      out.push_back({"", snapshot ? EvaluateCondition(*condition, *snapshot) : ConditionResult{}});
+      return out;
+    }
+    case AlertRuleKind::kSnapshotStale: {
+      *threshold = stale_seconds;
+      const int64_t since =
+          inputs.snapshot_json ? inputs.snapshot_computed_at : inputs.watching_since_ms;
+      const double age = SecondsSince(since, now_ms);
+      out.push_back({"", ConditionResult{.value = age, .holds = age > stale_seconds}});
+      return out;
+    }
+    case AlertRuleKind::kConnectorStale:
+    case AlertRuleKind::kConnectorFailing:
+      break;
+  }
+  const bool stale = rule.kind == AlertRuleKind::kConnectorStale;
+  *threshold = stale ? stale_seconds : rule.failing_runs;
+  for (const ConnectorConfig& connector : config.connectors) {
+    // A connector is as stale as its stalest stream; a stream that never
+    // succeeded is stale since the caller began watching.
+    int64_t oldest_success = now_ms;
+    int64_t failures = 0;
+    for (const std::string& stream : StreamsOf(connector)) {
+      const StreamState* state = nullptr;
+      for (const StreamState& s : inputs.streams) {
+        if (s.connector == connector.name && s.stream == stream) state = &s;
+      }
+      const int64_t success = state != nullptr && state->last_success_at ? *state->last_success_at
+                                                                         : inputs.watching_since_ms;
+      oldest_success = std::min(oldest_success, success);
+      if (state != nullptr) failures = std::max(failures, state->failures_in_a_row);
+    }
+    ConditionResult r;
+    if (stale) {
+      r.value = SecondsSince(oldest_success, now_ms);
+      r.holds = *r.value > stale_seconds;
+    } else {
+      r.value = static_cast<double>(failures);
+      r.holds = failures >= rule.failing_runs;
+    }
+    out.push_back({connector.name, r});
+  }
+  return out;
+}
+
+std::string DefaultSummary(AlertRuleKind kind) {
+  switch (kind) {
+    case AlertRuleKind::kConnectorStale:
+      return kConnectorStaleSummary;
+    case AlertRuleKind::kConnectorFailing:
+      return kConnectorFailingSummary;
+    case AlertRuleKind::kSnapshotStale:
+      return kSnapshotStaleSummary;
+    case AlertRuleKind::kCondition:
+      break;
+  }
+  return "";
+}
+
+AlertNotice NoticeOf(const AlertEvaluation& e, bool firing, int64_t now_ms) {
+  return AlertNotice{.firing = firing,
+                     .labels = e.labels,
+                     .annotations = e.annotations,
+                     .starts_at_ms = e.fired_at_ms != 0 ? e.fired_at_ms : now_ms,
+                     .ends_at_ms = firing ? 0 : now_ms,
+                     .value = e.value};
 }
 
 // What a receiver gets: the format it asked for.
@@ -93,65 +205,61 @@ std::string Payload(const NotificationGroup& group, const ReceiverConfig& receiv
   return receiver.format == "slack" ? SlackWebhookBody(group) : AlertmanagerWebhookBody(group);
 }
 
+// The outbox row of a planned notification, rendered for its receiver;
+// nullopt when the route names a receiver the config lacks (`check` refuses
+// that).
+std::optional<OutboxRow> Render(NotificationPlan& plan, const Config& config,
+                                const std::string& external_url, int64_t now_ms) {
+  const ReceiverConfig* receiver = nullptr;
+  for (const ReceiverConfig& r : config.alerts.receivers) {
+    if (r.name == plan.group.receiver) receiver = &r;
+  }
+  if (receiver == nullptr) return std::nullopt;
+  plan.group.external_url = external_url;
+  // One key per (group, round): a round redone after a crash before its
+  // commit queues under a new time, and one that committed is not redone.
+  const std::string key =
+      "n-" + AlertFingerprint({{"group", plan.group_id}, {"at", std::to_string(now_ms)}});
+  return OutboxRow{.idempotency_key = key,
+                   .receiver = receiver->name,
+                   .created_at = now_ms,
+                   .payload = Payload(plan.group, *receiver, key, now_ms),
+                   .next_attempt_at = now_ms};
+}
+
 }  // namespace
 
-Result<AlertRoundResult> RunAlertRound(Store& store, const AlertsConfig& alerts,
-                                       const std::string& snapshot_json,
-                                       const std::string& external_url, int64_t now_ms) {
-  auto snapshot = SnapshotDocument::Parse(snapshot_json);
-  if (!snapshot.ok()) return snapshot.status().WithContext("alerts");
+Result<AlertInputs> ReadAlertInputs(Store& store, int64_t watching_since_ms) {
+  AlertInputs inputs;
+  inputs.watching_since_ms = watching_since_ms;
+  auto latest = store.LatestSnapshot();
+  if (!latest.ok()) return latest.status();
+  if (*latest) {
+    inputs.snapshot_json = std::move((*latest)->json);
+    inputs.snapshot_computed_at = (*latest)->computed_at;
+  }
+  auto streams = store.ListStreamStates();
+  if (!streams.ok()) return streams.status();
+  inputs.streams = std::move(*streams);
+  return inputs;
+}
+
+Result<AlertRoundPlan> PlanAlertRound(Store& store, const Config& config, const AlertInputs& inputs,
+                                      const AlertRoundOptions& options, int64_t now_ms) {
+  const AlertsConfig& alerts = config.alerts;
+  if (!options.only_rule.empty() &&
+      std::none_of(alerts.rules.begin(), alerts.rules.end(),
+                   [&](const AlertRuleConfig& r) { return r.name == options.only_rule; })) {
+    return Status::NotFound("alerts: no rule \"" + options.only_rule + "\"");
+  }
+  std::optional<SnapshotDocument> snapshot;
+  if (inputs.snapshot_json) {
+    auto parsed = SnapshotDocument::Parse(*inputs.snapshot_json);
+    if (!parsed.ok()) return parsed.status().WithContext("alerts");
+    snapshot = std::move(*parsed);
+  }
   auto stored = store.AlertStates();
   if (!stored.ok()) return stored.status();
-  std::map<std::string, AlertState> previous;
-  for (const AlertStateRow& row : *stored) previous[row.rule] = StateFrom(row);
-
-  AlertRoundResult result;
-  std::vector<AlertStateRow> states;
-  std::vector<AlertNotice> notices;
-  for (const AlertRuleConfig& rule : alerts.rules) {
-    auto condition = ParseCondition(rule.when);
-    if (!condition.ok()) {
-      return condition.status().WithContext("alerts: rule \"" + rule.name + "\": when");
-    }
-    const AlertStep step =
-        StepAlert(previous[rule.name],
-                  {.for_duration = rule.for_duration, .keep_firing_for = rule.keep_firing_for},
-                  EvaluateCondition(*condition, *snapshot), now_ms);
-    LabelSet labels = rule.labels;
-    labels["alertname"] = rule.name;
-    if (!rule.severity.empty()) labels["severity"] = rule.severity;
-    const AlertTemplateValues values{.value = step.state.value,
-                                     .threshold = condition->threshold,
-                                     .rule = rule.name,
-                                     .severity = rule.severity,
-                                     .state = AlertPhaseName(step.state.phase),
-                                     .labels = labels};
-    LabelSet annotations;
-    if (!rule.summary.empty()) annotations["summary"] = RenderAlertTemplate(rule.summary, values);
-    if (!rule.description.empty()) {
-      annotations["description"] = RenderAlertTemplate(rule.description, values);
-    }
-    states.push_back(RowFrom(rule.name, step.state, labels, annotations));
-    ++result.rules;
-    const bool firing = step.state.phase == AlertPhase::kFiring;
-    if (!firing && step.change != AlertChange::kResolved) continue;
-    result.firing += firing ? 1 : 0;
-    notices.push_back(AlertNotice{.firing = firing,
-                                  .labels = labels,
-                                  .annotations = annotations,
-                                  .starts_at_ms = step.state.fired_at_ms,
-                                  .ends_at_ms = firing ? 0 : step.state.resolved_at_ms,
-                                  .value = step.state.value});
-  }
-
-  auto groups = store.AlertGroups();
-  if (!groups.ok()) return groups.status();
-  std::map<std::string, GroupMemory> memory;
-  for (const AlertGroupRow& g : *groups) {
-    GroupMemory& m = memory[g.group_id];
-    m.last_sent_ms = g.last_sent_at.value_or(0);
-    for (std::string& f : StringsFromJson(g.firing_json)) m.firing.insert(std::move(f));
-  }
   auto silence_rows = store.Silences();
   if (!silence_rows.ok()) return silence_rows.status();
   std::vector<Silence> silences;
@@ -164,33 +272,139 @@ Result<AlertRoundResult> RunAlertRound(Store& store, const AlertsConfig& alerts,
     silences.push_back(std::move(s));
   }
 
-  std::vector<AlertGroupRow> memories;
-  std::vector<OutboxRow> queued;
-  for (NotificationPlan& plan :
-       PlanNotifications(notices, alerts.route, memory, silences, now_ms)) {
-    memories.push_back(AlertGroupRow{.group_id = plan.group_id,
-                                     .last_sent_at = Known(plan.memory_after.last_sent_ms),
-                                     .firing_json = StringsJson(plan.memory_after.firing)});
-    if (plan.group.alerts.empty()) continue;
-    const ReceiverConfig* receiver = nullptr;
-    for (const ReceiverConfig& r : alerts.receivers) {
-      if (r.name == plan.group.receiver) receiver = &r;
+  AlertRoundPlan plan;
+  std::set<AlertKey> seen;
+  std::map<AlertKey, const AlertStateRow*> previous;
+  for (const AlertStateRow& row : *stored) previous[{row.rule, row.instance}] = &row;
+  for (const AlertRuleConfig& rule : alerts.rules) {
+    if (!options.only_rule.empty() && rule.name != options.only_rule) continue;
+    double threshold = 0;
+    auto observations = Observe(rule, config, inputs, snapshot, now_ms, &threshold);
+    if (!observations.ok()) return observations.status();
+    for (const Observation& o : *observations) {
+      AlertEvaluation e;
+      e.key = {rule.name, o.instance};
+      seen.insert(e.key);
+      auto before = previous.find(e.key);
+      const AlertState state_before =
+          before == previous.end() ? AlertState{} : StateFrom(*before->second);
+      const AlertStep step =
+          StepAlert(state_before,
+                    {.for_duration = rule.for_duration, .keep_firing_for = rule.keep_firing_for},
+                    o.result, now_ms);
+      e.value = step.state.value;
+      e.holds = o.result.holds;
+      e.phase_before = AlertPhaseName(state_before.phase);
+      e.phase_after = AlertPhaseName(step.state.phase);
+      e.fired = step.change == AlertChange::kFired;
+      e.resolved = step.change == AlertChange::kResolved;
+      e.fired_at_ms = step.state.fired_at_ms;
+      e.labels = rule.labels;
+      e.labels["alertname"] = rule.name;
+      if (!rule.severity.empty()) e.labels["severity"] = rule.severity;
+      if (!o.instance.empty()) e.labels["connector"] = o.instance;
+      const AlertTemplateValues values{.value = step.state.value,
+                                       .threshold = threshold,
+                                       .rule = rule.name,
+                                       .severity = rule.severity,
+                                       .state = AlertPhaseName(step.state.phase),
+                                       .labels = e.labels};
+      const std::string summary = rule.summary.empty() ? DefaultSummary(rule.kind) : rule.summary;
+      if (!summary.empty()) e.annotations["summary"] = RenderAlertTemplate(summary, values);
+      if (!rule.description.empty()) {
+        e.annotations["description"] = RenderAlertTemplate(rule.description, values);
+      }
+      e.silenced = IsSilenced(e.labels, silences, now_ms);
+      plan.states.push_back(AlertStateRow{.rule = rule.name,
+                                          .instance = o.instance,
+                                          .phase = e.phase_after,
+                                          .active_since = Known(step.state.active_since_ms),
+                                          .fired_at = Known(step.state.fired_at_ms),
+                                          .last_held_at = Known(step.state.last_held_ms),
+                                          .resolved_at = Known(step.state.resolved_at_ms),
+                                          .value = step.state.value,
+                                          .labels_json = LabelSetJson(e.labels),
+                                          .annotations_json = LabelSetJson(e.annotations)});
+      plan.evaluations.push_back(std::move(e));
     }
-    if (receiver == nullptr) continue;  // `check` refuses routes to unknown receivers
-    plan.group.external_url = external_url;
-    // One key per (group, round): a round redone after a crash before its
-    // commit queues under a new time, and one that committed is not redone.
-    const std::string key =
-        "n-" + AlertFingerprint({{"group", plan.group_id}, {"at", std::to_string(now_ms)}});
-    queued.push_back(OutboxRow{.idempotency_key = key,
-                               .receiver = receiver->name,
-                               .created_at = now_ms,
-                               .payload = Payload(plan.group, *receiver, key, now_ms),
-                               .next_attempt_at = now_ms});
   }
-  if (Status s = store.SaveAlertRound(states, memories, queued); !s.ok()) return s;
-  result.queued = static_cast<int>(queued.size());
+  // Alerts whose rule or connector left the config: resolved, then forgotten.
+  for (const auto& [key, row] : previous) {
+    if (seen.count(key) != 0) continue;
+    if (!options.only_rule.empty() && key.rule != options.only_rule) continue;
+    plan.removed.push_back(key);
+    AlertEvaluation e;
+    e.key = key;
+    e.value = row->value;
+    e.phase_before = row->phase;
+    e.phase_after = "inactive";
+    e.resolved = row->phase == "firing";
+    e.fired_at_ms = row->fired_at.value_or(0);
+    e.labels = LabelSetFromJson(row->labels_json);
+    e.annotations = LabelSetFromJson(row->annotations_json);
+    e.silenced = IsSilenced(e.labels, silences, now_ms);
+    plan.evaluations.push_back(std::move(e));
+  }
+
+  std::vector<AlertNotice> notices;
+  for (const AlertEvaluation& e : plan.evaluations) {
+    const bool firing = e.phase_after == "firing";
+    if (firing || e.resolved) notices.push_back(NoticeOf(e, firing, now_ms));
+  }
+  auto groups = store.AlertGroups();
+  if (!groups.ok()) return groups.status();
+  std::map<std::string, GroupMemory> memory;
+  for (const AlertGroupRow& g : *groups) {
+    GroupMemory& m = memory[g.group_id];
+    m.last_sent_ms = g.last_sent_at.value_or(0);
+    for (std::string& f : StringsFromJson(g.firing_json)) m.firing.insert(std::move(f));
+  }
+  for (NotificationPlan& p : PlanNotifications(notices, alerts, memory, silences, now_ms)) {
+    plan.memories.push_back(AlertGroupRow{.group_id = p.group_id,
+                                          .last_sent_at = Known(p.memory_after.last_sent_ms),
+                                          .firing_json = StringsJson(p.memory_after.firing)});
+    if (p.group.alerts.empty()) continue;
+    if (auto row = Render(p, config, options.external_url, now_ms)) {
+      plan.queued.push_back(std::move(*row));
+    }
+  }
+  return plan;
+}
+
+Result<AlertRoundResult> RunAlertRound(Store& store, const Config& config,
+                                       const AlertInputs& inputs, const AlertRoundOptions& options,
+                                       int64_t now_ms) {
+  // The router's memories cover every rule, so a round of one rule would
+  // make the others' groups forget what they were told.
+  if (!options.only_rule.empty()) {
+    return Status::InvalidArgument("alerts: a round of one rule is a preview; it is not saved");
+  }
+  auto plan = PlanAlertRound(store, config, inputs, options, now_ms);
+  if (!plan.ok()) return plan.status();
+  if (Status s = store.SaveAlertRound(plan->states, plan->removed, plan->memories, plan->queued);
+      !s.ok()) {
+    return s;
+  }
+  AlertRoundResult result;
+  result.rules = static_cast<int>(config.alerts.rules.size());
+  for (const AlertEvaluation& e : plan->evaluations) {
+    result.firing += e.phase_after == "firing" ? 1 : 0;
+  }
+  result.queued = static_cast<int>(plan->queued.size());
   return result;
+}
+
+std::vector<OutboxRow> PreviewNotifications(const Config& config,
+                                            const std::vector<AlertEvaluation>& evaluations,
+                                            const std::string& external_url, int64_t now_ms) {
+  std::vector<AlertNotice> notices;
+  for (const AlertEvaluation& e : evaluations) notices.push_back(NoticeOf(e, true, now_ms));
+  std::vector<OutboxRow> out;
+  for (NotificationPlan& p : PlanNotifications(notices, config.alerts, {}, {}, now_ms)) {
+    if (p.group.alerts.empty()) continue;
+    if (auto row = Render(p, config, external_url, now_ms)) out.push_back(std::move(*row));
+  }
+  return out;
 }
 
 }  // namespace salesaudit

@@ -1,16 +1,27 @@
-// One alert round, run after each stored snapshot: every configured rule is
-// evaluated against the snapshot and stepped through its lifecycle from its
-// stored state; the firing and just-resolved alerts are planned against the
-// route, the silences and what each receiver was last told; and the new
-// states, memories and the notifications they call for (rendered for each
-// receiver: Alertmanager or Slack JSON, or an email) are saved in one
-// transaction, for the notifier to deliver.
+// One alert round, run after each stored snapshot and every
+// alerts.evaluate_every: every configured rule is evaluated (a condition on
+// the latest snapshot, or a built-in check on the connectors' sync state or
+// the snapshot's age) and stepped through its lifecycle from its stored
+// state; the firing and just-resolved alerts are planned against the route,
+// the silences and what each receiver was last told; and the new states,
+// memories and the notifications they call for (rendered for each receiver:
+// Alertmanager or Slack JSON, or an email) are saved in one transaction, for
+// the notifier to deliver.
 //
-// Threading: blocks on the store; run it where the audit runs.
+// A connector check raises one alert per configured connector (label
+// `connector`); an alert whose rule or connector left the config is resolved
+// (receivers told it fired hear so) and forgotten.
+//
+// Threading: blocks on the store; one round at a time.
+//
+//   auto inputs = ReadAlertInputs(store, started_ms);
+//   auto round = RunAlertRound(store, config, *inputs, {.external_url = url}, NowMs());
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "core/status.h"
@@ -18,17 +29,69 @@
 
 namespace salesaudit {
 
+// What a round reads from the store besides its own state.
+struct AlertInputs {
+  std::optional<std::string> snapshot_json;  // the latest snapshot; none yet: nullopt
+  int64_t snapshot_computed_at = 0;
+  std::vector<StreamState> streams;
+  // Since when the caller has been watching: a stream that never succeeded,
+  // or a store without snapshots, counts as stale from here.
+  int64_t watching_since_ms = 0;
+};
+
+Result<AlertInputs> ReadAlertInputs(Store& store, int64_t watching_since_ms);
+
+struct AlertRoundOptions {
+  std::string only_rule;     // "": every rule; else just this one (others stay as they are)
+  std::string external_url;  // where the dashboard is ("" if none), shown in notifications
+};
+
+// One alert's evaluation in a round.
+struct AlertEvaluation {
+  AlertKey key;
+  std::optional<double> value;  // seconds for the stale checks, runs for connector_failing
+  bool holds = false;
+  std::string phase_before;  // inactive | pending | firing
+  std::string phase_after;
+  bool fired = false;     // became firing this round
+  bool resolved = false;  // stopped firing this round (or its rule or connector left)
+  bool silenced = false;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  int64_t fired_at_ms = 0;
+};
+
+// Everything a round would save.
+struct AlertRoundPlan {
+  std::vector<AlertEvaluation> evaluations;  // in config order, then removed alerts
+  std::vector<AlertStateRow> states;
+  std::vector<AlertKey> removed;
+  std::vector<AlertGroupRow> memories;
+  std::vector<OutboxRow> queued;  // payload rendered for its receiver
+};
+
+// Plans a round without saving it (reads the stored states, memories and
+// silences). A rule whose `when` cannot be read fails the plan
+// (kInvalidArgument naming the rule); `only_rule` naming no rule is kNotFound.
+Result<AlertRoundPlan> PlanAlertRound(Store& store, const Config& config, const AlertInputs& inputs,
+                                      const AlertRoundOptions& options, int64_t now_ms);
+
 struct AlertRoundResult {
   int rules = 0;
   int firing = 0;
   int queued = 0;  // notifications added to the outbox
 };
 
-// `external_url` is where the dashboard is ("" if none), shown in
-// notifications. A rule whose `when` cannot be read fails the round
-// (kInvalidArgument naming the rule) before anything is saved.
-Result<AlertRoundResult> RunAlertRound(Store& store, const AlertsConfig& alerts,
-                                       const std::string& snapshot_json,
-                                       const std::string& external_url, int64_t now_ms);
+// Plans a round and saves it in one transaction.
+Result<AlertRoundResult> RunAlertRound(Store& store, const Config& config,
+                                       const AlertInputs& inputs, const AlertRoundOptions& options,
+                                       int64_t now_ms);
+
+// What each receiver of the route would get if `evaluations` were notified
+// now (firing, or resolved when they do not hold), whatever `for`, the
+// memories and the silences say: `salesaudit alerts test` shows these.
+std::vector<OutboxRow> PreviewNotifications(const Config& config,
+                                            const std::vector<AlertEvaluation>& evaluations,
+                                            const std::string& external_url, int64_t now_ms);
 
 }  // namespace salesaudit

@@ -43,6 +43,7 @@ struct Daemon::Impl {
         path(std::move(p)),
         signals(io, SIGINT, SIGTERM, SIGHUP),
         audit_timer(io),
+        alert_timer(io),
         notify_timer(io),
         // Threads are cheap while idle; enough that connectors added by a
         // reload still get a thread of their own.
@@ -59,6 +60,7 @@ struct Daemon::Impl {
     WaitForSignal();
     ApplyConnectors();
     ScheduleAudit(std::chrono::milliseconds(0));
+    ScheduleAlerts(config.alerts.evaluate_every);
     ScheduleDelivery(std::chrono::milliseconds(0));
     spdlog::info("salesaudit running with {} connector(s), store {}", config.connectors.size(),
                  config.store.path);
@@ -92,6 +94,7 @@ struct Daemon::Impl {
       slot.timer->cancel();
     }
     audit_timer.cancel();
+    alert_timer.cancel();
     notify_timer.cancel();
     signals.cancel();
   }
@@ -121,6 +124,7 @@ struct Daemon::Impl {
     SetLogFormat(config.log.format);
     ApplyConnectors();
     ScheduleAudit(std::chrono::milliseconds(0));
+    ScheduleAlerts(std::chrono::milliseconds(0));
     spdlog::info("configuration reloaded from {} ({} connector(s))", path,
                  config.connectors.size());
   }
@@ -231,38 +235,68 @@ struct Daemon::Impl {
     auto config_copy = std::make_shared<const Config>(config);
     asio::post(pool, [this, config_copy] {
       auto stored = ComputeAndStoreSnapshot(*store, *config_copy, AuditWindow{}, NowMs());
-      Status status = stored.ok() ? Status::Ok() : stored.status();
-      bool queued = false;
       if (stored.ok()) {
         spdlog::info("audit snapshot {}: {} leads, {} won, lead to won {}", stored->id,
                      stored->snapshot.counts.leads, stored->snapshot.counts.won,
                      stored->snapshot.rates.lead_to_won
                          ? std::to_string(*stored->snapshot.rates.lead_to_won)
                          : std::string("n/a"));
-        status = RunAlerts(*config_copy, stored->json, queued);
       }
-      asio::post(io, [this, status, queued] {
-        if (queued && !stopping) ScheduleDelivery(std::chrono::milliseconds(0));
+      asio::post(io, [this, status = stored.status()] {
         audit_running = false;
         last_audit_at = std::chrono::steady_clock::now();
         if (!status.ok()) spdlog::error("{}", status.message());
         if (stopping) return;
+        if (status.ok()) ScheduleAlerts(std::chrono::milliseconds(0));  // on the new snapshot
         ScheduleAudit(audit_again ? config.audit.min_interval : config.audit.every);
       });
     });
   }
 
-  // The alert rules on a new snapshot; `queued` tells whether notifications
-  // wait for delivery. Runs on the pool, after the snapshot is stored.
-  Status RunAlerts(const Config& c, const std::string& snapshot_json, bool& queued) {
-    if (c.alerts.rules.empty()) return Status::Ok();
+  // Alert rounds run after each stored snapshot and every
+  // alerts.evaluate_every (so `for`, silences and the built-in checks move on
+  // between audits), one at a time, on the pool. A round with no rules still
+  // runs: it resolves the alerts of rules a reload removed.
+  void ScheduleAlerts(std::chrono::milliseconds delay) {
+    if (alerts_running) {
+      alerts_again = true;
+      return;
+    }
+    alert_timer.expires_after(delay);
+    alert_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      alerts_running = true;
+      alerts_again = false;
+      auto config_copy = std::make_shared<const Config>(config);
+      asio::post(pool, [this, config_copy] {
+        auto round = EvaluateAlerts(*config_copy);
+        asio::post(io, [this, round] {
+          alerts_running = false;
+          if (!round.ok()) spdlog::error("{}", round.status().message());
+          if (stopping) return;
+          if (round.ok() && round->queued > 0) ScheduleDelivery(std::chrono::milliseconds(0));
+          ScheduleAlerts(alerts_again ? std::chrono::milliseconds(0)
+                                      : config.alerts.evaluate_every);
+        });
+      });
+    });
+  }
+
+  Result<AlertRoundResult> EvaluateAlerts(const Config& c) {
+    const int64_t now = NowMs();
+    auto inputs = ReadAlertInputs(*store, started_at_ms);
+    if (!inputs.ok()) return inputs.status();
     const std::string dashboard = c.status.listen.empty() ? "" : "http://" + c.status.listen + "/";
-    auto round = RunAlertRound(*store, c.alerts, snapshot_json, dashboard, NowMs());
+    auto round = RunAlertRound(*store, c, *inputs, {.external_url = dashboard}, now);
     if (!round.ok()) return round.status();
-    spdlog::info("alerts: {} rule(s), {} firing, {} notification(s) queued", round->rules,
-                 round->firing, round->queued);
-    queued = round->queued > 0;
-    return Status::Ok();
+    // Every round would be a log line a minute; say only what changed.
+    const bool news = round->queued > 0 || round->firing != last_firing;
+    last_firing = round->firing;
+    if (news) {
+      spdlog::info("alerts: {} rule(s), {} firing, {} notification(s) queued", round->rules,
+                   round->firing, round->queued);
+    }
+    return round;
   }
 
   // Delivers due notifications, then looks again after kDeliveryPoll (retries
@@ -281,7 +315,7 @@ struct Daemon::Impl {
       deliver_again = false;
       auto alerts = std::make_shared<const AlertsConfig>(config.alerts);
       asio::post(pool, [this, alerts] {
-        auto counts = DeliverDueNotifications(*store, *alerts, NotifierOptions{}, NowMs(), rng);
+        auto counts = DeliverDueNotifications(*store, *alerts, NowMs(), rng);
         if (!counts.ok()) {
           spdlog::error("notifications: {}", counts.status().message());
         } else {
@@ -307,6 +341,7 @@ struct Daemon::Impl {
   asio::io_context io;
   asio::signal_set signals;
   asio::steady_timer audit_timer;
+  asio::steady_timer alert_timer;
   asio::steady_timer notify_timer;
   asio::thread_pool pool;
   std::unique_ptr<Store> store;
@@ -315,6 +350,10 @@ struct Daemon::Impl {
   bool stopping = false;
   bool audit_running = false;
   bool audit_again = false;  // data changed while an audit ran
+  bool alerts_running = false;
+  bool alerts_again = false;              // a snapshot or reload came while a round ran
+  int last_firing = -1;                   // pool side, one round at a time
+  const int64_t started_at_ms = NowMs();  // built-in checks count staleness from here at most
   bool delivery_running = false;
   bool deliver_again = false;                   // notifications queued while a pass ran
   std::mt19937_64 rng{std::random_device{}()};  // delivery backoff; one pass at a time

@@ -10,6 +10,8 @@
 namespace salesaudit {
 namespace {
 
+constexpr int kBatch = 100;  // notifications per pass
+
 enum class Outcome { kDelivered, kRetry, kDrop };
 
 struct Attempt {
@@ -37,14 +39,14 @@ Attempt PostWebhook(const OutboxRow& row, const ReceiverConfig& receiver, HttpCl
 }
 
 Attempt SendEmail(const OutboxRow& row, const ReceiverConfig& receiver,
-                  const NotifierOptions& options) {
+                  const DeliveryConfig& delivery) {
   const Status s = SendMail({.url = receiver.smtp_url,
                              .username = receiver.username,
                              .password = receiver.password,
                              .from = receiver.from,
                              .to = receiver.to,
                              .data = row.payload,
-                             .timeout = options.timeout});
+                             .timeout = delivery.timeout});
   if (s.ok()) return {Outcome::kDelivered, ""};
   // Refused credentials are retried too: a reload with the right password
   // should still deliver what was queued. Only a 5xx reply is final.
@@ -64,12 +66,12 @@ const ReceiverConfig* FindReceiver(const AlertsConfig& alerts, const std::string
 }  // namespace
 
 Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig& alerts,
-                                               const NotifierOptions& options, int64_t now_ms,
-                                               std::mt19937_64& rng) {
-  auto due = store.DueNotifications(now_ms, options.batch);
+                                               int64_t now_ms, std::mt19937_64& rng) {
+  const DeliveryConfig& delivery = alerts.delivery;
+  auto due = store.DueNotifications(now_ms, kBatch);
   if (!due.ok()) return due.status();
   // One client for the pass: notifications to one receiver share a connection.
-  HttpClient http(HttpClient::Options{.timeout = options.timeout}, nullptr, nullptr);
+  HttpClient http(HttpClient::Options{.timeout = delivery.timeout}, nullptr, nullptr);
   DeliveryCounts counts;
   for (const OutboxRow& row : *due) {
     const std::string context = "notification " + row.idempotency_key + " to " + row.receiver;
@@ -77,12 +79,12 @@ Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig&
     Attempt attempt;
     if (receiver == nullptr) {
       attempt = {Outcome::kDrop, "the receiver is no longer configured"};
-    } else if (now_ms - row.created_at > options.max_age.count()) {
+    } else if (now_ms - row.created_at > delivery.max_age.count()) {
       attempt = {Outcome::kDrop,
                  "undelivered after " + std::to_string(row.attempts) +
                      " attempts, older than max_age; last error: " + row.last_error};
     } else if (receiver->type == "email") {
-      attempt = SendEmail(row, *receiver, options);
+      attempt = SendEmail(row, *receiver, delivery);
     } else {
       attempt = PostWebhook(row, *receiver, http);
     }
@@ -94,7 +96,7 @@ Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig&
         break;
       case Outcome::kRetry: {
         const auto delay = BackoffDelay(static_cast<int>(std::min<int64_t>(row.attempts, 30)),
-                                        options.backoff_base, options.backoff_max, rng);
+                                        delivery.retry_backoff, delivery.retry_backoff_max, rng);
         recorded = store.MarkNotificationFailed(row.id, attempt.error, now_ms + delay.count());
         ++counts.retried;
         break;

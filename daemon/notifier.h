@@ -11,8 +11,7 @@
 // Threading: DeliverDueNotifications blocks on the network; run it on a
 // worker, one pass at a time.
 //
-//   NotifierOptions options;
-//   auto delivered = DeliverDueNotifications(store, config.alerts, options, NowMs());
+//   auto delivered = DeliverDueNotifications(store, config.alerts, NowMs(), rng);
 #pragma once
 
 #include <chrono>
@@ -29,16 +28,9 @@ namespace salesaudit {
 
 // The outbox payload says what to send, as queued: a webhook's body, or an
 // email's whole RFC 5322 message. The receiver's URL, secret and SMTP
-// settings are read from the config at delivery, so a reload that changes
-// them (a rotated secret) applies to notifications still queued.
-struct NotifierOptions {
-  std::chrono::milliseconds backoff_base = std::chrono::seconds(5);
-  std::chrono::milliseconds backoff_max = std::chrono::minutes(10);
-  std::chrono::milliseconds max_age = std::chrono::hours(24);
-  std::chrono::milliseconds timeout = std::chrono::seconds(30);
-  int batch = 100;  // notifications per pass
-};
-
+// settings, and alerts.delivery's backoff, max_age and timeout, are read
+// from the config at delivery, so a reload that changes them (a rotated
+// secret) applies to notifications still queued.
 struct DeliveryCounts {
   int delivered = 0;
   int retried = 0;
@@ -50,7 +42,6 @@ struct DeliveryCounts {
 // One pass over the notifications due at `now_ms`. A store failure stops
 // the pass and is returned; a receiver's failure is recorded on its row.
 Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig& alerts,
-                                               const NotifierOptions& options, int64_t now_ms,
-                                               std::mt19937_64& rng);
+                                               int64_t now_ms, std::mt19937_64& rng);
 
 }  // namespace salesaudit

@@ -28,16 +28,16 @@ struct OutboxFixture {
     auto opened = Store::Open(dir.File("s.db"));
     REQUIRE(opened.ok());
     store = std::move(opened).value();
-    options.backoff_base = std::chrono::seconds(1);
-    options.backoff_max = std::chrono::seconds(10);
-    options.max_age = std::chrono::hours(1);
-    options.timeout = std::chrono::seconds(5);
+    alerts.delivery.retry_backoff = std::chrono::seconds(1);
+    alerts.delivery.retry_backoff_max = std::chrono::seconds(10);
+    alerts.delivery.max_age = std::chrono::hours(1);
+    alerts.delivery.timeout = std::chrono::seconds(5);
   }
 
   void Queue(const std::string& key, const std::string& receiver, const std::string& payload,
              int64_t at = kT0) {
     REQUIRE(store
-                ->SaveAlertRound({}, {},
+                ->SaveAlertRound({}, {}, {},
                                  {OutboxRow{.idempotency_key = key,
                                             .receiver = receiver,
                                             .created_at = at,
@@ -47,7 +47,7 @@ struct OutboxFixture {
   }
 
   DeliveryCounts Pass(int64_t now) {
-    auto counts = DeliverDueNotifications(*store, alerts, options, now, rng);
+    auto counts = DeliverDueNotifications(*store, alerts, now, rng);
     INFO(counts.status().ToString());
     REQUIRE(counts.ok());
     return *counts;
@@ -63,7 +63,6 @@ struct OutboxFixture {
   TempDir dir;
   std::unique_ptr<Store> store;
   AlertsConfig alerts;
-  NotifierOptions options;
   std::mt19937_64 rng{7};
 };
 
