@@ -71,12 +71,23 @@ constexpr std::string_view kAuditKeys[] = {"every",
                                            "referral_channels"};
 constexpr size_t kMaxSpendFileBytes = 16 * 1024 * 1024;
 constexpr std::string_view kSpendKeys[] = {"channel", "month", "amount"};
-constexpr std::string_view kAlertsKeys[] = {"rules", "receivers", "route"};
-constexpr std::string_view kRuleKeys[] = {"name",     "when",   "for",     "keep_firing_for",
-                                          "severity", "labels", "summary", "description"};
+constexpr std::string_view kAlertsKeys[] = {"rules", "receivers", "route", "evaluate_every",
+                                            "delivery"};
+constexpr std::string_view kRuleKeys[] = {
+    "name",           "when",    "connector_stale", "connector_failing",
+    "snapshot_stale", "for",     "keep_firing_for", "severity",
+    "labels",         "summary", "description"};
+// What a rule watches; a rule gives exactly one of these.
+constexpr std::string_view kRuleWatchKeys[] = {"when", "connector_stale", "connector_failing",
+                                               "snapshot_stale"};
 constexpr std::string_view kReceiverKeys[] = {
-    "name",        "type",     "smtp_url", "from",          "to",    "url", "secret",
-    "secret_file", "username", "password", "password_file", "format"};
+    "name",        "type",     "smtp_url", "from",          "to",     "url",          "secret",
+    "secret_file", "username", "password", "password_file", "format", "send_resolved"};
+constexpr std::string_view kDeliveryKeys[] = {"retry_backoff", "retry_backoff_max", "max_age",
+                                              "timeout"};
+// Rules are evaluated on a timer this often at most; a shorter period would
+// only spin the evaluation loop.
+constexpr milliseconds kMinEvaluateEvery = std::chrono::seconds(1);
 constexpr std::string_view kEmailOnlyKeys[] = {"smtp_url", "from", "to"};
 constexpr std::string_view kWebhookOnlyKeys[] = {"url", "secret", "secret_file"};
 constexpr std::string_view kRouteKeys[] = {"receivers", "repeat_interval", "send_resolved",
@@ -386,6 +397,10 @@ class Loader {
   std::optional<double> ReadFraction(const Item& item);
   void LoadAlerts(const Item& item, AlertsConfig* alerts);
   void LoadRules(const Item& item, std::vector<AlertRuleConfig>* rules);
+  // The one key saying what `rule` watches (`when` or a built-in check) into
+  // rule->kind and its value; false when none or several are given.
+  bool LoadRuleWatch(const Item& element, const Section& s, AlertRuleConfig* rule);
+  void LoadDelivery(const Item& item, DeliveryConfig* delivery);
   // `declared` gets every receiver name, even of receivers with errors, so
   // that the route is not blamed for them too.
   void LoadReceivers(const Item& item, std::vector<ReceiverConfig>* receivers,
@@ -1061,6 +1076,75 @@ void Loader::LoadAlerts(const Item& item, AlertsConfig* alerts) {
     LoadReceivers(*receivers, &alerts->receivers, &declared);
   }
   if (const Item* route = s->Find("route")) LoadRoute(*route, declared, &alerts->route);
+  if (const Item* every = s->Find("evaluate_every")) {
+    if (std::optional<milliseconds> value = ReadDuration(*every)) {
+      if (*value < kMinEvaluateEvery) {
+        Error(every->pos, every->path + ": must be at least 1s");
+      } else {
+        alerts->evaluate_every = *value;
+      }
+    }
+  }
+  if (const Item* delivery = s->Find("delivery")) LoadDelivery(*delivery, &alerts->delivery);
+}
+
+void Loader::LoadDelivery(const Item& item, DeliveryConfig* delivery) {
+  const std::optional<Section> s = ReadSection(item, kDeliveryKeys);
+  if (!s) return;
+  Set(*s, "retry_backoff", &Loader::ReadPositiveDuration, &delivery->retry_backoff);
+  Set(*s, "retry_backoff_max", &Loader::ReadPositiveDuration, &delivery->retry_backoff_max);
+  Set(*s, "max_age", &Loader::ReadPositiveDuration, &delivery->max_age);
+  Set(*s, "timeout", &Loader::ReadPositiveDuration, &delivery->timeout);
+  if (delivery->retry_backoff_max < delivery->retry_backoff) {
+    const Item* at = s->Find("retry_backoff_max");
+    Error(at != nullptr ? at->pos : s->Find("retry_backoff")->pos,
+          item.path + ": retry_backoff_max must not be shorter than retry_backoff");
+  }
+}
+
+bool Loader::LoadRuleWatch(const Item& element, const Section& s, AlertRuleConfig* rule) {
+  std::vector<const Item*> given;
+  for (std::string_view key : kRuleWatchKeys) {
+    if (const Item* item = s.Find(key)) given.push_back(item);
+  }
+  if (given.empty()) {
+    Error(element.pos, element.path +
+                           ": give `when` (a condition on the snapshot, e.g. "
+                           "capacity.shortfall_per_period > 0) or a built-in check: "
+                           "connector_stale, connector_failing or snapshot_stale");
+    return false;
+  }
+  // Blame the keys after the first as written, not in the section's key order.
+  std::sort(given.begin(), given.end(), [](const Item* a, const Item* b) {
+    return std::tuple(a->key_pos.line, a->key_pos.column) <
+           std::tuple(b->key_pos.line, b->key_pos.column);
+  });
+  auto key_of = [&](const Item* item) { return item->path.substr(element.path.size() + 1); };
+  for (size_t i = 1; i < given.size(); ++i) {
+    Error(given[i]->key_pos, element.path + ": give either " + Quoted(key_of(given[0])) + " or " +
+                                 Quoted(key_of(given[i])) + ", not both; a rule watches one thing");
+  }
+  if (given.size() > 1) return false;
+  const Item& watch = *given[0];
+  const std::string key = key_of(&watch);
+  rule->when_pos = watch.pos;
+  if (key == "when") {
+    rule->kind = AlertRuleKind::kCondition;
+    std::optional<std::string> when = ReadNonEmptyString(watch);
+    if (when) rule->when = std::move(*when);
+    return when.has_value();
+  }
+  if (key == "connector_failing") {
+    rule->kind = AlertRuleKind::kConnectorFailing;
+    std::optional<int> runs = ReadPositiveInt(watch);
+    if (runs) rule->failing_runs = *runs;
+    return runs.has_value();
+  }
+  rule->kind =
+      key == "connector_stale" ? AlertRuleKind::kConnectorStale : AlertRuleKind::kSnapshotStale;
+  std::optional<milliseconds> stale_after = ReadPositiveDuration(watch);
+  if (stale_after) rule->stale_after = *stale_after;
+  return stale_after.has_value();
 }
 
 void Loader::LoadRules(const Item& item, std::vector<AlertRuleConfig>* rules) {
@@ -1071,18 +1155,33 @@ void Loader::LoadRules(const Item& item, std::vector<AlertRuleConfig>* rules) {
     const std::optional<Section> s = ReadSection(element, kRuleKeys);
     if (!s) continue;
     Require(*s, "name");
-    Require(*s, "when", "the condition, e.g. capacity.shortfall_per_period > 0");
     AlertRuleConfig rule;
     rule.pos = element.pos;
     Set(*s, "name", &Loader::ReadName, &rule.name);
-    Set(*s, "when", &Loader::ReadNonEmptyString, &rule.when);
+    const bool watch_ok = LoadRuleWatch(element, *s, &rule);
     Set(*s, "for", &Loader::ReadDuration, &rule.for_duration);
     Set(*s, "keep_firing_for", &Loader::ReadDuration, &rule.keep_firing_for);
     Set(*s, "severity", &Loader::ReadNonEmptyString, &rule.severity);
     Set(*s, "labels", &Loader::ReadStringMap, &rule.labels);
+    if (const Item* labels = s->Find("labels"); labels != nullptr && labels->node.IsMap()) {
+      const bool per_connector = rule.kind == AlertRuleKind::kConnectorStale ||
+                                 rule.kind == AlertRuleKind::kConnectorFailing;
+      for (const auto& entry : labels->node) {
+        if (!entry.first.IsScalar()) continue;
+        const std::string& label = entry.first.Scalar();
+        if (label == "alertname") {
+          Error(Pos(entry.first),
+                labels->path + ": 'alertname' cannot be set; it is the rule's name");
+        } else if (label == "connector" && per_connector) {
+          Error(Pos(entry.first), labels->path +
+                                      ": 'connector' cannot be set on a per-connector check; "
+                                      "the check sets it to each connector's name");
+        }
+      }
+    }
     Set(*s, "summary", &Loader::ReadString, &rule.summary);
     Set(*s, "description", &Loader::ReadString, &rule.description);
-    if (rule.name.empty() || rule.when.empty()) continue;
+    if (rule.name.empty() || !watch_ok) continue;
     const auto [it, inserted] = names.emplace(rule.name, rule.pos.line);
     if (!inserted) {
       Error(element.pos, element.path + ": duplicate rule name " + Quoted(rule.name) +
@@ -1120,6 +1219,7 @@ void Loader::LoadReceivers(const Item& item, std::vector<ReceiverConfig>* receiv
     Set(*s, "url", &Loader::ReadHttpUrl, &r.url);
     Set(*s, "username", &Loader::ReadString, &r.username);
     Set(*s, "format", &Loader::ReadNonEmptyString, &r.format);
+    Set(*s, "send_resolved", &Loader::ReadBool, &r.send_resolved);
     if (auto secret = ReadSecret(*s, "secret")) r.secret = std::move(secret->first);
     if (auto password = ReadSecret(*s, "password")) r.password = std::move(password->first);
 

@@ -126,7 +126,7 @@ struct AlertRuleConfig {
   std::string summary;
   std::string description;
   SourcePos pos;       // of the list item
-  SourcePos when_pos;  // of the value of `when` (or of the built-in check's key)
+  SourcePos when_pos;  // of the value of `when` (or of the built-in check)
 };
 
 struct ReceiverConfig {

@@ -15,6 +15,7 @@
 
 #include "connectors/connector.h"
 #include "core/time_util.h"
+#include "daemon/alert_check.h"
 #include "daemon/alert_round.h"
 #include "daemon/audit_runner.h"
 #include "daemon/logging.h"
@@ -104,10 +105,8 @@ struct Daemon::Impl {
     ConfigLoadResult loaded = LoadConfigFile(path);
     std::vector<std::string> errors = loaded.errors;
     if (loaded.config) {
-      for (const auto& c : loaded.config->connectors) {
-        auto more = BuiltinConnectors().Validate(c);
-        errors.insert(errors.end(), more.begin(), more.end());
-      }
+      auto more = CheckConfig(*loaded.config);  // what `check` refuses, a reload refuses
+      errors.insert(errors.end(), more.begin(), more.end());
     }
     if (!errors.empty()) {
       for (const auto& e : errors) spdlog::error("reload: {}", e);
@@ -351,9 +350,10 @@ struct Daemon::Impl {
   bool audit_running = false;
   bool audit_again = false;  // data changed while an audit ran
   bool alerts_running = false;
-  bool alerts_again = false;              // a snapshot or reload came while a round ran
-  int last_firing = -1;                   // pool side, one round at a time
-  const int64_t started_at_ms = NowMs();  // built-in checks count staleness from here at most
+  bool alerts_again = false;  // a snapshot or reload came while a round ran
+  int last_firing = 0;        // pool side, one round at a time
+  // A stream that never succeeded, or a store without snapshots, is stale from here.
+  const int64_t started_at_ms = NowMs();
   bool delivery_running = false;
   bool deliver_again = false;                   // notifications queued while a pass ran
   std::mt19937_64 rng{std::random_device{}()};  // delivery backoff; one pass at a time

@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 #include <string>
@@ -218,27 +219,69 @@ TEST_CASE("check refuses alert rules whose path no snapshot has or whose templat
       "      when: funnel.rates.sql_to_won <\n"
       "    - name: bad-template\n"
       "      when: funnel.leads > 0\n"
-      "      summary: \"{{ valeu }}\"\n";
-  WriteFile(f.config_path, f.ConfigYaml() + rules);
+      "      summary: \"{{ valeu }}\"\n"
+      "    - name: stale-template\n"
+      "      connector_stale: 1h\n"
+      "      description: \"{{ labels.team }}\"\n";
+  const std::string config = f.ConfigYaml();
+  // FILE:LINE:COL of line `n` of `rules` (1-based) at `column`.
+  const auto at = [&](int n, int column) {
+    const auto lines = std::count(config.begin(), config.end(), '\n');
+    return f.config_path + ":" + std::to_string(lines + n) + ":" + std::to_string(column) + ": ";
+  };
+  WriteFile(f.config_path, config + rules);
   auto r = f.Cli({"check"});
   INFO(r.err);
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, !Catch::Contains("(lead-shortfall)") && !Catch::Contains("(paid-social-ros)"));
-  CHECK_THAT(r.err, Catch::Contains("alerts.rules[2] (typo): when: capacity.shortfall: no key "
-                                    "'shortfall' (keys: "));
-  CHECK_THAT(r.err, Catch::Contains("alerts.rules[3] (bad-selector): when: "
-                                    "channels[chanel=X]: the elements of 'channels' have no "
-                                    "field 'chanel'"));
-  CHECK_THAT(r.err, Catch::Contains("alerts.rules[4] (unreadable): when: column 26: expected a "
-                                    "number"));
+  // A `when` problem is placed at the condition itself (column 13, after
+  // "      when: "); the parser's column counts within the condition.
   CHECK_THAT(r.err,
-             Catch::Contains("alerts.rules[5] (bad-template): summary: unknown placeholder"));
-  // Each names the rule's place in the file.
-  CHECK_THAT(r.err, Catch::Contains(f.config_path + ":"));
+             Catch::Contains(at(9, 13) + "alerts.rules[2] (typo): when: capacity.shortfall: no key "
+                                         "'shortfall' (keys: "));
+  CHECK_THAT(r.err,
+             Catch::Contains(at(11, 13) + "alerts.rules[3] (bad-selector): when: "
+                                          "channels[chanel=X]: the elements of 'channels' have no "
+                                          "field 'chanel'"));
+  CHECK_THAT(r.err, Catch::Contains(at(13, 13) +
+                                    "alerts.rules[4] (unreadable): when: column 26: expected a "
+                                    "number"));
+  // Template problems are placed at the rule, for built-in checks too.
+  CHECK_THAT(r.err, Catch::Contains(at(14, 7) + "alerts.rules[5] (bad-template): summary: unknown "
+                                                "placeholder"));
+  CHECK_THAT(r.err, Catch::Contains(at(17, 7) +
+                                    "alerts.rules[6] (stale-template): description: placeholder "
+                                    "{{ labels.team }}: the rule has no label 'team'"));
 
-  WriteFile(f.config_path, f.ConfigYaml() + rules.substr(0, rules.find("    - name: typo")));
+  WriteFile(f.config_path, config + rules.substr(0, rules.find("    - name: typo")));
   r = f.Cli({"check"});
   CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("check accepts the built-in checks, which need no snapshot path", "[cli][alerts]") {
+  CliFixture f(10);
+  WriteFile(f.config_path, f.ConfigYaml() +
+                               "alerts:\n"
+                               "  evaluate_every: 30s\n"
+                               "  rules:\n"
+                               "    - name: connector-stale\n"
+                               "      connector_stale: 2h\n"
+                               "      severity: warning\n"
+                               "      summary: \"{{ labels.connector }} has not synced for "
+                               "{{ value }}s\"\n"
+                               "    - name: connector-failing\n"
+                               "      connector_failing: 3\n"
+                               "      labels: {team: ops}\n"
+                               "      description: \"{{ labels.connector }} failed {{ value }} "
+                               "runs in a row; ask {{ labels.team }}\"\n"
+                               "    - name: snapshot-stale\n"
+                               "      snapshot_stale: 3h\n"
+                               "      for: 5m\n"
+                               "      summary: \"The latest snapshot is {{ value }}s old\"\n");
+  auto r = f.Cli({"check"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.empty());
 }
 
 TEST_CASE("The shipped example config, with the lead-shortfall rule, passes check") {
@@ -392,6 +435,18 @@ TEST_CASE("SIGHUP reloads the config and an invalid one is logged while the old 
   REQUIRE(WaitFor([&] { return daemon.Stderr().find("reload failed") != std::string::npos; },
                   std::chrono::seconds(10)));
   CHECK_THAT(daemon.Stderr(), Catch::Contains(f.config_path + ":"));
+  CHECK(daemon.running());
+
+  // A rule `check` refuses (a path no snapshot has) is refused by a reload too.
+  WriteFile(f.config_path, second +
+                               "alerts:\n"
+                               "  rules:\n"
+                               "    - name: typo\n"
+                               "      when: funnel.leeds > 0\n");
+  daemon.Signal(SIGHUP);
+  REQUIRE(WaitFor([&] { return daemon.Stderr().find("(typo): when:") != std::string::npos; },
+                  std::chrono::seconds(10)));
+  CHECK_THAT(daemon.Stderr(), Catch::Contains("reload: " + f.config_path + ":"));
   CHECK(daemon.running());
   daemon.Signal(SIGTERM);
   CHECK(daemon.Wait(std::chrono::seconds(10)) == 0);
