@@ -149,6 +149,8 @@ std::string AlertEmailSubject(const NotificationGroup& group) {
   return OneLine(subject + " " + joined);
 }
 
+std::string AlertEmailText(const NotificationGroup& group) { return TextBody(group); }
+
 std::string AlertEmail(const NotificationGroup& group, const EmailEnvelope& envelope,
                        const std::string& idempotency_key, int64_t now_ms) {
   const std::string boundary = "salesaudit-" + idempotency_key;

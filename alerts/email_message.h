@@ -29,6 +29,9 @@ std::string AlertEmailSubject(const NotificationGroup& group);
 std::string AlertEmail(const NotificationGroup& group, const EmailEnvelope& envelope,
                        const std::string& idempotency_key, int64_t now_ms);
 
+// The plain-text part, as a person reads it (the message encodes it base64).
+std::string AlertEmailText(const NotificationGroup& group);
+
 // Standard base64 with CRLF every 76 characters (MIME).
 std::string MimeBase64(std::string_view data);
 

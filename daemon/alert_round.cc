@@ -1,9 +1,5 @@
 #include "daemon/alert_round.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -15,6 +11,7 @@
 #include "alerts/notification.h"
 #include "alerts/router.h"
 #include "alerts/silence.h"
+#include "alerts/stored_json.h"
 #include "connectors/connector.h"
 
 namespace salesaudit {
@@ -26,55 +23,6 @@ constexpr char kConnectorStaleSummary[] =
 constexpr char kConnectorFailingSummary[] =
     "Connector {{ labels.connector }} failed its last {{ value }} sync runs";
 constexpr char kSnapshotStaleSummary[] = "The latest audit snapshot is {{ value | duration }} old";
-
-std::string LabelSetJson(const LabelSet& labels) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  for (const auto& [k, v] : labels) {
-    w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
-    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-  }
-  w.EndObject();
-  return buf.GetString();
-}
-
-// The string members of a JSON object; empty for anything else.
-LabelSet LabelSetFromJson(const std::string& json) {
-  rapidjson::Document doc;
-  doc.Parse(json.c_str(), json.size());
-  LabelSet out;
-  if (doc.HasParseError() || !doc.IsObject()) return out;
-  for (const auto& m : doc.GetObject()) {
-    if (!m.value.IsString()) continue;
-    out.emplace(std::string(m.name.GetString(), m.name.GetStringLength()),
-                std::string(m.value.GetString(), m.value.GetStringLength()));
-  }
-  return out;
-}
-
-std::string StringsJson(const std::set<std::string>& values) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartArray();
-  for (const std::string& v : values) {
-    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-  }
-  w.EndArray();
-  return buf.GetString();
-}
-
-// The strings of a JSON array; empty for anything else.
-std::vector<std::string> StringsFromJson(const std::string& json) {
-  rapidjson::Document doc;
-  doc.Parse(json.c_str(), json.size());
-  std::vector<std::string> out;
-  if (doc.HasParseError() || !doc.IsArray()) return out;
-  for (const auto& v : doc.GetArray()) {
-    if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
-  }
-  return out;
-}
 
 AlertPhase PhaseFrom(const std::string& name) {
   if (name == "pending") return AlertPhase::kPending;
@@ -196,9 +144,13 @@ AlertNotice NoticeOf(const AlertEvaluation& e, bool firing, int64_t now_ms) {
                      .value = e.value};
 }
 
-// What a receiver gets: the format it asked for.
+// What a receiver gets: the format it asked for. `readable`: an email as a
+// person reads it (Subject and the text part) instead of its MIME encoding.
 std::string Payload(const NotificationGroup& group, const ReceiverConfig& receiver,
-                    const std::string& key, int64_t now_ms) {
+                    const std::string& key, int64_t now_ms, bool readable) {
+  if (receiver.type == "email" && readable) {
+    return "Subject: " + AlertEmailSubject(group) + "\n\n" + AlertEmailText(group);
+  }
   if (receiver.type == "email") {
     return AlertEmail(group, {.from = receiver.from, .to = receiver.to}, key, now_ms);
   }
@@ -209,7 +161,8 @@ std::string Payload(const NotificationGroup& group, const ReceiverConfig& receiv
 // nullopt when the route names a receiver the config lacks (`check` refuses
 // that).
 std::optional<OutboxRow> Render(NotificationPlan& plan, const Config& config,
-                                const std::string& external_url, int64_t now_ms) {
+                                const std::string& external_url, int64_t now_ms,
+                                bool readable = false) {
   const ReceiverConfig* receiver = nullptr;
   for (const ReceiverConfig& r : config.alerts.receivers) {
     if (r.name == plan.group.receiver) receiver = &r;
@@ -223,7 +176,7 @@ std::optional<OutboxRow> Render(NotificationPlan& plan, const Config& config,
   return OutboxRow{.idempotency_key = key,
                    .receiver = receiver->name,
                    .created_at = now_ms,
-                   .payload = Payload(plan.group, *receiver, key, now_ms),
+                   .payload = Payload(plan.group, *receiver, key, now_ms, readable),
                    .next_attempt_at = now_ms};
 }
 
@@ -263,14 +216,7 @@ Result<AlertRoundPlan> PlanAlertRound(Store& store, const Config& config, const 
   auto silence_rows = store.Silences();
   if (!silence_rows.ok()) return silence_rows.status();
   std::vector<Silence> silences;
-  for (const SilenceRow& row : *silence_rows) {
-    Silence s{.id = row.id, .starts_at_ms = row.starts_at, .ends_at_ms = row.ends_at};
-    for (const std::string& text : StringsFromJson(row.matchers_json)) {
-      auto m = ParseMatcher(text);
-      if (m.ok()) s.matchers.push_back(*m);
-    }
-    silences.push_back(std::move(s));
-  }
+  for (const SilenceRow& row : *silence_rows) silences.push_back(SilenceFromRow(row));
 
   AlertRoundPlan plan;
   std::set<AlertKey> seen;
@@ -323,8 +269,8 @@ Result<AlertRoundPlan> PlanAlertRound(Store& store, const Config& config, const 
                                           .last_held_at = Known(step.state.last_held_ms),
                                           .resolved_at = Known(step.state.resolved_at_ms),
                                           .value = step.state.value,
-                                          .labels_json = LabelSetJson(e.labels),
-                                          .annotations_json = LabelSetJson(e.annotations)});
+                                          .labels_json = LabelSetToJson(e.labels),
+                                          .annotations_json = LabelSetToJson(e.annotations)});
       plan.evaluations.push_back(std::move(e));
     }
   }
@@ -360,9 +306,11 @@ Result<AlertRoundPlan> PlanAlertRound(Store& store, const Config& config, const 
     for (std::string& f : StringsFromJson(g.firing_json)) m.firing.insert(std::move(f));
   }
   for (NotificationPlan& p : PlanNotifications(notices, alerts, memory, silences, now_ms)) {
-    plan.memories.push_back(AlertGroupRow{.group_id = p.group_id,
-                                          .last_sent_at = Known(p.memory_after.last_sent_ms),
-                                          .firing_json = StringsJson(p.memory_after.firing)});
+    plan.memories.push_back(AlertGroupRow{
+        .group_id = p.group_id,
+        .last_sent_at = Known(p.memory_after.last_sent_ms),
+        .firing_json =
+            StringsToJson({p.memory_after.firing.begin(), p.memory_after.firing.end()})});
     if (p.group.alerts.empty()) continue;
     if (auto row = Render(p, config, options.external_url, now_ms)) {
       plan.queued.push_back(std::move(*row));
@@ -402,7 +350,9 @@ std::vector<OutboxRow> PreviewNotifications(const Config& config,
   std::vector<OutboxRow> out;
   for (NotificationPlan& p : PlanNotifications(notices, config.alerts, {}, {}, now_ms)) {
     if (p.group.alerts.empty()) continue;
-    if (auto row = Render(p, config, external_url, now_ms)) out.push_back(std::move(*row));
+    if (auto row = Render(p, config, external_url, now_ms, /*readable=*/true)) {
+      out.push_back(std::move(*row));
+    }
   }
   return out;
 }

@@ -87,9 +87,10 @@ Result<AlertRoundResult> RunAlertRound(Store& store, const Config& config,
                                        const AlertInputs& inputs, const AlertRoundOptions& options,
                                        int64_t now_ms);
 
-// What each receiver of the route would get if `evaluations` were notified
-// now (firing, or resolved when they do not hold), whatever `for`, the
-// memories and the silences say: `salesaudit alerts test` shows these.
+// What each receiver of the route would get if `evaluations` fired now,
+// whatever `for`, the conditions, the memories and the silences say:
+// `salesaudit alerts test` shows these.
+// An email is shown as its Subject and text part.
 std::vector<OutboxRow> PreviewNotifications(const Config& config,
                                             const std::vector<AlertEvaluation>& evaluations,
                                             const std::string& external_url, int64_t now_ms);

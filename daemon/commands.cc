@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
@@ -20,8 +21,9 @@
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "core/time_util.h"
-#include "daemon/alert_check.h"
+#include "daemon/alert_commands.h"
 #include "daemon/audit_runner.h"
+#include "daemon/cli_util.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
 #include "daemon/sync_engine.h"
@@ -48,119 +50,29 @@ commands:
            [--format text|json]
                                customers, revenue and return on spend expected
                                from N new leads, judged by the matured cohorts
-  status [--format text|json]  cursors, last success and errors, row counts
+  status [--format text|json]  cursors, last success and errors, row counts,
+                               the last snapshot, pending and firing alerts
+  alerts [--format text|json]  every alert's state, the active silences and the
+                               notification outbox
+  alerts test RULE [--format text|json]
+                               evaluate one rule now and show what would be sent
+                               (saves nothing)
+  silence add MATCHER... (--for DURATION | --until DATE) [--comment TEXT]
+              [--author NAME]  silence the alerts whose labels match every MATCHER
+  silence list [--all] [--format text|json]
+                               active silences (--all: expired ones too)
+  silence expire ID            end a silence now
   run                          the daemon, in the foreground
   --version, --help
 
-DATE: YYYY-MM-DD (UTC midnight) or ISO-8601.
+DATE: YYYY-MM-DD (UTC midnight) or ISO-8601. DURATION: 30s, 5m, 1h, 7d.
+MATCHER: name=value, name!=value, name=~regex or name!~regex (regexes match
+the whole label value).
 )";
 
 std::atomic<bool> g_cancel{false};
 
 extern "C" void OnStopSignal(int) { g_cancel.store(true); }
-
-// Options after the command word: "--name value" pairs and "--flag" words.
-struct CommandArgs {
-  std::map<std::string, std::string> values;
-  std::map<std::string, bool> flags;
-};
-
-// Parses `args` against the options a command accepts. Prints a one-line
-// error naming the argument and returns nullopt on anything unexpected.
-std::optional<CommandArgs> ParseCommandArgs(const std::string& command,
-                                            const std::vector<std::string>& args,
-                                            const std::vector<std::string>& value_options,
-                                            const std::vector<std::string>& flag_options) {
-  CommandArgs out;
-  auto contains = [](const std::vector<std::string>& list, const std::string& s) {
-    return std::find(list.begin(), list.end(), s) != list.end();
-  };
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string arg = args[i];
-    std::string value;
-    bool has_inline_value = false;
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_inline_value = true;
-    }
-    if (contains(flag_options, arg) && !has_inline_value) {
-      out.flags[arg] = true;
-    } else if (contains(value_options, arg)) {
-      if (!has_inline_value) {
-        if (i + 1 >= args.size()) {
-          std::cerr << "salesaudit " << command << ": " << arg << " needs a value\n";
-          return std::nullopt;
-        }
-        value = args[++i];
-      }
-      out.values[arg] = value;
-    } else {
-      std::cerr << "salesaudit " << command << ": unknown argument '" << args[i] << "'\n";
-      return std::nullopt;
-    }
-  }
-  return out;
-}
-
-// A --from/--to value: YYYY-MM-DD or ISO-8601 (epoch numbers are not dates here).
-std::optional<TimeMs> ParseDateArgument(const std::string& command, const CommandArgs& args,
-                                        const std::string& name) {
-  auto it = args.values.find(name);
-  if (it == args.values.end()) return TimeMs();
-  const std::string& text = it->second;
-  TimeMs t = text.find('-') == std::string::npos ? std::nullopt : ParseTimestampMs(text);
-  if (!t) {
-    std::cerr << "salesaudit " << command << ": " << name << " '" << text
-              << "' is not a date (YYYY-MM-DD or ISO-8601)\n";
-    return std::nullopt;
-  }
-  return t;
-}
-
-std::optional<std::string> ParseFormat(const std::string& command, const CommandArgs& args,
-                                       const std::vector<std::string>& allowed) {
-  auto it = args.values.find("--format");
-  std::string format = it == args.values.end() ? allowed.front() : it->second;
-  if (std::find(allowed.begin(), allowed.end(), format) == allowed.end()) {
-    std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
-    std::cerr << "salesaudit " << command << ": --format '" << format << "' is not one of " << list
-              << "\n";
-    return std::nullopt;
-  }
-  return format;
-}
-
-// Loads and validates the config including each connector against its type.
-// Prints every problem as FILE:LINE:COL: message.
-std::optional<Config> LoadCheckedConfig(const std::string& path) {
-  ConfigLoadResult loaded = LoadConfigFile(path);
-  std::vector<std::string> errors = loaded.errors;
-  if (loaded.config) {
-    for (const auto& c : loaded.config->connectors) {
-      auto more = BuiltinConnectors().Validate(c);
-      errors.insert(errors.end(), more.begin(), more.end());
-    }
-    auto rules = CheckAlertRules(*loaded.config);
-    errors.insert(errors.end(), rules.begin(), rules.end());
-  }
-  for (const auto& e : errors) std::cerr << e << "\n";
-  if (!errors.empty()) return std::nullopt;
-  SetLogSecrets(loaded.config->secrets);
-  SetLogLevel(loaded.config->log.level);
-  SetLogFormat(loaded.config->log.format);
-  return std::move(loaded.config);
-}
-
-std::unique_ptr<Store> OpenStore(const Config& config) {
-  auto store = Store::Open(config.store.path);
-  if (!store.ok()) {
-    std::cerr << "salesaudit: cannot open store: " << store.status().message() << "\n";
-    return nullptr;
-  }
-  return std::move(store).value();
-}
 
 int Check(const std::string& config_path) {
   auto config = LoadCheckedConfig(config_path);
@@ -351,9 +263,12 @@ int StatusCommand(const std::string& config_path, const std::vector<std::string>
   if (!store) return 1;
   auto states = store->ListStreamStates();
   auto snapshot = store->LatestSnapshot();
-  if (!states.ok() || !snapshot.ok()) {
-    std::cerr << "salesaudit status: "
-              << (!states.ok() ? states.status() : snapshot.status()).message() << "\n";
+  auto alerts = ReadAlertsOverview(*store, NowMs());
+  if (!states.ok() || !snapshot.ok() || !alerts.ok()) {
+    const Status& failed = !states.ok()     ? states.status()
+                           : !snapshot.ok() ? snapshot.status()
+                                            : alerts.status();
+    std::cerr << "salesaudit status: " << failed.message() << "\n";
     return 1;
   }
   std::map<std::pair<std::string, std::string>, const StreamState*> by_key;
@@ -427,6 +342,10 @@ int StatusCommand(const std::string& config_path, const std::vector<std::string>
     w.Null();
     text += "last snapshot: none\n";
   }
+  const std::string alerts_json = AlertsOverviewJson(*alerts);
+  w.Key("alerts");
+  w.RawValue(alerts_json.c_str(), alerts_json.size(), rapidjson::kObjectType);
+  text += AlertsOverviewText(*alerts);
   w.EndObject();
   std::cout << (*format == "json" ? std::string(buf.GetString()) + "\n" : text);
   return 0;
@@ -481,6 +400,8 @@ int RunCli(const std::vector<std::string>& args) {
   if (command == "audit") return Audit(config_path, rest);
   if (command == "forecast") return ForecastCommand(config_path, rest);
   if (command == "status") return StatusCommand(config_path, rest);
+  if (command == "alerts") return AlertsCommand(config_path, rest);
+  if (command == "silence") return SilenceCommand(config_path, rest);
   if (command == "run") return Run(config_path, rest);
   std::cerr << "salesaudit: unknown command '" << command << "' (see --help)\n";
   return 2;

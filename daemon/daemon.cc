@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -298,9 +299,9 @@ struct Daemon::Impl {
     return round;
   }
 
-  // Delivers due notifications, then looks again after kDeliveryPoll (retries
-  // come due while nothing else happens). One pass at a time, on the pool.
-  static constexpr std::chrono::seconds kDeliveryPoll{10};
+  // Delivers due notifications, then looks again when the next retry is due,
+  // or after kDeliveryPoll at the latest. One pass at a time, on the pool.
+  static constexpr std::chrono::milliseconds kDeliveryPoll{10000};
 
   void ScheduleDelivery(std::chrono::milliseconds delay) {
     if (delivery_running) {
@@ -315,21 +316,29 @@ struct Daemon::Impl {
       auto alerts = std::make_shared<const AlertsConfig>(config.alerts);
       asio::post(pool, [this, alerts] {
         auto counts = DeliverDueNotifications(*store, *alerts, NowMs(), rng);
+        auto next = kDeliveryPoll;
         if (!counts.ok()) {
           spdlog::error("notifications: {}", counts.status().message());
         } else {
           for (const std::string& drop : counts->drops) {
             spdlog::error("notifications: dropped {}", drop);
           }
+          for (const std::string& retry : counts->retries) {
+            spdlog::warn("notifications: {}", retry);
+          }
           if (counts->delivered + counts->retried > 0) {
             spdlog::info("notifications: {} delivered, {} to retry", counts->delivered,
                          counts->retried);
           }
+          if (counts->next_attempt_at) {
+            next = std::clamp(std::chrono::milliseconds(*counts->next_attempt_at - NowMs()),
+                              std::chrono::milliseconds(0), kDeliveryPoll);
+          }
         }
-        asio::post(io, [this] {
+        asio::post(io, [this, next] {
           delivery_running = false;
           if (stopping) return;
-          ScheduleDelivery(deliver_again ? std::chrono::milliseconds(0) : kDeliveryPoll);
+          ScheduleDelivery(deliver_again ? std::chrono::milliseconds(0) : next);
         });
       });
     });

@@ -99,6 +99,9 @@ Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig&
                                         delivery.retry_backoff, delivery.retry_backoff_max, rng);
         recorded = store.MarkNotificationFailed(row.id, attempt.error, now_ms + delay.count());
         ++counts.retried;
+        counts.retries.push_back(context + ": attempt " + std::to_string(row.attempts + 1) +
+                                 " failed, retrying in " + std::to_string(delay.count() / 1000) +
+                                 "s: " + attempt.error);
         break;
       }
       case Outcome::kDrop:
@@ -109,6 +112,9 @@ Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig&
     }
     if (!recorded.ok()) return recorded.WithContext(context);
   }
+  auto backlog = store.WaitingNotifications();
+  if (!backlog.ok()) return backlog.status();
+  counts.next_attempt_at = backlog->next_attempt_at;
   return counts;
 }
 

@@ -35,8 +35,11 @@ struct DeliveryCounts {
   int delivered = 0;
   int retried = 0;
   int dropped = 0;
-  // "notification <key> to <receiver>: <why>" for each drop, to log as errors.
+  // "notification <key> to <receiver>: <why>" for each drop, to log as
+  // errors, and for each failed attempt that will be retried, as warnings.
   std::vector<std::string> drops;
+  std::vector<std::string> retries;
+  TimeMs next_attempt_at;  // of the notifications still waiting, if any
 };
 
 // One pass over the notifications due at `now_ms`. A store failure stops

@@ -1965,16 +1965,34 @@ Result<std::vector<OutboxRow>> Store::DueNotifications(int64_t now_ms, int limit
   return out;
 }
 
-Result<std::vector<OutboxRow>> Store::RecentNotifications(int limit) {
+Result<std::vector<OutboxRow>> Store::RecentNotifications(int limit, bool finished_only) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<OutboxRow> out;
-  const std::string sql = std::string(kOutboxColumns) + "ORDER BY id DESC LIMIT ?1";
+  const std::string sql =
+      std::string(kOutboxColumns) +
+      (finished_only ? "WHERE delivered_at IS NOT NULL OR dropped_at IS NOT NULL " : "") +
+      "ORDER BY id DESC LIMIT ?1";
   Status s = impl_->RunOnce(
       sql.c_str(), "store " + impl_->path + ": read notifications",
       [&](sqlite3_stmt* st) { sqlite3_bind_int(st, 1, limit); },
       [&](sqlite3_stmt* r) { out.push_back(ReadOutboxRow(r)); });
   if (!s.ok()) return s;
   return out;
+}
+
+Result<OutboxBacklog> Store::WaitingNotifications() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  OutboxBacklog backlog;
+  Status s = impl_->RunOnce(
+      "SELECT count(*), min(created_at), min(next_attempt_at) FROM notification_outbox "
+      "WHERE delivered_at IS NULL AND dropped_at IS NULL",
+      "store " + impl_->path + ": count waiting notifications", nullptr, [&](sqlite3_stmt* r) {
+        backlog.waiting = sqlite3_column_int64(r, 0);
+        backlog.oldest_created_at = ReadTime(r, 1);
+        backlog.next_attempt_at = ReadTime(r, 2);
+      });
+  if (!s.ok()) return s;
+  return backlog;
 }
 
 Status Store::MarkNotificationDelivered(int64_t id, int64_t at_ms) {

@@ -160,6 +160,12 @@ struct OutboxRow {
   TimeMs dropped_at;
 };
 
+struct OutboxBacklog {
+  int64_t waiting = 0;
+  TimeMs oldest_created_at;
+  TimeMs next_attempt_at;  // the earliest among those waiting
+};
+
 struct SilenceRow {
   int64_t id = 0;
   std::string matchers_json;  // ["name=value", ...]
@@ -252,8 +258,12 @@ class Store {
   Result<std::vector<AlertGroupRow>> AlertGroups();  // by group id
   // Neither delivered nor dropped, next_attempt_at <= now_ms, oldest first.
   Result<std::vector<OutboxRow>> DueNotifications(int64_t now_ms, int limit);
-  // Every notification, newest first, at most `limit` (for `alerts`).
-  Result<std::vector<OutboxRow>> RecentNotifications(int limit);
+  // Notifications newest first, at most `limit`: every one, or with
+  // `finished_only` just those delivered or dropped (for `alerts`).
+  Result<std::vector<OutboxRow>> RecentNotifications(int limit, bool finished_only = false);
+  // How many notifications wait (neither delivered nor dropped), when the
+  // oldest of them was queued and when the next attempt is due.
+  Result<OutboxBacklog> WaitingNotifications();
   Status MarkNotificationDelivered(int64_t id, int64_t at_ms);
   // One more failed attempt: attempts + 1, the error, the next try.
   Status MarkNotificationFailed(int64_t id, const std::string& error, int64_t next_attempt_at_ms);

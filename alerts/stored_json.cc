@@ -1,0 +1,74 @@
+#include "alerts/stored_json.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace salesaudit {
+namespace {
+
+rapidjson::SizeType Length(const std::string& s) {
+  return static_cast<rapidjson::SizeType>(s.size());
+}
+
+}  // namespace
+
+std::string LabelSetToJson(const LabelSet& labels) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  for (const auto& [name, value] : labels) {
+    w.Key(name.c_str(), Length(name));
+    w.String(value.c_str(), Length(value));
+  }
+  w.EndObject();
+  return buf.GetString();
+}
+
+LabelSet LabelSetFromJson(const std::string& json) {
+  rapidjson::Document doc;
+  doc.Parse(json.c_str(), json.size());
+  LabelSet out;
+  if (doc.HasParseError() || !doc.IsObject()) return out;
+  for (const auto& m : doc.GetObject()) {
+    if (!m.value.IsString()) continue;
+    out.emplace(std::string(m.name.GetString(), m.name.GetStringLength()),
+                std::string(m.value.GetString(), m.value.GetStringLength()));
+  }
+  return out;
+}
+
+std::string StringsToJson(const std::vector<std::string>& values) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartArray();
+  for (const std::string& v : values) w.String(v.c_str(), Length(v));
+  w.EndArray();
+  return buf.GetString();
+}
+
+std::vector<std::string> StringsFromJson(const std::string& json) {
+  rapidjson::Document doc;
+  doc.Parse(json.c_str(), json.size());
+  std::vector<std::string> out;
+  if (doc.HasParseError() || !doc.IsArray()) return out;
+  for (const auto& v : doc.GetArray()) {
+    if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
+  }
+  return out;
+}
+
+Silence SilenceFromRow(const SilenceRow& row) {
+  Silence s{.id = row.id,
+            .starts_at_ms = row.starts_at,
+            .ends_at_ms = row.ends_at,
+            .created_by = row.created_by,
+            .comment = row.comment};
+  for (const std::string& text : StringsFromJson(row.matchers_json)) {
+    auto m = ParseMatcher(text);
+    if (m.ok()) s.matchers.push_back(*m);
+  }
+  return s;
+}
+
+}  // namespace salesaudit

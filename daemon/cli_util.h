@@ -1,0 +1,63 @@
+// Helpers every CLI command shares: option parsing with one-line errors that
+// name the argument, --format and date arguments, and the checked config and
+// store a command runs on. Each prints its own error to stderr and returns
+// nullopt (or nullptr), so a command only maps that to its exit code.
+// Called on the main thread.
+//
+//   auto parsed = ParseCommandArgs("audit", args, {"--from", "--format"}, {});
+//   if (!parsed) return 2;
+//   auto config = LoadCheckedConfig(config_path);
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/records.h"
+#include "store/store.h"
+
+namespace salesaudit {
+
+// Options after the command word: "--name value" pairs and "--flag" words,
+// plus the words that are not options (operands), in order.
+struct CommandArgs {
+  std::map<std::string, std::string> values;
+  std::map<std::string, bool> flags;
+  std::vector<std::string> operands;
+};
+
+// Whether a command takes words that are not options (`silence add MATCHER...`).
+enum class Operands { kRefuse, kCollect };
+
+// Parses `args` against the options a command accepts. Prints a one-line
+// error naming the argument and returns nullopt on anything unexpected. With
+// Operands::kCollect a word not starting with "--" is an operand rather than
+// an error.
+std::optional<CommandArgs> ParseCommandArgs(const std::string& command,
+                                            const std::vector<std::string>& args,
+                                            const std::vector<std::string>& value_options,
+                                            const std::vector<std::string>& flag_options,
+                                            Operands operands = Operands::kRefuse);
+
+// A date option's value: YYYY-MM-DD or ISO-8601 (epoch numbers are not dates
+// here). An absent option is an empty TimeMs; a bad one prints an error and
+// returns nullopt.
+std::optional<TimeMs> ParseDateArgument(const std::string& command, const CommandArgs& args,
+                                        const std::string& name);
+
+// --format, which must be one of `allowed`; absent: the first of them.
+std::optional<std::string> ParseFormat(const std::string& command, const CommandArgs& args,
+                                       const std::vector<std::string>& allowed);
+
+// Loads and validates the config including each connector against its type
+// and the alert rules, then applies its log settings (secrets redacted).
+// Prints every problem as FILE:LINE:COL: message.
+std::optional<Config> LoadCheckedConfig(const std::string& path);
+
+// The config's store, or nullptr after printing why it cannot be opened.
+std::unique_ptr<Store> OpenStore(const Config& config);
+
+}  // namespace salesaudit
