@@ -11,11 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/scoped_env.h"
+
 namespace salesaudit {
 namespace {
 
 using std::chrono::milliseconds;
 namespace fs = std::filesystem;
+using testing::ScopedEnv;
 
 // A fresh directory under the system temp dir, removed with everything in it.
 class TempDir {
@@ -39,30 +42,6 @@ class TempDir {
 
  private:
   fs::path path_;
-};
-
-// Sets an environment variable for one test and restores the old value.
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, const char* value) : name_(std::move(name)) {
-    if (const char* old = getenv(name_.c_str())) old_ = old;
-    if (value == nullptr) {
-      unsetenv(name_.c_str());
-    } else {
-      setenv(name_.c_str(), value, 1);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
 };
 
 // The example from DESIGN.md "Config (YAML)", verbatim.
@@ -301,7 +280,7 @@ log: {level: debug, format: json}
 }
 
 TEST_CASE("each kind of mistake is reported as FILE:LINE:COL with a precise message") {
-  ScopedEnv unset("SA_TEST_UNSET_VAR", nullptr);
+  ScopedEnv unset("SA_TEST_UNSET_VAR", std::nullopt);
   struct Case {
     const char* what;
     std::string yaml;
@@ -655,7 +634,7 @@ TEST_CASE("mistakes in alert rules, receivers, evaluate_every and delivery name 
 TEST_CASE("environment variables expand in strings, with defaults and $$ escapes") {
   ScopedEnv set("SA_TEST_SET", "value");
   ScopedEnv empty("SA_TEST_EMPTY", "");
-  ScopedEnv unset("SA_TEST_UNSET", nullptr);
+  ScopedEnv unset("SA_TEST_UNSET", std::nullopt);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"${SA_TEST_SET}", "value"},
       {"/data/${SA_TEST_SET}/db", "/data/value/db"},
@@ -758,7 +737,7 @@ TEST_CASE("secrets are collected and never appear in any error message") {
       "    - name: h\n"
       "      type: email\n"
       "      secret: hook-secret-321\n";
-  ScopedEnv unset("SA_TEST_UNSET_SECRET", nullptr);
+  ScopedEnv unset("SA_TEST_UNSET_SECRET", std::nullopt);
   const ConfigLoadResult result = LoadConfigText(yaml, (dir.path() / "c.yaml").string());
   CHECK(result.errors.size() >= 5);
   for (const std::string& error : result.errors) {

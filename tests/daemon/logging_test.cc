@@ -15,6 +15,7 @@
 #include <optional>
 #include <regex>
 
+#include "tests/support/scoped_env.h"
 #include "tests/support/subprocess.h"
 
 namespace salesaudit::testing {
@@ -23,26 +24,6 @@ namespace {
 // 2024-01-10T09:15:30.234Z
 constexpr int64_t kTime = 1704878130234;
 const std::string kJsonTime = "{\"time\":\"2024-01-10T09:15:30.234Z\",";
-
-// Sets an environment variable for one scope and restores what was there.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    Apply(value);
-  }
-  ~ScopedEnv() { Apply(old_); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  void Apply(const std::optional<std::string>& value) {
-    value ? setenv(name_, value->c_str(), 1) : unsetenv(name_);
-    tzset();
-  }
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 std::string Json(LogLevel level, std::string_view message,
                  const std::vector<std::string>& secrets = {}) {
