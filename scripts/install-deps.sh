@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev libspdlog-dev
   libsqlite3-dev libssl-dev zlib1g-dev catch2 sqlite3 ca-certificates
+  libsystemd-dev              # sd_notify(3) for the Type=notify unit
+  systemd                     # systemd-analyze: the unit's verify and security tests
   chromium fonts-dejavu-core  # the HTML report's browser test
   python3-aiosmtpd            # the real SMTP server of the alert email tests
 )
