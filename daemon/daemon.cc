@@ -22,6 +22,7 @@
 #include "daemon/logging.h"
 #include "daemon/notifier.h"
 #include "daemon/sync_engine.h"
+#include "daemon/systemd_notify.h"
 #include "store/store.h"
 
 namespace salesaudit {
@@ -38,6 +39,7 @@ struct Daemon::Impl {
     bool removed = false;
     // Re-added by a reload while its cancelled run was still finishing.
     bool start_when_done = false;
+    bool failing = false;  // a stream of its last run failed
   };
 
   Impl(Config c, std::string p)
@@ -46,6 +48,7 @@ struct Daemon::Impl {
         signals(io, SIGINT, SIGTERM, SIGHUP),
         audit_timer(io),
         alert_timer(io),
+        watchdog_timer(io),
         notify_timer(io),
         // Threads are cheap while idle; enough that connectors added by a
         // reload still get a thread of their own.
@@ -66,6 +69,13 @@ struct Daemon::Impl {
     ScheduleDelivery(std::chrono::milliseconds(0));
     spdlog::info("salesaudit running with {} connector(s), store {}", config.connectors.size(),
                  config.store.path);
+    // The config is valid (checked by the caller), the store open and
+    // migrated, the schedules armed: ready.
+    systemd.Ready(StatusLine());
+    if (auto interval = systemd.WatchdogInterval()) {
+      watchdog_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*interval);
+      PingWatchdog();
+    }
     io.run();
     // Stopping: the pool jobs saw the cancel flags; let them finish, then run
     // the completions they posted so every result is logged.
@@ -90,6 +100,7 @@ struct Daemon::Impl {
 
   void Stop(int signo) {
     spdlog::info("received {}, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    systemd.Stopping();
     stopping = true;
     for (auto& [name, slot] : slots) {
       slot.cancel->store(true);
@@ -97,12 +108,20 @@ struct Daemon::Impl {
     }
     audit_timer.cancel();
     alert_timer.cancel();
+    watchdog_timer.cancel();
     notify_timer.cancel();
     signals.cancel();
   }
 
   // SIGHUP: a new config replaces the old one only if it is valid whole.
+  // systemd hears RELOADING=1, then READY=1 whatever the outcome.
   void Reload() {
+    systemd.Reloading();
+    ApplyReload();
+    systemd.Ready(StatusLine());
+  }
+
+  void ApplyReload() {
     ConfigLoadResult loaded = LoadConfigFile(path);
     std::vector<std::string> errors = loaded.errors;
     if (loaded.config) {
@@ -185,7 +204,9 @@ struct Daemon::Impl {
 
   void OnSyncDone(const std::string& name, const std::vector<StreamSyncResult>& results) {
     bool changed = false;
+    bool failed = false;
     for (const auto& r : results) {
+      failed = failed || (!r.status.ok() && r.status.code() != StatusCode::kCancelled);
       changed = changed || r.records > 0 || r.deletions > 0;
       if (r.status.ok()) {
         spdlog::info("sync {}", r.Summary());
@@ -196,10 +217,12 @@ struct Daemon::Impl {
     if (changed && !stopping) AuditSoon();
     Slot& slot = slots.at(name);
     slot.running = false;
+    slot.failing = failed;
     if (slot.removed) {
       slots.erase(name);
       return;
     }
+    systemd.Status(StatusLine());
     if (stopping) return;
     Schedule(name,
              slot.start_when_done ? std::chrono::milliseconds(0) : slot.config->poll_interval);
@@ -246,9 +269,12 @@ struct Daemon::Impl {
         audit_running = false;
         last_audit_at = std::chrono::steady_clock::now();
         if (!status.ok()) spdlog::error("{}", status.message());
+        if (status.ok()) last_snapshot_ms = NowMs();
+        store_healthy = status.code() != StatusCode::kDataLoss;
         if (stopping) return;
         if (status.ok()) ScheduleAlerts(std::chrono::milliseconds(0));  // on the new snapshot
         ScheduleAudit(audit_again ? config.audit.min_interval : config.audit.every);
+        systemd.Status(StatusLine());
       });
     });
   }
@@ -344,12 +370,50 @@ struct Daemon::Impl {
     });
   }
 
+  // systemctl status' one line: "2 connector(s) ok, 1 failing (crm);
+  // last audit 09:00:05Z, next in 59m".
+  std::string StatusLine() const {
+    int ok = 0;
+    int failing = 0;
+    std::string failing_names;
+    for (const auto& [name, slot] : slots) {
+      if (slot.removed) continue;
+      if (slot.failing) {
+        failing_names += (failing++ == 0 ? "" : ", ") + name;
+      } else {
+        ++ok;
+      }
+    }
+    std::string line = std::to_string(ok) + " connector(s) ok";
+    if (failing > 0) line += ", " + std::to_string(failing) + " failing (" + failing_names + ")";
+    line += last_snapshot_ms != 0
+                ? "; last audit " + FormatIsoMs(last_snapshot_ms).substr(11, 8) + "Z"
+                : "; no audit yet";
+    const auto next = std::chrono::duration_cast<std::chrono::minutes>(
+        audit_timer.expiry() - std::chrono::steady_clock::now());
+    if (!audit_running && next.count() >= 0)
+      line += ", next in " + std::to_string(next.count()) + "m";
+    return line;
+  }
+
+  // WATCHDOG=1 from the loop itself, so a loop that hangs stops the pings
+  // and systemd restarts the service; none while audits find the store corrupt.
+  void PingWatchdog() {
+    if (store_healthy) systemd.Watchdog();
+    watchdog_timer.expires_after(watchdog_interval);
+    watchdog_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      PingWatchdog();
+    });
+  }
+
   Config config;
   std::string path;
   asio::io_context io;
   asio::signal_set signals;
   asio::steady_timer audit_timer;
   asio::steady_timer alert_timer;
+  asio::steady_timer watchdog_timer;
   asio::steady_timer notify_timer;
   asio::thread_pool pool;
   std::unique_ptr<Store> store;
@@ -358,6 +422,12 @@ struct Daemon::Impl {
   bool stopping = false;
   bool audit_running = false;
   bool audit_again = false;  // data changed while an audit ran
+  SystemdNotifier systemd;
+  std::chrono::milliseconds watchdog_interval{0};
+  int64_t last_snapshot_ms = 0;  // when the daemon last stored one
+  // Cleared while audits find the store corrupt: the watchdog stops and
+  // systemd restarts the service (and its start limit stops a loop).
+  bool store_healthy = true;
   bool alerts_running = false;
   bool alerts_again = false;  // a snapshot or reload came while a round ran
   int last_firing = 0;        // pool side, one round at a time
