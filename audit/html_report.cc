@@ -330,6 +330,63 @@ std::string RenderHeader(const Json& root) {
   return out;
 }
 
+// The dashboard's "Sync status": each connector's streams with rows, last
+// success and last error, the latest snapshot, and the alerts that are
+// pending or firing. Each row carries data-stream="<connector>/<stream>".
+std::string RenderSyncStatus(const Json& status) {
+  constexpr std::string_view kTitle = "Sync status";
+  std::string t =
+      "<table class=\"sync\">\n<thead><tr><th>Connector</th><th>Stream</th><th>Rows</th>"
+      "<th>Last success</th><th>Last error</th></tr></thead>\n<tbody>\n";
+  int failing = 0;
+  if (const Json* connectors = GetArray(&status, "connectors")) {
+    for (const Json& c : connectors->GetArray()) {
+      const std::string name = GetText(&c, "name");
+      const Json* streams = GetArray(&c, "streams");
+      if (streams == nullptr) continue;
+      for (const Json& s : streams->GetArray()) {
+        const std::string stream = GetText(&s, "stream");
+        const std::string error = GetText(&s, "last_error");
+        const std::string success = DateTimeOf(Get(&s, "last_success_at"));
+        failing += error.empty() ? 0 : 1;
+        t += "<tr data-stream=\"" + HtmlEscape(name + "/" + stream) + "\"><th>" + HtmlEscape(name) +
+             "</th><td class=\"label\">" + HtmlEscape(stream) + "</td><td>" +
+             HtmlEscape(Show(Get(&s, "rows"), Unit::kCount).text) + "</td><td>" +
+             (success.empty() ? std::string("never") : HtmlEscape(success)) + "</td><td>";
+        if (!error.empty()) {
+          t += Badge("failing", "bad", DateTimeOf(Get(&s, "last_error_at"))) + HtmlEscape(error);
+        }
+        t += "</td></tr>\n";
+      }
+    }
+  }
+  t += "</tbody></table>\n";
+  std::string alerts_html;
+  if (const Json* alerts = GetArray(Get(&status, "alerts"), "active")) {
+    for (const Json& a : alerts->GetArray()) {
+      const std::string state = GetText(&a, "phase");
+      std::string what = GetText(&a, "rule");
+      if (const std::string connector = GetText(&a, "connector"); !connector.empty()) {
+        what += " (" + connector + ")";
+      }
+      alerts_html += "<li data-alert=\"" + HtmlEscape(what) + "\">" +
+                     Badge(HtmlEscape(state), state == "firing" ? "bad" : "warn") +
+                     HtmlEscape(what) + " " + HtmlEscape(GetText(&a, "summary")) + "</li>\n";
+    }
+  }
+  const Json* snapshot = Get(&status, "snapshot");
+  std::string lede = failing == 0 ? "Every stream's last run succeeded."
+                                  : std::to_string(failing) + " stream(s) failing.";
+  lede += snapshot != nullptr && snapshot->IsObject()
+              ? " Latest snapshot #" + HtmlEscape(GetText(snapshot, "id")) + " at " +
+                    HtmlEscape(DateTimeOf(Get(snapshot, "computed_at"))) + "."
+              : " No snapshot yet.";
+  std::string body = t;
+  body += alerts_html.empty() ? "<p class=\"alerts none\">No alert is pending or firing.</p>\n"
+                              : "<ul class=\"alerts\">\n" + alerts_html + "</ul>\n";
+  return Section("sync-status", kTitle, lede, body);
+}
+
 struct StageInfo {
   const char* key;
   const char* label;
@@ -1115,29 +1172,48 @@ td.dist .mean{stroke:var(--ink);stroke-width:2}
 .chart .gap-label{font-size:12px;font-weight:600}
 .chart .gap-label.bad{fill:var(--bad)}.chart .gap-label.warn{fill:var(--warn)}
 .chart .gap-warn{fill:var(--warn-bg);stroke:var(--warn);stroke-width:1.5;stroke-dasharray:4 3}
+table.sync td.label,table.sync td:last-child{text-align:left;white-space:normal}
+ul.alerts{list-style:none;padding:0;margin:12px 0 0}ul.alerts li{margin:4px 0}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:24px}
 @media print{body{background:#fff}main{padding:0}section{border:0;padding:8px 0}}
 )css";
 
+Status ParseObject(const std::string& text, std::string_view what, rapidjson::Document* doc) {
+  doc->Parse(text.c_str(), text.size());
+  if (doc->HasParseError()) {
+    return Status::InvalidArgument("html report: " + std::string(what) + " is not JSON: " +
+                                   std::string(rapidjson::GetParseError_En(doc->GetParseError())) +
+                                   " at offset " + std::to_string(doc->GetErrorOffset()));
+  }
+  if (!doc->IsObject()) {
+    return Status::InvalidArgument("html report: " + std::string(what) + " is not a JSON object");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-Result<std::string> RenderHtmlReport(const std::string& snapshot_json) {
+Result<std::string> RenderHtmlReport(const std::string& snapshot_json,
+                                     const HtmlReportOptions& options) {
   rapidjson::Document doc;
-  doc.Parse(snapshot_json.c_str(), snapshot_json.size());
-  if (doc.HasParseError()) {
-    return Status::InvalidArgument("html report: snapshot is not JSON: " +
-                                   std::string(rapidjson::GetParseError_En(doc.GetParseError())) +
-                                   " at offset " + std::to_string(doc.GetErrorOffset()));
+  if (Status s = ParseObject(snapshot_json, "snapshot", &doc); !s.ok()) return s;
+  rapidjson::Document status;
+  if (!options.status_json.empty()) {
+    if (Status s = ParseObject(options.status_json, "status", &status); !s.ok()) return s;
   }
-  if (!doc.IsObject()) return Status::InvalidArgument("html report: snapshot is not a JSON object");
 
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>Sales audit</title>\n<style>";
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  if (options.refresh_seconds > 0) {
+    html += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(options.refresh_seconds) +
+            "\">\n";
+  }
+  html += "<title>Sales audit</title>\n<style>";
   html += kStyle;
   html += "</style>\n</head>\n<body>\n<main>\n";
   html += RenderHeader(doc);
+  if (!options.status_json.empty()) html += RenderSyncStatus(status);
   html += RenderFunnel(Get(&doc, "funnel"));
   html += RenderLeadVolume(doc);
   html += RenderChannels(doc);

@@ -27,8 +27,17 @@
 
 namespace salesaudit {
 
+// What the daemon's live dashboard adds to the report.
+struct HtmlReportOptions {
+  // `salesaudit status --format json` output: shown as a "Sync status"
+  // section above the figures (connectors, streams, errors, alerts).
+  std::string status_json;
+  int refresh_seconds = 0;  // > 0: the page reloads itself (a meta refresh, no script)
+};
+
 // The report page for `snapshot_json`, as UTF-8 HTML. kInvalidArgument when
-// the text is not JSON or its top level is not an object.
-Result<std::string> RenderHtmlReport(const std::string& snapshot_json);
+// the snapshot or status text is not JSON or its top level is not an object.
+Result<std::string> RenderHtmlReport(const std::string& snapshot_json,
+                                     const HtmlReportOptions& options = {});
 
 }  // namespace salesaudit

@@ -92,7 +92,8 @@ constexpr std::string_view kEmailOnlyKeys[] = {"smtp_url", "from", "to"};
 constexpr std::string_view kWebhookOnlyKeys[] = {"url", "secret", "secret_file"};
 constexpr std::string_view kRouteKeys[] = {"receivers", "repeat_interval", "send_resolved",
                                            "group_by"};
-constexpr std::string_view kStatusKeys[] = {"listen"};
+constexpr std::string_view kStatusKeys[] = {
+    "listen", "token", "token_file", "max_connections", "request_timeout", "dashboard_refresh"};
 constexpr std::string_view kLogKeys[] = {"level", "format"};
 
 // A secret file is a token or password; anything bigger is the wrong file
@@ -792,12 +793,23 @@ void Loader::LoadStatus(const Item& item, StatusConfig* status) {
   if (!s) return;
   if (const Item* listen = s->Find("listen")) {
     std::optional<std::string> value = ReadString(*listen);
-    if (value && !value->empty() && !IsListenAddress(*value)) {
+    // Port 0 (any free port) is for tests that run several daemons at once.
+    const bool any_port = value && value->size() > 2 && value->ends_with(":0") &&
+                          IsListenAddress(value->substr(0, value->size() - 1) + "1");
+    if (value && !value->empty() && !IsListenAddress(*value) && !any_port) {
       Error(listen->pos,
             listen->path + ": expected HOST:PORT like 127.0.0.1:9464, got " + Quoted(*value));
     } else if (value) {
       status->listen = std::move(*value);
     }
+  }
+  if (auto token = ReadSecret(*s, "token")) status->token = std::move(token->first);
+  Set(*s, "max_connections", &Loader::ReadPositiveInt, &status->max_connections);
+  Set(*s, "request_timeout", &Loader::ReadPositiveDuration, &status->request_timeout);
+  Set(*s, "dashboard_refresh", &Loader::ReadPositiveDuration, &status->dashboard_refresh);
+  if (status->dashboard_refresh < std::chrono::seconds(1)) {
+    const Item* at = s->Find("dashboard_refresh");
+    Error(at->pos, at->path + ": must be at least 1s (a meta refresh counts whole seconds)");
   }
 }
 

@@ -170,8 +170,19 @@ struct AlertsConfig {
   DeliveryConfig delivery;
 };
 
+// The status HTTP server (/healthz, /readyz, /metrics, /api/v1/..., /).
 struct StatusConfig {
-  std::string listen;  // "127.0.0.1:9464"; empty: no status server
+  // HOST:PORT or [V6]:PORT to bind; port 0 picks any free port; empty
+  // (`listen: ""`): no status server.
+  std::string listen = "127.0.0.1:9464";
+  // `token` / `token_file`, resolved; non-empty: every path but /healthz and
+  // /readyz needs `Authorization: Bearer <token>`. A secret: never log.
+  std::string token;
+  int max_connections = 64;  // more are answered 503 and closed
+  // A request must arrive whole within this; a response be read within it.
+  std::chrono::milliseconds request_timeout = std::chrono::seconds(10);
+  // The dashboard (/) reloads itself this often.
+  std::chrono::milliseconds dashboard_refresh = std::chrono::seconds(30);
 };
 
 struct LogConfig {

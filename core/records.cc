@@ -13,4 +13,17 @@ std::string NormalizeEmail(std::string_view email) {
   return out;
 }
 
+TimeMs Page::NewestChangeAt() const {
+  TimeMs newest;
+  auto consider = [&newest](const TimeMs& t) {
+    if (t && (!newest || *t > *newest)) newest = t;
+  };
+  for (const Contact& c : contacts) consider(c.updated_at);
+  for (const Deal& d : deals) consider(d.updated_at);
+  for (const EmailMember& m : members) consider(m.updated_at);
+  for (const EmailEvent& e : events) consider(e.occurred_at);
+  for (const EmailCampaign& c : campaigns) consider(c.sent_at);
+  return newest;
+}
+
 }  // namespace salesaudit

@@ -140,6 +140,10 @@ struct Page {
     return contacts.size() + deals.size() + owners.size() + campaigns.size() + events.size() +
            members.size();
   }
+  // The latest change time among the records (contacts', deals' and
+  // members' updated_at, events' occurred_at, campaigns' sent_at): how
+  // current the data is, for the cursor-lag metric. Unset when none has one.
+  TimeMs NewestChangeAt() const;
 };
 
 // Lower case (ASCII) and trimmed of surrounding whitespace.

@@ -1,7 +1,5 @@
 #include "daemon/commands.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,11 +7,9 @@
 #include <cerrno>
 #include <cmath>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <optional>
 
 #include "audit/forecast.h"
@@ -26,6 +22,7 @@
 #include "daemon/cli_util.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
+#include "daemon/status_report.h"
 #include "daemon/sync_engine.h"
 #include "store/store.h"
 
@@ -33,7 +30,6 @@ namespace salesaudit {
 namespace {
 
 constexpr char kDefaultConfigPath[] = "/etc/salesaudit/config.yaml";
-constexpr char kVersion[] = "0.1.0";
 
 constexpr char kUsage[] = R"(usage: salesaudit [--config FILE] COMMAND [options]
 
@@ -229,29 +225,6 @@ int ForecastCommand(const std::string& config_path, const std::vector<std::strin
   return 0;
 }
 
-// The store table a connector's stream lands in, or "" when its type does
-// not say.
-std::string TableOfStream(const ConnectorDescriptor* type, const std::string& stream) {
-  if (type == nullptr) return "";
-  auto it = type->stream_records.find(stream);
-  if (it == type->stream_records.end()) return "";
-  switch (it->second) {
-    case RecordKind::kContact:
-      return "contacts";
-    case RecordKind::kDeal:
-      return "deals";
-    case RecordKind::kOwner:
-      return "owners";
-    case RecordKind::kEmailCampaign:
-      return "email_campaigns";
-    case RecordKind::kEmailEvent:
-      return "email_events";
-    case RecordKind::kEmailMember:
-      return "email_members";
-  }
-  return "";
-}
-
 int StatusCommand(const std::string& config_path, const std::vector<std::string>& args) {
   auto parsed = ParseCommandArgs("status", args, {"--format"}, {});
   if (!parsed) return 2;
@@ -261,93 +234,12 @@ int StatusCommand(const std::string& config_path, const std::vector<std::string>
   if (!config) return 2;
   auto store = OpenStore(*config);
   if (!store) return 1;
-  auto states = store->ListStreamStates();
-  auto snapshot = store->LatestSnapshot();
-  auto alerts = ReadAlertsOverview(*store, NowMs());
-  if (!states.ok() || !snapshot.ok() || !alerts.ok()) {
-    const Status& failed = !states.ok()     ? states.status()
-                           : !snapshot.ok() ? snapshot.status()
-                                            : alerts.status();
-    std::cerr << "salesaudit status: " << failed.message() << "\n";
+  auto report = ReadStatusReport(*config, *store, NowMs());
+  if (!report.ok()) {
+    std::cerr << "salesaudit status: " << report.status().message() << "\n";
     return 1;
   }
-  std::map<std::pair<std::string, std::string>, const StreamState*> by_key;
-  for (const auto& s : *states) by_key[{s.connector, s.stream}] = &s;
-  auto iso = [](const TimeMs& t) { return t ? FormatIsoMs(*t) : std::string(); };
-
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  std::string text;
-  w.StartObject();
-  w.Key("connectors");
-  w.StartArray();
-  for (const auto& c : config->connectors) {
-    const auto* d = BuiltinConnectors().Find(c.type);
-    const auto& streams = c.streams.empty() ? d->streams : c.streams;
-    w.StartObject();
-    w.Key("name");
-    w.String(c.name.c_str());
-    w.Key("type");
-    w.String(c.type.c_str());
-    w.Key("streams");
-    w.StartArray();
-    text += c.name + " (" + c.type + ")\n";
-    for (const auto& stream : streams) {
-      auto it = by_key.find({c.name, stream});
-      const StreamState* s = it == by_key.end() ? nullptr : it->second;
-      std::string table = TableOfStream(d, stream);
-      int64_t rows = 0;
-      if (!table.empty()) {
-        auto n = store->CountRows(table, c.name, false);
-        rows = n.ok() ? *n : 0;
-      }
-      w.StartObject();
-      w.Key("stream");
-      w.String(stream.c_str());
-      w.Key("cursor");
-      s && !s->cursor.empty() ? w.String(s->cursor.c_str()) : w.Null();
-      w.Key("last_success_at");
-      s && s->last_success_at ? w.String(iso(s->last_success_at).c_str()) : w.Null();
-      w.Key("last_error");
-      s && !s->last_error.empty() ? w.String(s->last_error.c_str()) : w.Null();
-      w.Key("last_error_at");
-      s && s->last_error_at ? w.String(iso(s->last_error_at).c_str()) : w.Null();
-      w.Key("rows");
-      w.Int64(rows);
-      w.EndObject();
-      char line[256];
-      snprintf(line, sizeof line, "  %-16s rows %-9lld last success %-25s", stream.c_str(),
-               static_cast<long long>(rows),
-               s && s->last_success_at ? iso(s->last_success_at).c_str() : "never");
-      text += line;
-      if (s && !s->last_error.empty())
-        text += " last error " + iso(s->last_error_at) + ": " + s->last_error;
-      text += "\n";
-    }
-    w.EndArray();
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("snapshot");
-  if (*snapshot) {
-    w.StartObject();
-    w.Key("id");
-    w.Int64((*snapshot)->id);
-    w.Key("computed_at");
-    w.String(FormatIsoMs((*snapshot)->computed_at).c_str());
-    w.EndObject();
-    text += "last snapshot: #" + std::to_string((*snapshot)->id) + " at " +
-            FormatIsoMs((*snapshot)->computed_at) + "\n";
-  } else {
-    w.Null();
-    text += "last snapshot: none\n";
-  }
-  const std::string alerts_json = AlertsOverviewJson(*alerts);
-  w.Key("alerts");
-  w.RawValue(alerts_json.c_str(), alerts_json.size(), rapidjson::kObjectType);
-  text += AlertsOverviewText(*alerts);
-  w.EndObject();
-  std::cout << (*format == "json" ? std::string(buf.GetString()) + "\n" : text);
+  std::cout << (*format == "json" ? report->json + "\n" : report->text);
   return 0;
 }
 
@@ -372,7 +264,7 @@ int RunCli(const std::vector<std::string>& args) {
       return 0;
     }
     if (a == "--version") {
-      std::cout << "salesaudit " << kVersion << "\n";
+      std::cout << "salesaudit " << SALESAUDIT_VERSION << "\n";
       return 0;
     }
     if (a == "--config") {

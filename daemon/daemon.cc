@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
+#include <future>
 #include <map>
 #include <random>
 #include <utility>  // before Boost: GCC 12 + C++20 (see README)
@@ -19,8 +20,11 @@
 #include "daemon/alert_check.h"
 #include "daemon/alert_round.h"
 #include "daemon/audit_runner.h"
+#include "daemon/daemon_metrics.h"
 #include "daemon/logging.h"
 #include "daemon/notifier.h"
+#include "daemon/status_endpoints.h"
+#include "daemon/status_server.h"
 #include "daemon/sync_engine.h"
 #include "daemon/systemd_notify.h"
 #include "store/store.h"
@@ -62,6 +66,12 @@ struct Daemon::Impl {
     }
     store = std::move(opened).value();
     engine = std::make_unique<SyncEngine>(*store, BuiltinConnectors());
+    if (auto latest = store->LatestSnapshot(); latest.ok() && *latest) {
+      last_snapshot_ms = (*latest)->computed_at;
+    }
+    SetRunningConfig();
+    RegisterMetrics();
+    if (!config.status.listen.empty() && !StartStatusServer()) return 1;
     WaitForSignal();
     ApplyConnectors();
     ScheduleAudit(std::chrono::milliseconds(0));
@@ -71,6 +81,7 @@ struct Daemon::Impl {
                  config.store.path);
     // The config is valid (checked by the caller), the store open and
     // migrated, the schedules armed: ready.
+    schedules_running = true;
     systemd.Ready(StatusLine());
     if (auto interval = systemd.WatchdogInterval()) {
       watchdog_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*interval);
@@ -82,8 +93,83 @@ struct Daemon::Impl {
     pool.join();
     io.restart();
     io.run();
+    if (server) server->Stop();
+    for (int id : collectors) GlobalMetrics().RemoveCollector(id);
     spdlog::info("salesaudit stopped");
     return 0;
+  }
+
+  // The status server answers from its own thread; a port in use is a
+  // startup failure, so a monitoring gap never goes unnoticed.
+  bool StartStatusServer() {
+    server = std::make_unique<StatusServer>(StatusServerOptions::FromConfig(config.status));
+    RegisterStatusEndpoints(
+        *server,
+        DaemonView{
+            .loop_answers =
+                [this](std::chrono::milliseconds timeout) { return LoopAnswers(timeout); },
+            .readiness = [this] { return Readiness(); },
+            .config = [this] { return RunningConfig(); },
+            .store = store.get(),
+            .dashboard_refresh_seconds = static_cast<int>(
+                std::chrono::duration_cast<std::chrono::seconds>(config.status.dashboard_refresh)
+                    .count())});
+    if (Status s = server->Start(); !s.ok()) {
+      spdlog::error("status server on {}: {}", config.status.listen, s.message());
+      return false;
+    }
+    const std::string listen = config.status.listen;
+    dashboard_url = "http://" + listen.substr(0, listen.rfind(':')) + ":" +
+                    std::to_string(server->port()) + "/";
+    spdlog::info("status server on {} (dashboard, /metrics, /healthz, /readyz)", dashboard_url);
+    return true;
+  }
+
+  // Called from the server's thread: posts a no-op to the loop and waits.
+  bool LoopAnswers(std::chrono::milliseconds timeout) {
+    auto answered = std::make_shared<std::promise<void>>();
+    std::future<void> done = answered->get_future();
+    asio::post(io, [answered] { answered->set_value(); });
+    return done.wait_for(timeout) == std::future_status::ready;
+  }
+
+  std::vector<ReadinessCheck> Readiness() {
+    std::vector<ReadinessCheck> checks;
+    auto version = store->SchemaVersion();
+    checks.push_back(
+        {"store", version.ok() && *version == Store::kSchemaVersion,
+         version.ok() ? "schema version " + std::to_string(*version) : version.status().message()});
+    checks.push_back({"config", RunningConfig() != nullptr, "not loaded"});
+    checks.push_back({"schedules", schedules_running.load(), "not running (starting or stopping)"});
+    return checks;
+  }
+
+  void SetRunningConfig() {
+    std::lock_guard<std::mutex> lock(running_config_mu);
+    running_config = std::make_shared<const Config>(config);
+  }
+
+  std::shared_ptr<const Config> RunningConfig() {
+    std::lock_guard<std::mutex> lock(running_config_mu);
+    return running_config;
+  }
+
+  // The daemon's metrics that are read when scraped.
+  void RegisterMetrics() {
+    Metrics().build_info.WithLabels({SALESAUDIT_VERSION}).Set(1);
+    Metrics().reload_successful.WithLabels({}).Set(1);
+    Metrics().reload_success_time.WithLabels({}).SetToCurrentTime();
+    RegisterProcessMetrics(started_at_ms);
+    collectors.push_back(GlobalMetrics().AddCollector([this] {
+      const int64_t since = last_snapshot_ms.load();
+      Metrics().snapshot_age.WithLabels({}).Set(
+          static_cast<double>(NowMs() - (since != 0 ? since : started_at_ms)) / 1000.0);
+      std::lock_guard<std::mutex> lock(alert_counts_mu);
+      Metrics().alerts.Clear();
+      for (const auto& [key, count] : alert_counts) {
+        Metrics().alerts.WithLabels({key.first, key.second}).Set(count);
+      }
+    }));
   }
 
   void WaitForSignal() {
@@ -102,6 +188,7 @@ struct Daemon::Impl {
     spdlog::info("received {}, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
     systemd.Stopping();
     stopping = true;
+    schedules_running = false;
     for (auto& [name, slot] : slots) {
       slot.cancel->store(true);
       slot.timer->cancel();
@@ -117,11 +204,14 @@ struct Daemon::Impl {
   // systemd hears RELOADING=1, then READY=1 whatever the outcome.
   void Reload() {
     systemd.Reloading();
-    ApplyReload();
+    const bool applied = ApplyReload();
+    Metrics().reloads.WithLabels({applied ? "success" : "failure"}).Increment();
+    Metrics().reload_successful.WithLabels({}).Set(applied ? 1 : 0);
+    if (applied) Metrics().reload_success_time.WithLabels({}).SetToCurrentTime();
     systemd.Ready(StatusLine());
   }
 
-  void ApplyReload() {
+  bool ApplyReload() {
     ConfigLoadResult loaded = LoadConfigFile(path);
     std::vector<std::string> errors = loaded.errors;
     if (loaded.config) {
@@ -131,13 +221,22 @@ struct Daemon::Impl {
     if (!errors.empty()) {
       for (const auto& e : errors) spdlog::error("reload: {}", e);
       spdlog::error("reload failed: keeping the running configuration");
-      return;
+      return false;
     }
     if (loaded.config->store.path != config.store.path) {
       spdlog::warn("reload: store.path changed; it takes effect after a restart");
       loaded.config->store.path = config.store.path;
     }
+    // The server's socket and token were set up at start.
+    if (loaded.config->status.listen != config.status.listen ||
+        loaded.config->status.token != config.status.token ||
+        loaded.config->status.max_connections != config.status.max_connections ||
+        loaded.config->status.request_timeout != config.status.request_timeout) {
+      spdlog::warn("reload: status changed; it takes effect after a restart");
+      loaded.config->status = config.status;
+    }
     config = std::move(*loaded.config);
+    SetRunningConfig();
     SetLogSecrets(config.secrets);
     SetLogLevel(config.log.level);
     SetLogFormat(config.log.format);
@@ -146,6 +245,7 @@ struct Daemon::Impl {
     ScheduleAlerts(std::chrono::milliseconds(0));
     spdlog::info("configuration reloaded from {} ({} connector(s))", path,
                  config.connectors.size());
+    return true;
   }
 
   // Makes the slots match config.connectors: new ones start now, changed ones
@@ -257,8 +357,12 @@ struct Daemon::Impl {
     // The pool task gets its own copy: a reload may replace `config` meanwhile.
     auto config_copy = std::make_shared<const Config>(config);
     asio::post(pool, [this, config_copy] {
+      const auto began = std::chrono::steady_clock::now();
       auto stored = ComputeAndStoreSnapshot(*store, *config_copy, AuditWindow{}, NowMs());
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - began;
+      Metrics().snapshots.WithLabels({stored.ok() ? "ok" : "error"}).Increment();
       if (stored.ok()) {
+        Metrics().snapshot_duration.WithLabels({}).Set(took.count());
         spdlog::info("audit snapshot {}: {} leads, {} won, lead to won {}", stored->id,
                      stored->snapshot.counts.leads, stored->snapshot.counts.won,
                      stored->snapshot.rates.lead_to_won
@@ -312,9 +416,16 @@ struct Daemon::Impl {
     const int64_t now = NowMs();
     auto inputs = ReadAlertInputs(*store, started_at_ms);
     if (!inputs.ok()) return inputs.status();
-    const std::string dashboard = c.status.listen.empty() ? "" : "http://" + c.status.listen + "/";
-    auto round = RunAlertRound(*store, c, *inputs, {.external_url = dashboard}, now);
+    auto round = RunAlertRound(*store, c, *inputs, {.external_url = dashboard_url}, now);
     if (!round.ok()) return round.status();
+    if (auto states = store->AlertStates(); states.ok()) {
+      std::map<std::pair<std::string, std::string>, int> counts;
+      for (const AlertStateRow& a : *states) {
+        if (a.phase == "pending" || a.phase == "firing") ++counts[{a.rule, a.phase}];
+      }
+      std::lock_guard<std::mutex> lock(alert_counts_mu);
+      alert_counts = std::move(counts);
+    }
     // Every round would be a log line a minute; say only what changed.
     const bool news = round->queued > 0 || round->firing != last_firing;
     last_firing = round->firing;
@@ -423,8 +534,16 @@ struct Daemon::Impl {
   bool audit_running = false;
   bool audit_again = false;  // data changed while an audit ran
   SystemdNotifier systemd;
+  std::unique_ptr<StatusServer> server;
+  std::string dashboard_url;  // "" without a status server; set before the schedules run
+  std::atomic<bool> schedules_running{false};
+  std::mutex running_config_mu;
+  std::shared_ptr<const Config> running_config;  // for the server's thread
+  std::vector<int> collectors;                   // metric collectors to remove at exit
+  std::mutex alert_counts_mu;
+  std::map<std::pair<std::string, std::string>, int> alert_counts;  // (rule, phase) -> alerts
   std::chrono::milliseconds watchdog_interval{0};
-  int64_t last_snapshot_ms = 0;  // when the daemon last stored one
+  std::atomic<int64_t> last_snapshot_ms{0};  // computed_at of the latest snapshot
   // Cleared while audits find the store corrupt: the watchdog stops and
   // systemd restarts the service (and its start limit stops a loop).
   bool store_healthy = true;

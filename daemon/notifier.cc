@@ -6,6 +6,7 @@
 #include "connectors/http/http_client.h"
 #include "connectors/http/smtp_client.h"
 #include "core/backoff.h"
+#include "core/metrics.h"
 
 namespace salesaudit {
 namespace {
@@ -13,6 +14,32 @@ namespace {
 constexpr int kBatch = 100;  // notifications per pass
 
 enum class Outcome { kDelivered, kRetry, kDrop };
+
+struct NotifierMetrics {
+  CounterFamily& attempts = GlobalMetrics().Counter(
+      "salesaudit_notifications_total",
+      "Notification delivery attempts by receiver and result (delivered, retried, dropped).",
+      {"receiver", "result"});
+  GaugeFamily& waiting = GlobalMetrics().Gauge(
+      "salesaudit_notifications_waiting", "Notifications in the outbox not yet delivered.", {});
+};
+
+NotifierMetrics& Metrics() {
+  static NotifierMetrics* metrics = new NotifierMetrics();  // with GlobalMetrics
+  return *metrics;
+}
+
+const char* OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kDelivered:
+      return "delivered";
+    case Outcome::kRetry:
+      return "retried";
+    case Outcome::kDrop:
+      return "dropped";
+  }
+  return "dropped";
+}
 
 struct Attempt {
   Outcome outcome;
@@ -88,6 +115,7 @@ Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig&
     } else {
       attempt = PostWebhook(row, *receiver, http);
     }
+    Metrics().attempts.WithLabels({row.receiver, OutcomeName(attempt.outcome)}).Increment();
     Status recorded;
     switch (attempt.outcome) {
       case Outcome::kDelivered:
@@ -115,6 +143,7 @@ Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig&
   auto backlog = store.WaitingNotifications();
   if (!backlog.ok()) return backlog.status();
   counts.next_attempt_at = backlog->next_attempt_at;
+  Metrics().waiting.WithLabels({}).Set(static_cast<double>(backlog->waiting));
   return counts;
 }
 

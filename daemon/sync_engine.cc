@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/backoff.h"
+#include "core/metrics.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -39,8 +40,67 @@ std::string StreamSyncResult::Summary() const {
   return out;
 }
 
+namespace {
+
+struct SyncMetrics {
+  CounterFamily& syncs = GlobalMetrics().Counter(
+      "salesaudit_syncs_total", "Stream sync runs by result (ok, error, cancelled).",
+      {"connector", "stream", "result"});
+  CounterFamily& records =
+      GlobalMetrics().Counter("salesaudit_records_synced_total", "Records committed to the store.",
+                              {"connector", "stream"});
+  CounterFamily& deleted =
+      GlobalMetrics().Counter("salesaudit_records_deleted_total",
+                              "Deletions (archived, merged) committed.", {"connector", "stream"});
+  GaugeFamily& last_success = GlobalMetrics().Gauge(
+      "salesaudit_last_success_timestamp_seconds",
+      "When the stream last synced successfully, Unix seconds.", {"connector", "stream"});
+  HistogramFamily& duration =
+      GlobalMetrics().Histogram("salesaudit_sync_duration_seconds", "Duration of stream sync runs.",
+                                {"connector", "stream"}, {0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600});
+  GaugeFamily& lag = GlobalMetrics().Gauge(
+      "salesaudit_cursor_lag_seconds",
+      "How far the stored data is behind now: seconds since the newest change committed.",
+      {"connector", "stream"});
+};
+
+SyncMetrics& Metrics() {
+  static SyncMetrics* metrics = new SyncMetrics();  // with GlobalMetrics, never destroyed
+  return *metrics;
+}
+
+}  // namespace
+
 SyncEngine::SyncEngine(Store& store, const ConnectorRegistry& registry)
-    : store_(store), registry_(registry), rng_(std::random_device{}()) {}
+    : store_(store), registry_(registry), rng_(std::random_device{}()) {
+  lag_collector_ = GlobalMetrics().AddCollector([this] {
+    const double now = static_cast<double>(NowMs());
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [key, newest] : newest_change_) {
+      Metrics().lag.WithLabels({key.first, key.second}).Set((now - newest) / 1000.0);
+    }
+  });
+}
+
+SyncEngine::~SyncEngine() { GlobalMetrics().RemoveCollector(lag_collector_); }
+
+void SyncEngine::Record(const StreamSyncResult& result, TimeMs newest_change) {
+  SyncMetrics& m = Metrics();
+  const std::vector<std::string> labels = {result.connector, result.stream};
+  const char* outcome = result.status.ok()                               ? "ok"
+                        : result.status.code() == StatusCode::kCancelled ? "cancelled"
+                                                                         : "error";
+  m.syncs.WithLabels({result.connector, result.stream, outcome}).Increment();
+  m.records.WithLabels(labels).Increment(static_cast<double>(result.records));
+  m.deleted.WithLabels(labels).Increment(static_cast<double>(result.deletions));
+  m.duration.WithLabels(labels).Observe(static_cast<double>(result.elapsed.count()) / 1000.0);
+  if (result.status.ok()) m.last_success.WithLabels(labels).SetToCurrentTime();
+  if (newest_change) {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t& newest = newest_change_[{result.connector, result.stream}];
+    newest = std::max(newest, *newest_change);
+  }
+}
 
 RequestBudget& SyncEngine::BudgetFor(const ConnectorConfig& config,
                                      const ConnectorDescriptor& descriptor) {
@@ -88,7 +148,8 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
                                      : !config.streams.empty() ? config.streams
                                                                : descriptor->streams;
   RequestBudget& budget = BudgetFor(config, *descriptor);
-  HttpClient http(HttpClient::Options{.timeout = config.request_timeout}, &budget, &cancel);
+  HttpClient http(HttpClient::Options{.timeout = config.request_timeout, .connector = config.name},
+                  &budget, &cancel);
   auto connector = descriptor->create(config, http);
   if (!connector.ok()) {
     StreamSyncResult r{.connector = config.name, .stream = "*"};
@@ -120,10 +181,12 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
                                        const std::string& stream, const std::atomic<bool>& cancel) {
   const auto started = std::chrono::steady_clock::now();
   StreamSyncResult result{.connector = config.name, .stream = stream};
+  TimeMs newest_change;  // of the pages committed
   auto finish = [&](Status status) {
     result.status = std::move(status);
     result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
+    Record(result, newest_change);
     return result;
   };
   const std::string context = config.type + "[" + config.name + "]: " + stream;
@@ -172,6 +235,9 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
     for (const auto& warning : page->warnings) spdlog::warn("{}: {}", context, warning);
     if (Status s = store_.CommitPage(config.name, *page); !s.ok()) {
       return finish(s.WithContext(context));
+    }
+    if (TimeMs t = page->NewestChangeAt(); t && (!newest_change || *t > *newest_change)) {
+      newest_change = t;
     }
     result.records += static_cast<int64_t>(page->record_count());
     result.deletions += static_cast<int64_t>(page->deletions.size());

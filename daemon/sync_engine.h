@@ -44,9 +44,16 @@ struct SyncRequest {
   bool full = false;                 // forget cursors first
 };
 
+// Metrics (GlobalMetrics): salesaudit_syncs_total{connector,stream,result},
+// salesaudit_records_synced_total, salesaudit_records_deleted_total,
+// salesaudit_last_success_timestamp_seconds, salesaudit_sync_duration_seconds
+// and salesaudit_cursor_lag_seconds (now minus the newest change committed).
 class SyncEngine {
  public:
   SyncEngine(Store& store, const ConnectorRegistry& registry);
+  ~SyncEngine();
+  SyncEngine(const SyncEngine&) = delete;
+  SyncEngine& operator=(const SyncEngine&) = delete;
 
   // Syncs the connector's streams in order and returns one result per stream
   // attempted. Stops early when `cancel` turns true (no partial page is ever
@@ -70,9 +77,15 @@ class SyncEngine {
     std::optional<RateLimit> configured;
     std::unique_ptr<RequestBudget> requests;
   };
-  std::mutex mu_;  // guards budgets_ and rng_
+  // What a stream run adds to the metrics.
+  void Record(const StreamSyncResult& result, TimeMs newest_change);
+
+  std::mutex mu_;  // guards budgets_, rng_ and newest_change_
   std::map<std::string, Budget> budgets_;
   std::mt19937_64 rng_;
+  // (connector, stream) -> the newest change committed, ms: for the lag.
+  std::map<std::pair<std::string, std::string>, int64_t> newest_change_;
+  int lag_collector_ = 0;
 };
 
 }  // namespace salesaudit

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string_view>
 
+#include "core/metrics.h"
+
 namespace salesaudit {
 namespace {
 
@@ -169,7 +171,41 @@ HttpClient::~HttpClient() {
   if (impl_->multi != nullptr) curl_multi_cleanup(impl_->multi);
 }
 
+namespace {
+
+struct ApiMetrics {
+  CounterFamily& requests = GlobalMetrics().Counter(
+      "salesaudit_api_requests_total",
+      "Requests to vendor APIs by HTTP status code (\"error\": no response).",
+      {"connector", "code"});
+  CounterFamily& throttled = GlobalMetrics().Counter(
+      "salesaudit_api_throttled_total", "Vendor API answers 429 Too Many Requests.", {"connector"});
+  CounterFamily& budget_wait = GlobalMetrics().Counter(
+      "salesaudit_rate_limit_wait_seconds_total",
+      "Time requests waited for the connector's own request budget.", {"connector"});
+};
+
+ApiMetrics& Metrics() {
+  static ApiMetrics* metrics = new ApiMetrics();  // with GlobalMetrics, never destroyed
+  return *metrics;
+}
+
+}  // namespace
+
 Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
+  Result<HttpResponse> response = Transfer(request);
+  const std::string& connector = impl_->options.connector;
+  if (connector.empty()) return response;
+  if (response.ok()) {
+    Metrics().requests.WithLabels({connector, std::to_string(response->status)}).Increment();
+    if (response->status == 429) Metrics().throttled.WithLabels({connector}).Increment();
+  } else if (response.status().code() == StatusCode::kUnavailable) {
+    Metrics().requests.WithLabels({connector, "error"}).Increment();
+  }
+  return response;
+}
+
+Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
   const std::string where = request.method + " " + UrlPath(request.url);
   if (impl_->easy == nullptr || impl_->multi == nullptr) {
     return Status::Internal(where + ": libcurl could not be initialised");
@@ -177,8 +213,15 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   if (!IsHttpToken(request.method)) return Status::Internal(where + ": invalid HTTP method");
   if (request.url.empty()) return Status::Internal(where + ": empty URL");
   if (impl_->Cancelled()) return Status::Cancelled(where + ": cancelled");
-  if (impl_->budget != nullptr && !impl_->budget->Acquire(request.budget_bucket, impl_->cancel)) {
-    return Status::Cancelled(where + ": cancelled while waiting for the request budget");
+  if (impl_->budget != nullptr) {
+    const auto waiting_since = std::chrono::steady_clock::now();
+    if (!impl_->budget->Acquire(request.budget_bucket, impl_->cancel)) {
+      return Status::Cancelled(where + ": cancelled while waiting for the request budget");
+    }
+    const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - waiting_since;
+    if (!impl_->options.connector.empty() && waited.count() > 0) {
+      Metrics().budget_wait.WithLabels({impl_->options.connector}).Increment(waited.count());
+    }
   }
 
   CURL* easy = impl_->easy;

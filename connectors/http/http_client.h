@@ -84,6 +84,12 @@ class HttpClient {
     std::chrono::milliseconds timeout = std::chrono::seconds(60);
     std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
     std::string user_agent = "salesaudit/0.1";
+    // The connector whose API this client calls: requests are counted in
+    // salesaudit_api_requests_total{connector,code} (code "error" for no
+    // response), 429s in salesaudit_api_throttled_total and waits for the
+    // request budget in salesaudit_rate_limit_wait_seconds_total. Empty: not
+    // counted (alert delivery).
+    std::string connector;
   };
 
   // `budget` and `cancel` may be null; they must outlive the client.
@@ -103,6 +109,8 @@ class HttpClient {
   int64_t requests_sent() const { return requests_sent_; }
 
  private:
+  Result<HttpResponse> Transfer(const HttpRequest& request);  // Send, before the metrics
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int64_t requests_sent_ = 0;

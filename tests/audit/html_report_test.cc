@@ -213,6 +213,42 @@ TEST_CASE("The page needs nothing outside itself: no scripts, links or remote re
   CHECK(html.find("<meta charset=\"utf-8\">") != std::string::npos);
 }
 
+TEST_CASE("The dashboard adds sync status, active alerts and a self-refresh to the report",
+          "[audit][html]") {
+  const std::string status = R"({"connectors":[
+      {"name":"crm","type":"hubspot","streams":[
+        {"stream":"contacts","rows":1200,"last_success_at":"2026-04-01T08:55:00.000Z",
+         "last_error":null},
+        {"stream":"deals","rows":80,"last_success_at":null,
+         "last_error":"HTTP 503 <from the API>","last_error_at":"2026-04-01T08:56:00.000Z"}]}],
+    "snapshot":{"id":42,"computed_at":"2026-04-01T09:00:00.000Z"},
+    "alerts":{"firing":1,"pending":0,"active":[
+      {"rule":"sync-stale","connector":"crm","phase":"firing","summary":"Connector crm is stale"}]}})";
+  auto html = RenderHtmlReport(kSnapshot, {.status_json = status, .refresh_seconds = 30});
+  REQUIRE(html.ok());
+  CHECK(html->find("<meta http-equiv=\"refresh\" content=\"30\">") != std::string::npos);
+  const size_t section = html->find("<section id=\"sync-status\">");
+  REQUIRE(section != std::string::npos);
+  CHECK(section < html->find("<section id=\"funnel\">"));
+  CHECK(html->find("1 stream(s) failing. Latest snapshot #42 at 2026-04-01 09:00 UTC.") !=
+        std::string::npos);
+  const size_t contacts = html->find("data-stream=\"crm/contacts\"");
+  REQUIRE(contacts != std::string::npos);
+  CHECK(html->substr(contacts, 200).find("1,200") != std::string::npos);
+  const size_t deals = html->find("data-stream=\"crm/deals\"");
+  REQUIRE(deals != std::string::npos);
+  CHECK(html->substr(deals, 400).find("never") != std::string::npos);
+  CHECK(html->find("HTTP 503 &lt;from the API&gt;") != std::string::npos);
+  CHECK(html->find("data-alert=\"sync-stale (crm)\"") != std::string::npos);
+  CHECK(html->find("Connector crm is stale") != std::string::npos);
+
+  // Without options it is the plain report: no refresh, no status.
+  const std::string plain = Render(kSnapshot);
+  CHECK(plain.find("http-equiv") == std::string::npos);
+  CHECK(plain.find("sync-status") == std::string::npos);
+  CHECK_FALSE(RenderHtmlReport(kSnapshot, {.status_json = "[1]"}).ok());
+}
+
 TEST_CASE("Missing sections and values show n/a and null values a dash", "[audit][html]") {
   SECTION("an object with no sections") {
     const std::string html = Render(R"({"schema_version":1})");

@@ -170,7 +170,8 @@ TEST_CASE("A slow connector never blocks another", "[daemon]") {
   ForwardingProxy fast_proxy(fast.sim.base_url(), std::chrono::milliseconds(0),
                              [&] { WaitFor(slow_in_flight, std::chrono::seconds(10)); });
   const std::string config_path = slow.dir.File("config.yaml");
-  WriteFile(config_path, "store:\n  path: " + slow.dir.File("salesaudit.db") + "\nconnectors:\n" +
+  WriteFile(config_path, "store:\n  path: " + slow.dir.File("salesaudit.db") +
+                             "\nstatus: {listen: '127.0.0.1:0'}\nconnectors:\n" +
                              ConnectorYaml("slow", slow.sim.base_url(), "1h") +
                              ConnectorYaml("fast", fast_proxy.base_url(), "1h"));
   ChildProcess daemon({kBinary, "--config", config_path, "run"}, slow.dir.path(),
@@ -203,7 +204,8 @@ TEST_CASE("One connector never runs twice at once, even when a run outlasts its 
   constexpr auto kDelay = std::chrono::milliseconds(150);
   ForwardingProxy proxy(f.sim.base_url(), kDelay);
   const std::string config_path = f.dir.File("config.yaml");
-  WriteFile(config_path, "store:\n  path: " + f.dir.File("salesaudit.db") + "\nconnectors:\n" +
+  WriteFile(config_path, "store:\n  path: " + f.dir.File("salesaudit.db") +
+                             "\nstatus: {listen: '127.0.0.1:0'}\nconnectors:\n" +
                              ConnectorYaml("crm", proxy.base_url(), "1s"));
   const std::map<std::string, std::string> env = {{"TEST_HUBSPOT_TOKEN", f.options.token}};
   auto check =

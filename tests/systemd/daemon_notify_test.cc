@@ -61,7 +61,8 @@ TEST_CASE("The daemon tells systemd it is ready, its status, reloads, watchdog a
                         "    auth: {token: test-token}\n"
                         "    max_retries: 0\n"
                         "    poll_interval: 1h\n"
-                        "audit:\n  every: 1h\n");
+                        "audit:\n  every: 1h\n"
+                        "status: {listen: '127.0.0.1:0'}\n");
   ChildProcess daemon({kBinary, "--config", config, "run"}, dir.path(),
                       {{"NOTIFY_SOCKET", socket.address()}, {"WATCHDOG_USEC", "400000"}});
   Notifications n(socket);

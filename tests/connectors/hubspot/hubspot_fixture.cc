@@ -66,6 +66,7 @@ std::vector<StreamSyncResult> HubSpotFixture::Sync(bool full) {
 std::string HubSpotFixture::ConfigYaml() const {
   return "store:\n  path: " + dir.File("salesaudit.db") +
          "\n"
+         "status:\n  listen: 127.0.0.1:0\n"  // tests run daemons side by side
          "connectors:\n"
          "  - name: crm\n"
          "    type: hubspot\n"

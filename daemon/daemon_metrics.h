@@ -1,0 +1,43 @@
+// The daemon's own metric families (the sync engine and the HTTP client keep
+// theirs): snapshots, alert states, config reloads, build info, and the
+// process' CPU, memory, open files and start time, all in GlobalMetrics.
+//
+// Threading: the families are thread-safe; RegisterProcessMetrics once.
+#pragma once
+
+#include <cstdint>
+
+#include "core/metrics.h"
+
+namespace salesaudit {
+
+struct DaemonMetrics {
+  CounterFamily& snapshots = GlobalMetrics().Counter(
+      "salesaudit_snapshots_total", "Audit snapshots computed, by result.", {"result"});
+  GaugeFamily& snapshot_duration = GlobalMetrics().Gauge(
+      "salesaudit_snapshot_duration_seconds", "How long the last audit snapshot took.", {});
+  GaugeFamily& snapshot_age = GlobalMetrics().Gauge(
+      "salesaudit_snapshot_age_seconds",
+      "Age of the latest stored snapshot (since the daemon started, when none).", {});
+  GaugeFamily& alerts = GlobalMetrics().Gauge(
+      "salesaudit_alerts", "Alerts pending or firing, by rule.", {"alertname", "state"});
+  CounterFamily& reloads = GlobalMetrics().Counter("salesaudit_config_reloads_total",
+                                                   "SIGHUP reloads by result.", {"result"});
+  GaugeFamily& reload_successful =
+      GlobalMetrics().Gauge("salesaudit_config_last_reload_successful",
+                            "1 when the last config load (start or reload) succeeded, else 0.", {});
+  GaugeFamily& reload_success_time =
+      GlobalMetrics().Gauge("salesaudit_config_last_reload_success_timestamp_seconds",
+                            "When the config was last loaded successfully, Unix seconds.", {});
+  GaugeFamily& build_info = GlobalMetrics().Gauge(
+      "salesaudit_build_info", "Always 1; the labels say which build runs.", {"version"});
+};
+
+DaemonMetrics& Metrics();
+
+// process_start_time_seconds, process_cpu_seconds_total,
+// process_resident_memory_bytes and process_open_fds, read when scraped
+// from getrusage(2) and /proc/self (the unit's ProcSubset=pid allows that).
+void RegisterProcessMetrics(int64_t started_at_ms);
+
+}  // namespace salesaudit

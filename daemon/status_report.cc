@@ -1,0 +1,130 @@
+#include "daemon/status_report.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdio>
+#include <map>
+
+#include "connectors/connector.h"
+#include "core/time_util.h"
+#include "daemon/alert_commands.h"
+
+namespace salesaudit {
+namespace {
+
+// The store table a connector's stream lands in, or "" when its type does
+// not say.
+std::string TableOfStream(const ConnectorDescriptor* type, const std::string& stream) {
+  if (type == nullptr) return "";
+  auto it = type->stream_records.find(stream);
+  if (it == type->stream_records.end()) return "";
+  switch (it->second) {
+    case RecordKind::kContact:
+      return "contacts";
+    case RecordKind::kDeal:
+      return "deals";
+    case RecordKind::kOwner:
+      return "owners";
+    case RecordKind::kEmailCampaign:
+      return "email_campaigns";
+    case RecordKind::kEmailEvent:
+      return "email_events";
+    case RecordKind::kEmailMember:
+      return "email_members";
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_t now_ms) {
+  auto states = store.ListStreamStates();
+  auto snapshot = store.LatestSnapshot();
+  auto alerts = ReadAlertsOverview(store, now_ms);
+  if (!states.ok() || !snapshot.ok() || !alerts.ok()) {
+    const Status& failed = !states.ok()     ? states.status()
+                           : !snapshot.ok() ? snapshot.status()
+                                            : alerts.status();
+    return failed;
+  }
+  std::map<std::pair<std::string, std::string>, const StreamState*> by_key;
+  for (const auto& s : *states) by_key[{s.connector, s.stream}] = &s;
+  auto iso = [](const TimeMs& t) { return t ? FormatIsoMs(*t) : std::string(); };
+
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  std::string text;
+  w.StartObject();
+  w.Key("connectors");
+  w.StartArray();
+  for (const auto& c : config.connectors) {
+    const auto* d = BuiltinConnectors().Find(c.type);
+    const auto& streams = c.streams.empty() ? d->streams : c.streams;
+    w.StartObject();
+    w.Key("name");
+    w.String(c.name.c_str());
+    w.Key("type");
+    w.String(c.type.c_str());
+    w.Key("streams");
+    w.StartArray();
+    text += c.name + " (" + c.type + ")\n";
+    for (const auto& stream : streams) {
+      auto it = by_key.find({c.name, stream});
+      const StreamState* s = it == by_key.end() ? nullptr : it->second;
+      std::string table = TableOfStream(d, stream);
+      int64_t rows = 0;
+      if (!table.empty()) {
+        auto n = store.CountRows(table, c.name, false);
+        rows = n.ok() ? *n : 0;
+      }
+      w.StartObject();
+      w.Key("stream");
+      w.String(stream.c_str());
+      w.Key("cursor");
+      s && !s->cursor.empty() ? w.String(s->cursor.c_str()) : w.Null();
+      w.Key("last_success_at");
+      s && s->last_success_at ? w.String(iso(s->last_success_at).c_str()) : w.Null();
+      w.Key("last_error");
+      s && !s->last_error.empty() ? w.String(s->last_error.c_str()) : w.Null();
+      w.Key("last_error_at");
+      s && s->last_error_at ? w.String(iso(s->last_error_at).c_str()) : w.Null();
+      w.Key("rows");
+      w.Int64(rows);
+      w.EndObject();
+      char line[256];
+      snprintf(line, sizeof line, "  %-16s rows %-9lld last success %-25s", stream.c_str(),
+               static_cast<long long>(rows),
+               s && s->last_success_at ? iso(s->last_success_at).c_str() : "never");
+      text += line;
+      if (s && !s->last_error.empty())
+        text += " last error " + iso(s->last_error_at) + ": " + s->last_error;
+      text += "\n";
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("snapshot");
+  if (*snapshot) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64((*snapshot)->id);
+    w.Key("computed_at");
+    w.String(FormatIsoMs((*snapshot)->computed_at).c_str());
+    w.EndObject();
+    text += "last snapshot: #" + std::to_string((*snapshot)->id) + " at " +
+            FormatIsoMs((*snapshot)->computed_at) + "\n";
+  } else {
+    w.Null();
+    text += "last snapshot: none\n";
+  }
+  const std::string alerts_json = AlertsOverviewJson(*alerts);
+  w.Key("alerts");
+  w.RawValue(alerts_json.c_str(), alerts_json.size(), rapidjson::kObjectType);
+  text += AlertsOverviewText(*alerts);
+  w.EndObject();
+  return StatusReport{.json = buf.GetString(), .text = std::move(text)};
+}
+
+}  // namespace salesaudit

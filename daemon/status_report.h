@@ -1,0 +1,24 @@
+// What `salesaudit status` prints and the status server's /api/v1/status
+// serves: per connector and stream the cursor, last success, last error and
+// row count; the latest snapshot; the pending and firing alerts.
+//
+// Threading: reads the store (its own locking); call from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "config/config.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace salesaudit {
+
+struct StatusReport {
+  std::string json;  // one JSON object, no trailing newline
+  std::string text;  // lines for a terminal
+};
+
+Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_t now_ms);
+
+}  // namespace salesaudit
