@@ -183,6 +183,7 @@ struct StatusConfig {
   std::chrono::milliseconds request_timeout = std::chrono::seconds(10);
   // The dashboard (/) reloads itself this often.
   std::chrono::milliseconds dashboard_refresh = std::chrono::seconds(30);
+  bool operator==(const StatusConfig&) const = default;
 };
 
 struct LogConfig {

@@ -70,8 +70,8 @@ struct Daemon::Impl {
       last_snapshot_ms = (*latest)->computed_at;
     }
     SetRunningConfig();
-    RegisterMetrics();
     if (!config.status.listen.empty() && !StartStatusServer()) return 1;
+    RegisterMetrics();
     WaitForSignal();
     ApplyConnectors();
     ScheduleAudit(std::chrono::milliseconds(0));
@@ -227,11 +227,8 @@ struct Daemon::Impl {
       spdlog::warn("reload: store.path changed; it takes effect after a restart");
       loaded.config->store.path = config.store.path;
     }
-    // The server's socket and token were set up at start.
-    if (loaded.config->status.listen != config.status.listen ||
-        loaded.config->status.token != config.status.token ||
-        loaded.config->status.max_connections != config.status.max_connections ||
-        loaded.config->status.request_timeout != config.status.request_timeout) {
+    // The status server was set up at start.
+    if (loaded.config->status != config.status) {
       spdlog::warn("reload: status changed; it takes effect after a restart");
       loaded.config->status = config.status;
     }

@@ -156,21 +156,6 @@ struct HttpClient::Impl {
   bool Cancelled() const { return cancel != nullptr && cancel->load(); }
 };
 
-HttpClient::HttpClient(Options options, RequestBudget* budget, const std::atomic<bool>* cancel)
-    : impl_(std::make_unique<Impl>()) {
-  InitCurlOnce();
-  impl_->options = std::move(options);
-  impl_->budget = budget;
-  impl_->cancel = cancel;
-  impl_->multi = curl_multi_init();
-  impl_->easy = curl_easy_init();
-}
-
-HttpClient::~HttpClient() {
-  if (impl_->easy != nullptr) curl_easy_cleanup(impl_->easy);
-  if (impl_->multi != nullptr) curl_multi_cleanup(impl_->multi);
-}
-
 namespace {
 
 struct ApiMetrics {
@@ -191,6 +176,27 @@ ApiMetrics& Metrics() {
 }
 
 }  // namespace
+
+HttpClient::HttpClient(Options options, RequestBudget* budget, const std::atomic<bool>* cancel)
+    : impl_(std::make_unique<Impl>()) {
+  InitCurlOnce();
+  impl_->options = std::move(options);
+  impl_->budget = budget;
+  impl_->cancel = cancel;
+  impl_->multi = curl_multi_init();
+  impl_->easy = curl_easy_init();
+  // The connector's series exist from its first client on, at 0: a rate()
+  // over them needs no first event.
+  if (!impl_->options.connector.empty()) {
+    Metrics().throttled.WithLabels({impl_->options.connector});
+    Metrics().budget_wait.WithLabels({impl_->options.connector});
+  }
+}
+
+HttpClient::~HttpClient() {
+  if (impl_->easy != nullptr) curl_easy_cleanup(impl_->easy);
+  if (impl_->multi != nullptr) curl_multi_cleanup(impl_->multi);
+}
 
 Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   Result<HttpResponse> response = Transfer(request);
@@ -218,8 +224,9 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
     if (!impl_->budget->Acquire(request.budget_bucket, impl_->cancel)) {
       return Status::Cancelled(where + ": cancelled while waiting for the request budget");
     }
+    // Below a millisecond it only took the budget, it did not wait for it.
     const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - waiting_since;
-    if (!impl_->options.connector.empty() && waited.count() > 0) {
+    if (!impl_->options.connector.empty() && waited >= std::chrono::milliseconds(1)) {
       Metrics().budget_wait.WithLabels({impl_->options.connector}).Increment(waited.count());
     }
   }

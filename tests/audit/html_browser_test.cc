@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "audit/html_report.h"
+#include "tests/support/chromium.h"
 #include "tests/support/subprocess.h"
 
 namespace salesaudit {
@@ -165,39 +166,8 @@ std::string MetricText(const std::string& html, const std::string& key) {
   return html.substr(open_end + 1, close - open_end - 1);
 }
 
-// Debian's `chromium` on $PATH; "" when not installed.
-std::string FindChromium() {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    const std::string candidate = dir + "/chromium";
-    if (!dir.empty() && access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
-// Chromium run once, headless, with a fresh profile and no network use of
-// its own (no updates, sync or background fetches).
-testing::RunResult RunChromium(const std::string& chromium, const testing::TempDir& dir,
-                               const std::string& profile, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {chromium,
-                                   "--headless",
-                                   "--no-sandbox",
-                                   "--disable-gpu",
-                                   "--disable-quic",
-                                   "--no-first-run",
-                                   "--disable-background-networking",
-                                   "--disable-component-update",
-                                   "--disable-sync",
-                                   "--hide-scrollbars",
-                                   "--user-data-dir=" + dir.File(profile),
-                                   "--window-size=1280,2400"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("file://" + dir.File("report.html"));
-  // HOME in the temp dir: Chromium writes caches and crash data there.
-  return testing::RunProcess(argv, std::chrono::seconds(120), {{"HOME", dir.path()}});
-}
+// Where the test writes the report it loads.
+std::string ReportUrl(const testing::TempDir& dir) { return "file://" + dir.File("report.html"); }
 
 uint32_t BigEndian32(const std::string& bytes, size_t at) {
   uint32_t v = 0;
@@ -207,7 +177,7 @@ uint32_t BigEndian32(const std::string& bytes, size_t at) {
 
 TEST_CASE("Headless Chromium renders the report to a screenshot and a DOM with the numbers",
           "[audit][html][browser]") {
-  const std::string chromium = FindChromium();
+  const std::string chromium = testing::FindChromium();
   INFO("Chromium is not installed: run scripts/install-deps.sh (Debian package chromium)");
   REQUIRE_FALSE(chromium.empty());
 
@@ -218,7 +188,8 @@ TEST_CASE("Headless Chromium renders the report to a screenshot and a DOM with t
 
   SECTION("the screenshot is a full-size PNG with content") {
     const std::string shot = dir.File("shot.png");
-    testing::RunResult run = RunChromium(chromium, dir, "profile-shot", {"--screenshot=" + shot});
+    testing::RunResult run = testing::RunChromium(chromium, dir, "profile-shot",
+                                                  {"--screenshot=" + shot}, ReportUrl(dir));
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     const std::string png = testing::ReadFile(shot);
@@ -233,7 +204,8 @@ TEST_CASE("Headless Chromium renders the report to a screenshot and a DOM with t
   }
 
   SECTION("the rendered DOM shows the snapshot's numbers in their elements") {
-    testing::RunResult run = RunChromium(chromium, dir, "profile-dom", {"--dump-dom"});
+    testing::RunResult run =
+        testing::RunChromium(chromium, dir, "profile-dom", {"--dump-dom"}, ReportUrl(dir));
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     REQUIRE(run.out.find("<h1>Sales audit</h1>") != std::string::npos);
