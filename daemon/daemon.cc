@@ -73,6 +73,11 @@ struct Daemon::Impl {
     if (!config.status.listen.empty() && !StartStatusServer()) return 1;
     RegisterMetrics();
     WaitForSignal();
+    asio::post(pool, [this, connectors = config.connectors] {
+      if (Status s = engine->LoadNewestChanges(connectors); !s.ok()) {
+        spdlog::warn("cursor lag: {}", s.message());
+      }
+    });
     ApplyConnectors();
     ScheduleAudit(std::chrono::milliseconds(0));
     ScheduleAlerts(config.alerts.evaluate_every);

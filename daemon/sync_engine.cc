@@ -177,6 +177,25 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
   return results;
 }
 
+Status SyncEngine::LoadNewestChanges(const std::vector<ConnectorConfig>& connectors) {
+  for (const ConnectorConfig& config : connectors) {
+    const ConnectorDescriptor* descriptor = registry_.Find(config.type);
+    if (descriptor == nullptr) continue;
+    for (const std::string& stream :
+         config.streams.empty() ? descriptor->streams : config.streams) {
+      auto kind = descriptor->stream_records.find(stream);
+      if (kind == descriptor->stream_records.end()) continue;
+      auto newest = store_.NewestChangeAt(kind->second, config.name);
+      if (!newest.ok()) return newest.status();
+      if (!*newest) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      int64_t& known = newest_change_[{config.name, stream}];
+      known = std::max(known, **newest);
+    }
+  }
+  return Status::Ok();
+}
+
 StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector& connector,
                                        const std::string& stream, const std::atomic<bool>& cancel) {
   const auto started = std::chrono::steady_clock::now();

@@ -47,7 +47,7 @@ struct SyncRequest {
 // Metrics (GlobalMetrics): salesaudit_syncs_total{connector,stream,result},
 // salesaudit_records_synced_total, salesaudit_records_deleted_total,
 // salesaudit_last_success_timestamp_seconds, salesaudit_sync_duration_seconds
-// and salesaudit_cursor_lag_seconds (now minus the newest change committed).
+// and salesaudit_cursor_lag_seconds (now minus the newest change stored).
 class SyncEngine {
  public:
   SyncEngine(Store& store, const ConnectorRegistry& registry);
@@ -62,6 +62,11 @@ class SyncEngine {
   std::vector<StreamSyncResult> RunConnector(const ConnectorConfig& config,
                                              const SyncRequest& request,
                                              const std::atomic<bool>& cancel);
+
+  // Reads, for each stream of `connectors`, the newest change already in the
+  // store, so that the cursor lag is known from the start, not only once a
+  // sync brings new data. Scans the stores' tables: run it off the loop.
+  Status LoadNewestChanges(const std::vector<ConnectorConfig>& connectors);
 
  private:
   StreamSyncResult RunStream(const ConnectorConfig& config, Connector& connector,

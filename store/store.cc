@@ -1540,6 +1540,37 @@ Result<std::vector<StreamState>> Store::ListStreamStates() {
   return states;
 }
 
+Result<TimeMs> Store::NewestChangeAt(RecordKind kind, const std::string& source) {
+  const char* sql = nullptr;
+  switch (kind) {
+    case RecordKind::kContact:
+      sql = "SELECT max(updated_at) FROM contacts WHERE source = ?1";
+      break;
+    case RecordKind::kDeal:
+      sql = "SELECT max(updated_at) FROM deals WHERE source = ?1";
+      break;
+    case RecordKind::kEmailMember:
+      sql = "SELECT max(updated_at) FROM email_members WHERE source = ?1";
+      break;
+    case RecordKind::kEmailEvent:
+      sql = "SELECT max(occurred_at) FROM email_events WHERE source = ?1";
+      break;
+    case RecordKind::kEmailCampaign:
+      sql = "SELECT max(sent_at) FROM email_campaigns WHERE source = ?1";
+      break;
+    case RecordKind::kOwner:
+      return TimeMs();
+  }
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  TimeMs newest;
+  Status s = impl_->RunOnce(
+      sql, "store " + impl_->path + ": " + source + ": newest change",
+      [&](sqlite3_stmt* st) { BindText(st, 1, source); },
+      [&](sqlite3_stmt* r) { newest = ReadTime(r, 0); });
+  if (!s.ok()) return s;
+  return newest;
+}
+
 Result<int64_t> Store::CountRows(const std::string& table, const std::string& source,
                                  bool include_deleted) {
   size_t index = 0;

@@ -217,6 +217,10 @@ class Store {
   // counting deleted rows only when include_deleted. sync_state matches
   // `source` against its connector column; audit_snapshots has no source and
   // counts every row. Fails with kInvalidArgument for any other table name.
+  // The latest change time of `source`'s records of `kind`, as
+  // Page::NewestChangeAt reads a page (updated_at; occurred_at for events,
+  // sent_at for campaigns); unset when none has one, or for owners.
+  Result<TimeMs> NewestChangeAt(RecordKind kind, const std::string& source);
   Result<int64_t> CountRows(const std::string& table, const std::string& source,
                             bool include_deleted);
 

@@ -409,6 +409,34 @@ TEST_CASE("/metrics parses strictly and agrees with the syncs, alerts and reload
   CHECK_THAT(f.Log(), Catch::Contains("no_such_key"));
 }
 
+TEST_CASE("After a restart the cursor lag is known before any new data arrives",
+          "[daemon][status_endpoints][metrics]") {
+  DaemonFixture f;
+  f.WriteConfig();
+  f.Start();
+  f.WaitUntilSettled();
+  f.Stop();
+  // Every request fails now: whatever the restarted daemon knows of the
+  // data's age, it read from the store.
+  f.sim.InjectFault({.kind = sim::FaultKind::kMissingScopes, .path_prefix = "", .count = 100000});
+  auto newest = f.store->NewestChangeAt(RecordKind::kContact, "crm");
+  REQUIRE(newest.ok());
+  REQUIRE(newest->has_value());
+  f.Start();
+  const std::map<std::string, std::string> contacts = {{"connector", "crm"},
+                                                       {"stream", "contacts"}};
+  double lag = -1;
+  const double before = static_cast<double>(NowMs() - **newest) / 1000.0;
+  CHECK(f.WaitForMetrics([&](const PrometheusExposition& m) {
+    lag = ValueOf(m, "salesaudit_cursor_lag_seconds", contacts);
+    return lag >= 0;
+  }));
+  const double after = static_cast<double>(NowMs() - **newest) / 1000.0;
+  CHECK(lag >= before - 0.001);
+  CHECK(lag <= after + 0.001);
+  f.Stop();
+}
+
 TEST_CASE("/api/v1/snapshot is the stored snapshot and /api/v1/status what `status` prints",
           "[daemon][status_endpoints]") {
   DaemonFixture f;

@@ -1490,6 +1490,29 @@ TEST_CASE("An alert round keeps states, group memories and queued notifications 
   CHECK(store->DueNotifications(10000, 10)->empty());
 }
 
+TEST_CASE("NewestChangeAt reads the latest change of a source's records of a kind", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  Page page;
+  page.stream = "contacts";
+  page.contacts = {Contact{.id = "1", .updated_at = 500}, Contact{.id = "2", .updated_at = 900},
+                   Contact{.id = "3"}};
+  page.events = {EmailEvent{
+      .id = "e", .campaign_id = "m", .email = "a@x.com", .type = "open", .occurred_at = 700}};
+  REQUIRE(store->CommitPage("crm", page).ok());
+  Page other;
+  other.stream = "contacts";
+  other.contacts = {Contact{.id = "9", .updated_at = 5000}};
+  REQUIRE(store->CommitPage("other", other).ok());
+  CHECK(*store->NewestChangeAt(RecordKind::kContact, "crm") == 900);
+  CHECK(*store->NewestChangeAt(RecordKind::kEmailEvent, "crm") == 700);
+  CHECK(*store->NewestChangeAt(RecordKind::kContact, "other") == 5000);
+  CHECK_FALSE(store->NewestChangeAt(RecordKind::kDeal, "crm")->has_value());
+  CHECK_FALSE(store->NewestChangeAt(RecordKind::kOwner, "crm")->has_value());
+  // The same reading as a page's own.
+  CHECK(page.NewestChangeAt() == 900);
+}
+
 TEST_CASE("Alert states are kept per rule and connector, and removed by key", "[store][alerts]") {
   TempDir dir;
   auto store = OpenOrDie(dir.File("s.db"));
