@@ -2,8 +2,9 @@
 // loop answers), /readyz (store open, config loaded, schedules running;
 // ?verbose lists each check), /metrics (GlobalMetrics in Prometheus' text
 // format), /api/v1/snapshot (the latest snapshot JSON), /api/v1/status (what
-// `salesaudit status --format json` prints) and / (the live dashboard: the
-// HTML report of the latest snapshot with the sync status, reloading itself).
+// `salesaudit status --format json` prints, at most 5 s old: it counts rows)
+// and / (the live dashboard: the HTML report of the latest snapshot with the
+// sync status, reloading itself).
 //
 // Threading: the handlers run on the server's thread and read the daemon
 // only through DaemonView, whose functions must be thread-safe.
