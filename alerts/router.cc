@@ -35,10 +35,9 @@ std::vector<NotificationPlan> PlanNotifications(const std::vector<AlertNotice>& 
   }
   std::vector<NotificationPlan> plans;
   for (const std::string& receiver : route.receivers) {
-    bool send_resolved = route.send_resolved;
-    for (const ReceiverConfig& r : config.receivers) {
-      if (r.name == receiver) send_resolved = r.send_resolved.value_or(route.send_resolved);
-    }
+    const ReceiverConfig* r = config.FindReceiver(receiver);
+    const bool send_resolved =
+        r != nullptr ? r->send_resolved.value_or(route.send_resolved) : route.send_resolved;
     std::set<std::string> visited;
     for (const auto& [labels, members] : groups) {
       const std::string id = receiver + "\n" + GroupKey(labels);

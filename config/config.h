@@ -161,6 +161,14 @@ struct DeliveryConfig {
 };
 
 struct AlertsConfig {
+  // The receiver named `name`, or nullptr.
+  const ReceiverConfig* FindReceiver(const std::string& name) const {
+    for (const ReceiverConfig& r : receivers) {
+      if (r.name == name) return &r;
+    }
+    return nullptr;
+  }
+
   std::vector<AlertRuleConfig> rules;
   std::vector<ReceiverConfig> receivers;
   RouteConfig route;

@@ -163,10 +163,7 @@ std::string Payload(const NotificationGroup& group, const ReceiverConfig& receiv
 std::optional<OutboxRow> Render(NotificationPlan& plan, const Config& config,
                                 const std::string& external_url, int64_t now_ms,
                                 bool readable = false) {
-  const ReceiverConfig* receiver = nullptr;
-  for (const ReceiverConfig& r : config.alerts.receivers) {
-    if (r.name == plan.group.receiver) receiver = &r;
-  }
+  const ReceiverConfig* receiver = config.alerts.FindReceiver(plan.group.receiver);
   if (receiver == nullptr) return std::nullopt;
   plan.group.external_url = external_url;
   // One key per (group, round): a round redone after a crash before its
@@ -336,7 +333,7 @@ Result<AlertRoundResult> RunAlertRound(Store& store, const Config& config,
   AlertRoundResult result;
   result.rules = static_cast<int>(config.alerts.rules.size());
   for (const AlertEvaluation& e : plan->evaluations) {
-    result.firing += e.phase_after == "firing" ? 1 : 0;
+    if (e.phase_after != "inactive") ++result.active[{e.key.rule, e.phase_after}];
   }
   result.queued = static_cast<int>(plan->queued.size());
   return result;

@@ -19,8 +19,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -78,8 +80,15 @@ Result<AlertRoundPlan> PlanAlertRound(Store& store, const Config& config, const 
 
 struct AlertRoundResult {
   int rules = 0;
-  int firing = 0;
   int queued = 0;  // notifications added to the outbox
+  // (rule, phase) -> how many of the rule's alerts are pending or firing.
+  std::map<std::pair<std::string, std::string>, int> active;
+
+  int firing() const {
+    int n = 0;
+    for (const auto& [key, count] : active) n += key.second == "firing" ? count : 0;
+    return n;
+  }
 };
 
 // Plans a round and saves it in one transaction.

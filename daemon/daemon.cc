@@ -361,7 +361,9 @@ struct Daemon::Impl {
     auto config_copy = std::make_shared<const Config>(config);
     asio::post(pool, [this, config_copy] {
       const auto began = std::chrono::steady_clock::now();
-      auto stored = ComputeAndStoreSnapshot(*store, *config_copy, AuditWindow{}, NowMs());
+      const int64_t at = NowMs();
+      auto stored = ComputeAndStoreSnapshot(*store, *config_copy, AuditWindow{}, at);
+      if (stored.ok()) last_snapshot_ms = at;  // its computed_at
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - began;
       Metrics().snapshots.WithLabels({stored.ok() ? "ok" : "error"}).Increment();
       if (stored.ok()) {
@@ -376,7 +378,6 @@ struct Daemon::Impl {
         audit_running = false;
         last_audit_at = std::chrono::steady_clock::now();
         if (!status.ok()) spdlog::error("{}", status.message());
-        if (status.ok()) last_snapshot_ms = NowMs();
         store_healthy = status.code() != StatusCode::kDataLoss;
         if (stopping) return;
         if (status.ok()) ScheduleAlerts(std::chrono::milliseconds(0));  // on the new snapshot
@@ -421,20 +422,17 @@ struct Daemon::Impl {
     if (!inputs.ok()) return inputs.status();
     auto round = RunAlertRound(*store, c, *inputs, {.external_url = dashboard_url}, now);
     if (!round.ok()) return round.status();
-    if (auto states = store->AlertStates(); states.ok()) {
-      std::map<std::pair<std::string, std::string>, int> counts;
-      for (const AlertStateRow& a : *states) {
-        if (a.phase == "pending" || a.phase == "firing") ++counts[{a.rule, a.phase}];
-      }
+    {
       std::lock_guard<std::mutex> lock(alert_counts_mu);
-      alert_counts = std::move(counts);
+      alert_counts = round->active;
     }
     // Every round would be a log line a minute; say only what changed.
-    const bool news = round->queued > 0 || round->firing != last_firing;
-    last_firing = round->firing;
+    const int firing = round->firing();
+    const bool news = round->queued > 0 || firing != last_firing;
+    last_firing = firing;
     if (news) {
-      spdlog::info("alerts: {} rule(s), {} firing, {} notification(s) queued", round->rules,
-                   round->firing, round->queued);
+      spdlog::info("alerts: {} rule(s), {} firing, {} notification(s) queued", round->rules, firing,
+                   round->queued);
     }
     return round;
   }

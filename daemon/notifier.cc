@@ -83,13 +83,6 @@ Attempt SendEmail(const OutboxRow& row, const ReceiverConfig& receiver,
   return {Outcome::kRetry, s.message()};
 }
 
-const ReceiverConfig* FindReceiver(const AlertsConfig& alerts, const std::string& name) {
-  for (const ReceiverConfig& r : alerts.receivers) {
-    if (r.name == name) return &r;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig& alerts,
@@ -102,7 +95,7 @@ Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig&
   DeliveryCounts counts;
   for (const OutboxRow& row : *due) {
     const std::string context = "notification " + row.idempotency_key + " to " + row.receiver;
-    const ReceiverConfig* receiver = FindReceiver(alerts, row.receiver);
+    const ReceiverConfig* receiver = alerts.FindReceiver(row.receiver);
     Attempt attempt;
     if (receiver == nullptr) {
       attempt = {Outcome::kDrop, "the receiver is no longer configured"};

@@ -95,7 +95,9 @@ TEST_CASE("A rule that fires queues one notification per receiver, rendered for 
   RoundFixture f;
   AlertRoundResult r = f.Round(12.5, kT0);
   CHECK(r.rules == 1);
-  CHECK(r.firing == 1);
+  CHECK(r.firing() == 1);
+  CHECK(r.active ==
+        std::map<std::pair<std::string, std::string>, int>{{{"lead-shortfall", "firing"}, 1}});
   CHECK(r.queued == 2);
   const auto outbox = f.Outbox();
   REQUIRE(outbox.size() == 2);
@@ -149,7 +151,7 @@ TEST_CASE("A `for` keeps a rule pending, and a silence keeps a firing rule quiet
                             .starts_at = kT0,
                             .ends_at = kT0 + 60 * kMinute})
               .ok());
-  CHECK(f.Round(5, kT0 + 30 * kMinute).firing == 1);
+  CHECK(f.Round(5, kT0 + 30 * kMinute).firing() == 1);
   CHECK(f.Outbox().empty());
   CHECK(f.Round(5, kT0 + 60 * kMinute).queued == 2);  // the silence ended
 }
@@ -166,7 +168,7 @@ TEST_CASE("A rule whose condition cannot be read fails the round and saves nothi
 
 TEST_CASE("A condition rule has no value before the first snapshot and does not fire") {
   RoundFixture f;
-  CHECK(f.Round(std::nullopt, kT0).firing == 0);
+  CHECK(f.Round(std::nullopt, kT0).firing() == 0);
   CHECK(f.State("lead-shortfall").phase == "inactive");
   CHECK_FALSE(f.State("lead-shortfall").value.has_value());
 }
@@ -277,8 +279,8 @@ TEST_CASE("An alert whose rule or connector left the config is resolved and forg
   f.alerts.rules.push_back(AlertRuleConfig{.name = "sync-stale",
                                            .kind = AlertRuleKind::kConnectorStale,
                                            .stale_after = std::chrono::minutes(1)});
-  CHECK(f.Round(5, kT0 + 2 * kMinute).firing == 3);  // shortfall, crm, mail
-  f.config.connectors.pop_back();                    // mail removed
+  CHECK(f.Round(5, kT0 + 2 * kMinute).firing() == 3);  // shortfall, crm, mail
+  f.config.connectors.pop_back();                      // mail removed
   CHECK(f.Round(5, kT0 + 3 * kMinute).queued == 1);
   auto body = Body(f.Outbox().back());
   bool mail_resolved = false;
