@@ -22,4 +22,15 @@ std::string FormatIsoMs(int64_t epoch_ms);
 // Milliseconds since the epoch from the system clock.
 int64_t NowMs();
 
+// The span of times a CRM or email tool can truthfully hold: [1980-01-01,
+// 2100-01-01) UTC. A time outside it (an epoch-0 placeholder, a year-1
+// default, a corrupt number) is an unknown value: records carry it unset, with
+// a warning naming the record and property, and the audit never builds a
+// period for it, so one absurd value cannot make the audit unbounded.
+inline constexpr int64_t kEarliestPlausibleMs = 315532800000;  // 1980-01-01T00:00:00Z
+inline constexpr int64_t kLatestPlausibleMs = 4102444800000;   // 2100-01-01T00:00:00Z
+constexpr bool IsPlausibleTimeMs(int64_t epoch_ms) {
+  return epoch_ms >= kEarliestPlausibleMs && epoch_ms < kLatestPlausibleMs;
+}
+
 }  // namespace salesaudit
