@@ -1,6 +1,8 @@
 #include "core/text_util.h"
 
 #include <cctype>
+#include <cstdint>
+#include <cstdio>
 
 namespace salesaudit {
 
@@ -33,6 +35,82 @@ std::string HtmlEscape(std::string_view s) {
       default:
         out += c;
     }
+  }
+  return out;
+}
+
+std::string UrlEncode(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(value.size());
+  for (unsigned char c : value) {
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  // The lead byte's high bits give the length and its payload bits.
+  struct Form {
+    unsigned char mask;
+    unsigned char marker;
+    size_t length;
+    uint32_t minimum;
+  };
+  static constexpr Form kForms[] = {
+      {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800}, {0xF8, 0xF0, 4, 0x10000}};
+  const Form* form = nullptr;
+  for (const Form& f : kForms) {
+    if ((lead & f.mask) == f.marker) form = &f;
+  }
+  if (form == nullptr) return 0;
+  const size_t length = form->length;
+  uint32_t code_point = lead & static_cast<unsigned char>(~form->mask);
+  if (i + length > text.size()) return 0;
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    code_point = (code_point << 6) | (byte(i + k) & 0x3F);
+  }
+  if (code_point < form->minimum || code_point > 0x10FFFF ||
+      (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+    return 0;
+  }
+  return length;
+}
+
+std::string EscapeControlCharacters(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  char escaped[8];
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t length = Utf8SequenceLength(s, i);
+    if (c < 0x20 || c == 0x7F || length == 0) {
+      snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+      ++i;
+      continue;
+    }
+    // U+0080..U+009F: C1 controls (0x9B is CSI on terminals that honour them).
+    const unsigned char second = length == 2 ? static_cast<unsigned char>(s[i + 1]) : 0;
+    if (c == 0xC2 && second < 0xA0) {
+      snprintf(escaped, sizeof escaped, "\\u00%02x", second);
+      out += escaped;
+    } else {
+      out.append(s.substr(i, length));
+    }
+    i += length;
   }
   return out;
 }

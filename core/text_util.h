@@ -2,6 +2,7 @@
 // functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -12,5 +13,21 @@ std::string_view TrimSpace(std::string_view s);
 
 // `s` safe inside HTML text and attribute values: & < > " ' escaped.
 std::string HtmlEscape(std::string_view s);
+
+// `value` percent-encoded for a URL query or a form body: every byte but the
+// RFC 3986 unreserved characters as %XX (upper-case hex).
+std::string UrlEncode(std::string_view value);
+
+// Length of the well-formed UTF-8 sequence starting at text[i] (RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
+// REQUIRES: i < text.size().
+size_t Utf8SequenceLength(std::string_view text, size_t i);
+
+// `s` safe to print on a terminal: C0 controls (newline and tab included)
+// and DEL as "\xNN" (ESC is "\x1b"), C1 controls (U+0080..U+009F) as
+// "\u00NN", and bytes that are not well-formed UTF-8 as "\xNN", so vendor
+// text can neither move the cursor, clear the screen, retitle the window nor
+// break a line; other text, valid UTF-8 included, is unchanged.
+std::string EscapeControlCharacters(std::string_view s);
 
 }  // namespace salesaudit

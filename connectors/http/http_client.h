@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/text_util.h"  // UrlEncode, for the callers that build queries
 
 namespace salesaudit {
 
@@ -118,8 +119,5 @@ class HttpClient {
 
 // The path part of an absolute URL, without query string: for error messages.
 std::string UrlPath(const std::string& url);
-
-// Percent-encodes a query parameter value.
-std::string UrlEncode(const std::string& value);
 
 }  // namespace salesaudit
