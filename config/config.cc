@@ -20,6 +20,8 @@
 #include <tuple>
 #include <utility>
 
+#include "core/secret_registry.h"
+
 namespace salesaudit {
 namespace {
 
@@ -765,6 +767,9 @@ std::optional<std::pair<std::string, SourcePos>> Loader::ReadSecret(const Sectio
   if (std::find(secrets_.begin(), secrets_.end(), value) == secrets_.end()) {
     secrets_.push_back(value);
   }
+  // Redacted from here on, even if this config is then refused: the errors
+  // about it are logged too.
+  ProcessSecrets().Add(value);
   return std::pair(std::move(value), pos);
 }
 

@@ -210,8 +210,8 @@ struct Config {
   AlertsConfig alerts;
   StatusConfig status;
   LogConfig log;
-  // Every resolved secret value (auth values, receiver secrets/passwords), so
-  // logging can redact them wherever they appear.
+  // Every resolved secret value (auth values, receiver secrets/passwords).
+  // The loader also adds each to ProcessSecrets() as it reads it.
   std::vector<std::string> secrets;
   // Hex SHA-256 of the file's bytes, recorded with audit snapshots.
   std::string hash;

@@ -17,6 +17,7 @@
 #include "alerts/silence.h"
 #include "alerts/stored_json.h"
 #include "config/config.h"
+#include "core/secret_registry.h"
 #include "core/time_util.h"
 #include "daemon/alert_round.h"
 #include "daemon/cli_util.h"
@@ -329,7 +330,7 @@ int ListAlerts(const std::string& config_path, const std::vector<std::string>& a
     }
   }
   // An error text could quote a receiver's answer; keep secrets out anyway.
-  std::cout << RedactSecrets(out, config->secrets);
+  std::cout << ProcessSecrets().Redact(out);
   return 0;
 }
 
@@ -506,7 +507,7 @@ int TestAlertRule(const std::string& config_path, const std::vector<std::string>
   }
   // Payloads carry no secret (signatures are headers), but a summary
   // template or a URL could still quote one.
-  std::cout << RedactSecrets(out, config->secrets);
+  std::cout << ProcessSecrets().Redact(out);
   return 0;
 }
 

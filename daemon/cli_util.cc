@@ -87,7 +87,6 @@ std::optional<Config> LoadCheckedConfig(const std::string& path) {
   }
   for (const auto& e : errors) std::cerr << e << "\n";
   if (!errors.empty()) return std::nullopt;
-  SetLogSecrets(loaded.config->secrets);
   SetLogLevel(loaded.config->log.level);
   SetLogFormat(loaded.config->log.format);
   return std::move(loaded.config);

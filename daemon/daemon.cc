@@ -236,11 +236,9 @@ struct Daemon::Impl {
     if (loaded.config->status != config.status) {
       spdlog::warn("reload: status changed; it takes effect after a restart");
       loaded.config->status = config.status;
-      loaded.config->secrets.push_back(config.status.token);  // still in use: still redacted
     }
     config = std::move(*loaded.config);
     SetRunningConfig();
-    SetLogSecrets(config.secrets);
     SetLogLevel(config.log.level);
     SetLogFormat(config.log.format);
     ApplyConnectors();

@@ -12,6 +12,8 @@
 #include <memory>
 #include <mutex>
 
+#include "core/secret_registry.h"
+#include "core/text_util.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -93,40 +95,6 @@ std::string LocalIsoMs(int64_t time_ms) {
   return out;
 }
 
-// Length of the well-formed UTF-8 sequence starting at text[i] (RFC 3629:
-// no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  // The lead byte's high bits give the length and its payload bits.
-  struct Form {
-    unsigned char mask;
-    unsigned char marker;
-    size_t length;
-    uint32_t minimum;
-  };
-  static constexpr Form kForms[] = {
-      {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800}, {0xF8, 0xF0, 4, 0x10000}};
-  const Form* form = nullptr;
-  for (const Form& f : kForms) {
-    if ((lead & f.mask) == f.marker) form = &f;
-  }
-  if (form == nullptr) return 0;
-  const size_t length = form->length;
-  uint32_t code_point = lead & static_cast<unsigned char>(~form->mask);
-  if (i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    code_point = (code_point << 6) | (byte(i + k) & 0x3F);
-  }
-  if (code_point < form->minimum || code_point > 0x10FFFF ||
-      (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-    return 0;
-  }
-  return length;
-}
-
 void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
   for (size_t i = 0; i < text.size();) {
@@ -156,10 +124,6 @@ void AppendJsonString(std::string& out, std::string_view text) {
 // Writes each record with FormatLogLine; spdlog's pattern formatter is unused.
 class RedactingStderrSink : public spdlog::sinks::base_sink<std::mutex> {
  public:
-  void SetSecrets(std::vector<std::string> secrets) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    secrets_ = std::move(secrets);
-  }
   void SetFormat(LogFormat format) {
     std::lock_guard<std::mutex> lock(mutex_);
     format_ = format;
@@ -175,14 +139,13 @@ class RedactingStderrSink : public spdlog::sinks::base_sink<std::mutex> {
         std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
     const std::string line =
         FormatLogLine(format_, journald_, FromSpdlogLevel(msg.level), time_ms,
-                      std::string_view(msg.payload.data(), msg.payload.size()), secrets_);
+                      std::string_view(msg.payload.data(), msg.payload.size()), ProcessSecrets());
     fwrite(line.data(), 1, line.size(), stderr);
   }
   void flush_() override { fflush(stderr); }
 
  private:
   // Guarded by base_sink's mutex_, which spdlog holds around sink_it_.
-  std::vector<std::string> secrets_;
   LogFormat format_ = LogFormat::kText;
   bool journald_ = false;
 };
@@ -194,23 +157,9 @@ std::shared_ptr<RedactingStderrSink>& Sink() {
 
 }  // namespace
 
-std::string RedactSecrets(std::string text, const std::vector<std::string>& secrets) {
-  static const std::string kRedacted = "[redacted]";
-  for (const auto& secret : secrets) {
-    if (secret.empty()) continue;
-    // Resume after the marker: a secret that occurs in "[redacted]" itself
-    // would otherwise be found and replaced again forever.
-    for (size_t pos = text.find(secret); pos != std::string::npos;
-         pos = text.find(secret, pos + kRedacted.size())) {
-      text.replace(pos, secret.size(), kRedacted);
-    }
-  }
-  return text;
-}
-
 std::string FormatLogLine(LogFormat format, bool journald, LogLevel level, int64_t time_ms,
-                          std::string_view message, const std::vector<std::string>& secrets) {
-  const std::string redacted = RedactSecrets(std::string(message), secrets);
+                          std::string_view message, const SecretRegistry& secrets) {
+  const std::string redacted = secrets.Redact(message);
   std::string line = journald ? JournalPriority(level) : "";
   if (format == LogFormat::kJson) {
     line += "{\"time\":\"" + FormatIsoMs(time_ms) + "\",\"level\":\"" + LevelName(level) +
@@ -220,7 +169,7 @@ std::string FormatLogLine(LogFormat format, bool journald, LogLevel level, int64
     return line;
   }
   if (!journald) line += LocalIsoMs(time_ms) + " ";
-  line += std::string("[") + LevelName(level) + "] " + redacted + "\n";
+  line += std::string("[") + LevelName(level) + "] " + EscapeControlCharacters(redacted) + "\n";
   return line;
 }
 
@@ -245,8 +194,6 @@ void SetupLogging(const std::string& level) {
   spdlog::set_default_logger(logger);
   SetLogLevel(level);
 }
-
-void SetLogSecrets(const std::vector<std::string>& secrets) { Sink()->SetSecrets(secrets); }
 
 void SetLogLevel(const std::string& level) {
   auto parsed = spdlog::level::from_str(level);

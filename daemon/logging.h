@@ -1,13 +1,14 @@
-// Process-wide logging on spdlog: one stderr sink that redacts every known
-// secret value from each record, then writes it as one text line or one JSON
-// object per line (log.format). Called from main() and the daemon's reload;
+// Process-wide logging on spdlog: one stderr sink that redacts every secret
+// the process holds (ProcessSecrets) from each record, then writes it as one
+// text line or one JSON object per line (log.format). Called from main() and the daemon's reload;
 // the sink itself is thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "core/secret_registry.h"
 
 namespace salesaudit {
 
@@ -20,9 +21,6 @@ enum class LogLevel { kTrace, kDebug, kInfo, kWarning, kError, kCritical };
 // priority prefix and text lines no timestamp: journald adds its own.
 void SetupLogging(const std::string& level);
 
-// Replaces the secret values redacted from log lines (empty strings ignored).
-void SetLogSecrets(const std::vector<std::string>& secrets);
-
 // "trace" "debug" "info" "warn" "error"; unknown levels keep the current one.
 void SetLogLevel(const std::string& level);
 
@@ -31,6 +29,8 @@ void SetLogFormat(const std::string& format);
 
 // One record exactly as the sink writes it, '\n' included. Secrets are
 // removed from `message` first, so escaping cannot hide one from redaction.
+// Text lines show control characters escaped (EscapeControlCharacters): a
+// vendor's "\x1b[2J" in an error cannot clear the terminal or split a line.
 //   text:     2024-01-10T10:15:30.234+01:00 [info] message   (local time)
 //   json:     {"time":"2024-01-10T09:15:30.234Z","level":"info","message":"..."}
 // With `journald` both start with the sd-daemon(3) priority ("<6>"), which
@@ -39,14 +39,11 @@ void SetLogFormat(const std::string& format);
 // UTF-8 passes through and each invalid byte becomes \ufffd, so every line
 // parses as JSON whatever a vendor sent.
 std::string FormatLogLine(LogFormat format, bool journald, LogLevel level, int64_t time_ms,
-                          std::string_view message, const std::vector<std::string>& secrets);
+                          std::string_view message, const SecretRegistry& secrets);
 
 // True when `fd` is the stream JOURNAL_STREAM ("DEVICE:INODE", systemd.exec(5))
 // names. Comparing with fstat rather than trusting the variable alone keeps a
 // child that inherited it but writes to a file or pipe in the plain format.
 bool IsJournalStream(int fd);
-
-// Replaces each occurrence of a secret in `text` with "[redacted]".
-std::string RedactSecrets(std::string text, const std::vector<std::string>& secrets);
 
 }  // namespace salesaudit

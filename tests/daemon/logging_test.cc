@@ -25,8 +25,7 @@ namespace {
 constexpr int64_t kTime = 1704878130234;
 const std::string kJsonTime = "{\"time\":\"2024-01-10T09:15:30.234Z\",";
 
-std::string Json(LogLevel level, std::string_view message,
-                 const std::vector<std::string>& secrets = {}) {
+std::string Json(LogLevel level, std::string_view message, const SecretRegistry& secrets = {}) {
   return FormatLogLine(LogFormat::kJson, false, level, kTime, message, secrets);
 }
 
@@ -110,7 +109,8 @@ TEST_CASE("Every JSON log line is one line that a strict parser reads back to th
 TEST_CASE("Secrets are redacted before escaping, in both formats", "[logging]") {
   // A secret with characters JSON escapes: searched for after escaping it
   // would no longer match.
-  const std::vector<std::string> secrets = {"pat-na1-abc\"d\\ef", "", "s3cr3t"};
+  SecretRegistry secrets;
+  for (const char* secret : {"pat-na1-abc\"d\\ef", "", "s3cr3t"}) secrets.Add(secret);
   const std::string message = "GET /x?key=s3cr3t failed; token pat-na1-abc\"d\\ef rejected";
   CHECK(
       Json(LogLevel::kError, message, secrets) ==
@@ -124,22 +124,12 @@ TEST_CASE("Secrets are redacted before escaping, in both formats", "[logging]") 
   CHECK_THAT(text, !Catch::Contains("s3cr3t") && !Catch::Contains("pat-na1"));
 }
 
-TEST_CASE("Redaction ends even when a secret occurs in its own replacement marker", "[logging]") {
-  struct Case {
-    std::vector<std::string> secrets;
-    std::string text;
-    std::string expected;
-  };
-  const std::vector<Case> cases = {
-      {{"red"}, "red or not", "[redacted] or not"},
-      {{"d"}, "dd", "[redacted][redacted]"},
-      {{"aa"}, "aaaaa", "[redacted][redacted]a"},
-      {{"tok", "en"}, "token", "[redacted][redacted]"},
-  };
-  for (const auto& c : cases) {
-    INFO(c.text);
-    CHECK(RedactSecrets(c.text, c.secrets) == c.expected);
-  }
+TEST_CASE("Text log lines show control characters escaped, one record per line", "[logging]") {
+  // A vendor's error text must not clear the terminal, retitle it or forge
+  // a second log line.
+  const std::string message = "HTTP 500: \x1b[2J\x1b]0;owned\x07 next\n[error] forged \xc2\x9b";
+  CHECK(FormatLogLine(LogFormat::kText, true, LogLevel::kError, kTime, message, {}) ==
+        "<3>[error] HTTP 500: \\x1b[2J\\x1b]0;owned\\x07 next\\x0a[error] forged \\u009b\n");
 }
 
 TEST_CASE("Under journald each line starts with the sd-daemon priority of its level", "[logging]") {
@@ -247,7 +237,7 @@ TEST_CASE("SetLogFormat switches the installed logger between text and JSON", "[
     ScopedEnv journal("JOURNAL_STREAM", std::nullopt);
     CapturedStderr captured(path);
     SetupLogging("info");
-    SetLogSecrets({"hunter2"});
+    ProcessSecrets().Add("hunter2");
     SetLogFormat("json");
     spdlog::warn("login \"{}\" failed with hunter2", "ann");
     SetLogFormat("yaml");  // unknown: keeps JSON
@@ -255,7 +245,6 @@ TEST_CASE("SetLogFormat switches the installed logger between text and JSON", "[
     spdlog::info("second");
     SetLogFormat("text");
     spdlog::error("back to text");
-    SetLogSecrets({});
   }
   const std::string out = ReadFile(path);
   const std::regex expected(
