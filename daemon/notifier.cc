@@ -7,6 +7,7 @@
 #include "connectors/http/smtp_client.h"
 #include "core/backoff.h"
 #include "core/metrics.h"
+#include "core/secret_registry.h"
 
 namespace salesaudit {
 namespace {
@@ -108,6 +109,8 @@ Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig&
     } else {
       attempt = PostWebhook(row, *receiver, http);
     }
+    // Stored and shown by `alerts`: a receiver's answer may quote a secret.
+    attempt.error = ProcessSecrets().Redact(attempt.error);
     Metrics().attempts.WithLabels({row.receiver, OutcomeName(attempt.outcome)}).Increment();
     Status recorded;
     switch (attempt.outcome) {

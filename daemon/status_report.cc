@@ -7,6 +7,8 @@
 #include <map>
 
 #include "connectors/connector.h"
+#include "core/secret_registry.h"
+#include "core/text_util.h"
 #include "core/time_util.h"
 #include "daemon/alert_commands.h"
 
@@ -72,6 +74,9 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
     for (const auto& stream : streams) {
       auto it = by_key.find({c.name, stream});
       const StreamState* s = it == by_key.end() ? nullptr : it->second;
+      // Errors are redacted as they are stored; this also covers rows an
+      // older version stored, for every secret this process knows.
+      const std::string last_error = s ? ProcessSecrets().Redact(s->last_error) : std::string();
       std::string table = TableOfStream(d, stream);
       int64_t rows = 0;
       if (!table.empty()) {
@@ -86,7 +91,7 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
       w.Key("last_success_at");
       s && s->last_success_at ? w.String(iso(s->last_success_at).c_str()) : w.Null();
       w.Key("last_error");
-      s && !s->last_error.empty() ? w.String(s->last_error.c_str()) : w.Null();
+      !last_error.empty() ? w.String(last_error.c_str(), last_error.size()) : w.Null();
       w.Key("last_error_at");
       s && s->last_error_at ? w.String(iso(s->last_error_at).c_str()) : w.Null();
       w.Key("rows");
@@ -97,8 +102,10 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
                static_cast<long long>(rows),
                s && s->last_success_at ? iso(s->last_success_at).c_str() : "never");
       text += line;
-      if (s && !s->last_error.empty())
-        text += " last error " + iso(s->last_error_at) + ": " + s->last_error;
+      // Vendor text on a terminal: shown escaped, never obeyed.
+      if (!last_error.empty()) {
+        text += " last error " + iso(s->last_error_at) + ": " + EscapeControlCharacters(last_error);
+      }
       text += "\n";
     }
     w.EndArray();

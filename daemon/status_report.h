@@ -1,6 +1,8 @@
 // What `salesaudit status` prints and the status server's /api/v1/status
 // serves: per connector and stream the cursor, last success, last error and
-// row count; the latest snapshot; the pending and firing alerts.
+// row count; the latest snapshot; the pending and firing alerts. Stream
+// errors are redacted (ProcessSecrets) and, in the text, control characters
+// escaped.
 //
 // Threading: reads the store (its own locking); call from any thread.
 #pragma once

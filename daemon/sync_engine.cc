@@ -6,6 +6,8 @@
 
 #include "core/backoff.h"
 #include "core/metrics.h"
+#include "core/secret_registry.h"
+#include "core/text_util.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -36,7 +38,10 @@ std::string StreamSyncResult::Summary() const {
          std::to_string(pages) + " pages";
   if (retries > 0) out += ", " + std::to_string(retries) + " retries";
   out += std::string(" in ") + elapsed_text;
-  if (!status.ok()) out += ": " + status.message();
+  // A line for a terminal or a log: an error may quote vendor text.
+  if (!status.ok()) {
+    out += ": " + EscapeControlCharacters(ProcessSecrets().Redact(status.message()));
+  }
   return out;
 }
 
@@ -170,7 +175,10 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
     // The caller logs the results; a stop is not an error of the stream.
     const Status& status = results.back().status;
     if (!status.ok() && status.code() != StatusCode::kCancelled) {
-      (void)store_.RecordError(config.name, stream, status.message(), NowMs());
+      // Stored, then served by `status` and the dashboard: no secret, even
+      // one a vendor echoed somewhere other than its error text.
+      (void)store_.RecordError(config.name, stream, ProcessSecrets().Redact(status.message()),
+                               NowMs());
       if (StopsConnector(status.code())) break;
     }
   }

@@ -35,7 +35,9 @@ struct StreamSyncResult {
   int64_t pages = 0;
   int64_t retries = 0;
   std::chrono::milliseconds elapsed{0};
-  // "hubspot contacts: ok, 1200 records, 3 deleted, 13 pages in 1.2s"
+  // "hubspot contacts: ok, 1200 records, 3 deleted, 13 pages in 1.2s"; a
+  // failure's message follows with secrets redacted and control characters
+  // escaped.
   std::string Summary() const;
 };
 

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/secret_registry.h"
+
 namespace salesaudit {
 namespace {
 
@@ -54,13 +56,13 @@ std::optional<std::chrono::system_clock::time_point> ParseImfFixdate(std::string
          std::chrono::seconds(*second);
 }
 
-// Secrets that could come back in an error body: header values (the
-// Authorization token, with and without its scheme word) and the query.
-std::vector<std::string> RequestSecrets(const HttpRequest& request) {
-  std::vector<std::string> secrets;
-  auto add = [&secrets](std::string_view value) {
+// Values of this request that could come back in an error body besides the
+// process's secrets: header values (the Authorization token, with and
+// without its scheme word) and the query.
+void AddRequestSecrets(const HttpRequest& request, SecretRegistry* secrets) {
+  auto add = [secrets](std::string_view value) {
     // Very short values ("1", "json") are not secrets and would shred the text.
-    if (value.size() >= 6) secrets.emplace_back(value);
+    if (value.size() >= 6) secrets->Add(value);
   };
   for (const auto& header : request.headers) {
     const std::string_view value = Trim(header.second);
@@ -80,19 +82,14 @@ std::vector<std::string> RequestSecrets(const HttpRequest& request) {
       query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     }
   }
-  // Longest first, so a token is redacted whole before any part of it.
-  std::sort(secrets.begin(), secrets.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  return secrets;
 }
 
-// One line of at most kMaxVendorText bytes, cut on a UTF-8 boundary.
+// One line of at most kMaxVendorText bytes, cut on a UTF-8 boundary, with
+// every secret redacted before the cut can leave part of one.
 std::string CleanVendorText(std::string text, const HttpRequest& request) {
-  for (const std::string& secret : RequestSecrets(request)) {
-    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-      text.replace(at, secret.size(), "<redacted>");
-    }
-  }
+  SecretRegistry request_secrets;
+  AddRequestSecrets(request, &request_secrets);
+  text = ProcessSecrets().Redact(request_secrets.Redact(text));
   for (char& c : text) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   }

@@ -11,6 +11,7 @@
 #include "connectors/hubspot/hubspot_email.h"
 #include "connectors/hubspot/hubspot_mapping.h"
 #include "connectors/json_util.h"
+#include "core/secret_registry.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -150,6 +151,9 @@ class HubSpotContext {
     while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
     auto token = config.auth.find("token");
     if (token != config.auth.end()) access_token_ = token->second;
+    // A vendor may quote a credential back in an error; whichever config
+    // these came from, they are redacted from every text that leaves.
+    for (const auto& [key, value] : config.auth) ProcessSecrets().Add(value);
   }
 
   std::string Context(const std::string& stream) const {
@@ -242,6 +246,12 @@ class HubSpotContext {
       return Status::Unauthenticated(where + ": response without an access_token");
     }
     access_token_ = std::string(*token);
+    // Redacted before any text can quote it; the slot keeps one entry per
+    // connector however often the token is refreshed.
+    ProcessSecrets().Replace(Context("oauth access token"), access_token_);
+    if (auto refresh = GetString(doc, "refresh_token")) {
+      ProcessSecrets().Replace(Context("oauth refresh token"), *refresh);
+    }
     access_expires_at_ms_ = now + GetInt64(doc, "expires_in").value_or(1800) * 1000;
     return Status::Ok();
   }

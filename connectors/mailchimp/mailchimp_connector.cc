@@ -10,6 +10,7 @@
 
 #include "connectors/http/classify.h"
 #include "connectors/json_util.h"
+#include "core/secret_registry.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -82,9 +83,13 @@ class MailchimpContext {
  public:
   MailchimpContext(const ConnectorConfig& c, HttpClient& h, std::string base)
       : config(c), http(h), base_url(std::move(base)) {
-    api_key_ = config.auth.at("api_key");
+    const std::string& api_key = config.auth.at("api_key");
     // Any user name does; the key is the password (reference 2.1).
-    authorization_ = "Basic " + Base64("salesaudit:" + api_key_);
+    const std::string credentials = Base64("salesaudit:" + api_key);
+    authorization_ = "Basic " + credentials;
+    // A vendor may quote the key or the header back in an error.
+    ProcessSecrets().Add(api_key);
+    ProcessSecrets().Add(credentials);
   }
 
   std::string Context(const std::string& stream) const {
@@ -118,11 +123,8 @@ class MailchimpContext {
  private:
   // A refused key or a missing permission comes as problem+json; a 403
   // without one is the edge throttling a busy account (reference 2.7).
-  Status Classify(HttpRequest request, const HttpResponse& response,
+  Status Classify(const HttpRequest& request, const HttpResponse& response,
                   const std::string& context) const {
-    // Not sent: listed so the key itself is redacted from any vendor text,
-    // as the Authorization value is.
-    request.headers.emplace_back("X-Redact", api_key_);
     Status status = ClassifyHttpResponse(request, response, context);
     if (response.status != 403) return status;
     rapidjson::Document body;
@@ -133,7 +135,6 @@ class MailchimpContext {
                                std::nullopt);
   }
 
-  std::string api_key_;
   std::string authorization_;
 };
 

@@ -39,18 +39,6 @@ const std::vector<std::string> kStreams = {"owners", "contacts", "deals", "email
                                            "email_events"};
 constexpr char kAnyPort[] = "status:\n  listen: 127.0.0.1:0\n";
 
-// Small enough that a first sync takes well under a second.
-sim::PortalSpec SmallPortal() {
-  sim::PortalSpec spec;
-  spec.seed = 23;
-  spec.contacts = 150;
-  spec.deals = 30;
-  spec.owners = 3;
-  spec.email_campaigns = 2;
-  spec.events_per_campaign = 20;
-  return spec;
-}
-
 // One request through libcurl; nullopt when no answer came (for polling).
 std::optional<HttpResponse> TryFetch(const std::string& url, const std::string& method = "GET",
                                      Headers headers = {}) {
@@ -59,17 +47,6 @@ std::optional<HttpResponse> TryFetch(const std::string& url, const std::string& 
       http.Send({.method = method, .url = url, .headers = std::move(headers)});
   if (!response.ok()) return std::nullopt;
   return *response;
-}
-
-// The port of "status server on http://127.0.0.1:PORT/ (dashboard, ...)", or 0.
-uint16_t PortFromLog(const std::string& log) {
-  const std::string marker = "status server on http://127.0.0.1:";
-  const size_t at = log.find(marker);
-  if (at == std::string::npos) return 0;
-  const size_t digits = at + marker.size();
-  const size_t end = log.find('/', digits);
-  if (end == std::string::npos || end == digits) return 0;
-  return static_cast<uint16_t>(std::stoi(log.substr(digits, end - digits)));
 }
 
 size_t Occurrences(const std::string& text, const std::string& what) {

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/secret_registry.h"
+
 namespace salesaudit {
 namespace {
 
@@ -102,7 +104,23 @@ TEST_CASE("vendor text that echoes the token or the query is redacted") {
       "owners");
   CHECK(s.code() == StatusCode::kUnauthenticated);
   CHECK_THAT(s.message(), !Catch::Contains("sekrit"));
-  CHECK_THAT(s.message(), Catch::Contains("<redacted>"));
+  CHECK_THAT(s.message(), Catch::Contains("[redacted]"));
+}
+
+TEST_CASE("vendor text quoting a secret the process holds is redacted, even across the cut") {
+  // The request does not carry it: HubSpot adds its Authorization header to
+  // a copy, and a token endpoint's form is in the body.
+  ProcessSecrets().Add("process-held-secret-77");
+  Status quoted = ClassifyHttpResponse(
+      kRequest, WithStatus(401, R"({"message":"token process-held-secret-77 refused"})"), "c");
+  CHECK(quoted.message() == "c: GET /crm/v3/objects/contacts: HTTP 401: token [redacted] refused");
+  // Where the 200-character cut falls inside the secret, no part of it stays.
+  Status cut = ClassifyHttpResponse(
+      kRequest,
+      WithStatus(500, R"({"message":")" + std::string(190, 'z') + R"(process-held-secret-77"})"),
+      "c");
+  CHECK_THAT(cut.message(), !Catch::Contains("process-held"));
+  CHECK_THAT(cut.message(), Catch::Contains(std::string(190, 'z') + "[redacted]"));
 }
 
 TEST_CASE("a 429 takes its wait from Retry-After in seconds") {

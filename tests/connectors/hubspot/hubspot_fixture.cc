@@ -37,6 +37,27 @@ void CompareTime(std::vector<std::string>& diffs, const std::string& what, const
 
 }  // namespace
 
+sim::PortalSpec SmallPortal() {
+  sim::PortalSpec spec;
+  spec.seed = 23;
+  spec.contacts = 150;
+  spec.deals = 30;
+  spec.owners = 3;
+  spec.email_campaigns = 2;
+  spec.events_per_campaign = 20;
+  return spec;
+}
+
+uint16_t PortFromLog(const std::string& log) {
+  const std::string marker = "status server on http://127.0.0.1:";
+  const size_t at = log.find(marker);
+  if (at == std::string::npos) return 0;
+  const size_t digits = at + marker.size();
+  const size_t end = log.find('/', digits);
+  if (end == std::string::npos || end == digits) return 0;
+  return static_cast<uint16_t>(std::stoi(log.substr(digits, end - digits)));
+}
+
 HubSpotFixture::HubSpotFixture(const sim::PortalSpec& spec, sim::SimOptions opts)
     : options(opts), sim(opts) {
   sim.Generate(spec);

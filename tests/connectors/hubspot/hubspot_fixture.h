@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,13 @@ struct HubSpotFixture {
   std::unique_ptr<Store> store;
   ConnectorConfig config;
 };
+
+// A portal small enough that a first sync takes well under a second.
+sim::PortalSpec SmallPortal();
+
+// For tests that run the daemon on the fixture's config: the port of
+// "status server on http://127.0.0.1:PORT/ (dashboard, ...)" in its log, or 0.
+uint16_t PortFromLog(const std::string& log);
 
 // Row counts of the data tables, a digest of contacts' modified dates and,
 // when include_cursors, every cursor: to compare a store before and after.

@@ -167,6 +167,11 @@ struct SimOptions {
   // The most events one /email/public/v1/events page carries, whatever
   // `limit` asks (the real cap is 1000); lower it to exercise paging.
   int email_events_page_size = 1000;
+  // Like careless gateways and token endpoints: the message of every error
+  // answer quotes the request's Authorization header and body (a token
+  // request's form: client_secret, refresh_token), for tests that prove no
+  // echoed credential is stored, logged or served.
+  bool echo_credentials = false;
 };
 
 // Request counts, for tests that check how the client behaves.
@@ -176,6 +181,7 @@ struct SimStats {
   std::map<std::string, int64_t> by_path;  // path without query
   int64_t max_search_after = 0;            // the largest `after` offset a search asked for
   int64_t tokens_issued = 0;               // OAuth access tokens handed out
+  std::vector<std::string> access_tokens;  // the tokens themselves, in order
 };
 
 class HubSpotSim {

@@ -53,6 +53,26 @@ int HexValue(char c) {
   return -1;
 }
 
+// SimOptions::echo_credentials: an error's JSON "message" starts with what
+// the request carried.
+void EchoCredentials(const ApiRequest& request, ApiResponse& response) {
+  rapidjson::Document doc;
+  doc.Parse(response.body.c_str(), response.body.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("message") ||
+      !doc["message"].IsString()) {
+    return;
+  }
+  // First, so that a client that cuts long messages still shows it.
+  const std::string message = "request Authorization: '" + request.authorization + "', body: '" +
+                              request.body + "': " + doc["message"].GetString();
+  doc["message"].SetString(message.c_str(), static_cast<rapidjson::SizeType>(message.size()),
+                           doc.GetAllocator());
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  doc.Accept(w);
+  response.body = buf.GetString();
+}
+
 std::string PercentDecode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -347,6 +367,7 @@ ApiResponse SimService::IssueToken(const std::string& body, Clock::time_point no
   const std::string access = "CJ" + CorrelationId() + CorrelationId();
   access_tokens_[access] = now + std::chrono::seconds(options_.oauth_token_lifetime_s);
   ++stats_.tokens_issued;
+  stats_.access_tokens.push_back(access);
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
@@ -476,6 +497,7 @@ ApiResponse SimService::Handle(const ApiRequest& request) {
     response.delay = delay;
     response.truncate = truncate;
   }
+  if (options_.echo_credentials && response.status >= 400) EchoCredentials(request, response);
   ++stats_.by_status[response.status];
   return response;
 }
