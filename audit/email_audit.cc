@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/text_util.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -487,8 +488,11 @@ std::string Lift(const ContentEffect& e) {
   return buf;
 }
 
+// `s` as a cell of the text tables: vendor text, so control characters are
+// escaped (a campaign name cannot clear the terminal); cut to `width` bytes.
 std::string Clip(const std::string& s, size_t width) {
-  return s.size() <= width ? s : s.substr(0, width - 1) + "~";
+  const std::string shown = EscapeControlCharacters(s);
+  return shown.size() <= width ? shown : shown.substr(0, width - 1) + "~";
 }
 
 }  // namespace
@@ -588,7 +592,8 @@ std::string FormatEmailAuditText(const EmailAudit& audit) {
     for (const std::string& r : c.underperforming_reasons) {
       reasons += (reasons.empty() ? "" : ", ") + r;
     }
-    out += "  underperforming: " + (c.name.empty() ? c.id : c.name) + ": " + reasons + "\n";
+    out += "  underperforming: " + EscapeControlCharacters(c.name.empty() ? c.id : c.name) + ": " +
+           reasons + "\n";
   }
 
   out += "\nEmail flows\n";

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "audit/snapshot.h"
+#include "core/text_util.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -403,14 +404,19 @@ void WriteRevenue(JsonWriter& w, const Revenue& r) {
 }
 
 // A text table: names (the first column, and any column marked with
-// LeftAlign) left-aligned, numbers right-aligned.
+// LeftAlign) left-aligned, numbers right-aligned. Cells hold vendor text
+// (channel, rep and currency names, record ids): control characters are
+// escaped, so a name cannot clear or retitle the terminal.
 class TextTable {
  public:
   explicit TextTable(std::vector<std::string> header) : left_{0} {
     rows_.push_back(std::move(header));
   }
   void LeftAlign(size_t column) { left_.insert(column); }
-  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void Add(std::vector<std::string> row) {
+    for (std::string& cell : row) cell = EscapeControlCharacters(cell);
+    rows_.push_back(std::move(row));
+  }
   std::string Render() const {
     std::vector<size_t> widths;
     for (const auto& row : rows_) {

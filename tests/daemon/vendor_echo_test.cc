@@ -202,5 +202,47 @@ TEST_CASE("A sync summary redacts secrets and escapes control characters", "[dae
              Catch::EndsWith(": repeat the paging token '[redacted]\\x1b[2J\\x1b]0;x\\x07'"));
 }
 
+TEST_CASE("Terminal escapes in vendor data print escaped in audit and status text",
+          "[daemon][cli]") {
+  HubSpotFixture f(SmallPortal());
+  const std::string config_path = f.dir.File("config.yaml");
+  WriteFile(config_path, f.ConfigYaml());
+  const std::map<std::string, std::string> env = {{"TEST_HUBSPOT_TOKEN", f.options.token}};
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {kBinary, "--config", config_path});
+    return RunProcess(args, seconds(120), env);
+  };
+  const std::string hostile =
+      "Ads\x1b[2J\x1b]0;pwned\x07\xc2\x9b"
+      "31m";
+  for (const sim::SimObject& contact : f.sim.Contacts()) {
+    f.sim.SetContactProperty(contact.id, "hs_analytics_source", hostile);
+  }
+  const RunResult sync = cli({"sync"});
+  INFO(sync.out << sync.err);
+  REQUIRE(sync.exit_code == 0);
+  // A stored error quoting vendor text, as a paging-token error does.
+  REQUIRE(f.store
+              ->RecordError("crm", "deals",
+                            "bad token '\x1b[2J"
+                            "\x1b]0;pwned\x07'",
+                            1)
+              .ok());
+
+  const RunResult audit = cli({"audit", "--format", "text", "--from", "2000-01-01"});
+  const RunResult status = cli({"status"});
+  CHECK(audit.exit_code == 0);
+  CHECK(status.exit_code == 0);
+  for (const RunResult* r : {&audit, &status}) {
+    INFO(r->out << r->err);
+    for (const char* control : {"\x1b", "\x07", "\xc2\x9b"}) {
+      CHECK(r->out.find(control) == std::string::npos);
+      CHECK(r->err.find(control) == std::string::npos);
+    }
+  }
+  CHECK_THAT(audit.out, Catch::Contains("Ads\\x1b[2J\\x1b]0;pwned\\x07\\u009b31m"));
+  CHECK_THAT(status.out, Catch::Contains("bad token '\\x1b[2J\\x1b]0;pwned\\x07'"));
+}
+
 }  // namespace
 }  // namespace salesaudit::testing
