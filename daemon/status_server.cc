@@ -39,15 +39,6 @@ using Request = http::request<http::string_body>;
 constexpr std::chrono::seconds kLingerTime(2);
 constexpr size_t kLingerMaxBytes = 64 * 1024;
 
-constexpr std::string_view kBusyResponse =
-    "HTTP/1.1 503 Service Unavailable\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n"
-    "Content-Length: 21\r\n"
-    "Retry-After: 1\r\n"
-    "Connection: close\r\n"
-    "\r\n"
-    "too many connections\n";
-
 class Session;
 
 // All of the server but its public face; StatusServer::Impl holds one.
@@ -77,7 +68,7 @@ class Server {
  private:
   void Accept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
-  void Refuse(tcp::socket& socket);
+  void EvictLongestWaiting();
   void Shutdown();
   bool Authorized(const Request& request) const;
 
@@ -110,6 +101,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session() { server_->Remove(this); }
 
   void Start() {
+    waiting_since_ = std::chrono::steady_clock::now();
     server_->Add(this);
     // A new connection gets request_timeout for its first request too: an
     // idle one holds a connection slot.
@@ -119,6 +111,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Cancels whatever is pending; the handlers then end the session.
   void Close() { stream_.close(); }
+
+  // Since when the session has been waiting on its client: for (the rest
+  // of) a request, or to take a response; the earliest possible once it is
+  // closing anyway.
+  std::chrono::steady_clock::time_point waiting_since() const { return waiting_since_; }
 
  private:
   void ReadRequest() {
@@ -147,6 +144,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return;  // the client went away, or Stop
     Request request = parser_->release();
+    waiting_since_ = std::chrono::steady_clock::now();
     const bool head = request.method() == http::verb::head;
     const bool keep_alive = request.keep_alive() && !server_->stopping();
     HttpReply reply = server_->Answer(request);
@@ -199,6 +197,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(bool close, beast::error_code ec) {
     if (ec) return;  // too slow to read its response, gone, or Stop
     if (close) return LingeringClose();
+    waiting_since_ = std::chrono::steady_clock::now();
     if (buffer_.size() > 0) {  // pipelined: the next request is (partly) here
       stream_.expires_after(server_->options().request_timeout);
       return ReadRequest();
@@ -218,6 +217,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void LingeringClose() {
+    waiting_since_ = std::chrono::steady_clock::time_point::min();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return;
@@ -239,6 +239,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::array<char, 4096> drain_{};
   size_t drained_ = 0;
+  std::chrono::steady_clock::time_point waiting_since_;
 };
 
 // "HOST:PORT" or "[V6]:PORT" as an endpoint; a host name is resolved.
@@ -345,29 +346,31 @@ void Server::OnAccept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (sessions_.size() >= static_cast<size_t>(options_.max_connections)) {
-    Refuse(socket);
-  } else {
-    std::make_shared<Session>(std::move(socket), this)->Start();
-  }
+  if (sessions_.size() >= static_cast<size_t>(options_.max_connections)) EvictLongestWaiting();
+  std::make_shared<Session>(std::move(socket), this)->Start();
   Accept();
 }
 
-// Answers 503 without reading a request and closes, never waiting on the
-// client: a connection over the limit must cost next to nothing.
-void Server::Refuse(tcp::socket& socket) {
-  spdlog::debug("status server: {} connections open; refusing another", sessions_.size());
-  beast::error_code ec;
-  socket.non_blocking(true, ec);
-  // Dropping what already arrived makes the close a FIN rather than a reset,
-  // so the client can read the 503.
-  std::array<char, 4096> discard;
-  while (!ec && socket.available(ec) > 0) socket.read_some(net::buffer(discard), ec);
-  ec = {};
-  // The socket's send buffer is empty, so this small write completes at once.
-  socket.write_some(net::buffer(kBusyResponse), ec);
-  socket.shutdown(tcp::socket::shutdown_both, ec);
-  socket.close(ec);
+// At the limit a new connection takes the place of the one that has waited
+// longest on its client, rather than being refused: otherwise any local user
+// holding max_connections idle or trickling connections would turn /healthz
+// into a 503 and get the service restarted by its liveness probe. A client
+// with a request to make sends it at once, so it is never the one waiting
+// longest; a client that only holds a connection loses it (HTTP lets a
+// server close an idle connection at any time, RFC 9112 section 9.6, and a
+// keep-alive client reconnects). Handlers run on this thread, so no session
+// is inside one now: each waits on its client or is closing.
+void Server::EvictLongestWaiting() {
+  auto longest = std::min_element(sessions_.begin(), sessions_.end(), [](Session* a, Session* b) {
+    return a->waiting_since() < b->waiting_since();
+  });
+  if (longest == sessions_.end()) return;
+  spdlog::debug("status server: {} connections open; closing the one waiting longest",
+                sessions_.size());
+  Session* evicted = *longest;
+  // Out of the count now: its handlers end it later.
+  sessions_.erase(longest);
+  evicted->Close();
 }
 
 bool Server::Authorized(const Request& request) const {

@@ -7,8 +7,10 @@
 // What keeps a client from stalling it: the whole request must arrive within
 // request_timeout (slowloris), a response must be taken within write_timeout,
 // a keep-alive connection may idle for idle_timeout, a request header is at
-// most max_header_bytes (431) and a body max_body_bytes (413), and
-// connections beyond max_connections get a 503 and are closed at once.
+// most max_header_bytes (431) and a body max_body_bytes (413), and at most
+// max_connections are open: a new one closes the open one that has waited
+// longest on its client (for a request, or to take its response), so that
+// clients holding every connection cannot keep /healthz from answering.
 // Only GET and HEAD are served (405 otherwise), unknown paths get 404. With a
 // token set, every path but /healthz and /readyz needs
 // `Authorization: Bearer <token>` (401 otherwise).
@@ -58,7 +60,7 @@ struct StatusServerOptions {
   std::string listen = "127.0.0.1:9464";
   std::string token;  // non-empty: the Bearer token required; never logged
   std::vector<std::string> open_paths = {"/healthz", "/readyz"};  // served without the token
-  int max_connections = 64;
+  int max_connections = 64;  // open at once; see the class comment
   std::chrono::milliseconds request_timeout = std::chrono::seconds(10);  // a whole request
   std::chrono::milliseconds write_timeout = std::chrono::seconds(10);    // a whole response
   // A keep-alive connection waiting for its next request is closed after
