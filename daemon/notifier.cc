@@ -104,10 +104,14 @@ Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig&
       attempt = {Outcome::kDrop,
                  "undelivered after " + std::to_string(row.attempts) +
                      " attempts, older than max_age; last error: " + row.last_error};
-    } else if (receiver->type == "email") {
-      attempt = SendEmail(row, *receiver, delivery);
     } else {
-      attempt = PostWebhook(row, *receiver, http);
+      // Counted before it is made: a crash during the attempt still leaves
+      // it counted, and the restart sends again with the same key.
+      if (Status s = store.RecordNotificationAttempt(row.id, now_ms); !s.ok()) {
+        return s.WithContext(context);
+      }
+      attempt = receiver->type == "email" ? SendEmail(row, *receiver, delivery)
+                                          : PostWebhook(row, *receiver, http);
     }
     // Stored and shown by `alerts`: a receiver's answer may quote a secret.
     attempt.error = ProcessSecrets().Redact(attempt.error);

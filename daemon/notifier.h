@@ -4,9 +4,11 @@
 // receiver is unreachable, answers 5xx or 429, or refuses the SMTP
 // credentials (a reload can fix them); dropped on a permanent failure
 // (another HTTP 4xx, a 5xx SMTP reply, a receiver no longer configured) or
-// once older than max_age. The outbox row is updated after each attempt,
-// so a kill at any moment loses nothing; a receiver that dedupes on the
-// Idempotency-Key header sees each notification once.
+// once older than max_age. Each attempt is counted in the outbox before it
+// is made and its outcome recorded after, so a kill at any moment loses
+// nothing: delivery is at least once. A notification whose attempt a kill
+// cut short is sent again after the restart with the same Idempotency-Key,
+// so a receiver that dedupes on that header sees each notification once.
 //
 // Threading: DeliverDueNotifications blocks on the network; run it on a
 // worker, one pass at a time.

@@ -7,9 +7,13 @@
 #include <deque>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <string_view>
 #include <utility>
+
+#include "core/metrics.h"
+#include "store/store_file.h"
 
 namespace salesaudit {
 namespace {
@@ -526,9 +530,16 @@ UPDATE sync_state SET failures_in_a_row = 1
     AND (last_success_at IS NULL OR last_error_at > last_success_at);
 )sql";
 
+// Version 8: when a notification's last delivery attempt started. The
+// attempt is committed before it is made, so one cut short by a crash is
+// still counted (and dated) after the restart.
+constexpr const char* kSchemaV8 = R"sql(
+ALTER TABLE notification_outbox ADD COLUMN last_attempt_at INTEGER;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4},
-    {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7},
+    {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion,
               "Store::kSchemaVersion must name the last migration");
@@ -730,6 +741,43 @@ struct DbCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
 
+// The kinds of salesaudit_store_errors_total: what made an operation fail.
+constexpr const char* kFaultKinds[] = {"full",    "io",       "readonly", "corrupt",
+                                       "removed", "replaced", "busy"};
+
+CounterFamily& StoreErrors() {
+  static CounterFamily& family = GlobalMetrics().Counter(
+      "salesaudit_store_errors_total",
+      "Store operations that failed, by kind: full (disk or file system), io, readonly, corrupt, "
+      "removed or replaced (the file under the open store), busy (locked by another process).",
+      {"kind"});
+  return family;
+}
+
+// The fault kind of a failed SQLite call; nullptr for failures that say
+// nothing about the file (bad data, bugs).
+const char* FaultKind(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return "full";
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      return "io";
+    case SQLITE_READONLY:
+      return "readonly";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return "corrupt";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "busy";
+    default:
+      return nullptr;
+  }
+}
+
+constexpr char kRecoveryHint[] = "see README \"Recovering a damaged store\"";
+
 }  // namespace
 
 struct Store::Impl {
@@ -738,6 +786,22 @@ struct Store::Impl {
   std::unique_ptr<sqlite3, DbCloser> db;
   // Serialises every use of db and of the statements below.
   std::mutex mu;
+
+  std::vector<std::string> warnings;  // from Open
+  StoreOpenCheck open_check;
+  // The file opened; unset for ":memory:".
+  std::optional<FileIdentity> identity;
+  // Guards the faults below. Taken under mu or alone, never the reverse, so
+  // Health() never waits for a store operation.
+  std::mutex health_mu;
+  StoreHealth lasting_fault;  // removed, replaced or corrupt: until the process ends
+  // The last fault of the file an operation met, until the public method
+  // that met it files it in failing_writes.
+  std::optional<StoreHealth> last_fault;
+  // Writes that failed for a fault of the file, by what they write ("page
+  // crm/contacts", "snapshot"), until that write next commits.
+  std::map<std::string, StoreHealth> failing_writes;
+  bool integrity_checked_after_error = false;  // under mu
 
   Statement begin_immediate, commit, rollback, user_version;
   Statement upsert_contact, upsert_deal, upsert_owner, upsert_campaign;
@@ -776,22 +840,100 @@ struct Store::Impl {
   // "<context>: <sqlite message>" with a code that tells retryable failures
   // (busy, I/O) from bad data and bugs. Call before resetting the statement
   // that failed, while the message is still the connection's.
-  Status Error(int rc, std::string_view context) const {
-    std::string message(context);
-    message += ": ";
-    message += sqlite3_errmsg(handle());
-    return MakeStatus(CodeForSqlite(rc), std::move(message));
+  Status Error(int rc, std::string_view context) {
+    return Failure(rc, context, sqlite3_errmsg(handle()));
   }
 
   Status Exec(const char* sql, std::string_view context) {
     char* err = nullptr;
     int rc = sqlite3_exec(handle(), sql, nullptr, nullptr, &err);
     if (rc == SQLITE_OK) return Status::Ok();
+    Status status = Failure(rc, context, err != nullptr ? err : sqlite3_errstr(rc));
+    sqlite3_free(err);
+    return status;
+  }
+
+  // Every failure of a SQLite call on the connection comes here: it counts
+  // and notes the fault of the file, if any, for Health().
+  Status Failure(int rc, std::string_view context, const char* sqlite_message) {
     std::string message(context);
     message += ": ";
-    message += err != nullptr ? err : sqlite3_errstr(rc);
-    sqlite3_free(err);
+    if (rc == SQLITE_CONSTRAINT_COMMITHOOK) {
+      // OnCommit refused the commit: the file is no longer there.
+      std::lock_guard<std::mutex> lock(health_mu);
+      StoreErrors().WithLabels({lasting_fault.kind}).Increment();
+      return Status::Unavailable(message + lasting_fault.problem);
+    }
+    message += sqlite_message;
+    if (const char* kind = FaultKind(rc)) {
+      StoreErrors().WithLabels({kind}).Increment();
+      if (std::string_view(kind) == "corrupt") {
+        NoteDamage(message);
+      } else if (std::string_view(kind) != "busy") {
+        std::lock_guard<std::mutex> lock(health_mu);
+        last_fault = StoreHealth{.ok = false, .kind = kind, .problem = message};
+      }
+    }
     return MakeStatus(CodeForSqlite(rc), std::move(message));
+  }
+
+  // SQLite met damage: the store is unhealthy for good, and a full
+  // integrity check (once: it reads the whole file) says how far it goes.
+  void NoteDamage(const std::string& message) {
+    std::string problem = "store " + path + " is damaged: " + message;
+    if (!integrity_checked_after_error) {
+      integrity_checked_after_error = true;
+      auto findings = CheckIntegrity(handle(), "store " + path, true, std::chrono::milliseconds(0));
+      if (findings.ok() && !findings->problems.empty()) {
+        problem += "; integrity check: " + findings->problems.front();
+        if (findings->problems.size() > 1) {
+          problem += " (and " + std::to_string(findings->problems.size() - 1) + " more)";
+        }
+      }
+    }
+    problem += "; ";
+    problem += kRecoveryHint;
+    std::lock_guard<std::mutex> lock(health_mu);
+    if (lasting_fault.ok)
+      lasting_fault = StoreHealth{.ok = false, .kind = "corrupt", .problem = problem};
+  }
+
+  // True while the path still names the file opened; otherwise notes it
+  // removed or replaced. A path that cannot be looked at (EACCES) passes.
+  bool FileStillThere() {
+    if (!identity) return true;
+    Result<FileIdentity> now = IdentityOf(path);
+    const bool removed = now.status().code() == StatusCode::kNotFound;
+    if (!removed && (!now.ok() || *now == *identity)) return true;
+    std::lock_guard<std::mutex> lock(health_mu);
+    if (lasting_fault.ok || lasting_fault.kind == "corrupt") {
+      lasting_fault = StoreHealth{
+          .ok = false,
+          .kind = removed ? "removed" : "replaced",
+          .problem = "store file " + path + " was " +
+                     (removed ? "removed" : "replaced by another file") +
+                     " while salesaudit had it open: nothing more is committed (restart to open "
+                     "the file at the path; " +
+                     kRecoveryHint + ")"};
+    }
+    return false;
+  }
+
+  // sqlite3_commit_hook: a commit into a file no longer at the path would
+  // be lost at exit, so it is turned into a rollback (SQLITE_CONSTRAINT_COMMITHOOK).
+  static int OnCommit(void* impl) { return static_cast<Impl*>(impl)->FileStillThere() ? 0 : 1; }
+
+  // What a public write method did: `what` fails until it commits again.
+  void WriteOutcome(const std::string& what, const Status& status) {
+    std::lock_guard<std::mutex> lock(health_mu);
+    if (status.ok()) {
+      failing_writes.erase(what);
+    } else if (last_fault) {
+      StoreHealth& fault = failing_writes[what];
+      fault = *last_fault;
+      fault.problem = "cannot commit " + what + ": " + status.message();
+    }
+    last_fault.reset();
   }
 
   Status Prepare(Statement* stmt, const char* sql) {
@@ -1419,10 +1561,18 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Store::~Store() = default;
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path,
+                                           std::chrono::milliseconds check_budget) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   const std::string context = "store " + path;
+  // Every kind from the first open on, so that a rate over it exists
+  // before the first error.
+  for (const char* kind : kFaultKinds) StoreErrors().WithLabels({kind});
+  const bool in_memory = path.empty() || path == ":memory:";
+  if (!in_memory) {
+    if (Status s = PrepareStoreFile(path, &impl->warnings); !s.ok()) return s;
+  }
   sqlite3* raw = nullptr;
   // NOMUTEX: Impl::mu already serialises every use of the connection.
   int rc =
@@ -1435,18 +1585,40 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  if (!in_memory) {
+    auto identity = IdentityOf(path);
+    if (!identity.ok()) return identity.status().WithContext(context);
+    impl->identity = *identity;
+  }
+  sqlite3_commit_hook(raw, &Impl::OnCommit, impl.get());
 
+  // Not a database at all (SQLITE_NOTADB) shows at the first read.
   Status status = impl->Prepare(&impl->user_version, "PRAGMA user_version");
-  if (!status.ok()) return status;
+  Result<int> version = status.ok() ? impl->ReadUserVersion() : Result<int>(status);
+  if (!version.ok()) {
+    if (version.status().code() != StatusCode::kInvalidArgument) return version.status();
+    return Status::InvalidArgument(version.status().message() + "; " + kRecoveryHint);
+  }
   // Refuse a newer file before touching it (not even switching it to WAL):
   // an older binary must not write to a schema it does not know.
-  Result<int> version = impl->ReadUserVersion();
-  if (!version.ok()) return version.status();
   if (*version > kSchemaVersion) {
     return Status::InvalidArgument(context + ": schema version " + std::to_string(*version) +
                                    " is newer than this salesaudit supports (" +
                                    std::to_string(kSchemaVersion) + "); upgrade salesaudit");
   }
+  // Nothing is written to a damaged file (a migration or a sync would build
+  // on what is broken).
+  auto findings = CheckIntegrity(raw, context, false, check_budget);
+  if (!findings.ok()) return findings.status();
+  if (!findings->problems.empty()) {
+    std::string message =
+        context + ": damaged (integrity check at open: " + findings->problems.front();
+    if (findings->problems.size() > 1) {
+      message += ", and " + std::to_string(findings->problems.size() - 1) + " more";
+    }
+    return Status::DataLoss(message + "); run `salesaudit store check`; " + kRecoveryHint);
+  }
+  impl->open_check = {.complete = findings->complete, .took = findings->took};
   if (status = impl->Configure(); !status.ok()) return status;
   for (auto [stmt, sql] :
        {std::pair{&impl->begin_immediate, "BEGIN IMMEDIATE"}, std::pair{&impl->commit, "COMMIT"},
@@ -1471,9 +1643,10 @@ Status Store::CommitPage(const std::string& source, const Page& page) {
   if (status.ok()) status = impl_->RunOrError(impl_->commit.get(), "commit");
   if (!status.ok()) {
     impl_->RollbackIfOpen();
-    return status.WithContext("store " + impl_->path + ": " + source + "/" + page.stream);
+    status = status.WithContext("store " + impl_->path + ": " + source + "/" + page.stream);
   }
-  return Status::Ok();
+  impl_->WriteOutcome("page " + source + "/" + page.stream, status);
+  return status;
 }
 
 Result<std::string> Store::GetCursor(const std::string& connector, const std::string& stream) {
@@ -1821,6 +1994,7 @@ Result<int64_t> Store::SaveSnapshot(const SnapshotRow& row) {
   BindText(s, 5, row.config_hash);
   BindText(s, 6, row.cursors);
   Status status = impl_->RunOrError(s, "store " + impl_->path + ": save snapshot");
+  impl_->WriteOutcome("snapshot", status);
   if (!status.ok()) return status;
   return static_cast<int64_t>(sqlite3_last_insert_rowid(impl_->handle()));
 }
@@ -1855,7 +2029,7 @@ namespace {
 
 constexpr char kOutboxColumns[] =
     "SELECT id, idempotency_key, receiver, created_at, payload, attempts, next_attempt_at, "
-    "last_error, delivered_at, dropped_at FROM notification_outbox ";
+    "last_error, delivered_at, dropped_at, last_attempt_at FROM notification_outbox ";
 
 OutboxRow ReadOutboxRow(sqlite3_stmt* r) {
   OutboxRow o;
@@ -1869,6 +2043,7 @@ OutboxRow ReadOutboxRow(sqlite3_stmt* r) {
   ReadText(r, 7, &o.last_error);
   o.delivered_at = ReadTime(r, 8);
   o.dropped_at = ReadTime(r, 9);
+  o.last_attempt_at = ReadTime(r, 10);
   return o;
 }
 
@@ -1938,6 +2113,7 @@ Status Store::SaveAlertRound(const std::vector<AlertStateRow>& states,
   }
   if (status.ok()) status = impl_->RunOrError(impl_->commit.get(), context);
   if (!status.ok()) impl_->RollbackIfOpen();
+  impl_->WriteOutcome("alert round", status);
   return status;
 }
 
@@ -2026,11 +2202,20 @@ Result<OutboxBacklog> Store::WaitingNotifications() {
   return backlog;
 }
 
+Status Store::RecordNotificationAttempt(int64_t id, int64_t at_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->RunOnce(
+      "UPDATE notification_outbox SET attempts = attempts + 1, last_attempt_at = ?2 WHERE id = ?1",
+      "store " + impl_->path + ": notification " + std::to_string(id), [&](sqlite3_stmt* s) {
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 2, at_ms);
+      });
+}
+
 Status Store::MarkNotificationDelivered(int64_t id, int64_t at_ms) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->RunOnce(
-      "UPDATE notification_outbox SET delivered_at = ?2, attempts = attempts + 1, "
-      "last_error = NULL WHERE id = ?1",
+      "UPDATE notification_outbox SET delivered_at = ?2, last_error = NULL WHERE id = ?1",
       "store " + impl_->path + ": notification " + std::to_string(id), [&](sqlite3_stmt* s) {
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_int64(s, 2, at_ms);
@@ -2041,8 +2226,7 @@ Status Store::MarkNotificationFailed(int64_t id, const std::string& error,
                                      int64_t next_attempt_at_ms) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->RunOnce(
-      "UPDATE notification_outbox SET attempts = attempts + 1, last_error = ?2, "
-      "next_attempt_at = ?3 WHERE id = ?1",
+      "UPDATE notification_outbox SET last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
       "store " + impl_->path + ": notification " + std::to_string(id), [&](sqlite3_stmt* s) {
         sqlite3_bind_int64(s, 1, id);
         BindText(s, 2, error);
@@ -2053,8 +2237,7 @@ Status Store::MarkNotificationFailed(int64_t id, const std::string& error,
 Status Store::MarkNotificationDropped(int64_t id, const std::string& error, int64_t at_ms) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->RunOnce(
-      "UPDATE notification_outbox SET dropped_at = ?3, last_error = ?2, attempts = attempts + 1 "
-      "WHERE id = ?1",
+      "UPDATE notification_outbox SET dropped_at = ?3, last_error = ?2 WHERE id = ?1",
       "store " + impl_->path + ": notification " + std::to_string(id), [&](sqlite3_stmt* s) {
         sqlite3_bind_int64(s, 1, id);
         BindText(s, 2, error);
@@ -2116,6 +2299,18 @@ Status Store::ExpireSilence(int64_t id, int64_t at_ms) {
 Result<int> Store::SchemaVersion() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->ReadUserVersion();
+}
+
+const std::vector<std::string>& Store::warnings() const { return impl_->warnings; }
+
+const StoreOpenCheck& Store::open_check() const { return impl_->open_check; }
+
+StoreHealth Store::Health() {
+  impl_->FileStillThere();
+  std::lock_guard<std::mutex> lock(impl_->health_mu);
+  if (!impl_->lasting_fault.ok) return impl_->lasting_fault;
+  if (!impl_->failing_writes.empty()) return impl_->failing_writes.begin()->second;
+  return StoreHealth{};
 }
 
 }  // namespace salesaudit

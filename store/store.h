@@ -12,6 +12,7 @@
 //   Status s = (*store)->CommitPage("hubspot", page);
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -152,8 +153,9 @@ struct OutboxRow {
   std::string idempotency_key;
   std::string receiver;
   int64_t created_at = 0;
-  std::string payload;  // what to send, as the queuing side wrote it
-  int64_t attempts = 0;
+  std::string payload;   // what to send, as the queuing side wrote it
+  int64_t attempts = 0;  // counted as each attempt starts
+  TimeMs last_attempt_at;
   int64_t next_attempt_at = 0;
   std::string last_error;
   TimeMs delivered_at;
@@ -175,16 +177,66 @@ struct SilenceRow {
   std::string comment;
 };
 
+// Whether the store can still commit, as far as this process can tell
+// (Store::Health).
+struct StoreHealth {
+  bool ok = true;
+  // When not ok: removed or replaced (the file at the path is no longer the
+  // one open), corrupt, full (disk or file system), io, readonly.
+  std::string kind;
+  std::string problem;  // when not ok: one line naming the file and the cause
+};
+
+// How the integrity check at open went.
+struct StoreOpenCheck {
+  bool complete = true;  // false: the budget ran out before the end (nothing found so far)
+  std::chrono::milliseconds took{0};
+};
+
+// What `salesaudit store check` found in a store file.
+struct StoreCheckReport {
+  std::vector<std::string> problems;  // damage, in SQLite's words; empty: none
+  std::vector<std::string> warnings;  // not damage: modes open to others, a newer schema
+  int schema_version = 0;
+  int64_t bytes = 0;  // the file's size, without its WAL
+  std::chrono::milliseconds took{0};
+};
+
 class Store {
  public:
   // The schema version Open() migrates to.
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
+  // How long the integrity check at open may take: a quick_check of a 1 GB
+  // store takes 2.5 s of CPU, so this covers about 2 GB on an idle machine; a
+  // bigger store opens with the check incomplete (open_check() says so).
+  static constexpr std::chrono::milliseconds kOpenCheckBudget{5000};
 
-  // Opens (creating if missing) the database at `path`, enables WAL, applies
-  // pending migrations in order. Fails with kInvalidArgument when the file's
-  // user_version is newer than kSchemaVersion, kUnavailable when the file
-  // cannot be opened or is locked beyond the busy timeout.
-  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  // Opens (creating if missing, mode 0600) the database at `path`, checks
+  // its integrity (PRAGMA quick_check, stopped after `check_budget`),
+  // enables WAL, applies pending migrations in order. Fails with
+  // kInvalidArgument when the file's user_version is newer than
+  // kSchemaVersion or it is not a database, kDataLoss when the check finds
+  // damage (nothing is written to it then), kUnavailable when its directory
+  // does not exist or the file cannot be opened or is locked beyond the busy
+  // timeout. A store file, -wal or -shm open to group or others loses those
+  // permissions (see warnings()).
+  static Result<std::unique_ptr<Store>> Open(
+      const std::string& path, std::chrono::milliseconds check_budget = kOpenCheckBudget);
+
+  // `salesaudit store check`: integrity_check of the whole file at `path`
+  // (never created or migrated; only read), also while a daemon has it
+  // open. Fails (kNotFound, kUnavailable) only when the check cannot run;
+  // damage is in the report.
+  static Result<StoreCheckReport> CheckFile(const std::string& path);
+
+  // `salesaudit store backup`: a consistent copy of the store at `path` in
+  // `destination`, through SQLite's online backup API (a daemon writing
+  // meanwhile is not held up). The copy is written to a temporary name
+  // beside `destination` with mode 0600, must pass quick_check, and then
+  // replaces `destination` by a rename, so `destination` is always either
+  // the old file or a whole, checked copy. kDataLoss when the copy fails
+  // its check (the store is damaged: nothing is replaced).
+  static Status Backup(const std::string& path, const std::string& destination);
 
   ~Store();
   Store(const Store&) = delete;
@@ -265,11 +317,16 @@ class Store {
   // Notifications newest first, at most `limit`: every one, or with
   // `finished_only` just those delivered or dropped (for `alerts`).
   Result<std::vector<OutboxRow>> RecentNotifications(int limit, bool finished_only = false);
+  // Commits attempts + 1 and last_attempt_at before a delivery attempt, so
+  // an attempt cut short by a crash is still counted after a restart.
+  Status RecordNotificationAttempt(int64_t id, int64_t at_ms);
   // How many notifications wait (neither delivered nor dropped), when the
   // oldest of them was queued and when the next attempt is due.
   Result<OutboxBacklog> WaitingNotifications();
+  // The outcome of the attempt RecordNotificationAttempt counted (a drop
+  // without an attempt, for a receiver gone or max_age, counts none).
   Status MarkNotificationDelivered(int64_t id, int64_t at_ms);
-  // One more failed attempt: attempts + 1, the error, the next try.
+  // A failed attempt: the error and the next try.
   Status MarkNotificationFailed(int64_t id, const std::string& error, int64_t next_attempt_at_ms);
   Status MarkNotificationDropped(int64_t id, const std::string& error, int64_t at_ms);
   Result<int64_t> AddSilence(const SilenceRow& silence);  // returns the new id
@@ -279,6 +336,23 @@ class Store {
 
   // The database's user_version (for tests and `status`).
   Result<int> SchemaVersion();
+
+  // What Open() changed or noticed that the operator should know (a file's
+  // permissions narrowed), to log.
+  const std::vector<std::string>& warnings() const;
+  const StoreOpenCheck& open_check() const;
+
+  // Compares the file now at the path with the one open (device and inode:
+  // removed, replaced), then reports the faults operations met: damage
+  // (SQLITE_CORRUPT or NOTADB, after which a full integrity check runs
+  // once) and a file removed or replaced last until the process ends; a
+  // write that failed for lack of space, an I/O error or a read-only file
+  // counts until that same write (a stream's page, a snapshot, an alert
+  // round) next commits. Once the file is removed or replaced, no commit
+  // reaches the unlinked file: each fails with kUnavailable.
+  // Metrics: salesaudit_store_errors_total{kind} counts failed operations.
+  // Cheap (one stat); never waits for a running store operation.
+  StoreHealth Health();
 
  private:
   struct Impl;

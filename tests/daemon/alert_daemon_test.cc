@@ -219,11 +219,19 @@ TEST_CASE("A kill -9 during webhook delivery, then a restart, delivers exactly t
     CHECK(daemon->Wait(seconds(10)) == 128 + SIGKILL);
   }
   receiver.Release();  // its answer goes to a dead connection
+  const std::string interrupted_key = receiver.Arrived()[2].Header("idempotency-key");
   {
     const auto outbox = f.Outbox();
     REQUIRE(outbox.size() == 5);
     CHECK(std::count_if(outbox.begin(), outbox.end(),
                         [](const OutboxRow& r) { return r.delivered_at.has_value(); }) == 2);
+    // The attempt the kill cut short was counted before it was made.
+    for (const OutboxRow& row : outbox) {
+      INFO(row.idempotency_key);
+      const bool attempted = row.delivered_at.has_value() || row.idempotency_key == interrupted_key;
+      CHECK(row.attempts == (attempted ? 1 : 0));
+      CHECK(row.last_attempt_at.has_value() == attempted);
+    }
   }
 
   auto daemon = f.StartDaemon();
@@ -262,6 +270,12 @@ TEST_CASE("A kill -9 during webhook delivery, then a restart, delivers exactly t
   std::set<std::string> rules;
   for (const TestHttpRequest& r : requests) rules.insert(AlertName(r.body));
   CHECK(rules == std::set<std::string>{"r1", "r2", "r3", "r4", "r5"});
+  // The interrupted notification counts both its attempts, the others one.
+  for (const OutboxRow& row : f.Outbox()) {
+    INFO(row.idempotency_key);
+    CHECK(row.attempts == (row.idempotency_key == interrupted_key ? 2 : 1));
+  }
+  CHECK(keys[2] == interrupted_key);
   // The outbox is still the first run's five: nothing queued twice.
   std::set<std::string> outbox_keys;
   for (const OutboxRow& row : f.Outbox()) outbox_keys.insert(row.idempotency_key);

@@ -229,7 +229,9 @@ TEST_CASE("Open fails as unavailable when the directory does not exist", "[store
   auto store = Store::Open(path);
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().code() == StatusCode::kUnavailable);
-  CHECK_THAT(store.status().message(), Catch::Contains(path));
+  CHECK_THAT(store.status().message(),
+             Catch::Contains(path) &&
+                 Catch::Contains("directory " + dir.File("missing/sub") + " does not exist"));
   CHECK_FALSE(fs::exists(dir.File("missing")));
 }
 
@@ -1465,14 +1467,20 @@ TEST_CASE("An alert round keeps states, group memories and queued notifications 
   CHECK((*due)[0].payload == R"({"status":"firing"})");
   CHECK(store->DueNotifications(2999, 10)->empty());
 
-  // A failed attempt waits for its next try; a delivered one is done.
+  // An attempt counts when it starts; a failed one waits for its next try;
+  // a delivered one is done.
   const int64_t id = (*due)[0].id;
+  CHECK((*due)[0].attempts == 0);
+  CHECK_FALSE((*due)[0].last_attempt_at.has_value());
+  REQUIRE(store->RecordNotificationAttempt(id, 3000).ok());
   REQUIRE(store->MarkNotificationFailed(id, "HTTP 503", 5000).ok());
   CHECK(store->DueNotifications(4999, 10)->empty());
   due = store->DueNotifications(5000, 10);
   REQUIRE(due->size() == 1);
   CHECK((*due)[0].attempts == 1);
+  CHECK((*due)[0].last_attempt_at == 3000);
   CHECK((*due)[0].last_error == "HTTP 503");
+  REQUIRE(store->RecordNotificationAttempt(id, 5000).ok());
   REQUIRE(store->MarkNotificationDelivered(id, 5100).ok());
   CHECK(store->DueNotifications(10000, 10)->empty());
   auto recent = store->RecentNotifications(10);
@@ -1480,6 +1488,7 @@ TEST_CASE("An alert round keeps states, group memories and queued notifications 
   REQUIRE(recent->size() == 1);
   CHECK((*recent)[0].delivered_at == 5100);
   CHECK((*recent)[0].attempts == 2);
+  CHECK((*recent)[0].last_attempt_at == 5000);
   CHECK((*recent)[0].last_error.empty());
 
   OutboxRow bad = note;
