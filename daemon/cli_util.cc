@@ -98,6 +98,8 @@ std::unique_ptr<Store> OpenStore(const Config& config) {
     std::cerr << "salesaudit: cannot open store: " << store.status().message() << "\n";
     return nullptr;
   }
+  for (const std::string& warning : (*store)->warnings())
+    std::cerr << "salesaudit: " << warning << "\n";
   return std::move(store).value();
 }
 

@@ -58,6 +58,10 @@ commands:
   silence list [--all] [--format text|json]
                                active silences (--all: expired ones too)
   silence expire ID            end a silence now
+  store check [FILE]           a full integrity check of the store (or of FILE,
+                               a backup); exit 1 when it finds damage
+  store backup PATH            an online, checked copy of the store in PATH
+                               (mode 0600), also while the daemon runs
   run                          the daemon, in the foreground
   --version, --help
 
@@ -243,6 +247,63 @@ int StatusCommand(const std::string& config_path, const std::vector<std::string>
   return 0;
 }
 
+// `salesaudit store check [FILE]` and `salesaudit store backup PATH`: the
+// recovery tools of README "Recovering a damaged store". Neither opens the
+// store as the daemon does (no migration, no write), so both work on a
+// damaged store and beside a running daemon.
+int StoreCommand(const std::string& config_path, const std::vector<std::string>& args) {
+  const std::string sub = args.empty() ? "" : args[0];
+  if (sub != "check" && sub != "backup") {
+    std::cerr << "salesaudit store: expected `store check [FILE]` or `store backup PATH`\n";
+    return 2;
+  }
+  const std::string command = "store " + sub;
+  auto parsed = ParseCommandArgs(command, std::vector<std::string>(args.begin() + 1, args.end()),
+                                 {}, {}, Operands::kCollect);
+  if (!parsed) return 2;
+  if (parsed->operands.size() > 1 || (sub == "backup" && parsed->operands.empty())) {
+    std::cerr << "salesaudit " << command << ": "
+              << (sub == "backup" ? "expected one PATH to write the copy to"
+                                  : "expected at most one FILE")
+              << "\n";
+    return 2;
+  }
+  std::string path;
+  if (sub == "check" && !parsed->operands.empty()) {
+    path = parsed->operands[0];  // a file named on its own needs no config
+  } else {
+    auto config = LoadCheckedConfig(config_path);
+    if (!config) return 2;
+    path = config->store.path;
+  }
+  if (sub == "backup") {
+    const std::string& destination = parsed->operands[0];
+    if (Status s = Store::Backup(path, destination); !s.ok()) {
+      std::cerr << "salesaudit store backup: " << s.message() << "\n";
+      return 1;
+    }
+    std::cout << "store " << path << " copied to " << destination << " (checked, mode 0600)\n";
+    return 0;
+  }
+  auto report = Store::CheckFile(path);
+  if (!report.ok()) {
+    std::cerr << "salesaudit store check: " << report.status().message() << "\n";
+    return 1;
+  }
+  for (const std::string& warning : report->warnings) std::cout << "warning: " << warning << "\n";
+  if (report->problems.empty()) {
+    std::cout << "store " << path << ": ok (" << report->bytes << " bytes, schema version "
+              << report->schema_version << ", integrity check in " << report->took.count()
+              << " ms)\n";
+    return 0;
+  }
+  std::cout << "store " << path << ": DAMAGED, " << report->problems.size()
+            << " problem(s) found by the integrity check:\n";
+  for (const std::string& problem : report->problems) std::cout << "  " << problem << "\n";
+  std::cout << "see README \"Recovering a damaged store\"\n";
+  return 1;
+}
+
 int Run(const std::string& config_path, const std::vector<std::string>& args) {
   if (!ParseCommandArgs("run", args, {}, {})) return 2;
   auto config = LoadCheckedConfig(config_path);
@@ -294,6 +355,7 @@ int RunCli(const std::vector<std::string>& args) {
   if (command == "status") return StatusCommand(config_path, rest);
   if (command == "alerts") return AlertsCommand(config_path, rest);
   if (command == "silence") return SilenceCommand(config_path, rest);
+  if (command == "store") return StoreCommand(config_path, rest);
   if (command == "run") return Run(config_path, rest);
   std::cerr << "salesaudit: unknown command '" << command << "' (see --help)\n";
   return 2;

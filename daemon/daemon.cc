@@ -54,6 +54,7 @@ struct Daemon::Impl {
         alert_timer(io),
         watchdog_timer(io),
         notify_timer(io),
+        store_check_timer(io),
         // Threads are cheap while idle; enough that connectors added by a
         // reload still get a thread of their own.
         pool(std::max<size_t>(8, config.connectors.size() + 2)) {}
@@ -65,6 +66,16 @@ struct Daemon::Impl {
       return 1;
     }
     store = std::move(opened).value();
+    for (const std::string& warning : store->warnings()) spdlog::warn("{}", warning);
+    if (store->open_check().complete) {
+      spdlog::info("store integrity check at open: no damage found ({} ms)",
+                   store->open_check().took.count());
+    } else {
+      spdlog::warn(
+          "store integrity check at open: stopped after {} ms, unfinished (a big store); run "
+          "`salesaudit store check` for a complete one",
+          store->open_check().took.count());
+    }
     engine = std::make_unique<SyncEngine>(*store, BuiltinConnectors());
     if (auto latest = store->LatestSnapshot(); latest.ok() && *latest) {
       last_snapshot_ms = (*latest)->computed_at;
@@ -82,6 +93,7 @@ struct Daemon::Impl {
     ScheduleAudit(std::chrono::milliseconds(0));
     ScheduleAlerts(config.alerts.evaluate_every);
     ScheduleDelivery(std::chrono::milliseconds(0));
+    CheckStoreHealth();
     spdlog::info("salesaudit running with {} connector(s), store {}", config.connectors.size(),
                  config.store.path);
     // The config is valid (checked by the caller), the store open and
@@ -140,10 +152,10 @@ struct Daemon::Impl {
 
   std::vector<ReadinessCheck> Readiness() {
     std::vector<ReadinessCheck> checks;
-    auto version = store->SchemaVersion();
-    checks.push_back(
-        {"store", version.ok() && *version == Store::kSchemaVersion,
-         version.ok() ? "schema version " + std::to_string(*version) : version.status().message()});
+    // Health() looks at the file at the path now: a store removed since the
+    // last look is not reported ready.
+    const StoreHealth health = store->Health();
+    checks.push_back({"store", health.ok, health.problem});
     checks.push_back({"config", RunningConfig() != nullptr, "not loaded"});
     checks.push_back({"schedules", schedules_running.load(), "not running (starting or stopping)"});
     return checks;
@@ -169,6 +181,7 @@ struct Daemon::Impl {
       const int64_t since = last_snapshot_ms.load();
       Metrics().snapshot_age.WithLabels({}).Set(
           static_cast<double>(NowMs() - (since != 0 ? since : started_at_ms)) / 1000.0);
+      Metrics().store_healthy.WithLabels({}).Set(store->Health().ok ? 1 : 0);
       std::lock_guard<std::mutex> lock(alert_counts_mu);
       Metrics().alerts.Clear();
       for (const auto& [key, count] : alert_counts) {
@@ -202,6 +215,7 @@ struct Daemon::Impl {
     alert_timer.cancel();
     watchdog_timer.cancel();
     notify_timer.cancel();
+    store_check_timer.cancel();
     signals.cancel();
   }
 
@@ -480,6 +494,29 @@ struct Daemon::Impl {
     });
   }
 
+  // Looks at the store every kStoreCheckEvery, so that a store file removed
+  // or replaced, or a store that stopped taking commits, is logged once when
+  // it happens (readiness and /metrics look for themselves when asked).
+  static constexpr std::chrono::seconds kStoreCheckEvery{5};
+
+  void CheckStoreHealth() {
+    const StoreHealth health = store->Health();
+    if (health.ok != store_was_healthy || health.problem != store_problem) {
+      if (health.ok) {
+        spdlog::info("store {}: healthy again", config.store.path);
+      } else {
+        spdlog::error("store unhealthy ({}): {}", health.kind, health.problem);
+      }
+      store_was_healthy = health.ok;
+      store_problem = health.problem;
+    }
+    store_check_timer.expires_after(kStoreCheckEvery);
+    store_check_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      CheckStoreHealth();
+    });
+  }
+
   // systemctl status' one line: "2 connector(s) ok, 1 failing (crm);
   // last audit 09:00:05Z, next in 59m".
   std::string StatusLine() const {
@@ -525,6 +562,7 @@ struct Daemon::Impl {
   asio::steady_timer alert_timer;
   asio::steady_timer watchdog_timer;
   asio::steady_timer notify_timer;
+  asio::steady_timer store_check_timer;
   asio::thread_pool pool;
   std::unique_ptr<Store> store;
   std::unique_ptr<SyncEngine> engine;
@@ -546,6 +584,8 @@ struct Daemon::Impl {
   // Cleared while audits find the store corrupt: the watchdog stops and
   // systemd restarts the service (and its start limit stops a loop).
   bool store_healthy = true;
+  bool store_was_healthy = true;  // as CheckStoreHealth last saw it
+  std::string store_problem;
   bool alerts_running = false;
   bool alerts_again = false;  // a snapshot or reload came while a round ran
   int last_firing = 0;        // pool side, one round at a time

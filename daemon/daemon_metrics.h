@@ -1,6 +1,7 @@
-// The daemon's own metric families (the sync engine and the HTTP client keep
-// theirs): snapshots, alert states, config reloads, build info, and the
-// process' CPU, memory, open files and start time, all in GlobalMetrics.
+// The daemon's own metric families (the sync engine, the HTTP client and the
+// store keep theirs): snapshots, alert states, config reloads, the store's
+// health, build info, and the process' CPU, memory, open files and start
+// time, all in GlobalMetrics.
 //
 // Threading: the families are thread-safe; RegisterProcessMetrics once.
 #pragma once
@@ -29,6 +30,12 @@ struct DaemonMetrics {
   GaugeFamily& reload_success_time =
       GlobalMetrics().Gauge("salesaudit_config_last_reload_success_timestamp_seconds",
                             "When the config was last loaded successfully, Unix seconds.", {});
+  GaugeFamily& store_healthy = GlobalMetrics().Gauge(
+      "salesaudit_store_healthy",
+      "1 while the store takes commits; 0 when its file was removed, replaced or is damaged, or "
+      "a write failed for lack of space, an I/O error or a read-only file (/readyz?verbose says "
+      "why).",
+      {});
   GaugeFamily& build_info = GlobalMetrics().Gauge(
       "salesaudit_build_info", "Always 1; the labels say which build runs.", {"version"});
 };

@@ -6,12 +6,17 @@
 // `chromium`; a missing Chromium fails the test).
 #include <rapidjson/document.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,6 +30,7 @@
 #include "core/time_util.h"
 #include "tests/connectors/hubspot/hubspot_fixture.h"
 #include "tests/support/chromium.h"
+#include "tests/support/file_faults.h"
 #include "tests/support/prometheus_text.h"
 #include "tests/support/test_http_server.h"
 
@@ -279,6 +285,8 @@ TEST_CASE("/metrics parses strictly and agrees with the syncs, alerts and reload
       {"salesaudit_config_reloads_total", "counter"},
       {"salesaudit_config_last_reload_successful", "gauge"},
       {"salesaudit_config_last_reload_success_timestamp_seconds", "gauge"},
+      {"salesaudit_store_healthy", "gauge"},
+      {"salesaudit_store_errors_total", "counter"},
       {"salesaudit_build_info", "gauge"},
       {"process_start_time_seconds", "gauge"},
       {"process_cpu_seconds_total", "counter"},
@@ -344,6 +352,12 @@ TEST_CASE("/metrics parses strictly and agrees with the syncs, alerts and reload
 
   // The build and the process.
   CHECK(ValueOf(m, "salesaudit_build_info", {{"version", SALESAUDIT_VERSION}}) == 1);
+  // A sound store: healthy, and each error kind listed at 0.
+  CHECK(ValueOf(m, "salesaudit_store_healthy") == 1);
+  for (const char* kind : {"full", "io", "readonly", "corrupt", "removed", "replaced", "busy"}) {
+    INFO(kind);
+    CHECK(ValueOf(m, "salesaudit_store_errors_total", {{"kind", kind}}) == 0);
+  }
   const double process_start = ValueOf(m, "process_start_time_seconds");
   CHECK(process_start >= started - 1);
   CHECK(process_start <= now);
@@ -609,6 +623,150 @@ TEST_CASE("The dashboard in headless Chromium shows the sync status and the snap
   CHECK(png.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
   // A blank page of this size compresses to a few KiB.
   CHECK(png.size() > 30 * 1024);
+  f.Stop();
+}
+
+// The config `f` writes, with the store at `store_path` instead.
+std::string WithStore(DaemonFixture& f, const std::string& store_path) {
+  std::string yaml = f.ConfigText();
+  const std::string current = "path: " + f.dir.File("salesaudit.db");
+  const size_t at = yaml.find(current);
+  REQUIRE(at != std::string::npos);
+  return yaml.replace(at, current.size(), "path: " + store_path);
+}
+
+TEST_CASE(
+    "Under umask 022 the daemon's store files are 0600, and store backup and check work "
+    "beside it",
+    "[daemon][store]") {
+  DaemonFixture f;
+  // A store the daemon creates itself (the fixture's own file exists already).
+  const std::string store_path = f.dir.File("own.db");
+  WriteFile(f.config_path, WithStore(f, store_path));
+  {
+    ScopedUmask umask_022(022);
+    f.Start();
+  }
+  f.WaitUntilSettled();
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    INFO(store_path + suffix);
+    CHECK(FileMode(store_path + suffix) == 0600);
+  }
+
+  // An online backup while the daemon runs, checked and owner-only.
+  const std::string backup = f.dir.File("backup.db");
+  RunResult copied;
+  {
+    ScopedUmask umask_022(022);
+    copied = RunProcess({kBinary, "--config", f.config_path, "store", "backup", backup},
+                        seconds(60), f.env);
+  }
+  INFO(copied.out << copied.err);
+  REQUIRE(copied.exit_code == 0);
+  CHECK(FileMode(backup) == 0600);
+  RunResult check = RunProcess({kBinary, "store", "check", backup});
+  CHECK(check.exit_code == 0);
+  CHECK_THAT(check.out, Catch::Contains("store " + backup + ": ok"));
+  RunResult check_live =
+      RunProcess({kBinary, "--config", f.config_path, "store", "check"}, seconds(60), f.env);
+  CHECK(check_live.exit_code == 0);
+  f.Stop();
+
+  // The same copy with 64 KB of garbage inside: check names the damage, and
+  // a command that opens it reports the damage rather than carrying on.
+  WriteGarbage(backup);
+  RunResult damaged = RunProcess({kBinary, "store", "check", backup});
+  INFO(damaged.out << damaged.err);
+  CHECK(damaged.exit_code == 1);
+  CHECK_THAT(damaged.out, Catch::Contains("store " + backup + ": DAMAGED") &&
+                              Catch::Contains("Recovering a damaged store"));
+  WriteFile(f.config_path, WithStore(f, backup));
+  RunResult status = RunProcess({kBinary, "--config", f.config_path, "status"}, seconds(60), f.env);
+  CHECK(status.exit_code == 1);
+  CHECK_THAT(status.err, Catch::Contains(backup) && Catch::Contains("damaged"));
+}
+
+TEST_CASE("A store file deleted under the running daemon makes /readyz 503 naming the store",
+          "[daemon][store]") {
+  DaemonFixture f;
+  f.WriteConfig();
+  f.Start();
+  REQUIRE(WaitFor(
+      [&] {
+        auto ready = TryFetch(f.Url("/readyz"));
+        return ready && ready->status == 200;
+      },
+      seconds(10)));
+  CHECK(ValueOf(f.Metrics(), "salesaudit_store_healthy") == 1);
+
+  const std::string store_path = f.dir.File("salesaudit.db");
+  REQUIRE(unlink(store_path.c_str()) == 0);
+  HttpResponse verbose = f.Fetch("/readyz?verbose");
+  INFO(verbose.body);
+  CHECK(verbose.status == 503);
+  CHECK_THAT(verbose.body,
+             Catch::Contains("[-]store failed: store file " + store_path + " was removed"));
+  CHECK_THAT(verbose.body, !Catch::Contains("[+]store ok"));
+  CHECK(f.Fetch("/readyz").status == 503);
+  CHECK(ValueOf(f.Metrics(), "salesaudit_store_healthy") == 0);
+  // The loop notices too, and says so once in the log.
+  CHECK(WaitFor([&] { return f.Log().find("store unhealthy (removed)") != std::string::npos; },
+                seconds(10)));
+  f.Stop();
+}
+
+// A tmpfs mounted on a directory for one test, unmounted after.
+class TmpfsMount {
+ public:
+  TmpfsMount(const std::string& dir, const std::string& size) : dir_(dir) {
+    std::filesystem::create_directory(dir_);
+    const std::string options = "size=" + size + ",mode=0700";
+    mounted_ = mount("tmpfs", dir_.c_str(), "tmpfs", 0, options.c_str()) == 0;
+    error_ = mounted_ ? "" : std::strerror(errno);
+  }
+  ~TmpfsMount() {
+    if (mounted_) umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+  std::string error_;
+};
+
+TEST_CASE("A full file system under the store makes /readyz 503 and the store metrics say so",
+          "[daemon][store]") {
+  DaemonFixture f;
+  const std::string mount_dir = f.dir.File("small");
+  TmpfsMount small(mount_dir, "2m");
+  INFO("mount tmpfs (needs root or CAP_SYS_ADMIN): " << small.error());
+  REQUIRE(small.mounted());
+  const std::string store_path = mount_dir + "/salesaudit.db";
+  // The store made beforehand, then the file system filled but for 40 KiB:
+  // enough to open the store and its WAL index, not for the first sync.
+  REQUIRE(Store::Open(store_path).ok());
+  struct statvfs fs {};
+  REQUIRE(statvfs(mount_dir.c_str(), &fs) == 0);
+  const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  REQUIRE(free_bytes > 40 * 1024);
+  WriteFile(mount_dir + "/filler", std::string(free_bytes - 40 * 1024, 'x'));
+  WriteFile(f.config_path, WithStore(f, store_path));
+  f.Start();
+
+  const bool full = f.WaitForMetrics([](const PrometheusExposition& m) {
+    return m.Value("salesaudit_store_errors_total", {{"kind", "full"}}).value_or(0) >= 1 &&
+           m.Value("salesaudit_store_healthy").value_or(-1) == 0;
+  });
+  INFO(f.Log());
+  REQUIRE(full);
+  HttpResponse verbose = f.Fetch("/readyz?verbose");
+  INFO(verbose.body);
+  CHECK(verbose.status == 503);
+  CHECK_THAT(verbose.body,
+             Catch::Contains("[-]store failed: cannot commit") && Catch::Contains("full"));
+  CHECK(f.Fetch("/healthz").status == 200);
   f.Stop();
 }
 
