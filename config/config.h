@@ -186,7 +186,7 @@ struct StatusConfig {
   // `token` / `token_file`, resolved; non-empty: every path but /healthz and
   // /readyz needs `Authorization: Bearer <token>`. A secret: never log.
   std::string token;
-  int max_connections = 64;  // more are answered 503 and closed
+  int max_connections = 64;  // open at once; a new one closes the one waiting longest
   // A request must arrive whole within this; a response be read within it.
   std::chrono::milliseconds request_timeout = std::chrono::seconds(10);
   // The dashboard (/) reloads itself this often.

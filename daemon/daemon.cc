@@ -501,14 +501,13 @@ struct Daemon::Impl {
 
   void CheckStoreHealth() {
     const StoreHealth health = store->Health();
-    if (health.ok != store_was_healthy || health.problem != store_problem) {
+    if (health.ok != logged_store_health.ok || health.problem != logged_store_health.problem) {
       if (health.ok) {
         spdlog::info("store {}: healthy again", config.store.path);
       } else {
         spdlog::error("store unhealthy ({}): {}", health.kind, health.problem);
       }
-      store_was_healthy = health.ok;
-      store_problem = health.problem;
+      logged_store_health = health;
     }
     store_check_timer.expires_after(kStoreCheckEvery);
     store_check_timer.async_wait([this](const boost::system::error_code& ec) {
@@ -584,8 +583,7 @@ struct Daemon::Impl {
   // Cleared while audits find the store corrupt: the watchdog stops and
   // systemd restarts the service (and its start limit stops a loop).
   bool store_healthy = true;
-  bool store_was_healthy = true;  // as CheckStoreHealth last saw it
-  std::string store_problem;
+  StoreHealth logged_store_health;  // as CheckStoreHealth last logged it
   bool alerts_running = false;
   bool alerts_again = false;  // a snapshot or reload came while a round ran
   int last_firing = 0;        // pool side, one round at a time
