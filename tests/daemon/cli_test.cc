@@ -100,6 +100,14 @@ TEST_CASE("Bad command-line input is a one-line error naming the argument, exit 
   CHECK_THAT(r.err, Catch::Contains("nope"));
   r = f.Cli({"frobnicate"});
   CHECK(r.exit_code == 2);
+  r = f.Cli({"store", "repair"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("store check") && Catch::Contains("store backup"));
+  r = f.Cli({"store", "backup"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("PATH"));
+  r = f.Cli({"store", "check", "a.db", "b.db"});
+  CHECK(r.exit_code == 2);
 }
 
 TEST_CASE("sync, audit and status work from the command line", "[cli]") {
