@@ -686,10 +686,14 @@ TEST_CASE(
   CHECK_THAT(status.err, Catch::Contains(backup) && Catch::Contains("damaged"));
 }
 
-TEST_CASE("A store file deleted under the running daemon makes /readyz 503 naming the store",
+TEST_CASE("A store file deleted under the running daemon makes /readyz 503 and syncs fail",
           "[daemon][store]") {
   DaemonFixture f;
-  f.WriteConfig();
+  // Syncs every second, so that one runs after the deletion.
+  std::string yaml = f.ConfigText();
+  const size_t interval = yaml.find("poll_interval: 1h");
+  REQUIRE(interval != std::string::npos);
+  WriteFile(f.config_path, yaml.replace(interval, 17, "poll_interval: 1s"));
   f.Start();
   REQUIRE(WaitFor(
       [&] {
@@ -712,6 +716,17 @@ TEST_CASE("A store file deleted under the running daemon makes /readyz 503 namin
   // The loop notices too, and says so once in the log.
   CHECK(WaitFor([&] { return f.Log().find("store unhealthy (removed)") != std::string::npos; },
                 seconds(10)));
+  // A sync after the deletion fails, saying why, rather than committing
+  // into the unlinked file.
+  CHECK(WaitFor(
+      [&] {
+        const std::string log = f.Log();
+        const size_t failed = log.find("FAILED");
+        return failed != std::string::npos &&
+               log.find("nothing more is committed", failed) != std::string::npos;
+      },
+      seconds(20)));
+  CHECK(ValueOf(f.Metrics(), "salesaudit_store_errors_total", {{"kind", "removed"}}) >= 1);
   f.Stop();
 }
 
