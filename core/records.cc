@@ -13,6 +13,30 @@ std::string NormalizeEmail(std::string_view email) {
   return out;
 }
 
+const char* RecordKindName(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kContact:
+      return "contact";
+    case RecordKind::kDeal:
+      return "deal";
+    case RecordKind::kOwner:
+      return "owner";
+    case RecordKind::kEmailCampaign:
+      return "email campaign";
+    case RecordKind::kEmailEvent:
+      return "email event";
+    case RecordKind::kEmailMember:
+      return "email member";
+  }
+  return "record";
+}
+
+std::string ValueIssue::Describe() const {
+  return std::string(RecordKindName(kind)) + " " +
+         (record_id.empty() ? "without an id" : record_id) + ": property " + property + " " +
+         problem;
+}
+
 TimeMs Page::NewestChangeAt() const {
   TimeMs newest;
   auto consider = [&newest](const TimeMs& t) {

@@ -108,6 +108,27 @@ struct EmailMember {
 
 enum class RecordKind { kContact, kDeal, kOwner, kEmailCampaign, kEmailEvent, kEmailMember };
 
+// "contact", "deal", "owner", "email campaign", "email event", "email member".
+const char* RecordKindName(RecordKind kind);
+
+// A value the source sent that could not be kept as sent (a property of the
+// wrong JSON type, a date that is none or out of range, invalid UTF-8, an
+// over-long text, a record without an id): what was wrong and what was kept
+// instead. Made by a connector's mapping or by CheckPage (core/page_check.h);
+// logged, counted in salesaudit_values_rejected_total and in the store's
+// value_issues table, which the audit's data_quality reports.
+struct ValueIssue {
+  RecordKind kind;
+  std::string record_id;  // "" when the record has no usable id
+  std::string property;   // the source's property, or the canonical field
+  // What was wrong and what happened, with at most a short escaped excerpt
+  // of the value (ValueExcerpt): `= "abc" is not a date; stored as unknown`.
+  std::string problem;
+
+  // `contact 123: property createdate = "abc" is not a date; stored as unknown`
+  std::string Describe() const;
+};
+
 // A record the source reports as deleted, archived or merged away: its row
 // keeps existing with deleted_at set (the first time it was reported).
 struct Deletion {
@@ -132,9 +153,11 @@ struct Page {
   std::vector<EmailMember> members;
   std::vector<Deletion> deletions;
   std::string cursor;  // opaque to everyone but the connector that made it
-  // Values the connector could not read (a date in an unknown form...), each
-  // naming the record id and property; the engine logs them.
+  // What the connector wants said about the page (an API fallback, data it
+  // could not fetch); the engine logs them.
   std::vector<std::string> warnings;
+  // Values the connector or the page check could not keep as sent.
+  std::vector<ValueIssue> value_issues;
 
   size_t record_count() const {
     return contacts.size() + deals.size() + owners.size() + campaigns.size() + events.size() +

@@ -6,6 +6,7 @@
 
 #include "core/backoff.h"
 #include "core/metrics.h"
+#include "core/page_check.h"
 #include "core/secret_registry.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
@@ -259,6 +260,7 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
     std::optional<Page>& page = next.value();
     if (!page) break;
     page->stream = stream;
+    CheckPage(config.name, *page);  // repairs or drops what must not be stored
     for (const auto& warning : page->warnings) spdlog::warn("{}: {}", context, warning);
     if (Status s = store_.CommitPage(config.name, *page); !s.ok()) {
       return finish(s.WithContext(context));

@@ -1,0 +1,364 @@
+#include "core/page_check.h"
+
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <vector>
+
+#include "core/metrics.h"
+#include "core/time_util.h"
+
+namespace salesaudit {
+namespace {
+
+// How a text field is checked. Free text is cut when too long; every other
+// class is unset instead, since a cut id, address, code or link names
+// something else.
+enum class TextClass { kId, kEmail, kCode, kFreeText, kUrl };
+
+size_t MaxBytes(TextClass c) {
+  switch (c) {
+    case TextClass::kId:
+      return kMaxIdBytes;
+    case TextClass::kEmail:
+      return kMaxEmailBytes;
+    case TextClass::kCode:
+      return kMaxCodeBytes;
+    case TextClass::kFreeText:
+      return kMaxFreeTextBytes;
+    case TextClass::kUrl:
+      return kMaxUrlBytes;
+  }
+  return kMaxCodeBytes;
+}
+
+constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+
+// The length of the well-formed UTF-8 sequence at the start of `s`
+// (Unicode 15, table 3-7: no overlongs, surrogates or code points past
+// U+10FFFF), or 0 when it is not one.
+size_t Utf8SequenceLength(std::string_view s) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    n = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    n = 3;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    n = 4;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (s.size() < n || byte(1) < lo || byte(1) > hi) return 0;
+  for (size_t i = 2; i < n; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  }
+  return n;
+}
+
+// A C0 control, DEL, or (two bytes) a C1 control U+0080..U+009F.
+bool IsControl(std::string_view sequence) {
+  const auto b0 = static_cast<unsigned char>(sequence[0]);
+  if (sequence.size() == 1) return b0 < 0x20 || b0 == 0x7F;
+  return sequence.size() == 2 && b0 == 0xC2 && static_cast<unsigned char>(sequence[1]) < 0xA0;
+}
+
+struct Cleaned {
+  std::string text;
+  bool invalid_utf8 = false;
+  bool controls = false;
+};
+
+// `value` with each invalid byte replaced by U+FFFD and control characters
+// removed (tab and newline kept in free text).
+Cleaned CleanText(std::string_view value, bool keep_tab_newline) {
+  Cleaned out;
+  out.text.reserve(value.size());
+  for (size_t i = 0; i < value.size();) {
+    const size_t n = Utf8SequenceLength(value.substr(i));
+    if (n == 0) {
+      out.text += kReplacement;
+      out.invalid_utf8 = true;
+      ++i;
+      continue;
+    }
+    const std::string_view sequence = value.substr(i, n);
+    i += n;
+    if (IsControl(sequence) && !(keep_tab_newline && (sequence == "\t" || sequence == "\n"))) {
+      out.controls = true;
+      continue;
+    }
+    out.text += sequence;
+  }
+  return out;
+}
+
+// The longest prefix of valid UTF-8 `s` of at most `max` bytes that ends on
+// a character boundary.
+size_t CutAtCharacter(std::string_view s, size_t max) {
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return end;
+}
+
+bool CleanId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxIdBytes) return false;
+  const Cleaned cleaned = CleanText(id, /*keep_tab_newline=*/false);
+  return !cleaned.invalid_utf8 && !cleaned.controls;
+}
+
+std::string WhyIdUnusable(std::string_view id) {
+  if (id.empty()) return "is empty";
+  std::string why = "= " + ValueExcerpt(id);
+  return why + (id.size() > kMaxIdBytes
+                    ? " is longer than " + std::to_string(kMaxIdBytes) + " bytes"
+                    : " is not clean text (invalid UTF-8 or control characters)");
+}
+
+CounterFamily& ValuesRejected() {
+  static CounterFamily& family = GlobalMetrics().Counter(
+      "salesaudit_values_rejected_total",
+      "Values from a source that were repaired or dropped before storing (wrong type, invalid "
+      "UTF-8, over-long, implausible date or amount, record without an id).",
+      {"connector", "stream", "property"});
+  return family;
+}
+
+// Checks the fields of one record at a time, collecting issues that name it.
+class RecordChecker {
+ public:
+  explicit RecordChecker(std::vector<ValueIssue>& issues) : issues_(issues) {}
+
+  // Starts on the record at `position` (0-based) of its kind in the page;
+  // false when its id is unusable (the record is to be dropped; the issue
+  // names it by position and `identifying`, its email or name).
+  bool Start(RecordKind kind, const std::string& id, size_t position,
+             std::string_view identifying = {}) {
+    kind_ = kind;
+    id_ = id;
+    if (CleanId(id)) return true;
+    id_.clear();
+    std::string problem = WhyIdUnusable(id) + ": " + RecordKindName(kind) + " #" +
+                          std::to_string(position + 1) + " of the page";
+    const Cleaned shown = CleanText(identifying, false);
+    if (!shown.text.empty()) problem += " (" + ValueExcerpt(shown.text) + ")";
+    Add("id", problem + " dropped");
+    return false;
+  }
+
+  void Text(std::string& value, const char* field, TextClass c) {
+    if (value.empty()) return;
+    Cleaned cleaned = CleanText(value, c == TextClass::kFreeText);
+    std::string what;
+    if (cleaned.invalid_utf8) what = "has invalid UTF-8 (replaced by U+FFFD)";
+    if (cleaned.controls) {
+      what += std::string(what.empty() ? "has" : " and") + " control characters (removed)";
+    }
+    if (c == TextClass::kId && !what.empty()) {
+      cleaned.text.clear();  // a repaired id would name another record
+      what += "; stored as unknown";
+    }
+    const size_t max = MaxBytes(c);
+    if (cleaned.text.size() > max) {
+      what += std::string(what.empty() ? "is" : "; it is") + " " +
+              std::to_string(cleaned.text.size()) + " bytes, more than " + std::to_string(max);
+      if (c == TextClass::kFreeText) {
+        cleaned.text.resize(CutAtCharacter(cleaned.text, max));
+        what += " (cut)";
+      } else {
+        cleaned.text.clear();
+        what += "; stored as unknown";
+      }
+    }
+    if (what.empty()) return;
+    Add(field, "= " + ValueExcerpt(value) + " " + what);
+    value = std::move(cleaned.text);
+  }
+
+  void Time(TimeMs& value, const char* field) {
+    if (!value || IsPlausibleTimeMs(*value)) return;
+    Add(field, "= " + std::to_string(*value) +
+                   " ms is outside the plausible years 1980..2099; stored as unknown");
+    value.reset();
+  }
+
+  void Amount(std::optional<double>& value, const char* field) {
+    if (!value || (std::isfinite(*value) && std::fabs(*value) <= kMaxAbsAmount)) return;
+    char shown[64];
+    snprintf(shown, sizeof shown, "%g", *value);
+    Add(field, std::string("= ") + shown + " is not a plausible amount; stored as unknown");
+    value.reset();
+  }
+
+  void Count(std::optional<int64_t>& value, const char* field) {
+    if (!value || (*value >= 0 && *value <= kMaxCount)) return;
+    Add(field, "= " + std::to_string(*value) + " is not a plausible count; stored as unknown");
+    value.reset();
+  }
+
+  // A list of ids of other records: unusable ones are removed.
+  void Ids(std::vector<std::string>& ids, const char* field) {
+    std::erase_if(ids, [&](const std::string& id) {
+      if (CleanId(id)) return false;
+      Add(field, "entry " + WhyIdUnusable(id) + "; entry left out");
+      return true;
+    });
+  }
+
+ private:
+  void Add(const char* property, std::string problem) {
+    issues_.push_back(ValueIssue{kind_, id_, property, std::move(problem)});
+  }
+
+  std::vector<ValueIssue>& issues_;
+  RecordKind kind_ = RecordKind::kContact;
+  std::string id_;
+};
+
+// Checks every record of `records` with `fields`, dropping those `Start`
+// refuses.
+template <typename Record, typename CheckFields>
+void CheckRecords(std::vector<Record>& records, RecordKind kind, RecordChecker& checker,
+                  CheckFields check_fields) {
+  size_t position = 0;
+  std::erase_if(records, [&](Record& r) {
+    std::string_view identifying;
+    if constexpr (requires { r.email; }) identifying = r.email;
+    if constexpr (requires { r.name; }) {
+      if (identifying.empty()) identifying = r.name;
+    }
+    if (!checker.Start(kind, r.id, position++, identifying)) return true;
+    check_fields(r);
+    return false;
+  });
+}
+
+void CheckRecordsOf(Page& page, std::vector<ValueIssue>& issues) {
+  RecordChecker k(issues);
+  CheckRecords(page.contacts, RecordKind::kContact, k, [&](Contact& c) {
+    k.Text(c.email, "email", TextClass::kEmail);
+    k.Text(c.first_name, "first_name", TextClass::kFreeText);
+    k.Text(c.last_name, "last_name", TextClass::kFreeText);
+    k.Text(c.owner_id, "owner_id", TextClass::kId);
+    k.Text(c.channel, "channel", TextClass::kCode);
+    k.Text(c.lifecycle_stage, "lifecycle_stage", TextClass::kCode);
+    k.Text(c.lead_status, "lead_status", TextClass::kCode);
+    k.Time(c.created_at, "created_at");
+    k.Time(c.mql_at, "mql_at");
+    k.Time(c.contacted_at, "contacted_at");
+    k.Time(c.sql_at, "sql_at");
+    k.Time(c.customer_at, "customer_at");
+    k.Time(c.updated_at, "updated_at");
+  });
+  CheckRecords(page.deals, RecordKind::kDeal, k, [&](Deal& d) {
+    k.Text(d.name, "name", TextClass::kFreeText);
+    k.Text(d.owner_id, "owner_id", TextClass::kId);
+    k.Text(d.pipeline, "pipeline", TextClass::kCode);
+    k.Text(d.stage, "stage", TextClass::kCode);
+    k.Amount(d.amount, "amount");
+    k.Text(d.currency, "currency", TextClass::kCode);
+    k.Time(d.created_at, "created_at");
+    k.Time(d.closed_at, "closed_at");
+    k.Time(d.updated_at, "updated_at");
+    if (d.contact_ids) k.Ids(*d.contact_ids, "contact_ids");
+  });
+  CheckRecords(page.owners, RecordKind::kOwner, k, [&](Owner& o) {
+    k.Text(o.email, "email", TextClass::kEmail);
+    k.Text(o.name, "name", TextClass::kFreeText);
+  });
+  CheckRecords(page.campaigns, RecordKind::kEmailCampaign, k, [&](EmailCampaign& c) {
+    k.Text(c.name, "name", TextClass::kFreeText);
+    k.Text(c.subject, "subject", TextClass::kFreeText);
+    k.Text(c.kind, "kind", TextClass::kCode);
+    k.Time(c.sent_at, "sent_at");
+    EmailCampaignCounters& n = c.reported;
+    k.Count(n.sent, "reported_sent");
+    k.Count(n.delivered, "reported_delivered");
+    k.Count(n.opens, "reported_opens");
+    k.Count(n.unique_opens, "reported_unique_opens");
+    k.Count(n.clicks, "reported_clicks");
+    k.Count(n.unique_clicks, "reported_unique_clicks");
+    k.Count(n.bounces, "reported_bounces");
+    k.Count(n.unsubscribes, "reported_unsubscribes");
+    k.Count(n.spam_reports, "reported_spam_reports");
+  });
+  CheckRecords(page.events, RecordKind::kEmailEvent, k, [&](EmailEvent& e) {
+    k.Text(e.campaign_id, "campaign_id", TextClass::kId);
+    k.Text(e.email, "email", TextClass::kEmail);
+    k.Text(e.type, "type", TextClass::kCode);
+    k.Time(e.occurred_at, "occurred_at");
+    k.Text(e.url, "url", TextClass::kUrl);
+  });
+  CheckRecords(page.members, RecordKind::kEmailMember, k, [&](EmailMember& m) {
+    k.Text(m.email, "email", TextClass::kEmail);
+    k.Text(m.first_name, "first_name", TextClass::kFreeText);
+    k.Text(m.last_name, "last_name", TextClass::kFreeText);
+    k.Text(m.status, "status", TextClass::kCode);
+    k.Time(m.opted_in_at, "opted_in_at");
+    k.Time(m.updated_at, "updated_at");
+  });
+  size_t position = 0;
+  std::erase_if(page.deletions, [&](Deletion& d) {
+    if (!k.Start(d.kind, d.id, position++)) return true;
+    k.Text(d.merged_into, "merged_into", TextClass::kId);
+    return false;
+  });
+}
+
+}  // namespace
+
+void CheckPage(const std::string& connector, Page& page) {
+  CheckRecordsOf(page, page.value_issues);
+  CounterFamily& rejected = ValuesRejected();
+  for (size_t i = 0; i < page.value_issues.size(); ++i) {
+    const ValueIssue& issue = page.value_issues[i];
+    rejected.WithLabels({connector, page.stream, issue.property}).Increment();
+    if (i < kMaxIssuesLoggedPerPage) page.warnings.push_back(issue.Describe());
+  }
+  if (page.value_issues.size() > kMaxIssuesLoggedPerPage) {
+    page.warnings.push_back(
+        "and " + std::to_string(page.value_issues.size() - kMaxIssuesLoggedPerPage) +
+        " more value issues in this page (counted in salesaudit_values_rejected_total and the "
+        "audit's data_quality.values_rejected)");
+  }
+}
+
+std::string ValueExcerpt(std::string_view value) {
+  constexpr size_t kShownBytes = 40;
+  std::string out = "\"";
+  size_t i = 0;
+  while (i < value.size() && i < kShownBytes) {
+    const size_t n = Utf8SequenceLength(value.substr(i));
+    const std::string_view sequence = value.substr(i, n == 0 ? 1 : n);
+    const auto b0 = static_cast<unsigned char>(value[i]);
+    i += sequence.size();
+    if (n == 0 || IsControl(sequence)) {
+      if (sequence == "\n") {
+        out += "\\n";
+        continue;
+      }
+      for (char c : sequence) {
+        char hex[8];
+        snprintf(hex, sizeof hex, "\\x%02X", static_cast<unsigned char>(c));
+        out += hex;
+      }
+    } else if (b0 == '"' || b0 == '\\') {
+      out += '\\';
+      out += static_cast<char>(b0);
+    } else {
+      out += sequence;
+    }
+  }
+  out += '"';
+  if (i < value.size()) out += "... (" + std::to_string(value.size()) + " bytes)";
+  return out;
+}
+
+}  // namespace salesaudit
