@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/metrics.h"
+#include "core/time_util.h"
 #include "store/store_file.h"
 
 namespace salesaudit {
@@ -537,9 +538,25 @@ constexpr const char* kSchemaV8 = R"sql(
 ALTER TABLE notification_outbox ADD COLUMN last_attempt_at INTEGER;
 )sql";
 
+// Version 9: values from sources that were repaired or dropped before
+// storing (core/page_check.h), counted per connector, stream and property
+// for the audit's data_quality.values_rejected.
+constexpr const char* kSchemaV9 = R"sql(
+CREATE TABLE value_issues (
+  connector TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  property TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  last_record_id TEXT,
+  last_problem TEXT NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  PRIMARY KEY (connector, stream, property)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4},
-    {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
+    {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion,
               "Store::kSchemaVersion must name the last migration");
@@ -684,24 +701,6 @@ bool IsNormalizedEmail(std::string_view email) {
     if (c >= 'A' && c <= 'Z') return false;
   }
   return true;
-}
-
-const char* KindName(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::kContact:
-      return "contact";
-    case RecordKind::kDeal:
-      return "deal";
-    case RecordKind::kOwner:
-      return "owner";
-    case RecordKind::kEmailCampaign:
-      return "email campaign";
-    case RecordKind::kEmailEvent:
-      return "email event";
-    case RecordKind::kEmailMember:
-      return "email member";
-  }
-  return "record";
 }
 
 // `contact "123"`: how errors name a record.
@@ -1029,6 +1028,7 @@ struct Store::Impl {
   Status FlushEventCounts(const std::string& source);
   Status WriteMember(const std::string& source, const EmailMember& m);
   Status WriteDeletion(const std::string& source, const Deletion& d);
+  Status WriteValueIssues(const std::string& source, const Page& page);
 
   // The failure of one record, labelled with its kind and id so the operator
   // can find it in the source system. The label is only built on failure, so
@@ -1508,7 +1508,8 @@ Status Store::Impl::WriteDeletion(const std::string& source, const Deletion& d) 
   BindText(s, 2, source);
   BindText(s, 3, d.id);
   int rc = Run(s);
-  if (rc != SQLITE_OK) return RecordFailure(rc, s, "deletion of " + Label(KindName(d.kind), d.id));
+  if (rc != SQLITE_OK)
+    return RecordFailure(rc, s, "deletion of " + Label(RecordKindName(d.kind), d.id));
   if (d.kind != RecordKind::kContact || d.merged_into.empty()) return Status::Ok();
   for (Statement* links : {&move_deal_links, &drop_deal_links}) {
     s = links->get();
@@ -1519,6 +1520,38 @@ Status Store::Impl::WriteDeletion(const std::string& source, const Deletion& d) 
     if (rc != SQLITE_OK) {
       return RecordFailure(rc, s, "merge of " + Label("contact", d.id) + " into " + d.merged_into);
     }
+  }
+  return Status::Ok();
+}
+
+// Few pages have issues: one statement per property of the page, prepared
+// when needed, the last issue of each property kept as its example.
+Status Store::Impl::WriteValueIssues(const std::string& source, const Page& page) {
+  std::map<std::string_view, std::pair<int64_t, const ValueIssue*>> by_property;
+  for (const ValueIssue& issue : page.value_issues) {
+    auto& [count, last] = by_property[issue.property];
+    ++count;
+    last = &issue;
+  }
+  const int64_t now = NowMs();
+  for (const auto& [property, counted] : by_property) {
+    const auto& [count, last] = counted;
+    Status s = RunOnce(
+        "INSERT INTO value_issues (connector, stream, property, count, last_record_id, "
+        "last_problem, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (connector, stream, property) DO UPDATE SET count = count + excluded.count, "
+        "last_record_id = excluded.last_record_id, last_problem = excluded.last_problem, "
+        "last_seen_at = excluded.last_seen_at",
+        "value issues", [&](sqlite3_stmt* st) {
+          BindText(st, 1, source);
+          BindText(st, 2, page.stream);
+          BindText(st, 3, property);
+          sqlite3_bind_int64(st, 4, count);
+          BindText(st, 5, last->record_id);
+          BindText(st, 6, last->problem);
+          sqlite3_bind_int64(st, 7, now);
+        });
+    if (!s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -1550,6 +1583,7 @@ Status Store::Impl::WritePage(const std::string& source, const Page& page) {
   for (const Deletion& d : page.deletions) {
     if (Status s = WriteDeletion(source, d); !s.ok()) return s;
   }
+  if (Status s = WriteValueIssues(source, page); !s.ok()) return s;
   sqlite3_stmt* s = write_cursor.get();
   BindText(s, 1, source);
   BindText(s, 2, page.stream);
@@ -1981,6 +2015,26 @@ Result<std::vector<std::pair<std::string, std::string>>> Store::DealContacts(
                                     });
   if (!status.ok()) return status;
   return pairs;
+}
+
+Result<std::vector<ValueIssueCount>> Store::ValueIssueCounts() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<ValueIssueCount> out;
+  Status s = impl_->RunOnce(
+      "SELECT connector, stream, property, count, last_record_id, last_problem, last_seen_at "
+      "FROM value_issues ORDER BY connector, stream, property",
+      "store " + impl_->path + ": read value issues", nullptr, [&](sqlite3_stmt* row) {
+        ValueIssueCount& v = out.emplace_back();
+        ReadText(row, 0, &v.connector);
+        ReadText(row, 1, &v.stream);
+        ReadText(row, 2, &v.property);
+        v.count = sqlite3_column_int64(row, 3);
+        ReadText(row, 4, &v.last_record_id);
+        ReadText(row, 5, &v.last_problem);
+        v.last_seen_at = sqlite3_column_int64(row, 6);
+      });
+  if (!s.ok()) return s;
+  return out;
 }
 
 Result<int64_t> Store::SaveSnapshot(const SnapshotRow& row) {

@@ -107,6 +107,19 @@ struct EmailClick {
   int64_t occurred_at = 0;
 };
 
+// One row of value_issues: the values of one property of one stream that
+// were repaired or dropped before storing (core/page_check.h), since the
+// store was created.
+struct ValueIssueCount {
+  std::string connector;
+  std::string stream;
+  std::string property;
+  int64_t count = 0;
+  std::string last_record_id;  // "" for a record without a usable id
+  std::string last_problem;
+  int64_t last_seen_at = 0;
+};
+
 struct SnapshotRow {
   int64_t id = 0;
   int64_t computed_at = 0;
@@ -205,7 +218,7 @@ struct StoreCheckReport {
 class Store {
  public:
   // The schema version Open() migrates to.
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
   // How long the integrity check at open may take: a quick_check of a 1 GB
   // store takes 2.5 s of CPU, so this covers about 2 GB on an idle machine; a
   // bigger store opens with the check incomplete (open_check() says so).
@@ -250,6 +263,7 @@ class Store {
   // replaces deal_contacts of each deal whose contact_ids is set, then sets
   // deleted_at on each deletion (a deletion of a row not stored is ignored, so
   // a connector that wants an archived record kept sends it as a record too),
+  // adds `page.value_issues` to value_issues,
   // and writes `page.cursor` to sync_state(source, page.stream). Either all of
   // it is stored or none; on failure the previous cursor stays.
   Status CommitPage(const std::string& source, const Page& page);
@@ -295,6 +309,9 @@ class Store {
   Status ForEachEmailClick(const std::function<void(const EmailClick&)>& fn);
   // (deal_id, contact_id) pairs of one source.
   Result<std::vector<std::pair<std::string, std::string>>> DealContacts(const std::string& source);
+
+  // Every row of value_issues, by connector, stream, property.
+  Result<std::vector<ValueIssueCount>> ValueIssueCounts();
 
   Result<int64_t> SaveSnapshot(const SnapshotRow& row);  // returns the new id
   Result<std::optional<SnapshotRow>> LatestSnapshot();

@@ -195,12 +195,26 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
   CHECK(raw.One("PRAGMA user_version") == std::to_string(Store::kSchemaVersion));
   std::vector<std::string> objects =
       raw.Column("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name");
-  CHECK(objects == std::vector<std::string>{
-                       "alert_groups", "alert_states", "audit_snapshots", "contacts",
-                       "deal_contacts", "deals", "email_campaign_recipients",
-                       "email_campaign_stats", "email_campaigns", "email_events", "email_members",
-                       "notification_outbox", "owners", "silences", "sync_state", "v_contacts",
-                       "v_deals", "v_email_events", "v_email_members"});
+  CHECK(objects == std::vector<std::string>{"alert_groups",
+                                            "alert_states",
+                                            "audit_snapshots",
+                                            "contacts",
+                                            "deal_contacts",
+                                            "deals",
+                                            "email_campaign_recipients",
+                                            "email_campaign_stats",
+                                            "email_campaigns",
+                                            "email_events",
+                                            "email_members",
+                                            "notification_outbox",
+                                            "owners",
+                                            "silences",
+                                            "sync_state",
+                                            "v_contacts",
+                                            "v_deals",
+                                            "v_email_events",
+                                            "v_email_members",
+                                            "value_issues"});
   // The documented columns, in order.
   CHECK(raw.Column("SELECT name FROM pragma_table_info('contacts')") ==
         std::vector<std::string>{"source", "id", "email", "first_name", "last_name", "owner_id",
@@ -493,6 +507,49 @@ TEST_CASE("A page with a bad record stores nothing, keeps the cursor and names t
     REQUIRE(store->CommitPage("hubspot", next).ok());
     CHECK(AllContacts(*store).size() == 2);
     CHECK(Cursor(*store, "hubspot", "contacts") == "three");
+  }
+}
+
+TEST_CASE("A page's value issues are counted per connector, stream and property with it",
+          "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  Page page;
+  page.stream = "contacts";
+  page.contacts = {MakeContact("c1", "a@example.com"), MakeContact("c2", "b@example.com")};
+  page.value_issues = {
+      {RecordKind::kContact, "c1", "createdate", "= \"x\" is not a date; stored as unknown"},
+      {RecordKind::kContact, "c2", "createdate", "= \"y\" is not a date; stored as unknown"},
+      {RecordKind::kContact, "", "id", "is empty: contact #3 of the page dropped"}};
+  page.cursor = "one";
+  REQUIRE(store->CommitPage("hubspot", page).ok());
+  page.value_issues.resize(1);
+  page.cursor = "two";
+  REQUIRE(store->CommitPage("hubspot", page).ok());
+
+  auto rows = store->ValueIssueCounts();
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 2);
+  const ValueIssueCount& dates = (*rows)[0];
+  CHECK(dates.connector == "hubspot");
+  CHECK(dates.stream == "contacts");
+  CHECK(dates.property == "createdate");
+  CHECK(dates.count == 3);
+  CHECK(dates.last_record_id == "c1");
+  CHECK_THAT(dates.last_problem, Catch::Contains("\"x\" is not a date"));
+  CHECK(dates.last_seen_at > 0);
+  const ValueIssueCount& ids = (*rows)[1];
+  CHECK(ids.property == "id");
+  CHECK(ids.count == 1);
+  CHECK(ids.last_record_id.empty());
+
+  SECTION("a page that fails counts none of its issues") {
+    Page bad = page;
+    bad.contacts.push_back(MakeContact("", "c@example.com"));  // the store refuses it
+    REQUIRE_FALSE(store->CommitPage("hubspot", bad).ok());
+    auto after = store->ValueIssueCounts();
+    REQUIRE(after.ok());
+    CHECK((*after)[0].count == 3);
   }
 }
 
