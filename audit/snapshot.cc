@@ -815,6 +815,17 @@ Result<Snapshot> SnapshotBuilder::Build() {
   dq.email_events_unmatched = {matching.events_unmatched, matching.recipients_unmatched_examples};
   dq.email_recipients_unmatched = matching.recipients_unmatched;
   dq.email_members_not_in_crm = {matching.members_not_in_crm, matching.members_not_in_crm_examples};
+  auto rejected = store_.ValueIssueCounts();
+  if (!rejected.ok()) return rejected.status().WithContext("audit: value issues");
+  std::sort(rejected->begin(), rejected->end(),
+            [](const auto& a, const auto& b) { return a.last_seen_at > b.last_seen_at; });
+  for (const ValueIssueCount& v : *rejected) {
+    dq.values_rejected.count += v.count;
+    if (dq.values_rejected.examples.size() < kQualityExamples) {
+      dq.values_rejected.examples.push_back(v.connector + ":" + v.last_record_id + " " + v.stream +
+                                            "." + v.property);
+    }
+  }
   return std::move(snap_);
 }
 

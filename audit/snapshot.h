@@ -179,6 +179,10 @@ struct DataQuality {
   int64_t email_recipients_unmatched = 0;  // their distinct addresses
   // Live email audience members no CRM contact matches; examples are addresses.
   QualityIssue email_members_not_in_crm;
+  // Values sources sent that were repaired or dropped before storing, since
+  // the store was created (table value_issues); examples are the latest
+  // "connector:id stream.property".
+  QualityIssue values_rejected;
 };
 
 struct Customers {

@@ -350,6 +350,7 @@ const QualityCheck kQualityChecks[] = {
      &DataQuality::email_events_unmatched, "recipients", &DataQuality::email_recipients_unmatched},
     {"email_members_not_in_crm", "email audience not in the CRM",
      &DataQuality::email_members_not_in_crm},
+    {"values_rejected", "source values repaired or dropped", &DataQuality::values_rejected},
 };
 
 void WriteDataQuality(JsonWriter& w, const DataQuality& dq) {
