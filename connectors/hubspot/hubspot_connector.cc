@@ -139,6 +139,29 @@ struct ObjectType {
 constexpr ObjectType kContacts{"contacts", "lastmodifieddate", RecordKind::kContact, false};
 constexpr ObjectType kDeals{"deals", "hs_lastmodifieddate", RecordKind::kDeal, true};
 
+// A `paging.next.after` token (of the response, or of a batch result) that
+// is not a string: reading it as absent would end paging silently, with
+// records never read.
+Status CheckPagingTokens(const rapidjson::Value& doc) {
+  auto check = [](const rapidjson::Value& object) {
+    const rapidjson::Value* paging = GetObject(object, "paging");
+    const rapidjson::Value* next = paging ? GetObject(*paging, "next") : nullptr;
+    if (next == nullptr || !next->HasMember("after") || (*next)["after"].IsString()) {
+      return Status::Ok();
+    }
+    return Status::DataLoss(std::string("paging.next.after is ") + JsonTypeName((*next)["after"]) +
+                            ", not a string: the next page cannot be asked for");
+  };
+  Status s = check(doc);
+  if (const rapidjson::Value* results = GetArray(doc, "results"); results != nullptr) {
+    for (const auto& row : results->GetArray()) {
+      if (!s.ok()) break;
+      s = check(row);
+    }
+  }
+  return s;
+}
+
 // State shared by one run's readers: config, http, the mapping, the access
 // token.
 class HubSpotContext {
@@ -180,9 +203,9 @@ class HubSpotContext {
     if (http_status != nullptr) *http_status = response->status;
     if (Status s = ClassifyHubSpotResponse(request, *response, context); !s.ok()) return s;
     rapidjson::Document doc;
-    if (Status s = ParseJson(response->body, &doc); !s.ok()) {
-      return s.WithContext(context + ": " + request.method + " " + UrlPath(request.url));
-    }
+    Status s = ParseJson(response->body, &doc);
+    if (s.ok()) s = CheckPagingTokens(doc);
+    if (!s.ok()) return s.WithContext(context + ": " + request.method + " " + UrlPath(request.url));
     return doc;
   }
 
@@ -331,16 +354,12 @@ class ObjectReader : public StreamReader {
     }
     for (const auto& item : results->GetArray()) {
       if (type_.kind == RecordKind::kContact) {
-        auto c = hubspot::MapContact(item, ctx_.fields, page.warnings);
-        if (!c.ok()) return c.status().WithContext(ctx_.Context(type_.name));
-        ids.push_back(c->id);
-        page.contacts.push_back(std::move(c).value());
+        page.contacts.push_back(hubspot::MapContact(item, ctx_.fields, page.value_issues));
+        ids.push_back(page.contacts.back().id);
         AddMergedAway(item, page);
       } else {
-        auto d = hubspot::MapDeal(item, ctx_.fields, page.warnings);
-        if (!d.ok()) return d.status().WithContext(ctx_.Context(type_.name));
-        ids.push_back(d->id);
-        page.deals.push_back(std::move(d).value());
+        page.deals.push_back(hubspot::MapDeal(item, ctx_.fields, page.value_issues));
+        ids.push_back(page.deals.back().id);
       }
     }
     return Status::Ok();
@@ -666,14 +685,14 @@ class OwnersReader : public StreamReader {
     Page page;
     page.stream = "owners";
     for (const auto& item : results->GetArray()) {
+      // An owner without an id keeps an empty one: CheckPage drops it.
+      RecordReader record(RecordKind::kOwner, page.value_issues);
       Owner o;
-      o.id = StringOr(item, "id", "");
-      if (o.id.empty()) {
-        return Status::DataLoss(ctx_.Context("owners") + ": owner without an id");
-      }
-      o.email = NormalizeEmail(StringOr(item, "email", ""));
-      std::string first = StringOr(item, "firstName", "");
-      std::string last = StringOr(item, "lastName", "");
+      o.id = record.Text(item, "id");
+      record.set_id(o.id);
+      o.email = NormalizeEmail(record.Text(item, "email"));
+      std::string first = record.Text(item, "firstName");
+      std::string last = record.Text(item, "lastName");
       o.name = first.empty() || last.empty() ? first + last : first + " " + last;
       o.active = !archived_;
       page.owners.push_back(std::move(o));

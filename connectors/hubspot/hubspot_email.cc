@@ -112,10 +112,9 @@ class CampaignsReader : public StreamReader {
           kCampaignsStream,
           {.method = "GET", .url = api_.base_url + "/email/public/v1/campaigns/" + UrlEncode(id)});
       if (!detail.ok()) return detail.status();
-      auto campaign = MapEmailCampaign(*detail);
-      if (!campaign.ok()) return campaign.status().WithContext(Context());
-      known_[id] = {updated, campaign->sent_at.value_or(0)};
-      page.campaigns.push_back(std::move(campaign).value());
+      EmailCampaign campaign = MapEmailCampaign(*detail, page.value_issues);
+      known_[id] = {updated, campaign.sent_at.value_or(0)};
+      page.campaigns.push_back(std::move(campaign));
     }
     const std::string next = StringOr(*doc, "offset");
     if (GetBool(*doc, "hasMore").value_or(false) && !next.empty()) {
@@ -246,6 +245,9 @@ class EventsReader : public StreamReader {
                           std::make_move_iterator(more.events.end()));
       page->warnings.insert(page->warnings.end(), std::make_move_iterator(more.warnings.begin()),
                             std::make_move_iterator(more.warnings.end()));
+      page->value_issues.insert(page->value_issues.end(),
+                                std::make_move_iterator(more.value_issues.begin()),
+                                std::make_move_iterator(more.value_issues.end()));
       page->cursor = std::move(more.cursor);
     }
     return page;
@@ -278,7 +280,8 @@ class EventsReader : public StreamReader {
     Page page;
     page.stream = kEventsStream;
     for (const auto& item : events->GetArray()) {
-      if (auto event = MapEmailEvent(item, page.warnings)) page.events.push_back(std::move(*event));
+      if (auto event = MapEmailEvent(item, page.value_issues))
+        page.events.push_back(std::move(*event));
     }
     const std::string offset = StringOr(*doc, "offset");
     if (GetBool(*doc, "hasMore").value_or(false) && !offset.empty()) {
@@ -337,18 +340,21 @@ Result<std::unique_ptr<StreamReader>> OpenEmailStream(const EmailApi& api, const
 }
 
 std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
-                                        std::vector<std::string>& warnings) {
+                                        std::vector<ValueIssue>& issues) {
+  RecordReader record(RecordKind::kEmailEvent, issues);
   if (!event.IsObject()) {
-    warnings.push_back("an events entry that is not an object was skipped");
+    record.Report("event",
+                  std::string("is ") + JsonTypeName(event) + ", not an object; event skipped");
     return std::nullopt;
   }
-  // Views into the parsed page: an event costs no copy beyond its record.
-  const std::string_view type = CanonicalType(GetString(event, "type").value_or(""), event);
-  if (type.empty()) return std::nullopt;
   const std::string id = IdOf(event, "id");
-  const std::optional<int64_t> created = GetInt64(event, "created");
+  record.set_id(id);
+  // Views into the parsed page: an event costs no copy beyond its record.
+  const std::string_view type = CanonicalType(record.String(event, "type").value_or(""), event);
+  if (type.empty()) return std::nullopt;
+  const std::optional<int64_t> created = record.Int64(event, "created");
   if (id.empty() || !created) {
-    warnings.push_back("email event '" + id + "' without an id or created time was skipped");
+    record.Report(id.empty() ? "id" : "created", "is missing; event skipped");
     return std::nullopt;
   }
   EmailEvent e;
@@ -361,37 +367,38 @@ std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
   e.id.reserve(std::strlen(created_text) + 1 + id.size());
   e.id.append(created_text).append(1, ':').append(id);
   e.campaign_id = IdOf(event, "emailCampaignId");
-  e.email = NormalizeEmail(GetString(event, "recipient").value_or(""));
+  e.email = NormalizeEmail(record.String(event, "recipient").value_or(""));
   e.type = type;
   e.occurred_at = *created;
-  if (type == "click") e.url = StringOr(event, "url");
+  if (type == "click") e.url = record.Text(event, "url");
   e.machine = GetBool(event, "filteredEvent").value_or(false);
   return e;
 }
 
-Result<EmailCampaign> MapEmailCampaign(const rapidjson::Value& detail) {
+EmailCampaign MapEmailCampaign(const rapidjson::Value& detail, std::vector<ValueIssue>& issues) {
+  RecordReader record(RecordKind::kEmailCampaign, issues);
   EmailCampaign c;
   c.id = IdOf(detail, "id");
-  if (c.id.empty()) return Status::DataLoss("campaign detail without an id");
-  c.name = StringOr(detail, "name");
-  c.subject = StringOr(detail, "subject");
-  c.kind = StringOr(detail, "type");
+  record.set_id(c.id);
+  c.name = record.Text(detail, "name");
+  c.subject = record.Text(detail, "subject");
+  c.kind = record.Text(detail, "type");
   // When the send finished processing; absent or 0 for a campaign not sent
   // yet (public tap schemas and warehouse models read it as NULLIF(.., 0)).
   // Without it the send time stays unknown.
-  if (auto finished = GetInt64(detail, "lastProcessingFinishedAt"); finished && *finished > 0) {
+  if (auto finished = record.Int64(detail, "lastProcessingFinishedAt"); finished && *finished > 0) {
     c.sent_at = *finished;
   }
   // Totals of every event, repeats included: HubSpot reports no unique
   // counts here.
-  if (const rapidjson::Value* counters = GetObject(detail, "counters")) {
-    c.reported.sent = GetInt64(*counters, "sent");
-    c.reported.delivered = GetInt64(*counters, "delivered");
-    c.reported.opens = GetInt64(*counters, "open");
-    c.reported.clicks = GetInt64(*counters, "click");
-    c.reported.bounces = GetInt64(*counters, "bounce");
-    c.reported.unsubscribes = GetInt64(*counters, "unsubscribed");
-    c.reported.spam_reports = GetInt64(*counters, "spamreport");
+  if (const rapidjson::Value* counters = record.Object(detail, "counters")) {
+    c.reported.sent = record.Int64(*counters, "sent");
+    c.reported.delivered = record.Int64(*counters, "delivered");
+    c.reported.opens = record.Int64(*counters, "open");
+    c.reported.clicks = record.Int64(*counters, "click");
+    c.reported.bounces = record.Int64(*counters, "bounce");
+    c.reported.unsubscribes = record.Int64(*counters, "unsubscribed");
+    c.reported.spam_reports = record.Int64(*counters, "spamreport");
   }
   return c;
 }

@@ -54,11 +54,14 @@ Result<std::unique_ptr<StreamReader>> OpenEmailStream(const EmailApi& api, const
 
 // One element of `events` as a canonical event; nullopt for types the
 // store does not keep (PROCESSED, DEFERRED, DROPPED, a resubscribe...) and
-// for events without an id or created time (described in `warnings`).
+// for events without an id or created time. Those, and members of another
+// JSON type than expected (read as unknown), are added to `issues`.
 std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
-                                        std::vector<std::string>& warnings);
+                                        std::vector<ValueIssue>& issues);
 
-// A campaign detail (GET /email/public/v1/campaigns/{id}).
-Result<EmailCampaign> MapEmailCampaign(const rapidjson::Value& detail);
+// A campaign detail (GET /email/public/v1/campaigns/{id}); members of another
+// JSON type than expected are unknown and added to `issues`. A detail without
+// an id maps to a campaign with an empty id, which CheckPage drops.
+EmailCampaign MapEmailCampaign(const rapidjson::Value& detail, std::vector<ValueIssue>& issues);
 
 }  // namespace salesaudit::hubspot

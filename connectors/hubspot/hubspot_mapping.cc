@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "connectors/json_util.h"
+#include "core/page_check.h"
 #include "core/time_util.h"
 
 namespace salesaudit::hubspot {
@@ -68,27 +70,32 @@ std::vector<std::string> PropertyList(const Fields& fields, std::vector<std::str
   return always;
 }
 
-// Reads one record's properties through the field map, collecting warnings
-// that name the record and the property.
+// Reads one record's properties through the field map, reporting values it
+// cannot use with the record id and the property.
 class PropertyReader {
  public:
-  PropertyReader(const rapidjson::Value& object, std::string_view kind,
-                 std::vector<std::string>& warnings)
-      : object_(object), kind_(kind), warnings_(warnings) {
-    auto it = object.FindMember("properties");
-    if (it != object.MemberEnd() && it->value.IsObject()) properties_ = &it->value;
+  PropertyReader(const rapidjson::Value& object, RecordKind kind, std::vector<ValueIssue>& issues)
+      : object_(object), record_(kind, issues) {
+    id_ = std::string(record_.String(object, "id").value_or(""));
+    record_.set_id(id_);
+    if (!object.IsObject()) {
+      record_.Report("result", std::string("is ") + JsonTypeName(object) + ", not an object");
+    }
+    properties_ = record_.Object(object, "properties");
   }
 
-  // The first non-empty value among `names`, or "" with `*property` unset.
+  // The record's id; "" when it has none (CheckPage then drops the record).
+  const std::string& id() const { return id_; }
+
+  // The first non-empty string value among `names`, or "" with `*property`
+  // unset. A value of another type is reported and skipped.
   std::string_view First(const std::vector<std::string>& names, std::string* property = nullptr) {
     if (properties_ == nullptr) return {};
     for (const auto& name : names) {
-      auto it = properties_->FindMember(name.c_str());
-      if (it == properties_->MemberEnd() || !it->value.IsString()) continue;
-      std::string_view v(it->value.GetString(), it->value.GetStringLength());
-      if (v.empty()) continue;
+      auto v = record_.String(*properties_, name);
+      if (!v || v->empty()) continue;
       if (property != nullptr) *property = name;
-      return v;
+      return *v;
     }
     return {};
   }
@@ -123,36 +130,18 @@ class PropertyReader {
   }
 
   // The envelope's createdAt/updatedAt, for records whose properties lack a date.
-  TimeMs EnvelopeTime(const char* key) const {
-    auto it = object_.FindMember(key);
-    if (it == object_.MemberEnd() || !it->value.IsString()) return std::nullopt;
-    return ParseTimestampMs(it->value.GetString());
-  }
-
-  void set_id(std::string id) { id_ = std::move(id); }
+  TimeMs EnvelopeTime(const char* key) { return record_.Time(object_, key); }
 
  private:
   void Warn(const std::string& property, std::string_view value, const char* what) {
-    std::string shown(value.substr(0, 40));
-    warnings_.push_back(std::string(kind_) + " " + id_ + ": property " + property + " = \"" +
-                        shown + "\" is " + what + "; stored as unknown");
+    record_.Report(property, "= " + ValueExcerpt(value) + " is " + what + "; stored as unknown");
   }
 
   const rapidjson::Value& object_;
   const rapidjson::Value* properties_ = nullptr;
-  std::string_view kind_;
-  std::vector<std::string>& warnings_;
+  RecordReader record_;
   std::string id_;
 };
-
-Result<std::string> RecordId(const rapidjson::Value& object, std::string_view kind) {
-  if (!object.IsObject()) return Status::DataLoss(std::string(kind) + " result is not an object");
-  auto it = object.FindMember("id");
-  if (it != object.MemberEnd() && it->value.IsString() && it->value.GetStringLength() > 0) {
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-  }
-  return Status::DataLoss(std::string(kind) + " result without an id");
-}
 
 }  // namespace
 
@@ -192,14 +181,11 @@ const std::vector<std::string>& FieldMap::Deal(const std::string& field) const {
   return deal_.at(field);
 }
 
-Result<salesaudit::Contact> MapContact(const rapidjson::Value& object, const FieldMap& f,
-                                       std::vector<std::string>& warnings) {
-  auto id = RecordId(object, "contact");
-  if (!id.ok()) return id.status();
-  PropertyReader r(object, "contact", warnings);
-  r.set_id(*id);
+salesaudit::Contact MapContact(const rapidjson::Value& object, const FieldMap& f,
+                               std::vector<ValueIssue>& issues) {
+  PropertyReader r(object, RecordKind::kContact, issues);
   salesaudit::Contact c;
-  c.id = std::move(*id);
+  c.id = r.id();
   c.email = NormalizeEmail(r.First(f.Contact("email")));
   c.first_name = r.Text(f.Contact("first_name"));
   c.last_name = r.Text(f.Contact("last_name"));
@@ -218,14 +204,11 @@ Result<salesaudit::Contact> MapContact(const rapidjson::Value& object, const Fie
   return c;
 }
 
-Result<salesaudit::Deal> MapDeal(const rapidjson::Value& object, const FieldMap& f,
-                                 std::vector<std::string>& warnings) {
-  auto id = RecordId(object, "deal");
-  if (!id.ok()) return id.status();
-  PropertyReader r(object, "deal", warnings);
-  r.set_id(*id);
+salesaudit::Deal MapDeal(const rapidjson::Value& object, const FieldMap& f,
+                         std::vector<ValueIssue>& issues) {
+  PropertyReader r(object, RecordKind::kDeal, issues);
   salesaudit::Deal d;
-  d.id = std::move(*id);
+  d.id = r.id();
   d.name = r.Text(f.Deal("name"));
   d.owner_id = r.Text(f.Deal("owner_id"));
   d.pipeline = r.Text(f.Deal("pipeline"));

@@ -43,13 +43,15 @@ class FieldMap {
 };
 
 // Maps one element of `results` (an object with id, properties, createdAt,
-// updatedAt). Values that cannot be parsed (a date or number in an unknown
-// form) become unknown and are described in `warnings` with the record id and
-// property; a record without an id is an error.
-Result<salesaudit::Contact> MapContact(const rapidjson::Value& object, const FieldMap& fields,
-                                       std::vector<std::string>& warnings);
-Result<salesaudit::Deal> MapDeal(const rapidjson::Value& object, const FieldMap& fields,
-                                 std::vector<std::string>& warnings);
+// updatedAt). Values that cannot be used (a property of another JSON type
+// than a string, a date or number in an unknown form) become unknown and are
+// added to `issues` with the record id and property. A result without a
+// string id maps to a record with an empty id, which CheckPage drops with a
+// warning naming its position, so one bad result never fails its page.
+salesaudit::Contact MapContact(const rapidjson::Value& object, const FieldMap& fields,
+                               std::vector<ValueIssue>& issues);
+salesaudit::Deal MapDeal(const rapidjson::Value& object, const FieldMap& fields,
+                         std::vector<ValueIssue>& issues);
 
 // "1,250.50" -> 1250.5; nullopt when not a number.
 std::optional<double> ParseHubSpotNumber(std::string_view text);

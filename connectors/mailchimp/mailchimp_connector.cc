@@ -57,17 +57,6 @@ std::string OffsetTime(int64_t ms) { return FormatIsoMs(ms).substr(0, 19) + "+00
 // activity accepts without a 500 (reference 2.4, airbyte PR#37434).
 std::string ZuluSeconds(int64_t ms) { return FormatIsoMs(ms).substr(0, 19) + "Z"; }
 
-// A datetime field: "" and absent are unknown; anything unreadable is
-// unknown too, with a warning naming the record.
-TimeMs TimeField(const rapidjson::Value& object, std::string_view key, const std::string& what,
-                 std::vector<std::string>& warnings) {
-  const std::string text = StringOr(object, key);
-  if (text.empty()) return std::nullopt;
-  auto ms = ParseTimestampMs(text);
-  if (!ms) warnings.push_back(what + ": unreadable " + std::string(key) + " '" + text + "'");
-  return ms;
-}
-
 // The data-center suffix of "<key>-<dc>", or "" when the key has none.
 std::string DataCenter(const std::string& key) {
   const size_t dash = key.rfind('-');
@@ -189,24 +178,26 @@ class CampaignsReader : public StreamReader {
     page.stream = "campaigns";
     int64_t max_seen = max_seen_;
     for (const auto& item : items->GetArray()) {
-      auto id = RequireString(item, "id");
-      if (!id.ok()) return id.status().WithContext(ctx_.Context("campaigns"));
+      // A campaign without an id keeps an empty one: CheckPage drops it
+      // with a warning rather than fail the page.
+      RecordReader record(RecordKind::kEmailCampaign, page.value_issues);
       EmailCampaign c;
-      c.id = std::string(*id);
-      if (const rapidjson::Value* settings = GetObject(item, "settings")) {
-        c.name = StringOr(*settings, "title");
-        c.subject = StringOr(*settings, "subject_line");
+      c.id = record.Text(item, "id");
+      record.set_id(c.id);
+      if (const rapidjson::Value* settings = record.Object(item, "settings")) {
+        c.name = record.Text(*settings, "title");
+        c.subject = record.Text(*settings, "subject_line");
       }
-      c.kind = StringOr(item, "type");
-      c.sent_at = TimeField(item, "send_time", "campaign " + c.id, page.warnings);
+      c.kind = record.Text(item, "type");
+      c.sent_at = record.Time(item, "send_time");
       // The list gives no delivered, bounce or unsubscribe totals (those
       // need a report request per campaign), so they stay unknown.
-      c.reported.sent = GetInt64(item, "emails_sent");
-      if (const rapidjson::Value* summary = GetObject(item, "report_summary")) {
-        c.reported.opens = GetInt64(*summary, "opens");
-        c.reported.unique_opens = GetInt64(*summary, "unique_opens");
-        c.reported.clicks = GetInt64(*summary, "clicks");
-        c.reported.unique_clicks = GetInt64(*summary, "subscriber_clicks");
+      c.reported.sent = record.Int64(item, "emails_sent");
+      if (const rapidjson::Value* summary = record.Object(item, "report_summary")) {
+        c.reported.opens = record.Int64(*summary, "opens");
+        c.reported.unique_opens = record.Int64(*summary, "unique_opens");
+        c.reported.clicks = record.Int64(*summary, "clicks");
+        c.reported.unique_clicks = record.Int64(*summary, "subscriber_clicks");
       }
       if (c.sent_at) max_seen = std::max(max_seen, *c.sent_at);
       page.campaigns.push_back(std::move(c));
@@ -434,13 +425,15 @@ class ChildReader : public StreamReader {
     }
     items = emails->Size();
     for (const auto& recipient : emails->GetArray()) {
-      const std::string email_id = StringOr(recipient, "email_id");
-      const std::string email = NormalizeEmail(StringOr(recipient, "email_address"));
+      RecordReader record(RecordKind::kEmailEvent, page.value_issues);
+      const std::string email_id = record.Text(recipient, "email_id");
+      const std::string email = NormalizeEmail(record.Text(recipient, "email_address"));
       const rapidjson::Value* activity = GetArray(recipient, "activity");
       if (activity == nullptr) continue;
       for (const auto& entry : activity->GetArray()) {
-        const std::string action = StringOr(entry, "action");
-        const std::string timestamp = StringOr(entry, "timestamp");
+        record.set_id({});  // the previous entry's id moved into its event
+        const std::string action = record.Text(entry, "action");
+        const std::string timestamp = record.Text(entry, "timestamp");
         if (action != "open" && action != "click" && action != "bounce") {
           page.warnings.push_back("campaign " + current_.id + ": activity '" + action + "' of " +
                                   email_id + " is not an event type; skipped");
@@ -449,12 +442,13 @@ class ChildReader : public StreamReader {
         EmailEvent e;
         // Stable across re-reads, so the lookback and resumed pages upsert.
         e.id = current_.id + ":" + email_id + ":" + action + ":" + timestamp;
+        record.set_id(e.id);
         e.campaign_id = current_.id;
         e.email = email;
         e.type = action;
-        e.occurred_at = TimeField(entry, "timestamp", "event " + e.id, page.warnings);
+        e.occurred_at = record.Time(entry, "timestamp");
         if (e.occurred_at) max = std::max(max, *e.occurred_at);
-        if (action == "click") e.url = StringOr(entry, "url");
+        if (action == "click") e.url = record.Text(entry, "url");
         page.events.push_back(std::move(e));
       }
     }
@@ -472,24 +466,23 @@ class ChildReader : public StreamReader {
     }
     items = members->Size();
     for (const auto& m : members->GetArray()) {
-      auto id = RequireString(m, "id");
-      if (!id.ok()) return id.status().WithContext(ctx_.Context(Stream()));
+      // A member without an id keeps an empty one: CheckPage drops it with
+      // a warning rather than fail the page.
+      RecordReader record(RecordKind::kEmailMember, page.value_issues);
       EmailMember member;
-      member.id = std::string(*id);
-      const std::string what = "member " + member.id;
-      member.email = NormalizeEmail(StringOr(m, "email_address"));
-      if (const rapidjson::Value* merge = GetObject(m, "merge_fields")) {
-        member.first_name = StringOr(*merge, "FNAME");
-        member.last_name = StringOr(*merge, "LNAME");
+      member.id = record.Text(m, "id");
+      record.set_id(member.id);
+      member.email = NormalizeEmail(record.Text(m, "email_address"));
+      if (const rapidjson::Value* merge = record.Object(m, "merge_fields")) {
+        member.first_name = record.Text(*merge, "FNAME");
+        member.last_name = record.Text(*merge, "LNAME");
       }
-      member.status = StringOr(m, "status");
+      member.status = record.Text(m, "status");
       // Opt-in is when the person became reachable; sign-up when opt-in
       // was not recorded.
-      member.opted_in_at = TimeField(m, "timestamp_opt", what, page.warnings);
-      if (!member.opted_in_at) {
-        member.opted_in_at = TimeField(m, "timestamp_signup", what, page.warnings);
-      }
-      member.updated_at = TimeField(m, "last_changed", what, page.warnings);
+      member.opted_in_at = record.Time(m, "timestamp_opt");
+      if (!member.opted_in_at) member.opted_in_at = record.Time(m, "timestamp_signup");
+      member.updated_at = record.Time(m, "last_changed");
       if (member.updated_at) max = std::max(max, *member.updated_at);
       page.members.push_back(std::move(member));
     }

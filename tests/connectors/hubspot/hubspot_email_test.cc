@@ -399,8 +399,8 @@ TEST_CASE("Email events map types, recipients and filtering as the audit needs t
   auto map = [](const char* json) {
     rapidjson::Document doc;
     doc.Parse(json);
-    std::vector<std::string> warnings;
-    return hubspot::MapEmailEvent(doc, warnings);
+    std::vector<ValueIssue> issues;
+    return hubspot::MapEmailEvent(doc, issues);
   };
   auto click =
       map(R"({"id":"a1","created":1706810460123,"type":"CLICK","recipient":" Ana@Example.COM ",)"
