@@ -57,6 +57,16 @@ std::string OffsetTime(int64_t ms) { return FormatIsoMs(ms).substr(0, 19) + "+00
 // activity accepts without a 500 (reference 2.4, airbyte PR#37434).
 std::string ZuluSeconds(int64_t ms) { return FormatIsoMs(ms).substr(0, 19) + "Z"; }
 
+// total_items decides when paging ends (LastPage): one of another type must
+// fail the run, not read as 0 and end paging with items unread.
+Status CheckTotalItems(const rapidjson::Value& doc) {
+  if (!doc.IsObject() || !doc.HasMember("total_items") || doc["total_items"].IsInt64()) {
+    return Status::Ok();
+  }
+  return Status::DataLoss(std::string("total_items is ") + JsonTypeName(doc["total_items"]) +
+                          ", not an integer: paging cannot go on");
+}
+
 // The data-center suffix of "<key>-<dc>", or "" when the key has none.
 std::string DataCenter(const std::string& key) {
   const size_t dash = key.rfind('-');
@@ -99,9 +109,9 @@ class MailchimpContext {
     if (http_status != nullptr) *http_status = response->status;
     if (Status s = Classify(request, *response, context); !s.ok()) return s;
     rapidjson::Document doc;
-    if (Status s = ParseJson(response->body, &doc); !s.ok()) {
-      return s.WithContext(context + ": GET " + UrlPath(request.url));
-    }
+    Status s = ParseJson(response->body, &doc);
+    if (s.ok()) s = CheckTotalItems(doc);
+    if (!s.ok()) return s.WithContext(context + ": GET " + UrlPath(request.url));
     return doc;
   }
 
