@@ -160,7 +160,7 @@ Status SyncEvents(salesaudit::Store& store, const salesaudit::ConnectorConfig& c
     std::optional<Page>& page = *next;
     if (!page) break;
     page->stream = kEventsStream;
-    cost.warnings += static_cast<int64_t>(page->warnings.size());
+    cost.warnings += static_cast<int64_t>(page->warnings.size() + page->value_issues.size());
     const double commit_before = ThreadCpuSeconds();
     Status committed = store.CommitPage(config.name, *page);
     cost.commit += ThreadCpuSeconds() - commit_before;

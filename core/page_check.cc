@@ -317,16 +317,22 @@ void CheckRecordsOf(Page& page, std::vector<ValueIssue>& issues) {
 void CheckPage(const std::string& connector, Page& page) {
   CheckRecordsOf(page, page.value_issues);
   CounterFamily& rejected = ValuesRejected();
-  for (size_t i = 0; i < page.value_issues.size(); ++i) {
-    const ValueIssue& issue = page.value_issues[i];
+  for (const ValueIssue& issue : page.value_issues) {
     rejected.WithLabels({connector, page.stream, issue.property}).Increment();
-    if (i < kMaxIssuesLoggedPerPage) page.warnings.push_back(issue.Describe());
   }
-  if (page.value_issues.size() > kMaxIssuesLoggedPerPage) {
-    page.warnings.push_back(
-        "and " + std::to_string(page.value_issues.size() - kMaxIssuesLoggedPerPage) +
-        " more value issues in this page (counted in salesaudit_values_rejected_total and the "
-        "audit's data_quality.values_rejected)");
+  // The connector's own warnings first, then the issues, up to the bound.
+  const size_t total = page.warnings.size() + page.value_issues.size();
+  std::vector<std::string>& lines = page.warnings;
+  if (lines.size() > kMaxWarningsLoggedPerPage) lines.resize(kMaxWarningsLoggedPerPage);
+  for (size_t i = 0; i < page.value_issues.size() && lines.size() < kMaxWarningsLoggedPerPage;
+       ++i) {
+    lines.push_back(page.value_issues[i].Describe());
+  }
+  if (total > lines.size()) {
+    lines.push_back("and " + std::to_string(total - lines.size()) +
+                    " more warnings in this page (value issues are counted in "
+                    "salesaudit_values_rejected_total and the audit's "
+                    "data_quality.values_rejected)");
   }
 }
 

@@ -21,8 +21,9 @@
 // Each repair adds a ValueIssue to page.value_issues. The issues, the
 // connector's own and the check's, are then counted in
 // salesaudit_values_rejected_total{connector,stream,property} and described
-// in page.warnings, the first kMaxIssuesLoggedPerPage in full and the rest as
-// one count, so a page of bad records does not flood the log.
+// in page.warnings after the connector's own warnings: the first
+// kMaxWarningsLoggedPerPage in full and the rest as one count, so a page of
+// bad records does not flood the log.
 //
 // Threading: pure apart from the metric (thread-safe); call from any thread.
 #pragma once
@@ -53,8 +54,9 @@ inline constexpr size_t kMaxUrlBytes = 4096;
 inline constexpr double kMaxAbsAmount = 1e15;
 // Larger than any campaign's sends or opens.
 inline constexpr int64_t kMaxCount = 1000000000000;
-// Issues described in full per page; the rest are counted in one line.
-inline constexpr size_t kMaxIssuesLoggedPerPage = 10;
+// Warnings (the connector's and the value issues) logged in full per page;
+// the rest are counted in one line.
+inline constexpr size_t kMaxWarningsLoggedPerPage = 10;
 
 // Repairs `page` (its stream set) made by `connector` as described above.
 void CheckPage(const std::string& connector, Page& page);

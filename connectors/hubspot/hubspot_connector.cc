@@ -139,24 +139,27 @@ struct ObjectType {
 constexpr ObjectType kContacts{"contacts", "lastmodifieddate", RecordKind::kContact, false};
 constexpr ObjectType kDeals{"deals", "hs_lastmodifieddate", RecordKind::kDeal, true};
 
-// A `paging.next.after` token (of the response, or of a batch result) that
-// is not a string: reading it as absent would end paging silently, with
-// records never read.
+// A paging token that is not a string: `paging.next.after` of a CRM
+// response or of a batch result, `offset` of the email APIs. Reading it as
+// absent would end paging silently, with records never read.
 Status CheckPagingTokens(const rapidjson::Value& doc) {
-  auto check = [](const rapidjson::Value& object) {
-    const rapidjson::Value* paging = GetObject(object, "paging");
-    const rapidjson::Value* next = paging ? GetObject(*paging, "next") : nullptr;
-    if (next == nullptr || !next->HasMember("after") || (*next)["after"].IsString()) {
+  auto check = [](const rapidjson::Value* holder, const char* key, const char* name) {
+    if (holder == nullptr || !holder->HasMember(key) || (*holder)[key].IsString()) {
       return Status::Ok();
     }
-    return Status::DataLoss(std::string("paging.next.after is ") + JsonTypeName((*next)["after"]) +
+    return Status::DataLoss(std::string(name) + " is " + JsonTypeName((*holder)[key]) +
                             ", not a string: the next page cannot be asked for");
   };
-  Status s = check(doc);
+  auto next_of = [](const rapidjson::Value& object) {
+    const rapidjson::Value* paging = GetObject(object, "paging");
+    return paging ? GetObject(*paging, "next") : nullptr;
+  };
+  Status s = check(next_of(doc), "after", "paging.next.after");
+  if (s.ok()) s = check(doc.IsObject() ? &doc : nullptr, "offset", "offset");
   if (const rapidjson::Value* results = GetArray(doc, "results"); results != nullptr) {
     for (const auto& row : results->GetArray()) {
       if (!s.ok()) break;
-      s = check(row);
+      s = check(next_of(row), "after", "paging.next.after");
     }
   }
   return s;

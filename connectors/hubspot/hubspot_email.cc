@@ -354,7 +354,7 @@ std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
   if (type.empty()) return std::nullopt;
   const std::optional<int64_t> created = record.Int64(event, "created");
   if (id.empty() || !created) {
-    record.Report(id.empty() ? "id" : "created", "is missing; event skipped");
+    record.Report(id.empty() ? "id" : "created", "is missing or unreadable; event skipped");
     return std::nullopt;
   }
   EmailEvent e;

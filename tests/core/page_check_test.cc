@@ -246,10 +246,10 @@ TEST_CASE("A page of many bad values logs the first few in full and counts the r
   CheckPage("bulk-crm", page);
   CHECK(page.contacts.size() == 100);
   CHECK(page.value_issues.size() == 100);
-  REQUIRE(page.warnings.size() == 1 + kMaxIssuesLoggedPerPage + 1);
+  REQUIRE(page.warnings.size() == kMaxWarningsLoggedPerPage + 1);
   CHECK(page.warnings[0] == "the connector's own note");
   CHECK_THAT(page.warnings[1], Catch::StartsWith("contact 0: property first_name"));
-  CHECK_THAT(page.warnings.back(), Catch::StartsWith("and 90 more value issues"));
+  CHECK_THAT(page.warnings.back(), Catch::StartsWith("and 91 more warnings in this page"));
   auto metrics = ParsePrometheusText(GlobalMetrics().RenderText());
   REQUIRE(metrics.ok());
   CHECK(metrics->Value("salesaudit_values_rejected_total", {{"connector", "bulk-crm"},

@@ -78,8 +78,8 @@ TEST_CASE("Invalid UTF-8, NUL, a 10 MB name and implausible dates are stored rep
   CHECK(issues["created_at"].count == 2);
 }
 
-// A HubSpot stand-in serving one contacts list page (and an empty archived
-// listing), for the shapes the simulator cannot send.
+// A HubSpot stand-in answering every request with one page (the archived
+// listing: with no results), for the shapes the simulator cannot send.
 struct OnePageServer {
   explicit OnePageServer(std::string page) : body(std::move(page)) {
     server.SetHandler([this](const TestHttpRequest& r) {
@@ -100,11 +100,11 @@ struct OnePageServer {
     config.deletion_scan_every = std::chrono::milliseconds(0);
   }
 
-  StreamSyncResult SyncContacts() {
+  StreamSyncResult Sync(const std::string& stream = "contacts") {
     SyncEngine engine(*store, BuiltinConnectors());
     std::atomic<bool> cancel{false};
     SyncRequest request;
-    request.streams = {"contacts"};
+    request.streams = {stream};
     auto results = engine.RunConnector(config, request, cancel);
     REQUIRE(results.size() == 1);
     return results[0];
@@ -124,7 +124,7 @@ TEST_CASE("Properties of the wrong JSON type are unknown with an issue, and the 
      "createdate":1704878130234,"hs_analytics_source":["PAID_SEARCH"],"lastname":true},
      "createdAt":"2024-01-10T09:15:30.234Z","updatedAt":"2024-02-01T11:00:02.118Z"},
     {"id":"2","properties":"not an object"}]})");
-  const StreamSyncResult r = s.SyncContacts();
+  const StreamSyncResult r = s.Sync();
   INFO(r.Summary());
   REQUIRE(r.status.ok());
   CHECK(r.records == 2);
@@ -156,7 +156,7 @@ TEST_CASE("A record without an id is dropped and named; the rest of its page is 
     {"properties":{"email":"lost@example.com"}},
     {"id":"","properties":{"email":"empty@example.com"}},
     {"id":"4","properties":{"email":"fourth@example.com"}}]})");
-  const StreamSyncResult r = s.SyncContacts();
+  const StreamSyncResult r = s.Sync();
   INFO(r.Summary());
   REQUIRE(r.status.ok());
   CHECK(r.records == 2);
@@ -180,7 +180,7 @@ TEST_CASE("A paging token that is not a string fails the stream instead of endin
   const char* after = GENERATE("12345", R"({"token":"abc"})", "null");
   OnePageServer s(std::string(R"({"results":[{"id":"1","properties":{}}],)") +
                   R"("paging":{"next":{"after":)" + after + R"(,"link":"x"}}})");
-  const StreamSyncResult r = s.SyncContacts();
+  const StreamSyncResult r = s.Sync();
   INFO(r.Summary());
   REQUIRE_FALSE(r.status.ok());
   CHECK(r.status.code() == StatusCode::kDataLoss);
@@ -192,6 +192,43 @@ TEST_CASE("A paging token that is not a string fails the stream instead of endin
   REQUIRE(cursor.ok());
   CHECK(cursor->empty());
   CHECK(StoredContacts(*s.store).empty());
+}
+
+TEST_CASE("An email API offset that is not a string fails the stream instead of ending it",
+          "[hubspot][values]") {
+  OnePageServer s(R"({"campaigns":[],"hasMore":true,"offset":42})");
+  const StreamSyncResult r = s.Sync("email_campaigns");
+  INFO(r.Summary());
+  REQUIRE_FALSE(r.status.ok());
+  CHECK_THAT(r.status.message(), Catch::Contains("offset is a number, not a string"));
+  auto cursor = s.store->GetCursor("crm", "email_campaigns");
+  REQUIRE(cursor.ok());
+  CHECK(cursor->empty());
+}
+
+TEST_CASE("Email events with members of the wrong JSON type are reported; the others are stored",
+          "[hubspot][values]") {
+  OnePageServer s(R"({"events":[
+    {"id":"e1","created":"1704878130234","type":"OPEN","recipient":"a@example.com"},
+    {"id":"e2","created":1704878130234,"type":"CLICK","recipient":{"email":"b@example.com"},
+     "url":["https://x.example/"],"emailCampaignId":5}],"hasMore":false})");
+  s.config.email_history = std::chrono::hours(24);
+  const StreamSyncResult r = s.Sync("email_events");
+  INFO(r.Summary());
+  REQUIRE(r.status.ok());
+  std::vector<EmailEvent> events;
+  REQUIRE(s.store->ForEachEmailEvent([&](const StoredEmailEvent& e) { events.push_back(e.event); })
+              .ok());
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].type == "click");
+  CHECK(events[0].email.empty());
+  CHECK(events[0].url.empty());
+  CHECK(events[0].campaign_id == "5");
+  auto issues = IssuesByProperty(*s.store, "email_events");
+  CHECK_THAT(issues["created"].last_problem, Catch::Contains("event skipped"));
+  CHECK(issues["created"].last_record_id == "e1");
+  CHECK_THAT(issues["recipient"].last_problem, Catch::Contains("is an object, not a string"));
+  CHECK_THAT(issues["url"].last_problem, Catch::Contains("is an array, not a string"));
 }
 
 TEST_CASE("The snapshot stays strict UTF-8 JSON after a sync of invalid UTF-8 and NUL",
