@@ -76,10 +76,35 @@ struct Cleaned {
   bool controls = false;
 };
 
+// Whether `value` is valid UTF-8 without control characters (but tab and
+// newline when kept). Printable ASCII, nearly all vendor text, is checked a
+// byte at a time without decoding.
+bool IsClean(std::string_view value, bool keep_tab_newline) {
+  for (size_t i = 0; i < value.size();) {
+    const auto b = static_cast<unsigned char>(value[i]);
+    if (b >= 0x20 && b < 0x7F) {
+      ++i;
+      continue;
+    }
+    if (keep_tab_newline && (b == '\t' || b == '\n')) {
+      ++i;
+      continue;
+    }
+    const size_t n = Utf8SequenceLength(value.substr(i));
+    if (n <= 1 || IsControl(value.substr(i, n))) return false;
+    i += n;
+  }
+  return true;
+}
+
 // `value` with each invalid byte replaced by U+FFFD and control characters
 // removed (tab and newline kept in free text).
 Cleaned CleanText(std::string_view value, bool keep_tab_newline) {
   Cleaned out;
+  if (IsClean(value, keep_tab_newline)) {
+    out.text = value;
+    return out;
+  }
   out.text.reserve(value.size());
   for (size_t i = 0; i < value.size();) {
     const size_t n = Utf8SequenceLength(value.substr(i));
@@ -109,9 +134,7 @@ size_t CutAtCharacter(std::string_view s, size_t max) {
 }
 
 bool CleanId(std::string_view id) {
-  if (id.empty() || id.size() > kMaxIdBytes) return false;
-  const Cleaned cleaned = CleanText(id, /*keep_tab_newline=*/false);
-  return !cleaned.invalid_utf8 && !cleaned.controls;
+  return !id.empty() && id.size() <= kMaxIdBytes && IsClean(id, /*keep_tab_newline=*/false);
 }
 
 std::string WhyIdUnusable(std::string_view id) {
@@ -154,8 +177,9 @@ class RecordChecker {
   }
 
   void Text(std::string& value, const char* field, TextClass c) {
-    if (value.empty()) return;
-    Cleaned cleaned = CleanText(value, c == TextClass::kFreeText);
+    const bool free_text = c == TextClass::kFreeText;
+    if (value.size() <= MaxBytes(c) && IsClean(value, free_text)) return;  // nearly always
+    Cleaned cleaned = CleanText(value, free_text);
     std::string what;
     if (cleaned.invalid_utf8) what = "has invalid UTF-8 (replaced by U+FFFD)";
     if (cleaned.controls) {
