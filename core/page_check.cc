@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/metrics.h"
+#include "core/text_util.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -34,35 +35,6 @@ size_t MaxBytes(TextClass c) {
 
 constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
 
-// The length of the well-formed UTF-8 sequence at the start of `s`
-// (Unicode 15, table 3-7: no overlongs, surrogates or code points past
-// U+10FFFF), or 0 when it is not one.
-size_t Utf8SequenceLength(std::string_view s) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char b0 = byte(0);
-  if (b0 < 0x80) return 1;
-  size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (s.size() < n || byte(1) < lo || byte(1) > hi) return 0;
-  for (size_t i = 2; i < n; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
-  }
-  return n;
-}
-
 // A C0 control, DEL, or (two bytes) a C1 control U+0080..U+009F.
 bool IsControl(std::string_view sequence) {
   const auto b0 = static_cast<unsigned char>(sequence[0]);
@@ -90,7 +62,7 @@ bool IsClean(std::string_view value, bool keep_tab_newline) {
       ++i;
       continue;
     }
-    const size_t n = Utf8SequenceLength(value.substr(i));
+    const size_t n = Utf8SequenceLength(value, i);
     if (n <= 1 || IsControl(value.substr(i, n))) return false;
     i += n;
   }
@@ -107,7 +79,7 @@ Cleaned CleanText(std::string_view value, bool keep_tab_newline) {
   }
   out.text.reserve(value.size());
   for (size_t i = 0; i < value.size();) {
-    const size_t n = Utf8SequenceLength(value.substr(i));
+    const size_t n = Utf8SequenceLength(value, i);
     if (n == 0) {
       out.text += kReplacement;
       out.invalid_utf8 = true;
@@ -362,32 +334,18 @@ void CheckPage(const std::string& connector, Page& page) {
 
 std::string ValueExcerpt(std::string_view value) {
   constexpr size_t kShownBytes = 40;
-  std::string out = "\"";
-  size_t i = 0;
-  while (i < value.size() && i < kShownBytes) {
-    const size_t n = Utf8SequenceLength(value.substr(i));
-    const std::string_view sequence = value.substr(i, n == 0 ? 1 : n);
-    const auto b0 = static_cast<unsigned char>(value[i]);
-    i += sequence.size();
-    if (n == 0 || IsControl(sequence)) {
-      if (sequence == "\n") {
-        out += "\\n";
-        continue;
-      }
-      for (char c : sequence) {
-        char hex[8];
-        snprintf(hex, sizeof hex, "\\x%02X", static_cast<unsigned char>(c));
-        out += hex;
-      }
-    } else if (b0 == '"' || b0 == '\\') {
-      out += '\\';
-      out += static_cast<char>(b0);
-    } else {
-      out += sequence;
-    }
+  size_t cut = 0;
+  while (cut < value.size() && cut < kShownBytes) {
+    const size_t n = Utf8SequenceLength(value, cut);
+    cut += n == 0 ? 1 : n;
   }
-  out += '"';
-  if (i < value.size()) out += "... (" + std::to_string(value.size()) + " bytes)";
+  std::string quoted;
+  for (char c : value.substr(0, cut)) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  std::string out = "\"" + EscapeControlCharacters(quoted) + "\"";
+  if (cut < value.size()) out += "... (" + std::to_string(value.size()) + " bytes)";
   return out;
 }
 

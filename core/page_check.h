@@ -62,8 +62,10 @@ inline constexpr size_t kMaxWarningsLoggedPerPage = 10;
 void CheckPage(const std::string& connector, Page& page);
 
 // A short excerpt of an outside value for messages: at most about 40 bytes,
-// in quotes, with quotes, backslashes, control characters and invalid UTF-8
-// escaped (\n, \xHH), and the full size when cut: `"abc…" (10485760 bytes)`.
+// cut at a character boundary, in quotes, with quotes and backslashes
+// escaped and control characters and invalid UTF-8 as
+// EscapeControlCharacters shows them, and the full size when cut:
+// `"abc"... (10485760 bytes)`.
 std::string ValueExcerpt(std::string_view value);
 
 }  // namespace salesaudit

@@ -33,7 +33,7 @@ std::map<std::string, std::string> ProblemsOf(const Page& page) {
   return out;
 }
 
-TEST_CASE("Invalid UTF-8 in a text field is replaced by U+FFFD, with an issue naming the field",
+TEST_CASE("Invalid UTF-8 in a text field is replaced by U+FFFD with an issue naming the field",
           "[core][page_check]") {
   struct Case {
     const char* what;
@@ -71,7 +71,7 @@ TEST_CASE("Valid UTF-8 text passes unchanged and without an issue", "[core][page
   CHECK(page.warnings.empty());
 }
 
-TEST_CASE("NUL and other control characters are removed; free text keeps tab and newline",
+TEST_CASE("NUL and other control characters are removed and free text keeps tab and newline",
           "[core][page_check]") {
   Contact c = WithId("1");
   c.first_name = std::string("A\0n\x1B[31ma\tb\nc\x7F\xC2\x9B", 16);
@@ -85,7 +85,7 @@ TEST_CASE("NUL and other control characters are removed; free text keeps tab and
   CHECK_THAT(problems["channel"], Catch::Contains("control characters"));
 }
 
-TEST_CASE("Over-long free text is cut at a character boundary; other over-long text is unset",
+TEST_CASE("Over-long free text is cut at a character boundary and other over-long text is unset",
           "[core][page_check]") {
   Deal d;
   d.id = "7";
@@ -121,7 +121,7 @@ TEST_CASE("An email longer than RFC 5321 allows is unknown", "[core][page_check]
   CHECK_THAT(ProblemsOf(page)["email"], Catch::Contains("more than 320"));
 }
 
-TEST_CASE("Times outside 1980..2099 are unknown, with an issue; plausible ones stay",
+TEST_CASE("Times outside 1980..2099 are unknown with an issue and plausible ones stay",
           "[core][page_check]") {
   const int64_t year_1 = -62135596800000;  // 0001-01-01
   Contact c = WithId("1");
@@ -182,7 +182,7 @@ TEST_CASE("Negative or absurd campaign counts are unknown", "[core][page_check]"
   CHECK(page.value_issues.size() == 2);
 }
 
-TEST_CASE("A record without a usable id is dropped, named by its position and email",
+TEST_CASE("A record without a usable id is dropped and named by its position and email",
           "[core][page_check]") {
   Page page;
   page.stream = "contacts";
@@ -212,7 +212,7 @@ TEST_CASE("A record without a usable id is dropped, named by its position and em
              Catch::Contains("not clean text") && Catch::Contains("#4 of the page"));
 }
 
-TEST_CASE("Deletions, deal links and merge targets with unusable ids are left out",
+TEST_CASE("Unusable ids in deletions and deal links and merge targets are left out",
           "[core][page_check]") {
   Page page;
   page.stream = "deals";
@@ -257,10 +257,10 @@ TEST_CASE("A page of many bad values logs the first few in full and counts the r
                                                             {"property", "first_name"}}) == 100);
 }
 
-TEST_CASE("A value excerpt is short, quoted and escaped", "[core][page_check]") {
+TEST_CASE("A value excerpt is short and quoted and escaped", "[core][page_check]") {
   CHECK(ValueExcerpt("abc") == "\"abc\"");
   CHECK(ValueExcerpt("say \"hi\"\\") == "\"say \\\"hi\\\"\\\\\"");
-  CHECK(ValueExcerpt(std::string("a\0b\x1B\n\xFF", 6)) == "\"a\\x00b\\x1B\\n\\xFF\"");
+  CHECK(ValueExcerpt(std::string("a\0b\x1B\n\xFF", 6)) == "\"a\\x00b\\x1b\\x0a\\xff\"");
   const std::string big(10 * 1024 * 1024, 'x');
   const std::string shown = ValueExcerpt(big);
   CHECK(shown.size() < 80);

@@ -510,8 +510,9 @@ TEST_CASE("A page with a bad record stores nothing, keeps the cursor and names t
   }
 }
 
-TEST_CASE("A page's value issues are counted per connector, stream and property with it",
-          "[store]") {
+TEST_CASE(
+    "A page's value issues are counted by connector and stream and property in its transaction",
+    "[store]") {
   TempDir dir;
   auto store = OpenOrDie(dir.File("s.db"));
   Page page;

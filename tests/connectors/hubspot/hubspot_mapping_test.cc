@@ -99,7 +99,7 @@ TEST_CASE("Unreadable values become unknown with a warning naming the record and
   CHECK_THAT(issues[1].Describe(), Catch::Contains("deal 77") && Catch::Contains("closedate"));
 }
 
-TEST_CASE("A result without a string id maps to a record with an empty id, reported",
+TEST_CASE("A result without a string id maps to a record with an empty id and an issue",
           "[hubspot][mapping]") {
   auto doc = Parse(R"({"id": 12, "properties": {"email": "x@example.com"}})");
   std::vector<ValueIssue> issues;

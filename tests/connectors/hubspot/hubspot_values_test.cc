@@ -46,8 +46,9 @@ std::map<std::string, ValueIssueCount> IssuesByProperty(Store& store, const std:
   return out;
 }
 
-TEST_CASE("Invalid UTF-8, NUL, a 10 MB name and implausible dates are stored repaired and counted",
-          "[hubspot][values]") {
+TEST_CASE(
+    "Invalid UTF-8 and NUL and a 10 MB name and implausible dates are stored repaired and counted",
+    "[hubspot][values]") {
   HubSpotFixture f(SmallPortal());
   const auto portal = f.sim.Contacts();
   const std::string utf8_id = portal[0].id, big_id = portal[1].id, minus_id = portal[2].id,
@@ -117,7 +118,7 @@ struct OnePageServer {
   ConnectorConfig config;
 };
 
-TEST_CASE("Properties of the wrong JSON type are unknown with an issue, and the rest is stored",
+TEST_CASE("Properties of the wrong JSON type are unknown with an issue and the rest is stored",
           "[hubspot][values]") {
   OnePageServer s(R"({"results":[
     {"id":"1","properties":{"email":{"value":"a@example.com"},"firstname":"Ana",
@@ -149,7 +150,7 @@ TEST_CASE("Properties of the wrong JSON type are unknown with an issue, and the 
   CHECK(issues["properties"].last_record_id == "2");
 }
 
-TEST_CASE("A record without an id is dropped and named; the rest of its page is stored",
+TEST_CASE("A record without an id is dropped and named and the rest of its page is stored",
           "[hubspot][values]") {
   OnePageServer s(R"({"results":[
     {"id":"1","properties":{"email":"first@example.com"}},
@@ -206,7 +207,7 @@ TEST_CASE("An email API offset that is not a string fails the stream instead of 
   CHECK(cursor->empty());
 }
 
-TEST_CASE("Email events with members of the wrong JSON type are reported; the others are stored",
+TEST_CASE("Email events with members of the wrong JSON type are reported and the others are stored",
           "[hubspot][values]") {
   OnePageServer s(R"({"events":[
     {"id":"e1","created":"1704878130234","type":"OPEN","recipient":"a@example.com"},

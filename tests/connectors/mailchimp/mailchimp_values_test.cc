@@ -60,7 +60,7 @@ struct CampaignsServer {
 };
 
 TEST_CASE(
-    "Mailchimp values of the wrong type are unknown with an issue; a campaign without an id "
+    "Mailchimp values of the wrong type are unknown with an issue and a campaign without an id "
     "is dropped and named",
     "[mailchimp][values]") {
   CampaignsServer s(R"({"campaigns":[
