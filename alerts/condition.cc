@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/json_limits.h"
+
 namespace salesaudit {
 
 struct SnapshotDocument::Document {
@@ -171,8 +173,11 @@ bool Compare(double value, Comparison op, double threshold) {
 }  // namespace
 
 Result<SnapshotDocument> SnapshotDocument::Parse(std::string_view json) {
+  if (Status s = CheckJsonNesting(json); !s.ok()) {
+    return Status::InvalidArgument("snapshot: " + s.message());
+  }
   auto document = std::make_shared<Document>();
-  document->doc.Parse(json.data(), json.size());
+  document->doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (document->doc.HasParseError() || !document->doc.IsObject()) {
     return Status::InvalidArgument("snapshot is not a JSON object");
   }

@@ -54,7 +54,8 @@ std::string PathText(const std::vector<PathStep>& path);
 // parsed; copies share it; safe to read from any thread.
 class SnapshotDocument {
  public:
-  // kInvalidArgument when `json` is not a JSON object.
+  // kInvalidArgument when `json` is not a JSON object or is nested deeper
+  // than kMaxJsonDepth (core/json_limits.h).
   static Result<SnapshotDocument> Parse(std::string_view json);
 
   struct Document;  // the parsed tree (defined where the JSON library is used)

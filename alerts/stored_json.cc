@@ -4,11 +4,21 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "core/json_limits.h"
+
 namespace salesaudit {
 namespace {
 
 rapidjson::SizeType Length(const std::string& s) {
   return static_cast<rapidjson::SizeType>(s.size());
+}
+
+// Store text is outside data too: a damaged or planted row must not crash a
+// round, so it is depth-checked and parsed iteratively like vendor pages.
+bool ParseStored(const std::string& json, rapidjson::Document* doc) {
+  if (!CheckJsonNesting(json).ok()) return false;
+  doc->Parse<rapidjson::kParseIterativeFlag>(json.c_str(), json.size());
+  return !doc->HasParseError();
 }
 
 }  // namespace
@@ -27,9 +37,8 @@ std::string LabelSetToJson(const LabelSet& labels) {
 
 LabelSet LabelSetFromJson(const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse(json.c_str(), json.size());
   LabelSet out;
-  if (doc.HasParseError() || !doc.IsObject()) return out;
+  if (!ParseStored(json, &doc) || !doc.IsObject()) return out;
   for (const auto& m : doc.GetObject()) {
     if (!m.value.IsString()) continue;
     out.emplace(std::string(m.name.GetString(), m.name.GetStringLength()),
@@ -49,9 +58,8 @@ std::string StringsToJson(const std::vector<std::string>& values) {
 
 std::vector<std::string> StringsFromJson(const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse(json.c_str(), json.size());
   std::vector<std::string> out;
-  if (doc.HasParseError() || !doc.IsArray()) return out;
+  if (!ParseStored(json, &doc) || !doc.IsArray()) return out;
   for (const auto& v : doc.GetArray()) {
     if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
   }

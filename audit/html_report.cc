@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json_limits.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 
@@ -1179,7 +1180,10 @@ footer{color:var(--muted);font-size:12px;text-align:center;margin-top:24px}
 )css";
 
 Status ParseObject(const std::string& text, std::string_view what, rapidjson::Document* doc) {
-  doc->Parse(text.c_str(), text.size());
+  if (Status s = CheckJsonNesting(text); !s.ok()) {
+    return Status::InvalidArgument("html report: " + std::string(what) + ": " + s.message());
+  }
+  doc->Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
   if (doc->HasParseError()) {
     return Status::InvalidArgument("html report: " + std::string(what) + " is not JSON: " +
                                    std::string(rapidjson::GetParseError_En(doc->GetParseError())) +

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/json_limits.h"
 #include "core/page_check.h"
 #include "core/time_util.h"
 
@@ -21,7 +22,11 @@ const rapidjson::Value* Member(const rapidjson::Value& object, std::string_view 
 }  // namespace
 
 Status ParseJson(std::string_view text, rapidjson::Document* doc) {
-  doc->Parse(text.data(), text.size());
+  if (Status s = CheckJsonNesting(text); !s.ok()) {
+    doc->SetNull();
+    return s;
+  }
+  doc->Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (!doc->HasParseError()) return Status::Ok();
   const size_t offset = doc->GetErrorOffset();
   std::string message = "invalid JSON at offset " + std::to_string(offset) + ": " +

@@ -26,10 +26,12 @@
 
 namespace salesaudit {
 
-// Parses `text` into `doc`. A syntax error at the very end of the input means
+// Parses `text` into `doc`, iteratively and only when it is nested no deeper
+// than kMaxJsonDepth (core/json_limits.h), so no input can exhaust the stack
+// here or in a later walk over `doc`. A syntax error at the very end of the input means
 // the body was cut short (a truncated transfer that got through): kUnavailable,
 // retryable. Any other error is kDataLoss. Messages: "invalid JSON at offset
-// N: <reason>".
+// N: <reason>" or "JSON nested deeper than 128 levels at offset N".
 Status ParseJson(std::string_view text, rapidjson::Document* doc);
 
 // The member `key` of `object` when it is present and of the asked type;

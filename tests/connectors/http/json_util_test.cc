@@ -28,6 +28,19 @@ TEST_CASE("ParseJson treats a body cut short as retryable and other garbage as d
   }
 }
 
+TEST_CASE("ParseJson refuses JSON nested past the cap as data loss without recursing") {
+  rapidjson::Document doc;
+  const std::string deep = std::string(150000, '[') + std::string(150000, ']');
+  Status s = ParseJson(deep, &doc);
+  CHECK(s.code() == StatusCode::kDataLoss);
+  CHECK(s.message() == "JSON nested deeper than 128 levels at offset 128");
+  CHECK(doc.IsNull());
+  // Cut short it is still refused for its depth, not retried as truncated.
+  CHECK(ParseJson(std::string(150000, '{'), &doc).code() == StatusCode::kDataLoss);
+  const std::string at_cap = std::string(128, '[') + std::string(128, ']');
+  CHECK(ParseJson(at_cap, &doc).ok());
+}
+
 TEST_CASE("ParseJson names the offset of the error") {
   rapidjson::Document doc;
   Status s = ParseJson(R"({"a":1}})", &doc);
