@@ -56,7 +56,9 @@ constexpr std::string_view kConnectorKeys[] = {"name",
                                                "lookback",
                                                "deletion_scan_every",
                                                "email_history",
-                                               "email_activity_window"};
+                                               "email_activity_window",
+                                               "max_response_size",
+                                               "max_pages_per_run"};
 constexpr std::string_view kTeamKeys[] = {"reps", "leads_per_rep_per_week"};
 constexpr std::string_view kAuditKeys[] = {"every",
                                            "period",
@@ -355,6 +357,8 @@ class Loader {
   std::optional<int> ReadInt(const Item& item, int64_t min);
   std::optional<int> ReadPositiveInt(const Item& item) { return ReadInt(item, 1); }
   std::optional<int> ReadNonNegativeInt(const Item& item) { return ReadInt(item, 0); }
+  // Bytes, with an optional KiB, MiB or GiB suffix: "16MiB", "65536".
+  std::optional<size_t> ReadByteSize(const Item& item);
   std::optional<double> ReadNumber(const Item& item, bool zero_allowed);
   std::optional<double> ReadPositiveNumber(const Item& item) { return ReadNumber(item, false); }
   std::optional<double> ReadNonNegativeNumber(const Item& item) { return ReadNumber(item, true); }
@@ -578,6 +582,28 @@ std::optional<milliseconds> Loader::ReadPositiveDuration(const Item& item) {
     return std::nullopt;
   }
   return duration;
+}
+
+std::optional<size_t> Loader::ReadByteSize(const Item& item) {
+  std::optional<std::string> text = ReadScalar(item, "a size");
+  if (!text) return std::nullopt;
+  std::string_view digits = *text;
+  int64_t unit = 1;
+  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}};
+  for (const auto& [suffix, bytes] : kUnits) {
+    if (digits.ends_with(suffix)) {
+      digits.remove_suffix(3);
+      unit = bytes;
+    }
+  }
+  const std::optional<int64_t> count = IsDigits(digits) ? ParseInt(digits) : std::nullopt;
+  if (!count || *count > (int64_t{1} << 30) / unit || *count * unit < 1024) {
+    Error(item.pos,
+          item.path + ": expected a size from 1KiB to 1GiB (e.g. 16MiB), got " + Quoted(*text));
+    return std::nullopt;
+  }
+  return static_cast<size_t>(*count * unit);
 }
 
 std::optional<int> Loader::ReadInt(const Item& item, int64_t min) {
@@ -897,6 +923,8 @@ std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
   Set(*s, "deletion_scan_every", &Loader::ReadDuration, &c.deletion_scan_every);
   Set(*s, "email_history", &Loader::ReadPositiveDuration, &c.email_history);
   Set(*s, "email_activity_window", &Loader::ReadDuration, &c.email_activity_window);
+  Set(*s, "max_response_size", &Loader::ReadByteSize, &c.max_response_size);
+  Set(*s, "max_pages_per_run", &Loader::ReadPositiveInt, &c.max_pages_per_run);
   if (c.retry_backoff_max < c.retry_backoff) {
     const Item* at = s->Find("retry_backoff_max");
     Error(at != nullptr ? at->pos : s->Find("retry_backoff")->pos,

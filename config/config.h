@@ -64,6 +64,12 @@ struct ConnectorConfig {
   // ... and how long after its send a campaign's activity is still re-read
   // on every sync (Mailchimp reads activity per campaign).
   std::chrono::milliseconds email_activity_window = std::chrono::hours(24 * 30);
+  // The largest response body read, after decoding (HubSpot pages are under
+  // 2 MB); a larger one fails the request instead of filling the memory.
+  size_t max_response_size = 16 * 1024 * 1024;
+  // Pages one stream commits per run; then the run ends with its cursor
+  // kept and the next poll resumes. Bounds a vendor that pages forever.
+  int max_pages_per_run = 100000;
 };
 
 struct StoreConfig {

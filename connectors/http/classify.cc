@@ -8,12 +8,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/json_limits.h"
 #include "core/secret_registry.h"
 
 namespace salesaudit {
 namespace {
 
 constexpr size_t kMaxVendorText = 200;
+// Error documents are a few hundred bytes; a larger body is not read for
+// its message at all.
+constexpr size_t kMaxErrorDocument = 64 * 1024;
 
 std::optional<int64_t> ParseDigits(std::string_view s, size_t max_digits) {
   if (s.empty() || s.size() > max_digits) return std::nullopt;
@@ -29,9 +33,24 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// RFC 9111 1.2.2: a delta-seconds too large to represent counts as 2^31.
+constexpr int64_t kMaxDeltaSeconds = int64_t{1} << 31;
+
+// Digits only, any number of them, saturating at kMaxDeltaSeconds.
+std::optional<int64_t> ParseDeltaSeconds(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  int64_t value = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = std::min(kMaxDeltaSeconds, value * 10 + (c - '0'));
+  }
+  return value;
+}
+
 // "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 IMF-fixdate, the only form
-// senders may generate).
-std::optional<std::chrono::system_clock::time_point> ParseImfFixdate(std::string_view s) {
+// senders may generate). In seconds: the system clock's nanoseconds end in
+// 2262, and a server may name any year up to 9999.
+std::optional<std::chrono::sys_seconds> ParseImfFixdate(std::string_view s) {
   static constexpr std::array<std::string_view, 12> kMonths = {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   if (s.size() != 29 || s.substr(3, 2) != ", " || s.substr(25) != " GMT") return std::nullopt;
@@ -106,8 +125,9 @@ std::string VendorText(const HttpResponse& response) {
   std::string_view body = response.body;
   size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || body[first] != '{') return "";
+  if (body.size() > kMaxErrorDocument || !CheckJsonNesting(body).ok()) return "";
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return "";
   auto text_of = [&doc](const char* key) -> std::string {
     auto it = doc.FindMember(key);
@@ -127,12 +147,14 @@ std::string VendorText(const HttpResponse& response) {
 std::optional<std::chrono::milliseconds> ParseRetryAfter(
     std::string_view value, std::chrono::system_clock::time_point now) {
   value = Trim(value);
-  // Ten digits is over 300 years; anything longer is garbage, not a wait.
-  if (auto seconds = ParseDigits(value, 10)) return std::chrono::seconds(*seconds);
+  if (auto seconds = ParseDeltaSeconds(value)) return std::chrono::seconds(*seconds);
   auto date = ParseImfFixdate(value);
   if (!date) return std::nullopt;
-  if (*date <= now) return std::chrono::milliseconds(0);
-  return std::chrono::ceil<std::chrono::milliseconds>(*date - now);
+  // Milliseconds reach far past year 9999 without overflow.
+  const auto now_ms = std::chrono::floor<std::chrono::milliseconds>(now);
+  const std::chrono::sys_time<std::chrono::milliseconds> at = *date;
+  if (at <= now_ms) return std::chrono::milliseconds(0);
+  return at - now_ms;
 }
 
 std::optional<std::chrono::milliseconds> RetryAfterFromHeaders(

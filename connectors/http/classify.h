@@ -36,7 +36,8 @@ Status ClassifyHttpResponse(const HttpRequest& request, const HttpResponse& resp
 std::optional<std::chrono::milliseconds> RetryAfterFromHeaders(
     const HttpResponse& response, std::chrono::system_clock::time_point now);
 
-// Parses a Retry-After value: non-negative delta seconds, or an IMF-fixdate
+// Parses a Retry-After value: non-negative delta seconds (any number of
+// digits; past 2^31 s it counts as 2^31 s, RFC 9111 1.2.2), or an IMF-fixdate
 // ("Sun, 06 Nov 1994 08:49:37 GMT"); a date in the past gives 0.
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
                                                          std::chrono::system_clock::time_point now);

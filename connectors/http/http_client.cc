@@ -18,6 +18,9 @@ namespace {
 // transfer is driven through a multi handle polled in short slices instead.
 constexpr std::chrono::milliseconds kCancelPollSlice(50);
 const std::string kDefaultBucket;  // "" names the default bucket
+// Real API URLs are under 4 KiB; servers commonly refuse past 8-16 KiB and
+// curl past 8 MB. Anything longer carries a runaway paging token.
+constexpr size_t kMaxUrlBytes = 64 * 1024;
 
 void InitCurlOnce() {
   static std::once_flag once;
@@ -45,9 +48,23 @@ bool IsHttpToken(const std::string& s) {
   });
 }
 
+// Where a transfer's decoded body goes. A compressed body can decode to a
+// thousand times its size, so the limit applies after decoding.
+struct BodySink {
+  HttpResponse* response;
+  size_t limit;
+  bool too_large = false;
+};
+
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<HttpResponse*>(user)->body.append(data, size * count);
-  return size * count;
+  auto* sink = static_cast<BodySink*>(user);
+  const size_t n = size * count;
+  if (n > sink->limit - sink->response->body.size()) {
+    sink->too_large = true;
+    return 0;  // any other count aborts the transfer with CURLE_WRITE_ERROR
+  }
+  sink->response->body.append(data, n);
+  return n;
 }
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -218,6 +235,11 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
   }
   if (!IsHttpToken(request.method)) return Status::Internal(where + ": invalid HTTP method");
   if (request.url.empty()) return Status::Internal(where + ": empty URL");
+  if (request.url.size() > kMaxUrlBytes) {
+    return Status::Permanent(where + ": URL of " + std::to_string(request.url.size()) +
+                             " bytes is over the " + std::to_string(kMaxUrlBytes) +
+                             "-byte limit; not sent");
+  }
   if (impl_->Cancelled()) return Status::Cancelled(where + ": cancelled");
   if (impl_->budget != nullptr) {
     const auto waiting_since = std::chrono::steady_clock::now();
@@ -251,12 +273,19 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
 
   impl_->error[0] = '\0';
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, impl_->error);
-  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+  // A URL curl refuses would otherwise leave the previous one unset and fail
+  // later as "No URL set", hiding why.
+  if (CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str()); rc != CURLE_OK) {
+    return Status::Permanent(where + ": unusable URL (" + curl_easy_strerror(rc) + ")");
+  }
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode
+  // gzip and deflate decode in zlib's fixed 32 KiB window; zstd and brotli
+  // may ask for windows of 100+ MiB before the body limit can act.
+  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+  // The whole transfer, connect to last byte: a body dripped slowly is cut too.
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(impl_->options.timeout.count()));
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(impl_->options.connect_timeout.count()));
@@ -264,8 +293,9 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response);
+  BodySink body{.response = &response, .limit = impl_->options.max_response_bytes};
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
   const bool head = request.method == "HEAD";
   if (request.method == "GET") {
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
@@ -318,6 +348,11 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
   if (cancelled) return Status::Cancelled(where + ": cancelled");
   if (multi_error != CURLM_OK) {
     return Status::Internal(where + ": " + curl_multi_strerror(multi_error));
+  }
+  if (body.too_large) {
+    return Status::Permanent(where + ": response body over the " +
+                             std::to_string(impl_->options.max_response_bytes) +
+                             "-byte limit (max_response_size); not read");
   }
   if (result != CURLE_OK) {
     std::string detail = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(result);

@@ -82,9 +82,13 @@ class RequestBudget {
 class HttpClient {
  public:
   struct Options {
+    // Bounds the whole transfer, connection to last body byte.
     std::chrono::milliseconds timeout = std::chrono::seconds(60);
     std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
     std::string user_agent = "salesaudit/0.1";
+    // The largest body accepted, counted after gzip/deflate decoding; a
+    // larger one aborts the transfer (kPermanent).
+    size_t max_response_bytes = 16 * 1024 * 1024;
     // The connector whose API this client calls: requests are counted in
     // salesaudit_api_requests_total{connector,code} (code "error" for no
     // response), 429s in salesaudit_api_throttled_total and waits for the
@@ -101,8 +105,9 @@ class HttpClient {
 
   // Sends the request and returns the response whatever its HTTP status.
   // Transport failures are values: kUnavailable for connect errors, timeouts
-  // and truncated bodies, kCancelled when `cancel` turned true, kInternal for
-  // misuse. Messages name the method and URL path (never the query string's
+  // and truncated bodies, kCancelled when `cancel` turned true, kPermanent
+  // for a body over max_response_bytes or a URL over 64 KiB (never sent),
+  // kInternal for misuse. Messages name the method and URL path (never the query string's
   // secrets or any header value).
   Result<HttpResponse> Send(const HttpRequest& request);
 

@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -77,14 +78,31 @@ struct TestHttpServer::Impl {
         co_await timer.async_wait(on_error);
         if (ec) co_return;
       }
-      if (answer.close_after_body_bytes) {
-        std::string raw = "HTTP/1.1 " + std::to_string(answer.status) + " OK\r\n";
-        for (const auto& [name, value] : answer.headers) raw += name + ": " + value + "\r\n";
-        raw += "Content-Length: " + std::to_string(answer.body.size()) + "\r\n\r\n";
-        raw += answer.body.substr(0, *answer.close_after_body_bytes);
-        co_await asio::async_write(socket, asio::buffer(raw), on_error);
-        socket.shutdown(tcp::socket::shutdown_both, ec);
-        co_return;
+      if (answer.close_after_body_bytes || answer.drip_every.count() > 0) {
+        std::string head = "HTTP/1.1 " + std::to_string(answer.status) + " OK\r\n";
+        for (const auto& [name, value] : answer.headers) head += name + ": " + value + "\r\n";
+        head += "Content-Length: " + std::to_string(answer.body.size()) + "\r\n\r\n";
+        co_await asio::async_write(socket, asio::buffer(head), on_error);
+        if (ec) co_return;
+        const std::string_view body =
+            std::string_view(answer.body)
+                .substr(0, answer.close_after_body_bytes.value_or(answer.body.size()));
+        const size_t piece =
+            answer.drip_every.count() > 0 ? std::max<size_t>(1, answer.drip_bytes) : body.size();
+        for (size_t at = 0; at < body.size(); at += piece) {
+          if (answer.drip_every.count() > 0) {
+            asio::steady_timer timer(socket.get_executor(), answer.drip_every);
+            co_await timer.async_wait(on_error);
+            if (ec) co_return;
+          }
+          co_await asio::async_write(socket, asio::buffer(body.substr(at, piece)), on_error);
+          if (ec) co_return;
+        }
+        if (answer.close_after_body_bytes) {
+          socket.shutdown(tcp::socket::shutdown_both, ec);
+          co_return;
+        }
+        continue;
       }
       http::response<http::string_body> res{static_cast<http::status>(answer.status),
                                             req.version()};

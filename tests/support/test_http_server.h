@@ -1,7 +1,7 @@
 // A small HTTP/1.1 server on 127.0.0.1 for tests: the test sets a handler
 // that answers each request, and the server records what it received. It can
-// delay a response and close a connection mid-body to simulate a truncated
-// transfer. Built on Boost.Beast with one io_context on its own thread.
+// delay a response, trickle its body and close a connection mid-body to
+// simulate a truncated transfer. Built on Boost.Beast with one io_context on its own thread.
 //
 // Ownership: a test creates one on the stack; destruction stops the server,
 // cutting short any pending delay, and joins its thread.
@@ -45,6 +45,10 @@ struct TestHttpResponse {
   // When set: declare the full Content-Length, send only this many body bytes,
   // then close the connection.
   std::optional<size_t> close_after_body_bytes;
+  // When set: send the head at once, then the body `drip_bytes` at a time,
+  // waiting this long before each piece (a server that trickles its answer).
+  std::chrono::milliseconds drip_every{0};
+  size_t drip_bytes = 1;
 };
 
 class TestHttpServer {

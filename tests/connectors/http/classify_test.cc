@@ -182,12 +182,33 @@ TEST_CASE("Retry-After parses delta seconds and HTTP dates") {
       {"soon", std::nullopt},
       {"Sunday, 06-Nov-94 08:49:37 GMT", std::nullopt},  // obsolete RFC 850 form
       {"Sun, 31 Feb 1994 08:49:37 GMT", std::nullopt},
-      {"99999999999999999999", std::nullopt},
+      // RFC 9111 1.2.2: a delta too large to represent counts as 2^31 s.
+      {"99999999999999999999", std::chrono::seconds(int64_t{1} << 31)},
+      {"2147483649", std::chrono::seconds(int64_t{1} << 31)},
+      // Past the system clock's nanosecond range (2262): no overflow.
+      {"Fri, 31 Dec 9999 23:59:59 GMT", std::chrono::sys_days(std::chrono::year(9999) / 12 / 31) +
+                                            23h + 59min + 59s -
+                                            std::chrono::floor<std::chrono::seconds>(now)},
   };
   for (const Case& c : cases) {
     INFO("Retry-After: '" << c.value << "'");
     CHECK(ParseRetryAfter(c.value, now) == c.wait);
   }
+}
+
+TEST_CASE("an error body nested 150,000 deep is classified by its status alone") {
+  const std::string nested =
+      R"({"message":)" + std::string(150000, '[') + std::string(150000, ']') + "}";
+  Status s = ClassifyHttpResponse(kRequest, WithStatus(500, nested), "contacts");
+  CHECK(s.code() == StatusCode::kUnavailable);
+  CHECK(s.message() == "contacts: GET /crm/v3/objects/contacts: HTTP 500");
+}
+
+TEST_CASE("an error body over 64 KiB is not read for its message") {
+  const std::string big = R"({"message":"quota)" + std::string(70 * 1024, ' ') + R"("})";
+  Status s = ClassifyHttpResponse(kRequest, WithStatus(400, big), "contacts");
+  CHECK(s.code() == StatusCode::kPermanent);
+  CHECK_THAT(s.message(), Catch::EndsWith("HTTP 400"));
 }
 
 }  // namespace
