@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <thread>
+#include <unordered_map>
 
 #include "core/backoff.h"
 #include "core/metrics.h"
@@ -28,6 +29,35 @@ RequestBudget::Bucket ToBucket(const RateLimit& limit) {
   return RequestBudget::Bucket{limit.requests, limit.per};
 }
 
+// The largest cursor committed. The biggest real ones are maps of parents
+// (HubSpot campaigns, Mailchimp campaigns and lists), about 45 bytes each:
+// 4 MiB holds some 90,000. A larger one holds a runaway paging token.
+constexpr size_t kMaxCursorBytes = 4 * 1024 * 1024;
+
+// Checks each page's cursor before it is committed: not oversized, and not
+// one committed earlier in this run. A cursor names the position after its
+// page, so meeting one again means the vendor's paging has cycled (A, B, A,
+// B) and reading on would repeat the same pages forever. Cursors are kept as
+// 64-bit hashes: 100,000 pages cost a few MB, a false match about 1e-9.
+class CursorProgress {
+ public:
+  Status Check(const std::string& context, const std::string& cursor, int64_t page) {
+    if (cursor.size() > kMaxCursorBytes) {
+      return Status::DataLoss(context + ": page " + std::to_string(page) + " has a cursor of " +
+                              std::to_string(cursor.size()) + " bytes, over the " +
+                              std::to_string(kMaxCursorBytes) + "-byte limit; not committed");
+    }
+    auto [it, added] = seen_.emplace(std::hash<std::string>{}(cursor), page);
+    if (added) return Status::Ok();
+    return Status::DataLoss(context + ": page " + std::to_string(page) +
+                            " returns to the position after page " + std::to_string(it->second) +
+                            " (the API's paging repeats itself); stopped before reading it again");
+  }
+
+ private:
+  std::unordered_map<size_t, int64_t> seen_;  // cursor hash -> the page that committed it
+};
+
 }  // namespace
 
 std::string StreamSyncResult::Summary() const {
@@ -43,6 +73,7 @@ std::string StreamSyncResult::Summary() const {
   if (!status.ok()) {
     out += ": " + EscapeControlCharacters(ProcessSecrets().Redact(status.message()));
   }
+  if (page_limit_reached) out += " (max_pages_per_run reached: the next sync resumes)";
   return out;
 }
 
@@ -154,7 +185,9 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
                                      : !config.streams.empty() ? config.streams
                                                                : descriptor->streams;
   RequestBudget& budget = BudgetFor(config, *descriptor);
-  HttpClient http(HttpClient::Options{.timeout = config.request_timeout, .connector = config.name},
+  HttpClient http(HttpClient::Options{.timeout = config.request_timeout,
+                                      .max_response_bytes = config.max_response_size,
+                                      .connector = config.name},
                   &budget, &cancel);
   auto connector = descriptor->create(config, http);
   if (!connector.ok()) {
@@ -224,6 +257,7 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
   StreamRun run{.stream = stream, .cursor = *cursor, .started_at_ms = NowMs()};
   auto reader = connector.OpenStream(run);
   if (!reader.ok()) return finish(reader.status());
+  CursorProgress progress;
 
   while (true) {
     Result<std::optional<Page>> next = std::optional<Page>();
@@ -262,6 +296,9 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
     page->stream = stream;
     CheckPage(config.name, *page);  // repairs or drops what must not be stored
     for (const auto& warning : page->warnings) spdlog::warn("{}: {}", context, warning);
+    if (Status s = progress.Check(context, page->cursor, result.pages + 1); !s.ok()) {
+      return finish(s);
+    }
     if (Status s = store_.CommitPage(config.name, *page); !s.ok()) {
       return finish(s.WithContext(context));
     }
@@ -270,7 +307,12 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
     }
     result.records += static_cast<int64_t>(page->record_count());
     result.deletions += static_cast<int64_t>(page->deletions.size());
-    ++result.pages;
+    if (++result.pages >= config.max_pages_per_run) {
+      result.page_limit_reached = true;
+      spdlog::warn("{}: {} pages read, the max_pages_per_run limit; the next sync resumes", context,
+                   result.pages);
+      break;
+    }
   }
   if (Status s = store_.RecordSuccess(config.name, stream, NowMs()); !s.ok()) {
     return finish(s.WithContext(context));

@@ -34,6 +34,8 @@ struct StreamSyncResult {
   int64_t deletions = 0;
   int64_t pages = 0;
   int64_t retries = 0;
+  // The run stopped at max_pages_per_run with its cursor kept (status ok).
+  bool page_limit_reached = false;
   std::chrono::milliseconds elapsed{0};
   // "hubspot contacts: ok, 1200 records, 3 deleted, 13 pages in 1.2s"; a
   // failure's message follows with secrets redacted and control characters
@@ -58,8 +60,10 @@ class SyncEngine {
   SyncEngine& operator=(const SyncEngine&) = delete;
 
   // Syncs the connector's streams in order and returns one result per stream
-  // attempted. Stops early when `cancel` turns true (no partial page is ever
-  // committed: a page is committed whole or not at all) or when the API
+  // attempted. A stream stops with kDataLoss when a page's cursor is over 4
+  // MiB or repeats one committed earlier in the run (its paging cycles), and
+  // ends early but ok after max_pages_per_run pages. Stops early when `cancel` turns true (no
+  // partial page is ever committed: a page is committed whole or not at all) or when the API
   // refuses the credentials (401/403): then the remaining streams are not run.
   std::vector<StreamSyncResult> RunConnector(const ConnectorConfig& config,
                                              const SyncRequest& request,

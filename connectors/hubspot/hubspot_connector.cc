@@ -11,6 +11,7 @@
 #include "connectors/hubspot/hubspot_email.h"
 #include "connectors/hubspot/hubspot_mapping.h"
 #include "connectors/json_util.h"
+#include "connectors/paging.h"
 #include "core/secret_registry.h"
 #include "core/time_util.h"
 
@@ -104,8 +105,7 @@ struct ObjectCursor {
 
   static Result<ObjectCursor> Parse(const std::string& text) {
     rapidjson::Document doc;
-    doc.Parse(text.c_str(), text.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
+    if (!ParseJson(text, &doc).ok() || !doc.IsObject()) {
       return Status::DataLoss("stored cursor is not valid JSON; run `sync --full`");
     }
     ObjectCursor c;
@@ -302,6 +302,15 @@ std::string NextAfter(const rapidjson::Value& doc) {
   return next ? StringOr(*next, "after", "") : "";
 }
 
+// NextAfter for a token that will be sent back and kept in the cursor:
+// refused when oversized. A token that cycles is caught by the sync engine,
+// which sees the cursor repeat.
+Result<std::string> FollowedAfter(const rapidjson::Value& doc, const std::string& where) {
+  std::string after = NextAfter(doc);
+  if (Status s = CheckPagingToken(after, where); !s.ok()) return s;
+  return after;
+}
+
 // Reads a contacts or deals stream: list (full) or search (incremental),
 // then the archived listing.
 class ObjectReader : public StreamReader {
@@ -405,7 +414,8 @@ class ObjectReader : public StreamReader {
     for (const auto& deal : page.deals) queue.push_back({deal.id, ""});
     std::map<std::string, std::vector<std::string>> found;
     std::set<std::string> complete;
-    std::set<std::pair<std::string, std::string>> asked;
+    // These tokens never reach the cursor, so the engine cannot see them loop.
+    PagingGuard guard(ctx_.Context(type_.name) + ": associations", ctx_.config.max_pages_per_run);
     while (!queue.empty()) {
       const size_t n = std::min(queue.size(), kAssociationBatch);
       std::vector<Pending> batch(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
@@ -416,12 +426,7 @@ class ObjectReader : public StreamReader {
       w.Key("inputs");
       w.StartArray();
       for (const auto& p : batch) {
-        // A token asked for twice means the API is not moving: stop rather
-        // than loop.
-        if (!asked.insert({p.deal_id, p.after}).second) {
-          return Status::DataLoss(ctx_.Context(type_.name) + ": associations of deal " + p.deal_id +
-                                  " repeat the paging token '" + p.after + "'");
-        }
+        if (Status s = guard.Follow(p.after, "deal " + p.deal_id); !s.ok()) return s;
         w.StartObject();
         w.Key("id");
         w.String(p.deal_id.c_str());
@@ -467,7 +472,7 @@ class ObjectReader : public StreamReader {
             if (!id.empty()) contacts.push_back(std::move(id));
           }
         }
-        std::string after = NextAfter(row);
+        std::string after = NextAfter(row);  // checked by the guard when followed
         if (after.empty()) {
           complete.insert(deal_id);
         } else {
@@ -525,12 +530,10 @@ class ObjectReader : public StreamReader {
     auto page = ReadPage({.method = "GET", .url = ListUrl(cursor_.after, false)},
                          /*with_associations=*/true, doc, ids);
     if (!page.ok()) return page.status();
+    auto after = FollowedAfter(doc, ctx_.Context(type_.name));
+    if (!after.ok()) return after.status();
     ObjectCursor next = cursor_;
-    next.after = NextAfter(doc);
-    if (!next.after.empty() && next.after == cursor_.after) {
-      return Status::DataLoss(ctx_.Context(type_.name) + ": the list repeats paging token '" +
-                              next.after + "'");
-    }
+    next.after = std::move(after).value();
     if (next.after.empty()) {
       next.full = false;
       next.since = cursor_.full_started;
@@ -644,13 +647,10 @@ class ObjectReader : public StreamReader {
                                : run_.started_at_ms;
       page->deletions.push_back(Deletion{type_.kind, ids[i++], at});
     }
+    auto after = FollowedAfter(doc, ctx_.Context(type_.name) + ": archived");
+    if (!after.ok()) return after.status();
     ObjectCursor next = cursor_;
-    next.archived_after = NextAfter(doc);
-    if (!next.archived_after.empty() && next.archived_after == cursor_.archived_after) {
-      return Status::DataLoss(ctx_.Context(type_.name) +
-                              ": the archived list repeats paging token '" + next.archived_after +
-                              "'");
-    }
+    next.archived_after = std::move(after).value();
     if (next.archived_after.empty()) {
       next.archived_scanned_at = run_.started_at_ms;
       phase_ = Phase::kDone;
@@ -669,7 +669,7 @@ class ObjectReader : public StreamReader {
 };
 
 // Owners are few: every run reads the active list, then the archived one
-// (deactivated users) as inactive owners.
+// (deactivated users) as inactive owners, from the start.
 class OwnersReader : public StreamReader {
  public:
   explicit OwnersReader(HubSpotContext& ctx) : ctx_(ctx) {}
@@ -700,16 +700,37 @@ class OwnersReader : public StreamReader {
       o.active = !archived_;
       page.owners.push_back(std::move(o));
     }
-    after_ = NextAfter(*doc);
+    auto after = FollowedAfter(*doc, ctx_.Context("owners"));
+    if (!after.ok()) return after.status();
+    after_ = std::move(after).value();
     if (after_.empty()) {
       if (archived_) done_ = true;
       archived_ = true;
     }
-    page.cursor = "{\"v\":1}";
+    page.cursor = Position();
     return std::optional<Page>(std::move(page));
   }
 
  private:
+  // Where the run stands: the next request's listing and token. Every run
+  // starts over, so nothing reads it back; it is the cursor so that the
+  // engine sees a cycling token as a repeated cursor.
+  std::string Position() const {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("v");
+    w.Int(2);
+    w.Key("archived");
+    w.Bool(archived_);
+    w.Key("after");
+    w.String(after_.c_str(), static_cast<rapidjson::SizeType>(after_.size()));
+    w.Key("done");
+    w.Bool(done_);
+    w.EndObject();
+    return buf.GetString();
+  }
+
   HubSpotContext& ctx_;
   bool archived_ = false;
   bool done_ = false;

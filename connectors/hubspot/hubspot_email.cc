@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "connectors/json_util.h"
+#include "connectors/paging.h"
 
 namespace salesaudit::hubspot {
 namespace {
@@ -66,8 +67,10 @@ const char* CanonicalType(std::string_view type, const rapidjson::Value& event) 
 // moved, and those not sent or sent within the activity window (their
 // counters still grow). A portal with thousands of old campaigns would
 // otherwise spend a request on each one every poll. The cursor remembers,
-// per campaign, the lastUpdatedTime and send time of the detail stored:
-//   {"v":2,"known":{"<id>":[lastUpdatedTime, sent_at or 0],...}}
+// per campaign, the lastUpdatedTime and send time of the detail stored, and
+// the listing offset of the next page while a listing is in progress (a run
+// stopped there resumes at it):
+//   {"v":2,"known":{"<id>":[lastUpdatedTime, sent_at or 0],...},"offset":"..."}
 class CampaignsReader : public StreamReader {
  public:
   CampaignsReader(const EmailApi& api, const StreamRun& run) : api_(api), run_(run) {}
@@ -75,8 +78,7 @@ class CampaignsReader : public StreamReader {
   Status Load() {
     if (run_.cursor.empty()) return Status::Ok();
     rapidjson::Document doc;
-    doc.Parse(run_.cursor.c_str(), run_.cursor.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
+    if (!ParseJson(run_.cursor, &doc).ok() || !doc.IsObject()) {
       return Status::DataLoss(Context() + ": stored cursor is not valid JSON; run `sync --full`");
     }
     // Version 1 cursors held nothing: every detail is read once more.
@@ -89,6 +91,7 @@ class CampaignsReader : public StreamReader {
         known_[m.name.GetString()] = {m.value[0].GetInt64(), m.value[1].GetInt64()};
       }
     }
+    offset_ = StringOr(doc, "offset");
     return Status::Ok();
   }
 
@@ -116,11 +119,13 @@ class CampaignsReader : public StreamReader {
       known_[id] = {updated, campaign.sent_at.value_or(0)};
       page.campaigns.push_back(std::move(campaign));
     }
+    // A cycling offset makes the cursor repeat, which the engine stops.
     const std::string next = StringOr(*doc, "offset");
     if (GetBool(*doc, "hasMore").value_or(false) && !next.empty()) {
-      if (next == offset_) return Error("campaign listing repeats offset '" + next + "'");
+      if (Status s = CheckPagingToken(next, Context()); !s.ok()) return s;
       offset_ = next;
     } else {
+      offset_.clear();
       done_ = true;
     }
     page.cursor = Serialize();
@@ -157,6 +162,10 @@ class CampaignsReader : public StreamReader {
       w.EndArray();
     }
     w.EndObject();
+    if (!offset_.empty()) {
+      w.Key("offset");
+      w.String(offset_.c_str(), static_cast<rapidjson::SizeType>(offset_.size()));
+    }
     w.EndObject();
     return buf.GetString();
   }
@@ -202,8 +211,7 @@ struct EventsCursor {
 
   static Result<EventsCursor> Parse(const std::string& text) {
     rapidjson::Document doc;
-    doc.Parse(text.c_str(), text.size());
-    if (doc.HasParseError() || !doc.IsObject() || !GetInt64(doc, "since")) {
+    if (!ParseJson(text, &doc).ok() || !doc.IsObject() || !GetInt64(doc, "since")) {
       return Status::DataLoss(
           "stored cursor is not a valid email events cursor; run `sync --full`");
     }
@@ -283,11 +291,10 @@ class EventsReader : public StreamReader {
       if (auto event = MapEmailEvent(item, page.value_issues))
         page.events.push_back(std::move(*event));
     }
+    // A cycling offset makes the cursor repeat, which the engine stops.
     const std::string offset = StringOr(*doc, "offset");
     if (GetBool(*doc, "hasMore").value_or(false) && !offset.empty()) {
-      if (offset == next.offset) {
-        return Status::DataLoss(Context() + ": events repeat offset '" + offset + "'");
-      }
+      if (Status s = CheckPagingToken(offset, Context()); !s.ok()) return s;
       next.offset = offset;
     } else {
       // The next window starts where this one ended: whether the API's end

@@ -10,6 +10,7 @@
 
 #include "connectors/http/classify.h"
 #include "connectors/json_util.h"
+#include "connectors/paging.h"
 #include "core/secret_registry.h"
 #include "core/time_util.h"
 
@@ -154,8 +155,7 @@ class CampaignsReader : public StreamReader {
   Status Load() {
     if (run_.cursor.empty()) return Status::Ok();
     rapidjson::Document doc;
-    doc.Parse(run_.cursor.c_str(), run_.cursor.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
+    if (!ParseJson(run_.cursor, &doc).ok() || !doc.IsObject()) {
       return Status::DataLoss("stored cursor is not valid JSON; run `sync --full`");
     }
     since_ = GetInt64(doc, "since").value_or(0);
@@ -261,9 +261,13 @@ enum class ChildKind {
 // A stream read parent by parent (campaign or list), each with its own
 // cursor: the largest activity timestamp / member last_changed read, never
 // past a run's start. The cursor is one JSON object:
-//   {"v":1,"done":{"<parent>":ms,...},"current":{"id":..,"offset":..,"since":..,"max":..}}
+//   {"v":1,"done":{"<parent>":ms,...},"current":{"id":..,"offset":..,"since":..,"max":..},
+//    "last":"<parent>"}
 // `current` is the parent being paged when the run stopped; the next run
-// resumes it first, at its offset and under the same filter.
+// resumes it first, at its offset and under the same filter. `last` is the
+// parent finished most recently; nothing reads it back, but with it each
+// page's cursor names a new position (parents often finish with `done`
+// unchanged), so a cursor that repeats means paging that cycles.
 class ChildReader : public StreamReader {
  public:
   ChildReader(MailchimpContext& ctx, ChildKind kind, const StreamRun& run)
@@ -272,8 +276,7 @@ class ChildReader : public StreamReader {
   Status Load() {
     if (run_.cursor.empty()) return Status::Ok();
     rapidjson::Document doc;
-    doc.Parse(run_.cursor.c_str(), run_.cursor.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
+    if (!ParseJson(run_.cursor, &doc).ok() || !doc.IsObject()) {
       return Status::DataLoss("stored cursor is not valid JSON; run `sync --full`");
     }
     if (const rapidjson::Value* done = GetObject(doc, "done")) {
@@ -322,8 +325,12 @@ class ChildReader : public StreamReader {
   // came), then the parents this run reads, in a stable order.
   Status LoadParents() {
     std::vector<Parent> parents;
+    std::set<std::string> campaigns;
     std::set<std::string> lists;
+    // These pages never reach the cursor, so the engine cannot bound them.
+    PagingGuard guard(ctx_.Context(Stream()) + ": campaign listing", ctx_.config.max_pages_per_run);
     for (int64_t offset = 0;;) {
+      if (Status s = guard.Follow(std::to_string(offset)); !s.ok()) return s;
       const std::string fields = kind_ == ChildKind::kActivity
                                      ? "campaigns.id,campaigns.send_time,total_items"
                                      : "campaigns.recipients.list_id,total_items";
@@ -340,6 +347,9 @@ class ChildReader : public StreamReader {
         if (kind_ == ChildKind::kActivity) {
           auto id = RequireString(item, "id");
           if (!id.ok()) return id.status().WithContext(ctx_.Context(Stream()));
+          // A campaign listed twice (the listing shifted under the offsets)
+          // is read once.
+          if (!campaigns.emplace(*id).second) continue;
           parents.push_back(
               {std::string(*id), ParseTimestampMs(StringOr(item, "send_time")).value_or(0)});
         } else if (const rapidjson::Value* recipients = GetObject(item, "recipients")) {
@@ -398,6 +408,7 @@ class ChildReader : public StreamReader {
       page.warnings.push_back(ctx_.Context(Stream()) + ": " + current_.id +
                               " is gone (HTTP 404); skipped");
       done_.erase(current_.id);
+      last_ = std::move(current_.id);
       current_ = Position{};
       page.cursor = Serialize();
       return std::optional<Page>(std::move(page));
@@ -416,6 +427,7 @@ class ChildReader : public StreamReader {
       // Nothing read and nothing before: the next run reads from this one.
       if (mark == 0) mark = run_.started_at_ms;
       done_[current_.id] = std::min(mark, run_.started_at_ms);
+      last_ = std::move(current_.id);
       current_ = Position{};
     } else {
       current_.offset += static_cast<int64_t>(items);
@@ -525,6 +537,10 @@ class ChildReader : public StreamReader {
       w.Int64(current_.max);
       w.EndObject();
     }
+    if (!last_.empty()) {
+      w.Key("last");
+      w.String(last_.c_str(), static_cast<rapidjson::SizeType>(last_.size()));
+    }
     w.EndObject();
     return buf.GetString();
   }
@@ -534,6 +550,7 @@ class ChildReader : public StreamReader {
   StreamRun run_;
   std::map<std::string, int64_t> done_;
   Position current_;
+  std::string last_;  // the parent finished most recently in this run
   std::vector<Parent> queue_;
   bool parents_loaded_ = false;
 };

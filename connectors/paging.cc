@@ -1,0 +1,27 @@
+#include "connectors/paging.h"
+
+namespace salesaudit {
+
+Status CheckPagingToken(std::string_view token, const std::string& where) {
+  if (token.size() <= kMaxPagingTokenBytes) return Status::Ok();
+  return Status::DataLoss(where + ": paging token of " + std::to_string(token.size()) +
+                          " bytes is over the " + std::to_string(kMaxPagingTokenBytes) +
+                          "-byte limit; not followed");
+}
+
+Status PagingGuard::Follow(std::string_view token, std::string_view scope) {
+  if (Status s = CheckPagingToken(token, where_); !s.ok()) return s;
+  const std::string in_scope = scope.empty() ? "" : " of " + std::string(scope);
+  if (++followed_ > max_) {
+    return Status::DataLoss(where_ + in_scope + ": more than " + std::to_string(max_) +
+                            " pages (max_pages_per_run); the API does not stop paging");
+  }
+  if (!seen_.emplace(std::string(scope), std::string(token)).second) {
+    return Status::DataLoss(
+        where_ + in_scope +
+        ": a paging token came back (the API's paging repeats itself); stopped");
+  }
+  return Status::Ok();
+}
+
+}  // namespace salesaudit
