@@ -12,7 +12,9 @@ Status CheckPagingToken(std::string_view token, const std::string& where) {
 Status PagingGuard::Follow(std::string_view token, std::string_view scope) {
   if (Status s = CheckPagingToken(token, where_); !s.ok()) return s;
   const std::string in_scope = scope.empty() ? "" : " of " + std::string(scope);
-  if (++followed_ > max_) {
+  // First pages ("") are as many as the scopes; continuation pages are
+  // what a runaway API multiplies.
+  if (!token.empty() && ++followed_ > max_) {
     return Status::DataLoss(where_ + in_scope + ": more than " + std::to_string(max_) +
                             " pages (max_pages_per_run); the API does not stop paging");
   }

@@ -43,7 +43,8 @@ class PagingGuard {
   // Call before each request that follows `token` ("" for a first page)
   // within `scope` (e.g. the deal whose associations are paged). kDataLoss
   // when the token is oversized, was followed before in the same scope (the
-  // API's paging cycles), or more than `max_pages` requests were made.
+  // API's paging cycles), or more than `max_pages` non-empty tokens were
+  // followed.
   Status Follow(std::string_view token, std::string_view scope = {});
 
  private:

@@ -669,10 +669,20 @@ class ObjectReader : public StreamReader {
 };
 
 // Owners are few: every run reads the active list, then the archived one
-// (deactivated users) as inactive owners, from the start.
+// (deactivated users) as inactive owners. The cursor is the position of the
+// next request; a run that stopped short of the end (max_pages_per_run, a
+// failure) resumes there, and one after a finished run starts over.
 class OwnersReader : public StreamReader {
  public:
-  explicit OwnersReader(HubSpotContext& ctx) : ctx_(ctx) {}
+  OwnersReader(HubSpotContext& ctx, const std::string& cursor) : ctx_(ctx) {
+    rapidjson::Document doc;
+    // Version 1 cursors held no position: such a run starts over.
+    if (cursor.empty() || !ParseJson(cursor, &doc).ok() || GetBool(doc, "done").value_or(true)) {
+      return;
+    }
+    archived_ = GetBool(doc, "archived").value_or(false);
+    after_ = StringOr(doc, "after", "");
+  }
 
   Result<std::optional<Page>> Next() override {
     if (done_) return std::optional<Page>();
@@ -712,9 +722,8 @@ class OwnersReader : public StreamReader {
   }
 
  private:
-  // Where the run stands: the next request's listing and token. Every run
-  // starts over, so nothing reads it back; it is the cursor so that the
-  // engine sees a cycling token as a repeated cursor.
+  // The next request's listing and token: with it, a cycling token is a
+  // repeated cursor, which the engine stops.
   std::string Position() const {
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -753,7 +762,7 @@ class HubSpotConnector : public Connector {
   Result<std::unique_ptr<StreamReader>> OpenStream(const StreamRun& run) override {
     if (hubspot::IsEmailStream(run.stream)) return hubspot::OpenEmailStream(email_api_, run);
     if (run.stream == "owners") {
-      return std::unique_ptr<StreamReader>(std::make_unique<OwnersReader>(ctx_));
+      return std::unique_ptr<StreamReader>(std::make_unique<OwnersReader>(ctx_, run.cursor));
     }
     const ObjectType* type = run.stream == "contacts" ? &kContacts
                              : run.stream == "deals"  ? &kDeals

@@ -330,7 +330,7 @@ class ChildReader : public StreamReader {
     // These pages never reach the cursor, so the engine cannot bound them.
     PagingGuard guard(ctx_.Context(Stream()) + ": campaign listing", ctx_.config.max_pages_per_run);
     for (int64_t offset = 0;;) {
-      if (Status s = guard.Follow(std::to_string(offset)); !s.ok()) return s;
+      if (Status s = guard.Follow(offset == 0 ? "" : std::to_string(offset)); !s.ok()) return s;
       const std::string fields = kind_ == ChildKind::kActivity
                                      ? "campaigns.id,campaigns.send_time,total_items"
                                      : "campaigns.recipients.list_id,total_items";

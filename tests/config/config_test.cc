@@ -791,6 +791,32 @@ TEST_CASE("rate limits parse as requests per duration, or off for unlimited") {
   }
 }
 
+TEST_CASE("max_response_size takes bytes or KiB, MiB, GiB and max_pages_per_run a count") {
+  const Config defaults = LoadOk("connectors: [{name: a, type: x}]\n");
+  CHECK(defaults.connectors[0].max_response_size == 16u * 1024 * 1024);
+  CHECK(defaults.connectors[0].max_pages_per_run == 100000);
+  const std::vector<std::pair<std::string, size_t>> ok = {
+      {"65536", 65536}, {"1KiB", 1024}, {"16MiB", 16u << 20}, {"1GiB", 1u << 30}};
+  for (const auto& [text, bytes] : ok) {
+    INFO(text);
+    const Config c = LoadOk("connectors: [{name: a, type: x, max_response_size: " + text + "}]\n");
+    CHECK(c.connectors[0].max_response_size == bytes);
+  }
+  for (const std::string bad : {"16MB", "2GiB", "1000", "-1MiB", "MiB", "1.5MiB"}) {
+    INFO(bad);
+    CHECK(Errors("connectors: [{name: a, type: x, max_response_size: " + bad + "}]\n") ==
+          std::vector<std::string>{"t.yaml:1:52: connectors[0].max_response_size: expected a "
+                                   "size from 1KiB to 1GiB (e.g. 16MiB), got '" +
+                                   bad + "'"});
+  }
+  CHECK(LoadOk("connectors: [{name: a, type: x, max_pages_per_run: 50}]\n")
+            .connectors[0]
+            .max_pages_per_run == 50);
+  CHECK(
+      Errors("connectors: [{name: a, type: x, max_pages_per_run: 0}]\n") ==
+      std::vector<std::string>{"t.yaml:1:52: connectors[0].max_pages_per_run: must be at least 1"});
+}
+
 TEST_CASE("email_history must be positive and email_activity_window not negative") {
   CHECK(Errors("connectors: [{name: a, type: x, email_history: 0s}]\n") ==
         std::vector<std::string>{

@@ -32,7 +32,10 @@ bool IsHopByHop(std::string name) {
 // Sends `request` to the upstream on a fresh connection and returns its
 // answer; a 502 when the upstream cannot be reached.
 TestHttpResponse ForwardTo(const std::string& upstream, const TestHttpRequest& request) {
-  const std::string authority = upstream.substr(upstream.find("://") + 3);
+  // The request's target already holds any base path ("/3.0/..."): only the
+  // upstream's host and port are used.
+  std::string authority = upstream.substr(upstream.find("://") + 3);
+  authority = authority.substr(0, authority.find('/'));
   const size_t colon = authority.rfind(':');
   try {
     asio::io_context io;

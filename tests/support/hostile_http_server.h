@@ -90,8 +90,9 @@ inline constexpr char kEscapedNul[] = "before\\u0000after";
 
 class HostileHttpServer {
  public:
-  // `upstream_base_url` ("http://127.0.0.1:PORT") answers every path without
-  // a behaviour; empty: those get 404.
+  // `upstream_base_url` ("http://127.0.0.1:PORT", a path after it is
+  // ignored: requests keep their own) answers every path without a
+  // behaviour; empty: those get 404.
   explicit HostileHttpServer(std::string upstream_base_url = "");
   ~HostileHttpServer();
   HostileHttpServer(const HostileHttpServer&) = delete;

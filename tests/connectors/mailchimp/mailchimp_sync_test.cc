@@ -13,6 +13,7 @@
 #include "daemon/sync_engine.h"
 #include "store/store.h"
 #include "tests/sim/mailchimp/mailchimp_sim.h"
+#include "tests/support/hostile_http_server.h"
 #include "tests/support/subprocess.h"
 
 namespace salesaudit::testing {
@@ -353,6 +354,63 @@ TEST_CASE("a mailchimp key without a data-center suffix and no base_url is refus
   CHECK(connector.status().message().find("0123456789abcdef") == std::string::npos);
   config.auth["api_key"] = "0123456789abcdef-us19";
   CHECK(d->create(config, http).ok());
+}
+
+// The same account behind a hostile server (tests/support/hostile_http_server.h).
+struct HostileMailchimp {
+  HostileMailchimp() : f(SmallAccount(), SmallPages()), server(f.sim.base_url()) {
+    f.config.base_url = server.base_url() + "/3.0";
+  }
+  const StreamSyncResult& Of(const std::vector<StreamSyncResult>& results,
+                             const std::string& stream) {
+    for (const auto& r : results) {
+      if (r.stream == stream) return r;
+    }
+    FAIL("no result for " << stream);
+    throw std::logic_error("unreachable");
+  }
+  MailchimpFixture f;
+  HostileHttpServer server;
+};
+
+TEST_CASE("an email activity page nested 150,000 deep fails that stream and the rest syncs") {
+  HostileMailchimp h;
+  h.server.Serve("/3.0/reports/*", hostile::DeeplyNested(150000));
+  auto results = h.f.Sync();
+  REQUIRE(results.size() == 3);
+  CHECK(h.Of(results, "campaigns").status.ok());
+  CHECK(h.Of(results, "members").status.ok());
+  const Status& s = h.Of(results, "email_activity").status;
+  CHECK(s.code() == StatusCode::kDataLoss);
+  CHECK_THAT(s.message(), Catch::Matches("mailchimp\\[mail\\]: email_activity: GET "
+                                         "/3.0/reports/[^/]+/email-activity: JSON nested deeper "
+                                         "than 128 levels at offset 137"));
+  CHECK(h.f.Events().empty());
+}
+
+TEST_CASE("a campaign listing whose total_items never ends is bounded by max_pages_per_run") {
+  HostileMailchimp h;
+  h.f.config.max_pages_per_run = 5;
+  h.server.Serve("/3.0/campaigns",
+                 hostile::Json(200, R"({"campaigns":[{"id":"loop1","type":"regular",)"
+                                    R"("send_time":"2026-01-05T10:00:00+00:00"}],)"
+                                    R"("total_items":1000000000000})"));
+  auto results = h.f.Sync();
+  REQUIRE(results.size() == 3);
+  // The stream whose pages are committed ends cleanly, to resume next time.
+  const StreamSyncResult& campaigns = h.Of(results, "campaigns");
+  CHECK(campaigns.status.ok());
+  CHECK(campaigns.page_limit_reached);
+  CHECK(campaigns.pages == 5);
+  // The listing inside the per-campaign streams never reaches a cursor: it
+  // stops with an error instead.
+  for (const char* stream : {"email_activity", "members"}) {
+    CHECK(h.Of(results, stream).status.message() ==
+          "mailchimp[mail]: " + std::string(stream) +
+              ": campaign listing: more than 5 pages (max_pages_per_run); the API does not stop "
+              "paging");
+  }
+  CHECK(h.server.RequestsTo("/3.0/campaigns") == 5 + 6 + 6);
 }
 
 }  // namespace
