@@ -99,5 +99,29 @@ TEST_CASE("a URL over 64 KiB is refused without sending anything") {
   CHECK(http.requests_sent() == 0);
 }
 
+TEST_CASE("hostile bodies arrive byte for byte: invalid UTF-8, NUL and echoed credentials") {
+  HostileHttpServer server;
+  const std::string body = std::string(R"({"name":")") + hostile::kInvalidUtf8 + R"(","note":")" +
+                           hostile::kEscapedNul + R"(","raw":")" + std::string(1, '\0') + R"("})";
+  server.Serve("/values", hostile::Json(200, body));
+  server.Serve("/echo", hostile::EchoError(401, hostile::Echo::kAuthorization));
+  server.Serve("/form", hostile::EchoError(400, hostile::Echo::kBody));
+  HttpClient http({}, nullptr, nullptr);
+  Result<HttpResponse> values = http.Send({.url = server.base_url() + "/values"});
+  REQUIRE(values.ok());
+  CHECK(values->body == body);
+  Result<HttpResponse> echo = http.Send(
+      {.url = server.base_url() + "/echo", .headers = {{"Authorization", "Bearer pat-secret"}}});
+  REQUIRE(echo.ok());
+  CHECK(echo->status == 401);
+  CHECK(echo->body == R"({"status":"error","message":"rejected: Bearer pat-secret"})");
+  Result<HttpResponse> form = http.Send({.method = "POST",
+                                         .url = server.base_url() + "/form",
+                                         .body = "client_secret=s3cr3t&grant_type=x"});
+  REQUIRE(form.ok());
+  CHECK(form->body ==
+        R"({"status":"error","message":"rejected: client_secret=s3cr3t&grant_type=x"})");
+}
+
 }  // namespace
 }  // namespace salesaudit
