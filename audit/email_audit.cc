@@ -257,7 +257,8 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
       auto it = index.find(last_key);
       last_campaign = it == index.end() ? -1 : it->second;
     }
-    if (last_campaign < 0) return;
+    // A click at an implausible time cannot be placed before or after anything.
+    if (last_campaign < 0 || !IsPlausibleTimeMs(click.occurred_at)) return;
     auto [it, inserted] =
         clicker_index.try_emplace(click.email, static_cast<int32_t>(clicker_index.size()));
     clicks.push_back(Click{it->second, last_campaign, click.occurred_at});
@@ -289,7 +290,8 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
   std::vector<uint64_t> contact_emails;  // hashes of live contacts' addresses, for matching
   s = store.ForEachContact([&](const StoredContact& row) {
     if (row.deleted_at) return;
-    const Contact& c = row.contact;
+    const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
+    const Contact& c = cleaned ? *cleaned : row.contact;
     if (!c.email.empty()) contact_emails.push_back(HashEmail(c.email));
     const std::vector<std::pair<int32_t, ClickRun>>* runs = nullptr;
     if (!c.email.empty() && !clicker_index.empty()) {

@@ -35,7 +35,10 @@ const char* ScopeName(ForecastBasis::Scope scope) {
   return scope == ForecastBasis::Scope::kChannel ? "channel" : "all_channels";
 }
 
-bool IsLive(const StoredContact& row) { return !row.deleted_at && row.contact.created_at; }
+// `contact` is the row's contact with its implausible times unset.
+bool IsLive(const StoredContact& row, const Contact& contact) {
+  return !row.deleted_at && contact.created_at;
+}
 
 // Cycle times (ms) of the live won contacts, for the requested channel and overall.
 struct CycleTimes {
@@ -69,7 +72,8 @@ DealAverage AverageOf(const std::vector<const WonDeal*>& deals) {
 Result<std::vector<WonDeal>> WonDealsOf(Store& store, const AuditWindow& history) {
   std::vector<WonDeal> deals;
   Status s = store.ForEachDeal([&](const StoredDeal& row) {
-    const Deal& d = row.deal;
+    const std::optional<Deal> cleaned = WithoutImplausibleValues(row.deal);
+    const Deal& d = cleaned ? *cleaned : row.deal;
     if (row.deleted_at || !d.is_won || !d.amount) return;
     const TimeMs when = d.closed_at ? d.closed_at : d.created_at;
     if (when ? !history.Contains(*when) : (history.from || history.to)) return;
@@ -193,11 +197,13 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
   // Pass 1: cycle times, for the maturity horizons.
   CycleTimes cycles;
   Status s = store.ForEachContact([&](const StoredContact& row) {
-    if (!IsLive(row) || !row.contact.customer_at) return;
-    const int64_t cycle = *row.contact.customer_at - *row.contact.created_at;
+    const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
+    const Contact& c = cleaned ? *cleaned : row.contact;
+    if (!IsLive(row, c) || !c.customer_at) return;
+    const int64_t cycle = *c.customer_at - *c.created_at;
     if (cycle < 0) return;
     cycles.all.push_back(cycle);
-    if (in_channel(row.contact)) cycles.channel.push_back(cycle);
+    if (in_channel(c)) cycles.channel.push_back(cycle);
   });
   if (!s.ok()) return s.WithContext("audit: forecast");
   const int64_t all_horizon = Percentile90(std::move(cycles.all));
@@ -209,8 +215,9 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
   FunnelCounts all_counts;
   std::set<std::pair<std::string, std::string>> channel_contacts;
   s = store.ForEachContact([&](const StoredContact& row) {
-    if (!IsLive(row)) return;
-    const Contact& c = row.contact;
+    const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
+    const Contact& c = cleaned ? *cleaned : row.contact;
+    if (!IsLive(row, c)) return;
     const bool channel = in_channel(c);
     if (channel) channel_contacts.insert({row.source, c.id});
     if (!request.history.Contains(*c.created_at)) return;

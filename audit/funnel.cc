@@ -1,5 +1,9 @@
 #include "audit/funnel.h"
 
+#include <cmath>
+
+#include "core/time_util.h"
+
 namespace salesaudit {
 namespace {
 
@@ -8,7 +12,41 @@ std::optional<double> Ratio(int64_t numerator, int64_t denominator) {
   return static_cast<double>(numerator) / static_cast<double>(denominator);
 }
 
+void DropImplausible(TimeMs& t) {
+  if (t && !IsPlausibleTimeMs(*t)) t.reset();
+}
+
+bool IsPlausibleTime(const TimeMs& t) { return !t || IsPlausibleTimeMs(*t); }
+
 }  // namespace
+
+std::optional<Contact> WithoutImplausibleValues(const Contact& contact) {
+  const Contact& c = contact;
+  if (IsPlausibleTime(c.created_at) && IsPlausibleTime(c.mql_at) &&
+      IsPlausibleTime(c.contacted_at) && IsPlausibleTime(c.sql_at) &&
+      IsPlausibleTime(c.customer_at) && IsPlausibleTime(c.updated_at)) {
+    return std::nullopt;
+  }
+  Contact out = contact;
+  for (TimeMs* t : {&out.created_at, &out.mql_at, &out.contacted_at, &out.sql_at, &out.customer_at,
+                    &out.updated_at}) {
+    DropImplausible(*t);
+  }
+  return out;
+}
+
+std::optional<Deal> WithoutImplausibleValues(const Deal& deal) {
+  const bool amount_ok = !deal.amount || (std::isfinite(*deal.amount) &&
+                                          std::fabs(*deal.amount) <= kMaxPlausibleAmount);
+  if (amount_ok && IsPlausibleTime(deal.created_at) && IsPlausibleTime(deal.closed_at) &&
+      IsPlausibleTime(deal.updated_at)) {
+    return std::nullopt;
+  }
+  Deal out = deal;
+  if (!amount_ok) out.amount.reset();
+  for (TimeMs* t : {&out.created_at, &out.closed_at, &out.updated_at}) DropImplausible(*t);
+  return out;
+}
 
 void CountFunnelStages(const Contact& c, FunnelCounts& counts) {
   // Reaching a later stage implies every earlier one.

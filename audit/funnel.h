@@ -44,6 +44,19 @@ struct FunnelRates {
   std::optional<double> lead_to_won;
 };
 
+// Values the audit takes as unknown, whatever the store holds (old stores, BI
+// tools writing into it): a time outside IsPlausibleTimeMs (core/time_util.h)
+// and a deal amount that is not a finite number within +-kMaxPlausibleAmount
+// (core/records.h).
+
+// A copy of `contact` with its implausible times unset; nullopt when every
+// time is plausible (the common case, which copies nothing).
+std::optional<Contact> WithoutImplausibleValues(const Contact& contact);
+
+// A copy of `deal` with its implausible times and amount unset; nullopt when
+// all are plausible.
+std::optional<Deal> WithoutImplausibleValues(const Deal& deal);
+
 // Adds one contact of the cohort to `counts` at every stage it reached.
 void CountFunnelStages(const Contact& contact, FunnelCounts& counts);
 

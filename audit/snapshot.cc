@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/time_util.h"
+
 namespace salesaudit {
 namespace {
 
@@ -21,9 +23,13 @@ constexpr int64_t kWeekMs = 7 * kDayMs;
 // Mean weeks in a Gregorian month: 365.2425 / 12 / 7.
 constexpr double kWeeksPerMonth = 365.2425 / 12.0 / 7.0;
 
+// nullopt when the denominator is 0, or the quotient does not fit a double
+// (a revenue target over a tiny average deal): an unknown, never inf.
 std::optional<double> Ratio(double numerator, double denominator) {
   if (denominator == 0) return std::nullopt;
-  return numerator / denominator;
+  const double ratio = numerator / denominator;
+  if (!std::isfinite(ratio)) return std::nullopt;
+  return ratio;
 }
 
 void AddCounts(const FunnelCounts& d, FunnelCounts& into) {
@@ -242,6 +248,10 @@ class SnapshotBuilder {
     return sources_.Name(source) + ":" + std::string(id);
   }
   bool InWindow(int64_t t) const { return t >= from_ && t < to_; }
+  // Inside the requested window and after the earliest period an open start may reach.
+  bool InCohortWindow(int64_t t) const {
+    return requested_.Contains(t) && t >= earliest_start_ && t < to_;
+  }
 
   Store& store_;
   const AuditSettings& settings_;
@@ -249,6 +259,8 @@ class SnapshotBuilder {
   const int64_t now_;
   int64_t from_ = 0;
   int64_t to_ = 0;
+  // The start of the earliest period the audit covers (kMaxAuditPeriods).
+  int64_t earliest_start_ = 0;
 
   Interner sources_;
   std::vector<SourceFacts> source_facts_;
@@ -309,11 +321,13 @@ Status SnapshotBuilder::ReadContacts() {
   uint16_t source = 0;
   Status status = store_.ForEachContact([&](const StoredContact& row) {
     if (row.deleted_at) return;
-    const Contact& c = row.contact;
     if (contacts_.empty() || row.source != last_source) {
       last_source = row.source;
       source = SourceIndex(row.source);
     }
+    const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
+    if (cleaned) AddIssue(snap_.data_quality.implausible_dates, Example(source, row.contact.id));
+    const Contact& c = cleaned ? *cleaned : row.contact;
     SourceFacts& sf = source_facts_[source];
     ContactFacts& f = contacts_.emplace_back();
     contact_ids_.Add(c.id);
@@ -329,8 +343,12 @@ Status SnapshotBuilder::ReadContacts() {
       return;
     }
     f.created_at = *c.created_at;
+    if (!requested_.from && f.created_at < earliest_start_) {
+      AddIssue(snap_.data_quality.contacts_before_window, Example(source, c.id));
+      return;
+    }
     earliest = std::min(earliest, f.created_at);
-    f.in_cohort = requested_.Contains(f.created_at) && f.created_at < to_;
+    f.in_cohort = InCohortWindow(f.created_at);
     if (!f.in_cohort) return;
 
     FunnelCounts d;
@@ -375,7 +393,13 @@ Status SnapshotBuilder::ReadContacts() {
     days_between(c.sql_at, c.customer_at, sql_to_won_);
   });
   if (!status.ok()) return status;
-  from_ = requested_.from ? *requested_.from : (earliest == INT64_MAX ? to_ : earliest);
+  if (requested_.from) {
+    from_ = *requested_.from;
+  } else if (snap_.data_quality.contacts_before_window.count > 0) {
+    from_ = earliest_start_;  // the data goes back further than the audit does
+  } else {
+    from_ = earliest == INT64_MAX ? to_ : earliest;
+  }
   return Status::Ok();
 }
 
@@ -387,12 +411,21 @@ Status SnapshotBuilder::ReadDeals() {
   DataQuality& dq = snap_.data_quality;
   return store_.ForEachDeal([&](const StoredDeal& row) {
     if (row.deleted_at) return;
-    const Deal& d = row.deal;
     if (first || row.source != last_source) {
       first = false;
       last_source = row.source;
       source = SourceIndex(row.source);
     }
+    const std::optional<Deal> cleaned = WithoutImplausibleValues(row.deal);
+    if (cleaned && cleaned->amount != row.deal.amount) {
+      AddIssue(dq.implausible_amounts, Example(source, row.deal.id));
+    }
+    if (cleaned &&
+        (cleaned->created_at != row.deal.created_at || cleaned->closed_at != row.deal.closed_at ||
+         cleaned->updated_at != row.deal.updated_at)) {
+      AddIssue(dq.implausible_dates, Example(source, row.deal.id));
+    }
+    const Deal& d = cleaned ? *cleaned : row.deal;
     if (!d.is_closed && !d.is_won) {
       const TimeMs last = d.updated_at ? d.updated_at : d.created_at;
       if (last && *last < stale_before) AddIssue(dq.stale_open_deals, Example(source, d.id));
@@ -780,9 +813,14 @@ void SnapshotBuilder::FinishDataQuality() {
 }
 
 Result<Snapshot> SnapshotBuilder::Build() {
+  if (Status s = CheckAuditWindow(requested_, settings_.period); !s.ok()) return s;
   snap_.generated_at = now_;
   snap_.period = settings_.period;
   to_ = requested_.to ? *requested_.to : now_;
+  earliest_start_ =
+      requested_.from ? *requested_.from
+                      : PeriodStartMs(PeriodIndex(to_ - 1, settings_.period) - kMaxAuditPeriods + 1,
+                                      settings_.period);
   if (Status s = ReadOwners(); !s.ok()) return s.WithContext("audit: owners");
   if (Status s = ReadContacts(); !s.ok()) return s.WithContext("audit: contacts");
   snap_.window = AuditWindow{from_, to_};
@@ -833,6 +871,29 @@ Result<Snapshot> SnapshotBuilder::Build() {
 
 const char* AuditPeriodName(AuditPeriod period) {
   return period == AuditPeriod::kWeek ? "week" : "month";
+}
+
+Status CheckAuditWindow(const AuditWindow& window, AuditPeriod period) {
+  for (const auto& [bound, name] : {std::pair{window.from, "start"}, std::pair{window.to, "end"}}) {
+    if (bound && !IsPlausibleTimeMs(*bound)) {
+      return Status::InvalidArgument(
+          std::string("audit: the window ") + name + " " + FormatIsoMs(*bound) +
+          " lies outside the span the audit accepts, " + FormatIsoMs(kEarliestPlausibleMs) +
+          " to " + FormatIsoMs(kLatestPlausibleMs));
+    }
+  }
+  if (window.from && window.to && *window.to > *window.from) {
+    const int64_t periods =
+        PeriodIndex(*window.to - 1, period) - PeriodIndex(*window.from, period) + 1;
+    if (periods > kMaxAuditPeriods) {
+      return Status::InvalidArgument(
+          "audit: the window spans " + std::to_string(periods) + " " + AuditPeriodName(period) +
+          "s; an audit covers at most " + std::to_string(kMaxAuditPeriods) +
+          ": choose a later start" +
+          (period == AuditPeriod::kWeek ? " or audit.period: month" : ""));
+    }
+  }
+  return Status::Ok();
 }
 
 Result<Snapshot> ComputeSnapshot(Store& store, const AuditSettings& settings,

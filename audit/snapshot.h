@@ -9,7 +9,7 @@
 //   settings.leads_per_rep_per_week = 25;
 //   auto snapshot = ComputeSnapshot(store, settings, AuditWindow{}, NowMs());
 //   if (!snapshot.ok()) return snapshot.status();
-//   std::string json = SnapshotJson(*snapshot);
+//   auto json = SnapshotJson(*snapshot);
 //
 // Pure functions; thread-safe as the Store is. A Snapshot is a plain value.
 #pragma once
@@ -183,6 +183,14 @@ struct DataQuality {
   // the store was created (table value_issues); examples are the latest
   // "connector:id stream.property".
   QualityIssue values_rejected;
+  // Live contacts and deals holding a time outside the plausible span, and
+  // deals holding an implausible amount (audit/funnel.h): the audit takes
+  // each such value as unknown.
+  QualityIssue implausible_dates;
+  QualityIssue implausible_amounts;
+  // Live contacts created before an open window start, which the audit
+  // limits to kMaxAuditPeriods periods before the window end.
+  QualityIssue contacts_before_window;
 };
 
 struct Customers {
@@ -233,17 +241,30 @@ struct Snapshot {
   EmailAudit email;
 };
 
+// The most periods one audit covers: lead_volume.series holds one element per
+// period, so this bounds the snapshot whatever dates the store holds. An open
+// window start goes back at most this far from the window end; a given one
+// further back is refused. 1000 weeks are 19 years.
+inline constexpr int64_t kMaxAuditPeriods = 1000;
+
+// Ok when the audit can compute `window` in `period`: each given bound is a
+// plausible time (core/time_util.h) and a window given whole spans at most
+// kMaxAuditPeriods periods; else kInvalidArgument saying which and why.
+Status CheckAuditWindow(const AuditWindow& window, AuditPeriod period);
+
 // Computes the snapshot of `window` at `now_ms`. Reads owners, contacts,
 // deals, the deal_contacts of sources with won deals, and (through
 // ComputeEmailAudit) email campaigns and events, each once. Fails with
-// kInvalidArgument when a spend month is not "YYYY-MM", with the store's
-// status when reading fails.
+// kInvalidArgument when a spend month is not "YYYY-MM" or CheckAuditWindow
+// refuses the window, with the store's status when reading fails.
 Result<Snapshot> ComputeSnapshot(Store& store, const AuditSettings& settings,
                                  const AuditWindow& window, int64_t now_ms);
 
 // The snapshot JSON: every DESIGN.md top-level key, plus funnel.by_channel,
-// funnel.by_owner, lead_quality and revenue.
-std::string SnapshotJson(const Snapshot& snapshot);
+// funnel.by_owner, lead_quality and revenue. The text is checked before it is
+// returned: a number that is not finite (JSON has none) fails it with
+// kInternal naming the field, so no caller stores or serves invalid JSON.
+Result<std::string> SnapshotJson(const Snapshot& snapshot);
 
 // Aligned tables for a terminal, one per section.
 std::string SnapshotText(const Snapshot& snapshot);

@@ -1,4 +1,6 @@
 // SnapshotJson and SnapshotText: the two renderings of a Snapshot.
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -351,6 +353,10 @@ const QualityCheck kQualityChecks[] = {
     {"email_members_not_in_crm", "email audience not in the CRM",
      &DataQuality::email_members_not_in_crm},
     {"values_rejected", "source values repaired or dropped", &DataQuality::values_rejected},
+    {"implausible_dates", "records with implausible dates", &DataQuality::implausible_dates},
+    {"implausible_amounts", "deals with implausible amounts", &DataQuality::implausible_amounts},
+    {"contacts_before_window", "contacts before the earliest period",
+     &DataQuality::contacts_before_window},
 };
 
 void WriteDataQuality(JsonWriter& w, const DataQuality& dq) {
@@ -461,9 +467,74 @@ void DurationRow(TextTable& t, const std::string& name, const DurationStats& d) 
   t.Add({name, Int(d.count), Num(d.mean), Num(d.median), Num(d.p90)});
 }
 
+// Reads JSON events and keeps the path of the value being read, so that a
+// parse error names the field it stopped at ("revenue.total", "reps[2].revenue").
+class JsonPathTracker : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, JsonPathTracker> {
+ public:
+  bool Default() {
+    Completed();
+    return true;
+  }
+  bool StartObject() {
+    frames_.push_back({});
+    return true;
+  }
+  bool Key(const char* name, rapidjson::SizeType length, bool) {
+    frames_.back().key.assign(name, length);
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) { return End(); }
+  bool StartArray() {
+    frames_.push_back({.array = true});
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) { return End(); }
+
+  std::string Path() const {
+    std::string path;
+    for (const Frame& f : frames_) {
+      path += f.array ? "[" + std::to_string(f.index) + "]" : (path.empty() ? "" : ".") + f.key;
+    }
+    return path;
+  }
+
+ private:
+  struct Frame {
+    bool array = false;
+    size_t index = 0;  // elements completed: the index of the one being read
+    std::string key;
+  };
+  void Completed() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  bool End() {
+    frames_.pop_back();
+    Completed();
+    return true;
+  }
+  std::vector<Frame> frames_;
+};
+
+// The writer emits nothing for a number JSON cannot hold (inf, NaN) and
+// carries on, leaving `"total":,`: reading the text back is what catches it.
+Status CheckSnapshotText(const std::string& json) {
+  rapidjson::Reader reader;
+  rapidjson::StringStream in(json.c_str());
+  JsonPathTracker path;
+  const rapidjson::ParseResult parsed = reader.Parse<rapidjson::kParseIterativeFlag>(in, path);
+  if (!parsed) {
+    const std::string why = parsed.Code() == rapidjson::kParseErrorValueInvalid
+                                ? "is not a finite number (JSON has no infinity or NaN)"
+                                : rapidjson::GetParseError_En(parsed.Code());
+    return Status::Internal("audit: snapshot field " + path.Path() + " " + why +
+                            "; the snapshot is refused");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-std::string SnapshotJson(const Snapshot& s) {
+Result<std::string> SnapshotJson(const Snapshot& s) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
@@ -491,7 +562,9 @@ std::string SnapshotJson(const Snapshot& s) {
   WriteCustomers(w, s.customers);
   WriteRevenue(w, s.revenue);
   w.EndObject();
-  return buf.GetString();
+  std::string json(buf.GetString(), buf.GetSize());
+  if (Status checked = CheckSnapshotText(json); !checked.ok()) return checked;
+  return json;
 }
 
 std::string SnapshotText(const Snapshot& s) {

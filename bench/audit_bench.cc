@@ -266,9 +266,13 @@ int Run(int argc, char** argv) {
     fprintf(stderr, "%s\n", snapshot.status().ToString().c_str());
     return 1;
   }
-  const std::string json = SnapshotJson(*snapshot);
+  auto json = SnapshotJson(*snapshot);
+  if (!json.ok()) {
+    fprintf(stderr, "%s\n", json.status().ToString().c_str());
+    return 1;
+  }
   const double snapshot_s = Seconds(t0);
-  printf("full snapshot: %.3f s (%zu bytes of JSON), peak RSS %.1f MiB\n", snapshot_s, json.size(),
+  printf("full snapshot: %.3f s (%zu bytes of JSON), peak RSS %.1f MiB\n", snapshot_s, json->size(),
          bench::PeakRssMiB());
 
   opened->reset();

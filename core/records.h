@@ -31,6 +31,11 @@ struct Contact {
   TimeMs updated_at;
 };
 
+// The largest magnitude of money (a deal amount, a month's spend, a target)
+// that salesaudit believes, in any currency: no real deal comes near it, and
+// no sum of a store's amounts below it can overflow a double.
+inline constexpr double kMaxPlausibleAmount = 1e15;
+
 struct Deal {
   std::string id;
   std::string name;

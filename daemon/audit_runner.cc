@@ -54,8 +54,10 @@ Result<StoredSnapshot> ComputeAndStoreSnapshot(Store& store, const Config& confi
   if (!cursors.ok()) return cursors.status().WithContext("audit");
   auto snapshot = ComputeSnapshot(store, AuditSettingsFrom(config), window, now_ms);
   if (!snapshot.ok()) return snapshot.status().WithContext("audit");
+  auto json = SnapshotJson(*snapshot);
+  if (!json.ok()) return json.status();
   StoredSnapshot stored;
-  stored.json = SnapshotJson(*snapshot);
+  stored.json = std::move(json).value();
   auto id = store.SaveSnapshot(SnapshotRow{.computed_at = now_ms,
                                            .window_from = snapshot->window.from,
                                            .window_to = snapshot->window.to,

@@ -12,7 +12,9 @@ namespace salesaudit {
 namespace {
 
 constexpr int64_t kDay = 86400000;
-constexpr int64_t kNow = 1000 * kDay;
+// Day 0 of the tests: the audit takes times before 1980 as unknown.
+constexpr int64_t kOrigin = 1704067200000;  // 2024-01-01T00:00Z
+constexpr int64_t kNow = kOrigin + 1000 * kDay;
 
 // Contacts and won deals of one source, built up cohort by cohort.
 class History {
@@ -26,7 +28,7 @@ class History {
       Contact c;
       c.id = "c" + std::to_string(next_++);
       c.channel = channel;
-      c.created_at = created_day * kDay;
+      c.created_at = kOrigin + created_day * kDay;
       if (i < contacted) c.contacted_at = *c.created_at + kDay;
       if (i < won) {
         c.sql_at = *c.created_at + 2 * kDay;
@@ -223,9 +225,9 @@ TEST_CASE("The history window narrows the cohorts by creation date", "[audit][fo
   };
   const Case cases[] = {
       {{}, 200, 0.25},
-      {{400 * kDay, {}}, 100, 0.4},
-      {{{}, 400 * kDay}, 100, 0.1},
-      {{100 * kDay, 500 * kDay}, 100, 0.1},
+      {{kOrigin + 400 * kDay, {}}, 100, 0.4},
+      {{{}, kOrigin + 400 * kDay}, 100, 0.1},
+      {{kOrigin + 100 * kDay, kOrigin + 500 * kDay}, 100, 0.1},
   };
   for (const Case& c : cases) {
     auto f = ComputeForecast(*store, Request(20, std::nullopt, std::nullopt, c.history),
@@ -348,7 +350,7 @@ TEST_CASE("Without matured history the forecast has null rates and no customers 
   };
   Case cases[] = {
       {"empty store", &empty, {}},
-      {"window before every lead", &young, {{}, 10 * kDay}},
+      {"window before every lead", &young, {{}, kOrigin + 10 * kDay}},
   };
   for (Case& c : cases) {
     INFO(c.name);
@@ -390,7 +392,7 @@ TEST_CASE("Revenue averages the scope's live won deals with an amount", "[audit]
   lost.id = "lost";
   lost.amount = 1e6;
   lost.is_closed = true;
-  lost.closed_at = 600 * kDay;
+  lost.closed_at = kOrigin + 600 * kDay;
   Deal no_amount = lost;
   no_amount.id = "no-amount";
   no_amount.amount.reset();
@@ -399,7 +401,7 @@ TEST_CASE("Revenue averages the scope's live won deals with an amount", "[audit]
   removed.id = "removed";
   removed.is_won = true;
   page.deals.insert(page.deals.end(), {lost, no_amount, removed});
-  page.deletions.push_back(Deletion{RecordKind::kDeal, "removed", 700 * kDay});
+  page.deletions.push_back(Deletion{RecordKind::kDeal, "removed", kOrigin + 700 * kDay});
   auto store = h.Open(dir);
 
   struct Case {

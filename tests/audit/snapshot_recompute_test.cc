@@ -870,8 +870,9 @@ Checked Check(RandomStore& db, const AuditSettings& settings, const WindowCase& 
   auto snapshot = ComputeSnapshot(db.store(), settings, AuditWindow{w.from, w.to}, w.now);
   REQUIRE(snapshot.ok());
   Checked checked;
-  const std::string json = SnapshotJson(*snapshot);
-  checked.doc.Parse(json.c_str());  // default flags: NaN and Infinity are parse errors
+  auto json = SnapshotJson(*snapshot);
+  REQUIRE(json.ok());
+  checked.doc.Parse(json->c_str());  // default flags: NaN and Infinity are parse errors
   REQUIRE_FALSE(checked.doc.HasParseError());
   CHECK(Ms(At(At(checked.doc, "window"), "from")) == w.from);
   CHECK(Ms(At(At(checked.doc, "window"), "to")) == w.to);
