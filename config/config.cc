@@ -1,6 +1,10 @@
 #include "config/config.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -20,6 +24,7 @@
 #include <tuple>
 #include <utility>
 
+#include "core/records.h"
 #include "core/secret_registry.h"
 
 namespace salesaudit {
@@ -111,6 +116,19 @@ constexpr std::string_view kReceiverTypes[] = {"email", "webhook"};
 
 const char* const kDurationHint = "use e.g. 250ms, 30s, 5m, 1h, 7d";
 
+// Bounds on team and target numbers: beyond them a value is a typo (or a
+// 1e308 that would make the audit's sums overflow), not a team.
+constexpr int64_t kMaxReps = 100000;
+constexpr double kMaxLeadsPerRepPerWeek = 10000;
+constexpr double kMaxReturnOnSpendTarget = 1000;
+
+// Longer durations are typos; shorter ones keep `now - duration` far from
+// overflowing the milliseconds in which the audit and the alerts compute.
+constexpr milliseconds kMaxDuration = std::chrono::hours(24 * 36500);
+
+// ${A:-${B:-...}} deeper than this is refused: the expansion recurses.
+constexpr int kMaxDefaultNesting = 8;
+
 SourcePos PosOf(const std::string& file, const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
   return SourcePos{file, mark.line + 1, mark.column + 1};
@@ -191,6 +209,8 @@ bool IsEnvName(std::string_view name) {
   });
 }
 
+bool IsEnvNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+
 bool IsDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -244,23 +264,40 @@ bool HasScheme(std::string_view url, std::string_view scheme_a, std::string_view
   return false;
 }
 
+// What a file that is not a regular one is, for messages.
+std::string FileKind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  return "not a regular file";
+}
+
 // Reads at most `max_bytes` + 1 bytes of `path` into `out`; returns the reason
-// on failure (strerror text, never the contents).
-std::optional<std::string> ReadFile(const std::string& path, size_t max_bytes, std::string* out) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return std::string(std::strerror(errno));
+// on failure (strerror text, never the contents). `regular_only` refuses
+// anything but a regular file, and opens without blocking first: opening a
+// FIFO for reading waits for a writer, which would hang `check` and a
+// reload on the daemon's loop.
+std::optional<std::string> ReadFile(const std::string& path, size_t max_bytes, bool regular_only,
+                                    std::string* out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
+  if (fd < 0) return std::string(std::strerror(errno));
+  struct stat st {};
+  if (regular_only && ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return "it is " + FileKind(st.st_mode) + "; give a regular file";
+  }
   out->clear();
   char buffer[8192];
   std::optional<std::string> failure;
   while (out->size() <= max_bytes) {
-    const size_t n = std::fread(buffer, 1, sizeof buffer, file);
-    out->append(buffer, n);
-    if (n < sizeof buffer) {
-      if (std::ferror(file)) failure = std::string(std::strerror(errno));
-      break;
-    }
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) failure = std::string(std::strerror(errno));
+    if (n <= 0) break;
+    out->append(buffer, static_cast<size_t>(n));
   }
-  std::fclose(file);
+  ::close(fd);
   return failure;
 }
 
@@ -354,14 +391,30 @@ class Loader {
   std::optional<std::string> ReadOneOf(const Item& item, KeyList allowed);
   std::optional<milliseconds> ReadDuration(const Item& item);
   std::optional<milliseconds> ReadPositiveDuration(const Item& item);
-  std::optional<int> ReadInt(const Item& item, int64_t min);
+  std::optional<int> ReadInt(const Item& item, int64_t min,
+                             int64_t max = std::numeric_limits<int>::max());
+  std::optional<int> ReadReps(const Item& item) { return ReadInt(item, 1, kMaxReps); }
   std::optional<int> ReadPositiveInt(const Item& item) { return ReadInt(item, 1); }
   std::optional<int> ReadNonNegativeInt(const Item& item) { return ReadInt(item, 0); }
   // Bytes, with an optional KiB, MiB or GiB suffix: "16MiB", "65536".
   std::optional<size_t> ReadByteSize(const Item& item);
-  std::optional<double> ReadNumber(const Item& item, bool zero_allowed);
-  std::optional<double> ReadPositiveNumber(const Item& item) { return ReadNumber(item, false); }
-  std::optional<double> ReadNonNegativeNumber(const Item& item) { return ReadNumber(item, true); }
+  // A finite number in [0, max] (zero_allowed) or (0, max]; `what` says
+  // what the number counts, for the message when it exceeds max.
+  std::optional<double> ReadNumber(const Item& item, bool zero_allowed, double max,
+                                   std::string_view what);
+  // Money: a spend, a revenue target (core/records.h bounds every amount).
+  std::optional<double> ReadAmount(const Item& item) {
+    return ReadNumber(item, true, kMaxPlausibleAmount, "money");
+  }
+  std::optional<double> ReadPositiveAmount(const Item& item) {
+    return ReadNumber(item, false, kMaxPlausibleAmount, "money");
+  }
+  std::optional<double> ReadLeadsPerRep(const Item& item) {
+    return ReadNumber(item, false, kMaxLeadsPerRepPerWeek, "leads one rep can work in a week");
+  }
+  std::optional<double> ReadReturnOnSpend(const Item& item) {
+    return ReadNumber(item, false, kMaxReturnOnSpendTarget, "revenue per unit of spend");
+  }
   std::optional<bool> ReadBool(const Item& item);
   std::optional<std::vector<std::string>> ReadStringList(const Item& item);
   std::optional<std::map<std::string, std::string>> ReadStringMap(const Item& item);
@@ -374,6 +427,18 @@ class Loader {
 
   // ${VAR}, ${VAR:-default} and $$ in a scalar; errors name the variable only.
   std::optional<std::string> Expand(const Item& item);
+  // Expand's work on `raw`, the scalar or a default within it, `depth`
+  // defaults deep.
+  std::optional<std::string> ExpandText(const Item& item, std::string_view raw, int depth);
+  // `value` read from `item`, quoted for a message: the text as written when
+  // it expanded ${...}, so that an error never shows what a variable holds
+  // (a secret given to the wrong key).
+  std::string Shown(const Item& item, std::string_view value) const {
+    if (item.node.IsScalar() && item.node.Scalar().find('$') != std::string::npos) {
+      return Quoted(item.node.Scalar());
+    }
+    return Quoted(value);
+  }
 
   template <typename T, typename Out>
   void Set(const Section& section, std::string_view key,
@@ -479,29 +544,47 @@ std::optional<std::vector<Item>> Loader::ReadList(const Item& item) {
 }
 
 std::optional<std::string> Loader::Expand(const Item& item) {
-  const std::string& raw = item.node.Scalar();
+  return ExpandText(item, item.node.Scalar(), 0);
+}
+
+std::optional<std::string> Loader::ExpandText(const Item& item, std::string_view raw, int depth) {
   std::string out;
   bool ok = true;
   for (size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] != '$' || i + 1 == raw.size()) {
+    const char next = i + 1 < raw.size() ? raw[i + 1] : '\0';
+    if (raw[i] != '$' || (next != '$' && next != '{' && !IsEnvNameStart(next))) {
       out += raw[i];
       continue;
     }
-    if (raw[i + 1] == '$') {
+    if (next == '$') {
       out += '$';
       ++i;
       continue;
     }
-    if (raw[i + 1] != '{') {
-      out += raw[i];
-      continue;
+    if (next != '{') {
+      // The name is not echoed: it may be part of a secret holding a '$'.
+      Error(item.pos, item.path +
+                          ": '$' before a name is not expanded: write '${NAME}' for an "
+                          "environment variable, or '$$' for a literal '$'");
+      return std::nullopt;
     }
-    const size_t close = raw.find('}', i + 2);
-    if (close == std::string::npos) {
+    // The '}' that closes this '${', past any '${...}' nested in a default.
+    size_t close = i + 2;
+    for (int open = 1; close < raw.size(); ++close) {
+      if (raw[close] == '$' && close + 1 < raw.size() && raw[close + 1] == '$') {
+        ++close;
+      } else if (raw[close] == '$' && close + 1 < raw.size() && raw[close + 1] == '{') {
+        ++open;
+        ++close;
+      } else if (raw[close] == '}' && --open == 0) {
+        break;
+      }
+    }
+    if (close >= raw.size()) {
       Error(item.pos, item.path + ": unterminated '${' (write '$$' for a literal '$')");
       return std::nullopt;
     }
-    const std::string_view inner = std::string_view(raw).substr(i + 2, close - i - 2);
+    const std::string_view inner = raw.substr(i + 2, close - i - 2);
     const size_t dash = inner.find(":-");
     const std::string name(inner.substr(0, dash));
     if (!IsEnvName(name)) {
@@ -511,7 +594,15 @@ std::optional<std::string> Loader::Expand(const Item& item) {
     } else {
       const char* value = std::getenv(name.c_str());
       if (dash != std::string_view::npos && (value == nullptr || *value == '\0')) {
-        out += inner.substr(dash + 2);
+        if (depth >= kMaxDefaultNesting) {
+          Error(item.pos, item.path + ": defaults in '${NAME:-...}' nest deeper than " +
+                              std::to_string(kMaxDefaultNesting) + " levels");
+          return std::nullopt;
+        }
+        // The default may name another variable: ${A:-${B:-text}}.
+        std::optional<std::string> fallback = ExpandText(item, inner.substr(dash + 2), depth + 1);
+        if (!fallback) return std::nullopt;
+        out += *fallback;
       } else if (value != nullptr) {
         out += value;
       } else {
@@ -546,8 +637,8 @@ std::optional<std::string> Loader::ReadNonEmptyString(const Item& item) {
 std::optional<std::string> Loader::ReadName(const Item& item) {
   std::optional<std::string> value = ReadString(item);
   if (value && !IsValidName(*value)) {
-    Error(item.pos,
-          item.path + ": invalid name " + Quoted(*value) + " (use letters, digits, '_', '.', '-')");
+    Error(item.pos, item.path + ": invalid name " + Shown(item, *value) +
+                        " (use letters, digits, '_', '.', '-')");
     return std::nullopt;
   }
   return value;
@@ -559,7 +650,7 @@ std::optional<std::string> Loader::ReadOneOf(const Item& item, KeyList allowed) 
   if (std::find(allowed.begin(), allowed.end(), *value) == allowed.end()) {
     std::vector<std::string> choices(allowed.begin(), allowed.end());
     Error(item.pos,
-          item.path + ": must be one of " + Join(choices, ", ") + ", got " + Quoted(*value));
+          item.path + ": must be one of " + Join(choices, ", ") + ", got " + Shown(item, *value));
     return std::nullopt;
   }
   return value;
@@ -570,7 +661,11 @@ std::optional<milliseconds> Loader::ReadDuration(const Item& item) {
   if (!text) return std::nullopt;
   std::optional<milliseconds> duration = ParseDuration(*text);
   if (!duration) {
-    Error(item.pos, item.path + ": invalid duration " + Quoted(*text) + " (" + kDurationHint + ")");
+    Error(item.pos,
+          item.path + ": invalid duration " + Shown(item, *text) + " (" + kDurationHint + ")");
+  } else if (*duration > kMaxDuration) {
+    Error(item.pos, item.path + ": must be at most 36500d (100 years), got " + Shown(item, *text));
+    return std::nullopt;
   }
   return duration;
 }
@@ -606,32 +701,45 @@ std::optional<size_t> Loader::ReadByteSize(const Item& item) {
   return static_cast<size_t>(*count * unit);
 }
 
-std::optional<int> Loader::ReadInt(const Item& item, int64_t min) {
+std::optional<int> Loader::ReadInt(const Item& item, int64_t min, int64_t max) {
   std::optional<std::string> text = ReadScalar(item, "a whole number");
   if (!text) return std::nullopt;
   const std::optional<int64_t> value = ParseInt(*text);
   if (!value || *value > std::numeric_limits<int>::max()) {
-    Error(item.pos, item.path + ": expected a whole number, got " + Quoted(*text));
+    Error(item.pos, item.path + ": expected a whole number, got " + Shown(item, *text));
     return std::nullopt;
   }
   if (*value < min) {
     Error(item.pos, item.path + (min == 1 ? ": must be at least 1" : ": must not be negative"));
     return std::nullopt;
   }
+  if (*value > max) {
+    Error(item.pos,
+          item.path + ": must be at most " + std::to_string(max) + ", got " + Shown(item, *text));
+    return std::nullopt;
+  }
   return static_cast<int>(*value);
 }
 
-std::optional<double> Loader::ReadNumber(const Item& item, bool zero_allowed) {
+std::optional<double> Loader::ReadNumber(const Item& item, bool zero_allowed, double max,
+                                         std::string_view what) {
   std::optional<std::string> text = ReadScalar(item, "a number");
   if (!text) return std::nullopt;
   const std::optional<double> value = ParseNumber(*text);
   if (!value) {
-    Error(item.pos, item.path + ": expected a number, got " + Quoted(*text));
+    Error(item.pos, item.path + ": expected a number, got " + Shown(item, *text));
     return std::nullopt;
   }
   if (*value < 0 || (!zero_allowed && *value == 0)) {
     Error(item.pos,
           item.path + (zero_allowed ? ": must not be negative" : ": must be greater than zero"));
+    return std::nullopt;
+  }
+  if (*value > max) {
+    char bound[32];
+    std::snprintf(bound, sizeof bound, "%g", max);
+    Error(item.pos, item.path + ": must be at most " + bound + " (" + std::string(what) +
+                        "), got " + Shown(item, *text));
     return std::nullopt;
   }
   return value;
@@ -642,7 +750,7 @@ std::optional<bool> Loader::ReadBool(const Item& item) {
   if (!text) return std::nullopt;
   if (*text == "true" || *text == "True" || *text == "TRUE") return true;
   if (*text == "false" || *text == "False" || *text == "FALSE") return false;
-  Error(item.pos, item.path + ": expected true or false, got " + Quoted(*text));
+  Error(item.pos, item.path + ": expected true or false, got " + Shown(item, *text));
   return std::nullopt;
 }
 
@@ -660,7 +768,7 @@ std::optional<std::vector<std::string>> Loader::ReadStringList(const Item& item)
     if (!value) {
       ok = false;
     } else if (std::find(out.begin(), out.end(), *value) != out.end()) {
-      Error(element.pos, element.path + ": " + Quoted(*value) + " is listed twice");
+      Error(element.pos, element.path + ": " + Shown(element, *value) + " is listed twice");
       ok = false;
     } else {
       out.push_back(std::move(*value));
@@ -709,8 +817,8 @@ std::optional<std::string> Loader::ReadHttpUrl(const Item& item) {
   std::string url = *text;
   while (!url.empty() && url.back() == '/') url.pop_back();
   if (!HasScheme(url, "http://", "https://")) {
-    Error(item.pos,
-          item.path + ": expected a URL starting with http:// or https://, got " + Quoted(*text));
+    Error(item.pos, item.path + ": expected a URL starting with http:// or https://, got " +
+                        Shown(item, *text));
     return std::nullopt;
   }
   return url;
@@ -734,7 +842,7 @@ std::optional<RateLimit> Loader::ReadRateLimit(const Item& item) {
       return RateLimit{static_cast<int>(*requests), *per};
     }
   }
-  Error(item.pos, item.path + ": invalid rate limit " + Quoted(*text) +
+  Error(item.pos, item.path + ": invalid rate limit " + Shown(item, *text) +
                       " (use REQUESTS/DURATION like 100/10s, or off)");
   return std::nullopt;
 }
@@ -769,7 +877,7 @@ std::optional<std::pair<std::string, SourcePos>> Loader::ReadSecret(const Sectio
     const std::string shown = Quoted(path.string());
     std::string contents;
     if (std::optional<std::string> failure =
-            ReadFile(path.string(), kMaxSecretFileBytes, &contents)) {
+            ReadFile(path.string(), kMaxSecretFileBytes, /*regular_only=*/true, &contents)) {
       Error(file_item->pos, file_item->path + ": cannot read " + shown + ": " + *failure);
       return std::nullopt;
     }
@@ -828,8 +936,8 @@ void Loader::LoadStatus(const Item& item, StatusConfig* status) {
     const bool any_port = value && value->size() > 2 && value->ends_with(":0") &&
                           IsListenAddress(value->substr(0, value->size() - 1) + "1");
     if (value && !value->empty() && !IsListenAddress(*value) && !any_port) {
-      Error(listen->pos,
-            listen->path + ": expected HOST:PORT like 127.0.0.1:9464, got " + Quoted(*value));
+      Error(listen->pos, listen->path + ": expected HOST:PORT like 127.0.0.1:9464, got " +
+                             Shown(*listen, *value));
     } else if (value) {
       status->listen = std::move(*value);
     }
@@ -974,9 +1082,9 @@ void Loader::LoadTeam(const Item& item, TeamConfig* team) {
   const std::optional<Section> s = ReadSection(item, kTeamKeys);
   if (!s) return;
   if (const Item* reps = s->Find("reps"); reps != nullptr && !reps->node.IsNull()) {
-    Set(*s, "reps", &Loader::ReadPositiveInt, &team->reps);
+    Set(*s, "reps", &Loader::ReadReps, &team->reps);
   }
-  Set(*s, "leads_per_rep_per_week", &Loader::ReadPositiveNumber, &team->leads_per_rep_per_week);
+  Set(*s, "leads_per_rep_per_week", &Loader::ReadLeadsPerRep, &team->leads_per_rep_per_week);
 }
 
 void Loader::LoadAudit(const Item& item, AuditConfig* audit) {
@@ -995,23 +1103,17 @@ void Loader::LoadAudit(const Item& item, AuditConfig* audit) {
   Set(*s, "stale_deal_age", &Loader::ReadPositiveDuration, &audit->stale_deal_age);
   Set(*s, "forecast_min_channel_leads", &Loader::ReadPositiveInt,
       &audit->forecast_min_channel_leads);
-  Set(*s, "return_on_spend_target", &Loader::ReadPositiveNumber, &audit->return_on_spend_target);
+  Set(*s, "return_on_spend_target", &Loader::ReadReturnOnSpend, &audit->return_on_spend_target);
   if (const Item* target = s->Find("revenue_target_per_period");
       target != nullptr && !target->node.IsNull()) {
-    Set(*s, "revenue_target_per_period", &Loader::ReadPositiveNumber,
+    Set(*s, "revenue_target_per_period", &Loader::ReadPositiveAmount,
         &audit->revenue_target_per_period);
   }
   Set(*s, "referral_channels", &Loader::ReadStringList, &audit->referral_channels);
 }
 
 std::optional<double> Loader::ReadFraction(const Item& item) {
-  std::optional<double> value = ReadNumber(item, true);
-  if (value && *value > 1) {
-    Error(item.pos, item.path + ": expected a fraction between 0 and 1 (0.2 for 20%), got " +
-                        std::to_string(*value));
-    return std::nullopt;
-  }
-  return value;
+  return ReadNumber(item, true, 1, "a fraction: 0.2 for 20%");
 }
 
 void Loader::LoadSpendFile(const Item& item, std::vector<SpendEntry>* spend) {
@@ -1021,7 +1123,8 @@ void Loader::LoadSpendFile(const Item& item, std::vector<SpendEntry>* spend) {
   if (path.is_relative()) path = base_dir_ / path;
   const std::string file = path.string();
   std::string contents;
-  if (std::optional<std::string> failure = ReadFile(file, kMaxSpendFileBytes, &contents)) {
+  if (std::optional<std::string> failure =
+          ReadFile(file, kMaxSpendFileBytes, /*regular_only=*/true, &contents)) {
     Error(item.pos, item.path + ": cannot read " + Quoted(file) + ": " + *failure);
     return;
   }
@@ -1070,8 +1173,8 @@ void Loader::LoadSpendFile(const Item& item, std::vector<SpendEntry>* spend) {
     char* parsed_end = nullptr;
     const double amount = std::strtod(cells[2].c_str(), &parsed_end);
     const bool amount_ok = !cells[2].empty() && parsed_end == cells[2].c_str() + cells[2].size() &&
-                           std::isfinite(amount) && amount >= 0;
-    if (!amount_ok) Error(at(2), "expected an amount >= 0, got " + Quoted(cells[2]));
+                           std::isfinite(amount) && amount >= 0 && amount <= kMaxPlausibleAmount;
+    if (!amount_ok) Error(at(2), "expected an amount from 0 to 1e+15, got " + Quoted(cells[2]));
     if (cells[0].empty() || !IsMonth(cells[1]) || !amount_ok) continue;
     if (!seen.emplace(cells[0], cells[1]).second) {
       Error(at(0), "spend for channel " + Quoted(cells[0]) + " in " + cells[1] + " is given twice");
@@ -1096,12 +1199,13 @@ void Loader::LoadSpend(const Item& item, std::vector<SpendEntry>* spend) {
     if (const Item* month = s->Find("month")) {
       std::optional<std::string> text = ReadString(*month);
       if (text && !IsMonth(*text)) {
-        Error(month->pos, month->path + ": expected a month as YYYY-MM, got " + Quoted(*text));
+        Error(month->pos,
+              month->path + ": expected a month as YYYY-MM, got " + Shown(*month, *text));
       } else if (text) {
         entry.month = std::move(*text);
       }
     }
-    Set(*s, "amount", &Loader::ReadNonNegativeNumber, &entry.amount);
+    Set(*s, "amount", &Loader::ReadAmount, &entry.amount);
     if (entry.channel.empty() || entry.month.empty() || s->Find("amount") == nullptr) continue;
     if (!seen.emplace(entry.channel, entry.month).second) {
       Error(element.pos, element.path + ": spend for channel " + Quoted(entry.channel) + " in " +
@@ -1257,7 +1361,8 @@ void Loader::LoadReceivers(const Item& item, std::vector<ReceiverConfig>* receiv
     Set(*s, "smtp_url", &Loader::ReadString, &r.smtp_url);
     if (!r.smtp_url.empty() && !HasScheme(r.smtp_url, "smtp://", "smtps://")) {
       const Item* at = s->Find("smtp_url");
-      Error(at->pos, at->path + ": must start with smtp:// or smtps://, got " + Quoted(r.smtp_url));
+      Error(at->pos,
+            at->path + ": must start with smtp:// or smtps://, got " + Shown(*at, r.smtp_url));
     }
     Set(*s, "from", &Loader::ReadNonEmptyString, &r.from);
     Set(*s, "to", &Loader::ReadStringList, &r.to);
@@ -1309,8 +1414,8 @@ void Loader::LoadRoute(const Item& item, const std::vector<std::string>& declare
         const std::optional<std::string> name = ReadNonEmptyString(element);
         if (!name) continue;
         if (std::find(declared.begin(), declared.end(), *name) == declared.end()) {
-          Error(element.pos,
-                element.path + ": unknown receiver " + Quoted(*name) + Suggestion(*name, declared));
+          Error(element.pos, element.path + ": unknown receiver " + Shown(element, *name) +
+                                 Suggestion(*name, declared));
         } else if (std::find(route->receivers.begin(), route->receivers.end(), *name) ==
                    route->receivers.end()) {
           route->receivers.push_back(*name);
@@ -1380,6 +1485,11 @@ ConfigLoadResult LoadConfigText(const std::string& text, const std::string& file
     } else {
       loader.Load(documents[0], &config);
     }
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp stops at a fixed depth and calls it "bad file".
+    loader.Error(SourcePos{file_name, e.mark.line + 1, e.mark.column + 1},
+                 "the YAML nests deeper than " + std::to_string(e.depth()) +
+                     " levels here; a salesaudit config nests a few levels at most");
   } catch (const YAML::Exception& e) {
     loader.Error(SourcePos{file_name, e.mark.line + 1, e.mark.column + 1},
                  "invalid YAML: " + e.msg);
@@ -1395,7 +1505,9 @@ ConfigLoadResult LoadConfigFile(const std::string& path) {
   std::string text;
   // A config is small; the cap only stops a mistaken --config /dev/zero.
   constexpr size_t kMaxConfigBytes = 16 * 1024 * 1024;
-  if (std::optional<std::string> failure = ReadFile(path, kMaxConfigBytes, &text)) {
+  // Any readable file: `check --config <(envsubst < tmpl)` reads a pipe.
+  if (std::optional<std::string> failure =
+          ReadFile(path, kMaxConfigBytes, /*regular_only=*/false, &text)) {
     return ConfigLoadResult{std::nullopt, {path + ": cannot read: " + *failure}};
   }
   if (text.size() > kMaxConfigBytes) {

@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -645,7 +646,8 @@ TEST_CASE("environment variables expand in strings, with defaults and $$ escapes
       {"${SA_TEST_EMPTY}", ""},
       {"cost$$5", "cost$5"},
       {"$${SA_TEST_SET}", "${SA_TEST_SET}"},
-      {"a$b", "a$b"},
+      {"a$5", "a$5"},
+      {"a$ b", "a$ b"},
       {"end$", "end$"},
   };
   for (const auto& [raw, expanded] : cases) {
@@ -916,8 +918,8 @@ TEST_CASE("the audit settings load with their defaults and overrides") {
 
   CHECK(Errors("audit:\n  open_rate_floor: 15\n") ==
         std::vector<std::string>{
-            "t.yaml:2:20: audit.open_rate_floor: expected a fraction between 0 and 1 (0.2 for "
-            "20%), got 15.000000"});
+            "t.yaml:2:20: audit.open_rate_floor: must be at most 1 (a fraction: 0.2 for 20%), "
+            "got '15'"});
 }
 
 TEST_CASE("spend_file rows join the spend list and their problems name CSV line and column") {
@@ -950,13 +952,172 @@ TEST_CASE("spend_file rows join the spend list and their problems name CSV line 
   CHECK(LoadConfigFile(bad.string()).errors ==
         std::vector<std::string>{
             csv + ":2:13: expected a month as YYYY-MM, got '2026-13'",
-            csv + ":3:17: expected an amount >= 0, got '-3'",
+            csv + ":3:17: expected an amount from 0 to 1e+15, got '-3'",
             csv + ":5:1: spend for channel 'PAID_SOCIAL' in 2026-10 is given twice"});
 
   const fs::path missing = dir.Write("missing.yaml", "spend_file: nowhere.csv\n");
   auto errors = LoadConfigFile(missing.string()).errors;
   REQUIRE(errors.size() == 1);
   CHECK_THAT(errors[0], Catch::Contains("missing.yaml:1:13:") && Catch::Contains("nowhere.csv"));
+}
+
+TEST_CASE("a '$' before a name is refused with a hint instead of passing as literal text") {
+  ScopedEnv set("SA_TEST_SET", "value");
+  for (const char* raw : {"$SA_TEST_SET", "pa$sword", "/data/$_x"}) {
+    INFO(raw);
+    CHECK(Errors("store: {path: '" + std::string(raw) + "'}\n") ==
+          std::vector<std::string>{
+              "t.yaml:1:15: store.path: '$' before a name is not expanded: write '${NAME}' for an "
+              "environment variable, or '$$' for a literal '$'"});
+  }
+}
+
+TEST_CASE("nested defaults expand: ${A:-${B}} takes B when A is unset or empty") {
+  ScopedEnv set("SA_TEST_SET", "value");
+  ScopedEnv empty("SA_TEST_EMPTY", "");
+  ScopedEnv unset("SA_TEST_UNSET", std::nullopt);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"${SA_TEST_UNSET:-${SA_TEST_SET}}", "value"},
+      {"${SA_TEST_EMPTY:-${SA_TEST_UNSET:-deep}}", "deep"},
+      {"x${SA_TEST_UNSET:-a${SA_TEST_SET}b}y", "xavalueby"},
+      {"${SA_TEST_UNSET:-$${SA_TEST_SET}}", "${SA_TEST_SET}"},
+      // A default that is not needed is not expanded, so its variable may be unset.
+      {"${SA_TEST_SET:-${SA_TEST_UNSET}}", "value"},
+  };
+  for (const auto& [raw, expanded] : cases) {
+    INFO(raw);
+    const Config c = LoadOk("store: {path: '" + raw + "'}\n");
+    CHECK(c.store.path == expanded);
+  }
+  SECTION("an unset variable in a needed default is named") {
+    CHECK(Errors("store: {path: '${SA_TEST_UNSET:-${SA_TEST_UNSET}}'}\n") ==
+          std::vector<std::string>{
+              "t.yaml:1:15: store.path: environment variable 'SA_TEST_UNSET' is not set"});
+  }
+  SECTION("an unterminated nested reference is refused, not taken literally") {
+    CHECK(Errors("store: {path: '${SA_TEST_UNSET:-${SA_TEST_SET}'}\n") ==
+          std::vector<std::string>{
+              "t.yaml:1:15: store.path: unterminated '${' (write '$$' for a literal '$')"});
+  }
+  SECTION("defaults nested deeper than 8 levels are refused") {
+    std::string raw = "x";
+    for (int i = 0; i < 9; ++i) raw = "${SA_TEST_UNSET:-" + raw + "}";
+    CHECK(Errors("store: {path: '" + raw + "'}\n") ==
+          std::vector<std::string>{
+              "t.yaml:1:15: store.path: defaults in '${NAME:-...}' nest deeper than 8 levels"});
+  }
+}
+
+TEST_CASE("an error quotes ${VAR} as written, never the value the variable holds") {
+  ScopedEnv token("SA_TEST_SECRET", "pat-na1-0123456789abcdef");
+  const std::string yaml =
+      "connectors:\n"
+      "  - name: crm\n"
+      "    type: hubspot\n"
+      "    base_url: '${SA_TEST_SECRET}'\n"
+      "    poll_interval: '${SA_TEST_SECRET}'\n"
+      "    rate_limit: '${SA_TEST_SECRET}'\n"
+      "team: {reps: '${SA_TEST_SECRET}', leads_per_rep_per_week: '${SA_TEST_SECRET}'}\n"
+      "audit: {period: '${SA_TEST_SECRET}', open_rate_floor: '${SA_TEST_SECRET}'}\n"
+      "status: {listen: '${SA_TEST_SECRET}'}\n"
+      "alerts:\n"
+      "  receivers:\n"
+      "    - {name: m, type: email, smtp_url: '${SA_TEST_SECRET}', from: a@b.c, to: [x@y.z],\n"
+      "       send_resolved: '${SA_TEST_SECRET}'}\n"
+      "  route: {receivers: ['${SA_TEST_SECRET}']}\n";
+  const auto errors = Errors(yaml);
+  CHECK(errors.size() == 11);
+  for (const std::string& e : errors) {
+    INFO(e);
+    CHECK_THAT(e, Catch::Contains("'${SA_TEST_SECRET}'"));
+    CHECK_THAT(e, !Catch::Contains("pat-na1"));
+  }
+}
+
+TEST_CASE("the value of an unknown key is never echoed, only the key") {
+  const auto errors = Errors(
+      "connectors:\n"
+      "  - name: crm\n"
+      "    type: hubspot\n"
+      "    tokne: pat-na1-secretvalue\n"
+      "    auth: {tokn: pat-na1-othersecret}\n");
+  CHECK(errors == std::vector<std::string>{
+                      "t.yaml:4:5: unknown key 'tokne' in connectors[0]",
+                      "t.yaml:5:12: unknown key 'tokn' in connectors[0].auth; did you mean "
+                      "'token'?"});
+}
+
+TEST_CASE("numbers outside sane ranges are refused with FILE:LINE:COL") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"team: {leads_per_rep_per_week: 1e308}\n",
+       "t.yaml:1:32: team.leads_per_rep_per_week: must be at most 10000 (leads one rep can work in "
+       "a week), got '1e308'"},
+      {"team: {reps: 1000000}\n", "t.yaml:1:14: team.reps: must be at most 100000, got '1000000'"},
+      {"audit: {return_on_spend_target: 1e308}\n",
+       "t.yaml:1:33: audit.return_on_spend_target: must be at most 1000 (revenue per unit of "
+       "spend), got '1e308'"},
+      {"audit: {revenue_target_per_period: 1.5e308}\n",
+       "t.yaml:1:36: audit.revenue_target_per_period: must be at most 1e+15 (money), got "
+       "'1.5e308'"},
+      {"spend:\n  - {channel: PR, month: 2026-01, amount: 1e308}\n",
+       "t.yaml:2:43: spend[0].amount: must be at most 1e+15 (money), got '1e308'"},
+      {"audit: {stale_deal_age: 106751991167d}\n",
+       "t.yaml:1:25: audit.stale_deal_age: must be at most 36500d (100 years), got "
+       "'106751991167d'"},
+      {"audit: {open_rate_floor: 1e308}\n",
+       "t.yaml:1:26: audit.open_rate_floor: must be at most 1 (a fraction: 0.2 for 20%), got "
+       "'1e308'"},
+      {"team: {leads_per_rep_per_week: 1e400}\n",
+       "t.yaml:1:32: team.leads_per_rep_per_week: expected a number, got '1e400'"},
+  };
+  for (const auto& [yaml, error] : cases) {
+    INFO(yaml);
+    CHECK(Errors(yaml) == std::vector<std::string>{error});
+  }
+  TempDir dir;
+  dir.Write("spend.csv", "channel,month,amount\nPR,2026-01,1e308\n");
+  const fs::path config = dir.Write("config.yaml", "spend_file: spend.csv\n");
+  CHECK(LoadConfigFile(config.string()).errors ==
+        std::vector<std::string>{(dir.path() / "spend.csv").string() +
+                                 ":2:12: expected an amount from 0 to 1e+15, got '1e308'"});
+}
+
+TEST_CASE("a *_file that is a FIFO, a directory or a device is refused without blocking") {
+  TempDir dir;
+  REQUIRE(mkfifo((dir.path() / "token.fifo").c_str(), 0600) == 0);
+  fs::create_directories(dir.path() / "a-directory");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"token.fifo", "a FIFO"},
+      {"a-directory", "a directory"},
+      {"/dev/zero", "a device"},
+  };
+  for (const auto& [file, kind] : cases) {
+    INFO(file);
+    const fs::path config = dir.Write("config.yaml",
+                                      "connectors:\n  - name: crm\n    type: "
+                                      "hubspot\n    auth: {token_file: " +
+                                          file + "}\nspend_file: " + file + "\n");
+    const std::string shown = file[0] == '/' ? file : (dir.path() / file).string();
+    CHECK(LoadConfigFile(config.string()).errors ==
+          std::vector<std::string>{config.string() +
+                                       ":4:24: connectors[0].auth.token_file: cannot read '" +
+                                       shown + "': it is " + kind + "; give a regular file",
+                                   config.string() + ":5:13: spend_file: cannot read '" + shown +
+                                       "': it is " + kind + "; give a regular file"});
+  }
+}
+
+TEST_CASE("YAML nested deeper than yaml-cpp's limit gets a clear error at FILE:LINE:COL") {
+  std::string block;
+  for (int i = 0; i < 3000; ++i) block += std::string(i, ' ') + "k:\n";
+  for (const std::string& yaml : {"x: " + std::string(100000, '['), block}) {
+    const auto errors = Errors(yaml);
+    REQUIRE(errors.size() == 1);
+    INFO(errors[0]);
+    CHECK_THAT(errors[0],
+               Catch::Matches(R"(t\.yaml:\d+:\d+: the YAML nests deeper than \d+ levels )"
+                              R"(here; a salesaudit config nests a few levels at most)"));
+  }
 }
 
 }  // namespace
