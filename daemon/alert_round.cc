@@ -81,8 +81,7 @@ Result<std::vector<Observation>> Observe(const AlertRuleConfig& rule, const Conf
     }
     case AlertRuleKind::kSnapshotStale: {
       *threshold = stale_seconds;
-      const int64_t since =
-          inputs.snapshot_json ? inputs.snapshot_computed_at : inputs.watching_since_ms;
+      const int64_t since = snapshot ? inputs.snapshot_computed_at : inputs.watching_since_ms;
       const double age = SecondsSince(since, now_ms);
       out.push_back({"", ConditionResult{.value = age, .holds = age > stale_seconds}});
       return out;
@@ -202,11 +201,17 @@ Result<AlertRoundPlan> PlanAlertRound(Store& store, const Config& config, const 
                    [&](const AlertRuleConfig& r) { return r.name == options.only_rule; })) {
     return Status::NotFound("alerts: no rule \"" + options.only_rule + "\"");
   }
+  AlertRoundPlan plan;
+  // An unreadable snapshot (stored by an older version) must not stop the
+  // built-in checks: they are what says that audits are not working.
   std::optional<SnapshotDocument> snapshot;
   if (inputs.snapshot_json) {
     auto parsed = SnapshotDocument::Parse(*inputs.snapshot_json);
-    if (!parsed.ok()) return parsed.status().WithContext("alerts");
-    snapshot = std::move(*parsed);
+    if (parsed.ok()) {
+      snapshot = std::move(*parsed);
+    } else {
+      plan.snapshot_problem = "the latest snapshot is unreadable: " + parsed.status().message();
+    }
   }
   auto stored = store.AlertStates();
   if (!stored.ok()) return stored.status();
@@ -215,7 +220,6 @@ Result<AlertRoundPlan> PlanAlertRound(Store& store, const Config& config, const 
   std::vector<Silence> silences;
   for (const SilenceRow& row : *silence_rows) silences.push_back(SilenceFromRow(row));
 
-  AlertRoundPlan plan;
   std::set<AlertKey> seen;
   std::map<AlertKey, const AlertStateRow*> previous;
   for (const AlertStateRow& row : *stored) previous[{row.rule, row.instance}] = &row;
@@ -331,6 +335,7 @@ Result<AlertRoundResult> RunAlertRound(Store& store, const Config& config,
     return s;
   }
   AlertRoundResult result;
+  result.snapshot_problem = plan->snapshot_problem;
   result.rules = static_cast<int>(config.alerts.rules.size());
   for (const AlertEvaluation& e : plan->evaluations) {
     if (e.phase_after != "inactive") ++result.active[{e.key.rule, e.phase_after}];

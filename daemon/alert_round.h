@@ -65,6 +65,10 @@ struct AlertEvaluation {
 
 // Everything a round would save.
 struct AlertRoundPlan {
+  // Why the latest snapshot could not be read ("" when it could): the round
+  // still runs the built-in checks, with no snapshot (so snapshot_stale
+  // counts from inputs.watching_since_ms), while conditions have no value.
+  std::string snapshot_problem;
   std::vector<AlertEvaluation> evaluations;  // in config order, then removed alerts
   std::vector<AlertStateRow> states;
   std::vector<AlertKey> removed;
@@ -79,6 +83,7 @@ Result<AlertRoundPlan> PlanAlertRound(Store& store, const Config& config, const 
                                       const AlertRoundOptions& options, int64_t now_ms);
 
 struct AlertRoundResult {
+  std::string snapshot_problem;  // as in AlertRoundPlan
   int rules = 0;
   int queued = 0;  // notifications added to the outbox
   // (rule, phase) -> how many of the rule's alerts are pending or firing.

@@ -143,7 +143,8 @@ int Audit(const std::string& config_path, const std::vector<std::string>& args) 
   auto stored = ComputeAndStoreSnapshot(*store, *config, AuditWindow{*from, *to}, NowMs());
   if (!stored.ok()) {
     std::cerr << "salesaudit audit: " << stored.status().message() << "\n";
-    return 1;
+    // A window the audit refuses (--from before 1980, say) is a usage error.
+    return stored.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
   }
   std::string output;
   if (*format == "json") {

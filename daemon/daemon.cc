@@ -158,6 +158,10 @@ struct Daemon::Impl {
     checks.push_back({"store", health.ok, health.problem});
     checks.push_back({"config", RunningConfig() != nullptr, "not loaded"});
     checks.push_back({"schedules", schedules_running.load(), "not running (starting or stopping)"});
+    std::lock_guard<std::mutex> lock(failures_mu);
+    checks.push_back({"audit", audit_failure.empty(), "the last audit failed: " + audit_failure});
+    checks.push_back(
+        {"alerts", alert_failure.empty(), "the last alert round failed: " + alert_failure});
     return checks;
   }
 
@@ -174,6 +178,8 @@ struct Daemon::Impl {
   // The daemon's metrics that are read when scraped.
   void RegisterMetrics() {
     Metrics().build_info.WithLabels({SALESAUDIT_VERSION}).Set(1);
+    Metrics().snapshot_success_time.WithLabels({}).Set(0);
+    Metrics().alert_round_success_time.WithLabels({}).Set(0);
     Metrics().reload_successful.WithLabels({}).Set(1);
     Metrics().reload_success_time.WithLabels({}).SetToCurrentTime();
     RegisterProcessMetrics(started_at_ms);
@@ -379,6 +385,7 @@ struct Daemon::Impl {
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - began;
       Metrics().snapshots.WithLabels({stored.ok() ? "ok" : "error"}).Increment();
       if (stored.ok()) {
+        Metrics().snapshot_success_time.WithLabels({}).SetToCurrentTime();
         Metrics().snapshot_duration.WithLabels({}).Set(took.count());
         spdlog::info("audit snapshot {}: {} leads, {} won, lead to won {}", stored->id,
                      stored->snapshot.counts.leads, stored->snapshot.counts.won,
@@ -390,6 +397,7 @@ struct Daemon::Impl {
         audit_running = false;
         last_audit_at = std::chrono::steady_clock::now();
         if (!status.ok()) spdlog::error("{}", status.message());
+        SetFailure(audit_failure, status.message());
         store_healthy = status.code() != StatusCode::kDataLoss;
         if (stopping) return;
         if (status.ok()) ScheduleAlerts(std::chrono::milliseconds(0));  // on the new snapshot
@@ -418,7 +426,12 @@ struct Daemon::Impl {
         auto round = EvaluateAlerts(*config_copy);
         asio::post(io, [this, round] {
           alerts_running = false;
-          if (!round.ok()) spdlog::error("{}", round.status().message());
+          const std::string failure =
+              round.ok() ? round->snapshot_problem : round.status().message();
+          if (!failure.empty()) spdlog::error("alert round: {}", failure);
+          SetFailure(alert_failure, failure);
+          Metrics().alert_rounds.WithLabels({failure.empty() ? "ok" : "error"}).Increment();
+          if (failure.empty()) Metrics().alert_round_success_time.WithLabels({}).SetToCurrentTime();
           if (stopping) return;
           if (round.ok() && round->queued > 0) ScheduleDelivery(std::chrono::milliseconds(0));
           ScheduleAlerts(alerts_again ? std::chrono::milliseconds(0)
@@ -516,6 +529,13 @@ struct Daemon::Impl {
     });
   }
 
+  // Records why the last audit or alert round failed ("" once one succeeds),
+  // for /readyz.
+  void SetFailure(std::string& failure, const std::string& why) {
+    std::lock_guard<std::mutex> lock(failures_mu);
+    failure = why;
+  }
+
   // systemctl status' one line: "2 connector(s) ok, 1 failing (crm);
   // last audit 09:00:05Z, next in 59m".
   std::string StatusLine() const {
@@ -584,6 +604,11 @@ struct Daemon::Impl {
   // systemd restarts the service (and its start limit stops a loop).
   bool store_healthy = true;
   StoreHealth logged_store_health;  // as CheckStoreHealth last logged it
+  // Why the last audit and the last alert round failed, "" while they
+  // succeed: written on the loop, read by the server's thread.
+  std::mutex failures_mu;
+  std::string audit_failure;
+  std::string alert_failure;
   bool alerts_running = false;
   bool alerts_again = false;  // a snapshot or reload came while a round ran
   int last_firing = 0;        // pool side, one round at a time

@@ -17,6 +17,16 @@ struct DaemonMetrics {
       "salesaudit_snapshots_total", "Audit snapshots computed, by result.", {"result"});
   GaugeFamily& snapshot_duration = GlobalMetrics().Gauge(
       "salesaudit_snapshot_duration_seconds", "How long the last audit snapshot took.", {});
+  GaugeFamily& snapshot_success_time = GlobalMetrics().Gauge(
+      "salesaudit_snapshot_last_success_timestamp_seconds",
+      "When the daemon last stored an audit snapshot, Unix seconds (0: not since it started).", {});
+  CounterFamily& alert_rounds = GlobalMetrics().Counter(
+      "salesaudit_alert_rounds_total",
+      "Alert rounds by result; error: the round failed, or the latest snapshot was unreadable.",
+      {"result"});
+  GaugeFamily& alert_round_success_time = GlobalMetrics().Gauge(
+      "salesaudit_alert_round_last_success_timestamp_seconds",
+      "When an alert round last succeeded, Unix seconds (0: not since the daemon started).", {});
   GaugeFamily& snapshot_age = GlobalMetrics().Gauge(
       "salesaudit_snapshot_age_seconds",
       "Age of the latest stored snapshot (since the daemon started, when none).", {});

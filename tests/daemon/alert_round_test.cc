@@ -328,5 +328,26 @@ TEST_CASE("A plan of one rule saves nothing and previews what each receiver woul
             .code() == StatusCode::kInvalidArgument);
 }
 
+TEST_CASE(
+    "An unreadable stored snapshot does not stop the built-in checks: the round names it and "
+    "snapshot_stale counts from the watching start") {
+  RoundFixture f;
+  f.alerts.rules.push_back(AlertRuleConfig{.name = "stale",
+                                           .kind = AlertRuleKind::kSnapshotStale,
+                                           .stale_after = std::chrono::minutes(1)});
+  const int64_t now = kT0 + 2 * kMinute;
+  AlertInputs inputs = f.Inputs(std::nullopt, now);
+  // As an older salesaudit stored a total that overflowed, a minute ago.
+  inputs.snapshot_json = R"({"revenue":{"total":,"won_deals":2}})";
+  inputs.snapshot_computed_at = now - kMinute / 2;
+  auto round = RunAlertRound(*f.store, f.config, inputs, {}, now);
+  REQUIRE(round.ok());
+  CHECK_THAT(round->snapshot_problem, Catch::StartsWith("the latest snapshot is unreadable: "));
+  CHECK(round->active ==
+        std::map<std::pair<std::string, std::string>, int>{{{"stale", "firing"}, 1}});
+  CHECK(f.State("stale").value == 120);  // since kT0, not since the unreadable snapshot
+  CHECK(f.State("lead-shortfall").phase == "inactive");
+}
+
 }  // namespace
 }  // namespace salesaudit

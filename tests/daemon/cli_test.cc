@@ -3,6 +3,7 @@
 // loopback, a real SQLite file.
 #include <rapidjson/document.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -458,6 +459,42 @@ TEST_CASE("SIGHUP reloads the config and an invalid one is logged while the old 
   CHECK(daemon.running());
   daemon.Signal(SIGTERM);
   CHECK(daemon.Wait(std::chrono::seconds(10)) == 0);
+}
+
+TEST_CASE("check refuses a token_file that is a FIFO at once instead of waiting for a writer",
+          "[cli]") {
+  TempDir dir;
+  REQUIRE(mkfifo(dir.File("token").c_str(), 0600) == 0);
+  const std::string config = dir.File("config.yaml");
+  WriteFile(config,
+            "store:\n  path: " + dir.File("s.db") +
+                "\nconnectors:\n  - name: crm\n    type: hubspot\n    auth:\n      token_file: "
+                "token\n");
+  // A regression blocks in open(2): the timeout ends it and the check fails.
+  const auto began = std::chrono::steady_clock::now();
+  RunResult r = RunProcess({kBinary, "--config", config, "check"}, std::chrono::seconds(20));
+  CHECK(std::chrono::steady_clock::now() - began < std::chrono::seconds(10));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == config + ":7:19: connectors[0].auth.token_file: cannot read '" +
+                     dir.File("token") + "': it is a FIFO; give a regular file\n");
+}
+
+TEST_CASE("audit refuses a --from before 1980 or a window over 1000 weeks with exit 2", "[cli]") {
+  TempDir dir;
+  const std::string config = dir.File("config.yaml");
+  WriteFile(config, "store:\n  path: " + dir.File("s.db") + "\n");
+  RunResult ancient = RunProcess(
+      {kBinary, "--config", config, "audit", "--from", "0001-01-01", "--format", "json"});
+  CHECK(ancient.exit_code == 2);
+  CHECK_THAT(ancient.err,
+             Catch::Contains("the window start 0001-01-01T00:00:00.000Z lies outside"));
+  CHECK(ancient.out.empty());
+  RunResult long_window = RunProcess({kBinary, "--config", config, "audit", "--from", "1990-01-01",
+                                      "--to", "2026-01-01", "--format", "json"});
+  CHECK(long_window.exit_code == 2);
+  CHECK_THAT(long_window.err, Catch::Contains("the window spans 1879 weeks; an audit covers at "
+                                              "most 1000: choose a later start or audit.period: "
+                                              "month"));
 }
 
 }  // namespace

@@ -1,0 +1,276 @@
+// Issue 11 items 2 and 3 end to end: the real `salesaudit run` on a real
+// store file holding what a BI tool or an older salesaudit may have written
+// (deal amounts of 1e308, dates in year -3 million, a snapshot stored as
+// invalid JSON), and on a store that refuses the audit's and the alert
+// round's writes. The daemon must keep its snapshot valid and small, and
+// /readyz, /metrics and the built-in alert checks must tell the truth.
+#include <rapidjson/document.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/http/http_client.h"
+#include "core/time_util.h"
+#include "store/store.h"
+#include "tests/support/prometheus_text.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/test_http_server.h"
+
+namespace salesaudit::testing {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+void ExecSql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  INFO(sql << ": " << (error != nullptr ? error : ""));
+  sqlite3_free(error);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+std::optional<HttpResponse> TryFetch(const std::string& url) {
+  HttpClient http(HttpClient::Options{.timeout = seconds(10)}, nullptr, nullptr);
+  Result<HttpResponse> response = http.Send({.method = "GET", .url = url});
+  if (!response.ok()) return std::nullopt;
+  return *response;
+}
+
+// `salesaudit run` without connectors, auditing every second, on a store
+// file the test writes into with plain SQL first.
+struct AuditDaemon {
+  AuditDaemon() {
+    auto opened = Store::Open(store_path);  // the schema, as the daemon makes it
+    REQUIRE(opened.ok());
+  }
+  ~AuditDaemon() {
+    if (daemon && daemon->running()) daemon->Signal(SIGTERM), daemon->Wait(seconds(10));
+  }
+
+  void Start(const std::string& extra_yaml) {
+    WriteFile(config_path, "store:\n  path: " + store_path +
+                               "\nstatus:\n  listen: 127.0.0.1:0\n"
+                               "audit:\n  every: 1s\n  min_interval: 0s\n" +
+                               extra_yaml);
+    daemon = std::make_unique<ChildProcess>(
+        std::vector<std::string>{SALESAUDIT_BINARY, "--config", config_path, "run"}, dir.path());
+    const std::string marker = "status server on http://127.0.0.1:";
+    REQUIRE(WaitFor(
+        [&] {
+          const std::string log = daemon->Stderr();
+          const size_t at = log.find(marker);
+          if (at != std::string::npos) {
+            port = static_cast<uint16_t>(std::stoi(log.substr(at + marker.size())));
+          }
+          return port != 0 || !daemon->running();
+        },
+        seconds(30)));
+    INFO(daemon->Stderr());
+    REQUIRE(port != 0);
+  }
+
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port) + path;
+  }
+
+  HttpResponse Fetch(const std::string& path) {
+    auto response = TryFetch(Url(path));
+    INFO(path);
+    REQUIRE(response.has_value());
+    return *response;
+  }
+
+  // Polls /metrics until `condition` holds.
+  bool WaitForMetrics(const std::function<bool(const PrometheusExposition&)>& condition) {
+    return WaitFor(
+        [&] {
+          auto response = TryFetch(Url("/metrics"));
+          if (!response || response->status != 200) return false;
+          auto parsed = ParsePrometheusText(response->body);
+          return parsed.ok() && condition(*parsed);
+        },
+        seconds(30));
+  }
+
+  // Polls /readyz?verbose until its status is `status` and its body holds `text`.
+  bool WaitForReadiness(int status, const std::string& text) {
+    return WaitFor(
+        [&] {
+          auto response = TryFetch(Url("/readyz?verbose"));
+          return response && response->status == status &&
+                 response->body.find(text) != std::string::npos;
+        },
+        seconds(30));
+  }
+
+  TempDir dir;
+  std::string store_path = dir.File("store.db");
+  std::string config_path = dir.File("config.yaml");
+  std::unique_ptr<ChildProcess> daemon;
+  uint16_t port = 0;
+};
+
+double ValueOf(const PrometheusExposition& m, const std::string& sample,
+               const std::map<std::string, std::string>& labels = {}) {
+  return m.Value(sample, labels).value_or(-1);
+}
+
+TEST_CASE(
+    "Amounts of 1e308 and absurd dates in the store leave the daemon's snapshot valid and small, "
+    "and /readyz, /metrics and the dashboard honest",
+    "[daemon][audit_health]") {
+  AuditDaemon f;
+  const int64_t now = NowMs();
+  const std::string created = std::to_string(now - 20 * kDayMs);
+  const std::string closed = std::to_string(now - 10 * kDayMs);
+  // The contacts' dates: year -3 million and 0001-01-01, as epoch ms; and
+  // the snapshot an older salesaudit stored for the same amounts.
+  ExecSql(f.store_path,
+          "INSERT INTO contacts (source, id, created_at) VALUES ('bi', 'c1', " + created +
+              "), ('bi', 'ancient', -99999999999999999), ('bi', 'year1', -62135596800000);"
+              "INSERT INTO deals (source, id, amount, is_won, is_closed, closed_at) VALUES "
+              "('bi', 'd1', 1e308, 1, 1, " +
+              closed + "), ('bi', 'd2', 1.5e308, 1, 1, " + closed +
+              ");"
+              "INSERT INTO deal_contacts (source, deal_id, contact_id) VALUES "
+              "('bi', 'd1', 'c1'), ('bi', 'd2', 'c1');"
+              "INSERT INTO audit_snapshots (computed_at, json) VALUES (" +
+              std::to_string(now - 60000) + ", '{\"revenue\":{\"total\":,\"won_deals\":2}}');");
+  f.Start(
+      "alerts:\n"
+      "  evaluate_every: 1s\n"
+      "  rules:\n"
+      "    - {name: revenue, when: revenue.total > 0}\n"
+      "    - {name: stale, snapshot_stale: 1h}\n");
+
+  // Audited, and an alert round ran on the new snapshot.
+  const bool settled = f.WaitForMetrics([](const PrometheusExposition& m) {
+    return ValueOf(m, "salesaudit_snapshots_total", {{"result", "ok"}}) >= 1 &&
+           ValueOf(m, "salesaudit_alert_rounds_total", {{"result", "ok"}}) >= 1;
+  });
+  INFO(f.daemon->Stderr());
+  REQUIRE(settled);
+  REQUIRE(f.WaitForReadiness(200, "[+]alerts ok"));
+
+  HttpResponse api = f.Fetch("/api/v1/snapshot");
+  CHECK(api.status == 200);
+  CHECK(api.body.size() < 20000);
+  rapidjson::Document doc;
+  doc.Parse(api.body.c_str(), api.body.size());
+  INFO(api.body);
+  REQUIRE_FALSE(doc.HasParseError());
+  CHECK(doc["revenue"]["total"].GetDouble() == 0);
+  CHECK(doc["revenue"]["won_deals"].GetInt64() == 2);
+  CHECK(doc["data_quality"]["implausible_amounts"]["count"].GetInt64() == 2);
+  CHECK(doc["data_quality"]["implausible_dates"]["count"].GetInt64() == 2);
+  CHECK(doc["lead_volume"]["series"].Size() <= 4);
+
+  HttpResponse ready = f.Fetch("/readyz?verbose");
+  CHECK(ready.status == 200);
+  CHECK_THAT(ready.body, Catch::Contains("[+]audit ok") && Catch::Contains("[+]alerts ok"));
+  CHECK(f.Fetch("/").status == 200);
+
+  auto metrics = ParsePrometheusText(f.Fetch("/metrics").body);
+  REQUIRE(metrics.ok());
+  CHECK(ValueOf(*metrics, "salesaudit_snapshots_total", {{"result", "error"}}) == -1);
+  const double now_s = static_cast<double>(NowMs()) / 1000;
+  CHECK(ValueOf(*metrics, "salesaudit_snapshot_last_success_timestamp_seconds") > now_s - 60);
+  CHECK(ValueOf(*metrics, "salesaudit_alert_round_last_success_timestamp_seconds") > now_s - 60);
+  CHECK(ValueOf(*metrics, "process_resident_memory_bytes") < 64.0 * 1024 * 1024);
+  f.daemon->Signal(SIGTERM);
+  CHECK(f.daemon->Wait(seconds(10)) == 0);
+}
+
+TEST_CASE(
+    "A failing audit and a failing alert round turn /readyz 503 with the reason, count in "
+    "/metrics and fire snapshot_stale, until they succeed again",
+    "[daemon][audit_health]") {
+  AuditDaemon f;
+  TestHttpServer receiver;
+  receiver.SetHandler([](const TestHttpRequest&) { return TestHttpResponse{.status = 200}; });
+  ExecSql(f.store_path,
+          "CREATE TRIGGER refuse_snapshots BEFORE INSERT ON audit_snapshots "
+          "BEGIN SELECT RAISE(ABORT, 'snapshots refused by the test'); END;");
+  f.Start(
+      "alerts:\n"
+      "  evaluate_every: 1s\n"
+      "  rules:\n"
+      "    - {name: stale, snapshot_stale: 2s}\n"
+      "  receivers:\n"
+      "    - {name: hook, type: webhook, url: '" +
+      receiver.base_url() +
+      "/alerts'}\n"
+      "  route: {receivers: [hook]}\n");
+
+  {
+    const bool refused = f.WaitForReadiness(
+        503, "[-]audit failed: the last audit failed: audit: saving the snapshot: ");
+    INFO(f.daemon->Stderr());
+    REQUIRE(refused);
+  }
+  CHECK_THAT(f.Fetch("/readyz?verbose").body, Catch::Contains("snapshots refused by the test") &&
+                                                  Catch::EndsWith("readyz check failed\n"));
+  CHECK(f.Fetch("/readyz").status == 503);
+  // No snapshot for longer than 2 s: the built-in check fires and is delivered.
+  {
+    const bool fired = f.WaitForMetrics([](const PrometheusExposition& m) {
+      return ValueOf(m, "salesaudit_snapshots_total", {{"result", "error"}}) >= 2 &&
+             ValueOf(m, "salesaudit_snapshot_last_success_timestamp_seconds") == 0 &&
+             ValueOf(m, "salesaudit_alerts", {{"alertname", "stale"}, {"state", "firing"}}) == 1;
+    });
+    INFO(f.daemon->Stderr());
+    REQUIRE(fired);
+  }
+  REQUIRE(WaitFor(
+      [&] {
+        for (const TestHttpRequest& r : receiver.requests()) {
+          if (r.body.find("\"alertname\":\"stale\"") != std::string::npos) return true;
+        }
+        return false;
+      },
+      seconds(30)));
+
+  // The store refuses the alert round too.
+  ExecSql(f.store_path,
+          "CREATE TRIGGER refuse_alerts BEFORE INSERT ON alert_states "
+          "BEGIN SELECT RAISE(ABORT, 'alert states refused by the test'); END;");
+  {
+    const bool failing = f.WaitForReadiness(503, "[-]alerts failed: the last alert round failed: ");
+    INFO(f.daemon->Stderr());
+    REQUIRE(failing);
+  }
+  CHECK_THAT(f.Fetch("/readyz?verbose").body, Catch::Contains("alert states refused by the test"));
+  CHECK(f.WaitForMetrics([](const PrometheusExposition& m) {
+    return ValueOf(m, "salesaudit_alert_rounds_total", {{"result", "error"}}) >= 1;
+  }));
+
+  // Both recover: ready again, with fresh success times.
+  ExecSql(f.store_path, "DROP TRIGGER refuse_snapshots; DROP TRIGGER refuse_alerts;");
+  {
+    const bool recovered = f.WaitForReadiness(200, "[+]audit ok\n[+]alerts ok\n");
+    INFO(f.daemon->Stderr());
+    REQUIRE(recovered);
+  }
+  CHECK(f.WaitForMetrics([](const PrometheusExposition& m) {
+    return ValueOf(m, "salesaudit_snapshot_last_success_timestamp_seconds") > 0 &&
+           ValueOf(m, "salesaudit_alert_round_last_success_timestamp_seconds") > 0;
+  }));
+  f.daemon->Signal(SIGTERM);
+  CHECK(f.daemon->Wait(seconds(10)) == 0);
+}
+
+}  // namespace
+}  // namespace salesaudit::testing
