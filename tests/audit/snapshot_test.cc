@@ -3,16 +3,22 @@
 #include "audit/snapshot.h"
 
 #include <rapidjson/document.h>
-#include <sqlite3.h>
 
 #include <catch2/catch.hpp>
 #include <limits>
 #include <memory>
 
+#include "tests/support/sql_exec.h"
 #include "tests/support/subprocess.h"
 
 namespace salesaudit {
 namespace {
+
+// What a BI tool (or an older salesaudit) may have written into the store.
+void Sql(const std::string& path, const std::string& sql) {
+  INFO(sql);
+  REQUIRE(testing::ExecSql(path, sql) == "");
+}
 
 constexpr int64_t kDay = 24LL * 3600 * 1000;
 constexpr int64_t kJan1 = 1704067200000;  // 2024-01-01T00:00Z, a Monday
@@ -634,18 +640,6 @@ TEST_CASE("The text report has a table for every section", "[audit][snapshot]") 
   CHECK_THAT(text, Catch::Contains("PAID_SEARCH") && Catch::Contains("crm:c7"));
 }
 
-// What a BI tool (or an older salesaudit) may have written into the store.
-void ExecSql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-  INFO(sql << ": " << (error != nullptr ? error : ""));
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
-}
-
 // A store file with the schema and nothing else, for ExecSql to fill.
 struct RawStore {
   RawStore() {
@@ -682,17 +676,17 @@ TEST_CASE("Deal amounts of 1e308 and 1.5e308 are unknown values: sums stay finit
           "[audit][snapshot]") {
   RawStore raw;
   const std::string closed = std::to_string(kJan1 + 5 * kDay);
-  ExecSql(raw.path,
-          "INSERT INTO contacts (source, id, created_at) VALUES ('bi', 'c1', " +
-              std::to_string(kJan1 + kDay) +
-              ");"
-              "INSERT INTO deals (source, id, amount, is_won, is_closed, closed_at) VALUES "
-              "('bi', 'd1', 1e308, 1, 1, " +
-              closed + "), ('bi', 'd2', 1.5e308, 1, 1, " + closed +
-              "), ('bi', 'd3', 9e999, 1, 1, " + closed + "), ('bi', 'd4', 250, 1, 1, " + closed +
-              ");"
-              "INSERT INTO deal_contacts (source, deal_id, contact_id) VALUES "
-              "('bi', 'd1', 'c1'), ('bi', 'd2', 'c1'), ('bi', 'd4', 'c1');");
+  Sql(raw.path, "INSERT INTO contacts (source, id, created_at) VALUES ('bi', 'c1', " +
+                    std::to_string(kJan1 + kDay) +
+                    ");"
+                    "INSERT INTO deals (source, id, amount, is_won, is_closed, closed_at) VALUES "
+                    "('bi', 'd1', 1e308, 1, 1, " +
+                    closed + "), ('bi', 'd2', 1.5e308, 1, 1, " + closed +
+                    "), ('bi', 'd3', 9e999, 1, 1, " + closed + "), ('bi', 'd4', 250, 1, 1, " +
+                    closed +
+                    ");"
+                    "INSERT INTO deal_contacts (source, deal_id, contact_id) VALUES "
+                    "('bi', 'd1', 'c1'), ('bi', 'd2', 'c1'), ('bi', 'd4', 'c1');");
   AuditSettings settings;
   settings.revenue_target = 1e9;
   const Snapshot s = Compute(*raw.store, settings, AuditWindow{kJan1, kJan1 + 14 * kDay});
@@ -717,19 +711,19 @@ TEST_CASE("Times outside 1980 to 2100 are unknown values: they build no period a
           "[audit][snapshot]") {
   RawStore raw;
   // -99999999999999999 ms is year -3 million; -62135596800000 is 0001-01-01.
-  ExecSql(raw.path,
-          "INSERT INTO contacts (source, id, created_at, customer_at) VALUES "
-          "('bi', 'ancient', -99999999999999999, NULL),"
-          "('bi', 'year1', -62135596800000, NULL),"
-          "('bi', 'future', 9223372036854775807, NULL),"
-          "('bi', 'won-in-year1', " +
-              std::to_string(kJan1 + kDay) +
-              ", -62135596800000),"
-              "('bi', 'fine', " +
-              std::to_string(kJan1 + 2 * kDay) +
-              ", NULL);"
-              "INSERT INTO deals (source, id, amount, is_won, is_closed, closed_at) VALUES "
-              "('bi', 'd1', 10, 1, 1, -9223372036854775808);");
+  Sql(raw.path,
+      "INSERT INTO contacts (source, id, created_at, customer_at) VALUES "
+      "('bi', 'ancient', -99999999999999999, NULL),"
+      "('bi', 'year1', -62135596800000, NULL),"
+      "('bi', 'future', 9223372036854775807, NULL),"
+      "('bi', 'won-in-year1', " +
+          std::to_string(kJan1 + kDay) +
+          ", -62135596800000),"
+          "('bi', 'fine', " +
+          std::to_string(kJan1 + 2 * kDay) +
+          ", NULL);"
+          "INSERT INTO deals (source, id, amount, is_won, is_closed, closed_at) VALUES "
+          "('bi', 'd1', 10, 1, 1, -9223372036854775808);");
   const Snapshot s = Compute(*raw.store, AuditSettings{}, AuditWindow{}, kJan1 + 30 * kDay);
   CHECK(*s.window.from == kJan1 + kDay);
   CHECK(s.lead_volume.series.size() == 5);
@@ -750,11 +744,11 @@ TEST_CASE("An open window start reaches back at most 1000 periods and reports ol
           "[audit][snapshot]") {
   RawStore raw;
   const int64_t now = kJan1 + 30 * kDay;
-  ExecSql(raw.path,
-          "INSERT INTO contacts (source, id, created_at) VALUES "
-          "('bi', 'old', 473385600000),"  // 1985-01-01: plausible, but 2027 weeks back
-          "('bi', 'recent', " +
-              std::to_string(kJan1) + ");");
+  Sql(raw.path,
+      "INSERT INTO contacts (source, id, created_at) VALUES "
+      "('bi', 'old', 473385600000),"  // 1985-01-01: plausible, but 2027 weeks back
+      "('bi', 'recent', " +
+          std::to_string(kJan1) + ");");
   const Snapshot s = Compute(*raw.store, AuditSettings{}, AuditWindow{}, now);
   CHECK(s.lead_volume.series.size() == static_cast<size_t>(kMaxAuditPeriods));
   CHECK(*s.window.from == s.lead_volume.series.front().start_ms);
@@ -786,15 +780,15 @@ TEST_CASE("A given window outside 1980 to 2100 or over 1000 periods is refused",
   const Case cases[] = {
       {{-62135596800000, {}},
        AuditPeriod::kWeek,
-       "audit: the window start 0001-01-01T00:00:00.000Z lies outside the span the audit "
+       "the window start 0001-01-01T00:00:00.000Z lies outside the span the audit "
        "accepts, 1980-01-01T00:00:00.000Z to 2100-01-01T00:00:00.000Z"},
       {{{}, 253402214400000},
        AuditPeriod::kMonth,
-       "audit: the window end 9999-12-31T00:00:00.000Z lies outside the span the audit accepts, "
+       "the window end 9999-12-31T00:00:00.000Z lies outside the span the audit accepts, "
        "1980-01-01T00:00:00.000Z to 2100-01-01T00:00:00.000Z"},
       {{kJan1 - 1000 * 7 * kDay - kDay, kJan1},
        AuditPeriod::kWeek,
-       "audit: the window spans 1001 weeks; an audit covers at most 1000: choose a later start "
+       "the window spans 1001 weeks; an audit covers at most 1000: choose a later start "
        "or audit.period: month"},
   };
   for (const Case& c : cases) {

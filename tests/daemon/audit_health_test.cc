@@ -6,7 +6,6 @@
 // /readyz, /metrics and the built-in alert checks must tell the truth.
 #include <rapidjson/document.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -20,27 +19,22 @@
 #include "core/time_util.h"
 #include "store/store.h"
 #include "tests/support/prometheus_text.h"
+#include "tests/support/sql_exec.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/test_http_server.h"
 
 namespace salesaudit::testing {
 namespace {
 
+// What a BI tool (or an older salesaudit) may have written into the store.
+void Sql(const std::string& path, const std::string& sql) {
+  INFO(sql);
+  REQUIRE(ExecSql(path, sql) == "");
+}
+
 using std::chrono::seconds;
 
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
-
-void ExecSql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-  INFO(sql << ": " << (error != nullptr ? error : ""));
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
-}
 
 std::optional<HttpResponse> TryFetch(const std::string& url) {
   HttpClient http(HttpClient::Options{.timeout = seconds(10)}, nullptr, nullptr);
@@ -138,17 +132,17 @@ TEST_CASE(
   const std::string closed = std::to_string(now - 10 * kDayMs);
   // The contacts' dates: year -3 million and 0001-01-01, as epoch ms; and
   // the snapshot an older salesaudit stored for the same amounts.
-  ExecSql(f.store_path,
-          "INSERT INTO contacts (source, id, created_at) VALUES ('bi', 'c1', " + created +
-              "), ('bi', 'ancient', -99999999999999999), ('bi', 'year1', -62135596800000);"
-              "INSERT INTO deals (source, id, amount, is_won, is_closed, closed_at) VALUES "
-              "('bi', 'd1', 1e308, 1, 1, " +
-              closed + "), ('bi', 'd2', 1.5e308, 1, 1, " + closed +
-              ");"
-              "INSERT INTO deal_contacts (source, deal_id, contact_id) VALUES "
-              "('bi', 'd1', 'c1'), ('bi', 'd2', 'c1');"
-              "INSERT INTO audit_snapshots (computed_at, json) VALUES (" +
-              std::to_string(now - 60000) + ", '{\"revenue\":{\"total\":,\"won_deals\":2}}');");
+  Sql(f.store_path,
+      "INSERT INTO contacts (source, id, created_at) VALUES ('bi', 'c1', " + created +
+          "), ('bi', 'ancient', -99999999999999999), ('bi', 'year1', -62135596800000);"
+          "INSERT INTO deals (source, id, amount, is_won, is_closed, closed_at) VALUES "
+          "('bi', 'd1', 1e308, 1, 1, " +
+          closed + "), ('bi', 'd2', 1.5e308, 1, 1, " + closed +
+          ");"
+          "INSERT INTO deal_contacts (source, deal_id, contact_id) VALUES "
+          "('bi', 'd1', 'c1'), ('bi', 'd2', 'c1');"
+          "INSERT INTO audit_snapshots (computed_at, json) VALUES (" +
+          std::to_string(now - 60000) + ", '{\"revenue\":{\"total\":,\"won_deals\":2}}');");
   f.Start(
       "alerts:\n"
       "  evaluate_every: 1s\n"
@@ -201,9 +195,9 @@ TEST_CASE(
   AuditDaemon f;
   TestHttpServer receiver;
   receiver.SetHandler([](const TestHttpRequest&) { return TestHttpResponse{.status = 200}; });
-  ExecSql(f.store_path,
-          "CREATE TRIGGER refuse_snapshots BEFORE INSERT ON audit_snapshots "
-          "BEGIN SELECT RAISE(ABORT, 'snapshots refused by the test'); END;");
+  Sql(f.store_path,
+      "CREATE TRIGGER refuse_snapshots BEFORE INSERT ON audit_snapshots "
+      "BEGIN SELECT RAISE(ABORT, 'snapshots refused by the test'); END;");
   f.Start(
       "alerts:\n"
       "  evaluate_every: 1s\n"
@@ -244,9 +238,9 @@ TEST_CASE(
       seconds(30)));
 
   // The store refuses the alert round too.
-  ExecSql(f.store_path,
-          "CREATE TRIGGER refuse_alerts BEFORE INSERT ON alert_states "
-          "BEGIN SELECT RAISE(ABORT, 'alert states refused by the test'); END;");
+  Sql(f.store_path,
+      "CREATE TRIGGER refuse_alerts BEFORE INSERT ON alert_states "
+      "BEGIN SELECT RAISE(ABORT, 'alert states refused by the test'); END;");
   {
     const bool failing = f.WaitForReadiness(503, "[-]alerts failed: the last alert round failed: ");
     INFO(f.daemon->Stderr());
@@ -258,7 +252,7 @@ TEST_CASE(
   }));
 
   // Both recover: ready again, with fresh success times.
-  ExecSql(f.store_path, "DROP TRIGGER refuse_snapshots; DROP TRIGGER refuse_alerts;");
+  Sql(f.store_path, "DROP TRIGGER refuse_snapshots; DROP TRIGGER refuse_alerts;");
   {
     const bool recovered = f.WaitForReadiness(200, "[+]audit ok\n[+]alerts ok\n");
     INFO(f.daemon->Stderr());
