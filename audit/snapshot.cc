@@ -876,10 +876,10 @@ const char* AuditPeriodName(AuditPeriod period) {
 Status CheckAuditWindow(const AuditWindow& window, AuditPeriod period) {
   for (const auto& [bound, name] : {std::pair{window.from, "start"}, std::pair{window.to, "end"}}) {
     if (bound && !IsPlausibleTimeMs(*bound)) {
-      return Status::InvalidArgument(
-          std::string("audit: the window ") + name + " " + FormatIsoMs(*bound) +
-          " lies outside the span the audit accepts, " + FormatIsoMs(kEarliestPlausibleMs) +
-          " to " + FormatIsoMs(kLatestPlausibleMs));
+      return Status::InvalidArgument(std::string("the window ") + name + " " + FormatIsoMs(*bound) +
+                                     " lies outside the span the audit accepts, " +
+                                     FormatIsoMs(kEarliestPlausibleMs) + " to " +
+                                     FormatIsoMs(kLatestPlausibleMs));
     }
   }
   if (window.from && window.to && *window.to > *window.from) {
@@ -887,7 +887,7 @@ Status CheckAuditWindow(const AuditWindow& window, AuditPeriod period) {
         PeriodIndex(*window.to - 1, period) - PeriodIndex(*window.from, period) + 1;
     if (periods > kMaxAuditPeriods) {
       return Status::InvalidArgument(
-          "audit: the window spans " + std::to_string(periods) + " " + AuditPeriodName(period) +
+          "the window spans " + std::to_string(periods) + " " + AuditPeriodName(period) +
           "s; an audit covers at most " + std::to_string(kMaxAuditPeriods) +
           ": choose a later start" +
           (period == AuditPeriod::kWeek ? " or audit.period: month" : ""));
