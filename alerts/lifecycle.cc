@@ -122,8 +122,10 @@ std::string RenderAlertTemplate(std::string_view text, const AlertTemplateValues
       text, [&](std::string_view piece) { out += piece; },
       [&](std::string_view placeholder, std::string_view whole) {
         const auto [name, filter] = SplitFilter(placeholder);
-        auto number = [&](double v) {
-          return filter == "duration" ? FormatSeconds(v) : FormatAlertValue(v);
+        // Not a capture of `filter` itself: clang 14 cannot capture a
+        // structured binding.
+        auto number = [in_seconds = filter == "duration"](double v) {
+          return in_seconds ? FormatSeconds(v) : FormatAlertValue(v);
         };
         if (name == "value") {
           out += values.value ? number(*values.value) : "n/a";
