@@ -17,7 +17,6 @@ namespace salesaudit {
 namespace {
 
 constexpr int64_t kNoTime = INT64_MIN;
-constexpr uint32_t kNoOwner = UINT32_MAX;
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 constexpr int64_t kWeekMs = 7 * kDayMs;
 // Mean weeks in a Gregorian month: 365.2425 / 12 / 7.
