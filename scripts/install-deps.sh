@@ -11,6 +11,7 @@ packages=(
   systemd                     # systemd-analyze: the unit's verify and security tests
   chromium fonts-dejavu-core  # the HTML report's browser test
   python3-aiosmtpd            # the real SMTP server of the alert email tests
+  clang-14 libclang-rt-14-dev # the fuzz targets: clang with libFuzzer (scripts/fuzz.sh)
 )
 
 missing=()

@@ -1,0 +1,64 @@
+// Fuzz target for connectors/json_util: ParseJson on any bytes, then every
+// accessor, as connectors read vendor pages: on the root, on each member of
+// the root object, and on each member of each element of the root's arrays.
+// The walk stops at that depth on purpose: it is what connectors do, and a
+// recursive walk here would test the harness's stack, not ours.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "connectors/json_util.h"
+
+namespace salesaudit {
+namespace {
+
+// Every accessor for `key`, and the contracts they state: a value comes only
+// from a member of the asked type.
+void ReadMember(const rapidjson::Value& object, std::string_view key) {
+  const auto text = GetString(object, key);
+  const Result<std::string_view> required = RequireString(object, key);
+  if (text.has_value() != required.ok()) std::abort();
+  if (required.ok() && *required != *text) std::abort();
+  (void)GetInt64(object, key);
+  (void)GetDouble(object, key);
+  (void)GetBool(object, key);
+  const rapidjson::Value* child = GetObject(object, key);
+  if (child != nullptr && !child->IsObject()) std::abort();
+  const rapidjson::Value* array = GetArray(object, key);
+  if (array != nullptr && !array->IsArray()) std::abort();
+}
+
+void ReadObject(const rapidjson::Value& object) {
+  ReadMember(object, "id");
+  ReadMember(object, "");
+  if (!object.IsObject()) return;
+  for (const auto& member : object.GetObject()) {
+    ReadMember(object, std::string_view(member.name.GetString(), member.name.GetStringLength()));
+  }
+}
+
+}  // namespace
+}  // namespace salesaudit
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace salesaudit;
+  rapidjson::Document doc;
+  const Status status =
+      ParseJson(std::string_view(reinterpret_cast<const char*>(data), size), &doc);
+  if (!status.ok()) {
+    // json_util.h: a cut-short body is retryable, anything else is data loss.
+    if (status.code() != StatusCode::kUnavailable && status.code() != StatusCode::kDataLoss) {
+      std::abort();
+    }
+    return 0;
+  }
+  ReadObject(doc);
+  if (!doc.IsObject()) return 0;
+  for (const auto& member : doc.GetObject()) {
+    if (!member.value.IsArray()) continue;
+    for (const auto& element : member.value.GetArray()) ReadObject(element);
+  }
+  return 0;
+}
