@@ -22,6 +22,13 @@ std::pair<std::string_view, std::string_view> SplitFilter(std::string_view place
 
 // A number of seconds as people read an age: "45s", "5m 30s", "2h 5m", "3d 4h".
 std::string FormatSeconds(double seconds) {
+  // Past what whole seconds in an int64 hold (292 billion years), and NaN:
+  // the number as it is, since converting it would be undefined.
+  if (!(seconds < 9.2e18)) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", seconds);
+    return buf;
+  }
   const int64_t total = static_cast<int64_t>(seconds < 0 ? 0 : seconds + 0.5);
   const int64_t d = total / 86400, h = total % 86400 / 3600, m = total % 3600 / 60, s = total % 60;
   auto part = [](int64_t n, const char* unit) { return std::to_string(n) + unit; };

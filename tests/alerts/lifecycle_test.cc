@@ -3,6 +3,7 @@
 #include "alerts/lifecycle.h"
 
 #include <catch2/catch.hpp>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -137,6 +138,23 @@ TEST_CASE("The duration filter shows a value in seconds as an age") {
   CHECK(CheckAlertTemplate("{{ value | duration }} {{ threshold | duration }}", {}).ok());
   CHECK_FALSE(CheckAlertTemplate("{{ value | humanize }}", {}).ok());
   CHECK_FALSE(CheckAlertTemplate("{{ rule | duration }}", {}).ok());
+}
+
+// Found by fuzz_alert_template: converting these to whole seconds was
+// undefined behaviour.
+TEST_CASE("The duration filter shows a value too large for an age, or NaN, as the number") {
+  AlertTemplateValues v;
+  const std::pair<double, const char*> cases[] = {
+      {1.14065e19, "1.14065e+19"},
+      {1e308, "1e+308"},
+      {std::numeric_limits<double>::infinity(), "inf"},
+      {std::numeric_limits<double>::quiet_NaN(), "nan"},
+      {-std::numeric_limits<double>::infinity(), "0s"},
+  };
+  for (const auto& [seconds, shown] : cases) {
+    v.value = seconds;
+    CHECK(RenderAlertTemplate("{{ value | duration }}", v) == shown);
+  }
 }
 
 TEST_CASE("A template placeholder that is unknown or unclosed is refused at check time") {
