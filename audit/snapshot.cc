@@ -812,10 +812,13 @@ void SnapshotBuilder::FinishDataQuality() {
 }
 
 Result<Snapshot> SnapshotBuilder::Build() {
-  if (Status s = CheckAuditWindow(requested_, settings_.period); !s.ok()) return s;
+  to_ = requested_.to ? *requested_.to : now_;
+  // A given start counts to the end the audit will use, given or not.
+  if (Status s = CheckAuditWindow(AuditWindow{requested_.from, to_}, settings_.period); !s.ok()) {
+    return s;
+  }
   snap_.generated_at = now_;
   snap_.period = settings_.period;
-  to_ = requested_.to ? *requested_.to : now_;
   earliest_start_ =
       requested_.from ? *requested_.from
                       : PeriodStartMs(PeriodIndex(to_ - 1, settings_.period) - kMaxAuditPeriods + 1,

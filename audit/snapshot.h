@@ -248,8 +248,10 @@ struct Snapshot {
 inline constexpr int64_t kMaxAuditPeriods = 1000;
 
 // Ok when the audit can compute `window` in `period`: each given bound is a
-// plausible time (core/time_util.h) and a window given whole spans at most
-// kMaxAuditPeriods periods; else kInvalidArgument saying which and why.
+// plausible time (core/time_util.h) and a window with both bounds spans at
+// most kMaxAuditPeriods periods (ComputeSnapshot checks a given start against
+// the end it uses, now when none is given); else kInvalidArgument saying
+// which and why.
 Status CheckAuditWindow(const AuditWindow& window, AuditPeriod period);
 
 // Computes the snapshot of `window` at `now_ms`. Reads owners, contacts,

@@ -479,7 +479,10 @@ TEST_CASE("check refuses a token_file that is a FIFO at once instead of waiting 
                      dir.File("token") + "': it is a FIFO; give a regular file\n");
 }
 
-TEST_CASE("audit refuses a --from before 1980 or a window over 1000 weeks with exit 2", "[cli]") {
+TEST_CASE(
+    "audit refuses a --from before 1980 or a window over 1000 weeks, open-ended or not, with exit "
+    "2",
+    "[cli]") {
   TempDir dir;
   const std::string config = dir.File("config.yaml");
   WriteFile(config, "store:\n  path: " + dir.File("s.db") + "\n");
@@ -495,6 +498,11 @@ TEST_CASE("audit refuses a --from before 1980 or a window over 1000 weeks with e
   CHECK_THAT(long_window.err, Catch::Contains("the window spans 1879 weeks; an audit covers at "
                                               "most 1000: choose a later start or audit.period: "
                                               "month"));
+  // Without --to the window ends now, and the start is checked against that.
+  RunResult open_end = RunProcess(
+      {kBinary, "--config", config, "audit", "--from", "1990-01-01", "--format", "json"});
+  CHECK(open_end.exit_code == 2);
+  CHECK_THAT(open_end.err, Catch::Contains("an audit covers at most 1000"));
 }
 
 }  // namespace
