@@ -283,8 +283,11 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
   basis.average_deal = average.average;
   if (f.expected_customers && average.average)
     f.expected_revenue = *f.expected_customers * *average.average;
-  if (f.expected_revenue && f.spend && *f.spend > 0)
+  // A spend so small that the ratio overflows (1e-310) says nothing: no ratio.
+  if (f.expected_revenue && f.spend && *f.spend > 0 &&
+      std::isfinite(*f.expected_revenue / *f.spend)) {
     f.return_on_spend = *f.expected_revenue / *f.spend;
+  }
   return f;
 }
 

@@ -16,6 +16,7 @@
 #include "audit/html_report.h"
 #include "config/config.h"
 #include "connectors/connector.h"
+#include "core/records.h"
 #include "core/time_util.h"
 #include "daemon/alert_commands.h"
 #include "daemon/audit_runner.h"
@@ -204,8 +205,9 @@ int ForecastCommand(const std::string& config_path, const std::vector<std::strin
     const std::string& text = parsed->values["--spend"];
     char* end = nullptr;
     const double spend = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !std::isfinite(spend) || spend < 0) {
-      return fail("--spend '" + text + "' is not an amount of zero or more");
+    if (text.empty() || *end != '\0' || !std::isfinite(spend) || spend < 0 ||
+        spend > kMaxPlausibleAmount) {
+      return fail("--spend '" + text + "' is not an amount from 0 to 1e15");
     }
     request.spend = spend;
   }

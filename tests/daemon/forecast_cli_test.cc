@@ -108,6 +108,18 @@ TEST_CASE("forecast without a channel or spend gives null channel, spend and ret
   CHECK_THAT(r.out, Catch::Contains("18.75") && Catch::Contains("channel 'radio'"));
 }
 
+TEST_CASE("forecast with a spend so small that the return overflows prints valid JSON and no ratio",
+          "[cli][forecast]") {
+  ForecastFixture f;
+  auto r = f.Cli({"--leads", "150", "--spend", "1e-310", "--format", "json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  rapidjson::Document doc;
+  REQUIRE_FALSE(doc.Parse(r.out.c_str()).HasParseError());
+  CHECK(doc["expected_revenue"].IsNumber());
+  CHECK(doc["return_on_spend"].IsNull());
+}
+
 TEST_CASE("forecast --from and --to narrow the history by creation date", "[cli][forecast]") {
   ForecastFixture f;
   const std::string after = FormatIsoMs(NowMs() - 100 * kDay);
@@ -137,6 +149,7 @@ TEST_CASE("forecast rejects bad input with a one-line error naming the argument 
       {{"--leads", "100000001"}, "--leads"},
       {{"--leads", "10", "--spend", "-1"}, "--spend"},
       {{"--leads", "10", "--spend", "lots"}, "--spend"},
+      {{"--leads", "10", "--spend", "2e15"}, "--spend"},
       {{"--leads", "10", "--from", "yesterday"}, "--from"},
       {{"--leads", "10", "--to", "2026-13-45"}, "--to"},
       {{"--leads", "10", "--format", "html"}, "--format"},
