@@ -18,6 +18,7 @@
 #include "alerts/stored_json.h"
 #include "config/config.h"
 #include "core/secret_registry.h"
+#include "core/text_util.h"
 #include "core/time_util.h"
 #include "daemon/alert_round.h"
 #include "daemon/cli_util.h"
@@ -114,10 +115,12 @@ std::string DurationText(std::chrono::milliseconds d) {
 }
 
 // Rows as left-aligned columns two spaces apart, each line indented; the
-// last column is not padded.
-std::string Table(const std::vector<std::vector<std::string>>& rows, const std::string& indent) {
+// last column is not padded. Cells may hold vendor text (a receiver's answer,
+// labels): control characters are escaped so they cannot drive the terminal.
+std::string Table(std::vector<std::vector<std::string>> rows, const std::string& indent) {
   std::vector<size_t> widths;
-  for (const auto& row : rows) {
+  for (auto& row : rows) {
+    for (std::string& cell : row) cell = EscapeControlCharacters(cell);
     if (widths.size() < row.size()) widths.resize(row.size(), 0);
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
   }
