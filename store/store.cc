@@ -798,8 +798,16 @@ struct Store::Impl {
   // that met it files it in failing_writes.
   std::optional<StoreHealth> last_fault;
   // Writes that failed for a fault of the file, by what they write ("page
-  // crm/contacts", "snapshot"), until that write next commits.
-  std::map<std::string, StoreHealth> failing_writes;
+  // crm/contacts", "snapshot"), until that write next commits, or until
+  // other writes commit while it has not been tried for kUnretriedFaultExpiry
+  // (a stream a reload removed, or one with nothing to write, may never
+  // commit again). With when each last failed.
+  struct FailingWrite {
+    StoreHealth health;
+    std::chrono::steady_clock::time_point failed_at;
+  };
+  static constexpr std::chrono::hours kUnretriedFaultExpiry{1};
+  std::map<std::string, FailingWrite> failing_writes;
   bool integrity_checked_after_error = false;  // under mu
 
   Statement begin_immediate, commit, rollback, user_version;
@@ -877,12 +885,13 @@ struct Store::Impl {
   }
 
   // SQLite met damage: the store is unhealthy for good, and a full
-  // integrity check (once: it reads the whole file) says how far it goes.
+  // integrity check (once, within the open check's budget, since every store
+  // call waits for it) says how far it goes.
   void NoteDamage(const std::string& message) {
     std::string problem = "store " + path + " is damaged: " + message;
     if (!integrity_checked_after_error) {
       integrity_checked_after_error = true;
-      auto findings = CheckIntegrity(handle(), "store " + path, true, std::chrono::milliseconds(0));
+      auto findings = CheckIntegrity(handle(), "store " + path, true, Store::kOpenCheckBudget);
       if (findings.ok() && !findings->problems.empty()) {
         problem += "; integrity check: " + findings->problems.front();
         if (findings->problems.size() > 1) {
@@ -925,12 +934,17 @@ struct Store::Impl {
   // What a public write method did: `what` fails until it commits again.
   void WriteOutcome(const std::string& what, const Status& status) {
     std::lock_guard<std::mutex> lock(health_mu);
+    const auto now = std::chrono::steady_clock::now();
     if (status.ok()) {
       failing_writes.erase(what);
+      std::erase_if(failing_writes, [&](const auto& entry) {
+        return now - entry.second.failed_at >= kUnretriedFaultExpiry;
+      });
     } else if (last_fault) {
-      StoreHealth& fault = failing_writes[what];
-      fault = *last_fault;
-      fault.problem = "cannot commit " + what + ": " + status.message();
+      FailingWrite& fault = failing_writes[what];
+      fault.health = *last_fault;
+      fault.health.problem = "cannot commit " + what + ": " + status.message();
+      fault.failed_at = now;
     }
     last_fault.reset();
   }
@@ -2363,7 +2377,7 @@ StoreHealth Store::Health() {
   impl_->FileStillThere();
   std::lock_guard<std::mutex> lock(impl_->health_mu);
   if (!impl_->lasting_fault.ok) return impl_->lasting_fault;
-  if (!impl_->failing_writes.empty()) return impl_->failing_writes.begin()->second;
+  if (!impl_->failing_writes.empty()) return impl_->failing_writes.begin()->second.health;
   return StoreHealth{};
 }
 
