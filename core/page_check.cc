@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/metrics.h"
+#include "core/secret_registry.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 
@@ -186,7 +187,7 @@ class RecordChecker {
   }
 
   void Amount(std::optional<double>& value, const char* field) {
-    if (!value || (std::isfinite(*value) && std::fabs(*value) <= kMaxAbsAmount)) return;
+    if (!value || (std::isfinite(*value) && std::fabs(*value) <= kMaxPlausibleAmount)) return;
     char shown[64];
     snprintf(shown, sizeof shown, "%g", *value);
     Add(field, std::string("= ") + shown + " is not a plausible amount; stored as unknown");
@@ -332,8 +333,13 @@ void CheckPage(const std::string& connector, Page& page) {
   }
 }
 
-std::string ValueExcerpt(std::string_view value) {
+std::string ValueExcerpt(std::string_view raw) {
   constexpr size_t kShownBytes = 40;
+  // Redacted before it is cut: a secret echoed into a bad value would
+  // otherwise survive as a prefix that redaction no longer recognises. The
+  // head is enough (no secret is 8 KiB long) and keeps a 10 MB value cheap.
+  const std::string head = ProcessSecrets().Redact(raw.substr(0, 8192));
+  const std::string_view value = head;
   size_t cut = 0;
   while (cut < value.size() && cut < kShownBytes) {
     const size_t n = Utf8SequenceLength(value, cut);
@@ -345,7 +351,7 @@ std::string ValueExcerpt(std::string_view value) {
     quoted += c;
   }
   std::string out = "\"" + EscapeControlCharacters(quoted) + "\"";
-  if (cut < value.size()) out += "... (" + std::to_string(value.size()) + " bytes)";
+  if (cut < value.size()) out += "... (" + std::to_string(raw.size()) + " bytes)";
   return out;
 }
 

@@ -14,7 +14,8 @@
 //     character boundary; an id, email, code or URL longer than its bound is
 //     unset, since a cut one would name something else;
 //   - times outside IsPlausibleTimeMs are unset; amounts that are not finite
-//     or beyond kMaxAbsAmount, and counts below 0 or beyond kMaxCount, unset;
+//     or beyond kMaxPlausibleAmount (core/records.h), and counts below 0 or
+//     beyond kMaxCount, unset;
 //   - a record or deletion whose own id is empty, over-long or not clean text
 //     is dropped (any repair would make it another record), named by its
 //     position in the page and its email or name where it has one.
@@ -49,9 +50,6 @@ inline constexpr size_t kMaxCodeBytes = 256;
 inline constexpr size_t kMaxFreeTextBytes = 1024;
 // Clicked links, tracking parameters included.
 inline constexpr size_t kMaxUrlBytes = 4096;
-// Larger than any deal; sums of millions of them stay finite and exact
-// enough.
-inline constexpr double kMaxAbsAmount = 1e15;
 // Larger than any campaign's sends or opens.
 inline constexpr int64_t kMaxCount = 1000000000000;
 // Warnings (the connector's and the value issues) logged in full per page;
