@@ -30,6 +30,14 @@ bool NumericIdLess(const std::string& a, const std::string& b) {
   return a.size() != b.size() ? a.size() < b.size() : a < b;
 }
 
+// An id HubSpot could have made (at most 19 digits, an int64); anything else
+// is a value the page check drops, and must neither be asked about nor move
+// a keyset position.
+bool IsHubSpotId(const std::string& id) {
+  return !id.empty() && id.size() <= 19 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // An object id sent as a string ("12726") or a number (12726); "" when absent.
 std::string IdOf(const rapidjson::Value& object, std::string_view key) {
   if (auto text = GetString(object, key)) return std::string(*text);
@@ -411,7 +419,10 @@ class ObjectReader : public StreamReader {
       std::string after;
     };
     std::vector<Pending> queue;
-    for (const auto& deal : page.deals) queue.push_back({deal.id, ""});
+    std::set<std::string> queued;
+    for (const auto& deal : page.deals) {
+      if (IsHubSpotId(deal.id) && queued.insert(deal.id).second) queue.push_back({deal.id, ""});
+    }
     std::map<std::string, std::vector<std::string>> found;
     std::set<std::string> complete;
     // These tokens never reach the cursor, so the engine cannot see them loop.
@@ -494,6 +505,7 @@ class ObjectReader : public StreamReader {
       }
     }
     for (auto& deal : page.deals) {
+      if (!IsHubSpotId(deal.id)) continue;  // the page check drops it, naming it
       if (complete.count(deal.id) == 0) {
         page.warnings.push_back("deal " + deal.id +
                                 ": associations not returned; keeping the stored ones");
@@ -610,7 +622,12 @@ class ObjectReader : public StreamReader {
     auto page = ReadPage(std::move(req), /*with_associations=*/true, doc, ids);
     if (!page.ok()) return page.status();
     ObjectCursor next = cursor_;
-    if (!NextAfter(doc).empty() && !ids.empty()) {
+    std::erase_if(ids, [](const std::string& id) { return !IsHubSpotId(id); });
+    if (!NextAfter(doc).empty()) {
+      if (ids.empty()) {
+        return Status::DataLoss(ctx_.Context(type_.name) +
+                                ": search page without a usable hs_object_id to page on");
+      }
       const std::string& largest = *std::max_element(ids.begin(), ids.end(), NumericIdLess);
       // Keyset paging only moves forward; a page that does not (a sort the
       // API ignored) would be read again and again.

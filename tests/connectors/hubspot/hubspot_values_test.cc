@@ -176,6 +176,36 @@ TEST_CASE("A record without an id is dropped and named and the rest of its page 
   CHECK_THAT(*cursor, Catch::Contains("incremental"));
 }
 
+TEST_CASE("Deals without a usable id are dropped without asking for their associations",
+          "[hubspot][values]") {
+  OnePageServer s(R"({"results":[
+    {"id":"7","properties":{"dealname":"kept"}},
+    {"properties":{"dealname":"lost"}},
+    {"id":"","properties":{"dealname":"empty"}}]})");
+  int association_requests = 0;
+  std::string asked;
+  s.server.SetHandler([&](const TestHttpRequest& r) {
+    if (r.target.find("/associations/") != std::string::npos) {
+      ++association_requests;
+      asked = r.body;
+      return TestHttpResponse{.headers = {{"Content-Type", "application/json"}},
+                              .body = R"({"results":[{"from":{"id":"7"},"to":[]}]})"};
+    }
+    if (r.target.find("archived=true") != std::string::npos) {
+      return TestHttpResponse{.body = R"({"results":[]})"};
+    }
+    return TestHttpResponse{.headers = {{"Content-Type", "application/json"}}, .body = s.body};
+  });
+  const StreamSyncResult r = s.Sync("deals");
+  INFO(r.Summary());
+  REQUIRE(r.status.ok());
+  CHECK(r.records == 1);
+  CHECK(association_requests == 1);
+  CHECK(asked == R"({"inputs":[{"id":"7"}]})");
+  auto issues = IssuesByProperty(*s.store, "deals");
+  CHECK(issues["id"].count == 2);
+}
+
 TEST_CASE("A paging token that is not a string fails the stream instead of ending it",
           "[hubspot][values]") {
   const char* after = GENERATE("12345", R"({"token":"abc"})", "null");
