@@ -68,8 +68,10 @@ struct ConnectorConfig {
   // 2 MB); a larger one fails the request instead of filling the memory.
   size_t max_response_size = 16 * 1024 * 1024;
   // Pages one stream commits per run; then the run ends with its cursor
-  // kept and the next poll resumes. Bounds a vendor that pages forever.
-  int max_pages_per_run = 100000;
+  // kept and the next poll resumes. Bounds a vendor that pages forever to
+  // a small share of a daily quota (HubSpot's is 250,000 requests or more)
+  // while a backfill still moves 1-2 million records a run.
+  int max_pages_per_run = 10000;
 };
 
 struct StoreConfig {

@@ -796,7 +796,7 @@ TEST_CASE("rate limits parse as requests per duration, or off for unlimited") {
 TEST_CASE("max_response_size takes bytes or KiB, MiB, GiB and max_pages_per_run a count") {
   const Config defaults = LoadOk("connectors: [{name: a, type: x}]\n");
   CHECK(defaults.connectors[0].max_response_size == 16u * 1024 * 1024);
-  CHECK(defaults.connectors[0].max_pages_per_run == 100000);
+  CHECK(defaults.connectors[0].max_pages_per_run == 10000);
   const std::vector<std::pair<std::string, size_t>> ok = {
       {"65536", 65536}, {"1KiB", 1024}, {"16MiB", 16u << 20}, {"1GiB", 1u << 30}};
   for (const auto& [text, bytes] : ok) {
