@@ -361,7 +361,9 @@ TEST_CASE(
       const auto start = steady_clock::now();
       HttpResponse probe = s.Fetch(path);
       CHECK(probe.status == 200);
-      CHECK(steady_clock::now() - start < milliseconds(1000));
+      // Promptly: long before a held connection would time out (10 s); loose
+      // enough for a busy machine or a sanitizer build.
+      CHECK(steady_clock::now() - start < milliseconds(5000));
     }
   }
 }

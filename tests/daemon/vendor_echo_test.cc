@@ -18,6 +18,7 @@
 
 #include "connectors/http/http_client.h"
 #include "core/secret_registry.h"
+#include "core/time_util.h"
 #include "daemon/sync_engine.h"
 #include "tests/connectors/hubspot/hubspot_fixture.h"
 #include "tests/support/sql_exec.h"
@@ -232,7 +233,8 @@ TEST_CASE("Terminal escapes in vendor data print escaped in audit and status tex
                             1)
               .ok());
 
-  const RunResult audit = cli({"audit", "--format", "text", "--from", "2010-01-01"});
+  const RunResult audit =
+      cli({"audit", "--format", "text", "--from", FormatIsoMs(NowMs() - 500 * 7 * 86400000LL)});
   const RunResult status = cli({"status"});
   CHECK(audit.exit_code == 0);
   CHECK(status.exit_code == 0);

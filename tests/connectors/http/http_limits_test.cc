@@ -81,7 +81,7 @@ TEST_CASE("a body trickled slower than the timeout is cut at the timeout") {
   CHECK(r.status().code() == StatusCode::kUnavailable);
   CHECK_THAT(r.status().message(), Catch::StartsWith("GET /crm/v3/owners: timed out"));
   CHECK(took >= 350ms);  // curl times in whole milliseconds of its own
-  CHECK(took < 2s);
+  CHECK(took < 5s);      // far below the 10 s the whole body takes
 }
 
 TEST_CASE("a URL over 64 KiB is refused without sending anything") {
