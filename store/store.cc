@@ -1548,8 +1548,12 @@ Status Store::Impl::WriteValueIssues(const std::string& source, const Page& page
     last = &issue;
   }
   const int64_t now = NowMs();
-  for (const auto& [property, counted] : by_property) {
-    const auto& [count, last] = counted;
+  // Named references, not structured bindings: clang 14 cannot capture
+  // those in the binding lambda below.
+  for (const auto& entry : by_property) {
+    const std::string_view property = entry.first;
+    const int64_t count = entry.second.first;
+    const ValueIssue* last = entry.second.second;
     Status s = RunOnce(
         "INSERT INTO value_issues (connector, stream, property, count, last_record_id, "
         "last_problem, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
