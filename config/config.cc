@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include <limits>
 #include <set>
 #include <span>
+#include <sstream>
 #include <string_view>
 #include <tuple>
 #include <utility>
@@ -1428,6 +1430,50 @@ void Loader::LoadRoute(const Item& item, const std::vector<std::string>& declare
   Set(*s, "group_by", &Loader::ReadStringList, &route->group_by);
 }
 
+// Where the root node of each document of a YAML text stands, for at most
+// the first two documents. yaml-cpp 0.7's LoadAll never returns on a text
+// whose content starts with a flow entry (","): its parser yields empty
+// documents forever without consuming the comma, each kept in memory (found
+// by fuzz_config). The event API read with a bound cannot loop.
+class DocumentRoots : public YAML::EventHandler {
+ public:
+  static std::vector<YAML::Mark> Of(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentRoots roots;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(roots); ++i) {
+    }
+    return roots.marks_;
+  }
+
+  void OnDocumentStart(const YAML::Mark&) override { root_seen_ = false; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (!root_seen_) marks_.push_back(mark);
+    root_seen_ = true;
+  }
+  bool root_seen_ = false;
+  std::vector<YAML::Mark> marks_;
+};
+
 }  // namespace
 
 std::string SourcePos::ToString() const {
@@ -1476,14 +1522,15 @@ ConfigLoadResult LoadConfigText(const std::string& text, const std::string& file
   config.path = file_name;
   config.hash = Sha256Hex(text);
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.empty() || documents[0].IsNull()) {
+    const std::vector<YAML::Mark> roots = DocumentRoots::Of(text);
+    const YAML::Node document = YAML::Load(text);
+    if (document.IsNull()) {
       loader.Error(SourcePos{file_name, 0, 0}, "the config is empty");
-    } else if (documents.size() > 1) {
-      loader.Error(PosOf(file_name, documents[1]),
+    } else if (roots.size() > 1) {
+      loader.Error(SourcePos{file_name, roots[1].line + 1, roots[1].column + 1},
                    "only one YAML document is allowed; remove the extra '---'");
     } else {
-      loader.Load(documents[0], &config);
+      loader.Load(document, &config);
     }
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp stops at a fixed depth and calls it "bad file".
