@@ -801,7 +801,7 @@ struct Store::Impl {
   // crm/contacts", "snapshot"), until that write next commits, or until
   // other writes commit while it has not been tried for kUnretriedFaultExpiry
   // (a stream a reload removed, or one with nothing to write, may never
-  // commit again). With when each last failed.
+  // commit again). Each keeps the time it last failed.
   struct FailingWrite {
     StoreHealth health;
     std::chrono::steady_clock::time_point failed_at;
