@@ -23,7 +23,7 @@ std::string FormatIsoMs(int64_t epoch_ms);
 int64_t NowMs();
 
 // The span of times a CRM or email tool can truthfully hold: [1980-01-01,
-// 2100-01-01) UTC. A time outside it (an epoch-0 placeholder, a year-1
+// 2100-01-01) UTC. A time outside it (epoch 0 sent for a missing date, a year-1
 // default, a corrupt number) is an unknown value: records carry it unset, with
 // a warning naming the record and property, and the audit never builds a
 // period for it, so one absurd value cannot make the audit unbounded.
