@@ -36,8 +36,7 @@ std::optional<Contact> WithoutImplausibleValues(const Contact& contact) {
 }
 
 std::optional<Deal> WithoutImplausibleValues(const Deal& deal) {
-  const bool amount_ok = !deal.amount || (std::isfinite(*deal.amount) &&
-                                          std::fabs(*deal.amount) <= kMaxPlausibleAmount);
+  const bool amount_ok = !deal.amount || IsPlausibleAmount(*deal.amount);
   if (amount_ok && IsPlausibleTime(deal.created_at) && IsPlausibleTime(deal.closed_at) &&
       IsPlausibleTime(deal.updated_at)) {
     return std::nullopt;

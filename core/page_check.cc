@@ -187,7 +187,7 @@ class RecordChecker {
   }
 
   void Amount(std::optional<double>& value, const char* field) {
-    if (!value || (std::isfinite(*value) && std::fabs(*value) <= kMaxPlausibleAmount)) return;
+    if (!value || IsPlausibleAmount(*value)) return;
     char shown[64];
     snprintf(shown, sizeof shown, "%g", *value);
     Add(field, std::string("= ") + shown + " is not a plausible amount; stored as unknown");

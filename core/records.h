@@ -4,6 +4,7 @@
 // string means unknown for text fields (stored as NULL).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,6 +36,11 @@ struct Contact {
 // that salesaudit believes, in any currency: no real deal comes near it, and
 // no sum of a store's amounts below it can overflow a double.
 inline constexpr double kMaxPlausibleAmount = 1e15;
+// A finite amount within +-kMaxPlausibleAmount: what ingest keeps and the
+// audit counts; anything else is an unknown amount.
+inline bool IsPlausibleAmount(double amount) {
+  return std::isfinite(amount) && std::fabs(amount) <= kMaxPlausibleAmount;
+}
 
 struct Deal {
   std::string id;
