@@ -290,7 +290,10 @@ TEST_CASE("A client not reading its response is cut off at the write timeout",
   });
   RawClient slow_reader(s.port());
   REQUIRE(slow_reader.Send(Get("/huge")));
-  std::this_thread::sleep_for(3 * timeout);
+  // Ten timeouts without reading: on a loaded machine the server may start
+  // writing (and its timer) several hundred milliseconds after the request,
+  // and a read before the timer fires would let the write go on.
+  std::this_thread::sleep_for(10 * timeout);
   // Meanwhile others are served.
   CHECK(s.Fetch("/healthz").status == 200);
   size_t received = 0;

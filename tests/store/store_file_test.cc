@@ -113,13 +113,18 @@ TEST_CASE("The integrity check at open stops at its budget and the store opens",
     }
     CHECK(store->open_check().complete);
   }
-  // About 30 MB: a hundred milliseconds or more of checking, far over 1 ms
-  // even when the interrupting thread wakes late on a busy machine.
-  auto store = Store::Open(path, std::chrono::milliseconds(1));
-  INFO(store.status().ToString());
-  REQUIRE(store.ok());
-  CHECK_FALSE((*store)->open_check().complete);
-  CHECK((*store)->Health().ok);
+  // About 30 MB: a hundred milliseconds or more of checking, far over 1 ms.
+  // On a machine loaded with builds the interrupting thread can wake later
+  // than the whole check takes, so the budget must cut one of five opens short.
+  bool cut_short = false;
+  for (int attempt = 0; attempt < 5 && !cut_short; ++attempt) {
+    auto store = Store::Open(path, std::chrono::milliseconds(1));
+    INFO(store.status().ToString());
+    REQUIRE(store.ok());
+    cut_short = !(*store)->open_check().complete;
+    CHECK((*store)->Health().ok);
+  }
+  CHECK(cut_short);
 }
 
 TEST_CASE("A store met damage while open is unhealthy, with what a full check found",
