@@ -68,7 +68,8 @@ Result<SnapshotDocument> ComputeShape(const Config& config) {
   auto store = Store::Open(":memory:");
   if (!store.ok()) return store.status();
   if (Status s = SeedShapeStore(**store, now); !s.ok()) return s;
-  auto stored = ComputeAndStoreSnapshot(**store, config, AuditWindow{}, now);
+  auto stored =
+      ComputeAndStoreSnapshot(**store, config, AuditWindow{}, now, SnapshotPurpose::kLive);
   if (!stored.ok()) return stored.status();
   return SnapshotDocument::Parse(stored->json);
 }

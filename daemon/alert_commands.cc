@@ -471,11 +471,12 @@ int TestAlertRule(const std::string& config_path, const std::vector<std::string>
     out += "rule " + rule_name + ", evaluated at " + FormatIsoMs(now) + "\n";
     if (no_snapshot) {
       out += needs_snapshot
-                 ? "no snapshot in the store yet (run `salesaudit audit`): the condition has no "
+                 ? "no live snapshot in the store yet (the daemon's audit stores one; a "
+                   "`salesaudit audit` by hand does not feed alert rules): the condition has no "
                    "value\n"
-                 : "no snapshot in the store yet\n";
+                 : "no live snapshot in the store yet\n";
     } else {
-      out += "latest snapshot: computed " + FormatIsoMs(inputs->snapshot_computed_at) + "\n";
+      out += "live snapshot: computed " + FormatIsoMs(inputs->snapshot_computed_at) + "\n";
     }
     for (const AlertEvaluation& e : plan->evaluations) {
       out += "\nalert " + e.key.rule +

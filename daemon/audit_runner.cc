@@ -47,8 +47,14 @@ AuditSettings AuditSettingsFrom(const Config& config) {
   return s;
 }
 
+SnapshotRetention SnapshotRetentionFrom(const Config& config, int64_t now_ms) {
+  return SnapshotRetention{.keep_after_ms = now_ms - config.audit.keep_snapshots.count(),
+                           .live_interval_ms = config.audit.every.count()};
+}
+
 Result<StoredSnapshot> ComputeAndStoreSnapshot(Store& store, const Config& config,
-                                               const AuditWindow& window, int64_t now_ms) {
+                                               const AuditWindow& window, int64_t now_ms,
+                                               SnapshotPurpose purpose) {
   // The cursors are read first: the snapshot saw at least this much data.
   auto cursors = CursorsJson(store);
   if (!cursors.ok()) return cursors.status().WithContext("audit");
@@ -58,17 +64,16 @@ Result<StoredSnapshot> ComputeAndStoreSnapshot(Store& store, const Config& confi
   if (!json.ok()) return json.status();
   StoredSnapshot stored;
   stored.json = std::move(json).value();
-  auto id = store.SaveSnapshot(SnapshotRow{.computed_at = now_ms,
+  auto id = store.SaveSnapshot(SnapshotRow{.purpose = purpose,
+                                           .computed_at = now_ms,
                                            .window_from = snapshot->window.from,
                                            .window_to = snapshot->window.to,
                                            .json = stored.json,
                                            .config_hash = config.hash,
-                                           .cursors = *cursors});
+                                           .cursors = *cursors},
+                               SnapshotRetentionFrom(config, now_ms));
   if (!id.ok()) return id.status().WithContext("audit: saving the snapshot");
   stored.id = *id;
-  if (Status s = store.PruneSnapshots(now_ms - config.audit.keep_snapshots.count()); !s.ok()) {
-    return s.WithContext("audit: pruning snapshots");
-  }
   stored.snapshot = std::move(snapshot).value();
   return stored;
 }

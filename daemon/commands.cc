@@ -141,7 +141,8 @@ int Audit(const std::string& config_path, const std::vector<std::string>& args) 
   if (!config) return 2;
   auto store = OpenStore(*config);
   if (!store) return 1;
-  auto stored = ComputeAndStoreSnapshot(*store, *config, AuditWindow{*from, *to}, NowMs());
+  auto stored = ComputeAndStoreSnapshot(*store, *config, AuditWindow{*from, *to}, NowMs(),
+                                        SnapshotPurpose::kOneOff);
   if (!stored.ok()) {
     std::cerr << "salesaudit audit: " << stored.status().message() << "\n";
     // A window the audit refuses (--from before 1980, say) is a usage error.

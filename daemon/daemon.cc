@@ -380,7 +380,8 @@ struct Daemon::Impl {
     asio::post(pool, [this, config_copy] {
       const auto began = std::chrono::steady_clock::now();
       const int64_t at = NowMs();
-      auto stored = ComputeAndStoreSnapshot(*store, *config_copy, AuditWindow{}, at);
+      auto stored =
+          ComputeAndStoreSnapshot(*store, *config_copy, AuditWindow{}, at, SnapshotPurpose::kLive);
       if (stored.ok()) last_snapshot_ms = at;  // its computed_at
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - began;
       Metrics().snapshots.WithLabels({stored.ok() ? "ok" : "error"}).Increment();

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <map>
+#include <tuple>
 
 #include "connectors/connector.h"
 #include "core/secret_registry.h"
@@ -42,13 +43,11 @@ std::string TableOfStream(const ConnectorDescriptor* type, const std::string& st
 
 Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_t now_ms) {
   auto states = store.ListStreamStates();
-  auto snapshot = store.LatestSnapshot();
+  auto live = store.LatestSnapshot(SnapshotPurpose::kLive);
+  auto one_off = store.LatestSnapshot(SnapshotPurpose::kOneOff);
   auto alerts = ReadAlertsOverview(store, now_ms);
-  if (!states.ok() || !snapshot.ok() || !alerts.ok()) {
-    const Status& failed = !states.ok()     ? states.status()
-                           : !snapshot.ok() ? snapshot.status()
-                                            : alerts.status();
-    return failed;
+  for (const Status* s : {&states.status(), &live.status(), &one_off.status(), &alerts.status()}) {
+    if (!s->ok()) return *s;
   }
   std::map<std::pair<std::string, std::string>, const StreamState*> by_key;
   for (const auto& s : *states) by_key[{s.connector, s.stream}] = &s;
@@ -112,19 +111,30 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
     w.EndObject();
   }
   w.EndArray();
-  w.Key("snapshot");
-  if (*snapshot) {
+  // The live snapshot (the one the dashboard and the alert rules read), and
+  // the latest one-off one (`salesaudit audit` by hand).
+  for (const auto& [key, label, row] :
+       {std::tuple{"snapshot", "live snapshot", &*live},
+        std::tuple{"one_off_snapshot", "one-off snapshot", &*one_off}}) {
+    w.Key(key);
+    if (!*row) {
+      w.Null();
+      text += std::string(label) + ": none\n";
+      continue;
+    }
     w.StartObject();
     w.Key("id");
-    w.Int64((*snapshot)->id);
+    w.Int64((*row)->id);
     w.Key("computed_at");
-    w.String(FormatIsoMs((*snapshot)->computed_at).c_str());
+    w.String(FormatIsoMs((*row)->computed_at).c_str());
+    w.Key("window_from");
+    w.String(iso((*row)->window_from).c_str());
+    w.Key("window_to");
+    w.String(iso((*row)->window_to).c_str());
     w.EndObject();
-    text += "last snapshot: #" + std::to_string((*snapshot)->id) + " at " +
-            FormatIsoMs((*snapshot)->computed_at) + "\n";
-  } else {
-    w.Null();
-    text += "last snapshot: none\n";
+    text += std::string(label) + ": #" + std::to_string((*row)->id) + " at " +
+            FormatIsoMs((*row)->computed_at) + " (window " + iso((*row)->window_from) + " to " +
+            iso((*row)->window_to) + ")\n";
   }
   const std::string alerts_json = AlertsOverviewJson(*alerts);
   w.Key("alerts");

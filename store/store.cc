@@ -554,9 +554,17 @@ CREATE TABLE value_issues (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 10: what each snapshot was for (SnapshotPurpose). Snapshots from
+// before it cannot tell and count as live, as the daemon's were.
+constexpr const char* kSchemaV10 = R"sql(
+ALTER TABLE audit_snapshots ADD COLUMN purpose TEXT NOT NULL DEFAULT 'live'
+  CHECK (purpose IN ('live', 'one_off'));
+CREATE INDEX audit_snapshots_purpose ON audit_snapshots (purpose, computed_at);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
-    {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9},
+    {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion,
               "Store::kSchemaVersion must name the last migration");
@@ -819,7 +827,8 @@ struct Store::Impl {
   Statement write_cursor, get_cursor, reset_cursor, record_success, record_error, list_states;
   Statement each_contact, each_deal, each_owner, each_campaign, each_event, deal_contacts;
   Statement each_campaign_stats, each_click;
-  Statement save_snapshot, latest_snapshot, prune_snapshots;
+  Statement save_snapshot, latest_snapshot, replace_live_snapshots, prune_old_snapshots,
+      prune_surplus_snapshots;
   // Prepared on first use: [table][include_deleted].
   std::array<std::array<Statement, 2>, kCountableTableCount> count_rows;
 
@@ -1283,11 +1292,17 @@ Status Store::Impl::PrepareAll() {
        "ORDER BY deal_id, contact_id"},
       {&save_snapshot,
        "INSERT INTO audit_snapshots (computed_at, window_from, window_to, json, config_hash, "
-       "cursors) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+       "cursors, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&latest_snapshot,
-       "SELECT id, computed_at, window_from, window_to, json, config_hash, cursors "
-       "FROM audit_snapshots ORDER BY computed_at DESC, id DESC LIMIT 1"},
-      {&prune_snapshots, "DELETE FROM audit_snapshots WHERE computed_at < ?1"},
+       "SELECT id, computed_at, window_from, window_to, json, config_hash, cursors, purpose "
+       "FROM audit_snapshots WHERE purpose = ?1 ORDER BY computed_at DESC, id DESC LIMIT 1"},
+      // The live snapshots of one interval [?1, ...): the newest replaces them.
+      {&replace_live_snapshots,
+       "DELETE FROM audit_snapshots WHERE purpose = 'live' AND computed_at >= ?1"},
+      {&prune_old_snapshots, "DELETE FROM audit_snapshots WHERE computed_at < ?1"},
+      {&prune_surplus_snapshots,
+       "DELETE FROM audit_snapshots WHERE purpose = ?1 AND id NOT IN (SELECT id FROM "
+       "audit_snapshots WHERE purpose = ?1 ORDER BY computed_at DESC, id DESC LIMIT ?2)"},
   };
   for (const Entry& e : entries) {
     Status s = Prepare(e.stmt, e.sql);
@@ -2055,44 +2070,77 @@ Result<std::vector<ValueIssueCount>> Store::ValueIssueCounts() {
   return out;
 }
 
-Result<int64_t> Store::SaveSnapshot(const SnapshotRow& row) {
+const char* SnapshotPurposeName(SnapshotPurpose purpose) {
+  return purpose == SnapshotPurpose::kLive ? "live" : "one_off";
+}
+
+Result<int64_t> Store::SaveSnapshot(const SnapshotRow& row, const SnapshotRetention& retention) {
+  if (retention.live_interval_ms <= 0 || retention.max_live < 1 || retention.max_one_off < 1) {
+    return Status::InvalidArgument("save snapshot: retention out of range");
+  }
   std::lock_guard<std::mutex> lock(impl_->mu);
-  sqlite3_stmt* s = impl_->save_snapshot.get();
-  sqlite3_bind_int64(s, 1, row.computed_at);
-  BindTime(s, 2, row.window_from);
-  BindTime(s, 3, row.window_to);
-  // json is NOT NULL: bind even an empty document as text, not as NULL.
-  sqlite3_bind_text(s, 4, row.json.data(), static_cast<int>(row.json.size()), SQLITE_STATIC);
-  BindText(s, 5, row.config_hash);
-  BindText(s, 6, row.cursors);
-  Status status = impl_->RunOrError(s, "store " + impl_->path + ": save snapshot");
+  const std::string context = "store " + impl_->path + ": save snapshot";
+  Status status = impl_->RunOrError(impl_->begin_immediate.get(), context);
+  if (status.ok() && row.purpose == SnapshotPurpose::kLive) {
+    // Floor division, so an interval starts at or before computed_at even
+    // for a (nonsensical) time before the epoch.
+    const int64_t r = row.computed_at % retention.live_interval_ms;
+    const int64_t interval_start = row.computed_at - (r < 0 ? r + retention.live_interval_ms : r);
+    sqlite3_stmt* s = impl_->replace_live_snapshots.get();
+    sqlite3_bind_int64(s, 1, interval_start);
+    status = impl_->RunOrError(s, context);
+  }
+  int64_t id = 0;
+  if (status.ok()) {
+    sqlite3_stmt* s = impl_->save_snapshot.get();
+    sqlite3_bind_int64(s, 1, row.computed_at);
+    BindTime(s, 2, row.window_from);
+    BindTime(s, 3, row.window_to);
+    // json is NOT NULL: bind even an empty document as text, not as NULL.
+    sqlite3_bind_text(s, 4, row.json.data(), static_cast<int>(row.json.size()), SQLITE_STATIC);
+    BindText(s, 5, row.config_hash);
+    BindText(s, 6, row.cursors);
+    sqlite3_bind_text(s, 7, SnapshotPurposeName(row.purpose), -1, SQLITE_STATIC);
+    status = impl_->RunOrError(s, context);
+    id = static_cast<int64_t>(sqlite3_last_insert_rowid(impl_->handle()));
+  }
+  if (status.ok()) {
+    sqlite3_stmt* s = impl_->prune_old_snapshots.get();
+    sqlite3_bind_int64(s, 1, retention.keep_after_ms);
+    status = impl_->RunOrError(s, context + ": prune");
+  }
+  for (auto [purpose, keep] : {std::pair{SnapshotPurpose::kLive, retention.max_live},
+                               std::pair{SnapshotPurpose::kOneOff, retention.max_one_off}}) {
+    if (!status.ok()) break;
+    sqlite3_stmt* s = impl_->prune_surplus_snapshots.get();
+    sqlite3_bind_text(s, 1, SnapshotPurposeName(purpose), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, keep);
+    status = impl_->RunOrError(s, context + ": prune");
+  }
+  if (status.ok()) status = impl_->RunOrError(impl_->commit.get(), context);
+  if (!status.ok()) impl_->RollbackIfOpen();
   impl_->WriteOutcome("snapshot", status);
   if (!status.ok()) return status;
-  return static_cast<int64_t>(sqlite3_last_insert_rowid(impl_->handle()));
+  return id;
 }
 
-Status Store::PruneSnapshots(int64_t older_than_ms) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  sqlite3_stmt* s = impl_->prune_snapshots.get();
-  sqlite3_bind_int64(s, 1, older_than_ms);
-  return impl_->RunOrError(s, "store " + impl_->path + ": prune snapshots");
-}
-
-Result<std::optional<SnapshotRow>> Store::LatestSnapshot() {
+Result<std::optional<SnapshotRow>> Store::LatestSnapshot(SnapshotPurpose purpose) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::optional<SnapshotRow> latest;
-  Status status =
-      impl_->ForEachRow(impl_->latest_snapshot.get(),
-                        "store " + impl_->path + ": read latest snapshot", [&](sqlite3_stmt* row) {
-                          SnapshotRow& r = latest.emplace();
-                          r.id = sqlite3_column_int64(row, 0);
-                          r.computed_at = sqlite3_column_int64(row, 1);
-                          r.window_from = ReadTime(row, 2);
-                          r.window_to = ReadTime(row, 3);
-                          ReadText(row, 4, &r.json);
-                          ReadText(row, 5, &r.config_hash);
-                          ReadText(row, 6, &r.cursors);
-                        });
+  sqlite3_stmt* s = impl_->latest_snapshot.get();
+  sqlite3_bind_text(s, 1, SnapshotPurposeName(purpose), -1, SQLITE_STATIC);
+  Status status = impl_->ForEachRow(s, "store " + impl_->path + ": read latest snapshot",
+                                    [&](sqlite3_stmt* row) {
+                                      SnapshotRow& r = latest.emplace();
+                                      r.id = sqlite3_column_int64(row, 0);
+                                      r.computed_at = sqlite3_column_int64(row, 1);
+                                      r.window_from = ReadTime(row, 2);
+                                      r.window_to = ReadTime(row, 3);
+                                      ReadText(row, 4, &r.json);
+                                      ReadText(row, 5, &r.config_hash);
+                                      ReadText(row, 6, &r.cursors);
+                                      r.purpose = purpose;
+                                    });
   if (!status.ok()) return status;
   return latest;
 }

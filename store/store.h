@@ -120,14 +120,37 @@ struct ValueIssueCount {
   int64_t last_seen_at = 0;
 };
 
+// What a stored snapshot is for. kLive: the daemon's audit of the configured
+// window on its schedule, the one the dashboard, /api/v1/snapshot and the
+// alert rules read as the current state. kOneOff: any other (`salesaudit
+// audit` by hand, whatever its window), kept for the record and never read
+// as the current state.
+enum class SnapshotPurpose { kLive, kOneOff };
+// "live" or "one_off", as audit_snapshots.purpose holds it.
+const char* SnapshotPurposeName(SnapshotPurpose purpose);
+
 struct SnapshotRow {
   int64_t id = 0;
+  SnapshotPurpose purpose = SnapshotPurpose::kLive;
   int64_t computed_at = 0;
   TimeMs window_from;
   TimeMs window_to;
   std::string json;
   std::string config_hash;  // SHA-256 of the config file it was computed with
   std::string cursors;      // JSON {"<connector>/<stream>": cursor}: the data it saw
+};
+
+// What audit_snapshots keeps, applied on every save. The history holds one
+// live snapshot per `live_interval_ms` (aligned to the epoch; a newer one in
+// the same interval replaces the older, so audits run after syncs between two
+// scheduled ones leave only the last), and the newest `max_one_off` one-off
+// snapshots; neither older than `keep_after_ms`, nor more than `max_live`
+// live ones.
+struct SnapshotRetention {
+  int64_t keep_after_ms = 0;
+  int64_t live_interval_ms = 1;  // > 0
+  int64_t max_live = 10000;
+  int64_t max_one_off = 20;
 };
 
 // The alerts' durable state (alerts/ gives the JSON fields their meaning).
@@ -218,7 +241,7 @@ struct StoreCheckReport {
 class Store {
  public:
   // The schema version Open() migrates to.
-  static constexpr int kSchemaVersion = 9;
+  static constexpr int kSchemaVersion = 10;
   // How long the integrity check at open may take: a quick_check of a 1 GB
   // store takes 2.5 s of CPU, so this covers about 2 GB on an idle machine; a
   // bigger store opens with the check incomplete (open_check() says so).
@@ -313,10 +336,12 @@ class Store {
   // Every row of value_issues, by connector, stream, property.
   Result<std::vector<ValueIssueCount>> ValueIssueCounts();
 
-  Result<int64_t> SaveSnapshot(const SnapshotRow& row);  // returns the new id
-  Result<std::optional<SnapshotRow>> LatestSnapshot();
-  // Deletes the snapshots computed before `older_than_ms`.
-  Status PruneSnapshots(int64_t older_than_ms);
+  // Saves `row` and prunes the history by `retention`, in one transaction;
+  // returns the new row's id.
+  Result<int64_t> SaveSnapshot(const SnapshotRow& row, const SnapshotRetention& retention);
+  // The most recently computed snapshot of that purpose; nullopt when none.
+  Result<std::optional<SnapshotRow>> LatestSnapshot(
+      SnapshotPurpose purpose = SnapshotPurpose::kLive);
 
   // Alerts. In ONE transaction: replaces the states of the alerts given,
   // removes those `removed` names (a rule or connector gone from the config),

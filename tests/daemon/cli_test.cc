@@ -130,7 +130,7 @@ TEST_CASE("sync, audit and status work from the command line", "[cli]") {
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out,
              Catch::Contains("\"name\":\"crm\"") && Catch::Contains("\"stream\":\"contacts\""));
-  CHECK_THAT(r.out, Catch::Contains("\"snapshot\":{\"id\":1"));
+  CHECK_THAT(r.out, Catch::Contains("\"snapshot\":null,\"one_off_snapshot\":{\"id\":1"));
   // Each stream counts the live rows of the table it fills.
   rapidjson::Document status;
   status.Parse(r.out.c_str());
@@ -174,7 +174,7 @@ TEST_CASE("audit prints the snapshot JSON with every contract key and stores whe
   }
   CHECK(doc["funnel"]["leads"].GetInt64() == with_created);
 
-  auto latest = f.store->LatestSnapshot();
+  auto latest = f.store->LatestSnapshot(SnapshotPurpose::kOneOff);
   REQUIRE(latest.ok());
   REQUIRE(latest->has_value());
   CHECK((*latest)->json + "\n" == r.out);

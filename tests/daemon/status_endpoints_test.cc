@@ -77,6 +77,25 @@ double ValueOf(const PrometheusExposition& metrics, const std::string& sample,
   return metrics.Value(sample, labels).value_or(-1);
 }
 
+// An alerts section (`section_extra` lines first) with rule `leads`
+// (funnel.leads > 0, then `rule_extra` lines) routed to a webhook on `receiver`.
+std::string LeadsAlertTo(const TestHttpServer& receiver, const std::string& section_extra = "",
+                         const std::string& rule_extra = "") {
+  return "alerts:\n" + section_extra +
+         "  rules:\n"
+         "    - name: leads\n"
+         "      when: funnel.leads > 0\n" +
+         rule_extra +
+         "  receivers:\n"
+         "    - name: hook\n"
+         "      type: webhook\n"
+         "      url: " +
+         receiver.base_url() +
+         "/alerts\n"
+         "  route:\n"
+         "    receivers: [hook]\n";
+}
+
 // A `salesaudit run` on a small simulated portal, with its status server on
 // a free port; the test reads the same store file.
 struct DaemonFixture : HubSpotFixture {
@@ -228,20 +247,7 @@ TEST_CASE("/metrics parses strictly and agrees with the syncs, alerts and reload
   // backoff applies) and then retried.
   f.sim.InjectFault(
       {.kind = sim::FaultKind::kRateLimitWithoutRetryAfter, .path_prefix = "", .count = 1});
-  const std::string alerts =
-      "alerts:\n"
-      "  rules:\n"
-      "    - name: leads\n"
-      "      when: funnel.leads > 0\n"
-      "      severity: warning\n"
-      "  receivers:\n"
-      "    - name: hook\n"
-      "      type: webhook\n"
-      "      url: " +
-      receiver.base_url() +
-      "/alerts\n"
-      "  route:\n"
-      "    receivers: [hook]\n";
+  const std::string alerts = LeadsAlertTo(receiver, "", "      severity: warning\n");
   f.WriteConfig(kAnyPort, alerts);
   const double started = static_cast<double>(NowMs()) / 1000.0;
   f.Start();
@@ -624,6 +630,60 @@ TEST_CASE("The dashboard in headless Chromium shows the sync status and the snap
   CHECK(png.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
   // A blank page of this size compresses to a few KiB.
   CHECK(png.size() > 30 * 1024);
+  f.Stop();
+}
+
+TEST_CASE(
+    "A hand-run audit for another window leaves the dashboard, the snapshot API and the alert "
+    "values as the daemon's own audit left them",
+    "[daemon][status_endpoints][audit]") {
+  DaemonFixture f;
+  TestHttpServer receiver;
+  receiver.SetHandler([](const TestHttpRequest&) { return TestHttpResponse{.status = 200}; });
+  f.WriteConfig(kAnyPort, LeadsAlertTo(receiver, "  evaluate_every: 1s\n"));
+  f.Start();
+  f.WaitUntilSettled();
+  REQUIRE(f.WaitForMetrics([](const PrometheusExposition& m) {
+    return ValueOf(m, "salesaudit_alerts", {{"alertname", "leads"}, {"state", "firing"}}) == 1;
+  }));
+  const SnapshotRow live = f.LatestSnapshot();
+  const int64_t live_leads = (*ParseJson(live.json))["funnel"]["leads"].GetInt64();
+  auto alert_value = [&]() -> double {
+    auto states = f.store->AlertStates();
+    REQUIRE(states.ok());
+    REQUIRE(states->size() == 1);
+    return (*states)[0].value.value_or(-1);
+  };
+  CHECK(alert_value() == static_cast<double>(live_leads));
+
+  RunResult by_hand = RunProcess({kBinary, "--config", f.config_path, "audit", "--from",
+                                  "2020-01-01", "--to", "2020-02-01", "--format", "json"},
+                                 seconds(60), f.env);
+  INFO(by_hand.err);
+  REQUIRE(by_hand.exit_code == 0);
+  auto hand_snapshot = ParseJson(by_hand.out);
+  REQUIRE(hand_snapshot->IsObject());
+  REQUIRE((*hand_snapshot)["funnel"]["leads"].GetInt64() < live_leads);
+
+  // Two alert rounds later (rounds run every second) nothing read the
+  // hand-run snapshot.
+  const double rounds = ValueOf(f.Metrics(), "salesaudit_alert_rounds_total", {{"result", "ok"}});
+  REQUIRE(f.WaitForMetrics([&](const PrometheusExposition& m) {
+    return ValueOf(m, "salesaudit_alert_rounds_total", {{"result", "ok"}}) >= rounds + 2;
+  }));
+  CHECK(alert_value() == static_cast<double>(live_leads));
+  CHECK(f.LatestSnapshot().id == live.id);
+  HttpResponse api = f.Fetch("/api/v1/snapshot");
+  CHECK(api.status == 200);
+  CHECK(*ParseJson(api.body) == *ParseJson(live.json));
+  HttpResponse page = f.Fetch("/");
+  CHECK(FindMetric(page.body, "funnel.leads").value == std::to_string(live_leads));
+
+  // The history keeps the hand-run snapshot, marked for what it was.
+  auto one_off = f.store->LatestSnapshot(SnapshotPurpose::kOneOff);
+  REQUIRE(one_off.ok());
+  REQUIRE(one_off->has_value());
+  CHECK((*one_off)->window_from == ParseTimestampMs("2020-01-01T00:00:00Z"));
   f.Stop();
 }
 

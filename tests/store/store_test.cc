@@ -227,9 +227,9 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
                                  "updated_at", "deleted_at"});
   CHECK(raw.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND "
                    "name NOT LIKE 'sqlite_%' ORDER BY name") ==
-        std::vector<std::string>{"audit_snapshots_computed_at", "deal_contacts_contact",
-                                 "deals_source_owner", "email_events_clicks",
-                                 "notification_outbox_due"});
+        std::vector<std::string>{"audit_snapshots_computed_at", "audit_snapshots_purpose",
+                                 "deal_contacts_contact", "deals_source_owner",
+                                 "email_events_clicks", "notification_outbox_due"});
   // New events are counted by CommitPage, per page; triggers count the rest.
   CHECK(raw.Column("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name") ==
         std::vector<std::string>{"email_campaign_recipients_counted",
@@ -841,7 +841,7 @@ TEST_CASE("Reopening the file keeps records, cursors, states and snapshots", "[s
     SnapshotRow row;
     row.computed_at = 5;
     row.json = "{\"a\":1}";
-    REQUIRE(store->SaveSnapshot(row).ok());
+    REQUIRE(store->SaveSnapshot(row, SnapshotRetention{}).ok());
   }
   auto store = OpenOrDie(path);
   CHECK(AllContacts(*store).size() == 1);
@@ -948,15 +948,84 @@ TEST_CASE("Snapshots keep their config hash and cursors and old ones are pruned"
     row.json = "{}";
     row.config_hash = "hash-" + std::to_string(at);
     row.cursors = R"({"crm/contacts":"c"})";
-    REQUIRE(store->SaveSnapshot(row).ok());
+    REQUIRE(store->SaveSnapshot(row, SnapshotRetention{.keep_after_ms = 2000}).ok());
   }
-  REQUIRE(store->PruneSnapshots(2000).ok());
   CHECK(Count(*store, "audit_snapshots", "", true) == 2);
   auto latest = store->LatestSnapshot();
   REQUIRE(latest.ok());
   REQUIRE(latest->has_value());
   CHECK((*latest)->config_hash == "hash-3000");
   CHECK((*latest)->cursors == R"({"crm/contacts":"c"})");
+}
+
+TEST_CASE("A one-off snapshot is never the latest live one", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  const SnapshotRetention keep{.live_interval_ms = 1000};
+  REQUIRE(store->SaveSnapshot({.computed_at = 1000, .json = "{\"live\":1}"}, keep).ok());
+  REQUIRE(store
+              ->SaveSnapshot({.purpose = SnapshotPurpose::kOneOff,
+                              .computed_at = 5000,
+                              .window_from = 10,
+                              .window_to = 20,
+                              .json = "{\"by_hand\":1}"},
+                             keep)
+              .ok());
+  auto live = store->LatestSnapshot();
+  REQUIRE(live.ok());
+  REQUIRE(live->has_value());
+  CHECK((*live)->json == "{\"live\":1}");
+  CHECK((*live)->purpose == SnapshotPurpose::kLive);
+  auto one_off = store->LatestSnapshot(SnapshotPurpose::kOneOff);
+  REQUIRE(one_off.ok());
+  REQUIRE(one_off->has_value());
+  CHECK((*one_off)->json == "{\"by_hand\":1}");
+  CHECK((*one_off)->purpose == SnapshotPurpose::kOneOff);
+  CHECK((*one_off)->window_from == 10);
+  RawDb raw(dir.File("s.db"));
+  CHECK(raw.One("SELECT count(*) FROM audit_snapshots WHERE purpose = 'one_off'") == "1");
+}
+
+TEST_CASE("The history keeps one live snapshot per interval, the newest of each", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  const SnapshotRetention keep{.live_interval_ms = 1000};
+  // Three audits in [1000, 2000) (a scheduled one, two after syncs), two in
+  // [2000, 3000): the history keeps the last of each interval.
+  for (int64_t at : {1000, 1400, 1999, 2000, 2500}) {
+    REQUIRE(store->SaveSnapshot({.computed_at = at, .json = std::to_string(at)}, keep).ok());
+  }
+  // One-off snapshots never replace live ones, nor each other.
+  for (int64_t at : {2600, 2700}) {
+    REQUIRE(store
+                ->SaveSnapshot(
+                    {.purpose = SnapshotPurpose::kOneOff, .computed_at = at, .json = "{}"}, keep)
+                .ok());
+  }
+  RawDb raw(dir.File("s.db"));
+  CHECK(raw.Column("SELECT json FROM audit_snapshots WHERE purpose = 'live' ORDER BY "
+                   "computed_at") == std::vector<std::string>{"1999", "2500"});
+  CHECK(raw.One("SELECT count(*) FROM audit_snapshots WHERE purpose = 'one_off'") == "2");
+}
+
+TEST_CASE("The history is bounded in count for each purpose", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  const SnapshotRetention keep{.live_interval_ms = 1, .max_live = 3, .max_one_off = 2};
+  for (int64_t at = 1; at <= 10; ++at) {
+    REQUIRE(store->SaveSnapshot({.computed_at = at, .json = "{}"}, keep).ok());
+    REQUIRE(store
+                ->SaveSnapshot(
+                    {.purpose = SnapshotPurpose::kOneOff, .computed_at = at, .json = "{}"}, keep)
+                .ok());
+  }
+  RawDb raw(dir.File("s.db"));
+  CHECK(raw.One("SELECT count(*) FROM audit_snapshots WHERE purpose = 'live'") == "3");
+  CHECK(raw.One("SELECT count(*) FROM audit_snapshots WHERE purpose = 'one_off'") == "2");
+  auto latest = store->LatestSnapshot(SnapshotPurpose::kOneOff);
+  REQUIRE(latest.ok());
+  REQUIRE(latest->has_value());
+  CHECK((*latest)->computed_at == 10);
 }
 
 TEST_CASE("LatestSnapshot returns the most recently computed snapshot", "[store]") {
@@ -972,12 +1041,12 @@ TEST_CASE("LatestSnapshot returns the most recently computed snapshot", "[store]
   first.window_from = 10;
   first.window_to = 20;
   first.json = "{\"n\":1}";
-  auto id1 = store->SaveSnapshot(first);
+  auto id1 = store->SaveSnapshot(first, SnapshotRetention{});
   REQUIRE(id1.ok());
   SnapshotRow second;
   second.computed_at = 2000;
   second.json = "{\"n\":2}";
-  auto id2 = store->SaveSnapshot(second);
+  auto id2 = store->SaveSnapshot(second, SnapshotRetention{});
   REQUIRE(id2.ok());
   CHECK(*id2 > *id1);
 
