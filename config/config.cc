@@ -79,7 +79,9 @@ constexpr std::string_view kAuditKeys[] = {"every",
                                            "forecast_min_channel_leads",
                                            "return_on_spend_target",
                                            "revenue_target_per_period",
-                                           "referral_channels"};
+                                           "referral_channels",
+                                           "currency"};
+constexpr std::string_view kCurrencyKeys[] = {"report_in", "rates"};
 constexpr size_t kMaxSpendFileBytes = 16 * 1024 * 1024;
 constexpr std::string_view kSpendKeys[] = {"channel", "month", "amount"};
 constexpr std::string_view kAlertsKeys[] = {"rules", "receivers", "route", "evaluate_every",
@@ -123,6 +125,9 @@ const char* const kDurationHint = "use e.g. 250ms, 30s, 5m, 1h, 7d";
 constexpr int64_t kMaxReps = 100000;
 constexpr double kMaxLeadsPerRepPerWeek = 10000;
 constexpr double kMaxReturnOnSpendTarget = 1000;
+// Reporting-currency units per unit of another currency: the widest real
+// pair (a strong currency in units of the weakest) is under 1e6.
+constexpr double kMaxExchangeRate = 1e9;
 
 // Longer durations are typos; shorter ones keep `now - duration` far from
 // overflowing the milliseconds in which the audit and the alerts compute.
@@ -235,6 +240,12 @@ std::optional<double> ParseNumber(std::string_view text) {
     return std::nullopt;
   }
   return value;
+}
+
+// An ISO 4217 code as written in the config: three upper-case ASCII letters.
+bool IsCurrencyCode(std::string_view s) {
+  return s.size() == 3 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
 // "YYYY-MM" with a month 01..12.
@@ -463,6 +474,9 @@ class Loader {
   void LoadFields(const Item& item, ConnectorConfig* connector);
   void LoadTeam(const Item& item, TeamConfig* team);
   void LoadAudit(const Item& item, AuditConfig* audit);
+  void LoadCurrency(const Item& item, CurrencyConfig* currency);
+  // A currency code (IsCurrencyCode); `text` is the scalar read at `pos`.
+  bool CheckCurrencyCode(const SourcePos& pos, const std::string& path, const std::string& text);
   void LoadSpend(const Item& item, std::vector<SpendEntry>* spend);
   // The CSV named by `spend_file:`: a header `channel,month,amount`, then one
   // row per channel and month; problems name CSVFILE:LINE:COL.
@@ -1112,6 +1126,61 @@ void Loader::LoadAudit(const Item& item, AuditConfig* audit) {
         &audit->revenue_target_per_period);
   }
   Set(*s, "referral_channels", &Loader::ReadStringList, &audit->referral_channels);
+  if (const Item* currency = s->Find("currency")) LoadCurrency(*currency, &audit->currency);
+}
+
+bool Loader::CheckCurrencyCode(const SourcePos& pos, const std::string& path,
+                               const std::string& text) {
+  if (IsCurrencyCode(text)) return true;
+  Error(pos, path +
+                 ": expected a currency code of three upper-case letters (ISO 4217, e.g. EUR), "
+                 "got " +
+                 Quoted(text));
+  return false;
+}
+
+void Loader::LoadCurrency(const Item& item, CurrencyConfig* currency) {
+  const std::optional<Section> s = ReadSection(item, kCurrencyKeys);
+  if (!s) return;
+  Require(*s, "report_in", "the ISO 4217 code totals are converted into");
+  if (const Item* report_in = s->Find("report_in")) {
+    std::optional<std::string> code = ReadString(*report_in);
+    if (code && CheckCurrencyCode(report_in->pos, report_in->path, *code)) {
+      currency->report_in = std::move(*code);
+    }
+  }
+  const Item* rates = s->Find("rates");
+  if (rates == nullptr || rates->node.IsNull()) return;
+  if (!rates->node.IsMap()) {
+    Error(rates->pos, rates->path +
+                          ": expected a map of currency code -> rate (e.g. USD: 0.92), "
+                          "got " +
+                          TypeName(rates->node));
+    return;
+  }
+  for (const auto& entry : rates->node) {
+    const SourcePos key_pos = Pos(entry.first);
+    if (!entry.first.IsScalar()) {
+      Error(key_pos, "keys in " + rates->path + " must be currency codes");
+      continue;
+    }
+    const std::string& code = entry.first.Scalar();
+    const std::string path = rates->path + "." + code;
+    if (!CheckCurrencyCode(key_pos, path, code)) continue;
+    if (code == currency->report_in) {
+      Error(key_pos, path + ": " + code + " is the reporting currency; its rate is 1");
+      continue;
+    }
+    if (currency->rates.count(code) != 0) {
+      Error(key_pos, "duplicate key " + Quoted(code) + " in " + rates->path);
+      continue;
+    }
+    if (std::optional<double> rate =
+            ReadNumber(Child(path, entry.first, entry.second), false, kMaxExchangeRate,
+                       "reporting-currency units per unit of " + code)) {
+      currency->rates.emplace(code, *rate);
+    }
+  }
 }
 
 std::optional<double> Loader::ReadFraction(const Item& item) {

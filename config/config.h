@@ -83,6 +83,14 @@ struct TeamConfig {
   double leads_per_rep_per_week = 25;
 };
 
+// audit.currency: the reporting currency money is converted into, with the
+// rates the admin gives (docs/audit.md "Money and currencies").
+struct CurrencyConfig {
+  std::string report_in;  // ISO 4217 code (three upper-case letters); empty: none
+  // Code -> how many report_in units one unit of the code is worth; finite, > 0.
+  std::map<std::string, double> rates;
+};
+
 struct AuditConfig {
   std::chrono::milliseconds every = std::chrono::hours(1);
   std::string period = "week";  // week | month
@@ -101,6 +109,7 @@ struct AuditConfig {
   double return_on_spend_target = 2.0;
   std::optional<double> revenue_target_per_period;
   std::vector<std::string> referral_channels = {"REFERRALS"};
+  CurrencyConfig currency;
 };
 
 struct SpendEntry {

@@ -924,6 +924,53 @@ TEST_CASE("the audit settings load with their defaults and overrides") {
             "got '15'"});
 }
 
+TEST_CASE("audit.currency loads a reporting currency and the rates into it") {
+  CHECK(LoadOk("audit: {every: 1h}\n").audit.currency.report_in.empty());
+  const Config c = LoadOk(
+      "audit:\n"
+      "  currency:\n"
+      "    report_in: EUR\n"
+      "    rates: {USD: 0.92, GBP: 1.17, JPY: 0.0061}\n");
+  CHECK(c.audit.currency.report_in == "EUR");
+  CHECK(c.audit.currency.rates ==
+        std::map<std::string, double>{{"GBP", 1.17}, {"JPY", 0.0061}, {"USD", 0.92}});
+  CHECK(LoadOk("audit:\n  currency: {report_in: USD}\n").audit.currency.rates.empty());
+}
+
+TEST_CASE("bad currency codes and rates are reported as FILE:LINE:COL") {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"audit:\n  currency: {report_in: eur}\n",
+       {"t.yaml:2:25: audit.currency.report_in: expected a currency code of three upper-case "
+        "letters (ISO 4217, e.g. EUR), got 'eur'"}},
+      {"audit:\n  currency: {rates: {USD: 0.9}}\n",
+       {"t.yaml:2:13: audit.currency: missing 'report_in' (the ISO 4217 code totals are "
+        "converted into)"}},
+      {"audit:\n  currency:\n    report_in: EUR\n    rates: {US$: 0.9, Usd: 1}\n",
+       {"t.yaml:4:13: audit.currency.rates.US$: expected a currency code of three upper-case "
+        "letters (ISO 4217, e.g. EUR), got 'US$'",
+        "t.yaml:4:23: audit.currency.rates.Usd: expected a currency code of three upper-case "
+        "letters (ISO 4217, e.g. EUR), got 'Usd'"}},
+      {"audit:\n  currency:\n    report_in: EUR\n    rates: {USD: 0, GBP: -1, CHF: .nan}\n",
+       {"t.yaml:4:18: audit.currency.rates.USD: must be greater than zero",
+        "t.yaml:4:26: audit.currency.rates.GBP: must be greater than zero",
+        "t.yaml:4:35: audit.currency.rates.CHF: expected a number, got '.nan'"}},
+      {"audit:\n  currency:\n    report_in: EUR\n    rates: {USD: 1e12}\n",
+       {"t.yaml:4:18: audit.currency.rates.USD: must be at most 1e+09 (reporting-currency units "
+        "per unit of USD), got '1e12'"}},
+      {"audit:\n  currency:\n    report_in: EUR\n    rates: {EUR: 1}\n",
+       {"t.yaml:4:13: audit.currency.rates.EUR: EUR is the reporting currency; its rate is 1"}},
+      {"audit:\n  currency:\n    report_in: EUR\n    rates: [USD]\n",
+       {"t.yaml:4:12: audit.currency.rates: expected a map of currency code -> rate (e.g. USD: "
+        "0.92), got a list"}},
+      {"audit:\n  currency: {report_in: EUR, rate: {USD: 1}}\n",
+       {"t.yaml:2:30: unknown key 'rate' in audit.currency; did you mean 'rates'?"}},
+  };
+  for (const auto& [yaml, errors] : cases) {
+    INFO(yaml);
+    CHECK(Errors(yaml) == errors);
+  }
+}
+
 TEST_CASE("spend_file rows join the spend list and their problems name CSV line and column") {
   TempDir dir;
   dir.Write("spend.csv",
