@@ -189,6 +189,41 @@ std::string Metric(const std::string& key, const Json* v, Unit unit, std::string
   return out + ">" + HtmlEscape(s.text) + "</span>";
 }
 
+// The currency after an amount: " USD"; for an amount (not 0) whose unit the
+// snapshot could not name, " ?" with a title saying why; "" otherwise.
+std::string CurrencySuffix(const Json* currency, const Json* amount) {
+  if (currency != nullptr && currency->IsString()) {
+    return " <span class=\"cur\">" + HtmlEscape(Text(currency)) + "</span>";
+  }
+  if (amount == nullptr || !amount->IsNumber() || amount->GetDouble() == 0) return "";
+  return " <span class=\"cur na\" title=\"currency unknown: the revenue it goes with is in "
+         "several currencies\">?</span>";
+}
+
+// A money figure `field` of `object` with its currency ("12,500 USD"). A
+// figure the snapshot leaves null because its deals are in several
+// currencies lists its parts from `field`_by_currency ("12,500 USD + 3,000
+// EUR + 200 unknown"): never one number over mixed units.
+std::string MoneyMetric(const std::string& key, const Json* object, std::string_view field,
+                        const Json* currency, std::string_view css = "") {
+  const Json* amount = Get(object, field);
+  const Json* parts = Get(object, std::string(field) + "_by_currency");
+  if (amount != nullptr && amount->IsNull() && parts != nullptr && parts->IsObject() &&
+      !parts->ObjectEmpty()) {
+    std::string out;
+    for (const auto& m : parts->GetObject()) {
+      const std::string code(m.name.GetString(), m.name.GetStringLength());
+      out += (out.empty() ? "" : " + ") +
+             Metric(key + "_by_currency[" + code + "]", &m.value, Unit::kMoney) +
+             " <span class=\"cur\">" + HtmlEscape(code) + "</span>";
+    }
+    return "<span class=\"mixed\" title=\"in several currencies: no total without "
+           "audit.currency rates\">" +
+           out + "</span>";
+  }
+  return Metric(key, amount, Unit::kMoney, css) + CurrencySuffix(currency, amount);
+}
+
 // The same number as an SVG <text> of class `css`; `attrs` positions it.
 std::string SvgMetric(const std::string& key, const Json* v, Unit unit, std::string_view css,
                       const std::string& attrs) {
@@ -573,14 +608,26 @@ std::string RenderChannels(const Json& root) {
   if (channels == nullptr) return Section("channels", kTitle, lede, MissingSection("channels"));
   std::string t;
   if (revenue != nullptr) {
+    const Json* unit = Get(revenue, "currency");
     t += "<div class=\"inline-stats\"><span>Revenue won: " +
-         Metric("revenue.total", Get(revenue, "total"), Unit::kMoney) + "</span><span>Won deals: " +
+         MoneyMetric("revenue.total", revenue, "total", unit) + "</span><span>Won deals: " +
          Metric("revenue.won_deals", Get(revenue, "won_deals"), Unit::kCount) +
          "</span><span>Average won deal: " +
-         Metric("revenue.average_won_deal", Get(revenue, "average_won_deal"), Unit::kMoney) +
+         MoneyMetric("revenue.average_won_deal", revenue, "average_won_deal", unit) +
          "</span><span>Not attributed to a channel: " +
-         Metric("revenue.unattributed", Get(revenue, "unattributed"), Unit::kMoney) +
-         "</span></div>\n";
+         MoneyMetric("revenue.unattributed", revenue, "unattributed", unit) + "</span></div>\n";
+    if (GetBool(revenue, "converted")) {
+      std::string rates;
+      if (const Json* used = Get(revenue, "rates_used"); used != nullptr && used->IsObject()) {
+        for (const auto& m : used->GetObject()) {
+          rates += std::string(rates.empty() ? "" : ", ") + "1 " +
+                   HtmlEscape(std::string(m.name.GetString(), m.name.GetStringLength())) + " = " +
+                   HtmlEscape(Text(&m.value)) + " " + HtmlEscape(Text(unit));
+        }
+      }
+      t += "<p class=\"foot\" data-converted>Amounts converted to " + HtmlEscape(Text(unit)) +
+           " at the rates in the config: " + rates + ".</p>\n";
+    }
   }
   t += "<table>\n<thead><tr><th>Channel</th><th>Leads</th><th>MQL</th><th>Contacted</th>"
        "<th>SQL</th><th>Won</th><th>Lead to won</th><th>Revenue</th><th>Spend</th>"
@@ -608,8 +655,8 @@ std::string RenderChannels(const Json& root) {
       t += "<td>" + Metric(key + "." + k, Get(&c, k), Unit::kCount) + "</td>";
     }
     t += "<td>" + Metric(key + ".lead_to_won", Get(&c, "lead_to_won"), Unit::kRate) + "</td>";
-    t += "<td>" + Metric(key + ".revenue", Get(&c, "revenue"), Unit::kMoney) + "</td>";
-    t += "<td>" + Metric(key + ".spend", Get(&c, "spend"), Unit::kMoney) + "</td>";
+    t += "<td>" + MoneyMetric(key + ".revenue", &c, "revenue", Get(&c, "currency")) + "</td>";
+    t += "<td>" + MoneyMetric(key + ".spend", &c, "spend", Get(&c, "currency")) + "</td>";
     t += "<td>" + std::string(below ? Badge("below target", "bad") + " " : "") +
          Metric(key + ".return_on_spend", ros, Unit::kRatio, below ? "bad" : "") + "</td></tr>\n";
   }
@@ -828,13 +875,19 @@ std::string RenderReps(const Json& root) {
   // from a snapshot without them, the medians of the reps listed.
   std::vector<std::optional<double>> team;
   for (const RepColumn& col : kRepColumns) {
-    std::optional<double> stated;
+    // A median stated as null stays null: revenue in several currencies has none.
+    const Json* stated = nullptr;
     std::vector<double> values;
     for (const Json& r : reps->GetArray()) {
-      if (!stated) stated = GetNumber(Get(Get(&r, "vs_team"), col.key), "team_median");
+      if (stated == nullptr) stated = Get(Get(Get(&r, "vs_team"), col.key), "team_median");
       if (std::optional<double> v = GetNumber(&r, col.key)) values.push_back(*v);
     }
-    team.push_back(stated ? stated : Median(values));
+    if (stated != nullptr) {
+      team.push_back(stated->IsNumber() ? std::optional<double>(stated->GetDouble())
+                                        : std::nullopt);
+    } else {
+      team.push_back(Median(values));
+    }
   }
   std::string t = "<table>\n<thead><tr><th>Rep</th>";
   for (const RepColumn& col : kRepColumns) t += std::string("<th>") + col.label + "</th>";
@@ -852,7 +905,9 @@ std::string RenderReps(const Json& root) {
          (source.empty() ? "" : "<div class=\"sub\">" + HtmlEscape(source) + "</div>") + "</td>";
     for (size_t i = 0; i < std::size(kRepColumns); ++i) {
       const RepColumn& col = kRepColumns[i];
-      t += "<td>" + Metric(key + "." + col.key, Get(&r, col.key), col.unit);
+      t += "<td>" + (col.unit == Unit::kMoney
+                         ? MoneyMetric(key + "." + col.key, &r, col.key, Get(&r, "currency"))
+                         : Metric(key + "." + col.key, Get(&r, col.key), col.unit));
       if (col.compare) t += VersusTeam(col, GetNumber(&r, col.key), team[i]);
       t += "</td>";
     }
@@ -862,11 +917,20 @@ std::string RenderReps(const Json& root) {
     // The medians go through the same formatting as the snapshot's values.
     t += "<tr class=\"total\"><td>Team median</td>";
     for (size_t i = 0; i < std::size(kRepColumns); ++i) {
+      const RepColumn& col = kRepColumns[i];
       Json v;
       if (team[i]) v.SetDouble(*team[i]);
-      t += "<td>" +
-           Metric(std::string("reps.team_median.") + kRepColumns[i].key, &v, kRepColumns[i].unit) +
-           "</td>";
+      t += "<td>" + Metric(std::string("reps.team_median.") + col.key, &v, col.unit);
+      if (col.unit == Unit::kMoney) {
+        // The median's unit, as the snapshot states it with the median.
+        const Json* unit = nullptr;
+        for (const Json& r : reps->GetArray()) {
+          unit = Get(Get(Get(&r, "vs_team"), col.key), "currency");
+          if (unit != nullptr) break;
+        }
+        t += CurrencySuffix(unit, &v);
+      }
+      t += "</td>";
     }
     t += "</tr>\n";
   }
@@ -935,8 +999,11 @@ std::string RenderCapacity(const Json& root) {
                     [&](const Known& k) { return key == k.key; })) {
       continue;
     }
-    cards += Stat(HtmlEscape(Humanize(key)), Metric("capacity." + key, &m.value, UnitForKey(key))) +
-             "\n";
+    const Unit unit = UnitForKey(key);
+    std::string value = Metric("capacity." + key, &m.value, unit);
+    // Money states its unit beside it: revenue_target_currency.
+    if (unit == Unit::kMoney) value += CurrencySuffix(Get(capacity, key + "_currency"), &m.value);
+    cards += Stat(HtmlEscape(Humanize(key)), value) + "\n";
   }
   cards += "</div>\n";
 
@@ -1123,6 +1190,7 @@ section .stat{background:var(--soft);border-color:transparent}
 .stat.warn{background:var(--warn-bg)}.stat.warn .value{color:var(--warn)}
 .inline-stats{display:flex;gap:28px;margin:0 0 10px;color:var(--muted)}
 .inline-stats .m{color:var(--ink);font-weight:650}
+.cur{font-size:.8em;color:var(--muted);font-weight:600}
 table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}
 th{font-size:12px;color:var(--muted);font-weight:600;text-align:right;padding:6px 10px;
 border-bottom:1px solid var(--line);white-space:nowrap;vertical-align:bottom}

@@ -186,15 +186,16 @@ struct ContactFacts {
 // One live won deal closed before the window end.
 struct WonDeal {
   uint16_t source = 0;
+  uint16_t currency = 0;  // in SnapshotBuilder::currency_codes_
   bool in_window = false;
-  double amount = 0;
+  std::optional<double> amount;
 };
 
 struct ChannelAgg {
   FunnelCounts counts;
   std::vector<double> cycle_days;
   int64_t won_deals = 0;
-  double revenue = 0;
+  MoneyByCurrency revenue;
   double spend = 0;
 };
 
@@ -208,7 +209,7 @@ struct OwnerAgg {
   FunnelCounts counts;
   std::vector<double> cycle_days;
   int64_t won_deals = 0;
-  double revenue = 0;
+  MoneyByCurrency revenue;
 };
 
 struct SourceFacts {
@@ -277,7 +278,13 @@ class SnapshotBuilder {
 
   std::vector<double> cycle_all_;
   std::vector<double> lead_to_mql_, mql_to_contacted_, contacted_to_sql_, sql_to_won_;
+  // Normalised currency codes of the won deals ("" unknown), and those of
+  // the window's.
+  Interner currency_codes_;
   std::set<std::string> currencies_;
+  // The unit of the window's revenue (the reporting currency, or the one
+  // currency of all its won deals): an empty sum of money is stated in it.
+  std::optional<std::string> unit_;
 
   Snapshot snap_;
 };
@@ -440,21 +447,28 @@ Status SnapshotBuilder::ReadDeals() {
     won_deal_ids_.Add(d.id);
     w.source = source;
     w.in_window = *d.closed_at >= from_;
-    w.amount = d.amount.value_or(0);
+    w.amount = d.amount;
+    const std::string currency = NormalizeCurrency(d.currency);
+    w.currency = static_cast<uint16_t>(currency_codes_.Intern(currency));
     if (!w.in_window) return;
+    currencies_.insert(currency);
     Revenue& revenue = snap_.revenue;
     ++revenue.won_deals;
-    revenue.total += w.amount;
     if (d.amount) {
       ++revenue.deals_with_amount;
+      revenue.total.Add(currency, *d.amount);
+      if (currency.empty()) {
+        AddIssue(dq.won_deals_without_currency, Example(source, d.id));
+      } else if (!settings_.currency.report_in.empty() && !settings_.currency.RateOf(currency)) {
+        AddIssue(dq.won_deals_without_rate, Example(source, d.id));
+      }
     } else {
       AddIssue(dq.won_deals_without_amount, Example(source, d.id));
     }
-    currencies_.insert(d.currency);
     if (!d.owner_id.empty()) {
       OwnerAgg& o = owners_[OwnerIndex(source, d.owner_id)];
       ++o.won_deals;
-      o.revenue += w.amount;
+      if (d.amount) o.revenue.Add(currency, *d.amount);
     }
   });
 }
@@ -522,8 +536,9 @@ Status SnapshotBuilder::JoinDealContacts() {
       }
       const WonDeal& w = won_deals_[deal];
       if (!w.in_window) continue;
+      const std::string& currency = currency_codes_.Name(w.currency);
       if (matched.empty()) {
-        snap_.revenue.unattributed += w.amount;
+        if (w.amount) snap_.revenue.unattributed.Add(currency, *w.amount);
         AddIssue(snap_.data_quality.won_deals_without_contacts, Example(source, id));
         continue;
       }
@@ -537,7 +552,7 @@ Status SnapshotBuilder::JoinDealContacts() {
       }
       ChannelAgg& channel = channel_aggs_[contacts_[first].channel];
       ++channel.won_deals;
-      channel.revenue += w.amount;
+      if (w.amount) channel.revenue.Add(currency, *w.amount);
     }
     next = end;
   }
@@ -620,9 +635,12 @@ void SnapshotBuilder::FinishChannels() {
     row.cycle = StatsOf(agg.cycle_days);
     row.won_deals = agg.won_deals;
     row.revenue = agg.revenue;
+    row.revenue_stated = TotalOf(agg.revenue, settings_.currency, unit_);
     row.spend = agg.spend;
-    if (agg.spend > 0) {
-      row.return_on_spend = agg.revenue / agg.spend;
+    // Spend is in the revenue's unit (the reporting currency, or the one
+    // currency of the channel's deals): revenue in several has no return.
+    row.return_on_spend = MoneyRatio(row.revenue_stated, agg.spend);
+    if (row.return_on_spend) {
       row.below_target = *row.return_on_spend < settings_.return_on_spend_target;
     }
   }
@@ -651,6 +669,7 @@ void SnapshotBuilder::FinishReps() {
     r.median_cycle_days = Median(o.cycle_days);
     r.won_deals = o.won_deals;
     r.revenue = o.revenue;
+    r.revenue_stated = TotalOf(o.revenue, settings_.currency, unit_);
   }
   std::sort(snap_.reps.begin(), snap_.reps.end(), [](const RepRow& a, const RepRow& b) {
     return std::tie(a.source, a.owner_id) < std::tie(b.source, b.owner_id);
@@ -671,7 +690,20 @@ void SnapshotBuilder::FinishReps() {
   t.sql_rate = median_of([](const RepRow& r) { return r.sql_rate; });
   t.win_rate = median_of([](const RepRow& r) { return r.win_rate; });
   t.median_cycle_days = median_of([](const RepRow& r) { return r.median_cycle_days; });
-  t.revenue = median_of([](const RepRow& r) { return std::optional<double>(r.revenue); });
+  // A median of revenue only over one unit: each rep's revenue one number,
+  // all in one currency (reps without deals are 0 in any).
+  std::set<std::string> rep_currencies;
+  bool all_stated = true;
+  for (const RepRow& r : snap_.reps) {
+    all_stated = all_stated && r.revenue_stated.amount.has_value();
+    if (!r.revenue.empty() && r.revenue_stated.currency) {
+      rep_currencies.insert(*r.revenue_stated.currency);
+    }
+  }
+  if (all_stated && rep_currencies.size() <= 1) {
+    t.revenue = median_of([](const RepRow& r) { return r.revenue_stated.amount; });
+    t.revenue_currency = rep_currencies.empty() ? unit_ : *rep_currencies.begin();
+  }
 }
 
 void SnapshotBuilder::FinishCapacity() {
@@ -704,6 +736,7 @@ void SnapshotBuilder::FinishCapacity() {
     }
   }
   cap.revenue_target = settings_.revenue_target;
+  cap.revenue_target_currency = snap_.revenue.total_stated.currency;
   const auto& average_deal = snap_.revenue.average_won_deal;
   const auto& lead_to_won = snap_.rates.lead_to_won;
   if (cap.revenue_target && average_deal && lead_to_won && *average_deal * *lead_to_won > 0) {
@@ -832,8 +865,13 @@ Result<Snapshot> SnapshotBuilder::Build() {
   snap_.rates = FunnelRatesFrom(snap_.counts);
   Revenue& revenue = snap_.revenue;
   revenue.currencies.assign(currencies_.begin(), currencies_.end());
+  revenue.currency = settings_.currency;
   revenue.return_on_spend_target = settings_.return_on_spend_target;
-  revenue.average_won_deal = Ratio(revenue.total, static_cast<double>(revenue.deals_with_amount));
+  revenue.total_stated = TotalOf(revenue.total, settings_.currency, std::nullopt);
+  unit_ = revenue.total_stated.currency;
+  revenue.unattributed_stated = TotalOf(revenue.unattributed, settings_.currency, unit_);
+  revenue.average_won_deal =
+      MoneyRatio(revenue.total_stated, static_cast<double>(revenue.deals_with_amount));
 
   snap_.cycle_times.all = StatsOf(cycle_all_);
   snap_.cycle_times.lead_to_mql = StatsOf(lead_to_mql_);

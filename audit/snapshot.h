@@ -21,6 +21,7 @@
 
 #include "audit/email_audit.h"
 #include "audit/funnel.h"
+#include "audit/money.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -32,7 +33,8 @@ enum class AuditPeriod { kWeek, kMonth };
 
 const char* AuditPeriodName(AuditPeriod period);  // "week" | "month"
 
-// Money spent on one channel in one calendar month.
+// Money spent on one channel in one calendar month, in the reporting
+// currency when one is set, else in the currency of the channel's revenue.
 struct ChannelSpend {
   std::string channel;  // matched exactly against the stored channel value
   std::string month;    // "YYYY-MM"
@@ -47,6 +49,9 @@ struct AuditSettings {
   double leads_per_rep_per_week = 0;
   AuditPeriod period = AuditPeriod::kWeek;
   std::vector<ChannelSpend> spend;
+  // The reporting currency and its rates; empty report_in: money is stated
+  // only where it is in one currency.
+  CurrencySettings currency;
   // Channels earning less than this per unit spent are flagged.
   double return_on_spend_target = 2.0;
   // Revenue wanted per period; enables capacity.leads_needed_for_revenue_target.
@@ -104,10 +109,13 @@ struct ChannelRow {
   bool mql_stalls = false;
   DurationStats cycle;
   int64_t won_deals = 0;  // won deals closed in the window attributed here
-  double revenue = 0;
+  MoneyByCurrency revenue;
+  // revenue as one number; its currency is that of spend and return_on_spend.
+  MoneyTotal revenue_stated;
   double spend = 0;
-  std::optional<double> return_on_spend;  // nullopt when spend is 0
-  std::optional<bool> below_target;       // nullopt when return_on_spend is
+  // nullopt when spend is 0 or revenue is not one number.
+  std::optional<double> return_on_spend;
+  std::optional<bool> below_target;  // nullopt when return_on_spend is
 };
 
 inline constexpr char kNoChannel[] = "(none)";
@@ -123,7 +131,8 @@ struct RepRow {
   std::optional<double> win_rate;      // won / sql
   std::optional<double> median_cycle_days;
   int64_t won_deals = 0;
-  double revenue = 0;
+  MoneyByCurrency revenue;
+  MoneyTotal revenue_stated;
 };
 
 // Medians over the reps listed (nullopt values left out).
@@ -136,7 +145,9 @@ struct TeamMedians {
   std::optional<double> sql_rate;
   std::optional<double> win_rate;
   std::optional<double> median_cycle_days;
+  // nullopt unless every rep's revenue is one number in one currency.
   std::optional<double> revenue;
+  std::optional<std::string> revenue_currency;
 };
 
 struct Capacity {
@@ -150,6 +161,9 @@ struct Capacity {
   std::optional<int64_t> reps_needed;
   std::optional<int64_t> reps_to_hire;
   std::optional<double> revenue_target;
+  // The target's currency: the reporting currency, else the revenue's;
+  // nullopt (and no leads needed) when the revenue is in several.
+  std::optional<std::string> revenue_target_currency;
   std::optional<double> leads_needed_for_revenue_target;
 };
 
@@ -169,6 +183,12 @@ struct DataQuality {
   int64_t duplicate_contacts_across_sources = 0;
   QualityIssue stage_dates_out_of_order;
   QualityIssue won_deals_without_amount;
+  // Won deals of the window with an amount but no currency: kept apart as
+  // "unknown", never folded into a currency.
+  QualityIssue won_deals_without_currency;
+  // With a reporting currency: won deals of the window in a currency it has
+  // no rate for, which keep the totals they enter unstated.
+  QualityIssue won_deals_without_rate;
   QualityIssue won_deals_without_close_date;
   QualityIssue won_deals_without_contacts;
   QualityIssue stale_open_deals;
@@ -205,10 +225,14 @@ struct Customers {
 struct Revenue {
   int64_t won_deals = 0;  // live won deals closed in the window
   int64_t deals_with_amount = 0;
-  double total = 0;
-  double unattributed = 0;  // of won deals without a live associated contact
+  MoneyByCurrency total;  // their amounts
+  MoneyTotal total_stated;
+  MoneyByCurrency unattributed;  // of won deals without a live associated contact
+  MoneyTotal unattributed_stated;
+  // total_stated / deals_with_amount, in total_stated's currency.
   std::optional<double> average_won_deal;
   std::vector<std::string> currencies;  // distinct, sorted; "" when unknown
+  CurrencySettings currency;            // as configured, for rates_used
   double return_on_spend_target = 0;
 };
 

@@ -39,6 +39,14 @@ void Str(JsonWriter& w, const std::string& s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
+void OptString(JsonWriter& w, const std::optional<std::string>& s) {
+  if (s) {
+    Str(w, *s);
+  } else {
+    w.Null();
+  }
+}
+
 void Duration(JsonWriter& w, const DurationStats& s) {
   w.StartObject();
   w.Key("count");
@@ -72,14 +80,20 @@ void Issue(JsonWriter& w, const char* key, const QualityIssue& issue,
   w.EndObject();
 }
 
+// `currency`: for money, the unit of the median and the difference.
 void VsTeam(JsonWriter& w, const char* key, const std::optional<double>& value,
-            const std::optional<double>& median) {
+            const std::optional<double>& median,
+            const std::optional<std::string>* currency = nullptr) {
   w.Key(key);
   w.StartObject();
   w.Key("team_median");
   OptNumber(w, median);
   w.Key("difference");
   OptNumber(w, value && median ? std::optional<double>(*value - *median) : std::nullopt);
+  if (currency != nullptr) {
+    w.Key("currency");
+    OptString(w, *currency);
+  }
   w.EndObject();
 }
 
@@ -204,8 +218,8 @@ void WriteChannels(JsonWriter& w, const Snapshot& s) {
     w.Bool(c.mql_stalls);
     w.Key("won_deals");
     w.Int64(c.won_deals);
-    w.Key("revenue");
-    w.Double(c.revenue);
+    WriteMoneyJson(w, "revenue", c.revenue, c.revenue_stated);
+    WriteMoneyUnitJson(w, c.revenue_stated);
     w.Key("spend");
     w.Double(c.spend);
     w.Key("return_on_spend");
@@ -256,6 +270,8 @@ void WriteCapacity(JsonWriter& w, const Capacity& c) {
   if (c.revenue_target) {
     w.Key("revenue_target");
     w.Double(*c.revenue_target);
+    w.Key("revenue_target_currency");
+    OptString(w, c.revenue_target_currency);
     w.Key("leads_needed_for_revenue_target");
     OptNumber(w, c.leads_needed_for_revenue_target);
   }
@@ -294,8 +310,8 @@ void WriteReps(JsonWriter& w, const Snapshot& s) {
     OptNumber(w, r.median_cycle_days);
     w.Key("won_deals");
     w.Int64(r.won_deals);
-    w.Key("revenue");
-    w.Double(r.revenue);
+    WriteMoneyJson(w, "revenue", r.revenue, r.revenue_stated);
+    WriteMoneyUnitJson(w, r.revenue_stated);
     w.Key("vs_team");
     w.StartObject();
     VsTeam(w, "leads", AsDouble(r.counts.leads), t.leads);
@@ -306,7 +322,7 @@ void WriteReps(JsonWriter& w, const Snapshot& s) {
     VsTeam(w, "sql_rate", r.sql_rate, t.sql_rate);
     VsTeam(w, "win_rate", r.win_rate, t.win_rate);
     VsTeam(w, "median_cycle_days", r.median_cycle_days, t.median_cycle_days);
-    VsTeam(w, "revenue", r.revenue, t.revenue);
+    VsTeam(w, "revenue", r.revenue_stated.amount, t.revenue, &t.revenue_currency);
     w.EndObject();
     w.EndObject();
   }
@@ -341,6 +357,10 @@ const QualityCheck kQualityChecks[] = {
      &DataQuality::stage_dates_out_of_order},
     {"won_deals_without_amount", "won deals without amount",
      &DataQuality::won_deals_without_amount},
+    {"won_deals_without_currency", "won deals without currency",
+     &DataQuality::won_deals_without_currency},
+    {"won_deals_without_rate", "won deals in a currency without a rate",
+     &DataQuality::won_deals_without_rate},
     {"won_deals_without_close_date", "won deals without close date",
      &DataQuality::won_deals_without_close_date},
     {"won_deals_without_contacts", "won deals without contacts",
@@ -395,12 +415,15 @@ void WriteRevenue(JsonWriter& w, const Revenue& r) {
   w.Int64(r.won_deals);
   w.Key("deals_with_amount");
   w.Int64(r.deals_with_amount);
-  w.Key("total");
-  w.Double(r.total);
-  w.Key("unattributed");
-  w.Double(r.unattributed);
-  w.Key("average_won_deal");
-  OptNumber(w, r.average_won_deal);
+  WriteMoneyJson(w, "total", r.total, r.total_stated);
+  WriteMoneyUnitJson(w, r.total_stated);
+  WriteMoneyJson(w, "unattributed", r.unattributed, r.unattributed_stated);
+  WriteMoneyJson(w, "average_won_deal", r.total.Averages(),
+                 MoneyTotal{.amount = r.average_won_deal});
+  w.Key("report_in");
+  OptString(w, r.currency.report_in.empty() ? std::nullopt
+                                            : std::optional<std::string>(r.currency.report_in));
+  WriteRatesJson(w, "rates_used", RatesUsed(r.total, r.currency));
   w.Key("currencies");
   w.StartArray();
   for (const std::string& c : r.currencies) Str(w, c);
@@ -462,6 +485,24 @@ std::string Pct(const std::optional<double>& v) { return v ? Num(*v * 100.0) + "
 std::string Day(int64_t ms) { return FormatIsoMs(ms).substr(0, 10); }
 
 std::string Heading(const std::string& title) { return "\n" + title + "\n"; }
+
+// What the money figures' units mean: converted at which rates, or why a
+// total is split by currency.
+std::string CurrencyNote(const Revenue& r) {
+  if (r.total_stated.converted) {
+    std::string rates;
+    for (const auto& [code, rate] : RatesUsed(r.total, r.currency)) {
+      rates += " " + code + " " + Num(rate, 4);
+    }
+    return "amounts converted to " + r.currency.report_in + " at the configured rates:" + rates +
+           "\n";
+  }
+  if (!r.total_stated.amount) {
+    return "revenue is in several currencies (or without one): totals are listed per currency "
+           "and return on spend is left out where they mix; set audit.currency to convert\n";
+  }
+  return "";
+}
 
 void DurationRow(TextTable& t, const std::string& name, const DurationStats& d) {
   t.Add({name, Int(d.count), Num(d.mean), Num(d.median), Num(d.p90)});
@@ -602,9 +643,12 @@ std::string SnapshotText(const Snapshot& s) {
     if (c.mql_stalls) flags += std::string(flags.empty() ? "" : ", ") + "MQLs stall";
     channels.Add({c.channel, Int(c.counts.leads), Int(c.counts.mql), Int(c.counts.contacted),
                   Int(c.counts.sql), Int(c.counts.won), Pct(c.rates.lead_to_won), Pct(c.mql_to_sql),
-                  Num(c.revenue, 2), Num(c.spend, 2), Num(c.return_on_spend, 2), flags});
+                  MoneyText(c.revenue, c.revenue_stated),
+                  AmountText(c.spend, c.revenue_stated.currency), Num(c.return_on_spend, 2),
+                  flags});
   }
   out += channels.Render();
+  out += CurrencyNote(s.revenue);
   out += "overall mql>sql " + Pct(s.lead_quality.overall_mql_to_sql) + "; return on spend target " +
          Num(s.revenue.return_on_spend_target, 2) + "\n";
 
@@ -634,7 +678,7 @@ std::string SnapshotText(const Snapshot& s) {
   capacity.Add({"reps needed", c.reps_needed ? Int(*c.reps_needed) : "-"});
   capacity.Add({"reps to hire", c.reps_to_hire ? Int(*c.reps_to_hire) : "-"});
   if (c.revenue_target) {
-    capacity.Add({"revenue target", Num(*c.revenue_target, 2)});
+    capacity.Add({"revenue target", AmountText(c.revenue_target, c.revenue_target_currency)});
     capacity.Add({"leads needed for it", Num(c.leads_needed_for_revenue_target)});
   }
   out += capacity.Render();
@@ -645,12 +689,13 @@ std::string SnapshotText(const Snapshot& s) {
   for (const RepRow& r : s.reps) {
     reps.Add({(r.name.empty() ? r.owner_id : r.name) + " (" + r.source + ")", Int(r.counts.leads),
               Int(r.counts.contacted), Int(r.counts.sql), Int(r.counts.won), Pct(r.contact_rate),
-              Pct(r.sql_rate), Pct(r.win_rate), Num(r.median_cycle_days), Num(r.revenue, 2)});
+              Pct(r.sql_rate), Pct(r.win_rate), Num(r.median_cycle_days),
+              MoneyText(r.revenue, r.revenue_stated)});
   }
   const TeamMedians& t = s.team;
   reps.Add({"team median", Num(t.leads), Num(t.contacted), Num(t.sql), Num(t.won),
             Pct(t.contact_rate), Pct(t.sql_rate), Pct(t.win_rate), Num(t.median_cycle_days),
-            Num(t.revenue, 2)});
+            AmountText(t.revenue, t.revenue_currency)});
   out += reps.Render();
 
   out += Heading("Data quality");
@@ -674,12 +719,14 @@ std::string SnapshotText(const Snapshot& s) {
   customers.Add({"repeat rate", Pct(cu.repeat_rate)});
   customers.Add({"referral share of new leads", Pct(cu.referral_share)});
   customers.Add({"won deals in window", Int(rv.won_deals)});
-  customers.Add({"revenue", Num(rv.total, 2)});
-  customers.Add({"average won deal", Num(rv.average_won_deal, 2)});
-  customers.Add({"revenue without a contact", Num(rv.unattributed, 2)});
+  customers.Add({"revenue", MoneyText(rv.total, rv.total_stated)});
+  customers.Add({"average won deal",
+                 MoneyText(rv.total.Averages(), MoneyTotal{.amount = rv.average_won_deal,
+                                                           .currency = rv.total_stated.currency})});
+  customers.Add({"revenue without a contact", MoneyText(rv.unattributed, rv.unattributed_stated)});
   std::string currencies;
   for (const std::string& cur : rv.currencies) {
-    currencies += (currencies.empty() ? "" : ",") + (cur.empty() ? std::string("?") : cur);
+    currencies += (currencies.empty() ? "" : ",") + (cur.empty() ? kUnknownCurrency : cur);
   }
   customers.Add({"currencies", currencies.empty() ? "-" : currencies});
   out += customers.Render();

@@ -34,6 +34,7 @@ AuditSettings AuditSettingsFrom(const Config& config) {
   s.leads_per_rep_per_week = config.team.leads_per_rep_per_week;
   s.period = config.audit.period == "month" ? AuditPeriod::kMonth : AuditPeriod::kWeek;
   for (const SpendEntry& e : config.spend) s.spend.push_back({e.channel, e.month, e.amount});
+  s.currency = CurrencySettings{config.audit.currency.report_in, config.audit.currency.rates};
   s.return_on_spend_target = config.audit.return_on_spend_target;
   s.revenue_target = config.audit.revenue_target_per_period;
   s.stale_deal_age_ms = config.audit.stale_deal_age.count();

@@ -279,7 +279,9 @@ void WriteRandomStore(Store& store) {
       d.id = id;
       if (!rng.Chance(0.1)) d.owner_id = plan.owners[rng.Below(plan.owners.size())].id;
       if (!rng.Chance(0.1)) d.amount = static_cast<double>(10000 + rng.Below(2000000)) / 100;
-      d.currency = rng.Chance(0.05) ? "USD" : "EUR";
+      const bool usd = rng.Chance(0.05);
+      // Some deals carry no currency, some a lower-case code the audit normalises.
+      d.currency = i % 41 == 0 ? "" : i % 43 == 0 ? "usd" : usd ? "USD" : "EUR";
       const int64_t state = rng.Below(100);
       const int64_t closed = kT0 - 30 * kDay + rng.Below(170 * kDay);
       d.created_at = closed - rng.Below(40 * kDay);
@@ -468,11 +470,14 @@ struct Period {
   bool complete = false;
 };
 
+// Amounts by upper-cased currency code; "unknown" for deals without one.
+using ByCurrency = std::map<std::string, double>;
+
 struct ChannelExpect {
   std::string channel;
   Counts counts;
   int64_t won_deals = 0;
-  double revenue = 0;
+  ByCurrency revenue;
   double spend = 0;
 };
 
@@ -494,8 +499,8 @@ struct Expected {
   std::vector<ChannelExpect> channels;  // in the documented order
   int64_t won_deals = 0;
   int64_t deals_with_amount = 0;
-  double total = 0;
-  double unattributed = 0;
+  ByCurrency total;
+  ByCurrency unattributed;
   std::vector<std::string> currencies;
   // docs/audit.md attributes a won deal to its "earliest-created" live
   // contact but does not rank contacts without created_at. Read here: a
@@ -612,7 +617,8 @@ Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int
   for (const auto& [channel, counts] : e.by_channel) rows[channel].counts = counts;
   const std::vector<Row> won = Query(
       db,
-      std::string("SELECT d.source, d.id, d.amount, COALESCE(d.currency, ''), c.id, c.created_at,"
+      std::string("SELECT d.source, d.id, d.amount, UPPER(TRIM(COALESCE(d.currency, ''))), c.id,"
+                  " c.created_at,"
                   " COALESCE(NULLIF(c.channel, ''), '(none)')"
                   " FROM deals d"
                   " LEFT JOIN deal_contacts dc ON dc.source = d.source AND dc.deal_id = d.id"
@@ -624,6 +630,7 @@ Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int
   std::set<std::string> currencies;
   std::vector<Row> without_amount;
   std::vector<Row> without_contacts;
+  std::vector<Row> without_currency;
   for (size_t k = 0; k < won.size();) {
     size_t next = k;
     int64_t undated = 0;
@@ -634,19 +641,24 @@ Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int
       ++next;
     }
     const Row& deal = won[k];  // the earliest live contact, if any
-    const double amount = deal[2].null ? 0 : deal[2].d;
+    // Money is added only within a currency; a deal without an amount adds none.
+    const std::string currency = deal[3].s.empty() ? "unknown" : deal[3].s;
+    auto add = [&](ByCurrency& into) {
+      if (!deal[2].null) into[currency] += deal[2].d;
+    };
     ++e.won_deals;
-    e.total += amount;
+    add(e.total);
     e.deals_with_amount += !deal[2].null;
     currencies.insert(deal[3].s);
     if (deal[2].null) without_amount.push_back(deal);
+    if (!deal[2].null && deal[3].s.empty()) without_currency.push_back(deal);
     if (deal[4].null) {
-      e.unattributed += amount;
+      add(e.unattributed);
       without_contacts.push_back(deal);
     } else {
       ChannelExpect& row = rows[deal[6].s];
       ++row.won_deals;
-      row.revenue += amount;
+      add(row.revenue);
       e.deals_with_dated_and_undated_contacts += undated > 0 && dated;
       e.deals_with_several_undated_contacts_only += undated > 1 && !dated;
     }
@@ -654,6 +666,7 @@ Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int
   }
   e.currencies.assign(currencies.begin(), currencies.end());
   e.quality["won_deals_without_amount"] = IssueOf(without_amount);
+  e.quality["won_deals_without_currency"] = IssueOf(without_currency);
   e.quality["won_deals_without_contacts"] = IssueOf(without_contacts);
 
   // Spend: a month's whole amount when the month overlaps the window.
@@ -798,6 +811,29 @@ void CheckNumber(const rapidjson::Value& value, std::optional<double> expected) 
   REQUIRE(value.IsNumber());
   CHECK(std::isfinite(value.GetDouble()));
   CHECK(value.GetDouble() == Approx(*expected).margin(1e-9));
+}
+
+// The one number docs/audit.md states for money: the sum when every amount
+// shares one known currency (0 for none), else null.
+std::optional<double> Stated(const ByCurrency& money) {
+  if (money.empty()) return 0.0;
+  if (money.size() == 1 && money.begin()->first != "unknown") return money.begin()->second;
+  return std::nullopt;
+}
+
+std::optional<double> AverageWonDeal(const Expected& e) {
+  const std::optional<double> total = Stated(e.total);
+  return total ? Ratio(*total, e.deals_with_amount) : std::nullopt;
+}
+
+// `key` is Stated(expected) and `key`_by_currency lists every part.
+void CheckMoney(const rapidjson::Value& object, const char* key, const ByCurrency& expected) {
+  CheckNumber(At(object, key), Stated(expected));
+  const std::string parts_key = std::string(key) + "_by_currency";
+  const rapidjson::Value& parts = At(object, parts_key.c_str());
+  REQUIRE(parts.IsObject());
+  CHECK(parts.MemberCount() == expected.size());
+  for (const auto& [code, amount] : expected) CheckNumber(At(parts, code.c_str()), amount);
 }
 
 void CheckCounts(const rapidjson::Value& row, const Counts& c) {
@@ -1002,7 +1038,7 @@ TEST_CASE("Capacity follows its documented formulas for weeks, months and config
       CheckNumber(At(capacity, "reps_needed"), reps_needed);
       CheckNumber(At(capacity, "reps_to_hire"), reps_to_hire);
       CheckNumber(At(capacity, "revenue_target"), settings.revenue_target);
-      const std::optional<double> average_won_deal = Ratio(e.total, e.deals_with_amount);
+      const std::optional<double> average_won_deal = AverageWonDeal(e);
       const std::optional<double> lead_to_won = Ratio(e.funnel.won, e.funnel.leads);
       std::optional<double> leads_needed;
       if (average_won_deal && lead_to_won && *average_won_deal != 0 && *lead_to_won != 0) {
@@ -1048,9 +1084,10 @@ TEST_CASE("Channel revenue and return on spend follow the documented attribution
             (want.counts.mql >= settings.min_sample && mql_to_sql && overall_mql_to_sql &&
              *mql_to_sql < 0.5 * *overall_mql_to_sql));
       CHECK(At(row, "won_deals").GetInt64() == want.won_deals);
-      CheckNumber(At(row, "revenue"), want.revenue);
+      CheckMoney(row, "revenue", want.revenue);
       CheckNumber(At(row, "spend"), want.spend);
-      const std::optional<double> ros = Ratio(want.revenue, want.spend);
+      const std::optional<double> revenue = Stated(want.revenue);
+      const std::optional<double> ros = revenue ? Ratio(*revenue, want.spend) : std::nullopt;
       CheckNumber(At(row, "return_on_spend"), ros);
       if (ros) {
         CHECK(At(row, "below_target").GetBool() == (*ros < settings.return_on_spend_target));
@@ -1062,9 +1099,9 @@ TEST_CASE("Channel revenue and return on spend follow the documented attribution
     const rapidjson::Value& revenue = At(c.doc, "revenue");
     CHECK(At(revenue, "won_deals").GetInt64() == e.won_deals);
     CHECK(At(revenue, "deals_with_amount").GetInt64() == e.deals_with_amount);
-    CheckNumber(At(revenue, "total"), e.total);
-    CheckNumber(At(revenue, "unattributed"), e.unattributed);
-    CheckNumber(At(revenue, "average_won_deal"), Ratio(e.total, e.deals_with_amount));
+    CheckMoney(revenue, "total", e.total);
+    CheckMoney(revenue, "unattributed", e.unattributed);
+    CheckNumber(At(revenue, "average_won_deal"), AverageWonDeal(e));
     std::vector<std::string> currencies;
     for (const rapidjson::Value& currency : At(revenue, "currencies").GetArray()) {
       currencies.push_back(currency.GetString());
@@ -1149,9 +1186,12 @@ TEST_CASE("Empty and winless windows give null rates and statistics, never 0 or 
     CHECK(At(all, "p90").IsNull() == !shape.won);
     CHECK(At(At(c.doc, "lead_quality"), "overall_mql_to_sql").IsNull() == !shape.leads);
     CHECK(At(At(c.doc, "customers"), "referral_share").IsNull() == !shape.leads);
-    // Without a won lead, leads_needed_for_revenue_target has a 0 factor.
+    // Without a won lead, leads_needed_for_revenue_target has a 0 factor;
+    // with revenue in several currencies, no average deal to divide by.
     const rapidjson::Value& capacity = At(c.doc, "capacity");
-    CHECK(At(capacity, "leads_needed_for_revenue_target").IsNull() == !shape.won);
+    const bool revenue_stated = At(At(c.doc, "revenue"), "total").IsNumber();
+    CHECK(At(capacity, "leads_needed_for_revenue_target").IsNull() ==
+          (!shape.won || !revenue_stated));
     // Without a complete period there is no per-period rate: everything
     // derived from incoming is null. With one, an empty window is 0 leads.
     const rapidjson::Value& volume = At(c.doc, "lead_volume");

@@ -1,0 +1,178 @@
+#include "audit/money.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "core/text_util.h"
+
+namespace salesaudit {
+namespace {
+
+std::string CurrencyKey(const std::string& code) { return code.empty() ? kUnknownCurrency : code; }
+
+void Key(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& key) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+
+std::string Fixed2(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+}  // namespace
+
+std::optional<double> CurrencySettings::RateOf(const std::string& code) const {
+  if (report_in.empty() || code.empty()) return std::nullopt;
+  if (code == report_in) return 1.0;
+  auto it = rates.find(code);
+  if (it == rates.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string NormalizeCurrency(std::string_view raw) {
+  std::string code(TrimSpace(raw));
+  for (char& c : code) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return code;
+}
+
+void MoneyByCurrency::Add(const std::string& currency, double amount) {
+  Part& part = parts_[currency];
+  part.amount += amount;
+  ++part.count;
+}
+
+MoneyByCurrency MoneyByCurrency::Scaled(double factor) const {
+  MoneyByCurrency out = *this;
+  for (auto& [code, part] : out.parts_) part.amount *= factor;
+  return out;
+}
+
+MoneyByCurrency MoneyByCurrency::Averages() const {
+  MoneyByCurrency out = *this;
+  for (auto& [code, part] : out.parts_) part.amount /= static_cast<double>(part.count);
+  return out;
+}
+
+int64_t MoneyByCurrency::count() const {
+  int64_t n = 0;
+  for (const auto& [code, part] : parts_) n += part.count;
+  return n;
+}
+
+MoneyTotal TotalOf(const MoneyByCurrency& money, const CurrencySettings& settings,
+                   const std::optional<std::string>& empty_unit) {
+  MoneyTotal total;
+  if (money.empty()) {
+    total.amount = 0.0;
+    if (!settings.report_in.empty()) {
+      total.currency = settings.report_in;
+    } else {
+      total.currency = empty_unit;
+    }
+    return total;
+  }
+  if (settings.report_in.empty()) {
+    const auto& [code, part] = *money.parts().begin();
+    if (money.parts().size() == 1 && !code.empty()) {
+      total.amount = part.amount;
+      total.currency = code;
+    }
+    return total;
+  }
+  double sum = 0;
+  for (const auto& [code, part] : money.parts()) {
+    const std::optional<double> rate = settings.RateOf(code);
+    if (!rate) {
+      total.missing_rates.push_back(code);
+      continue;
+    }
+    sum += part.amount * *rate;
+    total.converted = total.converted || code != settings.report_in;
+  }
+  if (total.missing_rates.empty() && std::isfinite(sum)) {
+    total.amount = sum;
+    total.currency = settings.report_in;
+  } else {
+    total.converted = false;
+  }
+  return total;
+}
+
+std::optional<double> MoneyRatio(const MoneyTotal& numerator, double denominator) {
+  if (!numerator.amount || denominator == 0) return std::nullopt;
+  const double ratio = *numerator.amount / denominator;
+  if (!std::isfinite(ratio)) return std::nullopt;
+  return ratio;
+}
+
+void WriteMoneyJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& key,
+                    const MoneyByCurrency& money, const MoneyTotal& total) {
+  Key(w, key);
+  if (total.amount) {
+    w.Double(*total.amount);
+  } else {
+    w.Null();
+  }
+  Key(w, key + "_by_currency");
+  w.StartObject();
+  for (const auto& [code, part] : money.parts()) {
+    Key(w, CurrencyKey(code));
+    w.Double(part.amount);
+  }
+  w.EndObject();
+}
+
+void WriteMoneyUnitJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const MoneyTotal& total) {
+  w.Key("currency");
+  if (total.currency) {
+    w.String(total.currency->data(), static_cast<rapidjson::SizeType>(total.currency->size()));
+  } else {
+    w.Null();
+  }
+  w.Key("converted");
+  w.Bool(total.converted);
+}
+
+std::map<std::string, double> RatesUsed(const MoneyByCurrency& money,
+                                        const CurrencySettings& settings) {
+  std::map<std::string, double> used;
+  for (const auto& [code, part] : money.parts()) {
+    if (code == settings.report_in) continue;
+    if (const std::optional<double> rate = settings.RateOf(code)) used.emplace(code, *rate);
+  }
+  return used;
+}
+
+void WriteRatesJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& key,
+                    const std::map<std::string, double>& rates) {
+  Key(w, key);
+  w.StartObject();
+  for (const auto& [code, rate] : rates) {
+    Key(w, code);
+    w.Double(rate);
+  }
+  w.EndObject();
+}
+
+std::string AmountText(const std::optional<double>& amount,
+                       const std::optional<std::string>& currency) {
+  if (!amount) return "-";
+  return Fixed2(*amount) + " " + (currency ? *currency : std::string("?"));
+}
+
+std::string MoneyText(const MoneyByCurrency& money, const MoneyTotal& total) {
+  // An empty sum without a unit is a plain 0: zero is zero in any currency.
+  if (total.amount) {
+    return total.currency ? AmountText(total.amount, total.currency) : Fixed2(*total.amount);
+  }
+  std::string out;
+  for (const auto& [code, part] : money.parts()) {
+    out += (out.empty() ? "" : " + ") + Fixed2(part.amount) + " " + CurrencyKey(code);
+  }
+  return out;
+}
+
+}  // namespace salesaudit
