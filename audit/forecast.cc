@@ -51,20 +51,13 @@ struct WonDeal {
   std::string source;
   std::string id;
   double amount = 0;
+  std::string currency;  // NormalizeCurrency's form
 };
 
-struct DealAverage {
-  int64_t count = 0;
-  std::optional<double> average;
-};
-
-DealAverage AverageOf(const std::vector<const WonDeal*>& deals) {
-  DealAverage out;
-  double sum = 0;
-  for (const WonDeal* d : deals) sum += d->amount;
-  out.count = static_cast<int64_t>(deals.size());
-  if (!deals.empty()) out.average = sum / static_cast<double>(deals.size());
-  return out;
+MoneyByCurrency AmountsOf(const std::vector<const WonDeal*>& deals) {
+  MoneyByCurrency amounts;
+  for (const WonDeal* d : deals) amounts.Add(d->currency, d->amount);
+  return amounts;
 }
 
 // The live won deals with an amount, closed (or, without a close date,
@@ -77,7 +70,7 @@ Result<std::vector<WonDeal>> WonDealsOf(Store& store, const AuditWindow& history
     if (row.deleted_at || !d.is_won || !d.amount) return;
     const TimeMs when = d.closed_at ? d.closed_at : d.created_at;
     if (when ? !history.Contains(*when) : (history.from || history.to)) return;
-    deals.push_back(WonDeal{row.source, d.id, *d.amount});
+    deals.push_back(WonDeal{row.source, d.id, *d.amount, NormalizeCurrency(d.currency)});
   });
   if (!s.ok()) return s;
   return deals;
@@ -269,20 +262,28 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
   if (!deals.ok()) return deals.status().WithContext("audit: forecast");
   std::vector<const WonDeal*> all_deals;
   for (const WonDeal& d : *deals) all_deals.push_back(&d);
-  DealAverage average = AverageOf(all_deals);
+  basis.deal_amounts = AmountsOf(all_deals);
   basis.deal_scope = ForecastBasis::Scope::kAllChannels;
   if (channel_scope) {
     auto channel_deals = DealsOfContacts(store, *deals, channel_contacts);
     if (!channel_deals.ok()) return channel_deals.status().WithContext("audit: forecast");
     if (!channel_deals->empty()) {
-      average = AverageOf(*channel_deals);
+      basis.deal_amounts = AmountsOf(*channel_deals);
       basis.deal_scope = ForecastBasis::Scope::kChannel;
     }
   }
-  basis.won_deals = average.count;
-  basis.average_deal = average.average;
-  if (f.expected_customers && average.average)
-    f.expected_revenue = *f.expected_customers * *average.average;
+  basis.won_deals = basis.deal_amounts.count();
+  const MoneyTotal deals_total = TotalOf(basis.deal_amounts, options.currency, std::nullopt);
+  basis.average_deal = MoneyRatio(deals_total, static_cast<double>(basis.won_deals));
+  f.currency = deals_total.currency;
+  f.converted = deals_total.converted;
+  f.rates_used = RatesUsed(basis.deal_amounts, options.currency);
+  if (f.expected_customers && basis.won_deals > 0) {
+    f.expected_revenue_by_currency =
+        basis.deal_amounts.Scaled(*f.expected_customers / static_cast<double>(basis.won_deals));
+    f.expected_revenue =
+        TotalOf(f.expected_revenue_by_currency, options.currency, std::nullopt).amount;
+  }
   // A spend so small that the ratio overflows (1e-310) says nothing: no ratio.
   if (f.expected_revenue && f.spend && *f.spend > 0 &&
       std::isfinite(*f.expected_revenue / *f.spend)) {
@@ -331,7 +332,11 @@ std::string ForecastJson(const Forecast& f) {
   w.Key("level");
   w.Double(f.level);
   w.EndObject();
-  number("expected_revenue", f.expected_revenue);
+  const MoneyTotal unit{
+      .amount = f.expected_revenue, .currency = f.currency, .converted = f.converted};
+  WriteMoneyJson(w, "expected_revenue", f.expected_revenue_by_currency, unit);
+  WriteMoneyUnitJson(w, unit);
+  WriteRatesJson(w, "rates_used", f.rates_used);
   number("spend", f.spend);
   number("return_on_spend", f.return_on_spend);
   w.Key("basis");
@@ -361,7 +366,8 @@ std::string ForecastJson(const Forecast& f) {
   w.String(ScopeName(b.deal_scope));
   w.Key("won_deals");
   w.Int64(b.won_deals);
-  number("average_deal", b.average_deal);
+  WriteMoneyJson(w, "average_deal", b.deal_amounts.Averages(),
+                 MoneyTotal{.amount = b.average_deal, .currency = f.currency});
   w.EndObject();
   w.EndObject();
   return buf.GetString();
@@ -376,7 +382,6 @@ std::string ForecastText(const Forecast& f) {
     snprintf(line, sizeof line, "  %-20s %s\n", label, value.c_str());
     out += line;
   };
-  auto money = [](const std::optional<double>& v) { return v ? FormatNumber(*v) : "-"; };
   row("expected customers", f.expected_customers ? FormatNumber(*f.expected_customers) : "-");
   if (f.interval) {
     char interval[96];
@@ -386,9 +391,14 @@ std::string ForecastText(const Forecast& f) {
     snprintf(label, sizeof label, "%.0f%% interval", f.interval->level * 100.0);
     row(label, interval);
   }
-  row("expected revenue", money(f.expected_revenue));
-  row("spend", money(f.spend));
-  row("return on spend", money(f.return_on_spend));
+  // Money with its currency, or by currency where it has no one unit.
+  auto money = [&](const MoneyByCurrency& parts, const std::optional<double>& total) {
+    return parts.empty() ? std::string("-")
+                         : MoneyText(parts, MoneyTotal{.amount = total, .currency = f.currency});
+  };
+  row("expected revenue", money(f.expected_revenue_by_currency, f.expected_revenue));
+  row("spend", AmountText(f.spend, f.currency));
+  row("return on spend", f.return_on_spend ? FormatNumber(*f.return_on_spend) : "-");
   row("lead to mql", FormatRate(f.rates.lead_to_mql));
   row("mql to contacted", FormatRate(f.rates.mql_to_contacted));
   row("contacted to sql", FormatRate(f.rates.contacted_to_sql));
@@ -399,7 +409,9 @@ std::string ForecastText(const Forecast& f) {
          (b.scope == ForecastBasis::Scope::kChannel ? "the channel" : std::string("all channels")) +
          ", created before " + FormatIsoMs(b.matured_before_ms) + " (p90 cycle " +
          FormatNumber(static_cast<double>(b.maturity_horizon_ms) / kMsPerDay) + " days); " +
-         std::to_string(b.won_deals) + " won deals, average " + money(b.average_deal) + "\n";
+         std::to_string(b.won_deals) + " won deals, average " +
+         money(b.deal_amounts.Averages(), b.average_deal) + "\n";
+  if (f.converted) out += "Amounts converted to " + *f.currency + " at the configured rates\n";
   if (!b.reason.empty()) out += "Note: " + b.reason + "\n";
   return out;
 }

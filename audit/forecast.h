@@ -33,16 +33,24 @@
 //   channels of its associated live contacts) and closed (created, when no
 //   close date) inside `history`; the channel's deals fall back to every
 //   deal when it has none (basis.deal_scope). Null when there are none.
-// - return_on_spend = expected_revenue / spend when spend > 0, else null.
+//   Money is kept per currency (audit/money.h): expected_revenue_by_currency
+//   = expected_customers x each currency's share of the deals' amounts
+//   (its sum over the number of deals); expected_revenue is their sum only
+//   where the deals share one currency, or converted into the reporting
+//   currency with the configured rates; else null.
+// - return_on_spend = expected_revenue / spend when spend > 0, else null;
+//   spend is in expected_revenue's currency (the reporting currency when set).
 //
 // Pure functions over the store's read side; thread-safe as the Store is.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
 #include "audit/funnel.h"
+#include "audit/money.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -64,6 +72,8 @@ struct ForecastOptions {
   int64_t min_channel_leads = 30;
   // Probability mass of the interval (0 < level < 1).
   double level = 0.8;
+  // The reporting currency and its rates; empty report_in: no conversion.
+  CurrencySettings currency;
 };
 
 // A central interval of a count distribution.
@@ -87,9 +97,10 @@ struct ForecastBasis {
   int64_t maturity_horizon_ms = 0;
   int64_t matured_before_ms = 0;  // cohort leads were created before this
   Scope deal_scope = Scope::kAllChannels;
-  int64_t won_deals = 0;          // deals behind average_deal
-  int64_t min_channel_leads = 0;  // the option in force
-  std::optional<double> average_deal;
+  int64_t won_deals = 0;               // deals behind average_deal
+  int64_t min_channel_leads = 0;       // the option in force
+  MoneyByCurrency deal_amounts;        // of those deals
+  std::optional<double> average_deal;  // in Forecast::currency; nullopt when mixed
 };
 
 struct Forecast {
@@ -98,9 +109,15 @@ struct Forecast {
   FunnelCounts counts;  // the matured cohort of the scope
   FunnelRates rates;
   std::optional<double> expected_customers;
-  std::optional<CountInterval> interval;  // nullopt without a matured cohort
-  double level = 0;                       // the interval's, as requested
-  std::optional<double> expected_revenue;
+  std::optional<CountInterval> interval;   // nullopt without a matured cohort
+  double level = 0;                        // the interval's, as requested
+  std::optional<double> expected_revenue;  // in `currency`
+  MoneyByCurrency expected_revenue_by_currency;
+  // The unit of expected_revenue, spend and average_deal: nullopt when the
+  // deals are in several currencies and none is configured to report in.
+  std::optional<std::string> currency;
+  bool converted = false;  // deals in other currencies were converted with the rates
+  std::map<std::string, double> rates_used;  // code -> rate, for those conversions
   std::optional<double> spend;
   std::optional<double> return_on_spend;
   ForecastBasis basis;

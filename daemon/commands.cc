@@ -224,6 +224,7 @@ int ForecastCommand(const std::string& config_path, const std::vector<std::strin
   if (!store) return 1;
   ForecastOptions options;
   options.min_channel_leads = config->audit.forecast_min_channel_leads;
+  options.currency = AuditSettingsFrom(*config).currency;
   auto forecast = ComputeForecast(*store, request, options);
   if (!forecast.ok()) {
     std::cerr << "salesaudit forecast: " << forecast.status().message() << "\n";

@@ -37,6 +37,7 @@ class History {
           Deal d;
           d.id = "d" + c.id;
           d.amount = amount;
+          d.currency = "USD";
           d.is_closed = true;
           d.is_won = true;
           d.closed_at = c.customer_at;

@@ -38,6 +38,7 @@ struct ForecastFixture {
         Deal d;
         d.id = "d" + c.id;
         d.amount = 1000.0;
+        d.currency = "USD";
         d.is_closed = d.is_won = true;
         d.closed_at = c.customer_at;
         d.contact_ids = std::vector<std::string>{c.id};
@@ -131,6 +132,43 @@ TEST_CASE("forecast --from and --to narrow the history by creation date", "[cli]
   CHECK(doc["basis"]["cohort_leads"].GetInt64() == 0);
   CHECK(doc["expected_customers"].IsNull());
   CHECK(doc["rates"]["lead_to_won"].IsNull());
+}
+
+TEST_CASE("forecast converts expected revenue into the reporting currency the config names",
+          "[cli][forecast][currency]") {
+  ForecastFixture f;
+  // The fixture's deals are 1000 USD each; the spend is in the reporting currency.
+  WriteFile(f.config_path, "store:\n  path: " + f.dir.File("store.db") +
+                               "\naudit:\n  currency: {report_in: EUR, rates: {USD: 0.9}}\n");
+  auto r = f.Cli({"--leads", "150", "--channel", "podcast", "--spend", "5000", "--format", "json"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  rapidjson::Document doc;
+  REQUIRE_FALSE(doc.Parse(r.out.c_str()).HasParseError());
+  CHECK(doc["expected_revenue"].GetDouble() == Approx(18750.0 * 0.9));
+  CHECK(std::string(doc["currency"].GetString()) == "EUR");
+  CHECK(doc["converted"].IsTrue());
+  CHECK(doc["rates_used"]["USD"].GetDouble() == 0.9);
+  CHECK(doc["expected_revenue_by_currency"]["USD"].GetDouble() == Approx(18750.0));
+  CHECK(doc["return_on_spend"].GetDouble() == Approx(18750.0 * 0.9 / 5000));
+
+  r = f.Cli({"--leads", "150", "--channel", "podcast", "--spend", "5000"});
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("16875.00 EUR") && Catch::Contains("5000.00 EUR") &&
+                        Catch::Contains("converted to EUR"));
+}
+
+TEST_CASE("check refuses a currency rate that is not above zero, naming FILE:LINE:COL",
+          "[cli][currency]") {
+  ForecastFixture f;
+  WriteFile(f.config_path, "store:\n  path: " + f.dir.File("store.db") +
+                               "\naudit:\n  currency: {report_in: EUR, rates: {USD: -1}}\n");
+  auto r = RunProcess({kBinary, "--config", f.config_path, "check"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.out + r.err,
+             Catch::Contains(f.config_path + ":4:43: audit.currency.rates.USD: must be greater "
+                                             "than zero"));
 }
 
 TEST_CASE("forecast rejects bad input with a one-line error naming the argument and exit 2",
