@@ -225,6 +225,12 @@ Status CheckConditionPath(const Condition& condition, const SnapshotDocument& sh
     if (!at->IsObject()) return fail("the value before it has no keys");
     auto member = at->FindMember(step.key.c_str());
     if (member == at->MemberEnd()) {
+      // A *_by_currency object holds the currencies of the shape's deals; a
+      // rule may name one that appears later, as it may name a later channel.
+      const bool currency_breakdown = walked.size() >= 2 &&
+                                      walked[walked.size() - 2].key.ends_with("_by_currency") &&
+                                      walked.size() == condition.path.size() && !step.select_field;
+      if (currency_breakdown) return Status::Ok();
       return fail("no key '" + step.key + "' (keys: " + KeysOf(*at) + ")");
     }
     at = &member->value;

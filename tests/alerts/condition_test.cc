@@ -35,6 +35,14 @@ ConditionResult Eval(const std::string& text, const SnapshotDocument& snapshot =
   return EvaluateCondition(*condition, snapshot);
 }
 
+// CheckConditionPath of the condition `text`, which must parse.
+Status CheckPath(const std::string& text, const SnapshotDocument& shape) {
+  auto condition = ParseCondition(text);
+  INFO(text);
+  REQUIRE(condition.ok());
+  return CheckConditionPath(*condition, shape);
+}
+
 TEST_CASE("A condition compares the number at a snapshot path with a threshold") {
   struct Case {
     std::string text;
@@ -104,11 +112,7 @@ TEST_CASE("A condition that cannot be read says what is wrong and at which colum
 
 TEST_CASE("The path check accepts paths the snapshot shape has and names the first wrong step") {
   const SnapshotDocument shape = Snapshot();
-  auto check = [&](const std::string& text) {
-    auto condition = ParseCondition(text);
-    REQUIRE(condition.ok());
-    return CheckConditionPath(*condition, shape);
-  };
+  auto check = [&](const std::string& text) { return CheckPath(text, shape); };
   // Values may be null in the shape (no denominator yet); selector values are
   // not checked, as a channel can appear later.
   CHECK(check("funnel.rates.lead_to_won < 0.1").ok());
@@ -134,6 +138,27 @@ TEST_CASE("The path check accepts paths the snapshot shape has and names the fir
     CHECK(s.code() == StatusCode::kInvalidArgument);
     CHECK(s.message() == error);
   }
+}
+
+TEST_CASE("A currency breakdown accepts a currency the shape's deals do not hold yet") {
+  // The shape `salesaudit check` computes has one USD deal; a rule may watch
+  // the EUR revenue of a store whose revenue is in several currencies.
+  const SnapshotDocument shape = Snapshot(R"({"revenue": {"total": null,
+      "total_by_currency": {"USD": 1000}}, "channels": [{"channel": "PR", "revenue": 1000,
+      "revenue_by_currency": {"USD": 1000}}]})");
+  auto check = [&](const std::string& text) { return CheckPath(text, shape); };
+  CHECK(check("revenue.total_by_currency.EUR < 5000").ok());
+  CHECK(check("channels[channel=PR].revenue_by_currency.unknown > 0").ok());
+  CHECK(check("revenue.total_by_currency.EUR.amount > 0").message() ==
+        "revenue.total_by_currency.EUR: no key 'EUR' (keys: USD)");
+  CHECK(check("revenue.totl_by_currency.EUR > 0").message() ==
+        "revenue.totl_by_currency: no key 'totl_by_currency' (keys: total, total_by_currency)");
+  // Evaluated on a snapshot whose revenue is mixed: the total is null and
+  // never holds, each currency's part still compares.
+  const SnapshotDocument mixed = Snapshot(R"({"revenue": {"total": null,
+      "total_by_currency": {"EUR": 500, "USD": 1000}}})");
+  CHECK_FALSE(Eval("revenue.total > 0", mixed).value.has_value());
+  CHECK(Eval("revenue.total_by_currency.EUR < 600", mixed).holds);
 }
 
 TEST_CASE("A selector over an empty list cannot be checked against that shape") {
