@@ -160,17 +160,20 @@ void WriteRatesJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::st
 std::string AmountText(const std::optional<double>& amount,
                        const std::optional<std::string>& currency) {
   if (!amount) return "-";
-  return Fixed2(*amount) + " " + (currency ? *currency : std::string("?"));
+  if (currency) return Fixed2(*amount) + " " + *currency;
+  // Zero is zero in any unit; another amount without one is marked unknown.
+  return *amount == 0 ? Fixed2(*amount) : Fixed2(*amount) + " ?";
 }
 
 std::string MoneyText(const MoneyByCurrency& money, const MoneyTotal& total) {
-  // An empty sum without a unit is a plain 0: zero is zero in any currency.
-  if (total.amount) {
-    return total.currency ? AmountText(total.amount, total.currency) : Fixed2(*total.amount);
-  }
+  if (total.amount) return AmountText(total.amount, total.currency);
+  // The known currencies in code order, the amounts without one last.
   std::string out;
   for (const auto& [code, part] : money.parts()) {
-    out += (out.empty() ? "" : " + ") + Fixed2(part.amount) + " " + CurrencyKey(code);
+    if (!code.empty()) out += (out.empty() ? "" : " + ") + Fixed2(part.amount) + " " + code;
+  }
+  if (auto unknown = money.parts().find(""); unknown != money.parts().end()) {
+    out += (out.empty() ? "" : " + ") + Fixed2(unknown->second.amount) + " " + kUnknownCurrency;
   }
   return out;
 }

@@ -114,13 +114,13 @@ std::map<std::string, double> RatesUsed(const MoneyByCurrency& money,
 void WriteRatesJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& key,
                     const std::map<std::string, double>& rates);
 
-// For text: "12500.00 USD"; a total without a unit lists its parts
-// ("12500.00 USD + 3000.00 EUR + 200.00 unknown"); an empty sum without a
-// unit is "0.00".
+// For text: "12500.00 USD"; a total without a unit lists its parts, the
+// amounts without a currency last ("3000.00 EUR + 12500.00 USD + 200.00
+// unknown"); an empty sum without a unit is "0.00".
 std::string MoneyText(const MoneyByCurrency& money, const MoneyTotal& total);
 
-// One amount in a known unit, for text: "12500.00 USD", or "-" for nullopt;
-// `currency` nullopt appends " ?" (the unit is not known).
+// One amount for text: "12500.00 USD", "-" for nullopt; without a currency
+// "0.00" for zero and " ?" after any other amount (its unit is not known).
 std::string AmountText(const std::optional<double>& amount,
                        const std::optional<std::string>& currency);
 
