@@ -186,7 +186,7 @@ struct ContactFacts {
 // One live won deal closed before the window end.
 struct WonDeal {
   uint16_t source = 0;
-  uint16_t currency = 0;  // in SnapshotBuilder::currency_codes_
+  uint32_t currency = 0;  // in SnapshotBuilder::currency_codes_
   bool in_window = false;
   std::optional<double> amount;
 };
@@ -449,7 +449,7 @@ Status SnapshotBuilder::ReadDeals() {
     w.in_window = *d.closed_at >= from_;
     w.amount = d.amount;
     const std::string currency = NormalizeCurrency(d.currency);
-    w.currency = static_cast<uint16_t>(currency_codes_.Intern(currency));
+    w.currency = currency_codes_.Intern(currency);
     if (!w.in_window) return;
     currencies_.insert(currency);
     Revenue& revenue = snap_.revenue;
