@@ -184,11 +184,13 @@ struct ContactFacts {
 };
 
 // One live won deal closed before the window end.
+// 16 bytes: one per won deal in the store.
 struct WonDeal {
   uint16_t source = 0;
-  uint32_t currency = 0;  // in SnapshotBuilder::currency_codes_
   bool in_window = false;
-  std::optional<double> amount;
+  bool has_amount = false;
+  uint32_t currency = 0;  // in SnapshotBuilder::currency_codes_
+  double amount = 0;
 };
 
 struct ChannelAgg {
@@ -447,7 +449,8 @@ Status SnapshotBuilder::ReadDeals() {
     won_deal_ids_.Add(d.id);
     w.source = source;
     w.in_window = *d.closed_at >= from_;
-    w.amount = d.amount;
+    w.has_amount = d.amount.has_value();
+    w.amount = d.amount.value_or(0);
     const std::string currency = NormalizeCurrency(d.currency);
     w.currency = currency_codes_.Intern(currency);
     if (!w.in_window) return;
@@ -538,7 +541,7 @@ Status SnapshotBuilder::JoinDealContacts() {
       if (!w.in_window) continue;
       const std::string& currency = currency_codes_.Name(w.currency);
       if (matched.empty()) {
-        if (w.amount) snap_.revenue.unattributed.Add(currency, *w.amount);
+        if (w.has_amount) snap_.revenue.unattributed.Add(currency, w.amount);
         AddIssue(snap_.data_quality.won_deals_without_contacts, Example(source, id));
         continue;
       }
@@ -552,7 +555,7 @@ Status SnapshotBuilder::JoinDealContacts() {
       }
       ChannelAgg& channel = channel_aggs_[contacts_[first].channel];
       ++channel.won_deals;
-      if (w.amount) channel.revenue.Add(currency, *w.amount);
+      if (w.has_amount) channel.revenue.Add(currency, w.amount);
     }
     next = end;
   }
