@@ -266,6 +266,8 @@ TEST_CASE("The HTML report shows the currency with every amount and mixed ones b
   REQUIRE(html.ok());
   CHECK_THAT(*html, Catch::Contains("data-metric=\"channels[PAID_SEARCH].revenue\" "
                                     "data-value=\"1400\">1,400</span> <span class=\"cur\">EUR"));
+  CHECK_THAT(*html, Catch::Contains("data-metric=\"capacity.revenue_target\" "
+                                    "data-value=\"10000\">10,000</span> <span class=\"cur\">EUR"));
   CHECK_THAT(*html, Catch::Contains("Amounts converted to EUR at the rates in the config: 1 GBP = "
                                     "1.2 EUR, 1 USD = 0.9 EUR."));
 }
