@@ -209,6 +209,47 @@ TEST_CASE("The daemon recomputes the audit after a sync that changed data", "[da
   CHECK(daemon.Wait(std::chrono::seconds(10)) == 0);
 }
 
+TEST_CASE("check refuses a currency rate that is not above zero, naming FILE:LINE:COL",
+          "[cli][currency]") {
+  TempDir dir;
+  const std::string config_path = dir.File("config.yaml");
+  WriteFile(config_path, "store:\n  path: " + dir.File("store.db") +
+                             "\naudit:\n  currency: {report_in: EUR, rates: {USD: -1}}\n");
+  auto r = RunProcess({kBinary, "--config", config_path, "check"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains(config_path +
+                                    ":4:43: audit.currency.rates.USD: must be greater than zero"));
+}
+
+TEST_CASE("check accepts alert rules on one currency's revenue, in any currency",
+          "[cli][alerts][currency]") {
+  // The snapshot `check` computes for rule paths holds one USD deal; a rule
+  // may watch EUR revenue, which a mixed store states only by currency.
+  TempDir dir;
+  const std::string config_path = dir.File("config.yaml");
+  const std::string config = "store:\n  path: " + dir.File("store.db") +
+                             "\n"
+                             "alerts:\n"
+                             "  rules:\n"
+                             "    - name: eur\n"
+                             "      when: revenue.total_by_currency.EUR < 10000\n"
+                             "    - name: paid\n"
+                             "      when: channels[channel=PAID_SEARCH].revenue > 0\n";
+  WriteFile(config_path, config);
+  auto r = RunProcess({kBinary, "--config", config_path, "check"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+
+  WriteFile(config_path,
+            config + "    - name: typo\n      when: revenue.total_by_curency.EUR < 10000\n");
+  r = RunProcess({kBinary, "--config", config_path, "check"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("(typo): when: revenue.total_by_curency: no key "
+                                    "'total_by_curency'"));
+}
+
 TEST_CASE("check refuses alert rules whose path no snapshot has or whose template is unknown",
           "[cli][alerts]") {
   CliFixture f(10);

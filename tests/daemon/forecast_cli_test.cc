@@ -158,19 +158,6 @@ TEST_CASE("forecast converts expected revenue into the reporting currency the co
                         Catch::Contains("converted to EUR"));
 }
 
-TEST_CASE("check refuses a currency rate that is not above zero, naming FILE:LINE:COL",
-          "[cli][currency]") {
-  ForecastFixture f;
-  WriteFile(f.config_path, "store:\n  path: " + f.dir.File("store.db") +
-                               "\naudit:\n  currency: {report_in: EUR, rates: {USD: -1}}\n");
-  auto r = RunProcess({kBinary, "--config", f.config_path, "check"});
-  INFO(r.out << r.err);
-  CHECK(r.exit_code == 2);
-  CHECK_THAT(r.out + r.err,
-             Catch::Contains(f.config_path + ":4:43: audit.currency.rates.USD: must be greater "
-                                             "than zero"));
-}
-
 TEST_CASE("forecast rejects bad input with a one-line error naming the argument and exit 2",
           "[cli][forecast]") {
   ForecastFixture f;
