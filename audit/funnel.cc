@@ -1,5 +1,7 @@
 #include "audit/funnel.h"
 
+#include <cctype>
+#include <chrono>
 #include <cmath>
 
 #include "core/time_util.h"
@@ -19,6 +21,28 @@ void DropImplausible(TimeMs& t) {
 bool IsPlausibleTime(const TimeMs& t) { return !t || IsPlausibleTimeMs(*t); }
 
 }  // namespace
+
+int64_t MonthIndex(int64_t ms) {
+  using namespace std::chrono;
+  const year_month_day date{floor<days>(sys_time<milliseconds>(milliseconds(ms)))};
+  return static_cast<int64_t>(static_cast<int>(date.year())) * 12 +
+         static_cast<unsigned>(date.month()) - 1;
+}
+
+std::string ChannelKey(std::string_view channel) {
+  std::string key;
+  bool space = false;
+  for (char c : channel) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = true;
+      continue;
+    }
+    if (space && !key.empty()) key.push_back(' ');
+    space = false;
+    key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return key;
+}
 
 std::optional<Contact> WithoutImplausibleValues(const Contact& contact) {
   const Contact& c = contact;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/records.h"
 #include "core/status.h"
@@ -56,6 +57,16 @@ std::optional<Contact> WithoutImplausibleValues(const Contact& contact);
 // A copy of `deal` with its implausible times and amount unset; nullopt when
 // all are plausible.
 std::optional<Deal> WithoutImplausibleValues(const Deal& deal);
+
+// Months since year 0 (year * 12 + month - 1) of the UTC date of `ms`.
+int64_t MonthIndex(int64_t ms);
+
+// A channel value as the audit compares spellings: ASCII lower case, without
+// leading and trailing whitespace, inner whitespace runs as one space. Two
+// stored channels with one key ("PAID_SOCIAL", " paid_social") are one
+// channel split by a typing difference (data quality channel_variants; the
+// forecast's "did you mean").
+std::string ChannelKey(std::string_view channel);
 
 // Adds one contact of the cohort to `counts` at every stage it reached.
 void CountFunnelStages(const Contact& contact, FunnelCounts& counts);

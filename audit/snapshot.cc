@@ -5,6 +5,7 @@
 #include <climits>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <numeric>
 #include <set>
 #include <string_view>
@@ -80,19 +81,6 @@ int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
   const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + doe - 719468;
-}
-
-// Months since year 0 (year * 12 + month - 1) of the UTC date of `ms`.
-int64_t MonthIndex(int64_t ms) {
-  const int64_t z = FloorDiv(ms, kDayMs) + 719468;
-  const int64_t era = FloorDiv(z, 146097);
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = yoe + era * 400 + (m <= 2);
-  return y * 12 + m - 1;
 }
 
 int64_t MonthStartMs(int64_t month_index) {
@@ -194,6 +182,7 @@ struct WonDeal {
 };
 
 struct ChannelAgg {
+  int64_t live_contacts = 0;  // in the whole store, for channel_variants
   FunnelCounts counts;
   std::vector<double> cycle_days;
   int64_t won_deals = 0;
@@ -243,6 +232,7 @@ class SnapshotBuilder {
   void FinishCustomers();
   void FinishDataQuality();
   void FindDuplicateEmails();
+  void FindChannelVariants();
 
   uint16_t SourceIndex(const std::string& source);
   uint32_t OwnerIndex(uint16_t source, const std::string& owner_id);
@@ -343,6 +333,7 @@ Status SnapshotBuilder::ReadContacts() {
     f.source = source;
     f.channel = channels_.Intern(c.channel.empty() ? std::string_view(kNoChannel) : c.channel);
     if (f.channel >= channel_aggs_.size()) channel_aggs_.resize(f.channel + 1);
+    ++channel_aggs_[f.channel].live_contacts;
     f.customer_by_end = c.customer_at && *c.customer_at < to_;
     if (!c.channel.empty()) sf.sets_channel = true;
     if (!c.owner_id.empty()) sf.sets_owner = true;
@@ -830,6 +821,29 @@ void SnapshotBuilder::FindDuplicateEmails() {
   dq.duplicate_emails_across_sources.examples = first_few(across_examples);
 }
 
+void SnapshotBuilder::FindChannelVariants() {
+  std::map<std::string, std::vector<uint32_t>> by_key;
+  for (uint32_t i = 0; i < channel_aggs_.size(); ++i) {
+    if (channel_aggs_[i].live_contacts > 0 && channels_.Name(i) != kNoChannel)
+      by_key[ChannelKey(channels_.Name(i))].push_back(i);
+  }
+  DataQuality& dq = snap_.data_quality;
+  for (auto& [key, group] : by_key) {
+    if (group.size() < 2) continue;
+    std::sort(group.begin(), group.end(), [&](uint32_t a, uint32_t b) {
+      const int64_t na = channel_aggs_[a].live_contacts, nb = channel_aggs_[b].live_contacts;
+      return na != nb ? na > nb : channels_.Name(a) < channels_.Name(b);
+    });
+    std::string example;
+    for (uint32_t i : group) {
+      dq.channel_variant_contacts += channel_aggs_[i].live_contacts;
+      example += (example.empty() ? "'" : ", '") + channels_.Name(i) + "' " +
+                 std::to_string(channel_aggs_[i].live_contacts);
+    }
+    AddIssue(dq.channel_variants, example);
+  }
+}
+
 void SnapshotBuilder::FinishDataQuality() {
   DataQuality& dq = snap_.data_quality;
   // A source that never sets a field (a CRM without owners) is not dirty for
@@ -887,6 +901,7 @@ Result<Snapshot> SnapshotBuilder::Build() {
   FinishCapacity();
   FinishCustomers();
   FinishDataQuality();
+  FindChannelVariants();
 
   auto email = ComputeEmailAudit(store_, snap_.window, settings_.email);
   if (!email.ok()) return email.status();

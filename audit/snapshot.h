@@ -63,7 +63,7 @@ struct AuditSettings {
   // Channel values that mean "referred by someone" (compared ignoring ASCII case).
   std::vector<std::string> referral_channels = {"REFERRALS"};
   EmailAuditOptions email;
-  // For the forecast: fewer matured channel leads than this use all channels.
+  // For the forecast: fewer matured channel leads than this pool with all channels.
   int64_t forecast_min_channel_leads = 30;
 };
 
@@ -208,6 +208,12 @@ struct DataQuality {
   // each such value as unknown.
   QualityIssue implausible_dates;
   QualityIssue implausible_amounts;
+  // Channel values of live contacts that differ only by case or spaces
+  // (ChannelKey in audit/funnel.h): count = such groups; `contacts` = the
+  // live contacts of their channels; examples are the groups, each channel
+  // quoted with its live contacts, most first.
+  QualityIssue channel_variants;
+  int64_t channel_variant_contacts = 0;
   // Live contacts created before an open window start, which the audit
   // limits to kMaxAuditPeriods periods before the window end.
   QualityIssue contacts_before_window;

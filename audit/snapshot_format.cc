@@ -372,6 +372,8 @@ const QualityCheck kQualityChecks[] = {
      &DataQuality::email_events_unmatched, "recipients", &DataQuality::email_recipients_unmatched},
     {"email_members_not_in_crm", "email audience not in the CRM",
      &DataQuality::email_members_not_in_crm},
+    {"channel_variants", "channels differing only by case or spaces",
+     &DataQuality::channel_variants, "contacts", &DataQuality::channel_variant_contacts},
     {"values_rejected", "source values repaired or dropped", &DataQuality::values_rejected},
     {"implausible_dates", "records with implausible dates", &DataQuality::implausible_dates},
     {"implausible_amounts", "deals with implausible amounts", &DataQuality::implausible_amounts},

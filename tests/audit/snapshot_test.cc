@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 
+#include "audit/html_report.h"
 #include "tests/support/sql_exec.h"
 #include "tests/support/subprocess.h"
 
@@ -486,6 +487,51 @@ TEST_CASE("Data quality counts each problem with a few example ids", "[audit][sn
   }
   CHECK(dq.duplicate_contacts_within_source == 2);
   CHECK(dq.duplicate_contacts_across_sources == 2);
+}
+
+TEST_CASE("Channels differing only by case or spaces are reported as groups with their contacts",
+          "[audit][snapshot]") {
+  testing::TempDir dir;
+  auto store = Store::Open(dir.File("variants.db"));
+  REQUIRE(store.ok());
+  Page p;
+  p.stream = "contacts";
+  p.cursor = "1";
+  int next = 0;
+  auto add = [&](const char* channel, int count, std::optional<double> created = 3.0) {
+    for (int i = 0; i < count; ++i) {
+      C c{nullptr, created};
+      const std::string id = "v" + std::to_string(next++);
+      c.id = id.c_str();
+      c.channel = channel;
+      p.contacts.push_back(MakeContact(c));
+    }
+  };
+  add("PAID_SOCIAL", 3);
+  add("paid_social ", 1, 300.0);  // outside the window: the whole store counts
+  add("Paid_Social", 2, std::nullopt);
+  add("Paid Social", 1);
+  add("paid  social", 1);
+  add("podcast", 2);
+  REQUIRE((*store)->CommitPage("crm", p).ok());
+  const Snapshot s = Compute(**store, AuditSettings{}, kWindow);
+  const DataQuality& dq = s.data_quality;
+  CHECK(dq.channel_variants.count == 2);
+  CHECK(dq.channel_variant_contacts == 8);
+  CHECK(dq.channel_variants.examples ==
+        std::vector<std::string>{"'Paid Social' 1, 'paid  social' 1",
+                                 "'PAID_SOCIAL' 3, 'Paid_Social' 2, 'paid_social ' 1"});
+
+  auto json = SnapshotJson(s);
+  REQUIRE(json.ok());
+  CHECK_THAT(*json, Catch::Contains("\"channel_variants\":{\"count\":2,\"contacts\":8,"
+                                    "\"examples\":[\"'Paid Social' 1, 'paid  social' 1\","));
+  CHECK_THAT(SnapshotText(s), Catch::Contains("channels differing only by case or spaces") &&
+                                  Catch::Contains("'PAID_SOCIAL' 3, 'Paid_Social' 2"));
+  auto html = RenderHtmlReport(*json);
+  REQUIRE(html.ok());
+  CHECK_THAT(*html, Catch::Contains("data_quality.channel_variants.count") &&
+                        Catch::Contains("&#39;PAID_SOCIAL&#39; 3, &#39;Paid_Social&#39; 2"));
 }
 
 TEST_CASE("Examples stop at five while the count goes on", "[audit][snapshot]") {
