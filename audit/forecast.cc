@@ -4,12 +4,15 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <utility>
 #include <vector>
 
+#include "core/text_util.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -20,7 +23,14 @@ constexpr double kMsPerDay = 86400000.0;
 constexpr double kLogCutoff = 50.0;
 // A CDF this close to a quantile reaches it (see BetaBinomialInterval).
 constexpr double kQuantileSlack = 1e-9;
-constexpr char kFallback[] = "; forecast from all channels";
+// The months' spread must exceed binomial noise by this many of its standard
+// errors (a one-sided 5% dispersion test) to count as drift: below it, the
+// estimate is mostly noise, and would widen every stable forecast.
+constexpr double kDriftTestZ = 1.645;
+// A sum of Beta parameters below 2 could make the pmf U-shaped.
+constexpr double kMinPredictiveStrength = 2.0;
+// Known channels an error lists before "and N more".
+constexpr size_t kListedChannels = 20;
 
 // Nearest-rank 90th percentile; 0 for no values.
 int64_t Percentile90(std::vector<int64_t> values) {
@@ -32,7 +42,229 @@ int64_t Percentile90(std::vector<int64_t> values) {
 }
 
 const char* ScopeName(ForecastBasis::Scope scope) {
-  return scope == ForecastBasis::Scope::kChannel ? "channel" : "all_channels";
+  switch (scope) {
+    case ForecastBasis::Scope::kChannel:
+      return "channel";
+    case ForecastBasis::Scope::kChannelPooled:
+      return "channel_pooled";
+    case ForecastBasis::Scope::kAllChannels:
+      break;
+  }
+  return "all_channels";
+}
+
+// Matured leads and won of one month, or of one group's months together.
+struct Cell {
+  int64_t leads = 0;
+  int64_t won = 0;
+};
+using MonthSeries = std::map<int64_t, Cell>;  // MonthIndex -> matured counts
+
+// The matured history the interval is fitted on (forecast.h "Pooled rate").
+struct RateHistory {
+  std::vector<MonthSeries> channels;  // every channel's, by the all-channel horizon
+  std::optional<size_t> requested;    // the requested channel's index in `channels`
+  MonthSeries all;                    // `channels` added up
+  MonthSeries own;                    // the scope's: the channel's (its horizon), else `all`
+};
+
+// A series' months before `end`, dropping the empty ones.
+std::vector<Cell> MonthsBefore(const MonthSeries& series, int64_t end) {
+  std::vector<Cell> out;
+  for (auto it = series.begin(); it != series.end() && it->first < end; ++it) {
+    if (it->second.leads > 0) out.push_back(it->second);
+  }
+  return out;
+}
+
+Cell TotalOf(const std::vector<Cell>& groups) {
+  Cell total;
+  for (const Cell& g : groups) {
+    total.leads += g.leads;
+    total.won += g.won;
+  }
+  return total;
+}
+
+// sum n_g^2 / N^2: the share of a drift that stays in the groups' pooled rate
+// (1 / G for G equal groups); 0 without leads.
+double Concentration(const std::vector<Cell>& groups) {
+  const double n = static_cast<double>(TotalOf(groups).leads);
+  double squares = 0;
+  for (const Cell& g : groups) squares += static_cast<double>(g.leads) * g.leads;
+  return n > 0 ? squares / (n * n) : 0.0;
+}
+
+// The method of moments for the variance of true rates across groups
+// (Fleiss): E[sum n_g (r_g - r)^2] = (G - 1) r (1 - r) + t2 (N - sum n_g^2 / N),
+// so t2 = excess / spread.
+struct Dispersion {
+  size_t groups = 0;  // with leads
+  double rate = 0;    // pooled r
+  double excess = 0;  // sum n_g (r_g - r)^2 - (G - 1) r (1 - r)
+  double spread = 0;  // N - sum n_g^2 / N
+};
+
+Dispersion DispersionOf(const std::vector<Cell>& groups) {
+  Dispersion d;
+  const Cell total = TotalOf(groups);
+  if (total.leads == 0) return d;
+  const double n = static_cast<double>(total.leads);
+  d.rate = static_cast<double>(total.won) / n;
+  double sum_sq = 0;
+  for (const Cell& g : groups) {
+    if (g.leads == 0) continue;
+    ++d.groups;
+    const double gn = static_cast<double>(g.leads);
+    const double diff = static_cast<double>(g.won) / gn - d.rate;
+    d.excess += gn * diff * diff;
+    sum_sq += gn * gn;
+  }
+  d.excess -= static_cast<double>(d.groups - 1) * d.rate * (1 - d.rate);
+  d.spread = n - sum_sq / n;
+  return d;
+}
+
+// The interval's model fitted on the months before `end` (forecast.h).
+struct RateFit {
+  double pool_rate = 0;
+  double prior_leads = 0;
+  double rate = 0;
+  double relative_drift = 0;
+  int64_t drift_months = 0;
+  double alpha = 0;  // Beta of the next month's rate
+  double beta = 0;
+};
+
+std::optional<RateFit> FitRate(const RateHistory& h, int64_t end, int64_t min_channel_leads) {
+  std::vector<Cell> channel_totals;
+  for (const MonthSeries& series : h.channels)
+    channel_totals.push_back(TotalOf(MonthsBefore(series, end)));
+  const std::vector<Cell> own_months = MonthsBefore(h.own, end);
+  const std::vector<Cell> pool_months = MonthsBefore(h.all, end);
+  const Cell own = TotalOf(own_months);
+  const Cell pool = TotalOf(pool_months);
+  if (own.leads == 0 && pool.leads == 0) return std::nullopt;
+
+  RateFit fit;
+  const double m =
+      pool.leads > 0 ? static_cast<double>(pool.won) / static_cast<double>(pool.leads) : 0.0;
+  fit.pool_rate = m;
+  if (h.requested) {
+    const double others = static_cast<double>(pool.leads - channel_totals[*h.requested].leads);
+    const Dispersion between = DispersionOf(channel_totals);
+    if (others <= 0) {
+      fit.prior_leads = 0;
+    } else if (between.groups < 2) {
+      fit.prior_leads = std::min(others, static_cast<double>(min_channel_leads));
+    } else {
+      const double t2 = std::max(0.0, between.excess / between.spread);
+      fit.prior_leads = t2 > 0 ? std::clamp(m * (1 - m) / t2 - 1, 0.0, others) : others;
+    }
+  }
+  const double k = fit.prior_leads;
+  const double alpha = 1 + k * m + static_cast<double>(own.won);
+  const double beta = 1 + k * (1 - m) + static_cast<double>(own.leads - own.won);
+  const double strength = alpha + beta;
+  const double p = alpha / strength;
+  fit.rate = p;
+
+  double numerator = 0;
+  double denominator = 0;
+  double null_variance = 0;  // of `numerator` when no rate moves
+  auto add_series = [&](const MonthSeries& series) {
+    const Dispersion d = DispersionOf(MonthsBefore(series, end));
+    if (d.groups < 2 || d.rate <= 0 || d.rate >= 1) return;
+    const double odds = (1 - d.rate) / d.rate;
+    numerator += d.excess / (d.rate * d.rate);
+    denominator += d.spread;
+    null_variance += 2.0 * static_cast<double>(d.groups - 1) * odds * odds;
+    fit.drift_months += static_cast<int64_t>(d.groups);
+  };
+  if (h.requested) {
+    for (const MonthSeries& series : h.channels) add_series(series);
+  } else {
+    add_series(h.all);
+  }
+  const bool drifts = denominator > 0 && numerator > kDriftTestZ * std::sqrt(null_variance);
+  const double drift2 = drifts ? numerator / denominator : 0.0;
+  fit.relative_drift = std::sqrt(drift2);
+  if (drift2 == 0) {
+    fit.alpha = alpha;
+    fit.beta = beta;
+    return fit;
+  }
+  const double posterior_var = alpha * beta / (strength * strength * (strength + 1));
+  const double own_weight = static_cast<double>(own.leads) / strength;
+  const double pool_weight = k / strength;
+  const double variance =
+      posterior_var + drift2 * p * p *
+                          (1 + own_weight * own_weight * Concentration(own_months) +
+                           pool_weight * pool_weight * Concentration(pool_months));
+  const double predictive = std::max(p * (1 - p) / variance - 1, kMinPredictiveStrength);
+  fit.alpha = p * predictive;
+  fit.beta = (1 - p) * predictive;
+  return fit;
+}
+
+// Rolling origin over the scope's months (forecast.h "backtest").
+ForecastBacktest Backtest(const RateHistory& h, int64_t min_channel_leads, double level) {
+  ForecastBacktest out;
+  out.level = level;
+  std::vector<int64_t> months;
+  int64_t pool_months_before = 0;
+  auto pool = h.all.begin();
+  for (const auto& [month, cell] : h.own) {
+    for (; pool != h.all.end() && pool->first < month; ++pool) {
+      if (pool->second.leads > 0) ++pool_months_before;
+    }
+    if (cell.leads >= kBacktestMinLeads && pool_months_before >= kBacktestMinHistory)
+      months.push_back(month);
+  }
+  const size_t first = months.size() > static_cast<size_t>(kBacktestMaxPeriods)
+                           ? months.size() - kBacktestMaxPeriods
+                           : 0;
+  for (size_t i = first; i < months.size(); ++i) {
+    const Cell& actual = h.own.at(months[i]);
+    const std::optional<RateFit> fit = FitRate(h, months[i], min_channel_leads);
+    if (!fit) continue;
+    const CountInterval interval = BetaBinomialInterval(actual.leads, fit->alpha, fit->beta, level);
+    ++out.periods;
+    if (actual.won >= interval.low && actual.won <= interval.high) ++out.covered;
+  }
+  if (out.periods >= kBacktestMinPeriods) {
+    out.coverage = static_cast<double>(out.covered) / static_cast<double>(out.periods);
+  } else {
+    out.reason = std::to_string(out.periods) + " past months with " +
+                 std::to_string(kBacktestMinLeads) + "+ matured leads and " +
+                 std::to_string(kBacktestMinHistory) + "+ earlier months; " +
+                 std::to_string(kBacktestMinPeriods) + " needed";
+  }
+  return out;
+}
+
+// The error for a channel no live contact carries: the known channels, and
+// first those that differ from it only by case or spaces.
+Status UnknownChannel(const std::string& channel, const std::set<std::string>& known) {
+  const std::string key = ChannelKey(channel);
+  std::string suggestions;
+  for (const std::string& k : known) {
+    if (ChannelKey(k) == key)
+      suggestions += (suggestions.empty() ? "'" : "' or '") + EscapeControlCharacters(k);
+  }
+  std::string message = "forecast: unknown channel '" + EscapeControlCharacters(channel) + "'";
+  if (!suggestions.empty()) message += "; did you mean " + suggestions + "'?";
+  if (known.empty()) return Status::InvalidArgument(message + "; the store holds no channels");
+  message += "; known channels: ";
+  size_t listed = 0;
+  for (const std::string& k : known) {
+    if (listed == kListedChannels) {
+      message += ", and " + std::to_string(known.size() - listed) + " more";
+      break;
+    }
+    message += (listed++ == 0 ? "'" : ", '") + EscapeControlCharacters(k) + "'";
+  }
+  return Status::InvalidArgument(message);
 }
 
 // `contact` is the row's contact with its implausible times unset.
@@ -187,9 +419,11 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
     return request.channel && c.channel == *request.channel;
   };
 
-  // Pass 1: cycle times, for the maturity horizons.
+  // Pass 1: the known channels, and cycle times for the maturity horizons.
   CycleTimes cycles;
+  std::set<std::string> known_channels;
   Status s = store.ForEachContact([&](const StoredContact& row) {
+    if (!row.deleted_at && !row.contact.channel.empty()) known_channels.insert(row.contact.channel);
     const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
     const Contact& c = cleaned ? *cleaned : row.contact;
     if (!IsLive(row, c) || !c.customer_at) return;
@@ -199,13 +433,17 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
     if (in_channel(c)) cycles.channel.push_back(cycle);
   });
   if (!s.ok()) return s.WithContext("audit: forecast");
+  if (request.channel && !known_channels.count(*request.channel))
+    return UnknownChannel(*request.channel, known_channels);
   const int64_t all_horizon = Percentile90(std::move(cycles.all));
   const int64_t channel_horizon =
       cycles.channel.empty() ? all_horizon : Percentile90(std::move(cycles.channel));
 
-  // Pass 2: the matured cohorts, and the channel's contacts for its deals.
+  // Pass 2: the matured cohorts by month, and the channel's contacts for its deals.
   FunnelCounts channel_counts;
   FunnelCounts all_counts;
+  RateHistory history;
+  std::map<std::string, size_t> channel_index;
   std::set<std::pair<std::string, std::string>> channel_contacts;
   s = store.ForEachContact([&](const StoredContact& row) {
     const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
@@ -214,11 +452,40 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
     const bool channel = in_channel(c);
     if (channel) channel_contacts.insert({row.source, c.id});
     if (!request.history.Contains(*c.created_at)) return;
-    if (*c.created_at < request.now_ms - all_horizon) CountFunnelStages(c, all_counts);
-    if (channel && *c.created_at < request.now_ms - channel_horizon)
+    const int64_t month = MonthIndex(*c.created_at);
+    const int64_t won = c.customer_at ? 1 : 0;
+    if (*c.created_at < request.now_ms - all_horizon) {
+      CountFunnelStages(c, all_counts);
+      auto [it, added] = channel_index.try_emplace(c.channel, history.channels.size());
+      if (added) history.channels.emplace_back();
+      Cell& cell = history.channels[it->second][month];
+      ++cell.leads;
+      cell.won += won;
+    }
+    if (channel && *c.created_at < request.now_ms - channel_horizon) {
       CountFunnelStages(c, channel_counts);
+      Cell& cell = history.own[month];
+      ++cell.leads;
+      cell.won += won;
+    }
   });
   if (!s.ok()) return s.WithContext("audit: forecast");
+  for (const MonthSeries& series : history.channels) {
+    for (const auto& [month, cell] : series) {
+      history.all[month].leads += cell.leads;
+      history.all[month].won += cell.won;
+    }
+  }
+  if (request.channel) {
+    auto it = channel_index.find(*request.channel);
+    if (it == channel_index.end()) {
+      it = channel_index.emplace(*request.channel, history.channels.size()).first;
+      history.channels.emplace_back();
+    }
+    history.requested = it->second;
+  } else {
+    history.own = history.all;
+  }
 
   Forecast f;
   f.channel = request.channel;
@@ -229,34 +496,44 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
   basis.min_channel_leads = options.min_channel_leads;
   const bool channel_scope = request.channel && channel_counts.leads >= options.min_channel_leads &&
                              channel_counts.leads > 0;
-  if (request.channel) {
-    basis.channel_matured_leads = channel_counts.leads;
-    if (!channel_scope && channel_counts.leads == 0) {
-      basis.reason = "channel '" + *request.channel + "' has no matured leads" + kFallback;
-    } else if (!channel_scope) {
-      basis.reason = "channel '" + *request.channel + "' has " +
-                     std::to_string(channel_counts.leads) +
-                     " matured leads, fewer than the minimum of " +
-                     std::to_string(options.min_channel_leads) + kFallback;
-    }
-  }
-  basis.scope = channel_scope ? ForecastBasis::Scope::kChannel : ForecastBasis::Scope::kAllChannels;
-  f.counts = channel_scope ? channel_counts : all_counts;
-  basis.maturity_horizon_ms = channel_scope ? channel_horizon : all_horizon;
+  const bool pooled = request.channel && !channel_scope;
+  basis.scope = channel_scope ? ForecastBasis::Scope::kChannel
+                : pooled      ? ForecastBasis::Scope::kChannelPooled
+                              : ForecastBasis::Scope::kAllChannels;
+  f.counts = request.channel ? channel_counts : all_counts;
+  basis.maturity_horizon_ms = request.channel ? channel_horizon : all_horizon;
   basis.matured_before_ms = request.now_ms - basis.maturity_horizon_ms;
   basis.cohort_leads = f.counts.leads;
   basis.cohort_won = f.counts.won;
   f.rates = FunnelRatesFrom(f.counts);
+  if (request.channel) basis.channel_matured_leads = channel_counts.leads;
 
-  if (f.rates.lead_to_won) {
-    f.expected_customers = static_cast<double>(request.leads) * *f.rates.lead_to_won;
-    const double won = static_cast<double>(f.counts.won);
-    const double lost = static_cast<double>(f.counts.leads - f.counts.won);
-    f.interval = BetaBinomialInterval(request.leads, 1.0 + won, 1.0 + lost, options.level);
+  const std::optional<RateFit> fit = FitRate(history, INT64_MAX, options.min_channel_leads);
+  if (pooled) {
+    basis.reason = "channel '" + *request.channel + "' has " +
+                   (channel_counts.leads == 0 ? std::string("no matured leads")
+                                              : std::to_string(channel_counts.leads) +
+                                                    " matured leads, fewer than the minimum of " +
+                                                    std::to_string(options.min_channel_leads));
+    if (fit) {
+      basis.reason += "; its rate is pooled with all channels', weighed as " +
+                      FormatNumber(fit->prior_leads) + " leads";
+    }
+  }
+  if (fit) {
+    const double rate = pooled ? fit->rate : *f.rates.lead_to_won;
+    f.expected_customers = static_cast<double>(request.leads) * rate;
+    f.interval = BetaBinomialInterval(request.leads, fit->alpha, fit->beta, options.level);
+    basis.pool_rate = fit->pool_rate;
+    basis.prior_leads = fit->prior_leads;
+    basis.rate = fit->rate;
+    basis.relative_drift = fit->relative_drift;
+    basis.drift_months = fit->drift_months;
   } else {
     basis.reason += std::string(basis.reason.empty() ? "" : "; ") +
                     "no matured leads in the history, so no forecast";
   }
+  f.backtest = Backtest(history, options.min_channel_leads, options.level);
 
   auto deals = WonDealsOf(store, request.history);
   if (!deals.ok()) return deals.status().WithContext("audit: forecast");
@@ -332,6 +609,20 @@ std::string ForecastJson(const Forecast& f) {
   w.Key("level");
   w.Double(f.level);
   w.EndObject();
+  const ForecastBacktest& bt = f.backtest;
+  w.Key("backtest");
+  w.StartObject();
+  w.Key("periods");
+  w.Int64(bt.periods);
+  w.Key("covered");
+  w.Int64(bt.covered);
+  number("coverage", bt.coverage);
+  w.Key("level");
+  w.Double(bt.level);
+  w.Key("period");
+  w.String("month");
+  text("reason", bt.reason);
+  w.EndObject();
   const MoneyTotal unit{
       .amount = f.expected_revenue, .currency = f.currency, .converted = f.converted};
   WriteMoneyJson(w, "expected_revenue", f.expected_revenue_by_currency, unit);
@@ -361,7 +652,13 @@ std::string ForecastJson(const Forecast& f) {
   w.Key("matured_before");
   w.String(FormatIsoMs(b.matured_before_ms).c_str());
   w.Key("prior");
-  w.String("beta(1,1)");
+  w.String("beta(1 + prior_leads x pool_rate, 1 + prior_leads x (1 - pool_rate))");
+  number("pool_rate", b.pool_rate);
+  number("prior_leads", b.prior_leads);
+  number("rate", b.rate);
+  number("relative_drift", b.relative_drift);
+  w.Key("drift_months");
+  w.Int64(b.drift_months);
   w.Key("deal_scope");
   w.String(ScopeName(b.deal_scope));
   w.Key("won_deals");
@@ -390,6 +687,17 @@ std::string ForecastText(const Forecast& f) {
     char label[32];
     snprintf(label, sizeof label, "%.0f%% interval", f.interval->level * 100.0);
     row(label, interval);
+    const ForecastBacktest& bt = f.backtest;
+    char backtest[160];
+    if (bt.coverage) {
+      snprintf(backtest, sizeof backtest,
+               "%.0f%% of %lld past months in their %.0f%% interval (%lld covered)",
+               *bt.coverage * 100.0, static_cast<long long>(bt.periods), bt.level * 100.0,
+               static_cast<long long>(bt.covered));
+    } else {
+      snprintf(backtest, sizeof backtest, "- (%s)", bt.reason.c_str());
+    }
+    row("backtest coverage", backtest);
   }
   // Money with its currency, or by currency where it has no one unit.
   auto money = [&](const MoneyByCurrency& parts, const std::optional<double>& total) {
@@ -406,12 +714,19 @@ std::string ForecastText(const Forecast& f) {
   row("lead to won", FormatRate(f.rates.lead_to_won));
   out += "Based on " + std::to_string(b.cohort_leads) + " matured leads (" +
          std::to_string(b.cohort_won) + " won) of " +
-         (b.scope == ForecastBasis::Scope::kChannel ? "the channel" : std::string("all channels")) +
+         (b.scope == ForecastBasis::Scope::kAllChannels ? "all channels"
+                                                        : std::string("the channel")) +
          ", created before " + FormatIsoMs(b.matured_before_ms) + " (p90 cycle " +
          FormatNumber(static_cast<double>(b.maturity_horizon_ms) / kMsPerDay) + " days); " +
          std::to_string(b.won_deals) + " won deals, average " +
          money(b.deal_amounts.Averages(), b.average_deal) + "\n";
   if (f.converted) out += "Amounts converted to " + *f.currency + " at the configured rates\n";
+  if (b.rate) {
+    out += "Interval rate " + FormatRate(b.rate) + ": own leads with all channels' " +
+           FormatRate(b.pool_rate) + " weighed as " + FormatNumber(*b.prior_leads) +
+           " leads; rates move " + FormatRate(b.relative_drift) + " between months (over " +
+           std::to_string(b.drift_months) + " months)\n";
+  }
   if (!b.reason.empty()) out += "Note: " + b.reason + "\n";
   return out;
 }

@@ -9,6 +9,10 @@
 //   std::cout << ForecastJson(*forecast);
 //
 // Definitions (docs/audit.md repeats them):
+// - Known channels: the distinct channel values of live contacts in the
+//   store. A requested channel must be one of them exactly, else the
+//   forecast fails with kInvalidArgument listing them and suggesting those
+//   with the same ChannelKey (audit/funnel.h: case and spaces ignored).
 // - Maturity horizon of a scope: the 90th percentile (nearest rank) of
 //   customer_at - created_at over every live won contact of the scope in the
 //   store (not only the history window: a narrow recent window holds only the
@@ -17,19 +21,55 @@
 //   order) are left out.
 // - Matured cohort: live contacts of the scope created inside `history` and
 //   more than the horizon before `now_ms`, so their outcome is mostly known.
-// - Scope: the requested channel (exact match on the stored channel value)
-//   when its matured cohort has at least `min_channel_leads` leads, otherwise
-//   every channel, with `basis.reason` saying why.
-// - expected_customers = leads x lead_to_won of the matured cohort (the
-//   observed rate, so 150 leads at 50% reached and 25% of those won give
-//   exactly 18.75). Null when the matured cohort is empty.
-// - interval: the central `level` interval of the posterior predictive
-//   BetaBinomial(leads, 1 + won, 1 + cohort_leads - won), i.e. a uniform
-//   Beta(1, 1) prior on the rate updated with the cohort; low and high are
-//   the (1 - level) / 2 and (1 + level) / 2 quantiles of that discrete
-//   distribution. Null when the matured cohort is empty.
+//   The pool is every channel's matured cohort by the all-channel horizon;
+//   a month is the calendar month (UTC) of created_at.
+// - Scope: the requested channel when its matured cohort has at least
+//   `min_channel_leads` leads (kChannel); a requested channel with fewer
+//   (kChannelPooled, `basis.reason` says so); every channel when none was
+//   asked for (kAllChannels). counts and rates are the scope's own cohort.
+// - expected_customers = leads x lead_to_won of the scope's matured cohort
+//   (the observed rate, so 150 leads at 50% reached and 25% of those won give
+//   exactly 18.75); for kChannelPooled, leads x the pooled rate below. Null
+//   when there is no matured lead in the scope nor the pool.
+// - Pooled rate (basis.rate), for a channel: the mean of the posterior
+//   Beta(1 + k m + won, 1 + k (1 - m) + leads - won) over its own matured
+//   cohort, where m is the pool's lead_to_won (basis.pool_rate) and k
+//   (basis.prior_leads) the pool's weight in leads, an empirical-Bayes
+//   estimate from how much the channels' rates differ: with the
+//   between-channel variance t2 of the true rates (method of moments over the
+//   channels' matured totals n_j, r_j: t2 = max(0, (sum n_j (r_j - m)^2 -
+//   (J - 1) m (1 - m)) / (N - sum n_j^2 / N))), k = m (1 - m) / t2 - 1,
+//   at most the other channels' leads (all of them when t2 is 0) and at least
+//   0; with fewer than two channels holding matured leads, k =
+//   min(min_channel_leads, the other channels' leads). Without a channel
+//   k = 0: the uniform Beta(1, 1) prior updated with the pool.
+// - Drift (basis.relative_drift, w): how much a rate moves between months,
+//   as a fraction of the rate; the method of moments over the matured months
+//   of every channel (without a channel: of the all-channel series), each
+//   series g with T_g >= 2 months and a rate r_g strictly between 0 and 1:
+//   w^2 = max(0, sum_g (S_g / r_g^2 - (T_g - 1) (1 - r_g) / r_g) /
+//   sum_g (N_g - sum_t n_t^2 / N_g)), S_g = sum_t n_t (r_t - r_g)^2, counted
+//   only when the numerator exceeds 1.645 x its standard deviation without
+//   drift, sqrt(sum_g 2 (T_g - 1) ((1 - r_g) / r_g)^2) (a one-sided 5%
+//   dispersion test; below it the estimate is mostly noise), else 0.
+// - interval: the central `level` interval of BetaBinomial(leads, A, B),
+//   the Beta moment-matched to the next month's rate: mean the pooled rate
+//   p, variance V = Vpost + w^2 p^2 (1 + a^2 h_own + b^2 h_pool), with Vpost
+//   the posterior's variance, a and b the weights of the own leads and of k
+//   in the posterior mean (leads / (alpha + beta), k / (alpha + beta)), and
+//   h = sum_t n_t^2 / n^2 over the months of the own cohort and the pool
+//   (how much the drift of the past months stays in their average). A + B
+//   = p (1 - p) / V - 1, at least 2; without drift A and B are the
+//   posterior's own parameters. Null without a matured lead.
+// - backtest (rolling origin): for each month of the scope's matured cohort
+//   with at least kBacktestMinLeads leads and at least kBacktestMinHistory
+//   earlier pool months with leads (the last kBacktestMaxPeriods of them),
+//   the interval above fitted on the earlier months only, for that month's
+//   leads; covered when the month's won count lies in it. coverage =
+//   covered / periods, null with a reason under kBacktestMinPeriods.
+//   Outcomes are as known now, so the months are judged as this forecast is.
 // - expected_revenue = expected_customers x the average amount of live won
-//   deals with a known amount, of the scope's channel (a deal belongs to the
+//   deals with a known amount, of the channel in scope kChannel (a deal belongs to the
 //   channels of its associated live contacts) and closed (created, when no
 //   close date) inside `history`; the channel's deals fall back to every
 //   deal when it has none (basis.deal_scope). Null when there are none.
@@ -59,6 +99,15 @@ namespace salesaudit {
 // Far beyond any campaign; keeps the interval's O(width) walk to about a second.
 constexpr int64_t kMaxForecastLeads = 100000000;
 
+// The backtest: a month needs this many matured leads of the scope and this
+// many earlier pool months with leads to be forecast; the last
+// kBacktestMaxPeriods such months are, which bounds its cost; under
+// kBacktestMinPeriods its coverage says too little to print.
+constexpr int64_t kBacktestMinLeads = 10;
+constexpr int64_t kBacktestMinHistory = 3;
+constexpr int64_t kBacktestMaxPeriods = 24;
+constexpr int64_t kBacktestMinPeriods = 6;
+
 struct ForecastRequest {
   int64_t leads = 0;                   // N new leads: 1 to kMaxForecastLeads
   std::optional<std::string> channel;  // nullopt: every channel
@@ -68,7 +117,8 @@ struct ForecastRequest {
 };
 
 struct ForecastOptions {
-  // Fewer matured leads than this in the channel: forecast from every channel.
+  // Fewer matured leads than this in the channel: its expected customers
+  // come from the pooled rate, not from its own rate alone.
   int64_t min_channel_leads = 30;
   // Probability mass of the interval (0 < level < 1).
   double level = 0.8;
@@ -85,9 +135,9 @@ struct CountInterval {
 
 // Where the forecast's numbers come from.
 struct ForecastBasis {
-  enum class Scope { kChannel, kAllChannels };
+  enum class Scope { kChannel, kChannelPooled, kAllChannels };
   Scope scope = Scope::kAllChannels;
-  // Why the scope is all channels although a channel was asked for, or why
+  // Why the channel's expected customers come from the pooled rate, or why
   // there is no forecast (no matured leads); "" otherwise.
   std::string reason;
   int64_t cohort_leads = 0;
@@ -101,6 +151,23 @@ struct ForecastBasis {
   int64_t min_channel_leads = 0;       // the option in force
   MoneyByCurrency deal_amounts;        // of those deals
   std::optional<double> average_deal;  // in Forecast::currency; nullopt when mixed
+  // The interval's model (nullopt without a matured lead): the pool's rate,
+  // its weight in leads, the pooled rate, the relative drift between months
+  // and how many months it was estimated over.
+  std::optional<double> pool_rate;
+  std::optional<double> prior_leads;
+  std::optional<double> rate;
+  std::optional<double> relative_drift;
+  int64_t drift_months = 0;
+};
+
+// How often the interval's method covered the past months (see above).
+struct ForecastBacktest {
+  int64_t periods = 0;             // months forecast
+  int64_t covered = 0;             // of them, with the won count inside the interval
+  std::optional<double> coverage;  // covered / periods; nullopt: too few
+  double level = 0;
+  std::string reason;  // why coverage is null; "" otherwise
 };
 
 struct Forecast {
@@ -109,8 +176,9 @@ struct Forecast {
   FunnelCounts counts;  // the matured cohort of the scope
   FunnelRates rates;
   std::optional<double> expected_customers;
-  std::optional<CountInterval> interval;   // nullopt without a matured cohort
-  double level = 0;                        // the interval's, as requested
+  std::optional<CountInterval> interval;  // nullopt without a matured cohort
+  double level = 0;                       // the interval's, as requested
+  ForecastBacktest backtest;
   std::optional<double> expected_revenue;  // in `currency`
   MoneyByCurrency expected_revenue_by_currency;
   // The unit of expected_revenue, spend and average_deal: nullopt when the
@@ -124,13 +192,16 @@ struct Forecast {
 };
 
 // Computes the forecast. Fails with kInvalidArgument when request.leads is
-// not in 1..kMaxForecastLeads, spend is negative, or options are out of
-// range; with the store's status when reading fails.
+// not in 1..kMaxForecastLeads, spend is negative, options are out of range,
+// or the channel is not a known channel (the message lists them and
+// suggests the ones differing only by case or spaces); with the store's
+// status when reading fails.
 Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
                                  const ForecastOptions& options);
 
 // The central `level` interval of BetaBinomial(n, alpha, beta) (alpha, beta
-// >= 1, so the pmf is unimodal; n >= 0): low is the smallest k with
+// > 0 with alpha + beta >= 2, so at most one is below 1 and the pmf has one
+// mode or none inside; n >= 0): low is the smallest k with
 // P(X <= k) >= (1 - level) / 2, high the smallest k with P(X <= k) >=
 // (1 + level) / 2. Exact pmf summation: log pmf by the term ratio
 // pmf(k+1)/pmf(k) = (n-k)(k+alpha) / ((k+1)(n-k-1+beta)) outward from the
@@ -142,6 +213,7 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
 CountInterval BetaBinomialInterval(int64_t n, double alpha, double beta, double level);
 
 // {"channel","leads","rates":{...},"expected_customers","interval":{low,high,level},
+//  "backtest":{periods,covered,coverage,level,period,reason},
 //  "expected_revenue","spend","return_on_spend","basis":{...}}
 std::string ForecastJson(const Forecast& forecast);
 

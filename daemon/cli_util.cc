@@ -64,6 +64,18 @@ std::optional<TimeMs> ParseDateArgument(const std::string& command, const Comman
   return t;
 }
 
+std::optional<AuditWindow> ParseWindowArguments(const std::string& command,
+                                                const CommandArgs& args) {
+  auto from = ParseDateArgument(command, args, "--from");
+  auto to = ParseDateArgument(command, args, "--to");
+  if (!from || !to) return std::nullopt;
+  if (*from && *to && **from >= **to) {
+    std::cerr << "salesaudit " << command << ": --from must be before --to\n";
+    return std::nullopt;
+  }
+  return AuditWindow{*from, *to};
+}
+
 std::optional<std::string> ParseFormat(const std::string& command, const CommandArgs& args,
                                        const std::vector<std::string>& allowed) {
   auto it = args.values.find("--format");

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/funnel.h"
 #include "config/config.h"
 #include "core/records.h"
 #include "store/store.h"
@@ -47,6 +48,12 @@ std::optional<CommandArgs> ParseCommandArgs(const std::string& command,
 // returns nullopt.
 std::optional<TimeMs> ParseDateArgument(const std::string& command, const CommandArgs& args,
                                         const std::string& name);
+
+// --from and --to as a window (ParseDateArgument each): a --from at or after
+// --to prints "--from must be before --to" and returns nullopt, as every
+// command taking both refuses it.
+std::optional<AuditWindow> ParseWindowArguments(const std::string& command,
+                                                const CommandArgs& args);
 
 // --format, which must be one of `allowed`; absent: the first of them.
 std::optional<std::string> ParseFormat(const std::string& command, const CommandArgs& args,

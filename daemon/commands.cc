@@ -129,20 +129,15 @@ int Sync(const std::string& config_path, const std::vector<std::string>& args) {
 int Audit(const std::string& config_path, const std::vector<std::string>& args) {
   auto parsed = ParseCommandArgs("audit", args, {"--from", "--to", "--format", "--out"}, {});
   if (!parsed) return 2;
-  auto from = ParseDateArgument("audit", *parsed, "--from");
-  auto to = ParseDateArgument("audit", *parsed, "--to");
+  auto window = ParseWindowArguments("audit", *parsed);
   auto format = ParseFormat("audit", *parsed, {"text", "json", "html"});
-  if (!from || !to || !format) return 2;
-  if (*from && *to && **from >= **to) {
-    std::cerr << "salesaudit audit: --from must be before --to\n";
-    return 2;
-  }
+  if (!window || !format) return 2;
   auto config = LoadCheckedConfig(config_path);
   if (!config) return 2;
   auto store = OpenStore(*config);
   if (!store) return 1;
-  auto stored = ComputeAndStoreSnapshot(*store, *config, AuditWindow{*from, *to}, NowMs(),
-                                        SnapshotPurpose::kOneOff);
+  auto stored =
+      ComputeAndStoreSnapshot(*store, *config, *window, NowMs(), SnapshotPurpose::kOneOff);
   if (!stored.ok()) {
     std::cerr << "salesaudit audit: " << stored.status().message() << "\n";
     // A window the audit refuses (--from before 1980, say) is a usage error.
@@ -212,11 +207,10 @@ int ForecastCommand(const std::string& config_path, const std::vector<std::strin
     }
     request.spend = spend;
   }
-  auto from = ParseDateArgument("forecast", *parsed, "--from");
-  auto to = ParseDateArgument("forecast", *parsed, "--to");
+  auto window = ParseWindowArguments("forecast", *parsed);
   auto format = ParseFormat("forecast", *parsed, {"text", "json"});
-  if (!from || !to || !format) return 2;
-  request.history = AuditWindow{*from, *to};
+  if (!window || !format) return 2;
+  request.history = *window;
   request.now_ms = NowMs();
   auto config = LoadCheckedConfig(config_path);
   if (!config) return 2;
@@ -227,6 +221,12 @@ int ForecastCommand(const std::string& config_path, const std::vector<std::strin
   options.currency = AuditSettingsFrom(*config).currency;
   auto forecast = ComputeForecast(*store, request, options);
   if (!forecast.ok()) {
+    // A refused request (an unknown channel) is a usage error; its message
+    // already starts with "forecast: ".
+    if (forecast.status().code() == StatusCode::kInvalidArgument) {
+      std::cerr << "salesaudit " << forecast.status().message() << "\n";
+      return 2;
+    }
     std::cerr << "salesaudit forecast: " << forecast.status().message() << "\n";
     return 1;
   }

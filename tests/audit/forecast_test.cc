@@ -140,12 +140,14 @@ TEST_CASE("150 leads with half reached and a quarter of those won forecast 18.75
   CHECK_THAT(ForecastText(*f), Catch::Contains("18.75") && Catch::Contains("3.75"));
 }
 
-TEST_CASE("A channel with too few matured leads is forecast from all channels and says why",
+TEST_CASE("A channel with too few matured leads is forecast from its own leads and the pool",
           "[audit][forecast]") {
   testing::TempDir dir;
   History h;
   h.Add("podcast", 400, 200, 50, 500);
+  h.Add("search", 300, 100, 60, 500);
   h.Add("webinar", 10, 8, 5, 500);
+  h.Add("radio", 5, 0, 0, 995);  // known, but too young to have matured
   auto store = h.Open(dir);
   struct Case {
     std::string channel;
@@ -155,13 +157,14 @@ TEST_CASE("A channel with too few matured leads is forecast from all channels an
     const char* reason;
   };
   const Case cases[] = {
-      {"webinar", 30, ForecastBasis::Scope::kAllChannels, 410,
-       "channel 'webinar' has 10 matured leads, fewer than the minimum of 30"},
+      {"webinar", 30, ForecastBasis::Scope::kChannelPooled, 10,
+       "channel 'webinar' has 10 matured leads, fewer than the minimum of 30; its rate is pooled "
+       "with all channels', weighed as "},
       {"webinar", 10, ForecastBasis::Scope::kChannel, 10, ""},
-      {"radio", 30, ForecastBasis::Scope::kAllChannels, 410,
-       "channel 'radio' has no matured leads"},
-      {"radio", 0, ForecastBasis::Scope::kAllChannels, 410, "channel 'radio' has no matured leads"},
+      {"radio", 30, ForecastBasis::Scope::kChannelPooled, 0,
+       "channel 'radio' has no matured leads; its rate is pooled"},
   };
+  const double pool_rate = 115.0 / 710;
   for (const Case& c : cases) {
     INFO(c.channel << " min " << c.min_channel_leads);
     ForecastOptions options;
@@ -170,24 +173,73 @@ TEST_CASE("A channel with too few matured leads is forecast from all channels an
     REQUIRE(f.ok());
     CHECK(f->basis.scope == c.scope);
     CHECK(f->basis.cohort_leads == c.cohort_leads);
-    CHECK(*f->basis.channel_matured_leads == (c.channel == "webinar" ? 10 : 0));
+    CHECK(*f->basis.channel_matured_leads == c.cohort_leads);
     CHECK_THAT(f->basis.reason, Catch::StartsWith(c.reason));
     CHECK(*f->channel == c.channel);
+    CHECK(*f->basis.pool_rate == Approx(pool_rate));
+    REQUIRE(f->expected_customers.has_value());
+    REQUIRE(f->interval.has_value());
+    if (c.scope == ForecastBasis::Scope::kChannel) {
+      CHECK(*f->expected_customers == 50.0);  // its own 5 of 10
+    } else {
+      // Between the pool's rate and its own (none of its own for radio).
+      CHECK(*f->expected_customers == Approx(100 * *f->basis.rate));
+      CHECK(*f->basis.rate > pool_rate);
+      CHECK(*f->basis.rate < (c.cohort_leads > 0 ? 0.5 : 1.0));
+    }
     const std::string json = ForecastJson(*f);
     CHECK_THAT(json, Catch::Contains(c.scope == ForecastBasis::Scope::kChannel
                                          ? "\"scope\":\"channel\""
-                                         : "\"scope\":\"all_channels\""));
-    if (c.scope == ForecastBasis::Scope::kAllChannels) {
-      CHECK_THAT(json, Catch::Contains("forecast from all channels"));
-    }
+                                         : "\"scope\":\"channel_pooled\""));
   }
   auto all = ComputeForecast(*store, Request(100), ForecastOptions{});
   REQUIRE(all.ok());
   CHECK_FALSE(all->channel.has_value());
   CHECK_FALSE(all->basis.channel_matured_leads.has_value());
-  CHECK(all->basis.cohort_leads == 410);
-  CHECK(*all->expected_customers == Approx(100.0 * 55 / 410));
+  CHECK(all->basis.cohort_leads == 710);
+  CHECK(*all->expected_customers == Approx(100.0 * 115 / 710));
+  CHECK(*all->basis.prior_leads == 0.0);
   CHECK_THAT(ForecastJson(*all), Catch::StartsWith("{\"channel\":null,"));
+}
+
+TEST_CASE("An unknown channel is refused with the known channels and a spelling suggestion",
+          "[audit][forecast]") {
+  testing::TempDir dir;
+  History h;
+  h.Add("PAID_SOCIAL", 40, 20, 5, 500);
+  h.Add("ORGANIC_SEARCH", 40, 20, 5, 500);
+  h.Add("Paid Social", 3, 1, 0, 500);
+  auto store = h.Open(dir);
+  struct Case {
+    const char* channel;
+    const char* suggestion;
+  };
+  const Case cases[] = {
+      {"paid_social", "did you mean 'PAID_SOCIAL'?"},
+      {"  Paid_Social ", "did you mean 'PAID_SOCIAL'?"},
+      {"paid   social", "did you mean 'Paid Social'?"},
+      {"radio", nullptr},
+  };
+  for (const Case& c : cases) {
+    INFO(c.channel);
+    auto f = ComputeForecast(*store, Request(100, c.channel), ForecastOptions{});
+    REQUIRE_FALSE(f.ok());
+    CHECK(f.status().code() == StatusCode::kInvalidArgument);
+    const std::string& message = f.status().message();
+    CHECK_THAT(message, Catch::StartsWith("forecast: unknown channel '" + std::string(c.channel)));
+    CHECK_THAT(message,
+               Catch::EndsWith("known channels: 'ORGANIC_SEARCH', 'PAID_SOCIAL', 'Paid Social'"));
+    if (c.suggestion) {
+      CHECK_THAT(message, Catch::Contains(c.suggestion));
+    } else {
+      CHECK_THAT(message, !Catch::Contains("did you mean"));
+    }
+  }
+  History empty;
+  auto none = empty.Open(dir, "empty.db");
+  auto f = ComputeForecast(*none, Request(100, "podcast"), ForecastOptions{});
+  REQUIRE_FALSE(f.ok());
+  CHECK_THAT(f.status().message(), Catch::Contains("the store holds no channels"));
 }
 
 TEST_CASE("A lead has matured only once older than its channel's p90 cycle time",
@@ -347,16 +399,17 @@ TEST_CASE("Without matured history the forecast has null rates and no customers 
   struct Case {
     const char* name;
     History* history;
+    std::optional<std::string> channel;
     AuditWindow window;
   };
   Case cases[] = {
-      {"empty store", &empty, {}},
-      {"window before every lead", &young, {{}, kOrigin + 10 * kDay}},
+      {"empty store", &empty, std::nullopt, {}},
+      {"window before every lead", &young, "podcast", {{}, kOrigin + 10 * kDay}},
   };
   for (Case& c : cases) {
     INFO(c.name);
     auto store = c.history->Open(dir, std::string(c.name) + ".db");
-    auto f = ComputeForecast(*store, Request(150, "podcast", 100.0, c.window), ForecastOptions{});
+    auto f = ComputeForecast(*store, Request(150, c.channel, 100.0, c.window), ForecastOptions{});
     REQUIRE(f.ok());
     CHECK(f->basis.cohort_leads == 0);
     CHECK_FALSE(f->rates.lead_to_mql.has_value());

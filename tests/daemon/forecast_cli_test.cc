@@ -103,10 +103,68 @@ TEST_CASE("forecast without a channel or spend gives null channel, spend and ret
   CHECK(doc["spend"].IsNull());
   CHECK(doc["return_on_spend"].IsNull());
   CHECK(doc["expected_customers"].GetDouble() == 18.75);
+}
 
-  r = f.Cli({"--leads", "150", "--channel", "radio"});
-  REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("18.75") && Catch::Contains("channel 'radio'"));
+TEST_CASE("forecast for an unknown channel exits 2 listing the known channels and suggesting one",
+          "[cli][forecast]") {
+  ForecastFixture f;
+  {
+    auto store = Store::Open(f.dir.File("store.db"));
+    REQUIRE(store.ok());
+    Page page;
+    page.stream = "contacts";
+    page.cursor = "{}";
+    Contact c;
+    c.id = "social-1";
+    c.channel = "PAID_SOCIAL";
+    c.created_at = NowMs() - 400 * kDay;
+    page.contacts.push_back(c);
+    REQUIRE((*store)->CommitPage("crm", page).ok());
+  }
+  struct Case {
+    const char* channel;
+    const char* suggestion;
+  };
+  const Case cases[] = {
+      {"radio", nullptr},
+      {"paid_social", "did you mean 'PAID_SOCIAL'?"},
+      {" Paid_Social", "did you mean 'PAID_SOCIAL'?"},
+      {"PODCAST", "did you mean 'podcast'?"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.channel);
+    auto r = f.Cli({"--leads", "150", "--channel", c.channel});
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::StartsWith("salesaudit forecast: unknown channel '" +
+                                        std::string(c.channel) + "'"));
+    CHECK_THAT(r.err, Catch::Contains("known channels: 'PAID_SOCIAL', 'podcast'"));
+    CHECK(r.err.find('\n') == r.err.size() - 1);
+    if (c.suggestion) {
+      CHECK_THAT(r.err, Catch::Contains(c.suggestion));
+    } else {
+      CHECK_THAT(r.err, !Catch::Contains("did you mean"));
+    }
+  }
+  auto r = f.Cli({"--leads", "150", "--channel", "PAID_SOCIAL", "--format", "json"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("forecast refuses --from at or after --to as audit does", "[cli][forecast]") {
+  ForecastFixture f;
+  for (const char* command : {"forecast", "audit"}) {
+    for (const char* to : {"2024-01-01", "2023-06-01"}) {
+      INFO(command << " --to " << to);
+      std::vector<std::string> args = {kBinary,  "--config",   f.config_path, command,
+                                       "--from", "2024-01-01", "--to",        to};
+      if (std::string(command) == "forecast") args.insert(args.end(), {"--leads", "10"});
+      auto r = RunProcess(args);
+      CHECK(r.exit_code == 2);
+      CHECK(r.err == "salesaudit " + std::string(command) + ": --from must be before --to\n");
+      CHECK(r.out.empty());
+    }
+  }
 }
 
 TEST_CASE("forecast with a spend so small that the return overflows prints valid JSON and no ratio",
