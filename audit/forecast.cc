@@ -722,9 +722,11 @@ std::string ForecastText(const Forecast& f) {
          money(b.deal_amounts.Averages(), b.average_deal) + "\n";
   if (f.converted) out += "Amounts converted to " + *f.currency + " at the configured rates\n";
   if (b.rate) {
-    out += "Interval rate " + FormatRate(b.rate) + ": own leads with all channels' " +
-           FormatRate(b.pool_rate) + " weighed as " + FormatNumber(*b.prior_leads) +
-           " leads; rates move " + FormatRate(b.relative_drift) + " between months (over " +
+    out += "Interval rate " + FormatRate(b.rate) +
+           (f.channel ? ": the channel's leads with all channels' " + FormatRate(b.pool_rate) +
+                            " weighed as " + FormatNumber(*b.prior_leads) + " leads"
+                      : std::string()) +
+           "; rates move " + FormatRate(b.relative_drift) + " between months (over " +
            std::to_string(b.drift_months) + " months)\n";
   }
   if (!b.reason.empty()) out += "Note: " + b.reason + "\n";

@@ -151,8 +151,17 @@ double MeanCoverage(const std::string& name, std::initializer_list<uint64_t> see
 
 TEST_CASE("At a stable rate the 80% interval holds the month's won count about 80% of the time",
           "[audit][forecast][coverage]") {
-  const double coverage = MeanCoverage("stable", {11, 12, 13}, {{"PAID_SEARCH", 300, 0.125, 0.0}},
-                                       std::nullopt, "PAID_SEARCH", {300, 1000});
+  const double coverage =
+      MeanCoverage("stable", {11, 12, 13}, {{"PAID_SEARCH", 300, 0.125, 0.0}}, std::nullopt,
+                   "PAID_SEARCH", {300, 1000}, [](GeneratedStore& g) {
+                     // Monthly spread no larger than binomial noise is no drift.
+                     auto f = ComputeForecast(
+                         *g.store, ForecastRequest{100, std::nullopt, std::nullopt, {}, kNow},
+                         ForecastOptions{});
+                     REQUIRE(f.ok());
+                     CHECK(*f->basis.relative_drift == 0.0);
+                     CHECK(f->basis.drift_months == kMonths);
+                   });
   INFO("coverage " << coverage);
   CHECK(coverage == Approx(0.8).margin(0.04));
 }
@@ -161,7 +170,15 @@ TEST_CASE("With rates drifting 20% between months the 80% interval still holds 7
           "[audit][forecast][coverage]") {
   const double coverage = MeanCoverage(
       "drift", {21, 22, 23}, {{"PAID_SEARCH", 300, 0.125, 0.2}, {"EVENTS", 200, 0.2, 0.2}},
-      "PAID_SEARCH", "PAID_SEARCH", {300, 2000});
+      "PAID_SEARCH", "PAID_SEARCH", {300, 2000}, [](GeneratedStore& g) {
+        // The drift estimate finds the 20% the store was made with.
+        auto f =
+            ComputeForecast(*g.store, ForecastRequest{100, "PAID_SEARCH", std::nullopt, {}, kNow},
+                            ForecastOptions{});
+        REQUIRE(f.ok());
+        CHECK(*f->basis.relative_drift == Approx(0.2).margin(0.08));
+        CHECK(f->basis.drift_months == 2 * kMonths);
+      });
   INFO("coverage " << coverage);
   CHECK(coverage >= 0.7);
   CHECK(coverage <= 0.9);

@@ -89,6 +89,14 @@ TEST_CASE("forecast prints 18.75 expected customers for the brief's podcast exam
   CHECK(doc["basis"]["cohort_leads"].GetInt64() == 400);
   CHECK(doc["basis"]["cohort_won"].GetInt64() == 50);
   CHECK(std::string(doc["basis"]["scope"].GetString()) == "channel");
+  // Every lead came in one month: no past month to backtest, and it says so.
+  CHECK(doc["backtest"]["periods"].GetInt64() == 0);
+  CHECK(doc["backtest"]["coverage"].IsNull());
+  CHECK_THAT(doc["backtest"]["reason"].GetString(), Catch::Contains("6 needed"));
+
+  r = f.Cli({"--leads", "150", "--channel", "podcast"});
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("backtest coverage") && Catch::Contains("6 needed"));
 }
 
 TEST_CASE("forecast without a channel or spend gives null channel, spend and return on spend",
