@@ -169,6 +169,10 @@ std::optional<RateFit> FitRate(const RateHistory& h, int64_t end, int64_t min_ch
   const double p = alpha / strength;
   fit.rate = p;
 
+  // Each series' relative excess has variance 2 (T - 1) odds^2 without
+  // drift whatever its size, so a channel of one lead a month would add as
+  // much noise as one of a thousand: each is weighed by the inverse of its
+  // estimate's variance without drift.
   double numerator = 0;
   double denominator = 0;
   double null_variance = 0;  // of `numerator` when no rate moves
@@ -176,9 +180,11 @@ std::optional<RateFit> FitRate(const RateHistory& h, int64_t end, int64_t min_ch
     const Dispersion d = DispersionOf(MonthsBefore(series, end));
     if (d.groups < 2 || d.rate <= 0 || d.rate >= 1) return;
     const double odds = (1 - d.rate) / d.rate;
-    numerator += d.excess / (d.rate * d.rate);
-    denominator += d.spread;
-    null_variance += 2.0 * static_cast<double>(d.groups - 1) * odds * odds;
+    const double degrees = static_cast<double>(d.groups - 1);
+    const double weight = d.spread / (degrees * odds * odds);
+    numerator += weight * d.excess / (d.rate * d.rate);
+    denominator += weight * d.spread;
+    null_variance += weight * weight * 2.0 * degrees * odds * odds;
     fit.drift_months += static_cast<int64_t>(d.groups);
   };
   if (h.requested) {

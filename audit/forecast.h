@@ -46,12 +46,16 @@
 // - Drift (basis.relative_drift, w): how much a rate moves between months,
 //   as a fraction of the rate; the method of moments over the matured months
 //   of every channel (without a channel: of the all-channel series), each
-//   series g with T_g >= 2 months and a rate r_g strictly between 0 and 1:
-//   w^2 = max(0, sum_g (S_g / r_g^2 - (T_g - 1) (1 - r_g) / r_g) /
-//   sum_g (N_g - sum_t n_t^2 / N_g)), S_g = sum_t n_t (r_t - r_g)^2, counted
-//   only when the numerator exceeds 1.645 x its standard deviation without
-//   drift, sqrt(sum_g 2 (T_g - 1) ((1 - r_g) / r_g)^2) (a one-sided 5%
-//   dispersion test; below it the estimate is mostly noise), else 0.
+//   series g with T_g >= 2 months and a rate r_g strictly between 0 and 1,
+//   odds o_g = (1 - r_g) / r_g, D_g = N_g - sum_t n_t^2 / N_g and
+//   S_g = sum_t n_t (r_t - r_g)^2: w^2 = sum_g c_g (S_g / r_g^2 - (T_g - 1)
+//   o_g) / sum_g c_g D_g, each series weighed by c_g = D_g / ((T_g - 1)
+//   o_g^2), the inverse variance of its own estimate without drift (a
+//   channel of one lead a month would otherwise add as much noise as one of
+//   a thousand). Counted only when the numerator exceeds 1.645 x its
+//   standard deviation without drift, sqrt(sum_g c_g^2 2 (T_g - 1) o_g^2)
+//   (a one-sided 5% dispersion test; below it the estimate is mostly
+//   noise), else 0.
 // - interval: the central `level` interval of BetaBinomial(leads, A, B),
 //   the Beta moment-matched to the next month's rate: mean the pooled rate
 //   p, variance V = Vpost + w^2 p^2 (1 + a^2 h_own + b^2 h_pool), with Vpost

@@ -168,17 +168,27 @@ TEST_CASE("At a stable rate the 80% interval holds the month's won count about 8
 
 TEST_CASE("With rates drifting 20% between months the 80% interval still holds 70% or more",
           "[audit][forecast][coverage]") {
-  const double coverage = MeanCoverage(
-      "drift", {21, 22, 23}, {{"PAID_SEARCH", 300, 0.125, 0.2}, {"EVENTS", 200, 0.2, 0.2}},
-      "PAID_SEARCH", "PAID_SEARCH", {300, 2000}, [](GeneratedStore& g) {
-        // The drift estimate finds the 20% the store was made with.
-        auto f =
-            ComputeForecast(*g.store, ForecastRequest{100, "PAID_SEARCH", std::nullopt, {}, kNow},
-                            ForecastOptions{});
-        REQUIRE(f.ok());
-        CHECK(*f->basis.relative_drift == Approx(0.2).margin(0.08));
-        CHECK(f->basis.drift_months == 2 * kMonths);
-      });
+  const double coverage =
+      MeanCoverage("drift", {21, 22, 23},
+                   // Six channels of two leads a month tell almost nothing about
+                   // drift; weighed as little, their noise does not swamp it.
+                   {{"PAID_SEARCH", 300, 0.125, 0.2},
+                    {"EVENTS", 200, 0.2, 0.2},
+                    {"PODCAST", 2, 0.1, 0.2},
+                    {"PRINT", 2, 0.1, 0.2},
+                    {"RADIO", 2, 0.1, 0.2},
+                    {"TV", 2, 0.1, 0.2},
+                    {"OUTDOOR", 2, 0.1, 0.2},
+                    {"PARTNERS", 2, 0.1, 0.2}},
+                   "PAID_SEARCH", "PAID_SEARCH", {300, 2000}, [](GeneratedStore& g) {
+                     // The drift estimate finds the 20% the store was made with.
+                     auto f = ComputeForecast(
+                         *g.store, ForecastRequest{100, "PAID_SEARCH", std::nullopt, {}, kNow},
+                         ForecastOptions{});
+                     REQUIRE(f.ok());
+                     CHECK(*f->basis.relative_drift == Approx(0.2).margin(0.08));
+                     CHECK(f->basis.drift_months > 2 * kMonths);
+                   });
   INFO("coverage " << coverage);
   CHECK(coverage >= 0.7);
   CHECK(coverage <= 0.9);
