@@ -104,9 +104,9 @@ namespace salesaudit {
 constexpr int64_t kMaxForecastLeads = 100000000;
 
 // The backtest: a month needs this many matured leads of the scope and this
-// many earlier pool months with leads to be forecast; the last
+// many earlier pool months with leads to be forecast; only the last
 // kBacktestMaxPeriods such months are, which bounds its cost; under
-// kBacktestMinPeriods its coverage says too little to print.
+// kBacktestMinPeriods months its coverage says too little to print.
 constexpr int64_t kBacktestMinLeads = 10;
 constexpr int64_t kBacktestMinHistory = 3;
 constexpr int64_t kBacktestMaxPeriods = 24;
