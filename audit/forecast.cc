@@ -512,7 +512,14 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
   basis.cohort_leads = f.counts.leads;
   basis.cohort_won = f.counts.won;
   f.rates = FunnelRatesFrom(f.counts);
-  if (request.channel) basis.channel_matured_leads = channel_counts.leads;
+  if (request.channel) {
+    basis.channel_matured_leads = channel_counts.leads;
+    const std::string key = ChannelKey(*request.channel);
+    for (const std::string& known : known_channels) {
+      if (known != *request.channel && ChannelKey(known) == key)
+        basis.channel_variants.push_back(known);
+    }
+  }
 
   const std::optional<RateFit> fit = FitRate(history, INT64_MAX, options.min_channel_leads);
   if (pooled) {
@@ -665,6 +672,10 @@ std::string ForecastJson(const Forecast& f) {
   number("relative_drift", b.relative_drift);
   w.Key("drift_months");
   w.Int64(b.drift_months);
+  w.Key("channel_variants");
+  w.StartArray();
+  for (const std::string& v : b.channel_variants) w.String(v.c_str());
+  w.EndArray();
   w.Key("deal_scope");
   w.String(ScopeName(b.deal_scope));
   w.Key("won_deals");
@@ -736,6 +747,10 @@ std::string ForecastText(const Forecast& f) {
            std::to_string(b.drift_months) + " months)\n";
   }
   if (!b.reason.empty()) out += "Note: " + b.reason + "\n";
+  for (const std::string& v : b.channel_variants) {
+    out += "Note: the channel is also stored as '" + EscapeControlCharacters(v) +
+           "', which this forecast leaves out (data quality: channel_variants)\n";
+  }
   return out;
 }
 

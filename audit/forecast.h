@@ -13,6 +13,8 @@
 //   store. A requested channel must be one of them exactly, else the
 //   forecast fails with kInvalidArgument listing them and suggesting those
 //   with the same ChannelKey (audit/funnel.h: case and spaces ignored).
+//   Known channels with the requested one's ChannelKey are named in
+//   basis.channel_variants: the forecast leaves them out.
 // - Maturity horizon of a scope: the 90th percentile (nearest rank) of
 //   customer_at - created_at over every live won contact of the scope in the
 //   store (not only the history window: a narrow recent window holds only the
@@ -92,6 +94,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "audit/funnel.h"
 #include "audit/money.h"
@@ -163,6 +166,9 @@ struct ForecastBasis {
   std::optional<double> rate;
   std::optional<double> relative_drift;
   int64_t drift_months = 0;
+  // The requested channel's other spellings in the store (same ChannelKey),
+  // which the forecast leaves out: one channel split in two.
+  std::vector<std::string> channel_variants;
 };
 
 // How often the interval's method covered the past months (see above).

@@ -209,6 +209,7 @@ TEST_CASE("An unknown channel is refused with the known channels and a spelling 
   h.Add("PAID_SOCIAL", 40, 20, 5, 500);
   h.Add("ORGANIC_SEARCH", 40, 20, 5, 500);
   h.Add("Paid Social", 3, 1, 0, 500);
+  h.Add("paid social", 2, 1, 0, 500);
   auto store = h.Open(dir);
   struct Case {
     const char* channel;
@@ -217,7 +218,7 @@ TEST_CASE("An unknown channel is refused with the known channels and a spelling 
   const Case cases[] = {
       {"paid_social", "did you mean 'PAID_SOCIAL'?"},
       {"  Paid_Social ", "did you mean 'PAID_SOCIAL'?"},
-      {"paid   social", "did you mean 'Paid Social'?"},
+      {"paid   social", "did you mean 'Paid Social' or 'paid social'?"},
       {"radio", nullptr},
   };
   for (const Case& c : cases) {
@@ -227,17 +228,25 @@ TEST_CASE("An unknown channel is refused with the known channels and a spelling 
     CHECK(f.status().code() == StatusCode::kInvalidArgument);
     const std::string& message = f.status().message();
     CHECK_THAT(message, Catch::StartsWith("forecast: unknown channel '" + std::string(c.channel)));
-    CHECK_THAT(message,
-               Catch::EndsWith("known channels: 'ORGANIC_SEARCH', 'PAID_SOCIAL', 'Paid Social'"));
+    CHECK_THAT(message, Catch::EndsWith("known channels: 'ORGANIC_SEARCH', 'PAID_SOCIAL', "
+                                        "'Paid Social', 'paid social'"));
     if (c.suggestion) {
       CHECK_THAT(message, Catch::Contains(c.suggestion));
     } else {
       CHECK_THAT(message, !Catch::Contains("did you mean"));
     }
   }
+  // The exact spelling is forecast, and its other spellings are named.
+  auto f = ComputeForecast(*store, Request(100, "Paid Social"), ForecastOptions{});
+  REQUIRE(f.ok());
+  CHECK(f->basis.cohort_leads == 3);
+  CHECK(f->basis.channel_variants == std::vector<std::string>{"paid social"});
+  CHECK_THAT(ForecastJson(*f), Catch::Contains("\"channel_variants\":[\"paid social\"]"));
+  CHECK_THAT(ForecastText(*f), Catch::Contains("also stored as 'paid social'"));
+
   History empty;
   auto none = empty.Open(dir, "empty.db");
-  auto f = ComputeForecast(*none, Request(100, "podcast"), ForecastOptions{});
+  f = ComputeForecast(*none, Request(100, "podcast"), ForecastOptions{});
   REQUIRE_FALSE(f.ok());
   CHECK_THAT(f.status().message(), Catch::Contains("the store holds no channels"));
 }
