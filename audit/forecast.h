@@ -103,7 +103,8 @@
 
 namespace salesaudit {
 
-// Far beyond any campaign; keeps the interval's O(width) walk to about a second.
+// Far beyond any campaign; keeps the interval's O(width) walk to seconds even
+// when rates drift so much that the interval spans most of 0..N.
 constexpr int64_t kMaxForecastLeads = 100000000;
 
 // The backtest: a month needs this many matured leads of the scope and this

@@ -331,10 +331,12 @@ TEST_CASE("Beta-Binomial interval bounds match an exact enumeration for small co
     double beta;
     double level;
   };
+  // The last three: drift-widened predictives, one parameter below 1 (a monotone pmf).
   const Case cases[] = {
-      {1, 1, 1, 0.8},     {5, 1, 1, 0.8},       {10, 2, 5, 0.8},  {20, 11, 71, 0.8},
-      {20, 51, 351, 0.8}, {15, 3.5, 1.25, 0.8}, {12, 1, 40, 0.8}, {12, 40, 1, 0.8},
-      {20, 2, 2, 0.5},    {20, 2, 2, 0.95},     {7, 1, 1, 0.6},
+      {1, 1, 1, 0.8},      {5, 1, 1, 0.8},        {10, 2, 5, 0.8},  {20, 11, 71, 0.8},
+      {20, 51, 351, 0.8},  {15, 3.5, 1.25, 0.8},  {12, 1, 40, 0.8}, {12, 40, 1, 0.8},
+      {20, 2, 2, 0.5},     {20, 2, 2, 0.95},      {7, 1, 1, 0.6},   {12, 0.4, 1.8, 0.8},
+      {15, 1.7, 0.5, 0.8}, {30, 0.25, 1.75, 0.8},
   };
   for (const Case& c : cases) {
     INFO("n " << c.n << " alpha " << c.alpha << " beta " << c.beta << " level " << c.level);
