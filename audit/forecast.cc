@@ -167,7 +167,11 @@ std::optional<RateFit> FitRate(const RateHistory& h, int64_t end, int64_t min_ch
   const double beta = 1 + k * (1 - m) + static_cast<double>(own.leads - own.won);
   const double strength = alpha + beta;
   const double p = alpha / strength;
-  fit.rate = p;
+  // The point leaves out the uniform prior, which is there so that a cohort
+  // without a win still has an interval: without pooling it is the observed
+  // rate itself (150 x 12.5% = 18.75).
+  const double pooled_leads = k + static_cast<double>(own.leads);
+  fit.rate = pooled_leads > 0 ? (k * m + static_cast<double>(own.won)) / pooled_leads : p;
 
   // Each series' relative excess has variance 2 (T - 1) odds^2 without
   // drift whatever its size, so a channel of one lead a month would add as
@@ -259,7 +263,7 @@ Status UnknownChannel(const std::string& channel, const std::set<std::string>& k
       suggestions += (suggestions.empty() ? "'" : "' or '") + EscapeControlCharacters(k);
   }
   std::string message = "forecast: unknown channel '" + EscapeControlCharacters(channel) + "'";
-  if (!suggestions.empty()) message += "; did you mean " + suggestions + "'?";
+  if (!suggestions.empty()) message += " (did you mean " + suggestions + "'?)";
   if (known.empty()) return Status::InvalidArgument(message + "; the store holds no channels");
   message += "; known channels: ";
   size_t listed = 0;
@@ -534,8 +538,7 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
     }
   }
   if (fit) {
-    const double rate = pooled ? fit->rate : *f.rates.lead_to_won;
-    f.expected_customers = static_cast<double>(request.leads) * rate;
+    f.expected_customers = static_cast<double>(request.leads) * fit->rate;
     f.interval = BetaBinomialInterval(request.leads, fit->alpha, fit->beta, options.level);
     basis.pool_rate = fit->pool_rate;
     basis.prior_leads = fit->prior_leads;
@@ -739,12 +742,12 @@ std::string ForecastText(const Forecast& f) {
          money(b.deal_amounts.Averages(), b.average_deal) + "\n";
   if (f.converted) out += "Amounts converted to " + *f.currency + " at the configured rates\n";
   if (b.rate) {
-    out += "Interval rate " + FormatRate(b.rate) +
+    out += "Rate " + FormatRate(b.rate) +
            (f.channel ? ": the channel's leads with all channels' " + FormatRate(b.pool_rate) +
                             " weighed as " + FormatNumber(*b.prior_leads) + " leads"
                       : std::string()) +
            "; rates move " + FormatRate(b.relative_drift) + " between months (over " +
-           std::to_string(b.drift_months) + " months)\n";
+           std::to_string(b.drift_months) + (f.channel ? " channel-months)\n" : " months)\n");
   }
   if (!b.reason.empty()) out += "Note: " + b.reason + "\n";
   for (const std::string& v : b.channel_variants) {

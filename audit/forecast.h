@@ -29,22 +29,26 @@
 //   `min_channel_leads` leads (kChannel); a requested channel with fewer
 //   (kChannelPooled, `basis.reason` says so); every channel when none was
 //   asked for (kAllChannels). counts and rates are the scope's own cohort.
-// - expected_customers = leads x lead_to_won of the scope's matured cohort
-//   (the observed rate, so 150 leads at 50% reached and 25% of those won give
-//   exactly 18.75); for kChannelPooled, leads x the pooled rate below. Null
-//   when there is no matured lead in the scope nor the pool.
-// - Pooled rate (basis.rate), for a channel: the mean of the posterior
-//   Beta(1 + k m + won, 1 + k (1 - m) + leads - won) over its own matured
-//   cohort, where m is the pool's lead_to_won (basis.pool_rate) and k
-//   (basis.prior_leads) the pool's weight in leads, an empirical-Bayes
-//   estimate from how much the channels' rates differ: with the
-//   between-channel variance t2 of the true rates (method of moments over the
-//   channels' matured totals n_j, r_j: t2 = max(0, (sum n_j (r_j - m)^2 -
-//   (J - 1) m (1 - m)) / (N - sum n_j^2 / N))), k = m (1 - m) / t2 - 1,
-//   at most the other channels' leads (all of them when t2 is 0) and at least
-//   0; with fewer than two channels holding matured leads, k =
-//   min(min_channel_leads, the other channels' leads). Without a channel
-//   k = 0: the uniform Beta(1, 1) prior updated with the pool.
+// - Rate (basis.rate) = (k m + won) / (k + leads) over the scope's own
+//   matured cohort: its rate pulled toward m, the pool's lead_to_won
+//   (basis.pool_rate), by k (basis.prior_leads), the pool's weight in leads.
+//   Without a channel k = 0, and the rate is the observed one.
+// - k, for a channel, is an empirical-Bayes estimate from how much the
+//   channels' rates differ: with the between-channel variance t2 of the true
+//   rates (method of moments over the channels' matured totals n_j, r_j:
+//   t2 = max(0, (sum n_j (r_j - m)^2 - (J - 1) m (1 - m)) /
+//   (N - sum n_j^2 / N))), k = m (1 - m) / t2 - 1, at most the other
+//   channels' leads (all of them when t2 is 0) and at least 0; with fewer
+//   than two channels holding matured leads, k = min(min_channel_leads, the
+//   other channels' leads). A small channel thus rests on its own leads and
+//   the pool, a large one mostly on its own.
+// - expected_customers = leads x the rate: for a cohort alone in its pool
+//   (no channel asked, or the only channel) the observed rate, so 150 leads
+//   at 50% reached and 25% of those won give exactly 18.75. Null without a
+//   matured lead in the scope nor the pool.
+// - Posterior: Beta(1 + k m + won, 1 + k (1 - m) + leads - won), the
+//   uniform Beta(1, 1) with k leads of the pool and the own cohort, so that a
+//   cohort without a win still has an interval; p is its mean.
 // - Drift (basis.relative_drift, w): how much a rate moves between months,
 //   as a fraction of the rate; the method of moments over the matured months
 //   of every channel (without a channel: of the all-channel series), each
@@ -59,10 +63,10 @@
 //   (a one-sided 5% dispersion test; below it the estimate is mostly
 //   noise), else 0.
 // - interval: the central `level` interval of BetaBinomial(leads, A, B),
-//   the Beta moment-matched to the next month's rate: mean the pooled rate
-//   p, variance V = Vpost + w^2 p^2 (1 + a^2 h_own + b^2 h_pool), with Vpost
-//   the posterior's variance, a and b the weights of the own leads and of k
-//   in the posterior mean (leads / (alpha + beta), k / (alpha + beta)), and
+//   the Beta moment-matched to the next month's rate: mean p, variance
+//   V = Vpost + w^2 p^2 (1 + a^2 h_own + b^2 h_pool), with Vpost the
+//   posterior's variance, a and b the weights of the own leads and of k in
+//   the posterior mean (leads / (alpha + beta), k / (alpha + beta)), and
 //   h = sum_t n_t^2 / n^2 over the months of the own cohort and the pool
 //   (how much the drift of the past months stays in their average). A + B
 //   = p (1 - p) / V - 1, at least 2; without drift A and B are the
@@ -75,10 +79,11 @@
 //   covered / periods, null with a reason under kBacktestMinPeriods.
 //   Outcomes are as known now, so the months are judged as this forecast is.
 // - expected_revenue = expected_customers x the average amount of live won
-//   deals with a known amount, of the channel in scope kChannel (a deal belongs to the
-//   channels of its associated live contacts) and closed (created, when no
-//   close date) inside `history`; the channel's deals fall back to every
-//   deal when it has none (basis.deal_scope). Null when there are none.
+//   deals with a known amount, of the channel in scope kChannel (a deal
+//   belongs to the channels of its associated live contacts), else of every
+//   channel, closed (created, when no close date) inside `history`; the
+//   channel's deals fall back to every deal when it has none
+//   (basis.deal_scope). Null when there are none.
 //   Money is kept per currency (audit/money.h): expected_revenue_by_currency
 //   = expected_customers x each currency's share of the deals' amounts
 //   (its sum over the number of deals); expected_revenue is their sum only

@@ -179,14 +179,17 @@ TEST_CASE("A channel with too few matured leads is forecast from its own leads a
     CHECK(*f->basis.pool_rate == Approx(pool_rate));
     REQUIRE(f->expected_customers.has_value());
     REQUIRE(f->interval.has_value());
-    if (c.scope == ForecastBasis::Scope::kChannel) {
-      CHECK(*f->expected_customers == 50.0);  // its own 5 of 10
-    } else {
-      // Between the pool's rate and its own (none of its own for radio).
-      CHECK(*f->expected_customers == Approx(100 * *f->basis.rate));
+    // Between the pool's rate and its own 5 of 10; the pool's for radio,
+    // which has none of its own.
+    CHECK(*f->expected_customers == Approx(100 * *f->basis.rate));
+    if (c.cohort_leads > 0) {
       CHECK(*f->basis.rate > pool_rate);
-      CHECK(*f->basis.rate < (c.cohort_leads > 0 ? 0.5 : 1.0));
+      CHECK(*f->basis.rate < 0.5);
+    } else {
+      CHECK(*f->basis.rate == Approx(pool_rate));
     }
+    CHECK(f->interval->low <= *f->expected_customers);
+    CHECK(f->interval->high >= *f->expected_customers);
     const std::string json = ForecastJson(*f);
     CHECK_THAT(json, Catch::Contains(c.scope == ForecastBasis::Scope::kChannel
                                          ? "\"scope\":\"channel\""
