@@ -130,8 +130,10 @@ struct ForecastRequest {
 };
 
 struct ForecastOptions {
-  // Fewer matured leads than this in the channel: its expected customers
-  // come from the pooled rate, not from its own rate alone.
+  // Fewer matured leads than this in the channel: scope kChannelPooled (a
+  // note says its rate leans on the pool), revenue from every channel's
+  // deals, and the pool's weight in leads when the channels' spread cannot
+  // be estimated.
   int64_t min_channel_leads = 30;
   // Probability mass of the interval (0 < level < 1).
   double level = 0.8;

@@ -63,7 +63,7 @@ struct AuditSettings {
   // Channel values that mean "referred by someone" (compared ignoring ASCII case).
   std::vector<std::string> referral_channels = {"REFERRALS"};
   EmailAuditOptions email;
-  // For the forecast: fewer matured channel leads than this pool with all channels.
+  // For the forecast: fewer matured channel leads lean on all channels' rate.
   int64_t forecast_min_channel_leads = 30;
 };
 

@@ -105,7 +105,7 @@ struct AuditConfig {
   int min_sample = 30;  // smallest group a content or channel claim is made on
   // Open deals not updated for this long are reported as stale.
   std::chrono::milliseconds stale_deal_age = std::chrono::hours(24 * 30);
-  int forecast_min_channel_leads = 30;  // fewer: the forecast pools with all channels
+  int forecast_min_channel_leads = 30;  // fewer: leans on all channels' rate
   double return_on_spend_target = 2.0;
   std::optional<double> revenue_target_per_period;
   std::vector<std::string> referral_channels = {"REFERRALS"};
