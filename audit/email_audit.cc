@@ -25,6 +25,13 @@ std::optional<double> Ratio(int64_t numerator, int64_t denominator) {
   return static_cast<double>(numerator) / static_cast<double>(denominator);
 }
 
+std::string Percent(const std::optional<double>& rate) {
+  if (!rate) return "-";
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.1f%%", *rate * 100.0);
+  return buf;
+}
+
 std::optional<double> Median(std::vector<double> values) {
   if (values.empty()) return std::nullopt;
   std::sort(values.begin(), values.end());
@@ -344,32 +351,59 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
     FinishEffect(content.sql_to_won, sql_total, sql_converted, options.min_content_sample);
   }
 
-  // Underperformers: against the median of the campaigns large enough to
-  // judge, and against the floors.
-  std::vector<double> open_rates, click_rates;
-  for (const EmailCampaignStats& c : audit.campaigns) {
-    if (c.counts.delivered < kMedianMinDelivered) continue;
-    open_rates.push_back(*c.counts.open_rate);
-    click_rates.push_back(*c.counts.click_rate);
-  }
-  audit.median_open_rate = Median(std::move(open_rates));
-  audit.median_click_rate = Median(std::move(click_rates));
-  for (EmailCampaignStats& c : audit.campaigns) {
-    auto flag = [&c](bool below, const char* reason) {
-      if (!below) return;
-      c.underperforming = true;
-      c.underperforming_reasons.emplace_back(reason);
-    };
-    const std::optional<double>& open = c.counts.open_rate;
-    const std::optional<double>& click = c.counts.click_rate;
-    if (c.counts.delivered >= kMedianMinDelivered) {
-      flag(*open < *audit.median_open_rate, "open_rate_below_median");
-      flag(*click < *audit.median_click_rate, "click_rate_below_median");
+  // Underperformers: credibly below the median of the other campaigns large
+  // enough to set it (a point below the median is as often noise: a rule on
+  // it marked most of a list of similar newsletters), and below the floors.
+  struct Rate {
+    const char* name;
+    std::optional<double> EmailCounts::*rate;
+    int64_t EmailCounts::*successes;
+    std::optional<double> EmailAudit::*median;
+    double floor;
+  };
+  const Rate rates[] = {
+      {"open", &EmailCounts::open_rate, &EmailCounts::opened, &EmailAudit::median_open_rate,
+       options.open_rate_floor},
+      {"click", &EmailCounts::click_rate, &EmailCounts::clicked, &EmailAudit::median_click_rate,
+       options.click_rate_floor},
+  };
+  for (const Rate& r : rates) {
+    std::vector<double> judged;
+    for (const EmailCampaignStats& c : audit.campaigns) {
+      if (c.counts.delivered >= kMedianMinDelivered) judged.push_back(*(c.counts.*r.rate));
     }
-    flag(open && options.open_rate_floor > 0 && *open < options.open_rate_floor,
-         "open_rate_below_floor");
-    flag(click && options.click_rate_floor > 0 && *click < options.click_rate_floor,
-         "click_rate_below_floor");
+    audit.*r.median = Median(judged);
+    for (EmailCampaignStats& c : audit.campaigns) {
+      const std::optional<double>& rate = c.counts.*r.rate;
+      if (!rate) continue;
+      auto flag = [&c, &r](const char* below, std::string why) {
+        c.underperforming = true;
+        c.underperforming_reasons.push_back(std::string(r.name) + "_rate_below_" + below);
+        c.underperforming_why.push_back(std::move(why));
+      };
+      if (c.counts.delivered >= kMinJudgedDelivered) {
+        // The others' median: this campaign's own rate leaves the list.
+        std::vector<double> others = judged;
+        if (c.counts.delivered >= kMedianMinDelivered) {
+          others.erase(std::find(others.begin(), others.end(), *rate));
+        }
+        const ProportionInterval interval =
+            WilsonInterval(c.counts.*r.successes, c.counts.delivered, 1.96);
+        if (const std::optional<double> median = Median(others);
+            median && interval.high < *median) {
+          flag("median", std::string(r.name) + " rate " + Percent(rate) + " (95% interval " +
+                             Percent(interval.low) + " to " + Percent(interval.high) + " over " +
+                             std::to_string(c.counts.delivered) + " delivered) is below " +
+                             Percent(median) + ", the median of the " +
+                             std::to_string(others.size()) + " other campaigns with " +
+                             std::to_string(kMedianMinDelivered) + "+ delivered");
+        }
+      }
+      if (r.floor > 0 && *rate < r.floor) {
+        flag("floor", std::string(r.name) + " rate " + Percent(rate) + " is below the floor of " +
+                          Percent(r.floor) + " set in audit." + r.name + "_rate_floor");
+      }
+    }
   }
 
   std::map<std::string, EmailFlowStats> flows;
@@ -474,13 +508,6 @@ void WriteText(JsonWriter& w, const char* key, const std::string& v) {
   w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
 }
 
-std::string Percent(const std::optional<double>& rate) {
-  if (!rate) return "-";
-  char buf[32];
-  snprintf(buf, sizeof buf, "%.1f%%", *rate * 100.0);
-  return buf;
-}
-
 // "+3.2 pts", or why there is no claim.
 std::string Lift(const ContentEffect& e) {
   if (e.insufficient_sample) return "too few";
@@ -533,6 +560,11 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
     w.Key("underperforming_reasons");
     w.StartArray();
     for (const std::string& r : c.underperforming_reasons) w.String(r.c_str());
+    w.EndArray();
+    w.Key("underperforming_why");
+    w.StartArray();
+    for (const std::string& why : c.underperforming_why)
+      w.String(why.c_str(), static_cast<rapidjson::SizeType>(why.size()));
     w.EndArray();
     w.EndObject();
   }
@@ -590,12 +622,10 @@ std::string FormatEmailAuditText(const EmailAudit& audit) {
          std::to_string(kMedianMinDelivered) + "+ delivered)\n";
   for (const EmailCampaignStats& c : audit.campaigns) {
     if (!c.underperforming) continue;
-    std::string reasons;
-    for (const std::string& r : c.underperforming_reasons) {
-      reasons += (reasons.empty() ? "" : ", ") + r;
+    for (const std::string& why : c.underperforming_why) {
+      out += "  underperforming: " + EscapeControlCharacters(c.name.empty() ? c.id : c.name) +
+             ": " + why + "\n";
     }
-    out += "  underperforming: " + EscapeControlCharacters(c.name.empty() ? c.id : c.name) + ": " +
-           reasons + "\n";
   }
 
   out += "\nEmail flows\n";

@@ -61,10 +61,17 @@ struct EmailCampaignStats {
   // counts.sent and counts.delivered come from `reported`: the source's
   // events carry no sends (Mailchimp's activity), so rates use its counts.
   bool send_counts_reported = false;
+  // Credibly below the other campaigns, or below a configured floor.
   bool underperforming = false;
-  // Each a fixed token: "open_rate_below_median", "click_rate_below_median",
-  // "open_rate_below_floor", "click_rate_below_floor".
+  // Each a fixed token: "open_rate_below_median" (the upper bound of the
+  // rate's 95% Wilson interval is below the median rate of the other
+  // campaigns with kMedianMinDelivered+ delivered; judged from
+  // kMinJudgedDelivered delivered), "click_rate_below_median",
+  // "open_rate_below_floor", "click_rate_below_floor" (the rate is below the
+  // configured floor).
   std::vector<std::string> underperforming_reasons;
+  // Why, for a reader: one sentence per reason, in the same order.
+  std::vector<std::string> underperforming_why;
 };
 
 // A flow: every campaign of one `kind` ("" when the source gives none).
@@ -131,9 +138,12 @@ struct EmailAudit {
   EmailMatching matching;
 };
 
-// Campaigns with fewer deliveries than this neither set the median nor are
-// judged against it (their rates are noise); floors still apply to them.
+// Campaigns with fewer deliveries than this do not set the median that the
+// others are judged against (their rates are noise).
 inline constexpr int64_t kMedianMinDelivered = 50;
+// Campaigns with fewer deliveries than this are not judged against the
+// others at all (too few to be credibly anything); floors still apply.
+inline constexpr int64_t kMinJudgedDelivered = 20;
 
 // The email and content audit over the campaigns sent in `window` (those
 // without sent_at: with any event in `window`) and the contact cohort created

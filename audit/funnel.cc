@@ -1,5 +1,6 @@
 #include "audit/funnel.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -119,6 +120,15 @@ void WriteFunnelRatesJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const F
   rate("sql_to_won", r.sql_to_won);
   rate("lead_to_won", r.lead_to_won);
   w.EndObject();
+}
+
+ProportionInterval WilsonInterval(int64_t successes, int64_t trials, double z) {
+  const double n = static_cast<double>(trials);
+  const double p = static_cast<double>(successes) / n;
+  const double z2 = z * z;
+  const double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const double half = z * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n);
+  return {.low = std::max(0.0, centre - half), .high = std::min(1.0, centre + half)};
 }
 
 }  // namespace salesaudit

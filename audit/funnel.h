@@ -68,6 +68,15 @@ int64_t MonthIndex(int64_t ms);
 // forecast's "did you mean").
 std::string ChannelKey(std::string_view channel);
 
+// The Wilson score interval of a proportion (successes of trials, trials >
+// 0) at normal quantile z (1.96: 95%): unlike the normal approximation it
+// stays inside [0, 1] and holds for small samples and rates near 0 or 1.
+struct ProportionInterval {
+  double low = 0;
+  double high = 0;
+};
+ProportionInterval WilsonInterval(int64_t successes, int64_t trials, double z);
+
 // Adds one contact of the cohort to `counts` at every stage it reached.
 void CountFunnelStages(const Contact& contact, FunnelCounts& counts);
 

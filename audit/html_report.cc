@@ -787,6 +787,12 @@ std::string RenderEmail(const Json& root) {
         reasons += (reasons.empty() ? "" : "; ") + Humanize(reason);
       }
     }
+    // Why, in words (snapshots from before the sentences have only tokens).
+    std::string why;
+    if (const Json* list = GetArray(&c, "underperforming_why")) {
+      for (const Json& w : list->GetArray()) why += (why.empty() ? "" : "; ") + Text(&w);
+    }
+    if (!why.empty()) reasons = why;
     std::string name = GetText(&c, "name");
     if (name.empty()) name = id;
     std::string detail = source;
@@ -794,7 +800,8 @@ std::string RenderEmail(const Json& root) {
     if (!kind.empty()) detail += (detail.empty() ? "" : " · ") + kind;
     t += std::string("<tr") + (under ? " class=\"flagged\"" : "") + "><td><div class=\"name\">" +
          HtmlEscape(name) + "</div>" +
-         (detail.empty() ? "" : "<div class=\"sub\">" + HtmlEscape(detail) + "</div>") + "</td>";
+         (detail.empty() ? "" : "<div class=\"sub\">" + HtmlEscape(detail) + "</div>") +
+         (under ? "<div class=\"sub why\">" + HtmlEscape(reasons) + "</div>" : "") + "</td>";
     for (const char* k : {"sent", "delivered", "opened", "clicked"}) {
       t += "<td>" + Metric(key + "." + k, Get(&c, k), Unit::kCount) + "</td>";
     }

@@ -341,6 +341,56 @@ TEST_CASE("Underperformers fall below the median of judged campaigns or below a 
   }
 }
 
+TEST_CASE(
+    "A campaign underperforms only when credibly below the others' median, small ones included",
+    "[audit][email]") {
+  TestStore t;
+  // Ten newsletters of 1,000 delivered, open rates 25.0% to 25.9%: each up
+  // to 0.9 points from the median, none credibly below the others.
+  for (int i = 0; i < 10; ++i) {
+    const std::string id = "n" + std::to_string(i);
+    t.Campaign(id, kT0);
+    t.Audience(id, i * 1000, 1000, 250 + i, 10);
+  }
+  // 40 delivered, 2 opens (5%): far below, and enough to say so.
+  t.Campaign("small-bad", kT0);
+  t.Audience("small-bad", 20000, 40, 2, 0);
+  // 30 delivered, 6 opens (20%): below the median, but 30 cannot tell.
+  t.Campaign("small-unclear", kT0);
+  t.Audience("small-unclear", 21000, 30, 6, 0);
+  // 10 delivered, no open: too few to judge at all.
+  t.Campaign("tiny", kT0);
+  t.Audience("tiny", 22000, 10, 0, 0);
+
+  EmailAudit audit = t.Audit(kYear);
+  std::vector<std::string> flagged;
+  for (const EmailCampaignStats& s : audit.campaigns) {
+    if (s.underperforming) flagged.push_back(s.id);
+  }
+  CHECK(flagged == std::vector<std::string>{"small-bad"});
+  const EmailCampaignStats* bad = Find(audit, "small-bad");
+  REQUIRE(bad != nullptr);
+  CHECK(bad->underperforming_reasons == std::vector<std::string>{"open_rate_below_median"});
+  REQUIRE(bad->underperforming_why.size() == 1);
+  // Wilson 95% for 2 of 40: 1.4% to 16.5%; the ten others' median 25.4/25.5%.
+  CHECK(bad->underperforming_why[0] ==
+        "open rate 5.0% (95% interval 1.4% to 16.5% over 40 delivered) is below 25.4%, the "
+        "median of the 10 other campaigns with 50+ delivered");
+}
+
+TEST_CASE("The Wilson interval matches published values and stays inside [0, 1]", "[audit]") {
+  // 2 of 40 and 0 of 10 at 95% (Newcombe 1998, method 3).
+  ProportionInterval i = WilsonInterval(2, 40, 1.96);
+  CHECK(i.low == Approx(0.0138).margin(0.0001));
+  CHECK(i.high == Approx(0.1650).margin(0.0001));
+  i = WilsonInterval(0, 10, 1.96);
+  CHECK(i.low == 0.0);
+  CHECK(i.high == Approx(0.2775).margin(0.0001));
+  i = WilsonInterval(10, 10, 1.96);
+  CHECK(i.high == 1.0);
+  CHECK(i.low == Approx(0.7225).margin(0.0001));
+}
+
 TEST_CASE("No median without a campaign of enough deliveries", "[audit][email]") {
   TestStore t;
   t.Campaign("small", kT0);
@@ -572,7 +622,9 @@ TEST_CASE("The text names each campaign and marks underperformers", "[audit][ema
   const std::string text = FormatEmailAuditText(t.Audit(kYear, options));
   CHECK_THAT(text, Catch::Contains("*Campaign m1"));
   CHECK_THAT(text, Catch::Contains("50.0%"));
-  CHECK_THAT(text, Catch::Contains("click_rate_below_floor"));
+  CHECK_THAT(text,
+             Catch::Contains("underperforming: Campaign m1: click rate 25.0% is below the floor of "
+                             "50.0% set in audit.click_rate_floor"));
   CHECK_THAT(text, Catch::Contains("newsletter"));
 }
 

@@ -47,7 +47,8 @@ constexpr const char* kSnapshot = R"json({
       {"source": "mailchimp", "id": "c2", "name": "Webinar invite", "kind": "event",
        "sent": 800, "delivered": 790, "opened": 79, "clicked": 8, "open_rate": 0.1,
        "click_rate": 0.0101, "leads": 1, "underperforming": true,
-       "underperforming_reasons": ["open_rate_below_median", "click_rate_below_median"]}]},
+       "underperforming_reasons": ["open_rate_below_median", "click_rate_below_median"],
+       "underperforming_why": ["open rate 10.0% is below <30%>", "click rate 1.0% is below 5.0%"]}]},
   "content": {},
   "revenue": {"won_deals": 45, "total": 173000.5, "average_won_deal": 3844.46, "unattributed": 0,
               "return_on_spend_target": 1.6},
@@ -176,6 +177,9 @@ TEST_CASE("Findings are marked only where the snapshot flags them", "[audit][htm
   CHECK(html.find("channels under 1.60× are marked") != std::string::npos);
   CHECK(html.find("below target</span>") != std::string::npos);
   CHECK(html.find("underperforming</span>") != std::string::npos);
+  // Why it is flagged, visible under the name (not only in a tooltip).
+  CHECK(html.find("<div class=\"sub why\">open rate 10.0% is below &lt;30%&gt;; click rate 1.0% "
+                  "is below 5.0%</div>") != std::string::npos);
   CHECK(html.find("MQLs stall</span>") != std::string::npos);
   CHECK(html.find("More leads come in than the team can work.") != std::string::npos);
 }
