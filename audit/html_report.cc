@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/labels.h"
 #include "core/json_limits.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
@@ -342,7 +343,8 @@ std::string RenderHeader(const Json& root) {
   const Json* capacity = Get(&root, "capacity");
   out += "<div class=\"cards\">\n";
   out += card("Leads", "funnel.leads", Get(funnel, "leads"), Unit::kCount, "created in the window");
-  out += card("Customers", "funnel.won", Get(funnel, "won"), Unit::kCount, "won from those leads");
+  const QuantityLabel& won = *FindQuantityLabel("funnel.won");
+  out += card(won.name, "funnel.won", Get(funnel, "won"), Unit::kCount, std::string(won.meaning));
   out += card("Lead to customer", "funnel.rates.lead_to_won",
               Get(Get(funnel, "rates"), "lead_to_won"), Unit::kRate, "of leads became customers");
   out += card("Leads per " + PeriodWord(root), "lead_volume.average", Get(volume, "average"),
@@ -437,7 +439,7 @@ constexpr StageInfo kStages[] = {
     {"mql", "Marketing-qualified", "lead_to_mql", "of leads", "Lead", "MQL"},
     {"contacted", "Contacted", "mql_to_contacted", "of MQLs", "MQL", "contacted"},
     {"sql", "Sales-qualified", "contacted_to_sql", "of contacted", "Contacted", "SQL"},
-    {"won", "Won", "sql_to_won", "of SQLs", "SQL", "won"},
+    {"won", "Won leads", "sql_to_won", "of SQLs", "SQL", "won"},
 };
 
 std::string RenderFunnel(const Json* funnel) {
@@ -630,7 +632,7 @@ std::string RenderChannels(const Json& root) {
     }
   }
   t += "<table>\n<thead><tr><th>Channel</th><th>Leads</th><th>MQL</th><th>Contacted</th>"
-       "<th>SQL</th><th>Won</th><th>Lead to won</th><th>Revenue</th><th>Spend</th>"
+       "<th>SQL</th><th>Won leads</th><th>Lead to won</th><th>Revenue</th><th>Spend</th>"
        "<th>Return on spend</th></tr></thead>\n<tbody>\n";
   for (const Json& c : channels->GetArray()) {
     const std::string raw = GetText(&c, "channel");
@@ -739,7 +741,7 @@ std::string RenderCycleTime(const Json& root) {
     }
     return t + "</tbody>\n</table>\n";
   };
-  std::string body = table(channel_rows, "Channel", "Customers", true);
+  std::string body = table(channel_rows, "Channel", std::string(QuantityName("funnel.won")), true);
   if (!stage_rows.empty()) {
     body += "<h3>Days between stages</h3>\n" + table(stage_rows, "Stages", "Contacts", false);
   }
@@ -851,7 +853,7 @@ constexpr RepColumn kRepColumns[] = {
     {"leads", "Leads", Unit::kCount, false, false},
     {"contacted", "Contacted", Unit::kCount, false, false},
     {"sql", "SQL", Unit::kCount, false, false},
-    {"won", "Won", Unit::kCount, false, false},
+    {"won", "Won leads", Unit::kCount, false, false},
     {"contact_rate", "Contact rate", Unit::kRate, true, false},
     {"sql_rate", "SQL rate", Unit::kRate, true, false},
     {"win_rate", "Win rate", Unit::kRate, true, false},
@@ -1140,7 +1142,12 @@ std::string RenderDataQuality(const Json& root) {
 void CollectFigures(const Json& value, const std::string& path, const std::string& label, int depth,
                     std::string& cards) {
   if (value.IsNumber() || value.IsNull()) {
-    cards += Stat(HtmlEscape(label), Metric("customers." + path, &value, UnitForKey(path))) + "\n";
+    // A labelled quantity keeps its one name ("Customer base"), with what it counts.
+    const QuantityLabel* known = FindQuantityLabel("customers." + path);
+    cards += Stat(HtmlEscape(known != nullptr ? std::string(known->name) : label),
+                  Metric("customers." + path, &value, UnitForKey(path)), "",
+                  known != nullptr ? HtmlEscape(std::string(known->meaning)) : "") +
+             "\n";
     return;
   }
   if (!value.IsObject() || depth > 2) return;

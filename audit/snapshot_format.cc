@@ -5,17 +5,39 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <initializer_list>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "audit/labels.h"
 #include "audit/snapshot.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
 namespace {
+
+// A quantity's one name (audit/labels.h) as the text output writes labels:
+// lower case ("won leads").
+std::string TextName(std::string_view path) {
+  std::string name(QuantityName(path));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+// "  won leads: leads of the window that became customers" for each path.
+std::string TextLegend(std::initializer_list<std::string_view> paths) {
+  std::string out;
+  for (std::string_view path : paths) {
+    if (const QuantityLabel* label = FindQuantityLabel(path)) {
+      out += "  " + TextName(path) + ": " + std::string(label->meaning) + "\n";
+    }
+  }
+  return out;
+}
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
@@ -621,9 +643,10 @@ std::string SnapshotText(const Snapshot& s) {
   funnel.Add({"mql", Int(s.counts.mql), Pct(s.rates.lead_to_mql)});
   funnel.Add({"contacted", Int(s.counts.contacted), Pct(s.rates.mql_to_contacted)});
   funnel.Add({"sql", Int(s.counts.sql), Pct(s.rates.contacted_to_sql)});
-  funnel.Add({"won", Int(s.counts.won), Pct(s.rates.sql_to_won)});
+  funnel.Add({TextName("funnel.won"), Int(s.counts.won), Pct(s.rates.sql_to_won)});
   funnel.Add({"lead to won", "", Pct(s.rates.lead_to_won)});
   out += funnel.Render();
+  out += TextLegend({"funnel.leads", "funnel.won"});
 
   const LeadVolume& lv = s.lead_volume;
   out += Heading(std::string("Lead volume per ") + AuditPeriodName(lv.period) + ": average " +
@@ -636,8 +659,8 @@ std::string SnapshotText(const Snapshot& s) {
   out += volume.Render();
 
   out += Heading("Channels (revenue: won deals closed in the window, by first contact's channel)");
-  TextTable channels({"channel", "leads", "mql", "contacted", "sql", "won", "lead>won", "mql>sql",
-                      "revenue", "spend", "ROS", ""});
+  TextTable channels({"channel", "leads", "mql", "contacted", "sql", TextName("channels[].won"),
+                      "lead>won", "mql>sql", "revenue", "spend", "ROS", ""});
   channels.LeftAlign(11);
   for (const ChannelRow& c : s.channels) {
     std::string flags;
@@ -686,8 +709,8 @@ std::string SnapshotText(const Snapshot& s) {
   out += capacity.Render();
 
   out += Heading("Reps (team median in the last row)");
-  TextTable reps({"rep", "leads", "contacted", "sql", "won", "contact", "sql rate", "win",
-                  "median days", "revenue"});
+  TextTable reps({"rep", "leads", "contacted", "sql", TextName("reps[].won"), "contact", "sql rate",
+                  "win", "median days", "revenue"});
   for (const RepRow& r : s.reps) {
     reps.Add({(r.name.empty() ? r.owner_id : r.name) + " (" + r.source + ")", Int(r.counts.leads),
               Int(r.counts.contacted), Int(r.counts.sql), Int(r.counts.won), Pct(r.contact_rate),
@@ -716,12 +739,12 @@ std::string SnapshotText(const Snapshot& s) {
   const Customers& cu = s.customers;
   const Revenue& rv = s.revenue;
   TextTable customers({"", "value"});
-  customers.Add({"customers", Int(cu.customers)});
-  customers.Add({"repeat customers", Int(cu.repeat_customers)});
+  customers.Add({TextName("customers.customers"), Int(cu.customers)});
+  customers.Add({TextName("customers.repeat_customers"), Int(cu.repeat_customers)});
   customers.Add({"repeat rate", Pct(cu.repeat_rate)});
   customers.Add({"referral share of new leads", Pct(cu.referral_share)});
-  customers.Add({"won deals in window", Int(rv.won_deals)});
-  customers.Add({"revenue", MoneyText(rv.total, rv.total_stated)});
+  customers.Add({TextName("revenue.won_deals"), Int(rv.won_deals)});
+  customers.Add({TextName("revenue.total"), MoneyText(rv.total, rv.total_stated)});
   customers.Add({"average won deal",
                  MoneyText(rv.total.Averages(), MoneyTotal{.amount = rv.average_won_deal,
                                                            .currency = rv.total_stated.currency})});
@@ -732,6 +755,7 @@ std::string SnapshotText(const Snapshot& s) {
   }
   customers.Add({"currencies", currencies.empty() ? "-" : currencies});
   out += customers.Render();
+  out += TextLegend({"customers.customers", "customers.repeat_customers", "revenue.won_deals"});
   return out;
 }
 

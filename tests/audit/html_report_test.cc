@@ -151,6 +151,25 @@ TEST_CASE("Every number of the snapshot is shown in the element that names its p
   CHECK(html.find("<code>hubspot:9</code>") != std::string::npos);
 }
 
+TEST_CASE("Won leads, the customer base and won deals each keep one name, explained",
+          "[audit][html]") {
+  const std::string html = Render(kSnapshot);
+  // The headline card of funnel.won is "Won leads", never "Customers".
+  const size_t card = html.find("data-summary=\"funnel.won\"");
+  REQUIRE(card != std::string::npos);
+  const size_t label = html.rfind("<div class=\"label\">", card);
+  REQUIRE(label != std::string::npos);
+  CHECK(html.substr(label, card - label).find(">Won leads</div>") != std::string::npos);
+  CHECK_THAT(html, Catch::Contains("leads of the window that became customers"));
+  CHECK_THAT(html, Catch::Contains("<div class=\"label\">Customer base</div>"));
+  CHECK_THAT(html,
+             Catch::Contains(
+                 "contacts who are customers by the window&#39;s end, whenever they were won"));
+  CHECK_THAT(html, Catch::Contains("<th>Won leads</th>"));
+  CHECK_THAT(html, Catch::Contains("Won deals: "));
+  CHECK_THAT(html, !Catch::Contains(">Customers</div>"));
+}
+
 TEST_CASE("Findings are marked only where the snapshot flags them", "[audit][html]") {
   const std::string html = Render(kSnapshot);
   struct Case {

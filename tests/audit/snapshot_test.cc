@@ -689,6 +689,12 @@ TEST_CASE("The text report has a table for every section", "[audit][snapshot]") 
     CHECK_THAT(text, Catch::Contains(heading));
   }
   CHECK_THAT(text, Catch::Contains("PAID_SEARCH") && Catch::Contains("crm:c7"));
+  // One name per quantity, each explained under its table.
+  CHECK_THAT(text, Catch::Contains("won leads: leads of the window that became customers"));
+  CHECK_THAT(text,
+             Catch::Contains("customer base: contacts who are customers by the window's end"));
+  CHECK_THAT(text, Catch::Contains("won deals: deals closed won in the window"));
+  CHECK_THAT(text, !Catch::Contains("won deals in window"));
 }
 
 // A store file with the schema and nothing else, for ExecSql to fill.
