@@ -699,7 +699,7 @@ std::string ForecastText(const Forecast& f) {
     snprintf(line, sizeof line, "  %-20s %s\n", label, value.c_str());
     out += line;
   };
-  row("expected customers", f.expected_customers ? FormatNumber(*f.expected_customers) : "-");
+  row("expected won leads", f.expected_customers ? FormatNumber(*f.expected_customers) : "-");
   if (f.interval) {
     char interval[96];
     snprintf(interval, sizeof interval, "%lld to %lld", static_cast<long long>(f.interval->low),

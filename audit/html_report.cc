@@ -1172,6 +1172,51 @@ std::string RenderCustomers(const Json& root) {
   return Section("customers", kTitle, kLede, "<div class=\"cards\">\n" + cards + "</div>\n");
 }
 
+std::string RenderForecast(const Json& root) {
+  const char* kTitle = "Forecast";
+  const std::string lede = "What one " + PeriodWord(root) +
+                           "'s leads (the window's average) are expected to bring, from the "
+                           "store's matured cohorts; the backtest says how often such intervals "
+                           "held the actual won leads of past months.";
+  const Json* forecast = Get(&root, "forecast");
+  if (forecast == nullptr || !forecast->IsObject()) {
+    return Section("forecast", kTitle, lede,
+                   "<p class=\"na\">n/a: no complete period in the window.</p>\n");
+  }
+  const Json* interval = Get(forecast, "interval");
+  const Json* backtest = Get(forecast, "backtest");
+  const Json* level = Get(interval, "level");
+  const std::string level_text =
+      level != nullptr && level->IsNumber() ? FormatNumber(level->GetDouble(), Unit::kRate) : "";
+  std::string cards;
+  cards += Stat("Leads", Metric("forecast.leads", Get(forecast, "leads"), Unit::kCount), "",
+                "one " + PeriodWord(root) + "'s average") +
+           "\n";
+  cards +=
+      Stat("Expected won leads",
+           Metric("forecast.expected_customers", Get(forecast, "expected_customers"), Unit::kCount),
+           "", "of those leads, expected to become customers") +
+      "\n";
+  cards += Stat(HtmlEscape(level_text) + " interval",
+                Metric("forecast.interval.low", Get(interval, "low"), Unit::kCount) + " to " +
+                    Metric("forecast.interval.high", Get(interval, "high"), Unit::kCount),
+                "", "won leads") +
+           "\n";
+  const std::string reason = GetText(backtest, "reason");
+  cards += Stat("Intervals that held",
+                Metric("forecast.backtest.coverage", Get(backtest, "coverage"), Unit::kRate), "",
+                reason.empty() ? "of " +
+                                     Metric("forecast.backtest.periods", Get(backtest, "periods"),
+                                            Unit::kCount) +
+                                     " past months"
+                               : HtmlEscape(reason)) +
+           "\n";
+  cards += Stat("Expected revenue", MoneyMetric("forecast.expected_revenue", forecast,
+                                                "expected_revenue", Get(forecast, "currency"))) +
+           "\n";
+  return Section("forecast", kTitle, lede, "<div class=\"cards\">\n" + cards + "</div>\n");
+}
+
 // Style: one accent colour for data; red and amber only for findings.
 
 constexpr const char* kStyle = R"css(
@@ -1309,6 +1354,7 @@ Result<std::string> RenderHtmlReport(const std::string& snapshot_json,
   html += RenderCapacity(doc);
   html += RenderDataQuality(doc);
   html += RenderCustomers(doc);
+  html += RenderForecast(doc);
   html += "<footer>salesaudit sales audit report · all figures from the snapshot of " +
           HtmlEscape(DateTimeOf(Get(&doc, "generated_at"))) + "</footer>\n";
   html += "</main>\n</body>\n</html>\n";

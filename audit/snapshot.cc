@@ -218,6 +218,8 @@ class SnapshotBuilder {
       : store_(store), settings_(settings), requested_(window), now_(now_ms) {}
 
   Result<Snapshot> Build();
+  // snap_.forecast, from the lead volume.
+  Status ForecastOnePeriod();
 
  private:
   Status ReadOwners();
@@ -922,7 +924,22 @@ Result<Snapshot> SnapshotBuilder::Build() {
                                             "." + v.property);
     }
   }
+  if (Status s = ForecastOnePeriod(); !s.ok()) return s.WithContext("audit: forecast");
   return std::move(snap_);
+}
+
+Status SnapshotBuilder::ForecastOnePeriod() {
+  const std::optional<double>& average = snap_.lead_volume.average;
+  if (!average || std::llround(*average) < 1) return Status::Ok();
+  auto forecast = ComputeForecast(
+      store_,
+      ForecastRequest{.leads = std::min<int64_t>(std::llround(*average), kMaxForecastLeads),
+                      .now_ms = now_},
+      ForecastOptions{.min_channel_leads = settings_.forecast_min_channel_leads,
+                      .currency = settings_.currency});
+  if (!forecast.ok()) return forecast.status();
+  snap_.forecast = std::move(forecast).value();
+  return Status::Ok();
 }
 
 }  // namespace

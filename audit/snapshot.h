@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "audit/email_audit.h"
+#include "audit/forecast.h"
 #include "audit/funnel.h"
 #include "audit/money.h"
 #include "core/status.h"
@@ -63,7 +64,7 @@ struct AuditSettings {
   // Channel values that mean "referred by someone" (compared ignoring ASCII case).
   std::vector<std::string> referral_channels = {"REFERRALS"};
   EmailAuditOptions email;
-  // For the forecast: fewer matured channel leads lean on all channels' rate.
+  // For the forecast (ForecastOptions::min_channel_leads).
   int64_t forecast_min_channel_leads = 30;
 };
 
@@ -269,6 +270,11 @@ struct Snapshot {
   Customers customers;
   Revenue revenue;
   EmailAudit email;
+  // What one period's leads are expected to bring (audit/forecast.h): N =
+  // lead_volume.average rounded, every channel, the matured cohorts of the
+  // whole store, with the backtest of its interval. nullopt when the window
+  // has no complete period or its average rounds to 0.
+  std::optional<Forecast> forecast;
 };
 
 // The most periods one audit covers: lead_volume.series holds one element per

@@ -626,6 +626,13 @@ Result<std::string> SnapshotJson(const Snapshot& s) {
   WriteDataQuality(w, s.data_quality);
   WriteCustomers(w, s.customers);
   WriteRevenue(w, s.revenue);
+  w.Key("forecast");
+  if (s.forecast) {
+    const std::string forecast = ForecastJson(*s.forecast);
+    w.RawValue(forecast.data(), forecast.size(), rapidjson::kObjectType);
+  } else {
+    w.Null();
+  }
   w.EndObject();
   std::string json(buf.GetString(), buf.GetSize());
   if (Status checked = CheckSnapshotText(json); !checked.ok()) return checked;
@@ -756,6 +763,10 @@ std::string SnapshotText(const Snapshot& s) {
   customers.Add({"currencies", currencies.empty() ? "-" : currencies});
   out += customers.Render();
   out += TextLegend({"customers.customers", "customers.repeat_customers", "revenue.won_deals"});
+
+  out += Heading(std::string("Forecast: what one ") + AuditPeriodName(s.period) +
+                 "'s leads are expected to bring");
+  out += s.forecast ? ForecastText(*s.forecast) : "n/a: no complete period in the window\n";
   return out;
 }
 

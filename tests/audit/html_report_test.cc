@@ -170,6 +170,33 @@ TEST_CASE("Won leads, the customer base and won deals each keep one name, explai
   CHECK_THAT(html, !Catch::Contains(">Customers</div>"));
 }
 
+TEST_CASE("The forecast section shows the interval next to how often its backtest held",
+          "[audit][html]") {
+  const std::string html = Render(R"({"lead_volume": {"period": "week"},
+    "forecast": {"leads": 96, "expected_customers": 18.75, "currency": "USD",
+      "interval": {"low": 13, "high": 25, "level": 0.8}, "expected_revenue": 56250.5,
+      "backtest": {"periods": 20, "covered": 17, "coverage": 0.85, "level": 0.8,
+                   "period": "month", "reason": ""}}})");
+  CHECK(MetricText(html, "forecast.leads") == "96");
+  CHECK(MetricText(html, "forecast.expected_customers") == "18.8");
+  CHECK(MetricText(html, "forecast.interval.low") == "13");
+  CHECK(MetricText(html, "forecast.interval.high") == "25");
+  CHECK(MetricText(html, "forecast.backtest.coverage") == "85.0%");
+  CHECK(MetricText(html, "forecast.backtest.periods") == "20");
+  CHECK_THAT(html, Catch::Contains("80.0% interval"));
+  CHECK_THAT(html, Catch::Contains("What one week&#39;s leads") ||
+                       Catch::Contains("What one week's leads"));
+
+  // Too few past months: the reason instead of a coverage.
+  const std::string few = Render(R"({"forecast": {"leads": 5, "expected_customers": 1,
+      "interval": {"low": 0, "high": 2, "level": 0.8},
+      "backtest": {"periods": 2, "covered": 2, "coverage": null, "level": 0.8,
+                   "reason": "2 past months; 6 needed"}}})");
+  CHECK(MetricText(few, "forecast.backtest.coverage") == "–");
+  CHECK_THAT(few, Catch::Contains("2 past months; 6 needed"));
+  CHECK_THAT(Render("{}"), Catch::Contains("n/a: no complete period in the window."));
+}
+
 TEST_CASE("Findings are marked only where the snapshot flags them", "[audit][html]") {
   const std::string html = Render(kSnapshot);
   struct Case {

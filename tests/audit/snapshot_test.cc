@@ -684,7 +684,8 @@ TEST_CASE("The text report has a table for every section", "[audit][snapshot]") 
   const std::string text = SnapshotText(Compute(db.store(), ExampleSettings(), kWindow));
   for (const char* heading :
        {"Funnel", "Lead volume per week", "Channels", "Cycle time", "Email and content", "Capacity",
-        "Reps", "Data quality", "Customers and revenue"}) {
+        "Reps", "Data quality", "Customers and revenue",
+        "Forecast: what one week's leads are expected to bring"}) {
     INFO(heading);
     CHECK_THAT(text, Catch::Contains(heading));
   }
@@ -695,6 +696,28 @@ TEST_CASE("The text report has a table for every section", "[audit][snapshot]") 
              Catch::Contains("customer base: contacts who are customers by the window's end"));
   CHECK_THAT(text, Catch::Contains("won deals: deals closed won in the window"));
   CHECK_THAT(text, !Catch::Contains("won deals in window"));
+}
+
+TEST_CASE("The snapshot forecasts one period's average leads, with its backtest, in JSON",
+          "[audit][snapshot]") {
+  ExampleStore db;
+  const Snapshot s = Compute(db.store(), ExampleSettings(), kWindow);
+  REQUIRE(s.lead_volume.average.has_value());
+  REQUIRE(s.forecast.has_value());
+  CHECK(s.forecast->leads == std::llround(*s.lead_volume.average));
+  CHECK_FALSE(s.forecast->channel.has_value());
+  auto json = SnapshotJson(s);
+  REQUIRE(json.ok());
+  rapidjson::Document doc;
+  doc.Parse(json->c_str());
+  REQUIRE(doc["forecast"].IsObject());
+  CHECK(doc["forecast"]["leads"].GetInt64() == s.forecast->leads);
+  CHECK(doc["forecast"].HasMember("interval"));
+  CHECK(doc["forecast"]["backtest"].HasMember("coverage"));
+
+  // A window without a complete period has no average and no forecast.
+  const Snapshot day = Compute(db.store(), ExampleSettings(), AuditWindow{kJan1, kJan1 + kDay});
+  CHECK_FALSE(day.forecast.has_value());
 }
 
 // A store file with the schema and nothing else, for ExecSql to fill.
