@@ -106,7 +106,8 @@ constexpr std::string_view kWebhookOnlyKeys[] = {"url", "secret", "secret_file"}
 constexpr std::string_view kRouteKeys[] = {"receivers", "repeat_interval", "send_resolved",
                                            "group_by"};
 constexpr std::string_view kStatusKeys[] = {
-    "listen", "token", "token_file", "max_connections", "request_timeout", "dashboard_refresh"};
+    "listen",      "token", "token_file", "max_connections", "request_timeout", "dashboard_refresh",
+    "external_url"};
 constexpr std::string_view kLogKeys[] = {"level", "format"};
 
 // A secret file is a token or password; anything bigger is the wrong file
@@ -275,6 +276,34 @@ bool HasScheme(std::string_view url, std::string_view scheme_a, std::string_view
     if (url.size() > scheme.size() && url.substr(0, scheme.size()) == scheme) return true;
   }
   return false;
+}
+
+// The host of an http(s) URL, lower-cased and without brackets or port;
+// "" when the URL names none ("https://", "https:///x").
+std::string UrlHost(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  std::string_view authority = url.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority = authority.substr(at + 1);
+  }
+  std::string_view host = authority;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(
+        1, host.find(']') == std::string_view::npos ? host.size() - 1 : host.find(']') - 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  std::string lower;
+  for (char c : host) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+// A host only the machine itself reaches (or none): a link to it in an
+// alert opens nothing for the person reading it.
+bool IsLocalOnlyHost(std::string_view host) {
+  return host == "localhost" || host.ends_with(".localhost") || host.starts_with("127.") ||
+         host == "::1" || host == "0.0.0.0" || host == "::" || host.starts_with("0:0:0:0:0:0:0:");
 }
 
 // What a file that is not a regular one is, for messages.
@@ -959,6 +988,20 @@ void Loader::LoadStatus(const Item& item, StatusConfig* status) {
     }
   }
   if (auto token = ReadSecret(*s, "token")) status->token = std::move(token->first);
+  if (const Item* external = s->Find("external_url")) {
+    if (std::optional<std::string> url = ReadHttpUrl(*external)) {
+      const std::string host = UrlHost(*url);
+      if (host.empty()) {
+        Error(external->pos, external->path + ": the URL names no host");
+      } else if (IsLocalOnlyHost(host)) {
+        Error(external->pos, external->path + ": " + host +
+                                 " opens only on this machine; give the address people open "
+                                 "the dashboard at (e.g. https://salesaudit.example.com/)");
+      } else {
+        status->external_url = *url + "/";
+      }
+    }
+  }
   Set(*s, "max_connections", &Loader::ReadPositiveInt, &status->max_connections);
   Set(*s, "request_timeout", &Loader::ReadPositiveDuration, &status->request_timeout);
   Set(*s, "dashboard_refresh", &Loader::ReadPositiveDuration, &status->dashboard_refresh);

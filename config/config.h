@@ -208,6 +208,10 @@ struct StatusConfig {
   std::chrono::milliseconds request_timeout = std::chrono::seconds(10);
   // The dashboard (/) reloads itself this often.
   std::chrono::milliseconds dashboard_refresh = std::chrono::seconds(30);
+  // Where people open the dashboard (a proxy in front of `listen`), ending
+  // in '/'; alert emails and webhooks link it. "": no link, since the listen
+  // address is loopback or internal to everyone but this host.
+  std::string external_url;
   bool operator==(const StatusConfig&) const = default;
 };
 

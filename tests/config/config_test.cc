@@ -95,6 +95,7 @@ alerts:                      # see the alerts issue; these keys are fixed
     send_resolved: true
 status:
   listen: 127.0.0.1:9464     # /healthz /readyz /metrics /api/v1/snapshot /
+  external_url: https://salesaudit.example.com/sales   # what alerts link
 )";
 
 std::vector<std::string> Errors(const std::string& yaml) {
@@ -183,6 +184,7 @@ TEST_CASE("the DESIGN.md example loads with every value mapped into the structs"
   CHECK(c.alerts.route.repeat_interval == std::chrono::hours(4));
   CHECK(c.alerts.route.send_resolved);
   CHECK(c.status.listen == "127.0.0.1:9464");
+  CHECK(c.status.external_url == "https://salesaudit.example.com/sales/");
   CHECK(c.log.level == "info");
   CHECK(c.log.format == "text");
 
@@ -378,6 +380,25 @@ TEST_CASE("each kind of mistake is reported as FILE:LINE:COL with a precise mess
       {"bad log level",
        "log: {level: verbose}\n",
        {"t.yaml:1:14: log.level: must be one of trace, debug, info, warn, error, got 'verbose'"}},
+      {"external_url without a scheme",
+       "status: {external_url: salesaudit.example.com}\n",
+       {"t.yaml:1:24: status.external_url: expected a URL starting with http:// or https://, "
+        "got 'salesaudit.example.com'"}},
+      {"external_url on a loopback address",
+       "status:\n  external_url: http://127.0.0.1:9464/\n",
+       {"t.yaml:2:17: status.external_url: 127.0.0.1 opens only on this machine; give the "
+        "address people open the dashboard at (e.g. https://salesaudit.example.com/)"}},
+      {"external_url on localhost",
+       "status: {external_url: 'http://LocalHost:8080'}\n",
+       {"t.yaml:1:24: status.external_url: localhost opens only on this machine; give the "
+        "address people open the dashboard at (e.g. https://salesaudit.example.com/)"}},
+      {"external_url on the IPv6 any-address",
+       "status: {external_url: 'http://[::]:9464'}\n",
+       {"t.yaml:1:24: status.external_url: :: opens only on this machine; give the "
+        "address people open the dashboard at (e.g. https://salesaudit.example.com/)"}},
+      {"external_url without a host",
+       "status: {external_url: 'https://user@/x'}\n",
+       {"t.yaml:1:24: status.external_url: the URL names no host"}},
       {"bad listen address",
        "status: {listen: localhost}\n",
        {"t.yaml:1:18: status.listen: expected HOST:PORT like 127.0.0.1:9464, got 'localhost'"}},
