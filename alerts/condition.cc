@@ -214,6 +214,42 @@ ConditionResult EvaluateCondition(const Condition& condition, const SnapshotDocu
   return result;
 }
 
+ConditionSurroundings SurroundingsOf(const Condition& condition, const SnapshotDocument& snapshot) {
+  ConditionSurroundings around;
+  const rapidjson::Value& root = snapshot.document().doc;
+  auto string_at = [](const rapidjson::Value& object, const char* key) {
+    auto m = object.FindMember(key);
+    return m != object.MemberEnd() && m->value.IsString() ? std::string(m->value.GetString())
+                                                          : std::string();
+  };
+  if (auto window = root.FindMember("window");
+      window != root.MemberEnd() && window->value.IsObject()) {
+    around.period = string_at(window->value, "period");
+    around.window_from = string_at(window->value, "from");
+    around.window_to = string_at(window->value, "to");
+  }
+  // The objects the path passes through: the value's own is the last one.
+  std::vector<const rapidjson::Value*> objects;
+  const rapidjson::Value* at = &root;
+  for (const PathStep& step : condition.path) {
+    around.keys.push_back(step.key);
+    objects.push_back(at);
+    at = Follow(*at, step);
+    if (at == nullptr) return around;
+  }
+  const bool currency_part =
+      around.keys.size() >= 2 && around.keys[around.keys.size() - 2].ends_with("_by_currency");
+  const rapidjson::Value* holder = objects[objects.size() - (currency_part ? 2 : 1)];
+  for (const auto& m : holder->GetObject()) {
+    SnapshotField field{.key = m.name.GetString()};
+    if (m.value.IsNumber()) field.number = m.value.GetDouble();
+    if (m.value.IsString()) field.text = m.value.GetString();
+    field.is_null = m.value.IsNull();
+    around.fields.push_back(std::move(field));
+  }
+  return around;
+}
+
 Status CheckConditionPath(const Condition& condition, const SnapshotDocument& shape) {
   const rapidjson::Value* at = &shape.document().doc;
   std::vector<PathStep> walked;

@@ -77,6 +77,29 @@ struct ConditionResult {
 
 ConditionResult EvaluateCondition(const Condition& condition, const SnapshotDocument& snapshot);
 
+// A scalar field of a snapshot object, as plain data.
+struct SnapshotField {
+  std::string key;
+  std::optional<double> number;     // a number's value
+  std::optional<std::string> text;  // a string's value
+  bool is_null = false;             // JSON null (a rate without a denominator)
+  // None of them: a bool, an object or a list.
+};
+
+// What surrounds the value a condition reads in one snapshot, for people
+// reading the alert: the path's keys, the scalar fields of the object that
+// holds the value (for a part of a `*_by_currency` object, of the object
+// holding that), and the snapshot's window.
+struct ConditionSurroundings {
+  std::vector<std::string> keys;      // the path's keys, selectors left out
+  std::vector<SnapshotField> fields;  // in snapshot order; empty: the path leads nowhere
+  std::string period;                 // window.period ("week", "month"); "" unknown
+  std::string window_from;            // window.from / window.to as stored (ISO 8601)
+  std::string window_to;
+};
+
+ConditionSurroundings SurroundingsOf(const Condition& condition, const SnapshotDocument& snapshot);
+
 // Whether the path can exist in snapshots shaped like `shape` (a snapshot
 // whose arrays hold at least one element each): every key exists, every
 // selector's field exists in the array's elements, and the path ends at a

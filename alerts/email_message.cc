@@ -61,6 +61,18 @@ std::string Annotation(const AlertNotice& a, const char* name) {
   return it == a.annotations.end() ? "" : it->second;
 }
 
+// The alert's value with its unit, then the figures that explain it.
+std::vector<FigureLine> ValueLines(const AlertNotice& a) {
+  std::vector<FigureLine> lines;
+  if (a.value) lines.push_back({"value", FigureWithUnit(*a.value, a.unit)});
+  lines.insert(lines.end(), a.context.begin(), a.context.end());
+  return lines;
+}
+
+std::string LineText(const FigureLine& line) {
+  return line.label.empty() ? line.text : line.label + ": " + line.text;
+}
+
 std::string TextBody(const NotificationGroup& group) {
   std::string out;
   for (const AlertNotice& a : group.alerts) {
@@ -69,7 +81,7 @@ std::string TextBody(const NotificationGroup& group) {
     out += "\n";
     if (!Annotation(a, "summary").empty()) out += Annotation(a, "summary") + "\n";
     if (!Annotation(a, "description").empty()) out += Annotation(a, "description") + "\n";
-    if (a.value) out += "value: " + FormatAlertValue(*a.value) + "\n";
+    for (const FigureLine& line : ValueLines(a)) out += LineText(line) + "\n";
     out += "since: " + FormatIsoMs(a.starts_at_ms) + "\n";
     if (!a.firing && a.ends_at_ms != 0) out += "resolved: " + FormatIsoMs(a.ends_at_ms) + "\n";
     std::string labels;
@@ -94,7 +106,7 @@ std::string HtmlBody(const NotificationGroup& group) {
     if (!Annotation(a, "description").empty()) {
       out += "<br>\n" + HtmlEscape(Annotation(a, "description"));
     }
-    if (a.value) out += "<br>\nvalue: " + HtmlEscape(FormatAlertValue(*a.value));
+    for (const FigureLine& line : ValueLines(a)) out += "<br>\n" + HtmlEscape(LineText(line));
     out += "<br>\nsince: " + FormatIsoMs(a.starts_at_ms);
     if (!a.firing && a.ends_at_ms != 0) out += "<br>\nresolved: " + FormatIsoMs(a.ends_at_ms);
     out += "</td></tr>\n";

@@ -11,31 +11,13 @@ namespace {
 
 constexpr std::string_view kLabelPrefix = "labels.";
 constexpr char kPlaceholders[] =
-    "value, threshold, rule, severity, state, labels.NAME; value | duration";
+    "value, threshold, period, rule, severity, state, labels.NAME; value | duration";
 
 // "value | duration" -> {"value", "duration"}; "value" -> {"value", ""}.
 std::pair<std::string_view, std::string_view> SplitFilter(std::string_view placeholder) {
   const size_t bar = placeholder.find('|');
   if (bar == std::string_view::npos) return {placeholder, {}};
   return {TrimSpace(placeholder.substr(0, bar)), TrimSpace(placeholder.substr(bar + 1))};
-}
-
-// A number of seconds as people read an age: "45s", "5m 30s", "2h 5m", "3d 4h".
-std::string FormatSeconds(double seconds) {
-  // Past what whole seconds in an int64 hold (292 billion years), and NaN:
-  // the number as it is, since converting it would be undefined.
-  if (!(seconds < 9.2e18)) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", seconds);
-    return buf;
-  }
-  const int64_t total = static_cast<int64_t>(seconds < 0 ? 0 : seconds + 0.5);
-  const int64_t d = total / 86400, h = total % 86400 / 3600, m = total % 3600 / 60, s = total % 60;
-  auto part = [](int64_t n, const char* unit) { return std::to_string(n) + unit; };
-  if (d > 0) return part(d, "d") + (h > 0 ? " " + part(h, "h") : "");
-  if (h > 0) return part(h, "h") + (m > 0 ? " " + part(m, "m") : "");
-  if (m > 0) return part(m, "m") + (s > 0 ? " " + part(s, "s") : "");
-  return part(s, "s");
 }
 
 // Calls on_text(piece) for literal text and on_name(name, whole) for each
@@ -60,15 +42,6 @@ size_t ScanTemplate(std::string_view text, OnText on_text, OnName on_name) {
 }
 
 }  // namespace
-
-std::string FormatAlertValue(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.4f", v);
-  std::string out = buf;
-  while (!out.empty() && out.back() == '0') out.pop_back();
-  if (!out.empty() && out.back() == '.') out.pop_back();
-  return out == "-0" ? "0" : out;
-}
 
 const char* AlertPhaseName(AlertPhase phase) {
   switch (phase) {
@@ -131,13 +104,16 @@ std::string RenderAlertTemplate(std::string_view text, const AlertTemplateValues
         const auto [name, filter] = SplitFilter(placeholder);
         // Not a capture of `filter` itself: clang 14 cannot capture a
         // structured binding.
-        auto number = [in_seconds = filter == "duration"](double v) {
-          return in_seconds ? FormatSeconds(v) : FormatAlertValue(v);
+        auto number = [in_seconds = filter == "duration", &values](double v) {
+          return in_seconds ? FigureWithUnit(v, {.kind = FigureKind::kSeconds})
+                            : FigureText(v, values.unit);
         };
         if (name == "value") {
           out += values.value ? number(*values.value) : "n/a";
         } else if (name == "threshold") {
           out += number(values.threshold);
+        } else if (name == "period") {
+          out += values.unit.period.empty() ? "period" : values.unit.period;
         } else if (name == "rule") {
           out += values.rule;
         } else if (name == "severity") {
@@ -176,8 +152,8 @@ Status CheckAlertTemplate(std::string_view text, const std::map<std::string, std
           }
           return;
         }
-        const bool known = name == "value" || name == "threshold" || name == "rule" ||
-                           name == "severity" || name == "state";
+        const bool known = name == "value" || name == "threshold" || name == "period" ||
+                           name == "rule" || name == "severity" || name == "state";
         if (known) return;
         if (name.substr(0, kLabelPrefix.size()) == kLabelPrefix) {
           const std::string label(name.substr(kLabelPrefix.size()));

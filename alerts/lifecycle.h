@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "alerts/condition.h"
+#include "alerts/figure.h"
 #include "core/status.h"
 
 namespace salesaudit {
@@ -59,24 +60,23 @@ struct AlertStep {
 AlertStep StepAlert(const AlertState& previous, const AlertTiming& timing,
                     const ConditionResult& result, int64_t now_ms);
 
-// What a summary or description template may show: {{ value }}, {{ threshold }},
-// {{ rule }}, {{ severity }}, {{ state }}, {{ labels.NAME }}, and
-// {{ value | duration }} for a value in seconds shown as "2h 5m" (as
-// Prometheus' humanizeDuration). Spaces inside the braces are optional.
+// What a summary or description template may show: {{ value }} and
+// {{ threshold }} (formatted for the figure's kind: FigureText), {{ period }}
+// ("week" or "month", the snapshot's period), {{ rule }}, {{ severity }},
+// {{ state }}, {{ labels.NAME }}, and {{ value | duration }} for a value in
+// seconds shown as "2h 5m" (as Prometheus' humanizeDuration). Spaces inside
+// the braces are optional.
 struct AlertTemplateValues {
   std::optional<double> value;  // shown as "n/a" when unknown
   double threshold = 0;
+  FigureUnit unit;  // what value and threshold are
   std::string rule;
   std::string severity;
   std::string state;
   std::map<std::string, std::string> labels;
 };
 
-// An alert's value as templates and emails show it: up to four decimals,
-// trailing zeros cut ("12.5", "0.1825", "3").
-std::string FormatAlertValue(double v);
-
-// The template with its placeholders filled; numbers as FormatAlertValue.
+// The template with its placeholders filled.
 std::string RenderAlertTemplate(std::string_view text, const AlertTemplateValues& values);
 
 // OK, or kInvalidArgument naming the first placeholder that is unknown or

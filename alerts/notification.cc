@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "core/time_util.h"
@@ -128,6 +129,12 @@ std::string AlertmanagerWebhookBody(const NotificationGroup& group) {
     Str(w, group.external_url);
     w.Key("fingerprint");
     Str(w, AlertFingerprint(a.labels));
+    w.Key("value");
+    if (a.value && std::isfinite(*a.value)) {
+      w.Double(*a.value);
+    } else {
+      w.Null();
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -160,6 +167,10 @@ std::string SlackWebhookBody(const NotificationGroup& group) {
     text += SlackEscape(summary != a.annotations.end() ? summary->second
                         : name != a.labels.end()       ? name->second
                                                        : std::string("alert"));
+    if (a.value) text += " (value: " + SlackEscape(FigureWithUnit(*a.value, a.unit)) + ")";
+  }
+  if (!group.external_url.empty()) {
+    text += "\n<" + SlackEscape(group.external_url) + "|Dashboard>";
   }
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "alerts/figure.h"
+
 namespace salesaudit {
 
 using LabelSet = std::map<std::string, std::string>;
@@ -24,8 +26,11 @@ struct AlertNotice {
   LabelSet labels;       // alertname (the rule's name), severity, the rule's labels
   LabelSet annotations;  // summary, description
   int64_t starts_at_ms = 0;
-  int64_t ends_at_ms = 0;  // resolved: when; firing: unset (0)
-  std::optional<double> value;
+  int64_t ends_at_ms = 0;       // resolved: when; firing: unset (0)
+  std::optional<double> value;  // exact; the webhook's `value`
+  FigureUnit unit;              // what `value` is, for people
+  // The snapshot figures that explain the value, and its window.
+  std::vector<FigureLine> context;
 };
 
 // Alerts sent together to one receiver: those sharing the route's group_by
@@ -34,7 +39,9 @@ struct NotificationGroup {
   std::string receiver;
   LabelSet group_labels;
   std::vector<AlertNotice> alerts;
-  std::string external_url;  // where the daemon's dashboard is, or ""
+  // Where people open the dashboard (config status.external_url), or "":
+  // never the listen address, which is loopback to everyone but the host.
+  std::string external_url;
 };
 
 // Prometheus's label-set fingerprint (FNV-1a 64 over the labels sorted by
@@ -52,10 +59,13 @@ const char* GroupStatus(const NotificationGroup& group);
 // receiver, status, alerts[] {status, labels, annotations, startsAt, endsAt
 // ("0001-01-01T00:00:00Z" while firing), generatorURL, fingerprint},
 // groupLabels, commonLabels, commonAnnotations, externalURL, version,
-// groupKey, truncatedAlerts.
+// groupKey, truncatedAlerts; each alert also carries `value`, the exact
+// number its condition read (null when none), for receivers that compute.
 std::string AlertmanagerWebhookBody(const NotificationGroup& group);
 
-// A Slack incoming-webhook message: {"text": "..."} with one line per alert.
+// A Slack incoming-webhook message: {"text": "..."} with one line per alert
+// (its summary and its value with the value's unit), then a link to the
+// dashboard when there is one.
 std::string SlackWebhookBody(const NotificationGroup& group);
 
 // "sha256=<hex HMAC-SHA256 of body with secret>": the value of the

@@ -95,8 +95,9 @@ std::string IsoOr(const TimeMs& t, const std::string& absent) {
   return t ? FormatIsoMs(*t) : absent;
 }
 
-std::string ValueText(const std::optional<double>& v) {
-  return v ? FormatAlertValue(*v) : std::string("n/a");
+// Stored states keep no unit: their values show as plain numbers.
+std::string ValueText(const std::optional<double>& v, const FigureUnit& unit = {}) {
+  return v ? FigureWithUnit(*v, unit) : std::string("n/a");
 }
 
 // "1h30m", "45s", "250ms": durations as the config writes them.
@@ -403,16 +404,12 @@ int TestAlertRule(const std::string& config_path, const std::vector<std::string>
     std::cerr << "salesaudit " << command << ": " << inputs.status().message() << "\n";
     return 1;
   }
-  const std::string external_url =
-      config->status.listen.empty() ? "" : "http://" + config->status.listen + "/";
-  auto plan = PlanAlertRound(*store, *config, *inputs,
-                             {.only_rule = rule_name, .external_url = external_url}, now);
+  auto plan = PlanAlertRound(*store, *config, *inputs, {.only_rule = rule_name}, now);
   if (!plan.ok()) {
     std::cerr << "salesaudit " << command << ": " << plan.status().message() << "\n";
     return plan.status().code() == StatusCode::kNotFound ? 2 : 1;
   }
-  const std::vector<OutboxRow> preview =
-      PreviewNotifications(*config, plan->evaluations, external_url, now);
+  const std::vector<OutboxRow> preview = PreviewNotifications(*config, plan->evaluations, now);
   std::vector<std::string> reasons;
   if (plan->queued.empty()) {
     for (const AlertEvaluation& e : plan->evaluations) {
@@ -482,7 +479,7 @@ int TestAlertRule(const std::string& config_path, const std::vector<std::string>
       out += "\nalert " + e.key.rule +
              (e.key.instance.empty() ? "" : " (connector " + e.key.instance + ")") + "\n";
       out += Table({{"labels", LabelsText(e.labels)},
-                    {"value", ValueText(e.value)},
+                    {"value", ValueText(e.value, e.unit)},
                     {"condition", e.holds ? "holds" : "does not hold"},
                     {"phase", e.phase_before + " -> " + e.phase_after},
                     {"silenced", e.silenced ? "yes" : "no"}},

@@ -47,6 +47,8 @@ TimeMs Known(int64_t ms) { return ms != 0 ? TimeMs(ms) : std::nullopt; }
 struct Observation {
   std::string instance;  // the connector, for a connector check
   ConditionResult result;
+  FigureUnit unit;                  // what the value is
+  std::vector<FigureLine> context;  // the snapshot figures beside it
 };
 
 double SecondsSince(int64_t since_ms, int64_t now_ms) {
@@ -76,14 +78,22 @@ Result<std::vector<Observation>> Observe(const AlertRuleConfig& rule, const Conf
       }
       *threshold = condition->threshold;
       // No snapshot yet: a condition on it has no value, so it does not hold.
-      out.push_back({"", snapshot ? EvaluateCondition(*condition, *snapshot) : ConditionResult{}});
+      if (!snapshot) {
+        out.push_back({});
+        return out;
+      }
+      const ConditionSurroundings around = SurroundingsOf(*condition, *snapshot);
+      out.push_back({.result = EvaluateCondition(*condition, *snapshot),
+                     .unit = SnapshotFigureUnit(around),
+                     .context = SnapshotContext(around)});
       return out;
     }
     case AlertRuleKind::kSnapshotStale: {
       *threshold = stale_seconds;
       const int64_t since = snapshot ? inputs.snapshot_computed_at : inputs.watching_since_ms;
       const double age = SecondsSince(since, now_ms);
-      out.push_back({"", ConditionResult{.value = age, .holds = age > stale_seconds}});
+      out.push_back({.result = {.value = age, .holds = age > stale_seconds},
+                     .unit = {.kind = FigureKind::kSeconds}});
       return out;
     }
     case AlertRuleKind::kConnectorStale:
@@ -115,7 +125,10 @@ Result<std::vector<Observation>> Observe(const AlertRuleConfig& rule, const Conf
       r.value = static_cast<double>(failures);
       r.holds = failures >= rule.failing_runs;
     }
-    out.push_back({connector.name, r});
+    out.push_back({.instance = connector.name,
+                   .result = r,
+                   .unit = stale ? FigureUnit{.kind = FigureKind::kSeconds}
+                                 : FigureUnit{.kind = FigureKind::kCount, .noun = "failed runs"}});
   }
   return out;
 }
@@ -140,7 +153,9 @@ AlertNotice NoticeOf(const AlertEvaluation& e, bool firing, int64_t now_ms) {
                      .annotations = e.annotations,
                      .starts_at_ms = e.fired_at_ms != 0 ? e.fired_at_ms : now_ms,
                      .ends_at_ms = firing ? 0 : now_ms,
-                     .value = e.value};
+                     .value = e.value,
+                     .unit = e.unit,
+                     .context = e.context};
 }
 
 // What a receiver gets: the format it asked for. `readable`: an email as a
@@ -159,12 +174,11 @@ std::string Payload(const NotificationGroup& group, const ReceiverConfig& receiv
 // The outbox row of a planned notification, rendered for its receiver;
 // nullopt when the route names a receiver the config lacks (`check` refuses
 // that).
-std::optional<OutboxRow> Render(NotificationPlan& plan, const Config& config,
-                                const std::string& external_url, int64_t now_ms,
+std::optional<OutboxRow> Render(NotificationPlan& plan, const Config& config, int64_t now_ms,
                                 bool readable = false) {
   const ReceiverConfig* receiver = config.alerts.FindReceiver(plan.group.receiver);
   if (receiver == nullptr) return std::nullopt;
-  plan.group.external_url = external_url;
+  plan.group.external_url = config.status.external_url;
   // One key per (group, round): a round redone after a crash before its
   // commit queues under a new time, and one that committed is not redone.
   const std::string key =
@@ -246,12 +260,15 @@ Result<AlertRoundPlan> PlanAlertRound(Store& store, const Config& config, const 
       e.fired = step.change == AlertChange::kFired;
       e.resolved = step.change == AlertChange::kResolved;
       e.fired_at_ms = step.state.fired_at_ms;
+      e.unit = o.unit;
+      e.context = o.context;
       e.labels = rule.labels;
       e.labels["alertname"] = rule.name;
       if (!rule.severity.empty()) e.labels["severity"] = rule.severity;
       if (!o.instance.empty()) e.labels["connector"] = o.instance;
       const AlertTemplateValues values{.value = step.state.value,
                                        .threshold = threshold,
+                                       .unit = o.unit,
                                        .rule = rule.name,
                                        .severity = rule.severity,
                                        .state = AlertPhaseName(step.state.phase),
@@ -313,7 +330,7 @@ Result<AlertRoundPlan> PlanAlertRound(Store& store, const Config& config, const 
         .firing_json =
             StringsToJson({p.memory_after.firing.begin(), p.memory_after.firing.end()})});
     if (p.group.alerts.empty()) continue;
-    if (auto row = Render(p, config, options.external_url, now_ms)) {
+    if (auto row = Render(p, config, now_ms)) {
       plan.queued.push_back(std::move(*row));
     }
   }
@@ -346,13 +363,13 @@ Result<AlertRoundResult> RunAlertRound(Store& store, const Config& config,
 
 std::vector<OutboxRow> PreviewNotifications(const Config& config,
                                             const std::vector<AlertEvaluation>& evaluations,
-                                            const std::string& external_url, int64_t now_ms) {
+                                            int64_t now_ms) {
   std::vector<AlertNotice> notices;
   for (const AlertEvaluation& e : evaluations) notices.push_back(NoticeOf(e, true, now_ms));
   std::vector<OutboxRow> out;
   for (NotificationPlan& p : PlanNotifications(notices, config.alerts, {}, {}, now_ms)) {
     if (p.group.alerts.empty()) continue;
-    if (auto row = Render(p, config, external_url, now_ms, /*readable=*/true)) {
+    if (auto row = Render(p, config, now_ms, /*readable=*/true)) {
       out.push_back(std::move(*row));
     }
   }

@@ -15,7 +15,10 @@
 // Threading: blocks on the store; one round at a time.
 //
 //   auto inputs = ReadAlertInputs(store, started_ms);
-//   auto round = RunAlertRound(store, config, *inputs, {.external_url = url}, NowMs());
+//   auto round = RunAlertRound(store, config, *inputs, {}, NowMs());
+//
+// Notifications link the dashboard at config.status.external_url, and
+// nowhere without it.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "alerts/figure.h"
 #include "config/config.h"
 #include "core/status.h"
 #include "store/store.h"
@@ -44,14 +48,15 @@ struct AlertInputs {
 Result<AlertInputs> ReadAlertInputs(Store& store, int64_t watching_since_ms);
 
 struct AlertRoundOptions {
-  std::string only_rule;     // "": every rule; else just this one (others stay as they are)
-  std::string external_url;  // where the dashboard is ("" if none), shown in notifications
+  std::string only_rule;  // "": every rule; else just this one (others stay as they are)
 };
 
 // One alert's evaluation in a round.
 struct AlertEvaluation {
   AlertKey key;
-  std::optional<double> value;  // seconds for the stale checks, runs for connector_failing
+  std::optional<double> value;      // seconds for the stale checks, runs for connector_failing
+  FigureUnit unit;                  // what value is, for people (a removed rule's: kNumber)
+  std::vector<FigureLine> context;  // the snapshot figures that explain it
   bool holds = false;
   std::string phase_before;  // inactive | pending | firing
   std::string phase_after;
@@ -107,6 +112,6 @@ Result<AlertRoundResult> RunAlertRound(Store& store, const Config& config,
 // An email is shown as its Subject and text part.
 std::vector<OutboxRow> PreviewNotifications(const Config& config,
                                             const std::vector<AlertEvaluation>& evaluations,
-                                            const std::string& external_url, int64_t now_ms);
+                                            int64_t now_ms);
 
 }  // namespace salesaudit

@@ -136,8 +136,8 @@ struct Daemon::Impl {
       return false;
     }
     const std::string listen = config.status.listen;
-    dashboard_url = "http://" + listen.substr(0, listen.rfind(':')) + ":" +
-                    std::to_string(server->port()) + "/";
+    const std::string dashboard_url = "http://" + listen.substr(0, listen.rfind(':')) + ":" +
+                                      std::to_string(server->port()) + "/";
     spdlog::info("status server on {} (dashboard, /metrics, /healthz, /readyz)", dashboard_url);
     return true;
   }
@@ -446,7 +446,7 @@ struct Daemon::Impl {
     const int64_t now = NowMs();
     auto inputs = ReadAlertInputs(*store, started_at_ms);
     if (!inputs.ok()) return inputs.status();
-    auto round = RunAlertRound(*store, c, *inputs, {.external_url = dashboard_url}, now);
+    auto round = RunAlertRound(*store, c, *inputs, {}, now);
     if (!round.ok()) return round.status();
     {
       std::lock_guard<std::mutex> lock(alert_counts_mu);
@@ -592,7 +592,6 @@ struct Daemon::Impl {
   bool audit_again = false;  // data changed while an audit ran
   SystemdNotifier systemd;
   std::unique_ptr<StatusServer> server;
-  std::string dashboard_url;  // "" without a status server; set before the schedules run
   std::atomic<bool> schedules_running{false};
   std::mutex running_config_mu;
   std::shared_ptr<const Config> running_config;  // for the server's thread

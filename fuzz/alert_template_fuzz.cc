@@ -2,7 +2,7 @@
 // first line is the alert's value (any strtod text: "12.5", "nan", "1e308";
 // anything else is an unknown value), the rest the template. Runs what
 // `check` runs (CheckAlertTemplate) and what a notification shows
-// (RenderAlertTemplate, FormatAlertValue).
+// (RenderAlertTemplate, FigureText).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -30,7 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const double value = std::strtod(value_text.c_str(), &end);
   if (!value_text.empty() && end == value_text.c_str() + value_text.size()) {
     values.value = value;
-    (void)FormatAlertValue(value);
+    for (FigureKind kind :
+         {FigureKind::kNumber, FigureKind::kCount, FigureKind::kPerPeriod, FigureKind::kRate,
+          FigureKind::kMoney, FigureKind::kRatio, FigureKind::kDays, FigureKind::kSeconds}) {
+      (void)FigureWithUnit(value, {.kind = kind, .noun = "leads", .currency = "EUR"});
+    }
   }
   (void)CheckAlertTemplate(text, values.labels);
   (void)RenderAlertTemplate(text, values);

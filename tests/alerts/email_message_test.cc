@@ -12,12 +12,16 @@ namespace {
 NotificationGroup Group() {
   NotificationGroup g;
   g.receiver = "ops-mail";
-  g.external_url = "http://127.0.0.1:9464/";
+  g.external_url = "https://salesaudit.example.com/";
   AlertNotice a;
   a.labels = {{"alertname", "lead-shortfall"}, {"severity", "warning"}, {"team", "sales"}};
   a.annotations = {{"summary", "Lead shortfall: 12.5 leads <per> week"}};
   a.starts_at_ms = 1764201600000;
-  a.value = 12.5;
+  a.value = 4.117647058823529;
+  a.unit = {.kind = FigureKind::kPerPeriod, .noun = "leads", .period = "week"};
+  a.context = {{"", "capacity 100 leads/week (4 reps x 25), incoming 95.9/week"},
+               {"reps", "4"},
+               {"window", "2026-09-07 00:00 UTC to 2026-12-07 00:00 UTC, by week"}};
   g.alerts = {a};
   return g;
 }
@@ -97,10 +101,24 @@ TEST_CASE("The email is a multipart/alternative message with a text and an HTML 
                                             "Content-Type: text/html; charset=utf-8"});
   CHECK_THAT(bodies[0], Catch::Contains("[FIRING] lead-shortfall (warning)") &&
                             Catch::Contains("Lead shortfall: 12.5 leads <per> week") &&
-                            Catch::Contains("value: 12.5") &&
-                            Catch::Contains("Dashboard: http://127.0.0.1:9464/"));
+                            Catch::Contains("value: 4.1 leads per week\n") &&
+                            Catch::Contains("\ncapacity 100 leads/week (4 reps x 25), incoming "
+                                            "95.9/week\nreps: 4\nwindow: 2026-09-07") &&
+                            Catch::Contains("Dashboard: https://salesaudit.example.com/"));
+  CHECK_THAT(bodies[0], !Catch::Contains("4.1176"));
   CHECK_THAT(bodies[1], Catch::Contains("Lead shortfall: 12.5 leads &lt;per&gt; week") &&
+                            Catch::Contains("value: 4.1 leads per week") &&
+                            Catch::Contains("capacity 100 leads/week (4 reps x 25)") &&
+                            Catch::Contains("<a href=\"https://salesaudit.example.com/\">") &&
                             Catch::Contains("<html"));
+}
+
+TEST_CASE("Without an external URL the email links no dashboard") {
+  NotificationGroup g = Group();
+  g.external_url.clear();
+  const std::string text = AlertEmailText(g);
+  CHECK_THAT(text, !Catch::Contains("Dashboard") && !Catch::Contains("http"));
+  CHECK_THAT(text, Catch::Contains("value: 4.1 leads per week"));
 }
 
 TEST_CASE("Header values cannot start headers of their own, and non-ASCII subjects are encoded") {

@@ -100,7 +100,7 @@ TEST_CASE("An alert that fires again after resolving starts a new firing") {
   CHECK(end.resolved_at_ms == 0);
 }
 
-TEST_CASE("Templates show the value, threshold, rule, severity, state and labels") {
+TEST_CASE("Templates show the value, threshold, period, rule, severity, state and labels") {
   AlertTemplateValues v;
   v.value = 12.5;
   v.threshold = 0;
@@ -114,9 +114,20 @@ TEST_CASE("Templates show the value, threshold, rule, severity, state and labels
                             "({{ labels.alertname }}) > {{threshold}}",
                             v) == "lead-shortfall/warning/firing for sales (lead-shortfall) > 0");
   v.value = 0.18250001;
-  CHECK(RenderAlertTemplate("{{ value }}", v) == "0.1825");
+  CHECK(RenderAlertTemplate("{{ value }}", v) == "0.18");
   v.value = 3;
   CHECK(RenderAlertTemplate("{{ value }}", v) == "3");
+  // Formatted for the figure's kind: the period named, a rate as a percent.
+  v.value = 4.117647058823536;
+  v.unit = {.kind = FigureKind::kPerPeriod, .noun = "leads", .period = "week"};
+  CHECK(RenderAlertTemplate("{{ value }} leads per {{ period }} below team capacity", v) ==
+        "4.1 leads per week below team capacity");
+  v.value = 0.125;
+  v.threshold = 0.2;
+  v.unit = {.kind = FigureKind::kRate, .period = "month"};
+  CHECK(RenderAlertTemplate("SQL to won {{ value }} (target {{ threshold }}) this {{period}}", v) ==
+        "SQL to won 12.5% (target 20%) this month");
+  CHECK(CheckAlertTemplate("{{ value }} per {{ period }}", {}).ok());
   v.value.reset();
   CHECK(RenderAlertTemplate("now {{ value }}", v) == "now n/a");
   CHECK(RenderAlertTemplate("left open {{ value", v) == "left open {{ value");
@@ -162,7 +173,7 @@ TEST_CASE("A template placeholder that is unknown or unclosed is refused at chec
   CHECK(CheckAlertTemplate("{{ value }} {{labels.team}} {{ labels.alertname }}", labels).ok());
   CHECK(CheckAlertTemplate("no placeholders at all", labels).ok());
   CHECK(CheckAlertTemplate("{{ valeu }}", labels).message() ==
-        "unknown placeholder {{ valeu }} (use value, threshold, rule, severity, state, "
+        "unknown placeholder {{ valeu }} (use value, threshold, period, rule, severity, state, "
         "labels.NAME; value | duration)");
   CHECK(CheckAlertTemplate("{{ labels.region }}", labels).message() ==
         "placeholder {{ labels.region }}: the rule has no label 'region'");

@@ -16,12 +16,13 @@ NotificationGroup TwoAlerts() {
   NotificationGroup g;
   g.receiver = "ops-hook";
   g.group_labels = {{"team", "sales"}};
-  g.external_url = "http://127.0.0.1:9464/";
+  g.external_url = "https://salesaudit.example.com/";
   AlertNotice firing;
   firing.labels = {{"alertname", "lead-shortfall"}, {"severity", "warning"}, {"team", "sales"}};
   firing.annotations = {{"summary", "Lead shortfall: 12.5 leads <below> capacity & more"}};
   firing.starts_at_ms = kStart;
-  firing.value = 12.5;
+  firing.value = 4.117647058823529;
+  firing.unit = {.kind = FigureKind::kPerPeriod, .noun = "leads", .period = "week"};
   AlertNotice resolved;
   resolved.firing = false;
   resolved.labels = {{"alertname", "low-win-rate"}, {"severity", "warning"}, {"team", "sales"}};
@@ -50,7 +51,7 @@ TEST_CASE("The webhook body has Alertmanager's version 4 shape") {
   CHECK(std::string(doc["status"].GetString()) == "firing");
   CHECK(std::string(doc["groupKey"].GetString()) == "{}:{team=\"sales\"}");
   CHECK(doc["truncatedAlerts"].GetInt() == 0);
-  CHECK(std::string(doc["externalURL"].GetString()) == "http://127.0.0.1:9464/");
+  CHECK(std::string(doc["externalURL"].GetString()) == "https://salesaudit.example.com/");
   CHECK(doc["groupLabels"].MemberCount() == 1);
   // Common labels are those every alert has with one value.
   CHECK(doc["commonLabels"].MemberCount() == 2);
@@ -66,7 +67,10 @@ TEST_CASE("The webhook body has Alertmanager's version 4 shape") {
   CHECK(std::string(alerts[0]["endsAt"].GetString()) == "0001-01-01T00:00:00Z");
   CHECK(std::string(alerts[0]["fingerprint"].GetString()) ==
         AlertFingerprint(TwoAlerts().alerts[0].labels));
-  CHECK(std::string(alerts[0]["generatorURL"].GetString()) == "http://127.0.0.1:9464/");
+  CHECK(std::string(alerts[0]["generatorURL"].GetString()) == "https://salesaudit.example.com/");
+  // The exact value, for receivers that compute; people read the summary.
+  CHECK(alerts[0]["value"].GetDouble() == 4.117647058823529);
+  CHECK(alerts[1]["value"].IsNull());
   CHECK(std::string(alerts[1]["status"].GetString()) == "resolved");
   CHECK(std::string(alerts[1]["endsAt"].GetString()) == "2025-11-27T00:01:00.000Z");
 
@@ -77,13 +81,18 @@ TEST_CASE("The webhook body has Alertmanager's version 4 shape") {
   CHECK(std::string(doc["commonAnnotations"]["summary"].GetString()) == "SQL to won below 20%");
 }
 
-TEST_CASE("The Slack body is one escaped text with a line per alert") {
+TEST_CASE("The Slack body is one escaped text with a line per alert, its value and the dashboard") {
   rapidjson::Document doc;
   doc.Parse(SlackWebhookBody(TwoAlerts()).c_str());
   REQUIRE_FALSE(doc.HasParseError());
   CHECK(std::string(doc["text"].GetString()) ==
-        "*[FIRING:1]* sales\n• Lead shortfall: 12.5 leads &lt;below&gt; capacity &amp; more\n"
-        "• resolved: SQL to won below 20%");
+        "*[FIRING:1]* sales\n• Lead shortfall: 12.5 leads &lt;below&gt; capacity &amp; more "
+        "(value: 4.1 leads per week)\n"
+        "• resolved: SQL to won below 20%\n<https://salesaudit.example.com/|Dashboard>");
+  NotificationGroup no_url = TwoAlerts();
+  no_url.external_url.clear();
+  doc.Parse(SlackWebhookBody(no_url).c_str());
+  CHECK_THAT(std::string(doc["text"].GetString()), !Catch::Contains("Dashboard"));
 }
 
 TEST_CASE("The signature is the hex HMAC-SHA256 of the body with the receiver's secret") {

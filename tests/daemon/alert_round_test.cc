@@ -40,6 +40,7 @@ struct RoundFixture {
                        .to = {"ops@example.com"}}};
     alerts.route.receivers = {"hook", "mail"};
     alerts.route.repeat_interval = std::chrono::hours(4);
+    config.status.external_url = "https://salesaudit.example.com/";
   }
 
   AlertInputs Inputs(std::optional<double> shortfall, int64_t now) {
@@ -53,8 +54,7 @@ struct RoundFixture {
   }
 
   AlertRoundResult Round(std::optional<double> shortfall, int64_t now) {
-    auto r = RunAlertRound(*store, config, Inputs(shortfall, now),
-                           {.external_url = "http://127.0.0.1:9464/"}, now);
+    auto r = RunAlertRound(*store, config, Inputs(shortfall, now), {}, now);
     INFO(r.status().ToString());
     REQUIRE(r.ok());
     return *r;
@@ -114,7 +114,7 @@ TEST_CASE("A rule that fires queues one notification per receiver, rendered for 
   CHECK(std::string(alert["labels"]["team"].GetString()) == "sales");
   CHECK(std::string(alert["annotations"]["summary"].GetString()) ==
         "Lead shortfall: 12.5 leads per period");
-  CHECK(std::string(body["externalURL"].GetString()) == "http://127.0.0.1:9464/");
+  CHECK(std::string(body["externalURL"].GetString()) == "https://salesaudit.example.com/");
   CHECK_THAT(mail.payload, Catch::Contains("Subject: [FIRING:1] warning lead-shortfall"));
   CHECK(hook.idempotency_key != mail.idempotency_key);
 
@@ -313,7 +313,7 @@ TEST_CASE("A plan of one rule saves nothing and previews what each receiver woul
   CHECK(e.phase_after == "pending");
   CHECK(plan->queued.empty());  // pending for `for`
   CHECK(f.store->AlertStates()->empty());
-  const auto preview = PreviewNotifications(f.config, plan->evaluations, "", kT0);
+  const auto preview = PreviewNotifications(f.config, plan->evaluations, kT0);
   REQUIRE(preview.size() == 2);
   CHECK(preview[0].receiver == "hook");
   CHECK(std::string(Body(preview[0])["alerts"][0]["annotations"]["summary"].GetString()) ==

@@ -50,7 +50,8 @@ struct AlertsCliFixture {
                                "      secret: ${TEST_WEBHOOK_SECRET}\n"
                                "  route: {receivers: [ops-hook]}\n"
                                "status:\n"
-                               "  listen: 127.0.0.1:9464\n");
+                               "  listen: 127.0.0.1:9464\n"
+                               "  external_url: https://salesaudit.example.com/\n");
     auto opened = Store::Open(dir.File("store.db"));
     REQUIRE(opened.ok());
     store = std::move(opened).value();
@@ -339,7 +340,7 @@ TEST_CASE("alerts test evaluates one rule on the latest snapshot and previews th
 
   r = f.Cli({"alerts", "test", "leads-arrive"});
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("value      3") && Catch::Contains("condition  holds"));
+  CHECK_THAT(r.out, Catch::Contains("value      3 leads\n") && Catch::Contains("condition  holds"));
   CHECK_THAT(r.out, Catch::Contains("inactive -> firing"));
   CHECK_THAT(r.out, Catch::Contains("the next round would send:"));
   CHECK_THAT(r.out, Catch::Contains("if it fired now, ops-hook would get:"));
@@ -362,7 +363,7 @@ TEST_CASE("alerts test evaluates one rule on the latest snapshot and previews th
   CHECK(std::string(body["version"].GetString()) == "4");
   CHECK(std::string(body["receiver"].GetString()) == "ops-hook");
   CHECK(std::string(body["status"].GetString()) == "firing");
-  CHECK(std::string(body["externalURL"].GetString()) == "http://127.0.0.1:9464/");
+  CHECK(std::string(body["externalURL"].GetString()) == "https://salesaudit.example.com/");
   REQUIRE(body["alerts"].Size() == 1);
   const auto& alert = body["alerts"][0];
   CHECK(std::string(alert["labels"]["alertname"].GetString()) == "leads-arrive");
