@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -59,19 +61,39 @@ std::string HoldingRules(int n) {
   return out;
 }
 
-// One webhook receiver, signed with the secret from TEST_WEBHOOK_SECRET, and
-// the route to it.
-std::string WebhookOnly(const std::string& url) {
-  return "  receivers:\n"
-         "    - name: hook\n"
+// A webhook receiver signed with the secret from TEST_WEBHOOK_SECRET.
+std::string SignedWebhook(const std::string& name, const std::string& url) {
+  return "    - name: " + name +
+         "\n"
          "      type: webhook\n"
          "      url: " +
          url +
          "/alerts\n"
-         "      secret: ${TEST_WEBHOOK_SECRET}\n"
+         "      secret: ${TEST_WEBHOOK_SECRET}\n";
+}
+
+// One signed webhook receiver and the route to it.
+std::string WebhookOnly(const std::string& url) {
+  return "  receivers:\n" + SignedWebhook("hook", url) +
          "  route:\n"
          "    receivers: [hook]\n";
 }
+
+// The email receiver `ops-mail` (more of its keys may follow).
+std::string MailReceiver(const std::string& smtp_url) {
+  return "    - name: ops-mail\n"
+         "      type: email\n"
+         "      smtp_url: " +
+         smtp_url +
+         "\n"
+         "      from: salesaudit@example.com\n"
+         "      to: [ops@example.com]\n";
+}
+
+// The receivers `ops-mail` and `ops-hook` both get every alert.
+constexpr char kRouteToMailAndHook[] =
+    "  route:\n"
+    "    receivers: [ops-mail, ops-hook]\n";
 
 // Retries come due within 2 s (the daemon still looks only every 10 s).
 constexpr char kQuickRetries[] =
@@ -390,28 +412,11 @@ TEST_CASE("Neither the SMTP password nor the webhook secret nor the token reach 
   hook.SetStatus(503);
   const std::string password_file = f.dir.File("smtp_password");
   WriteFile(password_file, wrong_password + "\n");
-  f.WriteConfig(HoldingRules(1) +
-                    "  receivers:\n"
-                    "    - name: ops-mail\n"
-                    "      type: email\n"
-                    "      smtp_url: " +
-                    smtp.url() +
-                    "\n"
-                    "      from: salesaudit@example.com\n"
-                    "      to: [ops@example.com]\n"
+  f.WriteConfig(HoldingRules(1) + "  receivers:\n" + MailReceiver(smtp.url()) +
                     "      username: alertbot\n"
                     "      password_file: " +
-                    password_file +
-                    "\n"
-                    "    - name: ops-hook\n"
-                    "      type: webhook\n"
-                    "      url: " +
-                    hook.url() +
-                    "/alerts\n"
-                    "      secret: ${TEST_WEBHOOK_SECRET}\n"
-                    "  route:\n"
-                    "    receivers: [ops-mail, ops-hook]\n" +
-                    kQuickRetries,
+                    password_file + "\n" + SignedWebhook("ops-hook", hook.url()) +
+                    kRouteToMailAndHook + kQuickRetries,
                 "log:\n  level: debug\n");
   const auto row_of = [&](const std::string& receiver) -> std::optional<OutboxRow> {
     for (const OutboxRow& row : f.Outbox()) {
@@ -488,6 +493,96 @@ TEST_CASE("Neither the SMTP password nor the webhook secret nor the token reach 
     CHECK(r.Header("x-salesaudit-signature") == SignatureHeader(kWebhookSecret, r.body));
   }
   CHECK(hook.Count("r1") == 1);
+}
+
+// A number of leads per period as a reader should see it: one decimal at
+// most ("4.1", "96"), written out here rather than by the code under test.
+std::string OneDecimal(double v) {
+  std::string out = std::to_string(std::round(v * 10) / 10);
+  out = out.substr(0, out.find('.') + 2);
+  if (out.ends_with(".0")) out.resize(out.size() - 2);
+  return out;
+}
+
+TEST_CASE(
+    "The alert email a real SMTP server receives names the period, explains the capacity "
+    "figure and links only the configured dashboard",
+    "[daemon][alerts][email]") {
+  TestSmtpServer smtp;
+  REQUIRE_FALSE(smtp.url().empty());
+  AlertDaemonFixture f;
+  WebhookReceiver hook;
+  // Capacity far above what 200 contacts bring in a week: a shortfall.
+  std::string config = f.ConfigYaml();
+  const std::string status = "status:\n  listen: 127.0.0.1:0\n";
+  REQUIRE(config.find(status) != std::string::npos);
+  config.replace(config.find(status), status.size(),
+                 status + "  external_url: https://salesaudit.example.com/sales\n");
+  WriteFile(f.config_path,
+            config +
+                "team:\n  reps: 4\n  leads_per_rep_per_week: 25\n"
+                "audit:\n  every: 1h\n  min_interval: 0s\n  period: week\n"
+                "alerts:\n"
+                "  rules:\n"
+                "    - name: lead-shortfall\n"
+                "      when: capacity.shortfall_per_period > 0\n"
+                "      severity: warning\n"
+                "      summary: \"Lead shortfall: {{ value }} leads per {{ period }} below team "
+                "capacity\"\n"
+                "  receivers:\n" +
+                MailReceiver(smtp.url()) + SignedWebhook("ops-hook", hook.url()) +
+                kRouteToMailAndHook);
+  {
+    auto daemon = f.StartDaemon();
+    REQUIRE(WaitFor([&] { return f.AllDelivered(2); }, seconds(60)));
+    daemon->Signal(SIGTERM);
+    CHECK(daemon->Wait(seconds(10)) == 0);
+  }
+  auto latest = f.store->LatestSnapshot();
+  REQUIRE(latest.ok());
+  REQUIRE(latest->has_value());
+  rapidjson::Document snapshot;
+  snapshot.Parse((*latest)->json.c_str());
+  REQUIRE(snapshot.IsObject());
+  const auto& capacity = snapshot["capacity"];
+  REQUIRE(capacity["shortfall_per_period"].IsNumber());
+  const double shortfall = capacity["shortfall_per_period"].GetDouble();
+  const double incoming = capacity["incoming_per_period"].GetDouble();
+  REQUIRE(shortfall > 0);
+  REQUIRE(shortfall < 100);
+
+  const auto mails = smtp.Mails();
+  REQUIRE(mails.size() == 1);
+  const std::string text = MailPart(mails[0], "text/plain");
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("Lead shortfall: " + OneDecimal(shortfall) +
+                                   " leads per week below team capacity"));
+  CHECK_THAT(text, Catch::Contains("value: " + OneDecimal(shortfall) + " leads per week\n"));
+  CHECK_THAT(text, Catch::Contains("capacity 100 leads/week (4 reps x 25), incoming " +
+                                   OneDecimal(incoming) + "/week"));
+  CHECK_THAT(text, Catch::Contains("reps source: configured"));
+  CHECK_THAT(text, Catch::Contains("window: ") && Catch::Contains(", by week"));
+  CHECK_THAT(text, Catch::Contains("Dashboard: https://salesaudit.example.com/sales/"));
+  // The raw figure's long decimals are for machines, not for this reader.
+  char raw[32];
+  std::snprintf(raw, sizeof raw, "%.4f", shortfall);
+  CHECK_THAT(text, !Catch::Contains(raw));
+  const std::string html = MailPart(mails[0], "text/html");
+  CHECK_THAT(html, Catch::Contains("<a href=\"https://salesaudit.example.com/sales/\">") &&
+                       Catch::Contains("capacity 100 leads/week (4 reps x 25)"));
+  for (const char* local : {"127.0.0.1", "0.0.0.0", "localhost", "[::1]"}) {
+    CHECK_THAT(text + html, !Catch::Contains(local));
+  }
+
+  // The webhook carries the exact value and the same link.
+  const auto hooks = hook.Arrived();
+  REQUIRE(hooks.size() == 1);
+  rapidjson::Document body;
+  body.Parse(hooks[0].body.c_str());
+  REQUIRE(body.IsObject());
+  CHECK(body["alerts"][0]["value"].GetDouble() == shortfall);
+  CHECK(std::string(body["externalURL"].GetString()) == "https://salesaudit.example.com/sales/");
+  CHECK_THAT(hooks[0].body, !Catch::Contains("127.0.0.1"));
 }
 
 }  // namespace

@@ -38,4 +38,8 @@ class TestSmtpServer {
   std::string url_;
 };
 
+// The decoded body of the first part of `mail` whose Content-Type is `type`
+// ("text/plain"), in a MIME message with base64 parts; "" when it has none.
+std::string MailPart(const std::string& mail, const std::string& type);
+
 }  // namespace salesaudit::testing
