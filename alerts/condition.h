@@ -91,7 +91,10 @@ struct SnapshotField {
 // holds the value (for a part of a `*_by_currency` object, of the object
 // holding that), and the snapshot's window.
 struct ConditionSurroundings {
-  std::vector<std::string> keys;      // the path's keys, selectors left out
+  std::vector<std::string> keys;  // the path's keys, selectors left out
+  // The path of the object holding `fields`, list elements as []:
+  // "channels[]", "capacity", "" for the snapshot itself.
+  std::string holder_path;
   std::vector<SnapshotField> fields;  // in snapshot order; empty: the path leads nowhere
   std::string period;                 // window.period ("week", "month"); "" unknown
   std::string window_from;            // window.from / window.to as stored (ISO 8601)

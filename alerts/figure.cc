@@ -1,10 +1,15 @@
 #include "alerts/figure.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string_view>
+
+#include "audit/labels.h"
+#include "audit/money.h"
 
 namespace salesaudit {
 namespace {
@@ -23,7 +28,7 @@ constexpr KnownFigure kKnownFigures[] = {
     {"mql", FigureKind::kCount, "contacts"},
     {"contacted", FigureKind::kCount, "contacts"},
     {"sql", FigureKind::kCount, "contacts"},
-    {"won", FigureKind::kCount, "contacts"},
+    {"won", FigureKind::kCount, "won leads"},  // audit/labels.h
     {"contacts", FigureKind::kCount, "contacts"},
     {"customers", FigureKind::kCount, "customers"},
     {"repeat_customers", FigureKind::kCount, "customers"},
@@ -62,7 +67,6 @@ constexpr KnownFigure kKnownFigures[] = {
 };
 
 constexpr std::string_view kByCurrencySuffix = "_by_currency";
-constexpr std::string_view kUnknownCurrencyKey = "unknown";  // audit/money.h kUnknownCurrency
 
 bool EndsWith(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
 
@@ -110,7 +114,7 @@ FigureUnit UnitOf(const std::vector<std::string>& keys, const std::vector<Snapsh
   const std::string_view parent =
       keys.size() >= 2 ? std::string_view(keys[keys.size() - 2]) : std::string_view();
   if (EndsWith(parent, kByCurrencySuffix)) {
-    if (keys.back() != kUnknownCurrencyKey) unit.currency = keys.back();
+    if (keys.back() != kUnknownCurrency) unit.currency = keys.back();
     return unit;
   }
   // The object says the unit: `revenue_target_currency` beside
@@ -210,6 +214,13 @@ std::string LabelOf(std::string_view key, const std::string& period) {
   return out;
 }
 
+// "Won leads" -> "won leads": a label within a line of the email.
+std::string Lowercased(std::string_view name) {
+  std::string out(name);
+  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
 // "2026-12-06T19:02:30.920Z" -> "2026-12-06 19:02 UTC".
 std::string Minutes(const std::string& iso) {
   if (iso.size() < 16 || iso[10] != 'T') return iso;
@@ -276,12 +287,14 @@ std::vector<FigureLine> SnapshotContext(const ConditionSurroundings& around) {
   if (!around.keys.empty() && around.keys.front() == "capacity") {
     lines.push_back({"", CapacityAccount(around)});
   }
+  const size_t holder_depth = around.holder_path.empty()
+                                  ? 0
+                                  : static_cast<size_t>(std::count(around.holder_path.begin(),
+                                                                   around.holder_path.end(), '.')) +
+                                        1;
   const std::vector<std::string> holder_keys(
-      around.keys.begin(),
-      around.keys.end() - (around.keys.size() >= 2 &&
-                                   EndsWith(around.keys[around.keys.size() - 2], kByCurrencySuffix)
-                               ? 2
-                               : 1));
+      around.keys.begin(), around.keys.begin() + static_cast<std::ptrdiff_t>(holder_depth));
+  const std::string path_prefix = around.holder_path.empty() ? "" : around.holder_path + ".";
   size_t shown = 0;
   for (const SnapshotField& field : around.fields) {
     if (shown == kMaxContextFields) break;
@@ -298,7 +311,13 @@ std::vector<FigureLine> SnapshotContext(const ConditionSurroundings& around) {
       text =
           label_says_unit ? FigureText(*field.number, unit) : FigureWithUnit(*field.number, unit);
     }
-    lines.push_back({LabelOf(field.key, around.period), std::move(text)});
+    // A quantity with a name of its own (audit/labels.h) is shown under it,
+    // with what it counts, as the report shows it.
+    if (const QuantityLabel* named = FindQuantityLabel(path_prefix + field.key)) {
+      lines.push_back({Lowercased(named->name), text + " (" + std::string(named->meaning) + ")"});
+    } else {
+      lines.push_back({LabelOf(field.key, around.period), std::move(text)});
+    }
     ++shown;
   }
   if (!around.window_from.empty() && !around.window_to.empty()) {

@@ -16,7 +16,7 @@ constexpr char kSnapshot[] = R"({
   "schema_version": 1,
   "window": {"from": "2026-09-07T00:00:00.000Z", "to": "2026-12-07T00:00:00.000Z",
              "period": "week"},
-  "funnel": {"leads": 1234, "mql": 400, "rates": {"lead_to_mql": 0.125, "sql_to_won": null}},
+  "funnel": {"leads": 1234, "mql": 400, "won": 37, "rates": {"lead_to_mql": 0.125, "sql_to_won": null}},
   "capacity": {"reps": 4, "reps_source": "configured", "leads_per_rep_per_period": 25.0,
                "capacity_per_period": 100.0, "incoming_per_period": 95.88235294117646,
                "shortfall_per_period": 4.117647058823536, "surplus_per_period": 0.0,
@@ -114,7 +114,19 @@ TEST_CASE("A capacity alert's context gives capacity, reps, incoming and the win
   CHECK(text_of("window") == "2026-09-07 00:00 UTC to 2026-12-07 00:00 UTC, by week");
 }
 
-TEST_CASE("Any alert's context is the other figures of its snapshot object, formatted") {
+TEST_CASE("A quantity with a name of its own is shown under that name, with what it counts") {
+  CHECK(Shown("funnel.won < 50", 37) == "37 won leads");
+  std::vector<std::string> shown;
+  for (const FigureLine& line : SnapshotContext(Around("funnel.won < 50"))) {
+    shown.push_back(line.label + ": " + line.text);
+  }
+  CHECK(shown == std::vector<std::string>{
+                     "leads: 1,234 (contacts created in the window)", "mql: 400",
+                     "won leads: 37 (leads of the window that became customers)",
+                     "window: 2026-09-07 00:00 UTC to 2026-12-07 00:00 UTC, by week"});
+}
+
+TEST_CASE("Any alert's context is the figures of its snapshot object, formatted") {
   const auto lines = SnapshotContext(Around("channels[channel=PAID_SOCIAL].return_on_spend < 3"));
   std::vector<std::string> shown;
   for (const FigureLine& line : lines) shown.push_back(line.label + ": " + line.text);
@@ -126,8 +138,8 @@ TEST_CASE("Any alert's context is the other figures of its snapshot object, form
   // a null figure is said to be unknown.
   const auto revenue = SnapshotContext(Around("revenue.total_by_currency.USD > 0"));
   REQUIRE_FALSE(revenue.empty());
-  CHECK(revenue.front().label == "total");
-  CHECK(revenue.front().text == "n/a");
+  CHECK(revenue.front().label == "revenue won");
+  CHECK(revenue.front().text == "n/a (amounts of the won deals)");
   // A path that leads nowhere has nothing to explain it.
   CHECK(SnapshotContext(Around("channels[channel=EMAIL].revenue < 1")).empty());
 }
