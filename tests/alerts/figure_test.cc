@@ -26,7 +26,9 @@ constexpr char kSnapshot[] = R"({
                 "spend": 950.5, "return_on_spend": 2.3456, "below_target": false}],
   "revenue": {"total": null, "total_by_currency": {"USD": 1200.0, "unknown": 80.0},
               "currency": null, "average_won_deal": null},
-  "cycle_time_days": {"all": {"count": 12, "mean": 31.25, "median": 20.0, "p90": 70.04}}
+  "cycle_time_days": {"all": {"count": 12, "mean": 31.25, "median": 20.0, "p90": 70.04}},
+  "forecast": {"leads": 96, "expected_customers": 11.52, "interval": {"low": 7, "high": 16,
+               "level": 0.8}, "backtest": {"periods": 12, "covered": 10, "coverage": 0.8333}}
 })";
 
 ConditionSurroundings Around(const std::string& when) {
@@ -93,6 +95,9 @@ TEST_CASE("A figure's unit comes from its path, and money's currency from its ob
   CHECK(Shown("revenue.total_by_currency.unknown > 0", 80) == "80");
   CHECK(Shown("cycle_time_days.all.median > 10", 20) == "20 days");
   CHECK(Shown("cycle_time_days.all.count > 10", 12) == "12");
+  CHECK(Shown("forecast.backtest.coverage < 0.7", 0.8333) == "83.3%");
+  CHECK(Shown("forecast.interval.low < 10", 7) == "7 won leads");
+  CHECK(Shown("forecast.expected_customers < 12", 11.52) == "11.5");
   CHECK(Shown("schema_version > 0", 1.23456) == "1.23");
 }
 
@@ -120,10 +125,10 @@ TEST_CASE("A quantity with a name of its own is shown under that name, with what
   for (const FigureLine& line : SnapshotContext(Around("funnel.won < 50"))) {
     shown.push_back(line.label + ": " + line.text);
   }
-  CHECK(shown == std::vector<std::string>{
-                     "leads: 1,234 (contacts created in the window)", "mql: 400",
-                     "won leads: 37 (leads of the window that became customers)",
-                     "window: 2026-09-07 00:00 UTC to 2026-12-07 00:00 UTC, by week"});
+  CHECK(shown ==
+        std::vector<std::string>{"leads: 1,234 (contacts created in the window)", "mql: 400",
+                                 "won leads: 37 (leads of the window that became customers)",
+                                 "window: 2026-09-07 00:00 UTC to 2026-12-07 00:00 UTC, by week"});
 }
 
 TEST_CASE("Any alert's context is the figures of its snapshot object, formatted") {
