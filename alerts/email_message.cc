@@ -61,12 +61,9 @@ std::string Annotation(const AlertNotice& a, const char* name) {
   return it == a.annotations.end() ? "" : it->second;
 }
 
-// The alert's value with its unit, then the figures that explain it.
-std::vector<FigureLine> ValueLines(const AlertNotice& a) {
-  std::vector<FigureLine> lines;
-  if (a.value) lines.push_back({"value", FigureWithUnit(*a.value, a.unit)});
-  lines.insert(lines.end(), a.context.begin(), a.context.end());
-  return lines;
+// "value: 4.1 leads per week", or "" without a value.
+std::string ValueLine(const AlertNotice& a) {
+  return a.value ? "value: " + FigureWithUnit(*a.value, a.unit) : "";
 }
 
 std::string LineText(const FigureLine& line) {
@@ -81,7 +78,9 @@ std::string TextBody(const NotificationGroup& group) {
     out += "\n";
     if (!Annotation(a, "summary").empty()) out += Annotation(a, "summary") + "\n";
     if (!Annotation(a, "description").empty()) out += Annotation(a, "description") + "\n";
-    for (const FigureLine& line : ValueLines(a)) out += LineText(line) + "\n";
+    if (a.value) out += ValueLine(a) + "\n";
+    // The figures that explain the value, indented under it.
+    for (const FigureLine& line : a.context) out += "  " + LineText(line) + "\n";
     out += "since: " + FormatIsoMs(a.starts_at_ms) + "\n";
     if (!a.firing && a.ends_at_ms != 0) out += "resolved: " + FormatIsoMs(a.ends_at_ms) + "\n";
     std::string labels;
@@ -106,7 +105,10 @@ std::string HtmlBody(const NotificationGroup& group) {
     if (!Annotation(a, "description").empty()) {
       out += "<br>\n" + HtmlEscape(Annotation(a, "description"));
     }
-    for (const FigureLine& line : ValueLines(a)) out += "<br>\n" + HtmlEscape(LineText(line));
+    if (a.value) out += "<br>\n" + HtmlEscape(ValueLine(a));
+    for (const FigureLine& line : a.context) {
+      out += "<br>\n&nbsp;&nbsp;" + HtmlEscape(LineText(line));
+    }
     out += "<br>\nsince: " + FormatIsoMs(a.starts_at_ms);
     if (!a.firing && a.ends_at_ms != 0) out += "<br>\nresolved: " + FormatIsoMs(a.ends_at_ms);
     out += "</td></tr>\n";

@@ -102,8 +102,8 @@ TEST_CASE("The email is a multipart/alternative message with a text and an HTML 
   CHECK_THAT(bodies[0], Catch::Contains("[FIRING] lead-shortfall (warning)") &&
                             Catch::Contains("Lead shortfall: 12.5 leads <per> week") &&
                             Catch::Contains("value: 4.1 leads per week\n") &&
-                            Catch::Contains("\ncapacity 100 leads/week (4 reps x 25), incoming "
-                                            "95.9/week\nreps: 4\nwindow: 2026-09-07") &&
+                            Catch::Contains("\n  capacity 100 leads/week (4 reps x 25), incoming "
+                                            "95.9/week\n  reps: 4\n  window: 2026-09-07") &&
                             Catch::Contains("Dashboard: https://salesaudit.example.com/"));
   CHECK_THAT(bodies[0], !Catch::Contains("4.1176"));
   CHECK_THAT(bodies[1], Catch::Contains("Lead shortfall: 12.5 leads &lt;per&gt; week") &&
