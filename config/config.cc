@@ -51,6 +51,7 @@ constexpr std::string_view kStoreKeys[] = {"path"};
 constexpr std::string_view kConnectorKeys[] = {"name",
                                                "type",
                                                "base_url",
+                                               "portal_id",
                                                "auth",
                                                "poll_interval",
                                                "streams",
@@ -461,6 +462,7 @@ class Loader {
   std::optional<std::vector<std::string>> ReadStringList(const Item& item);
   std::optional<std::map<std::string, std::string>> ReadStringMap(const Item& item);
   std::optional<std::string> ReadHttpUrl(const Item& item);
+  std::optional<std::string> ReadPortalId(const Item& item);
   std::optional<RateLimit> ReadRateLimit(const Item& item);
   // `key` or `key_file` from `section`: the resolved value and the position
   // of whichever key was given; nullopt when neither is or it is invalid.
@@ -855,6 +857,18 @@ std::optional<std::map<std::string, std::string>> Loader::ReadStringMap(const It
   return out;
 }
 
+// An account id that goes into record URLs: digits only, so that it can
+// neither change the URL's path nor be mistaken for another setting.
+std::optional<std::string> Loader::ReadPortalId(const Item& item) {
+  std::optional<std::string> value = ReadScalar(item, "an account id");
+  if (value && (!IsDigits(*value) || value->size() > 18)) {
+    Error(item.pos, item.path + ": expected the account id, digits only (e.g. 2412345), got " +
+                        Shown(item, *value));
+    return std::nullopt;
+  }
+  return value;
+}
+
 std::optional<std::string> Loader::ReadHttpUrl(const Item& item) {
   const std::optional<std::string> text = ReadString(item);
   if (!text) return std::nullopt;
@@ -1059,6 +1073,10 @@ std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
     Set(*s, "type", &Loader::ReadName, &c.type);
   }
   Set(*s, "base_url", &Loader::ReadHttpUrl, &c.base_url);
+  if (const Item* portal = s->Find("portal_id")) {
+    c.portal_id_pos = portal->pos;
+    Set(*s, "portal_id", &Loader::ReadPortalId, &c.portal_id);
+  }
   if (const Item* auth_item = s->Find("auth")) {
     if (const std::optional<Section> auth = ReadSection(*auth_item, kAuthSectionKeys)) {
       for (std::string_view key : kAuthKeys) {

@@ -36,6 +36,10 @@ struct ConnectorConfig {
   SourcePos pos;     // of the list item
   SourcePos type_pos;
   std::string base_url;  // http(s)://...; no trailing '/'; empty: the connector's default
+  // HubSpot: the account (Hub) id, digits; links data-quality examples to the
+  // records' pages in HubSpot. Empty: unknown, examples stay text.
+  std::string portal_id;
+  SourcePos portal_id_pos;
   // Resolved auth values by key ("token", "api_key", ...). `token_file: P`
   // arrives here as auth["token"] = contents of P with the trailing newline cut.
   std::map<std::string, std::string> auth;

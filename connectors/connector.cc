@@ -79,6 +79,10 @@ std::vector<std::string> ConnectorRegistry::Validate(const ConnectorConfig& conf
     }
   }
 
+  if (!config.portal_id.empty() && !d->record_urls) {
+    error_at(config.portal_id_pos, "portal_id: " + what + " has no record pages to link to");
+  }
+
   for (const std::string& stream : config.streams) {
     if (Contains(d->streams, stream)) continue;
     error_at(config.streams_pos, "unknown stream '" + stream + "' for " + what +

@@ -84,6 +84,11 @@ struct ConnectorDescriptor {
   RateLimit default_rate_limit;
   // Extra budget buckets the connector's requests name (e.g. "search").
   std::map<std::string, RateLimit> extra_budget_buckets;
+  // Where a configured connector's records can be opened in the vendor's web
+  // app: by record kind, the URL prefix the record's id is appended to. Empty
+  // when the config does not say enough (HubSpot without portal_id); unset
+  // for vendors whose records have no stable page.
+  std::function<std::map<RecordKind, std::string>(const ConnectorConfig&)> record_urls;
   // Builds an instance for one run. `http` outlives the instance.
   std::function<Result<std::unique_ptr<Connector>>(const ConnectorConfig&, HttpClient& http)>
       create;

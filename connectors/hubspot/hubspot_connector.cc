@@ -823,6 +823,18 @@ void RegisterHubspotConnector(ConnectorRegistry& registry) {
   // search endpoints allow 4 per second (reference 1.5, 1.14).
   d.default_rate_limit = RateLimit{100, std::chrono::seconds(10)};
   d.extra_budget_buckets = {{"search", RateLimit{4, std::chrono::seconds(1)}}};
+  // A record's page: app.hubspot.com/contacts/<account id>/record/<object
+  // type id>/<record id>, with the object type ids 0-1 (contacts) and 0-3
+  // (deals) of the CRM objects API ("Using the object APIs", object type IDs).
+  // The account id is in no record we read, so only the config can give it.
+  d.record_urls = [](const ConnectorConfig& config) {
+    std::map<RecordKind, std::string> urls;
+    if (config.portal_id.empty()) return urls;
+    const std::string account = "https://app.hubspot.com/contacts/" + config.portal_id;
+    urls[RecordKind::kContact] = account + "/record/0-1/";
+    urls[RecordKind::kDeal] = account + "/record/0-3/";
+    return urls;
+  };
   d.create = [](const ConnectorConfig& config,
                 HttpClient& http) -> Result<std::unique_ptr<Connector>> {
     return std::unique_ptr<Connector>(std::make_unique<HubSpotConnector>(config, http));

@@ -201,6 +201,7 @@ TEST_CASE("the optional keys beyond the example are accepted and mapped") {
   - name: crm.eu-1
     type: hubspot
     base_url: http://127.0.0.1:8080/
+    portal_id: 2412345
     auth:
       client_id: id
       client_secret: cs
@@ -247,6 +248,8 @@ log: {level: debug, format: json}
   const ConnectorConfig& k = c.connectors[0];
   CHECK(k.name == "crm.eu-1");
   CHECK(k.base_url == "http://127.0.0.1:8080");
+  CHECK(k.portal_id == "2412345");
+  CHECK(k.portal_id_pos.line == 5);
   CHECK(k.auth.size() == 3);
   CHECK(k.auth.at("refresh_token") == "rt");
   CHECK(k.fields.at("contacted_at") == std::vector<std::string>{"notes_last_contacted"});
@@ -294,6 +297,10 @@ TEST_CASE("each kind of mistake is reported as FILE:LINE:COL with a precise mess
        "connectors:\n  - name: hs\n    type: hubspot\n    poll_intervall: 5m\n",
        {"t.yaml:4:5: unknown key 'poll_intervall' in connectors[0]; did you mean "
         "'poll_interval'?"}},
+      {"a portal_id that is not an account id",
+       "connectors:\n  - name: hs\n    type: hubspot\n    portal_id: 12/../evil\n",
+       {"t.yaml:4:16: connectors[0].portal_id: expected the account id, digits only (e.g. "
+        "2412345), got '12/../evil'"}},
       {"unknown key without a close match",
        "connectors:\n  - name: hs\n    type: hubspot\n    colour: red\n",
        {"t.yaml:4:5: unknown key 'colour' in connectors[0]"}},

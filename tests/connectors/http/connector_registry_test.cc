@@ -149,5 +149,36 @@ TEST_CASE("the builtin registry holds hubspot and every builtin type is complete
   }
 }
 
+TEST_CASE("a portal_id on a type without record pages is reported at the key") {
+  ConnectorConfig c = Valid();
+  c.type = "echo";
+  c.auth.clear();
+  c.streams = {"contacts"};
+  c.fields.clear();
+  c.portal_id = "2412345";
+  c.portal_id_pos = At(4, 5);
+  CHECK(Registry().Validate(c) ==
+        std::vector<std::string>{
+            "cfg.yaml:4:5: portal_id: echo connector 'crm' has no record pages to link to"});
+}
+
+TEST_CASE("HubSpot records open at app.hubspot.com under the configured portal, else nowhere") {
+  const ConnectorDescriptor* hubspot = BuiltinConnectors().Find("hubspot");
+  REQUIRE(hubspot != nullptr);
+  REQUIRE(static_cast<bool>(hubspot->record_urls));
+  ConnectorConfig c = Valid();
+  CHECK(hubspot->record_urls(c).empty());
+  c.portal_id = "2412345";
+  CHECK(BuiltinConnectors().Validate(c).empty());
+  CHECK(hubspot->record_urls(c) ==
+        std::map<RecordKind, std::string>{
+            {RecordKind::kContact, "https://app.hubspot.com/contacts/2412345/record/0-1/"},
+            {RecordKind::kDeal, "https://app.hubspot.com/contacts/2412345/record/0-3/"}});
+  // Mailchimp's records (campaigns, events, members) have no page we can name.
+  const ConnectorDescriptor* mailchimp = BuiltinConnectors().Find("mailchimp");
+  REQUIRE(mailchimp != nullptr);
+  CHECK_FALSE(static_cast<bool>(mailchimp->record_urls));
+}
+
 }  // namespace
 }  // namespace salesaudit
