@@ -973,7 +973,9 @@ Status CheckAuditWindow(const AuditWindow& window, AuditPeriod period) {
 
 Result<Snapshot> ComputeSnapshot(Store& store, const AuditSettings& settings,
                                  const AuditWindow& window, int64_t now_ms) {
-  return SnapshotBuilder(store, settings, window, now_ms).Build();
+  Result<Snapshot> snapshot = SnapshotBuilder(store, settings, window, now_ms).Build();
+  if (snapshot.ok()) LinkQualityExamples(settings.record_urls, snapshot->data_quality);
+  return snapshot;
 }
 
 }  // namespace salesaudit

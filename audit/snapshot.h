@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "audit/forecast.h"
 #include "audit/funnel.h"
 #include "audit/money.h"
+#include "audit/record_links.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -66,6 +68,8 @@ struct AuditSettings {
   EmailAuditOptions email;
   // For the forecast (ForecastOptions::min_channel_leads).
   int64_t forecast_min_channel_leads = 30;
+  // Record pages of the connectors that have them: data-quality examples link there.
+  RecordUrls record_urls;
 };
 
 // count, mean, median and p90 of a set of durations in days; the statistics
@@ -171,6 +175,9 @@ struct Capacity {
 struct QualityIssue {
   int64_t count = 0;
   std::vector<std::string> examples;  // up to kQualityExamples, "source:id" (emails for duplicates)
+  // Example -> the record's page in its CRM, for the examples that have one
+  // (audit/record_links.h).
+  std::map<std::string, std::string> example_urls;
 };
 
 struct DataQuality {

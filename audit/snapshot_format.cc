@@ -99,6 +99,15 @@ void Issue(JsonWriter& w, const char* key, const QualityIssue& issue,
   w.StartArray();
   for (const std::string& e : issue.examples) Str(w, e);
   w.EndArray();
+  if (!issue.example_urls.empty()) {
+    w.Key("example_urls");
+    w.StartObject();
+    for (const auto& [example, url] : issue.example_urls) {
+      w.Key(example.c_str(), static_cast<rapidjson::SizeType>(example.size()));
+      Str(w, url);
+    }
+    w.EndObject();
+  }
   w.EndObject();
 }
 

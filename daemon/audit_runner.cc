@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "connectors/connector.h"
+
 namespace salesaudit {
 namespace {
 
@@ -45,6 +47,11 @@ AuditSettings AuditSettingsFrom(const Config& config) {
   s.email.click_rate_floor = config.audit.click_rate_floor;
   s.email.min_content_sample = config.audit.min_sample;
   s.forecast_min_channel_leads = config.audit.forecast_min_channel_leads;
+  for (const ConnectorConfig& c : config.connectors) {
+    const ConnectorDescriptor* d = BuiltinConnectors().Find(c.type);
+    if (d == nullptr || !d->record_urls) continue;
+    if (auto urls = d->record_urls(c); !urls.empty()) s.record_urls[c.name] = std::move(urls);
+  }
   return s;
 }
 

@@ -489,6 +489,43 @@ TEST_CASE("Data quality counts each problem with a few example ids", "[audit][sn
   CHECK(dq.duplicate_contacts_across_sources == 2);
 }
 
+TEST_CASE("Data-quality examples link to the record's page only where its connector has one",
+          "[audit][snapshot]") {
+  ExampleStore db;
+  AuditSettings settings = ExampleSettings();
+  settings.record_urls = {{"crm",
+                           {{RecordKind::kContact, "https://crm.example/c/"},
+                            {RecordKind::kDeal, "https://crm.example/d/"}}}};
+  const Snapshot s = Compute(db.store(), settings, kWindow);
+  const DataQuality& dq = s.data_quality;
+  using Urls = std::map<std::string, std::string>;
+  CHECK(dq.contacts_without_owner.example_urls == Urls{{"crm:c6", "https://crm.example/c/c6"}});
+  CHECK(dq.stage_dates_out_of_order.example_urls == Urls{{"crm:c7", "https://crm.example/c/c7"}});
+  CHECK(dq.won_deals_without_amount.example_urls == Urls{{"crm:d5", "https://crm.example/d/d5"}});
+  CHECK(dq.stale_open_deals.example_urls == Urls{{"crm:d7", "https://crm.example/d/d7"}});
+  // Addresses and channel names are no records.
+  CHECK(dq.duplicate_emails_within_source.example_urls.empty());
+  CHECK(dq.spend_channels_not_in_store.example_urls.empty());
+
+  auto json = SnapshotJson(s);
+  REQUIRE(json.ok());
+  CHECK_THAT(*json, Catch::Contains("\"contacts_without_owner\":{\"count\":1,\"examples\":"
+                                    "[\"crm:c6\"],\"example_urls\":{\"crm:c6\":"
+                                    "\"https://crm.example/c/c6\"}}"));
+  auto html = RenderHtmlReport(*json);
+  REQUIRE(html.ok());
+  CHECK_THAT(*html, Catch::Contains("<a href=\"https://crm.example/d/d5\" rel=\"noreferrer\"") &&
+                        Catch::Contains("<code>dup@x.com</code>"));
+
+  // Another connector's pages do not link this one's records.
+  settings.record_urls = {{"crm2", {{RecordKind::kContact, "https://crm.example/c/"}}}};
+  const Snapshot other = Compute(db.store(), settings, kWindow);
+  CHECK(other.data_quality.contacts_without_owner.example_urls.empty());
+  auto plain = SnapshotJson(other);
+  REQUIRE(plain.ok());
+  CHECK_THAT(*plain, !Catch::Contains("example_urls"));
+}
+
 TEST_CASE("Channels differing only by case or spaces are reported as groups with their contacts",
           "[audit][snapshot]") {
   testing::TempDir dir;

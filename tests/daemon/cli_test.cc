@@ -52,6 +52,16 @@ struct CliFixture : HubSpotFixture {
   std::map<std::string, std::string> env;
 };
 
+// The JSON a command printed, which must have succeeded.
+rapidjson::Document JsonOf(const RunResult& r) {
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  rapidjson::Document doc;
+  doc.Parse(r.out.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
 TEST_CASE("check reports each config problem as FILE:LINE:COL and exits 2", "[cli]") {
   TempDir dir;
   const std::string path = dir.File("bad.yaml");
@@ -155,11 +165,7 @@ TEST_CASE("audit prints the snapshot JSON with every contract key and stores whe
   CliFixture f(800);
   REQUIRE(f.Cli({"sync"}).exit_code == 0);
   auto r = f.Cli({"audit", "--format", "json"});
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  rapidjson::Document doc;
-  doc.Parse(r.out.c_str());
-  REQUIRE_FALSE(doc.HasParseError());
+  rapidjson::Document doc = JsonOf(r);
   for (const char* key :
        {"schema_version", "generated_at", "window", "funnel", "lead_volume", "cycle_time_days",
         "channels", "email", "content", "capacity", "reps", "data_quality", "customers"}) {
@@ -190,6 +196,33 @@ TEST_CASE("audit prints the snapshot JSON with every contract key and stores whe
 
   r = f.Cli({"audit", "--from", "2026-02-01", "--to", "2026-01-01"});
   CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("With the HubSpot portal_id, data-quality examples link to the records in HubSpot",
+          "[cli][audit]") {
+  CliFixture f(400);
+  std::string yaml = f.ConfigYaml();
+  const size_t type = yaml.find("type: hubspot\n");
+  REQUIRE(type != std::string::npos);
+  yaml.insert(type + std::string_view("type: hubspot\n").size(), "    portal_id: 2412345\n");
+  WriteFile(f.config_path, yaml);
+  REQUIRE(f.Cli({"sync"}).exit_code == 0);
+  rapidjson::Document doc = JsonOf(f.Cli({"audit", "--format", "json"}));
+  // Every contact example of the checks that name contacts has its page.
+  const auto& missing_owner = doc["data_quality"]["contacts_without_owner"];
+  REQUIRE(missing_owner["examples"].Size() > 0);
+  for (const auto& e : missing_owner["examples"].GetArray()) {
+    const std::string example = e.GetString();
+    INFO(example);
+    REQUIRE(example.rfind("crm:", 0) == 0);
+    REQUIRE(missing_owner["example_urls"].HasMember(e));
+    CHECK(missing_owner["example_urls"][e].GetString() ==
+          "https://app.hubspot.com/contacts/2412345/record/0-1/" + example.substr(4));
+  }
+  const std::string html = f.dir.File("report.html");
+  REQUIRE(f.Cli({"audit", "--format", "html", "--out", html}).exit_code == 0);
+  CHECK_THAT(ReadFile(html),
+             Catch::Contains("<a href=\"https://app.hubspot.com/contacts/2412345/record/0-1/"));
 }
 
 TEST_CASE("The daemon recomputes the audit after a sync that changed data", "[daemon][audit]") {
