@@ -21,7 +21,8 @@ namespace {
 using Json = rapidjson::Value;
 
 // How a number is shown. Rates are fractions in the JSON and percents here.
-enum class Unit { kCount, kRate, kMoney, kRatio, kDays };
+// kPoints: a difference of two rates, in percentage points.
+enum class Unit { kCount, kRate, kMoney, kRatio, kDays, kPoints };
 
 // Below this return on spend a channel is flagged when the snapshot carries
 // neither a per-channel flag nor a target (the issue's 2:1 default).
@@ -129,6 +130,8 @@ std::string FormatNumber(double v, Unit unit) {
       return Fixed(v, 2) + "×";
     case Unit::kDays:
       return Fixed(v, 1);
+    case Unit::kPoints:
+      return (v > 0 && Fixed(v * 100, 1) != "0.0" ? "+" : "") + Fixed(v * 100, 1) + " pts";
   }
   return Fixed(v, 1);
 }
@@ -275,12 +278,30 @@ std::string PeriodLabel(const std::string& date, bool monthly) {
   return std::string(kMonths[month - 1]) + " " + std::to_string(std::atoi(date.substr(8).c_str()));
 }
 
+// `html` with each table inside its own horizontal scroll container: on a
+// phone a wide table scrolls by itself and the page never scrolls sideways.
+// The report's tables are never nested.
+std::string WithScrollableTables(const std::string& html) {
+  std::string out;
+  size_t from = 0;
+  for (size_t open = html.find("<table"); open != std::string::npos;
+       open = html.find("<table", from)) {
+    const size_t close = html.find("</table>", open);
+    if (close == std::string::npos) break;
+    const size_t end = close + std::string_view("</table>").size();
+    out += html.substr(from, open - from) + "<div class=\"scroll\">" +
+           html.substr(open, end - open) + "</div>";
+    from = end;
+  }
+  return out + html.substr(from);
+}
+
 std::string Section(std::string_view id, std::string_view title, std::string_view lede,
                     const std::string& body) {
   std::string out =
       "<section id=\"" + std::string(id) + "\">\n<h2>" + std::string(title) + "</h2>\n";
   if (!lede.empty()) out += "<p class=\"lede\">" + std::string(lede) + "</p>\n";
-  return out + body + "</section>\n";
+  return out + WithScrollableTables(body) + "</section>\n";
 }
 
 std::string MissingSection(std::string_view key) {
@@ -515,6 +536,15 @@ std::string RenderLeadVolume(const Json& root) {
             " leads per " + period + ", each " + period + "</span>";
   }
   body += "</div>\n";
+  if (GetNumber(volume, "average")) {
+    body +=
+        "<div class=\"legend\"><span><svg width=\"28\" height=\"10\" aria-hidden=\"true\">"
+        "<line class=\"avg\" x1=\"0\" y1=\"5\" x2=\"28\" y2=\"5\"/></svg>average per complete " +
+        period +
+        "</span><span><svg width=\"14\" height=\"10\" aria-hidden=\"true\"><rect "
+        "class=\"partial\" width=\"14\" height=\"10\"/></svg>partial " +
+        period + "</span></div>\n";
+  }
 
   const Json* series = GetArray(volume, "series");
   if (series == nullptr || series->Empty()) {
@@ -524,16 +554,31 @@ std::string RenderLeadVolume(const Json& root) {
   const bool monthly = period == "month";
   const size_t n = series->Size();
   double max = GetNumber(volume, "average").value_or(0);
-  for (const Json& p : series->GetArray()) max = std::max(max, GetNumber(&p, "leads").value_or(0));
+  size_t label_chars = 1;  // the longest value label
+  for (const Json& p : series->GetArray()) {
+    max = std::max(max, GetNumber(&p, "leads").value_or(0));
+    label_chars = std::max(label_chars, Show(Get(&p, "leads"), Unit::kCount).text.size());
+  }
   const double step = NiceStep(max, 4);
   const double top_value = std::max(step, std::ceil(max / step) * step);
 
-  constexpr double kWidth = 1060, kHeight = 300, kLeft = 56, kRight = 12, kTop = 22, kBottom = 40;
+  // Value labels go above their bars, level when the longest fits a bar's
+  // slot, else upright; upright labels a line apart at least, so with many
+  // periods only every `value_every`-th is shown (the others stay in the
+  // DOM, hidden, and each bar's tooltip has its number). Widths are upper
+  // bounds: 11 px digits are at most 0.65 em wide in the fonts the page
+  // names. The top margin holds the tallest label above a full-height bar.
+  constexpr double kWidth = 1060, kHeight = 300, kLeft = 56, kRight = 12, kBottom = 40;
+  constexpr double kValueCharW = 7.2, kValueLine = 14, kLevelTop = 22;
   const double plot_w = kWidth - kLeft - kRight;
-  const double plot_h = kHeight - kTop - kBottom;
   const double slot = plot_w / static_cast<double>(n);
+  const double label_w = kValueCharW * static_cast<double>(label_chars);
+  const bool level = slot >= label_w + 4;
+  const size_t value_every = level ? 1 : static_cast<size_t>(std::ceil(kValueLine / slot));
+  const double top = level ? kLevelTop : std::max(kLevelTop, label_w + 8);
+  const double plot_h = kHeight - top - kBottom;
   const double bar_w = std::min(64.0, slot * 0.72);
-  auto y_of = [&](double v) { return kTop + plot_h * (1 - v / top_value); };
+  auto y_of = [&](double v) { return top + plot_h * (1 - v / top_value); };
 
   std::string svg = "<svg class=\"chart volume\" viewBox=\"0 0 " + C(kWidth) + " " + C(kHeight) +
                     "\" role=\"img\" aria-label=\"Leads per " + period + "\">\n";
@@ -546,6 +591,13 @@ std::string RenderLeadVolume(const Json& root) {
            C(y_of(v)) + "\" y2=\"" + C(y_of(v)) + "\"/>";
     svg += "<text class=\"axis\" x=\"" + C(kLeft - 8) + "\" y=\"" + C(y_of(v) + 4) +
            "\" text-anchor=\"end\">" + FormatNumber(v, Unit::kCount) + "</text>\n";
+  }
+  // The average is a line under the labels; the legend above the chart
+  // names it, so no label of its own can collide with a bar's.
+  const std::optional<double> average = GetNumber(volume, "average");
+  if (average) {
+    svg += "<line class=\"avg\" x1=\"" + C(kLeft) + "\" x2=\"" + C(kWidth - kRight) + "\" y1=\"" +
+           C(y_of(*average)) + "\" y2=\"" + C(y_of(*average)) + "\"/>\n";
   }
   const size_t max_labels = std::max<size_t>(1, static_cast<size_t>(plot_w / 72));
   const size_t label_every = (n + max_labels - 1) / max_labels;
@@ -560,21 +612,19 @@ std::string RenderLeadVolume(const Json& root) {
     const double cx = x + bar_w / 2;
     const double h = std::max(value > 0 ? 1.0 : 0.0, plot_h * value / top_value);
     svg += "<g class=\"period" + std::string(partial ? " partial" : "") +
-           "\"><rect class=\"bar\" x=\"" + C(x) + "\" y=\"" + C(kTop + plot_h - h) + "\" width=\"" +
+           "\"><rect class=\"bar\" x=\"" + C(x) + "\" y=\"" + C(top + plot_h - h) + "\" width=\"" +
            C(bar_w) + "\" height=\"" + C(h) + "\"><title>" +
            HtmlEscape(date.empty() ? start : date) + ": " +
            HtmlEscape(Show(leads, Unit::kCount).text) + " leads" + (partial ? " (partial)" : "") +
            "</title></rect>";
-    // Labels sit above the bars; on narrow bars they turn upright, and on
-    // bars too narrow even for that they stay in the DOM but hidden.
     const std::string key = "lead_volume.series[" + start + "].leads";
-    if (slot >= 34) {
+    if (level) {
       svg += SvgMetric(
           key, leads, Unit::kCount, "value",
-          "x=\"" + C(cx) + "\" y=\"" + C(kTop + plot_h - h - 5) + "\" text-anchor=\"middle\"");
+          "x=\"" + C(cx) + "\" y=\"" + C(top + plot_h - h - 5) + "\" text-anchor=\"middle\"");
     } else {
-      const double ly = kTop + plot_h - h - 4;
-      svg += SvgMetric(key, leads, Unit::kCount, slot < 12 ? "value hidden" : "value",
+      const double ly = top + plot_h - h - 4;
+      svg += SvgMetric(key, leads, Unit::kCount, i % value_every == 0 ? "value" : "value hidden",
                        "x=\"" + C(cx + 3.5) + "\" y=\"" + C(ly) + "\" transform=\"rotate(-90 " +
                            C(cx + 3.5) + " " + C(ly) + ")\"");
     }
@@ -584,12 +634,6 @@ std::string RenderLeadVolume(const Json& root) {
              HtmlEscape(date.empty() ? start : PeriodLabel(date, monthly)) + "</text>";
     }
     svg += "</g>\n";
-  }
-  if (std::optional<double> average = GetNumber(volume, "average")) {
-    svg += "<line class=\"avg\" x1=\"" + C(kLeft) + "\" x2=\"" + C(kWidth - kRight) + "\" y1=\"" +
-           C(y_of(*average)) + "\" y2=\"" + C(y_of(*average)) + "\"/>";
-    svg += "<text class=\"avg-label\" x=\"" + C(kWidth - kRight) + "\" y=\"" +
-           C(y_of(*average) - 6) + "\" text-anchor=\"end\">average</text>\n";
   }
   svg += "</svg>\n";
   return Section("lead-volume", kTitle, lede, body + svg);
@@ -748,6 +792,14 @@ std::string RenderCycleTime(const Json& root) {
   return Section("cycle-time", kTitle, kLede, body);
 }
 
+// "email.campaigns[mailchimp/a41f]": a campaign's data-metric prefix in
+// `section`, by its position when it has no id.
+std::string CampaignKey(std::string_view section, const Json& campaign, rapidjson::SizeType index) {
+  const std::string id = GetText(&campaign, "id");
+  return std::string(section) + ".campaigns[" +
+         (id.empty() ? std::to_string(index) : GetText(&campaign, "source") + "/" + id) + "]";
+}
+
 std::string RenderEmail(const Json& root) {
   const char* kTitle = "Email campaigns";
   const char* kLede =
@@ -774,9 +826,7 @@ std::string RenderEmail(const Json& root) {
   for (const Json& c : campaigns->GetArray()) {
     const std::string source = GetText(&c, "source");
     const std::string id = GetText(&c, "id");
-    const std::string key =
-        "email.campaigns[" + (id.empty() ? std::to_string(index) : source + "/" + id) + "]";
-    ++index;
+    const std::string key = CampaignKey("email", c, index++);
     const bool under = GetBool(&c, "underperforming");
     bool open_low = false;
     bool click_low = false;
@@ -839,6 +889,73 @@ std::string RenderEmail(const Json& root) {
     t += "</tbody>\n</table>\n";
   }
   return Section("email", kTitle, kLede, body + t);
+}
+
+// The text output's Content table (FormatEmailAuditText), with its columns
+// and definitions: per campaign, the cohort's contacts who clicked it within
+// a stage against those who did not, and how many of each moved on.
+std::string RenderContent(const Json& root) {
+  const char* kTitle = "Content";
+  const Json* content = Get(&root, "content");
+  const Json* min_sample = Get(content, "min_sample");
+  const std::string lede =
+      "Conversion of contacts who clicked a campaign in the stage against those who did not: "
+      "MQLs who clicked between MQL and contacted and went on to be contacted, SQLs who clicked "
+      "between SQL and won and were won. Under the clicked group, the difference of the two "
+      "rates in percentage points; groups under " +
+      (min_sample != nullptr && min_sample->IsNumber()
+           ? HtmlEscape(Show(min_sample, Unit::kCount).text)
+           : std::string(kNotAvailable)) +
+      " contacts make no claim.";
+  const Json* campaigns = GetArray(content, "campaigns");
+  if (campaigns == nullptr) return Section("content", kTitle, lede, MissingSection("content"));
+  struct Stage {
+    const char* key;
+    const char* label;
+    const char* clicked;  // the clicked group's member
+  };
+  constexpr Stage kContentStages[] = {
+      {"mql_to_contacted", "MQL to contacted", "clicked_between_mql_and_contacted"},
+      {"sql_to_won", "SQL to won", "clicked_between_sql_and_won"},
+  };
+  std::string t = "<table class=\"content\">\n<thead><tr><th rowspan=\"2\">Campaign</th>";
+  for (const Stage& stage : kContentStages) {
+    t += std::string("<th colspan=\"2\" class=\"group\">") + stage.label + "</th>";
+  }
+  t += "</tr>\n<tr><th>Clicked</th><th>Did not click</th><th>Clicked</th><th>Did not click</th>"
+       "</tr></thead>\n<tbody>\n";
+  rapidjson::SizeType index = 0;
+  for (const Json& c : campaigns->GetArray()) {
+    const std::string source = GetText(&c, "source");
+    const std::string id = GetText(&c, "id");
+    const std::string key = CampaignKey("content", c, index++);
+    std::string name = GetText(&c, "name");
+    if (name.empty()) name = id;
+    t += "<tr><td><div class=\"name\">" + HtmlEscape(name) + "</div>" +
+         (source.empty() ? "" : "<div class=\"sub\">" + HtmlEscape(source) + "</div>") + "</td>";
+    for (const Stage& stage : kContentStages) {
+      const Json* effect = Get(&c, stage.key);
+      const std::string stage_key = key + "." + stage.key;
+      // "45.0% of 40": the group's rate over its size.
+      auto group = [&](const char* member) {
+        const Json* g = Get(effect, member);
+        const std::string group_key = stage_key + "." + member;
+        return Metric(group_key + ".rate", Get(g, "rate"), Unit::kRate) +
+               " <span class=\"sub\">of " +
+               Metric(group_key + ".contacts", Get(g, "contacts"), Unit::kCount) + "</span>";
+      };
+      const std::string difference =
+          GetBool(effect, "insufficient_sample")
+              ? std::string("<span class=\"na\">too few</span>")
+              : Metric(stage_key + ".lift", Get(effect, "lift"), Unit::kPoints);
+      t += "<td>" + group(stage.clicked) + "<div class=\"vs\">" + difference + "</div></td>";
+      t += "<td>" + group("did_not_click") + "</td>";
+    }
+    t += "</tr>\n";
+  }
+  t += "</tbody>\n</table>\n";
+  if (campaigns->Empty()) t += "<p class=\"na\">No campaigns sent in the window.</p>\n";
+  return Section("content", kTitle, lede, t);
 }
 
 struct RepColumn {
@@ -1059,6 +1176,16 @@ std::string ExampleText(const Json& e) {
   return Text(&e);
 }
 
+// An example id, as a link to the record's page in its CRM when the
+// snapshot gives one. Only https URLs become links: a snapshot is data, and
+// a javascript: or data: URL in it must not turn into something to click.
+std::string ExampleHtml(const std::string& id, const std::string& url) {
+  const std::string code = "<code>" + HtmlEscape(id) + "</code>";
+  if (url.rfind("https://", 0) != 0) return code;
+  return "<a href=\"" + HtmlEscape(url) + "\" rel=\"noreferrer\" target=\"_blank\">" + code +
+         "</a>";
+}
+
 const Json* ExamplesOf(const Json& check) {
   for (const char* k : {"examples", "example_ids", "ids"}) {
     if (const Json* a = GetArray(&check, k)) return a;
@@ -1083,10 +1210,12 @@ void CollectChecks(const Json& value, const std::string& path, const std::string
     const Json* count = Get(&value, "count");
     std::string examples;
     if (const Json* list = ExamplesOf(value)) {
+      const Json* urls = Get(&value, "example_urls");
       size_t shown = 0;
       for (const Json& e : list->GetArray()) {
         if (shown++ == kMaxExamples) break;
-        examples += "<code>" + HtmlEscape(ExampleText(e)) + "</code> ";
+        const std::string id = ExampleText(e);
+        examples += ExampleHtml(id, e.IsString() ? GetText(urls, id) : "") + " ";
       }
     }
     // Duplicates count emails with the contacts sharing them alongside;
@@ -1247,9 +1376,10 @@ section .stat{background:var(--soft);border-color:transparent}
 .stat .note{font-size:12px;color:var(--muted)}
 .stat.bad{background:var(--bad-bg)}.stat.bad .value{color:var(--bad)}
 .stat.warn{background:var(--warn-bg)}.stat.warn .value{color:var(--warn)}
-.inline-stats{display:flex;gap:28px;margin:0 0 10px;color:var(--muted)}
+.inline-stats{display:flex;flex-wrap:wrap;gap:4px 28px;margin:0 0 10px;color:var(--muted)}
 .inline-stats .m{color:var(--ink);font-weight:650}
 .cur{font-size:.8em;color:var(--muted);font-weight:600}
+.scroll{overflow-x:auto;max-width:100%}
 table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}
 th{font-size:12px;color:var(--muted);font-weight:600;text-align:right;padding:6px 10px;
 border-bottom:1px solid var(--line);white-space:nowrap;vertical-align:bottom}
@@ -1275,6 +1405,9 @@ margin-right:6px;vertical-align:1px}
 th.dist,td.dist{text-align:left;padding-left:24px}
 td.dist svg{display:block;margin-top:3px}
 table.checks th:first-child{width:36%}
+table.content th.group{text-align:center}
+table.content tr+tr th:first-child{text-align:right;padding-left:10px}
+td.examples a{color:var(--accent)}
 th.examples,td.examples{text-align:left;white-space:normal;padding-left:24px}
 code{font:12px/1.4 "DejaVu Sans Mono",Menlo,Consolas,monospace;background:var(--soft);
 padding:1px 5px;border-radius:4px;margin-right:4px}
@@ -1285,6 +1418,7 @@ padding:1px 5px;border-radius:4px;margin-right:4px}
 .chart .rate{font-size:15px;font-weight:650}
 .chart .of,.chart .axis,.chart .avg-label{fill:var(--muted);font-size:12px}
 .chart .value{font-size:11px;fill:var(--muted)}
+.chart .value{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 .chart .value.hidden{visibility:hidden}
 .chart text.na{fill:var(--muted)}
 .chart .track{fill:var(--track)}
@@ -1292,9 +1426,11 @@ padding:1px 5px;border-radius:4px;margin-right:4px}
 td.dist .range{fill:var(--accent-2)}
 td.dist .mean{stroke:var(--ink);stroke-width:2}
 .chart .grid{stroke:var(--line);stroke-width:1}
-.chart .partial .bar{fill:url(#hatch)}
+.chart .partial .bar,.legend .partial{fill:url(#hatch)}
 .chart .hatch-bg{fill:#dfe7f1}.chart .hatch-line{stroke:var(--accent);stroke-width:2}
-.chart .avg{stroke:var(--ink);stroke-width:1.5;stroke-dasharray:5 4}
+.chart .avg,.legend .avg{stroke:var(--ink);stroke-width:1.5;stroke-dasharray:5 4}
+.legend{display:flex;flex-wrap:wrap;gap:4px 20px;font-size:12px;color:var(--muted);margin:0 0 6px}
+.legend svg{vertical-align:-1px;margin-right:6px}
 .chart .cap{fill:var(--accent-2)}
 .chart .gap-bad{fill:var(--bad-bg);stroke:var(--bad);stroke-width:1.5;stroke-dasharray:4 3}
 .chart .gap-label{font-size:12px;font-weight:600}
@@ -1303,7 +1439,10 @@ td.dist .mean{stroke:var(--ink);stroke-width:2}
 table.sync td.label,table.sync td:last-child{text-align:left;white-space:normal}
 ul.alerts{list-style:none;padding:0;margin:12px 0 0}ul.alerts li{margin:4px 0}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:24px}
-@media print{body{background:#fff}main{padding:0}section{border:0;padding:8px 0}}
+@media (max-width:640px){main{padding:18px 10px 32px}section{padding:16px 14px 18px}
+h1{font-size:24px}.cards{grid-template-columns:repeat(auto-fit,minmax(130px,1fr))}}
+@media print{body{background:#fff}main{padding:0}section{border:0;padding:8px 0}
+.scroll{overflow:visible}}
 )css";
 
 Status ParseObject(const std::string& text, std::string_view what, rapidjson::Document* doc) {
@@ -1350,6 +1489,7 @@ Result<std::string> RenderHtmlReport(const std::string& snapshot_json,
   html += RenderChannels(doc);
   html += RenderCycleTime(doc);
   html += RenderEmail(doc);
+  html += RenderContent(doc);
   html += RenderReps(doc);
   html += RenderCapacity(doc);
   html += RenderDataQuality(doc);

@@ -91,7 +91,14 @@ constexpr const char* kSnapshot = R"json({
        "open_rate": 0.29003, "click_rate": 0.04494, "leads": 31},
       {"kind": "promotion", "campaigns": 1, "delivered": 4570, "opened": 640, "clicked": 59,
        "open_rate": 0.14004, "click_rate": 0.01291, "leads": 6}]},
-  "content": {},
+  "content": {"min_sample": 30, "campaigns": [
+      {"source": "mailchimp", "id": "a41f", "name": "January product update",
+       "mql_to_contacted": {"clicked_between_mql_and_contacted": {"contacts": 64, "converted": 52, "rate": 0.8125},
+                            "did_not_click": {"contacts": 647, "converted": 446, "rate": 0.68933},
+                            "lift": 0.12317, "insufficient_sample": false},
+       "sql_to_won": {"clicked_between_sql_and_won": {"contacts": 12, "converted": 5, "rate": 0.41667},
+                      "did_not_click": {"contacts": 175, "converted": 47, "rate": 0.26857},
+                      "lift": null, "insufficient_sample": true}}]},
   "revenue": {"won_deals": 52, "deals_with_amount": 50, "total": 428300, "unattributed": 7000,
               "average_won_deal": 8566, "currencies": ["EUR"], "return_on_spend_target": 2.0},
   "capacity": {"reps": 6, "reps_source": "configured", "leads_per_rep_per_period": 25,
@@ -115,7 +122,10 @@ constexpr const char* kSnapshot = R"json({
      "sql": 28, "won": 6, "contact_rate": 0.24340, "sql_rate": 0.33735, "win_rate": 0.21429,
      "median_cycle_days": 49, "revenue": 73600}],
   "data_quality": {
-    "contacts_without_owner": {"count": 37, "examples": ["hubspot:9912", "hubspot:9920", "hubspot:10043"]},
+    "contacts_without_owner": {"count": 37, "examples": ["hubspot:9912", "hubspot:9920", "hubspot:10043"],
+                               "example_urls": {"hubspot:9912": "https://app.hubspot.com/contacts/2412345/record/0-1/9912",
+                                                "hubspot:9920": "https://app.hubspot.com/contacts/2412345/record/0-1/9920",
+                                                "hubspot:10043": "https://app.hubspot.com/contacts/2412345/record/0-1/10043"}},
     "contacts_without_channel": {"count": 12, "examples": ["hubspot:8801", "hubspot:8840"]},
     "contacts_without_email": {"count": 0, "examples": []},
     "duplicate_emails_within_source": {"count": 4, "contacts": 9,
@@ -155,6 +165,11 @@ constexpr Expected kExpected[] = {
     {"data_quality.duplicate_emails_within_source.contacts", "9"},
     {"revenue.total", "428,300"},
     {"customers.referral_share", "10.0%"},
+    {"content.campaigns[mailchimp/a41f].mql_to_contacted.clicked_between_mql_and_contacted.rate",
+     "81.3%"},
+    {"content.campaigns[mailchimp/a41f].mql_to_contacted.did_not_click.contacts", "647"},
+    {"content.campaigns[mailchimp/a41f].mql_to_contacted.lift", "+12.3 pts"},
+    {"content.campaigns[mailchimp/a41f].sql_to_won.did_not_click.rate", "26.9%"},
 };
 
 // The text of the element carrying data-metric="key" ("" when absent).
@@ -213,6 +228,135 @@ TEST_CASE("Headless Chromium renders the report to a screenshot and a DOM with t
       INFO(e.key);
       CHECK(MetricText(run.out, e.key) == e.text);
     }
+  }
+}
+
+// What a page looks like in a viewport `width` CSS pixels wide, measured by
+// a script in a wrapper page (the report itself has none): the report loads
+// in an iframe of that width, since headless Chromium will not make its
+// window narrower than 500 px. Each result is a "name=value" line.
+struct Layout {
+  int inner_width = -1;
+  int scroll_width = -1;
+  int volume_labels = -1;             // visible text elements of the lead-volume chart
+  std::vector<std::string> overlaps;  // "label | label" pairs whose boxes intersect
+  bool legend_has_average = false;
+};
+
+constexpr const char* kMeasureScript = R"js(
+function measure(frame) {
+  const w = frame.contentWindow, d = w.document;
+  const texts = [...d.querySelectorAll('svg.volume text')]
+      .filter(t => w.getComputedStyle(t).visibility !== 'hidden');
+  const boxes = texts.map(t => t.getBoundingClientRect());
+  const out = ['inner_width=' + w.innerWidth,
+               'scroll_width=' + d.documentElement.scrollWidth,
+               'volume_labels=' + texts.length];
+  // Boxes that share more than a hair (0.5 px each way) overlap.
+  for (let i = 0; i < boxes.length; ++i) {
+    for (let j = i + 1; j < boxes.length; ++j) {
+      const a = boxes[i], b = boxes[j];
+      if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5 &&
+          Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5) {
+        out.push('overlap=' + texts[i].textContent + ' | ' + texts[j].textContent);
+      }
+    }
+  }
+  const legend = d.querySelector('#lead-volume .legend');
+  out.push('legend_has_average=' + (legend !== null && legend.textContent.includes('average')));
+  const result = document.createElement('pre');
+  result.id = 'layout';
+  result.textContent = '\n' + out.join('\n') + '\n';
+  document.body.appendChild(result);
+}
+)js";
+
+Layout MeasureLayout(const std::string& chromium, const std::string& report_html, int width) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("report.html"), report_html);
+  testing::WriteFile(dir.File("measure.html"),
+                     "<!DOCTYPE html><html><head><style>body{margin:0}iframe{border:0;display:"
+                     "block}</style><script>" +
+                         std::string(kMeasureScript) +
+                         "</script></head><body><iframe src=\"report.html\" width=\"" +
+                         std::to_string(width) +
+                         "\" height=\"900\" onload=\"measure(this)\"></iframe></body></html>");
+  // file: pages are each their own origin unless files may read files.
+  testing::RunResult run = testing::RunChromium(chromium, dir, "profile",
+                                                {"--allow-file-access-from-files", "--dump-dom"},
+                                                "file://" + dir.File("measure.html"));
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const size_t start = run.out.find("<pre id=\"layout\">");
+  REQUIRE(start != std::string::npos);
+  std::istringstream lines(run.out.substr(start, run.out.find("</pre>", start) - start));
+  Layout layout;
+  for (std::string line; std::getline(lines, line);) {
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string name = line.substr(0, eq);
+    const std::string value = line.substr(eq + 1);
+    if (name == "inner_width") layout.inner_width = std::stoi(value);
+    if (name == "scroll_width") layout.scroll_width = std::stoi(value);
+    if (name == "volume_labels") layout.volume_labels = std::stoi(value);
+    if (name == "overlap") layout.overlaps.push_back(value);
+    if (name == "legend_has_average") layout.legend_has_average = value == "true";
+  }
+  return layout;
+}
+
+// A lead-volume series of `periods` weeks from 2024-01-01 with four-digit
+// counts and an average just under the tallest bar, where the average's
+// label used to sit among the bar labels.
+std::string VolumeSnapshot(int periods) {
+  std::string series;
+  double sum = 0;
+  for (int i = 0; i < periods; ++i) {
+    const int leads = 1180 + (i * 37) % 60;  // 1,180 to 1,239
+    sum += leads;
+    char start[32];
+    const int64_t day = 19723 + 7LL * i;  // 2024-01-01 in days since 1970
+    std::snprintf(start, sizeof start, "%lld", static_cast<long long>(day * 86400000LL));
+    series += std::string(i == 0 ? "" : ",") + "{\"start\": " + start +
+              ", \"leads\": " + std::to_string(leads) + ", \"complete\": true}";
+  }
+  return "{\"window\": {\"period\": \"week\"}, \"lead_volume\": {\"period\": \"week\", "
+         "\"average\": " +
+         std::to_string(sum / periods) + ", \"series\": [" + series + "]}}";
+}
+
+TEST_CASE("No label of the lead-volume chart overlaps another, however many periods it has",
+          "[audit][html][browser]") {
+  const std::string chromium = testing::FindChromium();
+  REQUIRE_FALSE(chromium.empty());
+  for (const int periods : {8, 40, 104, 520}) {
+    Result<std::string> html = RenderHtmlReport(VolumeSnapshot(periods));
+    REQUIRE(html.ok());
+    for (const int width : {1280, 375}) {
+      INFO(periods << " periods at " << width << " px");
+      const Layout layout = MeasureLayout(chromium, *html, width);
+      CHECK(layout.inner_width == width);
+      for (const std::string& pair : layout.overlaps) UNSCOPED_INFO(pair);
+      CHECK(layout.overlaps.empty());
+      // Axis ticks, period names and at least one value in every 20 periods.
+      CHECK(layout.volume_labels >= 5 + periods / 20);
+      CHECK(layout.legend_has_average);
+    }
+  }
+}
+
+TEST_CASE("The page never scrolls sideways on a phone or a desktop; wide tables scroll inside",
+          "[audit][html][browser]") {
+  const std::string chromium = testing::FindChromium();
+  REQUIRE_FALSE(chromium.empty());
+  Result<std::string> html = RenderHtmlReport(kSnapshot);
+  REQUIRE(html.ok());
+  for (const int width : {1280, 375}) {
+    INFO(width << " px");
+    const Layout layout = MeasureLayout(chromium, *html, width);
+    CHECK(layout.inner_width == width);
+    CHECK(layout.scroll_width <= layout.inner_width);
+    CHECK(layout.overlaps.empty());
   }
 }
 

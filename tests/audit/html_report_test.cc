@@ -263,6 +263,51 @@ TEST_CASE("The page needs nothing outside itself: no scripts, links or remote re
   CHECK(html.find("<meta charset=\"utf-8\">") != std::string::npos);
 }
 
+TEST_CASE("Data-quality examples with an https URL link to the record and leak no referrer",
+          "[audit][html]") {
+  const std::string html = Render(R"json({"data_quality": {
+    "contacts_without_owner": {"count": 3, "examples": ["crm:7", "crm:9", "crm:12"],
+      "example_urls": {"crm:7": "https://app.hubspot.com/contacts/42/record/0-1/7?a=1&b=\"<x>",
+                       "crm:9": "javascript:alert(1)"}}}})json");
+  // The URL escaped inside the attribute; the id as the link's text.
+  CHECK_THAT(html,
+             Catch::Contains("<a href=\"https://app.hubspot.com/contacts/42/record/0-1/"
+                             "7?a=1&amp;b=&quot;&lt;x&gt;\" rel=\"noreferrer\" target=\"_blank\">"
+                             "<code>crm:7</code></a>"));
+  // Anything but https stays text, as do examples without a URL.
+  CHECK(html.find("javascript:") == std::string::npos);
+  CHECK_THAT(html, Catch::Contains("<code>crm:9</code> <code>crm:12</code>"));
+  CHECK(html.find("href=") == html.rfind("href="));
+}
+
+TEST_CASE("The Content table shows each campaign's clickers against the others, as the text does",
+          "[audit][html]") {
+  const std::string html = Render(R"json({"content": {"min_sample": 30, "campaigns": [
+    {"source": "hubspot", "id": "881", "name": "Case <study>",
+     "mql_to_contacted": {"clicked_between_mql_and_contacted": {"contacts": 40, "converted": 30, "rate": 0.75},
+                          "did_not_click": {"contacts": 200, "converted": 100, "rate": 0.5},
+                          "lift": 0.25, "insufficient_sample": false},
+     "sql_to_won": {"clicked_between_sql_and_won": {"contacts": 4, "converted": 1, "rate": 0.25},
+                    "did_not_click": {"contacts": 50, "converted": 10, "rate": 0.2},
+                    "lift": null, "insufficient_sample": true}}]}})json");
+  const std::string key = "content.campaigns[hubspot/881].";
+  CHECK(MetricText(html, key + "mql_to_contacted.clicked_between_mql_and_contacted.rate") ==
+        "75.0%");
+  CHECK(MetricText(html, key + "mql_to_contacted.clicked_between_mql_and_contacted.contacts") ==
+        "40");
+  CHECK(MetricText(html, key + "mql_to_contacted.did_not_click.rate") == "50.0%");
+  CHECK(MetricText(html, key + "mql_to_contacted.lift") == "+25.0 pts");
+  CHECK(MetricText(html, key + "sql_to_won.did_not_click.contacts") == "50");
+  // Groups under the minimum make no claim, as in the text output.
+  CHECK(MetricText(html, key + "sql_to_won.lift").empty());
+  CHECK_THAT(html, Catch::Contains("<span class=\"na\">too few</span>"));
+  CHECK_THAT(html, Catch::Contains("groups under 30 contacts make no claim"));
+  CHECK_THAT(html, Catch::Contains("Case &lt;study&gt;"));
+  // Column heads as the text table's: each stage, clicked and did not click.
+  CHECK_THAT(html, Catch::Contains("MQL to contacted</th>") && Catch::Contains("SQL to won</th>") &&
+                       Catch::Contains("<th>Clicked</th><th>Did not click</th>"));
+}
+
 TEST_CASE("The dashboard adds sync status, active alerts and a self-refresh to the report",
           "[audit][html]") {
   const std::string status = R"({"connectors":[
