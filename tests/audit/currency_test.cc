@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "audit/forecast.h"
 #include "audit/html_report.h"
@@ -240,6 +241,35 @@ TEST_CASE("A reporting currency converts totals with the configured rates and sa
   }
 }
 
+// The money figures of a report page with no currency after them: each
+// data-metric whose last segment names money (revenue, spend, totals,
+// averages, targets, and their *_by_currency parts) must be followed by a
+// currency span, unless it is 0 or null (a dash), which need no unit.
+std::vector<std::string> AmountsWithoutCurrency(const std::string& html) {
+  std::vector<std::string> bare;
+  const std::string attr = "data-metric=\"";
+  for (size_t at = html.find(attr); at != std::string::npos; at = html.find(attr, at + 1)) {
+    const size_t start = at + attr.size();
+    const std::string key = html.substr(start, html.find('"', start) - start);
+    const std::string last = key.substr(key.rfind('.') + 1);
+    bool money = false;
+    for (const char* m :
+         {"revenue", "spend", "total", "average_won_deal", "unattributed", "revenue_target"}) {
+      money = money || last == m || last.rfind(std::string(m) + "_by_currency[", 0) == 0;
+    }
+    if (!money) continue;
+    const size_t close = html.find("</span>", start);
+    const std::string element = html.substr(start, close - start);
+    if (element.find("data-value=\"0\"") != std::string::npos ||
+        element.find("data-value") == std::string::npos) {
+      continue;
+    }
+    const std::string currency = " <span class=\"cur";
+    if (html.compare(close + 7, currency.size(), currency) != 0) bare.push_back(key);
+  }
+  return bare;
+}
+
 TEST_CASE("The HTML report shows the currency with every amount and mixed ones by part",
           "[audit][currency][html]") {
   testing::TempDir dir;
@@ -254,6 +284,7 @@ TEST_CASE("The HTML report shows the currency with every amount and mixed ones b
                                     "\" data-value=\"500\">500</span> <span class=\"cur\">EUR"));
   CHECK_THAT(*html, Catch::Contains("data-metric=\"revenue.total_by_currency[unknown]\""));
   CHECK_THAT(*html, !Catch::Contains("data-metric=\"revenue.total\""));
+  CHECK(AmountsWithoutCurrency(*html) == std::vector<std::string>{});
   // The spend beside mixed revenue has no known unit, and says so.
   CHECK_THAT(*html, Catch::Contains("data-metric=\"channels[PAID_SEARCH].spend\" "
                                     "data-value=\"100\">100</span> <span class=\"cur na\""));
@@ -270,6 +301,7 @@ TEST_CASE("The HTML report shows the currency with every amount and mixed ones b
                                     "data-value=\"10000\">10,000</span> <span class=\"cur\">EUR"));
   CHECK_THAT(*html, Catch::Contains("Amounts converted to EUR at the rates in the config: 1 GBP = "
                                     "1.2 EUR, 1 USD = 0.9 EUR."));
+  CHECK(AmountsWithoutCurrency(*html) == std::vector<std::string>{});
 }
 
 ForecastRequest Request(std::optional<double> spend) {
