@@ -15,8 +15,13 @@
 // `cycle_time_days.between_stages.sql_to_won.mean`, `revenue.total`,
 // `email.campaigns[<source>/<id>].open_rate`, `reps[<source>/<owner_id>].win_rate`,
 // `reps.team_median.win_rate`, `capacity.shortfall_per_period`,
+// `content.campaigns[<source>/<id>].mql_to_contacted.lift`,
 // `data_quality.<check>.count`, `customers.<key>`. The headline cards repeat
 // a few of these under `data-summary` so that each `data-metric` is unique.
+//
+// The only links are data-quality examples to their records in the CRM
+// (`example_urls`, https only). Each table sits in its own horizontal scroll
+// container, so on a phone the page never scrolls sideways.
 //
 // Pure function; thread-safe.
 #pragma once
