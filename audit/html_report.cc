@@ -519,6 +519,12 @@ double NiceStep(double max, int ticks) {
   return std::max(1.0, nice * p);
 }
 
+// A period of the series the window cuts (complete: false); one that does
+// not say is taken as complete.
+bool IsPartialPeriod(const Json& period) {
+  return Get(&period, "complete") != nullptr && !GetBool(&period, "complete");
+}
+
 std::string RenderLeadVolume(const Json& root) {
   const char* kTitle = "Lead volume";
   const Json* volume = Get(&root, "lead_volume");
@@ -536,17 +542,23 @@ std::string RenderLeadVolume(const Json& root) {
             " leads per " + period + ", each " + period + "</span>";
   }
   body += "</div>\n";
-  if (GetNumber(volume, "average")) {
-    body +=
-        "<div class=\"legend\"><span><svg width=\"28\" height=\"10\" aria-hidden=\"true\">"
-        "<line class=\"avg\" x1=\"0\" y1=\"5\" x2=\"28\" y2=\"5\"/></svg>average per complete " +
-        period +
-        "</span><span><svg width=\"14\" height=\"10\" aria-hidden=\"true\"><rect "
-        "class=\"partial\" width=\"14\" height=\"10\"/></svg>partial " +
-        period + "</span></div>\n";
-  }
-
+  // The chart's key: the average's line, and the hatching when a period is partial.
   const Json* series = GetArray(volume, "series");
+  std::string key;
+  if (GetNumber(volume, "average")) {
+    key +=
+        "<span><svg width=\"28\" height=\"10\" aria-hidden=\"true\"><line class=\"avg\" "
+        "x1=\"0\" y1=\"5\" x2=\"28\" y2=\"5\"/></svg>average per complete " +
+        period + "</span>";
+  }
+  if (series != nullptr && std::any_of(series->Begin(), series->End(), IsPartialPeriod)) {
+    key +=
+        "<span><svg width=\"14\" height=\"10\" aria-hidden=\"true\"><rect class=\"partial\" "
+        "width=\"14\" height=\"10\"/></svg>partial " +
+        period + "</span>";
+  }
+  if (!key.empty()) body += "<div class=\"legend\">" + key + "</div>\n";
+
   if (series == nullptr || series->Empty()) {
     return Section("lead-volume", kTitle, lede,
                    body + "<p class=\"na\">n/a: no periods in the series.</p>\n");
@@ -606,7 +618,7 @@ std::string RenderLeadVolume(const Json& root) {
     const std::string start = Text(Get(&p, "start"));
     const std::string date = DateOf(Get(&p, "start"));
     const Json* leads = Get(&p, "leads");
-    const bool partial = Get(&p, "complete") != nullptr && !GetBool(&p, "complete");
+    const bool partial = IsPartialPeriod(p);
     const double value = GetNumber(&p, "leads").value_or(0);
     const double x = kLeft + slot * static_cast<double>(i) + (slot - bar_w) / 2;
     const double cx = x + bar_w / 2;

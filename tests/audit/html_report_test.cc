@@ -280,6 +280,25 @@ TEST_CASE("Data-quality examples with an https URL link to the record and leak n
   CHECK(html.find("href=") == html.rfind("href="));
 }
 
+TEST_CASE("The lead-volume key names the average's line outside the chart, hatching only if used",
+          "[audit][html]") {
+  const std::string partial = Render(kSnapshot);
+  const size_t legend = partial.find("<div class=\"legend\">");
+  REQUIRE(legend != std::string::npos);
+  CHECK(legend < partial.find("<svg class=\"chart volume\""));
+  CHECK_THAT(partial, Catch::Contains("average per complete week</span>") &&
+                          Catch::Contains("partial week</span>"));
+  // The chart itself holds no text for the average.
+  const size_t chart = partial.find("<svg class=\"chart volume\"");
+  const std::string svg = partial.substr(chart, partial.find("</svg>", chart) - chart);
+  CHECK(svg.find("average") == std::string::npos);
+
+  const std::string complete = Render(R"json({"lead_volume": {"period": "week", "average": 5,
+    "series": [{"start": "2026-01-05T00:00:00.000Z", "leads": 5, "complete": true}]}})json");
+  CHECK_THAT(complete, Catch::Contains("average per complete week</span>"));
+  CHECK_THAT(complete, !Catch::Contains("partial week</span>"));
+}
+
 TEST_CASE("The Content table shows each campaign's clickers against the others, as the text does",
           "[audit][html]") {
   const std::string html = Render(R"json({"content": {"min_sample": 30, "campaigns": [
