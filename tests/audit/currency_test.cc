@@ -253,8 +253,8 @@ std::vector<std::string> AmountsWithoutCurrency(const std::string& html) {
     const std::string key = html.substr(start, html.find('"', start) - start);
     const std::string last = key.substr(key.rfind('.') + 1);
     bool money = false;
-    for (const char* m :
-         {"revenue", "spend", "total", "average_won_deal", "unattributed", "revenue_target"}) {
+    for (const char* m : {"revenue", "spend", "total", "average_won_deal", "unattributed",
+                          "revenue_target", "expected_revenue"}) {
       money = money || last == m || last.rfind(std::string(m) + "_by_currency[", 0) == 0;
     }
     if (!money) continue;
@@ -285,6 +285,8 @@ TEST_CASE("The HTML report shows the currency with every amount and mixed ones b
   CHECK_THAT(*html, Catch::Contains("data-metric=\"revenue.total_by_currency[unknown]\""));
   CHECK_THAT(*html, !Catch::Contains("data-metric=\"revenue.total\""));
   CHECK(AmountsWithoutCurrency(*html) == std::vector<std::string>{});
+  // The forecast's revenue is among the amounts checked.
+  CHECK_THAT(*html, Catch::Contains("data-metric=\"forecast.expected_revenue"));
   // The spend beside mixed revenue has no known unit, and says so.
   CHECK_THAT(*html, Catch::Contains("data-metric=\"channels[PAID_SEARCH].spend\" "
                                     "data-value=\"100\">100</span> <span class=\"cur na\""));
