@@ -345,7 +345,7 @@ TEST_CASE("No label of the lead-volume chart overlaps another, however many peri
   }
 }
 
-TEST_CASE("The page never scrolls sideways on a phone or a desktop; wide tables scroll inside",
+TEST_CASE("The page never scrolls sideways on a phone or a desktop, and wide tables scroll inside",
           "[audit][html][browser]") {
   const std::string chromium = testing::FindChromium();
   REQUIRE_FALSE(chromium.empty());
