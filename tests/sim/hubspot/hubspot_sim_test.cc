@@ -666,7 +666,8 @@ TEST_CASE("v3 association batch read silently drops contacts past one page") {
   REQUIRE(doc["results"].Size() == 1);
   CHECK(doc["results"][0]["to"].Size() == 100);
   CHECK_FALSE(doc["results"][0].HasMember("paging"));
-  const auto& all = f.sim.DealContactIds().at(busy);
+  const auto deal_contacts = f.sim.DealContactIds();  // a copy: .at() of the temporary would dangle
+  const auto& all = deal_contacts.at(busy);
   CHECK(all.size() > 100);
   CHECK(std::string(doc["results"][0]["to"][99]["id"].GetString()) == all[99]);
 }
