@@ -7,6 +7,7 @@
 # Left out (label `package`): the .deb tests. They package and install the
 # binary built here, and an instrumented binary is not what ships: its
 # dependencies (libasan, libubsan) make the package's checks meaningless.
+# Memory goals are checked by the plain suite only (tests/support/build_flavor.h).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
