@@ -79,6 +79,9 @@ team:
 audit:
   every: 1h
   period: week
+  # The demo portal's deals are in USD and EUR: report in USD at a rate the
+  # admin gives, so revenue, spend and return on spend share one unit.
+  currency: {report_in: USD, rates: {EUR: 1.08}}
 spend:
 YAML
 # A year of monthly spend on the two paid channels, so the audit can weigh
