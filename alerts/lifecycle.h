@@ -76,12 +76,15 @@ struct AlertTemplateValues {
   std::map<std::string, std::string> labels;
 };
 
-// The template with its placeholders filled.
+// The template with its placeholders filled. A placeholder it does not know
+// (which CheckAlertTemplate refuses) and an unclosed one stay as written; a
+// label the alert lacks shows as nothing.
 std::string RenderAlertTemplate(std::string_view text, const AlertTemplateValues& values);
 
-// OK, or kInvalidArgument naming the first placeholder that is unknown or
-// unclosed ("unknown placeholder {{ valeu }} (use value, threshold, rule,
-// severity, state, labels.NAME)"); `labels` are the rule's labels.
+// OK, or kInvalidArgument naming the first placeholder that is unknown (a
+// misspelt "{{ valeu }}": "unknown placeholder {{ valeu }} (use value,
+// threshold, period, rule, severity, state, labels.NAME; value | duration)")
+// or unclosed; `labels` are the rule's labels.
 Status CheckAlertTemplate(std::string_view text, const std::map<std::string, std::string>& labels);
 
 }  // namespace salesaudit
