@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/test_smtp_server.h"
+
 namespace salesaudit {
 namespace {
 
@@ -24,28 +26,6 @@ NotificationGroup Group() {
                {"window", "2026-09-07 00:00 UTC to 2026-12-07 00:00 UTC, by week"}};
   g.alerts = {a};
   return g;
-}
-
-std::string Decode(const std::string& b64) {
-  std::string out;
-  int bits = 0;
-  uint32_t acc = 0;
-  for (char c : b64) {
-    int v = -1;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    if (c >= '0' && c <= '9') v = c - '0' + 52;
-    if (c == '+') v = 62;
-    if (c == '/') v = 63;
-    if (v < 0) continue;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
 }
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -94,7 +74,7 @@ TEST_CASE("The email is a multipart/alternative message with a text and an HTML 
     CHECK(lines[i + 2] == "Content-Transfer-Encoding: base64");
     std::string b64;
     for (size_t j = i + 4; j < lines.size() && lines[j].rfind("--", 0) != 0; ++j) b64 += lines[j];
-    bodies.push_back(Decode(b64));
+    bodies.push_back(testing::DecodeBase64(b64));
   }
   CHECK(lines.back() == "--salesaudit-n42-abc--");
   REQUIRE(types == std::vector<std::string>{"Content-Type: text/plain; charset=utf-8",
@@ -132,7 +112,7 @@ TEST_CASE("Header values cannot start headers of their own, and non-ASCII subjec
   }
   CHECK_THAT(mail, Catch::Contains("Subject: =?UTF-8?B?"));
   CHECK(MimeBase64("Jefe") == "SmVmZQ==\r\n");
-  CHECK(Decode(MimeBase64(std::string(200, 'x'))) == std::string(200, 'x'));
+  CHECK(testing::DecodeBase64(MimeBase64(std::string(200, 'x'))) == std::string(200, 'x'));
 }
 
 }  // namespace

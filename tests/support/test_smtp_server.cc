@@ -27,19 +27,13 @@ TestSmtpServer::TestSmtpServer(const std::string& username, const std::string& p
 
 TestSmtpServer::~TestSmtpServer() = default;
 
-std::string MailPart(const std::string& mail, const std::string& type) {
-  const size_t part = mail.find("Content-Type: " + type);
-  const size_t body = mail.find("\r\n\r\n", part);
-  const size_t end = mail.find("\r\n--", body);
-  if (part == std::string::npos || body == std::string::npos || end == std::string::npos) {
-    return "";
-  }
+std::string DecodeBase64(std::string_view base64) {
   constexpr std::string_view kAlphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   int bits = 0;
   uint32_t acc = 0;
-  for (char c : std::string_view(mail).substr(body + 4, end - body - 4)) {
+  for (char c : base64) {
     const size_t digit = kAlphabet.find(c);
     if (digit == std::string_view::npos) continue;  // line breaks, padding
     acc = (acc << 6) | static_cast<uint32_t>(digit);
@@ -50,6 +44,16 @@ std::string MailPart(const std::string& mail, const std::string& type) {
     }
   }
   return out;
+}
+
+std::string MailPart(const std::string& mail, const std::string& type) {
+  const size_t part = mail.find("Content-Type: " + type);
+  const size_t body = mail.find("\r\n\r\n", part);
+  const size_t end = mail.find("\r\n--", body);
+  if (part == std::string::npos || body == std::string::npos || end == std::string::npos) {
+    return "";
+  }
+  return DecodeBase64(std::string_view(mail).substr(body + 4, end - body - 4));
 }
 
 std::vector<std::string> TestSmtpServer::Mails() const {

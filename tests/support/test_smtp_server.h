@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/support/subprocess.h"
@@ -37,6 +38,10 @@ class TestSmtpServer {
   std::unique_ptr<ChildProcess> process_;
   std::string url_;
 };
+
+// The bytes of base64 text; characters outside the alphabet (line breaks,
+// padding) are skipped.
+std::string DecodeBase64(std::string_view base64);
 
 // The decoded body of the first part of `mail` whose Content-Type is `type`
 // ("text/plain"), in a MIME message with base64 parts; "" when it has none.
