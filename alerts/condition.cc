@@ -239,12 +239,12 @@ ConditionSurroundings SurroundingsOf(const Condition& condition, const SnapshotD
   }
   const bool currency_part =
       around.keys.size() >= 2 && around.keys[around.keys.size() - 2].ends_with("_by_currency");
-  const size_t holder_depth = condition.path.size() - (currency_part ? 2 : 1);
-  for (size_t i = 0; i < holder_depth; ++i) {
+  around.holder_depth = condition.path.size() - (currency_part ? 2 : 1);
+  for (size_t i = 0; i < around.holder_depth; ++i) {
     const PathStep& step = condition.path[i];
     around.holder_path += (i == 0 ? "" : ".") + step.key + (step.select_field ? "[]" : "");
   }
-  const rapidjson::Value* holder = objects[holder_depth];
+  const rapidjson::Value* holder = objects[around.holder_depth];
   for (const auto& m : holder->GetObject()) {
     SnapshotField field{.key = m.name.GetString()};
     if (m.value.IsNumber()) field.number = m.value.GetDouble();

@@ -16,6 +16,7 @@
 //   ConditionResult r = EvaluateCondition(*condition, *snapshot);
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,8 +94,10 @@ struct SnapshotField {
 struct ConditionSurroundings {
   std::vector<std::string> keys;  // the path's keys, selectors left out
   // The path of the object holding `fields`, list elements as []:
-  // "channels[]", "capacity", "" for the snapshot itself.
+  // "channels[]", "capacity", "" for the snapshot itself; it is the first
+  // holder_depth of `keys`.
   std::string holder_path;
+  size_t holder_depth = 0;
   std::vector<SnapshotField> fields;  // in snapshot order; empty: the path leads nowhere
   std::string period;                 // window.period ("week", "month"); "" unknown
   std::string window_from;            // window.from / window.to as stored (ISO 8601)

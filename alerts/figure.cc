@@ -85,9 +85,7 @@ constexpr KnownFigure kKnownFigures[] = {
 
 constexpr std::string_view kByCurrencySuffix = "_by_currency";
 
-bool EndsWith(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
-
-bool IsUnitField(std::string_view key) { return key == "currency" || EndsWith(key, "_currency"); }
+bool IsUnitField(std::string_view key) { return key == "currency" || key.ends_with("_currency"); }
 
 const SnapshotField* FieldOf(const std::vector<SnapshotField>& fields, std::string_view key) {
   for (const SnapshotField& f : fields) {
@@ -101,7 +99,7 @@ KnownFigure KindOf(const std::vector<std::string>& keys) {
   if (keys.empty()) return {"", FigureKind::kNumber, ""};
   std::string_view key = keys.back();
   std::string_view parent = keys.size() >= 2 ? std::string_view(keys[keys.size() - 2]) : "";
-  if (EndsWith(parent, kByCurrencySuffix)) return {key, FigureKind::kMoney, ""};
+  if (parent.ends_with(kByCurrencySuffix)) return {key, FigureKind::kMoney, ""};
   // vs_team.<metric>.{team_median, difference} are in the metric's unit.
   if ((key == "team_median" || key == "difference") && !parent.empty()) {
     key = parent;
@@ -115,10 +113,10 @@ KnownFigure KindOf(const std::vector<std::string>& keys) {
   for (const KnownFigure& known : kKnownFigures) {
     if (known.key == key) return known;
   }
-  if (EndsWith(key, "_rate") || EndsWith(key, "_share") || EndsWith(key, "_rate_floor")) {
+  if (key.ends_with("_rate") || key.ends_with("_share") || key.ends_with("_rate_floor")) {
     return {key, FigureKind::kRate, ""};
   }
-  if (EndsWith(key, "_days")) return {key, FigureKind::kDays, ""};
+  if (key.ends_with("_days")) return {key, FigureKind::kDays, ""};
   return {key, FigureKind::kNumber, ""};
 }
 
@@ -130,7 +128,7 @@ FigureUnit UnitOf(const std::vector<std::string>& keys, const std::vector<Snapsh
   if (unit.kind != FigureKind::kMoney) return unit;
   const std::string_view parent =
       keys.size() >= 2 ? std::string_view(keys[keys.size() - 2]) : std::string_view();
-  if (EndsWith(parent, kByCurrencySuffix)) {
+  if (parent.ends_with(kByCurrencySuffix)) {
     if (keys.back() != kUnknownCurrency) unit.currency = keys.back();
     return unit;
   }
@@ -304,13 +302,8 @@ std::vector<FigureLine> SnapshotContext(const ConditionSurroundings& around) {
   if (!around.keys.empty() && around.keys.front() == "capacity") {
     lines.push_back({"", CapacityAccount(around)});
   }
-  const size_t holder_depth = around.holder_path.empty()
-                                  ? 0
-                                  : static_cast<size_t>(std::count(around.holder_path.begin(),
-                                                                   around.holder_path.end(), '.')) +
-                                        1;
   const std::vector<std::string> holder_keys(
-      around.keys.begin(), around.keys.begin() + static_cast<std::ptrdiff_t>(holder_depth));
+      around.keys.begin(), around.keys.begin() + static_cast<std::ptrdiff_t>(around.holder_depth));
   const std::string path_prefix = around.holder_path.empty() ? "" : around.holder_path + ".";
   size_t shown = 0;
   for (const SnapshotField& field : around.fields) {
