@@ -77,7 +77,7 @@ std::vector<Cell> MonthsBefore(const MonthSeries& series, int64_t end) {
   return out;
 }
 
-Cell TotalOf(const std::vector<Cell>& groups) {
+Cell SumOf(const std::vector<Cell>& groups) {
   Cell total;
   for (const Cell& g : groups) {
     total.leads += g.leads;
@@ -89,7 +89,7 @@ Cell TotalOf(const std::vector<Cell>& groups) {
 // sum n_g^2 / N^2: the share of a drift that stays in the groups' pooled rate
 // (1 / G for G equal groups); 0 without leads.
 double Concentration(const std::vector<Cell>& groups) {
-  const double n = static_cast<double>(TotalOf(groups).leads);
+  const double n = static_cast<double>(SumOf(groups).leads);
   double squares = 0;
   for (const Cell& g : groups) squares += static_cast<double>(g.leads) * g.leads;
   return n > 0 ? squares / (n * n) : 0.0;
@@ -107,7 +107,7 @@ struct Dispersion {
 
 Dispersion DispersionOf(const std::vector<Cell>& groups) {
   Dispersion d;
-  const Cell total = TotalOf(groups);
+  const Cell total = SumOf(groups);
   if (total.leads == 0) return d;
   const double n = static_cast<double>(total.leads);
   d.rate = static_cast<double>(total.won) / n;
@@ -139,11 +139,11 @@ struct RateFit {
 std::optional<RateFit> FitRate(const RateHistory& h, int64_t end, int64_t min_channel_leads) {
   std::vector<Cell> channel_totals;
   for (const MonthSeries& series : h.channels)
-    channel_totals.push_back(TotalOf(MonthsBefore(series, end)));
+    channel_totals.push_back(SumOf(MonthsBefore(series, end)));
   const std::vector<Cell> own_months = MonthsBefore(h.own, end);
   const std::vector<Cell> pool_months = MonthsBefore(h.all, end);
-  const Cell own = TotalOf(own_months);
-  const Cell pool = TotalOf(pool_months);
+  const Cell own = SumOf(own_months);
+  const Cell pool = SumOf(pool_months);
   if (own.leads == 0 && pool.leads == 0) return std::nullopt;
 
   RateFit fit;
