@@ -218,10 +218,10 @@ class SnapshotBuilder {
       : store_(store), settings_(settings), requested_(window), now_(now_ms) {}
 
   Result<Snapshot> Build();
-  // snap_.forecast, from the lead volume.
-  Status ForecastOnePeriod();
 
  private:
+  // snap_.forecast, from the lead volume.
+  Status ForecastOnePeriod();
   Status ReadOwners();
   Status ReadContacts();
   Status ReadDeals();
@@ -935,8 +935,7 @@ Status SnapshotBuilder::ForecastOnePeriod() {
       store_,
       ForecastRequest{.leads = std::min<int64_t>(std::llround(*average), kMaxForecastLeads),
                       .now_ms = now_},
-      ForecastOptions{.min_channel_leads = settings_.forecast_min_channel_leads,
-                      .currency = settings_.currency});
+      ForecastOptionsFrom(settings_));
   if (!forecast.ok()) return forecast.status();
   snap_.forecast = std::move(forecast).value();
   return Status::Ok();
@@ -946,6 +945,11 @@ Status SnapshotBuilder::ForecastOnePeriod() {
 
 const char* AuditPeriodName(AuditPeriod period) {
   return period == AuditPeriod::kWeek ? "week" : "month";
+}
+
+ForecastOptions ForecastOptionsFrom(const AuditSettings& settings) {
+  return ForecastOptions{.min_channel_leads = settings.forecast_min_channel_leads,
+                         .currency = settings.currency};
 }
 
 Status CheckAuditWindow(const AuditWindow& window, AuditPeriod period) {

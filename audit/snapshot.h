@@ -72,6 +72,10 @@ struct AuditSettings {
   RecordUrls record_urls;
 };
 
+// The forecast's options the settings give (the snapshot's forecast and the
+// `forecast` command use the same).
+ForecastOptions ForecastOptionsFrom(const AuditSettings& settings);
+
 // count, mean, median and p90 of a set of durations in days; the statistics
 // are nullopt when count is 0.
 struct DurationStats {

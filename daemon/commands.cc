@@ -216,10 +216,7 @@ int ForecastCommand(const std::string& config_path, const std::vector<std::strin
   if (!config) return 2;
   auto store = OpenStore(*config);
   if (!store) return 1;
-  ForecastOptions options;
-  options.min_channel_leads = config->audit.forecast_min_channel_leads;
-  options.currency = AuditSettingsFrom(*config).currency;
-  auto forecast = ComputeForecast(*store, request, options);
+  auto forecast = ComputeForecast(*store, request, ForecastOptionsFrom(AuditSettingsFrom(*config)));
   if (!forecast.ok()) {
     // A refused request (an unknown channel) is a usage error; its message
     // already starts with "forecast: ".
