@@ -32,12 +32,20 @@ std::string Percent(const std::optional<double>& rate) {
   return buf;
 }
 
-std::optional<double> Median(std::vector<double> values) {
-  if (values.empty()) return std::nullopt;
-  std::sort(values.begin(), values.end());
-  const size_t mid = values.size() / 2;
-  if (values.size() % 2 == 1) return values[mid];
-  return (values[mid - 1] + values[mid]) / 2.0;
+// The median of `sorted` (ascending) with one element equal to `left_out`
+// taken out (none when nullopt): each campaign is judged against the others
+// without copying and sorting the list again for each.
+std::optional<double> MedianWithout(const std::vector<double>& sorted,
+                                    std::optional<double> left_out) {
+  const size_t skip =
+      left_out ? static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), *left_out) -
+                                     sorted.begin())
+               : sorted.size();
+  const size_t n = sorted.size() - (skip < sorted.size() ? 1 : 0);
+  if (n == 0) return std::nullopt;
+  auto at = [&](size_t i) { return sorted[i < skip ? i : i + 1]; };
+  if (n % 2 == 1) return at(n / 2);
+  return (at(n / 2 - 1) + at(n / 2)) / 2.0;
 }
 
 // A campaign whose events say nothing of sending (Mailchimp's activity has
@@ -372,7 +380,8 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
     for (const EmailCampaignStats& c : audit.campaigns) {
       if (c.counts.delivered >= kMedianMinDelivered) judged.push_back(*(c.counts.*r.rate));
     }
-    audit.*r.median = Median(judged);
+    std::sort(judged.begin(), judged.end());
+    audit.*r.median = MedianWithout(judged, std::nullopt);
     for (EmailCampaignStats& c : audit.campaigns) {
       const std::optional<double>& rate = c.counts.*r.rate;
       if (!rate) continue;
@@ -383,20 +392,19 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
       };
       if (c.counts.delivered >= kMinJudgedDelivered) {
         // The others' median: this campaign's own rate leaves the list.
-        std::vector<double> others = judged;
-        if (c.counts.delivered >= kMedianMinDelivered) {
-          others.erase(std::find(others.begin(), others.end(), *rate));
-        }
+        const bool in_judged = c.counts.delivered >= kMedianMinDelivered;
+        const size_t others = judged.size() - (in_judged ? 1 : 0);
         const ProportionInterval interval =
             WilsonInterval(c.counts.*r.successes, c.counts.delivered, 1.96);
-        if (const std::optional<double> median = Median(others);
+        if (const std::optional<double> median =
+                MedianWithout(judged, in_judged ? rate : std::nullopt);
             median && interval.high < *median) {
           flag("median", std::string(r.name) + " rate " + Percent(rate) + " (95% interval " +
                              Percent(interval.low) + " to " + Percent(interval.high) + " over " +
                              std::to_string(c.counts.delivered) + " delivered) is below " +
-                             Percent(median) + ", the median of the " +
-                             std::to_string(others.size()) + " other campaigns with " +
-                             std::to_string(kMedianMinDelivered) + "+ delivered");
+                             Percent(median) + ", the median of the " + std::to_string(others) +
+                             " other campaigns with " + std::to_string(kMedianMinDelivered) +
+                             "+ delivered");
         }
       }
       if (r.floor > 0 && *rate < r.floor) {
