@@ -1,7 +1,6 @@
 #include "alerts/figure.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -229,13 +228,6 @@ std::string LabelOf(std::string_view key, const std::string& period) {
   return out;
 }
 
-// "Won leads" -> "won leads": a label within a line of the email.
-std::string Lowercased(std::string_view name) {
-  std::string out(name);
-  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
-  return out;
-}
-
 // "2026-12-06T19:02:30.920Z" -> "2026-12-06 19:02 UTC".
 std::string Minutes(const std::string& iso) {
   if (iso.size() < 16 || iso[10] != 'T') return iso;
@@ -324,7 +316,7 @@ std::vector<FigureLine> SnapshotContext(const ConditionSurroundings& around) {
     // A quantity with a name of its own (audit/labels.h) is shown under it,
     // with what it counts, as the report shows it.
     if (const QuantityLabel* named = FindQuantityLabel(path_prefix + field.key)) {
-      lines.push_back({Lowercased(named->name), text + " (" + std::string(named->meaning) + ")"});
+      lines.push_back({InlineName(named->name), text + " (" + std::string(named->meaning) + ")"});
     } else {
       lines.push_back({LabelOf(field.key, around.period), std::move(text)});
     }

@@ -1,6 +1,7 @@
 #include "audit/labels.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 
 namespace salesaudit {
@@ -34,6 +35,12 @@ const QuantityLabel* FindQuantityLabel(std::string_view path) {
 std::string_view QuantityName(std::string_view path) {
   const QuantityLabel* label = FindQuantityLabel(path);
   return label != nullptr ? label->name : path;
+}
+
+std::string InlineName(std::string_view name) {
+  std::string out(name);
+  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
+  return out;
 }
 
 }  // namespace salesaudit

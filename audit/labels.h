@@ -9,6 +9,7 @@
 //   // label->name == "Won leads"
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace salesaudit {
@@ -24,5 +25,9 @@ const QuantityLabel* FindQuantityLabel(std::string_view path);
 
 // The name of `path`'s label; `path` itself when it has none.
 std::string_view QuantityName(std::string_view path);
+
+// A name as written inside a sentence or a text table: its first letter in
+// lower case ("Won leads" -> "won leads"; acronyms after it stay).
+std::string InlineName(std::string_view name);
 
 }  // namespace salesaudit

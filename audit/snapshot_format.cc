@@ -5,7 +5,6 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <initializer_list>
 #include <set>
@@ -20,13 +19,9 @@
 namespace salesaudit {
 namespace {
 
-// A quantity's one name (audit/labels.h) as the text output writes labels:
-// lower case ("won leads").
-std::string TextName(std::string_view path) {
-  std::string name(QuantityName(path));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
-}
+// A quantity's one name (audit/labels.h) as the text output writes labels
+// ("won leads").
+std::string TextName(std::string_view path) { return InlineName(QuantityName(path)); }
 
 // "  won leads: leads of the window that became customers" for each path.
 std::string TextLegend(std::initializer_list<std::string_view> paths) {
