@@ -313,12 +313,15 @@ TEST_CASE("A webhook receiver that is down for a while gets every notification o
   receiver.SetStatus(503);
   f.WriteConfig(HoldingRules(3) + WebhookOnly(receiver.url()) + kQuickRetries);
   auto daemon = f.StartDaemon();
-  // Each notification was tried and refused.
+  // Each notification was tried and refused. The attempt is counted before it
+  // is made, so the refusal is there only once its error is recorded.
   REQUIRE(WaitFor(
       [&] {
         const auto rows = f.Outbox();
-        return rows.size() == 3 && std::all_of(rows.begin(), rows.end(),
-                                               [](const OutboxRow& r) { return r.attempts >= 1; });
+        return rows.size() == 3 &&
+               std::all_of(rows.begin(), rows.end(), [](const OutboxRow& r) {
+                 return r.attempts >= 1 && !r.last_error.empty();
+               });
       },
       seconds(60)));
   for (const OutboxRow& row : f.Outbox()) {
