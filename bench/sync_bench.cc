@@ -14,8 +14,8 @@
 
 #include "bench/bench_util.h"
 #include "connectors/connector.h"
-#include "daemon/sync_engine.h"
 #include "store/store.h"
+#include "sync/sync_engine.h"
 
 namespace {
 

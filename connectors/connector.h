@@ -33,9 +33,9 @@
 #include <vector>
 
 #include "config/config.h"
-#include "connectors/http/http_client.h"
 #include "core/records.h"
 #include "core/status.h"
+#include "net/http_client.h"
 
 namespace salesaudit {
 

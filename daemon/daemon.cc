@@ -15,19 +15,20 @@
 #include <random>
 #include <utility>  // before Boost: GCC 12 + C++20 (see README)
 
+#include "alerts/delivery.h"
+#include "alerts/round.h"
+#include "alerts/rule_check.h"
+#include "audit/runner.h"
 #include "connectors/connector.h"
 #include "core/time_util.h"
-#include "daemon/alert_check.h"
-#include "daemon/alert_round.h"
-#include "daemon/audit_runner.h"
+#include "core/version.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/logging.h"
-#include "daemon/notifier.h"
-#include "daemon/status_endpoints.h"
-#include "daemon/status_server.h"
-#include "daemon/sync_engine.h"
 #include "daemon/systemd_notify.h"
+#include "status/status_endpoints.h"
+#include "status/status_server.h"
 #include "store/store.h"
+#include "sync/sync_engine.h"
 
 namespace salesaudit {
 

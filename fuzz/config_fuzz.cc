@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "alerts/rule_check.h"
 #include "config/config.h"
-#include "daemon/alert_check.h"
 
 namespace {
 

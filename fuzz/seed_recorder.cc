@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "connectors/connector.h"
-#include "connectors/http/http_client.h"
 #include "core/time_util.h"
 #include "fuzz/stream_run.h"
+#include "net/http_client.h"
 #include "tests/sim/hubspot/hubspot_sim.h"
 #include "tests/sim/mailchimp/mailchimp_sim.h"
 #include "tests/support/test_http_server.h"

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "connectors/connector.h"
-#include "connectors/http/http_client.h"
+#include "net/http_client.h"
 
 namespace salesaudit::fuzz {
 

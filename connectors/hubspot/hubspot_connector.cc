@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <set>
 
-#include "connectors/http/classify.h"
+#include "connectors/classify.h"
 #include "connectors/hubspot/hubspot_email.h"
 #include "connectors/hubspot/hubspot_mapping.h"
 #include "connectors/json_util.h"

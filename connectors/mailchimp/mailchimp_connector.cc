@@ -8,7 +8,7 @@
 #include <cctype>
 #include <set>
 
-#include "connectors/http/classify.h"
+#include "connectors/classify.h"
 #include "connectors/json_util.h"
 #include "connectors/paging.h"
 #include "core/secret_registry.h"

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "connectors/http/http_client.h"
 #include "core/time_util.h"
+#include "net/http_client.h"
 #include "store/store.h"
 #include "tests/support/build_flavor.h"
 #include "tests/support/prometheus_text.h"

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "connectors/connector.h"
-#include "connectors/http/http_client.h"
+#include "net/http_client.h"
 #include "tests/connectors/hubspot/hubspot_fixture.h"
 #include "tests/support/test_http_server.h"
 

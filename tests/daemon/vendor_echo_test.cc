@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "connectors/http/http_client.h"
 #include "core/secret_registry.h"
 #include "core/time_util.h"
-#include "daemon/sync_engine.h"
+#include "net/http_client.h"
+#include "sync/sync_engine.h"
 #include "tests/connectors/hubspot/hubspot_fixture.h"
 #include "tests/support/sql_exec.h"
 

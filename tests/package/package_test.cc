@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/version.h"
 #include "tests/support/subprocess.h"
 
 namespace salesaudit::testing {

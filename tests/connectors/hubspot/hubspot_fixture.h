@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "config/config.h"
-#include "daemon/sync_engine.h"
 #include "store/store.h"
+#include "sync/sync_engine.h"
 #include "tests/sim/hubspot/hubspot_sim.h"
 #include "tests/support/subprocess.h"
 

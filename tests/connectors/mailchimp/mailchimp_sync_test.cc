@@ -10,8 +10,8 @@
 
 #include "connectors/connector.h"
 #include "core/time_util.h"
-#include "daemon/sync_engine.h"
 #include "store/store.h"
+#include "sync/sync_engine.h"
 #include "tests/sim/mailchimp/mailchimp_sim.h"
 #include "tests/support/hostile_http_server.h"
 #include "tests/support/subprocess.h"

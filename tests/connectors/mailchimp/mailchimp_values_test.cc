@@ -8,8 +8,8 @@
 #include <string>
 
 #include "connectors/connector.h"
-#include "daemon/sync_engine.h"
 #include "store/store.h"
+#include "sync/sync_engine.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/test_http_server.h"
 

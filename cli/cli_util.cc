@@ -1,0 +1,118 @@
+#include "cli/cli_util.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include "alerts/rule_check.h"
+#include "core/time_util.h"
+#include "daemon/logging.h"
+
+namespace salesaudit {
+
+std::optional<CommandArgs> ParseCommandArgs(const std::string& command,
+                                            const std::vector<std::string>& args,
+                                            const std::vector<std::string>& value_options,
+                                            const std::vector<std::string>& flag_options,
+                                            Operands operands) {
+  CommandArgs out;
+  auto contains = [](const std::vector<std::string>& list, const std::string& s) {
+    return std::find(list.begin(), list.end(), s) != list.end();
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (operands == Operands::kCollect && arg.rfind("--", 0) != 0) {
+      out.operands.push_back(arg);
+      continue;
+    }
+    std::string value;
+    bool has_inline_value = false;
+    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline_value = true;
+    }
+    if (contains(flag_options, arg) && !has_inline_value) {
+      out.flags[arg] = true;
+    } else if (contains(value_options, arg)) {
+      if (!has_inline_value) {
+        if (i + 1 >= args.size()) {
+          std::cerr << "salesaudit " << command << ": " << arg << " needs a value\n";
+          return std::nullopt;
+        }
+        value = args[++i];
+      }
+      out.values[arg] = value;
+    } else {
+      std::cerr << "salesaudit " << command << ": unknown argument '" << args[i] << "'\n";
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::optional<TimeMs> ParseDateArgument(const std::string& command, const CommandArgs& args,
+                                        const std::string& name) {
+  auto it = args.values.find(name);
+  if (it == args.values.end()) return TimeMs();
+  const std::string& text = it->second;
+  TimeMs t = text.find('-') == std::string::npos ? std::nullopt : ParseTimestampMs(text);
+  if (!t) {
+    std::cerr << "salesaudit " << command << ": " << name << " '" << text
+              << "' is not a date (YYYY-MM-DD or ISO-8601)\n";
+    return std::nullopt;
+  }
+  return t;
+}
+
+std::optional<AuditWindow> ParseWindowArguments(const std::string& command,
+                                                const CommandArgs& args) {
+  auto from = ParseDateArgument(command, args, "--from");
+  auto to = ParseDateArgument(command, args, "--to");
+  if (!from || !to) return std::nullopt;
+  if (*from && *to && **from >= **to) {
+    std::cerr << "salesaudit " << command << ": --from must be before --to\n";
+    return std::nullopt;
+  }
+  return AuditWindow{*from, *to};
+}
+
+std::optional<std::string> ParseFormat(const std::string& command, const CommandArgs& args,
+                                       const std::vector<std::string>& allowed) {
+  auto it = args.values.find("--format");
+  std::string format = it == args.values.end() ? allowed.front() : it->second;
+  if (std::find(allowed.begin(), allowed.end(), format) == allowed.end()) {
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
+    std::cerr << "salesaudit " << command << ": --format '" << format << "' is not one of " << list
+              << "\n";
+    return std::nullopt;
+  }
+  return format;
+}
+
+std::optional<Config> LoadCheckedConfig(const std::string& path) {
+  ConfigLoadResult loaded = LoadConfigFile(path);
+  std::vector<std::string> errors = loaded.errors;
+  if (loaded.config) {
+    auto more = CheckConfig(*loaded.config);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
+  for (const auto& e : errors) std::cerr << e << "\n";
+  if (!errors.empty()) return std::nullopt;
+  SetLogLevel(loaded.config->log.level);
+  SetLogFormat(loaded.config->log.format);
+  return std::move(loaded.config);
+}
+
+std::unique_ptr<Store> OpenStore(const Config& config) {
+  auto store = Store::Open(config.store.path);
+  if (!store.ok()) {
+    std::cerr << "salesaudit: cannot open store: " << store.status().message() << "\n";
+    return nullptr;
+  }
+  for (const std::string& warning : (*store)->warnings())
+    std::cerr << "salesaudit: " << warning << "\n";
+  return std::move(store).value();
+}
+
+}  // namespace salesaudit

@@ -1,0 +1,367 @@
+#include "cli/commands.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "audit/forecast.h"
+#include "audit/html_report.h"
+#include "audit/runner.h"
+#include "cli/alert_commands.h"
+#include "cli/cli_util.h"
+#include "config/config.h"
+#include "connectors/connector.h"
+#include "core/records.h"
+#include "core/time_util.h"
+#include "core/version.h"
+#include "daemon/daemon.h"
+#include "daemon/logging.h"
+#include "status/status_report.h"
+#include "store/store.h"
+#include "sync/sync_engine.h"
+
+namespace salesaudit {
+namespace {
+
+constexpr char kDefaultConfigPath[] = "/etc/salesaudit/config.yaml";
+
+constexpr char kUsage[] = R"(usage: salesaudit [--config FILE] COMMAND [options]
+
+Syncs CRM and email-marketing data into a local SQLite store and keeps a
+sales audit current. --config defaults to /etc/salesaudit/config.yaml.
+
+commands:
+  check                        validate the config offline (exit 2 if invalid)
+  sync [--connector NAME] [--stream S] [--full]
+                               one sync pass; one summary line per stream
+  audit [--from DATE] [--to DATE] [--format text|json|html] [--out PATH]
+                               compute the audit now, store the snapshot, print it
+  forecast --leads N [--channel C] [--spend AMOUNT] [--from DATE] [--to DATE]
+           [--format text|json]
+                               customers, revenue and return on spend expected
+                               from N new leads, judged by the matured cohorts
+  status [--format text|json]  cursors, last success and errors, row counts,
+                               the last snapshot, pending and firing alerts
+  alerts [--format text|json]  every alert's state, the active silences and the
+                               notification outbox
+  alerts test RULE [--format text|json]
+                               evaluate one rule now and show what would be sent
+                               (saves nothing)
+  silence add MATCHER... (--for DURATION | --until DATE) [--comment TEXT]
+              [--author NAME]  silence the alerts whose labels match every MATCHER
+  silence list [--all] [--format text|json]
+                               active silences (--all: expired ones too)
+  silence expire ID            end a silence now
+  store check [FILE]           a full integrity check of the store (or of FILE,
+                               a backup); exit 1 when it finds damage
+  store backup PATH            an online, checked copy of the store in PATH
+                               (mode 0600), also while the daemon runs
+  run                          the daemon, in the foreground
+  --version, --help
+
+DATE: YYYY-MM-DD (UTC midnight) or ISO-8601. DURATION: 30s, 5m, 1h, 7d.
+MATCHER: name=value, name!=value, name=~regex or name!~regex (regexes match
+the whole label value).
+)";
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void OnStopSignal(int) { g_cancel.store(true); }
+
+int Check(const std::string& config_path) {
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  std::cout << config_path << ": valid, " << config->connectors.size() << " connector(s)\n";
+  return 0;
+}
+
+int Sync(const std::string& config_path, const std::vector<std::string>& args) {
+  auto parsed = ParseCommandArgs("sync", args, {"--connector", "--stream"}, {"--full"});
+  if (!parsed) return 2;
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  std::vector<const ConnectorConfig*> selected;
+  const std::string only = parsed->values.count("--connector") ? parsed->values["--connector"] : "";
+  for (const auto& c : config->connectors) {
+    if (only.empty() || c.name == only) selected.push_back(&c);
+  }
+  if (!only.empty() && selected.empty()) {
+    std::cerr << "salesaudit sync: --connector '" << only << "' is not in " << config_path << "\n";
+    return 2;
+  }
+  SyncRequest request;
+  request.full = parsed->flags.count("--full") != 0;
+  if (parsed->values.count("--stream")) {
+    const std::string& stream = parsed->values["--stream"];
+    for (const auto* c : selected) {
+      const auto* d = BuiltinConnectors().Find(c->type);
+      if (std::find(d->streams.begin(), d->streams.end(), stream) == d->streams.end()) {
+        std::cerr << "salesaudit sync: --stream '" << stream << "' is not a stream of connector '"
+                  << c->name << "'\n";
+        return 2;
+      }
+    }
+    request.streams = {stream};
+  }
+  auto store = OpenStore(*config);
+  if (!store) return 1;
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+  SyncEngine engine(*store, BuiltinConnectors());
+  bool all_ok = true;
+  for (const auto* c : selected) {
+    for (const auto& r : engine.RunConnector(*c, request, g_cancel)) {
+      std::cout << r.Summary() << std::endl;
+      all_ok = all_ok && r.status.ok();
+    }
+    if (g_cancel.load()) break;
+  }
+  return all_ok && !g_cancel.load() ? 0 : 1;
+}
+
+int Audit(const std::string& config_path, const std::vector<std::string>& args) {
+  auto parsed = ParseCommandArgs("audit", args, {"--from", "--to", "--format", "--out"}, {});
+  if (!parsed) return 2;
+  auto window = ParseWindowArguments("audit", *parsed);
+  auto format = ParseFormat("audit", *parsed, {"text", "json", "html"});
+  if (!window || !format) return 2;
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  auto store = OpenStore(*config);
+  if (!store) return 1;
+  auto stored =
+      ComputeAndStoreSnapshot(*store, *config, *window, NowMs(), SnapshotPurpose::kOneOff);
+  if (!stored.ok()) {
+    std::cerr << "salesaudit audit: " << stored.status().message() << "\n";
+    // A window the audit refuses (--from before 1980, say) is a usage error.
+    return stored.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  std::string output;
+  if (*format == "json") {
+    output = stored->json + "\n";
+  } else if (*format == "text") {
+    output = SnapshotText(stored->snapshot);
+  } else {
+    auto html = RenderHtmlReport(stored->json);
+    if (!html.ok()) {
+      std::cerr << "salesaudit audit: " << html.status().message() << "\n";
+      return 1;
+    }
+    output = std::move(html).value();
+  }
+  if (parsed->values.count("--out")) {
+    std::ofstream out(parsed->values["--out"], std::ios::binary | std::ios::trunc);
+    out << output;
+    if (!out.good()) {
+      std::cerr << "salesaudit audit: cannot write --out '" << parsed->values["--out"] << "'\n";
+      return 1;
+    }
+    return 0;
+  }
+  std::cout << output;
+  return 0;
+}
+
+// `salesaudit forecast`: history is every matured cohort unless --from/--to
+// narrow it by creation date; nothing is written to the store.
+int ForecastCommand(const std::string& config_path, const std::vector<std::string>& args) {
+  auto parsed = ParseCommandArgs(
+      "forecast", args, {"--leads", "--channel", "--spend", "--from", "--to", "--format"}, {});
+  if (!parsed) return 2;
+  auto fail = [](const std::string& message) {
+    std::cerr << "salesaudit forecast: " << message << "\n";
+    return 2;
+  };
+  ForecastRequest request;
+  if (!parsed->values.count("--leads")) return fail("--leads is required");
+  {
+    const std::string& text = parsed->values["--leads"];
+    // Digits only: strtoll alone would take "+5", " 5" and "5e3" as 5.
+    errno = 0;
+    const long long n = std::strtoll(text.c_str(), nullptr, 10);
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+        errno == ERANGE || n <= 0 || n > kMaxForecastLeads) {
+      return fail("--leads '" + text + "' is not a whole number from 1 to " +
+                  std::to_string(kMaxForecastLeads));
+    }
+    request.leads = n;
+  }
+  if (parsed->values.count("--channel")) {
+    if (parsed->values["--channel"].empty()) return fail("--channel must not be empty");
+    request.channel = parsed->values["--channel"];
+  }
+  if (parsed->values.count("--spend")) {
+    const std::string& text = parsed->values["--spend"];
+    char* end = nullptr;
+    const double spend = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(spend) || spend < 0 ||
+        spend > kMaxPlausibleAmount) {
+      return fail("--spend '" + text + "' is not an amount from 0 to 1e15");
+    }
+    request.spend = spend;
+  }
+  auto window = ParseWindowArguments("forecast", *parsed);
+  auto format = ParseFormat("forecast", *parsed, {"text", "json"});
+  if (!window || !format) return 2;
+  request.history = *window;
+  request.now_ms = NowMs();
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  auto store = OpenStore(*config);
+  if (!store) return 1;
+  auto forecast = ComputeForecast(*store, request, ForecastOptionsFrom(AuditSettingsFrom(*config)));
+  if (!forecast.ok()) {
+    // A refused request (an unknown channel) is a usage error; its message
+    // already starts with "forecast: ".
+    if (forecast.status().code() == StatusCode::kInvalidArgument) {
+      std::cerr << "salesaudit " << forecast.status().message() << "\n";
+      return 2;
+    }
+    std::cerr << "salesaudit forecast: " << forecast.status().message() << "\n";
+    return 1;
+  }
+  std::cout << (*format == "json" ? ForecastJson(*forecast) + "\n" : ForecastText(*forecast));
+  return 0;
+}
+
+int StatusCommand(const std::string& config_path, const std::vector<std::string>& args) {
+  auto parsed = ParseCommandArgs("status", args, {"--format"}, {});
+  if (!parsed) return 2;
+  auto format = ParseFormat("status", *parsed, {"text", "json"});
+  if (!format) return 2;
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  auto store = OpenStore(*config);
+  if (!store) return 1;
+  auto report = ReadStatusReport(*config, *store, NowMs());
+  if (!report.ok()) {
+    std::cerr << "salesaudit status: " << report.status().message() << "\n";
+    return 1;
+  }
+  std::cout << (*format == "json" ? report->json + "\n" : report->text);
+  return 0;
+}
+
+// `salesaudit store check [FILE]` and `salesaudit store backup PATH`: the
+// recovery tools of README "Recovering a damaged store". Neither opens the
+// store as the daemon does (no migration, no write), so both work on a
+// damaged store and beside a running daemon.
+int StoreCommand(const std::string& config_path, const std::vector<std::string>& args) {
+  const std::string sub = args.empty() ? "" : args[0];
+  if (sub != "check" && sub != "backup") {
+    std::cerr << "salesaudit store: expected `store check [FILE]` or `store backup PATH`\n";
+    return 2;
+  }
+  const std::string command = "store " + sub;
+  auto parsed = ParseCommandArgs(command, std::vector<std::string>(args.begin() + 1, args.end()),
+                                 {}, {}, Operands::kCollect);
+  if (!parsed) return 2;
+  if (parsed->operands.size() > 1 || (sub == "backup" && parsed->operands.empty())) {
+    std::cerr << "salesaudit " << command << ": "
+              << (sub == "backup" ? "expected one PATH to write the copy to"
+                                  : "expected at most one FILE")
+              << "\n";
+    return 2;
+  }
+  std::string path;
+  if (sub == "check" && !parsed->operands.empty()) {
+    path = parsed->operands[0];  // a file named on its own needs no config
+  } else {
+    auto config = LoadCheckedConfig(config_path);
+    if (!config) return 2;
+    path = config->store.path;
+  }
+  if (sub == "backup") {
+    const std::string& destination = parsed->operands[0];
+    if (Status s = Store::Backup(path, destination); !s.ok()) {
+      std::cerr << "salesaudit store backup: " << s.message() << "\n";
+      return 1;
+    }
+    std::cout << "store " << path << " copied to " << destination << " (checked, mode 0600)\n";
+    return 0;
+  }
+  auto report = Store::CheckFile(path);
+  if (!report.ok()) {
+    std::cerr << "salesaudit store check: " << report.status().message() << "\n";
+    return 1;
+  }
+  for (const std::string& warning : report->warnings) std::cout << "warning: " << warning << "\n";
+  if (report->problems.empty()) {
+    std::cout << "store " << path << ": ok (" << report->bytes << " bytes, schema version "
+              << report->schema_version << ", integrity check in " << report->took.count()
+              << " ms)\n";
+    return 0;
+  }
+  std::cout << "store " << path << ": DAMAGED, " << report->problems.size()
+            << " problem(s) found by the integrity check:\n";
+  for (const std::string& problem : report->problems) std::cout << "  " << problem << "\n";
+  std::cout << "see README \"Recovering a damaged store\"\n";
+  return 1;
+}
+
+int Run(const std::string& config_path, const std::vector<std::string>& args) {
+  if (!ParseCommandArgs("run", args, {}, {})) return 2;
+  auto config = LoadCheckedConfig(config_path);
+  if (!config) return 2;
+  Daemon daemon(std::move(*config), config_path);
+  return daemon.Run();
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args) {
+  SetupLogging("info");
+  std::string config_path = kDefaultConfigPath;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (a == "--version") {
+      std::cout << "salesaudit " << SALESAUDIT_VERSION << "\n";
+      return 0;
+    }
+    if (a == "--config") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "salesaudit: --config needs a file\n";
+        return 2;
+      }
+      config_path = args[++i];
+    } else if (a.rfind("--config=", 0) == 0) {
+      config_path = a.substr(9);
+    } else {
+      break;
+    }
+  }
+  if (i >= args.size()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = args[i];
+  std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
+  if (command == "check")
+    return rest.empty() ? Check(config_path)
+                        : (std::cerr << "salesaudit check: takes no arguments\n", 2);
+  if (command == "sync") return Sync(config_path, rest);
+  if (command == "audit") return Audit(config_path, rest);
+  if (command == "forecast") return ForecastCommand(config_path, rest);
+  if (command == "status") return StatusCommand(config_path, rest);
+  if (command == "alerts") return AlertsCommand(config_path, rest);
+  if (command == "silence") return SilenceCommand(config_path, rest);
+  if (command == "store") return StoreCommand(config_path, rest);
+  if (command == "run") return Run(config_path, rest);
+  std::cerr << "salesaudit: unknown command '" << command << "' (see --help)\n";
+  return 2;
+}
+
+}  // namespace salesaudit

@@ -1,0 +1,45 @@
+// Turns an HTTP response into a Status the sync engine can act on: ok,
+// retryable (kRateLimited with the server's wait, kUnavailable) or not
+// (kUnauthenticated, kPermissionDenied, kPermanent). Shared by connectors so
+// that every vendor's failures read the same way. Pure functions; thread-safe.
+//
+//   Result<HttpResponse> r = http.Send(request);
+//   if (!r.ok()) return r.status().WithContext("contacts");
+//   if (Status s = ClassifyHttpResponse(request, *r, "contacts"); !s.ok()) return s;
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "net/http_client.h"
+
+namespace salesaudit {
+
+// Ok for 2xx. Otherwise 401 -> kUnauthenticated, 403 -> kPermissionDenied,
+// 429 -> kRateLimited (retry_after from RetryAfterFromHeaders), 408 and 5xx ->
+// kUnavailable, other statuses -> kPermanent. The message is
+// "<context>: <METHOD> <path>: HTTP <status>", then ": <vendor text>" when the
+// body is JSON with "message" (HubSpot) or "title"/"detail" (problem+json,
+// Mailchimp), cut to 200 characters. Never contains the query string or a
+// request header value. Connectors whose vendor signals throttling another
+// way (a 403 with a limit code) check for it before calling this.
+Status ClassifyHttpResponse(const HttpRequest& request, const HttpResponse& response,
+                            std::string_view context);
+
+// The wait a 429 response asks for: `Retry-After` (delta seconds or an
+// HTTP-date, relative to `now`), else HubSpot's window length
+// (X-HubSpot-RateLimit-Interval-Milliseconds) when X-HubSpot-RateLimit-Remaining
+// is "0". nullopt when the response does not say; the engine then backs off.
+std::optional<std::chrono::milliseconds> RetryAfterFromHeaders(
+    const HttpResponse& response, std::chrono::system_clock::time_point now);
+
+// Parses a Retry-After value: non-negative delta seconds (any number of
+// digits; past 2^31 s it counts as 2^31 s, RFC 9111 1.2.2), or an IMF-fixdate
+// ("Sun, 06 Nov 1994 08:49:37 GMT"); a date in the past gives 0.
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
+                                                         std::chrono::system_clock::time_point now);
+
+}  // namespace salesaudit

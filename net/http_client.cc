@@ -1,0 +1,409 @@
+#include "net/http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <mutex>
+#include <string_view>
+
+#include "core/metrics.h"
+
+namespace salesaudit {
+namespace {
+
+// How often a running transfer checks the cancel flag. libcurl's own progress
+// callback can go a whole second between calls on an idle connection, so the
+// transfer is driven through a multi handle polled in short slices instead.
+constexpr std::chrono::milliseconds kCancelPollSlice(50);
+const std::string kDefaultBucket;  // "" names the default bucket
+// Real API URLs are under 4 KiB; servers commonly refuse past 8-16 KiB and
+// curl past 8 MB. Anything longer carries a runaway paging token.
+constexpr size_t kMaxUrlBytes = 64 * 1024;
+
+void InitCurlOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A method is an HTTP token; anything else would let a caller smuggle bytes
+// into the request line.
+bool IsHttpToken(const std::string& s) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+// Where a transfer's decoded body goes. A compressed body can decode to a
+// thousand times its size, so the limit applies after decoding.
+struct BodySink {
+  HttpResponse* response;
+  size_t limit;
+  bool too_large = false;
+};
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<BodySink*>(user);
+  const size_t n = size * count;
+  if (n > sink->limit - sink->response->body.size()) {
+    sink->too_large = true;
+    return 0;  // any other count aborts the transfer with CURLE_WRITE_ERROR
+  }
+  sink->response->body.append(data, n);
+  return n;
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* response = static_cast<HttpResponse*>(user);
+  std::string_view line(data, size * count);
+  // A new status line starts a new header block: interim 1xx responses
+  // (100 Continue) must not leak their headers into the final response.
+  if (line.substr(0, 5) == "HTTP/") {
+    response->headers.clear();
+    return line.size();
+  }
+  size_t colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    response->headers[Lower(Trim(line.substr(0, colon)))] =
+        std::string(Trim(line.substr(colon + 1)));
+  }
+  return line.size();
+}
+
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using HeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
+
+// curl's messages name hosts and ports, not queries, but a query carrying an
+// API key must never reach a log even if some error text quotes the URL.
+std::string RedactQuery(std::string message, const std::string& url) {
+  size_t q = url.find('?');
+  if (q == std::string::npos || q + 1 >= url.size()) return message;
+  const std::string query = url.substr(q + 1);
+  for (size_t at = message.find(query); at != std::string::npos; at = message.find(query, at)) {
+    message.replace(at, query.size(), "<query>");
+  }
+  return message;
+}
+
+}  // namespace
+
+const std::string& HttpResponse::Header(const std::string& name) const {
+  static const std::string kEmpty;
+  auto it = headers.find(name);
+  return it == headers.end() ? kEmpty : it->second;
+}
+
+void RequestBudget::SetBucket(const std::string& name, Bucket bucket) {
+  std::lock_guard<std::mutex> lock(mu_);
+  State& state = buckets_[name];
+  state.limit = bucket;
+  state.sent.clear();
+  cv_.notify_all();
+}
+
+bool RequestBudget::Acquire(const std::string& bucket, const std::atomic<bool>* cancel) {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<State*> limited;
+    auto wait = std::chrono::steady_clock::duration::zero();
+    for (const std::string* name : {&kDefaultBucket, &bucket}) {
+      if (name == &bucket && bucket.empty()) continue;
+      auto it = buckets_.find(*name);
+      if (it == buckets_.end()) continue;
+      State& s = it->second;
+      if (s.limit.requests <= 0 || s.limit.per.count() <= 0) continue;  // unlimited
+      // A log of the sends within the last `per`: vendors count over a
+      // rolling window, where a token bucket would allow twice the limit.
+      while (!s.sent.empty() && now - s.sent.front() >= s.limit.per) s.sent.pop_front();
+      if (static_cast<int>(s.sent.size()) >= s.limit.requests) {
+        wait = std::max(wait, s.sent.front() + s.limit.per - now);
+      }
+      limited.push_back(&s);
+    }
+    if (wait <= std::chrono::steady_clock::duration::zero()) {
+      for (State* s : limited) s->sent.push_back(now);
+      return true;
+    }
+    if (cancel != nullptr && cancel->load()) return false;
+    cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(
+                           wait + std::chrono::milliseconds(1), kCancelPollSlice));
+  }
+}
+
+void RequestBudget::Release(const std::string& bucket) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  for (const std::string* name : {&kDefaultBucket, &bucket}) {
+    if (name == &bucket && bucket.empty()) continue;
+    auto it = buckets_.find(*name);
+    if (it == buckets_.end() || it->second.sent.empty()) continue;
+    // `now` is later than every entry, so the log stays in order.
+    it->second.sent.back() = now;
+  }
+  cv_.notify_all();
+}
+
+struct HttpClient::Impl {
+  Options options;
+  RequestBudget* budget = nullptr;
+  const std::atomic<bool>* cancel = nullptr;
+  // The multi handle owns the connection cache, so connections stay open
+  // between requests of this client (keep-alive).
+  CURLM* multi = nullptr;
+  CURL* easy = nullptr;
+  char error[CURL_ERROR_SIZE] = {};
+
+  bool Cancelled() const { return cancel != nullptr && cancel->load(); }
+};
+
+namespace {
+
+struct ApiMetrics {
+  CounterFamily& requests = GlobalMetrics().Counter(
+      "salesaudit_api_requests_total",
+      "Requests to vendor APIs by HTTP status code (\"error\": no response).",
+      {"connector", "code"});
+  CounterFamily& throttled = GlobalMetrics().Counter(
+      "salesaudit_api_throttled_total", "Vendor API answers 429 Too Many Requests.", {"connector"});
+  CounterFamily& budget_wait = GlobalMetrics().Counter(
+      "salesaudit_rate_limit_wait_seconds_total",
+      "Time requests waited for the connector's own request budget.", {"connector"});
+};
+
+ApiMetrics& Metrics() {
+  static ApiMetrics* metrics = new ApiMetrics();  // with GlobalMetrics, never destroyed
+  return *metrics;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(Options options, RequestBudget* budget, const std::atomic<bool>* cancel)
+    : impl_(std::make_unique<Impl>()) {
+  InitCurlOnce();
+  impl_->options = std::move(options);
+  impl_->budget = budget;
+  impl_->cancel = cancel;
+  impl_->multi = curl_multi_init();
+  impl_->easy = curl_easy_init();
+  // The connector's series exist from its first client on, at 0: a rate()
+  // over them needs no first event.
+  if (!impl_->options.connector.empty()) {
+    Metrics().throttled.WithLabels({impl_->options.connector});
+    Metrics().budget_wait.WithLabels({impl_->options.connector});
+  }
+}
+
+HttpClient::~HttpClient() {
+  if (impl_->easy != nullptr) curl_easy_cleanup(impl_->easy);
+  if (impl_->multi != nullptr) curl_multi_cleanup(impl_->multi);
+}
+
+Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
+  Result<HttpResponse> response = Transfer(request);
+  const std::string& connector = impl_->options.connector;
+  if (connector.empty()) return response;
+  if (response.ok()) {
+    Metrics().requests.WithLabels({connector, std::to_string(response->status)}).Increment();
+    if (response->status == 429) Metrics().throttled.WithLabels({connector}).Increment();
+  } else if (response.status().code() == StatusCode::kUnavailable) {
+    Metrics().requests.WithLabels({connector, "error"}).Increment();
+  }
+  return response;
+}
+
+Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
+  const std::string where = request.method + " " + UrlPath(request.url);
+  if (impl_->easy == nullptr || impl_->multi == nullptr) {
+    return Status::Internal(where + ": libcurl could not be initialised");
+  }
+  if (!IsHttpToken(request.method)) return Status::Internal(where + ": invalid HTTP method");
+  if (request.url.empty()) return Status::Internal(where + ": empty URL");
+  if (request.url.size() > kMaxUrlBytes) {
+    return Status::Permanent(where + ": URL of " + std::to_string(request.url.size()) +
+                             " bytes is over the " + std::to_string(kMaxUrlBytes) +
+                             "-byte limit; not sent");
+  }
+  if (impl_->Cancelled()) return Status::Cancelled(where + ": cancelled");
+  if (impl_->budget != nullptr) {
+    const auto waiting_since = std::chrono::steady_clock::now();
+    if (!impl_->budget->Acquire(request.budget_bucket, impl_->cancel)) {
+      return Status::Cancelled(where + ": cancelled while waiting for the request budget");
+    }
+    // Below a millisecond it only took the budget, it did not wait for it.
+    const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - waiting_since;
+    if (!impl_->options.connector.empty() && waited >= std::chrono::milliseconds(1)) {
+      Metrics().budget_wait.WithLabels({impl_->options.connector}).Increment(waited.count());
+    }
+  }
+
+  CURL* easy = impl_->easy;
+  // Reset clears the previous request's options but keeps the connection
+  // cache, DNS cache and TLS sessions.
+  curl_easy_reset(easy);
+  HttpResponse response;
+  HeaderList headers;
+  auto add_header = [&headers](const std::string& line) {
+    curl_slist* head = curl_slist_append(headers.get(), line.c_str());
+    if (head != nullptr && headers == nullptr) headers.reset(head);
+    return head != nullptr;
+  };
+  bool headers_ok = true;
+  for (const auto& [name, value] : request.headers) headers_ok &= add_header(name + ": " + value);
+  // Without this, curl waits up to a second for "100 Continue" before sending
+  // larger POST bodies, which most APIs never send.
+  headers_ok &= add_header("Expect:");
+  if (!headers_ok) return Status::Internal(where + ": out of memory building headers");
+
+  impl_->error[0] = '\0';
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, impl_->error);
+  // A URL curl refuses would otherwise leave the previous one unset and fail
+  // later as "No URL set", hiding why.
+  if (CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str()); rc != CURLE_OK) {
+    return Status::Permanent(where + ": unusable URL (" + curl_easy_strerror(rc) + ")");
+  }
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  // gzip and deflate decode in zlib's fixed 32 KiB window; zstd and brotli
+  // may ask for windows of 100+ MiB before the body limit can act.
+  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+  // The whole transfer, connect to last byte: a body dripped slowly is cut too.
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(impl_->options.timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(impl_->options.connect_timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, impl_->options.user_agent.c_str());
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response);
+  BodySink body{.response = &response, .limit = impl_->options.max_response_bytes};
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+  const bool head = request.method == "HEAD";
+  if (request.method == "GET") {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  } else if (head) {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else {
+    if (request.method != "POST") {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+        request.method == "PATCH") {
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+    }
+  }
+
+  if (curl_multi_add_handle(impl_->multi, easy) != CURLM_OK) {
+    return Status::Internal(where + ": curl_multi_add_handle failed");
+  }
+  ++requests_sent_;
+  CURLcode result = CURLE_OK;
+  bool done = false;
+  bool cancelled = false;
+  CURLMcode multi_error = CURLM_OK;
+  while (true) {
+    int running = 0;
+    multi_error = curl_multi_perform(impl_->multi, &running);
+    if (multi_error != CURLM_OK) break;
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(impl_->multi, &left)) {
+      if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
+        result = msg->data.result;
+        done = true;
+      }
+    }
+    if (done) break;
+    if (impl_->Cancelled()) {
+      cancelled = true;
+      break;
+    }
+    multi_error = curl_multi_poll(impl_->multi, nullptr, 0,
+                                  static_cast<int>(kCancelPollSlice.count()), nullptr);
+    if (multi_error != CURLM_OK) break;
+  }
+  // Removing a handle mid-transfer aborts it and closes its connection.
+  curl_multi_remove_handle(impl_->multi, easy);
+  if (impl_->budget != nullptr) impl_->budget->Release(request.budget_bucket);
+
+  if (cancelled) return Status::Cancelled(where + ": cancelled");
+  if (multi_error != CURLM_OK) {
+    return Status::Internal(where + ": " + curl_multi_strerror(multi_error));
+  }
+  if (body.too_large) {
+    return Status::Permanent(where + ": response body over the " +
+                             std::to_string(impl_->options.max_response_bytes) +
+                             "-byte limit (max_response_size); not read");
+  }
+  if (result != CURLE_OK) {
+    std::string detail = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(result);
+    detail = RedactQuery(std::move(detail), request.url);
+    switch (result) {
+      case CURLE_OPERATION_TIMEDOUT:
+        return Status::Unavailable(where + ": timed out (" + detail + ")");
+      case CURLE_PARTIAL_FILE:
+        return Status::Unavailable(where + ": truncated body (" + detail + ")");
+      case CURLE_URL_MALFORMAT:
+      case CURLE_UNSUPPORTED_PROTOCOL:
+      case CURLE_BAD_FUNCTION_ARGUMENT:
+        return Status::Internal(where + ": " + detail);
+      default:
+        // Connect, send and receive failures, empty replies, bad encodings and
+        // TLS handshake failures may all clear up on the next attempt.
+        return Status::Unavailable(where + ": " + detail);
+    }
+  }
+
+  long status = 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  response.status = status;
+  // curl already fails a short body with CURLE_PARTIAL_FILE; this guards the
+  // contract itself for identity-encoded bodies whatever curl decides.
+  const std::string& length = response.Header("content-length");
+  const std::string& encoding = response.Header("content-encoding");
+  if (!head && status != 204 && status != 304 && !length.empty() &&
+      (encoding.empty() || encoding == "identity")) {
+    size_t expected = 0;
+    auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), expected);
+    if (ec == std::errc() && end == length.data() + length.size() &&
+        expected != response.body.size()) {
+      return Status::Unavailable(where + ": truncated body (got " +
+                                 std::to_string(response.body.size()) + " of " + length +
+                                 " bytes)");
+    }
+  }
+  return response;
+}
+
+std::string UrlPath(const std::string& url) {
+  size_t start = 0;
+  size_t scheme = url.find("://");
+  if (scheme != std::string::npos) {
+    start = url.find_first_of("/?#", scheme + 3);
+    if (start == std::string::npos) return "/";
+  }
+  size_t end = url.find_first_of("?#", start);
+  std::string path = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  return path.empty() ? "/" : path;
+}
+
+}  // namespace salesaudit

@@ -1,0 +1,147 @@
+#include "status/status_report.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+#include "alerts/overview.h"
+#include "connectors/connector.h"
+#include "core/secret_registry.h"
+#include "core/text_util.h"
+#include "core/time_util.h"
+
+namespace salesaudit {
+namespace {
+
+// The store table a connector's stream lands in, or "" when its type does
+// not say.
+std::string TableOfStream(const ConnectorDescriptor* type, const std::string& stream) {
+  if (type == nullptr) return "";
+  auto it = type->stream_records.find(stream);
+  if (it == type->stream_records.end()) return "";
+  switch (it->second) {
+    case RecordKind::kContact:
+      return "contacts";
+    case RecordKind::kDeal:
+      return "deals";
+    case RecordKind::kOwner:
+      return "owners";
+    case RecordKind::kEmailCampaign:
+      return "email_campaigns";
+    case RecordKind::kEmailEvent:
+      return "email_events";
+    case RecordKind::kEmailMember:
+      return "email_members";
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_t now_ms) {
+  auto states = store.ListStreamStates();
+  auto live = store.LatestSnapshot(SnapshotPurpose::kLive);
+  auto one_off = store.LatestSnapshot(SnapshotPurpose::kOneOff);
+  auto alerts = ReadAlertsOverview(store, now_ms);
+  for (const Status* s : {&states.status(), &live.status(), &one_off.status(), &alerts.status()}) {
+    if (!s->ok()) return *s;
+  }
+  std::map<std::pair<std::string, std::string>, const StreamState*> by_key;
+  for (const auto& s : *states) by_key[{s.connector, s.stream}] = &s;
+  auto iso = [](const TimeMs& t) { return t ? FormatIsoMs(*t) : std::string(); };
+
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  std::string text;
+  w.StartObject();
+  w.Key("connectors");
+  w.StartArray();
+  for (const auto& c : config.connectors) {
+    const auto* d = BuiltinConnectors().Find(c.type);
+    const auto& streams = c.streams.empty() ? d->streams : c.streams;
+    w.StartObject();
+    w.Key("name");
+    w.String(c.name.c_str());
+    w.Key("type");
+    w.String(c.type.c_str());
+    w.Key("streams");
+    w.StartArray();
+    text += c.name + " (" + c.type + ")\n";
+    for (const auto& stream : streams) {
+      auto it = by_key.find({c.name, stream});
+      const StreamState* s = it == by_key.end() ? nullptr : it->second;
+      // Errors are redacted as they are stored; this also covers rows an
+      // older version stored, for every secret this process knows.
+      const std::string last_error = s ? ProcessSecrets().Redact(s->last_error) : std::string();
+      std::string table = TableOfStream(d, stream);
+      int64_t rows = 0;
+      if (!table.empty()) {
+        auto n = store.CountRows(table, c.name, false);
+        rows = n.ok() ? *n : 0;
+      }
+      w.StartObject();
+      w.Key("stream");
+      w.String(stream.c_str());
+      w.Key("cursor");
+      s && !s->cursor.empty() ? w.String(s->cursor.c_str()) : w.Null();
+      w.Key("last_success_at");
+      s && s->last_success_at ? w.String(iso(s->last_success_at).c_str()) : w.Null();
+      w.Key("last_error");
+      !last_error.empty() ? w.String(last_error.c_str(), last_error.size()) : w.Null();
+      w.Key("last_error_at");
+      s && s->last_error_at ? w.String(iso(s->last_error_at).c_str()) : w.Null();
+      w.Key("rows");
+      w.Int64(rows);
+      w.EndObject();
+      char line[256];
+      snprintf(line, sizeof line, "  %-16s rows %-9lld last success %-25s", stream.c_str(),
+               static_cast<long long>(rows),
+               s && s->last_success_at ? iso(s->last_success_at).c_str() : "never");
+      text += line;
+      // Vendor text on a terminal: shown escaped, never obeyed.
+      if (!last_error.empty()) {
+        text += " last error " + iso(s->last_error_at) + ": " + EscapeControlCharacters(last_error);
+      }
+      text += "\n";
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  // The live snapshot (the one the dashboard and the alert rules read), and
+  // the latest one-off one (`salesaudit audit` by hand).
+  for (const auto& [key, label, row] :
+       {std::tuple{"snapshot", "live snapshot", &*live},
+        std::tuple{"one_off_snapshot", "one-off snapshot", &*one_off}}) {
+    w.Key(key);
+    if (!*row) {
+      w.Null();
+      text += std::string(label) + ": none\n";
+      continue;
+    }
+    w.StartObject();
+    w.Key("id");
+    w.Int64((*row)->id);
+    w.Key("computed_at");
+    w.String(FormatIsoMs((*row)->computed_at).c_str());
+    w.Key("window_from");
+    w.String(iso((*row)->window_from).c_str());
+    w.Key("window_to");
+    w.String(iso((*row)->window_to).c_str());
+    w.EndObject();
+    text += std::string(label) + ": #" + std::to_string((*row)->id) + " at " +
+            FormatIsoMs((*row)->computed_at) + " (window " + iso((*row)->window_from) + " to " +
+            iso((*row)->window_to) + ")\n";
+  }
+  const std::string alerts_json = AlertsOverviewJson(*alerts);
+  w.Key("alerts");
+  w.RawValue(alerts_json.c_str(), alerts_json.size(), rapidjson::kObjectType);
+  text += AlertsOverviewText(*alerts);
+  w.EndObject();
+  return StatusReport{.json = buf.GetString(), .text = std::move(text)};
+}
+
+}  // namespace salesaudit

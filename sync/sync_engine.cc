@@ -1,0 +1,323 @@
+#include "sync/sync_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+#include <unordered_map>
+
+#include "core/backoff.h"
+#include "core/metrics.h"
+#include "core/page_check.h"
+#include "core/secret_registry.h"
+#include "core/text_util.h"
+#include "core/time_util.h"
+
+namespace salesaudit {
+namespace {
+
+// Failures every other stream of the connector would meet too.
+bool StopsConnector(StatusCode code) {
+  return code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied ||
+         code == StatusCode::kQuotaExhausted;
+}
+
+// A 429 without a wait says the window is full; retrying within the same
+// second only earns another one (HubSpot's search sends no hint at all).
+constexpr std::chrono::milliseconds kRateLimitedFloor(1000);
+
+RequestBudget::Bucket ToBucket(const RateLimit& limit) {
+  return RequestBudget::Bucket{limit.requests, limit.per};
+}
+
+// The largest cursor committed. The biggest real ones are maps of parents
+// (HubSpot campaigns, Mailchimp campaigns and lists), about 45 bytes each:
+// 4 MiB holds some 90,000. A larger one holds a runaway paging token.
+constexpr size_t kMaxCursorBytes = 4 * 1024 * 1024;
+
+// Checks each page's cursor before it is committed: not oversized, and not
+// one committed earlier in this run. A cursor names the position after its
+// page, so meeting one again means the vendor's paging has cycled (A, B, A,
+// B) and reading on would repeat the same pages forever. Cursors are kept as
+// 64-bit hashes: 10,000 pages cost under 1 MB, a false match about 1e-11.
+class CursorProgress {
+ public:
+  Status Check(const std::string& context, const std::string& cursor, int64_t page) {
+    if (cursor.size() > kMaxCursorBytes) {
+      return Status::DataLoss(context + ": page " + std::to_string(page) + " has a cursor of " +
+                              std::to_string(cursor.size()) + " bytes, over the " +
+                              std::to_string(kMaxCursorBytes) + "-byte limit; not committed");
+    }
+    auto [it, added] = seen_.emplace(std::hash<std::string>{}(cursor), page);
+    if (added) return Status::Ok();
+    return Status::DataLoss(context + ": page " + std::to_string(page) +
+                            " returns to the position after page " + std::to_string(it->second) +
+                            " (the API's paging repeats itself); stopped before reading it again");
+  }
+
+ private:
+  std::unordered_map<size_t, int64_t> seen_;  // cursor hash -> the page that committed it
+};
+
+}  // namespace
+
+std::string StreamSyncResult::Summary() const {
+  char elapsed_text[32];
+  snprintf(elapsed_text, sizeof elapsed_text, "%.1fs", elapsed.count() / 1000.0);
+  std::string out = connector + " " + stream + ": ";
+  out += status.ok() ? "ok" : "FAILED";
+  out += ", " + std::to_string(records) + " records, " + std::to_string(deletions) + " deleted, " +
+         std::to_string(pages) + " pages";
+  if (retries > 0) out += ", " + std::to_string(retries) + " retries";
+  out += std::string(" in ") + elapsed_text;
+  // A line for a terminal or a log: an error may quote vendor text.
+  if (!status.ok()) {
+    out += ": " + EscapeControlCharacters(ProcessSecrets().Redact(status.message()));
+  }
+  if (page_limit_reached) out += " (max_pages_per_run reached: the next sync resumes)";
+  return out;
+}
+
+namespace {
+
+struct SyncMetrics {
+  CounterFamily& syncs = GlobalMetrics().Counter(
+      "salesaudit_syncs_total", "Stream sync runs by result (ok, error, cancelled).",
+      {"connector", "stream", "result"});
+  CounterFamily& records =
+      GlobalMetrics().Counter("salesaudit_records_synced_total", "Records committed to the store.",
+                              {"connector", "stream"});
+  CounterFamily& deleted =
+      GlobalMetrics().Counter("salesaudit_records_deleted_total",
+                              "Deletions (archived, merged) committed.", {"connector", "stream"});
+  GaugeFamily& last_success = GlobalMetrics().Gauge(
+      "salesaudit_last_success_timestamp_seconds",
+      "When the stream last synced successfully, Unix seconds.", {"connector", "stream"});
+  HistogramFamily& duration =
+      GlobalMetrics().Histogram("salesaudit_sync_duration_seconds", "Duration of stream sync runs.",
+                                {"connector", "stream"}, {0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600});
+  GaugeFamily& lag = GlobalMetrics().Gauge(
+      "salesaudit_cursor_lag_seconds",
+      "How far the stored data is behind now: seconds since the newest change committed.",
+      {"connector", "stream"});
+};
+
+SyncMetrics& Metrics() {
+  static SyncMetrics* metrics = new SyncMetrics();  // with GlobalMetrics, never destroyed
+  return *metrics;
+}
+
+}  // namespace
+
+SyncEngine::SyncEngine(Store& store, const ConnectorRegistry& registry)
+    : store_(store), registry_(registry), rng_(std::random_device{}()) {
+  lag_collector_ = GlobalMetrics().AddCollector([this] {
+    const double now = static_cast<double>(NowMs());
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [key, newest] : newest_change_) {
+      Metrics().lag.WithLabels({key.first, key.second}).Set((now - newest) / 1000.0);
+    }
+  });
+}
+
+SyncEngine::~SyncEngine() { GlobalMetrics().RemoveCollector(lag_collector_); }
+
+void SyncEngine::Record(const StreamSyncResult& result, TimeMs newest_change) {
+  SyncMetrics& m = Metrics();
+  const std::vector<std::string> labels = {result.connector, result.stream};
+  const char* outcome = result.status.ok()                               ? "ok"
+                        : result.status.code() == StatusCode::kCancelled ? "cancelled"
+                                                                         : "error";
+  m.syncs.WithLabels({result.connector, result.stream, outcome}).Increment();
+  m.records.WithLabels(labels).Increment(static_cast<double>(result.records));
+  m.deleted.WithLabels(labels).Increment(static_cast<double>(result.deletions));
+  m.duration.WithLabels(labels).Observe(static_cast<double>(result.elapsed.count()) / 1000.0);
+  if (result.status.ok()) m.last_success.WithLabels(labels).SetToCurrentTime();
+  if (newest_change) {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t& newest = newest_change_[{result.connector, result.stream}];
+    newest = std::max(newest, *newest_change);
+  }
+}
+
+RequestBudget& SyncEngine::BudgetFor(const ConnectorConfig& config,
+                                     const ConnectorDescriptor& descriptor) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Budget& budget = budgets_[config.name];
+  // A reload may change the limit; the budget then starts afresh.
+  if (!budget.requests || budget.configured != config.rate_limit) {
+    budget.configured = config.rate_limit;
+    budget.requests = std::make_unique<RequestBudget>();
+    // `rate_limit: off` lifts every bucket (used against simulators).
+    const bool off = config.rate_limit && config.rate_limit->unlimited();
+    budget.requests->SetBucket("",
+                               ToBucket(config.rate_limit.value_or(descriptor.default_rate_limit)));
+    for (const auto& [name, limit] : descriptor.extra_budget_buckets) {
+      budget.requests->SetBucket(name, off ? RequestBudget::Bucket{} : ToBucket(limit));
+    }
+  }
+  return *budget.requests;
+}
+
+bool SyncEngine::WaitUnlessCancelled(std::chrono::milliseconds delay,
+                                     const std::atomic<bool>& cancel) {
+  const auto deadline = std::chrono::steady_clock::now() + delay;
+  while (!cancel.load()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return true;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        deadline - now, std::chrono::milliseconds(50)));
+  }
+  return false;
+}
+
+std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& config,
+                                                       const SyncRequest& request,
+                                                       const std::atomic<bool>& cancel) {
+  std::vector<StreamSyncResult> results;
+  const ConnectorDescriptor* descriptor = registry_.Find(config.type);
+  if (descriptor == nullptr) {
+    StreamSyncResult r{.connector = config.name, .stream = "*"};
+    r.status = Status::InvalidArgument("unknown connector type '" + config.type + "'");
+    results.push_back(std::move(r));
+    return results;
+  }
+  std::vector<std::string> streams = !request.streams.empty()  ? request.streams
+                                     : !config.streams.empty() ? config.streams
+                                                               : descriptor->streams;
+  RequestBudget& budget = BudgetFor(config, *descriptor);
+  HttpClient http(HttpClient::Options{.timeout = config.request_timeout,
+                                      .max_response_bytes = config.max_response_size,
+                                      .connector = config.name},
+                  &budget, &cancel);
+  auto connector = descriptor->create(config, http);
+  if (!connector.ok()) {
+    StreamSyncResult r{.connector = config.name, .stream = "*"};
+    r.status = connector.status();
+    results.push_back(std::move(r));
+    return results;
+  }
+  for (const auto& stream : streams) {
+    if (cancel.load()) break;
+    if (request.full) {
+      if (Status s = store_.ResetCursor(config.name, stream); !s.ok()) {
+        StreamSyncResult r{.connector = config.name, .stream = stream, .status = s};
+        results.push_back(std::move(r));
+        continue;
+      }
+    }
+    results.push_back(RunStream(config, **connector, stream, cancel));
+    // The caller logs the results; a stop is not an error of the stream.
+    const Status& status = results.back().status;
+    if (!status.ok() && status.code() != StatusCode::kCancelled) {
+      // Stored, then served by `status` and the dashboard: no secret, even
+      // one a vendor echoed somewhere other than its error text.
+      (void)store_.RecordError(config.name, stream, ProcessSecrets().Redact(status.message()),
+                               NowMs());
+      if (StopsConnector(status.code())) break;
+    }
+  }
+  return results;
+}
+
+Status SyncEngine::LoadNewestChanges(const std::vector<ConnectorConfig>& connectors) {
+  for (const ConnectorConfig& config : connectors) {
+    const ConnectorDescriptor* descriptor = registry_.Find(config.type);
+    if (descriptor == nullptr) continue;
+    for (const std::string& stream :
+         config.streams.empty() ? descriptor->streams : config.streams) {
+      auto kind = descriptor->stream_records.find(stream);
+      if (kind == descriptor->stream_records.end()) continue;
+      auto newest = store_.NewestChangeAt(kind->second, config.name);
+      if (!newest.ok()) return newest.status();
+      if (!*newest) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      int64_t& known = newest_change_[{config.name, stream}];
+      known = std::max(known, **newest);
+    }
+  }
+  return Status::Ok();
+}
+
+StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector& connector,
+                                       const std::string& stream, const std::atomic<bool>& cancel) {
+  const auto started = std::chrono::steady_clock::now();
+  StreamSyncResult result{.connector = config.name, .stream = stream};
+  TimeMs newest_change;  // of the pages committed
+  auto finish = [&](Status status) {
+    result.status = std::move(status);
+    result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    Record(result, newest_change);
+    return result;
+  };
+  const std::string context = config.type + "[" + config.name + "]: " + stream;
+
+  auto cursor = store_.GetCursor(config.name, stream);
+  if (!cursor.ok()) return finish(cursor.status().WithContext(context));
+  StreamRun run{.stream = stream, .cursor = *cursor, .started_at_ms = NowMs()};
+  auto reader = connector.OpenStream(run);
+  if (!reader.ok()) return finish(reader.status());
+  CursorProgress progress;
+
+  while (true) {
+    Result<std::optional<Page>> next = std::optional<Page>();
+    for (int attempt = 0;; ++attempt) {
+      if (cancel.load()) return finish(Status::Cancelled(context + ": stopped"));
+      next = (*reader)->Next();
+      if (next.ok()) break;
+      const Status& error = next.status();
+      if (error.code() == StatusCode::kCancelled) return finish(error);
+      if (!error.retryable() || attempt >= config.max_retries) {
+        if (error.retryable()) {
+          return finish(Status::Unavailable(error.message() + " (gave up after " +
+                                            std::to_string(attempt + 1) + " attempts)"));
+        }
+        return finish(error);
+      }
+      std::chrono::milliseconds delay;
+      if (error.retry_after()) {
+        delay = std::min(*error.retry_after(), config.retry_backoff_max);
+      } else {
+        std::lock_guard<std::mutex> lock(mu_);
+        delay = BackoffDelay(attempt, config.retry_backoff, config.retry_backoff_max, rng_);
+        if (error.code() == StatusCode::kRateLimited) {
+          delay = std::max(delay, std::min(kRateLimitedFloor, config.retry_backoff_max));
+        }
+      }
+      ++result.retries;
+      spdlog::warn("{} (retry {}/{} in {} ms)", error.message(), attempt + 1, config.max_retries,
+                   delay.count());
+      if (!WaitUnlessCancelled(delay, cancel)) {
+        return finish(Status::Cancelled(context + ": stopped"));
+      }
+    }
+    std::optional<Page>& page = next.value();
+    if (!page) break;
+    page->stream = stream;
+    CheckPage(config.name, *page);  // repairs or drops what must not be stored
+    for (const auto& warning : page->warnings) spdlog::warn("{}: {}", context, warning);
+    if (Status s = progress.Check(context, page->cursor, result.pages + 1); !s.ok()) {
+      return finish(s);
+    }
+    if (Status s = store_.CommitPage(config.name, *page); !s.ok()) {
+      return finish(s.WithContext(context));
+    }
+    if (TimeMs t = page->NewestChangeAt(); t && (!newest_change || *t > *newest_change)) {
+      newest_change = t;
+    }
+    result.records += static_cast<int64_t>(page->record_count());
+    result.deletions += static_cast<int64_t>(page->deletions.size());
+    if (++result.pages >= config.max_pages_per_run) {
+      result.page_limit_reached = true;
+      spdlog::warn("{}: {} pages read, the max_pages_per_run limit; the next sync resumes", context,
+                   result.pages);
+      break;
+    }
+  }
+  if (Status s = store_.RecordSuccess(config.name, stream, NowMs()); !s.ok()) {
+    return finish(s.WithContext(context));
+  }
+  return finish(Status::Ok());
+}
+
+}  // namespace salesaudit
