@@ -251,8 +251,8 @@ int main(int argc, char** argv) {
     stop();
     return Fail("email_events sync failed: " + synced.ToString());
   }
-  auto stored = (*store)->CountRows("email_events", kSource, /*include_deleted=*/true);
-  auto stored_campaigns = (*store)->CountRows("email_campaigns", kSource, true);
+  auto stored = (*store)->CountRows(RecordKind::kEmailEvent, kSource, /*include_deleted=*/true);
+  auto stored_campaigns = (*store)->CountRows(RecordKind::kEmailCampaign, kSource, true);
   const double peak_rss = bench::PeakRssMiB();
   store->reset();
   stop();

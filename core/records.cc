@@ -13,6 +13,16 @@ std::string NormalizeEmail(std::string_view email) {
   return out;
 }
 
+bool IsNormalizedEmail(std::string_view email) {
+  if (email.empty()) return true;
+  if (static_cast<unsigned char>(email.front()) <= ' ') return false;
+  if (static_cast<unsigned char>(email.back()) <= ' ') return false;
+  for (char c : email) {
+    if (c >= 'A' && c <= 'Z') return false;
+  }
+  return true;
+}
+
 const char* RecordKindName(RecordKind kind) {
   switch (kind) {
     case RecordKind::kContact:

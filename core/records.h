@@ -182,5 +182,7 @@ struct Page {
 
 // Lower case (ASCII) and trimmed of surrounding whitespace.
 std::string NormalizeEmail(std::string_view email);
+// True when NormalizeEmail(email) == email, checked without a copy.
+bool IsNormalizedEmail(std::string_view email);
 
 }  // namespace salesaudit

@@ -14,32 +14,6 @@
 #include "core/time_util.h"
 
 namespace salesaudit {
-namespace {
-
-// The store table a connector's stream lands in, or "" when its type does
-// not say.
-std::string TableOfStream(const ConnectorDescriptor* type, const std::string& stream) {
-  if (type == nullptr) return "";
-  auto it = type->stream_records.find(stream);
-  if (it == type->stream_records.end()) return "";
-  switch (it->second) {
-    case RecordKind::kContact:
-      return "contacts";
-    case RecordKind::kDeal:
-      return "deals";
-    case RecordKind::kOwner:
-      return "owners";
-    case RecordKind::kEmailCampaign:
-      return "email_campaigns";
-    case RecordKind::kEmailEvent:
-      return "email_events";
-    case RecordKind::kEmailMember:
-      return "email_members";
-  }
-  return "";
-}
-
-}  // namespace
 
 Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_t now_ms) {
   auto states = store.ListStreamStates();
@@ -76,10 +50,10 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
       // Errors are redacted as they are stored; this also covers rows an
       // older version stored, for every secret this process knows.
       const std::string last_error = s ? ProcessSecrets().Redact(s->last_error) : std::string();
-      std::string table = TableOfStream(d, stream);
+      // The live rows of the records the stream yields, when its type says.
       int64_t rows = 0;
-      if (!table.empty()) {
-        auto n = store.CountRows(table, c.name, false);
+      if (d != nullptr && d->stream_records.contains(stream)) {
+        auto n = store.CountRows(d->stream_records.at(stream), c.name, false);
         rows = n.ok() ? *n : 0;
       }
       w.StartObject();

@@ -1,6 +1,13 @@
-// The SQLite store (DESIGN.md "Store"): the documented tables, migrations by
-// PRAGMA user_version, and the one write path that commits a page of records,
-// deletions and the stream's cursor in one transaction.
+// The SQLite store: the tables README.md documents for BI tools ("The
+// store"), migrations by PRAGMA user_version, and the one write path that
+// commits a page of records, deletions and the stream's cursor in one
+// transaction.
+//
+// The implementation is split by what it holds: open.cc (opening, health),
+// schema.cc (migrations), record_writer.cc and sync_state.cc (CommitPage and
+// the sync state), row_readers.cc (the read side), snapshots.cc,
+// alert_tables.cc, check_and_backup.cc; database.h and statement.h hold what
+// they share.
 //
 // Ownership: the daemon (or a CLI command) opens one Store and shares it.
 // Threading: every method is safe to call from any thread; writes are
@@ -302,16 +309,14 @@ class Store {
                      const std::string& message, int64_t at_ms);
   Result<std::vector<StreamState>> ListStreamStates();
 
-  // Number of rows in `table` (one of the documented tables) for `source`,
-  // counting deleted rows only when include_deleted. sync_state matches
-  // `source` against its connector column; audit_snapshots has no source and
-  // counts every row. Fails with kInvalidArgument for any other table name.
   // The latest change time of `source`'s records of `kind`, as
   // Page::NewestChangeAt reads a page (updated_at; occurred_at for events,
   // sent_at for campaigns); unset when none has one, or for owners.
   Result<TimeMs> NewestChangeAt(RecordKind kind, const std::string& source);
-  Result<int64_t> CountRows(const std::string& table, const std::string& source,
-                            bool include_deleted);
+  // The number of `source`'s stored records of `kind`, counting deleted ones
+  // only when include_deleted. Owners are never deleted (a removed owner is
+  // an inactive one), so every owner counts.
+  Result<int64_t> CountRows(RecordKind kind, const std::string& source, bool include_deleted);
 
   // Read side for the audit and the tests. Callbacks run under the store's
   // lock: they must not call back into the Store.

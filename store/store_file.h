@@ -19,6 +19,18 @@ struct sqlite3;
 
 namespace salesaudit {
 
+// The mode of every file of a store: it holds people's names and emails.
+inline constexpr mode_t kOwnerOnly = 0600;
+// How long a connection to a store file waits for another's lock.
+inline constexpr int kBusyTimeoutMs = 5000;
+
+// "0644": a file mode as ls and chmod write it.
+std::string ModeText(mode_t mode);
+// strerror's text for an errno value.
+std::string ErrnoText(int error);
+// The directory `path` is in ("." for a bare file name).
+std::string DirectoryOf(const std::string& path);
+
 // Makes `path` ready for SQLite to open. Its directory must exist
 // (kUnavailable naming the directory otherwise). A missing file is created
 // empty with mode 0600 whatever the umask; SQLite gives the -wal, -shm and

@@ -45,7 +45,7 @@ struct CliFixture : HubSpotFixture {
     return argv;
   }
   int64_t ContactRows() {
-    auto n = store->CountRows("contacts", "crm", true);
+    auto n = store->CountRows(RecordKind::kContact, "crm", true);
     return n.ok() ? *n : -1;
   }
   std::string config_path;
@@ -151,12 +151,14 @@ TEST_CASE("sync, audit and status work from the command line", "[cli]") {
       rows[stream["stream"].GetString()] = stream["rows"].GetInt64();
     }
   }
-  for (const char* table : {"contacts", "deals", "owners"}) {
-    INFO(table);
-    auto n = f.store->CountRows(table, "crm", false);
+  for (auto [stream, kind] :
+       {std::pair{"contacts", RecordKind::kContact}, std::pair{"deals", RecordKind::kDeal},
+        std::pair{"owners", RecordKind::kOwner}}) {
+    INFO(stream);
+    auto n = f.store->CountRows(kind, "crm", false);
     REQUIRE(n.ok());
     CHECK(*n > 0);
-    CHECK(rows[table] == *n);
+    CHECK(rows[stream] == *n);
   }
 }
 
@@ -494,7 +496,7 @@ TEST_CASE("SIGHUP reloads the config and an invalid one is logged while the old 
   CliFixture f(400);
   ChildProcess daemon(f.Argv({"run"}), f.dir.path(), f.env);
   auto rows_of = [&](const std::string& source) {
-    auto n = f.store->CountRows("contacts", source, true);
+    auto n = f.store->CountRows(RecordKind::kContact, source, true);
     return n.ok() ? *n : 0;
   };
   REQUIRE(WaitFor([&] { return rows_of("crm") == 400; }, std::chrono::seconds(60)));

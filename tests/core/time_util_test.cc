@@ -47,5 +47,14 @@ TEST_CASE("Emails are stored lower case and trimmed", "[core]") {
   CHECK(NormalizeEmail("") == "");
 }
 
+TEST_CASE("IsNormalizedEmail holds exactly for NormalizeEmail's own results", "[core]") {
+  for (const char* email : {"", "a@b.c", "A@b.c", " a@b.c", "a@b.c\t", "a b@c.d", "\x01a@b.c",
+                            "\xC3\x89@x.fr", "a@b.c\x7f"}) {
+    INFO(email);
+    CHECK(IsNormalizedEmail(email) == (NormalizeEmail(email) == email));
+    CHECK(IsNormalizedEmail(NormalizeEmail(email)));
+  }
+}
+
 }  // namespace
 }  // namespace salesaudit

@@ -108,7 +108,7 @@ std::optional<JsonLogRecord> ParseJsonLogLine(const std::string& line) {
 }
 
 int64_t Rows(Store& store, const std::string& source) {
-  auto n = store.CountRows("contacts", source, true);
+  auto n = store.CountRows(RecordKind::kContact, source, true);
   return n.ok() ? *n : -1;
 }
 

@@ -196,12 +196,12 @@ TEST_CASE("A backup is a checked 0600 copy made while the store is open and writ
     REQUIRE(report.ok());
     CHECK(report->problems.empty());
     auto reopened = OpenOrDie(copy);
-    CHECK(*reopened->CountRows("contacts", "crm", true) == 500);
+    CHECK(*reopened->CountRows(RecordKind::kContact, "crm", true) == 500);
     CHECK(*reopened->GetCursor("crm", "contacts") == "c1");
   }
   // Again over the old copy: replaced whole; no temporary file left behind.
   REQUIRE(Store::Backup(path, copy).ok());
-  CHECK(*OpenOrDie(copy)->CountRows("contacts", "crm", true) == 600);
+  CHECK(*OpenOrDie(copy)->CountRows(RecordKind::kContact, "crm", true) == 600);
   for (const auto& entry : fs::directory_iterator(dir.path())) {
     CHECK_THAT(entry.path().string(), !Catch::Contains(".tmp-"));
   }

@@ -217,12 +217,14 @@ std::vector<std::string> HubSpotFixture::DifferencesFromPortal() {
 
 std::string StoreFingerprint(Store& store, bool include_cursors) {
   std::string out;
-  for (const char* table : {"contacts", "deals", "owners", "deal_contacts"}) {
-    auto all = store.CountRows(table, "crm", true);
-    auto live = store.CountRows(table, "crm", false);
-    out += std::string(table) + "=" + (all.ok() ? std::to_string(*all) : "?") + "/" +
+  for (RecordKind kind : {RecordKind::kContact, RecordKind::kDeal, RecordKind::kOwner}) {
+    auto all = store.CountRows(kind, "crm", true);
+    auto live = store.CountRows(kind, "crm", false);
+    out += std::string(RecordKindName(kind)) + "=" + (all.ok() ? std::to_string(*all) : "?") + "/" +
            (live.ok() ? std::to_string(*live) : "?") + ";";
   }
+  auto links = store.DealContacts("crm");
+  out += "deal_contacts=" + (links.ok() ? std::to_string(links->size()) : "?") + ";";
   auto states = store.ListStreamStates();
   if (include_cursors && states.ok()) {
     for (const auto& s : *states) out += s.stream + ":" + s.cursor + ";";

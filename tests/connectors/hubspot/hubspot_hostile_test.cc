@@ -65,8 +65,8 @@ void RequireOthersOk(const std::vector<StreamSyncResult>& results, const std::st
   }
 }
 
-int64_t Rows(HubSpotFixture& f, const std::string& table) {
-  auto n = f.store->CountRows(table, "crm", /*include_deleted=*/true);
+int64_t Rows(HubSpotFixture& f, RecordKind kind) {
+  auto n = f.store->CountRows(kind, "crm", /*include_deleted=*/true);
   REQUIRE(n.ok());
   return *n;
 }
@@ -86,8 +86,8 @@ TEST_CASE("A contacts page nested 150,000 deep fails contacts clearly and the re
   CHECK(s.message() ==
         "hubspot[crm]: contacts: GET /crm/v3/objects/contacts: JSON nested deeper than 128 "
         "levels at offset 137");
-  CHECK(Rows(h.f, "contacts") == 0);
-  CHECK(Rows(h.f, "deals") == static_cast<int64_t>(h.f.sim.Deals().size()));
+  CHECK(Rows(h.f, RecordKind::kContact) == 0);
+  CHECK(Rows(h.f, RecordKind::kDeal) == static_cast<int64_t>(h.f.sim.Deals().size()));
 }
 
 TEST_CASE("An HTTP 500 nested 150,000 deep is retried and reported by its status",
@@ -118,7 +118,7 @@ TEST_CASE("A token response nested 150,000 deep fails each stream clearly and st
                                     ": oauth token refresh: JSON nested deeper than 128 levels "
                                     "at offset 137");
   }
-  CHECK(Rows(h.f, "owners") == 0);
+  CHECK(Rows(h.f, RecordKind::kOwner) == 0);
 }
 
 TEST_CASE("A stored cursor nested 150,000 deep is refused with the hint to run sync --full",
@@ -153,7 +153,7 @@ TEST_CASE("Owner paging tokens that cycle A/B/A/B stop the owners stream after t
         "repeats itself); stopped before reading it again");
   CHECK(owners.pages == 2);
   CHECK(h.server.RequestsTo(kOwners) == 3);
-  CHECK(Rows(h.f, "owners") == 1);
+  CHECK(Rows(h.f, RecordKind::kOwner) == 1);
 }
 
 TEST_CASE("Contacts list tokens that cycle stop the stream and a full sync later converges",
@@ -213,7 +213,7 @@ TEST_CASE("Association pages that cycle stop the deals stream naming the deal",
              Catch::Matches("hubspot\\[crm\\]: deals: associations of deal \\d+: a paging token "
                             "came back \\(the API's paging repeats itself\\); stopped"));
   CHECK(h.server.RequestsTo(kAssociations) == 3);
-  CHECK(Rows(h.f, "deals") == 0);
+  CHECK(Rows(h.f, RecordKind::kDeal) == 0);
 }
 
 TEST_CASE("Email campaign and event offsets that cycle stop only their stream",
@@ -253,7 +253,7 @@ TEST_CASE("A 10 MB paging token is refused before the page commits and the next 
   auto cursor = h.f.store->GetCursor("crm", "contacts");
   REQUIRE(cursor.ok());
   CHECK(cursor->empty());  // the page with the token was not committed
-  CHECK(Rows(h.f, "contacts") == 0);
+  CHECK(Rows(h.f, RecordKind::kContact) == 0);
 
   h.server.Forward(kContacts);
   for (const auto& r : h.f.Sync()) REQUIRE(r.status.ok());
@@ -271,7 +271,7 @@ TEST_CASE("max_pages_per_run ends a run cleanly and later runs resume until the 
   CHECK(contacts.page_limit_reached);
   CHECK_THAT(contacts.Summary(),
              Catch::EndsWith("(max_pages_per_run reached: the next sync resumes)"));
-  CHECK(Rows(h.f, "contacts") == 100);
+  CHECK(Rows(h.f, RecordKind::kContact) == 100);
   int runs = 1;
   while (!h.f.DifferencesFromPortal().empty() && runs < 20) {
     for (const auto& r : h.f.Sync()) {

@@ -82,8 +82,8 @@ TEST_CASE("An incremental sync after updates, additions and archiving equals the
   auto stats = f.sim.Stats();
   CHECK(stats.by_path["/crm/v3/objects/contacts/search"] >= 1);
   CHECK(stats.by_path["/crm/v3/objects/contacts"] <= 3);  // the archived listing only
-  auto deleted = f.store->CountRows("contacts", "crm", true);
-  auto live = f.store->CountRows("contacts", "crm", false);
+  auto deleted = f.store->CountRows(RecordKind::kContact, "crm", true);
+  auto live = f.store->CountRows(RecordKind::kContact, "crm", false);
   REQUIRE(deleted.ok());
   REQUIRE(live.ok());
   CHECK(*deleted - *live == static_cast<int64_t>(archived_contacts.size()));
@@ -196,7 +196,7 @@ TEST_CASE("The deletion rescan runs when due and not on every poll", "[hubspot]"
   f.sim.ResetStats();
   RequireAllOk(f.Sync());
   CHECK(f.sim.Stats().by_path["/crm/v3/objects/contacts"] == 0);  // no archived listing
-  auto live = f.store->CountRows("contacts", "crm", false);
+  auto live = f.store->CountRows(RecordKind::kContact, "crm", false);
   REQUIRE(live.ok());
   CHECK(*live == SmallPortal().contacts);
   f.config.deletion_scan_every = std::chrono::milliseconds(0);

@@ -163,8 +163,10 @@ struct MailchimpFixture {
   // Row counts and cursors: to compare a store before and after.
   std::string Fingerprint() {
     std::string out;
-    for (const char* table : {"email_members", "email_campaigns", "email_events"}) {
-      auto n = store->CountRows(table, kSource, true);
+    for (auto [table, kind] : {std::pair{"email_members", RecordKind::kEmailMember},
+                               std::pair{"email_campaigns", RecordKind::kEmailCampaign},
+                               std::pair{"email_events", RecordKind::kEmailEvent}}) {
+      auto n = store->CountRows(kind, kSource, true);
       out += std::string(table) + "=" + (n.ok() ? std::to_string(*n) : "?") + ";";
     }
     auto states = store->ListStreamStates();

@@ -1,0 +1,40 @@
+// A Store's life: Open (the file checked, WAL, migrations, every statement
+// prepared), its schema version and health, and its close.
+#include <memory>
+#include <utility>
+
+#include "store/schema.h"
+#include "store/store_impl.h"
+
+namespace salesaudit {
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path,
+                                           std::chrono::milliseconds check_budget) {
+  auto impl = std::make_unique<Impl>();
+  Database& db = impl->db;
+  Status status = db.Open(path, check_budget);
+  if (status.ok()) status = MigrateSchema(db);
+  if (status.ok()) status = impl->writer.Prepare();
+  if (status.ok()) status = impl->sync_state.Prepare(db);
+  if (status.ok()) status = impl->readers.Prepare(db);
+  if (status.ok()) status = impl->snapshots.Prepare(db);
+  if (!status.ok()) return status;
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Result<int> Store::SchemaVersion() {
+  auto lock = impl_->db.Lock();
+  return impl_->db.ReadUserVersion();
+}
+
+const std::vector<std::string>& Store::warnings() const { return impl_->db.warnings(); }
+
+const StoreOpenCheck& Store::open_check() const { return impl_->db.open_check(); }
+
+StoreHealth Store::Health() { return impl_->db.Health(); }
+
+}  // namespace salesaudit

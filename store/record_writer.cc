@@ -1,0 +1,488 @@
+// CommitPage's writes: an upsert per record, event counts per page,
+// deletions and merges, value issues.
+#include "store/record_writer.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <utility>
+
+#include "core/time_util.h"
+
+namespace salesaudit {
+namespace {
+
+// `contact "123"`: how errors name a record.
+std::string Label(const char* kind, const std::string& id) {
+  return std::string(kind) + " \"" + id + "\"";
+}
+
+// The counter columns of email_campaign_recipients, in the order
+// count_recipient_events_ binds them.
+enum RecipientCounterColumn {
+  kSent,
+  kDelivered,
+  kHumanOpens,
+  kMachineOpens,
+  kClicks,
+  kMachineClicks,
+  kBounces,
+  kUnsubscribes,
+  kSpamReports,
+  kRecipientCounterCount
+};
+
+// The column an event of `type` counts in (as the email_events triggers
+// count it), -1 for a type with none.
+int RecipientCounter(std::string_view type, bool machine) {
+  if (type == "sent") return kSent;
+  if (type == "delivered") return kDelivered;
+  if (type == "open") return machine ? kMachineOpens : kHumanOpens;
+  if (type == "click") return machine ? kMachineClicks : kClicks;
+  if (type == "bounce") return kBounces;
+  if (type == "unsubscribe") return kUnsubscribes;
+  if (type == "spam") return kSpamReports;
+  return -1;
+}
+
+}  // namespace
+
+Status RecordWriter::Prepare() {
+  return db_.Prepare({
+      {&upsert_contact_,
+       "INSERT INTO contacts (source, id, email, first_name, last_name, owner_id, channel, "
+       "lifecycle_stage, lead_status, created_at, mql_at, contacted_at, sql_at, customer_at, "
+       "updated_at, deleted_at) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, NULL) "
+       "ON CONFLICT (source, id) DO UPDATE SET email = excluded.email, "
+       "first_name = excluded.first_name, last_name = excluded.last_name, "
+       "owner_id = excluded.owner_id, channel = excluded.channel, "
+       "lifecycle_stage = excluded.lifecycle_stage, lead_status = excluded.lead_status, "
+       "created_at = excluded.created_at, mql_at = excluded.mql_at, "
+       "contacted_at = excluded.contacted_at, sql_at = excluded.sql_at, "
+       "customer_at = excluded.customer_at, updated_at = excluded.updated_at, "
+       "deleted_at = NULL "
+       "WHERE excluded.updated_at IS NULL OR contacts.updated_at IS NULL "
+       "OR excluded.updated_at >= contacts.updated_at"},
+      {&upsert_deal_,
+       "INSERT INTO deals (source, id, name, owner_id, pipeline, stage, amount, currency, "
+       "created_at, closed_at, is_closed, is_won, updated_at, deleted_at) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL) "
+       "ON CONFLICT (source, id) DO UPDATE SET name = excluded.name, "
+       "owner_id = excluded.owner_id, pipeline = excluded.pipeline, stage = excluded.stage, "
+       "amount = excluded.amount, currency = excluded.currency, "
+       "created_at = excluded.created_at, closed_at = excluded.closed_at, "
+       "is_closed = excluded.is_closed, is_won = excluded.is_won, "
+       "updated_at = excluded.updated_at, deleted_at = NULL "
+       "WHERE excluded.updated_at IS NULL OR deals.updated_at IS NULL "
+       "OR excluded.updated_at >= deals.updated_at"},
+      {&upsert_owner_,
+       "INSERT INTO owners (source, id, email, name, active) VALUES (?1, ?2, ?3, ?4, ?5) "
+       "ON CONFLICT (source, id) DO UPDATE SET email = excluded.email, name = excluded.name, "
+       "active = excluded.active"},
+      {&upsert_campaign_,
+       "INSERT INTO email_campaigns (source, id, name, subject, kind, sent_at, reported_sent, "
+       "reported_delivered, reported_opens, reported_unique_opens, reported_clicks, "
+       "reported_unique_clicks, reported_bounces, reported_unsubscribes, reported_spam_reports, "
+       "deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+       "NULL) "
+       "ON CONFLICT (source, id) DO UPDATE SET name = excluded.name, "
+       "subject = excluded.subject, kind = excluded.kind, sent_at = excluded.sent_at, "
+       "reported_sent = excluded.reported_sent, reported_delivered = excluded.reported_delivered, "
+       "reported_opens = excluded.reported_opens, "
+       "reported_unique_opens = excluded.reported_unique_opens, "
+       "reported_clicks = excluded.reported_clicks, "
+       "reported_unique_clicks = excluded.reported_unique_clicks, "
+       "reported_bounces = excluded.reported_bounces, "
+       "reported_unsubscribes = excluded.reported_unsubscribes, "
+       "reported_spam_reports = excluded.reported_spam_reports, deleted_at = NULL"},
+      {&upsert_member_,
+       "INSERT INTO email_members (source, id, email, first_name, last_name, status, "
+       "opted_in_at, updated_at, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL) "
+       "ON CONFLICT (source, id) DO UPDATE SET email = excluded.email, "
+       "first_name = excluded.first_name, last_name = excluded.last_name, "
+       "status = excluded.status, opted_in_at = excluded.opted_in_at, "
+       "updated_at = excluded.updated_at, deleted_at = NULL "
+       "WHERE excluded.updated_at IS NULL OR email_members.updated_at IS NULL "
+       "OR excluded.updated_at >= email_members.updated_at"},
+      {&delete_member_,
+       "UPDATE email_members SET deleted_at = COALESCE(deleted_at, ?1) "
+       "WHERE source = ?2 AND id = ?3"},
+      // A new event is inserted and counted by WriteEvent; a stored one is
+      // updated, and email_events_recounted moves its counts.
+      {&insert_event_,
+       "INSERT INTO email_events (source, id, campaign_id, email, type, occurred_at, url, "
+       "machine, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL) "
+       "ON CONFLICT (source, id) DO NOTHING"},
+      {&update_event_,
+       "UPDATE email_events SET campaign_id = ?3, email = ?4, type = ?5, occurred_at = ?6, "
+       "url = ?7, machine = ?8, deleted_at = NULL WHERE source = ?1 AND id = ?2"},
+      {&count_campaign_events_,
+       "INSERT INTO email_campaign_stats (source, campaign_id, first_event_at) "
+       "VALUES (?1, ?2, ?3) "
+       "ON CONFLICT (source, campaign_id) DO UPDATE SET first_event_at = excluded.first_event_at "
+       "WHERE excluded.first_event_at < email_campaign_stats.first_event_at "
+       "OR email_campaign_stats.first_event_at IS NULL"},
+      // Parameters ?4.. follow RecipientCounterColumn.
+      {&count_recipient_events_,
+       "INSERT INTO email_campaign_recipients (source, campaign_id, email, sent, delivered, "
+       "human_opens, machine_opens, clicks, machine_clicks, bounces, unsubscribes, "
+       "spam_reports) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+       "ON CONFLICT (source, campaign_id, email) DO UPDATE SET "
+       "sent = sent + excluded.sent, delivered = delivered + excluded.delivered, "
+       "human_opens = human_opens + excluded.human_opens, "
+       "machine_opens = machine_opens + excluded.machine_opens, "
+       "clicks = clicks + excluded.clicks, machine_clicks = machine_clicks + "
+       "excluded.machine_clicks, "
+       "bounces = bounces + excluded.bounces, unsubscribes = unsubscribes + excluded.unsubscribes, "
+       "spam_reports = spam_reports + excluded.spam_reports"},
+      {&clear_deal_contacts_, "DELETE FROM deal_contacts WHERE source = ?1 AND deal_id = ?2"},
+      // DO NOTHING only for a repeated id in the list; a bad id still fails
+      // its CHECK (INSERT OR IGNORE would silently drop it).
+      {&insert_deal_contact_,
+       "INSERT INTO deal_contacts (source, deal_id, contact_id) VALUES (?1, ?2, ?3) "
+       "ON CONFLICT (source, deal_id, contact_id) DO NOTHING"},
+      {&delete_contact_,
+       "UPDATE contacts SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
+      {&delete_deal_,
+       "UPDATE deals SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
+      // Same parameter numbers as its siblings; ?1 (deleted_at) is bound and
+      // unused, which SQLite allows for numbered parameters.
+      {&deactivate_owner_, "UPDATE owners SET active = 0 WHERE source = ?2 AND id = ?3"},
+      {&delete_campaign_,
+       "UPDATE email_campaigns SET deleted_at = COALESCE(deleted_at, ?1) "
+       "WHERE source = ?2 AND id = ?3"},
+      // A merged-away contact's deal links move to the survivor; links the
+      // survivor already had stay single (OR IGNORE), the rest are dropped.
+      {&move_deal_links_,
+       "UPDATE OR IGNORE deal_contacts SET contact_id = ?3 WHERE source = ?1 AND contact_id = ?2"},
+      {&drop_deal_links_, "DELETE FROM deal_contacts WHERE source = ?1 AND contact_id = ?2"},
+      {&delete_event_,
+       "UPDATE email_events SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = "
+       "?3"},
+  });
+}
+
+std::string_view RecordWriter::Email(const std::string& email) {
+  if (IsNormalizedEmail(email)) return email;
+  email_scratch_ = NormalizeEmail(email);
+  return email_scratch_;
+}
+
+Status RecordWriter::RecordFailure(int rc, sqlite3_stmt* s, const std::string& label) {
+  Status status = db_.Error(rc, label);
+  sqlite3_reset(s);
+  return status;
+}
+
+Status RecordWriter::WriteContact(const std::string& source, const Contact& c) {
+  sqlite3_stmt* s = upsert_contact_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, c.id);
+  BindText(s, 3, Email(c.email));
+  BindText(s, 4, c.first_name);
+  BindText(s, 5, c.last_name);
+  BindText(s, 6, c.owner_id);
+  BindText(s, 7, c.channel);
+  BindText(s, 8, c.lifecycle_stage);
+  BindText(s, 9, c.lead_status);
+  BindTime(s, 10, c.created_at);
+  BindTime(s, 11, c.mql_at);
+  BindTime(s, 12, c.contacted_at);
+  BindTime(s, 13, c.sql_at);
+  BindTime(s, 14, c.customer_at);
+  BindTime(s, 15, c.updated_at);
+  int rc = Database::Run(s);
+  return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("contact", c.id));
+}
+
+Status RecordWriter::WriteDeal(const std::string& source, const Deal& d) {
+  sqlite3_stmt* s = upsert_deal_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, d.id);
+  BindText(s, 3, d.name);
+  BindText(s, 4, d.owner_id);
+  BindText(s, 5, d.pipeline);
+  BindText(s, 6, d.stage);
+  BindReal(s, 7, d.amount);
+  BindText(s, 8, d.currency);
+  BindTime(s, 9, d.created_at);
+  BindTime(s, 10, d.closed_at);
+  BindBool(s, 11, d.is_closed);
+  BindBool(s, 12, d.is_won);
+  BindTime(s, 13, d.updated_at);
+  int rc = Database::Run(s);
+  if (rc != SQLITE_OK) return RecordFailure(rc, s, Label("deal", d.id));
+  if (!d.contact_ids) return Status::Ok();
+
+  s = clear_deal_contacts_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, d.id);
+  rc = Database::Run(s);
+  if (rc != SQLITE_OK) return RecordFailure(rc, s, Label("deal", d.id));
+  s = insert_deal_contact_.get();
+  for (const std::string& contact_id : *d.contact_ids) {
+    BindText(s, 1, source);
+    BindText(s, 2, d.id);
+    BindText(s, 3, contact_id);
+    rc = Database::Run(s);
+    if (rc != SQLITE_OK) {
+      return RecordFailure(rc, s, Label("deal", d.id) + " " + Label("contact", contact_id));
+    }
+  }
+  return Status::Ok();
+}
+
+Status RecordWriter::WriteOwner(const std::string& source, const Owner& o) {
+  sqlite3_stmt* s = upsert_owner_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, o.id);
+  BindText(s, 3, Email(o.email));
+  BindText(s, 4, o.name);
+  BindBool(s, 5, o.active);
+  int rc = Database::Run(s);
+  return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("owner", o.id));
+}
+
+Status RecordWriter::WriteCampaign(const std::string& source, const EmailCampaign& c) {
+  sqlite3_stmt* s = upsert_campaign_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, c.id);
+  BindText(s, 3, c.name);
+  BindText(s, 4, c.subject);
+  BindText(s, 5, c.kind);
+  BindTime(s, 6, c.sent_at);
+  const EmailCampaignCounters& r = c.reported;
+  int column = 7;
+  for (const std::optional<int64_t>* counter :
+       {&r.sent, &r.delivered, &r.opens, &r.unique_opens, &r.clicks, &r.unique_clicks, &r.bounces,
+        &r.unsubscribes, &r.spam_reports}) {
+    BindTime(s, column++, *counter);
+  }
+  int rc = Database::Run(s);
+  return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("email campaign", c.id));
+}
+
+Status RecordWriter::WriteMember(const std::string& source, const EmailMember& m) {
+  sqlite3_stmt* s = upsert_member_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, m.id);
+  BindText(s, 3, Email(m.email));
+  BindText(s, 4, m.first_name);
+  BindText(s, 5, m.last_name);
+  BindText(s, 6, m.status);
+  BindTime(s, 7, m.opted_in_at);
+  BindTime(s, 8, m.updated_at);
+  int rc = Database::Run(s);
+  return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("email member", m.id));
+}
+
+// Inserting a new event costs one row; its counts are added to
+// email_campaign_recipients and email_campaign_stats per page, one upsert
+// per recipient and per campaign (FlushEventCounts), instead of two per
+// event in a trigger. A stored event (a window overlap, a changed one) is
+// updated instead, and the email_events_recounted trigger moves its counts;
+// the counts pending from this page are added first, so that trigger finds
+// the rows it takes an event out of.
+Status RecordWriter::WriteEvent(const std::string& source, const EmailEvent& e) {
+  const std::string_view email = Email(e.email);
+  auto bind = [&](sqlite3_stmt* s) {
+    BindText(s, 1, source);
+    BindText(s, 2, e.id);
+    BindText(s, 3, e.campaign_id);
+    BindText(s, 4, email);
+    BindText(s, 5, e.type);
+    BindTime(s, 6, e.occurred_at);
+    BindText(s, 7, e.url);
+    BindBool(s, 8, e.machine);
+  };
+  sqlite3_stmt* s = insert_event_.get();
+  bind(s);
+  int rc = Database::Run(s);
+  if (rc != SQLITE_OK) return RecordFailure(rc, s, Label("email event", e.id));
+  if (sqlite3_changes(db_.handle()) == 1) {
+    // Counted only with a campaign and an email, as stored (empty is NULL).
+    if (!e.campaign_id.empty() && !email.empty()) {
+      std::string_view kept = email;
+      if (email.data() == email_scratch_.data()) kept = normalized_emails_.emplace_back(email);
+      uncounted_events_.push_back(
+          UncountedEvent{e.campaign_id, kept, e.occurred_at, RecipientCounter(e.type, e.machine)});
+    }
+    return Status::Ok();
+  }
+  if (Status flushed = FlushEventCounts(source); !flushed.ok()) return flushed;
+  s = update_event_.get();
+  bind(s);
+  rc = Database::Run(s);
+  return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("email event", e.id));
+}
+
+// Adds the counts of uncounted_events_: first each campaign's stats row
+// (created if missing, first_event_at lowered to the earliest new event),
+// then each recipient's counters, whose triggers update that stats row.
+Status RecordWriter::FlushEventCounts(const std::string& source) {
+  if (uncounted_events_.empty()) return Status::Ok();
+  std::sort(uncounted_events_.begin(), uncounted_events_.end(),
+            [](const UncountedEvent& a, const UncountedEvent& b) {
+              if (int c = a.campaign_id.compare(b.campaign_id); c != 0) return c < 0;
+              return a.email < b.email;
+            });
+  const auto end = uncounted_events_.end();
+  sqlite3_stmt* s = count_campaign_events_.get();
+  for (auto first = uncounted_events_.begin(); first != end;) {
+    TimeMs earliest;
+    auto it = first;
+    for (; it != end && it->campaign_id == first->campaign_id; ++it) {
+      if (it->occurred_at && (!earliest || *it->occurred_at < *earliest)) {
+        earliest = it->occurred_at;
+      }
+    }
+    BindText(s, 1, source);
+    BindText(s, 2, first->campaign_id);
+    BindTime(s, 3, earliest);
+    if (int rc = Database::Run(s); rc != SQLITE_OK) {
+      return RecordFailure(rc, s,
+                           "counts of email campaign \"" + std::string(first->campaign_id) + "\"");
+    }
+    first = it;
+  }
+  s = count_recipient_events_.get();
+  for (auto first = uncounted_events_.begin(); first != end;) {
+    std::array<int64_t, kRecipientCounterCount> counts{};
+    auto it = first;
+    for (; it != end && it->campaign_id == first->campaign_id && it->email == first->email; ++it) {
+      if (it->counter >= 0) ++counts[static_cast<size_t>(it->counter)];
+    }
+    BindText(s, 1, source);
+    BindText(s, 2, first->campaign_id);
+    BindText(s, 3, first->email);
+    for (size_t i = 0; i < counts.size(); ++i) {
+      sqlite3_bind_int64(s, static_cast<int>(4 + i), counts[i]);
+    }
+    if (int rc = Database::Run(s); rc != SQLITE_OK) {
+      return RecordFailure(rc, s,
+                           "counts of email campaign \"" + std::string(first->campaign_id) + "\"");
+    }
+    first = it;
+  }
+  uncounted_events_.clear();
+  normalized_emails_.clear();
+  return Status::Ok();
+}
+
+Status RecordWriter::WriteDeletion(const std::string& source, const Deletion& d) {
+  Statement* stmt = nullptr;
+  switch (d.kind) {
+    case RecordKind::kContact:
+      stmt = &delete_contact_;
+      break;
+    case RecordKind::kDeal:
+      stmt = &delete_deal_;
+      break;
+    // owners have no deleted_at: a removed owner is an inactive one.
+    case RecordKind::kOwner:
+      stmt = &deactivate_owner_;
+      break;
+    case RecordKind::kEmailCampaign:
+      stmt = &delete_campaign_;
+      break;
+    case RecordKind::kEmailEvent:
+      stmt = &delete_event_;
+      break;
+    case RecordKind::kEmailMember:
+      stmt = &delete_member_;
+      break;
+  }
+  if (stmt == nullptr) {
+    return Status::InvalidArgument("deletion of " + Label("record", d.id) + ": unknown kind");
+  }
+  sqlite3_stmt* s = stmt->get();
+  sqlite3_bind_int64(s, 1, d.deleted_at);
+  BindText(s, 2, source);
+  BindText(s, 3, d.id);
+  int rc = Database::Run(s);
+  if (rc != SQLITE_OK)
+    return RecordFailure(rc, s, "deletion of " + Label(RecordKindName(d.kind), d.id));
+  if (d.kind != RecordKind::kContact || d.merged_into.empty()) return Status::Ok();
+  for (Statement* links : {&move_deal_links_, &drop_deal_links_}) {
+    s = links->get();
+    BindText(s, 1, source);
+    BindText(s, 2, d.id);
+    if (links == &move_deal_links_) BindText(s, 3, d.merged_into);
+    rc = Database::Run(s);
+    if (rc != SQLITE_OK) {
+      return RecordFailure(rc, s, "merge of " + Label("contact", d.id) + " into " + d.merged_into);
+    }
+  }
+  return Status::Ok();
+}
+
+// Few pages have issues: one statement per property of the page, prepared
+// when needed, the last issue of each property kept as its example.
+Status RecordWriter::WriteValueIssues(const std::string& source, const Page& page) {
+  std::map<std::string_view, std::pair<int64_t, const ValueIssue*>> by_property;
+  for (const ValueIssue& issue : page.value_issues) {
+    auto& [count, last] = by_property[issue.property];
+    ++count;
+    last = &issue;
+  }
+  const int64_t now = NowMs();
+  // Named references, not structured bindings: clang 14 cannot capture
+  // those in the binding lambda below.
+  for (const auto& entry : by_property) {
+    const std::string_view property = entry.first;
+    const int64_t count = entry.second.first;
+    const ValueIssue* last = entry.second.second;
+    Status s = db_.RunOnce(
+        "INSERT INTO value_issues (connector, stream, property, count, last_record_id, "
+        "last_problem, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (connector, stream, property) DO UPDATE SET count = count + excluded.count, "
+        "last_record_id = excluded.last_record_id, last_problem = excluded.last_problem, "
+        "last_seen_at = excluded.last_seen_at",
+        "value issues", [&](sqlite3_stmt* st) {
+          BindText(st, 1, source);
+          BindText(st, 2, page.stream);
+          BindText(st, 3, property);
+          sqlite3_bind_int64(st, 4, count);
+          BindText(st, 5, last->record_id);
+          BindText(st, 6, last->problem);
+          sqlite3_bind_int64(st, 7, now);
+        });
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status RecordWriter::WritePage(const std::string& source, const Page& page) {
+  // Left over only from a page that failed (and was rolled back).
+  uncounted_events_.clear();
+  normalized_emails_.clear();
+  for (const Contact& c : page.contacts) {
+    if (Status s = WriteContact(source, c); !s.ok()) return s;
+  }
+  for (const Deal& d : page.deals) {
+    if (Status s = WriteDeal(source, d); !s.ok()) return s;
+  }
+  for (const Owner& o : page.owners) {
+    if (Status s = WriteOwner(source, o); !s.ok()) return s;
+  }
+  for (const EmailCampaign& c : page.campaigns) {
+    if (Status s = WriteCampaign(source, c); !s.ok()) return s;
+  }
+  for (const EmailEvent& e : page.events) {
+    if (Status s = WriteEvent(source, e); !s.ok()) return s;
+  }
+  // Before the deletions, whose trigger takes events out of these counts.
+  if (Status s = FlushEventCounts(source); !s.ok()) return s;
+  for (const EmailMember& m : page.members) {
+    if (Status s = WriteMember(source, m); !s.ok()) return s;
+  }
+  for (const Deletion& d : page.deletions) {
+    if (Status s = WriteDeletion(source, d); !s.ok()) return s;
+  }
+  return WriteValueIssues(source, page);
+}
+
+}  // namespace salesaudit

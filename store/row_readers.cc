@@ -1,0 +1,354 @@
+// The read side for the audit and the tests: the record tables and the
+// email counts read whole, one struct per row through a table of its
+// columns (statement.h), and each record kind's row count and newest change.
+#include <sqlite3.h>
+
+#include <utility>
+
+#include "store/store_impl.h"
+
+namespace salesaudit {
+namespace {
+
+static_assert(static_cast<size_t>(RecordKind::kEmailMember) + 1 ==
+                  RecordReadStatements::kRecordKinds,
+              "RecordReadStatements::kRecordKinds must count RecordKind's values");
+
+// The table the records of a kind are stored in.
+struct RecordTable {
+  const char* name;
+  const char* change_column;  // as Page::NewestChangeAt reads a page; nullptr: none
+  bool has_deleted_at;        // owners have none: a removed owner is an inactive one
+};
+
+RecordTable TableOf(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kContact:
+      return {"contacts", "updated_at", true};
+    case RecordKind::kDeal:
+      return {"deals", "updated_at", true};
+    case RecordKind::kOwner:
+      return {"owners", nullptr, false};
+    case RecordKind::kEmailCampaign:
+      return {"email_campaigns", "sent_at", true};
+    case RecordKind::kEmailEvent:
+      return {"email_events", "occurred_at", true};
+    case RecordKind::kEmailMember:
+      return {"email_members", "updated_at", true};
+  }
+  return {"contacts", "updated_at", true};
+}
+
+// One of the whole-table reads: its statement, its columns and what follows
+// them in the SELECT.
+template <typename Row>
+struct TableRead {
+  Statement RecordReadStatements::*statement;
+  std::span<const Column<Row>> columns;
+  const char* rest;  // FROM, WHERE, ORDER BY
+  const char* what;  // in messages: "read <what>"
+
+  std::string Sql() const { return SelectSql(columns, rest); }
+};
+
+constexpr Column<StoredContact> kContactColumns[] = {
+    ColumnOf<&StoredContact::source>("source"),
+    ColumnOf<&StoredContact::contact, &Contact::id>("id"),
+    ColumnOf<&StoredContact::contact, &Contact::email>("email"),
+    ColumnOf<&StoredContact::contact, &Contact::first_name>("first_name"),
+    ColumnOf<&StoredContact::contact, &Contact::last_name>("last_name"),
+    ColumnOf<&StoredContact::contact, &Contact::owner_id>("owner_id"),
+    ColumnOf<&StoredContact::contact, &Contact::channel>("channel"),
+    ColumnOf<&StoredContact::contact, &Contact::lifecycle_stage>("lifecycle_stage"),
+    ColumnOf<&StoredContact::contact, &Contact::lead_status>("lead_status"),
+    ColumnOf<&StoredContact::contact, &Contact::created_at>("created_at"),
+    ColumnOf<&StoredContact::contact, &Contact::mql_at>("mql_at"),
+    ColumnOf<&StoredContact::contact, &Contact::contacted_at>("contacted_at"),
+    ColumnOf<&StoredContact::contact, &Contact::sql_at>("sql_at"),
+    ColumnOf<&StoredContact::contact, &Contact::customer_at>("customer_at"),
+    ColumnOf<&StoredContact::contact, &Contact::updated_at>("updated_at"),
+    ColumnOf<&StoredContact::deleted_at>("deleted_at"),
+};
+constexpr TableRead<StoredContact> kContacts{&RecordReadStatements::each_contact, kContactColumns,
+                                             "FROM contacts ORDER BY source, id", "contacts"};
+
+constexpr Column<StoredDeal> kDealColumns[] = {
+    ColumnOf<&StoredDeal::source>("source"),
+    ColumnOf<&StoredDeal::deal, &Deal::id>("id"),
+    ColumnOf<&StoredDeal::deal, &Deal::name>("name"),
+    ColumnOf<&StoredDeal::deal, &Deal::owner_id>("owner_id"),
+    ColumnOf<&StoredDeal::deal, &Deal::pipeline>("pipeline"),
+    ColumnOf<&StoredDeal::deal, &Deal::stage>("stage"),
+    ColumnOf<&StoredDeal::deal, &Deal::amount>("amount"),
+    ColumnOf<&StoredDeal::deal, &Deal::currency>("currency"),
+    ColumnOf<&StoredDeal::deal, &Deal::created_at>("created_at"),
+    ColumnOf<&StoredDeal::deal, &Deal::closed_at>("closed_at"),
+    ColumnOf<&StoredDeal::deal, &Deal::is_closed>("is_closed"),
+    ColumnOf<&StoredDeal::deal, &Deal::is_won>("is_won"),
+    ColumnOf<&StoredDeal::deal, &Deal::updated_at>("updated_at"),
+    ColumnOf<&StoredDeal::deleted_at>("deleted_at"),
+};
+constexpr TableRead<StoredDeal> kDeals{&RecordReadStatements::each_deal, kDealColumns,
+                                       "FROM deals ORDER BY source, id", "deals"};
+
+constexpr Column<StoredOwner> kOwnerColumns[] = {
+    ColumnOf<&StoredOwner::source>("source"),
+    ColumnOf<&StoredOwner::owner, &Owner::id>("id"),
+    ColumnOf<&StoredOwner::owner, &Owner::email>("email"),
+    ColumnOf<&StoredOwner::owner, &Owner::name>("name"),
+    ColumnOf<&StoredOwner::owner, &Owner::active>("active"),
+};
+constexpr TableRead<StoredOwner> kOwners{&RecordReadStatements::each_owner, kOwnerColumns,
+                                         "FROM owners ORDER BY source, id", "owners"};
+
+constexpr Column<StoredEmailCampaign> kCampaignColumns[] = {
+    ColumnOf<&StoredEmailCampaign::source>("source"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::id>("id"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::name>("name"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::subject>("subject"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::kind>("kind"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::sent_at>("sent_at"),
+    ColumnOf<&StoredEmailCampaign::deleted_at>("deleted_at"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::reported,
+             &EmailCampaignCounters::sent>("reported_sent"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::reported,
+             &EmailCampaignCounters::delivered>("reported_delivered"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::reported,
+             &EmailCampaignCounters::opens>("reported_opens"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::reported,
+             &EmailCampaignCounters::unique_opens>("reported_unique_opens"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::reported,
+             &EmailCampaignCounters::clicks>("reported_clicks"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::reported,
+             &EmailCampaignCounters::unique_clicks>("reported_unique_clicks"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::reported,
+             &EmailCampaignCounters::bounces>("reported_bounces"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::reported,
+             &EmailCampaignCounters::unsubscribes>("reported_unsubscribes"),
+    ColumnOf<&StoredEmailCampaign::campaign, &EmailCampaign::reported,
+             &EmailCampaignCounters::spam_reports>("reported_spam_reports"),
+};
+constexpr TableRead<StoredEmailCampaign> kCampaigns{
+    &RecordReadStatements::each_campaign, kCampaignColumns,
+    "FROM email_campaigns ORDER BY source, id", "email_campaigns"};
+
+constexpr Column<StoredEmailMember> kMemberColumns[] = {
+    ColumnOf<&StoredEmailMember::source>("source"),
+    ColumnOf<&StoredEmailMember::member, &EmailMember::id>("id"),
+    ColumnOf<&StoredEmailMember::member, &EmailMember::email>("email"),
+    ColumnOf<&StoredEmailMember::member, &EmailMember::first_name>("first_name"),
+    ColumnOf<&StoredEmailMember::member, &EmailMember::last_name>("last_name"),
+    ColumnOf<&StoredEmailMember::member, &EmailMember::status>("status"),
+    ColumnOf<&StoredEmailMember::member, &EmailMember::opted_in_at>("opted_in_at"),
+    ColumnOf<&StoredEmailMember::member, &EmailMember::updated_at>("updated_at"),
+    ColumnOf<&StoredEmailMember::deleted_at>("deleted_at"),
+};
+constexpr TableRead<StoredEmailMember> kMembers{&RecordReadStatements::each_member, kMemberColumns,
+                                                "FROM email_members ORDER BY source, id",
+                                                "email_members"};
+
+constexpr Column<StoredEmailEvent> kEventColumns[] = {
+    ColumnOf<&StoredEmailEvent::source>("source"),
+    ColumnOf<&StoredEmailEvent::event, &EmailEvent::id>("id"),
+    ColumnOf<&StoredEmailEvent::event, &EmailEvent::campaign_id>("campaign_id"),
+    ColumnOf<&StoredEmailEvent::event, &EmailEvent::email>("email"),
+    ColumnOf<&StoredEmailEvent::event, &EmailEvent::type>("type"),
+    ColumnOf<&StoredEmailEvent::event, &EmailEvent::occurred_at>("occurred_at"),
+    ColumnOf<&StoredEmailEvent::event, &EmailEvent::url>("url"),
+    ColumnOf<&StoredEmailEvent::deleted_at>("deleted_at"),
+    ColumnOf<&StoredEmailEvent::event, &EmailEvent::machine>("machine"),
+};
+constexpr TableRead<StoredEmailEvent> kEvents{&RecordReadStatements::each_event, kEventColumns,
+                                              "FROM email_events ORDER BY source, id",
+                                              "email_events"};
+
+constexpr Column<EmailRecipient> kRecipientColumns[] = {
+    ColumnOf<&EmailRecipient::source>("source"),
+    ColumnOf<&EmailRecipient::campaign_id>("campaign_id"),
+    ColumnOf<&EmailRecipient::email>("email"),
+    ColumnOf<&EmailRecipient::events>("sent + delivered + human_opens + machine_opens + clicks + "
+                                      "machine_clicks + bounces + unsubscribes + spam_reports"),
+};
+constexpr TableRead<EmailRecipient> kRecipients{
+    &RecordReadStatements::each_recipient, kRecipientColumns,
+    "FROM email_campaign_recipients ORDER BY source, campaign_id, email",
+    "email_campaign_recipients"};
+
+constexpr Column<EmailCampaignTotals> kCampaignTotalsColumns[] = {
+    ColumnOf<&EmailCampaignTotals::source>("source"),
+    ColumnOf<&EmailCampaignTotals::campaign_id>("campaign_id"),
+    ColumnOf<&EmailCampaignTotals::sent>("sent"),
+    ColumnOf<&EmailCampaignTotals::delivered>("delivered"),
+    ColumnOf<&EmailCampaignTotals::opened>("opened"),
+    ColumnOf<&EmailCampaignTotals::machine_opened>("machine_opened"),
+    ColumnOf<&EmailCampaignTotals::clicked>("clicked"),
+    ColumnOf<&EmailCampaignTotals::bounced>("bounced"),
+    ColumnOf<&EmailCampaignTotals::unsubscribed>("unsubscribed"),
+    ColumnOf<&EmailCampaignTotals::spam_reported>("spam_reported"),
+    ColumnOf<&EmailCampaignTotals::first_event_at>("first_event_at"),
+};
+constexpr TableRead<EmailCampaignTotals> kCampaignTotals{
+    &RecordReadStatements::each_campaign_stats, kCampaignTotalsColumns,
+    "FROM email_campaign_stats ORDER BY source, campaign_id", "email_campaign_stats"};
+
+constexpr Column<EmailClick> kClickColumns[] = {
+    ColumnOf<&EmailClick::source>("source"),
+    ColumnOf<&EmailClick::campaign_id>("campaign_id"),
+    ColumnOf<&EmailClick::email>("email"),
+    ColumnOf<&EmailClick::occurred_at>("occurred_at"),
+};
+// The WHERE repeats email_events_clicks' condition so the partial index
+// answers the query by itself.
+constexpr TableRead<EmailClick> kClicks{
+    &RecordReadStatements::each_click, kClickColumns,
+    "FROM email_events WHERE type = 'click' AND deleted_at IS NULL AND machine = 0 AND "
+    "campaign_id IS NOT NULL AND email IS NOT NULL AND occurred_at IS NOT NULL "
+    "ORDER BY source, campaign_id, email, occurred_at",
+    "email clicks"};
+
+using DealContact = std::pair<std::string, std::string>;
+constexpr Column<DealContact> kDealContactColumns[] = {
+    ColumnOf<&DealContact::first>("deal_id"),
+    ColumnOf<&DealContact::second>("contact_id"),
+};
+
+constexpr Column<ValueIssueCount> kValueIssueColumns[] = {
+    ColumnOf<&ValueIssueCount::connector>("connector"),
+    ColumnOf<&ValueIssueCount::stream>("stream"),
+    ColumnOf<&ValueIssueCount::property>("property"),
+    ColumnOf<&ValueIssueCount::count>("count"),
+    ColumnOf<&ValueIssueCount::last_record_id>("last_record_id"),
+    ColumnOf<&ValueIssueCount::last_problem>("last_problem"),
+    ColumnOf<&ValueIssueCount::last_seen_at>("last_seen_at"),
+};
+
+// Calls fn with each row of `read`, under the store's lock.
+template <typename Row>
+Status ReadEach(Database& db, RecordReadStatements& statements, const TableRead<Row>& read,
+                const std::function<void(const Row&)>& fn) {
+  auto lock = db.Lock();
+  return ReadRows<Row>(db, (statements.*read.statement).get(), db.Context() + ": read " + read.what,
+                       read.columns, fn);
+}
+
+}  // namespace
+
+Status RecordReadStatements::Prepare(Database& db) {
+  return db.Prepare({
+      {&each_contact, kContacts.Sql()},
+      {&each_deal, kDeals.Sql()},
+      {&each_owner, kOwners.Sql()},
+      {&each_campaign, kCampaigns.Sql()},
+      {&each_member, kMembers.Sql()},
+      {&each_recipient, kRecipients.Sql()},
+      {&each_event, kEvents.Sql()},
+      {&each_campaign_stats, kCampaignTotals.Sql()},
+      {&each_click, kClicks.Sql()},
+      {&deal_contacts,
+       SelectSql<DealContact>(kDealContactColumns,
+                              "FROM deal_contacts WHERE source = ?1 ORDER BY deal_id, contact_id")},
+  });
+}
+
+Status Store::ForEachContact(const std::function<void(const StoredContact&)>& fn) {
+  return ReadEach(impl_->db, impl_->readers, kContacts, fn);
+}
+
+Status Store::ForEachDeal(const std::function<void(const StoredDeal&)>& fn) {
+  return ReadEach(impl_->db, impl_->readers, kDeals, fn);
+}
+
+Status Store::ForEachOwner(const std::function<void(const StoredOwner&)>& fn) {
+  return ReadEach(impl_->db, impl_->readers, kOwners, fn);
+}
+
+Status Store::ForEachEmailCampaign(const std::function<void(const StoredEmailCampaign&)>& fn) {
+  return ReadEach(impl_->db, impl_->readers, kCampaigns, fn);
+}
+
+Status Store::ForEachEmailMember(const std::function<void(const StoredEmailMember&)>& fn) {
+  return ReadEach(impl_->db, impl_->readers, kMembers, fn);
+}
+
+Status Store::ForEachEmailRecipient(const std::function<void(const EmailRecipient&)>& fn) {
+  return ReadEach(impl_->db, impl_->readers, kRecipients, fn);
+}
+
+Status Store::ForEachEmailEvent(const std::function<void(const StoredEmailEvent&)>& fn) {
+  return ReadEach(impl_->db, impl_->readers, kEvents, fn);
+}
+
+Status Store::ForEachEmailCampaignTotals(
+    const std::function<void(const EmailCampaignTotals&)>& fn) {
+  return ReadEach(impl_->db, impl_->readers, kCampaignTotals, fn);
+}
+
+Status Store::ForEachEmailClick(const std::function<void(const EmailClick&)>& fn) {
+  return ReadEach(impl_->db, impl_->readers, kClicks, fn);
+}
+
+Result<std::vector<DealContact>> Store::DealContacts(const std::string& source) {
+  Database& db = impl_->db;
+  auto lock = db.Lock();
+  sqlite3_stmt* s = impl_->readers.deal_contacts.get();
+  BindText(s, 1, source);
+  std::vector<DealContact> pairs;
+  Status status =
+      ReadRows<DealContact>(db, s, db.Context() + ": read deal_contacts of " + source,
+                            kDealContactColumns, [&](const DealContact& p) { pairs.push_back(p); });
+  if (!status.ok()) return status;
+  return pairs;
+}
+
+Result<std::vector<ValueIssueCount>> Store::ValueIssueCounts() {
+  Database& db = impl_->db;
+  auto lock = db.Lock();
+  const std::string sql = SelectSql<ValueIssueCount>(
+      kValueIssueColumns, "FROM value_issues ORDER BY connector, stream, property");
+  std::vector<ValueIssueCount> out;
+  Status s = db.RunOnce(sql.c_str(), db.Context() + ": read value issues", nullptr,
+                        [&](sqlite3_stmt* row) {
+                          ReadRow<ValueIssueCount>(row, kValueIssueColumns, out.emplace_back());
+                        });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<TimeMs> Store::NewestChangeAt(RecordKind kind, const std::string& source) {
+  const RecordTable table = TableOf(kind);
+  if (table.change_column == nullptr) return TimeMs();
+  const std::string sql = std::string("SELECT max(") + table.change_column + ") FROM " +
+                          table.name + " WHERE source = ?1";
+  Database& db = impl_->db;
+  auto lock = db.Lock();
+  TimeMs newest;
+  Status s = db.RunOnce(
+      sql.c_str(), db.Context() + ": " + source + ": newest change",
+      [&](sqlite3_stmt* st) { BindText(st, 1, source); },
+      [&](sqlite3_stmt* r) { ReadValue(r, 0, newest); });
+  if (!s.ok()) return s;
+  return newest;
+}
+
+Result<int64_t> Store::CountRows(RecordKind kind, const std::string& source, bool include_deleted) {
+  const RecordTable table = TableOf(kind);
+  // Tables without deleted_at have nothing to exclude.
+  const bool exclude_deleted = table.has_deleted_at && !include_deleted;
+  Database& db = impl_->db;
+  auto lock = db.Lock();
+  Statement& stmt = impl_->readers.count_rows[static_cast<size_t>(kind)][exclude_deleted ? 0 : 1];
+  if (stmt.get() == nullptr) {
+    std::string sql = std::string("SELECT count(*) FROM ") + table.name + " WHERE source = ?1";
+    if (exclude_deleted) sql += " AND deleted_at IS NULL";
+    if (Status s = db.Prepare(&stmt, sql); !s.ok()) return s;
+  }
+  sqlite3_stmt* s = stmt.get();
+  BindText(s, 1, source);
+  int64_t count = 0;
+  Status status = db.ForEachRow(s, db.Context() + ": count " + table.name,
+                                [&](sqlite3_stmt* row) { ReadValue(row, 0, count); });
+  if (!status.ok()) return status;
+  return count;
+}
+
+}  // namespace salesaudit
