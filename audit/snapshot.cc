@@ -311,7 +311,7 @@ Status SnapshotBuilder::ReadOwners() {
     o.in_table = true;
     o.active = row.owner.active;
     o.name = row.owner.name;
-    o.email = NormalizeEmail(row.owner.email);
+    o.email = row.owner.email;  // stored in NormalizeEmail's form
   });
 }
 

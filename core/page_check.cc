@@ -151,8 +151,11 @@ class RecordChecker {
 
   void Text(std::string& value, const char* field, TextClass c) {
     const bool free_text = c == TextClass::kFreeText;
-    if (value.size() <= MaxBytes(c) && IsClean(value, free_text)) return;  // nearly always
-    Cleaned cleaned = CleanText(value, free_text);
+    // An email is checked as the store keeps it: what NormalizeEmail trims
+    // from its ends (whitespace, control characters) is no issue.
+    const std::string_view checked = c == TextClass::kEmail ? TrimEmail(value) : value;
+    if (checked.size() <= MaxBytes(c) && IsClean(checked, free_text)) return;  // nearly always
+    Cleaned cleaned = CleanText(checked, free_text);
     std::string what;
     if (cleaned.invalid_utf8) what = "has invalid UTF-8 (replaced by U+FFFD)";
     if (cleaned.controls) {
@@ -175,7 +178,7 @@ class RecordChecker {
       }
     }
     if (what.empty()) return;
-    Add(field, "= " + ValueExcerpt(value) + " " + what);
+    Add(field, "= " + ValueExcerpt(checked) + " " + what);
     value = std::move(cleaned.text);
   }
 

@@ -1,26 +1,34 @@
 #include "core/records.h"
 
+#include <algorithm>
+
 namespace salesaudit {
 
+namespace {
+
+bool IsTrimmedFromEmail(char c) { return static_cast<unsigned char>(c) <= ' '; }
+
+bool IsUpperAscii(char c) { return c >= 'A' && c <= 'Z'; }
+
+}  // namespace
+
+std::string_view TrimEmail(std::string_view email) {
+  while (!email.empty() && IsTrimmedFromEmail(email.front())) email.remove_prefix(1);
+  while (!email.empty() && IsTrimmedFromEmail(email.back())) email.remove_suffix(1);
+  return email;
+}
+
 std::string NormalizeEmail(std::string_view email) {
-  size_t begin = 0, end = email.size();
-  while (begin < end && static_cast<unsigned char>(email[begin]) <= ' ') ++begin;
-  while (end > begin && static_cast<unsigned char>(email[end - 1]) <= ' ') --end;
-  std::string out(email.substr(begin, end - begin));
+  std::string out(TrimEmail(email));
   for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (IsUpperAscii(c)) c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
 }
 
 bool IsNormalizedEmail(std::string_view email) {
-  if (email.empty()) return true;
-  if (static_cast<unsigned char>(email.front()) <= ' ') return false;
-  if (static_cast<unsigned char>(email.back()) <= ' ') return false;
-  for (char c : email) {
-    if (c >= 'A' && c <= 'Z') return false;
-  }
-  return true;
+  return TrimEmail(email).size() == email.size() &&
+         std::none_of(email.begin(), email.end(), IsUpperAscii);
 }
 
 const char* RecordKindName(RecordKind kind) {

@@ -17,7 +17,7 @@ using TimeMs = std::optional<int64_t>;
 
 struct Contact {
   std::string id;
-  std::string email;  // lower case, trimmed (see NormalizeEmail)
+  std::string email;  // as the source sent it; stored in NormalizeEmail's form
   std::string first_name;
   std::string last_name;
   std::string owner_id;
@@ -62,7 +62,7 @@ struct Deal {
 
 struct Owner {
   std::string id;
-  std::string email;
+  std::string email;  // as the source sent it; stored in NormalizeEmail's form
   std::string name;
   bool active = true;
 };
@@ -95,8 +95,8 @@ struct EmailCampaign {
 struct EmailEvent {
   std::string id;
   std::string campaign_id;
-  std::string email;
-  std::string type;  // sent delivered open click bounce unsubscribe spam
+  std::string email;  // as the source sent it; stored in NormalizeEmail's form
+  std::string type;   // sent delivered open click bounce unsubscribe spam
   TimeMs occurred_at;
   std::string url;
   // An open the source marks as made by a machine (a mail client's or
@@ -109,7 +109,7 @@ struct EmailEvent {
 // they say who the email tool reaches, matched to contacts by email.
 struct EmailMember {
   std::string id;
-  std::string email;  // lower case, trimmed
+  std::string email;  // as the source sent it; stored in NormalizeEmail's form
   std::string first_name;
   std::string last_name;
   std::string status;  // the source's own value: subscribed, unsubscribed, cleaned...
@@ -180,7 +180,11 @@ struct Page {
   TimeMs NewestChangeAt() const;
 };
 
-// Lower case (ASCII) and trimmed of surrounding whitespace.
+// `email` without the bytes up to ' ' (whitespace, control characters) at
+// its ends.
+std::string_view TrimEmail(std::string_view email);
+// TrimEmail, then lower case (ASCII): the form the store keeps every email
+// in, whatever a record holds (the store applies it as it writes).
 std::string NormalizeEmail(std::string_view email);
 // True when NormalizeEmail(email) == email, checked without a copy.
 bool IsNormalizedEmail(std::string_view email);

@@ -720,7 +720,7 @@ class OwnersReader : public StreamReader {
       Owner o;
       o.id = record.Text(item, "id");
       record.set_id(o.id);
-      o.email = NormalizeEmail(record.Text(item, "email"));
+      o.email = record.Text(item, "email");
       std::string first = record.Text(item, "firstName");
       std::string last = record.Text(item, "lastName");
       o.name = first.empty() || last.empty() ? first + last : first + " " + last;

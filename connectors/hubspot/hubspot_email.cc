@@ -374,7 +374,7 @@ std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
   e.id.reserve(std::strlen(created_text) + 1 + id.size());
   e.id.append(created_text).append(1, ':').append(id);
   e.campaign_id = IdOf(event, "emailCampaignId");
-  e.email = NormalizeEmail(record.String(event, "recipient").value_or(""));
+  e.email = record.String(event, "recipient").value_or("");
   e.type = type;
   e.occurred_at = *created;
   if (type == "click") e.url = record.Text(event, "url");

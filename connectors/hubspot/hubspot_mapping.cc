@@ -186,7 +186,7 @@ salesaudit::Contact MapContact(const rapidjson::Value& object, const FieldMap& f
   PropertyReader r(object, RecordKind::kContact, issues);
   salesaudit::Contact c;
   c.id = r.id();
-  c.email = NormalizeEmail(r.First(f.Contact("email")));
+  c.email = r.First(f.Contact("email"));
   c.first_name = r.Text(f.Contact("first_name"));
   c.last_name = r.Text(f.Contact("last_name"));
   c.owner_id = r.Text(f.Contact("owner_id"));

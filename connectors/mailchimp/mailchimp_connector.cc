@@ -449,7 +449,7 @@ class ChildReader : public StreamReader {
     for (const auto& recipient : emails->GetArray()) {
       RecordReader record(RecordKind::kEmailEvent, page.value_issues);
       const std::string email_id = record.Text(recipient, "email_id");
-      const std::string email = NormalizeEmail(record.Text(recipient, "email_address"));
+      const std::string email = record.Text(recipient, "email_address");
       const rapidjson::Value* activity = GetArray(recipient, "activity");
       if (activity == nullptr) continue;
       for (const auto& entry : activity->GetArray()) {
@@ -494,7 +494,7 @@ class ChildReader : public StreamReader {
       EmailMember member;
       member.id = record.Text(m, "id");
       record.set_id(member.id);
-      member.email = NormalizeEmail(record.Text(m, "email_address"));
+      member.email = record.Text(m, "email_address");
       if (const rapidjson::Value* merge = record.Object(m, "merge_fields")) {
         member.first_name = record.Text(*merge, "FNAME");
         member.last_name = record.Text(*merge, "LNAME");

@@ -33,6 +33,24 @@ std::map<std::string, std::string> ProblemsOf(const Page& page) {
   return out;
 }
 
+TEST_CASE("An email's surrounding whitespace and control characters are no issue; inside, they are",
+          "[core][page_check]") {
+  // The store trims an email's ends (NormalizeEmail) as it writes it.
+  Contact trimmed_later = WithId("1");
+  trimmed_later.email = "\t Ana@X.com\r\n";
+  Page page = ContactPage(trimmed_later);
+  CheckPage("crm", page);
+  CHECK(page.value_issues.empty());
+  CHECK(page.contacts[0].email == "\t Ana@X.com\r\n");
+
+  Contact inside = WithId("2");
+  inside.email = " Ana\x01@X.com\n";
+  page = ContactPage(inside);
+  CheckPage("crm", page);
+  CHECK(page.contacts[0].email == "Ana@X.com");
+  CHECK_THAT(ProblemsOf(page)["email"], Catch::Contains("control characters"));
+}
+
 TEST_CASE("Invalid UTF-8 in a text field is replaced by U+FFFD with an issue naming the field",
           "[core][page_check]") {
   struct Case {
