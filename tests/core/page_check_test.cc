@@ -33,8 +33,9 @@ std::map<std::string, std::string> ProblemsOf(const Page& page) {
   return out;
 }
 
-TEST_CASE("An email's surrounding whitespace and control characters are no issue; inside, they are",
-          "[core][page_check]") {
+TEST_CASE(
+    "An email's surrounding whitespace and control characters are no issue, but inside it they are",
+    "[core][page_check]") {
   // The store trims an email's ends (NormalizeEmail) as it writes it.
   Contact trimmed_later = WithId("1");
   trimmed_later.email = "\t Ana@X.com\r\n";
