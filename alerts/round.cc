@@ -59,7 +59,7 @@ double SecondsSince(int64_t since_ms, int64_t now_ms) {
 std::vector<std::string> StreamsOf(const ConnectorConfig& connector) {
   if (!connector.streams.empty()) return connector.streams;
   const ConnectorDescriptor* d = BuiltinConnectors().Find(connector.type);
-  return d != nullptr ? d->streams : std::vector<std::string>{};
+  return d != nullptr ? d->StreamNames() : std::vector<std::string>{};
 }
 
 // What the rule sees this round: one observation, or one per connector.

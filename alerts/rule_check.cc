@@ -125,15 +125,12 @@ std::vector<std::string> CheckAlertRules(const Config& config) {
   return errors;
 }
 
-std::vector<std::string> CheckConfig(const Config& config) {
-  std::vector<std::string> errors;
-  for (const ConnectorConfig& connector : config.connectors) {
-    std::vector<std::string> more = BuiltinConnectors().Validate(connector);
-    errors.insert(errors.end(), more.begin(), more.end());
-  }
-  std::vector<std::string> rules = CheckAlertRules(config);
-  errors.insert(errors.end(), rules.begin(), rules.end());
-  return errors;
+ConfigLoadResult LoadCheckedConfigFile(const std::string& path) {
+  ConfigLoadResult loaded = LoadConfigFile(path, BuiltinConnectors().Schemas());
+  if (!loaded.config) return loaded;
+  loaded.errors = CheckAlertRules(*loaded.config);
+  if (!loaded.errors.empty()) loaded.config.reset();
+  return loaded;
 }
 
 }  // namespace salesaudit

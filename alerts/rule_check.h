@@ -21,9 +21,9 @@ namespace salesaudit {
 // without a `when` rule no snapshot is computed.
 std::vector<std::string> CheckAlertRules(const Config& config);
 
-// Every problem a loaded config has beyond what the loader checks: each
-// connector validated against its type, then CheckAlertRules. `check` and
-// the daemon's reload run exactly this.
-std::vector<std::string> CheckConfig(const Config& config);
+// The config at `path` as `check` and the daemon's reload accept it: loaded
+// with each connector checked against its compiled-in type, then its alert
+// rules checked (CheckAlertRules); a config only when no problem was found.
+ConfigLoadResult LoadCheckedConfigFile(const std::string& path);
 
 }  // namespace salesaudit

@@ -16,6 +16,7 @@
 #include "alerts/stored_json.h"
 #include "cli/cli_util.h"
 #include "config/config.h"
+#include "core/duration.h"
 #include "core/secret_registry.h"
 #include "core/text_table.h"
 #include "core/text_util.h"
@@ -52,21 +53,6 @@ std::string OtherLabelsText(LabelSet labels) {
 
 std::string IsoOr(const TimeMs& t, const std::string& absent) {
   return t ? FormatIsoMs(*t) : absent;
-}
-
-// "1h30m", "45s", "250ms": durations as the config writes them.
-std::string DurationText(std::chrono::milliseconds d) {
-  int64_t ms = d.count();
-  if (ms == 0) return "0s";
-  std::string out;
-  for (const auto& [unit, size] : std::vector<std::pair<const char*, int64_t>>{
-           {"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}}) {
-    if (ms >= size) {
-      out += std::to_string(ms / size) + unit;
-      ms %= size;
-    }
-  }
-  return out;
 }
 
 // [{"receiver", "payload"}] of notifications `alerts test` shows.
@@ -242,8 +228,8 @@ int ListAlerts(const std::string& config_path, const std::vector<std::string>& a
 std::string NothingSentReason(const AlertEvaluation& e, const AlertRuleConfig& rule,
                               const AlertRoundPlan& plan, const Config& config) {
   if (e.phase_after == "pending") {
-    std::string reason = "pending: the condition must hold for " + DurationText(rule.for_duration) +
-                         " before it fires";
+    std::string reason = "pending: the condition must hold for " +
+                         FormatDuration(rule.for_duration) + " before it fires";
     for (const AlertStateRow& s : plan.states) {
       if (s.rule == e.key.rule && s.instance == e.key.instance && s.active_since) {
         reason += " (at " + FormatIsoMs(*s.active_since + rule.for_duration.count()) + ")";
@@ -256,7 +242,8 @@ std::string NothingSentReason(const AlertEvaluation& e, const AlertRuleConfig& r
     if (config.alerts.route.receivers.empty()) return "the route names no receiver";
     if (!e.fired) {
       return "already notified (it fires since " + FormatIsoMs(e.fired_at_ms) +
-             "; reminders go out every " + DurationText(config.alerts.route.repeat_interval) + ")";
+             "; reminders go out every " + FormatDuration(config.alerts.route.repeat_interval) +
+             ")";
     }
     return "the route sends it nowhere";
   }

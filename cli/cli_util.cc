@@ -91,14 +91,9 @@ std::optional<std::string> ParseFormat(const std::string& command, const Command
 }
 
 std::optional<Config> LoadCheckedConfig(const std::string& path) {
-  ConfigLoadResult loaded = LoadConfigFile(path);
-  std::vector<std::string> errors = loaded.errors;
-  if (loaded.config) {
-    auto more = CheckConfig(*loaded.config);
-    errors.insert(errors.end(), more.begin(), more.end());
-  }
-  for (const auto& e : errors) std::cerr << e << "\n";
-  if (!errors.empty()) return std::nullopt;
+  ConfigLoadResult loaded = LoadCheckedConfigFile(path);
+  for (const auto& e : loaded.errors) std::cerr << e << "\n";
+  if (!loaded.config) return std::nullopt;
   SetLogLevel(loaded.config->log.level);
   SetLogFormat(loaded.config->log.format);
   return std::move(loaded.config);

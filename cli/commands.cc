@@ -17,6 +17,7 @@
 #include "audit/runner.h"
 #include "cli/alert_commands.h"
 #include "cli/cli_util.h"
+#include "cli/connectors_command.h"
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "core/records.h"
@@ -64,6 +65,9 @@ commands:
                                a backup); exit 1 when it finds damage
   store backup PATH            an online, checked copy of the store in PATH
                                (mode 0600), also while the daemon runs
+  connectors [--format text|markdown]
+                               the connector types, with their streams, auth
+                               keys, fields and options
   run                          the daemon, in the foreground
   --version, --help
 
@@ -103,7 +107,7 @@ int Sync(const std::string& config_path, const std::vector<std::string>& args) {
     const std::string& stream = parsed->values["--stream"];
     for (const auto* c : selected) {
       const auto* d = BuiltinConnectors().Find(c->type);
-      if (std::find(d->streams.begin(), d->streams.end(), stream) == d->streams.end()) {
+      if (d->FindStream(stream) == nullptr) {
         std::cerr << "salesaudit sync: --stream '" << stream << "' is not a stream of connector '"
                   << c->name << "'\n";
         return 2;
@@ -359,6 +363,7 @@ int RunCli(const std::vector<std::string>& args) {
   if (command == "alerts") return AlertsCommand(config_path, rest);
   if (command == "silence") return SilenceCommand(config_path, rest);
   if (command == "store") return StoreCommand(config_path, rest);
+  if (command == "connectors") return ConnectorsCommand(rest);
   if (command == "run") return Run(config_path, rest);
   std::cerr << "salesaudit: unknown command '" << command << "' (see --help)\n";
   return 2;

@@ -2,8 +2,6 @@
 
 namespace salesaudit::config_internal {
 
-using std::chrono::milliseconds;
-
 namespace {
 
 constexpr std::string_view kAlertsKeys[] = {"rules", "receivers", "route", "evaluate_every",

@@ -2,8 +2,6 @@
 
 namespace salesaudit::config_internal {
 
-using std::chrono::milliseconds;
-
 namespace {
 
 constexpr std::string_view kTeamKeys[] = {"reps", "leads_per_rep_per_week"};

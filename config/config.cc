@@ -16,8 +16,6 @@
 namespace salesaudit {
 namespace config_internal {
 
-using std::chrono::milliseconds;
-
 namespace {
 
 constexpr std::string_view kTopKeys[] = {"store",      "connectors", "team",   "audit", "spend",
@@ -171,43 +169,10 @@ std::string SourcePos::ToString() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
-std::optional<milliseconds> ParseDuration(const std::string& text) {
-  struct Unit {
-    std::string_view suffix;
-    int64_t ms;
-  };
-  // "ms" before "m" so that "250ms" is not read as 250 minutes and a stray "s".
-  static constexpr Unit kUnits[] = {
-      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
-  std::string_view rest = text;
-  if (rest.empty()) return std::nullopt;
-  int64_t total = 0;
-  while (!rest.empty()) {
-    size_t digits = 0;
-    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
-    if (digits == 0) return std::nullopt;
-    int64_t number = 0;
-    const auto [end, ec] = std::from_chars(rest.data(), rest.data() + digits, number);
-    if (ec != std::errc()) return std::nullopt;
-    rest.remove_prefix(digits);
-    const Unit* unit = nullptr;
-    for (const Unit& candidate : kUnits) {
-      if (rest.substr(0, candidate.suffix.size()) == candidate.suffix) {
-        unit = &candidate;
-        break;
-      }
-    }
-    if (unit == nullptr) return std::nullopt;
-    rest.remove_prefix(unit->suffix.size());
-    if (number > (std::numeric_limits<int64_t>::max() - total) / unit->ms) return std::nullopt;
-    total += number * unit->ms;
-  }
-  return milliseconds(total);
-}
-
-ConfigLoadResult LoadConfigText(const std::string& text, const std::string& file_name) {
+ConfigLoadResult LoadConfigText(const std::string& text, const std::string& file_name,
+                                const ConnectorSchemas& connector_types) {
   ConfigLoadResult result;
-  Loader loader(file_name, std::filesystem::path(file_name).parent_path());
+  Loader loader(file_name, std::filesystem::path(file_name).parent_path(), connector_types);
   Config config;
   config.path = file_name;
   config.hash = config_internal::Sha256Hex(text);
@@ -238,7 +203,7 @@ ConfigLoadResult LoadConfigText(const std::string& text, const std::string& file
   return result;
 }
 
-ConfigLoadResult LoadConfigFile(const std::string& path) {
+ConfigLoadResult LoadConfigFile(const std::string& path, const ConnectorSchemas& connector_types) {
   std::string text;
   // A config is small; the cap only stops a mistaken --config /dev/zero.
   constexpr size_t kMaxConfigBytes = 16 * 1024 * 1024;
@@ -250,7 +215,7 @@ ConfigLoadResult LoadConfigFile(const std::string& path) {
   if (text.size() > kMaxConfigBytes) {
     return ConfigLoadResult{std::nullopt, {path + ": larger than 16 MiB; is it the config?"}};
   }
-  return LoadConfigText(text, path);
+  return LoadConfigText(text, path, connector_types);
 }
 
 }  // namespace salesaudit

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "config/connector_schema.h"
+
 namespace salesaudit {
 
 // Where a value came from, for "FILE:LINE:COL: message" errors (1-based).
@@ -36,10 +38,6 @@ struct ConnectorConfig {
   SourcePos pos;     // of the list item
   SourcePos type_pos;
   std::string base_url;  // http(s)://...; no trailing '/'; empty: the connector's default
-  // HubSpot: the account (Hub) id, digits; links data-quality examples to the
-  // records' pages in HubSpot. Empty: unknown, examples stay text.
-  std::string portal_id;
-  SourcePos portal_id_pos;
   // Resolved auth values by key ("token", "api_key", ...). `token_file: P`
   // arrives here as auth["token"] = contents of P with the trailing newline cut.
   std::map<std::string, std::string> auth;
@@ -55,19 +53,6 @@ struct ConnectorConfig {
   std::chrono::milliseconds retry_backoff = std::chrono::milliseconds(500);  // first backoff
   std::chrono::milliseconds retry_backoff_max = std::chrono::seconds(60);
   std::chrono::milliseconds request_timeout = std::chrono::seconds(60);
-  // Incremental syncs re-read this much before the cursor: changes reach
-  // HubSpot's search index up to a minute late, longer during incidents.
-  std::chrono::milliseconds lookback = std::chrono::minutes(10);
-  // How often a sync also rescans for deleted (archived) records, which
-  // modified-since queries never show; 0 = every sync. A rescan reads every
-  // archived record, so it is not done on every poll by default.
-  std::chrono::milliseconds deletion_scan_every = std::chrono::hours(1);
-  // Email streams: how far back a first sync of events reaches (HubSpot's
-  // events API keeps years; reading all of it is rarely wanted) ...
-  std::chrono::milliseconds email_history = std::chrono::hours(24 * 365);
-  // ... and how long after its send a campaign's activity is still re-read
-  // on every sync (Mailchimp reads activity per campaign).
-  std::chrono::milliseconds email_activity_window = std::chrono::hours(24 * 30);
   // The largest response body read, after decoding (HubSpot pages are under
   // 2 MB); a larger one fails the request instead of filling the memory.
   size_t max_response_size = 16 * 1024 * 1024;
@@ -76,6 +61,8 @@ struct ConnectorConfig {
   // a small share of a daily quota (HubSpot's is 250,000 requests or more)
   // while a backfill still moves 1-2 million records a run.
   int max_pages_per_run = 10000;
+  // The type's own options (its ConnectorSchema), defaults filled in.
+  ConnectorOptions options;
 };
 
 struct StoreConfig {
@@ -250,16 +237,15 @@ struct ConfigLoadResult {
   std::vector<std::string> errors;
 };
 
-// Reads and validates the YAML file at `path`. Never throws. Secret files are
-// read; no network is touched. Environment variables come from the process.
-ConfigLoadResult LoadConfigFile(const std::string& path);
+// Reads and validates the YAML file at `path`; each connector entry is checked
+// against the schema of its type among `connector_types` (the compiled-in
+// ones: BuiltinConnectors().Schemas()). Never throws. Secret files are read;
+// no network is touched. Environment variables come from the process.
+ConfigLoadResult LoadConfigFile(const std::string& path, const ConnectorSchemas& connector_types);
 
 // Same, for text already in memory; `file_name` is used in error positions and
 // relative *_file paths resolve against its directory.
-ConfigLoadResult LoadConfigText(const std::string& text, const std::string& file_name);
-
-// Parses "30s", "5m", "1h", "7d", "250ms" and sums of them ("1h30m"); nullopt
-// for anything else (no sign, no spaces, no fractions, no bare numbers).
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
+ConfigLoadResult LoadConfigText(const std::string& text, const std::string& file_name,
+                                const ConnectorSchemas& connector_types);
 
 }  // namespace salesaudit

@@ -1,25 +1,17 @@
+#include <algorithm>
+#include <iterator>
+
 #include "config/loader.h"
 
 namespace salesaudit::config_internal {
 
-using std::chrono::milliseconds;
-
 namespace {
 
-// Auth keys holding credentials; each may also be given as `<key>_file`.
-constexpr std::string_view kAuthKeys[] = {"token",   "client_id", "client_secret", "refresh_token",
-                                          "api_key", "api_token", "password"};
-
-constexpr std::string_view kAuthSectionKeys[] = {
-    "token",         "token_file",         "client_id",     "client_id_file",
-    "client_secret", "client_secret_file", "refresh_token", "refresh_token_file",
-    "api_key",       "api_key_file",       "api_token",     "api_token_file",
-    "password",      "password_file"};
-
+// The keys every connector entry takes, whatever its type; the type's own
+// options (ConnectorSchema::options) come beside them.
 constexpr std::string_view kConnectorKeys[] = {"name",
                                                "type",
                                                "base_url",
-                                               "portal_id",
                                                "auth",
                                                "poll_interval",
                                                "streams",
@@ -29,12 +21,21 @@ constexpr std::string_view kConnectorKeys[] = {"name",
                                                "retry_backoff",
                                                "retry_backoff_max",
                                                "request_timeout",
-                                               "lookback",
-                                               "deletion_scan_every",
-                                               "email_history",
-                                               "email_activity_window",
                                                "max_response_size",
                                                "max_pages_per_run"};
+
+bool Contains(const std::vector<std::string>& items, std::string_view item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+std::string Describe(const ConnectorConfig& c) { return c.type + " connector " + Quoted(c.name); }
+
+// "auth.token or auth.client_id+client_secret+refresh_token"
+std::string DescribeAuthAlternatives(const std::vector<std::vector<std::string>>& alternatives) {
+  std::vector<std::string> described;
+  for (const auto& keys : alternatives) described.push_back("auth." + Join(keys, "+"));
+  return Join(described, " or ");
+}
 
 }  // namespace
 
@@ -56,8 +57,35 @@ void Loader::LoadConnectors(const Item& item, std::vector<ConnectorConfig>* conn
   }
 }
 
+const ConnectorSchema* Loader::FindConnectorType(std::string_view type) const {
+  for (const ConnectorSchema* schema : connector_types_) {
+    if (schema->type == type) return schema;
+  }
+  return nullptr;
+}
+
 std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
-  const std::optional<Section> s = ReadSection(item, kConnectorKeys);
+  // The type says which options the entry may have; an unknown or missing
+  // type is reported once, and then every type's options pass unremarked.
+  const YAML::Node& node = item.node;  // const: a lookup must not add the key
+  const YAML::Node type_node = node.IsMap() ? node["type"] : YAML::Node();
+  const ConnectorSchema* schema = type_node.IsDefined() && type_node.IsScalar()
+                                      ? FindConnectorType(type_node.Scalar())
+                                      : nullptr;
+  std::vector<std::string_view> known(std::begin(kConnectorKeys), std::end(kConnectorKeys));
+  std::vector<std::string_view> auth_keys;
+  std::vector<std::string> auth_file_keys;
+  for (const ConnectorSchema* type : connector_types_) {
+    for (const OptionSpec& option : type->options) known.push_back(option.name);
+    for (const std::string& key : type->auth_keys) {
+      if (std::find(auth_keys.begin(), auth_keys.end(), key) != auth_keys.end()) continue;
+      auth_keys.push_back(key);
+      auth_file_keys.push_back(key + "_file");
+    }
+  }
+  for (const std::string& key : auth_file_keys) auth_keys.push_back(key);
+
+  const std::optional<Section> s = ReadSection(item, known);
   if (!s) return std::nullopt;
   ConnectorConfig c;
   c.pos = item.pos;
@@ -67,20 +95,45 @@ std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
   if (const Item* type = s->Find("type")) {
     c.type_pos = type->pos;
     Set(*s, "type", &Loader::ReadName, &c.type);
+    if (!c.type.empty() && schema == nullptr) {
+      std::vector<std::string> names;
+      for (const ConnectorSchema* t : connector_types_) names.push_back(t->type);
+      Error(type->pos, "unknown connector type " + Quoted(c.type) + " (known types: " +
+                           (names.empty() ? std::string("none") : Join(names, ", ")) + ")" +
+                           Suggestion(c.type, names));
+    }
   }
   Set(*s, "base_url", &Loader::ReadHttpUrl, &c.base_url);
-  if (const Item* portal = s->Find("portal_id")) {
-    c.portal_id_pos = portal->pos;
-    Set(*s, "portal_id", &Loader::ReadPortalId, &c.portal_id);
-  }
+  // Auth keys written, read or not: a secret that cannot be read is reported
+  // as such, not also as missing.
+  std::vector<std::string> auth_given;
   if (const Item* auth_item = s->Find("auth")) {
-    if (const std::optional<Section> auth = ReadSection(*auth_item, kAuthSectionKeys)) {
-      for (std::string_view key : kAuthKeys) {
+    if (const std::optional<Section> auth = ReadSection(*auth_item, auth_keys)) {
+      for (const auto& [key, value] : auth->items) {
+        const std::string name = key.ends_with("_file") ? key.substr(0, key.size() - 5) : key;
+        auth_given.push_back(name);
+        if (schema == nullptr || Contains(schema->auth_keys, name)) continue;
+        Error(value.key_pos, "unknown auth key " + Quoted(name) + " for " + Describe(c) +
+                                 " (accepted: " + Join(schema->auth_keys, ", ") + ")");
+      }
+      for (std::string_view key : auth_keys) {
+        if (key.ends_with("_file")) continue;
+        if (schema != nullptr && !Contains(schema->auth_keys, key)) continue;
         if (auto secret = ReadSecret(*auth, key)) {
           c.auth.emplace(key, std::move(secret->first));
           c.auth_pos.emplace(key, secret->second);
         }
       }
+    }
+  }
+  if (schema != nullptr && !schema->auth_required.empty()) {
+    const bool satisfied = std::any_of(
+        schema->auth_required.begin(), schema->auth_required.end(), [&](const auto& keys) {
+          return std::all_of(keys.begin(), keys.end(),
+                             [&](const std::string& key) { return Contains(auth_given, key); });
+        });
+    if (!satisfied) {
+      Error(c.pos, Describe(c) + " needs " + DescribeAuthAlternatives(schema->auth_required));
     }
   }
   Set(*s, "poll_interval", &Loader::ReadPositiveDuration, &c.poll_interval);
@@ -93,17 +146,20 @@ std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
       }
       c.streams = std::move(*list);
     }
+    for (const std::string& stream : c.streams) {
+      if (schema == nullptr || schema->FindStream(stream) != nullptr) continue;
+      const std::vector<std::string> names = schema->StreamNames();
+      Error(streams->pos, "unknown stream " + Quoted(stream) + " for " + Describe(c) +
+                              " (valid streams: " + Join(names, ", ") + ")" +
+                              Suggestion(stream, names));
+    }
   }
-  if (const Item* fields = s->Find("fields")) LoadFields(*fields, &c);
+  if (const Item* fields = s->Find("fields")) LoadFields(*fields, schema, &c);
   Set(*s, "rate_limit", &Loader::ReadRateLimit, &c.rate_limit);
   Set(*s, "max_retries", &Loader::ReadNonNegativeInt, &c.max_retries);
   Set(*s, "retry_backoff", &Loader::ReadPositiveDuration, &c.retry_backoff);
   Set(*s, "retry_backoff_max", &Loader::ReadPositiveDuration, &c.retry_backoff_max);
   Set(*s, "request_timeout", &Loader::ReadPositiveDuration, &c.request_timeout);
-  Set(*s, "lookback", &Loader::ReadDuration, &c.lookback);
-  Set(*s, "deletion_scan_every", &Loader::ReadDuration, &c.deletion_scan_every);
-  Set(*s, "email_history", &Loader::ReadPositiveDuration, &c.email_history);
-  Set(*s, "email_activity_window", &Loader::ReadDuration, &c.email_activity_window);
   Set(*s, "max_response_size", &Loader::ReadByteSize, &c.max_response_size);
   Set(*s, "max_pages_per_run", &Loader::ReadPositiveInt, &c.max_pages_per_run);
   if (c.retry_backoff_max < c.retry_backoff) {
@@ -111,10 +167,45 @@ std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
     Error(at != nullptr ? at->pos : s->Find("retry_backoff")->pos,
           item.path + ": retry_backoff_max must not be shorter than retry_backoff");
   }
+  if (schema != nullptr) LoadOptions(*s, *schema, &c);
   return c;
 }
 
-void Loader::LoadFields(const Item& item, ConnectorConfig* connector) {
+void Loader::LoadOptions(const Section& s, const ConnectorSchema& schema, ConnectorConfig* c) {
+  for (const auto& [key, item] : s.items) {
+    if (std::find(std::begin(kConnectorKeys), std::end(kConnectorKeys), key) !=
+        std::end(kConnectorKeys)) {
+      continue;
+    }
+    const bool own = std::any_of(schema.options.begin(), schema.options.end(),
+                                 [&key](const OptionSpec& o) { return o.name == key; });
+    if (own) continue;
+    std::vector<std::string> names;
+    for (const OptionSpec& option : schema.options) names.push_back(option.name);
+    Error(item.key_pos, Quoted(key) + " is not an option of " + Describe(*c) + " (its options: " +
+                            (names.empty() ? std::string("none") : Join(names, ", ")) + ")");
+  }
+  for (const OptionSpec& option : schema.options) {
+    const Item* item = s.Find(option.name);
+    if (item == nullptr) continue;
+    std::optional<OptionValue> value;
+    switch (option.type) {
+      case OptionType::kDuration:
+        if (auto d = ReadDuration(*item)) value = *d;
+        break;
+      case OptionType::kPositiveDuration:
+        if (auto d = ReadPositiveDuration(*item)) value = *d;
+        break;
+      case OptionType::kAccountId:
+        if (auto id = ReadAccountId(*item)) value = std::move(*id);
+        break;
+    }
+    if (value) c->options.Set(option, std::move(*value));
+  }
+}
+
+void Loader::LoadFields(const Item& item, const ConnectorSchema* schema,
+                        ConnectorConfig* connector) {
   if (item.node.IsNull()) return;
   if (!item.node.IsMap()) {
     Error(item.pos, item.path + ": expected a map of canonical field -> source properties, got " +
@@ -145,6 +236,14 @@ void Loader::LoadFields(const Item& item, ConnectorConfig* connector) {
       std::optional<std::string> property = ReadNonEmptyString(value);
       if (!property) continue;
       properties.push_back(std::move(*property));
+    }
+    if (schema != nullptr && !Contains(schema->field_keys, field)) {
+      Error(
+          value.key_pos,
+          "unknown field " + Quoted(field) + " for " + Describe(*connector) + " (valid fields: " +
+              (schema->field_keys.empty() ? std::string("none") : Join(schema->field_keys, ", ")) +
+              ")" + Suggestion(field, schema->field_keys));
+      continue;
     }
     connector->fields.emplace(field, std::move(properties));
     connector->fields_pos.emplace(field, value.key_pos);

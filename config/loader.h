@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/duration.h"
 #include "core/records.h"
 
 namespace salesaudit::config_internal {
@@ -132,8 +133,10 @@ struct Problem {
 // instead of stopping at the first. Used by one load on one thread.
 class Loader {
  public:
-  Loader(std::string file_name, std::filesystem::path base_dir)
-      : file_(std::move(file_name)), base_dir_(std::move(base_dir)) {}
+  Loader(std::string file_name, std::filesystem::path base_dir, ConnectorSchemas connector_types)
+      : file_(std::move(file_name)),
+        base_dir_(std::move(base_dir)),
+        connector_types_(std::move(connector_types)) {}
 
   void Error(const SourcePos& pos, std::string message) {
     problems_.push_back(Problem{pos, std::move(message)});
@@ -205,7 +208,7 @@ class Loader {
   std::optional<std::vector<std::string>> ReadStringList(const Item& item);
   std::optional<std::map<std::string, std::string>> ReadStringMap(const Item& item);
   std::optional<std::string> ReadHttpUrl(const Item& item);
-  std::optional<std::string> ReadPortalId(const Item& item);
+  std::optional<std::string> ReadAccountId(const Item& item);
   std::optional<RateLimit> ReadRateLimit(const Item& item);
   // `key` or `key_file` from `section`: the resolved value and the position
   // of whichever key was given; nullopt when neither is or it is invalid.
@@ -245,7 +248,12 @@ class Loader {
   void LoadStore(const Item& item, StoreConfig* store);
   void LoadConnectors(const Item& item, std::vector<ConnectorConfig>* connectors);
   std::optional<ConnectorConfig> LoadConnector(const Item& item);
-  void LoadFields(const Item& item, ConnectorConfig* connector);
+  // `schema` is null for an unknown type: then no field key is refused.
+  void LoadFields(const Item& item, const ConnectorSchema* schema, ConnectorConfig* connector);
+  // The type's own options, each read as its OptionSpec says; a key that is
+  // another type's option is refused with this type's list.
+  void LoadOptions(const Section& s, const ConnectorSchema& schema, ConnectorConfig* c);
+  const ConnectorSchema* FindConnectorType(std::string_view type) const;
   void LoadTeam(const Item& item, TeamConfig* team);
   void LoadAudit(const Item& item, AuditConfig* audit);
   void LoadCurrency(const Item& item, CurrencyConfig* currency);
@@ -273,6 +281,7 @@ class Loader {
 
   std::string file_;
   std::filesystem::path base_dir_;
+  ConnectorSchemas connector_types_;
   std::vector<Problem> problems_;
   std::vector<std::string> secrets_;
 };

@@ -30,8 +30,6 @@
 
 namespace salesaudit::config_internal {
 
-using std::chrono::milliseconds;
-
 namespace {
 
 // A secret file is a token or password; anything bigger is the wrong file
@@ -578,7 +576,7 @@ std::optional<std::map<std::string, std::string>> Loader::ReadStringMap(const It
 
 // An account id that goes into record URLs: digits only, so that it can
 // neither change the URL's path nor be mistaken for another setting.
-std::optional<std::string> Loader::ReadPortalId(const Item& item) {
+std::optional<std::string> Loader::ReadAccountId(const Item& item) {
   std::optional<std::string> value = ReadScalar(item, "an account id");
   if (value && (!IsDigits(*value) || value->size() > 18)) {
     Error(item.pos, item.path + ": expected the account id, digits only (e.g. 2412345), got " +

@@ -18,8 +18,10 @@
 //   void RegisterEchoConnector(ConnectorRegistry& registry) {
 //     ConnectorDescriptor d;
 //     d.type = "echo";
-//     d.streams = {"contacts"};
+//     d.streams = {{"contacts", RecordKind::kContact}};
 //     d.auth_keys = {"token"};
+//     d.options = {{"lookback", OptionType::kDuration, std::chrono::minutes(10),
+//                   "Incremental syncs re-read this much before the cursor."}};
 //     d.create = [](const ConnectorConfig& config, HttpClient& http) { ... };
 //     registry.Register(std::move(d));
 //   }
@@ -67,20 +69,11 @@ class Connector {
   virtual Result<std::unique_ptr<StreamReader>> OpenStream(const StreamRun& run) = 0;
 };
 
-// A connector type, declared as data.
-struct ConnectorDescriptor {
-  std::string type;
-  std::string description;
+// A connector type, declared as data: what its config may say (the
+// ConnectorSchema the config loader checks entries against) and how to build
+// one.
+struct ConnectorDescriptor : ConnectorSchema {
   std::string default_base_url;
-  std::vector<std::string> streams;  // every stream offered, in sync order
-  // The records each stream yields (for `status` row counts).
-  std::map<std::string, RecordKind> stream_records;
-  // Auth keys the type accepts; `auth_required` lists alternatives, each a
-  // set of keys that together suffice (e.g. {{"token"}, {"client_id",
-  // "client_secret", "refresh_token"}}).
-  std::vector<std::string> auth_keys;
-  std::vector<std::vector<std::string>> auth_required;
-  std::vector<std::string> field_keys;  // keys accepted under `fields:`
   RateLimit default_rate_limit;
   // Extra budget buckets the connector's requests name (e.g. "search").
   std::map<std::string, RateLimit> extra_budget_buckets;
@@ -102,9 +95,8 @@ class ConnectorRegistry {
   const ConnectorDescriptor* Find(const std::string& type) const;
   std::vector<const ConnectorDescriptor*> All() const;
 
-  // Checks one connector's config against its type: known type, auth keys,
-  // streams, field keys. Returns "FILE:LINE:COL: message" lines; empty = valid.
-  std::vector<std::string> Validate(const ConnectorConfig& config) const;
+  // What the config loader checks connector entries against.
+  ConnectorSchemas Schemas() const;
 
  private:
   std::map<std::string, ConnectorDescriptor> descriptors_;

@@ -238,14 +238,10 @@ struct Daemon::Impl {
   }
 
   bool ApplyReload() {
-    ConfigLoadResult loaded = LoadConfigFile(path);
-    std::vector<std::string> errors = loaded.errors;
-    if (loaded.config) {
-      auto more = CheckConfig(*loaded.config);  // what `check` refuses, a reload refuses
-      errors.insert(errors.end(), more.begin(), more.end());
-    }
-    if (!errors.empty()) {
-      for (const auto& e : errors) spdlog::error("reload: {}", e);
+    // What `check` refuses, a reload refuses.
+    ConfigLoadResult loaded = LoadCheckedConfigFile(path);
+    if (!loaded.config) {
+      for (const auto& e : loaded.errors) spdlog::error("reload: {}", e);
       spdlog::error("reload failed: keeping the running configuration");
       return false;
     }

@@ -105,7 +105,7 @@ bool RecordAll(const std::filesystem::path& out_dir) {
                                      .email_campaigns = 2,
                                      .events_per_campaign = 4});
     if (hubspot.Start() == 0) return false;
-    for (const std::string& stream : BuiltinConnectors().Find("hubspot")->streams) {
+    for (const std::string& stream : BuiltinConnectors().Find("hubspot")->StreamNames()) {
       ok &= RecordStream(out_dir, "hubspot", stream, hubspot.base_url(),
                          {{"token", sim::SimOptions{}.token}}, name);
     }
@@ -117,7 +117,7 @@ bool RecordAll(const std::filesystem::path& out_dir) {
                                           .draft_campaigns = 1,
                                           .history_days = 30});
     if (mailchimp.Start() == 0) return false;
-    for (const std::string& stream : BuiltinConnectors().Find("mailchimp")->streams) {
+    for (const std::string& stream : BuiltinConnectors().Find("mailchimp")->StreamNames()) {
       ok &= RecordStream(out_dir, "mailchimp", stream, mailchimp.base_url(),
                          {{"api_key", sim::MailchimpSimOptions{}.api_key}}, name);
     }

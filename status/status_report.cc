@@ -35,7 +35,8 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
   w.StartArray();
   for (const auto& c : config.connectors) {
     const auto* d = BuiltinConnectors().Find(c.type);
-    const auto& streams = c.streams.empty() ? d->streams : c.streams;
+    // Every configured connector's type is known: the loader refuses others.
+    const std::vector<std::string> streams = c.streams.empty() ? d->StreamNames() : c.streams;
     w.StartObject();
     w.Key("name");
     w.String(c.name.c_str());
@@ -52,8 +53,8 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
       const std::string last_error = s ? ProcessSecrets().Redact(s->last_error) : std::string();
       // The live rows of the records the stream yields, when its type says.
       int64_t rows = 0;
-      if (d != nullptr && d->stream_records.contains(stream)) {
-        auto n = store.CountRows(d->stream_records.at(stream), c.name, false);
+      if (const StreamSpec* spec = d != nullptr ? d->FindStream(stream) : nullptr) {
+        auto n = store.CountRows(spec->records, c.name, false);
         rows = n.ok() ? *n : 0;
       }
       w.StartObject();

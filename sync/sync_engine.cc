@@ -183,7 +183,7 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
   }
   std::vector<std::string> streams = !request.streams.empty()  ? request.streams
                                      : !config.streams.empty() ? config.streams
-                                                               : descriptor->streams;
+                                                               : descriptor->StreamNames();
   RequestBudget& budget = BudgetFor(config, *descriptor);
   HttpClient http(HttpClient::Options{.timeout = config.request_timeout,
                                       .max_response_bytes = config.max_response_size,
@@ -224,10 +224,10 @@ Status SyncEngine::LoadNewestChanges(const std::vector<ConnectorConfig>& connect
     const ConnectorDescriptor* descriptor = registry_.Find(config.type);
     if (descriptor == nullptr) continue;
     for (const std::string& stream :
-         config.streams.empty() ? descriptor->streams : config.streams) {
-      auto kind = descriptor->stream_records.find(stream);
-      if (kind == descriptor->stream_records.end()) continue;
-      auto newest = store_.NewestChangeAt(kind->second, config.name);
+         config.streams.empty() ? descriptor->StreamNames() : config.streams) {
+      const StreamSpec* spec = descriptor->FindStream(stream);
+      if (spec == nullptr) continue;
+      auto newest = store_.NewestChangeAt(spec->records, config.name);
       if (!newest.ok()) return newest.status();
       if (!*newest) continue;
       std::lock_guard<std::mutex> lock(mu_);

@@ -12,6 +12,7 @@
 #include "connectors/hubspot/hubspot_mapping.h"
 #include "connectors/json_util.h"
 #include "connectors/paging.h"
+#include "connectors/shared_options.h"
 #include "core/secret_registry.h"
 #include "core/time_util.h"
 
@@ -561,13 +562,13 @@ class ObjectReader : public StreamReader {
   // After the list or the search window: rescan for deletions when a rescan
   // is in progress or due.
   Phase PhaseAfterWindow() const {
-    const bool due =
-        run_.started_at_ms - cursor_.archived_scanned_at >= ctx_.config.deletion_scan_every.count();
+    const bool due = run_.started_at_ms - cursor_.archived_scanned_at >=
+                     ctx_.config.options.Duration(kHubSpotDeletionScanEveryOption).count();
     return !cursor_.archived_after.empty() || due ? Phase::kArchived : Phase::kDone;
   }
 
   std::string SearchBody() {
-    const int64_t lookback = ctx_.config.lookback.count();
+    const int64_t lookback = ctx_.config.options.Duration(kLookbackOption).count();
     const int64_t lower = std::max<int64_t>(0, cursor_.since - lookback);
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -771,9 +772,9 @@ class HubSpotConnector : public Connector {
     };
     email_api_.base_url = ctx_.base_url;
     email_api_.context = "hubspot[" + config.name + "]";
-    email_api_.lookback = config.lookback;
-    email_api_.history = config.email_history;
-    email_api_.activity_window = config.email_activity_window;
+    email_api_.lookback = config.options.Duration(kLookbackOption);
+    email_api_.history = config.options.Duration(kEmailHistoryOption);
+    email_api_.activity_window = config.options.Duration(kEmailActivityWindowOption);
   }
 
   Result<std::unique_ptr<StreamReader>> OpenStream(const StreamRun& run) override {
@@ -803,6 +804,17 @@ class HubSpotConnector : public Connector {
 
 }  // namespace
 
+const OptionSpec kHubSpotPortalIdOption{
+    "portal_id", OptionType::kAccountId, std::string(),
+    "Your HubSpot account id (the number in your HubSpot URLs); the audit report then links "
+    "example records to their pages in HubSpot."};
+
+// A rescan reads every archived record, so it is not done on every poll.
+const OptionSpec kHubSpotDeletionScanEveryOption{
+    "deletion_scan_every", OptionType::kDuration, std::chrono::hours(1),
+    "How often a sync also rescans for archived (deleted) records, which modified-since "
+    "queries never show; 0s = every sync."};
+
 void RegisterHubspotConnector(ConnectorRegistry& registry) {
   ConnectorDescriptor d;
   d.type = "hubspot";
@@ -810,15 +822,16 @@ void RegisterHubspotConnector(ConnectorRegistry& registry) {
       "HubSpot CRM v3: owners, contacts, deals with contact associations; marketing email "
       "campaigns and events";
   d.default_base_url = kDefaultBaseUrl;
-  d.streams = {"owners", "contacts", "deals", "email_campaigns", "email_events"};
-  d.stream_records = {{"owners", RecordKind::kOwner},
-                      {"contacts", RecordKind::kContact},
-                      {"deals", RecordKind::kDeal},
-                      {"email_campaigns", RecordKind::kEmailCampaign},
-                      {"email_events", RecordKind::kEmailEvent}};
+  d.streams = {{"owners", RecordKind::kOwner},
+               {"contacts", RecordKind::kContact},
+               {"deals", RecordKind::kDeal},
+               {"email_campaigns", RecordKind::kEmailCampaign},
+               {"email_events", RecordKind::kEmailEvent}};
   d.auth_keys = {"token", "client_id", "client_secret", "refresh_token"};
   d.auth_required = {{"token"}, {"client_id", "client_secret", "refresh_token"}};
   d.field_keys = FieldMap::ConfigKeys();
+  d.options = {kHubSpotPortalIdOption, kLookbackOption, kHubSpotDeletionScanEveryOption,
+               kEmailHistoryOption, kEmailActivityWindowOption};
   // The lowest private-app tier allows 100 requests per 10 s per portal; the
   // search endpoints allow 4 per second (reference 1.5, 1.14).
   d.default_rate_limit = RateLimit{100, std::chrono::seconds(10)};
@@ -829,8 +842,9 @@ void RegisterHubspotConnector(ConnectorRegistry& registry) {
   // The account id is in no record we read, so only the config can give it.
   d.record_urls = [](const ConnectorConfig& config) {
     std::map<RecordKind, std::string> urls;
-    if (config.portal_id.empty()) return urls;
-    const std::string account = "https://app.hubspot.com/contacts/" + config.portal_id;
+    const std::string& portal_id = config.options.Text(kHubSpotPortalIdOption);
+    if (portal_id.empty()) return urls;
+    const std::string account = "https://app.hubspot.com/contacts/" + portal_id;
     urls[RecordKind::kContact] = account + "/record/0-1/";
     urls[RecordKind::kDeal] = account + "/record/0-3/";
     return urls;

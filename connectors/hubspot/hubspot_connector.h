@@ -13,9 +13,14 @@
 // the sync engine and used by one thread.
 #pragma once
 
+#include "config/connector_schema.h"
 #include "connectors/connector.h"
 
 namespace salesaudit {
+
+// HubSpot's own options (besides the shared lookback and email ones).
+extern const OptionSpec kHubSpotPortalIdOption;
+extern const OptionSpec kHubSpotDeletionScanEveryOption;
 
 void RegisterHubspotConnector(ConnectorRegistry& registry);
 

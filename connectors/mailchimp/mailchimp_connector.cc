@@ -11,6 +11,7 @@
 #include "connectors/classify.h"
 #include "connectors/json_util.h"
 #include "connectors/paging.h"
+#include "connectors/shared_options.h"
 #include "core/secret_registry.h"
 #include "core/time_util.h"
 
@@ -174,8 +175,9 @@ class CampaignsReader : public StreamReader {
       // lookback reads those that finished since the last run. Campaigns
       // still in the activity window are read again, so their reported
       // opens and clicks stay current.
-      const int64_t from = std::min(since_ - ctx_.config.lookback.count(),
-                                    run_.started_at_ms - ctx_.config.email_activity_window.count());
+      const int64_t from = std::min(
+          since_ - ctx_.config.options.Duration(kLookbackOption).count(),
+          run_.started_at_ms - ctx_.config.options.Duration(kEmailActivityWindowOption).count());
       query += "&since_send_time=" + UrlEncode(OffsetTime(std::max<int64_t>(0, from)));
     }
     auto doc = ctx_.Get("campaigns", query);
@@ -364,7 +366,8 @@ class ChildReader : public StreamReader {
     // Campaigns sent before the activity window are not polled again once
     // read (tap-mailchimp's email_activity_date_window): late opens are rare,
     // and re-polling every old campaign costs a request each per run.
-    const int64_t window_start = run_.started_at_ms - ctx_.config.email_activity_window.count();
+    const int64_t window_start =
+        run_.started_at_ms - ctx_.config.options.Duration(kEmailActivityWindowOption).count();
     for (const Parent& p : parents) {
       if (p.id == current_.id) continue;
       // Activity of old campaigns already read is not looked for again.
@@ -381,7 +384,8 @@ class ChildReader : public StreamReader {
     auto it = done_.find(p.id);
     if (it != done_.end() && it->second > 0) {
       // Late-visible activity and member changes: re-read a lookback.
-      current_.since = std::max<int64_t>(1000, it->second - ctx_.config.lookback.count());
+      current_.since = std::max<int64_t>(
+          1000, it->second - ctx_.config.options.Duration(kLookbackOption).count());
     }
   }
 
@@ -587,12 +591,12 @@ void RegisterMailchimpConnector(ConnectorRegistry& registry) {
   d.description =
       "Mailchimp Marketing API v3: sent campaigns, per-recipient email activity, list members";
   d.default_base_url = "https://<dc>.api.mailchimp.com/3.0";
-  d.streams = {"campaigns", "email_activity", "members"};
-  d.stream_records = {{"campaigns", RecordKind::kEmailCampaign},
-                      {"email_activity", RecordKind::kEmailEvent},
-                      {"members", RecordKind::kEmailMember}};
+  d.streams = {{"campaigns", RecordKind::kEmailCampaign},
+               {"email_activity", RecordKind::kEmailEvent},
+               {"members", RecordKind::kEmailMember}};
   d.auth_keys = {"api_key"};
   d.auth_required = {{"api_key"}};
+  d.options = {kLookbackOption, kEmailActivityWindowOption};
   // Mailchimp has no request-rate quota, only the 10-connection limit, which
   // one connector's sequential requests never reach (reference 2.7).
   d.default_rate_limit = RateLimit{};

@@ -22,6 +22,7 @@
 
 #include "audit/snapshot.h"
 #include "connectors/connector.h"
+#include "connectors/hubspot/hubspot_connector.h"
 #include "core/time_util.h"
 #include "store/store.h"
 #include "sync/sync_engine.h"
@@ -289,7 +290,7 @@ ConnectorConfig TestConfig(const std::string& name, const std::string& type,
   config.retry_backoff = std::chrono::milliseconds(5);
   config.retry_backoff_max = std::chrono::milliseconds(100);
   config.request_timeout = std::chrono::seconds(10);
-  config.deletion_scan_every = std::chrono::milliseconds(0);
+  config.options.Set(kHubSpotDeletionScanEveryOption, std::chrono::milliseconds(0));
   return config;
 }
 

@@ -14,6 +14,7 @@
 #include "alerts/round.h"
 #include "audit/runner.h"
 #include "config/config.h"
+#include "connectors/connector.h"
 #include "core/time_util.h"
 #include "store/store.h"
 #include "tests/support/subprocess.h"
@@ -67,7 +68,7 @@ struct AlertsCliFixture {
 
   ConfigLoadResult LoadConfig() {
     setenv("TEST_WEBHOOK_SECRET", kSecret, 1);
-    ConfigLoadResult loaded = LoadConfigFile(config_path);
+    ConfigLoadResult loaded = LoadConfigFile(config_path, BuiltinConnectors().Schemas());
     REQUIRE(loaded.config);
     return loaded;
   }

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "connectors/connector.h"
+#include "connectors/hubspot/hubspot_connector.h"
+#include "connectors/shared_options.h"
+#include "core/duration.h"
 #include "tests/support/scoped_env.h"
 
 namespace salesaudit {
@@ -98,12 +103,54 @@ status:
   external_url: https://salesaudit.example.com/sales   # what alerts link
 )";
 
+// The loader's shape checks are tested on connector types that add nothing
+// of their own: the compiled-in ones without required auth (most cases leave
+// auth out), and a type `x` that takes every type's keys. The checks a type
+// adds are tested with the real types, under "Connector entries are checked
+// against their type".
+const ConnectorSchemas& ConnectorTypes() {
+  static const std::vector<ConnectorSchema> owned = [] {
+    std::vector<ConnectorSchema> types;
+    ConnectorSchema any;
+    any.type = "x";
+    for (const ConnectorSchema* type : BuiltinConnectors().Schemas()) {
+      ConnectorSchema lenient = *type;
+      lenient.auth_required.clear();
+      types.push_back(lenient);
+      for (const StreamSpec& stream : type->streams) any.streams.push_back(stream);
+      for (const std::string& key : type->auth_keys) {
+        if (std::find(any.auth_keys.begin(), any.auth_keys.end(), key) == any.auth_keys.end()) {
+          any.auth_keys.push_back(key);
+        }
+      }
+      for (const std::string& key : type->field_keys) any.field_keys.push_back(key);
+      for (const OptionSpec& option : type->options) {
+        if (std::none_of(any.options.begin(), any.options.end(),
+                         [&](const OptionSpec& o) { return o.name == option.name; })) {
+          any.options.push_back(option);
+        }
+      }
+    }
+    // Credentials of the kinds other vendors use, so that cases can show
+    // how every secret is read and kept out of messages.
+    for (const char* key : {"api_token", "password"}) any.auth_keys.push_back(key);
+    types.push_back(any);
+    return types;
+  }();
+  static const ConnectorSchemas types = [] {
+    ConnectorSchemas pointers;
+    for (const ConnectorSchema& type : owned) pointers.push_back(&type);
+    return pointers;
+  }();
+  return types;
+}
+
 std::vector<std::string> Errors(const std::string& yaml) {
-  return LoadConfigText(yaml, "t.yaml").errors;
+  return LoadConfigText(yaml, "t.yaml", ConnectorTypes()).errors;
 }
 
 Config LoadOk(const std::string& yaml, const std::string& file_name = "t.yaml") {
-  ConfigLoadResult result = LoadConfigText(yaml, file_name);
+  ConfigLoadResult result = LoadConfigText(yaml, file_name, ConnectorTypes());
   INFO(yaml);
   CHECK(result.errors == std::vector<std::string>{});
   REQUIRE(result.config.has_value());
@@ -136,10 +183,10 @@ TEST_CASE("the DESIGN.md example loads with every value mapped into the structs"
   CHECK(hs.fields_pos.at("contacted_at").ToString() == "/etc/salesaudit/config.yaml:12:7");
   CHECK_FALSE(hs.rate_limit.has_value());
   CHECK(hs.max_retries == 8);
-  CHECK(hs.lookback == std::chrono::minutes(10));
-  CHECK(hs.deletion_scan_every == std::chrono::hours(1));
-  CHECK(hs.email_history == std::chrono::hours(24 * 365));
-  CHECK(hs.email_activity_window == std::chrono::hours(24 * 30));
+  CHECK(hs.options.Duration(kLookbackOption) == std::chrono::minutes(10));
+  CHECK(hs.options.Duration(kHubSpotDeletionScanEveryOption) == std::chrono::hours(1));
+  CHECK(hs.options.Duration(kEmailHistoryOption) == std::chrono::hours(24 * 365));
+  CHECK(hs.options.Duration(kEmailActivityWindowOption) == std::chrono::hours(24 * 30));
 
   const ConnectorConfig& mc = c.connectors[1];
   CHECK(mc.name == "mailchimp");
@@ -248,8 +295,7 @@ log: {level: debug, format: json}
   const ConnectorConfig& k = c.connectors[0];
   CHECK(k.name == "crm.eu-1");
   CHECK(k.base_url == "http://127.0.0.1:8080");
-  CHECK(k.portal_id == "2412345");
-  CHECK(k.portal_id_pos.line == 5);
+  CHECK(k.options.Text(kHubSpotPortalIdOption) == "2412345");
   CHECK(k.auth.size() == 3);
   CHECK(k.auth.at("refresh_token") == "rt");
   CHECK(k.fields.at("contacted_at") == std::vector<std::string>{"notes_last_contacted"});
@@ -260,10 +306,10 @@ log: {level: debug, format: json}
   CHECK(k.retry_backoff == milliseconds(250));
   CHECK(k.retry_backoff_max == std::chrono::minutes(1));
   CHECK(k.request_timeout == std::chrono::seconds(30));
-  CHECK(k.lookback == milliseconds(0));
-  CHECK(k.deletion_scan_every == std::chrono::minutes(15));
-  CHECK(k.email_history == std::chrono::hours(24 * 90));
-  CHECK(k.email_activity_window == milliseconds(0));
+  CHECK(k.options.Duration(kLookbackOption) == milliseconds(0));
+  CHECK(k.options.Duration(kHubSpotDeletionScanEveryOption) == std::chrono::minutes(15));
+  CHECK(k.options.Duration(kEmailHistoryOption) == std::chrono::hours(24 * 90));
+  CHECK(k.options.Duration(kEmailActivityWindowOption) == milliseconds(0));
   CHECK(k.streams.empty());
   CHECK_FALSE(c.team.reps.has_value());
   CHECK(c.team.leads_per_rep_per_week == 12.5);
@@ -442,7 +488,7 @@ TEST_CASE("each kind of mistake is reported as FILE:LINE:COL with a precise mess
   };
   for (const Case& c : cases) {
     INFO(c.what);
-    const ConfigLoadResult result = LoadConfigText(c.yaml, "t.yaml");
+    const ConfigLoadResult result = LoadConfigText(c.yaml, "t.yaml", ConnectorTypes());
     CHECK(result.errors == c.errors);
     CHECK_FALSE(result.config.has_value());
   }
@@ -656,7 +702,7 @@ TEST_CASE("mistakes in alert rules, receivers, evaluate_every and delivery name 
   };
   for (const Case& c : cases) {
     INFO(c.what);
-    const ConfigLoadResult result = LoadConfigText(c.yaml, "t.yaml");
+    const ConfigLoadResult result = LoadConfigText(c.yaml, "t.yaml", ConnectorTypes());
     CHECK(result.errors == c.errors);
     CHECK_FALSE(result.config.has_value());
   }
@@ -724,7 +770,7 @@ TEST_CASE("secret files are read relative to the config file with the trailing n
                                     "      type: webhook\n"
                                     "      url: https://h.example\n"
                                     "      secret_file: ${CREDENTIALS_DIRECTORY}/hook\n");
-  const ConfigLoadResult result = LoadConfigFile(config.string());
+  const ConfigLoadResult result = LoadConfigFile(config.string(), ConnectorTypes());
   REQUIRE(result.errors == std::vector<std::string>{});
   const Config& c = *result.config;
   CHECK(c.path == config.string());
@@ -735,7 +781,7 @@ TEST_CASE("secret files are read relative to the config file with the trailing n
 
   SECTION("an empty secret file is an error naming the path") {
     dir.Write("secrets/hubspot.token", " \n");
-    const ConfigLoadResult empty = LoadConfigFile(config.string());
+    const ConfigLoadResult empty = LoadConfigFile(config.string(), ConnectorTypes());
     CHECK(empty.errors ==
           std::vector<std::string>{config.string() + ":5:19: connectors[0].auth.token_file: '" +
                                    (dir.path() / "secrets/hubspot.token").string() + "' is empty"});
@@ -770,7 +816,7 @@ TEST_CASE("secrets are collected and never appear in any error message") {
       "      type: email\n"
       "      secret: hook-secret-321\n";
   ScopedEnv unset("SA_TEST_UNSET_SECRET", std::nullopt);
-  const ConfigLoadResult result = LoadConfigText(yaml, (dir.path() / "c.yaml").string());
+  const ConfigLoadResult result = LoadConfigText(yaml, (dir.path() / "c.yaml").string(), ConnectorTypes());
   CHECK(result.errors.size() >= 5);
   for (const std::string& error : result.errors) {
     for (const std::string& secret : secrets) {
@@ -896,7 +942,7 @@ TEST_CASE("the hash is the SHA-256 of the file bytes and the path is recorded") 
 TEST_CASE("a config file that cannot be read is reported with its path") {
   TempDir dir;
   const std::string missing = (dir.path() / "nope.yaml").string();
-  const ConfigLoadResult result = LoadConfigFile(missing);
+  const ConfigLoadResult result = LoadConfigFile(missing, ConnectorTypes());
   CHECK(result.errors ==
         std::vector<std::string>{missing + ": cannot read: No such file or directory"});
   CHECK_FALSE(result.config.has_value());
@@ -1010,7 +1056,7 @@ TEST_CASE("spend_file rows join the spend list and their problems name CSV line 
                                     "spend:\n"
                                     "  - {channel: EVENTS, month: 2026-09, amount: 800}\n"
                                     "spend_file: spend.csv\n");
-  ConfigLoadResult ok = LoadConfigFile(config.string());
+  ConfigLoadResult ok = LoadConfigFile(config.string(), ConnectorTypes());
   INFO((ok.errors.empty() ? "" : ok.errors[0]));
   REQUIRE(ok.config.has_value());
   REQUIRE(ok.config->spend.size() == 3);
@@ -1026,14 +1072,14 @@ TEST_CASE("spend_file rows join the spend list and their problems name CSV line 
             "PAID_SOCIAL,2026-10,2\n");
   const fs::path bad = dir.Write("bad.yaml", "spend_file: bad.csv\n");
   const std::string csv = (dir.path() / "bad.csv").string();
-  CHECK(LoadConfigFile(bad.string()).errors ==
+  CHECK(LoadConfigFile(bad.string(), ConnectorTypes()).errors ==
         std::vector<std::string>{
             csv + ":2:13: expected a month as YYYY-MM, got '2026-13'",
             csv + ":3:17: expected an amount from 0 to 1e+15, got '-3'",
             csv + ":5:1: spend for channel 'PAID_SOCIAL' in 2026-10 is given twice"});
 
   const fs::path missing = dir.Write("missing.yaml", "spend_file: nowhere.csv\n");
-  auto errors = LoadConfigFile(missing.string()).errors;
+  auto errors = LoadConfigFile(missing.string(), ConnectorTypes()).errors;
   REQUIRE(errors.size() == 1);
   CHECK_THAT(errors[0], Catch::Contains("missing.yaml:1:13:") && Catch::Contains("nowhere.csv"));
 }
@@ -1154,7 +1200,7 @@ TEST_CASE("numbers outside sane ranges are refused with FILE:LINE:COL") {
   TempDir dir;
   dir.Write("spend.csv", "channel,month,amount\nPR,2026-01,1e308\n");
   const fs::path config = dir.Write("config.yaml", "spend_file: spend.csv\n");
-  CHECK(LoadConfigFile(config.string()).errors ==
+  CHECK(LoadConfigFile(config.string(), ConnectorTypes()).errors ==
         std::vector<std::string>{(dir.path() / "spend.csv").string() +
                                  ":2:12: expected an amount from 0 to 1e+15, got '1e308'"});
 }
@@ -1175,7 +1221,7 @@ TEST_CASE("a *_file that is a FIFO, a directory or a device is refused without b
                                       "hubspot\n    auth: {token_file: " +
                                           file + "}\nspend_file: " + file + "\n");
     const std::string shown = file[0] == '/' ? file : (dir.path() / file).string();
-    CHECK(LoadConfigFile(config.string()).errors ==
+    CHECK(LoadConfigFile(config.string(), ConnectorTypes()).errors ==
           std::vector<std::string>{config.string() +
                                        ":4:24: connectors[0].auth.token_file: cannot read '" +
                                        shown + "': it is " + kind + "; give a regular file",

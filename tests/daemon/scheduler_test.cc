@@ -23,8 +23,8 @@ namespace {
 const std::string kBinary = SALESAUDIT_BINARY;
 
 // Every stream of the hubspot connector, in the order a run syncs them.
-const std::vector<std::string>& HubspotStreams() {
-  return BuiltinConnectors().Find("hubspot")->streams;
+std::vector<std::string> HubspotStreams() {
+  return BuiltinConnectors().Find("hubspot")->StreamNames();
 }
 
 sim::PortalSpec Portal(int contacts) {

@@ -451,7 +451,7 @@ TEST_CASE("The config's status section sets the server's options", "[daemon][sta
   ConfigLoadResult loaded = LoadConfigText(
       "status:\n  listen: 127.0.0.1:0\n  token_file: status.token\n  max_connections: 3\n"
       "  request_timeout: 2s\n",
-      dir.File("c.yaml"));
+      dir.File("c.yaml"), {});
   INFO((loaded.errors.empty() ? std::string() : loaded.errors.front()));
   REQUIRE(loaded.config);
   const StatusServerOptions options = StatusServerOptions::FromConfig(loaded.config->status);
@@ -463,20 +463,20 @@ TEST_CASE("The config's status section sets the server's options", "[daemon][sta
   CHECK(std::find(loaded.config->secrets.begin(), loaded.config->secrets.end(), "file-token") !=
         loaded.config->secrets.end());
 
-  ConfigLoadResult defaults = LoadConfigText("store: {path: x.db}\n", "t.yaml");
+  ConfigLoadResult defaults = LoadConfigText("store: {path: x.db}\n", "t.yaml", {});
   REQUIRE(defaults.config);
   CHECK(defaults.config->status.listen == "127.0.0.1:9464");
   CHECK(defaults.config->status.token.empty());
   CHECK(defaults.config->status.max_connections == 64);
   CHECK(defaults.config->status.request_timeout == std::chrono::seconds(10));
 
-  CHECK(LoadConfigText("status: {listen: ''}\n", "t.yaml").config->status.listen.empty());
-  CHECK(LoadConfigText("status: {max_connections: 0}\n", "t.yaml").errors ==
+  CHECK(LoadConfigText("status: {listen: ''}\n", "t.yaml", {}).config->status.listen.empty());
+  CHECK(LoadConfigText("status: {max_connections: 0}\n", "t.yaml", {}).errors ==
         std::vector<std::string>{"t.yaml:1:27: status.max_connections: must be at least 1"});
-  CHECK(LoadConfigText("status: {request_timeout: 0s}\n", "t.yaml").errors ==
+  CHECK(LoadConfigText("status: {request_timeout: 0s}\n", "t.yaml", {}).errors ==
         std::vector<std::string>{"t.yaml:1:27: status.request_timeout: must be longer than zero"});
-  CHECK(LoadConfigText("status: {token: a, token_file: b}\n", "t.yaml").errors.size() == 1);
-  CHECK(LoadConfigText("status: {listen: '127.0.0.1:65536'}\n", "t.yaml").errors.size() == 1);
+  CHECK(LoadConfigText("status: {token: a, token_file: b}\n", "t.yaml", {}).errors.size() == 1);
+  CHECK(LoadConfigText("status: {listen: '127.0.0.1:65536'}\n", "t.yaml", {}).errors.size() == 1);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <set>
 #include <tuple>
 
+#include "connectors/shared_options.h"
 #include "core/time_util.h"
 #include "tests/connectors/hubspot/hubspot_fixture.h"
 
@@ -213,7 +214,7 @@ TEST_CASE("A full email sync stores exactly the simulator's campaigns and events
 TEST_CASE("The first email sync reaches back email_history and no further", "[hubspot]") {
   EmailFixture f;
   constexpr int64_t kHistoryMs = 20LL * 24 * 3600 * 1000;
-  f.config.email_history = std::chrono::milliseconds(kHistoryMs);
+  f.config.options.Set(kEmailHistoryOption, std::chrono::milliseconds(kHistoryMs));
   const int64_t before = NowMs();
   RequireAllOk(f.Sync());
   const int64_t after = NowMs();
@@ -297,7 +298,7 @@ TEST_CASE("Later syncs read the details of campaigns sent within email_activity_
   CHECK(DetailRequests(f.sim) == static_cast<int64_t>(campaigns.size()));
 
   constexpr int64_t kWindowMs = 25LL * 24 * 3600 * 1000;
-  f.config.email_activity_window = std::chrono::milliseconds(kWindowMs);
+  f.config.options.Set(kEmailActivityWindowOption, std::chrono::milliseconds(kWindowMs));
   const int64_t now = NowMs();
   int64_t recent = 0;
   for (const auto& c : campaigns) recent += c.sent_at_ms == 0 || c.sent_at_ms >= now - kWindowMs;

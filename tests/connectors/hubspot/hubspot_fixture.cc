@@ -5,6 +5,7 @@
 #include <set>
 
 #include "connectors/connector.h"
+#include "connectors/hubspot/hubspot_connector.h"
 #include "core/time_util.h"
 
 namespace salesaudit::testing {
@@ -73,7 +74,7 @@ HubSpotFixture::HubSpotFixture(const sim::PortalSpec& spec, sim::SimOptions opts
   config.retry_backoff = std::chrono::milliseconds(5);
   config.retry_backoff_max = std::chrono::milliseconds(200);
   config.request_timeout = std::chrono::seconds(10);
-  config.deletion_scan_every = std::chrono::milliseconds(0);
+  config.options.Set(kHubSpotDeletionScanEveryOption, std::chrono::milliseconds(0));
 }
 
 std::vector<StreamSyncResult> HubSpotFixture::Sync(bool full) {

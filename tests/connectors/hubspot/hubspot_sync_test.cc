@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "connectors/connector.h"
+#include "connectors/hubspot/hubspot_connector.h"
 #include "tests/connectors/hubspot/hubspot_fixture.h"
 
 namespace salesaudit::testing {
@@ -190,7 +191,7 @@ TEST_CASE("A wrong token stops the connector with a clear error and leaves the s
 
 TEST_CASE("The deletion rescan runs when due and not on every poll", "[hubspot]") {
   HubSpotFixture f(SmallPortal());
-  f.config.deletion_scan_every = std::chrono::hours(1);
+  f.config.options.Set(kHubSpotDeletionScanEveryOption, std::chrono::hours(1));
   RequireAllOk(f.Sync());  // the first run always rescans
   f.sim.ArchiveContacts(3);
   f.sim.ResetStats();
@@ -199,7 +200,7 @@ TEST_CASE("The deletion rescan runs when due and not on every poll", "[hubspot]"
   auto live = f.store->CountRows(RecordKind::kContact, "crm", false);
   REQUIRE(live.ok());
   CHECK(*live == SmallPortal().contacts);
-  f.config.deletion_scan_every = std::chrono::milliseconds(0);
+  f.config.options.Set(kHubSpotDeletionScanEveryOption, std::chrono::milliseconds(0));
   RequireAllOk(f.Sync());
   auto diffs = f.DifferencesFromPortal();
   INFO(Describe(diffs));

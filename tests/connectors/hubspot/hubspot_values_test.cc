@@ -8,6 +8,8 @@
 #include <map>
 
 #include "connectors/connector.h"
+#include "connectors/hubspot/hubspot_connector.h"
+#include "connectors/shared_options.h"
 #include "core/page_check.h"
 #include "core/time_util.h"
 #include "tests/connectors/hubspot/hubspot_fixture.h"
@@ -98,7 +100,7 @@ struct OnePageServer {
     config.auth["token"] = "pat-na1-test";
     config.rate_limit = RateLimit{};
     config.max_retries = 0;
-    config.deletion_scan_every = std::chrono::milliseconds(0);
+    config.options.Set(kHubSpotDeletionScanEveryOption, std::chrono::milliseconds(0));
   }
 
   StreamSyncResult Sync(const std::string& stream = "contacts") {
@@ -243,7 +245,7 @@ TEST_CASE("Email events with members of the wrong JSON type are reported and the
     {"id":"e1","created":"1704878130234","type":"OPEN","recipient":"a@example.com"},
     {"id":"e2","created":1704878130234,"type":"CLICK","recipient":{"email":"b@example.com"},
      "url":["https://x.example/"],"emailCampaignId":5}],"hasMore":false})");
-  s.config.email_history = std::chrono::hours(24);
+  s.config.options.Set(kEmailHistoryOption, std::chrono::hours(24));
   const StreamSyncResult r = s.Sync("email_events");
   INFO(r.Summary());
   REQUIRE(r.status.ok());

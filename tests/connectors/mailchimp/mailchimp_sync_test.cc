@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "connectors/connector.h"
+#include "connectors/shared_options.h"
 #include "core/time_util.h"
 #include "store/store.h"
 #include "sync/sync_engine.h"
@@ -255,7 +256,7 @@ TEST_CASE("activity on campaigns sent before email_activity_window is not looked
 
   // A wider email_activity_window re-polls it, and the reported counters of
   // the campaigns it re-lists catch up too.
-  f.config.email_activity_window = std::chrono::hours(24 * 365);
+  f.config.options.Set(kEmailActivityWindowOption, std::chrono::hours(24 * 365));
   RequireAllOk(f.Sync());
   CHECK(f.Events().size() == before.size() + 4);
   const auto diffs = f.Differences();
