@@ -5,6 +5,7 @@
 #include <set>
 
 #include "alerts/lifecycle.h"
+#include "core/encoding.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 
@@ -123,27 +124,10 @@ std::string HtmlBody(const NotificationGroup& group) {
 }  // namespace
 
 std::string MimeBase64(std::string_view in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string encoded = Base64Encode(in);
   std::string out;
-  size_t line = 0;
-  auto put = [&](char c) {
-    out += c;
-    if (++line == 76) {
-      out += "\r\n";
-      line = 0;
-    }
-  };
-  for (size_t i = 0; i < in.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, in.size() - i);
-    uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << 16;
-    if (n > 1) v |= static_cast<uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
-    if (n > 2) v |= static_cast<unsigned char>(in[i + 2]);
-    put(kAlphabet[(v >> 18) & 63]);
-    put(kAlphabet[(v >> 12) & 63]);
-    put(n > 1 ? kAlphabet[(v >> 6) & 63] : '=');
-    put(n > 2 ? kAlphabet[v & 63] : '=');
-  }
-  if (line != 0) out += "\r\n";
+  // Lines of at most 76 characters, each ending in CRLF (RFC 2045 6.8).
+  for (size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + "\r\n";
   return out;
 }
 

@@ -1,13 +1,12 @@
 #include "alerts/notification.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <cmath>
 #include <cstdio>
 
+#include "core/encoding.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -182,17 +181,7 @@ std::string SlackWebhookBody(const NotificationGroup& group) {
 }
 
 std::string SignatureHeader(std::string_view secret, std::string_view body) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &length);
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "sha256=";
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[mac[i] >> 4];
-    out += kHex[mac[i] & 15];
-  }
-  return out;
+  return "sha256=" + HmacSha256Hex(secret, body);
 }
 
 }  // namespace salesaudit

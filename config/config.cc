@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "config/loader.h"
+#include "core/encoding.h"
 
 namespace salesaudit {
 namespace config_internal {
@@ -175,7 +176,7 @@ ConfigLoadResult LoadConfigText(const std::string& text, const std::string& file
   Loader loader(file_name, std::filesystem::path(file_name).parent_path(), connector_types);
   Config config;
   config.path = file_name;
-  config.hash = config_internal::Sha256Hex(text);
+  config.hash = Sha256Hex(text);
   try {
     const std::vector<YAML::Mark> roots = DocumentRoots::Of(text);
     const YAML::Node document = YAML::Load(text);

@@ -86,8 +86,6 @@ std::string FileKind(mode_t mode);
 std::optional<std::string> ReadFile(const std::string& path, size_t max_bytes, bool regular_only,
                                     std::string* out);
 
-std::string Sha256Hex(std::string_view bytes);
-
 // "; did you mean 'x'?" when one candidate is a likely typo of `word`.
 template <typename Names>
 std::string Suggestion(std::string_view word, const Names& candidates) {

@@ -12,6 +12,7 @@
 #include "connectors/json_util.h"
 #include "connectors/paging.h"
 #include "connectors/shared_options.h"
+#include "core/encoding.h"
 #include "core/secret_registry.h"
 #include "core/time_util.h"
 
@@ -23,33 +24,6 @@ constexpr int kPageSize = 1000;  // the API's maximum `count`
 std::string StringOr(const rapidjson::Value& object, std::string_view key,
                      std::string_view fallback = "") {
   return std::string(GetString(object, key).value_or(fallback));
-}
-
-std::string Base64(std::string_view in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const uint32_t n = (static_cast<uint8_t>(in[i]) << 16) |
-                       (static_cast<uint8_t>(in[i + 1]) << 8) | static_cast<uint8_t>(in[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i + 1 == in.size()) {
-    const uint32_t n = static_cast<uint8_t>(in[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    const uint32_t n = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
 }
 
 // "2024-03-05T14:00:00+00:00": the campaigns filters' form.
@@ -86,7 +60,7 @@ class MailchimpContext {
       : config(c), http(h), base_url(std::move(base)) {
     const std::string& api_key = config.auth.at("api_key");
     // Any user name does; the key is the password (reference 2.1).
-    const std::string credentials = Base64("salesaudit:" + api_key);
+    const std::string credentials = Base64Encode("salesaudit:" + api_key);
     authorization_ = "Basic " + credentials;
     // A vendor may quote the key or the header back in an error.
     ProcessSecrets().Add(api_key);
