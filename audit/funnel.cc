@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <cmath>
 
 #include "core/time_util.h"
@@ -22,13 +21,6 @@ void DropImplausible(TimeMs& t) {
 bool IsPlausibleTime(const TimeMs& t) { return !t || IsPlausibleTimeMs(*t); }
 
 }  // namespace
-
-int64_t MonthIndex(int64_t ms) {
-  using namespace std::chrono;
-  const year_month_day date{floor<days>(sys_time<milliseconds>(milliseconds(ms)))};
-  return static_cast<int64_t>(static_cast<int>(date.year())) * 12 +
-         static_cast<unsigned>(date.month()) - 1;
-}
 
 std::string ChannelKey(std::string_view channel) {
   std::string key;

@@ -58,9 +58,6 @@ std::optional<Contact> WithoutImplausibleValues(const Contact& contact);
 // all are plausible.
 std::optional<Deal> WithoutImplausibleValues(const Deal& deal);
 
-// Months since year 0 (year * 12 + month - 1) of the UTC date of `ms`.
-int64_t MonthIndex(int64_t ms);
-
 // A channel value as the audit compares spellings: ASCII lower case, without
 // leading and trailing whitespace, inner whitespace runs as one space. Two
 // stored channels with one key ("PAID_SOCIAL", " paid_social") are one

@@ -24,17 +24,13 @@
 #include "audit/forecast.h"
 #include "audit/funnel.h"
 #include "audit/money.h"
+#include "audit/period.h"
 #include "audit/record_links.h"
+#include "audit/statistics.h"
 #include "core/status.h"
 #include "store/store.h"
 
 namespace salesaudit {
-
-// The bucket of lead volume and capacity: ISO week (Monday 00:00 UTC) or
-// calendar month (UTC).
-enum class AuditPeriod { kWeek, kMonth };
-
-const char* AuditPeriodName(AuditPeriod period);  // "week" | "month"
 
 // Money spent on one channel in one calendar month, in the reporting
 // currency when one is set, else in the currency of the channel's revenue.
@@ -75,15 +71,6 @@ struct AuditSettings {
 // The forecast's options the settings give (the snapshot's forecast and the
 // `forecast` command use the same).
 ForecastOptions ForecastOptionsFrom(const AuditSettings& settings);
-
-// count, mean, median and p90 of a set of durations in days; the statistics
-// are nullopt when count is 0.
-struct DurationStats {
-  int64_t count = 0;
-  std::optional<double> mean;
-  std::optional<double> median;
-  std::optional<double> p90;
-};
 
 struct PeriodLeads {
   int64_t start_ms = 0;
@@ -287,19 +274,6 @@ struct Snapshot {
   // has no complete period or its average rounds to 0.
   std::optional<Forecast> forecast;
 };
-
-// The most periods one audit covers: lead_volume.series holds one element per
-// period, so this bounds the snapshot whatever dates the store holds. An open
-// window start goes back at most this far from the window end; a given one
-// further back is refused. 1000 weeks are 19 years.
-inline constexpr int64_t kMaxAuditPeriods = 1000;
-
-// Ok when the audit can compute `window` in `period`: each given bound is a
-// plausible time (core/time_util.h) and a window with both bounds spans at
-// most kMaxAuditPeriods periods (ComputeSnapshot checks a given start against
-// the end it uses, now when none is given); else kInvalidArgument saying
-// which and why.
-Status CheckAuditWindow(const AuditWindow& window, AuditPeriod period);
 
 // Computes the snapshot of `window` at `now_ms`. Reads owners, contacts,
 // deals, the deal_contacts of sources with won deals, and (through

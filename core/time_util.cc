@@ -2,19 +2,56 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
+#include <ratio>
 
 namespace salesaudit {
 namespace {
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+using std::chrono::days;
+using std::chrono::milliseconds;
+using std::chrono::sys_days;
+using std::chrono::years;
+
+constexpr int64_t kMsPerDay = 86400000;
+
+// std::chrono::year holds only the years -32767 to 32767, and an epoch
+// millisecond can be 292 million years away. The Gregorian calendar repeats
+// every 400 years (146097 days), so whole 400-year cycles are taken off a
+// date before std::chrono sees it and put back after.
+using GregorianCycles =
+    std::chrono::duration<int64_t, std::ratio_multiply<std::ratio<400>, years::period>>;
+static_assert(GregorianCycles(1) == days(146097));
+
+struct CivilDate {
+  int64_t year = 0;
+  unsigned month = 1;  // 1..12
+  unsigned day = 1;    // 1..31
+};
+
+// The UTC date of `epoch_ms`.
+CivilDate DateOf(int64_t epoch_ms) {
+  const sys_days day =
+      std::chrono::floor<days>(std::chrono::sys_time<milliseconds>(milliseconds(epoch_ms)));
+  const GregorianCycles cycles = std::chrono::floor<GregorianCycles>(day.time_since_epoch());
+  const std::chrono::year_month_day date{day - cycles};
+  return {static_cast<int>(date.year()) + cycles.count() * 400, static_cast<unsigned>(date.month()),
+          static_cast<unsigned>(date.day())};
 }
+
+// Days since 1970-01-01 of `date`; nullopt when it names no day (month 13,
+// February 30).
+std::optional<int64_t> DayNumber(const CivilDate& date) {
+  const GregorianCycles cycles = std::chrono::floor<GregorianCycles>(years(date.year));
+  const std::chrono::year_month_day ymd{
+      std::chrono::year(static_cast<int>((years(date.year) - cycles).count())),
+      std::chrono::month(date.month), std::chrono::day(date.day)};
+  if (!ymd.ok()) return std::nullopt;
+  return (sys_days(ymd) + cycles).time_since_epoch().count();
+}
+
+// Monday 1969-12-29 starts the ISO week of the epoch: week 0.
+constexpr sys_days kWeekZero = sys_days(std::chrono::year(1969) / std::chrono::December / 29);
 
 bool ReadDigits(std::string_view s, size_t& pos, size_t count, int& out) {
   if (pos + count > s.size()) return false;
@@ -35,12 +72,6 @@ bool AllDigits(std::string_view s) {
     if (c < '0' || c > '9') return false;
   }
   return true;
-}
-
-int DaysInMonth(int y, int m) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
-  return kDays[m - 1];
 }
 
 }  // namespace
@@ -64,9 +95,10 @@ std::optional<int64_t> ParseTimestampMs(std::string_view s) {
       !ReadDigits(s, pos, 2, day)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) return std::nullopt;
-  int64_t ms =
-      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400000LL;
+  const std::optional<int64_t> day_number = DayNumber(
+      {.year = year, .month = static_cast<unsigned>(month), .day = static_cast<unsigned>(day)});
+  if (!day_number) return std::nullopt;
+  int64_t ms = *day_number * kMsPerDay;
   if (pos == s.size()) return ms;
   if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return std::nullopt;
   ++pos;
@@ -107,25 +139,43 @@ std::optional<int64_t> ParseTimestampMs(std::string_view s) {
 }
 
 std::string FormatIsoMs(int64_t epoch_ms) {
-  int64_t days = epoch_ms >= 0 ? epoch_ms / 86400000 : (epoch_ms - 86399999) / 86400000;
-  int64_t rem = epoch_ms - days * 86400000;
-  // civil_from_days
-  int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
+  const milliseconds since_epoch(epoch_ms);
+  const CivilDate date = DateOf(epoch_ms);
+  const std::chrono::hh_mm_ss time(since_epoch - std::chrono::floor<days>(since_epoch));
   char buf[64];
   snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-           static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600000),
-           static_cast<long long>(rem / 60000 % 60), static_cast<long long>(rem / 1000 % 60),
-           static_cast<long long>(rem % 1000));
+           static_cast<long long>(date.year), date.month, date.day,
+           static_cast<long long>(time.hours().count()),
+           static_cast<long long>(time.minutes().count()),
+           static_cast<long long>(time.seconds().count()),
+           static_cast<long long>(time.subseconds().count()));
   return buf;
+}
+
+int64_t MonthIndex(int64_t epoch_ms) {
+  const CivilDate date = DateOf(epoch_ms);
+  return date.year * 12 + date.month - 1;
+}
+
+int64_t MonthStartMs(int64_t month_index) {
+  const years year = std::chrono::floor<years>(std::chrono::months(month_index));
+  const CivilDate first{
+      .year = year.count(),
+      .month = static_cast<unsigned>((std::chrono::months(month_index) - year).count()) + 1,
+      .day = 1};
+  return *DayNumber(first) * kMsPerDay;
+}
+
+int64_t WeekIndex(int64_t epoch_ms) {
+  return std::chrono::floor<std::chrono::weeks>(
+             std::chrono::sys_time<milliseconds>(milliseconds(epoch_ms)) - kWeekZero)
+      .count();
+}
+
+int64_t WeekStartMs(int64_t week_index) {
+  return std::chrono::duration_cast<milliseconds>(
+             (kWeekZero + std::chrono::weeks(week_index)).time_since_epoch())
+      .count();
 }
 
 int64_t NowMs() {

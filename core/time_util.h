@@ -19,6 +19,20 @@ std::optional<int64_t> ParseTimestampMs(std::string_view text);
 // "2024-01-10T09:15:30.234Z" (always millisecond precision, UTC).
 std::string FormatIsoMs(int64_t epoch_ms);
 
+// Calendar periods of UTC time, numbered so that consecutive periods have
+// consecutive indexes. The dates come from std::chrono's calendar
+// (proleptic Gregorian), for every int64 time.
+
+// Months since year 0 (year * 12 + month - 1) of the UTC date of `epoch_ms`.
+int64_t MonthIndex(int64_t epoch_ms);
+// 00:00 UTC on the first day of month `month_index` (as MonthIndex counts).
+int64_t MonthStartMs(int64_t month_index);
+// ISO weeks (Monday 00:00 UTC to the next) since the week holding
+// 1970-01-01, which starts on Monday 1969-12-29.
+int64_t WeekIndex(int64_t epoch_ms);
+// 00:00 UTC on the Monday that starts week `week_index` (as WeekIndex counts).
+int64_t WeekStartMs(int64_t week_index);
+
 // Milliseconds since the epoch from the system clock.
 int64_t NowMs();
 
