@@ -12,6 +12,9 @@
 #include <unordered_set>
 #include <utility>
 
+#include "audit/json_writer.h"
+#include "audit/number_text.h"
+#include "audit/statistics.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 
@@ -19,18 +22,6 @@ namespace salesaudit {
 namespace {
 
 constexpr double kMsPerDay = 24.0 * 3600 * 1000;
-
-std::optional<double> Ratio(int64_t numerator, int64_t denominator) {
-  if (denominator == 0) return std::nullopt;
-  return static_cast<double>(numerator) / static_cast<double>(denominator);
-}
-
-std::string Percent(const std::optional<double>& rate) {
-  if (!rate) return "-";
-  char buf[32];
-  snprintf(buf, sizeof buf, "%.1f%%", *rate * 100.0);
-  return buf;
-}
 
 // The median of `sorted` (ascending) with one element equal to `left_out`
 // taken out (none when nullopt): each campaign is judged against the others
@@ -399,17 +390,18 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
         if (const std::optional<double> median =
                 MedianWithout(judged, in_judged ? rate : std::nullopt);
             median && interval.high < *median) {
-          flag("median", std::string(r.name) + " rate " + Percent(rate) + " (95% interval " +
-                             Percent(interval.low) + " to " + Percent(interval.high) + " over " +
-                             std::to_string(c.counts.delivered) + " delivered) is below " +
-                             Percent(median) + ", the median of the " + std::to_string(others) +
-                             " other campaigns with " + std::to_string(kMedianMinDelivered) +
-                             "+ delivered");
+          flag("median",
+               std::string(r.name) + " rate " + PercentText(rate) + " (95% interval " +
+                   PercentText(interval.low) + " to " + PercentText(interval.high) + " over " +
+                   std::to_string(c.counts.delivered) + " delivered) is below " +
+                   PercentText(median) + ", the median of the " + std::to_string(others) +
+                   " other campaigns with " + std::to_string(kMedianMinDelivered) + "+ delivered");
         }
       }
       if (r.floor > 0 && *rate < r.floor) {
-        flag("floor", std::string(r.name) + " rate " + Percent(rate) + " is below the floor of " +
-                          Percent(r.floor) + " set in audit." + r.name + "_rate_floor");
+        flag("floor", std::string(r.name) + " rate " + PercentText(rate) +
+                          " is below the floor of " + PercentText(r.floor) + " set in audit." +
+                          r.name + "_rate_floor");
       }
     }
   }
@@ -437,17 +429,6 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
 
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void WriteRate(JsonWriter& w, const char* key, const std::optional<double>& r) {
-  w.Key(key);
-  if (r) {
-    w.Double(*r);
-  } else {
-    w.Null();
-  }
-}
-
 void WriteInt(JsonWriter& w, const char* key, int64_t v) {
   w.Key(key);
   w.Int64(v);
@@ -458,8 +439,8 @@ void WriteCounts(JsonWriter& w, const EmailCounts& c) {
   WriteInt(w, "delivered", c.delivered);
   WriteInt(w, "opened", c.opened);
   WriteInt(w, "clicked", c.clicked);
-  WriteRate(w, "open_rate", c.open_rate);
-  WriteRate(w, "click_rate", c.click_rate);
+  WriteNumberOrNull(w, "open_rate", c.open_rate);
+  WriteNumberOrNull(w, "click_rate", c.click_rate);
   WriteInt(w, "bounced", c.bounced);
   WriteInt(w, "unsubscribed", c.unsubscribed);
   WriteInt(w, "spam_reports", c.spam_reports);
@@ -471,7 +452,7 @@ void WriteGroup(JsonWriter& w, const char* key, const ContentGroup& g) {
   w.StartObject();
   WriteInt(w, "contacts", g.contacts);
   WriteInt(w, "converted", g.converted);
-  WriteRate(w, "rate", g.rate);
+  WriteNumberOrNull(w, "rate", g.rate);
   w.EndObject();
 }
 
@@ -480,7 +461,7 @@ void WriteEffect(JsonWriter& w, const char* key, const char* clicked_key, const 
   w.StartObject();
   WriteGroup(w, clicked_key, e.clicked);
   WriteGroup(w, "did_not_click", e.not_clicked);
-  WriteRate(w, "lift", e.lift);
+  WriteNumberOrNull(w, "lift", e.lift);
   w.Key("insufficient_sample");
   w.Bool(e.insufficient_sample);
   w.EndObject();
@@ -502,18 +483,9 @@ void WriteReported(JsonWriter& w, const EmailCampaignCounters& r) {
       {"spam_reports", &r.spam_reports}};
   for (const auto& [key, value] : counters) {
     w.Key(key);
-    if (*value) {
-      w.Int64(**value);
-    } else {
-      w.Null();
-    }
+    WriteNumberOrNull(w, *value);
   }
   w.EndObject();
-}
-
-void WriteText(JsonWriter& w, const char* key, const std::string& v) {
-  w.Key(key);
-  w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
 }
 
 // "+3.2 pts", or why there is no claim.
@@ -540,8 +512,8 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
   w.Key("attribution_window_days");
   w.Double(static_cast<double>(audit.options.attribution_window_ms) / kMsPerDay);
   WriteInt(w, "median_min_delivered", kMedianMinDelivered);
-  WriteRate(w, "median_open_rate", audit.median_open_rate);
-  WriteRate(w, "median_click_rate", audit.median_click_rate);
+  WriteNumberOrNull(w, "median_open_rate", audit.median_open_rate);
+  WriteNumberOrNull(w, "median_click_rate", audit.median_click_rate);
   w.Key("open_rate_floor");
   w.Double(audit.options.open_rate_floor);
   w.Key("click_rate_floor");
@@ -550,10 +522,10 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
   w.StartArray();
   for (const EmailCampaignStats& c : audit.campaigns) {
     w.StartObject();
-    WriteText(w, "source", c.source);
-    WriteText(w, "id", c.id);
-    WriteText(w, "name", c.name);
-    WriteText(w, "kind", c.kind);
+    WriteJsonString(w, "source", c.source);
+    WriteJsonString(w, "id", c.id);
+    WriteJsonString(w, "name", c.name);
+    WriteJsonString(w, "kind", c.kind);
     w.Key("sent_at");
     if (c.sent_at) {
       w.String(FormatIsoMs(*c.sent_at).c_str());
@@ -561,7 +533,7 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
       w.Null();
     }
     WriteCounts(w, c.counts);
-    WriteText(w, "send_counts_from", c.send_counts_reported ? "reported" : "events");
+    WriteJsonString(w, "send_counts_from", c.send_counts_reported ? "reported" : "events");
     WriteReported(w, c.reported);
     w.Key("underperforming");
     w.Bool(c.underperforming);
@@ -581,7 +553,7 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
   w.StartArray();
   for (const EmailFlowStats& f : audit.flows) {
     w.StartObject();
-    WriteText(w, "kind", f.kind);
+    WriteJsonString(w, "kind", f.kind);
     WriteInt(w, "campaigns", f.campaigns);
     WriteCounts(w, f.counts);
     w.EndObject();
@@ -596,9 +568,9 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
   w.StartArray();
   for (const CampaignContent& c : audit.content) {
     w.StartObject();
-    WriteText(w, "source", c.source);
-    WriteText(w, "id", c.id);
-    WriteText(w, "name", c.name);
+    WriteJsonString(w, "source", c.source);
+    WriteJsonString(w, "id", c.id);
+    WriteJsonString(w, "name", c.name);
     WriteEffect(w, "mql_to_contacted", "clicked_between_mql_and_contacted", c.mql_to_contacted);
     WriteEffect(w, "sql_to_won", "clicked_between_sql_and_won", c.sql_to_won);
     w.EndObject();
@@ -620,13 +592,13 @@ std::string FormatEmailAuditText(const EmailAudit& audit) {
              Clip(label, 28).c_str(), Clip(c.kind, 12).c_str(),
              static_cast<long long>(c.counts.sent), static_cast<long long>(c.counts.delivered),
              static_cast<long long>(c.counts.opened), static_cast<long long>(c.counts.clicked),
-             Percent(c.counts.open_rate).c_str(), Percent(c.counts.click_rate).c_str(),
+             PercentText(c.counts.open_rate).c_str(), PercentText(c.counts.click_rate).c_str(),
              static_cast<long long>(c.counts.bounced),
              static_cast<long long>(c.counts.unsubscribed), static_cast<long long>(c.counts.leads));
     out += line;
   }
-  out += "median open " + Percent(audit.median_open_rate) + ", median click " +
-         Percent(audit.median_click_rate) + " (campaigns with " +
+  out += "median open " + PercentText(audit.median_open_rate) + ", median click " +
+         PercentText(audit.median_click_rate) + " (campaigns with " +
          std::to_string(kMedianMinDelivered) + "+ delivered)\n";
   for (const EmailCampaignStats& c : audit.campaigns) {
     if (!c.underperforming) continue;
@@ -644,7 +616,7 @@ std::string FormatEmailAuditText(const EmailAudit& audit) {
     snprintf(line, sizeof line, "%-28s %9lld %9lld %7s %7s %6lld\n",
              Clip(f.kind.empty() ? "(none)" : f.kind, 28).c_str(),
              static_cast<long long>(f.campaigns), static_cast<long long>(f.counts.delivered),
-             Percent(f.counts.open_rate).c_str(), Percent(f.counts.click_rate).c_str(),
+             PercentText(f.counts.open_rate).c_str(), PercentText(f.counts.click_rate).c_str(),
              static_cast<long long>(f.counts.leads));
     out += line;
   }
@@ -657,7 +629,7 @@ std::string FormatEmailAuditText(const EmailAudit& audit) {
            "mql->contacted clicked", "mql->contacted not", "sql->won clicked", "sql->won not");
   out += line;
   auto group = [](const ContentGroup& g) {
-    return Percent(g.rate) + " of " + std::to_string(g.contacts);
+    return PercentText(g.rate) + " of " + std::to_string(g.contacts);
   };
   for (const CampaignContent& c : audit.content) {
     snprintf(line, sizeof line, "%-28s %-26s %-26s %-26s %-26s\n",

@@ -1,8 +1,5 @@
 #include "audit/forecast.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -12,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "audit/json_writer.h"
+#include "audit/number_text.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 
@@ -339,19 +338,6 @@ Result<std::vector<const WonDeal*>> DealsOfContacts(
   return out;
 }
 
-std::string FormatNumber(double value) {
-  char buf[64];
-  snprintf(buf, sizeof buf, "%.2f", value);
-  return buf;
-}
-
-std::string FormatRate(const std::optional<double>& rate) {
-  if (!rate) return "-";
-  char buf[32];
-  snprintf(buf, sizeof buf, "%.1f%%", *rate * 100.0);
-  return buf;
-}
-
 }  // namespace
 
 CountInterval BetaBinomialInterval(int64_t n, double alpha, double beta, double level) {
@@ -534,7 +520,7 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
                                                     std::to_string(options.min_channel_leads));
     if (fit) {
       basis.reason += "; its rate is pooled with all channels', weighed as " +
-                      FormatNumber(fit->prior_leads) + " leads";
+                      FixedText(fit->prior_leads, 2) + " leads";
     }
   }
   if (fit) {
@@ -587,15 +573,7 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
 
 std::string ForecastJson(const Forecast& f) {
   rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  auto number = [&](const char* key, const std::optional<double>& v) {
-    w.Key(key);
-    if (v) {
-      w.Double(*v);
-    } else {
-      w.Null();
-    }
-  };
+  JsonWriter w(buf);
   auto text = [&](const char* key, const std::string& v) {
     w.Key(key);
     if (v.empty()) {
@@ -615,7 +593,7 @@ std::string ForecastJson(const Forecast& f) {
   w.Key("leads");
   w.Int64(f.leads);
   WriteFunnelRatesJson(w, f.rates);
-  number("expected_customers", f.expected_customers);
+  WriteNumberOrNull(w, "expected_customers", f.expected_customers);
   w.Key("interval");
   w.StartObject();
   w.Key("low");
@@ -632,7 +610,7 @@ std::string ForecastJson(const Forecast& f) {
   w.Int64(bt.periods);
   w.Key("covered");
   w.Int64(bt.covered);
-  number("coverage", bt.coverage);
+  WriteNumberOrNull(w, "coverage", bt.coverage);
   w.Key("level");
   w.Double(bt.level);
   w.Key("period");
@@ -644,8 +622,8 @@ std::string ForecastJson(const Forecast& f) {
   WriteMoneyJson(w, "expected_revenue", f.expected_revenue_by_currency, unit);
   WriteMoneyUnitJson(w, unit);
   WriteRatesJson(w, "rates_used", f.rates_used);
-  number("spend", f.spend);
-  number("return_on_spend", f.return_on_spend);
+  WriteNumberOrNull(w, "spend", f.spend);
+  WriteNumberOrNull(w, "return_on_spend", f.return_on_spend);
   w.Key("basis");
   w.StartObject();
   w.Key("scope");
@@ -669,10 +647,10 @@ std::string ForecastJson(const Forecast& f) {
   w.String(FormatIsoMs(b.matured_before_ms).c_str());
   w.Key("prior");
   w.String("beta(1 + prior_leads x pool_rate, 1 + prior_leads x (1 - pool_rate))");
-  number("pool_rate", b.pool_rate);
-  number("prior_leads", b.prior_leads);
-  number("rate", b.rate);
-  number("relative_drift", b.relative_drift);
+  WriteNumberOrNull(w, "pool_rate", b.pool_rate);
+  WriteNumberOrNull(w, "prior_leads", b.prior_leads);
+  WriteNumberOrNull(w, "rate", b.rate);
+  WriteNumberOrNull(w, "relative_drift", b.relative_drift);
   w.Key("drift_months");
   w.Int64(b.drift_months);
   w.Key("channel_variants");
@@ -699,7 +677,7 @@ std::string ForecastText(const Forecast& f) {
     snprintf(line, sizeof line, "  %-20s %s\n", label, value.c_str());
     out += line;
   };
-  row("expected won leads", f.expected_customers ? FormatNumber(*f.expected_customers) : "-");
+  row("expected won leads", FixedText(f.expected_customers, 2));
   if (f.interval) {
     char interval[96];
     snprintf(interval, sizeof interval, "%lld to %lld", static_cast<long long>(f.interval->low),
@@ -726,27 +704,27 @@ std::string ForecastText(const Forecast& f) {
   };
   row("expected revenue", money(f.expected_revenue_by_currency, f.expected_revenue));
   row("spend", AmountText(f.spend, f.currency));
-  row("return on spend", f.return_on_spend ? FormatNumber(*f.return_on_spend) : "-");
-  row("lead to mql", FormatRate(f.rates.lead_to_mql));
-  row("mql to contacted", FormatRate(f.rates.mql_to_contacted));
-  row("contacted to sql", FormatRate(f.rates.contacted_to_sql));
-  row("sql to won", FormatRate(f.rates.sql_to_won));
-  row("lead to won", FormatRate(f.rates.lead_to_won));
+  row("return on spend", FixedText(f.return_on_spend, 2));
+  row("lead to mql", PercentText(f.rates.lead_to_mql));
+  row("mql to contacted", PercentText(f.rates.mql_to_contacted));
+  row("contacted to sql", PercentText(f.rates.contacted_to_sql));
+  row("sql to won", PercentText(f.rates.sql_to_won));
+  row("lead to won", PercentText(f.rates.lead_to_won));
   out += "Based on " + std::to_string(b.cohort_leads) + " matured leads (" +
          std::to_string(b.cohort_won) + " won) of " +
          (b.scope == ForecastBasis::Scope::kAllChannels ? "all channels"
                                                         : std::string("the channel")) +
          ", created before " + FormatIsoMs(b.matured_before_ms) + " (p90 cycle " +
-         FormatNumber(static_cast<double>(b.maturity_horizon_ms) / kMsPerDay) + " days); " +
+         FixedText(static_cast<double>(b.maturity_horizon_ms) / kMsPerDay, 2) + " days); " +
          std::to_string(b.won_deals) + " won deals, average " +
          money(b.deal_amounts.Averages(), b.average_deal) + "\n";
   if (f.converted) out += "Amounts converted to " + *f.currency + " at the configured rates\n";
   if (b.rate) {
-    out += "Rate " + FormatRate(b.rate) +
-           (f.channel ? ": the channel's leads with all channels' " + FormatRate(b.pool_rate) +
-                            " weighed as " + FormatNumber(*b.prior_leads) + " leads"
+    out += "Rate " + PercentText(b.rate) +
+           (f.channel ? ": the channel's leads with all channels' " + PercentText(b.pool_rate) +
+                            " weighed as " + FixedText(*b.prior_leads, 2) + " leads"
                       : std::string()) +
-           "; rates move " + FormatRate(b.relative_drift) + " between months (over " +
+           "; rates move " + PercentText(b.relative_drift) + " between months (over " +
            std::to_string(b.drift_months) + (f.channel ? " channel-months)\n" : " months)\n");
   }
   if (!b.reason.empty()) out += "Note: " + b.reason + "\n";

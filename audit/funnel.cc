@@ -4,15 +4,12 @@
 #include <cctype>
 #include <cmath>
 
+#include "audit/json_writer.h"
+#include "audit/statistics.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
 namespace {
-
-std::optional<double> Ratio(int64_t numerator, int64_t denominator) {
-  if (denominator == 0) return std::nullopt;
-  return static_cast<double>(numerator) / static_cast<double>(denominator);
-}
 
 void DropImplausible(TimeMs& t) {
   if (t && !IsPlausibleTimeMs(*t)) t.reset();
@@ -82,7 +79,7 @@ FunnelRates FunnelRatesFrom(const FunnelCounts& n) {
                      Ratio(n.won, n.sql), Ratio(n.won, n.leads)};
 }
 
-void WriteFunnelCountsJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const FunnelCounts& c) {
+void WriteFunnelCountsJson(JsonWriter& w, const FunnelCounts& c) {
   w.Key("leads");
   w.Int64(c.leads);
   w.Key("mql");
@@ -95,22 +92,14 @@ void WriteFunnelCountsJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const 
   w.Int64(c.won);
 }
 
-void WriteFunnelRatesJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const FunnelRates& r) {
-  auto rate = [&](const char* key, const std::optional<double>& value) {
-    w.Key(key);
-    if (value) {
-      w.Double(*value);
-    } else {
-      w.Null();
-    }
-  };
+void WriteFunnelRatesJson(JsonWriter& w, const FunnelRates& r) {
   w.Key("rates");
   w.StartObject();
-  rate("lead_to_mql", r.lead_to_mql);
-  rate("mql_to_contacted", r.mql_to_contacted);
-  rate("contacted_to_sql", r.contacted_to_sql);
-  rate("sql_to_won", r.sql_to_won);
-  rate("lead_to_won", r.lead_to_won);
+  WriteNumberOrNull(w, "lead_to_mql", r.lead_to_mql);
+  WriteNumberOrNull(w, "mql_to_contacted", r.mql_to_contacted);
+  WriteNumberOrNull(w, "contacted_to_sql", r.contacted_to_sql);
+  WriteNumberOrNull(w, "sql_to_won", r.sql_to_won);
+  WriteNumberOrNull(w, "lead_to_won", r.lead_to_won);
   w.EndObject();
 }
 

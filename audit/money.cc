@@ -1,24 +1,15 @@
 #include "audit/money.h"
 
 #include <cmath>
-#include <cstdio>
 
+#include "audit/json_writer.h"
+#include "audit/number_text.h"
 #include "core/text_util.h"
 
 namespace salesaudit {
 namespace {
 
 std::string CurrencyKey(const std::string& code) { return code.empty() ? kUnknownCurrency : code; }
-
-void Key(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& key) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-}
-
-std::string Fixed2(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
 
 }  // namespace
 
@@ -108,30 +99,22 @@ std::optional<double> MoneyRatio(const MoneyTotal& numerator, double denominator
   return ratio;
 }
 
-void WriteMoneyJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& key,
-                    const MoneyByCurrency& money, const MoneyTotal& total) {
-  Key(w, key);
-  if (total.amount) {
-    w.Double(*total.amount);
-  } else {
-    w.Null();
-  }
-  Key(w, key + "_by_currency");
+void WriteMoneyJson(JsonWriter& w, const std::string& key, const MoneyByCurrency& money,
+                    const MoneyTotal& total) {
+  WriteJsonKey(w, key);
+  WriteNumberOrNull(w, total.amount);
+  WriteJsonKey(w, key + "_by_currency");
   w.StartObject();
   for (const auto& [code, part] : money.parts()) {
-    Key(w, CurrencyKey(code));
+    WriteJsonKey(w, CurrencyKey(code));
     w.Double(part.amount);
   }
   w.EndObject();
 }
 
-void WriteMoneyUnitJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const MoneyTotal& total) {
+void WriteMoneyUnitJson(JsonWriter& w, const MoneyTotal& total) {
   w.Key("currency");
-  if (total.currency) {
-    w.String(total.currency->data(), static_cast<rapidjson::SizeType>(total.currency->size()));
-  } else {
-    w.Null();
-  }
+  WriteStringOrNull(w, total.currency);
   w.Key("converted");
   w.Bool(total.converted);
 }
@@ -146,12 +129,12 @@ std::map<std::string, double> RatesUsed(const MoneyByCurrency& money,
   return used;
 }
 
-void WriteRatesJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& key,
+void WriteRatesJson(JsonWriter& w, const std::string& key,
                     const std::map<std::string, double>& rates) {
-  Key(w, key);
+  WriteJsonKey(w, key);
   w.StartObject();
   for (const auto& [code, rate] : rates) {
-    Key(w, code);
+    WriteJsonKey(w, code);
     w.Double(rate);
   }
   w.EndObject();
@@ -160,9 +143,9 @@ void WriteRatesJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::st
 std::string AmountText(const std::optional<double>& amount,
                        const std::optional<std::string>& currency) {
   if (!amount) return "-";
-  if (currency) return Fixed2(*amount) + " " + *currency;
+  if (currency) return FixedText(*amount, 2) + " " + *currency;
   // Zero is zero in any unit; another amount without one is marked unknown.
-  return *amount == 0 ? Fixed2(*amount) : Fixed2(*amount) + " ?";
+  return *amount == 0 ? FixedText(*amount, 2) : FixedText(*amount, 2) + " ?";
 }
 
 std::string MoneyText(const MoneyByCurrency& money, const MoneyTotal& total) {
@@ -170,10 +153,11 @@ std::string MoneyText(const MoneyByCurrency& money, const MoneyTotal& total) {
   // The known currencies in code order, the amounts without one last.
   std::string out;
   for (const auto& [code, part] : money.parts()) {
-    if (!code.empty()) out += (out.empty() ? "" : " + ") + Fixed2(part.amount) + " " + code;
+    if (!code.empty()) out += (out.empty() ? "" : " + ") + FixedText(part.amount, 2) + " " + code;
   }
   if (auto unknown = money.parts().find(""); unknown != money.parts().end()) {
-    out += (out.empty() ? "" : " + ") + Fixed2(unknown->second.amount) + " " + kUnknownCurrency;
+    out +=
+        (out.empty() ? "" : " + ") + FixedText(unknown->second.amount, 2) + " " + kUnknownCurrency;
   }
   return out;
 }

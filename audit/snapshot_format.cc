@@ -1,17 +1,16 @@
 // SnapshotJson and SnapshotText: the two renderings of a Snapshot.
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <initializer_list>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "audit/json_writer.h"
 #include "audit/labels.h"
+#include "audit/number_text.h"
 #include "audit/snapshot.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
@@ -34,46 +33,16 @@ std::string TextLegend(std::initializer_list<std::string_view> paths) {
   return out;
 }
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void OptNumber(JsonWriter& w, const std::optional<double>& v) {
-  if (v) {
-    w.Double(*v);
-  } else {
-    w.Null();
-  }
-}
-
-void OptNumber(JsonWriter& w, const std::optional<int64_t>& v) {
-  if (v) {
-    w.Int64(*v);
-  } else {
-    w.Null();
-  }
-}
-
-void Str(JsonWriter& w, const std::string& s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-void OptString(JsonWriter& w, const std::optional<std::string>& s) {
-  if (s) {
-    Str(w, *s);
-  } else {
-    w.Null();
-  }
-}
-
 void Duration(JsonWriter& w, const DurationStats& s) {
   w.StartObject();
   w.Key("count");
   w.Int64(s.count);
   w.Key("mean");
-  OptNumber(w, s.mean);
+  WriteNumberOrNull(w, s.mean);
   w.Key("median");
-  OptNumber(w, s.median);
+  WriteNumberOrNull(w, s.median);
   w.Key("p90");
-  OptNumber(w, s.p90);
+  WriteNumberOrNull(w, s.p90);
   w.EndObject();
 }
 
@@ -92,14 +61,14 @@ void Issue(JsonWriter& w, const char* key, const QualityIssue& issue,
   }
   w.Key("examples");
   w.StartArray();
-  for (const std::string& e : issue.examples) Str(w, e);
+  for (const std::string& e : issue.examples) WriteJsonString(w, e);
   w.EndArray();
   if (!issue.example_urls.empty()) {
     w.Key("example_urls");
     w.StartObject();
     for (const auto& [example, url] : issue.example_urls) {
-      w.Key(example.c_str(), static_cast<rapidjson::SizeType>(example.size()));
-      Str(w, url);
+      WriteJsonKey(w, example);
+      WriteJsonString(w, url);
     }
     w.EndObject();
   }
@@ -113,17 +82,24 @@ void VsTeam(JsonWriter& w, const char* key, const std::optional<double>& value,
   w.Key(key);
   w.StartObject();
   w.Key("team_median");
-  OptNumber(w, median);
+  WriteNumberOrNull(w, median);
   w.Key("difference");
-  OptNumber(w, value && median ? std::optional<double>(*value - *median) : std::nullopt);
+  WriteNumberOrNull(w, value && median ? std::optional<double>(*value - *median) : std::nullopt);
   if (currency != nullptr) {
     w.Key("currency");
-    OptString(w, *currency);
+    WriteStringOrNull(w, *currency);
   }
   w.EndObject();
 }
 
 std::optional<double> AsDouble(int64_t v) { return static_cast<double>(v); }
+
+// A rep's source, owner_id and name, as funnel.by_owner and reps name them.
+void WriteRepIdentity(JsonWriter& w, const RepRow& r) {
+  WriteJsonString(w, "source", r.source);
+  WriteJsonString(w, "owner_id", r.owner_id);
+  WriteJsonString(w, "name", r.name);
+}
 
 void WriteFunnel(JsonWriter& w, const Snapshot& s) {
   w.Key("funnel");
@@ -135,7 +111,7 @@ void WriteFunnel(JsonWriter& w, const Snapshot& s) {
   for (const ChannelRow& c : s.channels) {
     w.StartObject();
     w.Key("channel");
-    Str(w, c.channel);
+    WriteJsonString(w, c.channel);
     WriteFunnelCountsJson(w, c.counts);
     WriteFunnelRatesJson(w, c.rates);
     w.EndObject();
@@ -145,12 +121,7 @@ void WriteFunnel(JsonWriter& w, const Snapshot& s) {
   w.StartArray();
   for (const RepRow& r : s.reps) {
     w.StartObject();
-    w.Key("source");
-    Str(w, r.source);
-    w.Key("owner_id");
-    Str(w, r.owner_id);
-    w.Key("name");
-    Str(w, r.name);
+    WriteRepIdentity(w, r);
     WriteFunnelCountsJson(w, r.counts);
     WriteFunnelRatesJson(w, FunnelRatesFrom(r.counts));
     w.EndObject();
@@ -177,9 +148,9 @@ void WriteLeadVolume(JsonWriter& w, const LeadVolume& lv) {
   w.Key("period");
   w.String(AuditPeriodName(lv.period));
   w.Key("average");
-  OptNumber(w, lv.average);
+  WriteNumberOrNull(w, lv.average);
   w.Key("trend");
-  OptNumber(w, lv.trend);
+  WriteNumberOrNull(w, lv.trend);
   w.Key("complete_periods");
   w.Int64(lv.complete_periods);
   w.Key("series");
@@ -187,9 +158,9 @@ void WriteLeadVolume(JsonWriter& w, const LeadVolume& lv) {
   for (const PeriodLeads& p : lv.series) {
     w.StartObject();
     w.Key("start");
-    Str(w, FormatIsoMs(p.start_ms));
+    WriteJsonString(w, FormatIsoMs(p.start_ms));
     w.Key("end");
-    Str(w, FormatIsoMs(p.end_ms));
+    WriteJsonString(w, FormatIsoMs(p.end_ms));
     w.Key("leads");
     w.Int64(p.leads);
     w.Key("complete");
@@ -209,7 +180,7 @@ void WriteCycleTimes(JsonWriter& w, const Snapshot& s) {
   w.Key("by_channel");
   w.StartObject();
   for (const ChannelRow& c : s.channels) {
-    Str(w, c.channel);
+    WriteJsonString(w, c.channel);
     Duration(w, c.cycle);
   }
   w.EndObject();
@@ -233,13 +204,13 @@ void WriteChannels(JsonWriter& w, const Snapshot& s) {
   for (const ChannelRow& c : s.channels) {
     w.StartObject();
     w.Key("channel");
-    Str(w, c.channel);
+    WriteJsonString(w, c.channel);
     WriteFunnelCountsJson(w, c.counts);
     w.Key("lead_to_won");
-    OptNumber(w, c.rates.lead_to_won);
+    WriteNumberOrNull(w, c.rates.lead_to_won);
     WriteFunnelRatesJson(w, c.rates);
     w.Key("mql_to_sql");
-    OptNumber(w, c.mql_to_sql);
+    WriteNumberOrNull(w, c.mql_to_sql);
     w.Key("mql_stalls");
     w.Bool(c.mql_stalls);
     w.Key("won_deals");
@@ -249,7 +220,7 @@ void WriteChannels(JsonWriter& w, const Snapshot& s) {
     w.Key("spend");
     w.Double(c.spend);
     w.Key("return_on_spend");
-    OptNumber(w, c.return_on_spend);
+    WriteNumberOrNull(w, c.return_on_spend);
     w.Key("below_target");
     if (c.below_target) {
       w.Bool(*c.below_target);
@@ -262,12 +233,12 @@ void WriteChannels(JsonWriter& w, const Snapshot& s) {
   w.Key("lead_quality");
   w.StartObject();
   w.Key("overall_mql_to_sql");
-  OptNumber(w, s.lead_quality.overall_mql_to_sql);
+  WriteNumberOrNull(w, s.lead_quality.overall_mql_to_sql);
   w.Key("min_mqls");
   w.Int64(s.lead_quality.min_mqls);
   w.Key("stalling_channels");
   w.StartArray();
-  for (const std::string& c : s.lead_quality.stalling_channels) Str(w, c);
+  for (const std::string& c : s.lead_quality.stalling_channels) WriteJsonString(w, c);
   w.EndArray();
   w.EndObject();
 }
@@ -284,22 +255,22 @@ void WriteCapacity(JsonWriter& w, const Capacity& c) {
   w.Key("capacity_per_period");
   w.Double(c.capacity_per_period);
   w.Key("incoming_per_period");
-  OptNumber(w, c.incoming_per_period);
+  WriteNumberOrNull(w, c.incoming_per_period);
   w.Key("shortfall_per_period");
-  OptNumber(w, c.shortfall_per_period);
+  WriteNumberOrNull(w, c.shortfall_per_period);
   w.Key("surplus_per_period");
-  OptNumber(w, c.surplus_per_period);
+  WriteNumberOrNull(w, c.surplus_per_period);
   w.Key("reps_needed");
-  OptNumber(w, c.reps_needed);
+  WriteNumberOrNull(w, c.reps_needed);
   w.Key("reps_to_hire");
-  OptNumber(w, c.reps_to_hire);
+  WriteNumberOrNull(w, c.reps_to_hire);
   if (c.revenue_target) {
     w.Key("revenue_target");
     w.Double(*c.revenue_target);
     w.Key("revenue_target_currency");
-    OptString(w, c.revenue_target_currency);
+    WriteStringOrNull(w, c.revenue_target_currency);
     w.Key("leads_needed_for_revenue_target");
-    OptNumber(w, c.leads_needed_for_revenue_target);
+    WriteNumberOrNull(w, c.leads_needed_for_revenue_target);
   }
   w.EndObject();
 }
@@ -310,12 +281,7 @@ void WriteReps(JsonWriter& w, const Snapshot& s) {
   w.StartArray();
   for (const RepRow& r : s.reps) {
     w.StartObject();
-    w.Key("source");
-    Str(w, r.source);
-    w.Key("owner_id");
-    Str(w, r.owner_id);
-    w.Key("name");
-    Str(w, r.name);
+    WriteRepIdentity(w, r);
     w.Key("active");
     w.Bool(r.active);
     w.Key("leads");
@@ -327,13 +293,13 @@ void WriteReps(JsonWriter& w, const Snapshot& s) {
     w.Key("won");
     w.Int64(r.counts.won);
     w.Key("contact_rate");
-    OptNumber(w, r.contact_rate);
+    WriteNumberOrNull(w, r.contact_rate);
     w.Key("sql_rate");
-    OptNumber(w, r.sql_rate);
+    WriteNumberOrNull(w, r.sql_rate);
     w.Key("win_rate");
-    OptNumber(w, r.win_rate);
+    WriteNumberOrNull(w, r.win_rate);
     w.Key("median_cycle_days");
-    OptNumber(w, r.median_cycle_days);
+    WriteNumberOrNull(w, r.median_cycle_days);
     w.Key("won_deals");
     w.Int64(r.won_deals);
     WriteMoneyJson(w, "revenue", r.revenue, r.revenue_stated);
@@ -424,14 +390,14 @@ void WriteCustomers(JsonWriter& w, const Customers& c) {
   w.Key("repeat_customers");
   w.Int64(c.repeat_customers);
   w.Key("repeat_rate");
-  OptNumber(w, c.repeat_rate);
+  WriteNumberOrNull(w, c.repeat_rate);
   w.Key("referral_leads");
   w.Int64(c.referral_leads);
   w.Key("referral_share");
-  OptNumber(w, c.referral_share);
+  WriteNumberOrNull(w, c.referral_share);
   w.Key("referral_channels");
   w.StartArray();
-  for (const std::string& r : c.referral_channels) Str(w, r);
+  for (const std::string& r : c.referral_channels) WriteJsonString(w, r);
   w.EndArray();
   w.EndObject();
 }
@@ -449,12 +415,13 @@ void WriteRevenue(JsonWriter& w, const Revenue& r) {
   WriteMoneyJson(w, "average_won_deal", r.total.Averages(),
                  MoneyTotal{.amount = r.average_won_deal});
   w.Key("report_in");
-  OptString(w, r.currency.report_in.empty() ? std::nullopt
-                                            : std::optional<std::string>(r.currency.report_in));
+  WriteStringOrNull(w, r.currency.report_in.empty()
+                           ? std::nullopt
+                           : std::optional<std::string>(r.currency.report_in));
   WriteRatesJson(w, "rates_used", RatesUsed(r.total, r.currency));
   w.Key("currencies");
   w.StartArray();
-  for (const std::string& c : r.currencies) Str(w, c);
+  for (const std::string& c : r.currencies) WriteJsonString(w, c);
   w.EndArray();
   w.Key("return_on_spend_target");
   w.Double(r.return_on_spend_target);
@@ -500,16 +467,7 @@ class TextTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
-std::string Num(double v, int decimals = 1) {
-  char buf[64];
-  snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-std::string Num(const std::optional<double>& v, int decimals = 1) {
-  return v ? Num(*v, decimals) : "-";
-}
 std::string Int(int64_t v) { return std::to_string(v); }
-std::string Pct(const std::optional<double>& v) { return v ? Num(*v * 100.0) + "%" : "-"; }
 std::string Day(int64_t ms) { return FormatIsoMs(ms).substr(0, 10); }
 
 std::string Heading(const std::string& title) { return "\n" + title + "\n"; }
@@ -520,7 +478,7 @@ std::string CurrencyNote(const Revenue& r) {
   if (r.total_stated.converted) {
     std::string rates;
     for (const auto& [code, rate] : RatesUsed(r.total, r.currency)) {
-      rates += " " + code + " " + Num(rate, 4);
+      rates += " " + code + " " + FixedText(rate, 4);
     }
     return "amounts converted to " + r.currency.report_in + " at the configured rates:" + rates +
            "\n";
@@ -533,7 +491,7 @@ std::string CurrencyNote(const Revenue& r) {
 }
 
 void DurationRow(TextTable& t, const std::string& name, const DurationStats& d) {
-  t.Add({name, Int(d.count), Num(d.mean), Num(d.median), Num(d.p90)});
+  t.Add({name, Int(d.count), FixedText(d.mean, 1), FixedText(d.median, 1), FixedText(d.p90, 1)});
 }
 
 // Reads JSON events and keeps the path of the value being read, so that a
@@ -610,13 +568,13 @@ Result<std::string> SnapshotJson(const Snapshot& s) {
   w.Key("schema_version");
   w.Int(1);
   w.Key("generated_at");
-  Str(w, FormatIsoMs(s.generated_at));
+  WriteJsonString(w, FormatIsoMs(s.generated_at));
   w.Key("window");
   w.StartObject();
   w.Key("from");
-  Str(w, FormatIsoMs(*s.window.from));
+  WriteJsonString(w, FormatIsoMs(*s.window.from));
   w.Key("to");
-  Str(w, FormatIsoMs(*s.window.to));
+  WriteJsonString(w, FormatIsoMs(*s.window.to));
   w.Key("period");
   w.String(AuditPeriodName(s.period));
   w.EndObject();
@@ -651,18 +609,18 @@ std::string SnapshotText(const Snapshot& s) {
   out += Heading("Funnel");
   TextTable funnel({"stage", "count", "from previous"});
   funnel.Add({"lead", Int(s.counts.leads), ""});
-  funnel.Add({"mql", Int(s.counts.mql), Pct(s.rates.lead_to_mql)});
-  funnel.Add({"contacted", Int(s.counts.contacted), Pct(s.rates.mql_to_contacted)});
-  funnel.Add({"sql", Int(s.counts.sql), Pct(s.rates.contacted_to_sql)});
-  funnel.Add({TextName("funnel.won"), Int(s.counts.won), Pct(s.rates.sql_to_won)});
-  funnel.Add({"lead to won", "", Pct(s.rates.lead_to_won)});
+  funnel.Add({"mql", Int(s.counts.mql), PercentText(s.rates.lead_to_mql)});
+  funnel.Add({"contacted", Int(s.counts.contacted), PercentText(s.rates.mql_to_contacted)});
+  funnel.Add({"sql", Int(s.counts.sql), PercentText(s.rates.contacted_to_sql)});
+  funnel.Add({TextName("funnel.won"), Int(s.counts.won), PercentText(s.rates.sql_to_won)});
+  funnel.Add({"lead to won", "", PercentText(s.rates.lead_to_won)});
   out += funnel.Render();
   out += TextLegend({"funnel.leads", "funnel.won"});
 
   const LeadVolume& lv = s.lead_volume;
   out += Heading(std::string("Lead volume per ") + AuditPeriodName(lv.period) + ": average " +
-                 Num(lv.average) + " over " + Int(lv.complete_periods) +
-                 " complete periods, trend " + Num(lv.trend, 2) + " per period");
+                 FixedText(lv.average, 1) + " over " + Int(lv.complete_periods) +
+                 " complete periods, trend " + FixedText(lv.trend, 2) + " per period");
   TextTable volume({"period start", "leads", "complete"});
   for (const PeriodLeads& p : lv.series) {
     volume.Add({Day(p.start_ms), Int(p.leads), p.complete ? "yes" : "no"});
@@ -678,15 +636,15 @@ std::string SnapshotText(const Snapshot& s) {
     if (c.below_target.value_or(false)) flags += "below target";
     if (c.mql_stalls) flags += std::string(flags.empty() ? "" : ", ") + "MQLs stall";
     channels.Add({c.channel, Int(c.counts.leads), Int(c.counts.mql), Int(c.counts.contacted),
-                  Int(c.counts.sql), Int(c.counts.won), Pct(c.rates.lead_to_won), Pct(c.mql_to_sql),
-                  MoneyText(c.revenue, c.revenue_stated),
-                  AmountText(c.spend, c.revenue_stated.currency), Num(c.return_on_spend, 2),
+                  Int(c.counts.sql), Int(c.counts.won), PercentText(c.rates.lead_to_won),
+                  PercentText(c.mql_to_sql), MoneyText(c.revenue, c.revenue_stated),
+                  AmountText(c.spend, c.revenue_stated.currency), FixedText(c.return_on_spend, 2),
                   flags});
   }
   out += channels.Render();
   out += CurrencyNote(s.revenue);
-  out += "overall mql>sql " + Pct(s.lead_quality.overall_mql_to_sql) + "; return on spend target " +
-         Num(s.revenue.return_on_spend_target, 2) + "\n";
+  out += "overall mql>sql " + PercentText(s.lead_quality.overall_mql_to_sql) +
+         "; return on spend target " + FixedText(s.revenue.return_on_spend_target, 2) + "\n";
 
   out += Heading("Cycle time (days)");
   TextTable cycle({"", "count", "mean", "median", "p90"});
@@ -706,16 +664,16 @@ std::string SnapshotText(const Snapshot& s) {
   TextTable capacity({"", "value"});
   capacity.Add({std::string("reps (") + (c.reps_configured ? "configured" : "active owners") + ")",
                 Int(c.reps)});
-  capacity.Add({"leads per rep", Num(c.leads_per_rep_per_period)});
-  capacity.Add({"capacity", Num(c.capacity_per_period)});
-  capacity.Add({"incoming", Num(c.incoming_per_period)});
-  capacity.Add({"shortfall", Num(c.shortfall_per_period)});
-  capacity.Add({"surplus", Num(c.surplus_per_period)});
+  capacity.Add({"leads per rep", FixedText(c.leads_per_rep_per_period, 1)});
+  capacity.Add({"capacity", FixedText(c.capacity_per_period, 1)});
+  capacity.Add({"incoming", FixedText(c.incoming_per_period, 1)});
+  capacity.Add({"shortfall", FixedText(c.shortfall_per_period, 1)});
+  capacity.Add({"surplus", FixedText(c.surplus_per_period, 1)});
   capacity.Add({"reps needed", c.reps_needed ? Int(*c.reps_needed) : "-"});
   capacity.Add({"reps to hire", c.reps_to_hire ? Int(*c.reps_to_hire) : "-"});
   if (c.revenue_target) {
     capacity.Add({"revenue target", AmountText(c.revenue_target, c.revenue_target_currency)});
-    capacity.Add({"leads needed for it", Num(c.leads_needed_for_revenue_target)});
+    capacity.Add({"leads needed for it", FixedText(c.leads_needed_for_revenue_target, 1)});
   }
   out += capacity.Render();
 
@@ -724,13 +682,14 @@ std::string SnapshotText(const Snapshot& s) {
                   "win", "median days", "revenue"});
   for (const RepRow& r : s.reps) {
     reps.Add({(r.name.empty() ? r.owner_id : r.name) + " (" + r.source + ")", Int(r.counts.leads),
-              Int(r.counts.contacted), Int(r.counts.sql), Int(r.counts.won), Pct(r.contact_rate),
-              Pct(r.sql_rate), Pct(r.win_rate), Num(r.median_cycle_days),
-              MoneyText(r.revenue, r.revenue_stated)});
+              Int(r.counts.contacted), Int(r.counts.sql), Int(r.counts.won),
+              PercentText(r.contact_rate), PercentText(r.sql_rate), PercentText(r.win_rate),
+              FixedText(r.median_cycle_days, 1), MoneyText(r.revenue, r.revenue_stated)});
   }
   const TeamMedians& t = s.team;
-  reps.Add({"team median", Num(t.leads), Num(t.contacted), Num(t.sql), Num(t.won),
-            Pct(t.contact_rate), Pct(t.sql_rate), Pct(t.win_rate), Num(t.median_cycle_days),
+  reps.Add({"team median", FixedText(t.leads, 1), FixedText(t.contacted, 1), FixedText(t.sql, 1),
+            FixedText(t.won, 1), PercentText(t.contact_rate), PercentText(t.sql_rate),
+            PercentText(t.win_rate), FixedText(t.median_cycle_days, 1),
             AmountText(t.revenue, t.revenue_currency)});
   out += reps.Render();
 
@@ -752,8 +711,8 @@ std::string SnapshotText(const Snapshot& s) {
   TextTable customers({"", "value"});
   customers.Add({TextName("customers.customers"), Int(cu.customers)});
   customers.Add({TextName("customers.repeat_customers"), Int(cu.repeat_customers)});
-  customers.Add({"repeat rate", Pct(cu.repeat_rate)});
-  customers.Add({"referral share of new leads", Pct(cu.referral_share)});
+  customers.Add({"repeat rate", PercentText(cu.repeat_rate)});
+  customers.Add({"referral share of new leads", PercentText(cu.referral_share)});
   customers.Add({TextName("revenue.won_deals"), Int(rv.won_deals)});
   customers.Add({TextName("revenue.total"), MoneyText(rv.total, rv.total_stated)});
   customers.Add({"average won deal",
