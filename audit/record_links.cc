@@ -2,7 +2,6 @@
 
 #include <string_view>
 
-#include "audit/snapshot.h"
 #include "core/text_util.h"
 
 namespace salesaudit {

@@ -2,8 +2,8 @@
 // finding 6): a manager cleaning the data opens the record from the report
 // instead of searching for its id. Examples are "<source>:<id>"; a check's
 // examples are linked when they all name one kind of record (contacts, deals)
-// and the source's connector has a page for that kind (RecordUrls, filled by
-// the daemon from the config and the connector's descriptor).
+// and the source's connector has a page for that kind (RecordUrls in
+// audit/snapshot.h, filled by the daemon from the config and the connector's descriptor).
 //
 //   RecordUrls urls = {{"crm", {{RecordKind::kContact,
 //   "https://app.hubspot.com/contacts/42/record/0-1/"}}}}; LinkQualityExamples(urls,
@@ -13,18 +13,9 @@
 // Pure function; thread-safe.
 #pragma once
 
-#include <map>
-#include <string>
-
-#include "core/records.h"
+#include "audit/snapshot.h"
 
 namespace salesaudit {
-
-struct DataQuality;
-
-// By connector name (the store's `source`): the URL prefix of each record
-// kind's page, to which the record's id (URL-encoded) is appended.
-using RecordUrls = std::map<std::string, std::map<RecordKind, std::string>>;
 
 // Sets example_urls of the checks whose examples are contacts or deals, for
 // the examples whose source has a page for that kind. Examples of other

@@ -25,8 +25,8 @@
 #include "audit/funnel.h"
 #include "audit/money.h"
 #include "audit/period.h"
-#include "audit/record_links.h"
 #include "audit/statistics.h"
+#include "core/records.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -39,6 +39,11 @@ struct ChannelSpend {
   std::string month;    // "YYYY-MM"
   double amount = 0;
 };
+
+// By connector name (the store's `source`): the URL prefix of each record
+// kind's page, to which the record's id (URL-encoded) is appended
+// (audit/record_links.h).
+using RecordUrls = std::map<std::string, std::map<RecordKind, std::string>>;
 
 // What the audit needs from the config, as plain data (audit/ never includes
 // config/); the daemon fills it.
@@ -275,11 +280,10 @@ struct Snapshot {
   std::optional<Forecast> forecast;
 };
 
-// Computes the snapshot of `window` at `now_ms`. Reads owners, contacts,
-// deals, the deal_contacts of sources with won deals, and (through
-// ComputeEmailAudit) email campaigns and events, each once. Fails with
-// kInvalidArgument when a spend month is not "YYYY-MM" or CheckAuditWindow
-// refuses the window, with the store's status when reading fails.
+// Computes the snapshot of `window` at `now_ms` (audit/snapshot_builder.cc). Reads owners,
+// contacts, deals, the deal_contacts of sources with won deals, and (through ComputeEmailAudit)
+// email campaigns and events, each once. Fails with kInvalidArgument when a spend month is not
+// "YYYY-MM" or CheckAuditWindow refuses the window, with the store's status when reading fails.
 Result<Snapshot> ComputeSnapshot(Store& store, const AuditSettings& settings,
                                  const AuditWindow& window, int64_t now_ms);
 

@@ -1,5 +1,6 @@
-// The machinery of ComputeSnapshot (audit/snapshot.h), shared by the files
-// that implement it; nothing outside audit/snapshot*.cc includes this.
+// ComputeSnapshot (audit/snapshot.h) and the machinery behind it, shared by
+// the files that implement it; nothing outside audit/snapshot_*.cc includes
+// this.
 #pragma once
 
 #include <climits>
@@ -118,7 +119,7 @@ struct SourceFacts {
 // The state of one ComputeSnapshot call. Its passes over the store
 // (snapshot_passes.cc) fill the aggregates above, one read of each table;
 // its sections (snapshot_sections.cc) turn them into the Snapshot's parts;
-// Build (snapshot.cc) runs the two in order. Made, used and dropped by one
+// Build (snapshot_builder.cc) runs the two in order. Made, used and dropped by one
 // ComputeSnapshot call on one thread; it holds references to the store and
 // settings it is given.
 class SnapshotBuilder {

@@ -1,10 +1,10 @@
-#include "audit/snapshot.h"
+#include "audit/snapshot_builder.h"
 
 #include <algorithm>
 #include <cmath>
 #include <utility>
 
-#include "audit/snapshot_builder.h"
+#include "audit/record_links.h"
 
 namespace salesaudit {
 namespace snapshot_detail {
