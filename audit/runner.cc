@@ -1,8 +1,6 @@
 #include "audit/runner.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "audit/json_writer.h"
 #include "connectors/connector.h"
 
 namespace salesaudit {
@@ -13,15 +11,14 @@ Result<std::string> CursorsJson(Store& store) {
   auto states = store.ListStreamStates();
   if (!states.ok()) return states.status();
   rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  JsonWriter w(buf);
   w.StartObject();
   for (const StreamState& s : *states) {
-    const std::string key = s.connector + "/" + s.stream;
-    w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
+    WriteJsonKey(w, s.connector + "/" + s.stream);
     if (s.cursor.empty()) {
       w.Null();
     } else {
-      w.String(s.cursor.c_str(), static_cast<rapidjson::SizeType>(s.cursor.size()));
+      WriteJsonString(w, s.cursor);
     }
   }
   w.EndObject();
