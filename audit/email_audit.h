@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "audit/funnel.h"
+#include "config/audit_defaults.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -24,13 +25,13 @@ namespace salesaudit {
 struct EmailAuditOptions {
   // A contact created within this long after a recipient's first click on a
   // campaign is a lead of that campaign.
-  int64_t attribution_window_ms = 7LL * 24 * 3600 * 1000;
+  int64_t attribution_window_ms = audit_defaults::kAttributionWindow.count();
   // A campaign whose open (click) rate is below the floor underperforms; 0
   // disables the floor.
   double open_rate_floor = 0;
   double click_rate_floor = 0;
   // Content groups smaller than this make no claim (insufficient_sample).
-  int64_t min_content_sample = 30;
+  int64_t min_content_sample = audit_defaults::kMinSample;
 };
 
 // Delivery and engagement counts of one campaign or one flow. Recipients are

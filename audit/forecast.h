@@ -103,6 +103,7 @@
 
 #include "audit/funnel.h"
 #include "audit/money.h"
+#include "config/audit_defaults.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -134,7 +135,7 @@ struct ForecastOptions {
   // note says its rate leans on the pool), revenue from every channel's
   // deals, and the pool's weight in leads when the channels' spread cannot
   // be estimated.
-  int64_t min_channel_leads = 30;
+  int64_t min_channel_leads = audit_defaults::kForecastMinChannelLeads;
   // Probability mass of the interval (0 < level < 1).
   double level = 0.8;
   // The reporting currency and its rates; empty report_in: no conversion.

@@ -26,6 +26,7 @@
 #include "audit/money.h"
 #include "audit/period.h"
 #include "audit/statistics.h"
+#include "config/audit_defaults.h"
 #include "core/records.h"
 #include "core/status.h"
 #include "store/store.h"
@@ -57,18 +58,18 @@ struct AuditSettings {
   // only where it is in one currency.
   CurrencySettings currency;
   // Channels earning less than this per unit spent are flagged.
-  double return_on_spend_target = 2.0;
+  double return_on_spend_target = audit_defaults::kReturnOnSpendTarget;
   // Revenue wanted per period; enables capacity.leads_needed_for_revenue_target.
   std::optional<double> revenue_target;
   // Open deals not updated for longer are reported as stale.
-  int64_t stale_deal_age_ms = 30LL * 24 * 3600 * 1000;
+  int64_t stale_deal_age_ms = audit_defaults::kStaleDealAge.count();
   // Smallest group a claim is made on (a channel's MQLs stalling).
-  int64_t min_sample = 30;
+  int64_t min_sample = audit_defaults::kMinSample;
   // Channel values that mean "referred by someone" (compared ignoring ASCII case).
-  std::vector<std::string> referral_channels = {"REFERRALS"};
+  std::vector<std::string> referral_channels = {std::string(audit_defaults::kReferralChannel)};
   EmailAuditOptions email;
   // For the forecast (ForecastOptions::min_channel_leads).
-  int64_t forecast_min_channel_leads = 30;
+  int64_t forecast_min_channel_leads = audit_defaults::kForecastMinChannelLeads;
   // Record pages of the connectors that have them: data-quality examples link there.
   RecordUrls record_urls;
 };

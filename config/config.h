@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config/audit_defaults.h"
 #include "config/connector_schema.h"
 
 namespace salesaudit {
@@ -90,16 +91,16 @@ struct AuditConfig {
   // Snapshots older than this are pruned from audit_snapshots.
   std::chrono::milliseconds keep_snapshots = std::chrono::hours(24 * 90);
   // A lead created this long after a click counts for the clicked campaign.
-  std::chrono::milliseconds attribution_window = std::chrono::hours(24 * 7);
+  std::chrono::milliseconds attribution_window = audit_defaults::kAttributionWindow;
   double open_rate_floor = 0;  // campaigns below are underperforming; 0 = off
   double click_rate_floor = 0;
-  int min_sample = 30;  // smallest group a content or channel claim is made on
+  int min_sample = audit_defaults::kMinSample;
   // Open deals not updated for this long are reported as stale.
-  std::chrono::milliseconds stale_deal_age = std::chrono::hours(24 * 30);
-  int forecast_min_channel_leads = 30;  // fewer: leans on all channels' rate
-  double return_on_spend_target = 2.0;
+  std::chrono::milliseconds stale_deal_age = audit_defaults::kStaleDealAge;
+  int forecast_min_channel_leads = audit_defaults::kForecastMinChannelLeads;
+  double return_on_spend_target = audit_defaults::kReturnOnSpendTarget;
   std::optional<double> revenue_target_per_period;
-  std::vector<std::string> referral_channels = {"REFERRALS"};
+  std::vector<std::string> referral_channels = {std::string(audit_defaults::kReferralChannel)};
   CurrencyConfig currency;
 };
 
