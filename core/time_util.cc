@@ -5,6 +5,8 @@
 #include <optional>
 #include <ratio>
 
+#include "core/clock.h"
+
 namespace salesaudit {
 namespace {
 
@@ -178,10 +180,6 @@ int64_t WeekStartMs(int64_t week_index) {
       .count();
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t NowMs() { return Clock::Default().NowMs(); }
 
 }  // namespace salesaudit

@@ -33,7 +33,8 @@ int64_t WeekIndex(int64_t epoch_ms);
 // 00:00 UTC on the Monday that starts week `week_index` (as WeekIndex counts).
 int64_t WeekStartMs(int64_t week_index);
 
-// Milliseconds since the epoch from the system clock.
+// Milliseconds since the epoch from the real clock (Clock::Default()), for
+// what has no clock passed in: one-off commands, the process's own metrics.
 int64_t NowMs();
 
 // The span of times a CRM or email tool can truthfully hold: [1980-01-01,
