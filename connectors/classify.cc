@@ -188,7 +188,7 @@ Status ClassifyHttpResponse(const HttpRequest& request, const HttpResponse& resp
   if (status == 403) return Status::PermissionDenied(std::move(message));
   if (status == 429) {
     return Status::RateLimited(std::move(message),
-                               RetryAfterFromHeaders(response, std::chrono::system_clock::now()));
+                               RetryAfterFromHeaders(response, response.received_at));
   }
   if (status == 408 || (status >= 500 && status < 600)) {
     return Status::Unavailable(std::move(message));

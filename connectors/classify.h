@@ -19,7 +19,8 @@
 namespace salesaudit {
 
 // Ok for 2xx. Otherwise 401 -> kUnauthenticated, 403 -> kPermissionDenied,
-// 429 -> kRateLimited (retry_after from RetryAfterFromHeaders), 408 and 5xx ->
+// 429 -> kRateLimited (retry_after from RetryAfterFromHeaders, a date read against
+// the response's received_at), 408 and 5xx ->
 // kUnavailable, other statuses -> kPermanent. The message is
 // "<context>: <METHOD> <path>: HTTP <status>", then ": <vendor text>" when the
 // body is JSON with "message" (HubSpot) or "title"/"detail" (problem+json,

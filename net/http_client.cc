@@ -109,58 +109,73 @@ const std::string& HttpResponse::Header(const std::string& name) const {
   return it == headers.end() ? kEmpty : it->second;
 }
 
+RequestBudget::RequestBudget(const Clock& clock) : clock_(clock), waiter_(clock) {}
+
 void RequestBudget::SetBucket(const std::string& name, Bucket bucket) {
-  std::lock_guard<std::mutex> lock(mu_);
-  State& state = buckets_[name];
-  state.limit = bucket;
-  state.sent.clear();
-  cv_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    State& state = buckets_[name];
+    state.limit = bucket;
+    state.sent.clear();
+  }
+  waiter_.Notify();
 }
 
 bool RequestBudget::Acquire(const std::string& bucket, const std::atomic<bool>* cancel) {
-  std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    const auto now = std::chrono::steady_clock::now();
-    std::vector<State*> limited;
-    auto wait = std::chrono::steady_clock::duration::zero();
-    for (const std::string* name : {&kDefaultBucket, &bucket}) {
-      if (name == &bucket && bucket.empty()) continue;
-      auto it = buckets_.find(*name);
-      if (it == buckets_.end()) continue;
-      State& s = it->second;
-      if (s.limit.requests <= 0 || s.limit.per.count() <= 0) continue;  // unlimited
-      // A log of the sends within the last `per`: vendors count over a
-      // rolling window, where a token bucket would allow twice the limit.
-      while (!s.sent.empty() && now - s.sent.front() >= s.limit.per) s.sent.pop_front();
-      if (static_cast<int>(s.sent.size()) >= s.limit.requests) {
-        wait = std::max(wait, s.sent.front() + s.limit.per - now);
+    uint64_t ticket = 0;
+    SteadyTime until;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const SteadyTime now = clock_.SteadyNow();
+      std::vector<State*> limited;
+      auto wait = SteadyTime::duration::zero();
+      for (const std::string* name : {&kDefaultBucket, &bucket}) {
+        if (name == &bucket && bucket.empty()) continue;
+        auto it = buckets_.find(*name);
+        if (it == buckets_.end()) continue;
+        State& s = it->second;
+        if (s.limit.requests <= 0 || s.limit.per.count() <= 0) continue;  // unlimited
+        // A log of the sends within the last `per`: vendors count over a
+        // rolling window, where a token bucket would allow twice the limit.
+        while (!s.sent.empty() && now - s.sent.front() >= s.limit.per) s.sent.pop_front();
+        if (static_cast<int>(s.sent.size()) >= s.limit.requests) {
+          wait = std::max(wait, s.sent.front() + s.limit.per - now);
+        }
+        limited.push_back(&s);
       }
-      limited.push_back(&s);
+      if (wait <= SteadyTime::duration::zero()) {
+        for (State* s : limited) s->sent.push_back(now);
+        return true;
+      }
+      if (cancel != nullptr && cancel->load()) return false;
+      // Taken under mu_: a Release or SetBucket from now on ends the wait.
+      ticket = waiter_.Ticket();
+      until = now + wait;
     }
-    if (wait <= std::chrono::steady_clock::duration::zero()) {
-      for (State* s : limited) s->sent.push_back(now);
-      return true;
-    }
-    if (cancel != nullptr && cancel->load()) return false;
-    cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(
-                           wait + std::chrono::milliseconds(1), kCancelPollSlice));
+    if (waiter_.WaitUntil(ticket, until, cancel) == ClockWaiter::Woken::kCancelled) return false;
   }
 }
 
 void RequestBudget::Release(const std::string& bucket) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto now = std::chrono::steady_clock::now();
-  for (const std::string* name : {&kDefaultBucket, &bucket}) {
-    if (name == &bucket && bucket.empty()) continue;
-    auto it = buckets_.find(*name);
-    if (it == buckets_.end() || it->second.sent.empty()) continue;
-    // `now` is later than every entry, so the log stays in order.
-    it->second.sent.back() = now;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const SteadyTime now = clock_.SteadyNow();
+    for (const std::string* name : {&kDefaultBucket, &bucket}) {
+      if (name == &bucket && bucket.empty()) continue;
+      auto it = buckets_.find(*name);
+      if (it == buckets_.end() || it->second.sent.empty()) continue;
+      // `now` is later than every entry, so the log stays in order.
+      it->second.sent.back() = now;
+    }
   }
-  cv_.notify_all();
+  waiter_.Notify();
 }
 
 struct HttpClient::Impl {
+  explicit Impl(const Clock& c) : clock(c) {}
+
+  const Clock& clock;
   Options options;
   RequestBudget* budget = nullptr;
   const std::atomic<bool>* cancel = nullptr;
@@ -194,8 +209,9 @@ ApiMetrics& Metrics() {
 
 }  // namespace
 
-HttpClient::HttpClient(Options options, RequestBudget* budget, const std::atomic<bool>* cancel)
-    : impl_(std::make_unique<Impl>()) {
+HttpClient::HttpClient(Options options, RequestBudget* budget, const std::atomic<bool>* cancel,
+                       const Clock& clock)
+    : impl_(std::make_unique<Impl>(clock)) {
   InitCurlOnce();
   impl_->options = std::move(options);
   impl_->budget = budget;
@@ -214,6 +230,8 @@ HttpClient::~HttpClient() {
   if (impl_->easy != nullptr) curl_easy_cleanup(impl_->easy);
   if (impl_->multi != nullptr) curl_multi_cleanup(impl_->multi);
 }
+
+const Clock& HttpClient::clock() const { return impl_->clock; }
 
 Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   Result<HttpResponse> response = Transfer(request);
@@ -242,12 +260,12 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
   }
   if (impl_->Cancelled()) return Status::Cancelled(where + ": cancelled");
   if (impl_->budget != nullptr) {
-    const auto waiting_since = std::chrono::steady_clock::now();
+    const SteadyTime waiting_since = impl_->clock.SteadyNow();
     if (!impl_->budget->Acquire(request.budget_bucket, impl_->cancel)) {
       return Status::Cancelled(where + ": cancelled while waiting for the request budget");
     }
     // Below a millisecond it only took the budget, it did not wait for it.
-    const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - waiting_since;
+    const std::chrono::duration<double> waited = impl_->clock.SteadyNow() - waiting_since;
     if (!impl_->options.connector.empty() && waited >= std::chrono::milliseconds(1)) {
       Metrics().budget_wait.WithLabels({impl_->options.connector}).Increment(waited.count());
     }
@@ -376,6 +394,8 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
   response.status = status;
+  response.received_at =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(impl_->clock.NowMs()));
   // curl already fails a short body with CURLE_PARTIAL_FILE; this guards the
   // contract itself for identity-encoded bodies whatever curl decides.
   const std::string& length = response.Header("content-length");

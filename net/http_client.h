@@ -6,15 +6,16 @@
 // Ownership: the sync engine creates one per connector run.
 // Threading: one thread at a time per instance; distinct instances are
 // independent. The cancel flag may be set from any thread; a running transfer
-// notices within 50 ms.
+// notices within 50 ms. The transfer's own timeouts are libcurl's, in real
+// time; the clock stamps answers (HttpResponse::received_at) and times the
+// budget waits.
 //
-//   HttpClient http(HttpClient::Options{.timeout = 30s}, &budget, &cancel_flag);
+//   HttpClient http(HttpClient::Options{.timeout = 30s}, &budget, &cancel_flag, clock);
 //   Result<HttpResponse> r = http.Send({.method = "GET", .url = base + "/crm/v3/owners"});
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -23,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/status.h"
 #include "core/text_util.h"  // UrlEncode, for the callers that build queries
 
@@ -42,12 +44,16 @@ struct HttpResponse {
   long status = 0;
   std::map<std::string, std::string> headers;  // names lower-cased; last value wins
   std::string body;
+  // When the answer arrived, by the client's clock: a Retry-After date is
+  // read against it.
+  std::chrono::system_clock::time_point received_at;
   // Header value or "" when absent; `name` lower case.
   const std::string& Header(const std::string& name) const;
 };
 
 // Rolling-window request limits that keep a connector under its vendor's limits so that it
-// does not hit 429 in the first place. Shared by all runs of one connector.
+// does not hit 429 in the first place. Shared by all runs of one connector; its windows are
+// counted on `clock`, which must outlive it.
 // Threading: safe to use from any thread.
 class RequestBudget {
  public:
@@ -55,7 +61,7 @@ class RequestBudget {
     int requests = 0;  // 0: unlimited
     std::chrono::milliseconds per{0};
   };
-  RequestBudget() = default;
+  explicit RequestBudget(const Clock& clock = Clock::Default());
   void SetBucket(const std::string& name, Bucket bucket);  // "" is the default bucket
 
   // Takes one token from the default bucket and, if `bucket` is non-empty and
@@ -72,11 +78,12 @@ class RequestBudget {
  private:
   struct State {
     Bucket limit;
-    std::deque<std::chrono::steady_clock::time_point> sent;  // within the last `per`
+    std::deque<SteadyTime> sent;  // within the last `per`
   };
-  std::mutex mu_;
-  std::condition_variable cv_;  // signalled when limits change
+  const Clock& clock_;
+  std::mutex mu_;  // guards buckets_
   std::map<std::string, State> buckets_;
+  ClockWaiter waiter_;  // notified when limits change or a request counts from later
 };
 
 class HttpClient {
@@ -97,8 +104,9 @@ class HttpClient {
     std::string connector;
   };
 
-  // `budget` and `cancel` may be null; they must outlive the client.
-  HttpClient(Options options, RequestBudget* budget, const std::atomic<bool>* cancel);
+  // `budget` and `cancel` may be null; they and `clock` must outlive the client.
+  HttpClient(Options options, RequestBudget* budget, const std::atomic<bool>* cancel,
+             const Clock& clock = Clock::Default());
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -113,6 +121,8 @@ class HttpClient {
 
   // Requests sent by this client (for metrics and tests).
   int64_t requests_sent() const { return requests_sent_; }
+  // The clock the client reads: connectors take the time from it too.
+  const Clock& clock() const;
 
  private:
   Result<HttpResponse> Transfer(const HttpRequest& request);  // Send, before the metrics

@@ -162,6 +162,14 @@ TEST_CASE("Retry-After wins over HubSpot's rate-limit headers") {
   CHECK(RetryAfterFromHeaders(r, std::chrono::system_clock::now()) == 2000ms);
 }
 
+TEST_CASE("a 429's Retry-After date counts from when the answer arrived") {
+  HttpResponse r = WithStatus(429, "", {{"retry-after", "Sun, 06 Nov 1994 08:49:37 GMT"}});
+  r.received_at = std::chrono::sys_days(std::chrono::year(1994) / 11 / 6) + 8h + 49min + 7s;
+  Status s = ClassifyHttpResponse(kRequest, r, "c");
+  REQUIRE(s.retry_after().has_value());
+  CHECK(*s.retry_after() == 30000ms);
+}
+
 TEST_CASE("Retry-After parses delta seconds and HTTP dates") {
   // Sun, 06 Nov 1994 08:49:37 GMT
   const auto now = std::chrono::sys_days(std::chrono::year(1994) / 11 / 6) + 8h + 49min + 7s;

@@ -128,6 +128,17 @@ TEST_CASE("a body cut short of its Content-Length is unavailable, not accepted")
   CHECK_THAT(r.status().message(), Catch::StartsWith("GET /crm/v3/owners: truncated body"));
 }
 
+TEST_CASE("an answer is stamped with the time it arrived by the client's clock") {
+  TestHttpServer server;
+  server.SetHandler([](const TestHttpRequest&) { return Json("{}"); });
+  ManualClock clock(1'700'000'000'000);
+  HttpClient http({}, nullptr, nullptr, clock);
+  Result<HttpResponse> r = http.Send({.url = server.base_url() + "/x"});
+  REQUIRE(r.ok());
+  CHECK(r->received_at == std::chrono::system_clock::time_point(1'700'000'000'000ms));
+  CHECK(&http.clock() == &clock);
+}
+
 TEST_CASE("setting the cancel flag aborts a slow request with kCancelled") {
   TestHttpServer server;
   server.SetHandler([](const TestHttpRequest&) {

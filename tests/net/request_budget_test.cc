@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <thread>
+#include <future>
 
 #include "net/http_client.h"
 
@@ -59,26 +59,71 @@ TEST_CASE("resetting a bucket refills it") {
   CHECK(budget.Acquire("", &kCancelled));
 }
 
+// Bounds the real time a test waits for another thread to reach its wait.
+constexpr auto kRealTimeout = 10s;
+
 TEST_CASE("a released request counts from its answer, not from its send") {
-  RequestBudget budget;
+  ManualClock clock;
+  RequestBudget budget(clock);
   budget.SetBucket("", {.requests = 1, .per = 150ms});
   std::atomic<bool> never{false};
   REQUIRE(budget.Acquire("", &never));
-  std::this_thread::sleep_for(100ms);  // the request is in flight
+  clock.Advance(100ms);  // the request is in flight
   budget.Release("");
-  const auto released = std::chrono::steady_clock::now();
-  REQUIRE(budget.Acquire("", &never));
-  CHECK(std::chrono::steady_clock::now() - released >= 145ms);
+  const SteadyTime released = clock.SteadyNow();
+  auto acquired = std::async(std::launch::async, [&] { return budget.Acquire("", &never); });
+  REQUIRE(clock.AwaitWaiters(1, kRealTimeout));
+  // Waits for the window from the answer, not the 50 ms left of the send's.
+  CHECK(clock.WaitDeadlines() == std::vector<SteadyTime>{released + 150ms});
+  clock.Advance(149ms);
+  CHECK(acquired.wait_for(20ms) == std::future_status::timeout);
+  clock.Advance(1ms);
+  REQUIRE(acquired.wait_for(kRealTimeout) == std::future_status::ready);
+  CHECK(acquired.get());
 }
 
 TEST_CASE("an empty bucket refills over its period and Acquire waits for it") {
-  const auto start = std::chrono::steady_clock::now();
-  RequestBudget budget;
+  ManualClock clock;
+  RequestBudget budget(clock);
   budget.SetBucket("", {.requests = 2, .per = 200ms});
   std::atomic<bool> never{false};
-  for (int i = 0; i < 3; ++i) REQUIRE(budget.Acquire("", &never));
-  // Two tokens came from the full bucket; the third needed 200ms / 2 of refill.
-  CHECK(std::chrono::steady_clock::now() - start >= 95ms);
+  REQUIRE(budget.Acquire("", &never));
+  clock.Advance(100ms);
+  REQUIRE(budget.Acquire("", &never));
+  // Both tokens taken: the third waits until the first leaves the window.
+  auto third = std::async(std::launch::async, [&] { return budget.Acquire("", &never); });
+  REQUIRE(clock.AwaitWaiters(1, kRealTimeout));
+  CHECK(clock.WaitDeadlines().front() - clock.SteadyNow() == 100ms);
+  clock.Advance(100ms);
+  REQUIRE(third.wait_for(kRealTimeout) == std::future_status::ready);
+  CHECK(third.get());
+  CHECK_FALSE(budget.Acquire("", &kCancelled));  // the second and third fill it again
+}
+
+TEST_CASE("changing a bucket's limit wakes a request waiting for the old one") {
+  ManualClock clock;
+  RequestBudget budget(clock);
+  budget.SetBucket("", {.requests = 1, .per = 1h});
+  std::atomic<bool> never{false};
+  REQUIRE(budget.Acquire("", &never));
+  auto waiting = std::async(std::launch::async, [&] { return budget.Acquire("", &never); });
+  REQUIRE(clock.AwaitWaiters(1, kRealTimeout));
+  budget.SetBucket("", {.requests = 5, .per = 1h});  // the clock does not move
+  REQUIRE(waiting.wait_for(kRealTimeout) == std::future_status::ready);
+  CHECK(waiting.get());
+}
+
+TEST_CASE("cancelling a request that waits for the budget ends its wait with false") {
+  ManualClock clock;
+  RequestBudget budget(clock);
+  budget.SetBucket("search", {.requests = 1, .per = 1h});
+  std::atomic<bool> cancel{false};
+  REQUIRE(budget.Acquire("search", &cancel));
+  auto waiting = std::async(std::launch::async, [&] { return budget.Acquire("search", &cancel); });
+  REQUIRE(clock.AwaitWaiters(1, kRealTimeout));
+  cancel = true;
+  REQUIRE(waiting.wait_for(kRealTimeout) == std::future_status::ready);
+  CHECK_FALSE(waiting.get());
 }
 
 }  // namespace
