@@ -54,7 +54,9 @@ class StreamReader {
   virtual Result<std::optional<Page>> Next() = 0;
 };
 
-// What the engine tells a connector about the run it starts.
+// What the engine tells a connector about the run it starts. Connectors read
+// no clock of their own: the run's time is started_at_ms, and anything later
+// (an OAuth token's expiry) comes from HttpClient::clock(), the engine's.
 struct StreamRun {
   std::string stream;
   std::string cursor;         // as last committed; "" = never synced

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
 #include <unordered_map>
 
 #include "core/backoff.h"
@@ -10,7 +9,6 @@
 #include "core/page_check.h"
 #include "core/secret_registry.h"
 #include "core/text_util.h"
-#include "core/time_util.h"
 
 namespace salesaudit {
 namespace {
@@ -108,10 +106,10 @@ SyncMetrics& Metrics() {
 
 }  // namespace
 
-SyncEngine::SyncEngine(Store& store, const ConnectorRegistry& registry)
-    : store_(store), registry_(registry), rng_(std::random_device{}()) {
+SyncEngine::SyncEngine(Store& store, const ConnectorRegistry& registry, const Clock& clock)
+    : store_(store), registry_(registry), clock_(clock), rng_(std::random_device{}()) {
   lag_collector_ = GlobalMetrics().AddCollector([this] {
-    const double now = static_cast<double>(NowMs());
+    const double now = static_cast<double>(clock_.NowMs());
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [key, newest] : newest_change_) {
       Metrics().lag.WithLabels({key.first, key.second}).Set((now - newest) / 1000.0);
@@ -131,7 +129,9 @@ void SyncEngine::Record(const StreamSyncResult& result, TimeMs newest_change) {
   m.records.WithLabels(labels).Increment(static_cast<double>(result.records));
   m.deleted.WithLabels(labels).Increment(static_cast<double>(result.deletions));
   m.duration.WithLabels(labels).Observe(static_cast<double>(result.elapsed.count()) / 1000.0);
-  if (result.status.ok()) m.last_success.WithLabels(labels).SetToCurrentTime();
+  if (result.status.ok()) {
+    m.last_success.WithLabels(labels).Set(static_cast<double>(clock_.NowMs()) / 1000.0);
+  }
   if (newest_change) {
     std::lock_guard<std::mutex> lock(mu_);
     int64_t& newest = newest_change_[{result.connector, result.stream}];
@@ -146,7 +146,7 @@ RequestBudget& SyncEngine::BudgetFor(const ConnectorConfig& config,
   // A reload may change the limit; the budget then starts afresh.
   if (!budget.requests || budget.configured != config.rate_limit) {
     budget.configured = config.rate_limit;
-    budget.requests = std::make_unique<RequestBudget>();
+    budget.requests = std::make_unique<RequestBudget>(clock_);
     // `rate_limit: off` lifts every bucket (used against simulators).
     const bool off = config.rate_limit && config.rate_limit->unlimited();
     budget.requests->SetBucket("",
@@ -156,18 +156,6 @@ RequestBudget& SyncEngine::BudgetFor(const ConnectorConfig& config,
     }
   }
   return *budget.requests;
-}
-
-bool SyncEngine::WaitUnlessCancelled(std::chrono::milliseconds delay,
-                                     const std::atomic<bool>& cancel) {
-  const auto deadline = std::chrono::steady_clock::now() + delay;
-  while (!cancel.load()) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return true;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        deadline - now, std::chrono::milliseconds(50)));
-  }
-  return false;
 }
 
 std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& config,
@@ -188,7 +176,7 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
   HttpClient http(HttpClient::Options{.timeout = config.request_timeout,
                                       .max_response_bytes = config.max_response_size,
                                       .connector = config.name},
-                  &budget, &cancel);
+                  &budget, &cancel, clock_);
   auto connector = descriptor->create(config, http);
   if (!connector.ok()) {
     StreamSyncResult r{.connector = config.name, .stream = "*"};
@@ -212,7 +200,7 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
       // Stored, then served by `status` and the dashboard: no secret, even
       // one a vendor echoed somewhere other than its error text.
       (void)store_.RecordError(config.name, stream, ProcessSecrets().Redact(status.message()),
-                               NowMs());
+                               clock_.NowMs());
       if (StopsConnector(status.code())) break;
     }
   }
@@ -240,13 +228,13 @@ Status SyncEngine::LoadNewestChanges(const std::vector<ConnectorConfig>& connect
 
 StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector& connector,
                                        const std::string& stream, const std::atomic<bool>& cancel) {
-  const auto started = std::chrono::steady_clock::now();
+  const SteadyTime started = clock_.SteadyNow();
   StreamSyncResult result{.connector = config.name, .stream = stream};
   TimeMs newest_change;  // of the pages committed
   auto finish = [&](Status status) {
     result.status = std::move(status);
-    result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
+    result.elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.SteadyNow() - started);
     Record(result, newest_change);
     return result;
   };
@@ -254,7 +242,7 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
 
   auto cursor = store_.GetCursor(config.name, stream);
   if (!cursor.ok()) return finish(cursor.status().WithContext(context));
-  StreamRun run{.stream = stream, .cursor = *cursor, .started_at_ms = NowMs()};
+  StreamRun run{.stream = stream, .cursor = *cursor, .started_at_ms = clock_.NowMs()};
   auto reader = connector.OpenStream(run);
   if (!reader.ok()) return finish(reader.status());
   CursorProgress progress;
@@ -287,7 +275,7 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
       ++result.retries;
       spdlog::warn("{} (retry {}/{} in {} ms)", error.message(), attempt + 1, config.max_retries,
                    delay.count());
-      if (!WaitUnlessCancelled(delay, cancel)) {
+      if (!clock_.WaitFor(delay, cancel)) {
         return finish(Status::Cancelled(context + ": stopped"));
       }
     }
@@ -314,7 +302,7 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
       break;
     }
   }
-  if (Status s = store_.RecordSuccess(config.name, stream, NowMs()); !s.ok()) {
+  if (Status s = store_.RecordSuccess(config.name, stream, clock_.NowMs()); !s.ok()) {
     return finish(s.WithContext(context));
   }
   return finish(Status::Ok());

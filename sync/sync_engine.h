@@ -4,6 +4,9 @@
 // page with its cursor in one store transaction.
 //
 // Ownership: one per process, shared by the daemon and the CLI commands.
+// Every time it reads (a run's start, which bounds the connectors' cursors;
+// backoff waits; the budgets' windows; stored success and error times) comes
+// from its clock, which must outlive it.
 // Threading: RunConnector may run concurrently for different connectors (each
 // call uses its own HttpClient); never call it twice at once for one
 // connector (the daemon's scheduler guarantees that).
@@ -21,6 +24,7 @@
 
 #include "config/config.h"
 #include "connectors/connector.h"
+#include "core/clock.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -54,7 +58,8 @@ struct SyncRequest {
 // and salesaudit_cursor_lag_seconds (now minus the newest change stored).
 class SyncEngine {
  public:
-  SyncEngine(Store& store, const ConnectorRegistry& registry);
+  SyncEngine(Store& store, const ConnectorRegistry& registry,
+             const Clock& clock = Clock::Default());
   ~SyncEngine();
   SyncEngine(const SyncEngine&) = delete;
   SyncEngine& operator=(const SyncEngine&) = delete;
@@ -77,12 +82,11 @@ class SyncEngine {
  private:
   StreamSyncResult RunStream(const ConnectorConfig& config, Connector& connector,
                              const std::string& stream, const std::atomic<bool>& cancel);
-  // Waits `delay` unless cancelled first; returns false when cancelled.
-  static bool WaitUnlessCancelled(std::chrono::milliseconds delay, const std::atomic<bool>& cancel);
   RequestBudget& BudgetFor(const ConnectorConfig& config, const ConnectorDescriptor& descriptor);
 
   Store& store_;
   const ConnectorRegistry& registry_;
+  const Clock& clock_;
   // One connector's request budget and the limit it was made for.
   struct Budget {
     std::optional<RateLimit> configured;

@@ -257,7 +257,7 @@ class HubSpotContext {
   // at once when `force`.
   Status EnsureAccessToken(const std::string& context, bool force) {
     if (!UsesOAuth()) return Status::Ok();
-    const int64_t now = NowMs();
+    const int64_t now = http.clock().NowMs();
     if (!force && !access_token_.empty() && now < access_expires_at_ms_ - 600000) {
       return Status::Ok();
     }
