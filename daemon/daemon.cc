@@ -24,6 +24,7 @@
 #include "core/version.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/logging.h"
+#include "daemon/serial_job.h"
 #include "daemon/systemd_notify.h"
 #include "status/status_endpoints.h"
 #include "status/status_server.h"
@@ -38,27 +39,26 @@ struct Daemon::Impl {
   // One configured connector's schedule. Lives on the loop thread.
   struct Slot {
     std::shared_ptr<const ConnectorConfig> config;
-    std::unique_ptr<asio::steady_timer> timer;
+    std::unique_ptr<SerialJob> job;  // syncs every poll_interval
     std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
-    bool running = false;
     bool removed = false;
-    // Re-added by a reload while its cancelled run was still finishing.
-    bool start_when_done = false;
     bool failing = false;  // a stream of its last run failed
   };
 
-  Impl(Config c, std::string p)
+  Impl(Config c, std::string p, const Clock& clk)
       : config(std::move(c)),
         path(std::move(p)),
+        clock(clk),
         signals(io, SIGINT, SIGTERM, SIGHUP),
-        audit_timer(io),
-        alert_timer(io),
         watchdog_timer(io),
-        notify_timer(io),
         store_check_timer(io),
         // Threads are cheap while idle; enough that connectors added by a
         // reload still get a thread of their own.
-        pool(std::max<size_t>(8, config.connectors.size() + 2)) {}
+        pool(std::max<size_t>(8, config.connectors.size() + 2)),
+        audit(io, pool, clock, [this] { return StartAudit(); }),
+        alert_rounds(io, pool, clock, [this] { return StartAlertRound(); }),
+        delivery(io, pool, clock, [this] { return StartDelivery(); }),
+        started_at_ms(clock.NowMs()) {}
 
   int Run() {
     auto opened = Store::Open(config.store.path);
@@ -77,7 +77,7 @@ struct Daemon::Impl {
           "`salesaudit store check` for a complete one",
           store->open_check().took.count());
     }
-    engine = std::make_unique<SyncEngine>(*store, BuiltinConnectors());
+    engine = std::make_unique<SyncEngine>(*store, BuiltinConnectors(), clock);
     if (auto latest = store->LatestSnapshot(); latest.ok() && *latest) {
       last_snapshot_ms = (*latest)->computed_at;
     }
@@ -91,9 +91,10 @@ struct Daemon::Impl {
       }
     });
     ApplyConnectors();
-    ScheduleAudit(std::chrono::milliseconds(0));
-    ScheduleAlerts(config.alerts.evaluate_every);
-    ScheduleDelivery(std::chrono::milliseconds(0));
+    audit.set_min_gap(config.audit.min_interval);
+    audit.RunNoLaterThan(clock.SteadyNow());
+    alert_rounds.RunNoLaterThan(clock.SteadyNow() + config.alerts.evaluate_every);
+    delivery.RunSoon();
     CheckStoreHealth();
     spdlog::info("salesaudit running with {} connector(s), store {}", config.connectors.size(),
                  config.store.path);
@@ -187,7 +188,7 @@ struct Daemon::Impl {
     collectors.push_back(GlobalMetrics().AddCollector([this] {
       const int64_t since = last_snapshot_ms.load();
       Metrics().snapshot_age.WithLabels({}).Set(
-          static_cast<double>(NowMs() - (since != 0 ? since : started_at_ms)) / 1000.0);
+          static_cast<double>(clock.NowMs() - (since != 0 ? since : started_at_ms)) / 1000.0);
       Metrics().store_healthy.WithLabels({}).Set(store->Health().ok ? 1 : 0);
       std::lock_guard<std::mutex> lock(alert_counts_mu);
       Metrics().alerts.Clear();
@@ -216,12 +217,12 @@ struct Daemon::Impl {
     schedules_running = false;
     for (auto& [name, slot] : slots) {
       slot.cancel->store(true);
-      slot.timer->cancel();
+      slot.job->Cancel();
     }
-    audit_timer.cancel();
-    alert_timer.cancel();
+    audit.Cancel();
+    alert_rounds.Cancel();
+    delivery.Cancel();
     watchdog_timer.cancel();
-    notify_timer.cancel();
     store_check_timer.cancel();
     signals.cancel();
   }
@@ -259,8 +260,9 @@ struct Daemon::Impl {
     SetLogLevel(config.log.level);
     SetLogFormat(config.log.format);
     ApplyConnectors();
-    ScheduleAudit(std::chrono::milliseconds(0));
-    ScheduleAlerts(std::chrono::milliseconds(0));
+    audit.set_min_gap(config.audit.min_interval);
+    audit.RunNoLaterThan(clock.SteadyNow());
+    alert_rounds.RunSoon();
     spdlog::info("configuration reloaded from {} ({} connector(s))", path,
                  config.connectors.size());
     return true;
@@ -277,50 +279,39 @@ struct Daemon::Impl {
         Slot& slot = slots[c.name];
         slot.removed = false;
         slot.config = std::make_shared<const ConnectorConfig>(c);
-        if (!slot.timer) slot.timer = std::make_unique<asio::steady_timer>(io);
-        if (slot.running) {
-          slot.start_when_done = true;
-        } else {
-          Schedule(c.name, std::chrono::milliseconds(0));
+        if (!slot.job) {
+          slot.job = std::make_unique<SerialJob>(io, pool, clock,
+                                                 [this, name = c.name] { return StartSync(name); });
         }
+        // Re-added while its cancelled run is still finishing: again when done.
+        slot.job->RunSoon();
         continue;
       }
       Slot& slot = it->second;
       bool interval_changed = slot.config->poll_interval != c.poll_interval;
       slot.config = std::make_shared<const ConnectorConfig>(c);
-      if (interval_changed && !slot.running) Schedule(c.name, c.poll_interval);
+      if (interval_changed) slot.job->RescheduleAt(clock.SteadyNow() + c.poll_interval);
     }
     for (auto& [name, slot] : slots) {
       if (wanted.count(name) != 0) continue;
       slot.removed = true;
       slot.cancel->store(true);
-      slot.timer->cancel();
+      slot.job->Cancel();
     }
   }
 
-  void Schedule(const std::string& name, std::chrono::milliseconds delay) {
+  SerialJob::PoolPart StartSync(const std::string& name) {
     Slot& slot = slots.at(name);
-    slot.timer->expires_after(delay);
-    slot.timer->async_wait([this, name](const boost::system::error_code& ec) {
-      if (ec || stopping) return;
-      StartSync(name);
-    });
-  }
-
-  void StartSync(const std::string& name) {
-    Slot& slot = slots.at(name);
-    if (slot.running || slot.removed) return;
-    slot.running = true;
     slot.cancel->store(false);
-    auto config_copy = slot.config;
-    auto cancel = slot.cancel;
-    asio::post(pool, [this, name, config_copy, cancel] {
+    return [this, name, config_copy = slot.config, cancel = slot.cancel] {
       auto results = engine->RunConnector(*config_copy, SyncRequest{}, *cancel);
-      asio::post(io, [this, name, results = std::move(results)] { OnSyncDone(name, results); });
-    });
+      return [this, name, results = std::move(results)] { return OnSyncDone(name, results); };
+    };
   }
 
-  void OnSyncDone(const std::string& name, const std::vector<StreamSyncResult>& results) {
+  // Returns when the connector syncs next: its poll interval from now.
+  std::chrono::milliseconds OnSyncDone(const std::string& name,
+                                       const std::vector<StreamSyncResult>& results) {
     bool changed = false;
     bool failed = false;
     for (const auto& r : results) {
@@ -332,55 +323,32 @@ struct Daemon::Impl {
         spdlog::error("sync {}", r.Summary());
       }
     }
-    if (changed && !stopping) AuditSoon();
+    // The audit runs every audit.every, and sooner after a sync that changed
+    // data, but never more often than audit.min_interval.
+    if (changed && !stopping) audit.RunSoon();
     Slot& slot = slots.at(name);
-    slot.running = false;
     slot.failing = failed;
     if (slot.removed) {
-      slots.erase(name);
-      return;
+      // Not from inside its own job's completion: the job is still in use.
+      asio::post(io, [this, name] {
+        auto it = slots.find(name);
+        if (it != slots.end() && it->second.removed && !it->second.job->running()) slots.erase(it);
+      });
+    } else {
+      systemd.Status(StatusLine());
     }
-    systemd.Status(StatusLine());
-    if (stopping) return;
-    Schedule(name,
-             slot.start_when_done ? std::chrono::milliseconds(0) : slot.config->poll_interval);
-    slot.start_when_done = false;
+    return slot.config->poll_interval;
   }
 
-  // The audit runs every audit.every, and sooner after a sync that changed
-  // data, but never more often than audit.min_interval.
-  void ScheduleAudit(std::chrono::milliseconds delay) {
-    audit_timer.expires_after(delay);
-    audit_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || stopping) return;
-      RunAudit();
-    });
-  }
-
-  void AuditSoon() {
-    const auto earliest = last_audit_at + config.audit.min_interval;
-    const auto now = std::chrono::steady_clock::now();
-    const auto when = std::max(now, earliest);
-    if (audit_running) {
-      audit_again = true;
-    } else if (audit_timer.expiry() > when) {
-      ScheduleAudit(std::chrono::duration_cast<std::chrono::milliseconds>(when - now));
-    }
-  }
-
-  void RunAudit() {
-    if (audit_running) return;
-    audit_running = true;
-    audit_again = false;
+  SerialJob::PoolPart StartAudit() {
     // The pool task gets its own copy: a reload may replace `config` meanwhile.
-    auto config_copy = std::make_shared<const Config>(config);
-    asio::post(pool, [this, config_copy] {
-      const auto began = std::chrono::steady_clock::now();
-      const int64_t at = NowMs();
+    return [this, config_copy = std::make_shared<const Config>(config)] {
+      const SteadyTime began = clock.SteadyNow();
+      const int64_t at = clock.NowMs();
       auto stored =
           ComputeAndStoreSnapshot(*store, *config_copy, AuditWindow{}, at, SnapshotPurpose::kLive);
       if (stored.ok()) last_snapshot_ms = at;  // its computed_at
-      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - began;
+      const std::chrono::duration<double> took = clock.SteadyNow() - began;
       Metrics().snapshots.WithLabels({stored.ok() ? "ok" : "error"}).Increment();
       if (stored.ok()) {
         Metrics().snapshot_success_time.WithLabels({}).SetToCurrentTime();
@@ -391,56 +359,37 @@ struct Daemon::Impl {
                          ? std::to_string(*stored->snapshot.rates.lead_to_won)
                          : std::string("n/a"));
       }
-      asio::post(io, [this, status = stored.status()] {
-        audit_running = false;
-        last_audit_at = std::chrono::steady_clock::now();
+      return [this, status = stored.status()] {
         if (!status.ok()) spdlog::error("{}", status.message());
         SetFailure(audit_failure, status.message());
         store_healthy = status.code() != StatusCode::kDataLoss;
-        if (stopping) return;
-        if (status.ok()) ScheduleAlerts(std::chrono::milliseconds(0));  // on the new snapshot
-        ScheduleAudit(audit_again ? config.audit.min_interval : config.audit.every);
-        systemd.Status(StatusLine());
-      });
-    });
+        if (!stopping) {
+          if (status.ok()) alert_rounds.RunSoon();  // on the new snapshot
+          // Once the job has set its next run, which the line shows.
+          asio::post(io, [this] { systemd.Status(StatusLine()); });
+        }
+        return config.audit.every;
+      };
+    };
   }
 
-  // Alert rounds run after each stored snapshot and every
-  // alerts.evaluate_every (so `for`, silences and the built-in checks move on
-  // between audits), one at a time, on the pool. A round with no rules still
-  // runs: it resolves the alerts of rules a reload removed.
-  void ScheduleAlerts(std::chrono::milliseconds delay) {
-    if (alerts_running) {
-      alerts_again = true;
-      return;
-    }
-    alert_timer.expires_after(delay);
-    alert_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || stopping) return;
-      alerts_running = true;
-      alerts_again = false;
-      auto config_copy = std::make_shared<const Config>(config);
-      asio::post(pool, [this, config_copy] {
-        auto round = EvaluateAlerts(*config_copy);
-        asio::post(io, [this, round] {
-          alerts_running = false;
-          const std::string failure =
-              round.ok() ? round->snapshot_problem : round.status().message();
-          if (!failure.empty()) spdlog::error("alert round: {}", failure);
-          SetFailure(alert_failure, failure);
-          Metrics().alert_rounds.WithLabels({failure.empty() ? "ok" : "error"}).Increment();
-          if (failure.empty()) Metrics().alert_round_success_time.WithLabels({}).SetToCurrentTime();
-          if (stopping) return;
-          if (round.ok() && round->queued > 0) ScheduleDelivery(std::chrono::milliseconds(0));
-          ScheduleAlerts(alerts_again ? std::chrono::milliseconds(0)
-                                      : config.alerts.evaluate_every);
-        });
-      });
-    });
+  SerialJob::PoolPart StartAlertRound() {
+    return [this, config_copy = std::make_shared<const Config>(config)] {
+      auto round = EvaluateAlerts(*config_copy);
+      return [this, round] {
+        const std::string failure = round.ok() ? round->snapshot_problem : round.status().message();
+        if (!failure.empty()) spdlog::error("alert round: {}", failure);
+        SetFailure(alert_failure, failure);
+        Metrics().alert_rounds.WithLabels({failure.empty() ? "ok" : "error"}).Increment();
+        if (failure.empty()) Metrics().alert_round_success_time.WithLabels({}).SetToCurrentTime();
+        if (!stopping && round.ok() && round->queued > 0) delivery.RunSoon();
+        return config.alerts.evaluate_every;
+      };
+    };
   }
 
   Result<AlertRoundResult> EvaluateAlerts(const Config& c) {
-    const int64_t now = NowMs();
+    const int64_t now = clock.NowMs();
     auto inputs = ReadAlertInputs(*store, started_at_ms);
     if (!inputs.ok()) return inputs.status();
     auto round = RunAlertRound(*store, c, *inputs, {}, now);
@@ -460,49 +409,34 @@ struct Daemon::Impl {
     return round;
   }
 
-  // Delivers due notifications, then looks again when the next retry is due,
-  // or after kDeliveryPoll at the latest. One pass at a time, on the pool.
+  // Delivers due notifications; the next pass comes when the next retry is
+  // due, or after kDeliveryPoll at the latest.
   static constexpr std::chrono::milliseconds kDeliveryPoll{10000};
 
-  void ScheduleDelivery(std::chrono::milliseconds delay) {
-    if (delivery_running) {
-      deliver_again = true;
-      return;
-    }
-    notify_timer.expires_after(delay);
-    notify_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || stopping) return;
-      delivery_running = true;
-      deliver_again = false;
-      auto alerts = std::make_shared<const AlertsConfig>(config.alerts);
-      asio::post(pool, [this, alerts] {
-        auto counts = DeliverDueNotifications(*store, *alerts, NowMs(), rng);
-        auto next = kDeliveryPoll;
-        if (!counts.ok()) {
-          spdlog::error("notifications: {}", counts.status().message());
-        } else {
-          for (const std::string& drop : counts->drops) {
-            spdlog::error("notifications: dropped {}", drop);
-          }
-          for (const std::string& retry : counts->retries) {
-            spdlog::warn("notifications: {}", retry);
-          }
-          if (counts->delivered + counts->retried > 0) {
-            spdlog::info("notifications: {} delivered, {} to retry", counts->delivered,
-                         counts->retried);
-          }
-          if (counts->next_attempt_at) {
-            next = std::clamp(std::chrono::milliseconds(*counts->next_attempt_at - NowMs()),
-                              std::chrono::milliseconds(0), kDeliveryPoll);
-          }
+  SerialJob::PoolPart StartDelivery() {
+    return [this, alerts = std::make_shared<const AlertsConfig>(config.alerts)] {
+      auto counts = DeliverDueNotifications(*store, *alerts, clock.NowMs(), rng);
+      auto next = kDeliveryPoll;
+      if (!counts.ok()) {
+        spdlog::error("notifications: {}", counts.status().message());
+      } else {
+        for (const std::string& drop : counts->drops) {
+          spdlog::error("notifications: dropped {}", drop);
         }
-        asio::post(io, [this, next] {
-          delivery_running = false;
-          if (stopping) return;
-          ScheduleDelivery(deliver_again ? std::chrono::milliseconds(0) : next);
-        });
-      });
-    });
+        for (const std::string& retry : counts->retries) {
+          spdlog::warn("notifications: {}", retry);
+        }
+        if (counts->delivered + counts->retried > 0) {
+          spdlog::info("notifications: {} delivered, {} to retry", counts->delivered,
+                       counts->retried);
+        }
+        if (counts->next_attempt_at) {
+          next = std::clamp(std::chrono::milliseconds(*counts->next_attempt_at - clock.NowMs()),
+                            std::chrono::milliseconds(0), kDeliveryPoll);
+        }
+      }
+      return [next] { return next; };
+    };
   }
 
   // Looks at the store every kStoreCheckEvery, so that a store file removed
@@ -553,10 +487,10 @@ struct Daemon::Impl {
     line += last_snapshot_ms != 0
                 ? "; last audit " + FormatIsoMs(last_snapshot_ms).substr(11, 8) + "Z"
                 : "; no audit yet";
-    const auto next = std::chrono::duration_cast<std::chrono::minutes>(
-        audit_timer.expiry() - std::chrono::steady_clock::now());
-    if (!audit_running && next.count() >= 0)
-      line += ", next in " + std::to_string(next.count()) + "m";
+    if (auto at = audit.next_run()) {
+      const auto next = std::chrono::duration_cast<std::chrono::minutes>(*at - clock.SteadyNow());
+      if (next.count() >= 0) line += ", next in " + std::to_string(next.count()) + "m";
+    }
     return line;
   }
 
@@ -573,20 +507,26 @@ struct Daemon::Impl {
 
   Config config;
   std::string path;
+  const Clock& clock;
   asio::io_context io;
   asio::signal_set signals;
-  asio::steady_timer audit_timer;
-  asio::steady_timer alert_timer;
   asio::steady_timer watchdog_timer;
-  asio::steady_timer notify_timer;
   asio::steady_timer store_check_timer;
   asio::thread_pool pool;
+  // Every audit.every, sooner (but audit.min_interval apart) after a sync
+  // that changed data.
+  SerialJob audit;
+  // After each stored snapshot and every alerts.evaluate_every (so `for`,
+  // silences and the built-in checks move on between audits). A round with
+  // no rules still runs: it resolves the alerts of rules a reload removed.
+  SerialJob alert_rounds;
+  // When a round queues notifications, then when the next retry is due, or
+  // after kDeliveryPoll at the latest.
+  SerialJob delivery;
   std::unique_ptr<Store> store;
   std::unique_ptr<SyncEngine> engine;
   std::map<std::string, Slot> slots;
   bool stopping = false;
-  bool audit_running = false;
-  bool audit_again = false;  // data changed while an audit ran
   SystemdNotifier systemd;
   std::unique_ptr<StatusServer> server;
   std::atomic<bool> schedules_running{false};
@@ -606,19 +546,14 @@ struct Daemon::Impl {
   std::mutex failures_mu;
   std::string audit_failure;
   std::string alert_failure;
-  bool alerts_running = false;
-  bool alerts_again = false;  // a snapshot or reload came while a round ran
-  int last_firing = 0;        // pool side, one round at a time
+  int last_firing = 0;  // pool side, one round at a time
   // A stream that never succeeded, or a store without snapshots, is stale from here.
-  const int64_t started_at_ms = NowMs();
-  bool delivery_running = false;
-  bool deliver_again = false;                   // notifications queued while a pass ran
+  const int64_t started_at_ms;
   std::mt19937_64 rng{std::random_device{}()};  // delivery backoff; one pass at a time
-  std::chrono::steady_clock::time_point last_audit_at;
 };
 
-Daemon::Daemon(Config config, std::string config_path)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(config_path))) {}
+Daemon::Daemon(Config config, std::string config_path, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(config_path), clock)) {}
 
 Daemon::~Daemon() = default;
 
