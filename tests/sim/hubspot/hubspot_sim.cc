@@ -18,7 +18,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "core/time_util.h"
 #include "tests/sim/common/sim_server.h"
 #include "tests/sim/hubspot/sim_service.h"
 
@@ -89,26 +88,30 @@ asio::awaitable<void> ServeConnection(tcp::socket socket, SimService& service) {
   stream.socket().close(ec);
 }
 
-// The portal's clock now: ours shifted by the configured offset.
-PortalClock ClockOf(const SimOptions& options) {
-  return PortalClock{NowMs() + options.clock_offset_ms, options.index_lag_ms};
-}
-
 }  // namespace
 
 struct HubSpotSim::Impl {
-  explicit Impl(SimOptions options)
-      : service(std::move(options)), server([this](tcp::socket socket) -> asio::awaitable<void> {
+  Impl(SimOptions options, const Clock& c)
+      : clock(c),
+        service(std::move(options), c),
+        server([this](tcp::socket socket) -> asio::awaitable<void> {
           // A coroutine itself, not a forwarder: GCC 12 reports a false
           // mismatched-new-delete when the frame allocation is inlined here.
           co_await ServeConnection(std::move(socket), service);
         }) {}
 
+  // The portal's clock now: ours shifted by the configured offset.
+  PortalClock PortalNow(const SimOptions& options) const {
+    return PortalClock{clock.NowMs() + options.clock_offset_ms, options.index_lag_ms};
+  }
+
+  const Clock& clock;
   SimService service;
   SimServer server;  // after service: its connections use it, so it stops first
 };
 
-HubSpotSim::HubSpotSim(SimOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+HubSpotSim::HubSpotSim(SimOptions options, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), clock)) {}
 
 HubSpotSim::~HubSpotSim() { Stop(); }
 
@@ -119,62 +122,63 @@ void HubSpotSim::Stop() { impl_->server.Stop(); }
 std::string HubSpotSim::base_url() const { return impl_->server.base_url(); }
 
 void HubSpotSim::Generate(const PortalSpec& spec) {
-  impl_->service.WithPortal(
-      [&](Portal& portal, const SimOptions& options) { portal.Generate(spec, ClockOf(options)); });
+  impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
+    portal.Generate(spec, impl_->PortalNow(options));
+  });
 }
 
 std::vector<std::string> HubSpotSim::UpdateContacts(int count, int64_t at_ms) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    const PortalClock clock = ClockOf(options);
+    const PortalClock clock = impl_->PortalNow(options);
     return portal.UpdateContacts(count, at_ms != 0 ? at_ms : clock.now_ms, clock);
   });
 }
 
 std::vector<std::string> HubSpotSim::BulkUpdateContacts(int count, int distinct_timestamps) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.BulkUpdateContacts(count, distinct_timestamps, ClockOf(options));
+    return portal.BulkUpdateContacts(count, distinct_timestamps, impl_->PortalNow(options));
   });
 }
 
 std::vector<std::string> HubSpotSim::AddContacts(int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.AddContacts(count, ClockOf(options));
+    return portal.AddContacts(count, impl_->PortalNow(options));
   });
 }
 
 std::vector<std::string> HubSpotSim::ArchiveContacts(int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.Archive(ObjectType::kContacts, count, ClockOf(options).now_ms);
+    return portal.Archive(ObjectType::kContacts, count, impl_->PortalNow(options).now_ms);
   });
 }
 
 std::vector<std::string> HubSpotSim::MergeContacts(int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.MergeContacts(count, ClockOf(options));
+    return portal.MergeContacts(count, impl_->PortalNow(options));
   });
 }
 
 std::vector<std::string> HubSpotSim::UpdateDeals(int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.UpdateDeals(count, ClockOf(options));
+    return portal.UpdateDeals(count, impl_->PortalNow(options));
   });
 }
 
 std::vector<std::string> HubSpotSim::AddDeals(int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.AddDeals(count, ClockOf(options));
+    return portal.AddDeals(count, impl_->PortalNow(options));
   });
 }
 
 std::vector<std::string> HubSpotSim::ArchiveDeals(int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.Archive(ObjectType::kDeals, count, ClockOf(options).now_ms);
+    return portal.Archive(ObjectType::kDeals, count, impl_->PortalNow(options).now_ms);
   });
 }
 
 std::vector<std::string> HubSpotSim::AssociateContacts(const std::string& deal_id, int count) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.AssociateContacts(deal_id, count, ClockOf(options),
+    return portal.AssociateContacts(deal_id, count, impl_->PortalNow(options),
                                     options.association_changes_touch_deal);
   });
 }
@@ -182,14 +186,14 @@ std::vector<std::string> HubSpotSim::AssociateContacts(const std::string& deal_i
 void HubSpotSim::SetContactProperty(const std::string& id, const std::string& name,
                                     std::optional<std::string> value, int64_t at_ms) {
   impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    const PortalClock clock = ClockOf(options);
+    const PortalClock clock = impl_->PortalNow(options);
     portal.SetContactProperty(id, name, value, at_ms != 0 ? at_ms : clock.now_ms, clock);
   });
 }
 
 std::vector<std::string> HubSpotSim::AddEmailEvents(int count, int64_t at_ms) {
   return impl_->service.WithPortal([&](Portal& portal, const SimOptions& options) {
-    return portal.email().AddEvents(count, at_ms != 0 ? at_ms : ClockOf(options).now_ms);
+    return portal.email().AddEvents(count, at_ms != 0 ? at_ms : impl_->PortalNow(options).now_ms);
   });
 }
 

@@ -13,8 +13,12 @@
 // and association edits change deals without touching their modified dates,
 // and the portal's clock can run ahead of or behind ours.
 //
+// Its time is the clock it is given (the real one by default): a test that
+// shares a ManualClock with the sync engine moves both together, so the index
+// lag, rate-limit windows and token lifetimes pass without real waiting.
+//
 // Threading: the server runs on its own threads; every public method is safe
-// to call from any thread while it runs.
+// to call from any thread while it runs. The clock must outlive the simulator.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +27,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/clock.h"
 
 namespace salesaudit::sim {
 
@@ -186,7 +192,7 @@ struct SimStats {
 
 class HubSpotSim {
  public:
-  explicit HubSpotSim(SimOptions options = {});
+  explicit HubSpotSim(SimOptions options = {}, const Clock& clock = Clock::Default());
   ~HubSpotSim();  // stops the server
   HubSpotSim(const HubSpotSim&) = delete;
   HubSpotSim& operator=(const HubSpotSim&) = delete;

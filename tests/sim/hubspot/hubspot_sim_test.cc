@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/time_util.h"
+#include "tests/support/subprocess.h"
 
 namespace salesaudit::sim {
 namespace {
@@ -89,7 +90,9 @@ bool AllDigits(const std::string& s) {
 
 // A generated portal served on an ephemeral port.
 struct Fixture {
-  explicit Fixture(int contacts = 250, int deals = 60, SimOptions options = {}) : sim(options) {
+  explicit Fixture(int contacts = 250, int deals = 60, SimOptions options = {},
+                   const Clock& clock = Clock::Default())
+      : sim(options, clock) {
     PortalSpec spec;
     spec.seed = 7;
     spec.contacts = contacts;
@@ -406,16 +409,33 @@ TEST_CASE("the ten-secondly limit sends rate-limit headers and a documented 429 
 TEST_CASE("the search limit answers 429 SECONDLY without headers or Retry-After") {
   SimOptions options;
   options.search_per_second_limit = 1;
-  Fixture f(250, 60, options);
+  ManualClock clock;
+  Fixture f(250, 60, options, clock);
   const std::string url = f.url + "/crm/v3/objects/contacts/search";
-  HttpResult r = Http(url, kToken, "{}");
-  // Two more in a row: at least one lands in the same second as another.
+  CHECK(Http(url, kToken, "{}").status == 200);
+  // The simulator's clock has not moved: the same second.
   HttpResult second = Http(url, kToken, "{}");
-  if (second.status != 429) second = Http(url, kToken, "{}");
   REQUIRE(second.status == 429);
   CHECK(std::string(Json(second.body)["policyName"].GetString()) == "SECONDLY");
   CHECK_FALSE(second.has_header("retry-after"));
   CHECK_FALSE(second.has_header("x-hubspot-ratelimit-remaining"));
+  clock.Advance(std::chrono::milliseconds(999));
+  CHECK(Http(url, kToken, "{}").status == 429);
+  clock.Advance(std::chrono::milliseconds(1));  // the first search left the window
+  CHECK(Http(url, kToken, "{}").status == 200);
+}
+
+TEST_CASE("the index lag passes on the simulator's clock, not in real time") {
+  SimOptions options;
+  options.index_lag_ms = 60'000;
+  ManualClock clock;
+  Fixture f(250, 60, options, clock);
+  const std::string fresh = f.sim.AddContacts(1).front();
+  CHECK(SearchById(f.url, "contacts", fresh, R"(["firstname"])")["total"].GetInt64() == 0);
+  clock.Advance(std::chrono::milliseconds(59'999));
+  CHECK(SearchById(f.url, "contacts", fresh, R"(["firstname"])")["total"].GetInt64() == 0);
+  clock.Advance(std::chrono::milliseconds(1));
+  CHECK(SearchById(f.url, "contacts", fresh, R"(["firstname"])")["total"].GetInt64() == 1);
 }
 
 TEST_CASE("injected 429s come with and without Retry-After on matching paths only") {
@@ -460,9 +480,10 @@ TEST_CASE("an injected slow response does not hold up other connections") {
     slow = Http(f.url + "/crm/v3/owners");
     slow_done = true;
   });
-  while (f.sim.Stats().by_path["/crm/v3/owners"] == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  // Bounded: a request that never arrives fails the test instead of hanging
+  // it (a CHECK, so that the thread is still joined).
+  CHECK(testing::WaitFor([&] { return f.sim.Stats().by_path["/crm/v3/owners"] > 0; },
+                         std::chrono::seconds(10)));
   CHECK(Http(f.url + "/crm/v3/objects/contacts").status == 200);
   CHECK_FALSE(slow_done);
   t.join();

@@ -261,7 +261,8 @@ struct SimService::Query {
   }
 };
 
-SimService::SimService(SimOptions options) : options_(std::move(options)) {}
+SimService::SimService(SimOptions options, const Clock& clock)
+    : clock_(clock), options_(std::move(options)) {}
 
 void SimService::InjectFault(const Fault& fault) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -310,7 +311,7 @@ std::string SimService::CorrelationId() {
 }
 
 std::optional<ApiResponse> SimService::CheckAuthorization(const std::string& authorization,
-                                                          Clock::time_point now) {
+                                                          SteadyTime now) {
   constexpr std::string_view kBearer = "Bearer ";
   if (authorization == std::string(kBearer) + options_.token) return std::nullopt;
   if (authorization.rfind(kBearer, 0) == 0) {
@@ -328,7 +329,7 @@ std::optional<ApiResponse> SimService::CheckAuthorization(const std::string& aut
   return Error(401, "INVALID_AUTHENTICATION", kAuthMessage);
 }
 
-ApiResponse SimService::IssueToken(const std::string& body, Clock::time_point now) {
+ApiResponse SimService::IssueToken(const std::string& body, SteadyTime now) {
   std::map<std::string, std::string> form;
   for (const std::string& pair : Split(body, '&')) {
     const size_t eq = pair.find('=');
@@ -427,7 +428,7 @@ ApiResponse SimService::RateLimited(const std::string& policy, const std::string
   return response;
 }
 
-bool SimService::AdmitTenSecondly(Clock::time_point now) {
+bool SimService::AdmitTenSecondly(SteadyTime now) {
   while (!ten_secondly_window_.empty() &&
          now - ten_secondly_window_.front() >= std::chrono::seconds(10)) {
     ten_secondly_window_.pop_front();
@@ -437,7 +438,7 @@ bool SimService::AdmitTenSecondly(Clock::time_point now) {
   return true;
 }
 
-bool SimService::AdmitSearch(Clock::time_point now) {
+bool SimService::AdmitSearch(SteadyTime now) {
   while (!search_window_.empty() && now - search_window_.front() >= std::chrono::seconds(1)) {
     search_window_.pop_front();
   }
@@ -446,14 +447,14 @@ bool SimService::AdmitSearch(Clock::time_point now) {
   return true;
 }
 
-void SimService::AddRateLimitHeaders(ApiResponse& response, Clock::time_point now, bool exhausted) {
+void SimService::AddRateLimitHeaders(ApiResponse& response, SteadyTime now, bool exhausted) {
   const int max =
       options_.ten_secondly_limit > 0 ? options_.ten_secondly_limit : kNominalTenSecondlyLimit;
   const int used = exhausted ? max : static_cast<int>(ten_secondly_window_.size());
   const int secondly = std::max(1, max / 10);
   const auto last_second =
       std::count_if(ten_secondly_window_.begin(), ten_secondly_window_.end(),
-                    [&](Clock::time_point t) { return now - t < std::chrono::seconds(1); });
+                    [&](SteadyTime t) { return now - t < std::chrono::seconds(1); });
   auto& h = response.headers;
   h.emplace_back("X-HubSpot-RateLimit-Max", std::to_string(max));
   h.emplace_back("X-HubSpot-RateLimit-Remaining", std::to_string(std::max(0, max - used)));
@@ -464,7 +465,7 @@ void SimService::AddRateLimitHeaders(ApiResponse& response, Clock::time_point no
 }
 
 ApiResponse SimService::Handle(const ApiRequest& request) {
-  const Clock::time_point now = Clock::now();
+  const SteadyTime now = clock_.SteadyNow();
   const size_t qmark = request.target.find('?');
   const std::string path = request.target.substr(0, qmark);
   Query query;
@@ -479,7 +480,7 @@ ApiResponse SimService::Handle(const ApiRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   // The portal's clock, against which index lag runs and batch times are
   // stamped.
-  const int64_t now_ms = NowMs() + options_.clock_offset_ms;
+  const int64_t now_ms = clock_.NowMs() + options_.clock_offset_ms;
   ++stats_.requests;
   ++stats_.by_path[path];
   ApiResponse response;
@@ -502,7 +503,7 @@ ApiResponse SimService::Handle(const ApiRequest& request) {
   return response;
 }
 
-std::optional<ApiResponse> SimService::ApplyFault(const std::string& path, Clock::time_point now,
+std::optional<ApiResponse> SimService::ApplyFault(const std::string& path, SteadyTime now,
                                                   ApiResponse& answer) {
   auto fault = std::find_if(faults_.begin(), faults_.end(), [&](const Fault& f) {
     return path.compare(0, f.path_prefix.size(), f.path_prefix) == 0;
@@ -565,7 +566,7 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
                               const Query& query, const std::string& body, int64_t now_ms) {
   constexpr std::string_view kObjects = "/crm/v3/objects/";
   constexpr std::string_view kEmail = "/email/public/v1/";
-  const Clock::time_point now = Clock::now();
+  const SteadyTime now = clock_.SteadyNow();
   const bool is_search =
       method == "POST" && path.starts_with(kObjects) && path.ends_with("/search");
   if (is_search) {
@@ -859,7 +860,7 @@ ApiResponse SimService::ReadAssociations(const std::string& body, int64_t now_ms
   w.Key("startedAt");
   w.String(FormatIsoMs(now_ms).c_str());
   w.Key("completedAt");
-  w.String(FormatIsoMs(NowMs() + options_.clock_offset_ms).c_str());
+  w.String(FormatIsoMs(clock_.NowMs() + options_.clock_offset_ms).c_str());
   w.EndObject();
   ApiResponse r;
   r.status = missing.empty() ? 200 : 207;

@@ -2,7 +2,9 @@
 // Routes one parsed HTTP request to its endpoint and answers with HubSpot's
 // status codes, headers and JSON bodies; applies injected faults, the bearer
 // token check and the two rate limiters; counts requests. Its clock is the
-// portal's: ours plus SimOptions::clock_offset_ms.
+// portal's: the one it is given (the real one by default) plus
+// SimOptions::clock_offset_ms; the rate-limit windows and token lifetimes
+// count on the given clock's steady time.
 //
 // Owned by HubSpotSim. Thread-safe: one mutex guards the portal, options,
 // faults, limiter windows and stats; Handle is called from the server's
@@ -20,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/clock.h"
 #include "tests/sim/hubspot/hubspot_sim.h"
 #include "tests/sim/hubspot/sim_portal.h"
 
@@ -46,7 +49,7 @@ struct ApiResponse {
 
 class SimService {
  public:
-  explicit SimService(SimOptions options);
+  SimService(SimOptions options, const Clock& clock);
 
   ApiResponse Handle(const ApiRequest& request);
 
@@ -67,7 +70,6 @@ class SimService {
   void ResetStats();
 
  private:
-  using Clock = std::chrono::steady_clock;
   struct Query;
 
   ApiResponse Route(const std::string& method, const std::string& path, const Query& query,
@@ -86,22 +88,21 @@ class SimService {
   ApiResponse Email(const std::string& rest, const Query& query);
   ApiResponse Pipelines();
   // POST /oauth/v1/token (form-encoded refresh_token grant).
-  ApiResponse IssueToken(const std::string& body, Clock::time_point now);
+  ApiResponse IssueToken(const std::string& body, SteadyTime now);
   // The 401 to answer for this Authorization header, or nullopt when it
   // carries the static token or an unexpired issued one.
-  std::optional<ApiResponse> CheckAuthorization(const std::string& authorization,
-                                                Clock::time_point now);
+  std::optional<ApiResponse> CheckAuthorization(const std::string& authorization, SteadyTime now);
 
   // Consumes the first queued fault matching `path`. Returns the response
   // that replaces the real one (429, 5xx), or nullopt after marking `answer`
   // slow or truncated (or when no fault matches).
-  std::optional<ApiResponse> ApplyFault(const std::string& path, Clock::time_point now,
+  std::optional<ApiResponse> ApplyFault(const std::string& path, SteadyTime now,
                                         ApiResponse& answer);
   // Records this request in the ten-secondly window; false when over limit.
-  bool AdmitTenSecondly(Clock::time_point now);
-  bool AdmitSearch(Clock::time_point now);
+  bool AdmitTenSecondly(SteadyTime now);
+  bool AdmitSearch(SteadyTime now);
   // The X-HubSpot-RateLimit-* headers; `exhausted` reports none remaining.
-  void AddRateLimitHeaders(ApiResponse& response, Clock::time_point now, bool exhausted);
+  void AddRateLimitHeaders(ApiResponse& response, SteadyTime now, bool exhausted);
 
   ApiResponse Error(int status, const std::string& category, const std::string& message);
   ApiResponse RateLimited(const std::string& policy, const std::string& message);
@@ -109,16 +110,17 @@ class SimService {
   ApiResponse MissingScopes(const std::string& path);
   std::string CorrelationId();
 
+  const Clock& clock_;
   mutable std::mutex mu_;
   SimOptions options_;
   Portal portal_;
   std::deque<Fault> faults_;
   int server_errors_sent_ = 0;  // alternates the 502 HTML and 503 JSON forms
-  std::deque<Clock::time_point> ten_secondly_window_;
-  std::deque<Clock::time_point> search_window_;
+  std::deque<SteadyTime> ten_secondly_window_;
+  std::deque<SteadyTime> search_window_;
   SimStats stats_;
   std::mt19937_64 ids_{std::random_device{}()};
-  std::map<std::string, Clock::time_point> access_tokens_;  // issued token -> expiry
+  std::map<std::string, SteadyTime> access_tokens_;  // issued token -> expiry
 };
 
 }  // namespace salesaudit::sim

@@ -158,13 +158,16 @@ std::string MailchimpEmailId(const std::string& email) {
 }
 
 struct MailchimpSim::Impl {
-  explicit Impl(MailchimpSimOptions o)
-      : options(std::move(o)), server([this](tcp::socket socket) -> asio::awaitable<void> {
+  Impl(MailchimpSimOptions o, const Clock& c)
+      : clock(c),
+        options(std::move(o)),
+        server([this](tcp::socket socket) -> asio::awaitable<void> {
           // A coroutine itself, not a forwarder: GCC 12 reports a false
           // mismatched-new-delete when the frame allocation is inlined here.
           co_await ServeConnection(std::move(socket), *this);
         }) {}
 
+  const Clock& clock;  // "now" for generated and added data
   // --- account (guarded by mu) ---
   mutable std::mutex mu;
   MailchimpSimOptions options;
@@ -758,8 +761,8 @@ struct MailchimpSim::Impl {
   }
 };
 
-MailchimpSim::MailchimpSim(MailchimpSimOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+MailchimpSim::MailchimpSim(MailchimpSimOptions options, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), clock)) {}
 
 MailchimpSim::~MailchimpSim() { Stop(); }
 
@@ -771,13 +774,13 @@ std::string MailchimpSim::base_url() const { return impl_->server.base_url() + "
 
 void MailchimpSim::Generate(const MailchimpSpec& spec) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->Generate(spec, NowMs());
+  impl_->Generate(spec, impl_->clock.NowMs());
 }
 
 std::vector<MailchimpActivity> MailchimpSim::AddActivity(int count, const std::string& campaign_id,
                                                          int64_t at_ms) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->AddActivity(count, campaign_id, at_ms != 0 ? at_ms : NowMs());
+  return impl_->AddActivity(count, campaign_id, at_ms != 0 ? at_ms : impl_->clock.NowMs());
 }
 
 std::string MailchimpSim::SendCampaign() {
@@ -789,7 +792,7 @@ std::string MailchimpSim::SendCampaign() {
   c.status = "sent";
   c.title = "Announcement " + c.id;
   c.subject_line = "Something new";
-  c.send_time_ms = NowMs() / 1000 * 1000;
+  c.send_time_ms = impl_->clock.NowMs() / 1000 * 1000;
   c.send_time = Wire(c.send_time_ms);
   c.create_time = c.send_time;
   impl_->campaigns.push_back(c);

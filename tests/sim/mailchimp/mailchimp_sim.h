@@ -10,8 +10,11 @@
 // a 429 problem+json. Tests drive it directly (generate, add activity, inject
 // faults, read the account back).
 //
+// "Now" (generated send times, added activity, new campaigns) is the given
+// clock's, the real one by default.
+//
 // Threading: the server runs on its own threads; every public method is safe
-// to call from any thread while it runs.
+// to call from any thread while it runs. The clock must outlive the simulator.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +22,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "core/clock.h"
 
 namespace salesaudit::sim {
 
@@ -100,7 +105,7 @@ struct MailchimpSimStats {
 
 class MailchimpSim {
  public:
-  explicit MailchimpSim(MailchimpSimOptions options = {});
+  explicit MailchimpSim(MailchimpSimOptions options = {}, const Clock& clock = Clock::Default());
   ~MailchimpSim();  // stops the server
   MailchimpSim(const MailchimpSim&) = delete;
   MailchimpSim& operator=(const MailchimpSim&) = delete;
