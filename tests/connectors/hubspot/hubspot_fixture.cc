@@ -59,8 +59,8 @@ uint16_t PortFromLog(const std::string& log) {
   return static_cast<uint16_t>(std::stoi(log.substr(digits, end - digits)));
 }
 
-HubSpotFixture::HubSpotFixture(const sim::PortalSpec& spec, sim::SimOptions opts)
-    : options(opts), sim(opts) {
+HubSpotFixture::HubSpotFixture(const sim::PortalSpec& spec, sim::SimOptions opts, const Clock& c)
+    : clock(c), options(opts), sim(opts, c) {
   sim.Generate(spec);
   sim.Start();
   auto opened = Store::Open(dir.File("salesaudit.db"));
@@ -78,7 +78,7 @@ HubSpotFixture::HubSpotFixture(const sim::PortalSpec& spec, sim::SimOptions opts
 }
 
 std::vector<StreamSyncResult> HubSpotFixture::Sync(bool full) {
-  SyncEngine engine(*store, BuiltinConnectors());
+  SyncEngine engine(*store, BuiltinConnectors(), clock);
   std::atomic<bool> cancel{false};
   SyncRequest request;
   request.full = full;

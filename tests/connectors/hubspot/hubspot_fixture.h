@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "store/store.h"
 #include "sync/sync_engine.h"
 #include "tests/sim/hubspot/hubspot_sim.h"
@@ -18,7 +19,10 @@
 namespace salesaudit::testing {
 
 struct HubSpotFixture {
-  explicit HubSpotFixture(const sim::PortalSpec& spec, sim::SimOptions options = {});
+  // The simulator and every Sync() read `clock`, which must outlive the
+  // fixture: a ManualClock moves the portal and the engine together.
+  explicit HubSpotFixture(const sim::PortalSpec& spec, sim::SimOptions options = {},
+                          const Clock& clock = Clock::Default());
 
   // One sync pass of every stream, as `salesaudit sync` does.
   std::vector<StreamSyncResult> Sync(bool full = false);
@@ -31,6 +35,7 @@ struct HubSpotFixture {
   std::string ConfigYaml() const;
 
   TempDir dir;
+  const Clock& clock;
   sim::SimOptions options;
   sim::HubSpotSim sim;
   std::unique_ptr<Store> store;

@@ -95,10 +95,11 @@ TEST_CASE("More than 10,000 changes sharing a handful of timestamps are all read
   sim::PortalSpec spec = SmallPortal();
   spec.contacts = 12500;
   spec.deals = 50;
-  HubSpotFixture f(spec);
+  ManualClock clock;
+  HubSpotFixture f(spec, {}, clock);
   RequireAllOk(f.Sync());
   // Let the bulk update's timestamps be later than the cursor.
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  clock.Advance(std::chrono::milliseconds(20));
   auto touched = f.sim.BulkUpdateContacts(12000, 3);
   REQUIRE(touched.size() == 12000);
   f.sim.ResetStats();
@@ -116,15 +117,79 @@ TEST_CASE("More than 10,000 changes sharing a handful of timestamps are all read
 TEST_CASE("A change that reaches the search index late is read by a later sync", "[hubspot]") {
   sim::SimOptions options;
   options.index_lag_ms = 1500;
-  HubSpotFixture f(SmallPortal(), options);
+  ManualClock clock;
+  HubSpotFixture f(SmallPortal(), options, clock);
   RequireAllOk(f.Sync());
+  clock.Advance(std::chrono::milliseconds(100));
   auto updated = f.sim.UpdateContacts(5);
+  clock.Advance(std::chrono::milliseconds(100));
   RequireAllOk(f.Sync());  // the changes are not searchable yet
-  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  CHECK_FALSE(f.DifferencesFromPortal().empty());
+  clock.Advance(std::chrono::milliseconds(1600));
   RequireAllOk(f.Sync());  // the lookback window re-reads them
   auto diffs = f.DifferencesFromPortal();
   INFO(Describe(diffs));
   REQUIRE(diffs.empty());
+}
+
+TEST_CASE("An incremental search reads changes up to the run's start time, not past it",
+          "[hubspot]") {
+  ManualClock clock;
+  HubSpotFixture f(SmallPortal(), {}, clock);
+  RequireAllOk(f.Sync());
+  clock.Advance(std::chrono::minutes(5));
+  f.sim.UpdateContacts(4);
+  f.sim.ResetStats();
+  RequireAllOk(f.Sync());
+  REQUIRE(f.DifferencesFromPortal().empty());
+  // The contacts cursor's window ended at this run's start on the shared
+  // clock: the next run reads from there, back by the lookback.
+  auto cursor = f.store->GetCursor("crm", "contacts");
+  REQUIRE(cursor.ok());
+  CHECK_THAT(*cursor, Catch::Contains("\"since\":" + std::to_string(clock.NowMs())));
+}
+
+TEST_CASE("The engine waits the Retry-After a 429 asks for on its clock, then retries",
+          "[hubspot]") {
+  ManualClock clock;
+  HubSpotFixture f(SmallPortal(), {}, clock);
+  f.config.retry_backoff_max = std::chrono::seconds(30);
+  f.sim.InjectFault({sim::FaultKind::kRateLimitWithRetryAfter, "/crm/v3/owners", 1});
+  const SteadyTime started = clock.SteadyNow();
+  auto results = std::async(std::launch::async, [&] { return f.Sync(); });
+  REQUIRE(clock.AwaitWaiters(1, std::chrono::seconds(30)));
+  // Retry-After: 1, to the millisecond, on the engine's clock.
+  CHECK(clock.WaitDeadlines() == std::vector<SteadyTime>{started + std::chrono::seconds(1)});
+  clock.Advance(std::chrono::seconds(1));
+  REQUIRE(results.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  auto done = results.get();
+  RequireAllOk(done);
+  int64_t retries = 0;
+  for (const auto& r : done) retries += r.retries;
+  CHECK(retries == 1);
+}
+
+TEST_CASE("Stopping a sync during its backoff ends the wait at once, not at the deadline",
+          "[hubspot]") {
+  ManualClock clock;
+  HubSpotFixture f(SmallPortal(), {}, clock);
+  f.config.retry_backoff = std::chrono::hours(1);
+  f.config.retry_backoff_max = std::chrono::hours(1);
+  f.sim.InjectFault({sim::FaultKind::kRateLimitWithoutRetryAfter, "/crm/v3/owners", 1});
+  SyncEngine engine(*f.store, BuiltinConnectors(), clock);
+  std::atomic<bool> cancel{false};
+  auto results = std::async(std::launch::async,
+                            [&] { return engine.RunConnector(f.config, SyncRequest{}, cancel); });
+  REQUIRE(clock.AwaitWaiters(1, std::chrono::seconds(30)));
+  // A 429 waits at least a second, at most the backoff's window.
+  const auto wait = clock.WaitDeadlines().front() - clock.SteadyNow();
+  CHECK(wait >= std::chrono::seconds(1));
+  CHECK(wait <= std::chrono::hours(1));
+  cancel = true;
+  REQUIRE(results.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  auto done = results.get();
+  REQUIRE_FALSE(done.empty());
+  CHECK(done.back().status.code() == StatusCode::kCancelled);
 }
 
 TEST_CASE("A mix of 429s, server errors and a truncated body still converges", "[hubspot]") {
