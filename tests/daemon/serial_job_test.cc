@@ -113,7 +113,7 @@ TEST_CASE("Run soon keeps min_gap after the last run, and a run asked for meanwh
   CHECK(schedule.next_run() == clock.SteadyNow());
 }
 
-TEST_CASE("Cancel drops the next run and any run asked for; the run in progress sets none") {
+TEST_CASE("Cancel drops the next run and any run asked for, and the run in progress sets none") {
   ManualClock clock;
   SerialSchedule schedule(clock);
   schedule.RunSoon();

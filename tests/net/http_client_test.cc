@@ -177,17 +177,21 @@ TEST_CASE("a client whose cancel flag is already set sends nothing") {
 TEST_CASE("waiting for an empty request budget ends with kCancelled when cancelled") {
   TestHttpServer server;
   server.SetHandler([](const TestHttpRequest&) { return Json("{}"); });
-  RequestBudget budget;
+  ManualClock clock;
+  RequestBudget budget(clock);
   budget.SetBucket("", {.requests = 1, .per = std::chrono::hours(1)});
   std::atomic<bool> cancel{false};
-  HttpClient http({}, &budget, &cancel);
+  HttpClient http({}, &budget, &cancel, clock);
   REQUIRE(http.Send({.url = server.base_url() + "/first"}).ok());
-  std::thread canceller([&cancel] {
-    std::this_thread::sleep_for(50ms);
+  bool waited = false;
+  std::thread canceller([&] {
+    // Once the second request waits for the budget (an hour on this clock).
+    waited = clock.AwaitWaiters(1, 10s);
     cancel = true;
   });
   Result<HttpResponse> r = http.Send({.url = server.base_url() + "/second"});
   canceller.join();
+  CHECK(waited);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kCancelled);
   CHECK_THAT(r.status().message(), Catch::StartsWith("GET /second: cancelled"));
