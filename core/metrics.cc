@@ -122,9 +122,8 @@ void CounterChild::Increment(double amount) {
 
 void GaugeChild::Increment(double amount) { value_.fetch_add(amount, std::memory_order_relaxed); }
 
-void GaugeChild::SetToCurrentTime() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  Set(std::chrono::duration<double>(now).count());
+void GaugeChild::SetToCurrentTime(const Clock& clock) {
+  Set(static_cast<double>(clock.NowMs()) / 1000.0);
 }
 
 HistogramChild::HistogramChild(const std::vector<double>& upper_bounds)

@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
+
 namespace salesaudit {
 
 enum class MetricType { kCounter, kGauge, kHistogram };
@@ -50,8 +52,8 @@ class GaugeChild {
   void Set(double value) { value_.store(value, std::memory_order_relaxed); }
   void Increment(double amount = 1);
   void Decrement(double amount = 1) { Increment(-amount); }
-  // Seconds since the Unix epoch, e.g. for "last success" timestamps.
-  void SetToCurrentTime();
+  // Seconds since the Unix epoch on `clock`, e.g. for "last success" timestamps.
+  void SetToCurrentTime(const Clock& clock = Clock::Default());
   double value() const { return value_.load(std::memory_order_relaxed); }
 
  private:

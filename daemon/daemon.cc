@@ -183,7 +183,7 @@ struct Daemon::Impl {
     Metrics().snapshot_success_time.WithLabels({}).Set(0);
     Metrics().alert_round_success_time.WithLabels({}).Set(0);
     Metrics().reload_successful.WithLabels({}).Set(1);
-    Metrics().reload_success_time.WithLabels({}).SetToCurrentTime();
+    Metrics().reload_success_time.WithLabels({}).SetToCurrentTime(clock);
     RegisterProcessMetrics(started_at_ms);
     collectors.push_back(GlobalMetrics().AddCollector([this] {
       const int64_t since = last_snapshot_ms.load();
@@ -234,7 +234,7 @@ struct Daemon::Impl {
     const bool applied = ApplyReload();
     Metrics().reloads.WithLabels({applied ? "success" : "failure"}).Increment();
     Metrics().reload_successful.WithLabels({}).Set(applied ? 1 : 0);
-    if (applied) Metrics().reload_success_time.WithLabels({}).SetToCurrentTime();
+    if (applied) Metrics().reload_success_time.WithLabels({}).SetToCurrentTime(clock);
     systemd.Ready(StatusLine());
   }
 
@@ -351,7 +351,7 @@ struct Daemon::Impl {
       const std::chrono::duration<double> took = clock.SteadyNow() - began;
       Metrics().snapshots.WithLabels({stored.ok() ? "ok" : "error"}).Increment();
       if (stored.ok()) {
-        Metrics().snapshot_success_time.WithLabels({}).SetToCurrentTime();
+        Metrics().snapshot_success_time.WithLabels({}).SetToCurrentTime(clock);
         Metrics().snapshot_duration.WithLabels({}).Set(took.count());
         spdlog::info("audit snapshot {}: {} leads, {} won, lead to won {}", stored->id,
                      stored->snapshot.counts.leads, stored->snapshot.counts.won,
@@ -381,7 +381,8 @@ struct Daemon::Impl {
         if (!failure.empty()) spdlog::error("alert round: {}", failure);
         SetFailure(alert_failure, failure);
         Metrics().alert_rounds.WithLabels({failure.empty() ? "ok" : "error"}).Increment();
-        if (failure.empty()) Metrics().alert_round_success_time.WithLabels({}).SetToCurrentTime();
+        if (failure.empty())
+          Metrics().alert_round_success_time.WithLabels({}).SetToCurrentTime(clock);
         if (!stopping && round.ok() && round->queued > 0) delivery.RunSoon();
         return config.alerts.evaluate_every;
       };

@@ -129,9 +129,7 @@ void SyncEngine::Record(const StreamSyncResult& result, TimeMs newest_change) {
   m.records.WithLabels(labels).Increment(static_cast<double>(result.records));
   m.deleted.WithLabels(labels).Increment(static_cast<double>(result.deletions));
   m.duration.WithLabels(labels).Observe(static_cast<double>(result.elapsed.count()) / 1000.0);
-  if (result.status.ok()) {
-    m.last_success.WithLabels(labels).Set(static_cast<double>(clock_.NowMs()) / 1000.0);
-  }
+  if (result.status.ok()) m.last_success.WithLabels(labels).SetToCurrentTime(clock_);
   if (newest_change) {
     std::lock_guard<std::mutex> lock(mu_);
     int64_t& newest = newest_change_[{result.connector, result.stream}];
