@@ -78,10 +78,10 @@ class SerialSchedule {
 
 // A SerialSchedule on the daemon's io_context, running its work on the pool.
 //
-// Owned by the daemon; must outlive the io_context's run (its handlers refer
-// to it). Threading: every method, and `start` and the completions, run on
-// the loop thread; the pool part runs on a pool thread and must not touch
-// the daemon's loop state.
+// Owned by the daemon; must live until a run it started has ended (a timer
+// wait it cancelled touches nothing of it). Threading: every method, and `start` and the
+// completions, run on the loop thread; the pool part runs on a pool thread and must not touch the
+// daemon's loop state.
 class SerialJob {
  public:
   // A run in three parts: Start runs on the loop when the run begins and
