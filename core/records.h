@@ -155,7 +155,7 @@ struct Deletion {
 // follows them. The sync engine commits a Page in one transaction, so a
 // restart resumes from `cursor` with nothing lost or duplicated.
 struct Page {
-  std::string stream;
+  std::string stream;  // set by the sync engine, which knows which stream it ran
   std::vector<Contact> contacts;
   std::vector<Deal> deals;
   std::vector<Owner> owners;

@@ -528,7 +528,6 @@ class ObjectReader : public StreamReader {
     if (!response.ok()) return response.status();
     doc = std::move(response).value();
     Page page;
-    page.stream = type_.name;
     if (Status s = MapResults(doc, page, ids); !s.ok()) return s;
     if (with_associations) {
       if (Status s = AttachAssociations(page); !s.ok()) return s;
@@ -714,7 +713,6 @@ class OwnersReader : public StreamReader {
       return Status::DataLoss(ctx_.Context("owners") + ": response without a results array");
     }
     Page page;
-    page.stream = "owners";
     for (const auto& item : results->GetArray()) {
       // An owner without an id keeps an empty one: CheckPage drops it.
       RecordReader record(RecordKind::kOwner, page.value_issues);

@@ -105,7 +105,6 @@ class CampaignsReader : public StreamReader {
     const rapidjson::Value* campaigns = GetArray(*doc, "campaigns");
     if (campaigns == nullptr) return Error("campaign listing without a campaigns array");
     Page page;
-    page.stream = kCampaignsStream;
     for (const auto& item : campaigns->GetArray()) {
       const std::string id = IdOf(item, "id");
       if (id.empty()) return Error("campaign listing entry without an id");
@@ -286,7 +285,6 @@ class EventsReader : public StreamReader {
       return Status::DataLoss(Context() + ": response without an events array");
     }
     Page page;
-    page.stream = kEventsStream;
     for (const auto& item : events->GetArray()) {
       if (auto event = MapEmailEvent(item, page.value_issues))
         page.events.push_back(std::move(*event));

@@ -161,7 +161,6 @@ class CampaignsReader : public StreamReader {
       return Status::DataLoss(ctx_.Context("campaigns") + ": response without a campaigns array");
     }
     Page page;
-    page.stream = "campaigns";
     int64_t max_seen = max_seen_;
     for (const auto& item : items->GetArray()) {
       // A campaign without an id keeps an empty one: CheckPage drops it
@@ -380,7 +379,6 @@ class ChildReader : public StreamReader {
     long http_status = 0;
     auto doc = ctx_.Get(Stream(), PageQuery(), &http_status);
     Page page;
-    page.stream = Stream();
     if (!doc.ok() && http_status == 404) {
       // Deleted between the listing and now: nothing more to read there.
       page.warnings.push_back(ctx_.Context(Stream()) + ": " + current_.id +
