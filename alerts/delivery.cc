@@ -25,10 +25,7 @@ struct NotifierMetrics {
       "salesaudit_notifications_waiting", "Notifications in the outbox not yet delivered.", {});
 };
 
-NotifierMetrics& Metrics() {
-  static NotifierMetrics* metrics = new NotifierMetrics();  // with GlobalMetrics
-  return *metrics;
-}
+NotifierMetrics& Metrics() { return MetricFamilies<NotifierMetrics>(); }
 
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {

@@ -229,6 +229,17 @@ class MetricsRegistry {
 // into it, and the status server renders it.
 MetricsRegistry& GlobalMetrics();
 
+// The metric families of one part (a struct whose members register
+// themselves in GlobalMetrics()), made on first use and, like the registry
+// they live in, never destroyed: a metric may be updated during exit.
+//   struct SyncMetrics { CounterFamily& runs = GlobalMetrics().Counter(...); };
+//   MetricFamilies<SyncMetrics>().runs.WithLabels({name}).Increment();
+template <typename Families>
+Families& MetricFamilies() {
+  static Families* families = new Families();
+  return *families;
+}
+
 // `count` bounds start, start*factor, start*factor^2, ... (start > 0, factor > 1).
 std::vector<double> ExponentialBuckets(double start, double factor, int count);
 

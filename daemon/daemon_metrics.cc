@@ -9,10 +9,7 @@
 
 namespace salesaudit {
 
-DaemonMetrics& Metrics() {
-  static DaemonMetrics* metrics = new DaemonMetrics();  // with GlobalMetrics, never destroyed
-  return *metrics;
-}
+DaemonMetrics& Metrics() { return MetricFamilies<DaemonMetrics>(); }
 
 void RegisterProcessMetrics(int64_t started_at_ms) {
   MetricsRegistry& registry = GlobalMetrics();

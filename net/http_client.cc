@@ -202,10 +202,7 @@ struct ApiMetrics {
       "Time requests waited for the connector's own request budget.", {"connector"});
 };
 
-ApiMetrics& Metrics() {
-  static ApiMetrics* metrics = new ApiMetrics();  // with GlobalMetrics, never destroyed
-  return *metrics;
-}
+ApiMetrics& Metrics() { return MetricFamilies<ApiMetrics>(); }
 
 }  // namespace
 

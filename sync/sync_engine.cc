@@ -99,10 +99,7 @@ struct SyncMetrics {
       {"connector", "stream"});
 };
 
-SyncMetrics& Metrics() {
-  static SyncMetrics* metrics = new SyncMetrics();  // with GlobalMetrics, never destroyed
-  return *metrics;
-}
+SyncMetrics& Metrics() { return MetricFamilies<SyncMetrics>(); }
 
 }  // namespace
 
