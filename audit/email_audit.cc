@@ -12,9 +12,9 @@
 #include <unordered_set>
 #include <utility>
 
-#include "audit/json_writer.h"
 #include "audit/number_text.h"
 #include "audit/statistics.h"
+#include "core/json_writer.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 
@@ -439,8 +439,10 @@ void WriteCounts(JsonWriter& w, const EmailCounts& c) {
   WriteInt(w, "delivered", c.delivered);
   WriteInt(w, "opened", c.opened);
   WriteInt(w, "clicked", c.clicked);
-  WriteNumberOrNull(w, "open_rate", c.open_rate);
-  WriteNumberOrNull(w, "click_rate", c.click_rate);
+  w.Key("open_rate");
+  w.OptionalDouble(c.open_rate);
+  w.Key("click_rate");
+  w.OptionalDouble(c.click_rate);
   WriteInt(w, "bounced", c.bounced);
   WriteInt(w, "unsubscribed", c.unsubscribed);
   WriteInt(w, "spam_reports", c.spam_reports);
@@ -452,7 +454,8 @@ void WriteGroup(JsonWriter& w, const char* key, const ContentGroup& g) {
   w.StartObject();
   WriteInt(w, "contacts", g.contacts);
   WriteInt(w, "converted", g.converted);
-  WriteNumberOrNull(w, "rate", g.rate);
+  w.Key("rate");
+  w.OptionalDouble(g.rate);
   w.EndObject();
 }
 
@@ -461,10 +464,22 @@ void WriteEffect(JsonWriter& w, const char* key, const char* clicked_key, const 
   w.StartObject();
   WriteGroup(w, clicked_key, e.clicked);
   WriteGroup(w, "did_not_click", e.not_clicked);
-  WriteNumberOrNull(w, "lift", e.lift);
+  w.Key("lift");
+  w.OptionalDouble(e.lift);
   w.Key("insufficient_sample");
   w.Bool(e.insufficient_sample);
   w.EndObject();
+}
+
+// The members source, id, name: which campaign a row is about.
+void WriteCampaignIdentity(JsonWriter& w, const std::string& source, const std::string& id,
+                           const std::string& name) {
+  w.Key("source");
+  w.String(source);
+  w.Key("id");
+  w.String(id);
+  w.Key("name");
+  w.String(name);
 }
 
 // "reported": the source's own totals, null where it gives none.
@@ -483,7 +498,7 @@ void WriteReported(JsonWriter& w, const EmailCampaignCounters& r) {
       {"spam_reports", &r.spam_reports}};
   for (const auto& [key, value] : counters) {
     w.Key(key);
-    WriteNumberOrNull(w, *value);
+    w.OptionalInt64(*value);
   }
   w.EndObject();
 }
@@ -512,8 +527,10 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
   w.Key("attribution_window_days");
   w.Double(static_cast<double>(audit.options.attribution_window_ms) / kMsPerDay);
   WriteInt(w, "median_min_delivered", kMedianMinDelivered);
-  WriteNumberOrNull(w, "median_open_rate", audit.median_open_rate);
-  WriteNumberOrNull(w, "median_click_rate", audit.median_click_rate);
+  w.Key("median_open_rate");
+  w.OptionalDouble(audit.median_open_rate);
+  w.Key("median_click_rate");
+  w.OptionalDouble(audit.median_click_rate);
   w.Key("open_rate_floor");
   w.Double(audit.options.open_rate_floor);
   w.Key("click_rate_floor");
@@ -522,29 +539,24 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
   w.StartArray();
   for (const EmailCampaignStats& c : audit.campaigns) {
     w.StartObject();
-    WriteJsonString(w, "source", c.source);
-    WriteJsonString(w, "id", c.id);
-    WriteJsonString(w, "name", c.name);
-    WriteJsonString(w, "kind", c.kind);
+    WriteCampaignIdentity(w, c.source, c.id, c.name);
+    w.Key("kind");
+    w.String(c.kind);
     w.Key("sent_at");
-    if (c.sent_at) {
-      w.String(FormatIsoMs(*c.sent_at).c_str());
-    } else {
-      w.Null();
-    }
+    w.Time(c.sent_at);
     WriteCounts(w, c.counts);
-    WriteJsonString(w, "send_counts_from", c.send_counts_reported ? "reported" : "events");
+    w.Key("send_counts_from");
+    w.String(c.send_counts_reported ? "reported" : "events");
     WriteReported(w, c.reported);
     w.Key("underperforming");
     w.Bool(c.underperforming);
     w.Key("underperforming_reasons");
     w.StartArray();
-    for (const std::string& r : c.underperforming_reasons) w.String(r.c_str());
+    for (const std::string& r : c.underperforming_reasons) w.String(r);
     w.EndArray();
     w.Key("underperforming_why");
     w.StartArray();
-    for (const std::string& why : c.underperforming_why)
-      w.String(why.c_str(), static_cast<rapidjson::SizeType>(why.size()));
+    for (const std::string& why : c.underperforming_why) w.String(why);
     w.EndArray();
     w.EndObject();
   }
@@ -553,7 +565,8 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
   w.StartArray();
   for (const EmailFlowStats& f : audit.flows) {
     w.StartObject();
-    WriteJsonString(w, "kind", f.kind);
+    w.Key("kind");
+    w.String(f.kind);
     WriteInt(w, "campaigns", f.campaigns);
     WriteCounts(w, f.counts);
     w.EndObject();
@@ -568,9 +581,7 @@ void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w) {
   w.StartArray();
   for (const CampaignContent& c : audit.content) {
     w.StartObject();
-    WriteJsonString(w, "source", c.source);
-    WriteJsonString(w, "id", c.id);
-    WriteJsonString(w, "name", c.name);
+    WriteCampaignIdentity(w, c.source, c.id, c.name);
     WriteEffect(w, "mql_to_contacted", "clicked_between_mql_and_contacted", c.mql_to_contacted);
     WriteEffect(w, "sql_to_won", "clicked_between_sql_and_won", c.sql_to_won);
     w.EndObject();

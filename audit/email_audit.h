@@ -7,9 +7,6 @@
 // thread-safe.
 #pragma once
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +14,7 @@
 
 #include "audit/funnel.h"
 #include "config/audit_defaults.h"
+#include "core/json_writer.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -154,7 +152,7 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
 
 // Writes the members "email" and "content" (key + value each) into the JSON
 // object `w` is inside.
-void WriteEmailAuditJson(const EmailAudit& audit, rapidjson::Writer<rapidjson::StringBuffer>& w);
+void WriteEmailAuditJson(const EmailAudit& audit, JsonWriter& w);
 
 // Aligned tables for a terminal.
 std::string FormatEmailAuditText(const EmailAudit& audit);

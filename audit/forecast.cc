@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "audit/json_writer.h"
 #include "audit/number_text.h"
+#include "core/json_writer.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 
@@ -571,9 +571,13 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
   return f;
 }
 
-std::string ForecastJson(const Forecast& f) {
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+std::string ForecastJson(const Forecast& forecast) {
+  JsonWriter w;
+  WriteForecastJson(w, forecast);
+  return w.TakeString();
+}
+
+void WriteForecastJson(JsonWriter& w, const Forecast& f) {
   auto text = [&](const char* key, const std::string& v) {
     w.Key(key);
     if (v.empty()) {
@@ -593,7 +597,8 @@ std::string ForecastJson(const Forecast& f) {
   w.Key("leads");
   w.Int64(f.leads);
   WriteFunnelRatesJson(w, f.rates);
-  WriteNumberOrNull(w, "expected_customers", f.expected_customers);
+  w.Key("expected_customers");
+  w.OptionalDouble(f.expected_customers);
   w.Key("interval");
   w.StartObject();
   w.Key("low");
@@ -610,7 +615,8 @@ std::string ForecastJson(const Forecast& f) {
   w.Int64(bt.periods);
   w.Key("covered");
   w.Int64(bt.covered);
-  WriteNumberOrNull(w, "coverage", bt.coverage);
+  w.Key("coverage");
+  w.OptionalDouble(bt.coverage);
   w.Key("level");
   w.Double(bt.level);
   w.Key("period");
@@ -622,8 +628,10 @@ std::string ForecastJson(const Forecast& f) {
   WriteMoneyJson(w, "expected_revenue", f.expected_revenue_by_currency, unit);
   WriteMoneyUnitJson(w, unit);
   WriteRatesJson(w, "rates_used", f.rates_used);
-  WriteNumberOrNull(w, "spend", f.spend);
-  WriteNumberOrNull(w, "return_on_spend", f.return_on_spend);
+  w.Key("spend");
+  w.OptionalDouble(f.spend);
+  w.Key("return_on_spend");
+  w.OptionalDouble(f.return_on_spend);
   w.Key("basis");
   w.StartObject();
   w.Key("scope");
@@ -647,10 +655,14 @@ std::string ForecastJson(const Forecast& f) {
   w.String(FormatIsoMs(b.matured_before_ms).c_str());
   w.Key("prior");
   w.String("beta(1 + prior_leads x pool_rate, 1 + prior_leads x (1 - pool_rate))");
-  WriteNumberOrNull(w, "pool_rate", b.pool_rate);
-  WriteNumberOrNull(w, "prior_leads", b.prior_leads);
-  WriteNumberOrNull(w, "rate", b.rate);
-  WriteNumberOrNull(w, "relative_drift", b.relative_drift);
+  w.Key("pool_rate");
+  w.OptionalDouble(b.pool_rate);
+  w.Key("prior_leads");
+  w.OptionalDouble(b.prior_leads);
+  w.Key("rate");
+  w.OptionalDouble(b.rate);
+  w.Key("relative_drift");
+  w.OptionalDouble(b.relative_drift);
   w.Key("drift_months");
   w.Int64(b.drift_months);
   w.Key("channel_variants");
@@ -665,7 +677,6 @@ std::string ForecastJson(const Forecast& f) {
                  MoneyTotal{.amount = b.average_deal, .currency = f.currency});
   w.EndObject();
   w.EndObject();
-  return buf.GetString();
 }
 
 std::string ForecastText(const Forecast& f) {

@@ -104,6 +104,7 @@
 #include "audit/funnel.h"
 #include "audit/money.h"
 #include "config/audit_defaults.h"
+#include "core/json_writer.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -235,6 +236,8 @@ CountInterval BetaBinomialInterval(int64_t n, double alpha, double beta, double 
 //  "backtest":{periods,covered,coverage,level,period,reason},
 //  "expected_revenue","spend","return_on_spend","basis":{...}}
 std::string ForecastJson(const Forecast& forecast);
+// The same object, written as the next value of `w`.
+void WriteForecastJson(JsonWriter& w, const Forecast& forecast);
 
 // A few aligned lines for a terminal.
 std::string ForecastText(const Forecast& forecast);

@@ -4,8 +4,8 @@
 #include <cctype>
 #include <cmath>
 
-#include "audit/json_writer.h"
 #include "audit/statistics.h"
+#include "core/json_writer.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
@@ -95,11 +95,16 @@ void WriteFunnelCountsJson(JsonWriter& w, const FunnelCounts& c) {
 void WriteFunnelRatesJson(JsonWriter& w, const FunnelRates& r) {
   w.Key("rates");
   w.StartObject();
-  WriteNumberOrNull(w, "lead_to_mql", r.lead_to_mql);
-  WriteNumberOrNull(w, "mql_to_contacted", r.mql_to_contacted);
-  WriteNumberOrNull(w, "contacted_to_sql", r.contacted_to_sql);
-  WriteNumberOrNull(w, "sql_to_won", r.sql_to_won);
-  WriteNumberOrNull(w, "lead_to_won", r.lead_to_won);
+  w.Key("lead_to_mql");
+  w.OptionalDouble(r.lead_to_mql);
+  w.Key("mql_to_contacted");
+  w.OptionalDouble(r.mql_to_contacted);
+  w.Key("contacted_to_sql");
+  w.OptionalDouble(r.contacted_to_sql);
+  w.Key("sql_to_won");
+  w.OptionalDouble(r.sql_to_won);
+  w.Key("lead_to_won");
+  w.OptionalDouble(r.lead_to_won);
   w.EndObject();
 }
 

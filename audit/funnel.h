@@ -4,15 +4,13 @@
 // skip stages). Pure functions; thread-safe.
 #pragma once
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/json_writer.h"
 #include "core/records.h"
 #include "core/status.h"
 
@@ -81,11 +79,10 @@ FunnelRates FunnelRatesFrom(const FunnelCounts& counts);
 
 // Writes the members leads, mql, contacted, sql, won into the JSON object
 // `w` is inside.
-void WriteFunnelCountsJson(rapidjson::Writer<rapidjson::StringBuffer>& w,
-                           const FunnelCounts& counts);
+void WriteFunnelCountsJson(JsonWriter& w, const FunnelCounts& counts);
 
 // Writes the member "rates": {lead_to_mql, ..., lead_to_won}, null where a
 // rate is unknown.
-void WriteFunnelRatesJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const FunnelRates& rates);
+void WriteFunnelRatesJson(JsonWriter& w, const FunnelRates& rates);
 
 }  // namespace salesaudit

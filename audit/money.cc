@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "audit/json_writer.h"
 #include "audit/number_text.h"
+#include "core/json_writer.h"
 #include "core/text_util.h"
 
 namespace salesaudit {
@@ -101,12 +101,12 @@ std::optional<double> MoneyRatio(const MoneyTotal& numerator, double denominator
 
 void WriteMoneyJson(JsonWriter& w, const std::string& key, const MoneyByCurrency& money,
                     const MoneyTotal& total) {
-  WriteJsonKey(w, key);
-  WriteNumberOrNull(w, total.amount);
-  WriteJsonKey(w, key + "_by_currency");
+  w.Key(key);
+  w.OptionalDouble(total.amount);
+  w.Key(key + "_by_currency");
   w.StartObject();
   for (const auto& [code, part] : money.parts()) {
-    WriteJsonKey(w, CurrencyKey(code));
+    w.Key(CurrencyKey(code));
     w.Double(part.amount);
   }
   w.EndObject();
@@ -114,7 +114,7 @@ void WriteMoneyJson(JsonWriter& w, const std::string& key, const MoneyByCurrency
 
 void WriteMoneyUnitJson(JsonWriter& w, const MoneyTotal& total) {
   w.Key("currency");
-  WriteStringOrNull(w, total.currency);
+  w.OptionalString(total.currency);
   w.Key("converted");
   w.Bool(total.converted);
 }
@@ -131,10 +131,10 @@ std::map<std::string, double> RatesUsed(const MoneyByCurrency& money,
 
 void WriteRatesJson(JsonWriter& w, const std::string& key,
                     const std::map<std::string, double>& rates) {
-  WriteJsonKey(w, key);
+  w.Key(key);
   w.StartObject();
   for (const auto& [code, rate] : rates) {
-    WriteJsonKey(w, code);
+    w.Key(code);
     w.Double(rate);
   }
   w.EndObject();

@@ -13,15 +13,14 @@
 // Plain values and pure functions; thread-safe.
 #pragma once
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/json_writer.h"
 
 namespace salesaudit {
 
@@ -98,12 +97,12 @@ std::optional<double> MoneyRatio(const MoneyTotal& numerator, double denominator
 // Writes the members `key` (total.amount, or null) and `key`_by_currency
 // ({code: amount}, "unknown" for amounts without a currency) into the JSON
 // object `w` is inside.
-void WriteMoneyJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& key,
-                    const MoneyByCurrency& money, const MoneyTotal& total);
+void WriteMoneyJson(JsonWriter& w, const std::string& key, const MoneyByCurrency& money,
+                    const MoneyTotal& total);
 
 // Writes the members "currency" (the unit of the object's money, or null) and
 // "converted".
-void WriteMoneyUnitJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const MoneyTotal& total);
+void WriteMoneyUnitJson(JsonWriter& w, const MoneyTotal& total);
 
 // The rates converting `money` into settings.report_in: {code: rate} for
 // each of its currencies other than report_in that has a rate.
@@ -111,7 +110,7 @@ std::map<std::string, double> RatesUsed(const MoneyByCurrency& money,
                                         const CurrencySettings& settings);
 
 // Writes the member `key`: {code: rate}.
-void WriteRatesJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& key,
+void WriteRatesJson(JsonWriter& w, const std::string& key,
                     const std::map<std::string, double>& rates);
 
 // For text: "12500.00 USD"; a total without a unit lists its parts, the

@@ -1,7 +1,7 @@
 #include "audit/runner.h"
 
-#include "audit/json_writer.h"
 #include "connectors/connector.h"
+#include "core/json_writer.h"
 
 namespace salesaudit {
 namespace {
@@ -10,19 +10,18 @@ namespace {
 Result<std::string> CursorsJson(Store& store) {
   auto states = store.ListStreamStates();
   if (!states.ok()) return states.status();
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  JsonWriter w;
   w.StartObject();
   for (const StreamState& s : *states) {
-    WriteJsonKey(w, s.connector + "/" + s.stream);
+    w.Key(s.connector + "/" + s.stream);
     if (s.cursor.empty()) {
       w.Null();
     } else {
-      WriteJsonString(w, s.cursor);
+      w.String(s.cursor);
     }
   }
   w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  return w.TakeString();
 }
 
 }  // namespace

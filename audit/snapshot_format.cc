@@ -1,6 +1,4 @@
 // SnapshotJson and SnapshotText: the two renderings of a Snapshot.
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
 
 #include <algorithm>
 #include <initializer_list>
@@ -8,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "audit/json_writer.h"
 #include "audit/labels.h"
 #include "audit/number_text.h"
 #include "audit/snapshot.h"
+#include "core/json_writer.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 
@@ -38,11 +36,11 @@ void Duration(JsonWriter& w, const DurationStats& s) {
   w.Key("count");
   w.Int64(s.count);
   w.Key("mean");
-  WriteNumberOrNull(w, s.mean);
+  w.OptionalDouble(s.mean);
   w.Key("median");
-  WriteNumberOrNull(w, s.median);
+  w.OptionalDouble(s.median);
   w.Key("p90");
-  WriteNumberOrNull(w, s.p90);
+  w.OptionalDouble(s.p90);
   w.EndObject();
 }
 
@@ -61,14 +59,14 @@ void Issue(JsonWriter& w, const char* key, const QualityIssue& issue,
   }
   w.Key("examples");
   w.StartArray();
-  for (const std::string& e : issue.examples) WriteJsonString(w, e);
+  for (const std::string& e : issue.examples) w.String(e);
   w.EndArray();
   if (!issue.example_urls.empty()) {
     w.Key("example_urls");
     w.StartObject();
     for (const auto& [example, url] : issue.example_urls) {
-      WriteJsonKey(w, example);
-      WriteJsonString(w, url);
+      w.Key(example);
+      w.String(url);
     }
     w.EndObject();
   }
@@ -82,12 +80,12 @@ void VsTeam(JsonWriter& w, const char* key, const std::optional<double>& value,
   w.Key(key);
   w.StartObject();
   w.Key("team_median");
-  WriteNumberOrNull(w, median);
+  w.OptionalDouble(median);
   w.Key("difference");
-  WriteNumberOrNull(w, value && median ? std::optional<double>(*value - *median) : std::nullopt);
+  w.OptionalDouble(value && median ? std::optional<double>(*value - *median) : std::nullopt);
   if (currency != nullptr) {
     w.Key("currency");
-    WriteStringOrNull(w, *currency);
+    w.OptionalString(*currency);
   }
   w.EndObject();
 }
@@ -96,9 +94,12 @@ std::optional<double> AsDouble(int64_t v) { return static_cast<double>(v); }
 
 // A rep's source, owner_id and name, as funnel.by_owner and reps name them.
 void WriteRepIdentity(JsonWriter& w, const RepRow& r) {
-  WriteJsonString(w, "source", r.source);
-  WriteJsonString(w, "owner_id", r.owner_id);
-  WriteJsonString(w, "name", r.name);
+  w.Key("source");
+  w.String(r.source);
+  w.Key("owner_id");
+  w.String(r.owner_id);
+  w.Key("name");
+  w.String(r.name);
 }
 
 void WriteFunnel(JsonWriter& w, const Snapshot& s) {
@@ -111,7 +112,7 @@ void WriteFunnel(JsonWriter& w, const Snapshot& s) {
   for (const ChannelRow& c : s.channels) {
     w.StartObject();
     w.Key("channel");
-    WriteJsonString(w, c.channel);
+    w.String(c.channel);
     WriteFunnelCountsJson(w, c.counts);
     WriteFunnelRatesJson(w, c.rates);
     w.EndObject();
@@ -148,9 +149,9 @@ void WriteLeadVolume(JsonWriter& w, const LeadVolume& lv) {
   w.Key("period");
   w.String(AuditPeriodName(lv.period));
   w.Key("average");
-  WriteNumberOrNull(w, lv.average);
+  w.OptionalDouble(lv.average);
   w.Key("trend");
-  WriteNumberOrNull(w, lv.trend);
+  w.OptionalDouble(lv.trend);
   w.Key("complete_periods");
   w.Int64(lv.complete_periods);
   w.Key("series");
@@ -158,9 +159,9 @@ void WriteLeadVolume(JsonWriter& w, const LeadVolume& lv) {
   for (const PeriodLeads& p : lv.series) {
     w.StartObject();
     w.Key("start");
-    WriteJsonString(w, FormatIsoMs(p.start_ms));
+    w.String(FormatIsoMs(p.start_ms));
     w.Key("end");
-    WriteJsonString(w, FormatIsoMs(p.end_ms));
+    w.String(FormatIsoMs(p.end_ms));
     w.Key("leads");
     w.Int64(p.leads);
     w.Key("complete");
@@ -180,7 +181,7 @@ void WriteCycleTimes(JsonWriter& w, const Snapshot& s) {
   w.Key("by_channel");
   w.StartObject();
   for (const ChannelRow& c : s.channels) {
-    WriteJsonString(w, c.channel);
+    w.String(c.channel);
     Duration(w, c.cycle);
   }
   w.EndObject();
@@ -204,13 +205,13 @@ void WriteChannels(JsonWriter& w, const Snapshot& s) {
   for (const ChannelRow& c : s.channels) {
     w.StartObject();
     w.Key("channel");
-    WriteJsonString(w, c.channel);
+    w.String(c.channel);
     WriteFunnelCountsJson(w, c.counts);
     w.Key("lead_to_won");
-    WriteNumberOrNull(w, c.rates.lead_to_won);
+    w.OptionalDouble(c.rates.lead_to_won);
     WriteFunnelRatesJson(w, c.rates);
     w.Key("mql_to_sql");
-    WriteNumberOrNull(w, c.mql_to_sql);
+    w.OptionalDouble(c.mql_to_sql);
     w.Key("mql_stalls");
     w.Bool(c.mql_stalls);
     w.Key("won_deals");
@@ -220,7 +221,7 @@ void WriteChannels(JsonWriter& w, const Snapshot& s) {
     w.Key("spend");
     w.Double(c.spend);
     w.Key("return_on_spend");
-    WriteNumberOrNull(w, c.return_on_spend);
+    w.OptionalDouble(c.return_on_spend);
     w.Key("below_target");
     if (c.below_target) {
       w.Bool(*c.below_target);
@@ -233,12 +234,12 @@ void WriteChannels(JsonWriter& w, const Snapshot& s) {
   w.Key("lead_quality");
   w.StartObject();
   w.Key("overall_mql_to_sql");
-  WriteNumberOrNull(w, s.lead_quality.overall_mql_to_sql);
+  w.OptionalDouble(s.lead_quality.overall_mql_to_sql);
   w.Key("min_mqls");
   w.Int64(s.lead_quality.min_mqls);
   w.Key("stalling_channels");
   w.StartArray();
-  for (const std::string& c : s.lead_quality.stalling_channels) WriteJsonString(w, c);
+  for (const std::string& c : s.lead_quality.stalling_channels) w.String(c);
   w.EndArray();
   w.EndObject();
 }
@@ -255,22 +256,22 @@ void WriteCapacity(JsonWriter& w, const Capacity& c) {
   w.Key("capacity_per_period");
   w.Double(c.capacity_per_period);
   w.Key("incoming_per_period");
-  WriteNumberOrNull(w, c.incoming_per_period);
+  w.OptionalDouble(c.incoming_per_period);
   w.Key("shortfall_per_period");
-  WriteNumberOrNull(w, c.shortfall_per_period);
+  w.OptionalDouble(c.shortfall_per_period);
   w.Key("surplus_per_period");
-  WriteNumberOrNull(w, c.surplus_per_period);
+  w.OptionalDouble(c.surplus_per_period);
   w.Key("reps_needed");
-  WriteNumberOrNull(w, c.reps_needed);
+  w.OptionalInt64(c.reps_needed);
   w.Key("reps_to_hire");
-  WriteNumberOrNull(w, c.reps_to_hire);
+  w.OptionalInt64(c.reps_to_hire);
   if (c.revenue_target) {
     w.Key("revenue_target");
     w.Double(*c.revenue_target);
     w.Key("revenue_target_currency");
-    WriteStringOrNull(w, c.revenue_target_currency);
+    w.OptionalString(c.revenue_target_currency);
     w.Key("leads_needed_for_revenue_target");
-    WriteNumberOrNull(w, c.leads_needed_for_revenue_target);
+    w.OptionalDouble(c.leads_needed_for_revenue_target);
   }
   w.EndObject();
 }
@@ -293,13 +294,13 @@ void WriteReps(JsonWriter& w, const Snapshot& s) {
     w.Key("won");
     w.Int64(r.counts.won);
     w.Key("contact_rate");
-    WriteNumberOrNull(w, r.contact_rate);
+    w.OptionalDouble(r.contact_rate);
     w.Key("sql_rate");
-    WriteNumberOrNull(w, r.sql_rate);
+    w.OptionalDouble(r.sql_rate);
     w.Key("win_rate");
-    WriteNumberOrNull(w, r.win_rate);
+    w.OptionalDouble(r.win_rate);
     w.Key("median_cycle_days");
-    WriteNumberOrNull(w, r.median_cycle_days);
+    w.OptionalDouble(r.median_cycle_days);
     w.Key("won_deals");
     w.Int64(r.won_deals);
     WriteMoneyJson(w, "revenue", r.revenue, r.revenue_stated);
@@ -390,14 +391,14 @@ void WriteCustomers(JsonWriter& w, const Customers& c) {
   w.Key("repeat_customers");
   w.Int64(c.repeat_customers);
   w.Key("repeat_rate");
-  WriteNumberOrNull(w, c.repeat_rate);
+  w.OptionalDouble(c.repeat_rate);
   w.Key("referral_leads");
   w.Int64(c.referral_leads);
   w.Key("referral_share");
-  WriteNumberOrNull(w, c.referral_share);
+  w.OptionalDouble(c.referral_share);
   w.Key("referral_channels");
   w.StartArray();
-  for (const std::string& r : c.referral_channels) WriteJsonString(w, r);
+  for (const std::string& r : c.referral_channels) w.String(r);
   w.EndArray();
   w.EndObject();
 }
@@ -415,13 +416,12 @@ void WriteRevenue(JsonWriter& w, const Revenue& r) {
   WriteMoneyJson(w, "average_won_deal", r.total.Averages(),
                  MoneyTotal{.amount = r.average_won_deal});
   w.Key("report_in");
-  WriteStringOrNull(w, r.currency.report_in.empty()
-                           ? std::nullopt
-                           : std::optional<std::string>(r.currency.report_in));
+  w.OptionalString(r.currency.report_in.empty() ? std::nullopt
+                                                : std::optional<std::string>(r.currency.report_in));
   WriteRatesJson(w, "rates_used", RatesUsed(r.total, r.currency));
   w.Key("currencies");
   w.StartArray();
-  for (const std::string& c : r.currencies) WriteJsonString(w, c);
+  for (const std::string& c : r.currencies) w.String(c);
   w.EndArray();
   w.Key("return_on_spend_target");
   w.Double(r.return_on_spend_target);
@@ -494,87 +494,21 @@ void DurationRow(TextTable& t, const std::string& name, const DurationStats& d) 
   t.Add({name, Int(d.count), FixedText(d.mean, 1), FixedText(d.median, 1), FixedText(d.p90, 1)});
 }
 
-// Reads JSON events and keeps the path of the value being read, so that a
-// parse error names the field it stopped at ("revenue.total", "reps[2].revenue").
-class JsonPathTracker : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, JsonPathTracker> {
- public:
-  bool Default() {
-    Completed();
-    return true;
-  }
-  bool StartObject() {
-    frames_.push_back({});
-    return true;
-  }
-  bool Key(const char* name, rapidjson::SizeType length, bool) {
-    frames_.back().key.assign(name, length);
-    return true;
-  }
-  bool EndObject(rapidjson::SizeType) { return End(); }
-  bool StartArray() {
-    frames_.push_back({.array = true});
-    return true;
-  }
-  bool EndArray(rapidjson::SizeType) { return End(); }
-
-  std::string Path() const {
-    std::string path;
-    for (const Frame& f : frames_) {
-      path += f.array ? "[" + std::to_string(f.index) + "]" : (path.empty() ? "" : ".") + f.key;
-    }
-    return path;
-  }
-
- private:
-  struct Frame {
-    bool array = false;
-    size_t index = 0;  // elements completed: the index of the one being read
-    std::string key;
-  };
-  void Completed() {
-    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
-  }
-  bool End() {
-    frames_.pop_back();
-    Completed();
-    return true;
-  }
-  std::vector<Frame> frames_;
-};
-
-// The writer emits nothing for a number JSON cannot hold (inf, NaN) and
-// carries on, leaving `"total":,`: reading the text back is what catches it.
-Status CheckSnapshotText(const std::string& json) {
-  rapidjson::Reader reader;
-  rapidjson::StringStream in(json.c_str());
-  JsonPathTracker path;
-  const rapidjson::ParseResult parsed = reader.Parse<rapidjson::kParseIterativeFlag>(in, path);
-  if (!parsed) {
-    const std::string why = parsed.Code() == rapidjson::kParseErrorValueInvalid
-                                ? "is not a finite number (JSON has no infinity or NaN)"
-                                : rapidjson::GetParseError_En(parsed.Code());
-    return Status::Internal("audit: snapshot field " + path.Path() + " " + why +
-                            "; the snapshot is refused");
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<std::string> SnapshotJson(const Snapshot& s) {
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  JsonWriter w;
   w.StartObject();
   w.Key("schema_version");
   w.Int(1);
   w.Key("generated_at");
-  WriteJsonString(w, FormatIsoMs(s.generated_at));
+  w.String(FormatIsoMs(s.generated_at));
   w.Key("window");
   w.StartObject();
   w.Key("from");
-  WriteJsonString(w, FormatIsoMs(*s.window.from));
+  w.String(FormatIsoMs(*s.window.from));
   w.Key("to");
-  WriteJsonString(w, FormatIsoMs(*s.window.to));
+  w.String(FormatIsoMs(*s.window.to));
   w.Key("period");
   w.String(AuditPeriodName(s.period));
   w.EndObject();
@@ -590,15 +524,18 @@ Result<std::string> SnapshotJson(const Snapshot& s) {
   WriteRevenue(w, s.revenue);
   w.Key("forecast");
   if (s.forecast) {
-    const std::string forecast = ForecastJson(*s.forecast);
-    w.RawValue(forecast.data(), forecast.size(), rapidjson::kObjectType);
+    WriteForecastJson(w, *s.forecast);
   } else {
     w.Null();
   }
   w.EndObject();
-  std::string json(buf.GetString(), buf.GetSize());
-  if (Status checked = CheckSnapshotText(json); !checked.ok()) return checked;
-  return json;
+  // JSON has no inf or NaN; written as null they would pass for unknown.
+  if (const std::optional<std::string>& path = w.NonFinitePath()) {
+    return Status::Internal("audit: snapshot field " + *path +
+                            " is not a finite number (JSON has no infinity or NaN); the snapshot "
+                            "is refused");
+  }
+  return w.TakeString();
 }
 
 std::string SnapshotText(const Snapshot& s) {

@@ -572,14 +572,14 @@ TEST_CASE("The JSON has the documented email and content keys with nulls for mis
   EmailAuditOptions options;
   options.open_rate_floor = 0.6;
   EmailAudit audit = t.Audit(kYear, options);
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  JsonWriter w;
   w.StartObject();
   WriteEmailAuditJson(audit, w);
   w.EndObject();
+  const std::string json = w.TakeString();
   rapidjson::Document doc;
-  doc.Parse(buf.GetString());
-  INFO(buf.GetString());
+  doc.Parse(json.c_str());
+  INFO(json);
   REQUIRE_FALSE(doc.HasParseError());
   REQUIRE(doc["email"]["campaigns"].Size() == 2);
   const auto& m1 = doc["email"]["campaigns"][0];

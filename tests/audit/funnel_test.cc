@@ -60,14 +60,13 @@ TEST_CASE("Rates divide by the previous stage and are null when it is zero", "[a
 }
 
 TEST_CASE("The funnel JSON writers give counts and null rates", "[audit][funnel]") {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  JsonWriter w;
   const FunnelCounts counts{4, 0, 0, 0, 0};
   w.StartObject();
   WriteFunnelCountsJson(w, counts);
   WriteFunnelRatesJson(w, FunnelRatesFrom(counts));
   w.EndObject();
-  const std::string json = buf.GetString();
+  const std::string json = w.TakeString();
   CHECK_THAT(json, Catch::Contains("\"leads\":4,\"mql\":0"));
   CHECK_THAT(json, Catch::Contains("\"mql_to_contacted\":null"));
   CHECK_THAT(json, Catch::Contains("\"lead_to_mql\":0.0"));
