@@ -1,32 +1,23 @@
 #include "alerts/notification.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-#include <cmath>
 #include <cstdio>
 
 #include "core/encoding.h"
+#include "core/json_writer.h"
 #include "core/time_util.h"
 
 namespace salesaudit {
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
 // Alertmanager's endsAt for an alert still firing: Go's zero time.
 constexpr char kZeroTime[] = "0001-01-01T00:00:00Z";
-
-void Str(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
 
 void WriteLabelSet(JsonWriter& w, const char* key, const LabelSet& labels) {
   w.Key(key);
   w.StartObject();
   for (const auto& [name, value] : labels) {
-    Str(w, name);
-    Str(w, value);
+    w.String(name);
+    w.String(value);
   }
   w.EndObject();
 }
@@ -102,11 +93,10 @@ const char* GroupStatus(const NotificationGroup& group) {
 }
 
 std::string AlertmanagerWebhookBody(const NotificationGroup& group) {
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  JsonWriter w;
   w.StartObject();
   w.Key("receiver");
-  Str(w, group.receiver);
+  w.String(group.receiver);
   w.Key("status");
   w.String(GroupStatus(group));
   w.Key("alerts");
@@ -121,19 +111,15 @@ std::string AlertmanagerWebhookBody(const NotificationGroup& group) {
     WriteLabelSet(w, "labels", a.labels);
     WriteLabelSet(w, "annotations", a.annotations);
     w.Key("startsAt");
-    Str(w, FormatIsoMs(a.starts_at_ms));
+    w.String(FormatIsoMs(a.starts_at_ms));
     w.Key("endsAt");
-    Str(w, a.firing || a.ends_at_ms == 0 ? std::string(kZeroTime) : FormatIsoMs(a.ends_at_ms));
+    w.String(a.firing || a.ends_at_ms == 0 ? std::string(kZeroTime) : FormatIsoMs(a.ends_at_ms));
     w.Key("generatorURL");
-    Str(w, group.external_url);
+    w.String(group.external_url);
     w.Key("fingerprint");
-    Str(w, AlertFingerprint(a.labels));
+    w.String(AlertFingerprint(a.labels));
     w.Key("value");
-    if (a.value && std::isfinite(*a.value)) {
-      w.Double(*a.value);
-    } else {
-      w.Null();
-    }
+    w.OptionalDouble(a.value);
     w.EndObject();
   }
   w.EndArray();
@@ -141,15 +127,15 @@ std::string AlertmanagerWebhookBody(const NotificationGroup& group) {
   WriteLabelSet(w, "commonLabels", Common(labels));
   WriteLabelSet(w, "commonAnnotations", Common(annotations));
   w.Key("externalURL");
-  Str(w, group.external_url);
+  w.String(group.external_url);
   w.Key("version");
   w.String("4");
   w.Key("groupKey");
-  Str(w, GroupKey(group.group_labels));
+  w.String(GroupKey(group.group_labels));
   w.Key("truncatedAlerts");
   w.Int(0);
   w.EndObject();
-  return buf.GetString();
+  return w.TakeString();
 }
 
 std::string SlackWebhookBody(const NotificationGroup& group) {
@@ -171,13 +157,12 @@ std::string SlackWebhookBody(const NotificationGroup& group) {
   if (!group.external_url.empty()) {
     text += "\n<" + SlackEscape(group.external_url) + "|Dashboard>";
   }
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  JsonWriter w;
   w.StartObject();
   w.Key("text");
-  Str(w, text);
+  w.String(text);
   w.EndObject();
-  return buf.GetString();
+  return w.TakeString();
 }
 
 std::string SignatureHeader(std::string_view secret, std::string_view body) {

@@ -1,17 +1,12 @@
 #include "alerts/stored_json.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "core/json_limits.h"
+#include "core/json_writer.h"
 
 namespace salesaudit {
 namespace {
-
-rapidjson::SizeType Length(const std::string& s) {
-  return static_cast<rapidjson::SizeType>(s.size());
-}
 
 // Store text is outside data too: a damaged or planted row must not crash a
 // round, so it is depth-checked and parsed iteratively like vendor pages.
@@ -24,15 +19,14 @@ bool ParseStored(const std::string& json, rapidjson::Document* doc) {
 }  // namespace
 
 std::string LabelSetToJson(const LabelSet& labels) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  JsonWriter w;
   w.StartObject();
   for (const auto& [name, value] : labels) {
-    w.Key(name.c_str(), Length(name));
-    w.String(value.c_str(), Length(value));
+    w.Key(name);
+    w.String(value);
   }
   w.EndObject();
-  return buf.GetString();
+  return w.TakeString();
 }
 
 LabelSet LabelSetFromJson(const std::string& json) {
@@ -48,12 +42,11 @@ LabelSet LabelSetFromJson(const std::string& json) {
 }
 
 std::string StringsToJson(const std::vector<std::string>& values) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  JsonWriter w;
   w.StartArray();
-  for (const std::string& v : values) w.String(v.c_str(), Length(v));
+  for (const std::string& v : values) w.String(v);
   w.EndArray();
-  return buf.GetString();
+  return w.TakeString();
 }
 
 std::vector<std::string> StringsFromJson(const std::string& json) {

@@ -1,14 +1,12 @@
 #include "status/status_report.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cstdio>
 #include <map>
 #include <tuple>
 
 #include "alerts/overview.h"
 #include "connectors/connector.h"
+#include "core/json_writer.h"
 #include "core/secret_registry.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
@@ -27,8 +25,7 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
   for (const auto& s : *states) by_key[{s.connector, s.stream}] = &s;
   auto iso = [](const TimeMs& t) { return t ? FormatIsoMs(*t) : std::string(); };
 
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  JsonWriter w;
   std::string text;
   w.StartObject();
   w.Key("connectors");
@@ -65,7 +62,7 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
       w.Key("last_success_at");
       s && s->last_success_at ? w.String(iso(s->last_success_at).c_str()) : w.Null();
       w.Key("last_error");
-      !last_error.empty() ? w.String(last_error.c_str(), last_error.size()) : w.Null();
+      w.OptionalString(last_error.empty() ? nullptr : &last_error);
       w.Key("last_error_at");
       s && s->last_error_at ? w.String(iso(s->last_error_at).c_str()) : w.Null();
       w.Key("rows");
@@ -111,12 +108,11 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
             FormatIsoMs((*row)->computed_at) + " (window " + iso((*row)->window_from) + " to " +
             iso((*row)->window_to) + ")\n";
   }
-  const std::string alerts_json = AlertsOverviewJson(*alerts);
   w.Key("alerts");
-  w.RawValue(alerts_json.c_str(), alerts_json.size(), rapidjson::kObjectType);
+  w.RawValue(AlertsOverviewJson(*alerts));
   text += AlertsOverviewText(*alerts);
   w.EndObject();
-  return StatusReport{.json = buf.GetString(), .text = std::move(text)};
+  return StatusReport{.json = w.TakeString(), .text = std::move(text)};
 }
 
 }  // namespace salesaudit
