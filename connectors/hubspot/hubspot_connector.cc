@@ -1,8 +1,6 @@
 #include "connectors/hubspot/hubspot_connector.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <set>
@@ -13,6 +11,7 @@
 #include "connectors/json_util.h"
 #include "connectors/paging.h"
 #include "connectors/shared_options.h"
+#include "core/json_writer.h"
 #include "core/secret_registry.h"
 #include "core/time_util.h"
 
@@ -80,8 +79,7 @@ struct ObjectCursor {
   std::string archived_after;
 
   std::string Serialize() const {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    JsonWriter w;
     w.StartObject();
     w.Key("v");
     w.Int(1);
@@ -109,7 +107,7 @@ struct ObjectCursor {
       w.String(archived_after.c_str());
     }
     w.EndObject();
-    return buf.GetString();
+    return w.TakeString();
   }
 
   static Result<ObjectCursor> Parse(const std::string& text) {
@@ -432,8 +430,7 @@ class ObjectReader : public StreamReader {
       const size_t n = std::min(queue.size(), kAssociationBatch);
       std::vector<Pending> batch(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
       queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
-      rapidjson::StringBuffer buf;
-      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+      JsonWriter w;
       w.StartObject();
       w.Key("inputs");
       w.StartArray();
@@ -453,7 +450,7 @@ class ObjectReader : public StreamReader {
       HttpRequest req{.method = "POST",
                       .url = ctx_.base_url + (ctx_.associations_v3 ? "/crm/v3" : "/crm/v4") +
                              "/associations/deals/contacts/batch/read",
-                      .body = buf.GetString()};
+                      .body = w.TakeString()};
       long http_status = 0;
       auto doc = ctx_.Call(type_.name, req, &http_status);
       if (!doc.ok() && http_status == 404 && !ctx_.associations_v3) {
@@ -569,8 +566,7 @@ class ObjectReader : public StreamReader {
   std::string SearchBody() {
     const int64_t lookback = ctx_.config.options.Duration(kLookbackOption).count();
     const int64_t lower = std::max<int64_t>(0, cursor_.since - lookback);
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    JsonWriter w;
     auto filter = [&](const char* property, const char* op, const std::string& value) {
       w.StartObject();
       w.Key("propertyName");
@@ -609,7 +605,7 @@ class ObjectReader : public StreamReader {
     w.Key("limit");
     w.Int(kSearchPageSize);
     w.EndObject();
-    return buf.GetString();
+    return w.TakeString();
   }
 
   Result<std::optional<Page>> SearchPage() {
@@ -741,19 +737,18 @@ class OwnersReader : public StreamReader {
   // The next request's listing and token: with it, a cycling token is a
   // repeated cursor, which the engine stops.
   std::string Position() const {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    JsonWriter w;
     w.StartObject();
     w.Key("v");
     w.Int(2);
     w.Key("archived");
     w.Bool(archived_);
     w.Key("after");
-    w.String(after_.c_str(), static_cast<rapidjson::SizeType>(after_.size()));
+    w.String(after_);
     w.Key("done");
     w.Bool(done_);
     w.EndObject();
-    return buf.GetString();
+    return w.TakeString();
   }
 
   HubSpotContext& ctx_;

@@ -1,8 +1,5 @@
 #include "connectors/hubspot/hubspot_email.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +9,7 @@
 
 #include "connectors/json_util.h"
 #include "connectors/paging.h"
+#include "core/json_writer.h"
 
 namespace salesaudit::hubspot {
 namespace {
@@ -146,15 +144,14 @@ class CampaignsReader : public StreamReader {
   }
 
   std::string Serialize() const {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    JsonWriter w;
     w.StartObject();
     w.Key("v");
     w.Int(2);
     w.Key("known");
     w.StartObject();
     for (const auto& [id, k] : known_) {
-      w.Key(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+      w.Key(id);
       w.StartArray();
       w.Int64(k.updated);
       w.Int64(k.sent_at);
@@ -163,10 +160,10 @@ class CampaignsReader : public StreamReader {
     w.EndObject();
     if (!offset_.empty()) {
       w.Key("offset");
-      w.String(offset_.c_str(), static_cast<rapidjson::SizeType>(offset_.size()));
+      w.String(offset_);
     }
     w.EndObject();
-    return buf.GetString();
+    return w.TakeString();
   }
 
   std::string Context() const { return api_.context + ": " + kCampaignsStream; }
@@ -189,8 +186,7 @@ struct EventsCursor {
   std::string offset;
 
   std::string Serialize() const {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    JsonWriter w;
     w.StartObject();
     w.Key("v");
     w.Int(1);
@@ -205,7 +201,7 @@ struct EventsCursor {
       w.String(offset.c_str());
     }
     w.EndObject();
-    return buf.GetString();
+    return w.TakeString();
   }
 
   static Result<EventsCursor> Parse(const std::string& text) {

@@ -1,8 +1,6 @@
 #include "connectors/mailchimp/mailchimp_connector.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +11,7 @@
 #include "connectors/paging.h"
 #include "connectors/shared_options.h"
 #include "core/encoding.h"
+#include "core/json_writer.h"
 #include "core/secret_registry.h"
 #include "core/time_util.h"
 
@@ -202,8 +201,7 @@ class CampaignsReader : public StreamReader {
 
  private:
   std::string Serialize() const {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    JsonWriter w;
     w.StartObject();
     w.Key("v");
     w.Int(1);
@@ -216,7 +214,7 @@ class CampaignsReader : public StreamReader {
       w.Int64(max_seen_);
     }
     w.EndObject();
-    return buf.GetString();
+    return w.TakeString();
   }
 
   MailchimpContext& ctx_;
@@ -488,15 +486,14 @@ class ChildReader : public StreamReader {
   }
 
   std::string Serialize() const {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    JsonWriter w;
     w.StartObject();
     w.Key("v");
     w.Int(1);
     w.Key("done");
     w.StartObject();
     for (const auto& [id, ms] : done_) {
-      w.Key(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+      w.Key(id);
       w.Int64(ms);
     }
     w.EndObject();
@@ -504,7 +501,7 @@ class ChildReader : public StreamReader {
       w.Key("current");
       w.StartObject();
       w.Key("id");
-      w.String(current_.id.c_str(), static_cast<rapidjson::SizeType>(current_.id.size()));
+      w.String(current_.id);
       w.Key("offset");
       w.Int64(current_.offset);
       w.Key("since");
@@ -515,10 +512,10 @@ class ChildReader : public StreamReader {
     }
     if (!last_.empty()) {
       w.Key("last");
-      w.String(last_.c_str(), static_cast<rapidjson::SizeType>(last_.size()));
+      w.String(last_);
     }
     w.EndObject();
-    return buf.GetString();
+    return w.TakeString();
   }
 
   MailchimpContext& ctx_;
