@@ -1,5 +1,6 @@
 #include "connectors/json_util.h"
 
+#include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
 #include <string>

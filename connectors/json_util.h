@@ -13,7 +13,8 @@
 //   }
 #pragma once
 
-#include <rapidjson/document.h>
+// Declarations only: the .cc files that walk a document include rapidjson/document.h.
+#include <rapidjson/fwd.h>
 
 #include <cstdint>
 #include <optional>

@@ -3,6 +3,8 @@
 // the root object, and on each member of each element of the root's arrays.
 // The walk stops at that depth on purpose: it is what connectors do, and a
 // recursive walk here would test the harness's stack, not ours.
+#include <rapidjson/document.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -1,5 +1,7 @@
 #include "connectors/hubspot/hubspot_email.h"
 
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>

@@ -16,7 +16,8 @@
 // Threading: readers are used by one thread, like every StreamReader.
 #pragma once
 
-#include <rapidjson/document.h>
+// Declarations only: the .cc files that walk a document include rapidjson/document.h.
+#include <rapidjson/fwd.h>
 
 #include <chrono>
 #include <functional>

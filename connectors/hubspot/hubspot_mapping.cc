@@ -1,5 +1,7 @@
 #include "connectors/hubspot/hubspot_mapping.h"
 
+#include <rapidjson/document.h>
+
 #include <cctype>
 #include <charconv>
 #include <cmath>

@@ -11,7 +11,8 @@
 // Threading: FieldMap is immutable after construction; functions are pure.
 #pragma once
 
-#include <rapidjson/document.h>
+// Declarations only: the .cc files that walk a document include rapidjson/document.h.
+#include <rapidjson/fwd.h>
 
 #include <map>
 #include <string>

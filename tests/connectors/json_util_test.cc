@@ -1,5 +1,7 @@
 #include "connectors/json_util.h"
 
+#include <rapidjson/document.h>
+
 #include <catch2/catch.hpp>
 
 namespace salesaudit {
