@@ -172,7 +172,9 @@ std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
 }
 
 void Loader::LoadOptions(const Section& s, const ConnectorSchema& schema, ConnectorConfig* c) {
-  for (const auto& [key, item] : s.items) {
+  for (const auto& entry : s.items) {
+    // Named, not a structured binding: the lambda below captures it (clang 14).
+    const std::string& key = entry.first;
     if (std::find(std::begin(kConnectorKeys), std::end(kConnectorKeys), key) !=
         std::end(kConnectorKeys)) {
       continue;
@@ -182,8 +184,9 @@ void Loader::LoadOptions(const Section& s, const ConnectorSchema& schema, Connec
     if (own) continue;
     std::vector<std::string> names;
     for (const OptionSpec& option : schema.options) names.push_back(option.name);
-    Error(item.key_pos, Quoted(key) + " is not an option of " + Describe(*c) + " (its options: " +
-                            (names.empty() ? std::string("none") : Join(names, ", ")) + ")");
+    Error(entry.second.key_pos,
+          Quoted(key) + " is not an option of " + Describe(*c) +
+              " (its options: " + (names.empty() ? std::string("none") : Join(names, ", ")) + ")");
   }
   for (const OptionSpec& option : schema.options) {
     const Item* item = s.Find(option.name);
