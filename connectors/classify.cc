@@ -10,6 +10,7 @@
 
 #include "core/json_limits.h"
 #include "core/secret_registry.h"
+#include "core/text_util.h"
 
 namespace salesaudit {
 namespace {
@@ -25,12 +26,6 @@ std::optional<int64_t> ParseDigits(std::string_view s, size_t max_digits) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (ec != std::errc() || end != s.data() + s.size() || value < 0) return std::nullopt;
   return value;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // RFC 9111 1.2.2: a delta-seconds too large to represent counts as 2^31.
@@ -84,7 +79,7 @@ void AddRequestSecrets(const HttpRequest& request, SecretRegistry* secrets) {
     if (value.size() >= 6) secrets->Add(value);
   };
   for (const auto& header : request.headers) {
-    const std::string_view value = Trim(header.second);
+    const std::string_view value = TrimSpace(header.second);
     add(value);
     size_t space = value.rfind(' ');
     if (space != std::string_view::npos) add(value.substr(space + 1));
@@ -146,7 +141,7 @@ std::string VendorText(const HttpResponse& response) {
 
 std::optional<std::chrono::milliseconds> ParseRetryAfter(
     std::string_view value, std::chrono::system_clock::time_point now) {
-  value = Trim(value);
+  value = TrimSpace(value);
   if (auto seconds = ParseDeltaSeconds(value)) return std::chrono::seconds(*seconds);
   auto date = ParseImfFixdate(value);
   if (!date) return std::nullopt;
@@ -165,9 +160,9 @@ std::optional<std::chrono::milliseconds> RetryAfterFromHeaders(
   }
   // HubSpot often omits Retry-After but says its rolling window is spent and
   // how long the window is (reference/apis.md 1.14).
-  if (Trim(response.Header("x-hubspot-ratelimit-remaining")) == "0") {
-    if (auto interval =
-            ParseDigits(Trim(response.Header("x-hubspot-ratelimit-interval-milliseconds")), 10)) {
+  if (TrimSpace(response.Header("x-hubspot-ratelimit-remaining")) == "0") {
+    if (auto interval = ParseDigits(
+            TrimSpace(response.Header("x-hubspot-ratelimit-interval-milliseconds")), 10)) {
       return std::chrono::milliseconds(*interval);
     }
   }

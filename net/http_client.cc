@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/metrics.h"
+#include "core/text_util.h"
 
 namespace salesaudit {
 namespace {
@@ -25,12 +26,6 @@ constexpr size_t kMaxUrlBytes = 64 * 1024;
 void InitCurlOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 std::string Lower(std::string_view s) {
@@ -78,8 +73,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
-    response->headers[Lower(Trim(line.substr(0, colon)))] =
-        std::string(Trim(line.substr(colon + 1)));
+    response->headers[Lower(TrimSpace(line.substr(0, colon)))] =
+        std::string(TrimSpace(line.substr(colon + 1)));
   }
   return line.size();
 }
