@@ -5,21 +5,16 @@
 #include "cli/cli_util.h"
 #include "connectors/connector.h"
 #include "core/text_table.h"
+#include "core/text_util.h"
 
 namespace salesaudit {
 namespace {
 
-std::string Joined(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
-
 // "token, or client_id + client_secret + refresh_token"
 std::string AuthText(const ConnectorSchema& type) {
   std::vector<std::string> alternatives;
-  for (const auto& keys : type.auth_required) alternatives.push_back(Joined(keys, " + "));
-  return alternatives.empty() ? Joined(type.auth_keys, ", ") : Joined(alternatives, ", or ");
+  for (const auto& keys : type.auth_required) alternatives.push_back(Join(keys, " + "));
+  return alternatives.empty() ? Join(type.auth_keys, ", ") : Join(alternatives, ", or ");
 }
 
 std::string DefaultText(const OptionSpec& option) {
@@ -29,9 +24,9 @@ std::string DefaultText(const OptionSpec& option) {
 
 std::string Text(const ConnectorSchema& type) {
   std::string out = type.type + ": " + type.description + "\n";
-  out += "  streams: " + Joined(type.StreamNames(), ", ") + "\n";
+  out += "  streams: " + Join(type.StreamNames(), ", ") + "\n";
   out += "  auth: " + AuthText(type) + " (each key also as <key>_file)\n";
-  if (!type.field_keys.empty()) out += "  fields: " + Joined(type.field_keys, ", ") + "\n";
+  if (!type.field_keys.empty()) out += "  fields: " + Join(type.field_keys, ", ") + "\n";
   out += "  options:\n";
   TextTable table("    ");
   table.Add({"NAME", "TYPE", "DEFAULT", "WHAT IT DOES"});

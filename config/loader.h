@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "core/duration.h"
 #include "core/records.h"
+#include "core/text_util.h"  // Join
 
 namespace salesaudit::config_internal {
 
@@ -37,8 +38,6 @@ constexpr double kMaxReturnOnSpendTarget = 1000;
 SourcePos PosOf(const std::string& file, const YAML::Node& node);
 
 inline std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 
 std::string TypeName(const YAML::Node& node);
 

@@ -51,15 +51,6 @@ SourcePos PosOf(const std::string& file, const YAML::Node& node) {
   return SourcePos{file, mark.line + 1, mark.column + 1};
 }
 
-std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) out += sep;
-    out += parts[i];
-  }
-  return out;
-}
-
 std::string TypeName(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map:

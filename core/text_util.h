@@ -5,8 +5,12 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace salesaudit {
+
+// `parts` with `separator` between each two.
+std::string Join(const std::vector<std::string>& parts, std::string_view separator);
 
 // `s` without leading and trailing ASCII whitespace.
 std::string_view TrimSpace(std::string_view s);

@@ -293,15 +293,6 @@ class HubSpotContext {
   int64_t access_expires_at_ms_ = 0;
 };
 
-std::string JoinComma(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += ',';
-    out += item;
-  }
-  return out;
-}
-
 // The `paging.next.after` token of a list response, or "" on the last page.
 std::string NextAfter(const rapidjson::Value& doc) {
   const rapidjson::Value* paging = GetObject(doc, "paging");
@@ -359,7 +350,7 @@ class ObjectReader : public StreamReader {
   std::string ListUrl(const std::string& after, bool archived) {
     std::string url = ctx_.base_url + "/crm/v3/objects/" + type_.name +
                       "?limit=" + std::to_string(kListPageSize) +
-                      "&properties=" + UrlEncode(JoinComma(Properties())) +
+                      "&properties=" + UrlEncode(Join(Properties(), ",")) +
                       "&archived=" + (archived ? "true" : "false");
     if (!after.empty()) url += "&after=" + UrlEncode(after);
     return url;
