@@ -14,6 +14,8 @@
 // Declarations only: the .cc files that walk a document include rapidjson/document.h.
 #include <rapidjson/fwd.h>
 
+#include <array>
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,9 +25,43 @@
 
 namespace salesaudit::hubspot {
 
+// The canonical fields a HubSpot property can feed; a config key names each
+// (hubspot_mapping.cc holds the keys and default properties).
+enum class ContactField {
+  kEmail,
+  kFirstName,
+  kLastName,
+  kOwnerId,
+  kChannel,
+  kLifecycleStage,
+  kLeadStatus,
+  kCreatedAt,
+  kMqlAt,
+  kContactedAt,
+  kSqlAt,
+  kCustomerAt,
+  kUpdatedAt,
+};
+inline constexpr size_t kContactFieldCount = static_cast<size_t>(ContactField::kUpdatedAt) + 1;
+enum class DealField {
+  kName,
+  kOwnerId,
+  kPipeline,
+  kStage,
+  kAmount,
+  kCurrency,
+  kCreatedAt,
+  kClosedAt,
+  kIsClosed,
+  kIsWon,
+  kUpdatedAt,
+};
+inline constexpr size_t kDealFieldCount = static_cast<size_t>(DealField::kUpdatedAt) + 1;
+
 class FieldMap {
  public:
-  // Defaults, with `overrides` (the `fields:` config) applied.
+  // Defaults, with `overrides` (the `fields:` config) applied; keys the
+  // loader checked against ConfigKeys().
   explicit FieldMap(const std::map<std::string, std::vector<std::string>>& overrides);
 
   // Every key `fields:` accepts.
@@ -35,12 +71,18 @@ class FieldMap {
   std::vector<std::string> ContactProperties() const;
   std::vector<std::string> DealProperties() const;
 
-  const std::vector<std::string>& Contact(const std::string& field) const;
-  const std::vector<std::string>& Deal(const std::string& field) const;
+  // The properties that feed a field, first non-empty wins. Indexed, so
+  // mapping a record looks nothing up by name.
+  const std::vector<std::string>& Contact(ContactField field) const {
+    return contact_[static_cast<size_t>(field)];
+  }
+  const std::vector<std::string>& Deal(DealField field) const {
+    return deal_[static_cast<size_t>(field)];
+  }
 
  private:
-  std::map<std::string, std::vector<std::string>> contact_;
-  std::map<std::string, std::vector<std::string>> deal_;
+  std::array<std::vector<std::string>, kContactFieldCount> contact_;
+  std::array<std::vector<std::string>, kDealFieldCount> deal_;
 };
 
 // Maps one element of `results` (an object with id, properties, createdAt,
