@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,58 +51,21 @@ class TempDir {
   fs::path path_;
 };
 
-// The example from DESIGN.md "Config (YAML)", verbatim.
-const char kDesignExample[] = R"(store:
-  path: /var/lib/salesaudit/salesaudit.db
-connectors:
-  - name: hubspot            # unique; becomes `source` in the store
-    type: hubspot            # hubspot | mailchimp | salesforce | pipedrive | ...
-    base_url: https://api.hubapi.com   # every connector accepts an override
-    auth:
-      token: ${HUBSPOT_TOKEN}          # or token_file: /etc/salesaudit/hubspot.token
-    poll_interval: 10m
-    streams: [contacts, deals, owners] # default: all it offers (also email_campaigns, email_events)
-    fields:                            # optional: canonical field <- source properties,
-      contacted_at: [hs_sa_first_engagement_date, notes_last_contacted]  # first non-null wins
-  - name: mailchimp
-    type: mailchimp
-    auth:
-      api_key: ${MAILCHIMP_API_KEY}    # "<key>-us19": the suffix picks the data center
-    streams: [campaigns, email_activity, members]
-team:
-  reps: 4                    # or omit to count active owners
-  leads_per_rep_per_week: 25
-audit:
-  every: 1h
-  period: week               # week | month: bucket for volumes and capacity
-spend:                       # optional; money per channel per month
-  - {channel: podcast, month: 2026-10, amount: 5000}
-alerts:                      # see the alerts issue; these keys are fixed
-  rules:
-    - name: lead-shortfall
-      when: capacity.shortfall_per_period > 0   # snapshot path, comparison, number
-      for: 1h
-      severity: warning
-      labels: {team: sales}
-      summary: "Lead shortfall: {{ value }} leads per period below team capacity"
-  receivers:
-    - name: ops-mail
-      type: email
-      smtp_url: smtp://127.0.0.1:25
-      from: salesaudit@example.com
-      to: [ops@example.com]
-    - name: ops-hook
-      type: webhook
-      url: https://hooks.example.com/salesaudit
-      secret: ${WEBHOOK_SECRET}
-  route:
-    receivers: [ops-mail, ops-hook]
-    repeat_interval: 4h
-    send_resolved: true
-status:
-  listen: 127.0.0.1:9464     # /healthz /readyz /metrics /api/v1/snapshot /
-  external_url: https://salesaudit.example.com/sales   # what alerts link
-)";
+// The config example of docs/contracts.md "Config (YAML)": the yaml block
+// under that heading, read from the doc so that the doc and this test cannot
+// drift.
+std::string ContractsConfigExample() {
+  std::ifstream in(std::string(SALESAUDIT_SOURCE_DIR) + "/docs/contracts.md", std::ios::binary);
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string fence = "```yaml\n";
+  const size_t section = doc.find("\n## Config (YAML)\n");
+  REQUIRE(section != std::string::npos);
+  const size_t start = doc.find(fence, section);
+  REQUIRE(start < doc.find("\n## ", section + 1));
+  const size_t end = doc.find("\n```", start + fence.size());
+  REQUIRE(end != std::string::npos);
+  return doc.substr(start + fence.size(), end + 1 - (start + fence.size()));
+}
 
 // The loader's shape checks are tested on connector types that add nothing
 // of their own: the compiled-in ones without required auth (most cases leave
@@ -157,11 +121,11 @@ Config LoadOk(const std::string& yaml, const std::string& file_name = "t.yaml") 
   return *result.config;
 }
 
-TEST_CASE("the DESIGN.md example loads with every value mapped into the structs") {
+TEST_CASE("the docs/contracts.md config example loads with every value mapped into the structs") {
   ScopedEnv hubspot("HUBSPOT_TOKEN", "pat-na1-secret");
   ScopedEnv mailchimp("MAILCHIMP_API_KEY", "abc123-us19");
   ScopedEnv webhook("WEBHOOK_SECRET", "hook-secret");
-  const Config c = LoadOk(kDesignExample, "/etc/salesaudit/config.yaml");
+  const Config c = LoadOk(ContractsConfigExample(), "/etc/salesaudit/config.yaml");
 
   CHECK(c.path == "/etc/salesaudit/config.yaml");
   CHECK(c.store.path == "/var/lib/salesaudit/salesaudit.db");
