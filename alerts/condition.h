@@ -1,4 +1,4 @@
-// An alert rule's `when` (DESIGN.md "Config", alerts): a path into the
+// An alert rule's `when` (README "Configuration reference", alerts): a path into the
 // snapshot JSON, a comparison and a number.
 //
 //   capacity.shortfall_per_period > 0

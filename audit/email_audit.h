@@ -1,5 +1,5 @@
-// Email flows and content (MISSION.md questions 7-9; docs/audit.md "Email" and
-// "Content"): per campaign and per flow (campaign kind) delivery, distinct
+// Email flows and content (docs/audit.md "Email and content"):
+// per campaign and per flow (campaign kind) delivery, distinct
 // human opens and clicks, rates over delivered, bounces, unsubscribes, spam
 // reports and the leads a click brought; and for each campaign, whether the
 // MQLs (SQLs) who clicked it before the next stage reached that stage more

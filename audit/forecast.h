@@ -1,4 +1,4 @@
-// The forecast (DESIGN.md "Forecast JSON", issue 3 "Forecast"): how many
+// The forecast (docs/contracts.md "Forecast JSON", docs/audit.md "Forecast"): how many
 // customers, how much revenue and what return on spend N new leads of a
 // channel can be expected to bring, judged by the matured cohorts in the store.
 //

@@ -1,4 +1,4 @@
-// The funnel (DESIGN.md "Funnel semantics"): stages lead -> mql -> contacted
+// The funnel (docs/contracts.md "Funnel semantics"): stages lead -> mql -> contacted
 // -> sql -> won over the cohort of contacts created in a window. A contact
 // counts at a stage if it has that stage's timestamp or any later one (CRMs
 // skip stages). Pure functions; thread-safe.

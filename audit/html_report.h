@@ -1,6 +1,6 @@
 // The `audit --format html` report: one self-contained HTML page (inline CSS
 // and inline SVG charts, no external assets, readable without JavaScript)
-// rendered from a snapshot's JSON (DESIGN.md "Snapshot JSON").
+// rendered from a snapshot's JSON (docs/contracts.md "Snapshot JSON").
 //
 // It reads the JSON rather than the C++ snapshot so that any stored snapshot,
 // including one from an older schema, can be rendered: a missing section or

@@ -1,4 +1,4 @@
-// The audit snapshot (DESIGN.md "Snapshot JSON", issue 3; every metric is
+// The audit snapshot (docs/contracts.md "Snapshot JSON"; every metric is
 // defined in docs/audit.md): funnel overall, by channel and by owner, lead
 // volume per period, cycle times, channels with return on spend, lead
 // quality, email and content (audit/email_audit.h), capacity, reps, data
@@ -288,10 +288,10 @@ struct Snapshot {
 Result<Snapshot> ComputeSnapshot(Store& store, const AuditSettings& settings,
                                  const AuditWindow& window, int64_t now_ms);
 
-// The snapshot JSON: every DESIGN.md top-level key, plus funnel.by_channel,
-// funnel.by_owner, lead_quality and revenue. The text is checked before it is
-// returned: a number that is not finite (JSON has none) fails it with
-// kInternal naming the field, so no caller stores or serves invalid JSON.
+// The snapshot JSON: every key docs/contracts.md "Snapshot JSON" fixes. The
+// text is checked before it is returned: a number that is not finite (JSON
+// has none) fails it with kInternal naming the field, so no caller stores or
+// serves invalid JSON.
 Result<std::string> SnapshotJson(const Snapshot& snapshot);
 
 // Aligned tables for a terminal, one per section.

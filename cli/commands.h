@@ -1,6 +1,6 @@
-// The CLI commands of DESIGN.md "Binary and CLI". Each returns the process
-// exit code: 0 success, 1 failure, 2 usage or config error. Called from
-// main() on the main thread.
+// The CLI commands of docs/contracts.md "Binary and CLI" (README "Commands").
+// Each returns the process exit code: 0 success, 1 failure, 2 usage or config
+// error. Called from main() on the main thread.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// The daemon's configuration as plain structs (DESIGN.md "Config (YAML)").
+// The daemon's configuration as plain structs (docs/contracts.md "Config (YAML)").
 // yaml-cpp stays inside config.cc. Values here are validated and resolved:
 // ${ENV} expanded, *_file secrets read, durations parsed. Plain data; build it
 // once, then share it read-only between threads.

@@ -159,7 +159,7 @@ std::optional<std::chrono::milliseconds> RetryAfterFromHeaders(
     if (auto wait = ParseRetryAfter(retry_after, now)) return wait;
   }
   // HubSpot often omits Retry-After but says its rolling window is spent and
-  // how long the window is (reference/apis.md 1.14).
+  // how long the window is (docs/vendors/hubspot.md "Rate limits").
   if (TrimSpace(response.Header("x-hubspot-ratelimit-remaining")) == "0") {
     if (auto interval = ParseDigits(
             TrimSpace(response.Header("x-hubspot-ratelimit-interval-milliseconds")), 10)) {

@@ -1,6 +1,7 @@
 // The connector interface and registry. A connector fetches pages from one
 // vendor API, maps them to canonical records and classifies failures; it never
-// sleeps, retries or touches the store (STYLE.md). The sync engine opens one
+// sleeps, retries or touches the store (docs/architecture.md "Who may include
+// whom"). The sync engine opens one
 // StreamReader per stream run, calls Next() until it returns no page, commits
 // each page with its cursor in one transaction, and retries a failed Next()
 // with backoff: Next() must not advance its position when it fails.

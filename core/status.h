@@ -1,4 +1,4 @@
-// Status and Result<T>: expected failures as values (see STYLE.md).
+// Status and Result<T>: expected failures as values (docs/architecture.md "Errors are values").
 #pragma once
 
 #include <chrono>

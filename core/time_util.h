@@ -9,7 +9,8 @@
 
 namespace salesaudit {
 
-// Parses the timestamp forms the vendor APIs send (reference/apis.md 0.5):
+// Parses the timestamp forms the vendor APIs send (docs/vendors/hubspot.md and
+// docs/vendors/mailchimp.md, "Timestamps"):
 // ISO-8601 with `Z`, `+00:00` or `+0000` offsets and optional fraction,
 // `YYYY-MM-DD HH:MM:SS` (UTC), `YYYY-MM-DD` (UTC midnight), and epoch
 // milliseconds as digits. Returns milliseconds since the epoch, or nullopt for

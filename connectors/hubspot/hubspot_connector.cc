@@ -62,7 +62,7 @@ constexpr size_t kAssociationBatch = 100;
 // date through search, sorted by hs_object_id and paged by `hs_object_id >
 // last_id` rather than by offset: keyset paging never meets the 10,000-result
 // cap and never loops, however many records share one timestamp (the pattern
-// of reference 1.5). `upper` is the run's start time, so the cursor never
+// of docs/vendors/hubspot.md "Search"). `upper` is the run's start time, so the cursor never
 // passes the sync's start; a run killed mid-window resumes the same window at
 // last_id. The lookback re-reads changes that reached the search index late.
 //
@@ -235,7 +235,8 @@ class HubSpotContext {
   }
 
   // The daily limit does not lift with a backoff: the connector stops until
-  // a later poll instead of spending retries and errors (reference 1.14).
+  // a later poll instead of spending retries and errors (docs/vendors/hubspot.md
+  // "Rate limits").
   static Status ClassifyHubSpotResponse(const HttpRequest& request, const HttpResponse& response,
                                         const std::string& context) {
     Status status = ClassifyHttpResponse(request, response, context);
@@ -395,8 +396,9 @@ class ObjectReader : public StreamReader {
     }
   }
 
-  // Search returns no associations (reference 1.5) and list returns only a
-  // first page of them, so both read them through the v4 batch API (1.11),
+  // Search returns no associations (docs/vendors/hubspot.md "Search") and list
+  // returns only a first page of them, so both read them through the v4 batch
+  // API ("Associations"),
   // which pages each deal's contacts (`paging.next.after` per result) where
   // v3 silently stops at 100. A deal without contacts comes back as a 207
   // error NO_ASSOCIATIONS_FOUND. Only deals whose whole list was read (or
@@ -817,7 +819,7 @@ void RegisterHubspotConnector(ConnectorRegistry& registry) {
   d.options = {kHubSpotPortalIdOption, kLookbackOption, kHubSpotDeletionScanEveryOption,
                kEmailHistoryOption, kEmailActivityWindowOption};
   // The lowest private-app tier allows 100 requests per 10 s per portal; the
-  // search endpoints allow 4 per second (reference 1.5, 1.14).
+  // search endpoints allow 4 per second (docs/vendors/hubspot.md "Rate limits").
   d.default_rate_limit = RateLimit{100, std::chrono::seconds(10)};
   d.extra_budget_buckets = {{"search", RateLimit{4, std::chrono::seconds(1)}}};
   // A record's page: app.hubspot.com/contacts/<account id>/record/<object

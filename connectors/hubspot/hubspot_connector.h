@@ -1,11 +1,12 @@
 // The HubSpot CRM connector (type `hubspot`): streams contacts, deals (with
 // their contact associations) and owners from the CRM v3 API
-// (reference/apis.md section 1).
+// (docs/vendors/hubspot.md).
 //
 // Contacts and deals: the first run (or `sync --full`) pages through the list
 // endpoint; later runs read what changed through the search endpoint. Each run
 // ends with a scan of the archived listing, because archiving does not touch
-// the modified date (reference 1.6). Owners are read whole every run. The
+// the modified date (docs/vendors/hubspot.md "List and archived records").
+// Owners are read whole every run. The
 // marketing email streams (email_campaigns, email_events) are in
 // hubspot_email.h.
 //

@@ -1,4 +1,5 @@
-// The HubSpot connector's marketing email streams (reference/apis.md 1.13):
+// The HubSpot connector's marketing email streams (docs/vendors/hubspot.md
+// "Marketing email events"):
 //
 // `email_campaigns` lists every campaign each run (GET
 // /email/public/v1/campaigns/by-id) and reads the detail of those that may
@@ -30,7 +31,8 @@
 
 namespace salesaudit::hubspot {
 
-// The width of one events window (Airbyte's choice, reference 1.13).
+// The width of one events window (Airbyte's choice; docs/vendors/hubspot.md
+// "Marketing email events").
 inline constexpr std::chrono::milliseconds kEmailEventsWindow = std::chrono::hours(24 * 30);
 
 // What the email readers need from the connector. `call` sends an authorised

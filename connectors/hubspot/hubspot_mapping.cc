@@ -33,7 +33,8 @@ std::array<FieldDefault, N> Indexed(std::initializer_list<std::pair<Field, Field
 }
 
 // Lifecycle "became X" dates first; the hs_v2_date_entered_* calculated
-// properties cover portals that only fill those (reference 1.7).
+// properties cover portals that only fill those (docs/vendors/hubspot.md
+// "Lifecycle stages and contact properties").
 const std::array<FieldDefault, kContactFieldCount>& DefaultContactFields() {
   static const auto kFields = Indexed<kContactFieldCount, ContactField>({
       {ContactField::kEmail, {"email", {"email"}}},

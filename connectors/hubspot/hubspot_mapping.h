@@ -1,4 +1,5 @@
-// Mapping of HubSpot CRM v3 objects (reference/apis.md 1.3, 1.7, 1.8) to the
+// Mapping of HubSpot CRM v3 objects (docs/vendors/hubspot.md "Records and properties",
+// "Lifecycle stages and contact properties", "Deals and pipelines") to the
 // canonical Contact and Deal. Every property arrives as a string or null;
 // dates as ISO-8601 or epoch-ms strings, numbers as strings that may carry
 // thousands separators, booleans as "true"/"false".

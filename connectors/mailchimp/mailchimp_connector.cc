@@ -29,7 +29,7 @@ std::string StringOr(const rapidjson::Value& object, std::string_view key,
 std::string OffsetTime(int64_t ms) { return FormatIsoMs(ms).substr(0, 19) + "+00:00"; }
 
 // "2024-03-05T14:00:00Z": whole seconds, the only `since` form email
-// activity accepts without a 500 (reference 2.4, airbyte PR#37434).
+// activity accepts without a 500 (docs/vendors/mailchimp.md "Timestamps").
 std::string ZuluSeconds(int64_t ms) { return FormatIsoMs(ms).substr(0, 19) + "Z"; }
 
 // total_items decides when paging ends (LastPage): one of another type must
@@ -58,7 +58,8 @@ class MailchimpContext {
   MailchimpContext(const ConnectorConfig& c, HttpClient& h, std::string base)
       : config(c), http(h), base_url(std::move(base)) {
     const std::string& api_key = config.auth.at("api_key");
-    // Any user name does; the key is the password (reference 2.1).
+    // Any user name does; the key is the password (docs/vendors/mailchimp.md
+    // "Base URL and authentication").
     const std::string credentials = Base64Encode("salesaudit:" + api_key);
     authorization_ = "Basic " + credentials;
     // A vendor may quote the key or the header back in an error.
@@ -96,7 +97,8 @@ class MailchimpContext {
 
  private:
   // A refused key or a missing permission comes as problem+json; a 403
-  // without one is the edge throttling a busy account (reference 2.7).
+  // without one is the edge throttling a busy account (docs/vendors/mailchimp.md
+  // "Rate limits and errors").
   Status Classify(const HttpRequest& request, const HttpResponse& response,
                   const std::string& context) const {
     Status status = ClassifyHttpResponse(request, response, context);
@@ -113,7 +115,7 @@ class MailchimpContext {
 };
 
 // Paging over one collection: done when a page is empty or reaches
-// total_items (reference 2.2).
+// total_items (docs/vendors/mailchimp.md "Paging and envelopes").
 bool LastPage(const rapidjson::Value& doc, int64_t offset, size_t items) {
   const int64_t total = GetInt64(doc, "total_items").value_or(0);
   return items == 0 || offset + static_cast<int64_t>(items) >= total;
@@ -567,7 +569,8 @@ void RegisterMailchimpConnector(ConnectorRegistry& registry) {
   d.auth_required = {{"api_key"}};
   d.options = {kLookbackOption, kEmailActivityWindowOption};
   // Mailchimp has no request-rate quota, only the 10-connection limit, which
-  // one connector's sequential requests never reach (reference 2.7).
+  // one connector's sequential requests never reach (docs/vendors/mailchimp.md
+  // "Rate limits and errors").
   d.default_rate_limit = RateLimit{};
   d.create = [](const ConnectorConfig& config,
                 HttpClient& http) -> Result<std::unique_ptr<Connector>> {

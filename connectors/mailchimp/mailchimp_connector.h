@@ -1,5 +1,5 @@
-// The Mailchimp Marketing API v3 connector (type `mailchimp`, reference/apis.md
-// section 2): streams campaigns (sent ones, incremental by send time),
+// The Mailchimp Marketing API v3 connector (type `mailchimp`,
+// docs/vendors/mailchimp.md): streams campaigns (sent ones, incremental by send time),
 // email_activity (one EmailEvent per recipient action, with a per-campaign
 // cursor) and members (the lists of sent campaigns, as Contacts, so events
 // match contacts by email).

@@ -102,7 +102,8 @@ struct Campaign {
 
 using CampaignKey = std::pair<std::string, std::string>;
 
-// The HubSpot events the store keeps (apis.md 1.13): PROCESSED, DROPPED,
+// The HubSpot events the store keeps (docs/vendors/hubspot.md "Marketing
+// email events"): PROCESSED, DROPPED,
 // DEFERRED and resubscribes are not events of the audit; a STATUSCHANGE that
 // leaves the recipient UNSUBSCRIBED is an unsubscribe; filteredEvent opens
 // and clicks are a machine's.

@@ -1,4 +1,4 @@
-// The forecast (issue 3 "Forecast"): matured cohorts, the channel fallback,
+// The forecast (docs/audit.md "Forecast"): matured cohorts, the channel fallback,
 // the Beta-Binomial interval, revenue and return on spend, over real stores.
 #include "audit/forecast.h"
 

@@ -1,4 +1,5 @@
-// Funnel stage semantics (DESIGN.md): stages implied by later ones, rates
+// Funnel stage semantics (docs/contracts.md "Funnel semantics"): stages
+// implied by later ones, rates
 // null on a zero denominator. The cohort rules are tested with the snapshot.
 #include "audit/funnel.h"
 

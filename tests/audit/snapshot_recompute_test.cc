@@ -2,7 +2,7 @@
 // is written through Store::CommitPage, the snapshot JSON is computed and
 // parsed, and every figure checked here is recomputed independently with
 // plain SQL on the same SQLite file (the documented tables) and simple loops
-// written from docs/audit.md and DESIGN.md "Funnel semantics" alone.
+// written from docs/audit.md and docs/contracts.md "Funnel semantics" alone.
 #include <rapidjson/document.h>
 #include <sqlite3.h>
 
@@ -399,7 +399,7 @@ int64_t QueryInt(sqlite3* db, const std::string& sql, const std::vector<int64_t>
 
 TimeMs Opt(const Cell& cell) { return cell.null ? TimeMs{} : TimeMs{cell.i}; }
 
-// The cohort (DESIGN.md "Funnel semantics"): live contacts created in [?1, ?2).
+// The cohort (docs/contracts.md "Funnel semantics"): live contacts created in [?1, ?2).
 constexpr char kCohort[] =
     " FROM contacts WHERE deleted_at IS NULL AND created_at >= ?1 AND created_at < ?2";
 constexpr char kChannel[] = "COALESCE(NULLIF(channel, ''), '(none)')";

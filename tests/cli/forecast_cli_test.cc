@@ -1,5 +1,5 @@
 // `salesaudit forecast` as users run it: the binary over a real SQLite store
-// filled directly, its JSON keys (DESIGN.md "Forecast JSON") and exit codes.
+// filled directly, its JSON keys (docs/contracts.md "Forecast JSON") and exit codes.
 #include <rapidjson/document.h>
 
 #include <catch2/catch.hpp>

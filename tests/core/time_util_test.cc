@@ -1,4 +1,5 @@
-// The one tolerant timestamp parser every connector uses (reference/apis.md 0.5).
+// The one tolerant timestamp parser every connector uses (docs/vendors/hubspot.md and
+// docs/vendors/mailchimp.md, "Timestamps").
 #include "core/time_util.h"
 
 #include <catch2/catch.hpp>

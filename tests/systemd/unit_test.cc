@@ -85,7 +85,8 @@ TEST_CASE("The unit declares what the daemon relies on", "[systemd]") {
   CHECK(Only(directives, "RestartPreventExitStatus") == "2");  // `check`'s invalid-config code
   CHECK_FALSE(Only(directives, "WatchdogSec").empty());
   CHECK_FALSE(Only(directives, "TimeoutStopSec").empty());
-  // DESIGN.md's defaults: /etc/salesaudit/config.yaml, /var/lib/salesaudit/salesaudit.db.
+  // The defaults of docs/contracts.md "Binary and CLI": /etc/salesaudit/config.yaml,
+  // /var/lib/salesaudit/salesaudit.db.
   CHECK(Only(directives, "StateDirectory") == "salesaudit");
   CHECK(Only(directives, "ConfigurationDirectory") == "salesaudit");
   CHECK(Only(directives, "DynamicUser") == "yes");

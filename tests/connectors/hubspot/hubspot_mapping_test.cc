@@ -1,4 +1,5 @@
-// HubSpot property parsing and field mapping (reference/apis.md 1.3, 1.7, 1.8).
+// HubSpot property parsing and field mapping (docs/vendors/hubspot.md "Records and
+// properties", "Lifecycle stages and contact properties", "Deals and pipelines").
 #include "connectors/hubspot/hubspot_mapping.h"
 
 #include <rapidjson/document.h>

@@ -1,10 +1,10 @@
 // HubSpotSim: an in-process HubSpot CRM API simulator on Boost.Beast, bound to
 // 127.0.0.1 on an ephemeral port, speaking the wire formats of
-// shared/reference/apis.md section 1 (paths, parameters, string-typed
+// docs/vendors/hubspot.md (paths, parameters, string-typed
 // properties, opaque list cursors, numeric search offsets, the 200 search page
 // limit and the 10,000 search cap, archived listing, rate-limit headers and
 // 429 bodies, v3 and v4 association batch reads with their 207 partial
-// answers; the legacy email campaigns and events API of 1.13). Tests drive
+// answers; the legacy email campaigns and events API). Tests drive
 // it directly (generate, mutate, inject faults, read the portal); `crm-sim`
 // wraps it in a binary for the demo and the bench.
 //
@@ -60,7 +60,8 @@ struct SimOwner {
 };
 
 // A marketing email campaign as GET /email/public/v1/campaigns/{id} shows it
-// (reference/apis.md 1.13); its counters are computed from its events.
+// (docs/vendors/hubspot.md "Marketing email events"); its counters are
+// computed from its events.
 struct SimEmailCampaign {
   int64_t id = 0;  // the emailCampaignId events carry
   int64_t group_id = 0;
@@ -145,7 +146,7 @@ struct SimOptions {
   int search_per_second_limit = 0;
   // Records become searchable this long after they change (index lag).
   int64_t index_lag_ms = 0;
-  // OAuth (reference/apis.md 1.2): when oauth_client_id is set, POST
+  // OAuth (docs/vendors/hubspot.md "Authentication"): when oauth_client_id is set, POST
   // /oauth/v1/token with grant_type=refresh_token and these three values
   // issues access tokens valid for oauth_token_lifetime_s, accepted like
   // `token`; an expired one gets 401 EXPIRED_AUTHENTICATION.

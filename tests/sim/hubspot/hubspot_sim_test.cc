@@ -1,5 +1,5 @@
 // The simulator checked over real HTTP against the wire formats of
-// reference/apis.md section 1, so connector tests can trust what it serves.
+// docs/vendors/hubspot.md, so connector tests can trust what it serves.
 #include "tests/sim/hubspot/hubspot_sim.h"
 
 #include <curl/curl.h>

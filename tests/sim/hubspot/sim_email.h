@@ -1,5 +1,6 @@
 // The simulated portal's marketing email: email campaigns and the legacy
-// email events API (reference/apis.md 1.13), generated deterministically from
+// email events API (docs/vendors/hubspot.md "Marketing email events"),
+// generated deterministically from
 // the portal's seed for recipients taken from its contacts, so email activity
 // overlaps the CRM by email. Also the endpoints that serve them:
 // GET /email/public/v1/campaigns/by-id, /email/public/v1/campaigns/{id} and

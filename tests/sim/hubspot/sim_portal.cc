@@ -14,7 +14,8 @@ namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
 
-// Default lifecycle stages in funnel order (reference/apis.md 1.7); `other`
+// Default lifecycle stages in funnel order (docs/vendors/hubspot.md
+// "Lifecycle stages and contact properties"); `other`
 // sits outside the funnel.
 const std::vector<std::string> kFunnel = {
     "subscriber", "lead",      "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
@@ -57,7 +58,7 @@ struct DealStage {
   const char* probability;
   int per_mille;
 };
-// The default pipeline's stages (reference/apis.md 1.8, 1.9).
+// The default pipeline's stages (docs/vendors/hubspot.md "Deals and pipelines").
 constexpr std::array<DealStage, 7> kDealStages = {{{"appointmentscheduled", "0.2", 200},
                                                    {"qualifiedtobuy", "0.4", 150},
                                                    {"presentationscheduled", "0.6", 120},
@@ -462,7 +463,8 @@ std::vector<std::string> Portal::Archive(ObjectType type, int count, int64_t now
   std::vector<std::string> archived;
   for (int64_t id : PickLive(type, count)) {
     // Archiving sets archivedAt and leaves the modified date alone
-    // (reference/apis.md 1.6), so modified-since queries never see it.
+    // (docs/vendors/hubspot.md "List and archived records"), so modified-since
+    // queries never see it.
     SimObject& object = *table(type).Find(id);
     object.archived = true;
     object.archived_at_ms = now_ms;

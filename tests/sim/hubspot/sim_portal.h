@@ -21,7 +21,7 @@ namespace salesaudit::sim {
 enum class ObjectType { kContacts, kDeals };
 
 // The property that holds the modified date: `lastmodifieddate` on contacts,
-// `hs_lastmodifieddate` on deals (reference/apis.md 1.5).
+// `hs_lastmodifieddate` on deals (docs/vendors/hubspot.md "Search").
 const char* ModifiedDateProperty(ObjectType type);
 
 // HubSpot's clock for one mutation: `now_ms` is ours plus

@@ -1,5 +1,5 @@
 // The CRM search endpoint's request model and evaluation
-// (POST /crm/v3/objects/{type}/search, reference/apis.md 1.5): filter groups
+// (POST /crm/v3/objects/{type}/search, docs/vendors/hubspot.md "Search"): filter groups
 // OR'ed, filters AND'ed inside a group, one sort, numeric offset paging capped
 // at 10,000 results. Pure functions over a Portal table; the caller holds the
 // portal mutex.
@@ -62,7 +62,7 @@ struct SearchQuery {
   int64_t after = 0;
 };
 
-// The limits HubSpot enforces on a search request (reference/apis.md 1.5).
+// The limits HubSpot enforces on a search request (docs/vendors/hubspot.md "Search").
 inline constexpr int kMaxSearchLimit = 200;
 inline constexpr int64_t kMaxSearchResults = 10'000;
 inline constexpr size_t kMaxFilterGroups = 5;

@@ -25,21 +25,22 @@ constexpr int kDefaultOwnerLimit = 100;
 constexpr int kMaxOwnerLimit = 500;
 constexpr size_t kMaxBatchInputs = 100;     // v3 association batch read
 constexpr size_t kMaxV4BatchInputs = 1000;  // v4 association batch read
-// The deal->contact association type HubSpot defines (reference/apis.md 1.11).
+// The deal->contact association type HubSpot defines (docs/vendors/hubspot.md "Associations").
 constexpr int kDealToContactTypeId = 3;
 // The Free/Starter private-app daily allowance, shown on injected DAILY 429s
-// (reference/apis.md 1.14).
+// (docs/vendors/hubspot.md "Rate limits").
 constexpr int kNominalDailyLimit = 250'000;
 constexpr char kScopesLink[] = "https://developers.hubspot.com/scopes";
 // Shown in the rate-limit headers of injected 429s when no limit is set: the
-// Free/Starter private-app allowance (reference/apis.md 1.14).
+// Free/Starter private-app allowance (docs/vendors/hubspot.md "Rate limits").
 constexpr int kNominalTenSecondlyLimit = 100;
 
 const char* kAuthMessage =
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can "
     "find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview";
 
-// Properties returned when a request names none (reference/apis.md 1.3).
+// Properties returned when a request names none (docs/vendors/hubspot.md
+// "Records and properties").
 const std::vector<std::string> kContactDefaults = {
     "createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"};
 const std::vector<std::string> kDealDefaults = {"amount",       "closedate", "createdate",
@@ -571,7 +572,7 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
       method == "POST" && path.starts_with(kObjects) && path.ends_with("/search");
   if (is_search) {
     // Search has its own per-second limit and sends no rate-limit headers
-    // and no Retry-After (reference/apis.md 1.5, 1.14).
+    // and no Retry-After (docs/vendors/hubspot.md "Search").
     if (options_.search_per_second_limit > 0 && !AdmitSearch(now)) {
       return RateLimited("SECONDLY", "You have reached your secondly limit.");
     }
@@ -966,7 +967,7 @@ ApiResponse SimService::ListOwners(const Query& query) {
 
 ApiResponse SimService::Pipelines() {
   // The default pipeline; stage metadata values are strings, as HubSpot
-  // sends them (reference/apis.md 1.9).
+  // sends them (docs/vendors/hubspot.md "Deals and pipelines").
   struct Stage {
     const char* id;
     const char* label;

@@ -479,7 +479,7 @@ struct MailchimpSim::Impl {
       w.EndObject();
       if (c.status == "sent") {
         // Unique counts are distinct recipients; rates are fractions of the
-        // emails sent (reference 2.3).
+        // emails sent (docs/vendors/mailchimp.md "Campaigns").
         w.Key("report_summary");
         w.StartObject();
         auto counts = [&](const char* total_key, int64_t total, const char* unique_key,

@@ -1,6 +1,6 @@
 // MailchimpSim: an in-process Mailchimp Marketing API v3 simulator on
 // Boost.Beast, bound to 127.0.0.1 on an ephemeral port, speaking the wire
-// formats of shared/reference/apis.md section 2: HTTP Basic auth with the API
+// formats of docs/vendors/mailchimp.md: HTTP Basic auth with the API
 // key as password, `count`/`offset` paging (count max 1000) with
 // `total_items` and `_links` envelopes, `+00:00` timestamps and "" for unset
 // ones, problem+json errors, campaigns with status/since_send_time/sort

@@ -1,5 +1,5 @@
 // The Mailchimp simulator checked over real HTTP against the wire formats of
-// reference/apis.md section 2, so connector tests can trust what it serves.
+// docs/vendors/mailchimp.md, so connector tests can trust what it serves.
 #include "tests/sim/mailchimp/mailchimp_sim.h"
 
 #include <curl/curl.h>
