@@ -14,7 +14,8 @@ namespace {
 const std::string kBinary = SALESAUDIT_BINARY;
 constexpr int64_t kDay = 86400000;
 
-// A config naming only a store, and the store holding the brief's history:
+// A config naming only a store, and the store holding the worked example's
+// history (docs/audit.md, `expected_customers`):
 // 400 podcast leads created 500 days ago, 200 of them reached, 50 of those
 // won after 30 days with a 1000 deal each.
 struct ForecastFixture {
@@ -56,7 +57,7 @@ struct ForecastFixture {
   std::string config_path;
 };
 
-TEST_CASE("forecast prints 18.75 expected customers for the brief's podcast example as JSON",
+TEST_CASE("forecast prints 18.75 expected customers for the documented podcast example as JSON",
           "[cli][forecast]") {
   ForecastFixture f;
   auto r = f.Cli({"--leads", "150", "--channel", "podcast", "--spend", "5000", "--format", "json"});
