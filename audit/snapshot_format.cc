@@ -1,6 +1,5 @@
 // SnapshotJson and SnapshotText: the two renderings of a Snapshot.
 
-#include <algorithm>
 #include <initializer_list>
 #include <set>
 #include <string>
@@ -10,6 +9,7 @@
 #include "audit/number_text.h"
 #include "audit/snapshot.h"
 #include "core/json_writer.h"
+#include "core/text_table.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 
@@ -428,44 +428,16 @@ void WriteRevenue(JsonWriter& w, const Revenue& r) {
   w.EndObject();
 }
 
-// A text table: names (the first column, and any column marked with
-// LeftAlign) left-aligned, numbers right-aligned. Cells hold vendor text
-// (channel, rep and currency names, record ids): control characters are
-// escaped, so a name cannot clear or retitle the terminal.
-class TextTable {
- public:
-  explicit TextTable(std::vector<std::string> header) : left_{0} {
-    rows_.push_back(std::move(header));
+// A table of figures: names in the first column (and in `text_columns`)
+// left-aligned, numbers right-aligned, under `header`.
+TextTable FigureTable(std::vector<std::string> header, std::set<size_t> text_columns = {}) {
+  TextTable table;
+  for (size_t i = 1; i < header.size(); ++i) {
+    if (!text_columns.count(i)) table.RightAlign(i);
   }
-  void LeftAlign(size_t column) { left_.insert(column); }
-  void Add(std::vector<std::string> row) {
-    for (std::string& cell : row) cell = EscapeControlCharacters(cell);
-    rows_.push_back(std::move(row));
-  }
-  std::string Render() const {
-    std::vector<size_t> widths;
-    for (const auto& row : rows_) {
-      widths.resize(std::max(widths.size(), row.size()));
-      for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-    }
-    std::string out;
-    for (const auto& row : rows_) {
-      std::string line;
-      for (size_t i = 0; i < row.size(); ++i) {
-        const std::string pad(widths[i] - row[i].size(), ' ');
-        if (i > 0) line += "  ";
-        line += left_.count(i) ? row[i] + pad : pad + row[i];
-      }
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      out += line + "\n";
-    }
-    return out;
-  }
-
- private:
-  std::set<size_t> left_;
-  std::vector<std::vector<std::string>> rows_;
-};
+  table.Add(std::move(header));
+  return table;
+}
 
 std::string Int(int64_t v) { return std::to_string(v); }
 std::string Day(int64_t ms) { return FormatIsoMs(ms).substr(0, 10); }
@@ -544,7 +516,7 @@ std::string SnapshotText(const Snapshot& s) {
                     FormatIsoMs(s.generated_at) + "\n";
 
   out += Heading("Funnel");
-  TextTable funnel({"stage", "count", "from previous"});
+  TextTable funnel = FigureTable({"stage", "count", "from previous"});
   funnel.Add({"lead", Int(s.counts.leads), ""});
   funnel.Add({"mql", Int(s.counts.mql), PercentText(s.rates.lead_to_mql)});
   funnel.Add({"contacted", Int(s.counts.contacted), PercentText(s.rates.mql_to_contacted)});
@@ -558,16 +530,17 @@ std::string SnapshotText(const Snapshot& s) {
   out += Heading(std::string("Lead volume per ") + AuditPeriodName(lv.period) + ": average " +
                  FixedText(lv.average, 1) + " over " + Int(lv.complete_periods) +
                  " complete periods, trend " + FixedText(lv.trend, 2) + " per period");
-  TextTable volume({"period start", "leads", "complete"});
+  TextTable volume = FigureTable({"period start", "leads", "complete"});
   for (const PeriodLeads& p : lv.series) {
     volume.Add({Day(p.start_ms), Int(p.leads), p.complete ? "yes" : "no"});
   }
   out += volume.Render();
 
   out += Heading("Channels (revenue: won deals closed in the window, by first contact's channel)");
-  TextTable channels({"channel", "leads", "mql", "contacted", "sql", TextName("channels[].won"),
-                      "lead>won", "mql>sql", "revenue", "spend", "ROS", ""});
-  channels.LeftAlign(11);
+  TextTable channels =
+      FigureTable({"channel", "leads", "mql", "contacted", "sql", TextName("channels[].won"),
+                   "lead>won", "mql>sql", "revenue", "spend", "ROS", ""},
+                  {11});
   for (const ChannelRow& c : s.channels) {
     std::string flags;
     if (c.below_target.value_or(false)) flags += "below target";
@@ -584,7 +557,7 @@ std::string SnapshotText(const Snapshot& s) {
          "; return on spend target " + FixedText(s.revenue.return_on_spend_target, 2) + "\n";
 
   out += Heading("Cycle time (days)");
-  TextTable cycle({"", "count", "mean", "median", "p90"});
+  TextTable cycle = FigureTable({"", "count", "mean", "median", "p90"});
   DurationRow(cycle, "lead to customer", s.cycle_times.all);
   for (const ChannelRow& c : s.channels) DurationRow(cycle, "  " + c.channel, c.cycle);
   DurationRow(cycle, "lead to mql", s.cycle_times.lead_to_mql);
@@ -598,7 +571,7 @@ std::string SnapshotText(const Snapshot& s) {
 
   const Capacity& c = s.capacity;
   out += Heading("Capacity per " + std::string(AuditPeriodName(s.period)));
-  TextTable capacity({"", "value"});
+  TextTable capacity = FigureTable({"", "value"});
   capacity.Add({std::string("reps (") + (c.reps_configured ? "configured" : "active owners") + ")",
                 Int(c.reps)});
   capacity.Add({"leads per rep", FixedText(c.leads_per_rep_per_period, 1)});
@@ -615,8 +588,8 @@ std::string SnapshotText(const Snapshot& s) {
   out += capacity.Render();
 
   out += Heading("Reps (team median in the last row)");
-  TextTable reps({"rep", "leads", "contacted", "sql", TextName("reps[].won"), "contact", "sql rate",
-                  "win", "median days", "revenue"});
+  TextTable reps = FigureTable({"rep", "leads", "contacted", "sql", TextName("reps[].won"),
+                                "contact", "sql rate", "win", "median days", "revenue"});
   for (const RepRow& r : s.reps) {
     reps.Add({(r.name.empty() ? r.owner_id : r.name) + " (" + r.source + ")", Int(r.counts.leads),
               Int(r.counts.contacted), Int(r.counts.sql), Int(r.counts.won),
@@ -632,8 +605,7 @@ std::string SnapshotText(const Snapshot& s) {
 
   out += Heading("Data quality");
   const DataQuality& dq = s.data_quality;
-  TextTable quality({"check", "count", "examples"});
-  quality.LeftAlign(2);
+  TextTable quality = FigureTable({"check", "count", "examples"}, {2});
   auto issue = [&](const char* name, const QualityIssue& i) {
     std::string examples;
     for (const std::string& e : i.examples) examples += (examples.empty() ? "" : " ") + e;
@@ -645,7 +617,7 @@ std::string SnapshotText(const Snapshot& s) {
   out += Heading("Customers and revenue");
   const Customers& cu = s.customers;
   const Revenue& rv = s.revenue;
-  TextTable customers({"", "value"});
+  TextTable customers = FigureTable({"", "value"});
   customers.Add({TextName("customers.customers"), Int(cu.customers)});
   customers.Add({TextName("customers.repeat_customers"), Int(cu.repeat_customers)});
   customers.Add({"repeat rate", PercentText(cu.repeat_rate)});
