@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/json_limits.h"
+#include "core/json_reader.h"
 #include "core/secret_registry.h"
 #include "core/text_util.h"
 
@@ -120,19 +120,13 @@ std::string VendorText(const HttpResponse& response) {
   std::string_view body = response.body;
   size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || body[first] != '{') return "";
-  if (body.size() > kMaxErrorDocument || !CheckJsonNesting(body).ok()) return "";
+  if (body.size() > kMaxErrorDocument) return "";
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return "";
-  auto text_of = [&doc](const char* key) -> std::string {
-    auto it = doc.FindMember(key);
-    if (it == doc.MemberEnd() || !it->value.IsString()) return "";
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-  };
-  std::string message = text_of("message");
+  if (!ParseJson(body, &doc).ok() || !doc.IsObject()) return "";
+  std::string message = GetStringOrEmpty(doc, "message");
   if (!message.empty()) return message;
-  std::string title = text_of("title");
-  std::string detail = text_of("detail");
+  std::string title = GetStringOrEmpty(doc, "title");
+  std::string detail = GetStringOrEmpty(doc, "detail");
   if (!title.empty() && !detail.empty()) return title + ": " + detail;
   return title.empty() ? detail : title;
 }

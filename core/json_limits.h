@@ -2,13 +2,11 @@
 // error bodies, token responses, cursors and snapshots read back from the
 // store), checked before any parser sees it. RapidJSON's default parser,
 // Writer, Accept and CopyFrom all recurse once per nesting level, so a page
-// nested 150,000 deep would overflow the stack; every part that owns a JSON
-// library calls CheckJsonNesting first and parses iteratively.
+// nested 150,000 deep would overflow the stack; ParseJson (core/json_reader.h),
+// the one way such text is parsed, calls CheckJsonNesting first and parses
+// iteratively.
 //
-// Pure functions; thread-safe. Core headers name no JSON library.
-//
-//   if (Status s = CheckJsonNesting(body); !s.ok()) return s.WithContext(where);
-//   doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+// Pure functions; thread-safe; no JSON library involved.
 #pragma once
 
 #include <cstddef>

@@ -15,10 +15,10 @@ cmake --build build -j"$(nproc)" --target fuzz_seed_recorder salesaudit crm-sim 
 corpus=fuzz/corpus
 example=config/salesaudit.example.yaml
 build/fuzz/fuzz_seed_recorder "$corpus"
-mkdir -p "$corpus/json_util" "$corpus/config" "$corpus/alert_condition" "$corpus/alert_template"
+mkdir -p "$corpus/json_reader" "$corpus/config" "$corpus/alert_condition" "$corpus/alert_template"
 for stream in hubspot_contacts hubspot_deals mailchimp_members mailchimp_email_activity; do
   # The first answer: up to the first NUL.
-  tr '\0' '\n' <"$corpus/$stream/sim-seed1" | head -n 1 >"$corpus/json_util/$stream"
+  tr '\0' '\n' <"$corpus/$stream/sim-seed1" | head -n 1 >"$corpus/json_reader/$stream"
 done
 cp "$example" "$corpus/config/example.yaml"
 # The same with its secrets written in, so that it loads and `check` runs.

@@ -8,9 +8,10 @@
 #include "connectors/classify.h"
 #include "connectors/hubspot/hubspot_email.h"
 #include "connectors/hubspot/hubspot_mapping.h"
-#include "connectors/json_util.h"
 #include "connectors/paging.h"
+#include "connectors/record_reader.h"
 #include "connectors/shared_options.h"
+#include "core/json_reader.h"
 #include "core/json_writer.h"
 #include "core/secret_registry.h"
 #include "core/time_util.h"
@@ -19,11 +20,6 @@ namespace salesaudit {
 namespace {
 
 using hubspot::FieldMap;
-
-std::string StringOr(const rapidjson::Value& object, std::string_view key,
-                     std::string_view fallback) {
-  return std::string(GetString(object, key).value_or(fallback));
-}
 
 // HubSpot ids are decimal numbers in strings: compare them as numbers.
 bool NumericIdLess(const std::string& a, const std::string& b) {
@@ -36,13 +32,6 @@ bool NumericIdLess(const std::string& a, const std::string& b) {
 bool IsHubSpotId(const std::string& id) {
   return !id.empty() && id.size() <= 19 &&
          std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// An object id sent as a string ("12726") or a number (12726); "" when absent.
-std::string IdOf(const rapidjson::Value& object, std::string_view key) {
-  if (auto text = GetString(object, key)) return std::string(*text);
-  if (auto number = GetInt64(object, key)) return std::to_string(*number);
-  return "";
 }
 
 constexpr char kDefaultBaseUrl[] = "https://api.hubapi.com";
@@ -116,21 +105,21 @@ struct ObjectCursor {
       return Status::DataLoss("stored cursor is not valid JSON; run `sync --full`");
     }
     ObjectCursor c;
-    std::string mode = StringOr(doc, "mode", "");
+    std::string mode = GetStringOrEmpty(doc, "mode");
     if (mode == "full") {
       c.full = true;
-      c.after = StringOr(doc, "after", "");
+      c.after = GetStringOrEmpty(doc, "after");
       c.full_started = GetInt64(doc, "full_started").value_or(0);
     } else if (mode == "incremental") {
       c.full = false;
       c.since = GetInt64(doc, "since").value_or(0);
       c.upper = GetInt64(doc, "upper").value_or(0);
-      c.last_id = StringOr(doc, "last_id", "");
+      c.last_id = GetStringOrEmpty(doc, "last_id");
     } else {
       return Status::DataLoss("stored cursor has unknown mode '" + mode + "'; run `sync --full`");
     }
     c.archived_scanned_at = GetInt64(doc, "archived_scanned_at").value_or(0);
-    c.archived_after = StringOr(doc, "archived_after", "");
+    c.archived_after = GetStringOrEmpty(doc, "archived_after");
     return c;
   }
 };
@@ -151,18 +140,17 @@ constexpr ObjectType kDeals{"deals", "hs_lastmodifieddate", RecordKind::kDeal, t
 // absent would end paging silently, with records never read.
 Status CheckPagingTokens(const rapidjson::Value& doc) {
   auto check = [](const rapidjson::Value* holder, const char* key, const char* name) {
-    if (holder == nullptr || !holder->HasMember(key) || (*holder)[key].IsString()) {
-      return Status::Ok();
-    }
-    return Status::DataLoss(std::string(name) + " is " + JsonTypeName((*holder)[key]) +
+    // A null token is refused too: only an absent one ends paging.
+    const rapidjson::Value* token = GetMember(holder, key);
+    if (token == nullptr || token->IsString()) return Status::Ok();
+    return Status::DataLoss(std::string(name) + " is " + JsonTypeName(*token) +
                             ", not a string: the next page cannot be asked for");
   };
   auto next_of = [](const rapidjson::Value& object) {
-    const rapidjson::Value* paging = GetObject(object, "paging");
-    return paging ? GetObject(*paging, "next") : nullptr;
+    return GetObject(GetObject(object, "paging"), "next");
   };
   Status s = check(next_of(doc), "after", "paging.next.after");
-  if (s.ok()) s = check(doc.IsObject() ? &doc : nullptr, "offset", "offset");
+  if (s.ok()) s = check(&doc, "offset", "offset");
   if (const rapidjson::Value* results = GetArray(doc, "results"); results != nullptr) {
     for (const auto& row : results->GetArray()) {
       if (!s.ok()) break;
@@ -296,9 +284,8 @@ class HubSpotContext {
 
 // The `paging.next.after` token of a list response, or "" on the last page.
 std::string NextAfter(const rapidjson::Value& doc) {
-  const rapidjson::Value* paging = GetObject(doc, "paging");
-  const rapidjson::Value* next = paging ? GetObject(*paging, "next") : nullptr;
-  return next ? StringOr(*next, "after", "") : "";
+  const rapidjson::Value* next = GetObject(GetObject(doc, "paging"), "next");
+  return next ? GetStringOrEmpty(*next, "after") : "";
 }
 
 // NextAfter for a token that will be sent back and kept in the cursor:
@@ -465,12 +452,12 @@ class ObjectReader : public StreamReader {
         const rapidjson::Value* from = GetObject(row, "from");
         const rapidjson::Value* to = GetArray(row, "to");
         if (from == nullptr) continue;
-        const std::string deal_id = IdOf(*from, "id");
+        const std::string deal_id = GetId(*from, "id");
         auto& contacts = found[deal_id];
         if (to != nullptr) {
           for (const auto& target : to->GetArray()) {
-            std::string id = IdOf(target, "toObjectId");
-            if (id.empty()) id = IdOf(target, "id");  // the v3 shape
+            std::string id = GetId(target, "toObjectId");
+            if (id.empty()) id = GetId(target, "id");  // the v3 shape
             if (!id.empty()) contacts.push_back(std::move(id));
           }
         }
@@ -483,11 +470,10 @@ class ObjectReader : public StreamReader {
       }
       if (const rapidjson::Value* errors = GetArray(*doc, "errors")) {
         for (const auto& error : errors->GetArray()) {
-          if (StringOr(error, "subCategory", "") != "crm.associations.NO_ASSOCIATIONS_FOUND") {
+          if (GetStringOrEmpty(error, "subCategory") != "crm.associations.NO_ASSOCIATIONS_FOUND") {
             continue;
           }
-          const rapidjson::Value* context = GetObject(error, "context");
-          const rapidjson::Value* ids = context ? GetArray(*context, "fromObjectId") : nullptr;
+          const rapidjson::Value* ids = GetArray(GetObject(error, "context"), "fromObjectId");
           if (ids == nullptr) continue;
           for (const auto& id : ids->GetArray()) {
             if (id.IsString()) complete.insert(id.GetString());
@@ -687,7 +673,7 @@ class OwnersReader : public StreamReader {
       return;
     }
     archived_ = GetBool(doc, "archived").value_or(false);
-    after_ = StringOr(doc, "after", "");
+    after_ = GetStringOrEmpty(doc, "after");
   }
 
   Result<std::optional<Page>> Next() override {

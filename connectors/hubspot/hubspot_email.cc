@@ -9,8 +9,9 @@
 #include <map>
 #include <utility>
 
-#include "connectors/json_util.h"
 #include "connectors/paging.h"
+#include "connectors/record_reader.h"
+#include "core/json_reader.h"
 #include "core/json_writer.h"
 
 namespace salesaudit::hubspot {
@@ -26,24 +27,13 @@ constexpr int kEventsPageSize = 1000;  // tap-hubspot's page size, the API's cap
 // client CPU per event with 5 than with 1 (at 19.7 instead of 17.8 MiB).
 constexpr int kEventsApiPagesPerPage = 5;
 
-std::string StringOr(const rapidjson::Value& object, std::string_view key) {
-  return std::string(GetString(object, key).value_or(""));
-}
-
-// Ids arrive as JSON numbers (emailCampaignId: 1092) or strings.
-std::string IdOf(const rapidjson::Value& object, std::string_view key) {
-  if (auto text = GetString(object, key)) return std::string(*text);
-  if (auto number = GetInt64(object, key)) return std::to_string(*number);
-  return "";
-}
-
 // A STATUSCHANGE is an unsubscribe when it leaves the recipient unsubscribed
 // from the portal or from any subscription type; a resubscribe is not.
 bool IsUnsubscribe(const rapidjson::Value& event) {
-  if (StringOr(event, "portalSubscriptionStatus") == "UNSUBSCRIBED") return true;
+  if (GetStringOrEmpty(event, "portalSubscriptionStatus") == "UNSUBSCRIBED") return true;
   if (const rapidjson::Value* subscriptions = GetArray(event, "subscriptions")) {
     for (const auto& s : subscriptions->GetArray()) {
-      if (s.IsObject() && StringOr(s, "status") == "UNSUBSCRIBED") return true;
+      if (s.IsObject() && GetStringOrEmpty(s, "status") == "UNSUBSCRIBED") return true;
     }
   }
   return false;
@@ -91,7 +81,7 @@ class CampaignsReader : public StreamReader {
         known_[m.name.GetString()] = {m.value[0].GetInt64(), m.value[1].GetInt64()};
       }
     }
-    offset_ = StringOr(doc, "offset");
+    offset_ = GetStringOrEmpty(doc, "offset");
     return Status::Ok();
   }
 
@@ -106,7 +96,7 @@ class CampaignsReader : public StreamReader {
     if (campaigns == nullptr) return Error("campaign listing without a campaigns array");
     Page page;
     for (const auto& item : campaigns->GetArray()) {
-      const std::string id = IdOf(item, "id");
+      const std::string id = GetId(item, "id");
       if (id.empty()) return Error("campaign listing entry without an id");
       const int64_t updated = GetInt64(item, "lastUpdatedTime").value_or(0);
       if (!MayHaveChanged(id, updated)) continue;
@@ -119,7 +109,7 @@ class CampaignsReader : public StreamReader {
       page.campaigns.push_back(std::move(campaign));
     }
     // A cycling offset makes the cursor repeat, which the engine stops.
-    const std::string next = StringOr(*doc, "offset");
+    const std::string next = GetStringOrEmpty(*doc, "offset");
     if (GetBool(*doc, "hasMore").value_or(false) && !next.empty()) {
       if (Status s = CheckPagingToken(next, Context()); !s.ok()) return s;
       offset_ = next;
@@ -216,7 +206,7 @@ struct EventsCursor {
     c.since = *GetInt64(doc, "since");
     c.start = GetInt64(doc, "start").value_or(0);
     c.end = GetInt64(doc, "end").value_or(0);
-    c.offset = StringOr(doc, "offset");
+    c.offset = GetStringOrEmpty(doc, "offset");
     return c;
   }
 };
@@ -288,7 +278,7 @@ class EventsReader : public StreamReader {
         page.events.push_back(std::move(*event));
     }
     // A cycling offset makes the cursor repeat, which the engine stops.
-    const std::string offset = StringOr(*doc, "offset");
+    const std::string offset = GetStringOrEmpty(*doc, "offset");
     if (GetBool(*doc, "hasMore").value_or(false) && !offset.empty()) {
       if (Status s = CheckPagingToken(offset, Context()); !s.ok()) return s;
       next.offset = offset;
@@ -350,7 +340,7 @@ std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
                   std::string("is ") + JsonTypeName(event) + ", not an object; event skipped");
     return std::nullopt;
   }
-  const std::string id = IdOf(event, "id");
+  const std::string id = GetId(event, "id");
   record.set_id(id);
   // Views into the parsed page: an event costs no copy beyond its record.
   const std::string_view type = CanonicalType(record.String(event, "type").value_or(""), event);
@@ -369,7 +359,7 @@ std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
   std::snprintf(created_text, sizeof created_text, "%013lld", static_cast<long long>(*created));
   e.id.reserve(std::strlen(created_text) + 1 + id.size());
   e.id.append(created_text).append(1, ':').append(id);
-  e.campaign_id = IdOf(event, "emailCampaignId");
+  e.campaign_id = GetId(event, "emailCampaignId");
   e.email = record.String(event, "recipient").value_or("");
   e.type = type;
   e.occurred_at = *created;
@@ -381,7 +371,7 @@ std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,
 EmailCampaign MapEmailCampaign(const rapidjson::Value& detail, std::vector<ValueIssue>& issues) {
   RecordReader record(RecordKind::kEmailCampaign, issues);
   EmailCampaign c;
-  c.id = IdOf(detail, "id");
+  c.id = GetId(detail, "id");
   record.set_id(c.id);
   c.name = record.Text(detail, "name");
   c.subject = record.Text(detail, "subject");

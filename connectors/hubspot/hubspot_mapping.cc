@@ -11,7 +11,8 @@
 #include <cstdlib>
 #include <set>
 
-#include "connectors/json_util.h"
+#include "connectors/record_reader.h"
+#include "core/json_reader.h"
 #include "core/page_check.h"
 #include "core/time_util.h"
 

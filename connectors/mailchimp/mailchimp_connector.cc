@@ -7,10 +7,11 @@
 #include <set>
 
 #include "connectors/classify.h"
-#include "connectors/json_util.h"
 #include "connectors/paging.h"
+#include "connectors/record_reader.h"
 #include "connectors/shared_options.h"
 #include "core/encoding.h"
+#include "core/json_reader.h"
 #include "core/json_writer.h"
 #include "core/secret_registry.h"
 #include "core/time_util.h"
@@ -19,11 +20,6 @@ namespace salesaudit {
 namespace {
 
 constexpr int kPageSize = 1000;  // the API's maximum `count`
-
-std::string StringOr(const rapidjson::Value& object, std::string_view key,
-                     std::string_view fallback = "") {
-  return std::string(GetString(object, key).value_or(fallback));
-}
 
 // "2024-03-05T14:00:00+00:00": the campaigns filters' form.
 std::string OffsetTime(int64_t ms) { return FormatIsoMs(ms).substr(0, 19) + "+00:00"; }
@@ -35,10 +31,9 @@ std::string ZuluSeconds(int64_t ms) { return FormatIsoMs(ms).substr(0, 19) + "Z"
 // total_items decides when paging ends (LastPage): one of another type must
 // fail the run, not read as 0 and end paging with items unread.
 Status CheckTotalItems(const rapidjson::Value& doc) {
-  if (!doc.IsObject() || !doc.HasMember("total_items") || doc["total_items"].IsInt64()) {
-    return Status::Ok();
-  }
-  return Status::DataLoss(std::string("total_items is ") + JsonTypeName(doc["total_items"]) +
+  const rapidjson::Value* total = GetMember(doc, "total_items");  // null included
+  if (total == nullptr || total->IsInt64()) return Status::Ok();
+  return Status::DataLoss(std::string("total_items is ") + JsonTypeName(*total) +
                           ", not an integer: paging cannot go on");
 }
 
@@ -260,7 +255,7 @@ class ChildReader : public StreamReader {
       }
     }
     if (const rapidjson::Value* current = GetObject(doc, "current")) {
-      current_.id = StringOr(*current, "id");
+      current_.id = GetStringOrEmpty(*current, "id");
       current_.offset = GetInt64(*current, "offset").value_or(0);
       current_.since = GetInt64(*current, "since").value_or(0);
       current_.max = GetInt64(*current, "max").value_or(0);
@@ -325,10 +320,10 @@ class ChildReader : public StreamReader {
           // A campaign listed twice (the listing shifted under the offsets)
           // is read once.
           if (!campaigns.emplace(*id).second) continue;
-          parents.push_back(
-              {std::string(*id), ParseTimestampMs(StringOr(item, "send_time")).value_or(0)});
+          parents.push_back({std::string(*id),
+                             ParseTimestampMs(GetStringOrEmpty(item, "send_time")).value_or(0)});
         } else if (const rapidjson::Value* recipients = GetObject(item, "recipients")) {
-          const std::string list = StringOr(*recipients, "list_id");
+          const std::string list = GetStringOrEmpty(*recipients, "list_id");
           if (!list.empty()) lists.insert(list);
         }
       }

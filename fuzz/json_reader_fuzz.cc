@@ -1,4 +1,4 @@
-// Fuzz target for connectors/json_util: ParseJson on any bytes, then every
+// Fuzz target for core/json_reader: ParseJson on any bytes, then every
 // accessor, as connectors read vendor pages: on the root, on each member of
 // the root object, and on each member of each element of the root's arrays.
 // The walk stops at that depth on purpose: it is what connectors do, and a
@@ -11,25 +11,34 @@
 #include <string>
 #include <string_view>
 
-#include "connectors/json_util.h"
+#include "core/json_reader.h"
 
 namespace salesaudit {
 namespace {
 
 // Every accessor for `key`, and the contracts they state: a value comes only
-// from a member of the asked type.
+// from a member of the asked type, and the pointer forms read as the
+// reference forms.
 void ReadMember(const rapidjson::Value& object, std::string_view key) {
+  const rapidjson::Value* member = GetMember(object, key);
   const auto text = GetString(object, key);
+  if (text.has_value() && (member == nullptr || !member->IsString())) std::abort();
   const Result<std::string_view> required = RequireString(object, key);
   if (text.has_value() != required.ok()) std::abort();
   if (required.ok() && *required != *text) std::abort();
+  if (GetStringOrEmpty(object, key) != text.value_or("")) std::abort();
+  const std::string id = GetId(object, key);
+  if (text.has_value() && id != *text) std::abort();
   (void)GetInt64(object, key);
-  (void)GetDouble(object, key);
-  (void)GetBool(object, key);
+  if (GetDouble(&object, key) != GetDouble(object, key)) std::abort();
+  if (GetBool(&object, key) != GetBool(object, key)) std::abort();
   const rapidjson::Value* child = GetObject(object, key);
+  if (child != nullptr && child != member) std::abort();
   if (child != nullptr && !child->IsObject()) std::abort();
   const rapidjson::Value* array = GetArray(object, key);
   if (array != nullptr && !array->IsArray()) std::abort();
+  if (GetArray(&object, key) != array || GetObject(&object, key) != child) std::abort();
+  if (GetMember(&object, key) != member) std::abort();
 }
 
 void ReadObject(const rapidjson::Value& object) {
@@ -50,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Status status =
       ParseJson(std::string_view(reinterpret_cast<const char*>(data), size), &doc);
   if (!status.ok()) {
-    // json_util.h: a cut-short body is retryable, anything else is data loss.
+    // json_reader.h: a cut-short body is retryable, anything else is data loss.
     if (status.code() != StatusCode::kUnavailable && status.code() != StatusCode::kDataLoss) {
       std::abort();
     }

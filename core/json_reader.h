@@ -1,5 +1,8 @@
-// Checked access to vendor JSON for connectors (RapidJSON). Vendors omit
-// fields, send null for unset ones and occasionally change a type, so every
+// Reading JSON that comes from outside the process (vendor pages and error
+// bodies, token responses, cursors and snapshots read back from the store,
+// alert rows): ParseJson is the one way such text is parsed, and the
+// accessors read it tolerantly. Vendors omit fields, send null for unset ones
+// and occasionally change a type, and a stored row may be damaged, so every
 // accessor says "absent" instead of asserting. Pure functions; thread-safe on
 // distinct documents.
 //
@@ -11,6 +14,8 @@
 //     Result<std::string_view> id = RequireString(item, "id");
 //     std::optional<std::string_view> email = GetString(item, "email");  // may be null
 //   }
+//   // Chained reads through objects that may be missing take pointers:
+//   std::optional<double> leads = GetDouble(GetObject(doc, "funnel"), "leads");
 #pragma once
 
 // Declarations only: the .cc files that walk a document include rapidjson/document.h.
@@ -20,9 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "core/records.h"
 #include "core/status.h"
 
 namespace salesaudit {
@@ -32,8 +35,14 @@ namespace salesaudit {
 // here or in a later walk over `doc`. A syntax error at the very end of the input means
 // the body was cut short (a truncated transfer that got through): kUnavailable,
 // retryable. Any other error is kDataLoss. Messages: "invalid JSON at offset
-// N: <reason>" or "JSON nested deeper than 128 levels at offset N".
+// N: <reason>" or "JSON nested deeper than 128 levels at offset N"; on the
+// latter `doc` is left null.
 Status ParseJson(std::string_view text, rapidjson::Document* doc);
+
+// The member `key` of `object` as sent, null included (for a reader that
+// tells a null value from a missing one); nullptr when `object` is not an
+// object or has no member `key`.
+const rapidjson::Value* GetMember(const rapidjson::Value& object, std::string_view key);
 
 // The member `key` of `object` when it is present and of the asked type;
 // nullopt/nullptr when `object` is not an object, the member is absent or
@@ -45,6 +54,23 @@ std::optional<bool> GetBool(const rapidjson::Value& object, std::string_view key
 const rapidjson::Value* GetObject(const rapidjson::Value& object, std::string_view key);
 const rapidjson::Value* GetArray(const rapidjson::Value& object, std::string_view key);
 
+// The same for chained reads: a null `object` (a lookup that found nothing)
+// reads as absent.
+const rapidjson::Value* GetMember(const rapidjson::Value* object, std::string_view key);
+std::optional<double> GetDouble(const rapidjson::Value* object, std::string_view key);
+std::optional<bool> GetBool(const rapidjson::Value* object, std::string_view key);
+const rapidjson::Value* GetObject(const rapidjson::Value* object, std::string_view key);
+const rapidjson::Value* GetArray(const rapidjson::Value* object, std::string_view key);
+
+// GetString copied, "" when there is none: for cursors and tokens where
+// an absent value and an empty one mean the same.
+std::string GetStringOrEmpty(const rapidjson::Value& object, std::string_view key);
+
+// An id sent as a string ("12726") or an integer (12726), as text; "" when
+// absent or of another type. Vendors send ids either way, sometimes both in
+// one API (HubSpot's emailCampaignId is a number, its object ids strings).
+std::string GetId(const rapidjson::Value& object, std::string_view key);
+
 // GetString for fields a record cannot do without (ids): kDataLoss
 // "missing string field 'KEY'" when absent, null or not a string.
 Result<std::string_view> RequireString(const rapidjson::Value& object, std::string_view key);
@@ -52,40 +78,5 @@ Result<std::string_view> RequireString(const rapidjson::Value& object, std::stri
 // "a string", "a number", "an object", "an array", "a boolean" or "null":
 // how messages name the JSON type a vendor sent.
 const char* JsonTypeName(const rapidjson::Value& value);
-
-// Reads the members of one vendor record for a mapping, telling a member of
-// the wrong type from an absent one: a present, non-null member of another
-// type than asked is reported as a ValueIssue naming the record and the key,
-// and reads as absent (so it is stored as unknown, never silently).
-// Threading: one record at a time, on one thread.
-class RecordReader {
- public:
-  RecordReader(RecordKind kind, std::vector<ValueIssue>& issues) : kind_(kind), issues_(issues) {}
-  // The record's id, for the issues; `id` must outlive the reading.
-  void set_id(std::string_view id) { id_ = id; }
-
-  // The string member `key` of `object`; nullopt when absent, null or of
-  // another type (reported). `property` names it in the issue (default `key`).
-  std::optional<std::string_view> String(const rapidjson::Value& object, std::string_view key,
-                                         std::string_view property = {});
-  // The same, "" when there is none.
-  std::string Text(const rapidjson::Value& object, std::string_view key);
-  // The integer member `key`; nullopt when absent, null or not an integer (reported).
-  std::optional<int64_t> Int64(const rapidjson::Value& object, std::string_view key);
-  // The object member `key`; nullptr when absent, null or of another type (reported).
-  const rapidjson::Value* Object(const rapidjson::Value& object, std::string_view key);
-  // A time given as an ISO-8601 or epoch-ms string (ParseTimestampMs); one
-  // that is no date is reported.
-  TimeMs Time(const rapidjson::Value& object, std::string_view key);
-
-  // Reports `property` of this record: `problem` says what was wrong and
-  // what was stored instead.
-  void Report(std::string_view property, std::string problem);
-
- private:
-  RecordKind kind_;
-  std::vector<ValueIssue>& issues_;
-  std::string_view id_;
-};
 
 }  // namespace salesaudit

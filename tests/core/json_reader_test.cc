@@ -1,4 +1,4 @@
-#include "connectors/json_util.h"
+#include "core/json_reader.h"
 
 #include <rapidjson/document.h>
 
@@ -87,6 +87,60 @@ TEST_CASE("RequireString reports the missing key as data loss") {
   REQUIRE_FALSE(id.ok());
   CHECK(id.status().code() == StatusCode::kDataLoss);
   CHECK(id.status().message() == "missing string field 'id'");
+}
+
+TEST_CASE("GetMember keeps a null member apart from a missing one") {
+  rapidjson::Document doc;
+  REQUIRE(ParseJson(R"({"nil":null,"n":1,"arr":[{"k":2}]})", &doc).ok());
+  const rapidjson::Value* nil = GetMember(doc, "nil");
+  REQUIRE(nil != nullptr);
+  CHECK(nil->IsNull());
+  CHECK(GetMember(doc, "absent") == nullptr);
+  CHECK(GetMember(doc, "n")->GetInt64() == 1);
+  CHECK(GetMember((*GetArray(doc, "arr"))[0], "k")->GetInt64() == 2);
+  CHECK(GetMember(*GetArray(doc, "arr"), "k") == nullptr);
+}
+
+TEST_CASE("the pointer forms read a missing object as absent, so lookups chain") {
+  rapidjson::Document doc;
+  REQUIRE(ParseJson(R"({"funnel":{"leads":12,"won":null,"done":true,"stages":[1]}})", &doc).ok());
+  const rapidjson::Value* funnel = GetObject(doc, "funnel");
+  CHECK(GetDouble(funnel, "leads") == 12.0);
+  CHECK(GetBool(funnel, "done") == true);
+  CHECK(GetArray(funnel, "stages")->Size() == 1);
+  CHECK(GetMember(funnel, "won")->IsNull());
+  const rapidjson::Value* missing = GetObject(doc, "window");
+  REQUIRE(missing == nullptr);
+  CHECK(GetMember(missing, "from") == nullptr);
+  CHECK(GetObject(missing, "from") == nullptr);
+  CHECK(GetArray(missing, "series") == nullptr);
+  CHECK_FALSE(GetDouble(missing, "leads").has_value());
+  CHECK_FALSE(GetBool(missing, "done").has_value());
+  CHECK_FALSE(GetDouble(GetObject(missing, "deeper"), "leads").has_value());
+}
+
+TEST_CASE("GetStringOrEmpty copies a string and reads anything else as empty") {
+  rapidjson::Document doc;
+  REQUIRE(ParseJson(R"({"after":"abc","n":7,"nil":null})", &doc).ok());
+  CHECK(GetStringOrEmpty(doc, "after") == "abc");
+  CHECK(GetStringOrEmpty(doc, "n").empty());
+  CHECK(GetStringOrEmpty(doc, "nil").empty());
+  CHECK(GetStringOrEmpty(doc, "absent").empty());
+}
+
+TEST_CASE("GetId reads an id sent as a string or an integer, and nothing else") {
+  rapidjson::Document doc;
+  REQUIRE(ParseJson(R"({"s":"12726","n":1092,"big":9007199254740993,"f":1.5,"b":true,)"
+                    R"("nil":null})",
+                    &doc)
+              .ok());
+  CHECK(GetId(doc, "s") == "12726");
+  CHECK(GetId(doc, "n") == "1092");
+  CHECK(GetId(doc, "big") == "9007199254740993");
+  CHECK(GetId(doc, "f").empty());
+  CHECK(GetId(doc, "b").empty());
+  CHECK(GetId(doc, "nil").empty());
+  CHECK(GetId(doc, "absent").empty());
 }
 
 }  // namespace
