@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "core/json_limits.h"
+#include "core/json_reader.h"
 
 namespace salesaudit {
 
@@ -117,10 +117,9 @@ class ConditionReader {
 // The selector matches a string field equal to the value, or a number field
 // whose value the text spells.
 bool Selected(const rapidjson::Value& element, const PathStep& step) {
-  if (!element.IsObject()) return false;
-  auto field = element.FindMember(step.select_field->c_str());
-  if (field == element.MemberEnd()) return false;
-  const rapidjson::Value& v = field->value;
+  const rapidjson::Value* field = GetMember(element, *step.select_field);
+  if (field == nullptr) return false;
+  const rapidjson::Value& v = *field;
   if (v.IsString()) return step.select_value == v.GetString();
   if (v.IsNumber()) {
     double wanted = 0;
@@ -133,12 +132,11 @@ bool Selected(const rapidjson::Value& element, const PathStep& step) {
 
 // Follows one step from `at`; nullptr when it leads nowhere.
 const rapidjson::Value* Follow(const rapidjson::Value& at, const PathStep& step) {
-  if (!at.IsObject()) return nullptr;
-  auto member = at.FindMember(step.key.c_str());
-  if (member == at.MemberEnd()) return nullptr;
-  if (!step.select_field) return &member->value;
-  if (!member->value.IsArray()) return nullptr;
-  for (const auto& element : member->value.GetArray()) {
+  const rapidjson::Value* member = GetMember(at, step.key);
+  if (member == nullptr) return nullptr;
+  if (!step.select_field) return member;
+  if (!member->IsArray()) return nullptr;
+  for (const auto& element : member->GetArray()) {
     if (Selected(element, step)) return &element;
   }
   return nullptr;
@@ -173,14 +171,11 @@ bool Compare(double value, Comparison op, double threshold) {
 }  // namespace
 
 Result<SnapshotDocument> SnapshotDocument::Parse(std::string_view json) {
-  if (Status s = CheckJsonNesting(json); !s.ok()) {
+  auto document = std::make_shared<Document>();
+  if (Status s = ParseJson(json, &document->doc); !s.ok()) {
     return Status::InvalidArgument("snapshot: " + s.message());
   }
-  auto document = std::make_shared<Document>();
-  document->doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
-  if (document->doc.HasParseError() || !document->doc.IsObject()) {
-    return Status::InvalidArgument("snapshot is not a JSON object");
-  }
+  if (!document->doc.IsObject()) return Status::InvalidArgument("snapshot is not a JSON object");
   return SnapshotDocument(std::move(document));
 }
 
@@ -217,16 +212,10 @@ ConditionResult EvaluateCondition(const Condition& condition, const SnapshotDocu
 ConditionSurroundings SurroundingsOf(const Condition& condition, const SnapshotDocument& snapshot) {
   ConditionSurroundings around;
   const rapidjson::Value& root = snapshot.document().doc;
-  auto string_at = [](const rapidjson::Value& object, const char* key) {
-    auto m = object.FindMember(key);
-    return m != object.MemberEnd() && m->value.IsString() ? std::string(m->value.GetString())
-                                                          : std::string();
-  };
-  if (auto window = root.FindMember("window");
-      window != root.MemberEnd() && window->value.IsObject()) {
-    around.period = string_at(window->value, "period");
-    around.window_from = string_at(window->value, "from");
-    around.window_to = string_at(window->value, "to");
+  if (const rapidjson::Value* window = GetObject(root, "window")) {
+    around.period = GetStringOrEmpty(*window, "period");
+    around.window_from = GetStringOrEmpty(*window, "from");
+    around.window_to = GetStringOrEmpty(*window, "to");
   }
   // The objects the path passes through: the value's own is the last one.
   std::vector<const rapidjson::Value*> objects;
@@ -264,8 +253,8 @@ Status CheckConditionPath(const Condition& condition, const SnapshotDocument& sh
       return Status::InvalidArgument(PathText(walked) + ": " + why);
     };
     if (!at->IsObject()) return fail("the value before it has no keys");
-    auto member = at->FindMember(step.key.c_str());
-    if (member == at->MemberEnd()) {
+    const rapidjson::Value* member = GetMember(*at, step.key);
+    if (member == nullptr) {
       // A *_by_currency object holds the currencies of the shape's deals; a
       // rule may name one that appears later, as it may name a later channel.
       const bool currency_breakdown = walked.size() >= 2 &&
@@ -274,14 +263,14 @@ Status CheckConditionPath(const Condition& condition, const SnapshotDocument& sh
       if (currency_breakdown) return Status::Ok();
       return fail("no key '" + step.key + "' (keys: " + KeysOf(*at) + ")");
     }
-    at = &member->value;
+    at = member;
     if (!step.select_field) continue;
     if (!at->IsArray()) return fail("'" + step.key + "' is not a list; a selector needs one");
     if (at->Empty() || !(*at)[0].IsObject()) {
       return fail("'" + step.key + "' holds no objects to select from");
     }
     const rapidjson::Value& element = (*at)[0];
-    if (!element.HasMember(step.select_field->c_str())) {
+    if (GetMember(element, *step.select_field) == nullptr) {
       return fail("the elements of '" + step.key + "' have no field '" + *step.select_field +
                   "' (fields: " + KeysOf(element) + ")");
     }

@@ -55,8 +55,9 @@ std::string PathText(const std::vector<PathStep>& path);
 // parsed; copies share it; safe to read from any thread.
 class SnapshotDocument {
  public:
-  // kInvalidArgument when `json` is not a JSON object or is nested deeper
-  // than kMaxJsonDepth (core/json_limits.h).
+  // kInvalidArgument "snapshot: <why>" when `json` is not JSON or is nested
+  // deeper than kMaxJsonDepth (ParseJson, core/json_reader.h), and
+  // "snapshot is not a JSON object" when its top level is something else.
   static Result<SnapshotDocument> Parse(std::string_view json);
 
   struct Document;  // the parsed tree (defined where the JSON library is used)

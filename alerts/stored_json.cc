@@ -2,21 +2,10 @@
 
 #include <rapidjson/document.h>
 
-#include "core/json_limits.h"
+#include "core/json_reader.h"
 #include "core/json_writer.h"
 
 namespace salesaudit {
-namespace {
-
-// Store text is outside data too: a damaged or planted row must not crash a
-// round, so it is depth-checked and parsed iteratively like vendor pages.
-bool ParseStored(const std::string& json, rapidjson::Document* doc) {
-  if (!CheckJsonNesting(json).ok()) return false;
-  doc->Parse<rapidjson::kParseIterativeFlag>(json.c_str(), json.size());
-  return !doc->HasParseError();
-}
-
-}  // namespace
 
 std::string LabelSetToJson(const LabelSet& labels) {
   JsonWriter w;
@@ -32,7 +21,9 @@ std::string LabelSetToJson(const LabelSet& labels) {
 LabelSet LabelSetFromJson(const std::string& json) {
   rapidjson::Document doc;
   LabelSet out;
-  if (!ParseStored(json, &doc) || !doc.IsObject()) return out;
+  // Store text is outside data too: a damaged or planted row must not crash
+  // a round, so it goes through ParseJson like vendor pages.
+  if (!ParseJson(json, &doc).ok() || !doc.IsObject()) return out;
   for (const auto& m : doc.GetObject()) {
     if (!m.value.IsString()) continue;
     out.emplace(std::string(m.name.GetString(), m.name.GetStringLength()),
@@ -52,7 +43,7 @@ std::string StringsToJson(const std::vector<std::string>& values) {
 std::vector<std::string> StringsFromJson(const std::string& json) {
   rapidjson::Document doc;
   std::vector<std::string> out;
-  if (!ParseStored(json, &doc) || !doc.IsArray()) return out;
+  if (!ParseJson(json, &doc).ok() || !doc.IsArray()) return out;
   for (const auto& v : doc.GetArray()) {
     if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
   }
