@@ -1,5 +1,7 @@
 #include "audit/html_charts.h"
 
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "audit/labels.h"
+#include "core/json_reader.h"
 #include "core/text_util.h"
 
 namespace salesaudit::html {
@@ -55,7 +58,7 @@ double NiceStep(double max, int ticks) {
 // A period of the series the window cuts (complete: false); one that does
 // not say is taken as complete.
 bool IsPartialPeriod(const Json& period) {
-  return Get(&period, "complete") != nullptr && !GetBool(&period, "complete");
+  return GetMember(&period, "complete") != nullptr && !GetBool(&period, "complete").value_or(false);
 }
 
 }  // namespace
@@ -66,9 +69,9 @@ std::string RenderFunnel(const Json* funnel) {
       "Contacts created in the window, counted at every stage they reached; each rate is the "
       "share of the stage before.";
   if (funnel == nullptr) return Section("funnel", kTitle, kLede, MissingSection("funnel"));
-  const Json* rates = Get(funnel, "rates");
+  const Json* rates = GetMember(funnel, "rates");
   double max = 0;
-  for (const StageInfo& s : kStages) max = std::max(max, GetNumber(funnel, s.key).value_or(0));
+  for (const StageInfo& s : kStages) max = std::max(max, GetDouble(funnel, s.key).value_or(0));
 
   constexpr double kWidth = 1060, kRow = 58, kBarH = 40, kBarLeft = 200, kBarMax = 560;
   constexpr double kCenter = kBarLeft + kBarMax / 2;
@@ -79,7 +82,7 @@ std::string RenderFunnel(const Json* funnel) {
     const StageInfo& s = kStages[i];
     const double top = 2 + kRow * static_cast<double>(i);
     const double mid = top + kBarH / 2;
-    const double count = GetNumber(funnel, s.key).value_or(0);
+    const double count = GetDouble(funnel, s.key).value_or(0);
     double w = max > 0 ? kBarMax * count / max : 0;
     if (count > 0) w = std::max(w, 3.0);
     svg += "<text class=\"stage\" x=\"0\" y=\"" + C(mid + 5) + "\">" + s.label + "</text>\n";
@@ -88,36 +91,37 @@ std::string RenderFunnel(const Json* funnel) {
     svg += "<rect class=\"bar\" x=\"" + C(kCenter - w / 2) + "\" y=\"" + C(top) + "\" width=\"" +
            C(w) + "\" height=\"" + C(kBarH) + "\" rx=\"4\"/>\n";
     svg += SvgMetric(
-        std::string("funnel.") + s.key, Get(funnel, s.key), Unit::kCount, "count",
+        std::string("funnel.") + s.key, GetMember(funnel, s.key), Unit::kCount, "count",
         "x=\"" + C(kBarLeft + kBarMax + 110) + "\" y=\"" + C(mid + 7) + "\" text-anchor=\"end\"");
     svg += "\n";
     if (s.rate_key != nullptr) {
-      svg +=
-          SvgMetric(std::string("funnel.rates.") + s.rate_key, Get(rates, s.rate_key), Unit::kRate,
-                    "rate", "x=\"" + C(kBarLeft + kBarMax + 140) + "\" y=\"" + C(mid + 6) + "\"");
+      svg += SvgMetric(std::string("funnel.rates.") + s.rate_key, GetMember(rates, s.rate_key),
+                       Unit::kRate, "rate",
+                       "x=\"" + C(kBarLeft + kBarMax + 140) + "\" y=\"" + C(mid + 6) + "\"");
       svg += "<text class=\"of\" x=\"" + C(kBarLeft + kBarMax + 215) + "\" y=\"" + C(mid + 6) +
              "\">" + s.of + "</text>\n";
     }
   }
   svg += "</svg>\n";
-  std::string foot = "<p class=\"foot\">Lead to won: " +
-                     Metric("funnel.rates.lead_to_won", Get(rates, "lead_to_won"), Unit::kRate) +
-                     " of leads became customers.</p>\n";
+  std::string foot =
+      "<p class=\"foot\">Lead to won: " +
+      Metric("funnel.rates.lead_to_won", GetMember(rates, "lead_to_won"), Unit::kRate) +
+      " of leads became customers.</p>\n";
   return Section("funnel", kTitle, kLede, svg + foot);
 }
 
 std::string RenderLeadVolume(const Json& root) {
   const char* kTitle = "Lead volume";
-  const Json* volume = Get(&root, "lead_volume");
+  const Json* volume = GetMember(&root, "lead_volume");
   const std::string period = PeriodWord(root);
   const std::string lede = "New leads per " + period + ". Hatched bars are partial " + period +
                            "s at the window's edges; they are left out of the average.";
   if (volume == nullptr) return Section("lead-volume", kTitle, lede, MissingSection("lead_volume"));
   std::string body = "<div class=\"inline-stats\">";
   body += "<span>Average per complete " + period + ": " +
-          Metric("lead_volume.average", Get(volume, "average"), Unit::kCount) + "</span>";
+          Metric("lead_volume.average", GetMember(volume, "average"), Unit::kCount) + "</span>";
   for (const char* trend_key : {"trend", "trend_per_period"}) {
-    const Json* trend = Get(volume, trend_key);
+    const Json* trend = GetMember(volume, trend_key);
     if (trend == nullptr) continue;
     body += "<span>Trend: " + Metric(std::string("lead_volume.") + trend_key, trend, Unit::kCount) +
             " leads per " + period + ", each " + period + "</span>";
@@ -126,7 +130,7 @@ std::string RenderLeadVolume(const Json& root) {
   // The chart's key: the average's line, and the hatching when a period is partial.
   const Json* series = GetArray(volume, "series");
   std::string key;
-  if (GetNumber(volume, "average")) {
+  if (GetDouble(volume, "average")) {
     key +=
         "<span><svg width=\"28\" height=\"10\" aria-hidden=\"true\"><line class=\"avg\" "
         "x1=\"0\" y1=\"5\" x2=\"28\" y2=\"5\"/></svg>average per complete " +
@@ -146,11 +150,11 @@ std::string RenderLeadVolume(const Json& root) {
   }
   const bool monthly = period == "month";
   const size_t n = series->Size();
-  double max = GetNumber(volume, "average").value_or(0);
+  double max = GetDouble(volume, "average").value_or(0);
   size_t label_chars = 1;  // the longest value label
   for (const Json& p : series->GetArray()) {
-    max = std::max(max, GetNumber(&p, "leads").value_or(0));
-    label_chars = std::max(label_chars, Show(Get(&p, "leads"), Unit::kCount).text.size());
+    max = std::max(max, GetDouble(&p, "leads").value_or(0));
+    label_chars = std::max(label_chars, Show(GetMember(&p, "leads"), Unit::kCount).text.size());
   }
   const double step = NiceStep(max, 4);
   const double top_value = std::max(step, std::ceil(max / step) * step);
@@ -187,7 +191,7 @@ std::string RenderLeadVolume(const Json& root) {
   }
   // The average is a line under the labels; the legend above the chart
   // names it, so no label of its own can collide with a bar's.
-  const std::optional<double> average = GetNumber(volume, "average");
+  const std::optional<double> average = GetDouble(volume, "average");
   if (average) {
     svg += "<line class=\"avg\" x1=\"" + C(kLeft) + "\" x2=\"" + C(kWidth - kRight) + "\" y1=\"" +
            C(y_of(*average)) + "\" y2=\"" + C(y_of(*average)) + "\"/>\n";
@@ -196,11 +200,11 @@ std::string RenderLeadVolume(const Json& root) {
   const size_t label_every = (n + max_labels - 1) / max_labels;
   for (size_t i = 0; i < n; ++i) {
     const Json& p = (*series)[static_cast<rapidjson::SizeType>(i)];
-    const std::string start = Text(Get(&p, "start"));
-    const std::string date = DateOf(Get(&p, "start"));
-    const Json* leads = Get(&p, "leads");
+    const std::string start = Text(GetMember(&p, "start"));
+    const std::string date = DateOf(GetMember(&p, "start"));
+    const Json* leads = GetMember(&p, "leads");
     const bool partial = IsPartialPeriod(p);
-    const double value = GetNumber(&p, "leads").value_or(0);
+    const double value = GetDouble(&p, "leads").value_or(0);
     const double x = kLeft + slot * static_cast<double>(i) + (slot - bar_w) / 2;
     const double cx = x + bar_w / 2;
     const double h = std::max(value > 0 ? 1.0 : 0.0, plot_h * value / top_value);
@@ -237,7 +241,7 @@ std::string RenderCycleTime(const Json& root) {
   const char* kLede =
       "Days from lead created to won, over the customers won from the window's leads. The bar "
       "runs to the 90th percentile, its dark part to the median; the tick marks the mean.";
-  const Json* cycle = Get(&root, "cycle_time_days");
+  const Json* cycle = GetMember(&root, "cycle_time_days");
   if (cycle == nullptr)
     return Section("cycle-time", kTitle, kLede, MissingSection("cycle_time_days"));
   struct Row {
@@ -247,8 +251,8 @@ std::string RenderCycleTime(const Json& root) {
     const Json* stats;
   };
   std::vector<Row> channel_rows;
-  channel_rows.push_back({"All channels", "", "cycle_time_days.all", Get(cycle, "all")});
-  if (const Json* by = Get(cycle, "by_channel"); by != nullptr && by->IsObject()) {
+  channel_rows.push_back({"All channels", "", "cycle_time_days.all", GetMember(cycle, "all")});
+  if (const Json* by = GetMember(cycle, "by_channel"); by != nullptr && by->IsObject()) {
     for (const auto& m : by->GetObject()) {
       const std::string raw(m.name.GetString(), m.name.GetStringLength());
       channel_rows.push_back(
@@ -257,10 +261,10 @@ std::string RenderCycleTime(const Json& root) {
   }
   // Days between consecutive stages, when the snapshot has them.
   std::vector<Row> stage_rows;
-  const Json* between = Get(cycle, "between_stages");
+  const Json* between = GetMember(cycle, "between_stages");
   for (const StageInfo& s : kStages) {
     if (s.rate_key == nullptr) continue;
-    const Json* stats = Get(between, s.rate_key);
+    const Json* stats = GetMember(between, s.rate_key);
     if (stats == nullptr || !stats->IsObject()) continue;
     stage_rows.push_back({std::string(s.label_from) + " to " + s.label_to, "",
                           std::string("cycle_time_days.between_stages.") + s.rate_key, stats});
@@ -270,7 +274,7 @@ std::string RenderCycleTime(const Json& root) {
   for (const std::vector<Row>* rows : {&channel_rows, &stage_rows}) {
     for (const Row& r : *rows) {
       for (const char* k : {"mean", "median", "p90"}) {
-        max = std::max(max, GetNumber(r.stats, k).value_or(0));
+        max = std::max(max, GetDouble(r.stats, k).value_or(0));
       }
     }
   }
@@ -286,19 +290,19 @@ std::string RenderCycleTime(const Json& root) {
       t += std::string("<tr") + (i == 0 && first_is_total ? " class=\"total\"" : "") + "><td" +
            (r.raw.empty() ? "" : " title=\"" + HtmlEscape(r.raw) + "\"") + ">" +
            HtmlEscape(r.label) + "</td>";
-      t += "<td>" + Metric(r.key + ".count", Get(r.stats, "count"), Unit::kCount) + "</td>";
+      t += "<td>" + Metric(r.key + ".count", GetMember(r.stats, "count"), Unit::kCount) + "</td>";
       for (const char* k : {"mean", "median", "p90"}) {
-        t += "<td>" + Metric(r.key + "." + k, Get(r.stats, k), Unit::kDays) + "</td>";
+        t += "<td>" + Metric(r.key + "." + k, GetMember(r.stats, k), Unit::kDays) + "</td>";
       }
       auto scale = [&](const char* k) {
-        return max > 0 ? kBarW * GetNumber(r.stats, k).value_or(0) / max : 0;
+        return max > 0 ? kBarW * GetDouble(r.stats, k).value_or(0) / max : 0;
       };
       t += "<td class=\"dist\"><svg width=\"" + C(kBarW + 4) + "\" height=\"" + C(kBarH + 4) +
            "\" aria-hidden=\"true\"><rect class=\"range\" x=\"2\" y=\"2\" width=\"" +
            C(scale("p90")) + "\" height=\"" + C(kBarH) +
            "\" rx=\"2\"/><rect class=\"bar\" x=\"2\" y=\"2\" width=\"" + C(scale("median")) +
            "\" height=\"" + C(kBarH) + "\" rx=\"2\"/>";
-      if (GetNumber(r.stats, "mean")) {
+      if (GetDouble(r.stats, "mean")) {
         t += "<line class=\"mean\" x1=\"" + C(2 + scale("mean")) + "\" x2=\"" +
              C(2 + scale("mean")) + "\" y1=\"0\" y2=\"" + C(kBarH + 4) + "\"/>";
       }
@@ -318,11 +322,11 @@ std::string RenderCapacity(const Json& root) {
   const std::string period = PeriodWord(root);
   const std::string lede = "Leads the team can work per " + period +
                            " against the leads that come in per complete " + period + ".";
-  const Json* capacity = Get(&root, "capacity");
+  const Json* capacity = GetMember(&root, "capacity");
   if (capacity == nullptr) return Section("capacity", kTitle, lede, MissingSection("capacity"));
-  const std::optional<double> shortfall = GetNumber(capacity, "shortfall_per_period");
-  const std::optional<double> surplus = GetNumber(capacity, "surplus_per_period");
-  const std::optional<double> to_hire = GetNumber(capacity, "reps_to_hire");
+  const std::optional<double> shortfall = GetDouble(capacity, "shortfall_per_period");
+  const std::optional<double> surplus = GetDouble(capacity, "surplus_per_period");
+  const std::optional<double> to_hire = GetDouble(capacity, "reps_to_hire");
   const bool short_of_leads = shortfall && *shortfall > 0;
   const bool short_of_reps = (surplus && *surplus > 0) || (to_hire && *to_hire > 0);
 
@@ -360,9 +364,10 @@ std::string RenderCapacity(const Json& root) {
     const std::string note = std::string_view(k.key) == "reps"
                                  ? HtmlEscape(Humanize(GetText(capacity, "reps_source")))
                                  : "";
-    cards += Stat(label,
-                  Metric(std::string("capacity.") + k.key, Get(capacity, k.key), UnitForKey(k.key)),
-                  k.css, note == "(none)" ? "" : note);
+    cards += Stat(
+        label,
+        Metric(std::string("capacity.") + k.key, GetMember(capacity, k.key), UnitForKey(k.key)),
+        k.css, note == "(none)" ? "" : note);
     cards += "\n";
   }
   // Whatever else the snapshot adds (a revenue target, leads needed for it).
@@ -376,15 +381,16 @@ std::string RenderCapacity(const Json& root) {
     const Unit unit = UnitForKey(key);
     std::string value = Metric("capacity." + key, &m.value, unit);
     // Money states its unit beside it: revenue_target_currency.
-    if (unit == Unit::kMoney) value += CurrencySuffix(Get(capacity, key + "_currency"), &m.value);
+    if (unit == Unit::kMoney)
+      value += CurrencySuffix(GetMember(capacity, key + "_currency"), &m.value);
     cards += Stat(HtmlEscape(Humanize(key)), value) + "\n";
   }
   cards += "</div>\n";
 
   // Capacity against incoming as two bars; the gap between them in colour.
   std::string svg;
-  const std::optional<double> cap = GetNumber(capacity, "capacity_per_period");
-  const std::optional<double> incoming = GetNumber(capacity, "incoming_per_period");
+  const std::optional<double> cap = GetDouble(capacity, "capacity_per_period");
+  const std::optional<double> incoming = GetDouble(capacity, "incoming_per_period");
   if (cap && incoming && std::max(*cap, *incoming) > 0) {
     constexpr double kWidth = 1060, kLeft = 110, kBarW = 860, kBarH = 22;
     const double max = std::max(*cap, *incoming);

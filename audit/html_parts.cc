@@ -1,8 +1,12 @@
 #include "audit/html_parts.h"
 
+#include <rapidjson/document.h>
+
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
+#include "core/json_reader.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 
@@ -40,24 +44,6 @@ std::string WithScrollableTables(const std::string& html) {
 
 }  // namespace
 
-const Json* Get(const Json* object, std::string_view key) {
-  if (object == nullptr || !object->IsObject()) return nullptr;
-  const Json name(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size())));
-  auto it = object->FindMember(name);
-  return it == object->MemberEnd() ? nullptr : &it->value;
-}
-
-const Json* GetArray(const Json* object, std::string_view key) {
-  const Json* v = Get(object, key);
-  return v != nullptr && v->IsArray() ? v : nullptr;
-}
-
-std::optional<double> GetNumber(const Json* object, std::string_view key) {
-  const Json* v = Get(object, key);
-  if (v == nullptr || !v->IsNumber()) return std::nullopt;
-  return v->GetDouble();
-}
-
 std::string Text(const Json* v) {
   if (v == nullptr) return "";
   if (v->IsString()) return std::string(v->GetString(), v->GetStringLength());
@@ -71,11 +57,8 @@ std::string Text(const Json* v) {
   return "";
 }
 
-std::string GetText(const Json* object, std::string_view key) { return Text(Get(object, key)); }
-
-bool GetBool(const Json* object, std::string_view key) {
-  const Json* v = Get(object, key);
-  return v != nullptr && v->IsBool() && v->GetBool();
+std::string GetText(const Json* object, std::string_view key) {
+  return Text(GetMember(object, key));
 }
 
 std::string Humanize(std::string_view raw) {
@@ -185,8 +168,8 @@ std::string CurrencySuffix(const Json* currency, const Json* amount) {
 
 std::string MoneyMetric(const std::string& key, const Json* object, std::string_view field,
                         const Json* currency, std::string_view css) {
-  const Json* amount = Get(object, field);
-  const Json* parts = Get(object, std::string(field) + "_by_currency");
+  const Json* amount = GetMember(object, field);
+  const Json* parts = GetMember(object, std::string(field) + "_by_currency");
   if (amount != nullptr && amount->IsNull() && parts != nullptr && parts->IsObject() &&
       !parts->ObjectEmpty()) {
     std::string out;
@@ -260,8 +243,8 @@ std::string Stat(std::string_view label, const std::string& value_html, std::str
 }
 
 std::string PeriodWord(const Json& root) {
-  std::string period = GetText(Get(&root, "lead_volume"), "period");
-  if (period.empty()) period = GetText(Get(&root, "window"), "period");
+  std::string period = GetText(GetMember(&root, "lead_volume"), "period");
+  if (period.empty()) period = GetText(GetMember(&root, "window"), "period");
   return period.empty() ? "period" : HtmlEscape(period);
 }
 

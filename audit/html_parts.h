@@ -5,9 +5,9 @@
 // thread-safe.
 #pragma once
 
-#include <rapidjson/document.h>
+// Declarations only: the html_*.cc files that walk the snapshot include rapidjson/document.h.
+#include <rapidjson/fwd.h>
 
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,15 +22,11 @@ enum class Unit { kCount, kRate, kMoney, kRatio, kDays, kPoints };
 inline constexpr std::string_view kNotAvailable = "n/a";
 inline constexpr std::string_view kNull = "–";
 
-// JSON access: every lookup tolerates a missing or mistyped value (nullptr,
-// nullopt, "" or false).
-const Json* Get(const Json* object, std::string_view key);
-const Json* GetArray(const Json* object, std::string_view key);
-std::optional<double> GetNumber(const Json* object, std::string_view key);
-// A string value as text; numbers (ids some sources send as numbers) too.
+// A string value as text; numbers (ids some sources send as numbers) and
+// booleans too; "" for anything else or nullptr. Lookups go through
+// core/json_reader.h, whose pointer forms chain over missing objects.
 std::string Text(const Json* v);
 std::string GetText(const Json* object, std::string_view key);
-bool GetBool(const Json* object, std::string_view key);
 
 // "PAID_SEARCH" and "contacts_without_owner" read as "Paid search" and
 // "Contacts without owner"; anything mixed-case is a name and kept as given.

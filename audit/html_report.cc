@@ -1,7 +1,6 @@
 #include "audit/html_report.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include <optional>
 #include <string_view>
@@ -10,7 +9,7 @@
 #include "audit/html_parts.h"
 #include "audit/html_tables.h"
 #include "audit/labels.h"
-#include "core/json_limits.h"
+#include "core/json_reader.h"
 #include "core/text_util.h"
 
 namespace salesaudit {
@@ -18,9 +17,9 @@ namespace html {
 namespace {
 
 std::string RenderHeader(const Json& root) {
-  const Json* window = Get(&root, "window");
-  std::string from = DateOf(Get(window, "from"));
-  std::string to = DateOf(Get(window, "to"));
+  const Json* window = GetMember(&root, "window");
+  std::string from = DateOf(GetMember(window, "from"));
+  std::string to = DateOf(GetMember(window, "to"));
   std::string span;
   if (window == nullptr) {
     span = "Window n/a";
@@ -30,7 +29,7 @@ std::string RenderHeader(const Json& root) {
   }
   std::string out = "<header>\n<div class=\"eyebrow\">salesaudit</div>\n<h1>Sales audit</h1>\n";
   out += "<p class=\"meta\">" + HtmlEscape(span) + " · by " + PeriodWord(root);
-  const std::string generated = DateTimeOf(Get(&root, "generated_at"));
+  const std::string generated = DateTimeOf(GetMember(&root, "generated_at"));
   out += " · generated " + (generated.empty() ? std::string(kNotAvailable) : HtmlEscape(generated));
   const std::string schema = GetText(&root, "schema_version");
   if (!schema.empty()) out += " · schema " + HtmlEscape(schema);
@@ -45,32 +44,36 @@ std::string RenderHeader(const Json& root) {
                         HtmlEscape(s.text) + "</span>";
     return Stat(label, value, css, note);
   };
-  const Json* funnel = Get(&root, "funnel");
-  const Json* volume = Get(&root, "lead_volume");
-  const Json* cycle_all = Get(Get(&root, "cycle_time_days"), "all");
-  const Json* capacity = Get(&root, "capacity");
+  const Json* funnel = GetMember(&root, "funnel");
+  const Json* volume = GetMember(&root, "lead_volume");
+  const Json* cycle_all = GetMember(GetMember(&root, "cycle_time_days"), "all");
+  const Json* capacity = GetMember(&root, "capacity");
   out += "<div class=\"cards\">\n";
-  out += card("Leads", "funnel.leads", Get(funnel, "leads"), Unit::kCount, "created in the window");
+  out += card("Leads", "funnel.leads", GetMember(funnel, "leads"), Unit::kCount,
+              "created in the window");
   const QuantityLabel& won = *FindQuantityLabel("funnel.won");
-  out += card(won.name, "funnel.won", Get(funnel, "won"), Unit::kCount, std::string(won.meaning));
+  out += card(won.name, "funnel.won", GetMember(funnel, "won"), Unit::kCount,
+              std::string(won.meaning));
   out += card("Lead to customer", "funnel.rates.lead_to_won",
-              Get(Get(funnel, "rates"), "lead_to_won"), Unit::kRate, "of leads became customers");
-  out += card("Leads per " + PeriodWord(root), "lead_volume.average", Get(volume, "average"),
+              GetMember(GetMember(funnel, "rates"), "lead_to_won"), Unit::kRate,
+              "of leads became customers");
+  out += card("Leads per " + PeriodWord(root), "lead_volume.average", GetMember(volume, "average"),
               Unit::kCount, "average over complete periods");
-  out += card("Days to customer", "cycle_time_days.all.median", Get(cycle_all, "median"),
+  out += card("Days to customer", "cycle_time_days.all.median", GetMember(cycle_all, "median"),
               Unit::kDays, "median, lead created to won");
-  const std::optional<double> shortfall = GetNumber(capacity, "shortfall_per_period");
-  const std::optional<double> surplus = GetNumber(capacity, "surplus_per_period");
+  const std::optional<double> shortfall = GetDouble(capacity, "shortfall_per_period");
+  const std::optional<double> surplus = GetDouble(capacity, "surplus_per_period");
   if (shortfall && *shortfall > 0) {
     out += card("Lead shortfall", "capacity.shortfall_per_period",
-                Get(capacity, "shortfall_per_period"), Unit::kCount,
+                GetMember(capacity, "shortfall_per_period"), Unit::kCount,
                 "per " + PeriodWord(root) + " below team capacity", "bad");
   } else if (surplus && *surplus > 0) {
-    out += card("Lead surplus", "capacity.surplus_per_period", Get(capacity, "surplus_per_period"),
-                Unit::kCount, "per " + PeriodWord(root) + " above team capacity", "warn");
+    out += card("Lead surplus", "capacity.surplus_per_period",
+                GetMember(capacity, "surplus_per_period"), Unit::kCount,
+                "per " + PeriodWord(root) + " above team capacity", "warn");
   } else {
-    out += card("Reps needed", "capacity.reps_needed", Get(capacity, "reps_needed"), Unit::kCount,
-                "for the incoming leads");
+    out += card("Reps needed", "capacity.reps_needed", GetMember(capacity, "reps_needed"),
+                Unit::kCount, "for the incoming leads");
   }
   out += "</div>\n</header>\n";
   return out;
@@ -93,14 +96,15 @@ std::string RenderSyncStatus(const Json& status) {
       for (const Json& s : streams->GetArray()) {
         const std::string stream = GetText(&s, "stream");
         const std::string error = GetText(&s, "last_error");
-        const std::string success = DateTimeOf(Get(&s, "last_success_at"));
+        const std::string success = DateTimeOf(GetMember(&s, "last_success_at"));
         failing += error.empty() ? 0 : 1;
         t += "<tr data-stream=\"" + HtmlEscape(name + "/" + stream) + "\"><th>" + HtmlEscape(name) +
              "</th><td class=\"label\">" + HtmlEscape(stream) + "</td><td>" +
-             HtmlEscape(Show(Get(&s, "rows"), Unit::kCount).text) + "</td><td>" +
+             HtmlEscape(Show(GetMember(&s, "rows"), Unit::kCount).text) + "</td><td>" +
              (success.empty() ? std::string("never") : HtmlEscape(success)) + "</td><td>";
         if (!error.empty()) {
-          t += Badge("failing", "bad", DateTimeOf(Get(&s, "last_error_at"))) + HtmlEscape(error);
+          t += Badge("failing", "bad", DateTimeOf(GetMember(&s, "last_error_at"))) +
+               HtmlEscape(error);
         }
         t += "</td></tr>\n";
       }
@@ -108,7 +112,7 @@ std::string RenderSyncStatus(const Json& status) {
   }
   t += "</tbody></table>\n";
   std::string alerts_html;
-  if (const Json* alerts = GetArray(Get(&status, "alerts"), "active")) {
+  if (const Json* alerts = GetArray(GetMember(&status, "alerts"), "active")) {
     for (const Json& a : alerts->GetArray()) {
       const std::string state = GetText(&a, "phase");
       std::string what = GetText(&a, "rule");
@@ -120,12 +124,12 @@ std::string RenderSyncStatus(const Json& status) {
                      HtmlEscape(what) + " " + HtmlEscape(GetText(&a, "summary")) + "</li>\n";
     }
   }
-  const Json* snapshot = Get(&status, "snapshot");
+  const Json* snapshot = GetMember(&status, "snapshot");
   std::string lede = failing == 0 ? "Every stream's last run succeeded."
                                   : std::to_string(failing) + " stream(s) failing.";
   lede += snapshot != nullptr && snapshot->IsObject()
               ? " Latest snapshot #" + HtmlEscape(GetText(snapshot, "id")) + " at " +
-                    HtmlEscape(DateTimeOf(Get(snapshot, "computed_at"))) + "."
+                    HtmlEscape(DateTimeOf(GetMember(snapshot, "computed_at"))) + "."
               : " No snapshot yet.";
   std::string body = t;
   body += alerts_html.empty() ? "<p class=\"alerts none\">No alert is pending or firing.</p>\n"
@@ -233,14 +237,8 @@ h1{font-size:24px}.cards{grid-template-columns:repeat(auto-fit,minmax(130px,1fr)
 )css";
 
 Status ParseObject(const std::string& text, std::string_view what, rapidjson::Document* doc) {
-  if (Status s = CheckJsonNesting(text); !s.ok()) {
+  if (Status s = ParseJson(text, doc); !s.ok()) {
     return Status::InvalidArgument("html report: " + std::string(what) + ": " + s.message());
-  }
-  doc->Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
-  if (doc->HasParseError()) {
-    return Status::InvalidArgument("html report: " + std::string(what) + " is not JSON: " +
-                                   std::string(rapidjson::GetParseError_En(doc->GetParseError())) +
-                                   " at offset " + std::to_string(doc->GetErrorOffset()));
   }
   if (!doc->IsObject()) {
     return Status::InvalidArgument("html report: " + std::string(what) + " is not a JSON object");
@@ -263,7 +261,7 @@ std::string Page(const Json& snapshot, const Json* status, const HtmlReportOptio
   html += "</style>\n</head>\n<body>\n<main>\n";
   html += RenderHeader(snapshot);
   if (status != nullptr) html += RenderSyncStatus(*status);
-  html += RenderFunnel(Get(&snapshot, "funnel"));
+  html += RenderFunnel(GetMember(&snapshot, "funnel"));
   html += RenderLeadVolume(snapshot);
   html += RenderChannels(snapshot);
   html += RenderCycleTime(snapshot);
@@ -275,7 +273,7 @@ std::string Page(const Json& snapshot, const Json* status, const HtmlReportOptio
   html += RenderCustomers(snapshot);
   html += RenderForecast(snapshot);
   html += "<footer>salesaudit sales audit report · all figures from the snapshot of " +
-          HtmlEscape(DateTimeOf(Get(&snapshot, "generated_at"))) + "</footer>\n";
+          HtmlEscape(DateTimeOf(GetMember(&snapshot, "generated_at"))) + "</footer>\n";
   html += "</main>\n</body>\n</html>\n";
   return html;
 }

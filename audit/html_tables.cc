@@ -1,5 +1,7 @@
 #include "audit/html_tables.h"
 
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <iterator>
 #include <optional>
@@ -8,6 +10,7 @@
 
 #include "audit/labels.h"
 #include "audit/statistics.h"
+#include "core/json_reader.h"
 #include "core/text_util.h"
 
 namespace salesaudit::html {
@@ -98,11 +101,11 @@ void CollectChecks(const Json& value, const std::string& path, const std::string
     return;
   }
   if (!value.IsObject() || depth > 3) return;
-  if (Get(&value, "count") != nullptr) {
-    const Json* count = Get(&value, "count");
+  if (GetMember(&value, "count") != nullptr) {
+    const Json* count = GetMember(&value, "count");
     std::string examples;
     if (const Json* list = ExamplesOf(value)) {
-      const Json* urls = Get(&value, "example_urls");
+      const Json* urls = GetMember(&value, "example_urls");
       size_t shown = 0;
       for (const Json& e : list->GetArray()) {
         if (shown++ == kMaxExamples) break;
@@ -113,7 +116,7 @@ void CollectChecks(const Json& value, const std::string& path, const std::string
     // Duplicates count emails with the contacts sharing them alongside;
     // unmatched email events, with the addresses they went to.
     for (const char* also : {"contacts", "recipients"}) {
-      if (const Json* n = Get(&value, also)) {
+      if (const Json* n = GetMember(&value, also)) {
         examples = "<span class=\"sub\">" +
                    Metric("data_quality." + path + "." + also, n, Unit::kCount) + " " + also +
                    "</span> " + examples;
@@ -157,8 +160,8 @@ std::string RenderChannels(const Json& root) {
   const char* kTitle = "Channels";
   const Json* channels = GetArray(&root, "channels");
   double target = kDefaultReturnOnSpendTarget;
-  const Json* revenue = Get(&root, "revenue");
-  if (std::optional<double> t = GetNumber(revenue, "return_on_spend_target")) target = *t;
+  const Json* revenue = GetMember(&root, "revenue");
+  if (std::optional<double> t = GetDouble(revenue, "return_on_spend_target")) target = *t;
   const std::string lede =
       "Conversion of each acquisition channel's leads, and the revenue won "
       "against the spend on it; channels whose MQLs stall are marked. Return on spend = revenue ÷ "
@@ -168,17 +171,18 @@ std::string RenderChannels(const Json& root) {
   if (channels == nullptr) return Section("channels", kTitle, lede, MissingSection("channels"));
   std::string t;
   if (revenue != nullptr) {
-    const Json* unit = Get(revenue, "currency");
+    const Json* unit = GetMember(revenue, "currency");
     t += "<div class=\"inline-stats\"><span>Revenue won: " +
          MoneyMetric("revenue.total", revenue, "total", unit) + "</span><span>Won deals: " +
-         Metric("revenue.won_deals", Get(revenue, "won_deals"), Unit::kCount) +
+         Metric("revenue.won_deals", GetMember(revenue, "won_deals"), Unit::kCount) +
          "</span><span>Average won deal: " +
          MoneyMetric("revenue.average_won_deal", revenue, "average_won_deal", unit) +
          "</span><span>Not attributed to a channel: " +
          MoneyMetric("revenue.unattributed", revenue, "unattributed", unit) + "</span></div>\n";
-    if (GetBool(revenue, "converted")) {
+    if (GetBool(revenue, "converted").value_or(false)) {
       std::string rates;
-      if (const Json* used = Get(revenue, "rates_used"); used != nullptr && used->IsObject()) {
+      if (const Json* used = GetMember(revenue, "rates_used");
+          used != nullptr && used->IsObject()) {
         for (const auto& m : used->GetObject()) {
           rates += std::string(rates.empty() ? "" : ", ") + "1 " +
                    HtmlEscape(std::string(m.name.GetString(), m.name.GetStringLength())) + " = " +
@@ -195,14 +199,14 @@ std::string RenderChannels(const Json& root) {
   for (const Json& c : channels->GetArray()) {
     const std::string raw = GetText(&c, "channel");
     const std::string key = "channels[" + raw + "]";
-    const Json* ros = Get(&c, "return_on_spend");
-    bool stalls = GetBool(&c, "mql_stalls");
-    if (const Json* stalling = GetArray(Get(&root, "lead_quality"), "stalling_channels")) {
+    const Json* ros = GetMember(&c, "return_on_spend");
+    bool stalls = GetBool(&c, "mql_stalls").value_or(false);
+    if (const Json* stalling = GetArray(GetMember(&root, "lead_quality"), "stalling_channels")) {
       for (const Json& s : stalling->GetArray()) stalls = stalls || Text(&s) == raw;
     }
     bool below = false;
-    if (const Json* flag = Get(&c, "below_target"); flag != nullptr && flag->IsBool()) {
-      below = flag->GetBool();
+    if (std::optional<bool> flag = GetBool(&c, "below_target")) {
+      below = *flag;
     } else if (ros != nullptr && ros->IsNumber()) {
       below = ros->GetDouble() < target;
     }
@@ -212,11 +216,11 @@ std::string RenderChannels(const Json& root) {
                  : std::string()) +
          "</td>";
     for (const char* k : {"leads", "mql", "contacted", "sql", "won"}) {
-      t += "<td>" + Metric(key + "." + k, Get(&c, k), Unit::kCount) + "</td>";
+      t += "<td>" + Metric(key + "." + k, GetMember(&c, k), Unit::kCount) + "</td>";
     }
-    t += "<td>" + Metric(key + ".lead_to_won", Get(&c, "lead_to_won"), Unit::kRate) + "</td>";
-    t += "<td>" + MoneyMetric(key + ".revenue", &c, "revenue", Get(&c, "currency")) + "</td>";
-    t += "<td>" + MoneyMetric(key + ".spend", &c, "spend", Get(&c, "currency")) + "</td>";
+    t += "<td>" + Metric(key + ".lead_to_won", GetMember(&c, "lead_to_won"), Unit::kRate) + "</td>";
+    t += "<td>" + MoneyMetric(key + ".revenue", &c, "revenue", GetMember(&c, "currency")) + "</td>";
+    t += "<td>" + MoneyMetric(key + ".spend", &c, "spend", GetMember(&c, "currency")) + "</td>";
     t += "<td>" + std::string(below ? Badge("below target", "bad") + " " : "") +
          Metric(key + ".return_on_spend", ros, Unit::kRatio, below ? "bad" : "") + "</td></tr>\n";
   }
@@ -230,14 +234,15 @@ std::string RenderEmail(const Json& root) {
   const char* kLede =
       "Unique human opens and clicks over delivered (machine opens excluded), and leads created "
       "after a click. Campaigns below the campaigns' median or the configured floors are marked.";
-  const Json* email = Get(&root, "email");
+  const Json* email = GetMember(&root, "email");
   if (email == nullptr) return Section("email", kTitle, kLede, MissingSection("email"));
   std::string body;
-  if (Get(email, "median_open_rate") != nullptr || Get(email, "median_click_rate") != nullptr) {
+  if (GetMember(email, "median_open_rate") != nullptr ||
+      GetMember(email, "median_click_rate") != nullptr) {
     body += "<div class=\"inline-stats\"><span>Median open rate: " +
-            Metric("email.median_open_rate", Get(email, "median_open_rate"), Unit::kRate) +
+            Metric("email.median_open_rate", GetMember(email, "median_open_rate"), Unit::kRate) +
             "</span><span>Median click rate: " +
-            Metric("email.median_click_rate", Get(email, "median_click_rate"), Unit::kRate) +
+            Metric("email.median_click_rate", GetMember(email, "median_click_rate"), Unit::kRate) +
             "</span></div>\n";
   }
   const Json* campaigns = GetArray(email, "campaigns");
@@ -252,7 +257,7 @@ std::string RenderEmail(const Json& root) {
     const std::string source = GetText(&c, "source");
     const std::string id = GetText(&c, "id");
     const std::string key = CampaignKey("email", c, index++);
-    const bool under = GetBool(&c, "underperforming");
+    const bool under = GetBool(&c, "underperforming").value_or(false);
     bool open_low = false;
     bool click_low = false;
     std::string reasons;
@@ -280,15 +285,17 @@ std::string RenderEmail(const Json& root) {
          (detail.empty() ? "" : "<div class=\"sub\">" + HtmlEscape(detail) + "</div>") +
          (under ? "<div class=\"sub why\">" + HtmlEscape(reasons) + "</div>" : "") + "</td>";
     for (const char* k : {"sent", "delivered", "opened", "clicked"}) {
-      t += "<td>" + Metric(key + "." + k, Get(&c, k), Unit::kCount) + "</td>";
+      t += "<td>" + Metric(key + "." + k, GetMember(&c, k), Unit::kCount) + "</td>";
     }
+    t +=
+        "<td>" +
+        Metric(key + ".open_rate", GetMember(&c, "open_rate"), Unit::kRate, open_low ? "bad" : "") +
+        "</td>";
     t += "<td>" +
-         Metric(key + ".open_rate", Get(&c, "open_rate"), Unit::kRate, open_low ? "bad" : "") +
+         Metric(key + ".click_rate", GetMember(&c, "click_rate"), Unit::kRate,
+                click_low ? "bad" : "") +
          "</td>";
-    t += "<td>" +
-         Metric(key + ".click_rate", Get(&c, "click_rate"), Unit::kRate, click_low ? "bad" : "") +
-         "</td>";
-    t += "<td>" + Metric(key + ".leads", Get(&c, "leads"), Unit::kCount) + "</td>";
+    t += "<td>" + Metric(key + ".leads", GetMember(&c, "leads"), Unit::kCount) + "</td>";
     t += "<td>" + (under ? Badge("underperforming", "bad", reasons) : std::string()) +
          "</td></tr>\n";
   }
@@ -304,12 +311,12 @@ std::string RenderEmail(const Json& root) {
       const std::string key = "email.flows[" + kind + "]";
       t += "<tr><td>" + HtmlEscape(kind.empty() ? "(no kind)" : Humanize(kind)) + "</td>";
       for (const char* k : {"campaigns", "delivered", "opened", "clicked"}) {
-        t += "<td>" + Metric(key + "." + k, Get(&f, k), Unit::kCount) + "</td>";
+        t += "<td>" + Metric(key + "." + k, GetMember(&f, k), Unit::kCount) + "</td>";
       }
       for (const char* k : {"open_rate", "click_rate"}) {
-        t += "<td>" + Metric(key + "." + k, Get(&f, k), Unit::kRate) + "</td>";
+        t += "<td>" + Metric(key + "." + k, GetMember(&f, k), Unit::kRate) + "</td>";
       }
-      t += "<td>" + Metric(key + ".leads", Get(&f, "leads"), Unit::kCount) + "</td></tr>\n";
+      t += "<td>" + Metric(key + ".leads", GetMember(&f, "leads"), Unit::kCount) + "</td></tr>\n";
     }
     t += "</tbody>\n</table>\n";
   }
@@ -321,8 +328,8 @@ std::string RenderEmail(const Json& root) {
 // a stage against those who did not, and how many of each moved on.
 std::string RenderContent(const Json& root) {
   const char* kTitle = "Content";
-  const Json* content = Get(&root, "content");
-  const Json* min_sample = Get(content, "min_sample");
+  const Json* content = GetMember(&root, "content");
+  const Json* min_sample = GetMember(content, "min_sample");
   const std::string lede =
       "Conversion of contacts who clicked a campaign in the stage against those who did not: "
       "MQLs who clicked between MQL and contacted and went on to be contacted, SQLs who clicked "
@@ -359,20 +366,20 @@ std::string RenderContent(const Json& root) {
     t += "<tr><td><div class=\"name\">" + HtmlEscape(name) + "</div>" +
          (source.empty() ? "" : "<div class=\"sub\">" + HtmlEscape(source) + "</div>") + "</td>";
     for (const Stage& stage : kContentStages) {
-      const Json* effect = Get(&c, stage.key);
+      const Json* effect = GetMember(&c, stage.key);
       const std::string stage_key = key + "." + stage.key;
       // "45.0% of 40": the group's rate over its size.
       auto group = [&](const char* member) {
-        const Json* g = Get(effect, member);
+        const Json* g = GetMember(effect, member);
         const std::string group_key = stage_key + "." + member;
-        return Metric(group_key + ".rate", Get(g, "rate"), Unit::kRate) +
+        return Metric(group_key + ".rate", GetMember(g, "rate"), Unit::kRate) +
                " <span class=\"sub\">of " +
-               Metric(group_key + ".contacts", Get(g, "contacts"), Unit::kCount) + "</span>";
+               Metric(group_key + ".contacts", GetMember(g, "contacts"), Unit::kCount) + "</span>";
       };
       const std::string difference =
-          GetBool(effect, "insufficient_sample")
+          GetBool(effect, "insufficient_sample").value_or(false)
               ? std::string("<span class=\"na\">too few</span>")
-              : Metric(stage_key + ".lift", Get(effect, "lift"), Unit::kPoints);
+              : Metric(stage_key + ".lift", GetMember(effect, "lift"), Unit::kPoints);
       t += "<td>" + group(stage.clicked) + "<div class=\"vs\">" + difference + "</div></td>";
       t += "<td>" + group("did_not_click") + "</td>";
     }
@@ -398,8 +405,9 @@ std::string RenderReps(const Json& root) {
     const Json* stated = nullptr;
     std::vector<double> values;
     for (const Json& r : reps->GetArray()) {
-      if (stated == nullptr) stated = Get(Get(Get(&r, "vs_team"), col.key), "team_median");
-      if (std::optional<double> v = GetNumber(&r, col.key)) values.push_back(*v);
+      if (stated == nullptr)
+        stated = GetMember(GetMember(GetMember(&r, "vs_team"), col.key), "team_median");
+      if (std::optional<double> v = GetDouble(&r, col.key)) values.push_back(*v);
     }
     if (stated != nullptr) {
       team.push_back(stated->IsNumber() ? std::optional<double>(stated->GetDouble())
@@ -425,9 +433,9 @@ std::string RenderReps(const Json& root) {
     for (size_t i = 0; i < std::size(kRepColumns); ++i) {
       const RepColumn& col = kRepColumns[i];
       t += "<td>" + (col.unit == Unit::kMoney
-                         ? MoneyMetric(key + "." + col.key, &r, col.key, Get(&r, "currency"))
-                         : Metric(key + "." + col.key, Get(&r, col.key), col.unit));
-      if (col.compare) t += VersusTeam(col, GetNumber(&r, col.key), team[i]);
+                         ? MoneyMetric(key + "." + col.key, &r, col.key, GetMember(&r, "currency"))
+                         : Metric(key + "." + col.key, GetMember(&r, col.key), col.unit));
+      if (col.compare) t += VersusTeam(col, GetDouble(&r, col.key), team[i]);
       t += "</td>";
     }
     t += "</tr>\n";
@@ -444,7 +452,7 @@ std::string RenderReps(const Json& root) {
         // The median's unit, as the snapshot states it with the median.
         const Json* unit = nullptr;
         for (const Json& r : reps->GetArray()) {
-          unit = Get(Get(Get(&r, "vs_team"), col.key), "currency");
+          unit = GetMember(GetMember(GetMember(&r, "vs_team"), col.key), "currency");
           if (unit != nullptr) break;
         }
         t += CurrencySuffix(unit, &v);
@@ -463,7 +471,7 @@ std::string RenderDataQuality(const Json& root) {
   const char* kLede =
       "Records that make the numbers above less accurate, with a few example ids to start "
       "cleaning from.";
-  const Json* quality = Get(&root, "data_quality");
+  const Json* quality = GetMember(&root, "data_quality");
   if (quality == nullptr || !quality->IsObject()) {
     return Section("data-quality", kTitle, kLede, MissingSection("data_quality"));
   }
@@ -490,7 +498,7 @@ std::string RenderCustomers(const Json& root) {
   const char* kTitle = "Customers";
   const char* kLede =
       "Repeat purchases by existing customers and word of mouth feed next year's pipeline.";
-  const Json* customers = Get(&root, "customers");
+  const Json* customers = GetMember(&root, "customers");
   if (customers == nullptr || !customers->IsObject()) {
     return Section("customers", kTitle, kLede, MissingSection("customers"));
   }
@@ -506,42 +514,44 @@ std::string RenderForecast(const Json& root) {
                            "'s leads (the window's average) are expected to bring, from the "
                            "store's matured cohorts; the backtest says how often such intervals "
                            "held the actual won leads of past months.";
-  const Json* forecast = Get(&root, "forecast");
+  const Json* forecast = GetMember(&root, "forecast");
   if (forecast == nullptr || !forecast->IsObject()) {
     return Section("forecast", kTitle, lede,
                    "<p class=\"na\">n/a: no complete period in the window.</p>\n");
   }
-  const Json* interval = Get(forecast, "interval");
-  const Json* backtest = Get(forecast, "backtest");
-  const Json* level = Get(interval, "level");
+  const Json* interval = GetMember(forecast, "interval");
+  const Json* backtest = GetMember(forecast, "backtest");
+  const Json* level = GetMember(interval, "level");
   const std::string level_text =
       level != nullptr && level->IsNumber() ? FormatNumber(level->GetDouble(), Unit::kRate) : "";
   std::string cards;
-  cards += Stat("Leads", Metric("forecast.leads", Get(forecast, "leads"), Unit::kCount), "",
+  cards += Stat("Leads", Metric("forecast.leads", GetMember(forecast, "leads"), Unit::kCount), "",
                 "one " + PeriodWord(root) + "'s average") +
            "\n";
-  cards +=
-      Stat("Expected won leads",
-           Metric("forecast.expected_customers", Get(forecast, "expected_customers"), Unit::kCount),
-           "", "of those leads, expected to become customers") +
-      "\n";
+  cards += Stat("Expected won leads",
+                Metric("forecast.expected_customers", GetMember(forecast, "expected_customers"),
+                       Unit::kCount),
+                "", "of those leads, expected to become customers") +
+           "\n";
   cards += Stat(HtmlEscape(level_text) + " interval",
-                Metric("forecast.interval.low", Get(interval, "low"), Unit::kCount) + " to " +
-                    Metric("forecast.interval.high", Get(interval, "high"), Unit::kCount),
+                Metric("forecast.interval.low", GetMember(interval, "low"), Unit::kCount) + " to " +
+                    Metric("forecast.interval.high", GetMember(interval, "high"), Unit::kCount),
                 "", "won leads") +
            "\n";
   const std::string reason = GetText(backtest, "reason");
-  cards += Stat("Intervals that held",
-                Metric("forecast.backtest.coverage", Get(backtest, "coverage"), Unit::kRate), "",
-                reason.empty() ? "of " +
-                                     Metric("forecast.backtest.periods", Get(backtest, "periods"),
-                                            Unit::kCount) +
-                                     " past months"
-                               : HtmlEscape(reason)) +
-           "\n";
-  cards += Stat("Expected revenue", MoneyMetric("forecast.expected_revenue", forecast,
-                                                "expected_revenue", Get(forecast, "currency"))) +
-           "\n";
+  cards +=
+      Stat("Intervals that held",
+           Metric("forecast.backtest.coverage", GetMember(backtest, "coverage"), Unit::kRate), "",
+           reason.empty() ? "of " +
+                                Metric("forecast.backtest.periods", GetMember(backtest, "periods"),
+                                       Unit::kCount) +
+                                " past months"
+                          : HtmlEscape(reason)) +
+      "\n";
+  cards +=
+      Stat("Expected revenue", MoneyMetric("forecast.expected_revenue", forecast,
+                                           "expected_revenue", GetMember(forecast, "currency"))) +
+      "\n";
   return Section("forecast", kTitle, lede, "<div class=\"cards\">\n" + cards + "</div>\n");
 }
 
