@@ -22,9 +22,11 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "bench/bench_util.h"
 #include "connectors/connector.h"
+#include "core/json_reader.h"
 #include "core/time_util.h"
 #include "store/store.h"
 #include "sync/sync_engine.h"
@@ -53,8 +55,7 @@ struct ServedEvents {
 };
 
 int64_t Counter(const rapidjson::Value& counters, const char* name) {
-  auto it = counters.FindMember(name);
-  return it != counters.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+  return salesaudit::GetInt64(counters, name).value_or(0);
 }
 
 // Reads every campaign's detail over HTTP and sums its per-type counters.
@@ -69,10 +70,10 @@ salesaudit::Result<ServedEvents> CountServedEvents(HttpClient& http, const std::
       return Status::Internal(path_and_query + ": HTTP " + std::to_string(response->status));
     }
     rapidjson::Document doc;
-    doc.Parse(response->body.c_str(), response->body.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
-      return Status::Internal(path_and_query + ": not a JSON object");
+    if (Status s = salesaudit::ParseJson(response->body, &doc); !s.ok()) {
+      return s.WithContext(path_and_query);
     }
+    if (!doc.IsObject()) return Status::Internal(path_and_query + ": not a JSON object");
     return doc;
   };
   ServedEvents served;
@@ -82,18 +83,16 @@ salesaudit::Result<ServedEvents> CountServedEvents(HttpClient& http, const std::
     if (!offset.empty()) query += "&offset=" + salesaudit::UrlEncode(offset);
     auto listing = get(query);
     if (!listing.ok()) return listing.status();
-    auto campaigns = listing->FindMember("campaigns");
-    if (campaigns == listing->MemberEnd() || !campaigns->value.IsArray()) {
-      return Status::Internal("campaign listing without campaigns");
-    }
-    for (const auto& campaign : campaigns->value.GetArray()) {
-      auto detail = get("/email/public/v1/campaigns/" + std::to_string(campaign["id"].GetInt64()));
+    const rapidjson::Value* campaigns = salesaudit::GetArray(*listing, "campaigns");
+    if (campaigns == nullptr) return Status::Internal("campaign listing without campaigns");
+    for (const auto& campaign : campaigns->GetArray()) {
+      const std::optional<int64_t> id = salesaudit::GetInt64(campaign, "id");
+      if (!id) return Status::Internal("campaign listing with a campaign without an id");
+      auto detail = get("/email/public/v1/campaigns/" + std::to_string(*id));
       if (!detail.ok()) return detail.status();
-      auto counters = detail->FindMember("counters");
-      if (counters == detail->MemberEnd() || !counters->value.IsObject()) {
-        return Status::Internal("campaign detail without counters");
-      }
-      const rapidjson::Value& n = counters->value;
+      const rapidjson::Value* counters = salesaudit::GetObject(*detail, "counters");
+      if (counters == nullptr) return Status::Internal("campaign detail without counters");
+      const rapidjson::Value& n = *counters;
       // "unsubscribed" counts the STATUSCHANGE events that unsubscribe,
       // already in "statuschange".
       served.all += Counter(n, "processed") + Counter(n, "dropped") + Counter(n, "sent") +
@@ -104,13 +103,9 @@ salesaudit::Result<ServedEvents> CountServedEvents(HttpClient& http, const std::
                      Counter(n, "click") + Counter(n, "bounce") + Counter(n, "unsubscribed") +
                      Counter(n, "spamreport");
     }
-    auto has_more = listing->FindMember("hasMore");
-    auto next = listing->FindMember("offset");
-    if (has_more == listing->MemberEnd() || !has_more->value.IsTrue() ||
-        next == listing->MemberEnd() || !next->value.IsString()) {
-      break;
-    }
-    offset = next->value.GetString();
+    const std::optional<std::string_view> next = salesaudit::GetString(*listing, "offset");
+    if (!salesaudit::GetBool(*listing, "hasMore").value_or(false) || !next) break;
+    offset = std::string(*next);
   }
   return served;
 }
