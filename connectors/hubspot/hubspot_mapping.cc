@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <initializer_list>
-#include <utility>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <initializer_list>
 #include <set>
+#include <utility>
 
 #include "connectors/record_reader.h"
 #include "core/json_reader.h"
