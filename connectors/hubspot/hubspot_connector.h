@@ -1,14 +1,7 @@
-// The HubSpot CRM connector (type `hubspot`): streams contacts, deals (with
-// their contact associations) and owners from the CRM v3 API
-// (docs/vendors/hubspot.md).
-//
-// Contacts and deals: the first run (or `sync --full`) pages through the list
-// endpoint; later runs read what changed through the search endpoint. Each run
-// ends with a scan of the archived listing, because archiving does not touch
-// the modified date (docs/vendors/hubspot.md "List and archived records").
-// Owners are read whole every run. The
-// marketing email streams (email_campaigns, email_events) are in
-// hubspot_email.h.
+// The HubSpot connector (type `hubspot`, docs/vendors/hubspot.md): the CRM
+// object streams owners, contacts and deals (hubspot_objects.h) and the
+// marketing email streams email_campaigns and email_events (hubspot_email.h),
+// all through one session with the portal (hubspot_api.h).
 //
 // Registered by RegisterHubspotConnector(); instances are created per run by
 // the sync engine and used by one thread.

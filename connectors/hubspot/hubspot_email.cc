@@ -11,6 +11,7 @@
 
 #include "connectors/paging.h"
 #include "connectors/record_reader.h"
+#include "connectors/shared_options.h"
 #include "core/json_reader.h"
 #include "core/json_writer.h"
 
@@ -63,7 +64,7 @@ const char* CanonicalType(std::string_view type, const rapidjson::Value& event) 
 //   {"v":2,"known":{"<id>":[lastUpdatedTime, sent_at or 0],...},"offset":"..."}
 class CampaignsReader : public StreamReader {
  public:
-  CampaignsReader(const EmailApi& api, const StreamRun& run) : api_(api), run_(run) {}
+  CampaignsReader(HubSpotApi& api, const StreamRun& run) : api_(api), run_(run) {}
 
   Status Load() {
     if (run_.cursor.empty()) return Status::Ok();
@@ -90,7 +91,7 @@ class CampaignsReader : public StreamReader {
     std::string url = api_.base_url + "/email/public/v1/campaigns/by-id?limit=" +
                       std::to_string(kCampaignsPageSize);
     if (!offset_.empty()) url += "&offset=" + UrlEncode(offset_);
-    auto doc = api_.call(kCampaignsStream, {.method = "GET", .url = url});
+    auto doc = api_.Call(kCampaignsStream, {.method = "GET", .url = url});
     if (!doc.ok()) return doc.status();
     const rapidjson::Value* campaigns = GetArray(*doc, "campaigns");
     if (campaigns == nullptr) return Error("campaign listing without a campaigns array");
@@ -100,7 +101,7 @@ class CampaignsReader : public StreamReader {
       if (id.empty()) return Error("campaign listing entry without an id");
       const int64_t updated = GetInt64(item, "lastUpdatedTime").value_or(0);
       if (!MayHaveChanged(id, updated)) continue;
-      auto detail = api_.call(
+      auto detail = api_.Call(
           kCampaignsStream,
           {.method = "GET", .url = api_.base_url + "/email/public/v1/campaigns/" + UrlEncode(id)});
       if (!detail.ok()) return detail.status();
@@ -132,7 +133,8 @@ class CampaignsReader : public StreamReader {
     if (it == known_.end() || it->second.updated != updated || it->second.sent_at == 0) {
       return true;
     }
-    return it->second.sent_at >= run_.started_at_ms - api_.activity_window.count();
+    return it->second.sent_at >=
+           run_.started_at_ms - api_.config.options.Duration(kEmailActivityWindowOption).count();
   }
 
   std::string Serialize() const {
@@ -158,10 +160,10 @@ class CampaignsReader : public StreamReader {
     return w.TakeString();
   }
 
-  std::string Context() const { return api_.context + ": " + kCampaignsStream; }
+  std::string Context() const { return api_.Context(kCampaignsStream); }
   Status Error(const std::string& what) const { return Status::DataLoss(Context() + ": " + what); }
 
-  const EmailApi& api_;
+  HubSpotApi& api_;
   StreamRun run_;
   std::map<std::string, Known> known_;
   std::string offset_;
@@ -213,7 +215,7 @@ struct EventsCursor {
 
 class EventsReader : public StreamReader {
  public:
-  EventsReader(const EmailApi& api, const StreamRun& run, EventsCursor cursor)
+  EventsReader(HubSpotApi& api, const StreamRun& run, EventsCursor cursor)
       : api_(api), run_(run), cursor_(std::move(cursor)) {}
 
   // Up to kEventsApiPagesPerPage API pages as one Page, whose cursor is the
@@ -266,7 +268,7 @@ class EventsReader : public StreamReader {
         api_.base_url + "/email/public/v1/events?startTimestamp=" + std::to_string(next.start) +
         "&endTimestamp=" + std::to_string(next.end) + "&limit=" + std::to_string(kEventsPageSize);
     if (!next.offset.empty()) url += "&offset=" + UrlEncode(next.offset);
-    auto doc = api_.call(kEventsStream, {.method = "GET", .url = url});
+    auto doc = api_.Call(kEventsStream, {.method = "GET", .url = url});
     if (!doc.ok()) return doc.status();
     const rapidjson::Value* events = GetArray(*doc, "events");
     if (events == nullptr) {
@@ -297,9 +299,9 @@ class EventsReader : public StreamReader {
     return std::optional<Page>(std::move(page));
   }
 
-  std::string Context() const { return api_.context + ": " + kEventsStream; }
+  std::string Context() const { return api_.Context(kEventsStream); }
 
-  const EmailApi& api_;
+  HubSpotApi& api_;
   StreamRun run_;
   EventsCursor cursor_;
   bool done_ = false;
@@ -312,7 +314,7 @@ bool IsEmailStream(const std::string& stream) {
   return stream == kCampaignsStream || stream == kEventsStream;
 }
 
-Result<std::unique_ptr<StreamReader>> OpenEmailStream(const EmailApi& api, const StreamRun& run) {
+Result<std::unique_ptr<StreamReader>> OpenEmailStream(HubSpotApi& api, const StreamRun& run) {
   if (run.stream == kCampaignsStream) {
     auto reader = std::make_unique<CampaignsReader>(api, run);
     if (Status s = reader->Load(); !s.ok()) return s;
@@ -320,14 +322,17 @@ Result<std::unique_ptr<StreamReader>> OpenEmailStream(const EmailApi& api, const
   }
   EventsCursor cursor;
   if (run.cursor.empty()) {
-    cursor.since = std::max<int64_t>(0, run.started_at_ms - api.history.count());
+    cursor.since = std::max<int64_t>(
+        0, run.started_at_ms - api.config.options.Duration(kEmailHistoryOption).count());
   } else {
     auto parsed = EventsCursor::Parse(run.cursor);
-    if (!parsed.ok()) return parsed.status().WithContext(api.context + ": " + kEventsStream);
+    if (!parsed.ok()) return parsed.status().WithContext(api.Context(kEventsStream));
     cursor = *parsed;
     // Events reach the API a little late: a new window re-reads the
     // lookback before where the last one ended.
-    if (cursor.end == 0) cursor.since = std::max<int64_t>(0, cursor.since - api.lookback.count());
+    if (cursor.end == 0)
+      cursor.since =
+          std::max<int64_t>(0, cursor.since - api.config.options.Duration(kLookbackOption).count());
   }
   return std::unique_ptr<StreamReader>(std::make_unique<EventsReader>(api, run, cursor));
 }

@@ -21,13 +21,13 @@
 #include <rapidjson/fwd.h>
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "connectors/connector.h"
+#include "connectors/hubspot/hubspot_api.h"
 
 namespace salesaudit::hubspot {
 
@@ -35,25 +35,11 @@ namespace salesaudit::hubspot {
 // "Marketing email events").
 inline constexpr std::chrono::milliseconds kEmailEventsWindow = std::chrono::hours(24 * 30);
 
-// What the email readers need from the connector. `call` sends an authorised
-// request and returns the parsed JSON, failures classified with the stream
-// named; it must outlive the reader.
-struct EmailApi {
-  std::function<Result<rapidjson::Document>(const std::string& stream, HttpRequest request)> call;
-  std::string base_url;
-  std::string context;  // "hubspot[<name>]", prefixed to messages
-  std::chrono::milliseconds lookback{0};
-  // How far back the first sync of email_events reaches (`email_history`).
-  std::chrono::milliseconds history{0};
-  // Campaigns sent this recently get their detail (counters) read every run
-  // (`email_activity_window`).
-  std::chrono::milliseconds activity_window{0};
-};
-
 bool IsEmailStream(const std::string& stream);
 
+// A reader of `run.stream` over `api`, which must outlive it.
 // REQUIRES: IsEmailStream(run.stream).
-Result<std::unique_ptr<StreamReader>> OpenEmailStream(const EmailApi& api, const StreamRun& run);
+Result<std::unique_ptr<StreamReader>> OpenEmailStream(HubSpotApi& api, const StreamRun& run);
 
 // One element of `events` as a canonical event; nullopt for types the
 // store does not keep (PROCESSED, DEFERRED, DROPPED, a resubscribe...) and
