@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "tests/store/store_fixtures.h"
 #include "tests/support/file_faults.h"
 #include "tests/support/subprocess.h"
 
@@ -20,16 +21,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::FileMode;
+using testing::OpenOrDie;
 using testing::ScopedUmask;
 using testing::TempDir;
 using testing::WriteGarbage;
-
-std::unique_ptr<Store> OpenOrDie(const std::string& path) {
-  auto store = Store::Open(path);
-  INFO(store.status().ToString());
-  REQUIRE(store.ok());
-  return std::move(store).value();
-}
 
 // A page of `n` contacts, each with some text, so the file has many pages.
 Page Contacts(int n, const std::string& cursor) {
