@@ -70,7 +70,14 @@ class SimService {
   void ResetStats();
 
  private:
-  struct Query;
+  // A request's query parameters, percent-decoded.
+  struct Query {
+    std::map<std::string, std::string> params;
+    const std::string* Get(const std::string& key) const {
+      auto it = params.find(key);
+      return it == params.end() ? nullptr : &it->second;
+    }
+  };
 
   ApiResponse Route(const std::string& method, const std::string& path, const Query& query,
                     const std::string& body, int64_t now_ms);

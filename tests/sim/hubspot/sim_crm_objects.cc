@@ -1,0 +1,538 @@
+// The CRM object endpoints of SimService: objects list and search, deal->contact
+// association batch reads, owners and deal pipelines.
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <set>
+
+#include "core/time_util.h"
+#include "tests/sim/hubspot/sim_search.h"
+#include "tests/sim/hubspot/sim_service.h"
+#include "tests/sim/hubspot/sim_text.h"
+
+namespace salesaudit::sim {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr int kDefaultListLimit = 10;
+constexpr int kMaxListLimit = 100;
+constexpr int kDefaultOwnerLimit = 100;
+constexpr int kMaxOwnerLimit = 500;
+constexpr size_t kMaxBatchInputs = 100;     // v3 association batch read
+constexpr size_t kMaxV4BatchInputs = 1000;  // v4 association batch read
+// The deal->contact association type HubSpot defines (docs/vendors/hubspot.md "Associations").
+constexpr int kDealToContactTypeId = 3;
+
+// Properties returned when a request names none (docs/vendors/hubspot.md
+// "Records and properties").
+const std::vector<std::string> kContactDefaults = {
+    "createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"};
+const std::vector<std::string> kDealDefaults = {"amount",       "closedate", "createdate",
+                                                "dealname",     "dealstage", "hs_lastmodifieddate",
+                                                "hs_object_id", "pipeline"};
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string Base64(std::string_view in) {
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+    for (int shift = 18; shift >= 0; shift -= 6) out += kBase64[(v >> shift) & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kBase64[(v >> 18) & 63];
+    out += kBase64[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kBase64[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> Unbase64(std::string_view in) {
+  std::string out;
+  unsigned v = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    const char* pos = std::char_traits<char>::find(kBase64, 64, c);
+    if (pos == nullptr) return std::nullopt;
+    v = (v << 6) | static_cast<unsigned>(pos - kBase64);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((v >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// List cursors are opaque: base64 of the next record's id, with the padding
+// percent-encoded the way HubSpot sends it ("NTI1Cg%3D%3D"), so a client that
+// treats `after` as a number or forgets to pass it back verbatim fails here.
+std::string EncodeCursor(int64_t next_id) {
+  std::string b64 = Base64(std::to_string(next_id) + "\n");
+  std::string out;
+  for (char c : b64) out += c == '=' ? std::string("%3D") : std::string(1, c);
+  return out;
+}
+
+// Accepts the cursor as sent or percent-encoded once more by the client.
+std::optional<int64_t> DecodeCursor(std::string text) {
+  if (text.find('%') != std::string::npos) text = PercentDecode(text);
+  std::optional<std::string> raw = Unbase64(text);
+  if (!raw || raw->empty() || raw->back() != '\n') return std::nullopt;
+  raw->pop_back();
+  int64_t id = 0;
+  const auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), id);
+  if (ec != std::errc() || end != raw->data() + raw->size()) return std::nullopt;
+  return id;
+}
+
+std::optional<int> ParseInt(const std::string& text) {
+  int v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// The property names a response carries: the requested ones (or the type's
+// defaults) plus the id, create and modified dates HubSpot always includes.
+std::set<std::string> ResponseProperties(ObjectType type,
+                                         const std::optional<std::vector<std::string>>& requested) {
+  std::set<std::string> names;
+  if (requested) {
+    names.insert(requested->begin(), requested->end());
+  } else {
+    const auto& defaults = type == ObjectType::kContacts ? kContactDefaults : kDealDefaults;
+    names.insert(defaults.begin(), defaults.end());
+  }
+  names.insert("hs_object_id");
+  names.insert("createdate");
+  names.insert(ModifiedDateProperty(type));
+  return names;
+}
+
+void WriteObject(Writer& w, const SimObject& object, const std::set<std::string>& names,
+                 const std::set<std::string>& schema) {
+  w.StartObject();
+  w.Key("id");
+  w.String(object.id.c_str());
+  w.Key("properties");
+  w.StartObject();
+  for (const std::string& name : names) {
+    // Names the portal does not define are left out; defined but unset
+    // properties come back as null.
+    if (schema.count(name) == 0) continue;
+    w.Key(name.c_str());
+    auto it = object.properties.find(name);
+    if (it == object.properties.end()) {
+      w.Null();
+    } else {
+      w.String(it->second.c_str(), static_cast<rapidjson::SizeType>(it->second.size()));
+    }
+  }
+  w.EndObject();
+  w.Key("createdAt");
+  w.String(FormatIsoMs(object.created_at_ms).c_str());
+  w.Key("updatedAt");
+  w.String(FormatIsoMs(object.updated_at_ms).c_str());
+  w.Key("archived");
+  w.Bool(object.archived);
+  if (object.archived) {
+    w.Key("archivedAt");
+    w.String(FormatIsoMs(object.archived_at_ms).c_str());
+  }
+  w.EndObject();
+}
+
+void WritePaging(Writer& w, const std::string& after) {
+  w.Key("paging");
+  w.StartObject();
+  w.Key("next");
+  w.StartObject();
+  w.Key("after");
+  w.String(after.c_str());
+  w.Key("link");
+  w.String(("?after=" + after).c_str());
+  w.EndObject();
+  w.EndObject();
+}
+
+}  // namespace
+
+std::optional<ApiResponse> SimService::ReadPaging(const Query& query, int default_limit,
+                                                  int max_limit, int* limit, int64_t* start_id) {
+  *limit = default_limit;
+  if (const std::string* text = query.Get("limit")) {
+    std::optional<int> parsed = ParseInt(*text);
+    if (!parsed || *parsed < 1 || *parsed > max_limit) {
+      return Error(400, "VALIDATION_ERROR",
+                   "limit must be a number between 1 and " + std::to_string(max_limit) + ", got '" +
+                       *text + "'");
+    }
+    *limit = *parsed;
+  }
+  *start_id = 0;
+  if (const std::string* after = query.Get("after")) {
+    std::optional<int64_t> id = DecodeCursor(*after);
+    if (!id) return Error(400, "VALIDATION_ERROR", "Invalid 'after' paging token: " + *after);
+    *start_id = *id;
+  }
+  return std::nullopt;
+}
+
+ApiResponse SimService::ListObjects(ObjectType type, const Query& query) {
+  int limit = 0;
+  int64_t start_id = 0;
+  if (auto refused = ReadPaging(query, kDefaultListLimit, kMaxListLimit, &limit, &start_id)) {
+    return std::move(*refused);
+  }
+  const std::string* archived_text = query.Get("archived");
+  const bool archived = archived_text != nullptr && *archived_text == "true";
+  std::optional<std::vector<std::string>> requested;
+  if (const std::string* props = query.Get("properties")) requested = Split(*props, ',');
+  const std::set<std::string> names = ResponseProperties(type, requested);
+
+  const ObjectTable& table = portal_.table(type);
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("results");
+  w.StartArray();
+  int written = 0;
+  std::optional<int64_t> next_id;
+  for (size_t i = table.LowerBound(start_id); i < table.records.size(); ++i) {
+    if (table.records[i].archived != archived) continue;
+    if (written == limit) {
+      next_id = table.ids[i];
+      break;
+    }
+    WriteObject(w, table.records[i], names, table.schema);
+    ++written;
+  }
+  w.EndArray();
+  if (next_id) WritePaging(w, EncodeCursor(*next_id));
+  w.EndObject();
+  ApiResponse r;
+  r.body = buf.GetString();
+  return r;
+}
+
+ApiResponse SimService::SearchObjects(ObjectType type, const std::string& body, int64_t now_ms) {
+  Result<SearchQuery> query = ParseSearchQuery(body);
+  if (!query.ok()) return Error(400, "VALIDATION_ERROR", query.status().message());
+  stats_.max_search_after = std::max(stats_.max_search_after, query->after);
+  // The real cap: one query cannot page past 10,000 results.
+  if (query->after + query->limit > kMaxSearchResults) {
+    return Error(400, "VALIDATION_ERROR",
+                 "There was a problem with the request: the sum of after (" +
+                     std::to_string(query->after) + ") and limit (" + std::to_string(query->limit) +
+                     ") must not exceed 10000.");
+  }
+  int64_t total = 0;
+  const ObjectTable& table = portal_.table(type);
+  std::vector<const SimObject*> page = RunSearch(table, type, *query, now_ms, &total);
+  const std::set<std::string> names = ResponseProperties(type, query->properties);
+
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("total");
+  w.Int64(total);
+  w.Key("results");
+  w.StartArray();
+  for (const SimObject* object : page) WriteObject(w, *object, names, table.schema);
+  w.EndArray();
+  const int64_t next = query->after + static_cast<int64_t>(page.size());
+  if (!page.empty() && next < total) WritePaging(w, std::to_string(next));
+  w.EndObject();
+  ApiResponse r;
+  r.body = buf.GetString();
+  return r;
+}
+
+ApiResponse SimService::ReadAssociations(const std::string& body, int64_t now_ms, bool v4) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("inputs") ||
+      !doc["inputs"].IsArray()) {
+    return Error(400, "VALIDATION_ERROR",
+                 "Invalid input JSON: expected {\"inputs\":[{\"id\":..}]}");
+  }
+  const auto inputs = doc["inputs"].GetArray();
+  const size_t max_inputs = v4 ? kMaxV4BatchInputs : kMaxBatchInputs;
+  if (inputs.Size() > max_inputs) {
+    return Error(400, "VALIDATION_ERROR",
+                 "Batch input size " + std::to_string(inputs.Size()) + " exceeds the limit of " +
+                     std::to_string(max_inputs));
+  }
+  struct Input {
+    std::string id;
+    size_t start = 0;  // v4 `after`: the position in the deal's associations
+  };
+  std::vector<Input> parsed;
+  for (const rapidjson::Value& input : inputs) {
+    if (!input.IsObject() || !input.HasMember("id") || !input["id"].IsString()) {
+      return Error(400, "VALIDATION_ERROR", "Each input needs a string id");
+    }
+    Input in{input["id"].GetString(), 0};
+    if (v4 && input.HasMember("after") && !input["after"].IsNull()) {
+      const rapidjson::Value& after = input["after"];
+      std::optional<int64_t> offset;
+      if (after.IsString()) offset = DecodeCursor(after.GetString());
+      if (!offset || *offset < 0) {
+        return Error(400, "VALIDATION_ERROR", "Invalid 'after' paging token for input " + in.id);
+      }
+      in.start = static_cast<size_t>(*offset);
+    }
+    parsed.push_back(std::move(in));
+  }
+
+  const size_t page_size = static_cast<size_t>(std::max(options_.association_page_size, 1));
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String("COMPLETE");
+  w.Key("results");
+  w.StartArray();
+  // Deals without (further) associations, unknown ids included, are not in
+  // the results but each gets one error, which makes the answer a 207.
+  std::vector<std::string> missing;
+  for (const Input& in : parsed) {
+    auto it = portal_.deal_contacts().find(in.id);
+    if (it == portal_.deal_contacts().end() || in.start >= it->second.size()) {
+      if (std::find(missing.begin(), missing.end(), in.id) == missing.end()) {
+        missing.push_back(in.id);
+      }
+      continue;
+    }
+    const std::vector<std::string>& contacts = it->second;
+    // v3 silently drops what is past one page; v4 offers a cursor to it.
+    const size_t end = std::min(contacts.size(), in.start + page_size);
+    w.StartObject();
+    w.Key("from");
+    w.StartObject();
+    w.Key("id");
+    w.String(it->first.c_str());
+    w.EndObject();
+    w.Key("to");
+    w.StartArray();
+    for (size_t i = in.start; i < end; ++i) {
+      w.StartObject();
+      if (v4) {
+        int64_t numeric = 0;
+        std::from_chars(contacts[i].data(), contacts[i].data() + contacts[i].size(), numeric);
+        w.Key("toObjectId");
+        w.Int64(numeric);
+        w.Key("associationTypes");
+        w.StartArray();
+        w.StartObject();
+        w.Key("category");
+        w.String("HUBSPOT_DEFINED");
+        w.Key("typeId");
+        w.Int(kDealToContactTypeId);
+        w.Key("label");
+        w.Null();
+        w.EndObject();
+        w.EndArray();
+      } else {
+        w.Key("id");
+        w.String(contacts[i].c_str());
+        w.Key("type");
+        w.String("deal_to_contact");
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    if (v4 && end < contacts.size()) {
+      w.Key("paging");
+      w.StartObject();
+      w.Key("next");
+      w.StartObject();
+      w.Key("after");
+      w.String(EncodeCursor(static_cast<int64_t>(end)).c_str());
+      w.Key("link");
+      w.Null();
+      w.EndObject();
+      w.EndObject();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!missing.empty()) {
+    w.Key("numErrors");
+    w.Int64(static_cast<int64_t>(missing.size()));
+    w.Key("errors");
+    w.StartArray();
+    for (const std::string& id : missing) {
+      w.StartObject();
+      w.Key("status");
+      w.String("error");
+      w.Key("category");
+      w.String("OBJECT_NOT_FOUND");
+      w.Key("subCategory");
+      w.String("crm.associations.NO_ASSOCIATIONS_FOUND");
+      w.Key("context");
+      w.StartObject();
+      w.Key("fromObjectId");
+      w.StartArray();
+      w.String(id.c_str());
+      w.EndArray();
+      w.EndObject();
+      w.Key("message");
+      w.String(("No contacts are associated with deal " + id + ".").c_str());
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.Key("startedAt");
+  w.String(FormatIsoMs(now_ms).c_str());
+  w.Key("completedAt");
+  w.String(FormatIsoMs(clock_.NowMs() + options_.clock_offset_ms).c_str());
+  w.EndObject();
+  ApiResponse r;
+  r.status = missing.empty() ? 200 : 207;
+  r.body = buf.GetString();
+  return r;
+}
+
+ApiResponse SimService::ListOwners(const Query& query) {
+  int limit = 0;
+  int64_t start_id = 0;
+  if (auto refused = ReadPaging(query, kDefaultOwnerLimit, kMaxOwnerLimit, &limit, &start_id)) {
+    return std::move(*refused);
+  }
+  const std::string* archived_text = query.Get("archived");
+  const bool archived = archived_text != nullptr && *archived_text == "true";
+
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("results");
+  w.StartArray();
+  int written = 0;
+  std::optional<int64_t> next_id;
+  const auto& owners = portal_.owners();
+  for (auto it = owners.lower_bound(start_id); it != owners.end(); ++it) {
+    const SimOwner& o = it->second;
+    if (o.archived != archived) continue;
+    if (written == limit) {
+      next_id = it->first;
+      break;
+    }
+    ++written;
+    w.StartObject();
+    w.Key("id");
+    w.String(o.id.c_str());
+    w.Key("email");
+    w.String(o.email.c_str());
+    w.Key("type");
+    w.String("PERSON");
+    w.Key("firstName");
+    w.String(o.first_name.c_str());
+    w.Key("lastName");
+    w.String(o.last_name.c_str());
+    w.Key("userId");
+    w.Int64(o.user_id);
+    w.Key("userIdIncludingInactive");
+    w.Int64(o.user_id);
+    w.Key("createdAt");
+    w.String(FormatIsoMs(o.created_at_ms).c_str());
+    w.Key("updatedAt");
+    w.String(FormatIsoMs(o.updated_at_ms).c_str());
+    w.Key("archived");
+    w.Bool(o.archived);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (next_id) WritePaging(w, EncodeCursor(*next_id));
+  w.EndObject();
+  ApiResponse r;
+  r.body = buf.GetString();
+  return r;
+}
+
+ApiResponse SimService::Pipelines() {
+  // The default pipeline; stage metadata values are strings, as HubSpot
+  // sends them (docs/vendors/hubspot.md "Deals and pipelines").
+  struct Stage {
+    const char* id;
+    const char* label;
+    const char* closed;
+    const char* probability;
+  };
+  static constexpr Stage kStages[] = {
+      {"appointmentscheduled", "Appointment Scheduled", "false", "0.2"},
+      {"qualifiedtobuy", "Qualified To Buy", "false", "0.4"},
+      {"presentationscheduled", "Presentation Scheduled", "false", "0.6"},
+      {"decisionmakerboughtin", "Decision Maker Bought-In", "false", "0.8"},
+      {"contractsent", "Contract Sent", "false", "0.9"},
+      {"closedwon", "Closed Won", "true", "1.0"},
+      {"closedlost", "Closed Lost", "true", "0.0"},
+  };
+  const char* kCreated = "2020-05-12T08:00:00.000Z";
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("results");
+  w.StartArray();
+  w.StartObject();
+  w.Key("id");
+  w.String("default");
+  w.Key("label");
+  w.String("Sales Pipeline");
+  w.Key("displayOrder");
+  w.Int(0);
+  w.Key("archived");
+  w.Bool(false);
+  w.Key("createdAt");
+  w.String(kCreated);
+  w.Key("updatedAt");
+  w.String(kCreated);
+  w.Key("stages");
+  w.StartArray();
+  int order = 0;
+  for (const Stage& s : kStages) {
+    w.StartObject();
+    w.Key("id");
+    w.String(s.id);
+    w.Key("label");
+    w.String(s.label);
+    w.Key("displayOrder");
+    w.Int(order++);
+    w.Key("metadata");
+    w.StartObject();
+    w.Key("isClosed");
+    w.String(s.closed);
+    w.Key("probability");
+    w.String(s.probability);
+    w.EndObject();
+    w.Key("archived");
+    w.Bool(false);
+    w.Key("createdAt");
+    w.String(kCreated);
+    w.Key("updatedAt");
+    w.String(kCreated);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  ApiResponse r;
+  r.body = buf.GetString();
+  return r;
+}
+
+}  // namespace salesaudit::sim
