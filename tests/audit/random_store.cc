@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace salesaudit::testing {
+namespace salesaudit::verifier {
 namespace {
 
 // Calendar year and month of days since 1970-01-01, the inverse of DaysFromCivil.
@@ -311,4 +311,4 @@ RandomStore::RandomStore() {
 
 RandomStore::~RandomStore() { sqlite3_close(db_); }
 
-}  // namespace salesaudit::testing
+}  // namespace salesaudit::verifier

@@ -12,7 +12,7 @@
 
 struct sqlite3;
 
-namespace salesaudit::testing {
+namespace salesaudit::verifier {
 
 inline constexpr int64_t kDay = 24LL * 3600 * 1000;
 
@@ -57,4 +57,4 @@ class RandomStore {
   sqlite3* db_ = nullptr;
 };
 
-}  // namespace salesaudit::testing
+}  // namespace salesaudit::verifier

@@ -12,7 +12,7 @@
 #include "core/time_util.h"
 #include "tests/audit/random_store.h"
 
-namespace salesaudit::testing {
+namespace salesaudit::verifier {
 namespace {
 
 struct Cell {
@@ -372,4 +372,4 @@ Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int
   return e;
 }
 
-}  // namespace salesaudit::testing
+}  // namespace salesaudit::verifier

@@ -14,7 +14,7 @@
 
 struct sqlite3;
 
-namespace salesaudit::testing {
+namespace salesaudit::verifier {
 
 struct Counts {
   int64_t leads = 0;
@@ -98,4 +98,4 @@ struct Expected {
 Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int64_t to,
                    int64_t now);
 
-}  // namespace salesaudit::testing
+}  // namespace salesaudit::verifier

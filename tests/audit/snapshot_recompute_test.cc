@@ -21,23 +21,23 @@
 namespace salesaudit {
 namespace {
 
-using testing::ByCurrency;
-using testing::ChannelExpect;
-using testing::Counts;
-using testing::Date;
-using testing::Expected;
-using testing::kDay;
-using testing::kNow;
-using testing::kQuietWeek;
-using testing::kWindowFrom;
-using testing::kWindowTo;
-using testing::Period;
-using testing::RandomStore;
-using testing::RandomStoreSettings;
-using testing::Ratio;
-using testing::Recompute;
-using testing::Stats;
-using testing::StatsOf;
+using verifier::ByCurrency;
+using verifier::ChannelExpect;
+using verifier::Counts;
+using verifier::Date;
+using verifier::Expected;
+using verifier::kDay;
+using verifier::kNow;
+using verifier::kQuietWeek;
+using verifier::kWindowFrom;
+using verifier::kWindowTo;
+using verifier::Period;
+using verifier::RandomStore;
+using verifier::RandomStoreSettings;
+using verifier::Ratio;
+using verifier::Recompute;
+using verifier::Stats;
+using verifier::StatsOf;
 
 const rapidjson::Value& At(const rapidjson::Value& object, const char* key) {
   INFO("key " << key);
