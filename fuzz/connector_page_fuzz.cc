@@ -1,22 +1,27 @@
-// Fuzz target for one connector stream's page mapping, driven through the
-// connector itself: the input is the vendor's answers, NUL-separated (a NUL
-// cannot occur in JSON text), served by a loopback HTTP server one per
-// request in order. A request past the last answer gets HTTP 400, which ends
-// the stream run, so an input bounds its own requests; a run reads at most
-// kMaxPagesPerRun pages. Everything between the HTTP body and the canonical Page
-// (classification, ParseJson, paging fields, the record mappings) runs as in
-// a sync.
+// Fuzz target for every connector stream's page mapping, driven through the
+// connector itself. The input's first line selects the stream as
+// `<type>/<stream>` (a compiled-in connector type and one of its streams, as
+// BuiltinConnectors() lists them; any other first line is ignored), so one
+// target covers every connector and a new one needs no edit here. The rest
+// is the vendor's answers, NUL-separated (a NUL cannot occur in JSON text),
+// served by a loopback HTTP server one per request in order. A request past
+// the last answer gets HTTP 400, which ends the stream run, so an input
+// bounds its own requests; a run reads at most kMaxPagesPerRun pages.
+// Everything between the HTTP body and the canonical Page (classification,
+// ParseJson, paging fields, the record mappings) runs as in a sync.
 //
-// Built once per stream (fuzz/CMakeLists.txt) with SALESAUDIT_FUZZ_CONNECTOR
-// and SALESAUDIT_FUZZ_STREAM naming it. Each input gets a fresh server and
-// connector, so nothing carries over from one input to the next.
+// Each input gets a fresh server and connector, so nothing carries over from
+// one input to the next.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "connectors/connector.h"
 #include "fuzz/stream_run.h"
 #include "tests/support/test_http_server.h"
 
@@ -38,9 +43,30 @@ std::vector<std::string> SplitAnswers(std::string_view input) {
   return answers;
 }
 
+// The first set of credentials the type requires, each a placeholder: the
+// answers come from the input whatever the request carries.
+std::map<std::string, std::string> PlaceholderAuth(const ConnectorDescriptor& descriptor) {
+  std::map<std::string, std::string> auth;
+  if (descriptor.auth_required.empty()) return auth;
+  for (const std::string& key : descriptor.auth_required.front()) auth[key] = "fuzz-" + key;
+  return auth;
+}
+
 void ServeAndRead(std::string_view input) {
+  const size_t line_end = input.find('\n');
+  if (line_end == std::string_view::npos) return;
+  const std::string_view selector = input.substr(0, line_end);
+  const size_t slash = selector.find('/');
+  if (slash == std::string_view::npos) return;
+  const std::string type(selector.substr(0, slash));
+  const std::string stream(selector.substr(slash + 1));
+  const ConnectorDescriptor* descriptor = BuiltinConnectors().Find(type);
+  if (descriptor == nullptr) return;
+  const std::vector<std::string> streams = descriptor->StreamNames();
+  if (std::find(streams.begin(), streams.end(), stream) == streams.end()) return;
+
   std::mutex mu;
-  const std::vector<std::string> answers = SplitAnswers(input);
+  const std::vector<std::string> answers = SplitAnswers(input.substr(line_end + 1));
   size_t next_answer = 0;
   TestHttpServer server;
   server.SetHandler([&](const TestHttpRequest&) {
@@ -51,11 +77,7 @@ void ServeAndRead(std::string_view input) {
     return TestHttpResponse{.headers = {{"Content-Type", "application/json"}},
                             .body = answers[next_answer++]};
   });
-  const std::string type = SALESAUDIT_FUZZ_CONNECTOR;
-  const std::map<std::string, std::string> auth =
-      type == "mailchimp" ? std::map<std::string, std::string>{{"api_key", "0123456789abcdef-us1"}}
-                          : std::map<std::string, std::string>{{"token", "pat-na1-fuzz"}};
-  ReadStream(type, SALESAUDIT_FUZZ_STREAM, server.base_url(), auth, kRunStartedAtMs,
+  ReadStream(type, stream, server.base_url(), PlaceholderAuth(*descriptor), kRunStartedAtMs,
              kMaxPagesPerRun);
 }
 

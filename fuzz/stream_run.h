@@ -1,6 +1,6 @@
 // One run of one connector stream against a given base URL, as a sync pass
-// reads it, with the pages thrown away: what the connector fuzz targets
-// (connector_page_fuzz.cc) and their seed recorder (seed_recorder.cc) run.
+// reads it, with the pages thrown away: what the connector_page fuzz target
+// (connector_page_fuzz.cc) and the seed recorders (seed_recording.cc) run.
 //
 // Threading: a free function; each call builds its own connector and client.
 #pragma once
@@ -19,7 +19,8 @@ inline constexpr int kMaxPagesPerRun = 16;
 // Opens `stream` of a connector of `type` (compiled in) configured with
 // `base_url` and `auth`, and calls Next() until the run ends, a page fails or
 // `max_pages` pages came. Aborts when the connector cannot be created or the
-// stream opened: a target built for a type or stream that does not exist.
+// stream opened: callers pass a compiled-in type, one of its streams and the
+// credentials it requires.
 void ReadStream(const std::string& type, const std::string& stream, const std::string& base_url,
                 const std::map<std::string, std::string>& auth, int64_t started_at_ms,
                 int max_pages);

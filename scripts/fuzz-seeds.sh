@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Writes the fuzz targets' seeds into fuzz/corpus/ (README.md "Fuzzing"):
-# - each connector stream: a stream run's real answers from the simulators
-#   (fuzz/seed_recorder.cc), and the first answers as JSON seeds;
+# - connector_page: each stream run's real answers from each connector's
+#   simulator, by the seed recorders the simulators register
+#   (salesaudit_add_fuzz_seed_recorder, fuzz/seed_recording.h), whatever the
+#   connectors are; and the first answer of each as a json_util seed;
 # - config: config/salesaudit.example.yaml, and the same with its secrets inline;
 # - alert_condition: each `when` of the example's rules over a real snapshot
 #   (the simulators synced by the salesaudit binary, then `audit --format json`);
@@ -10,15 +12,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target fuzz_seed_recorder salesaudit crm-sim mailchimp-sim
+cmake --build build -j"$(nproc)" --target fuzz_seed_recorders salesaudit crm-sim mailchimp-sim
 
 corpus=fuzz/corpus
 example=config/salesaudit.example.yaml
-build/fuzz/fuzz_seed_recorder "$corpus"
+while IFS= read -r recorder; do
+  "$recorder" "$corpus/connector_page"
+done <build/fuzz/fuzz_seed_recorders.txt
 mkdir -p "$corpus/json_reader" "$corpus/config" "$corpus/alert_condition" "$corpus/alert_template"
-for stream in hubspot_contacts hubspot_deals mailchimp_members mailchimp_email_activity; do
-  # The first answer: up to the first NUL.
-  tr '\0' '\n' <"$corpus/$stream/sim-seed1" | head -n 1 >"$corpus/json_reader/$stream"
+for seed in "$corpus"/connector_page/*_sim-seed1; do
+  # The first answer: after the selector line, up to the first NUL.
+  name=$(basename "$seed" _sim-seed1)
+  tail -n +2 "$seed" | tr '\0' '\n' | head -n 1 >"$corpus/json_reader/$name"
 done
 cp "$example" "$corpus/config/example.yaml"
 # The same with its secrets written in, so that it loads and `check` runs.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes a target for SECONDS (default 600), or each target in turn with
-# `all`: builds the fuzz targets with clang-14 and libFuzzer in build-fuzz/,
+# `all`; connector_page, which covers every connector stream, gets SECONDS
+# for each stream its seeds select (their first lines, `<type>/<stream>`): builds the fuzz targets with clang-14 and libFuzzer in build-fuzz/,
 # then runs fuzz_TARGET from its seeds (fuzz/corpus/TARGET/), keeping the
 # inputs it finds in build-fuzz/corpus/TARGET/ for the next run. A crash,
 # sanitizer report, leak or input running past 10 s fails the target and
@@ -8,7 +9,7 @@
 # fuzz/corpus/TARGET/ and ctest's fuzz_replay_TARGET replays it in every build.
 #
 #   scripts/fuzz.sh list                 the targets
-#   scripts/fuzz.sh hubspot_deals 3600   an hour on one
+#   scripts/fuzz.sh config 3600          an hour on one
 #   scripts/fuzz.sh all 20               20 s on each (what CI runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,13 +41,25 @@ cmake --build build-fuzz -j"$(nproc)" --target "${build_targets[@]}"
 
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# target_seconds TARGET: SECONDS, times the streams for connector_page.
+target_seconds() {
+  if [ "$1" != connector_page ]; then
+    echo "$seconds"
+    return
+  fi
+  local streams
+  streams=$(head -q -n 1 fuzz/corpus/connector_page/* | grep -E '^[a-z0-9_]+/[a-z0-9_]+$' |
+    sort -u | wc -l)
+  echo $((seconds * (streams > 0 ? streams : 1)))
+}
 passed=0
 failed=0
 for t in "${targets[@]}"; do
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/crashes/$t"
   log="build-fuzz/crashes/$t/last-run.log"
-  echo "== fuzz_$t for ${seconds}s"
-  if build-fuzz/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  run_seconds=$(target_seconds "$t")
+  echo "== fuzz_$t for ${run_seconds}s"
+  if build-fuzz/fuzz/fuzz_"$t" -max_total_time="$run_seconds" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="build-fuzz/crashes/$t/" \
       "build-fuzz/corpus/$t" "fuzz/corpus/$t" >"$log" 2>&1; then
     passed=$((passed + 1))
@@ -58,7 +71,7 @@ for t in "${targets[@]}"; do
     grep -v -E '^#[0-9]+\s+(pulse|NEW|REDUCE|INITED|RELOAD)' "$log" | tail -n 60
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  echo "fuzz_$t: $result, ${execs:-?} inputs run in ${seconds}s (log: $log)"
+  echo "fuzz_$t: $result, ${execs:-?} inputs run in ${run_seconds}s (log: $log)"
 done
 echo "fuzz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,26 +1,16 @@
-// Writes the seeds of the connector fuzz targets: runs each stream of each
-// connector against its simulator (tests/sim/), filled with a small
-// generated account, through a loopback proxy that records every answer, and
-// saves one stream run's answers, NUL-separated as connector_page_fuzz.cc
-// reads them, to OUT_DIR/<type>_<stream>/sim-seed<N>. scripts/fuzz-seeds.sh
-// runs it into fuzz/corpus/.
-//
-//   fuzz_seed_recorder OUT_DIR
+#include "fuzz/seed_recording.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <map>
 #include <mutex>
-#include <string>
+#include <utility>
 #include <vector>
 
 #include "connectors/connector.h"
 #include "core/time_util.h"
 #include "fuzz/stream_run.h"
 #include "net/http_client.h"
-#include "tests/sim/hubspot/hubspot_sim.h"
-#include "tests/sim/mailchimp/mailchimp_sim.h"
 #include "tests/support/test_http_server.h"
 
 namespace salesaudit::fuzz {
@@ -78,60 +68,49 @@ bool RecordStream(const std::filesystem::path& out_dir, const std::string& type,
   const auto [origin, path] = SplitOrigin(sim_base_url);
   RecordingProxy proxy(origin);
   ReadStream(type, stream, proxy.base_url() + path, auth, NowMs(), kMaxPagesPerRun);
-  std::string seed;
-  for (const std::string& answer : proxy.TakeAnswers()) {
-    if (!seed.empty()) seed += '\0';
-    seed += answer;
+  std::string seed = type + "/" + stream + "\n";
+  const std::vector<std::string> answers = proxy.TakeAnswers();
+  for (size_t k = 0; k < answers.size(); ++k) {
+    if (k > 0) seed += '\0';
+    seed += answers[k];
   }
-  const std::filesystem::path dir = out_dir / (type + "_" + stream);
-  std::filesystem::create_directories(dir);
-  std::ofstream out(dir / name, std::ios::binary);
+  std::filesystem::create_directories(out_dir);
+  const std::filesystem::path file = out_dir / (type + "_" + stream + "_" + name);
+  std::ofstream out(file, std::ios::binary);
   out << seed;
-  std::printf("%s: %zu bytes\n", (dir / name).c_str(), seed.size());
+  std::printf("%s: %zu bytes\n", file.c_str(), seed.size());
   return static_cast<bool>(out);
 }
 
-bool RecordAll(const std::filesystem::path& out_dir) {
-  bool ok = true;
-  for (uint64_t seed : {1, 2}) {
-    const std::string name = "sim-seed" + std::to_string(seed);
-    sim::HubSpotSim hubspot;
-    hubspot.Generate(sim::PortalSpec{.seed = seed,
-                                     .contacts = 4,
-                                     .deals = 3,
-                                     .owners = 2,
-                                     .history_days = 30,
-                                     .max_contacts_per_deal = 2,
-                                     .email_campaigns = 2,
-                                     .events_per_campaign = 4});
-    if (hubspot.Start() == 0) return false;
-    for (const std::string& stream : BuiltinConnectors().Find("hubspot")->StreamNames()) {
-      ok &= RecordStream(out_dir, "hubspot", stream, hubspot.base_url(),
-                         {{"token", sim::SimOptions{}.token}}, name);
-    }
-    sim::MailchimpSim mailchimp;
-    mailchimp.Generate(sim::MailchimpSpec{.seed = seed,
-                                          .lists = 1,
-                                          .members_per_list = 3,
-                                          .sent_campaigns = 2,
-                                          .draft_campaigns = 1,
-                                          .history_days = 30});
-    if (mailchimp.Start() == 0) return false;
-    for (const std::string& stream : BuiltinConnectors().Find("mailchimp")->StreamNames()) {
-      ok &= RecordStream(out_dir, "mailchimp", stream, mailchimp.base_url(),
-                         {{"api_key", sim::MailchimpSimOptions{}.api_key}}, name);
-    }
-  }
-  return ok;
-}
-
 }  // namespace
-}  // namespace salesaudit::fuzz
 
-int main(int argc, char** argv) {
+int RecordSeedsMain(
+    int argc, char** argv,
+    const std::function<bool(const SeedRecorder& recorder, uint64_t seed)>& record_account) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
     return 2;
   }
-  return salesaudit::fuzz::RecordAll(argv[1]) ? 0 : 1;
+  const std::filesystem::path out_dir = argv[1];
+  bool ok = true;
+  for (uint64_t seed : {1, 2}) {
+    const std::string name = "sim-seed" + std::to_string(seed);
+    const SeedRecorder recorder = [&](const std::string& type, const std::string& base_url,
+                                      const std::map<std::string, std::string>& auth) {
+      const ConnectorDescriptor* descriptor = BuiltinConnectors().Find(type);
+      if (descriptor == nullptr) {
+        std::fprintf(stderr, "%s: no connector type '%s'\n", argv[0], type.c_str());
+        return false;
+      }
+      bool recorded = true;
+      for (const std::string& stream : descriptor->StreamNames()) {
+        recorded &= RecordStream(out_dir, type, stream, base_url, auth, name);
+      }
+      return recorded;
+    };
+    ok &= record_account(recorder, seed);
+  }
+  return ok ? 0 : 1;
 }
+
+}  // namespace salesaudit::fuzz
