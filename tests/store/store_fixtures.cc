@@ -144,7 +144,6 @@ std::vector<EmailCampaignTotals> AllTotals(Store& store) {
 
 }  // namespace
 
-// The totals as "campaign sent/delivered/opened/machine/clicked/bounced/unsub/spam first".
 std::vector<std::string> TotalsText(Store& store) {
   std::vector<std::string> out;
   for (const EmailCampaignTotals& t : AllTotals(store)) {

@@ -46,8 +46,7 @@ std::vector<StoredDeal> AllDeals(Store& store);
 std::vector<StoredOwner> AllOwners(Store& store);
 std::string Cursor(Store& store, const std::string& connector, const std::string& stream);
 int64_t Count(Store& store, RecordKind kind, const std::string& source, bool include_deleted);
-// The campaign totals as "source/campaign sent/delivered/opened/machine/clicked/bounced/unsub/spam
-// first", by source then campaign.
+// The totals as "campaign sent/delivered/opened/machine/clicked/bounced/unsub/spam first".
 std::vector<std::string> TotalsText(Store& store);
 
 }  // namespace salesaudit::testing
