@@ -3,7 +3,7 @@
 # - connector_page: each stream run's real answers from each connector's
 #   simulator, by the seed recorders the simulators register
 #   (salesaudit_add_fuzz_seed_recorder, fuzz/seed_recording.h), whatever the
-#   connectors are; and the first answer of each as a json_util seed;
+#   connectors are; and the first answer of each as a json_reader seed;
 # - config: config/salesaudit.example.yaml, and the same with its secrets inline;
 # - alert_condition: each `when` of the example's rules over a real snapshot
 #   (the simulators synced by the salesaudit binary, then `audit --format json`);
