@@ -10,9 +10,9 @@
 #include <set>
 
 #include "core/time_util.h"
+#include "tests/sim/common/sim_text.h"
 #include "tests/sim/hubspot/sim_search.h"
 #include "tests/sim/hubspot/sim_service.h"
-#include "tests/sim/hubspot/sim_text.h"
 
 namespace salesaudit::sim {
 namespace {

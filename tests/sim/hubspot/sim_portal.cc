@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "core/time_util.h"
+#include "tests/sim/common/sim_people.h"
+#include "tests/sim/common/sim_text.h"
 
 namespace salesaudit::sim {
 namespace {
@@ -42,14 +44,6 @@ const std::vector<std::string> kSources = {"ORGANIC_SEARCH", "PAID_SEARCH", "EMA
 const std::vector<std::string> kEarlyLeadStatus = {
     "NEW", "OPEN", "ATTEMPTED_TO_CONTACT", "CONNECTED", "UNQUALIFIED", "BAD_TIMING"};
 const std::vector<std::string> kLateLeadStatus = {"CONNECTED", "IN_PROGRESS", "OPEN_DEAL"};
-const std::vector<std::string> kFirstNames = {
-    "Ana",   "Ben",   "Chloe", "Dmitri", "Elena",  "Farid", "Grace", "Hiro",  "Ines",
-    "Jonas", "Kemal", "Lea",   "Marta",  "Nikhil", "Olga",  "Pablo", "Quinn", "Rosa"};
-const std::vector<std::string> kLastNames = {"Lee",    "Novak",  "Garcia", "Schmidt", "Okafor",
-                                             "Tanaka", "Rossi",  "Silva",  "Dubois",  "Kowalski",
-                                             "Jensen", "Haddad", "Moreau", "Ivanova", "Brown"};
-const std::vector<std::string> kDomains = {"example.com", "acme.io", "globex.net", "initech.co",
-                                           "umbrella.org"};
 
 const std::vector<std::string> kDealKinds = {"renewal", "new business", "upsell"};
 
@@ -66,11 +60,6 @@ constexpr std::array<DealStage, 7> kDealStages = {{{"appointmentscheduled", "0.2
                                                    {"contractsent", "0.9", 80},
                                                    {"closedwon", "1.0", 200},
                                                    {"closedlost", "0.0", 150}}};
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

@@ -10,15 +10,10 @@
 #include <utility>
 
 #include "core/time_util.h"
+#include "tests/sim/common/sim_text.h"
 
 namespace salesaudit::sim {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;

@@ -8,7 +8,7 @@
 #include <map>
 #include <optional>
 
-#include "tests/sim/hubspot/sim_text.h"
+#include "tests/sim/common/sim_text.h"
 
 namespace salesaudit::sim {
 namespace {
@@ -135,12 +135,7 @@ std::optional<ApiResponse> SimService::CheckAuthorization(const std::string& aut
 }
 
 ApiResponse SimService::IssueToken(const std::string& body, SteadyTime now) {
-  std::map<std::string, std::string> form;
-  for (const std::string& pair : Split(body, '&')) {
-    const size_t eq = pair.find('=');
-    form[PercentDecode(pair.substr(0, eq))] =
-        eq == std::string::npos ? "" : PercentDecode(pair.substr(eq + 1));
-  }
+  FormFields form = ParseForm(body);
   // HubSpot's token errors use `status` for the code (not "error").
   auto token_error = [&](const char* code, const char* message) {
     rapidjson::StringBuffer buf;
@@ -274,13 +269,7 @@ ApiResponse SimService::Handle(const ApiRequest& request) {
   const size_t qmark = request.target.find('?');
   const std::string path = request.target.substr(0, qmark);
   Query query;
-  if (qmark != std::string::npos) {
-    for (const std::string& pair : Split(request.target.substr(qmark + 1), '&')) {
-      const size_t eq = pair.find('=');
-      query.params[PercentDecode(pair.substr(0, eq))] =
-          eq == std::string::npos ? "" : PercentDecode(pair.substr(eq + 1));
-    }
-  }
+  if (qmark != std::string::npos) query.params = ParseForm(request.target.substr(qmark + 1));
 
   std::lock_guard<std::mutex> lock(mu_);
   // The portal's clock, against which index lag runs and batch times are
