@@ -1,0 +1,134 @@
+// MailchimpSim::Impl: the simulator's account, options, faults and stats
+// behind one mutex, its endpoint handlers and its SimServer. Its members are
+// defined by concern: mailchimp_sim.cc (construction), sim_account.cc (the
+// generated account), sim_service.cc (connections, limits, faults, auth,
+// paging and routing), sim_campaigns.cc and sim_lists.cc (the endpoint
+// families).
+//
+// Owned by MailchimpSim. Threading: `mu` guards everything above `server`;
+// the non-static member functions but Handle (which takes it) expect it held.
+// Private to the simulator's sources.
+#pragma once
+
+// clang-format off
+// Before any Boost header: with GCC 12 in C++20, asio/awaitable.hpp misses it.
+#include <utility>
+// clang-format on
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "tests/sim/common/sim_server.h"
+#include "tests/sim/common/sim_text.h"
+#include "tests/sim/mailchimp/mailchimp_sim.h"
+
+namespace salesaudit::sim {
+
+struct MailchimpSim::Impl {
+  Impl(MailchimpSimOptions o, const Clock& c);
+
+  const Clock& clock;  // "now" for generated and added data
+  // --- account (guarded by mu) ---
+  mutable std::mutex mu;
+  MailchimpSimOptions options;
+  std::mt19937_64 rng{1};
+  std::vector<std::string> list_ids;
+  std::vector<MailchimpMember> members;
+  std::vector<MailchimpCampaign> campaigns;
+  std::vector<MailchimpActivity> activity;
+  struct PendingFault {
+    MailchimpFaultKind kind;
+    int count;
+    std::string prefix;
+    int skip;
+  };
+  std::deque<PendingFault> faults;
+  MailchimpSimStats stats;
+  int in_flight = 0;
+  int next_campaign = 1;
+
+  // Last: its connections use everything above, so it stops first.
+  SimServer server;
+
+  // --- the account (sim_account.cc) ---
+
+  int64_t Below(int64_t n);
+  bool Chance(double p);
+  template <typename T>
+  const T& Pick(const std::vector<T>& v);
+  std::string NewCampaignId();
+  // Generated activity ends a minute before `now_ms`, so activity added
+  // later at "now" is always new.
+  void AddRecipientActivity(const MailchimpCampaign& c, const MailchimpMember& m, int64_t now_ms);
+  void Generate(const MailchimpSpec& spec, int64_t now_ms);
+  std::vector<MailchimpActivity> AddActivity(int count, const std::string& campaign_id,
+                                             int64_t at_ms);
+  // A campaign sent to the first list at `now_ms`; returns its id.
+  std::string SendCampaign(int64_t now_ms);
+
+  // --- request handling (sim_service.cc) ---
+
+  struct Response {
+    int status = 200;
+    std::string content_type = "application/json; charset=utf-8";
+    std::string body;
+  };
+  using Query = FormFields;
+  using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+  // A problem+json error, as the API answers every refusal.
+  static Response Problem(int status, const std::string& title, const std::string& detail);
+  static void Str(Writer& w, const char* key, const std::string& value);
+  static void Links(Writer& w);
+  // The envelope of every collection the API pages: rows [offset,
+  // offset + count) of `total` under `key`, each an object `write_row(w, i)`
+  // fills before its `_links`, then `parent_key` (when given) and
+  // `total_items`.
+  static Response Collection(const char* key, int total, int offset, int count,
+                             const std::function<void(Writer&, int)>& write_row,
+                             const char* parent_key = nullptr, const std::string& parent_id = "");
+  // count/offset, or the 400 that refuses them.
+  std::optional<Response> Paging(const Query& q, int* count, int* offset);
+  // A query datetime ("...+00:00", "Z" or other tolerated forms), or nullopt.
+  static std::optional<int64_t> QueryTime(const Query& q, const std::string& key);
+  Response Route(const std::string& method, const std::string& path, const Query& q);
+  // Counts the request and answers it; takes `mu`.
+  Response Handle(const std::string& method, const std::string& target,
+                  const std::string& authorization);
+  Response HandleLocked(const std::string& method, const std::string& path,
+                        const std::string& query, const std::string& authorization);
+  // Serves one connection's requests until it closes or idles out.
+  static boost::asio::awaitable<void> ServeConnection(boost::asio::ip::tcp::socket socket,
+                                                      Impl& impl);
+
+  // --- the endpoint families (sim_campaigns.cc, sim_lists.cc) ---
+
+  struct CampaignReport {
+    int64_t emails_sent = 0;
+    int64_t opens = 0;
+    int64_t unique_opens = 0;
+    int64_t clicks = 0;
+    int64_t subscriber_clicks = 0;
+  };
+  // What Mailchimp reports for a campaign, from the simulated account: a
+  // sent campaign went to every member of its list not cleaned (the
+  // recipients activity is generated for).
+  CampaignReport ReportOf(const MailchimpCampaign& c) const;
+  Response ListCampaigns(const Query& q);
+  Response EmailActivity(const std::string& campaign_id, const Query& q);
+  Response ListMembers(const std::string& list_id, const Query& q);
+};
+
+}  // namespace salesaudit::sim
