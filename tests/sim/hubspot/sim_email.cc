@@ -10,6 +10,8 @@
 #include <optional>
 #include <tuple>
 
+#include "core/text_util.h"
+
 namespace salesaudit::sim {
 namespace {
 
@@ -82,12 +84,6 @@ std::optional<int> ReadLimit(const std::map<std::string, std::string>& query, in
   return static_cast<int>(*v);
 }
 
-std::string Trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
 }  // namespace
 
 std::string EmailPortal::NewEventId() {
@@ -129,7 +125,7 @@ void EmailPortal::Generate(const PortalSpec& spec, const std::vector<std::string
   recipients_.clear();
   // HubSpot sends the address it mailed: trimmed, case as the contact has it.
   for (const std::string& email : emails) {
-    std::string r = Trim(email);
+    std::string r(TrimSpace(email));
     if (!r.empty()) recipients_.push_back(std::move(r));
   }
   if (recipients_.empty()) return;

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/encoding.h"
+#include "core/text_util.h"
 #include "core/time_util.h"
 #include "tests/sim/common/sim_people.h"
 #include "tests/sim/common/sim_text.h"
@@ -23,19 +24,13 @@ constexpr int64_t kDayMs = 86'400'000;
 const std::vector<std::string> kUrls = {"https://acme.test/pricing", "https://acme.test/demo",
                                         "https://acme.test/blog/q3-report"};
 
-std::string Trimmed(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
 // "2024-03-05T14:00:00+00:00": whole seconds with a numeric offset.
 std::string Wire(int64_t ms) { return FormatIsoMs(ms).substr(0, 19) + "+00:00"; }
 
 }  // namespace
 
 std::string MailchimpEmailId(const std::string& email) {
-  const std::string lower = Lower(Trimmed(email));
+  const std::string lower = Lower(TrimSpace(email));
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_Digest(lower.data(), lower.size(), digest, &n, EVP_md5(), nullptr);
@@ -116,7 +111,7 @@ void MailchimpSim::Impl::Generate(const MailchimpSpec& spec, int64_t now_ms) {
       m.last_name = Pick(kLastNames);
       if (given < spec.emails.size()) {
         // Mailchimp trims an address it accepts but keeps its case.
-        m.email_address = Trimmed(spec.emails[given++]);
+        m.email_address = TrimSpace(spec.emails[given++]);
       } else {
         m.email_address = Lower(m.first_name + "." + m.last_name) + std::to_string(generated_id) +
                           "@" + Pick(kDomains);
