@@ -5,6 +5,8 @@
 #include <openssl/hmac.h>
 
 #include <cctype>
+#include <climits>
+#include <memory>
 #include <vector>
 
 namespace salesaudit {
@@ -23,6 +25,28 @@ std::string Base64Encode(std::string_view bytes) {
                                       reinterpret_cast<const unsigned char*>(bytes.data()),
                                       static_cast<int>(bytes.size()));
   out.resize(written > 0 ? static_cast<size_t>(written) : 0);
+  return out;
+}
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  std::unique_ptr<EVP_ENCODE_CTX, decltype(&EVP_ENCODE_CTX_free)> ctx(EVP_ENCODE_CTX_new(),
+                                                                      EVP_ENCODE_CTX_free);
+  if (ctx == nullptr || text.size() > static_cast<size_t>(INT_MAX)) return std::nullopt;
+  EVP_DecodeInit(ctx.get());
+  // At most 3 bytes per 4 characters, and the final block.
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  int length = 0;
+  if (EVP_DecodeUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &length,
+                       reinterpret_cast<const unsigned char*>(text.data()),
+                       static_cast<int>(text.size())) < 0) {
+    return std::nullopt;
+  }
+  int tail = 0;
+  if (EVP_DecodeFinal(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + length, &tail) !=
+      1) {
+    return std::nullopt;
+  }
+  out.resize(static_cast<size_t>(length + tail));
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/encoding.h"
 #include "tests/support/test_smtp_server.h"
 
 namespace salesaudit {
@@ -74,7 +75,7 @@ TEST_CASE("The email is a multipart/alternative message with a text and an HTML 
     CHECK(lines[i + 2] == "Content-Transfer-Encoding: base64");
     std::string b64;
     for (size_t j = i + 4; j < lines.size() && lines[j].rfind("--", 0) != 0; ++j) b64 += lines[j];
-    bodies.push_back(testing::DecodeBase64(b64));
+    bodies.push_back(Base64Decode(b64).value_or(""));
   }
   CHECK(lines.back() == "--salesaudit-n42-abc--");
   REQUIRE(types == std::vector<std::string>{"Content-Type: text/plain; charset=utf-8",
@@ -112,7 +113,7 @@ TEST_CASE("Header values cannot start headers of their own, and non-ASCII subjec
   }
   CHECK_THAT(mail, Catch::Contains("Subject: =?UTF-8?B?"));
   CHECK(MimeBase64("Jefe") == "SmVmZQ==\r\n");
-  CHECK(testing::DecodeBase64(MimeBase64(std::string(200, 'x'))) == std::string(200, 'x'));
+  CHECK(Base64Decode(MimeBase64(std::string(200, 'x'))) == std::string(200, 'x'));
 }
 
 }  // namespace

@@ -18,6 +18,18 @@ TEST_CASE("Base64Encode gives RFC 4648's test vectors, padded, on one line") {
   CHECK(Base64Encode(std::string("\0\x01", 2)) == "AAE=");
 }
 
+TEST_CASE("Base64Decode reverses Base64Encode, skips MIME line breaks and refuses other text") {
+  for (const std::string& bytes :
+       {std::string(), std::string("f"), std::string("fo"), std::string("foo"),
+        std::string("foobar"), std::string("\0\x01\xff", 3), std::string(1000, '\xfe')}) {
+    CHECK(Base64Decode(Base64Encode(bytes)) == bytes);
+  }
+  CHECK(Base64Decode("Zm9v\r\nYmFy\r\n") == "foobar");
+  CHECK(Base64Decode("Zm9vYg==") == "foob");
+  CHECK_FALSE(Base64Decode("Zm9v!mFy").has_value());
+  CHECK_FALSE(Base64Decode("Zm9vYg==Zm9v").has_value());  // data after the padding
+}
+
 TEST_CASE("HexEncode writes two lower-case digits per byte") {
   CHECK(HexEncode("") == "");
   CHECK(HexEncode(std::string("\x00\x0f\xab\xff", 4)) == "000fabff");

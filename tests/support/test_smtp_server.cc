@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include "core/encoding.h"
+
 namespace salesaudit::testing {
 
 TestSmtpServer::TestSmtpServer(const std::string& username, const std::string& password) {
@@ -27,25 +29,6 @@ TestSmtpServer::TestSmtpServer(const std::string& username, const std::string& p
 
 TestSmtpServer::~TestSmtpServer() = default;
 
-std::string DecodeBase64(std::string_view base64) {
-  constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int bits = 0;
-  uint32_t acc = 0;
-  for (char c : base64) {
-    const size_t digit = kAlphabet.find(c);
-    if (digit == std::string_view::npos) continue;  // line breaks, padding
-    acc = (acc << 6) | static_cast<uint32_t>(digit);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
 std::string MailPart(const std::string& mail, const std::string& type) {
   const size_t part = mail.find("Content-Type: " + type);
   const size_t body = mail.find("\r\n\r\n", part);
@@ -53,7 +36,7 @@ std::string MailPart(const std::string& mail, const std::string& type) {
   if (part == std::string::npos || body == std::string::npos || end == std::string::npos) {
     return "";
   }
-  return DecodeBase64(std::string_view(mail).substr(body + 4, end - body - 4));
+  return Base64Decode(std::string_view(mail).substr(body + 4, end - body - 4)).value_or("");
 }
 
 std::vector<std::string> TestSmtpServer::Mails() const {

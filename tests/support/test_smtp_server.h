@@ -39,10 +39,6 @@ class TestSmtpServer {
   std::string url_;
 };
 
-// The bytes of base64 text; characters outside the alphabet (line breaks,
-// padding) are skipped.
-std::string DecodeBase64(std::string_view base64);
-
 // The decoded body of the first part of `mail` whose Content-Type is `type`
 // ("text/plain"), in a MIME message with base64 parts; "" when it has none.
 std::string MailPart(const std::string& mail, const std::string& type);

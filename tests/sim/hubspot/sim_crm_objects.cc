@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "core/encoding.h"
 #include "core/time_util.h"
 #include "tests/sim/common/sim_text.h"
 #include "tests/sim/hubspot/sim_search.h"
@@ -36,51 +37,11 @@ const std::vector<std::string> kDealDefaults = {"amount",       "closedate", "cr
                                                 "dealname",     "dealstage", "hs_lastmodifieddate",
                                                 "hs_object_id", "pipeline"};
 
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string Base64(std::string_view in) {
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out += kBase64[(v >> shift) & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kBase64[(v >> 18) & 63];
-    out += kBase64[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kBase64[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-std::optional<std::string> Unbase64(std::string_view in) {
-  std::string out;
-  unsigned v = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    const char* pos = std::char_traits<char>::find(kBase64, 64, c);
-    if (pos == nullptr) return std::nullopt;
-    v = (v << 6) | static_cast<unsigned>(pos - kBase64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((v >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
-
 // List cursors are opaque: base64 of the next record's id, with the padding
 // percent-encoded the way HubSpot sends it ("NTI1Cg%3D%3D"), so a client that
 // treats `after` as a number or forgets to pass it back verbatim fails here.
 std::string EncodeCursor(int64_t next_id) {
-  std::string b64 = Base64(std::to_string(next_id) + "\n");
+  std::string b64 = Base64Encode(std::to_string(next_id) + "\n");
   std::string out;
   for (char c : b64) out += c == '=' ? std::string("%3D") : std::string(1, c);
   return out;
@@ -89,7 +50,7 @@ std::string EncodeCursor(int64_t next_id) {
 // Accepts the cursor as sent or percent-encoded once more by the client.
 std::optional<int64_t> DecodeCursor(std::string text) {
   if (text.find('%') != std::string::npos) text = PercentDecode(text);
-  std::optional<std::string> raw = Unbase64(text);
+  std::optional<std::string> raw = Base64Decode(text);
   if (!raw || raw->empty() || raw->back() != '\n') return std::nullopt;
   raw->pop_back();
   int64_t id = 0;

@@ -15,10 +15,6 @@
 namespace salesaudit::sim {
 namespace {
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 std::optional<double> ParseNumber(std::string_view text) {
   if (text.empty()) return std::nullopt;
   const std::string copy(text);
@@ -258,8 +254,8 @@ PropertyKind KindOf(std::string_view property) {
     return PropertyKind::kNumber;
   }
   if (property == "createdate" || property == "lastmodifieddate" ||
-      property == "hs_lastmodifieddate" || property == "closedate" || EndsWith(property, "_date") ||
-      property.substr(0, 13) == "hs_v2_date_en") {
+      property == "hs_lastmodifieddate" || property == "closedate" ||
+      std::string_view(property).ends_with("_date") || property.substr(0, 13) == "hs_v2_date_en") {
     return PropertyKind::kDatetime;
   }
   if (property == "hs_is_closed" || property == "hs_is_closed_won") return PropertyKind::kBool;

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/encoding.h"
 #include "core/time_util.h"
 #include "tests/sim/common/sim_text.h"
 #include "tests/sim/mailchimp/sim_impl.h"
@@ -35,31 +36,6 @@ using tcp = asio::ip::tcp;
 
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
 constexpr int kMaxCount = 1000;
-
-std::string Base64Decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  int bits = 0;
-  uint32_t acc = 0;
-  for (char c : in) {
-    const int v = value(c);
-    if (v < 0) break;  // '=' padding or junk ends the value
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -206,7 +182,7 @@ auto MailchimpSim::Impl::HandleLocked(const std::string& method, const std::stri
   const std::string scheme = "Basic ";
   std::string password;
   if (authorization.rfind(scheme, 0) == 0) {
-    const std::string decoded = Base64Decode(authorization.substr(scheme.size()));
+    const std::string decoded = Base64Decode(authorization.substr(scheme.size())).value_or("");
     const size_t colon = decoded.find(':');
     if (colon != std::string::npos) password = decoded.substr(colon + 1);
   }
