@@ -49,6 +49,28 @@ const char* RecordKindName(RecordKind kind) {
   return "record";
 }
 
+const char* FunnelStageName(FunnelStage stage) {
+  switch (stage) {
+    case FunnelStage::kMql:
+      return "mql";
+    case FunnelStage::kContacted:
+      return "contacted";
+    case FunnelStage::kSql:
+      return "sql";
+    case FunnelStage::kWon:
+      return "won";
+  }
+  return "mql";
+}
+
+std::optional<FunnelStage> ParseFunnelStage(std::string_view name) {
+  for (FunnelStage stage :
+       {FunnelStage::kMql, FunnelStage::kContacted, FunnelStage::kSql, FunnelStage::kWon}) {
+    if (name == FunnelStageName(stage)) return stage;
+  }
+  return std::nullopt;
+}
+
 std::string ValueIssue::Describe() const {
   return std::string(RecordKindName(kind)) + " " +
          (record_id.empty() ? "without an id" : record_id) + ": property " + property + " " +

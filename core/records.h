@@ -117,6 +117,30 @@ struct EmailMember {
   TimeMs updated_at;
 };
 
+// A funnel stage after lead that dated evidence can put a contact at
+// (docs/contracts.md "Funnel semantics"); won is the contact's customer_at.
+enum class FunnelStage { kMql, kContacted, kSql, kWon };
+
+// "mql", "contacted", "sql", "won": as stage_events.stage holds it.
+const char* FunnelStageName(FunnelStage stage);
+// The stage of a name FunnelStageName gives; nullopt for any other text.
+std::optional<FunnelStage> ParseFunnelStage(std::string_view name);
+
+// Dated evidence that a contact reached a stage, from a record other than
+// the contact's own stage dates (a CRM's lead status history, a done
+// activity). The audit takes each stage's earliest date among the contact's
+// own, its stage events and its linked deals (README "The store",
+// v_contact_funnel). Kept in stage_events, keyed by (source, contact_id,
+// stage, origin, origin_id), where origin is the stream of the page that
+// carried it: a deletion of `origin_id` in that stream, or of the contact,
+// deletes it.
+struct StageEvent {
+  std::string contact_id;
+  FunnelStage stage = FunnelStage::kMql;
+  int64_t at = 0;
+  std::string origin_id;  // the id of the record, in the page's stream, that says it
+};
+
 enum class RecordKind { kContact, kDeal, kOwner, kEmailCampaign, kEmailEvent, kEmailMember };
 
 // "contact", "deal", "owner", "email campaign", "email event", "email member".
@@ -162,6 +186,7 @@ struct Page {
   std::vector<EmailCampaign> campaigns;
   std::vector<EmailEvent> events;
   std::vector<EmailMember> members;
+  std::vector<StageEvent> stage_events;
   std::vector<Deletion> deletions;
   std::string cursor;  // opaque to everyone but the connector that made it
   // What the connector wants said about the page (an API fallback, data it

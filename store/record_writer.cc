@@ -159,6 +159,17 @@ Status RecordWriter::Prepare() {
       {&move_deal_links_,
        "UPDATE OR IGNORE deal_contacts SET contact_id = ?3 WHERE source = ?1 AND contact_id = ?2"},
       {&drop_deal_links_, "DELETE FROM deal_contacts WHERE source = ?1 AND contact_id = ?2"},
+      {&upsert_stage_event_,
+       "INSERT INTO stage_events (source, contact_id, stage, at, origin, origin_id) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+       "ON CONFLICT (source, contact_id, stage, origin, origin_id) DO UPDATE SET at = excluded.at"},
+      // A merged-away contact's stage events move to the survivor as its
+      // deal links do; evidence the survivor already has stays single.
+      {&move_stage_events_,
+       "UPDATE OR IGNORE stage_events SET contact_id = ?3 WHERE source = ?1 AND contact_id = ?2"},
+      {&drop_stage_events_, "DELETE FROM stage_events WHERE source = ?1 AND contact_id = ?2"},
+      {&drop_origin_stage_events_,
+       "DELETE FROM stage_events WHERE source = ?1 AND origin = ?2 AND origin_id = ?3"},
       {&delete_event_,
        "UPDATE email_events SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = "
        "?3"},
@@ -372,6 +383,57 @@ Status RecordWriter::FlushEventCounts(const std::string& source) {
   return Status::Ok();
 }
 
+Status RecordWriter::WriteStageEvent(const std::string& source, const std::string& stream,
+                                     const StageEvent& e) {
+  sqlite3_stmt* s = upsert_stage_event_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, e.contact_id);
+  BindText(s, 3, FunnelStageName(e.stage));
+  sqlite3_bind_int64(s, 4, e.at);
+  BindText(s, 5, stream);
+  BindText(s, 6, e.origin_id);
+  int rc = Database::Run(s);
+  if (rc == SQLITE_OK) return Status::Ok();
+  return RecordFailure(rc, s,
+                       std::string("stage event ") + FunnelStageName(e.stage) + " of " +
+                           Label("contact", e.contact_id) + " from " + stream + " " +
+                           Label("record", e.origin_id));
+}
+
+// The stage events a deleted record leaves: every one of a deleted contact
+// and every one whose origin is the deleted record of this page's stream. A
+// merged contact's move to the survivor instead: what its records said is
+// true of the person the survivor is.
+Status RecordWriter::DropStageEvents(const std::string& source, const std::string& stream,
+                                     const Deletion& d) {
+  const bool merged = d.kind == RecordKind::kContact && !d.merged_into.empty();
+  sqlite3_stmt* s = nullptr;
+  int rc = SQLITE_OK;
+  if (!merged) {
+    s = drop_origin_stage_events_.get();
+    BindText(s, 1, source);
+    BindText(s, 2, stream);
+    BindText(s, 3, d.id);
+    rc = Database::Run(s);
+    if (rc != SQLITE_OK) {
+      return RecordFailure(rc, s, "stage events of deleted " + Label(RecordKindName(d.kind), d.id));
+    }
+  }
+  if (d.kind != RecordKind::kContact) return Status::Ok();
+  for (Statement* step : {&move_stage_events_, &drop_stage_events_}) {
+    if (step == &move_stage_events_ && !merged) continue;
+    s = step->get();
+    BindText(s, 1, source);
+    BindText(s, 2, d.id);
+    if (step == &move_stage_events_) BindText(s, 3, d.merged_into);
+    rc = Database::Run(s);
+    if (rc != SQLITE_OK) {
+      return RecordFailure(rc, s, "stage events of deleted " + Label("contact", d.id));
+    }
+  }
+  return Status::Ok();
+}
+
 Status RecordWriter::WriteDeletion(const std::string& source, const Deletion& d) {
   Statement* stmt = nullptr;
   switch (d.kind) {
@@ -479,8 +541,12 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page) {
   for (const EmailMember& m : page.members) {
     if (Status s = WriteMember(source, m); !s.ok()) return s;
   }
+  for (const StageEvent& e : page.stage_events) {
+    if (Status s = WriteStageEvent(source, page.stream, e); !s.ok()) return s;
+  }
   for (const Deletion& d : page.deletions) {
     if (Status s = WriteDeletion(source, d); !s.ok()) return s;
+    if (Status s = DropStageEvents(source, page.stream, d); !s.ok()) return s;
   }
   return WriteValueIssues(source, page);
 }

@@ -31,7 +31,9 @@ class RecordWriter {
   Status Prepare();
 
   // Upserts every record of `page` under `source`, replaces the contact
-  // links of each deal whose contact_ids is set, applies the deletions and
+  // links of each deal whose contact_ids is set, upserts the stage events
+  // (origin: the page's stream), applies the deletions (with the stage
+  // events of each deleted contact and origin record) and
   // adds the page's value issues, as Store::CommitPage describes. On failure
   // part of it may be written: the caller rolls the transaction back.
   Status WritePage(const std::string& source, const Page& page);
@@ -59,7 +61,9 @@ class RecordWriter {
   Status WriteEvent(const std::string& source, const EmailEvent& e);
   Status FlushEventCounts(const std::string& source);
   Status WriteMember(const std::string& source, const EmailMember& m);
+  Status WriteStageEvent(const std::string& source, const std::string& stream, const StageEvent& e);
   Status WriteDeletion(const std::string& source, const Deletion& d);
+  Status DropStageEvents(const std::string& source, const std::string& stream, const Deletion& d);
   Status WriteValueIssues(const std::string& source, const Page& page);
 
   // The failure of one record, labelled with its kind and id so the operator
@@ -71,6 +75,7 @@ class RecordWriter {
   Statement upsert_contact_, upsert_deal_, upsert_owner_, upsert_campaign_, upsert_member_;
   Statement insert_event_, update_event_, count_campaign_events_, count_recipient_events_;
   Statement clear_deal_contacts_, insert_deal_contact_, move_deal_links_, drop_deal_links_;
+  Statement upsert_stage_event_, move_stage_events_, drop_stage_events_, drop_origin_stage_events_;
   Statement delete_contact_, delete_deal_, deactivate_owner_, delete_campaign_, delete_event_,
       delete_member_;
   std::string email_scratch_;

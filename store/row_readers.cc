@@ -206,6 +206,34 @@ constexpr TableRead<EmailClick> kClicks{
     "ORDER BY source, campaign_id, email, occurred_at",
     "email clicks"};
 
+constexpr Column<StoredStageEvent> kStageEventColumns[] = {
+    ColumnOf<&StoredStageEvent::source>("source"),
+    ColumnOf<&StoredStageEvent::event, &StageEvent::contact_id>("contact_id"),
+    ColumnOf<&StoredStageEvent::event, &StageEvent::stage>("stage"),
+    ColumnOf<&StoredStageEvent::event, &StageEvent::at>("at"),
+    ColumnOf<&StoredStageEvent::origin>("origin"),
+    ColumnOf<&StoredStageEvent::event, &StageEvent::origin_id>("origin_id"),
+};
+constexpr TableRead<StoredStageEvent> kStageEvents{
+    &RecordReadStatements::each_stage_event, kStageEventColumns,
+    "FROM stage_events ORDER BY source, contact_id, stage, origin, origin_id", "stage_events"};
+
+constexpr Column<LinkedDeal> kLinkedDealColumns[] = {
+    ColumnOf<&LinkedDeal::source>("l.source"),
+    ColumnOf<&LinkedDeal::contact_id>("l.contact_id"),
+    ColumnOf<&LinkedDeal::deal_id>("l.deal_id"),
+    ColumnOf<&LinkedDeal::created_at>("d.created_at"),
+    ColumnOf<&LinkedDeal::closed_at>("d.closed_at"),
+    ColumnOf<&LinkedDeal::is_won>("d.is_won"),
+};
+// In the order of deal_contacts_contact, which serves it without a sort; each
+// deal is found by its primary key.
+constexpr TableRead<LinkedDeal> kLinkedDeals{
+    &RecordReadStatements::each_linked_deal, kLinkedDealColumns,
+    "FROM deal_contacts l JOIN deals d ON d.source = l.source AND d.id = l.deal_id "
+    "WHERE d.deleted_at IS NULL ORDER BY l.source, l.contact_id, l.deal_id",
+    "deals linked to contacts"};
+
 using DealContact = std::pair<std::string, std::string>;
 constexpr Column<DealContact> kDealContactColumns[] = {
     ColumnOf<&DealContact::first>("deal_id"),
@@ -244,6 +272,8 @@ Status RecordReadStatements::Prepare(Database& db) {
       {&each_event, kEvents.Sql()},
       {&each_campaign_stats, kCampaignTotals.Sql()},
       {&each_click, kClicks.Sql()},
+      {&each_stage_event, kStageEvents.Sql()},
+      {&each_linked_deal, kLinkedDeals.Sql()},
       {&deal_contacts,
        SelectSql<DealContact>(kDealContactColumns,
                               "FROM deal_contacts WHERE source = ?1 ORDER BY deal_id, contact_id")},
@@ -285,6 +315,14 @@ Status Store::ForEachEmailCampaignTotals(
 
 Status Store::ForEachEmailClick(const std::function<void(const EmailClick&)>& fn) {
   return ReadEach(impl_->db, impl_->readers, kClicks, fn);
+}
+
+Status Store::ForEachStageEvent(const std::function<void(const StoredStageEvent&)>& fn) {
+  return ReadEach(impl_->db, impl_->readers, kStageEvents, fn);
+}
+
+Status Store::ForEachLinkedDeal(const std::function<void(const LinkedDeal&)>& fn) {
+  return ReadEach(impl_->db, impl_->readers, kLinkedDeals, fn);
 }
 
 Result<std::vector<DealContact>> Store::DealContacts(const std::string& source) {

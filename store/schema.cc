@@ -551,9 +551,69 @@ ALTER TABLE audit_snapshots ADD COLUMN purpose TEXT NOT NULL DEFAULT 'live'
 CREATE INDEX audit_snapshots_purpose ON audit_snapshots (purpose, computed_at);
 )sql";
 
+// Version 11: stage dates from any evidence (DESIGN.md). HubSpot dates each
+// lifecycle stage on the contact; other CRMs date a stage elsewhere (a lead's
+// status history, a done activity). stage_events keeps that dated evidence,
+// written by the stream that carries it (origin) in its page's transaction
+// and deleted with its contact or its origin record. A linked live deal is
+// evidence too, without a row: sql from its created_at, won from a won
+// deal's closed_at. v_contact_funnel gives each contact's effective dates,
+// each the earliest of its own column, its stage events and its linked
+// deals, with ISO-8601 text times like the other views; the audit computes
+// the same rule in its own passes (audit/stage_evidence.h) rather than
+// reading this view, whose per-contact subqueries a whole-store scan would
+// pay a million times. stage_events' primary key serves the view's lookups
+// and the deletion of a contact's evidence; the origin index serves the
+// deletion of an origin record's.
+constexpr const char* kSchemaV11 = R"sql(
+CREATE TABLE stage_events (
+  source TEXT NOT NULL CHECK (source <> ''),
+  contact_id TEXT NOT NULL CHECK (contact_id <> ''),
+  stage TEXT NOT NULL CHECK (stage IN ('mql', 'contacted', 'sql', 'won')),
+  at INTEGER NOT NULL,
+  origin TEXT NOT NULL CHECK (origin <> ''),
+  origin_id TEXT NOT NULL CHECK (origin_id <> ''),
+  PRIMARY KEY (source, contact_id, stage, origin, origin_id)
+) WITHOUT ROWID;
+CREATE INDEX stage_events_origin ON stage_events (source, origin, origin_id);
+
+CREATE VIEW v_contact_funnel AS SELECT
+  c.source, c.id, c.channel, c.owner_id,
+  strftime('%Y-%m-%dT%H:%M:%fZ', c.created_at / 1000.0, 'unixepoch') AS created_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
+    SELECT c.mql_at AS t
+    UNION ALL SELECT e.at FROM stage_events e
+      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'mql'
+  )) / 1000.0, 'unixepoch') AS mql_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
+    SELECT c.contacted_at AS t
+    UNION ALL SELECT e.at FROM stage_events e
+      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'contacted'
+  )) / 1000.0, 'unixepoch') AS contacted_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
+    SELECT c.sql_at AS t
+    UNION ALL SELECT e.at FROM stage_events e
+      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'sql'
+    UNION ALL SELECT d.created_at FROM deal_contacts l
+      JOIN deals d ON d.source = l.source AND d.id = l.deal_id
+      WHERE l.source = c.source AND l.contact_id = c.id AND d.deleted_at IS NULL
+  )) / 1000.0, 'unixepoch') AS sql_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
+    SELECT c.customer_at AS t
+    UNION ALL SELECT e.at FROM stage_events e
+      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'won'
+    UNION ALL SELECT d.closed_at FROM deal_contacts l
+      JOIN deals d ON d.source = l.source AND d.id = l.deal_id
+      WHERE l.source = c.source AND l.contact_id = c.id AND d.deleted_at IS NULL AND d.is_won = 1
+  )) / 1000.0, 'unixepoch') AS won_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', c.deleted_at / 1000.0, 'unixepoch') AS deleted_at
+FROM contacts c;
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
-    {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10},
+    {1, kSchemaV1}, {2, kSchemaV2},   {3, kSchemaV3},   {4, kSchemaV4},
+    {5, kSchemaV5}, {6, kSchemaV6},   {7, kSchemaV7},   {8, kSchemaV8},
+    {9, kSchemaV9}, {10, kSchemaV10}, {11, kSchemaV11},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion,
               "Store::kSchemaVersion must name the last migration");

@@ -58,6 +58,15 @@ void ReadValue(sqlite3_stmt* s, int i, int64_t& out) { out = sqlite3_column_int6
 
 void ReadValue(sqlite3_stmt* s, int i, bool& out) { out = sqlite3_column_int(s, i) != 0; }
 
+void ReadValue(sqlite3_stmt* s, int i, FunnelStage& out) {
+  const unsigned char* text = sqlite3_column_text(s, i);
+  const std::optional<FunnelStage> stage =
+      text == nullptr ? std::nullopt
+                      : ParseFunnelStage(std::string_view(reinterpret_cast<const char*>(text),
+                                                          sqlite3_column_bytes(s, i)));
+  out = stage.value_or(FunnelStage::kMql);
+}
+
 void ReadValue(sqlite3_stmt* s, int i, std::optional<double>& out) {
   if (sqlite3_column_type(s, i) == SQLITE_NULL) {
     out.reset();

@@ -62,6 +62,8 @@ void ReadValue(sqlite3_stmt* s, int i, TimeMs& out);  // also any optional count
 void ReadValue(sqlite3_stmt* s, int i, int64_t& out);
 void ReadValue(sqlite3_stmt* s, int i, bool& out);
 void ReadValue(sqlite3_stmt* s, int i, std::optional<double>& out);
+// A stage_events.stage, which its CHECK keeps to FunnelStageName's values.
+void ReadValue(sqlite3_stmt* s, int i, FunnelStage& out);
 
 // One column of a SELECT list and how a `Row` keeps it.
 template <typename Row>

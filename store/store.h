@@ -79,6 +79,26 @@ struct StoredEmailEvent {
   TimeMs deleted_at;
 };
 
+// One row of stage_events: dated evidence that a contact reached a stage,
+// from `origin`, the stream of the page that wrote it.
+struct StoredStageEvent {
+  std::string source;
+  StageEvent event;
+  std::string origin;
+};
+
+// A live deal linked to a contact in deal_contacts: evidence of the
+// contact's stages (sql from the deal's creation, won from a won deal's
+// close; README "The store", v_contact_funnel).
+struct LinkedDeal {
+  std::string source;
+  std::string contact_id;
+  std::string deal_id;
+  TimeMs created_at;
+  TimeMs closed_at;
+  bool is_won = false;
+};
+
 // Distinct recipients of one campaign with at least one live event of each
 // type (one row of email_campaign_stats, kept current as events are written,
 // so reading it costs one row per campaign whatever the number of events).
@@ -248,7 +268,7 @@ struct StoreCheckReport {
 class Store {
  public:
   // The schema version Open() migrates to.
-  static constexpr int kSchemaVersion = 10;
+  static constexpr int kSchemaVersion = 11;
   // How long the integrity check at open may take: a quick_check of a 1 GB
   // store takes 2.5 s of CPU, so this covers about 2 GB on an idle machine; a
   // bigger store opens with the check incomplete (open_check() says so).
@@ -290,9 +310,12 @@ class Store {
   // contact, deal or email member whose stored updated_at is later than the record's is
   // left alone, so a stale copy from a lagging search index never overwrites
   // newer data),
-  // replaces deal_contacts of each deal whose contact_ids is set, then sets
-  // deleted_at on each deletion (a deletion of a row not stored is ignored, so
-  // a connector that wants an archived record kept sends it as a record too),
+  // replaces deal_contacts of each deal whose contact_ids is set, upserts
+  // `page.stage_events` (origin = page.stream), then sets deleted_at on each
+  // deletion (a deletion of a row not stored is ignored, so a connector that
+  // wants an archived record kept sends it as a record too) and deletes the
+  // stage events of each deleted contact (a merged one's move to the
+  // survivor) and those whose origin is the deleted record in page.stream,
   // adds `page.value_issues` to value_issues,
   // and writes `page.cursor` to sync_state(source, page.stream). Either all of
   // it is stored or none; on failure the previous cursor stays.
@@ -335,6 +358,11 @@ class Store {
   // campaign id, email, then time (served by a partial index over clicks
   // only, so it reads no other event).
   Status ForEachEmailClick(const std::function<void(const EmailClick&)>& fn);
+  // Every stage event, by source, contact id, stage, origin, origin id.
+  Status ForEachStageEvent(const std::function<void(const StoredStageEvent&)>& fn);
+  // Every link of a live deal to a contact (the contact may be deleted or
+  // missing), by source, contact id, then deal id.
+  Status ForEachLinkedDeal(const std::function<void(const LinkedDeal&)>& fn);
   // (deal_id, contact_id) pairs of one source.
   Result<std::vector<std::pair<std::string, std::string>>> DealContacts(const std::string& source);
 

@@ -28,6 +28,7 @@ struct RecordReadStatements {
   static constexpr size_t kRecordKinds = 6;  // RecordKind's values
   Statement each_contact, each_deal, each_owner, each_campaign, each_event, each_member;
   Statement each_recipient, each_campaign_stats, each_click, deal_contacts;
+  Statement each_stage_event, each_linked_deal;
   // Prepared on first use: [RecordKind][include_deleted].
   std::array<std::array<Statement, 2>, kRecordKinds> count_rows;
   Status Prepare(Database& db);

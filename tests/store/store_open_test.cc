@@ -88,7 +88,9 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
                                             "notification_outbox",
                                             "owners",
                                             "silences",
+                                            "stage_events",
                                             "sync_state",
+                                            "v_contact_funnel",
                                             "v_contacts",
                                             "v_deals",
                                             "v_email_events",
@@ -108,7 +110,8 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
                    "name NOT LIKE 'sqlite_%' ORDER BY name") ==
         std::vector<std::string>{"audit_snapshots_computed_at", "audit_snapshots_purpose",
                                  "deal_contacts_contact", "deals_source_owner",
-                                 "email_events_clicks", "notification_outbox_due"});
+                                 "email_events_clicks", "notification_outbox_due",
+                                 "stage_events_origin"});
   // New events are counted by CommitPage, per page; triggers count the rest.
   CHECK(raw.Column("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name") ==
         std::vector<std::string>{"email_campaign_recipients_counted",

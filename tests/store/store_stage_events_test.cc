@@ -1,0 +1,193 @@
+// Stage evidence in the store: stage_events written with their page and
+// deleted with their contact or origin record, and v_contact_funnel's
+// effective dates (README "The store").
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+#include "tests/store/store_fixtures.h"
+#include "tests/support/subprocess.h"
+
+namespace salesaudit {
+namespace {
+
+using testing::MakeContact;
+using testing::MakeDeal;
+using testing::OpenOrDie;
+using testing::RawDb;
+using testing::TempDir;
+
+constexpr int64_t kJan1 = 1704067200000;  // 2024-01-01T00:00:00.000Z
+constexpr int64_t kDayMs = 86400000;
+
+int64_t Jan(int day) { return kJan1 + (day - 1) * kDayMs; }
+
+StageEvent Evidence(const std::string& contact, FunnelStage stage, int64_t at,
+                    const std::string& origin_id) {
+  return StageEvent{contact, stage, at, origin_id};
+}
+
+// "contact stage at origin/origin_id" for every stage event, in key order.
+std::vector<std::string> StageEventsText(Store& store) {
+  std::vector<std::string> out;
+  REQUIRE(store
+              .ForEachStageEvent([&](const StoredStageEvent& row) {
+                out.push_back(row.event.contact_id + " " + FunnelStageName(row.event.stage) + " " +
+                              std::to_string(row.event.at) + " " + row.origin + "/" +
+                              row.event.origin_id);
+              })
+              .ok());
+  return out;
+}
+
+// A contact created on Jan 1 without stage dates of its own.
+Contact Lead(const std::string& id) {
+  Contact c = MakeContact(id, id + "@example.com");
+  c.created_at = Jan(1);
+  c.updated_at = Jan(1);
+  return c;
+}
+
+TEST_CASE(
+    "v_contact_funnel dates each stage by the earliest of the contact, its stage events "
+    "and its linked live deals",
+    "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+
+  Page contacts;
+  contacts.stream = "contacts";
+  Contact own = Lead("own");  // its own dates, later evidence changes nothing
+  own.mql_at = Jan(2);
+  own.contacted_at = Jan(3);
+  own.sql_at = Jan(4);
+  own.customer_at = Jan(5);
+  Contact earlier = Lead("earlier");  // its own dates, earlier evidence wins
+  earlier.mql_at = Jan(20);
+  earlier.sql_at = Jan(20);
+  earlier.customer_at = Jan(25);
+  Contact dealt = Lead("dealt");  // no dates: a won deal and a lost one say sql and won
+  Contact gone = Lead("gone");
+  gone.mql_at = Jan(2);
+  contacts.contacts = {own, earlier, dealt, gone, Lead("plain")};
+  contacts.stage_events = {Evidence("own", FunnelStage::kMql, Jan(9), "h1"),
+                           Evidence("own", FunnelStage::kWon, Jan(9), "h2"),
+                           Evidence("earlier", FunnelStage::kMql, Jan(6), "h1"),
+                           Evidence("earlier", FunnelStage::kMql, Jan(7), "h2"),
+                           Evidence("earlier", FunnelStage::kContacted, Jan(8), "h3")};
+  contacts.deletions = {Deletion{RecordKind::kContact, "gone", Jan(30)}};
+  REQUIRE(store->CommitPage("crm", contacts).ok());
+
+  Page deals;
+  deals.stream = "deals";
+  Deal won = MakeDeal("won");  // created Jan 1, closed won Feb 1
+  won.created_at = Jan(10);
+  won.closed_at = Jan(15);
+  won.contact_ids = std::vector<std::string>{"dealt", "earlier", "own"};
+  Deal lost = MakeDeal("lost");  // earlier, but lost: sql only
+  lost.created_at = Jan(7);
+  lost.closed_at = Jan(8);
+  lost.is_won = false;
+  lost.contact_ids = std::vector<std::string>{"dealt"};
+  Deal deleted = MakeDeal("deleted");  // the earliest, but deleted: no evidence
+  deleted.created_at = Jan(2);
+  deleted.closed_at = Jan(3);
+  deleted.contact_ids = std::vector<std::string>{"dealt"};
+  deals.deals = {won, lost, deleted};
+  deals.deletions = {Deletion{RecordKind::kDeal, "deleted", Jan(30)}};
+  REQUIRE(store->CommitPage("crm", deals).ok());
+
+  RawDb raw(path);
+  auto funnel = [&](const std::string& id) {
+    return raw.One(
+        "SELECT created_at || ' ' || ifnull(mql_at, '-') || ' ' || ifnull(contacted_at, '-') || "
+        "' ' || ifnull(sql_at, '-') || ' ' || ifnull(won_at, '-') || ' ' || "
+        "ifnull(deleted_at, '-') || ' ' || channel || ' ' || owner_id "
+        "FROM v_contact_funnel WHERE source = 'crm' AND id = '" +
+        id + "'");
+  };
+  CHECK(funnel("own") ==
+        "2024-01-01T00:00:00.000Z 2024-01-02T00:00:00.000Z 2024-01-03T00:00:00.000Z "
+        "2024-01-04T00:00:00.000Z 2024-01-05T00:00:00.000Z - PAID_SEARCH o1");
+  CHECK(funnel("earlier") ==
+        "2024-01-01T00:00:00.000Z 2024-01-06T00:00:00.000Z 2024-01-08T00:00:00.000Z "
+        "2024-01-10T00:00:00.000Z 2024-01-15T00:00:00.000Z - PAID_SEARCH o1");
+  CHECK(funnel("dealt") ==
+        "2024-01-01T00:00:00.000Z - - 2024-01-07T00:00:00.000Z 2024-01-15T00:00:00.000Z - "
+        "PAID_SEARCH o1");
+  CHECK(funnel("plain") == "2024-01-01T00:00:00.000Z - - - - - PAID_SEARCH o1");
+  // A deleted contact stays in the view, marked, with its own dates only.
+  CHECK(funnel("gone") ==
+        "2024-01-01T00:00:00.000Z 2024-01-02T00:00:00.000Z - - - 2024-01-30T00:00:00.000Z "
+        "PAID_SEARCH o1");
+  CHECK(raw.One("SELECT count(*) FROM v_contact_funnel") == "5");
+}
+
+TEST_CASE("Stage events are upserted by their key and deleted with their contact or origin record",
+          "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  Page leads;
+  leads.stream = "leads";
+  leads.contacts = {Lead("l1"), Lead("l2"), Lead("l3"), Lead("l4")};
+  leads.stage_events = {Evidence("l1", FunnelStage::kMql, Jan(2), "l1"),
+                        Evidence("l2", FunnelStage::kMql, Jan(2), "l2"),
+                        Evidence("l3", FunnelStage::kSql, Jan(3), "l3"),
+                        Evidence("l3", FunnelStage::kMql, Jan(2), "l3")};
+  REQUIRE(store->CommitPage("crm", leads).ok());
+  Page history;
+  history.stream = "history";
+  history.stage_events = {Evidence("l2", FunnelStage::kContacted, Jan(4), "h7"),
+                          Evidence("l4", FunnelStage::kSql, Jan(5), "h8")};
+  REQUIRE(store->CommitPage("crm", history).ok());
+  CHECK(StageEventsText(*store) == std::vector<std::string>{
+                                       "l1 mql " + std::to_string(Jan(2)) + " leads/l1",
+                                       "l2 contacted " + std::to_string(Jan(4)) + " history/h7",
+                                       "l2 mql " + std::to_string(Jan(2)) + " leads/l2",
+                                       "l3 mql " + std::to_string(Jan(2)) + " leads/l3",
+                                       "l3 sql " + std::to_string(Jan(3)) + " leads/l3",
+                                       "l4 sql " + std::to_string(Jan(5)) + " history/h8",
+                                   });
+
+  // The same key again moves the date; l1 is deleted, l3 merged into l2
+  // (l3's mql from leads/l3 moves, its sql too), and history's h8 deleted.
+  Page again;
+  again.stream = "leads";
+  again.stage_events = {Evidence("l2", FunnelStage::kMql, Jan(3), "l2")};
+  again.deletions = {Deletion{RecordKind::kContact, "l1", Jan(9)},
+                     Deletion{RecordKind::kContact, "l3", Jan(9), "l2"}};
+  REQUIRE(store->CommitPage("crm", again).ok());
+  Page history_gone;
+  history_gone.stream = "history";
+  history_gone.deletions = {Deletion{RecordKind::kContact, "h8", Jan(9)}};
+  REQUIRE(store->CommitPage("crm", history_gone).ok());
+  CHECK(StageEventsText(*store) == std::vector<std::string>{
+                                       "l2 contacted " + std::to_string(Jan(4)) + " history/h7",
+                                       "l2 mql " + std::to_string(Jan(3)) + " leads/l2",
+                                       "l2 mql " + std::to_string(Jan(2)) + " leads/l3",
+                                       "l2 sql " + std::to_string(Jan(3)) + " leads/l3",
+                                   });
+}
+
+TEST_CASE("A page with a stage event without a contact stores nothing and names the event",
+          "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  Page page;
+  page.stream = "leads";
+  page.cursor = "after";
+  page.contacts = {Lead("l1")};
+  page.stage_events = {Evidence("", FunnelStage::kSql, Jan(2), "h1")};
+  const Status status = store->CommitPage("crm", page);
+  REQUIRE_FALSE(status.ok());
+  CHECK_THAT(status.message(),
+             Catch::Contains("stage event sql") && Catch::Contains("from leads record \"h1\""));
+  CHECK(testing::Count(*store, RecordKind::kContact, "crm", true) == 0);
+  CHECK(StageEventsText(*store).empty());
+  CHECK(testing::Cursor(*store, "crm", "leads").empty());
+}
+
+}  // namespace
+}  // namespace salesaudit
