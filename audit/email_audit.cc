@@ -193,6 +193,13 @@ Status MatchEmailsToContacts(Store& store,
 
 Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
                                      const EmailAuditOptions& options) {
+  auto evidence = StageEvidence::Read(store);
+  if (!evidence.ok()) return evidence.status();
+  return ComputeEmailAudit(store, *evidence, window, options);
+}
+
+Result<EmailAudit> ComputeEmailAudit(Store& store, StageEvidence& evidence,
+                                     const AuditWindow& window, const EmailAuditOptions& options) {
   EmailAudit audit;
   audit.window = window;
   audit.options = options;
@@ -297,7 +304,7 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
   s = store.ForEachContact([&](const StoredContact& row) {
     if (row.deleted_at) return;
     const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
-    const Contact& c = cleaned ? *cleaned : row.contact;
+    const Contact& c = evidence.Effective(row.source, cleaned ? *cleaned : row.contact);
     if (!c.email.empty()) contact_emails.push_back(HashEmail(c.email));
     const std::vector<std::pair<int32_t, ClickRun>>* runs = nullptr;
     if (!c.email.empty() && !clicker_index.empty()) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "audit/funnel.h"
+#include "audit/stage_evidence.h"
 #include "config/audit_defaults.h"
 #include "core/json_writer.h"
 #include "core/status.h"
@@ -146,9 +147,13 @@ inline constexpr int64_t kMinJudgedDelivered = 20;
 
 // The email and content audit over the campaigns sent in `window` (those
 // without sent_at: with any event in `window`) and the contact cohort created
-// in `window`. Deleted campaigns, events and contacts are left out.
+// in `window`. Deleted campaigns, events and contacts are left out. The
+// contacts' stage dates are their effective ones (audit/stage_evidence.h):
+// read from the store, or `evidence` already read by the caller.
 Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
                                      const EmailAuditOptions& options);
+Result<EmailAudit> ComputeEmailAudit(Store& store, StageEvidence& evidence,
+                                     const AuditWindow& window, const EmailAuditOptions& options);
 
 // Writes the members "email" and "content" (key + value each) into the JSON
 // object `w` is inside.

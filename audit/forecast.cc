@@ -401,6 +401,13 @@ CountInterval BetaBinomialInterval(int64_t n, double alpha, double beta, double 
 
 Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
                                  const ForecastOptions& options) {
+  auto evidence = StageEvidence::Read(store);
+  if (!evidence.ok()) return evidence.status().WithContext("audit: forecast");
+  return ComputeForecast(store, *evidence, request, options);
+}
+
+Result<Forecast> ComputeForecast(Store& store, StageEvidence& evidence,
+                                 const ForecastRequest& request, const ForecastOptions& options) {
   if (request.leads <= 0 || request.leads > kMaxForecastLeads)
     return Status::InvalidArgument("forecast: leads must be from 1 to " +
                                    std::to_string(kMaxForecastLeads));
@@ -421,7 +428,7 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
   Status s = store.ForEachContact([&](const StoredContact& row) {
     if (!row.deleted_at && !row.contact.channel.empty()) known_channels.insert(row.contact.channel);
     const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
-    const Contact& c = cleaned ? *cleaned : row.contact;
+    const Contact& c = evidence.Effective(row.source, cleaned ? *cleaned : row.contact);
     if (!IsLive(row, c) || !c.customer_at) return;
     const int64_t cycle = *c.customer_at - *c.created_at;
     if (cycle < 0) return;
@@ -443,7 +450,7 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
   std::set<std::pair<std::string, std::string>> channel_contacts;
   s = store.ForEachContact([&](const StoredContact& row) {
     const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
-    const Contact& c = cleaned ? *cleaned : row.contact;
+    const Contact& c = evidence.Effective(row.source, cleaned ? *cleaned : row.contact);
     if (!IsLive(row, c)) return;
     const bool channel = in_channel(c);
     if (channel) channel_contacts.insert({row.source, c.id});

@@ -8,7 +8,8 @@
 //   if (!forecast.ok()) return forecast.status();
 //   std::cout << ForecastJson(*forecast);
 //
-// Definitions (docs/audit.md repeats them):
+// Definitions (docs/audit.md repeats them). A contact's stage dates
+// (customer_at for won) are its effective ones (audit/stage_evidence.h).
 // - Known channels: the distinct channel values of live contacts in the
 //   store. A requested channel must be one of them exactly, else the
 //   forecast fails with kInvalidArgument listing them and suggesting those
@@ -103,6 +104,7 @@
 
 #include "audit/funnel.h"
 #include "audit/money.h"
+#include "audit/stage_evidence.h"
 #include "config/audit_defaults.h"
 #include "core/json_writer.h"
 #include "core/status.h"
@@ -215,9 +217,13 @@ struct Forecast {
 // not in 1..kMaxForecastLeads, spend is negative, options are out of range,
 // or the channel is not a known channel (the message lists them and
 // suggests the ones differing only by case or spaces); with the store's
-// status when reading fails.
+// status when reading fails. The contacts' stage dates are their effective
+// ones (audit/stage_evidence.h): read from the store, or `evidence` already
+// read by the caller.
 Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
                                  const ForecastOptions& options);
+Result<Forecast> ComputeForecast(Store& store, StageEvidence& evidence,
+                                 const ForecastRequest& request, const ForecastOptions& options);
 
 // The central `level` interval of BetaBinomial(n, alpha, beta) (alpha, beta
 // > 0 with alpha + beta >= 2, so at most one is below 1 and the pmf has one

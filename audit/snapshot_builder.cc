@@ -22,6 +22,9 @@ Result<Snapshot> SnapshotBuilder::Build() {
                       : PeriodStartMs(PeriodIndex(to_ - 1, settings_.period) - kMaxAuditPeriods + 1,
                                       settings_.period);
   if (Status s = ReadOwners(); !s.ok()) return s.WithContext("audit: owners");
+  auto evidence = StageEvidence::Read(store_);
+  if (!evidence.ok()) return evidence.status();
+  evidence_ = std::move(evidence).value();
   if (Status s = ReadContacts(); !s.ok()) return s.WithContext("audit: contacts");
   snap_.window = AuditWindow{from_, to_};
   if (Status s = ReadDeals(); !s.ok()) return s.WithContext("audit: deals");
@@ -51,7 +54,7 @@ Result<Snapshot> SnapshotBuilder::Build() {
   FinishDataQuality();
   FindChannelVariants();
 
-  auto email = ComputeEmailAudit(store_, snap_.window, settings_.email);
+  auto email = ComputeEmailAudit(store_, evidence_, snap_.window, settings_.email);
   if (!email.ok()) return email.status();
   snap_.email = std::move(email).value();
   const EmailMatching& matching = snap_.email.matching;
@@ -78,7 +81,7 @@ Status SnapshotBuilder::ForecastOnePeriod() {
   const std::optional<double>& average = snap_.lead_volume.average;
   if (!average || std::llround(*average) < 1) return Status::Ok();
   auto forecast = ComputeForecast(
-      store_,
+      store_, evidence_,
       ForecastRequest{.leads = std::min<int64_t>(std::llround(*average), kMaxForecastLeads),
                       .now_ms = now_},
       ForecastOptionsFrom(settings_));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "audit/snapshot.h"
+#include "audit/stage_evidence.h"
 
 namespace salesaudit::snapshot_detail {
 
@@ -175,6 +176,9 @@ class SnapshotBuilder {
   std::vector<OwnerAgg> owners_;
   std::string owner_key_;
 
+  // Every contact's stage evidence: ReadContacts, the email audit and the
+  // forecast read effective dates through it.
+  StageEvidence evidence_;
   std::vector<ContactFacts> contacts_;
   StringArena contact_ids_;
   StringArena contact_emails_;

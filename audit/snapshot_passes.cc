@@ -65,7 +65,8 @@ Status SnapshotBuilder::ReadContacts() {
     }
     const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
     if (cleaned) AddIssue(snap_.data_quality.implausible_dates, Example(source, row.contact.id));
-    const Contact& c = cleaned ? *cleaned : row.contact;
+    const Contact& own = cleaned ? *cleaned : row.contact;
+    const Contact& c = evidence_.Effective(row.source, own);
     SourceFacts& sf = source_facts_[source];
     ContactFacts& f = contacts_.emplace_back();
     contact_ids_.Add(c.id);
@@ -106,8 +107,12 @@ Status SnapshotBuilder::ReadContacts() {
     if (c.channel.empty()) AddIssue(sf.missing_channel, Example(source, c.id));
     if (c.email.empty()) AddIssue(snap_.data_quality.contacts_without_email, Example(source, c.id));
 
-    // Stage dates that are known must not go backwards; skipped stages are fine.
-    const TimeMs stages[] = {c.created_at, c.mql_at, c.contacted_at, c.sql_at, c.customer_at};
+    // The contact's own stage dates that are known must not go backwards;
+    // skipped stages are fine. Evidence from other records may well predate
+    // them (a deal opened before the CRM's lifecycle caught up): the
+    // earliest is taken, which is no fault of the contact's record.
+    const TimeMs stages[] = {own.created_at, own.mql_at, own.contacted_at, own.sql_at,
+                             own.customer_at};
     int64_t previous = kNoTime;
     bool in_order = true;
     for (const TimeMs& t : stages) {

@@ -42,7 +42,11 @@ Deal MakeDeal(const D& d) {
   out.contact_ids = d.contacts;
   out.owner_id = d.owner;
   out.currency = "EUR";
-  out.created_at = Day(0);
+  // Opened when closed (or last updated), so its contacts are at sql from
+  // then on and, when won, customers from the close (effective dates,
+  // audit/stage_evidence.h): c1 by d4 and c4 by d3 before they were created,
+  // c3 by d2 without a customer date of its own, c5 at sql by d7.
+  out.created_at = d.closed ? Day(d.closed) : Day(d.updated.value_or(0));
   out.updated_at = d.updated ? Day(d.updated) : Day(d.closed.value_or(0));
   return out;
 }

@@ -74,10 +74,10 @@ TEST_CASE("The snapshot JSON has every required top-level key and section key",
     CHECK(rep.HasMember(key));
   }
   CHECK(doc["reps"][0]["vs_team"]["win_rate"]["difference"].GetDouble() ==
-        Approx(2.0 / 3 - 5.0 / 6));
+        Approx(2.0 / 3 - 2.0 / 3));
   CHECK(doc["lead_volume"]["series"][0]["complete"].IsFalse());
   CHECK(doc["funnel"]["leads"].GetInt64() == 9);
-  CHECK(doc["cycle_time_days"]["by_channel"]["PAID_SEARCH"]["p90"].GetDouble() == Approx(11.5));
+  CHECK(doc["cycle_time_days"]["by_channel"]["PAID_SEARCH"]["p90"].GetDouble() == Approx(12.0));
   CHECK(doc["window"]["period"] == "week");
 }
 

@@ -28,16 +28,18 @@ using testing::MakeOwner;
 TEST_CASE("The funnel counts the live cohort with skipped stages implied", "[audit][snapshot]") {
   ExampleStore db;
   const Snapshot s = Compute(db.store(), ExampleSettings(), kWindow);
+  // Effective dates: c5 is at sql by its open deals, c3 won by d2 without a
+  // customer date of its own (example_store.cc).
   CHECK(s.counts.leads == 9);
-  CHECK(s.counts.mql == 7);
-  CHECK(s.counts.contacted == 6);
-  CHECK(s.counts.sql == 4);
-  CHECK(s.counts.won == 3);
-  CHECK(*s.rates.lead_to_mql == Approx(7.0 / 9));
-  CHECK(*s.rates.mql_to_contacted == Approx(6.0 / 7));
-  CHECK(*s.rates.contacted_to_sql == Approx(4.0 / 6));
-  CHECK(*s.rates.sql_to_won == Approx(3.0 / 4));
-  CHECK(*s.rates.lead_to_won == Approx(3.0 / 9));
+  CHECK(s.counts.mql == 8);
+  CHECK(s.counts.contacted == 7);
+  CHECK(s.counts.sql == 6);
+  CHECK(s.counts.won == 4);
+  CHECK(*s.rates.lead_to_mql == Approx(8.0 / 9));
+  CHECK(*s.rates.mql_to_contacted == Approx(7.0 / 8));
+  CHECK(*s.rates.contacted_to_sql == Approx(6.0 / 7));
+  CHECK(*s.rates.sql_to_won == Approx(4.0 / 6));
+  CHECK(*s.rates.lead_to_won == Approx(4.0 / 9));
 }
 
 TEST_CASE("Channels carry their funnel, attributed revenue, spend and return on spend",
@@ -54,8 +56,8 @@ TEST_CASE("Channels carry their funnel, attributed revenue, spend and return on 
     std::optional<bool> below;
   };
   const Row rows[] = {
-      {"PAID_SEARCH", {5, 4, 4, 3, 2}, 2, 1500, 500, 3.0, false},
-      {"REFERRALS", {2, 2, 2, 1, 1}, 2, 300, 300, 1.0, true},
+      {"PAID_SEARCH", {5, 5, 5, 4, 2}, 2, 1500, 500, 3.0, false},  // c5 at sql by its deals
+      {"REFERRALS", {2, 2, 2, 2, 2}, 2, 300, 300, 1.0, true},      // c3 won by d2
       {"PR", {1, 1, 0, 0, 0}, 0, 0, 0, {}, {}},
       {kNoChannel, {1, 0, 0, 0, 0}, 0, 0, 0, {}, {}},
       {"PAID_SOCIAL", {0, 0, 0, 0, 0}, 1, 50, 0, {}, {}},  // revenue from an older lead
@@ -97,9 +99,9 @@ TEST_CASE("Channels whose MQLs reach SQL at under half the overall rate stall, g
     AuditSettings settings = ExampleSettings();
     settings.min_sample = c.min_sample;
     const Snapshot s = Compute(db.store(), settings, kWindow);
-    CHECK(*s.lead_quality.overall_mql_to_sql == Approx(4.0 / 7));
+    CHECK(*s.lead_quality.overall_mql_to_sql == Approx(6.0 / 8));
     CHECK(s.lead_quality.stalling_channels == c.stalling);
-    CHECK(*Channel(s, "REFERRALS").mql_to_sql == Approx(0.5));
+    CHECK(*Channel(s, "REFERRALS").mql_to_sql == Approx(1.0));
     CHECK_FALSE(Channel(s, "REFERRALS").mql_stalls);
   }
 }
@@ -182,16 +184,18 @@ TEST_CASE("Cycle times give mean, median and p90 overall, by channel and between
     int64_t count;
     std::optional<double> mean, median, p90;
   };
+  // Effective dates (example_store.cc): c1 and c4 were won by deals closed
+  // before they were created (a negative cycle, left out), c3 by d2 on day 20.
   const Case cases[] = {
-      {"all: 2, 7, 12 days", s.cycle_times.all, 3, 7.0, 7.0, 11.0},
-      {"PAID_SEARCH: 7, 12", Channel(s, "PAID_SEARCH").cycle, 2, 9.5, 9.5, 11.5},
-      {"REFERRALS: 2", Channel(s, "REFERRALS").cycle, 1, 2.0, 2.0, 2.0},
+      {"all: 11, 12 days", s.cycle_times.all, 2, 11.5, 11.5, 11.9},
+      {"PAID_SEARCH: 12", Channel(s, "PAID_SEARCH").cycle, 1, 12.0, 12.0, 12.0},
+      {"REFERRALS: 11", Channel(s, "REFERRALS").cycle, 1, 11.0, 11.0, 11.0},
       {"PR: none won", Channel(s, "PR").cycle, 0, {}, {}, {}},
       {"lead to mql", s.cycle_times.lead_to_mql, 5, 1.0, 1.0, 1.0},
       {"mql to contacted, the backwards pair left out", s.cycle_times.mql_to_contacted, 2, 1.0, 1.0,
        1.0},
-      {"contacted to sql", s.cycle_times.contacted_to_sql, 1, 1.0, 1.0, 1.0},
-      {"sql to won", s.cycle_times.sql_to_won, 1, 4.0, 4.0, 4.0},
+      {"contacted to sql: c3, at sql by d2", s.cycle_times.contacted_to_sql, 1, 9.0, 9.0, 9.0},
+      {"sql to won: the deals that date both", s.cycle_times.sql_to_won, 4, 0.0, 0.0, 0.0},
   };
   for (const Case& c : cases) {
     INFO(c.name);
@@ -239,8 +243,8 @@ TEST_CASE("Capacity compares reps' capacity with the incoming leads per period",
     CHECK(*cap.reps_needed == c.needed);
     CHECK(*cap.reps_to_hire == c.hire);
     CHECK(cap.leads_needed_for_revenue_target.has_value() == c.revenue_target.has_value());
-    // 8200 / (average won deal 410 x lead-to-won 3/9) = 60 leads.
-    if (c.revenue_target) CHECK(*cap.leads_needed_for_revenue_target == Approx(60.0));
+    // 8200 / (average won deal 410 x lead-to-won 4/9) = 45 leads.
+    if (c.revenue_target) CHECK(*cap.leads_needed_for_revenue_target == Approx(45.0));
   }
 }
 
@@ -269,8 +273,8 @@ TEST_CASE("Reps show their funnel, cycle and revenue against the team median",
   };
   // The inactive Cid has no activity and is left out; the active Dee is listed.
   const Row rows[] = {
-      {"crm", "o1", 4, 4, 3, 2, 1.0, 0.75, 2.0 / 3, 9.5, 1500},
-      {"crm", "o2", 4, 2, 1, 1, 0.5, 0.5, 1.0, 2.0, 300},
+      {"crm", "o1", 4, 4, 3, 2, 1.0, 0.75, 2.0 / 3, 12.0, 1500},
+      {"crm", "o2", 4, 3, 3, 2, 0.75, 1.0, 2.0 / 3, 11.0, 300},
       {"crm", "o4", 0, 0, 0, 0, {}, {}, {}, {}, 0},
       {"crm2", "o1", 0, 0, 0, 0, {}, {}, {}, {}, 0},
   };
@@ -297,8 +301,8 @@ TEST_CASE("Reps show their funnel, cycle and revenue against the team median",
   }
   CHECK(s.reps[0].name == "Ann");
   CHECK(*s.team.leads == Approx(2.0));  // 0, 0, 4, 4
-  CHECK(*s.team.contact_rate == Approx(0.75));
-  CHECK(*s.team.win_rate == Approx(5.0 / 6));
+  CHECK(*s.team.contact_rate == Approx(0.875));
+  CHECK(*s.team.win_rate == Approx(2.0 / 3));
   CHECK(*s.team.revenue == Approx(150.0));  // 0, 0, 300, 1500
   CHECK(s.team.revenue_currency == "EUR");
   CHECK(s.unowned.leads == 1);

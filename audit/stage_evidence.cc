@@ -1,0 +1,113 @@
+#include "audit/stage_evidence.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/time_util.h"
+
+namespace salesaudit {
+namespace {
+
+void KeepEarliest(const TimeMs& evidence, TimeMs& date) {
+  if (evidence && (!date || *evidence < *date)) date = evidence;
+}
+
+}  // namespace
+
+void FoldStageEvidence(const StageDates& evidence, Contact& contact) {
+  KeepEarliest(evidence.mql_at, contact.mql_at);
+  KeepEarliest(evidence.contacted_at, contact.contacted_at);
+  KeepEarliest(evidence.sql_at, contact.sql_at);
+  KeepEarliest(evidence.won_at, contact.customer_at);
+}
+
+Result<StageEvidence> StageEvidence::Read(Store& store) {
+  StageEvidence evidence;
+  Status s = store.ForEachStageEvent([&](const StoredStageEvent& row) {
+    evidence.Add(row.source, row.event.contact_id, row.event.stage, row.event.at);
+  });
+  if (!s.ok()) return s.WithContext("audit: stage events");
+  const size_t second_scan = evidence.entries_.size();
+  s = store.ForEachLinkedDeal([&](const LinkedDeal& link) {
+    evidence.Add(link.source, link.contact_id, FunnelStage::kSql, link.created_at);
+    if (link.is_won) evidence.Add(link.source, link.contact_id, FunnelStage::kWon, link.closed_at);
+  });
+  if (!s.ok()) return s.WithContext("audit: deals linked to contacts");
+  evidence.Finish(second_scan);
+  return evidence;
+}
+
+void StageEvidence::Add(const std::string& source, std::string_view contact_id, FunnelStage stage,
+                        TimeMs at) {
+  if (!at || !IsPlausibleTimeMs(*at)) return;
+  // Within one scan rows come by (source, contact_id): a contact's rows
+  // follow each other, so only the last entry can be theirs.
+  if (entries_.empty() || sources_[entries_.back().source] != source ||
+      Id(entries_.back()) != contact_id) {
+    if (sources_.empty() || sources_.back() != source) {
+      auto known = std::find(sources_.begin(), sources_.end(), source);
+      if (known == sources_.end()) known = sources_.insert(sources_.end(), source);
+      entries_.emplace_back().source = static_cast<uint32_t>(known - sources_.begin());
+    } else {
+      entries_.emplace_back().source = static_cast<uint32_t>(sources_.size() - 1);
+    }
+    Entry& e = entries_.back();
+    e.id_begin = static_cast<uint32_t>(ids_.size());
+    e.id_size = static_cast<uint32_t>(contact_id.size());
+    ids_.append(contact_id);
+  }
+  int64_t& earliest = entries_.back().at[static_cast<size_t>(stage)];
+  earliest = std::min(earliest, *at);
+}
+
+int StageEvidence::Compare(const Entry& e, std::string_view source, std::string_view id) const {
+  if (int c = std::string_view(sources_[e.source]).compare(source); c != 0) return c;
+  return Id(e).compare(id);
+}
+
+void StageEvidence::Finish(size_t second_scan) {
+  // Two runs in key order (both scans order by source, contact_id in
+  // SQLite's BINARY collation, which compares bytes as string_view does):
+  // merge them, then fold a contact's entries from both into one.
+  std::inplace_merge(
+      entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(second_scan), entries_.end(),
+      [&](const Entry& a, const Entry& b) { return Compare(a, sources_[b.source], Id(b)) < 0; });
+  size_t kept = 0;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (kept > 0 &&
+        Compare(entries_[kept - 1], sources_[entries_[i].source], Id(entries_[i])) == 0) {
+      for (size_t stage = 0; stage < 4; ++stage) {
+        entries_[kept - 1].at[stage] =
+            std::min(entries_[kept - 1].at[stage], entries_[i].at[stage]);
+      }
+      continue;
+    }
+    entries_[kept++] = entries_[i];
+  }
+  entries_.resize(kept);
+  entries_.shrink_to_fit();
+}
+
+const Contact& StageEvidence::Effective(std::string_view source, const Contact& contact) {
+  auto before = [&](const Entry& e) { return Compare(e, source, contact.id) < 0; };
+  // In store order the entry sought is at the cursor or just after it.
+  if (next_ > 0 && !before(entries_[next_ - 1])) next_ = 0;
+  if (next_ < entries_.size() && before(entries_[next_])) {
+    ++next_;
+    if (next_ < entries_.size() && before(entries_[next_])) {
+      next_ = static_cast<size_t>(
+          std::partition_point(entries_.begin() + static_cast<std::ptrdiff_t>(next_),
+                               entries_.end(), before) -
+          entries_.begin());
+    }
+  }
+  if (next_ == entries_.size() || Compare(entries_[next_], source, contact.id) != 0) return contact;
+  const Entry& e = entries_[next_];
+  auto date = [](int64_t at) { return at == kNone ? TimeMs() : TimeMs(at); };
+  scratch_ = contact;
+  FoldStageEvidence(StageDates{date(e.at[0]), date(e.at[1]), date(e.at[2]), date(e.at[3])},
+                    scratch_);
+  return scratch_;
+}
+
+}  // namespace salesaudit
