@@ -147,11 +147,39 @@ void AddEdges(Page& page) {
   }
 }
 
+// Stage evidence beside the contacts' own dates, as a CRM's status history
+// gives it: for about a third of the contacts one to three stage events,
+// some before the contact's own date of that stage, some after, some for
+// stages it has no date of, some for contacts deleted afterwards (the store
+// drops theirs); never won in the quiet week. A generator of its own, so the
+// records above stay as they were.
+Page StageHistory(const std::vector<std::string>& ids, const std::vector<Contact>& contacts,
+                  const std::vector<bool>& quiet) {
+  Rng rng(20261207);
+  Page page;
+  page.stream = "history";
+  page.cursor = "1";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!rng.Chance(0.35)) continue;
+    const int64_t base = contacts[i].created_at.value_or(kT0);
+    const int64_t n = 1 + rng.Below(3);
+    for (int64_t k = 0; k < n; ++k) {
+      auto stage = static_cast<FunnelStage>(rng.Below(4));
+      if (stage == FunnelStage::kWon && quiet[i]) stage = FunnelStage::kSql;
+      const int64_t at = std::min(kNow, base - 5 * kDay + rng.Below(70 * kDay));
+      page.stage_events.push_back(
+          StageEvent{ids[i], stage, at, "h" + std::to_string(i) + "-" + std::to_string(k)});
+    }
+  }
+  return page;
+}
+
 // Writes the seeded store: two CRMs ("crm" with channels, "crm2" without any),
 // owners (some inactive, one person in both CRMs, one owner without email),
-// contacts with skipped, equal and out-of-order stage dates, contacts without
-// created_at, duplicate emails within and across sources, deals won, lost and
-// open (some without amount or close date, some without contacts), and
+// contacts with skipped, equal and out-of-order stage dates, stage events
+// (StageHistory) and won deals for contacts without a customer date (the
+// effective dates the audit reads), contacts without created_at, duplicate emails within and across
+// sources, deals won, lost and open (some without amount or close date, some without contacts), and
 // deletions of both.
 void WriteRandomStore(Store& store) {
   Rng rng(20240611);
@@ -187,6 +215,7 @@ void WriteRandomStore(Store& store) {
     page.cursor = "1";
     page.owners = plan.owners;
     std::vector<std::string> ids;
+    std::vector<bool> quiet;  // created in kQuietWeek: never won, by any evidence
     std::set<int64_t> shared_used;
     for (int i = 0; i < plan.contacts; ++i) {
       Contact c;
@@ -236,9 +265,9 @@ void WriteRandomStore(Store& store) {
       } else if (oddity < 5 && c.created_at) {  // an instant customer: every stage at once
         c.mql_at = c.contacted_at = c.sql_at = c.customer_at = c.created_at;
       }
-      if (c.created_at && *c.created_at >= kQuietWeek && *c.created_at < kQuietWeek + 7 * kDay) {
-        c.customer_at = std::nullopt;
-      }
+      quiet.push_back(c.created_at && *c.created_at >= kQuietWeek &&
+                      *c.created_at < kQuietWeek + 7 * kDay);
+      if (quiet.back()) c.customer_at = std::nullopt;
       c.updated_at = kNow - kDay;
       page.contacts.push_back(std::move(c));
     }
@@ -269,6 +298,7 @@ void WriteRandomStore(Store& store) {
         for (int64_t k = 0; k < n; ++k) {
           // A few key accounts buy again and again.
           const int64_t pick = rng.Chance(0.3) ? rng.Below(50) : rng.Below(plan.contacts);
+          if (d.is_won && quiet[static_cast<size_t>(pick)]) continue;
           if (std::find(links.begin(), links.end(), ids[pick]) == links.end()) {
             links.push_back(ids[pick]);
           }
@@ -279,6 +309,7 @@ void WriteRandomStore(Store& store) {
     }
     if (src == "crm") AddEdges(page);
     REQUIRE(store.CommitPage(src, page).ok());
+    REQUIRE(store.CommitPage(src, StageHistory(ids, page.contacts, quiet)).ok());
 
     Page deletions;
     deletions.stream = "all";

@@ -59,9 +59,23 @@ int64_t QueryInt(sqlite3* db, const std::string& sql, const std::vector<int64_t>
 
 TimeMs Opt(const Cell& cell) { return cell.null ? TimeMs{} : TimeMs{cell.i}; }
 
+// The contacts with their effective stage dates (README "The store"), read
+// from v_contact_funnel as a BI tool would, its ISO-8601 text times turned
+// back into epoch ms: mql_at .. customer_at are the effective dates, own_*
+// the contact's own columns.
+constexpr char kFunnelContacts[] =
+    "(SELECT c.source, c.id, c.email, c.owner_id, c.channel, c.created_at, c.deleted_at,"
+    " CAST(round((julianday(f.mql_at) - 2440587.5) * 86400000.0) AS INTEGER) AS mql_at,"
+    " CAST(round((julianday(f.contacted_at) - 2440587.5) * 86400000.0) AS INTEGER)"
+    "   AS contacted_at,"
+    " CAST(round((julianday(f.sql_at) - 2440587.5) * 86400000.0) AS INTEGER) AS sql_at,"
+    " CAST(round((julianday(f.won_at) - 2440587.5) * 86400000.0) AS INTEGER) AS customer_at,"
+    " c.mql_at AS own_mql_at, c.contacted_at AS own_contacted_at, c.sql_at AS own_sql_at,"
+    " c.customer_at AS own_customer_at"
+    " FROM contacts c JOIN v_contact_funnel f ON f.source = c.source AND f.id = c.id)";
 // The cohort (docs/contracts.md "Funnel semantics"): live contacts created in [?1, ?2).
-constexpr char kCohort[] =
-    " FROM contacts WHERE deleted_at IS NULL AND created_at >= ?1 AND created_at < ?2";
+const std::string kCohort = std::string(" FROM ") + kFunnelContacts +
+                            " WHERE deleted_at IS NULL AND created_at >= ?1 AND created_at < ?2";
 constexpr char kChannel[] = "COALESCE(NULLIF(channel, ''), '(none)')";
 // A contact counts at a stage when it has that stage's timestamp or a later one.
 constexpr char kStageSums[] =
@@ -121,7 +135,7 @@ Stats StatsOf(std::vector<double> values) {
 Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int64_t to,
                    int64_t now) {
   const std::vector<int64_t> p = {from, to, now};
-  const std::string cohort = kCohort;
+  const std::string& cohort = kCohort;
   Expected e;
 
   // Funnel, overall and per channel.
@@ -135,8 +149,9 @@ Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int
   const std::vector<Row> contacts =
       Query(db,
             std::string("SELECT source, id, ") + kChannel +
-                ", created_at, mql_at, contacted_at, sql_at, customer_at" + cohort +
-                " ORDER BY source, id",
+                ", created_at, mql_at, contacted_at, sql_at, customer_at, own_mql_at,"
+                " own_contacted_at, own_sql_at, own_customer_at" +
+                cohort + " ORDER BY source, id",
             p);
 
   // Lead volume: every period overlapping [from, to).
@@ -188,9 +203,10 @@ Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int
                                                 kDay);
       }
     }
+    // Out of order is a check of the contact's own dates.
     std::optional<int64_t> latest;
     bool backwards = false;
-    for (const TimeMs& t : stamps) {
+    for (const TimeMs& t : {stamps[0], Opt(c[8]), Opt(c[9]), Opt(c[10]), Opt(c[11])}) {
       if (!t) continue;
       if (latest && *t < *latest) backwards = true;
       latest = std::max(latest.value_or(*t), *t);
@@ -358,7 +374,8 @@ Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int
       " WHERE d.deleted_at IS NULL AND d.is_won = 1 AND d.closed_at < ?2"
       " GROUP BY dc.source, dc.contact_id)";
   e.customers = QueryInt(db,
-                         "SELECT COUNT(*) FROM contacts c LEFT JOIN " + won_before_to +
+                         std::string("SELECT COUNT(*) FROM ") + kFunnelContacts + " c LEFT JOIN " +
+                             won_before_to +
                              " w ON w.source = c.source AND w.contact_id = c.id"
                              " WHERE c.deleted_at IS NULL AND (c.customer_at < ?2 OR w.n >= 1)",
                          p);
