@@ -56,7 +56,10 @@ std::string Prop(const sim::SimObject& o, const std::string& name) {
   return it == o.properties.end() ? std::string() : it->second;
 }
 
-// A HubSpot contact as the audit should see it.
+// A HubSpot contact as the audit should see it: its stage dates are the
+// effective ones (docs/audit.md "Conventions"), the earliest of its own and
+// its live deals' (sql from a deal's createdate, won from a won deal's
+// closedate).
 struct PortalContact {
   std::string id;
   std::string email;  // normalised
@@ -78,6 +81,25 @@ std::vector<PortalContact> PortalContacts(const sim::HubSpotSim& hub) {
     c.sql_at = ParseTimestampMs(Prop(o, "hs_lifecyclestage_salesqualifiedlead_date"));
     c.customer_at = ParseTimestampMs(Prop(o, "hs_lifecyclestage_customer_date"));
     out.push_back(std::move(c));
+  }
+  std::map<std::string, PortalContact*> by_id;
+  for (PortalContact& c : out) by_id[c.id] = &c;
+  auto earliest = [](TimeMs evidence, TimeMs& date) {
+    if (evidence && (!date || *evidence < *date)) date = evidence;
+  };
+  const std::map<std::string, std::vector<std::string>> links = hub.DealContactIds();
+  for (const sim::SimObject& d : hub.Deals()) {
+    auto linked = links.find(d.id);
+    if (d.archived || linked == links.end()) continue;
+    const TimeMs created = ParseTimestampMs(Prop(d, "createdate"));
+    const TimeMs won =
+        Prop(d, "hs_is_closed_won") == "true" ? ParseTimestampMs(Prop(d, "closedate")) : TimeMs();
+    for (const std::string& contact : linked->second) {
+      auto c = by_id.find(contact);
+      if (c == by_id.end()) continue;
+      earliest(created, c->second->sql_at);
+      earliest(won, c->second->customer_at);
+    }
   }
   return out;
 }
