@@ -40,8 +40,8 @@ Result<StageEvidence> StageEvidence::Read(Store& store) {
 void StageEvidence::Add(const std::string& source, std::string_view contact_id, FunnelStage stage,
                         TimeMs at) {
   if (!at || !IsPlausibleTimeMs(*at)) return;
-  // Within one scan rows come by (source, contact_id): a contact's rows
-  // follow each other, so only the last entry can be theirs.
+  // A contact's rows that follow each other (a stage event scan comes by
+  // contact) share one entry; Finish folds the others.
   if (entries_.empty() || sources_[entries_.back().source] != source ||
       Id(entries_.back()) != contact_id) {
     if (sources_.empty() || sources_.back() != source) {
@@ -66,12 +66,17 @@ int StageEvidence::Compare(const Entry& e, std::string_view source, std::string_
 }
 
 void StageEvidence::Finish(size_t second_scan) {
-  // Two runs in key order (both scans order by source, contact_id in
-  // SQLite's BINARY collation, which compares bytes as string_view does):
-  // merge them, then fold a contact's entries from both into one.
-  std::inplace_merge(
-      entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(second_scan), entries_.end(),
-      [&](const Entry& a, const Entry& b) { return Compare(a, sources_[b.source], Id(b)) < 0; });
+  // The stage events come in key order (by source, contact_id in SQLite's
+  // BINARY collation, which compares bytes as string_view does); the linked
+  // deals in deal order, sorted here (cheaper than reading them by contact,
+  // store/row_readers.cc). Then the two runs are merged and a contact's
+  // entries folded into one.
+  auto less = [&](const Entry& a, const Entry& b) {
+    return Compare(a, sources_[b.source], Id(b)) < 0;
+  };
+  const auto middle = entries_.begin() + static_cast<std::ptrdiff_t>(second_scan);
+  std::sort(middle, entries_.end(), less);
+  std::inplace_merge(entries_.begin(), middle, entries_.end(), less);
   size_t kept = 0;
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (kept > 0 &&

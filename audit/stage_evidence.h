@@ -31,8 +31,8 @@ struct StageDates {
 // `evidence`'s (won: customer_at).
 void FoldStageEvidence(const StageDates& evidence, Contact& contact);
 
-// Every contact's evidence in a store, read in two ordered scans (stage
-// events, deals linked to contacts) and kept per contact that has any, so
+// Every contact's evidence in a store, read in two scans (stage events,
+// deals linked to contacts) and kept per contact that has any, so
 // the audit's contact passes fold it without a query per contact. Evidence
 // at an implausible time (IsPlausibleTimeMs) is unknown, as a contact's own
 // implausible dates are.

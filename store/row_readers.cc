@@ -226,12 +226,15 @@ constexpr Column<LinkedDeal> kLinkedDealColumns[] = {
     ColumnOf<&LinkedDeal::closed_at>("d.closed_at"),
     ColumnOf<&LinkedDeal::is_won>("d.is_won"),
 };
-// In the order of deal_contacts_contact, which serves it without a sort; each
-// deal is found by its primary key.
+// Deals read in their key order, each one's links found by deal_contacts'
+// primary key, which has the same order: both tables are read front to
+// back. CROSS JOIN keeps SQLite to that order. In contact order instead, each
+// link looks its deal up at random: audit_bench (300k deals) read it in 1.4 s
+// instead of 0.3 s, most of it waiting for pages.
 constexpr TableRead<LinkedDeal> kLinkedDeals{
     &RecordReadStatements::each_linked_deal, kLinkedDealColumns,
-    "FROM deal_contacts l JOIN deals d ON d.source = l.source AND d.id = l.deal_id "
-    "WHERE d.deleted_at IS NULL ORDER BY l.source, l.contact_id, l.deal_id",
+    "FROM deals d CROSS JOIN deal_contacts l ON l.source = d.source AND l.deal_id = d.id "
+    "WHERE d.deleted_at IS NULL ORDER BY d.source, d.id",
     "deals linked to contacts"};
 
 using DealContact = std::pair<std::string, std::string>;

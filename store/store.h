@@ -361,7 +361,7 @@ class Store {
   // Every stage event, by source, contact id, stage, origin, origin id.
   Status ForEachStageEvent(const std::function<void(const StoredStageEvent&)>& fn);
   // Every link of a live deal to a contact (the contact may be deleted or
-  // missing), by source, contact id, then deal id.
+  // missing), by source then deal id.
   Status ForEachLinkedDeal(const std::function<void(const LinkedDeal&)>& fn);
   // (deal_id, contact_id) pairs of one source.
   Result<std::vector<std::pair<std::string, std::string>>> DealContacts(const std::string& source);
