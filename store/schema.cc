@@ -551,7 +551,7 @@ ALTER TABLE audit_snapshots ADD COLUMN purpose TEXT NOT NULL DEFAULT 'live'
 CREATE INDEX audit_snapshots_purpose ON audit_snapshots (purpose, computed_at);
 )sql";
 
-// Version 11: stage dates from any evidence (DESIGN.md). HubSpot dates each
+// Version 11: stage dates from any evidence (docs/contracts.md). HubSpot dates each
 // lifecycle stage on the contact; other CRMs date a stage elsewhere (a lead's
 // status history, a done activity). stage_events keeps that dated evidence,
 // written by the stream that carries it (origin) in its page's transaction
