@@ -43,9 +43,9 @@ std::vector<std::string> SplitAnswers(std::string_view input) {
   return answers;
 }
 
-// The first set of credentials the type requires, each a placeholder: the
-// answers come from the input whatever the request carries.
-std::map<std::string, std::string> PlaceholderAuth(const ConnectorDescriptor& descriptor) {
+// The first set of credentials the type requires, each a made-up value
+// ("fuzz-<key>"): the answers come from the input whatever the request carries.
+std::map<std::string, std::string> MadeUpAuth(const ConnectorDescriptor& descriptor) {
   std::map<std::string, std::string> auth;
   if (descriptor.auth_required.empty()) return auth;
   for (const std::string& key : descriptor.auth_required.front()) auth[key] = "fuzz-" + key;
@@ -77,7 +77,7 @@ void ServeAndRead(std::string_view input) {
     return TestHttpResponse{.headers = {{"Content-Type", "application/json"}},
                             .body = answers[next_answer++]};
   });
-  ReadStream(type, stream, server.base_url(), PlaceholderAuth(*descriptor), kRunStartedAtMs,
+  ReadStream(type, stream, server.base_url(), MadeUpAuth(*descriptor), kRunStartedAtMs,
              kMaxPagesPerRun);
 }
 
