@@ -158,8 +158,7 @@ ApiResponse SimService::ListObjects(ObjectType type, const Query& query) {
   if (auto refused = ReadPaging(query, kDefaultListLimit, kMaxListLimit, &limit, &start_id)) {
     return std::move(*refused);
   }
-  const std::string* archived_text = query.Get("archived");
-  const bool archived = archived_text != nullptr && *archived_text == "true";
+  const bool archived = query.IsTrue("archived");
   std::optional<std::vector<std::string>> requested;
   if (const std::string* props = query.Get("properties")) requested = Split(*props, ',');
   const std::set<std::string> names = ResponseProperties(type, requested);
@@ -374,8 +373,7 @@ ApiResponse SimService::ListOwners(const Query& query) {
   if (auto refused = ReadPaging(query, kDefaultOwnerLimit, kMaxOwnerLimit, &limit, &start_id)) {
     return std::move(*refused);
   }
-  const std::string* archived_text = query.Get("archived");
-  const bool archived = archived_text != nullptr && *archived_text == "true";
+  const bool archived = query.IsTrue("archived");
 
   rapidjson::StringBuffer buf;
   Writer w(buf);

@@ -77,6 +77,11 @@ class SimService {
       auto it = params.find(key);
       return it == params.end() ? nullptr : &it->second;
     }
+    // A boolean parameter such as `archived`: set only by "true".
+    bool IsTrue(const std::string& key) const {
+      const std::string* value = Get(key);
+      return value != nullptr && *value == "true";
+    }
   };
 
   ApiResponse Route(const std::string& method, const std::string& path, const Query& query,
