@@ -45,6 +45,8 @@ const char* RecordKindName(RecordKind kind) {
       return "email event";
     case RecordKind::kEmailMember:
       return "email member";
+    case RecordKind::kDealLink:
+      return "deal link";
   }
   return "record";
 }

@@ -141,9 +141,42 @@ struct StageEvent {
   std::string origin_id;  // the id of the record, in the page's stream, that says it
 };
 
-enum class RecordKind { kContact, kDeal, kOwner, kEmailCampaign, kEmailEvent, kEmailMember };
+// A link between a deal and a contact that a record of its own states (a
+// Salesforce OpportunityContactRole; a converted lead's opportunity, stated
+// by the lead). Kept in deal_links by `id`; deal_contacts holds a (deal,
+// contact) pair while any live link states it, so a link deleted or moved
+// to another contact removes the pair only when no other link keeps it.
+// Sources that send a deal's whole contact list use Deal::contact_ids instead.
+struct DealLink {
+  std::string id;  // the id of the record that states the link
+  std::string deal_id;
+  std::string contact_id;
+};
 
-// "contact", "deal", "owner", "email campaign", "email event", "email member".
+// Records of the same source that name `alias_id` as a contact mean the
+// person `contact_id` (a Salesforce Contact that a Lead converted into is
+// that lead's person: docs/contracts.md "Stage dates from any evidence").
+// Once stored, the alias's own contact row is never written again (an
+// existing one is merged into `contact_id` as a merge deletion is), and deal
+// links and stage events naming `alias_id` are kept under `contact_id`.
+struct ContactAlias {
+  std::string alias_id;
+  std::string contact_id;
+  int64_t at = 0;  // when they became one person (the conversion)
+};
+
+enum class RecordKind {
+  kContact,
+  kDeal,
+  kOwner,
+  kEmailCampaign,
+  kEmailEvent,
+  kEmailMember,
+  kDealLink
+};
+
+// "contact", "deal", "owner", "email campaign", "email event", "email member",
+// "deal link".
 const char* RecordKindName(RecordKind kind);
 
 // A value the source sent that could not be kept as sent (a property of the
@@ -187,6 +220,8 @@ struct Page {
   std::vector<EmailEvent> events;
   std::vector<EmailMember> members;
   std::vector<StageEvent> stage_events;
+  std::vector<DealLink> deal_links;
+  std::vector<ContactAlias> contact_aliases;
   std::vector<Deletion> deletions;
   std::string cursor;  // opaque to everyone but the connector that made it
   // What the connector wants said about the page (an API fallback, data it

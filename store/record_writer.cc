@@ -456,6 +456,8 @@ Status RecordWriter::WriteDeletion(const std::string& source, const Deletion& d)
     case RecordKind::kEmailMember:
       stmt = &delete_member_;
       break;
+    case RecordKind::kDealLink:
+      break;
   }
   if (stmt == nullptr) {
     return Status::InvalidArgument("deletion of " + Label("record", d.id) + ": unknown kind");

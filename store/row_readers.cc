@@ -10,8 +10,7 @@
 namespace salesaudit {
 namespace {
 
-static_assert(static_cast<size_t>(RecordKind::kEmailMember) + 1 ==
-                  RecordReadStatements::kRecordKinds,
+static_assert(static_cast<size_t>(RecordKind::kDealLink) + 1 == RecordReadStatements::kRecordKinds,
               "RecordReadStatements::kRecordKinds must count RecordKind's values");
 
 // The table the records of a kind are stored in.
@@ -35,6 +34,8 @@ RecordTable TableOf(RecordKind kind) {
       return {"email_events", "occurred_at", true};
     case RecordKind::kEmailMember:
       return {"email_members", "updated_at", true};
+    case RecordKind::kDealLink:
+      return {"deal_links", nullptr, true};
   }
   return {"contacts", "updated_at", true};
 }
