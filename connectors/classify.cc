@@ -116,15 +116,39 @@ std::string CleanVendorText(std::string text, const HttpRequest& request) {
   return text;
 }
 
-std::string VendorText(const HttpResponse& response) {
+// The error document of a response, when it is JSON of a known error shape
+// and small enough to read; false otherwise.
+bool ReadErrorDocument(const HttpResponse& response, rapidjson::Document* doc) {
   std::string_view body = response.body;
   size_t first = body.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || body[first] != '{') return "";
-  if (body.size() > kMaxErrorDocument) return "";
+  if (first == std::string_view::npos || (body[first] != '{' && body[first] != '[')) return false;
+  if (body.size() > kMaxErrorDocument) return false;
+  return ParseJson(body, doc).ok() && (doc->IsObject() || doc->IsArray());
+}
+
+// The errors a Salesforce body lists ([{message, errorCode, fields}]), at
+// most this many in a message.
+constexpr size_t kMaxErrorsNamed = 3;
+
+std::string VendorText(const HttpResponse& response) {
   rapidjson::Document doc;
-  if (!ParseJson(body, &doc).ok() || !doc.IsObject()) return "";
+  if (!ReadErrorDocument(response, &doc)) return "";
+  if (doc.IsArray()) {
+    std::vector<std::string> errors;
+    for (const auto& error : doc.GetArray()) {
+      if (errors.size() == kMaxErrorsNamed || !error.IsObject()) break;
+      const std::string code = GetStringOrEmpty(error, "errorCode");
+      const std::string message = GetStringOrEmpty(error, "message");
+      errors.push_back(code.empty() || message.empty() ? code + message : code + ": " + message);
+    }
+    return Join(errors, "; ");
+  }
   std::string message = GetStringOrEmpty(doc, "message");
   if (!message.empty()) return message;
+  // OAuth 2.0 token endpoints (RFC 6749 5.2).
+  const std::string error = GetStringOrEmpty(doc, "error");
+  const std::string description = GetStringOrEmpty(doc, "error_description");
+  if (!error.empty()) return description.empty() ? error : error + ": " + description;
   std::string title = GetStringOrEmpty(doc, "title");
   std::string detail = GetStringOrEmpty(doc, "detail");
   if (!title.empty() && !detail.empty()) return title + ": " + detail;
@@ -161,6 +185,16 @@ std::optional<std::chrono::milliseconds> RetryAfterFromHeaders(
     }
   }
   return std::nullopt;
+}
+
+std::string VendorErrorCode(const HttpResponse& response) {
+  rapidjson::Document doc;
+  if (!ReadErrorDocument(response, &doc)) return "";
+  if (doc.IsArray()) {
+    return doc.Empty() || !doc[0].IsObject() ? "" : GetStringOrEmpty(doc[0], "errorCode");
+  }
+  std::string code = GetStringOrEmpty(doc, "errorCode");
+  return code.empty() ? GetStringOrEmpty(doc, "error") : code;
 }
 
 Status ClassifyHttpResponse(const HttpRequest& request, const HttpResponse& response,

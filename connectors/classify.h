@@ -23,12 +23,19 @@ namespace salesaudit {
 // the response's received_at), 408 and 5xx ->
 // kUnavailable, other statuses -> kPermanent. The message is
 // "<context>: <METHOD> <path>: HTTP <status>", then ": <vendor text>" when the
-// body is JSON with "message" (HubSpot) or "title"/"detail" (problem+json,
-// Mailchimp), cut to 200 characters. Never contains the query string or a
+// body is JSON with "message" (HubSpot), "title"/"detail" (problem+json,
+// Mailchimp), "error"/"error_description" (OAuth 2.0) or is an array of
+// {errorCode, message} (Salesforce: the first three, "CODE: message"), cut
+// to 200 characters. Never contains the query string or a
 // request header value. Connectors whose vendor signals throttling another
 // way (a 403 with a limit code) check for it before calling this.
 Status ClassifyHttpResponse(const HttpRequest& request, const HttpResponse& response,
                             std::string_view context);
+
+// The vendor's code for the error a response carries: `errorCode` of the
+// first element of a JSON array body (Salesforce), else `errorCode` or
+// `error` (OAuth 2.0) of an object body; "" when there is none.
+std::string VendorErrorCode(const HttpResponse& response);
 
 // The wait a 429 response asks for: `Retry-After` (delta seconds or an
 // HTTP-date, relative to `now`), else HubSpot's window length

@@ -78,6 +78,31 @@ TEST_CASE("the vendor's error text is appended: HubSpot message, problem+json ti
         "members: GET /crm/v3/objects/contacts: HTTP 429: Too Many Requests");
 }
 
+TEST_CASE("Salesforce's error arrays and OAuth errors are named by their codes") {
+  Status array = ClassifyHttpResponse(
+      kRequest,
+      WithStatus(400, R"([{"message":"unexpected token: FORM","errorCode":"MALFORMED_QUERY"},)"
+                      R"({"message":"second","errorCode":"INVALID_FIELD","fields":["X"]}])"),
+      "leads");
+  CHECK(array.message() ==
+        "leads: GET /crm/v3/objects/contacts: HTTP 400: MALFORMED_QUERY: unexpected token: "
+        "FORM; INVALID_FIELD: second");
+  CHECK(VendorErrorCode(WithStatus(400, R"([{"message":"x","errorCode":"MALFORMED_QUERY"}])")) ==
+        "MALFORMED_QUERY");
+
+  Status oauth = ClassifyHttpResponse(
+      kRequest,
+      WithStatus(400,
+                 R"({"error":"invalid_grant","error_description":"expired access/refresh token"})"),
+      "token");
+  CHECK(
+      oauth.message() ==
+      "token: GET /crm/v3/objects/contacts: HTTP 400: invalid_grant: expired access/refresh token");
+  CHECK(VendorErrorCode(WithStatus(400, R"({"error":"invalid_grant"})")) == "invalid_grant");
+  CHECK(VendorErrorCode(WithStatus(400, "[]")) == "");
+  CHECK(VendorErrorCode(WithStatus(503, "<html>busy</html>")) == "");
+}
+
 TEST_CASE(
     "vendor text is cut to 200 characters on one line and bodies that are not JSON are ignored") {
   Status long_text = ClassifyHttpResponse(
