@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include "connectors/classify.h"
+#include "connectors/oauth.h"
 #include "connectors/paging.h"
 #include "core/json_reader.h"
 #include "core/secret_registry.h"
@@ -74,7 +75,7 @@ std::string HubSpotApi::Context(const std::string& stream) const {
 Result<rapidjson::Document> HubSpotApi::Call(const std::string& stream, HttpRequest request,
                                              long* http_status) {
   const std::string context = Context(stream);
-  if (Status s = EnsureAccessToken(context, /*force=*/false); !s.ok()) return s;
+  if (Status s = EnsureAccessToken(stream, /*force=*/false); !s.ok()) return s;
   request.headers.emplace_back("Accept", "application/json");
   if (!request.body.empty()) request.headers.emplace_back("Content-Type", "application/json");
   auto response = SendAuthorized(request);
@@ -82,7 +83,7 @@ Result<rapidjson::Document> HubSpotApi::Call(const std::string& stream, HttpRequ
   // "Authentication"), so the timer above is the main path; a 401 on a token we hold
   // still earns one fresh token before it counts as refused.
   if (response.ok() && response->status == 401 && UsesOAuth()) {
-    if (Status s = EnsureAccessToken(context, /*force=*/true); !s.ok()) return s;
+    if (Status s = EnsureAccessToken(stream, /*force=*/true); !s.ok()) return s;
     response = SendAuthorized(request);
   }
   if (!response.ok()) return response.status().WithContext(context);
@@ -105,38 +106,21 @@ Result<HttpResponse> HubSpotApi::SendAuthorized(HttpRequest request) {
 // OAuth apps trade the refresh token for an access token that lives about
 // 30 minutes; refresh 10 minutes before expiry (tap-hubspot's margin), or
 // at once when `force`.
-Status HubSpotApi::EnsureAccessToken(const std::string& context, bool force) {
+Status HubSpotApi::EnsureAccessToken(const std::string& stream, bool force) {
   if (!UsesOAuth()) return Status::Ok();
   const int64_t now = http.clock().NowMs();
   if (!force && !access_token_.empty() && now < access_expires_at_ms_ - 600000) {
     return Status::Ok();
   }
-  HttpRequest request{.method = "POST", .url = base_url + "/oauth/v1/token"};
-  request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-  request.headers.emplace_back("Accept", "application/json");
-  request.body = "grant_type=refresh_token&client_id=" + UrlEncode(config.auth.at("client_id")) +
-                 "&client_secret=" + UrlEncode(config.auth.at("client_secret")) +
-                 "&refresh_token=" + UrlEncode(config.auth.at("refresh_token"));
-  const std::string where = context + ": oauth token refresh";
-  auto response = http.Send(request);
-  if (!response.ok()) return response.status().WithContext(where);
-  Status status = ClassifyHttpResponse(request, *response, where);
-  // A refused grant is a credentials problem whatever its status (400).
-  if (!status.ok() && !status.retryable()) return Status::Unauthenticated(status.message());
-  if (!status.ok()) return status;
-  rapidjson::Document doc;
-  if (Status s = ParseJson(response->body, &doc); !s.ok()) return s.WithContext(where);
-  auto token = GetString(doc, "access_token");
-  if (!token || token->empty()) {
-    return Status::Unauthenticated(where + ": response without an access_token");
-  }
-  access_token_ = std::string(*token);
-  // Redacted before any text can quote it; the slot keeps one entry per
-  // connector however often the token is refreshed.
-  ProcessSecrets().Replace(Context("oauth access token"), access_token_);
-  if (auto refresh = GetString(doc, "refresh_token")) {
-    ProcessSecrets().Replace(Context("oauth refresh token"), *refresh);
-  }
+  const std::string form =
+      "grant_type=refresh_token&client_id=" + UrlEncode(config.auth.at("client_id")) +
+      "&client_secret=" + UrlEncode(config.auth.at("client_secret")) +
+      "&refresh_token=" + UrlEncode(config.auth.at("refresh_token"));
+  auto answer = RequestOAuthToken(http, base_url + "/oauth/v1/token", form,
+                                  "hubspot[" + config.name + "]", stream);
+  if (!answer.ok()) return answer.status();
+  access_token_ = std::move(answer->access_token);
+  const rapidjson::Value& doc = *answer->doc;
   access_expires_at_ms_ = now + GetInt64(doc, "expires_in").value_or(1800) * 1000;
   return Status::Ok();
 }

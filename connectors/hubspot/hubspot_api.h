@@ -46,7 +46,7 @@ class HubSpotApi {
  private:
   bool UsesOAuth() const;
   Result<HttpResponse> SendAuthorized(HttpRequest request);
-  Status EnsureAccessToken(const std::string& context, bool force);
+  Status EnsureAccessToken(const std::string& stream, bool force);
 
   std::string access_token_;
   int64_t access_expires_at_ms_ = 0;
