@@ -1,7 +1,7 @@
-// The simulator's HTTP front: a SimServer whose connections are served by
-// ServeConnection below, each a coroutine on its own strand, so a slow fault
-// (a timer wait) or a long keep-alive session never holds up another
-// connection; all API behaviour lives in SimService.
+// The simulator's HTTP front: a SimServer whose connections ServeHttpConnection
+// serves, each a coroutine on its own strand, so a slow fault (a timer wait)
+// or a long keep-alive session never holds up another connection; all API
+// behaviour lives in SimService.
 #include "tests/sim/hubspot/hubspot_sim.h"
 
 // clang-format off
@@ -10,14 +10,9 @@
 // clang-format on
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "tests/sim/common/sim_http.h"
 #include "tests/sim/common/sim_server.h"
 #include "tests/sim/hubspot/sim_service.h"
 
@@ -29,63 +24,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-constexpr auto kIdleTimeout = std::chrono::seconds(60);
-constexpr size_t kMaxRequestBody = 8 * 1024 * 1024;
-
-// Sends the status line and headers of `out` with a Content-Length larger
-// than the body, then half the body: the client sees a connection closed
-// mid-body, as when a proxy drops a response.
-asio::awaitable<void> WriteTruncated(beast::tcp_stream& stream, const ApiResponse& out) {
-  std::string raw = "HTTP/1.1 " + std::to_string(out.status) + " " +
-                    std::string(http::obsolete_reason(static_cast<http::status>(out.status))) +
-                    "\r\nContent-Type: " + out.content_type +
-                    "\r\nContent-Length: " + std::to_string(out.body.size() + 1024) + "\r\n";
-  for (const auto& [name, value] : out.headers) raw += name + ": " + value + "\r\n";
-  raw += "\r\n";
-  raw.append(out.body, 0, out.body.size() / 2);
-  beast::error_code ec;
-  co_await asio::async_write(stream, asio::buffer(raw),
-                             asio::redirect_error(asio::use_awaitable, ec));
-}
-
-asio::awaitable<void> ServeConnection(tcp::socket socket, SimService& service) {
-  beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
-  beast::error_code ec;
-  for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(kMaxRequestBody);
-    stream.expires_after(kIdleTimeout);
-    co_await http::async_read(stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    http::request<http::string_body>& req = parser.get();
-    ApiRequest request{std::string(req.method_string()), std::string(req.target()),
-                       std::string(req[http::field::authorization]), std::move(req.body())};
-    ApiResponse out = service.Handle(request);
-    stream.expires_never();
-    if (out.delay.count() > 0) {
-      asio::steady_timer timer(co_await asio::this_coro::executor);
-      timer.expires_after(out.delay);
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-    if (out.truncate) {
-      co_await WriteTruncated(stream, out);
-      break;
-    }
-    http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
-    res.set(http::field::server, "salesaudit-crm-sim");
-    res.set(http::field::content_type, out.content_type);
-    for (const auto& [name, value] : out.headers) res.set(name, value);
-    res.keep_alive(req.keep_alive());
-    res.body() = std::move(out.body);
-    res.prepare_payload();
-    stream.expires_after(kIdleTimeout);
-    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || !res.keep_alive()) break;
-  }
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream.socket().close(ec);
+SimHttpResponse Answer(SimHttpRequest& req, SimService& service) {
+  return service.Handle(ApiRequest{std::string(req.method_string()), std::string(req.target()),
+                                   std::string(req[http::field::authorization]),
+                                   std::move(req.body())});
 }
 
 }  // namespace
@@ -97,7 +39,9 @@ struct HubSpotSim::Impl {
         server([this](tcp::socket socket) -> asio::awaitable<void> {
           // A coroutine itself, not a forwarder: GCC 12 reports a false
           // mismatched-new-delete when the frame allocation is inlined here.
-          co_await ServeConnection(std::move(socket), service);
+          co_await ServeHttpConnection(
+              std::move(socket), [this](SimHttpRequest& req) { return Answer(req, service); },
+              "salesaudit-crm-sim");
         }) {}
 
   // The portal's clock now: ours shifted by the configured offset.

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "tests/sim/common/sim_http.h"
 #include "tests/sim/hubspot/hubspot_sim.h"
 #include "tests/sim/hubspot/sim_portal.h"
 
@@ -35,17 +36,10 @@ struct ApiRequest {
   std::string body;
 };
 
-// What the server writes back. `delay` and `truncate` come from injected
-// faults and are carried out by the server, which alone can wait without
-// holding the portal lock or cut a body short on the wire.
-struct ApiResponse {
-  int status = 200;
-  std::string content_type = "application/json;charset=utf-8";
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  std::chrono::milliseconds delay{0};
-  bool truncate = false;
-};
+// What the server writes back; the server carries out the `delay` and
+// `truncate` of injected faults, as it alone can wait without holding the
+// portal lock or cut a body short on the wire.
+using ApiResponse = SimHttpResponse;
 
 class SimService {
  public:

@@ -1,7 +1,7 @@
-// The simulator's HTTP front: a SimServer whose connections are served by
-// ServeConnection below, each a coroutine on its own strand; it enforces the
-// request-size limit of Salesforce's front end (414/431) before anything
-// else, and leaves all API behaviour to SfService.
+// The simulator's HTTP front: a SimServer whose connections ServeHttpConnection
+// serves, each a coroutine on its own strand; Answer enforces the request-size
+// limit of Salesforce's front end (414/431) before anything else and leaves
+// all API behaviour to SfService.
 #include "tests/sim/salesforce/salesforce_sim.h"
 
 // clang-format off
@@ -10,14 +10,9 @@
 // clang-format on
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "tests/sim/common/sim_http.h"
 #include "tests/sim/common/sim_server.h"
 #include "tests/sim/salesforce/sf_service.h"
 
@@ -29,8 +24,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-constexpr auto kIdleTimeout = std::chrono::seconds(60);
-constexpr size_t kMaxRequestBody = 8 * 1024 * 1024;
 // What Beast reads of a request head before giving up; above Salesforce's
 // limit, so that the limit is answered as Salesforce answers it.
 constexpr uint32_t kParserHeaderLimit = 1024 * 1024;
@@ -39,13 +32,14 @@ constexpr uint32_t kParserHeaderLimit = 1024 * 1024;
 constexpr size_t kMaxUriAndHeaders = 16'384;
 
 // The 414 or 431 for a request over the size limit, or nullopt.
-std::optional<SfResponse> OversizedRequest(const http::request<http::string_body>& req) {
+std::optional<SfResponse> OversizedRequest(const SimHttpRequest& req) {
   size_t header_bytes = 0;
   for (const auto& field : req)
     header_bytes += field.name_string().size() + field.value().size() + 4;
   if (req.target().size() + header_bytes <= kMaxUriAndHeaders) return std::nullopt;
   SfResponse r;
   r.content_type = "text/html";
+  r.close = true;
   if (header_bytes > kMaxUriAndHeaders) {
     r.status = 431;
     r.body = "<html><body><h1>431 Request Header Fields Too Large</h1></body></html>";
@@ -56,67 +50,14 @@ std::optional<SfResponse> OversizedRequest(const http::request<http::string_body
   return r;
 }
 
-// Sends the head of `out` with a Content-Length larger than the body, then
-// half the body: the client sees a connection closed mid-body.
-asio::awaitable<void> WriteTruncated(beast::tcp_stream& stream, const SfResponse& out) {
-  std::string raw = "HTTP/1.1 " + std::to_string(out.status) + " " +
-                    std::string(http::obsolete_reason(static_cast<http::status>(out.status))) +
-                    "\r\nContent-Type: " + out.content_type +
-                    "\r\nContent-Length: " + std::to_string(out.body.size() + 1024) + "\r\n";
-  for (const auto& [name, value] : out.headers) raw += name + ": " + value + "\r\n";
-  raw += "\r\n";
-  raw.append(out.body, 0, out.body.size() / 2);
-  beast::error_code ec;
-  co_await asio::async_write(stream, asio::buffer(raw),
-                             asio::redirect_error(asio::use_awaitable, ec));
-}
-
-asio::awaitable<void> ServeConnection(tcp::socket socket, SfService& service,
-                                      const SimServer& server) {
-  beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
-  beast::error_code ec;
-  for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(kMaxRequestBody);
-    parser.header_limit(kParserHeaderLimit);
-    stream.expires_after(kIdleTimeout);
-    co_await http::async_read(stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    http::request<http::string_body>& req = parser.get();
-    SfResponse out;
-    if (std::optional<SfResponse> oversized = OversizedRequest(req)) {
-      out = std::move(*oversized);
-    } else {
-      SfRequest request{std::string(req.method_string()), std::string(req.target()),
-                        std::string(req[http::field::authorization]),
-                        std::string(req["Sforce-Query-Options"]), std::move(req.body())};
-      out = service.Handle(request, server.base_url());
-    }
-    stream.expires_never();
-    if (out.delay.count() > 0) {
-      asio::steady_timer timer(co_await asio::this_coro::executor);
-      timer.expires_after(out.delay);
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-    if (out.truncate) {
-      co_await WriteTruncated(stream, out);
-      break;
-    }
-    http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
-    res.set(http::field::server, "salesaudit-salesforce-sim");
-    res.set(http::field::content_type, out.content_type);
-    for (const auto& [name, value] : out.headers) res.set(name, value);
-    res.keep_alive(req.keep_alive() && out.status != 414 && out.status != 431);
-    res.body() = std::move(out.body);
-    res.prepare_payload();
-    stream.expires_after(kIdleTimeout);
-    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || !res.keep_alive()) break;
-  }
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream.socket().close(ec);
+// Answers one request: the size limit first, as Salesforce's front end
+// checks it, then the API.
+SfResponse Answer(SimHttpRequest& req, SfService& service, const SimServer& server) {
+  if (std::optional<SfResponse> oversized = OversizedRequest(req)) return *oversized;
+  SfRequest request{std::string(req.method_string()), std::string(req.target()),
+                    std::string(req[http::field::authorization]),
+                    std::string(req["Sforce-Query-Options"]), std::move(req.body())};
+  return service.Handle(request, server.base_url());
 }
 
 }  // namespace
@@ -127,7 +68,10 @@ struct SalesforceSim::Impl {
         server([this](tcp::socket socket) -> asio::awaitable<void> {
           // A coroutine itself, not a forwarder: GCC 12 reports a false
           // mismatched-new-delete when the frame allocation is inlined here.
-          co_await ServeConnection(std::move(socket), service, server);
+          co_await ServeHttpConnection(
+              std::move(socket),
+              [this](SimHttpRequest& req) { return Answer(req, service, server); },
+              "salesaudit-salesforce-sim", kParserHeaderLimit);
         }) {}
 
   SfService service;

@@ -25,6 +25,7 @@ constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 SfResponse Json(int status, std::string body) {
   SfResponse r;
   r.status = status;
+  r.content_type = "application/json;charset=UTF-8";
   r.body = std::move(body);
   return r;
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "tests/sim/common/sim_http.h"
 #include "tests/sim/salesforce/salesforce_sim.h"
 #include "tests/sim/salesforce/sf_org.h"
 
@@ -36,16 +37,7 @@ struct SfRequest {
   std::string body;
 };
 
-// What the server writes back; `delay` and `truncate` come from faults and
-// are carried out by the server.
-struct SfResponse {
-  int status = 200;
-  std::string content_type = "application/json;charset=UTF-8";
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  std::chrono::milliseconds delay{0};
-  bool truncate = false;
-};
+using SfResponse = SimHttpResponse;
 
 // The most records one query batch carries, and the least a batchSize may
 // ask for (docs/vendors/salesforce.md "Query").
