@@ -204,8 +204,9 @@ class SalesforceSim {
                          bool create_opportunity = true,
                          const std::string& existing_contact_id = "");
   // To the recycle bin: IsDeleted, SystemModstamp now. An Account takes its
-  // Contacts and Opportunities along, an Opportunity or Contact its
-  // OpportunityContactRoles, a Lead its LeadHistory.
+  // Contacts and Opportunities along, an Opportunity its
+  // OpportunityContactRoles, a Lead its LeadHistory; a Contact's contact
+  // roles stay, naming a deleted contact.
   void Delete(const std::string& object, const std::string& id);
   // Back from the recycle bin, with what was deleted along with it.
   void Undelete(const std::string& object, const std::string& id);

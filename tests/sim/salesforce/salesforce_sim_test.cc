@@ -684,11 +684,14 @@ TEST_CASE("unknown versions and resources are 404 NOT_FOUND") {
 TEST_CASE("the generated org has the shape of the spec") {
   OrgSpec spec = SmallOrg();
   spec.custom_fields["Lead"] = {{"Score__c", FieldType::kDouble}};
+  spec.bulk_loaded_leads = 120;
   Fixture f(spec);
   const std::vector<SfRecord> leads = f.sim.Records("Lead");
   CHECK(leads.size() == 300);
   int converted = 0, queued = 0, with_score = 0, messy = 0;
+  std::map<double, int> per_stamp;
   for (const SfRecord& l : leads) {
+    ++per_stamp[std::get<double>(l.fields.at("SystemModstamp"))];
     converted += std::get<bool>(l.fields.at("IsConverted"));
     queued += std::get<std::string>(l.fields.at("OwnerId")).starts_with("00G");
     with_score += std::holds_alternative<double>(l.fields.at("Score__c"));
@@ -704,6 +707,9 @@ TEST_CASE("the generated org has the shape of the spec") {
   CHECK(queued > 10);
   CHECK(with_score > 200);
   CHECK(messy > 5);
+  CHECK(std::max_element(per_stamp.begin(), per_stamp.end(), [](const auto& a, const auto& b) {
+          return a.second < b.second;
+        })->second == 120);
   CHECK(f.sim.Records("Group").size() == 2);
   CHECK(f.sim.Records("User").size() == 6);
   CHECK(f.sim.Records("Organization").size() == 1);

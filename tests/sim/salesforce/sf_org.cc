@@ -528,10 +528,10 @@ SalesforceSim::Conversion Org::ConvertLead(std::string_view lead_id,
 namespace {
 
 // What goes to the recycle bin with a record: (child object, its reference
-// to the parent).
+// to the parent). A Contact's contact roles stay: the object reference warns
+// that OpportunityContactRole.ContactId can name a deleted contact.
 std::vector<std::pair<std::string, std::string>> CascadesOf(const std::string& object) {
   if (object == "Account") return {{"Contact", "AccountId"}, {"Opportunity", "AccountId"}};
-  if (object == "Contact") return {{"OpportunityContactRole", "ContactId"}};
   if (object == "Opportunity") return {{"OpportunityContactRole", "OpportunityId"}};
   if (object == "Lead") return {{"LeadHistory", "LeadId"}};
   return {};

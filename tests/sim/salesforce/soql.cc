@@ -388,7 +388,8 @@ class Parser {
         } else {
           Accept("ASC");
         }
-        order.nulls_first = !order.descending;
+        // Nulls sort first in either direction unless the query says
+        // otherwise.
         if (Accept("NULLS")) {
           if (Accept("FIRST")) {
             order.nulls_first = true;
@@ -495,12 +496,16 @@ class Parser {
       }
       auto sub = std::make_shared<SoqlQuery>(Select(/*inner=*/true));
       if (error_) return c;
-      if (sub->count || sub->fields.size() != 1 || !IsIdType(sub->fields[0]->type) ||
-          !IsIdType(c.field->type)) {
-        Fail(select_pos, "MALFORMED_QUERY",
-             "semi join sub selects can only select one ID or reference field, compared with an "
-             "ID or reference field");
+      if (sub->count || sub->fields.size() != 1) {
+        Fail(select_pos, "MALFORMED_QUERY", "semi join sub selects can only query one field");
         return c;
+      }
+      for (const FieldDef* f : {sub->fields[0], c.field}) {
+        if (!IsIdType(f->type)) {
+          Fail(select_pos, "MALFORMED_QUERY",
+               "semi join sub selects can only query id fields, cannot use: '" + f->name + "'");
+          return c;
+        }
       }
       if (sub->object == &object) {
         Fail(select_pos, "INVALID_QUERY_FILTER_OPERATOR",

@@ -54,7 +54,7 @@ struct SoqlExpr {
 struct SoqlOrder {
   const FieldDef* field = nullptr;
   bool descending = false;
-  bool nulls_first = true;
+  bool nulls_first = true;  // Salesforce's default, whatever the direction
 };
 
 struct SoqlQuery {

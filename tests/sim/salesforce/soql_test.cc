@@ -167,20 +167,22 @@ TEST_CASE("string literals take backslash escapes") {
   CHECK(ErrorOf("SELECT Id FROM Lead WHERE LastName = 'a\\qb'").code == "MALFORMED_QUERY");
 }
 
-TEST_CASE("ORDER BY sorts with nulls first ascending and last descending, and LIMIT cuts") {
+TEST_CASE("ORDER BY sorts nulls first in either direction unless told, and LIMIT cuts") {
   const std::vector<std::string> by_rating =
       Run("SELECT Id FROM Lead ORDER BY Rating DESC, Id LIMIT 500");
   std::vector<SfRecord> leads = TestOrg().Records("Lead", false);
   std::sort(leads.begin(), leads.end(), [](const SfRecord& a, const SfRecord& b) {
     const bool an = IsNull(a.fields.at("Rating")), bn = IsNull(b.fields.at("Rating"));
-    if (an != bn) return bn;
+    if (an != bn) return an;
     if (!an && Text(a, "Rating") != Text(b, "Rating")) return Text(a, "Rating") > Text(b, "Rating");
     return a.id < b.id;
   });
   std::vector<std::string> expected;
   for (const SfRecord& r : leads) expected.push_back(r.id);
   CHECK(by_rating == expected);
-  CHECK(Run("SELECT Id FROM Lead ORDER BY Rating NULLS LAST, Id LIMIT 3").size() == 3);
+  const std::vector<std::string> last = Run("SELECT Id FROM Lead ORDER BY Rating NULLS LAST, Id");
+  CHECK(IsNull(TestOrg().Find("Lead", last.back())->fields.at("Rating")));
+  CHECK_FALSE(IsNull(TestOrg().Find("Lead", last.front())->fields.at("Rating")));
   const std::vector<std::string> first = Run("SELECT Id FROM Lead ORDER BY Rating ASC, Id LIMIT 1");
   CHECK(IsNull(TestOrg().Find("Lead", first[0])->fields.at("Rating")));
 }
@@ -205,6 +207,9 @@ TEST_CASE("semi- and anti-joins select through another object's ids, never the s
   CHECK(same.code == "INVALID_QUERY_FILTER_OPERATOR");
   CHECK(ErrorOf("SELECT Id FROM User WHERE Id IN (SELECT OwnerId, Id FROM Lead)").code ==
         "MALFORMED_QUERY");
+  CHECK(ErrorOf("SELECT Id FROM User WHERE Id IN (SELECT Email FROM Lead)")
+            .message.ends_with(
+                "semi join sub selects can only query id fields, cannot use: 'Email'"));
   CHECK(ErrorOf("SELECT Id FROM User WHERE Id IN (SELECT OwnerId FROM Lead WHERE Id IN (SELECT "
                 "LeadId FROM LeadHistory))")
             .code == "MALFORMED_QUERY");
@@ -233,6 +238,25 @@ TEST_CASE("query excludes deleted and history rows of deleted leads, queryAll in
   std::mt19937_64 rng(1);
   CHECK(RunSoql(std::get<SoqlQuery>(parsed), org, kNow, false, rng).empty());
   CHECK_FALSE(RunSoql(std::get<SoqlQuery>(parsed), org, kNow, true, rng).empty());
+}
+
+TEST_CASE("deleting a contact leaves its contact roles, an opportunity takes its own along") {
+  OrgSpec spec;
+  spec.seed = 4;
+  spec.leads = 0;
+  Org org(spec, kNow);
+  const SfRecord role = org.Records("OpportunityContactRole", false).front();
+  const std::string contact = std::get<std::string>(role.fields.at("ContactId"));
+  const std::string opportunity = std::get<std::string>(role.fields.at("OpportunityId"));
+  auto role_deleted = [&] {
+    return std::get<bool>(org.Find("OpportunityContactRole", role.id)->fields.at("IsDeleted"));
+  };
+  org.Delete("Contact", contact, kNow, 0);
+  CHECK_FALSE(role_deleted());
+  org.Delete("Opportunity", opportunity, kNow, 0);
+  CHECK(role_deleted());
+  org.Undelete("Opportunity", opportunity, kNow, 0);
+  CHECK_FALSE(role_deleted());
 }
 
 }  // namespace
