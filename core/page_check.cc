@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "core/metrics.h"
@@ -118,6 +119,10 @@ std::string WhyIdUnusable(std::string_view id) {
                     : " is not clean text (invalid UTF-8 or control characters)");
 }
 
+std::string ImplausibleTime(int64_t value) {
+  return "= " + std::to_string(value) + " ms is outside the plausible years 1980..2099";
+}
+
 CounterFamily& ValuesRejected() {
   static CounterFamily& family = GlobalMetrics().Counter(
       "salesaudit_values_rejected_total",
@@ -139,6 +144,7 @@ class RecordChecker {
              std::string_view identifying = {}) {
     kind_ = kind;
     id_ = id;
+    label_ = RecordKindName(kind);
     if (CleanId(id)) return true;
     id_.clear();
     std::string problem = WhyIdUnusable(id) + ": " + RecordKindName(kind) + " #" +
@@ -146,6 +152,37 @@ class RecordChecker {
     const Cleaned shown = CleanText(identifying, false);
     if (!shown.text.empty()) problem += " (" + ValueExcerpt(shown.text) + ")";
     Add("id", problem + " dropped");
+    return false;
+  }
+
+  // Starts on an entry of the page that is no record of its own (a stage
+  // event, a contact alias): its issues name `kind` and `record_id` (the
+  // contact it is about, "" when unusable), and `label` says what is dropped.
+  void StartEntry(RecordKind kind, const std::string& record_id, std::string label) {
+    kind_ = kind;
+    id_ = CleanId(record_id) ? record_id : std::string();
+    label_ = std::move(label);
+  }
+
+  // An id of another record without which the record or entry means
+  // nothing (a link's deal and contact): false, with an issue, when unusable.
+  bool RequiredId(const std::string& id, const char* field) {
+    if (CleanId(id)) return true;
+    Add(field, WhyIdUnusable(id) + ": " + label_ + " dropped");
+    return false;
+  }
+
+  // A time without which the entry means nothing (when a stage was reached).
+  bool RequiredTime(int64_t value, const char* field) {
+    if (IsPlausibleTimeMs(value)) return true;
+    Add(field, ImplausibleTime(value) + ": " + label_ + " dropped");
+    return false;
+  }
+
+  // Two ids of an entry that must differ (an alias and its person).
+  bool Distinct(const std::string& id, const std::string& other, const char* field) {
+    if (id != other) return true;
+    Add(field, "= " + ValueExcerpt(other) + " is the entry's own id: " + label_ + " dropped");
     return false;
   }
 
@@ -184,8 +221,7 @@ class RecordChecker {
 
   void Time(TimeMs& value, const char* field) {
     if (!value || IsPlausibleTimeMs(*value)) return;
-    Add(field, "= " + std::to_string(*value) +
-                   " ms is outside the plausible years 1980..2099; stored as unknown");
+    Add(field, ImplausibleTime(*value) + "; stored as unknown");
     value.reset();
   }
 
@@ -220,10 +256,12 @@ class RecordChecker {
   std::vector<ValueIssue>& issues_;
   RecordKind kind_ = RecordKind::kContact;
   std::string id_;
+  std::string label_;  // what is dropped: "deal link", "stage event sql #2 of the page"
 };
 
-// Checks every record of `records` with `fields`, dropping those `Start`
-// refuses.
+// Checks every record of `records` with `check_fields`, dropping those
+// `Start` refuses and those for which check_fields, where it returns a bool,
+// returns false.
 template <typename Record, typename CheckFields>
 void CheckRecords(std::vector<Record>& records, RecordKind kind, RecordChecker& checker,
                   CheckFields check_fields) {
@@ -235,8 +273,12 @@ void CheckRecords(std::vector<Record>& records, RecordKind kind, RecordChecker& 
       if (identifying.empty()) identifying = r.name;
     }
     if (!checker.Start(kind, r.id, position++, identifying)) return true;
-    check_fields(r);
-    return false;
+    if constexpr (std::is_same_v<std::invoke_result_t<CheckFields, Record&>, bool>) {
+      return !check_fields(r);
+    } else {
+      check_fields(r);
+      return false;
+    }
   });
 }
 
@@ -304,7 +346,29 @@ void CheckRecordsOf(Page& page, std::vector<ValueIssue>& issues) {
     k.Time(m.opted_in_at, "opted_in_at");
     k.Time(m.updated_at, "updated_at");
   });
+  CheckRecords(page.deal_links, RecordKind::kDealLink, k, [&](DealLink& l) {
+    return k.RequiredId(l.deal_id, "deal_id") && k.RequiredId(l.contact_id, "contact_id");
+  });
+  // Stage events and aliases are about a contact: their issues name it.
   size_t position = 0;
+  std::erase_if(page.stage_events, [&](const StageEvent& e) {
+    k.StartEntry(RecordKind::kContact, e.contact_id,
+                 std::string("stage event ") + FunnelStageName(e.stage) + " #" +
+                     std::to_string(++position) + " of the page");
+    return !k.RequiredId(e.contact_id, "stage_event.contact_id") ||
+           !k.RequiredId(e.origin_id, "stage_event.origin_id") ||
+           !k.RequiredTime(e.at, "stage_event.at");
+  });
+  position = 0;
+  std::erase_if(page.contact_aliases, [&](const ContactAlias& a) {
+    k.StartEntry(RecordKind::kContact, a.alias_id,
+                 "contact alias #" + std::to_string(++position) + " of the page");
+    return !k.RequiredId(a.alias_id, "alias.alias_id") ||
+           !k.RequiredId(a.contact_id, "alias.contact_id") ||
+           !k.Distinct(a.alias_id, a.contact_id, "alias.contact_id") ||
+           !k.RequiredTime(a.at, "alias.at");
+  });
+  position = 0;
   std::erase_if(page.deletions, [&](Deletion& d) {
     if (!k.Start(d.kind, d.id, position++)) return true;
     k.Text(d.merged_into, "merged_into", TextClass::kId);

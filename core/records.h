@@ -230,9 +230,11 @@ struct Page {
   // Values the connector or the page check could not keep as sent.
   std::vector<ValueIssue> value_issues;
 
+  // Every entry the page stores (deletions aside): records, stage events,
+  // deal links and aliases; the sync's "records" count.
   size_t record_count() const {
     return contacts.size() + deals.size() + owners.size() + campaigns.size() + events.size() +
-           members.size();
+           members.size() + stage_events.size() + deal_links.size() + contact_aliases.size();
   }
   // The latest change time among the records (contacts', deals' and
   // members' updated_at, events' occurred_at, campaigns' sent_at): how

@@ -156,9 +156,9 @@ Status RecordWriter::Prepare() {
        "WHERE source = ?2 AND id = ?3"},
       // A merged-away contact's deal links move to the survivor; links the
       // survivor already had stay single (OR IGNORE), the rest are dropped.
-      {&move_deal_links_,
+      {&move_deal_contacts_,
        "UPDATE OR IGNORE deal_contacts SET contact_id = ?3 WHERE source = ?1 AND contact_id = ?2"},
-      {&drop_deal_links_, "DELETE FROM deal_contacts WHERE source = ?1 AND contact_id = ?2"},
+      {&drop_deal_contacts_, "DELETE FROM deal_contacts WHERE source = ?1 AND contact_id = ?2"},
       {&upsert_stage_event_,
        "INSERT INTO stage_events (source, contact_id, stage, at, origin, origin_id) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -173,6 +173,43 @@ Status RecordWriter::Prepare() {
       {&delete_event_,
        "UPDATE email_events SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = "
        "?3"},
+      // A link upserted again is live again, whatever pair it now states.
+      {&upsert_link_,
+       "INSERT INTO deal_links (source, id, deal_id, contact_id, deleted_at) "
+       "VALUES (?1, ?2, ?3, ?4, NULL) "
+       "ON CONFLICT (source, id) DO UPDATE SET deal_id = excluded.deal_id, "
+       "contact_id = excluded.contact_id, deleted_at = NULL"},
+      // The pair link ?2 states while live, unless it stays (?3, ?4) or
+      // another live link states it. ?3 and ?4 unset: the link goes away.
+      {&release_link_pair_,
+       "DELETE FROM deal_contacts WHERE source = ?1 AND (deal_id, contact_id) IN ("
+       "SELECT deal_id, contact_id FROM deal_links WHERE source = ?1 AND id = ?2 "
+       "AND deleted_at IS NULL AND NOT (deal_id IS ?3 AND contact_id IS ?4)) "
+       "AND NOT EXISTS (SELECT 1 FROM deal_links o WHERE o.source = ?1 "
+       "AND o.deal_id = deal_contacts.deal_id AND o.contact_id = deal_contacts.contact_id "
+       "AND o.id <> ?2 AND o.deleted_at IS NULL)"},
+      {&delete_link_,
+       "UPDATE deal_links SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
+      {&move_link_rows_,
+       "UPDATE deal_links SET contact_id = ?3 WHERE source = ?1 AND contact_id = ?2"},
+      // Every live link of the deal goes with it, so none is left to keep a
+      // pair of it.
+      {&release_deal_pairs_,
+       "DELETE FROM deal_contacts WHERE source = ?2 AND deal_id = ?3 AND contact_id IN ("
+       "SELECT contact_id FROM deal_links WHERE source = ?2 AND deal_id = ?3 "
+       "AND deleted_at IS NULL)"},
+      {&delete_deal_links_,
+       "UPDATE deal_links SET deleted_at = ?1 WHERE source = ?2 AND deal_id = ?3 "
+       "AND deleted_at IS NULL"},
+      // The first alias of an id is kept (a conversion happens once).
+      {&insert_alias_,
+       "INSERT INTO contact_aliases (source, alias_id, contact_id, at) VALUES (?1, ?2, ?3, ?4) "
+       "ON CONFLICT (source, alias_id) DO NOTHING"},
+      {&repoint_aliases_,
+       "UPDATE contact_aliases SET contact_id = ?3 WHERE source = ?1 AND contact_id = ?2"},
+      {&alias_target_,
+       "SELECT contact_id FROM contact_aliases WHERE source = ?1 AND alias_id = ?2"},
+      {&any_alias_, "SELECT EXISTS (SELECT 1 FROM contact_aliases WHERE source = ?1)"},
   });
 }
 
@@ -188,7 +225,85 @@ Status RecordWriter::RecordFailure(int rc, sqlite3_stmt* s, const std::string& l
   return status;
 }
 
-Status RecordWriter::WriteContact(const std::string& source, const Contact& c) {
+Status RecordWriter::PersonOf(const std::string& source, const std::string& id,
+                              std::string_view& person) {
+  person = id;
+  if (!source_has_aliases_) return Status::Ok();
+  sqlite3_stmt* s = alias_target_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, id);
+  const int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    ReadValue(s, 0, person_scratch_);
+    person = person_scratch_;
+  } else if (rc != SQLITE_DONE) {
+    return RecordFailure(rc, s, "alias of " + Label("contact", id));
+  }
+  sqlite3_reset(s);
+  return Status::Ok();
+}
+
+// The alias names a person that is no alias: an alias onto an alias means
+// that one's person, and the aliases onto this alias's id are re-pointed to
+// it, so one lookup always finds the person. An alias that would name
+// itself that way (a cycle) is not kept.
+Status RecordWriter::WriteAlias(const std::string& source, const ContactAlias& a) {
+  std::string_view person;
+  if (Status s = PersonOf(source, a.contact_id, person); !s.ok()) return s;
+  if (person == a.alias_id) return Status::Ok();
+  const std::string survivor(person);
+  const std::string label = "alias " + Label("contact", a.alias_id) + " of " + survivor;
+  sqlite3_stmt* s = insert_alias_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, a.alias_id);
+  BindText(s, 3, survivor);
+  sqlite3_bind_int64(s, 4, a.at);
+  int rc = Database::Run(s);
+  if (rc != SQLITE_OK) return RecordFailure(rc, s, label);
+  if (sqlite3_changes(db_.handle()) == 0) return Status::Ok();  // aliased before: kept
+  source_has_aliases_ = true;
+  s = repoint_aliases_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, a.alias_id);
+  BindText(s, 3, survivor);
+  rc = Database::Run(s);
+  if (rc != SQLITE_OK) return RecordFailure(rc, s, label);
+  return MergeContact(source, a.alias_id, survivor, a.at);
+}
+
+Status RecordWriter::MergeContact(const std::string& source, const std::string& id,
+                                  std::string_view survivor, int64_t at) {
+  sqlite3_stmt* s = delete_contact_.get();
+  sqlite3_bind_int64(s, 1, at);
+  BindText(s, 2, source);
+  BindText(s, 3, id);
+  int rc = Database::Run(s);
+  if (rc != SQLITE_OK) return RecordFailure(rc, s, "deletion of " + Label("contact", id));
+  // Pairs and stage events the survivor already has stay single (UPDATE OR
+  // IGNORE); the rest of the merged contact's are then dropped.
+  for (Statement* step : {&move_deal_contacts_, &drop_deal_contacts_, &move_link_rows_,
+                          &move_stage_events_, &drop_stage_events_}) {
+    s = step->get();
+    BindText(s, 1, source);
+    BindText(s, 2, id);
+    if (step != &drop_deal_contacts_ && step != &drop_stage_events_) BindText(s, 3, survivor);
+    rc = Database::Run(s);
+    if (rc != SQLITE_OK) {
+      return RecordFailure(rc, s,
+                           "merge of " + Label("contact", id) + " into " + std::string(survivor));
+    }
+  }
+  return Status::Ok();
+}
+
+Status RecordWriter::WriteContact(const std::string& source, const Contact& c,
+                                  PageCommitNotes& notes) {
+  std::string_view person;
+  if (Status status = PersonOf(source, c.id, person); !status.ok()) return status;
+  if (person.data() != c.id.data()) {
+    ++notes.aliased_contacts;
+    return Status::Ok();
+  }
   sqlite3_stmt* s = upsert_contact_.get();
   BindText(s, 1, source);
   BindText(s, 2, c.id);
@@ -233,17 +348,52 @@ Status RecordWriter::WriteDeal(const std::string& source, const Deal& d) {
   BindText(s, 2, d.id);
   rc = Database::Run(s);
   if (rc != SQLITE_OK) return RecordFailure(rc, s, Label("deal", d.id));
-  s = insert_deal_contact_.get();
   for (const std::string& contact_id : *d.contact_ids) {
+    std::string_view person;
+    if (Status status = PersonOf(source, contact_id, person); !status.ok()) return status;
+    s = insert_deal_contact_.get();
     BindText(s, 1, source);
     BindText(s, 2, d.id);
-    BindText(s, 3, contact_id);
+    BindText(s, 3, person);
     rc = Database::Run(s);
     if (rc != SQLITE_OK) {
       return RecordFailure(rc, s, Label("deal", d.id) + " " + Label("contact", contact_id));
     }
   }
   return Status::Ok();
+}
+
+Status RecordWriter::ReleaseLinkPair(const std::string& source, const std::string& id,
+                                     std::string_view deal_id, std::string_view contact_id) {
+  sqlite3_stmt* s = release_link_pair_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, id);
+  BindText(s, 3, deal_id);
+  BindText(s, 4, contact_id);
+  int rc = Database::Run(s);
+  return rc == SQLITE_OK ? Status::Ok()
+                         : RecordFailure(rc, s, "contacts of " + Label("deal link", id));
+}
+
+// The pair the link stated before goes first (unless it is the same or
+// another live link keeps it), then the link and its pair are written.
+Status RecordWriter::WriteDealLink(const std::string& source, const DealLink& l) {
+  std::string_view person;
+  if (Status s = PersonOf(source, l.contact_id, person); !s.ok()) return s;
+  if (Status s = ReleaseLinkPair(source, l.id, l.deal_id, person); !s.ok()) return s;
+  sqlite3_stmt* s = upsert_link_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, l.id);
+  BindText(s, 3, l.deal_id);
+  BindText(s, 4, person);
+  int rc = Database::Run(s);
+  if (rc != SQLITE_OK) return RecordFailure(rc, s, Label("deal link", l.id));
+  s = insert_deal_contact_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, l.deal_id);
+  BindText(s, 3, person);
+  rc = Database::Run(s);
+  return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("deal link", l.id));
 }
 
 Status RecordWriter::WriteOwner(const std::string& source, const Owner& o) {
@@ -385,9 +535,11 @@ Status RecordWriter::FlushEventCounts(const std::string& source) {
 
 Status RecordWriter::WriteStageEvent(const std::string& source, const std::string& stream,
                                      const StageEvent& e) {
+  std::string_view person;
+  if (Status status = PersonOf(source, e.contact_id, person); !status.ok()) return status;
   sqlite3_stmt* s = upsert_stage_event_.get();
   BindText(s, 1, source);
-  BindText(s, 2, e.contact_id);
+  BindText(s, 2, person);
   BindText(s, 3, FunnelStageName(e.stage));
   sqlite3_bind_int64(s, 4, e.at);
   BindText(s, 5, stream);
@@ -401,40 +553,49 @@ Status RecordWriter::WriteStageEvent(const std::string& source, const std::strin
 }
 
 // The stage events a deleted record leaves: every one of a deleted contact
-// and every one whose origin is the deleted record of this page's stream. A
-// merged contact's move to the survivor instead: what its records said is
-// true of the person the survivor is.
+// and every one whose origin is the deleted record of this page's stream (a
+// merged contact's move to the survivor instead, in MergeContact: what its
+// records said is true of the person the survivor is).
 Status RecordWriter::DropStageEvents(const std::string& source, const std::string& stream,
                                      const Deletion& d) {
-  const bool merged = d.kind == RecordKind::kContact && !d.merged_into.empty();
-  sqlite3_stmt* s = nullptr;
-  int rc = SQLITE_OK;
-  if (!merged) {
-    s = drop_origin_stage_events_.get();
-    BindText(s, 1, source);
-    BindText(s, 2, stream);
-    BindText(s, 3, d.id);
-    rc = Database::Run(s);
-    if (rc != SQLITE_OK) {
-      return RecordFailure(rc, s, "stage events of deleted " + Label(RecordKindName(d.kind), d.id));
-    }
-  }
-  if (d.kind != RecordKind::kContact) return Status::Ok();
-  for (Statement* step : {&move_stage_events_, &drop_stage_events_}) {
-    if (step == &move_stage_events_ && !merged) continue;
-    s = step->get();
+  sqlite3_stmt* s = drop_origin_stage_events_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, stream);
+  BindText(s, 3, d.id);
+  int rc = Database::Run(s);
+  if (rc == SQLITE_OK && d.kind == RecordKind::kContact) {
+    s = drop_stage_events_.get();
     BindText(s, 1, source);
     BindText(s, 2, d.id);
-    if (step == &move_stage_events_) BindText(s, 3, d.merged_into);
     rc = Database::Run(s);
-    if (rc != SQLITE_OK) {
-      return RecordFailure(rc, s, "stage events of deleted " + Label("contact", d.id));
+  }
+  if (rc == SQLITE_OK) return Status::Ok();
+  return RecordFailure(rc, s, "stage events of deleted " + Label(RecordKindName(d.kind), d.id));
+}
+
+Status RecordWriter::DeleteDealLinks(const std::string& source, const Deletion& d) {
+  for (Statement* step : {&release_deal_pairs_, &delete_deal_links_}) {
+    sqlite3_stmt* s = step->get();
+    sqlite3_bind_int64(s, 1, d.deleted_at);
+    BindText(s, 2, source);
+    BindText(s, 3, d.id);
+    if (int rc = Database::Run(s); rc != SQLITE_OK) {
+      return RecordFailure(rc, s, "deal links of deleted " + Label("deal", d.id));
     }
   }
   return Status::Ok();
 }
 
-Status RecordWriter::WriteDeletion(const std::string& source, const Deletion& d) {
+// A merge goes to the survivor's person: a contact merged into a converted
+// lead's contact is merged into the lead.
+Status RecordWriter::WriteDeletion(const std::string& source, const std::string& stream,
+                                   const Deletion& d) {
+  if (d.kind == RecordKind::kContact && !d.merged_into.empty()) {
+    std::string_view survivor;
+    if (Status s = PersonOf(source, d.merged_into, survivor); !s.ok()) return s;
+    if (survivor == d.id) return Status::Ok();  // merged into its own alias: nothing moves
+    return MergeContact(source, d.id, survivor, d.deleted_at);
+  }
   Statement* stmt = nullptr;
   switch (d.kind) {
     case RecordKind::kContact:
@@ -457,6 +618,9 @@ Status RecordWriter::WriteDeletion(const std::string& source, const Deletion& d)
       stmt = &delete_member_;
       break;
     case RecordKind::kDealLink:
+      stmt = &delete_link_;
+      // While the link is still live, so that its pair is the one released.
+      if (Status s = ReleaseLinkPair(source, d.id, {}, {}); !s.ok()) return s;
       break;
   }
   if (stmt == nullptr) {
@@ -469,18 +633,10 @@ Status RecordWriter::WriteDeletion(const std::string& source, const Deletion& d)
   int rc = Database::Run(s);
   if (rc != SQLITE_OK)
     return RecordFailure(rc, s, "deletion of " + Label(RecordKindName(d.kind), d.id));
-  if (d.kind != RecordKind::kContact || d.merged_into.empty()) return Status::Ok();
-  for (Statement* links : {&move_deal_links_, &drop_deal_links_}) {
-    s = links->get();
-    BindText(s, 1, source);
-    BindText(s, 2, d.id);
-    if (links == &move_deal_links_) BindText(s, 3, d.merged_into);
-    rc = Database::Run(s);
-    if (rc != SQLITE_OK) {
-      return RecordFailure(rc, s, "merge of " + Label("contact", d.id) + " into " + d.merged_into);
-    }
+  if (d.kind == RecordKind::kDeal) {
+    if (Status status = DeleteDealLinks(source, d); !status.ok()) return status;
   }
-  return Status::Ok();
+  return DropStageEvents(source, stream, d);
 }
 
 // Few pages have issues: one statement per property of the page, prepared
@@ -519,12 +675,21 @@ Status RecordWriter::WriteValueIssues(const std::string& source, const Page& pag
   return Status::Ok();
 }
 
-Status RecordWriter::WritePage(const std::string& source, const Page& page) {
+Status RecordWriter::WritePage(const std::string& source, const Page& page,
+                               PageCommitNotes& notes) {
   // Left over only from a page that failed (and was rolled back).
   uncounted_events_.clear();
   normalized_emails_.clear();
+  sqlite3_stmt* any = any_alias_.get();
+  BindText(any, 1, source);
+  Status known = db_.ForEachRow(any, "aliases of " + source,
+                                [&](sqlite3_stmt* row) { ReadValue(row, 0, source_has_aliases_); });
+  if (!known.ok()) return known;
+  for (const ContactAlias& a : page.contact_aliases) {
+    if (Status s = WriteAlias(source, a); !s.ok()) return s;
+  }
   for (const Contact& c : page.contacts) {
-    if (Status s = WriteContact(source, c); !s.ok()) return s;
+    if (Status s = WriteContact(source, c, notes); !s.ok()) return s;
   }
   for (const Deal& d : page.deals) {
     if (Status s = WriteDeal(source, d); !s.ok()) return s;
@@ -543,12 +708,14 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page) {
   for (const EmailMember& m : page.members) {
     if (Status s = WriteMember(source, m); !s.ok()) return s;
   }
+  for (const DealLink& l : page.deal_links) {
+    if (Status s = WriteDealLink(source, l); !s.ok()) return s;
+  }
   for (const StageEvent& e : page.stage_events) {
     if (Status s = WriteStageEvent(source, page.stream, e); !s.ok()) return s;
   }
   for (const Deletion& d : page.deletions) {
-    if (Status s = WriteDeletion(source, d); !s.ok()) return s;
-    if (Status s = DropStageEvents(source, page.stream, d); !s.ok()) return s;
+    if (Status s = WriteDeletion(source, page.stream, d); !s.ok()) return s;
   }
   return WriteValueIssues(source, page);
 }

@@ -18,6 +18,7 @@
 #include "core/status.h"
 #include "store/database.h"
 #include "store/statement.h"
+#include "store/store.h"
 
 namespace salesaudit {
 
@@ -30,13 +31,16 @@ class RecordWriter {
   // Prepares the statements, once, after the schema is current.
   Status Prepare();
 
-  // Upserts every record of `page` under `source`, replaces the contact
-  // links of each deal whose contact_ids is set, upserts the stage events
-  // (origin: the page's stream), applies the deletions (with the stage
-  // events of each deleted contact and origin record) and
-  // adds the page's value issues, as Store::CommitPage describes. On failure
-  // part of it may be written: the caller rolls the transaction back.
-  Status WritePage(const std::string& source, const Page& page);
+  // Writes `page` under `source`, as Store::CommitPage describes, in this
+  // order: the contact aliases first (so every later record of the page that
+  // names an alias, a contact included, means its person), then contacts,
+  // deals, owners, campaigns, email events, members, deal links (after the
+  // deals, so a deal's contact_ids of the same page cannot clear the pairs
+  // its links state), stage events, and the deletions last (a record
+  // written and deleted in one page ends deleted), then the value issues.
+  // Counts in `notes` what the page said that was not stored as said. On
+  // failure part of it may be written: the caller rolls the transaction back.
+  Status WritePage(const std::string& source, const Page& page, PageCommitNotes& notes);
 
  private:
   // An event the current page inserted, not yet added to
@@ -54,15 +58,35 @@ class RecordWriter {
   // always), so the hot path copies nothing; otherwise a copy in
   // email_scratch_, valid until the next call.
   std::string_view Email(const std::string& email);
-  Status WriteContact(const std::string& source, const Contact& c);
+  // The person `id` means in `source`: the contact its alias names, or `id`
+  // itself (through source_has_aliases_, without a lookup for a source that
+  // has none). Points into `id` or into person_scratch_, valid until the
+  // next call.
+  Status PersonOf(const std::string& source, const std::string& id, std::string_view& person);
+  Status WriteAlias(const std::string& source, const ContactAlias& a);
+  // `id` merged into `survivor` at `at`: its row deleted, its deal_contacts
+  // pairs, deal_links rows and stage events moved to the survivor (a merge
+  // deletion, and an alias whose contact row exists).
+  Status MergeContact(const std::string& source, const std::string& id, std::string_view survivor,
+                      int64_t at);
+  Status WriteContact(const std::string& source, const Contact& c, PageCommitNotes& notes);
   Status WriteDeal(const std::string& source, const Deal& d);
+  Status WriteDealLink(const std::string& source, const DealLink& l);
+  // Removes from deal_contacts the pair that link `id` states while live,
+  // unless another live link states it too or (deal_id, contact_id) is
+  // still the pair (unset for a link going away).
+  Status ReleaseLinkPair(const std::string& source, const std::string& id, std::string_view deal_id,
+                         std::string_view contact_id);
   Status WriteOwner(const std::string& source, const Owner& o);
   Status WriteCampaign(const std::string& source, const EmailCampaign& c);
   Status WriteEvent(const std::string& source, const EmailEvent& e);
   Status FlushEventCounts(const std::string& source);
   Status WriteMember(const std::string& source, const EmailMember& m);
   Status WriteStageEvent(const std::string& source, const std::string& stream, const StageEvent& e);
-  Status WriteDeletion(const std::string& source, const Deletion& d);
+  Status WriteDeletion(const std::string& source, const std::string& stream, const Deletion& d);
+  // A deleted deal's live links are deleted with it, as Salesforce deletes
+  // an opportunity's contact roles with it (docs/vendors/salesforce.md).
+  Status DeleteDealLinks(const std::string& source, const Deletion& d);
   Status DropStageEvents(const std::string& source, const std::string& stream, const Deletion& d);
   Status WriteValueIssues(const std::string& source, const Page& page);
 
@@ -74,11 +98,17 @@ class RecordWriter {
   Database& db_;
   Statement upsert_contact_, upsert_deal_, upsert_owner_, upsert_campaign_, upsert_member_;
   Statement insert_event_, update_event_, count_campaign_events_, count_recipient_events_;
-  Statement clear_deal_contacts_, insert_deal_contact_, move_deal_links_, drop_deal_links_;
+  Statement clear_deal_contacts_, insert_deal_contact_, move_deal_contacts_, drop_deal_contacts_;
+  Statement upsert_link_, release_link_pair_, delete_link_, move_link_rows_, release_deal_pairs_,
+      delete_deal_links_;
+  Statement insert_alias_, repoint_aliases_, alias_target_, any_alias_;
   Statement upsert_stage_event_, move_stage_events_, drop_stage_events_, drop_origin_stage_events_;
   Statement delete_contact_, delete_deal_, deactivate_owner_, delete_campaign_, delete_event_,
       delete_member_;
   std::string email_scratch_;
+  std::string person_scratch_;
+  // Whether the source of the page being written has contact aliases.
+  bool source_has_aliases_ = false;
   std::vector<UncountedEvent> uncounted_events_;
   // Normalised copies of the emails uncounted_events_ names when the event's
   // own email was not normalised (a deque never moves its elements).

@@ -240,6 +240,14 @@ struct SilenceRow {
   std::string comment;
 };
 
+// What CommitPage stored otherwise than the page said, for the sync log.
+struct PageCommitNotes {
+  // Contacts not written because their id is an alias of another contact
+  // of the source (contact_aliases): the person's row is the one the alias
+  // names (a Salesforce Contact a Lead converted into is kept as its lead).
+  int64_t aliased_contacts = 0;
+};
+
 // Whether the store can still commit, as far as this process can tell
 // (Store::Health).
 struct StoreHealth {
@@ -268,7 +276,7 @@ struct StoreCheckReport {
 class Store {
  public:
   // The schema version Open() migrates to.
-  static constexpr int kSchemaVersion = 11;
+  static constexpr int kSchemaVersion = 12;
   // How long the integrity check at open may take: a quick_check of a 1 GB
   // store takes 2.5 s of CPU, so this covers about 2 GB on an idle machine; a
   // bigger store opens with the check incomplete (open_check() says so).
@@ -305,21 +313,31 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // In ONE transaction: upserts every record of `page` under `source` (an
+  // In ONE transaction: first stores `page.contact_aliases` (the first alias
+  // of an id is kept; an existing contact row of the alias is merged into
+  // its person as a merge deletion is, its deal_links rows moved too); then
+  // upserts every record of `page` under `source` (an
   // upsert clears deleted_at: sources only list live records as records; a
   // contact, deal or email member whose stored updated_at is later than the record's is
   // left alone, so a stale copy from a lagging search index never overwrites
-  // newer data),
+  // newer data; a contact whose id is an alias is not written, and counted
+  // in `notes`), with every contact id that a deal's contact_ids, a deal
+  // link or a stage event names read as the person its alias names;
   // replaces deal_contacts of each deal whose contact_ids is set, upserts
+  // `page.deal_links` (a link's pair in deal_contacts; the pair it stated
+  // before removed unless another live link states it) and
   // `page.stage_events` (origin = page.stream), then sets deleted_at on each
   // deletion (a deletion of a row not stored is ignored, so a connector that
-  // wants an archived record kept sends it as a record too) and deletes the
+  // wants an archived record kept sends it as a record too; a deleted link's
+  // pair goes as a moved one's does; a deleted deal's live links are deleted
+  // with it) and deletes the
   // stage events of each deleted contact (a merged one's move to the
   // survivor) and those whose origin is the deleted record in page.stream,
   // adds `page.value_issues` to value_issues,
   // and writes `page.cursor` to sync_state(source, page.stream). Either all of
-  // it is stored or none; on failure the previous cursor stays.
-  Status CommitPage(const std::string& source, const Page& page);
+  // it is stored or none; on failure the previous cursor stays. The order
+  // and its reasons: docs/contracts.md "Links and aliases".
+  Status CommitPage(const std::string& source, const Page& page, PageCommitNotes* notes = nullptr);
 
   // The stored cursor of a stream; "" when the stream never committed.
   Result<std::string> GetCursor(const std::string& connector, const std::string& stream);

@@ -43,7 +43,7 @@ Status SyncStateStatements::Prepare(Database& db) {
   });
 }
 
-Status Store::CommitPage(const std::string& source, const Page& page) {
+Status Store::CommitPage(const std::string& source, const Page& page, PageCommitNotes* notes) {
   if (source.empty() || page.stream.empty()) {
     return Status::InvalidArgument("commit page: source and stream must be set (source \"" +
                                    source + "\", stream \"" + page.stream + "\")");
@@ -51,7 +51,8 @@ Status Store::CommitPage(const std::string& source, const Page& page) {
   Database& db = impl_->db;
   auto lock = db.Lock();
   Status status = db.Begin("begin");
-  if (status.ok()) status = impl_->writer.WritePage(source, page);
+  PageCommitNotes written;
+  if (status.ok()) status = impl_->writer.WritePage(source, page, written);
   if (status.ok()) {
     sqlite3_stmt* s = impl_->sync_state.write_cursor.get();
     BindText(s, 1, source);
@@ -60,6 +61,7 @@ Status Store::CommitPage(const std::string& source, const Page& page) {
     status = db.RunOrError(s, "cursor");
   }
   if (status.ok()) status = db.Commit("commit");
+  if (status.ok() && notes != nullptr) *notes = written;
   if (!status.ok()) {
     db.RollbackIfOpen();
     status = status.WithContext(db.Context() + ": " + source + "/" + page.stream);

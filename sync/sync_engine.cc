@@ -65,6 +65,9 @@ std::string StreamSyncResult::Summary() const {
   out += status.ok() ? "ok" : "FAILED";
   out += ", " + std::to_string(records) + " records, " + std::to_string(deletions) + " deleted, " +
          std::to_string(pages) + " pages";
+  if (aliased_contacts > 0) {
+    out += ", " + std::to_string(aliased_contacts) + " contacts kept as the contact they alias";
+  }
   if (retries > 0) out += ", " + std::to_string(retries) + " retries";
   out += std::string(" in ") + elapsed_text;
   // A line for a terminal or a log: an error may quote vendor text.
@@ -282,9 +285,11 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
     if (Status s = progress.Check(context, page->cursor, result.pages + 1); !s.ok()) {
       return finish(s);
     }
-    if (Status s = store_.CommitPage(config.name, *page); !s.ok()) {
+    PageCommitNotes notes;
+    if (Status s = store_.CommitPage(config.name, *page, &notes); !s.ok()) {
       return finish(s.WithContext(context));
     }
+    result.aliased_contacts += notes.aliased_contacts;
     if (TimeMs t = page->NewestChangeAt(); t && (!newest_change || *t > *newest_change)) {
       newest_change = t;
     }

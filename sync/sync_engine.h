@@ -36,12 +36,16 @@ struct StreamSyncResult {
   Status status;
   int64_t records = 0;
   int64_t deletions = 0;
+  // Contacts not stored because their id is an alias of another contact
+  // (PageCommitNotes): a converted lead's Contact is kept as the lead.
+  int64_t aliased_contacts = 0;
   int64_t pages = 0;
   int64_t retries = 0;
   // The run stopped at max_pages_per_run with its cursor kept (status ok).
   bool page_limit_reached = false;
   std::chrono::milliseconds elapsed{0};
-  // "hubspot contacts: ok, 1200 records, 3 deleted, 13 pages in 1.2s"; a
+  // "hubspot contacts: ok, 1200 records, 3 deleted, 13 pages in 1.2s" (with
+  // ", 4 contacts kept as the contact they alias" when some were); a
   // failure's message follows with secrets redacted and control characters
   // escaped.
   std::string Summary() const;

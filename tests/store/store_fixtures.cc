@@ -109,6 +109,31 @@ int64_t Count(Store& store, RecordKind kind, const std::string& source, bool inc
   return *n;
 }
 
+int64_t Jan(int day) {
+  constexpr int64_t kJan1 = 1704067200000;  // 2024-01-01T00:00:00.000Z
+  constexpr int64_t kDayMs = 86400000;
+  return kJan1 + (day - 1) * kDayMs;
+}
+
+Contact Lead(const std::string& id) {
+  Contact c = MakeContact(id, id + "@example.com");
+  c.created_at = Jan(1);
+  c.updated_at = Jan(1);
+  return c;
+}
+
+std::vector<std::string> StageEventsText(Store& store) {
+  std::vector<std::string> out;
+  REQUIRE(store
+              .ForEachStageEvent([&](const StoredStageEvent& row) {
+                out.push_back(row.event.contact_id + " " + FunnelStageName(row.event.stage) + " " +
+                              std::to_string(row.event.at) + " " + row.origin + "/" +
+                              row.event.origin_id);
+              })
+              .ok());
+  return out;
+}
+
 EmailEvent MakeEvent(const std::string& id, const std::string& campaign, const std::string& email,
                      const std::string& type, int64_t at, bool machine) {
   EmailEvent e;

@@ -46,6 +46,12 @@ std::vector<StoredDeal> AllDeals(Store& store);
 std::vector<StoredOwner> AllOwners(Store& store);
 std::string Cursor(Store& store, const std::string& connector, const std::string& stream);
 int64_t Count(Store& store, RecordKind kind, const std::string& source, bool include_deleted);
+// Midnight UTC of a day of January 2024.
+int64_t Jan(int day);
+// A contact created on Jan 1 without stage dates of its own.
+Contact Lead(const std::string& id);
+// "contact stage at origin/origin_id" for every stage event, in key order.
+std::vector<std::string> StageEventsText(Store& store);
 // The totals as "campaign sent/delivered/opened/machine/clicked/bounced/unsub/spam first".
 std::vector<std::string> TotalsText(Store& store);
 

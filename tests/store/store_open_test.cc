@@ -77,8 +77,10 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
   CHECK(objects == std::vector<std::string>{"alert_groups",
                                             "alert_states",
                                             "audit_snapshots",
+                                            "contact_aliases",
                                             "contacts",
                                             "deal_contacts",
+                                            "deal_links",
                                             "deals",
                                             "email_campaign_recipients",
                                             "email_campaign_stats",
@@ -106,12 +108,16 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
         std::vector<std::string>{"source", "id", "name", "owner_id", "pipeline", "stage", "amount",
                                  "currency", "created_at", "closed_at", "is_closed", "is_won",
                                  "updated_at", "deleted_at"});
+  CHECK(raw.Column("SELECT name FROM pragma_table_info('deal_links')") ==
+        std::vector<std::string>{"source", "id", "deal_id", "contact_id", "deleted_at"});
+  CHECK(raw.Column("SELECT name FROM pragma_table_info('contact_aliases')") ==
+        std::vector<std::string>{"source", "alias_id", "contact_id", "at"});
   CHECK(raw.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND "
                    "name NOT LIKE 'sqlite_%' ORDER BY name") ==
-        std::vector<std::string>{"audit_snapshots_computed_at", "audit_snapshots_purpose",
-                                 "deal_contacts_contact", "deals_source_owner",
-                                 "email_events_clicks", "notification_outbox_due",
-                                 "stage_events_origin"});
+        std::vector<std::string>{
+            "audit_snapshots_computed_at", "audit_snapshots_purpose", "contact_aliases_contact",
+            "deal_contacts_contact", "deal_links_contact", "deal_links_pair", "deals_source_owner",
+            "email_events_clicks", "notification_outbox_due", "stage_events_origin"});
   // New events are counted by CommitPage, per page; triggers count the rest.
   CHECK(raw.Column("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name") ==
         std::vector<std::string>{"email_campaign_recipients_counted",

@@ -12,41 +12,17 @@
 namespace salesaudit {
 namespace {
 
-using testing::MakeContact;
+using testing::Jan;
+using testing::Lead;
 using testing::MakeDeal;
 using testing::OpenOrDie;
 using testing::RawDb;
+using testing::StageEventsText;
 using testing::TempDir;
-
-constexpr int64_t kJan1 = 1704067200000;  // 2024-01-01T00:00:00.000Z
-constexpr int64_t kDayMs = 86400000;
-
-int64_t Jan(int day) { return kJan1 + (day - 1) * kDayMs; }
 
 StageEvent Evidence(const std::string& contact, FunnelStage stage, int64_t at,
                     const std::string& origin_id) {
   return StageEvent{contact, stage, at, origin_id};
-}
-
-// "contact stage at origin/origin_id" for every stage event, in key order.
-std::vector<std::string> StageEventsText(Store& store) {
-  std::vector<std::string> out;
-  REQUIRE(store
-              .ForEachStageEvent([&](const StoredStageEvent& row) {
-                out.push_back(row.event.contact_id + " " + FunnelStageName(row.event.stage) + " " +
-                              std::to_string(row.event.at) + " " + row.origin + "/" +
-                              row.event.origin_id);
-              })
-              .ok());
-  return out;
-}
-
-// A contact created on Jan 1 without stage dates of its own.
-Contact Lead(const std::string& id) {
-  Contact c = MakeContact(id, id + "@example.com");
-  c.created_at = Jan(1);
-  c.updated_at = Jan(1);
-  return c;
 }
 
 TEST_CASE(
