@@ -18,7 +18,12 @@
 //     beyond kMaxCount, unset;
 //   - a record or deletion whose own id is empty, over-long or not clean text
 //     is dropped (any repair would make it another record), named by its
-//     position in the page and its email or name where it has one.
+//     position in the page and its email or name where it has one;
+//   - a deal link without a usable deal or contact id, a stage event without
+//     a usable contact or origin id or a plausible `at`, and a contact alias
+//     without both ids, onto itself or without a plausible `at` is dropped
+//     (none of them means anything with a part unknown), its issue naming
+//     the link or the contact it is about.
 // Each repair adds a ValueIssue to page.value_issues. The issues, the
 // connector's own and the check's, are then counted in
 // salesaudit_values_rejected_total{connector,stream,property} and described
