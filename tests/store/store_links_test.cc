@@ -211,6 +211,28 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "A merged contact's links follow it to the survivor, and a merge into an alias goes to "
+    "its person",
+    "[store][links][aliases]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  Commit(*store, AliasPage("003b", "00Ql", Jan(2)));
+  Commit(*store, LinkPage({DealLink{"r1", "d1", "003a"}, DealLink{"r2", "d2", "003a"},
+                           DealLink{"r3", "d2", "00Ql"}}));
+  Page merge;
+  merge.stream = "contacts";
+  merge.contacts = {Lead("003a")};
+  merge.deletions = {Deletion{RecordKind::kContact, "003a", Jan(6), "003b"}};
+  Commit(*store, merge);
+  RawDb raw(path);
+  CHECK(raw.One("SELECT ifnull(deleted_at, '-') FROM contacts WHERE id = '003a'") ==
+        std::to_string(Jan(6)));
+  CHECK(LinkRows(raw) == std::vector<std::string>{"r1 d1:00Ql -", "r2 d2:00Ql -", "r3 d2:00Ql -"});
+  CHECK(Pairs(*store) == std::vector<std::string>{"d1:00Ql", "d2:00Ql"});
+}
+
+TEST_CASE(
     "An alias onto an alias names that alias's person, and a contact becoming an alias "
     "takes its own aliases along",
     "[store][aliases]") {
