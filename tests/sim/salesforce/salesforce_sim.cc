@@ -31,7 +31,8 @@ constexpr uint32_t kParserHeaderLimit = 1024 * 1024;
 // (docs/vendors/salesforce.md "Request size").
 constexpr size_t kMaxUriAndHeaders = 16'384;
 
-// The 414 or 431 for a request over the size limit, or nullopt.
+// The 414 (the URI alone is over the limit) or 431 (URI and headers are)
+// for a request over the size limit, or nullopt.
 std::optional<SfResponse> OversizedRequest(const SimHttpRequest& req) {
   size_t header_bytes = 0;
   for (const auto& field : req)
@@ -40,12 +41,12 @@ std::optional<SfResponse> OversizedRequest(const SimHttpRequest& req) {
   SfResponse r;
   r.content_type = "text/html";
   r.close = true;
-  if (header_bytes > kMaxUriAndHeaders) {
-    r.status = 431;
-    r.body = "<html><body><h1>431 Request Header Fields Too Large</h1></body></html>";
-  } else {
+  if (req.target().size() > kMaxUriAndHeaders) {
     r.status = 414;
     r.body = "<html><body><h1>414 URI Too Long</h1></body></html>";
+  } else {
+    r.status = 431;
+    r.body = "<html><body><h1>431 Request Header Fields Too Large</h1></body></html>";
   }
   return r;
 }

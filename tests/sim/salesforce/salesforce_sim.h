@@ -142,6 +142,9 @@ struct SalesforceSimOptions {
   // Open locators per user; opening one more releases the oldest (the pre-v56
   // rule; today there is no cap). 0 = no cap.
   int max_open_locators = 10;
+  // The most records a batch carries whatever batchSize asks: Salesforce
+  // sends fewer than 2,000 when rows are wide (many fields, long text).
+  int max_batch_size = 2000;
   // Oldest and newest API versions served; others are 404 NOT_FOUND.
   std::string api_version_min = "31.0";
   std::string api_version_max = "66.0";

@@ -342,6 +342,17 @@ TEST_CASE("query pages in 2,000-row batches, batchSize asks for smaller ones, to
   CHECK(batches.front() == 2000);
 }
 
+TEST_CASE("batches can come smaller than batchSize asks, as for wide rows") {
+  SalesforceSimOptions options;
+  options.max_batch_size = 250;
+  Fixture f(SmallOrg(), options);
+  const std::string token = f.Login();
+  std::vector<size_t> batches;
+  f.QueryIds("SELECT Id FROM Lead", token, false, {"Sforce-Query-Options: batchSize=1000"},
+             &batches);
+  CHECK(batches == std::vector<size_t>{250, 50});
+}
+
 TEST_CASE("records carry attributes and the selected fields only, in select order") {
   Fixture f;
   const std::string token = f.Login();
@@ -641,7 +652,7 @@ TEST_CASE("COUNT() answers totalSize with no records") {
   CHECK(doc["records"].Size() == 0);
 }
 
-TEST_CASE("a request whose URI and headers pass 16,384 bytes gets 414, big headers 431") {
+TEST_CASE("a URI past 16,384 bytes gets 414, a URI and headers past it together 431") {
   Fixture f;
   const std::string token = f.Login();
   std::string soql = "SELECT Id FROM Lead WHERE Id IN ('00Q5g000002A0aaAAA'";
@@ -650,6 +661,11 @@ TEST_CASE("a request whose URI and headers pass 16,384 bytes gets 414, big heade
   CHECK(f.Query(soql, token).status == 414);
   const std::string big(17'000, 'x');
   CHECK(f.Query("SELECT Id FROM User", token, false, {"X-Padding: " + big}).status == 431);
+  std::string half = "SELECT Id FROM User WHERE Id IN ('0055g000002A0aaAAA'";
+  while (half.size() < 9'000) half += ",'0055g000002A0aaAAA'";
+  half += ")";
+  CHECK(f.Query(half, token).status == 200);
+  CHECK(f.Query(half, token, false, {"X-Padding: " + std::string(9'000, 'x')}).status == 431);
   CHECK(f.Query("SELECT Id FROM User", token).status == 200);
 }
 

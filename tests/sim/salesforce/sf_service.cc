@@ -428,7 +428,7 @@ SfResponse SfService::OpenQuery(const std::string& version, bool all, const std:
   Locator locator;
   locator.access_token = access_token;
   locator.api_version = version;
-  locator.batch_size = BatchSize(query_options);
+  locator.batch_size = std::min(BatchSize(query_options), std::max(1, options_.max_batch_size));
   locator.last_used_ms = now_ms;
   locator.opened = locators_opened_++;
   locator.rows.reserve(rows.size());
