@@ -64,7 +64,8 @@ int64_t DaysFromCivil(int y, int m, int d) {
       .count();
 }
 
-// A date (YYYY-MM-DD) or dateTime literal (with Z or ±hh:mm) at s[i].
+// A date (YYYY-MM-DD) or dateTime literal (YYYY-MM-DDThh:mm:ss with Z or
+// ±hh:mm) at s[i].
 std::optional<Token> DateLiteral(std::string_view s, size_t& i) {
   size_t j = i;
   int y = 0, mo = 0, d = 0;
@@ -81,13 +82,7 @@ std::optional<Token> DateLiteral(std::string_view s, size_t& i) {
         j >= s.size() || s[j++] != ':' || !Digits(s, j, 2, sec) || h > 23 || mi > 59 || sec > 59) {
       return std::nullopt;
     }
-    int64_t ms = 0;
-    if (j < s.size() && s[j] == '.') {
-      ++j;
-      int frac = 0;
-      if (!Digits(s, j, 3, frac)) return std::nullopt;
-      ms = frac;
-    }
+    // No fraction of a second: SOQL documents none.
     int64_t offset_min = 0;
     if (j < s.size() && s[j] == 'Z') {
       ++j;
@@ -102,7 +97,7 @@ std::optional<Token> DateLiteral(std::string_view s, size_t& i) {
       return std::nullopt;  // a dateTime needs its zone
     }
     t.kind = Tok::kDateTime;
-    t.ms += (h * 3600LL + mi * 60LL + sec) * 1000 + ms - offset_min * 60'000;
+    t.ms += (h * 3600LL + mi * 60LL + sec) * 1000 - offset_min * 60'000;
   }
   if (j < s.size() && IsIdentChar(s[j])) return std::nullopt;
   t.text = std::string(s.substr(i, j - i));

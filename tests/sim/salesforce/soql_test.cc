@@ -111,6 +111,8 @@ TEST_CASE("a literal of the wrong type is INVALID_FIELD naming the type the fiel
   CHECK(id.message.ends_with("invalid ID field: abc"));
   CHECK(ErrorOf("SELECT Id FROM Lead WHERE CreatedDate > 2024-01-01T00:00:00").code ==
         "MALFORMED_QUERY");  // a dateTime needs its zone
+  CHECK(ErrorOf("SELECT Id FROM Lead WHERE CreatedDate > 2024-01-01T00:00:00.000Z").code ==
+        "MALFORMED_QUERY");  // and has no fraction
 }
 
 TEST_CASE("AND and OR cannot be mixed without parentheses") {
