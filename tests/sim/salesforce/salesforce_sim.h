@@ -113,7 +113,9 @@ struct SfFault {
 };
 
 struct SalesforceSimOptions {
-  // The connected app and the integration user's refresh token.
+  // The connected app and the integration user's refresh token. An empty
+  // client_secret is an app that does not require one; otherwise a token
+  // request without it is refused.
   std::string client_id = "3MVG9sim.client";
   std::string client_secret = "sim-client-secret";
   std::string refresh_token = "5Aep861sim.refresh";

@@ -215,9 +215,25 @@ TEST_CASE("token errors are 400 with Salesforce's error and error_description") 
       "&client_secret=wrong&refresh_token=" + Encode(f.options.refresh_token);
   CHECK(error_of(Http(f.url + "/services/oauth2/token", {}, &bad_secret)) ==
         "invalid_client: invalid client credentials");
+  const std::string no_secret =
+      "grant_type=refresh_token&client_id=" + Encode(f.options.client_id) +
+      "&refresh_token=" + Encode(f.options.refresh_token);
+  CHECK(error_of(Http(f.url + "/services/oauth2/token", {}, &no_secret)) ==
+        "invalid_client: invalid client credentials");
   const std::string bad_grant = "grant_type=password&client_id=" + Encode(f.options.client_id);
   CHECK(error_of(Http(f.url + "/services/oauth2/token", {}, &bad_grant)) ==
         "unsupported_grant_type: grant type not supported");
+}
+
+TEST_CASE("with echo_credentials error messages quote the request's credentials") {
+  SalesforceSimOptions options;
+  options.echo_credentials = true;
+  Fixture f(SmallOrg(), options);
+  Reply denied = f.Query("SELECT Id FROM User", "leaked-token");
+  CHECK(denied.status == 401);
+  CHECK(denied.body.find("Bearer leaked-token") != std::string::npos);
+  CHECK(f.TokenReply("leaked-refresh").body.find("leaked-refresh") != std::string::npos);
+  CHECK(f.Query("SELECT Id FROM User", f.Login()).status == 200);
 }
 
 TEST_CASE("a rotated refresh token replaces the old one and ends the old session") {

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "core/encoding.h"
@@ -64,7 +65,8 @@ SfResponse NotFound() {
 // "61.0" -> 610; -1 when not a version.
 int VersionNumber(std::string_view v) {
   const size_t dot = v.find('.');
-  if (dot == std::string_view::npos || dot == 0 || dot + 2 != v.size() || !std::isdigit(v.back())) {
+  if (dot == std::string_view::npos || dot == 0 || dot + 2 != v.size() ||
+      !std::isdigit(static_cast<unsigned char>(v.back()))) {
     return -1;
   }
   int major = 0;
@@ -316,8 +318,7 @@ SfResponse SfService::IssueToken(const std::string& body, const std::string& bas
   if (form["client_id"] != options_.client_id) {
     return TokenError("invalid_client_id", "client identifier invalid");
   }
-  if (!options_.client_secret.empty() && form.count("client_secret") != 0 &&
-      form["client_secret"] != options_.client_secret) {
+  if (!options_.client_secret.empty() && form["client_secret"] != options_.client_secret) {
     return TokenError("invalid_client", "invalid client credentials");
   }
   if (form["refresh_token"].empty() || form["refresh_token"] != refresh_token_) {
