@@ -573,7 +573,7 @@ class Parser {
   }
 
   std::string_view text_;
-  std::vector<Token> tokens_;
+  const std::vector<Token> tokens_;
   const Org& org_;
   size_t pos_ = 0;
   std::optional<SoqlError> error_;
