@@ -102,12 +102,28 @@ bool IsDeletedRecord(const SfRecord& record) {
 
 }  // namespace
 
+ObjectSchema::ObjectSchema(std::string name_in, std::string prefix_in,
+                           std::vector<FieldDef> fields_in)
+    : name(std::move(name_in)), prefix(std::move(prefix_in)) {
+  for (FieldDef& f : fields_in) AddField(std::move(f));
+}
+
+void ObjectSchema::AddField(FieldDef field) {
+  by_lower_name_[Lower(field.name)] = fields.size();
+  fields.push_back(std::move(field));
+}
+
 const FieldDef* ObjectSchema::Find(std::string_view field) const {
-  const std::string lower = Lower(field);
-  for (const FieldDef& f : fields) {
-    if (Lower(f.name) == lower) return &f;
+  auto it = by_lower_name_.find(Lower(field));
+  return it == by_lower_name_.end() ? nullptr : &fields[it->second];
+}
+
+std::set<std::string> ObjectSchema::Names(const std::map<std::string, SfValue>& values) const {
+  std::set<std::string> names;
+  for (const auto& [name_given, value] : values) {
+    if (const FieldDef* f = Find(name_given)) names.insert(f->name);
   }
-  return nullptr;
+  return names;
 }
 
 std::string FormatSfDateTime(int64_t epoch_ms) {
@@ -240,7 +256,7 @@ Org::Org(const OrgSpec& spec, int64_t now_ms) : rng_(spec.seed) {
       if (!name.ends_with("__c")) {
         throw std::invalid_argument("custom field " + name + " must end in __c");
       }
-      table.schema.fields.push_back({name, type});
+      table.schema.AddField({name, type});
     }
   }
   for (const auto& [code, label] : spec.currencies) currencies_.push_back(code);
@@ -248,10 +264,10 @@ Org::Org(const OrgSpec& spec, int64_t now_ms) : rng_(spec.seed) {
 }
 
 void Org::AddSchema(ObjectSchema schema) {
-  Table& table = tables_[Lower(schema.name)];
+  const std::string key = Lower(schema.name);
+  Table& table = tables_.emplace(key, Table{std::move(schema)}).first->second;
   // Serials start at a seeded offset, so ids do not all end in zeros.
   table.next_serial = 0x2A0000 + rng_() % 0x10000;
-  table.schema = std::move(schema);
 }
 
 const ObjectSchema* Org::Schema(std::string_view object) const {
@@ -289,7 +305,9 @@ std::string Org::NewId(Table& table) {
   return WithCaseSafeSuffix(table.schema.prefix + "5g0" + digits);
 }
 
-void Org::Assign(Table& table, SfRecord& record, const std::map<std::string, SfValue>& fields) {
+std::set<std::string> Org::Assign(Table& table, SfRecord& record,
+                                  const std::map<std::string, SfValue>& fields) {
+  std::set<std::string> assigned;
   for (const auto& [name, value] : fields) {
     const FieldDef* def = table.schema.Find(name);
     if (def == nullptr) {
@@ -305,7 +323,9 @@ void Org::Assign(Table& table, SfRecord& record, const std::map<std::string, SfV
       stored = Ms(FloorDay(static_cast<int64_t>(std::get<double>(value))));
     }
     record.fields[def->name] = std::move(stored);
+    assigned.insert(def->name);
   }
+  return assigned;
 }
 
 void Org::BeginChange(Stored& row, int64_t now_ms, int64_t visible_at_ms) {
@@ -364,12 +384,6 @@ std::optional<SfRecord> Org::Find(std::string_view object, std::string_view id) 
 
 namespace {
 
-bool Given(const std::map<std::string, SfValue>& fields, std::string_view name) {
-  const std::string lower = Lower(name);
-  return std::any_of(fields.begin(), fields.end(),
-                     [&](const auto& field) { return Lower(field.first) == lower; });
-}
-
 // IsClosed, IsWon and (unless given) Probability follow StageName.
 void DeriveStage(SfRecord& opportunity, bool probability_given) {
   const Stage* stage = FindStage(GetText(opportunity, "StageName"));
@@ -393,12 +407,12 @@ std::string Org::Create(std::string_view object, const std::map<std::string, SfV
     if (f.type == FieldType::kBoolean) record.fields[f.name] = false;
     if (f.name == "CurrencyIsoCode" && !currencies_.empty()) record.fields[f.name] = currencies_[0];
   }
-  Assign(table, record, fields);
+  const std::set<std::string> given = Assign(table, record, fields);
   const int64_t at = FloorSecond(now_ms);
   for (const char* name : {"CreatedDate", "LastModifiedDate", "SystemModstamp"}) {
-    if (table.schema.Find(name) && !Given(fields, name)) record.fields[name] = Ms(at);
+    if (table.schema.Find(name) && given.count(name) == 0) record.fields[name] = Ms(at);
   }
-  if (table.schema.name == "Opportunity") DeriveStage(record, Given(fields, "Probability"));
+  if (table.schema.name == "Opportunity") DeriveStage(record, given.count("Probability") != 0);
   if (table.schema.name == "User") {
     record.fields["Name"] = GetText(record, "FirstName") + " " + GetText(record, "LastName");
   }
@@ -424,15 +438,15 @@ void Org::Update(std::string_view object, std::string_view id,
   const SfValue old_status = Get(row.current, "Status");
   const int64_t at = FloorSecond(now_ms);
   Touch(table, row, now_ms, at, lag_ms, /*modified_date=*/true);
-  Assign(table, row.current, fields);
-  if (Given(fields, "SystemModstamp")) {
+  const std::set<std::string> given = Assign(table, row.current, fields);
+  if (given.count("SystemModstamp") != 0) {
     row.visible_at_ms =
         static_cast<int64_t>(std::get<double>(Get(row.current, "SystemModstamp"))) + lag_ms;
   }
-  if (table.schema.name == "Opportunity" && Given(fields, "StageName")) {
-    DeriveStage(row.current, Given(fields, "Probability"));
+  if (table.schema.name == "Opportunity" && given.count("StageName") != 0) {
+    DeriveStage(row.current, given.count("Probability") != 0);
   }
-  if (table.schema.name == "Lead" && Given(fields, "Status") &&
+  if (table.schema.name == "Lead" && given.count("Status") != 0 &&
       Get(row.current, "Status") != old_status) {
     const SfValue new_status = Get(row.current, "Status");
     AddLeadHistory(std::string(id), "Status", old_status, new_status, "DynamicEnum", at, lag_ms);
@@ -640,8 +654,10 @@ std::vector<std::string> Org::TouchMany(std::string_view object, int n, int64_t 
 std::string Org::InsertLate(std::string_view object, const std::map<std::string, SfValue>& fields,
                             int64_t modstamp_ms) {
   std::map<std::string, SfValue> stamped = fields;
+  const ObjectSchema& schema = TableOf(object).schema;
+  const std::set<std::string> given = schema.Names(fields);
   for (const char* name : {"CreatedDate", "LastModifiedDate", "SystemModstamp"}) {
-    if (TableOf(object).schema.Find(name) && !Given(fields, name)) stamped[name] = Ms(modstamp_ms);
+    if (schema.Find(name) && given.count(name) == 0) stamped[name] = Ms(modstamp_ms);
   }
   const std::string id = Create(object, stamped, modstamp_ms, 0);
   Table& table = TableOf(object);

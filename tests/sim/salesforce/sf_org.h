@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,11 +28,19 @@ struct FieldDef {
 };
 
 struct ObjectSchema {
+  ObjectSchema(std::string name, std::string prefix, std::vector<FieldDef> fields);
+  void AddField(FieldDef field);
+  // Case-insensitive lookup; nullptr when the object has no such field.
+  const FieldDef* Find(std::string_view field) const;
+  // The canonical names of those of `fields` the object has.
+  std::set<std::string> Names(const std::map<std::string, SfValue>& fields) const;
+
   std::string name;    // canonical spelling
   std::string prefix;  // key prefix, 3 characters
   std::vector<FieldDef> fields;
-  // Case-insensitive lookup; nullptr when the object has no such field.
-  const FieldDef* Find(std::string_view field) const;
+
+ private:
+  std::map<std::string, size_t> by_lower_name_;  // index into fields
 };
 
 // "2024-02-01T08:30:12.000+0000" and "2024-02-01", both UTC.
@@ -103,8 +112,10 @@ class Org {
   Stored& Row(Table& table, std::string_view id);
   std::string NewId(Table& table);
   // Sets `fields` (names resolved case-insensitively and type-checked) on a
-  // new or existing record; throws std::invalid_argument on unknown fields.
-  void Assign(Table& table, SfRecord& record, const std::map<std::string, SfValue>& fields);
+  // new or existing record and returns their canonical names; throws
+  // std::invalid_argument on unknown fields.
+  static std::set<std::string> Assign(Table& table, SfRecord& record,
+                                      const std::map<std::string, SfValue>& fields);
   // Starts a change of `row` made at `now_ms` that queries see from
   // `visible_at_ms` on: keeps the version they see until then.
   static void BeginChange(Stored& row, int64_t now_ms, int64_t visible_at_ms);

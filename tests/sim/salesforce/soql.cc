@@ -595,9 +595,14 @@ int CompareValues(FieldType type, const SfValue& a, const SfValue& b) {
       const std::string y = std::get<std::string>(b).substr(0, 15);
       return x.compare(y) < 0 ? -1 : (x == y ? 0 : 1);
     }
-    const std::string x = Lower(std::get<std::string>(a));
-    const std::string y = Lower(std::get<std::string>(b));
-    return x.compare(y) < 0 ? -1 : (x == y ? 0 : 1);
+    const std::string& x = std::get<std::string>(a);
+    const std::string& y = std::get<std::string>(b);
+    for (size_t i = 0; i < std::min(x.size(), y.size()); ++i) {
+      const int cx = std::tolower(static_cast<unsigned char>(x[i]));
+      const int cy = std::tolower(static_cast<unsigned char>(y[i]));
+      if (cx != cy) return cx < cy ? -1 : 1;
+    }
+    return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
   }
   return 0;
 }
@@ -733,10 +738,23 @@ std::vector<const SfRecord*> RunSoql(const SoqlQuery& query, const Org& org, int
   // Ties keep whatever order the shuffle gave them.
   std::shuffle(rows.begin(), rows.end(), rng);
   if (!query.order.empty()) {
-    std::stable_sort(rows.begin(), rows.end(), [&](const SfRecord* a, const SfRecord* b) {
-      for (const SoqlOrder& o : query.order) {
-        const SfValue& x = FieldOf(*a, *o.field);
-        const SfValue& y = FieldOf(*b, *o.field);
+    // Each row's sort keys, looked up once.
+    struct Keyed {
+      const SfRecord* record;
+      std::vector<const SfValue*> keys;
+    };
+    std::vector<Keyed> keyed;
+    keyed.reserve(rows.size());
+    for (const SfRecord* r : rows) {
+      Keyed k{r, {}};
+      for (const SoqlOrder& o : query.order) k.keys.push_back(&FieldOf(*r, *o.field));
+      keyed.push_back(std::move(k));
+    }
+    std::stable_sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
+      for (size_t i = 0; i < query.order.size(); ++i) {
+        const SoqlOrder& o = query.order[i];
+        const SfValue& x = *a.keys[i];
+        const SfValue& y = *b.keys[i];
         if (IsNull(x) || IsNull(y)) {
           if (IsNull(x) && IsNull(y)) continue;
           return IsNull(x) == o.nulls_first;
@@ -746,6 +764,7 @@ std::vector<const SfRecord*> RunSoql(const SoqlQuery& query, const Org& org, int
       }
       return false;
     });
+    for (size_t i = 0; i < keyed.size(); ++i) rows[i] = keyed[i].record;
   }
   if (query.limit && rows.size() > static_cast<size_t>(*query.limit)) {
     rows.resize(static_cast<size_t>(*query.limit));
