@@ -34,6 +34,26 @@ std::optional<int64_t> RecordReader::Int64(const rapidjson::Value& object, std::
   return v->GetInt64();
 }
 
+std::optional<double> RecordReader::Number(const rapidjson::Value& object, std::string_view key) {
+  const rapidjson::Value* v = GetMember(object, key);
+  if (v == nullptr || v->IsNull()) return std::nullopt;
+  if (!v->IsNumber()) {
+    Report(key, std::string("is ") + JsonTypeName(*v) + ", not a number; stored as unknown");
+    return std::nullopt;
+  }
+  return v->GetDouble();
+}
+
+std::optional<bool> RecordReader::Bool(const rapidjson::Value& object, std::string_view key) {
+  const rapidjson::Value* v = GetMember(object, key);
+  if (v == nullptr || v->IsNull()) return std::nullopt;
+  if (!v->IsBool()) {
+    Report(key, std::string("is ") + JsonTypeName(*v) + ", not a boolean; taken as unknown");
+    return std::nullopt;
+  }
+  return v->GetBool();
+}
+
 const rapidjson::Value* RecordReader::Object(const rapidjson::Value& object, std::string_view key) {
   const rapidjson::Value* v = GetMember(object, key);
   if (v == nullptr || v->IsNull()) return nullptr;

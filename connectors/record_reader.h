@@ -39,6 +39,10 @@ class RecordReader {
   std::string Text(const rapidjson::Value& object, std::string_view key);
   // The integer member `key`; nullopt when absent, null or not an integer (reported).
   std::optional<int64_t> Int64(const rapidjson::Value& object, std::string_view key);
+  // The number member `key`; nullopt when absent, null or not a number (reported).
+  std::optional<double> Number(const rapidjson::Value& object, std::string_view key);
+  // The boolean member `key`; nullopt when absent, null or not a boolean (reported).
+  std::optional<bool> Bool(const rapidjson::Value& object, std::string_view key);
   // The object member `key`; nullptr when absent, null or of another type (reported).
   const rapidjson::Value* Object(const rapidjson::Value& object, std::string_view key);
   // A time given as an ISO-8601 or epoch-ms string (ParseTimestampMs); one
