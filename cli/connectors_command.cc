@@ -10,11 +10,18 @@
 namespace salesaudit {
 namespace {
 
-// "token, or client_id + client_secret + refresh_token"
+// "token, or client_id + client_secret + refresh_token", then the keys no
+// alternative needs: "(optional: login_url)".
 std::string AuthText(const ConnectorSchema& type) {
   std::vector<std::string> alternatives;
-  for (const auto& keys : type.auth_required) alternatives.push_back(Join(keys, " + "));
-  return alternatives.empty() ? Join(type.auth_keys, ", ") : Join(alternatives, ", or ");
+  std::vector<std::string> optional = type.auth_keys;
+  for (const auto& keys : type.auth_required) {
+    alternatives.push_back(Join(keys, " + "));
+    for (const std::string& key : keys) std::erase(optional, key);
+  }
+  if (alternatives.empty()) return Join(type.auth_keys, ", ");
+  return Join(alternatives, ", or ") +
+         (optional.empty() ? "" : " (optional: " + Join(optional, ", ") + ")");
 }
 
 std::string DefaultText(const OptionSpec& option) {
@@ -27,6 +34,7 @@ std::string Text(const ConnectorSchema& type) {
   out += "  streams: " + Join(type.StreamNames(), ", ") + "\n";
   out += "  auth: " + AuthText(type) + " (each key also as <key>_file)\n";
   if (!type.field_keys.empty()) out += "  fields: " + Join(type.field_keys, ", ") + "\n";
+  if (!type.stage_keys.empty()) out += "  stages: " + Join(type.stage_keys, ", ") + "\n";
   out += "  options:\n";
   TextTable table("    ");
   table.Add({"NAME", "TYPE", "DEFAULT", "WHAT IT DOES"});

@@ -54,6 +54,8 @@ void Loader::Load(const YAML::Node& root, Config* config) {
   if (const Item* item = top->Find("status")) LoadStatus(*item, &config->status);
   if (const Item* item = top->Find("log")) LoadLog(*item, &config->log);
   config->secrets = secrets_;
+  const std::string state_dir = std::filesystem::path(config->store.path).parent_path().string();
+  for (ConnectorConfig& c : config->connectors) c.state_dir = state_dir.empty() ? "." : state_dir;
 }
 
 void Loader::LoadStatus(const Item& item, StatusConfig* status) {

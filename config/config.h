@@ -49,8 +49,17 @@ struct ConnectorConfig {
   // fields: canonical field -> source properties, first non-null wins.
   std::map<std::string, std::vector<std::string>> fields;
   std::map<std::string, SourcePos> fields_pos;  // of the canonical field's key
-  std::optional<RateLimit> rate_limit;          // unset: the connector's default
-  int max_retries = 8;                          // per request, for retryable failures
+  // stages: funnel stage (mql, contacted, sql) -> the source's status values
+  // that put a record at it, for CRMs whose statuses are the org's own
+  // (Salesforce's Lead Status); empty: the connector's defaults.
+  std::map<std::string, std::vector<std::string>> stages;
+  std::map<std::string, SourcePos> stages_pos;  // of the stage's key
+  // The store's directory: a connector keeps there what it must remember
+  // outside the store (Salesforce's rotated refresh token), never in the
+  // store that BI tools read.
+  std::string state_dir;
+  std::optional<RateLimit> rate_limit;  // unset: the connector's default
+  int max_retries = 8;                  // per request, for retryable failures
   std::chrono::milliseconds retry_backoff = std::chrono::milliseconds(500);  // first backoff
   std::chrono::milliseconds retry_backoff_max = std::chrono::seconds(60);
   std::chrono::milliseconds request_timeout = std::chrono::seconds(60);

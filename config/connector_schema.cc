@@ -41,6 +41,8 @@ std::string_view OptionTypeName(OptionType type) {
       return "duration above 0";
     case OptionType::kAccountId:
       return "account id (digits)";
+    case OptionType::kCurrencyCode:
+      return "currency code (ISO 4217)";
   }
   return "";
 }

@@ -26,9 +26,11 @@ enum class OptionType {
   kDuration,          // "10m", "0s": zero or more
   kPositiveDuration,  // more than zero
   kAccountId,         // digits only, at most 18 (a vendor's account number)
+  kCurrencyCode,      // three upper-case letters (ISO 4217), e.g. "EUR"
 };
 
-// One option's value: a duration, or text (kAccountId; "" = not set).
+// One option's value: a duration, or text (kAccountId, kCurrencyCode; "" =
+// not set).
 using OptionValue = std::variant<std::chrono::milliseconds, std::string>;
 
 struct OptionSpec {
@@ -54,6 +56,7 @@ struct ConnectorSchema {
   std::vector<std::string> auth_keys;
   std::vector<std::vector<std::string>> auth_required;
   std::vector<std::string> field_keys;  // keys accepted under `fields:`
+  std::vector<std::string> stage_keys;  // keys accepted under `stages:`; empty: none
   std::vector<OptionSpec> options;
 
   std::vector<std::string> StreamNames() const;

@@ -16,6 +16,7 @@ constexpr std::string_view kConnectorKeys[] = {"name",
                                                "poll_interval",
                                                "streams",
                                                "fields",
+                                               "stages",
                                                "rate_limit",
                                                "max_retries",
                                                "retry_backoff",
@@ -38,6 +39,11 @@ std::string DescribeAuthAlternatives(const std::vector<std::vector<std::string>>
 }
 
 }  // namespace
+
+const Loader::KeyedListsKind Loader::kFieldLists{"field", "canonical field -> source properties",
+                                                 "source property"};
+const Loader::KeyedListsKind Loader::kStageLists{"stage", "funnel stage -> source status values",
+                                                 "status value"};
 
 void Loader::LoadConnectors(const Item& item, std::vector<ConnectorConfig>* connectors) {
   const std::optional<std::vector<Item>> elements = ReadList(item);
@@ -154,7 +160,14 @@ std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
                               Suggestion(stream, names));
     }
   }
-  if (const Item* fields = s->Find("fields")) LoadFields(*fields, schema, &c);
+  if (const Item* fields = s->Find("fields")) {
+    LoadKeyedLists(*fields, kFieldLists, schema ? &schema->field_keys : nullptr, &c, &c.fields,
+                   &c.fields_pos);
+  }
+  if (const Item* stages = s->Find("stages")) {
+    LoadKeyedLists(*stages, kStageLists, schema ? &schema->stage_keys : nullptr, &c, &c.stages,
+                   &c.stages_pos);
+  }
   Set(*s, "rate_limit", &Loader::ReadRateLimit, &c.rate_limit);
   Set(*s, "max_retries", &Loader::ReadNonNegativeInt, &c.max_retries);
   Set(*s, "retry_backoff", &Loader::ReadPositiveDuration, &c.retry_backoff);
@@ -202,54 +215,60 @@ void Loader::LoadOptions(const Section& s, const ConnectorSchema& schema, Connec
       case OptionType::kAccountId:
         if (auto id = ReadAccountId(*item)) value = std::move(*id);
         break;
+      case OptionType::kCurrencyCode:
+        if (auto code = ReadString(*item);
+            code && CheckCurrencyCode(item->pos, item->path, *code)) {
+          value = std::move(*code);
+        }
+        break;
     }
     if (value) c->options.Set(option, std::move(*value));
   }
 }
 
-void Loader::LoadFields(const Item& item, const ConnectorSchema* schema,
-                        ConnectorConfig* connector) {
+void Loader::LoadKeyedLists(const Item& item, const KeyedListsKind& kind,
+                            const std::vector<std::string>* keys, ConnectorConfig* connector,
+                            std::map<std::string, std::vector<std::string>>* lists,
+                            std::map<std::string, SourcePos>* positions) {
   if (item.node.IsNull()) return;
   if (!item.node.IsMap()) {
-    Error(item.pos, item.path + ": expected a map of canonical field -> source properties, got " +
-                        TypeName(item.node));
+    Error(item.pos, item.path + ": expected a map of " + kind.map + ", got " + TypeName(item.node));
     return;
   }
   for (const auto& entry : item.node) {
     if (!entry.first.IsScalar() || entry.first.Scalar().empty()) {
-      Error(Pos(entry.first), "keys in " + item.path + " must be canonical field names");
+      Error(Pos(entry.first), "keys in " + item.path + " must be " + kind.key + " names");
       continue;
     }
-    const std::string& field = entry.first.Scalar();
-    const Item value = Child(item.path + "." + field, entry.first, entry.second);
-    if (connector->fields.count(field) != 0) {
-      Error(value.key_pos, "duplicate key " + Quoted(field) + " in " + item.path);
+    const std::string& key = entry.first.Scalar();
+    const Item value = Child(item.path + "." + key, entry.first, entry.second);
+    if (lists->count(key) != 0) {
+      Error(value.key_pos, "duplicate key " + Quoted(key) + " in " + item.path);
       continue;
     }
-    std::vector<std::string> properties;
+    std::vector<std::string> values;
     if (value.node.IsSequence()) {
       std::optional<std::vector<std::string>> list = ReadStringList(value);
       if (!list) continue;
       if (list->empty()) {
-        Error(value.pos, value.path + ": list at least one source property");
+        Error(value.pos, value.path + ": list at least one " + kind.value);
         continue;
       }
-      properties = std::move(*list);
+      values = std::move(*list);
     } else {
-      std::optional<std::string> property = ReadNonEmptyString(value);
-      if (!property) continue;
-      properties.push_back(std::move(*property));
+      std::optional<std::string> one = ReadNonEmptyString(value);
+      if (!one) continue;
+      values.push_back(std::move(*one));
     }
-    if (schema != nullptr && !Contains(schema->field_keys, field)) {
-      Error(
-          value.key_pos,
-          "unknown field " + Quoted(field) + " for " + Describe(*connector) + " (valid fields: " +
-              (schema->field_keys.empty() ? std::string("none") : Join(schema->field_keys, ", ")) +
-              ")" + Suggestion(field, schema->field_keys));
+    if (keys != nullptr && !Contains(*keys, key)) {
+      Error(value.key_pos, "unknown " + kind.key + " " + Quoted(key) + " for " +
+                               Describe(*connector) + " (valid " + kind.key +
+                               "s: " + (keys->empty() ? std::string("none") : Join(*keys, ", ")) +
+                               ")" + Suggestion(key, *keys));
       continue;
     }
-    connector->fields.emplace(field, std::move(properties));
-    connector->fields_pos.emplace(field, value.key_pos);
+    lists->emplace(key, std::move(values));
+    positions->emplace(key, value.key_pos);
   }
 }
 

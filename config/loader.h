@@ -246,7 +246,21 @@ class Loader {
   void LoadConnectors(const Item& item, std::vector<ConnectorConfig>* connectors);
   std::optional<ConnectorConfig> LoadConnector(const Item& item);
   // `schema` is null for an unknown type: then no field key is refused.
-  void LoadFields(const Item& item, const ConnectorSchema* schema, ConnectorConfig* connector);
+  // How a map of names to lists reads in messages: `fields:` (canonical
+  // field -> source properties) and `stages:` (stage -> status values).
+  struct KeyedListsKind {
+    std::string key;    // "field"
+    std::string map;    // "canonical field -> source properties"
+    std::string value;  // "source property"
+  };
+  static const KeyedListsKind kFieldLists;
+  static const KeyedListsKind kStageLists;
+  // Reads `item` (a map of key -> one value or a list) into `lists`, each
+  // key checked against `keys` (nullptr: the type is unknown, not checked).
+  void LoadKeyedLists(const Item& item, const KeyedListsKind& kind,
+                      const std::vector<std::string>* keys, ConnectorConfig* connector,
+                      std::map<std::string, std::vector<std::string>>* lists,
+                      std::map<std::string, SourcePos>* positions);
   // The type's own options, each read as its OptionSpec says; a key that is
   // another type's option is refused with this type's list.
   void LoadOptions(const Section& s, const ConnectorSchema& schema, ConnectorConfig* c);

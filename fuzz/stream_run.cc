@@ -18,6 +18,11 @@ void ReadStream(const std::string& type, const std::string& stream, const std::s
   config.auth = auth;
   const ConnectorDescriptor* descriptor = BuiltinConnectors().Find(type);
   if (descriptor == nullptr) std::abort();
+  // Every URL the config can name points at the server (Salesforce's
+  // login_url): nothing here may reach the internet.
+  for (const std::string& key : descriptor->auth_keys) {
+    if (key.ends_with("_url")) config.auth[key] = base_url;
+  }
   HttpClient http(HttpClient::Options{.timeout = std::chrono::seconds(10),
                                       .connect_timeout = std::chrono::seconds(2)},
                   nullptr, nullptr);

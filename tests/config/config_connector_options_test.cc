@@ -112,5 +112,59 @@ TEST_CASE("durations parse integer counts of ms, s, m, h and d, also combined") 
   }
 }
 
+TEST_CASE("stages map funnel stages to the CRM's status values, one value or a list") {
+  const Config config = LoadOk(
+      "connectors:\n"
+      "  - name: sf\n"
+      "    type: salesforce\n"
+      "    stages:\n"
+      "      mql: Open - Not Contacted\n"
+      "      contacted: [Working - Contacted, Working - Nurturing]\n");
+  const ConnectorConfig& sf = config.connectors[0];
+  CHECK(sf.stages.at("mql") == std::vector<std::string>{"Open - Not Contacted"});
+  CHECK(sf.stages.at("contacted") ==
+        std::vector<std::string>{"Working - Contacted", "Working - Nurturing"});
+  CHECK(sf.stages.count("sql") == 0);
+  CHECK(sf.stages_pos.at("contacted").line == 6);
+}
+
+TEST_CASE("an unknown stage, an empty list and stages on a type without statuses are refused") {
+  CHECK(Errors("connectors: [{name: sf, type: salesforce, stages: {won: [Closed Won]}}]\n") ==
+        std::vector<std::string>{
+            "t.yaml:1:52: unknown stage 'won' for salesforce connector 'sf' (valid stages: mql, "
+            "contacted, sql)"});
+  CHECK(Errors("connectors: [{name: sf, type: salesforce, stages: {sql: []}}]\n") ==
+        std::vector<std::string>{
+            "t.yaml:1:57: connectors[0].stages.sql: list at least one status value"});
+  CHECK(Errors("connectors: [{name: h, type: hubspot, stages: {mql: [a]}}]\n") ==
+        std::vector<std::string>{
+            "t.yaml:1:48: unknown stage 'mql' for hubspot connector 'h' (valid stages: none)"});
+  CHECK(Errors("connectors: [{name: sf, type: salesforce, stages: [mql]}]\n") ==
+        std::vector<std::string>{"t.yaml:1:51: connectors[0].stages: expected a map of funnel "
+                                 "stage -> source status values, got a list"});
+}
+
+TEST_CASE("a currency option takes an ISO 4217 code") {
+  CHECK(LoadOk("connectors: [{name: sf, type: salesforce, currency: EUR}]\n")
+            .connectors[0]
+            .options.Text(OptionSpec{"currency", OptionType::kCurrencyCode, std::string(), ""}) ==
+        "EUR");
+  CHECK(Errors("connectors: [{name: sf, type: salesforce, currency: euro}]\n") ==
+        std::vector<std::string>{
+            "t.yaml:1:53: connectors[0].currency: expected a currency code of three upper-case "
+            "letters (ISO 4217, e.g. EUR), got 'euro'"});
+}
+
+TEST_CASE("every connector's state directory is the store's") {
+  const Config config = LoadOk(
+      "store: {path: /var/lib/salesaudit/sales.db}\n"
+      "connectors: [{name: a, type: x}, {name: b, type: x}]\n");
+  CHECK(config.connectors[0].state_dir == "/var/lib/salesaudit");
+  CHECK(config.connectors[1].state_dir == "/var/lib/salesaudit");
+  CHECK(LoadOk("store: {path: sales.db}\nconnectors: [{name: a, type: x}]\n")
+            .connectors[0]
+            .state_dir == ".");
+}
+
 }  // namespace
 }  // namespace salesaudit

@@ -46,6 +46,11 @@ const ConnectorSchemas& ConnectorTypes() {
         }
       }
       for (const std::string& key : type->field_keys) any.field_keys.push_back(key);
+      for (const std::string& key : type->stage_keys) {
+        if (std::find(any.stage_keys.begin(), any.stage_keys.end(), key) == any.stage_keys.end()) {
+          any.stage_keys.push_back(key);
+        }
+      }
       for (const OptionSpec& option : type->options) {
         if (std::none_of(any.options.begin(), any.options.end(),
                          [&](const OptionSpec& o) { return o.name == option.name; })) {

@@ -211,7 +211,8 @@ TEST_CASE("every builtin type is complete: streams, auth and options named once 
       CHECK(option_names.insert(option.name).second);
       CHECK_FALSE(option.description.empty());
       // The default is of the option's own type.
-      const bool is_duration = option.type != OptionType::kAccountId;
+      const bool is_duration =
+          option.type == OptionType::kDuration || option.type == OptionType::kPositiveDuration;
       CHECK(std::holds_alternative<std::chrono::milliseconds>(option.default_value) == is_duration);
     }
     // Every option a type declares loads with its default written out.

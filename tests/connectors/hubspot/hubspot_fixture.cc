@@ -7,6 +7,7 @@
 #include "connectors/connector.h"
 #include "connectors/hubspot/hubspot_connector.h"
 #include "core/time_util.h"
+#include "tests/support/differences.h"
 
 namespace salesaudit::testing {
 namespace {
@@ -21,19 +22,9 @@ TimeMs PropTime(const sim::SimObject& o, const std::string& name) {
   return ParseTimestampMs(Prop(o, name));
 }
 
-std::string ShowTime(const TimeMs& t) { return t ? std::to_string(*t) : "null"; }
-
-template <typename T>
-void Compare(std::vector<std::string>& diffs, const std::string& what, const T& stored,
-             const T& expected) {
-  if (!(stored == expected)) diffs.push_back(what + " differs");
-}
-
 void CompareTime(std::vector<std::string>& diffs, const std::string& what, const TimeMs& stored,
                  const TimeMs& expected) {
-  if (stored != expected) {
-    diffs.push_back(what + ": stored " + ShowTime(stored) + ", portal " + ShowTime(expected));
-  }
+  testing::CompareTime(diffs, what, stored, expected, "portal");
 }
 
 }  // namespace
