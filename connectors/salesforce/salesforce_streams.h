@@ -1,8 +1,8 @@
 // The Salesforce streams: one SOQL query per object, read in keyset order
-// (SystemModstamp, then Id) within a window, so that any number of records
-// sharing one SystemModstamp second are read once each, and a query whose
-// locator died is asked again from the last committed record rather than
-// from the start.
+// within a window (by Id in the first, a full sync; by SystemModstamp, then
+// Id, in later ones), so that any number of records sharing one
+// SystemModstamp second are read once each, and a query whose locator died
+// is asked again from the last committed record rather than from the start.
 //
 // A window runs from the previous window's end, less the `lookback` for
 // rows that commit after their SystemModstamp (commit lag), to the run's
