@@ -51,6 +51,26 @@ const char* RecordKindName(RecordKind kind) {
   return "record";
 }
 
+size_t Page::CountOf(RecordKind kind) const {
+  switch (kind) {
+    case RecordKind::kContact:
+      return contacts.size();
+    case RecordKind::kDeal:
+      return deals.size();
+    case RecordKind::kOwner:
+      return owners.size();
+    case RecordKind::kEmailCampaign:
+      return campaigns.size();
+    case RecordKind::kEmailEvent:
+      return events.size();
+    case RecordKind::kEmailMember:
+      return members.size();
+    case RecordKind::kDealLink:
+      return deal_links.size();
+  }
+  return 0;
+}
+
 const char* FunnelStageName(FunnelStage stage) {
   switch (stage) {
     case FunnelStage::kMql:

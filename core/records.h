@@ -230,12 +230,10 @@ struct Page {
   // Values the connector or the page check could not keep as sent.
   std::vector<ValueIssue> value_issues;
 
-  // Every entry the page stores (deletions aside): records, stage events,
-  // deal links and aliases; the sync's "records" count.
-  size_t record_count() const {
-    return contacts.size() + deals.size() + owners.size() + campaigns.size() + events.size() +
-           members.size() + stage_events.size() + deal_links.size() + contact_aliases.size();
-  }
+  // The records of `kind` in the page: what a stream yielding `kind` counts
+  // as its records (the evidence and aliases a page carries beside them are
+  // not counted).
+  size_t CountOf(RecordKind kind) const;
   // The latest change time among the records (contacts', deals' and
   // members' updated_at, events' occurred_at, campaigns' sent_at): how
   // current the data is, for the cursor-lag metric. Unset when none has one.

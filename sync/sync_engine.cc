@@ -63,11 +63,12 @@ std::string StreamSyncResult::Summary() const {
   snprintf(elapsed_text, sizeof elapsed_text, "%.1fs", elapsed.count() / 1000.0);
   std::string out = connector + " " + stream + ": ";
   out += status.ok() ? "ok" : "FAILED";
-  out += ", " + std::to_string(records) + " records, " + std::to_string(deletions) + " deleted, " +
-         std::to_string(pages) + " pages";
+  out += ", " + std::to_string(records) + " records";
   if (aliased_contacts > 0) {
-    out += ", " + std::to_string(aliased_contacts) + " contacts kept as the contact they alias";
+    out += " (" + std::to_string(aliased_contacts) +
+           " of them aliases of other contacts, counted once as those)";
   }
+  out += ", " + std::to_string(deletions) + " deleted, " + std::to_string(pages) + " pages";
   if (retries > 0) out += ", " + std::to_string(retries) + " retries";
   out += std::string(" in ") + elapsed_text;
   // A line for a terminal or a log: an error may quote vendor text.
@@ -237,6 +238,10 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
     return result;
   };
   const std::string context = config.type + "[" + config.name + "]: " + stream;
+  // What the stream yields, for its record count; unknown for a stream the
+  // type does not offer, whose run fails when the connector opens it.
+  const ConnectorDescriptor* descriptor = registry_.Find(config.type);
+  const StreamSpec* spec = descriptor != nullptr ? descriptor->FindStream(stream) : nullptr;
 
   auto cursor = store_.GetCursor(config.name, stream);
   if (!cursor.ok()) return finish(cursor.status().WithContext(context));
@@ -293,7 +298,7 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
     if (TimeMs t = page->NewestChangeAt(); t && (!newest_change || *t > *newest_change)) {
       newest_change = t;
     }
-    result.records += static_cast<int64_t>(page->record_count());
+    if (spec != nullptr) result.records += static_cast<int64_t>(page->CountOf(spec->records));
     result.deletions += static_cast<int64_t>(page->deletions.size());
     if (++result.pages >= config.max_pages_per_run) {
       result.page_limit_reached = true;

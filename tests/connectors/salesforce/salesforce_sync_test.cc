@@ -72,6 +72,16 @@ TEST_CASE(
   CHECK(Count(funnel, &FunnelRow::contacted_at) > 10);
   CHECK(Count(funnel, &FunnelRow::sql_at) >= converted);
   CHECK(Count(funnel, &FunnelRow::won_at) > 0);
+  // The leads stream counts leads, not the evidence beside them; the
+  // contacts stream says how many contacts were converted leads' persons.
+  for (const StreamSyncResult& r : results) {
+    if (r.stream == "leads") CHECK(r.records == static_cast<int64_t>(leads.size()));
+    if (r.stream != "contacts") continue;
+    CHECK(r.records == static_cast<int64_t>(f.sim.Records("Contact").size()));
+    CHECK(r.aliased_contacts == converted);
+    CHECK_THAT(r.Summary(), Catch::Contains("(" + std::to_string(converted) +
+                                            " of them aliases of other contacts, counted once"));
+  }
   // A converted lead and its contact are one person.
   auto live = f.store->CountRows(RecordKind::kContact, "sf", false);
   REQUIRE(live.ok());
