@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The README's demo: install what is missing, build, start the HubSpot and
-# Mailchimp simulators on 127.0.0.1 (most Mailchimp members are CRM contacts,
-# so one funnel is fed by a CRM and an email tool), sync both over HTTP into a
-# SQLite file and print the audit.
+# The README's demo: install what is missing, build, start the HubSpot,
+# Mailchimp and Salesforce simulators on 127.0.0.1 (most Mailchimp members are
+# HubSpot contacts, so one funnel is fed by a CRM and an email tool; a second
+# team works in Salesforce), sync them over HTTP into one SQLite file and
+# print the audit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -13,6 +14,8 @@ rm -rf "$demo"
 mkdir -p "$demo"
 token="pat-na1-demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 api_key="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')-us19"
+sf_secret="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+sf_refresh="5Aep861demo$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 
 sim_pids=()
 stop_sims() {
@@ -48,13 +51,24 @@ build/mailchimp-sim --port 0 --seed 42 --lists 1 --members 6000 --campaigns 10 \
   >"$demo/mailchimp-sim.out" 2>"$demo/mailchimp-sim.err" &
 sim_pids+=($!)
 mailchimp_url=$(wait_for_sim mailchimp-sim $!)
+# The org rotates refresh tokens, as many do: the connector keeps the new one
+# beside the store.
+build/salesforce-sim --port 0 --seed 42 --leads 3000 --contacts 300 --opportunities 200 \
+  --users 5 --client-id demo-consumer-key --client-secret "$sf_secret" \
+  --refresh-token "$sf_refresh" --rotate-refresh-token 1 \
+  >"$demo/salesforce-sim.out" 2>"$demo/salesforce-sim.err" &
+sim_pids+=($!)
+salesforce_url=$(wait_for_sim salesforce-sim $!)
 echo "== simulators"
-echo "HubSpot   $base_url (5,000 contacts, 600 deals, 6 owners)"
-echo "Mailchimp $mailchimp_url (10 campaigns to 6,000 members, most of them CRM contacts)"
+echo "HubSpot    $base_url (5,000 contacts, 600 deals, 6 owners)"
+echo "Mailchimp  $mailchimp_url (10 campaigns to 6,000 members, most of them CRM contacts)"
+echo "Salesforce $salesforce_url (3,000 leads with status history, 300 contacts, 200 opportunities)"
 
 printf '%s\n' "$token" >"$demo/hubspot.token"
 chmod 600 "$demo/hubspot.token"
 ( umask 077 && printf '%s\n' "$api_key" >"$demo/mailchimp.key" )
+( umask 077 && printf '%s\n' "$sf_secret" >"$demo/salesforce.secret" &&
+  printf '%s\n' "$sf_refresh" >"$demo/salesforce.refresh-token" )
 cat >"$demo/config.yaml" <<YAML
 store:
   path: $PWD/$demo/salesaudit.db
@@ -72,6 +86,16 @@ connectors:
     base_url: $mailchimp_url
     auth:
       api_key_file: mailchimp.key
+    poll_interval: 10m
+  - name: salesforce
+    type: salesforce
+    auth:
+      client_id: demo-consumer-key
+      client_secret_file: salesforce.secret
+      refresh_token_file: salesforce.refresh-token
+      login_url: $salesforce_url
+    # The demo org has one currency.
+    currency: USD
     poll_interval: 10m
 team:
   reps: 4
@@ -94,7 +118,7 @@ done
 
 echo "== salesaudit check"
 build/salesaudit --config "$demo/config.yaml" check
-echo "== salesaudit sync (HubSpot and Mailchimp simulators)"
+echo "== salesaudit sync (HubSpot, Mailchimp and Salesforce simulators)"
 build/salesaudit --config "$demo/config.yaml" sync
 echo "== salesaudit audit --format text"
 build/salesaudit --config "$demo/config.yaml" audit --format text
