@@ -210,6 +210,15 @@ Status RecordWriter::Prepare() {
       {&alias_target_,
        "SELECT contact_id FROM contact_aliases WHERE source = ?1 AND alias_id = ?2"},
       {&any_alias_, "SELECT EXISTS (SELECT 1 FROM contact_aliases WHERE source = ?1)"},
+      // Whether an id has anything a merge moves: its contact row, deal
+      // pairs, links, stage events or aliases onto it. A new alias's id
+      // nearly never has (a converted lead's Contact is read after it).
+      {&has_merge_rows_,
+       "SELECT EXISTS (SELECT 1 FROM contacts WHERE source = ?1 AND id = ?2) "
+       "OR EXISTS (SELECT 1 FROM deal_contacts WHERE source = ?1 AND contact_id = ?2) "
+       "OR EXISTS (SELECT 1 FROM deal_links WHERE source = ?1 AND contact_id = ?2) "
+       "OR EXISTS (SELECT 1 FROM stage_events WHERE source = ?1 AND contact_id = ?2) "
+       "OR EXISTS (SELECT 1 FROM contact_aliases WHERE source = ?1 AND contact_id = ?2)"},
   });
 }
 
@@ -228,7 +237,7 @@ Status RecordWriter::RecordFailure(int rc, sqlite3_stmt* s, const std::string& l
 Status RecordWriter::PersonOf(const std::string& source, const std::string& id,
                               std::string_view& person) {
   person = id;
-  if (!source_has_aliases_) return Status::Ok();
+  if (!source_has_aliases_ || unaliased_ids_.count(id) != 0) return Status::Ok();
   sqlite3_stmt* s = alias_target_.get();
   BindText(s, 1, source);
   BindText(s, 2, id);
@@ -238,6 +247,8 @@ Status RecordWriter::PersonOf(const std::string& source, const std::string& id,
     person = person_scratch_;
   } else if (rc != SQLITE_DONE) {
     return RecordFailure(rc, s, "alias of " + Label("contact", id));
+  } else if (aliases_written_) {
+    unaliased_ids_.insert(id);
   }
   sqlite3_reset(s);
   return Status::Ok();
@@ -251,23 +262,35 @@ Status RecordWriter::WriteAlias(const std::string& source, const ContactAlias& a
   std::string_view person;
   if (Status s = PersonOf(source, a.contact_id, person); !s.ok()) return s;
   if (person == a.alias_id) return Status::Ok();
-  const std::string survivor(person);
-  const std::string label = "alias " + Label("contact", a.alias_id) + " of " + survivor;
+  // Valid to the end: nothing below asks PersonOf again.
+  const std::string_view survivor = person;
+  auto label = [&] {
+    return "alias " + Label("contact", a.alias_id) + " of " + std::string(survivor);
+  };
   sqlite3_stmt* s = insert_alias_.get();
   BindText(s, 1, source);
   BindText(s, 2, a.alias_id);
   BindText(s, 3, survivor);
   sqlite3_bind_int64(s, 4, a.at);
   int rc = Database::Run(s);
-  if (rc != SQLITE_OK) return RecordFailure(rc, s, label);
+  if (rc != SQLITE_OK) return RecordFailure(rc, s, label());
   if (sqlite3_changes(db_.handle()) == 0) return Status::Ok();  // aliased before: kept
   source_has_aliases_ = true;
+  // One lookup instead of the seven statements that would find nothing.
+  s = has_merge_rows_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, a.alias_id);
+  rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) return RecordFailure(rc, s, label());
+  const bool has_merge_rows = sqlite3_column_int(s, 0) != 0;
+  sqlite3_reset(s);
+  if (!has_merge_rows) return Status::Ok();
   s = repoint_aliases_.get();
   BindText(s, 1, source);
   BindText(s, 2, a.alias_id);
   BindText(s, 3, survivor);
   rc = Database::Run(s);
-  if (rc != SQLITE_OK) return RecordFailure(rc, s, label);
+  if (rc != SQLITE_OK) return RecordFailure(rc, s, label());
   return MergeContact(source, a.alias_id, survivor, a.at);
 }
 
@@ -680,6 +703,8 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page,
   // Left over only from a page that failed (and was rolled back).
   uncounted_events_.clear();
   normalized_emails_.clear();
+  unaliased_ids_.clear();
+  aliases_written_ = false;
   sqlite3_stmt* any = any_alias_.get();
   BindText(any, 1, source);
   Status known = db_.ForEachRow(any, "aliases of " + source,
@@ -688,6 +713,7 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page,
   for (const ContactAlias& a : page.contact_aliases) {
     if (Status s = WriteAlias(source, a); !s.ok()) return s;
   }
+  aliases_written_ = true;
   for (const Contact& c : page.contacts) {
     if (Status s = WriteContact(source, c, notes); !s.ok()) return s;
   }

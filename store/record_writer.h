@@ -12,6 +12,7 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "core/records.h"
@@ -60,8 +61,8 @@ class RecordWriter {
   std::string_view Email(const std::string& email);
   // The person `id` means in `source`: the contact its alias names, or `id`
   // itself (through source_has_aliases_, without a lookup for a source that
-  // has none). Points into `id` or into person_scratch_, valid until the
-  // next call.
+  // has none, nor for an id already found to be none in this page). Points
+  // into `id` or into person_scratch_, valid until the next call.
   Status PersonOf(const std::string& source, const std::string& id, std::string_view& person);
   Status WriteAlias(const std::string& source, const ContactAlias& a);
   // `id` merged into `survivor` at `at`: its row deleted, its deal_contacts
@@ -101,7 +102,7 @@ class RecordWriter {
   Statement clear_deal_contacts_, insert_deal_contact_, move_deal_contacts_, drop_deal_contacts_;
   Statement upsert_link_, release_link_pair_, delete_link_, move_link_rows_, release_deal_pairs_,
       delete_deal_links_;
-  Statement insert_alias_, repoint_aliases_, alias_target_, any_alias_;
+  Statement insert_alias_, repoint_aliases_, alias_target_, any_alias_, has_merge_rows_;
   Statement upsert_stage_event_, move_stage_events_, drop_stage_events_, drop_origin_stage_events_;
   Statement delete_contact_, delete_deal_, deactivate_owner_, delete_campaign_, delete_event_,
       delete_member_;
@@ -109,6 +110,12 @@ class RecordWriter {
   std::string person_scratch_;
   // Whether the source of the page being written has contact aliases.
   bool source_has_aliases_ = false;
+  // Once the page's aliases are written, no later record of it changes what
+  // an id means; the ids PersonOf found to be no alias are kept here (views
+  // into the page's records), so a lead's stage events and links do not
+  // look up again what its contact record did.
+  bool aliases_written_ = false;
+  std::unordered_set<std::string_view> unaliased_ids_;
   std::vector<UncountedEvent> uncounted_events_;
   // Normalised copies of the emails uncounted_events_ names when the event's
   // own email was not normalised (a deque never moves its elements).
