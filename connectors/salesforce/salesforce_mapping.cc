@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "connectors/record_reader.h"
@@ -35,8 +36,6 @@ constexpr FieldSpec kFieldSpecs[] = {
     {MappedField::kDealCreatedAt, "deals.created_at", "CreatedDate", true, false},
 };
 static_assert(std::size(kFieldSpecs) == kMappedFieldCount);
-
-const FieldSpec& SpecOf(MappedField field) { return kFieldSpecs[static_cast<size_t>(field)]; }
 
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -104,6 +103,25 @@ bool MapDeletion(RecordKind kind, const rapidjson::Value& row, const std::string
   return true;
 }
 
+// The Salesforce fields that feed `spec`'s field on `object`: the
+// `configured` names ("Lead.X" or "X") that apply to it, else the default.
+std::vector<std::string> SourcesFor(const FieldSpec& spec,
+                                    const std::vector<std::string>& configured, SObject object) {
+  std::vector<std::string> names;
+  for (const std::string& name : configured) {
+    const size_t dot = name.find('.');
+    if (dot == std::string::npos) {
+      names.push_back(name);
+    } else if (EqualsIgnoringCase(std::string_view(name).substr(0, dot), SObjectName(object))) {
+      names.push_back(name.substr(dot + 1));
+    }
+  }
+  if (names.empty() && (!spec.lead_only || object == SObject::kLead)) {
+    names.push_back(spec.default_name);
+  }
+  return names;
+}
+
 // Queue ids start with the Group key prefix; users' with 005.
 bool IsQueueId(std::string_view id) { return id.size() >= 3 && id.substr(0, 3) == "00G"; }
 
@@ -159,25 +177,13 @@ std::optional<FunnelStage> StageMap::StageOf(std::string_view status) const {
 ObjectMapping::ObjectMapping(const ConnectorConfig& config) : stages_(config) {
   for (const FieldSpec& spec : kFieldSpecs) {
     auto it = config.fields.find(spec.key);
-    if (it != config.fields.end()) configured_[static_cast<size_t>(spec.field)] = it->second;
-  }
-}
-
-std::vector<std::string> ObjectMapping::SourcesOf(MappedField field, SObject object) const {
-  std::vector<std::string> names;
-  for (const std::string& name : configured_[static_cast<size_t>(field)]) {
-    const size_t dot = name.find('.');
-    if (dot == std::string::npos) {
-      names.push_back(name);
-    } else if (EqualsIgnoringCase(std::string_view(name).substr(0, dot), SObjectName(object))) {
-      names.push_back(name.substr(dot + 1));
+    const std::vector<std::string> configured =
+        it == config.fields.end() ? std::vector<std::string>{} : it->second;
+    for (size_t object = 0; object < kSObjectCount; ++object) {
+      sources_[object][static_cast<size_t>(spec.field)] =
+          SourcesFor(spec, configured, static_cast<SObject>(object));
     }
   }
-  const FieldSpec& spec = SpecOf(field);
-  if (names.empty() && (!spec.lead_only || object == SObject::kLead)) {
-    names.push_back(spec.default_name);
-  }
-  return names;
 }
 
 std::vector<std::string> ObjectMapping::SelectFields(SObject object, bool currency_field) const {
@@ -281,7 +287,7 @@ void ObjectMapping::MapLead(const rapidjson::Value& row,
 
   // Dated statuses: the lead's first at its creation, then each change.
   const std::string status = reader.Text(row, "Status");
-  std::vector<std::pair<std::string, int64_t>> statuses;
+  std::vector<std::pair<std::string_view, int64_t>> statuses;
   std::optional<int64_t> converted_at;
   if (history != nullptr) {
     std::vector<const LeadHistoryEntry*> changes;
@@ -308,10 +314,11 @@ void ObjectMapping::MapLead(const rapidjson::Value& row,
       statuses.emplace_back(change->new_value, change->at);
   }
 
-  std::map<FunnelStage, int64_t> earliest;
+  // Per stage (in FunnelStage order), its earliest evidence.
+  std::array<std::optional<int64_t>, static_cast<size_t>(FunnelStage::kWon) + 1> earliest;
   auto evidence = [&earliest](FunnelStage stage, int64_t at) {
-    auto [it, inserted] = earliest.emplace(stage, at);
-    if (!inserted) it->second = std::min(it->second, at);
+    std::optional<int64_t>& e = earliest[static_cast<size_t>(stage)];
+    e = std::min(e.value_or(at), at);
   };
   for (const auto& [value, at] : statuses) {
     if (auto stage = stages_.StageOf(value)) evidence(*stage, at);
@@ -332,8 +339,12 @@ void ObjectMapping::MapLead(const rapidjson::Value& row,
     const std::string opportunity = reader.Text(row, "ConvertedOpportunityId");
     if (!opportunity.empty()) page.deal_links.push_back(DealLink{id, opportunity, id});
   }
-  for (const auto& [stage, at] : earliest)
-    page.stage_events.push_back(StageEvent{id, stage, at, id});
+  for (size_t stage = 0; stage < earliest.size(); ++stage) {
+    if (earliest[stage]) {
+      page.stage_events.push_back(
+          StageEvent{id, static_cast<FunnelStage>(stage), *earliest[stage], id});
+    }
+  }
   page.contacts.push_back(std::move(c));
 }
 

@@ -35,6 +35,7 @@ namespace salesaudit::salesforce {
 
 // The objects the streams read.
 enum class SObject { kUser, kLead, kContact, kOpportunity, kOpportunityContactRole };
+inline constexpr size_t kSObjectCount = static_cast<size_t>(SObject::kOpportunityContactRole) + 1;
 
 // "User", "Lead", ...: as SOQL names it.
 const char* SObjectName(SObject object);
@@ -109,10 +110,13 @@ class ObjectMapping {
   Contact MapPerson(SObject object, const rapidjson::Value& row, const std::string& id,
                     RecordReader& reader) const;
   // The Salesforce fields that feed `field` on `object`, in order.
-  std::vector<std::string> SourcesOf(MappedField field, SObject object) const;
+  const std::vector<std::string>& SourcesOf(MappedField field, SObject object) const {
+    return sources_[static_cast<size_t>(object)][static_cast<size_t>(field)];
+  }
 
-  // Per field, the configured names ("Lead.X" or "X"); empty: the default.
-  std::array<std::vector<std::string>, kMappedFieldCount> configured_;
+  // Per object and field, its sources: worked out once from `fields:`, not
+  // for each row.
+  std::array<std::array<std::vector<std::string>, kMappedFieldCount>, kSObjectCount> sources_;
   StageMap stages_;
   std::string currency_;
 };

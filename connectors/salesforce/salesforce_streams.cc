@@ -127,6 +127,9 @@ std::string Joined(const std::vector<std::string>& fields) {
   return out;
 }
 
+// Each lead's history rows, by lead Id (found by a view of the row's Id).
+using LeadHistories = std::map<std::string, std::vector<LeadHistoryEntry>, std::less<>>;
+
 class ObjectStreamReader : public StreamReader {
  public:
   ObjectStreamReader(OrgState& org, const StreamObject& object, const StreamRun& run,
@@ -238,12 +241,12 @@ class ObjectStreamReader : public StreamReader {
       }
       return Status::Ok();
     }
-    std::map<std::string, std::vector<LeadHistoryEntry>> history;
+    LeadHistories history;
     if (Status s = ReadLeadHistory(records, &history); !s.ok()) return s;
     size_t without_history = 0;
     for (const auto& row : records.GetArray()) {
       if (!row.IsObject()) continue;
-      auto it = history.find(GetStringOrEmpty(row, "Id"));
+      auto it = history.find(GetString(row, "Id").value_or(std::string_view()));
       if (it == history.end()) ++without_history;
       mapping.MapLead(row, it == history.end() ? nullptr : &it->second, page);
     }
@@ -258,8 +261,7 @@ class ObjectStreamReader : public StreamReader {
 
   // The Status, creation and conversion history of the batch's leads: the
   // live leads in the batch's key range, which are the batch's.
-  Status ReadLeadHistory(const rapidjson::Value& records,
-                         std::map<std::string, std::vector<LeadHistoryEntry>>* history) {
+  Status ReadLeadHistory(const rapidjson::Value& records, LeadHistories* history) {
     int64_t first_modstamp = 0, last_modstamp = 0;
     std::string first_id, last_id;
     for (const auto& row : records.GetArray()) {
