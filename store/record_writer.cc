@@ -188,6 +188,9 @@ Status RecordWriter::Prepare() {
        "AND NOT EXISTS (SELECT 1 FROM deal_links o WHERE o.source = ?1 "
        "AND o.deal_id = deal_contacts.deal_id AND o.contact_id = deal_contacts.contact_id "
        "AND o.id <> ?2 AND o.deleted_at IS NULL)"},
+      {&live_link_pair_,
+       "SELECT deal_id, contact_id FROM deal_links WHERE source = ?1 AND id = ?2 "
+       "AND deleted_at IS NULL"},
       {&delete_link_,
        "UPDATE deal_links SET deleted_at = COALESCE(deleted_at, ?1) WHERE source = ?2 AND id = ?3"},
       {&move_link_rows_,
@@ -388,12 +391,30 @@ Status RecordWriter::WriteDeal(const std::string& source, const Deal& d) {
 
 Status RecordWriter::ReleaseLinkPair(const std::string& source, const std::string& id,
                                      std::string_view deal_id, std::string_view contact_id) {
-  sqlite3_stmt* s = release_link_pair_.get();
+  // A new link (every one of a full sync) or one stating the same pair
+  // again has nothing to release: a key lookup spares the DELETE's
+  // subqueries.
+  sqlite3_stmt* s = live_link_pair_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, id);
+  int rc = sqlite3_step(s);
+  bool releases = false;
+  if (rc == SQLITE_ROW) {
+    std::string stated_deal, stated_contact;
+    ReadValue(s, 0, stated_deal);
+    ReadValue(s, 1, stated_contact);
+    releases = stated_deal != deal_id || stated_contact != contact_id;
+  } else if (rc != SQLITE_DONE) {
+    return RecordFailure(rc, s, "contacts of " + Label("deal link", id));
+  }
+  sqlite3_reset(s);
+  if (!releases) return Status::Ok();
+  s = release_link_pair_.get();
   BindText(s, 1, source);
   BindText(s, 2, id);
   BindText(s, 3, deal_id);
   BindText(s, 4, contact_id);
-  int rc = Database::Run(s);
+  rc = Database::Run(s);
   return rc == SQLITE_OK ? Status::Ok()
                          : RecordFailure(rc, s, "contacts of " + Label("deal link", id));
 }

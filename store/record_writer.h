@@ -100,7 +100,7 @@ class RecordWriter {
   Statement upsert_contact_, upsert_deal_, upsert_owner_, upsert_campaign_, upsert_member_;
   Statement insert_event_, update_event_, count_campaign_events_, count_recipient_events_;
   Statement clear_deal_contacts_, insert_deal_contact_, move_deal_contacts_, drop_deal_contacts_;
-  Statement upsert_link_, release_link_pair_, delete_link_, move_link_rows_, release_deal_pairs_,
+  Statement upsert_link_, live_link_pair_, release_link_pair_, delete_link_, move_link_rows_, release_deal_pairs_,
       delete_deal_links_;
   Statement insert_alias_, repoint_aliases_, alias_target_, any_alias_, has_merge_rows_;
   Statement upsert_stage_event_, move_stage_events_, drop_stage_events_, drop_origin_stage_events_;
