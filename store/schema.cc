@@ -653,7 +653,9 @@ CREATE INDEX contact_aliases_contact ON contact_aliases (source, contact_id);
 // reports "NULL value in stage_events.at" for every row of a WITHOUT ROWID
 // table whose NOT NULL column stands before a primary-key column, though no
 // value is NULL; the store's check at open then calls a sound store damaged.
-// The same rule as a CHECK constraint is checked right. The table is copied
+// The same rule as a CHECK constraint is checked right. The stage's CHECK is
+// written with OR: an IN list makes SQLite build a temporary table for every
+// row it writes (EXPLAIN shows OpenEphemeral). The table is copied
 // through a temporary one rather than renamed, which would make SQLite
 // re-check v_contact_funnel while its table is missing.
 constexpr const char* kSchemaV13 = R"sql(
@@ -662,7 +664,8 @@ DROP TABLE stage_events;
 CREATE TABLE stage_events (
   source TEXT NOT NULL CHECK (source <> ''),
   contact_id TEXT NOT NULL CHECK (contact_id <> ''),
-  stage TEXT NOT NULL CHECK (stage IN ('mql', 'contacted', 'sql', 'won')),
+  stage TEXT NOT NULL
+    CHECK (stage = 'mql' OR stage = 'contacted' OR stage = 'sql' OR stage = 'won'),
   at INTEGER CHECK (at IS NOT NULL),
   origin TEXT NOT NULL CHECK (origin <> ''),
   origin_id TEXT NOT NULL CHECK (origin_id <> ''),
