@@ -2,54 +2,17 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cctype>
+
+#include "tests/support/curl_request.h"
 
 namespace salesaudit::sim::fixtures {
-namespace {
-
-size_t CollectBody(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-size_t CollectHeader(char* data, size_t size, size_t n, void* out) {
-  const std::string line(data, size * n);
-  const size_t colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    value.erase(value.find_last_not_of("\r\n ") + 1);
-    (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
-  }
-  return size * n;
-}
-
-}  // namespace
 
 HttpResult Http(const std::string& url, const std::string& token, const std::string& body) {
-  HttpResult result;
-  CURL* curl = curl_easy_init();
-  curl_slist* headers = nullptr;
-  if (!token.empty())
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
-  if (!body.empty()) {
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result.headers);
-  result.code = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  return result;
+  std::vector<std::string> headers;
+  if (!token.empty()) headers.push_back("Authorization: Bearer " + token);
+  if (!body.empty()) headers.push_back("Content-Type: application/json");
+  testing::CurlReply reply = testing::CurlRequest(url, headers, body.empty() ? nullptr : &body);
+  return HttpResult{reply.code, reply.status, std::move(reply.headers), std::move(reply.body)};
 }
 
 rapidjson::Document Json(const std::string& body) {

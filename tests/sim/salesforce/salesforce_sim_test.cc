@@ -17,6 +17,7 @@
 
 #include "core/encoding.h"
 #include "tests/sim/salesforce/sf_org.h"
+#include "tests/support/curl_request.h"
 
 namespace salesaudit::sim {
 namespace {
@@ -27,45 +28,13 @@ struct Reply {
   std::string body;
 };
 
-size_t CollectBody(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-size_t CollectHeader(char* data, size_t size, size_t n, void* out) {
-  const std::string line(data, size * n);
-  const size_t colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    value.erase(value.find_last_not_of("\r\n ") + 1);
-    (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
-  }
-  return size * n;
-}
-
-// One request on a fresh connection: GET, or POST of `form` when given.
+// One request on a fresh connection: GET, or POST of `form` when given; a
+// transfer that failed has its negated CURLcode as status.
 Reply Http(const std::string& url, const std::vector<std::string>& headers,
            const std::string* form = nullptr) {
-  Reply reply;
-  CURL* curl = curl_easy_init();
-  curl_slist* list = nullptr;
-  for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
-  if (form != nullptr) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form->c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
-  const CURLcode code = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
-  curl_slist_free_all(list);
-  curl_easy_cleanup(curl);
-  if (code != CURLE_OK) reply.status = -static_cast<long>(code);
+  testing::CurlReply r = testing::CurlRequest(url, headers, form);
+  Reply reply{r.status, std::move(r.headers), std::move(r.body)};
+  if (r.code != CURLE_OK) reply.status = -static_cast<long>(r.code);
   return reply;
 }
 
