@@ -24,7 +24,8 @@ void FoldStageEvidence(const StageDates& evidence, Contact& contact) {
 Result<StageEvidence> StageEvidence::Read(Store& store) {
   StageEvidence evidence;
   Status s = store.ForEachStageEvent([&](const StoredStageEvent& row) {
-    evidence.Add(row.source, row.event.contact_id, row.event.stage, row.event.at);
+    evidence.Add(row.source, row.event.contact_id, row.event.stage, row.event.at,
+                 row.event.channel);
   });
   if (!s.ok()) return s.WithContext("audit: stage events");
   const size_t second_scan = evidence.entries_.size();
@@ -38,7 +39,7 @@ Result<StageEvidence> StageEvidence::Read(Store& store) {
 }
 
 void StageEvidence::Add(const std::string& source, std::string_view contact_id, FunnelStage stage,
-                        TimeMs at) {
+                        TimeMs at, std::string_view channel) {
   if (!at || !IsPlausibleTimeMs(*at)) return;
   // A contact's rows that follow each other (a stage event scan comes by
   // contact) share one entry; Finish folds the others.
@@ -56,8 +57,28 @@ void StageEvidence::Add(const std::string& source, std::string_view contact_id, 
     e.id_size = static_cast<uint32_t>(contact_id.size());
     ids_.append(contact_id);
   }
-  int64_t& earliest = entries_.back().at[static_cast<size_t>(stage)];
+  Entry& e = entries_.back();
+  int64_t& earliest = e.at[static_cast<size_t>(stage)];
   earliest = std::min(earliest, *at);
+  if (channel.empty()) return;
+  Entry named;
+  named.channel_at = *at;
+  named.channel_begin = static_cast<uint32_t>(channels_.size());
+  named.channel_size = static_cast<uint32_t>(channel.size());
+  channels_.append(channel);
+  KeepEarlierChannel(named, e);
+}
+
+void StageEvidence::KeepEarlierChannel(const Entry& from, Entry& into) const {
+  if (from.channel_at == kNone) return;
+  if (into.channel_at != kNone &&
+      (from.channel_at > into.channel_at ||
+       (from.channel_at == into.channel_at && Channel(from) >= Channel(into)))) {
+    return;
+  }
+  into.channel_at = from.channel_at;
+  into.channel_begin = from.channel_begin;
+  into.channel_size = from.channel_size;
 }
 
 int StageEvidence::Compare(const Entry& e, std::string_view source, std::string_view id) const {
@@ -85,6 +106,7 @@ void StageEvidence::Finish(size_t second_scan) {
         entries_[kept - 1].at[stage] =
             std::min(entries_[kept - 1].at[stage], entries_[i].at[stage]);
       }
+      KeepEarlierChannel(entries_[i], entries_[kept - 1]);
       continue;
     }
     entries_[kept++] = entries_[i];
@@ -112,6 +134,7 @@ const Contact& StageEvidence::Effective(std::string_view source, const Contact& 
   scratch_ = contact;
   FoldStageEvidence(StageDates{date(e.at[0]), date(e.at[1]), date(e.at[2]), date(e.at[3])},
                     scratch_);
+  if (scratch_.channel.empty()) scratch_.channel = Channel(e);
   return scratch_;
 }
 

@@ -35,7 +35,9 @@ void FoldStageEvidence(const StageDates& evidence, Contact& contact);
 // deals linked to contacts) and kept per contact that has any, so
 // the audit's contact passes fold it without a query per contact. Evidence
 // at an implausible time (IsPlausibleTimeMs) is unknown, as a contact's own
-// implausible dates are.
+// implausible dates are. A contact without a channel of its own takes that
+// of its earliest stage event naming one (ties: the smallest channel), as
+// v_contact_funnel does.
 //
 // Ownership: a value, made by Read for one computation. Threading: one
 // thread (Effective keeps a cursor and a scratch contact).
@@ -57,23 +59,36 @@ class StageEvidence {
     uint32_t id_begin = 0;
     uint32_t id_size = 0;
     int64_t at[4] = {kNone, kNone, kNone, kNone};  // by FunnelStage
+    // The earliest evidence naming a channel: its time, and the channel in
+    // channels_.
+    int64_t channel_at = kNone;
+    uint32_t channel_begin = 0;
+    uint32_t channel_size = 0;
   };
   static constexpr int64_t kNone = INT64_MAX;
 
   // Adds evidence of `stage` at `at` for (source, contact_id), rows coming
   // in (source, contact_id) order within each scan.
-  void Add(const std::string& source, std::string_view contact_id, FunnelStage stage, TimeMs at);
+  void Add(const std::string& source, std::string_view contact_id, FunnelStage stage, TimeMs at,
+           std::string_view channel = {});
   // Merges the two scans' entries (the second from `second_scan` on) into
   // one list in key order, a contact's entries folded into one.
   void Finish(size_t second_scan);
   std::string_view Id(const Entry& e) const {
     return std::string_view(ids_).substr(e.id_begin, e.id_size);
   }
+  std::string_view Channel(const Entry& e) const {
+    return std::string_view(channels_).substr(e.channel_begin, e.channel_size);
+  }
+  // Gives `into` the channel evidence of `from` when that comes first
+  // (earlier, or as early with a smaller channel).
+  void KeepEarlierChannel(const Entry& from, Entry& into) const;
   // (source, id) of entry `e` compared with (source, id).
   int Compare(const Entry& e, std::string_view source, std::string_view id) const;
 
   std::vector<std::string> sources_;
   std::string ids_;
+  std::string channels_;
   std::vector<Entry> entries_;
   size_t next_ = 0;  // Effective's cursor
   Contact scratch_;

@@ -351,13 +351,17 @@ void CheckRecordsOf(Page& page, std::vector<ValueIssue>& issues) {
   });
   // Stage events and aliases are about a contact: their issues name it.
   size_t position = 0;
-  std::erase_if(page.stage_events, [&](const StageEvent& e) {
+  std::erase_if(page.stage_events, [&](StageEvent& e) {
     k.StartEntry(RecordKind::kContact, e.contact_id,
                  std::string("stage event ") + FunnelStageName(e.stage) + " #" +
                      std::to_string(++position) + " of the page");
-    return !k.RequiredId(e.contact_id, "stage_event.contact_id") ||
-           !k.RequiredId(e.origin_id, "stage_event.origin_id") ||
-           !k.RequiredTime(e.at, "stage_event.at");
+    if (!k.RequiredId(e.contact_id, "stage_event.contact_id") ||
+        !k.RequiredId(e.origin_id, "stage_event.origin_id") ||
+        !k.RequiredTime(e.at, "stage_event.at")) {
+      return true;
+    }
+    k.Text(e.channel, "stage_event.channel", TextClass::kCode);
+    return false;
   });
   position = 0;
   std::erase_if(page.contact_aliases, [&](const ContactAlias& a) {

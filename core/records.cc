@@ -47,6 +47,8 @@ const char* RecordKindName(RecordKind kind) {
       return "email member";
     case RecordKind::kDealLink:
       return "deal link";
+    case RecordKind::kStageEvent:
+      return "stage event";
   }
   return "record";
 }
@@ -67,6 +69,8 @@ size_t Page::CountOf(RecordKind kind) const {
       return members.size();
     case RecordKind::kDealLink:
       return deal_links.size();
+    case RecordKind::kStageEvent:
+      return stage_events.size();
   }
   return 0;
 }

@@ -139,6 +139,10 @@ struct StageEvent {
   FunnelStage stage = FunnelStage::kMql;
   int64_t at = 0;
   std::string origin_id;  // the id of the record, in the page's stream, that says it
+  // The channel the record says the contact came through (a Pipedrive
+  // lead's source); "" when it says none. A contact without a channel of its
+  // own has that of its earliest evidence naming one.
+  std::string channel;
 };
 
 // A link between a deal and a contact that a record of its own states (a
@@ -172,11 +176,14 @@ enum class RecordKind {
   kEmailCampaign,
   kEmailEvent,
   kEmailMember,
-  kDealLink
+  kDealLink,
+  // A record that is only stage evidence (a Pipedrive lead or activity): its
+  // deletion drops the stage events it stated.
+  kStageEvent
 };
 
 // "contact", "deal", "owner", "email campaign", "email event", "email member",
-// "deal link".
+// "deal link", "stage event".
 const char* RecordKindName(RecordKind kind);
 
 // A value the source sent that could not be kept as sent (a property of the
@@ -198,7 +205,11 @@ struct ValueIssue {
 };
 
 // A record the source reports as deleted, archived or merged away: its row
-// keeps existing with deleted_at set (the first time it was reported).
+// keeps existing with deleted_at set (the first time it was reported). A
+// deletion of kind kStageEvent drops the evidence its record stated before
+// the page's stage events are written, so a record that states its evidence
+// again with a deletion of itself first replaces what it said (an activity
+// moved to another person, or no longer done).
 struct Deletion {
   RecordKind kind;
   std::string id;

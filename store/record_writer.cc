@@ -160,9 +160,10 @@ Status RecordWriter::Prepare() {
        "UPDATE OR IGNORE deal_contacts SET contact_id = ?3 WHERE source = ?1 AND contact_id = ?2"},
       {&drop_deal_contacts_, "DELETE FROM deal_contacts WHERE source = ?1 AND contact_id = ?2"},
       {&upsert_stage_event_,
-       "INSERT INTO stage_events (source, contact_id, stage, at, origin, origin_id) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-       "ON CONFLICT (source, contact_id, stage, origin, origin_id) DO UPDATE SET at = excluded.at"},
+       "INSERT INTO stage_events (source, contact_id, stage, at, origin, origin_id, channel) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+       "ON CONFLICT (source, contact_id, stage, origin, origin_id) "
+       "DO UPDATE SET at = excluded.at, channel = excluded.channel"},
       // A merged-away contact's stage events move to the survivor as its
       // deal links do; evidence the survivor already has stays single.
       {&move_stage_events_,
@@ -588,6 +589,7 @@ Status RecordWriter::WriteStageEvent(const std::string& source, const std::strin
   sqlite3_bind_int64(s, 4, e.at);
   BindText(s, 5, stream);
   BindText(s, 6, e.origin_id);
+  BindText(s, 7, e.channel);
   int rc = Database::Run(s);
   if (rc == SQLITE_OK) return Status::Ok();
   return RecordFailure(rc, s,
@@ -666,6 +668,9 @@ Status RecordWriter::WriteDeletion(const std::string& source, const std::string&
       // While the link is still live, so that its pair is the one released.
       if (Status s = ReleaseLinkPair(source, d.id, {}, {}); !s.ok()) return s;
       break;
+    // A record that is only evidence has no row but its stage events.
+    case RecordKind::kStageEvent:
+      return DropStageEvents(source, stream, d);
   }
   if (stmt == nullptr) {
     return Status::InvalidArgument("deletion of " + Label("record", d.id) + ": unknown kind");
@@ -758,10 +763,17 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page,
   for (const DealLink& l : page.deal_links) {
     if (Status s = WriteDealLink(source, l); !s.ok()) return s;
   }
+  // An evidence record's deletion goes first: with its stage events after
+  // it, the record states its evidence anew (core/records.h Deletion).
+  for (const Deletion& d : page.deletions) {
+    if (d.kind != RecordKind::kStageEvent) continue;
+    if (Status s = WriteDeletion(source, page.stream, d); !s.ok()) return s;
+  }
   for (const StageEvent& e : page.stage_events) {
     if (Status s = WriteStageEvent(source, page.stream, e); !s.ok()) return s;
   }
   for (const Deletion& d : page.deletions) {
+    if (d.kind == RecordKind::kStageEvent) continue;
     if (Status s = WriteDeletion(source, page.stream, d); !s.ok()) return s;
   }
   return WriteValueIssues(source, page);

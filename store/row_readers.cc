@@ -10,7 +10,8 @@
 namespace salesaudit {
 namespace {
 
-static_assert(static_cast<size_t>(RecordKind::kDealLink) + 1 == RecordReadStatements::kRecordKinds,
+static_assert(static_cast<size_t>(RecordKind::kStageEvent) + 1 ==
+                  RecordReadStatements::kRecordKinds,
               "RecordReadStatements::kRecordKinds must count RecordKind's values");
 
 // The table the records of a kind are stored in.
@@ -36,6 +37,9 @@ RecordTable TableOf(RecordKind kind) {
       return {"email_members", "updated_at", true};
     case RecordKind::kDealLink:
       return {"deal_links", nullptr, true};
+    // Evidence is dropped with its record, not marked.
+    case RecordKind::kStageEvent:
+      return {"stage_events", nullptr, false};
   }
   return {"contacts", "updated_at", true};
 }
@@ -214,6 +218,7 @@ constexpr Column<StoredStageEvent> kStageEventColumns[] = {
     ColumnOf<&StoredStageEvent::event, &StageEvent::at>("at"),
     ColumnOf<&StoredStageEvent::origin>("origin"),
     ColumnOf<&StoredStageEvent::event, &StageEvent::origin_id>("origin_id"),
+    ColumnOf<&StoredStageEvent::event, &StageEvent::channel>("channel"),
 };
 constexpr TableRead<StoredStageEvent> kStageEvents{
     &RecordReadStatements::each_stage_event, kStageEventColumns,

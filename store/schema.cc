@@ -557,7 +557,8 @@ CREATE INDEX audit_snapshots_purpose ON audit_snapshots (purpose, computed_at);
 // written by the stream that carries it (origin) in its page's transaction
 // and deleted with its contact or its origin record. A linked live deal is
 // evidence too, without a row: sql from its created_at, won from a won
-// deal's closed_at. v_contact_funnel gives each contact's effective dates,
+// deal's closed_at. v_contact_funnel (created by v14; stores made before it
+// had it from this version) gives each contact's effective dates,
 // each the earliest of its own column, its stage events and its linked
 // deals, with ISO-8601 text times like the other views; the audit computes
 // the same rule in its own passes (audit/stage_evidence.h) rather than
@@ -576,38 +577,6 @@ CREATE TABLE stage_events (
   PRIMARY KEY (source, contact_id, stage, origin, origin_id)
 ) WITHOUT ROWID;
 CREATE INDEX stage_events_origin ON stage_events (source, origin, origin_id);
-
-CREATE VIEW v_contact_funnel AS SELECT
-  c.source, c.id, c.channel, c.owner_id,
-  strftime('%Y-%m-%dT%H:%M:%fZ', c.created_at / 1000.0, 'unixepoch') AS created_at,
-  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
-    SELECT c.mql_at AS t
-    UNION ALL SELECT e.at FROM stage_events e
-      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'mql'
-  )) / 1000.0, 'unixepoch') AS mql_at,
-  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
-    SELECT c.contacted_at AS t
-    UNION ALL SELECT e.at FROM stage_events e
-      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'contacted'
-  )) / 1000.0, 'unixepoch') AS contacted_at,
-  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
-    SELECT c.sql_at AS t
-    UNION ALL SELECT e.at FROM stage_events e
-      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'sql'
-    UNION ALL SELECT d.created_at FROM deal_contacts l
-      JOIN deals d ON d.source = l.source AND d.id = l.deal_id
-      WHERE l.source = c.source AND l.contact_id = c.id AND d.deleted_at IS NULL
-  )) / 1000.0, 'unixepoch') AS sql_at,
-  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
-    SELECT c.customer_at AS t
-    UNION ALL SELECT e.at FROM stage_events e
-      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'won'
-    UNION ALL SELECT d.closed_at FROM deal_contacts l
-      JOIN deals d ON d.source = l.source AND d.id = l.deal_id
-      WHERE l.source = c.source AND l.contact_id = c.id AND d.deleted_at IS NULL AND d.is_won = 1
-  )) / 1000.0, 'unixepoch') AS won_at,
-  strftime('%Y-%m-%dT%H:%M:%fZ', c.deleted_at / 1000.0, 'unixepoch') AS deleted_at
-FROM contacts c;
 )sql";
 
 // Version 12: links stated as records of their own, and one person kept
@@ -676,10 +645,55 @@ INSERT INTO stage_events SELECT * FROM temp.stage_events_v12;
 DROP TABLE temp.stage_events_v12;
 )sql";
 
+// Version 14: evidence names a channel (a Pipedrive lead's source); a
+// contact without a channel of its own has that of its earliest evidence
+// naming one, in v_contact_funnel as in the audit (audit/stage_evidence.h).
+// The column goes last, after the key columns (see v13). The view is made
+// here only, so its text is written once.
+constexpr const char* kSchemaV14 = R"sql(
+ALTER TABLE stage_events ADD COLUMN channel TEXT;
+DROP VIEW IF EXISTS v_contact_funnel;
+CREATE VIEW v_contact_funnel AS SELECT
+  c.source, c.id,
+  COALESCE(c.channel, (SELECT e.channel FROM stage_events e
+    WHERE e.source = c.source AND e.contact_id = c.id AND e.channel IS NOT NULL
+    ORDER BY e.at, e.channel LIMIT 1)) AS channel,
+  c.owner_id,
+  strftime('%Y-%m-%dT%H:%M:%fZ', c.created_at / 1000.0, 'unixepoch') AS created_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
+    SELECT c.mql_at AS t
+    UNION ALL SELECT e.at FROM stage_events e
+      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'mql'
+  )) / 1000.0, 'unixepoch') AS mql_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
+    SELECT c.contacted_at AS t
+    UNION ALL SELECT e.at FROM stage_events e
+      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'contacted'
+  )) / 1000.0, 'unixepoch') AS contacted_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
+    SELECT c.sql_at AS t
+    UNION ALL SELECT e.at FROM stage_events e
+      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'sql'
+    UNION ALL SELECT d.created_at FROM deal_contacts l
+      JOIN deals d ON d.source = l.source AND d.id = l.deal_id
+      WHERE l.source = c.source AND l.contact_id = c.id AND d.deleted_at IS NULL
+  )) / 1000.0, 'unixepoch') AS sql_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(t) FROM (
+    SELECT c.customer_at AS t
+    UNION ALL SELECT e.at FROM stage_events e
+      WHERE e.source = c.source AND e.contact_id = c.id AND e.stage = 'won'
+    UNION ALL SELECT d.closed_at FROM deal_contacts l
+      JOIN deals d ON d.source = l.source AND d.id = l.deal_id
+      WHERE l.source = c.source AND l.contact_id = c.id AND d.deleted_at IS NULL AND d.is_won = 1
+  )) / 1000.0, 'unixepoch') AS won_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', c.deleted_at / 1000.0, 'unixepoch') AS deleted_at
+FROM contacts c;
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kSchemaV1},   {2, kSchemaV2},   {3, kSchemaV3},   {4, kSchemaV4}, {5, kSchemaV5},
-    {6, kSchemaV6},   {7, kSchemaV7},   {8, kSchemaV8},   {9, kSchemaV9}, {10, kSchemaV10},
-    {11, kSchemaV11}, {12, kSchemaV12}, {13, kSchemaV13},
+    {1, kSchemaV1},   {2, kSchemaV2},   {3, kSchemaV3},   {4, kSchemaV4},   {5, kSchemaV5},
+    {6, kSchemaV6},   {7, kSchemaV7},   {8, kSchemaV8},   {9, kSchemaV9},   {10, kSchemaV10},
+    {11, kSchemaV11}, {12, kSchemaV12}, {13, kSchemaV13}, {14, kSchemaV14},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion,
               "Store::kSchemaVersion must name the last migration");

@@ -25,7 +25,7 @@ struct SyncStateStatements {
 
 // row_readers.cc: the record tables read whole, and their row counts.
 struct RecordReadStatements {
-  static constexpr size_t kRecordKinds = 7;  // RecordKind's values
+  static constexpr size_t kRecordKinds = 8;  // RecordKind's values
   Statement each_contact, each_deal, each_owner, each_campaign, each_event, each_member;
   Statement each_recipient, each_campaign_stats, each_click, deal_contacts;
   Statement each_stage_event, each_linked_deal;

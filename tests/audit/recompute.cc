@@ -64,7 +64,7 @@ TimeMs Opt(const Cell& cell) { return cell.null ? TimeMs{} : TimeMs{cell.i}; }
 // back into epoch ms: mql_at .. customer_at are the effective dates, own_*
 // the contact's own columns.
 constexpr char kFunnelContacts[] =
-    "(SELECT c.source, c.id, c.email, c.owner_id, c.channel, c.created_at, c.deleted_at,"
+    "(SELECT c.source, c.id, c.email, c.owner_id, f.channel, c.created_at, c.deleted_at,"
     " CAST(round((julianday(f.mql_at) - 2440587.5) * 86400000.0) AS INTEGER) AS mql_at,"
     " CAST(round((julianday(f.contacted_at) - 2440587.5) * 86400000.0) AS INTEGER)"
     "   AS contacted_at,"
@@ -223,11 +223,12 @@ Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int
       db,
       std::string("SELECT d.source, d.id, d.amount, UPPER(TRIM(COALESCE(d.currency, ''))), c.id,"
                   " c.created_at,"
-                  " COALESCE(NULLIF(c.channel, ''), '(none)')"
+                  " COALESCE(NULLIF(f.channel, ''), '(none)')"
                   " FROM deals d"
                   " LEFT JOIN deal_contacts dc ON dc.source = d.source AND dc.deal_id = d.id"
                   " LEFT JOIN contacts c ON c.source = dc.source AND c.id = dc.contact_id"
-                  "   AND c.deleted_at IS NULL WHERE ") +
+                  "   AND c.deleted_at IS NULL"
+                  " LEFT JOIN v_contact_funnel f ON f.source = c.source AND f.id = c.id WHERE ") +
           kWonInWindow +
           " ORDER BY d.source, d.id, c.id IS NULL, c.created_at IS NULL, c.created_at, c.id",
       p);
@@ -276,7 +277,7 @@ Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int
   // Spend: a month's whole amount when the month overlaps the window.
   std::set<std::string> live_channels;
   for (const Row& row : Query(db,
-                              "SELECT DISTINCT channel FROM contacts"
+                              "SELECT DISTINCT channel FROM v_contact_funnel"
                               " WHERE deleted_at IS NULL AND channel IS NOT NULL",
                               p)) {
     live_channels.insert(row[0].s);
@@ -326,7 +327,7 @@ Expected Recompute(sqlite3* db, const AuditSettings& settings, int64_t from, int
       IssueOf(Query(db,
                     "SELECT source, id" + cohort +
                         " AND COALESCE(channel, '') = '' AND source IN"
-                        "  (SELECT source FROM contacts WHERE COALESCE(channel, '') <> '')"
+                        "  (SELECT source FROM v_contact_funnel WHERE COALESCE(channel, '') <> '')"
                         " ORDER BY source, id",
                     p));
   e.quality["contacts_without_email"] = IssueOf(Query(

@@ -5,6 +5,7 @@
 #include "audit/stage_evidence.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -185,6 +186,30 @@ TEST_CASE(
   s = Compute(db.store(), Settings(), kWindow);
   CHECK(s.counts.won == 0);
   CHECK(s.counts.sql == 1);
+}
+
+TEST_CASE("A contact without a channel of its own is counted under its earliest evidence's channel",
+          "[audit][stage_evidence]") {
+  TestStore db;
+  Page page;
+  Contact bare = Lead("bare", 1);
+  bare.channel.clear();
+  Contact unnamed = Lead("unnamed", 2);
+  unnamed.channel.clear();
+  page.contacts = {bare, unnamed, Lead("own", 3)};
+  db.Commit(page);
+  Page leads;
+  leads.stage_events = {{"bare", FunnelStage::kMql, *Day(4), "l1", "Web forms"},
+                        {"bare", FunnelStage::kMql, *Day(3), "l2", "Prospector"},
+                        {"unnamed", FunnelStage::kMql, *Day(3), "l3", ""},
+                        {"own", FunnelStage::kMql, *Day(3), "l4", "Import"}};
+  db.Commit(leads, "leads");
+  const Snapshot s = Compute(db.store(), Settings(), kWindow);
+  std::map<std::string, int64_t> leads_by_channel;
+  for (const ChannelRow& row : s.channels) leads_by_channel[row.channel] = row.counts.leads;
+  CHECK(leads_by_channel ==
+        std::map<std::string, int64_t>{{"Prospector", 1}, {"PAID_SEARCH", 1}, {kNoChannel, 1}});
+  CHECK(s.counts.mql == 3);
 }
 
 TEST_CASE("The forecast reads the effective dates", "[audit][stage_evidence]") {

@@ -128,7 +128,8 @@ std::vector<std::string> StageEventsText(Store& store) {
               .ForEachStageEvent([&](const StoredStageEvent& row) {
                 out.push_back(row.event.contact_id + " " + FunnelStageName(row.event.stage) + " " +
                               std::to_string(row.event.at) + " " + row.origin + "/" +
-                              row.event.origin_id);
+                              row.event.origin_id +
+                              (row.event.channel.empty() ? "" : " " + row.event.channel));
               })
               .ok());
   return out;

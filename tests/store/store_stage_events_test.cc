@@ -176,6 +176,7 @@ TEST_CASE("A store with stage events passes the integrity checks at open and in 
     page.contacts = {Lead("a"), Lead("b")};
     page.stage_events = {Evidence("a", FunnelStage::kContacted, Jan(3), "a"),
                          Evidence("b", FunnelStage::kSql, Jan(4), "b")};
+    page.stage_events[1].channel = "Web forms";
     REQUIRE(store->CommitPage("sf", page).ok());
   }
   // SQLite 3.40 called such a table's `at` NULL in every row (schema v13).
@@ -189,7 +190,7 @@ TEST_CASE("A store with stage events passes the integrity checks at open and in 
   CHECK(report->schema_version == Store::kSchemaVersion);
 }
 
-TEST_CASE("Migrating to schema v13 keeps every stage event", "[store]") {
+TEST_CASE("Migrating a v12 store through schema v13 and v14 keeps every stage event", "[store]") {
   TempDir dir;
   const std::string path = dir.File("s.db");
   {
@@ -205,13 +206,92 @@ TEST_CASE("Migrating to schema v13 keeps every stage event", "[store]") {
     auto store = OpenOrDie(path);
     return StageEventsText(*store);
   }();
-  // The migration again over the same rows, as a v12 store takes it.
+  // The same rows as a v12 store holds them: no channel column, and a view
+  // the migrations replace.
   RawDb raw(path);
-  raw.Exec("PRAGMA user_version = 12");
+  raw.Exec(
+      "DROP VIEW v_contact_funnel; ALTER TABLE stage_events DROP COLUMN channel; "
+      "CREATE VIEW v_contact_funnel AS SELECT source, id FROM contacts; "
+      "PRAGMA user_version = 12");
   auto migrated = OpenOrDie(path);
   CHECK(StageEventsText(*migrated) == before);
-  CHECK(raw.One("PRAGMA user_version") == "13");
+  CHECK(raw.One("PRAGMA user_version") == "14");
+  CHECK(raw.One("SELECT count(*) FROM stage_events WHERE channel IS NULL") == "2");
+  CHECK(raw.One("SELECT count(*) FROM v_contact_funnel WHERE mql_at IS NOT NULL") == "1");
   CHECK(raw.One("PRAGMA quick_check") == "ok");
+}
+
+TEST_CASE(
+    "A contact without a channel of its own has its earliest evidence's channel in "
+    "v_contact_funnel",
+    "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  Page persons;
+  persons.stream = "persons";
+  Contact bare = Lead("bare");
+  bare.channel.clear();
+  Contact tied = Lead("tied");
+  tied.channel.clear();
+  Contact own = Lead("own");  // PAID_SEARCH of its own wins over evidence
+  Contact none = Lead("none");
+  none.channel.clear();
+  persons.contacts = {bare, tied, own, none};
+  REQUIRE(store->CommitPage("pd", persons).ok());
+  Page leads;
+  leads.stream = "leads";
+  auto lead = [](const std::string& contact, int64_t at, const std::string& id,
+                 const std::string& channel) {
+    StageEvent e = Evidence(contact, FunnelStage::kMql, at, id);
+    e.channel = channel;
+    return e;
+  };
+  leads.stage_events = {
+      lead("bare", Jan(5), "x1", "Web forms"), lead("bare", Jan(3), "x2", "Prospector"),
+      lead("bare", Jan(2), "x3", ""),  // earliest, but names none
+      lead("tied", Jan(4), "x4", "Live chat"), lead("tied", Jan(4), "x5", "API"),
+      lead("own", Jan(1), "x6", "Import"),     lead("none", Jan(1), "x7", "")};
+  REQUIRE(store->CommitPage("pd", leads).ok());
+  RawDb raw(path);
+  auto channel = [&](const std::string& id) {
+    return raw.One("SELECT ifnull(channel, '-') FROM v_contact_funnel WHERE id = '" + id + "'");
+  };
+  CHECK(channel("bare") == "Prospector");
+  CHECK(channel("tied") == "API");
+  CHECK(channel("own") == "PAID_SEARCH");
+  CHECK(channel("none") == "-");
+  CHECK(raw.One("SELECT mql_at FROM v_contact_funnel WHERE id = 'bare'") ==
+        "2024-01-02T00:00:00.000Z");
+}
+
+TEST_CASE(
+    "A deletion of an evidence record before its stage events replaces what it stated, and "
+    "alone drops it",
+    "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  Page persons;
+  persons.stream = "persons";
+  persons.contacts = {Lead("p1"), Lead("p2")};
+  REQUIRE(store->CommitPage("pd", persons).ok());
+  Page activities;
+  activities.stream = "activities";
+  activities.stage_events = {Evidence("p1", FunnelStage::kContacted, Jan(3), "a1"),
+                             Evidence("p1", FunnelStage::kContacted, Jan(4), "a2")};
+  REQUIRE(store->CommitPage("pd", activities).ok());
+  // a1 moved to p2; a2 is no longer done. The same stream's evidence of
+  // another origin stays.
+  Page changed;
+  changed.stream = "activities";
+  changed.deletions = {Deletion{RecordKind::kStageEvent, "a1", Jan(9)},
+                       Deletion{RecordKind::kStageEvent, "a2", Jan(9)}};
+  changed.stage_events = {Evidence("p2", FunnelStage::kContacted, Jan(5), "a1")};
+  REQUIRE(store->CommitPage("pd", changed).ok());
+  CHECK(StageEventsText(*store) ==
+        std::vector<std::string>{"p2 contacted " + std::to_string(Jan(5)) + " activities/a1"});
+  CHECK(testing::Count(*store, RecordKind::kStageEvent, "pd", false) == 1);
+  CHECK(testing::Count(*store, RecordKind::kContact, "pd", false) == 2);
 }
 
 }  // namespace
