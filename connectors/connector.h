@@ -80,6 +80,10 @@ struct ConnectorDescriptor : ConnectorSchema {
   RateLimit default_rate_limit;
   // Extra budget buckets the connector's requests name (e.g. "search").
   std::map<std::string, RateLimit> extra_budget_buckets;
+  // Reads the limit the vendor states in an answer's headers, which the
+  // request budget then follows under the configured ceiling; unset for
+  // vendors that state none.
+  std::function<std::optional<VendorRateLimit>(const HttpResponse&)> read_rate_limit;
   // Where a configured connector's records can be opened in the vendor's web
   // app: by record kind, the URL prefix the record's id is appended to. Empty
   // when the config does not say enough (HubSpot without portal_id); unset

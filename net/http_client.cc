@@ -110,8 +110,9 @@ void RequestBudget::SetBucket(const std::string& name, Bucket bucket) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     State& state = buckets_[name];
-    state.limit = bucket;
+    state.configured = state.limit = bucket;
     state.sent.clear();
+    state.held_until = SteadyTime{};
   }
   waiter_.Notify();
 }
@@ -130,6 +131,7 @@ bool RequestBudget::Acquire(const std::string& bucket, const std::atomic<bool>* 
         auto it = buckets_.find(*name);
         if (it == buckets_.end()) continue;
         State& s = it->second;
+        if (now < s.held_until) wait = std::max(wait, s.held_until - now);
         if (s.limit.requests <= 0 || s.limit.per.count() <= 0) continue;  // unlimited
         // A log of the sends within the last `per`: vendors count over a
         // rolling window, where a token bucket would allow twice the limit.
@@ -152,19 +154,39 @@ bool RequestBudget::Acquire(const std::string& bucket, const std::atomic<bool>* 
   }
 }
 
-void RequestBudget::Release(const std::string& bucket) {
+void RequestBudget::Release(const std::string& bucket, const VendorRateLimit* said) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     const SteadyTime now = clock_.SteadyNow();
     for (const std::string* name : {&kDefaultBucket, &bucket}) {
       if (name == &bucket && bucket.empty()) continue;
       auto it = buckets_.find(*name);
-      if (it == buckets_.end() || it->second.sent.empty()) continue;
+      if (it == buckets_.end()) continue;
       // `now` is later than every entry, so the log stays in order.
-      it->second.sent.back() = now;
+      if (!it->second.sent.empty()) it->second.sent.back() = now;
+      if (said != nullptr && name == &kDefaultBucket) Fit(it->second, *said, now);
     }
   }
   waiter_.Notify();
+}
+
+void RequestBudget::Fit(State& state, const VendorRateLimit& said, SteadyTime now) {
+  if (said.remaining && *said.remaining <= 0 && said.reset.count() > 0) {
+    state.held_until = std::max(state.held_until, now + said.reset);
+  }
+  if (said.limit <= 0 || said.per.count() <= 0) return;
+  const Bucket& ceiling = state.configured;
+  if (ceiling.requests <= 0 || ceiling.per.count() <= 0) return;  // ours is off
+  // The configured limit over the vendor's window, rounded down.
+  const int64_t ours = std::max<int64_t>(
+      1, static_cast<int64_t>(ceiling.requests) * said.per.count() / ceiling.per.count());
+  state.limit = ours <= said.limit ? ceiling : Bucket{said.limit, said.per};
+}
+
+RequestBudget::Bucket RequestBudget::DefaultLimit() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = buckets_.find(kDefaultBucket);
+  return it == buckets_.end() ? Bucket{} : it->second.limit;
 }
 
 struct HttpClient::Impl {
@@ -353,7 +375,13 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
   }
   // Removing a handle mid-transfer aborts it and closes its connection.
   curl_multi_remove_handle(impl_->multi, easy);
-  if (impl_->budget != nullptr) impl_->budget->Release(request.budget_bucket);
+  if (impl_->budget != nullptr) {
+    std::optional<VendorRateLimit> said;
+    if (result == CURLE_OK && impl_->options.read_rate_limit) {
+      said = impl_->options.read_rate_limit(response);
+    }
+    impl_->budget->Release(request.budget_bucket, said ? &*said : nullptr);
+  }
 
   if (cancelled) return Status::Cancelled(where + ": cancelled");
   if (multi_error != CURLM_OK) {

@@ -18,9 +18,11 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,9 +53,23 @@ struct HttpResponse {
   const std::string& Header(const std::string& name) const;
 };
 
+// What a vendor's answer says of its request limit (Pipedrive's
+// x-ratelimit-* headers): at most `limit` requests per `per` for this
+// caller, `remaining` of them left in the window that ends `reset` from now.
+// Requests of other apps of the same account count too, so only the vendor
+// knows `remaining`.
+struct VendorRateLimit {
+  int limit = 0;  // 0: not said
+  std::chrono::milliseconds per{0};
+  std::optional<int> remaining;
+  std::chrono::milliseconds reset{0};
+};
+
 // Rolling-window request limits that keep a connector under its vendor's limits so that it
 // does not hit 429 in the first place. Shared by all runs of one connector; its windows are
-// counted on `clock`, which must outlive it.
+// counted on `clock`, which must outlive it. Where the vendor states its limit in its
+// answers, the default bucket follows it: the configured limit stays the ceiling, and
+// a window the vendor says is used up holds every request until it resets.
 // Threading: safe to use from any thread.
 class RequestBudget {
  public:
@@ -72,14 +88,23 @@ class RequestBudget {
   // The request that last acquired from `bucket` has its answer: it counts
   // from now on. The vendor counts a request when it arrives, which network
   // delay can put later than the send; counting from the answer keeps a
-  // rolling window within the limit however the delays vary.
-  void Release(const std::string& bucket);
+  // rolling window within the limit however the delays vary. `said`, when
+  // the answer stated the vendor's limit, fits the default bucket to it.
+  void Release(const std::string& bucket, const VendorRateLimit* said = nullptr);
+
+  // The default bucket's limit now: the configured one, or the vendor's
+  // where that is lower (for tests and the metrics).
+  Bucket DefaultLimit();
 
  private:
   struct State {
-    Bucket limit;
+    Bucket configured;            // as SetBucket set it: the ceiling
+    Bucket limit;                 // in force: `configured`, or the vendor's where lower
     std::deque<SteadyTime> sent;  // within the last `per`
+    SteadyTime held_until{};      // the vendor said its window is used up until then
   };
+  // Fits `state` to what the vendor said, at `now`.
+  static void Fit(State& state, const VendorRateLimit& said, SteadyTime now);
   const Clock& clock_;
   std::mutex mu_;  // guards buckets_
   std::map<std::string, State> buckets_;
@@ -102,6 +127,9 @@ class HttpClient {
     // request budget in salesaudit_rate_limit_wait_seconds_total. Empty: not
     // counted (alert delivery).
     std::string connector;
+    // Reads the vendor's statement of its request limit from an answer, for
+    // the budget (ConnectorDescriptor::read_rate_limit); unset: not read.
+    std::function<std::optional<VendorRateLimit>(const HttpResponse&)> read_rate_limit;
   };
 
   // `budget` and `cancel` may be null; they and `clock` must outlive the client.

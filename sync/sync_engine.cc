@@ -174,7 +174,8 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
   RequestBudget& budget = BudgetFor(config, *descriptor);
   HttpClient http(HttpClient::Options{.timeout = config.request_timeout,
                                       .max_response_bytes = config.max_response_size,
-                                      .connector = config.name},
+                                      .connector = config.name,
+                                      .read_rate_limit = descriptor->read_rate_limit},
                   &budget, &cancel, clock_);
   auto connector = descriptor->create(config, http);
   if (!connector.ok()) {

@@ -174,6 +174,26 @@ TEST_CASE("a client whose cancel flag is already set sends nothing") {
   CHECK(http.requests_sent() == 0);
 }
 
+TEST_CASE("an answer's stated rate limit reaches the request budget") {
+  TestHttpServer server;
+  server.SetHandler([](const TestHttpRequest&) {
+    TestHttpResponse response = Json("{}");
+    response.headers.push_back({"X-Limit", "20"});
+    return response;
+  });
+  ManualClock clock;
+  RequestBudget budget(clock);
+  budget.SetBucket("", {.requests = 100, .per = std::chrono::seconds(2)});
+  HttpClient::Options options;
+  options.read_rate_limit = [](const HttpResponse& r) -> std::optional<VendorRateLimit> {
+    if (r.Header("x-limit").empty()) return std::nullopt;
+    return VendorRateLimit{.limit = std::stoi(r.Header("x-limit")), .per = 2s};
+  };
+  HttpClient http(options, &budget, nullptr, clock);
+  REQUIRE(http.Send({.url = server.base_url() + "/first"}).ok());
+  CHECK(budget.DefaultLimit().requests == 20);
+}
+
 TEST_CASE("waiting for an empty request budget ends with kCancelled when cancelled") {
   TestHttpServer server;
   server.SetHandler([](const TestHttpRequest&) { return Json("{}"); });

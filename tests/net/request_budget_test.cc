@@ -126,5 +126,50 @@ TEST_CASE("cancelling a request that waits for the budget ends its wait with fal
   CHECK_FALSE(waiting.get());
 }
 
+TEST_CASE("a vendor's stated limit below the configured one becomes the budget's, never above") {
+  ManualClock clock;
+  RequestBudget budget(clock);
+  budget.SetBucket("", {.requests = 100, .per = 2s});
+  std::atomic<bool> never{false};
+  REQUIRE(budget.Acquire("", &never));
+  const VendorRateLimit essential{.limit = 20, .per = 2s, .remaining = 19, .reset = 2s};
+  budget.Release("", &essential);
+  CHECK(budget.DefaultLimit().requests == 20);
+  CHECK(budget.DefaultLimit().per == 2s);
+  for (int i = 1; i < 20; ++i) REQUIRE(budget.Acquire("", &kCancelled));
+  CHECK_FALSE(budget.Acquire("", &kCancelled));  // 20 in the window
+  // A vendor allowing more leaves the configured ceiling, over its own window:
+  // 100 per 2 s is 500 per 10 s, under 600.
+  const VendorRateLimit generous{.limit = 600, .per = 10s, .remaining = 500, .reset = 10s};
+  budget.Release("", &generous);
+  CHECK(budget.DefaultLimit().requests == 100);
+  CHECK(budget.DefaultLimit().per == 2s);
+  // 100 per 2 s is 50 per second: a vendor saying 40 per second wins.
+  const VendorRateLimit tighter{.limit = 40, .per = 1s, .remaining = 30, .reset = 1s};
+  budget.Release("", &tighter);
+  CHECK(budget.DefaultLimit().requests == 40);
+  CHECK(budget.DefaultLimit().per == 1s);
+}
+
+TEST_CASE(
+    "a window the vendor says is used up holds requests until it resets, even when ours is off") {
+  ManualClock clock;
+  RequestBudget budget(clock);
+  budget.SetBucket("", {});  // rate_limit: off
+  std::atomic<bool> never{false};
+  REQUIRE(budget.Acquire("", &never));
+  const VendorRateLimit used_up{.limit = 80, .per = 2s, .remaining = 0, .reset = 1500ms};
+  budget.Release("", &used_up);
+  CHECK(budget.DefaultLimit().requests == 0);  // ours stays off
+  auto next = std::async(std::launch::async, [&] { return budget.Acquire("", &never); });
+  REQUIRE(clock.AwaitWaiters(1, kRealTimeout));
+  CHECK(clock.WaitDeadlines().front() - clock.SteadyNow() == 1500ms);
+  clock.Advance(1499ms);
+  CHECK(next.wait_for(20ms) == std::future_status::timeout);
+  clock.Advance(1ms);
+  REQUIRE(next.wait_for(kRealTimeout) == std::future_status::ready);
+  CHECK(next.get());
+}
+
 }  // namespace
 }  // namespace salesaudit
