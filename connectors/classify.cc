@@ -145,9 +145,11 @@ std::string VendorText(const HttpResponse& response) {
   }
   std::string message = GetStringOrEmpty(doc, "message");
   if (!message.empty()) return message;
-  // OAuth 2.0 token endpoints (RFC 6749 5.2).
+  // OAuth 2.0 token endpoints (RFC 6749 5.2); Pipedrive's envelope says
+  // error_info instead of error_description.
   const std::string error = GetStringOrEmpty(doc, "error");
-  const std::string description = GetStringOrEmpty(doc, "error_description");
+  std::string description = GetStringOrEmpty(doc, "error_description");
+  if (description.empty()) description = GetStringOrEmpty(doc, "error_info");
   if (!error.empty()) return description.empty() ? error : error + ": " + description;
   std::string title = GetStringOrEmpty(doc, "title");
   std::string detail = GetStringOrEmpty(doc, "detail");
@@ -184,6 +186,13 @@ std::optional<std::chrono::milliseconds> RetryAfterFromHeaders(
       return std::chrono::milliseconds(*interval);
     }
   }
+  // Pipedrive says when its window resets, in seconds
+  // (docs/vendors/pipedrive.md "Rate limits").
+  if (TrimSpace(response.Header("x-ratelimit-remaining")) == "0") {
+    if (auto reset = ParseDigits(TrimSpace(response.Header("x-ratelimit-reset")), 6)) {
+      return std::chrono::seconds(*reset);
+    }
+  }
   return std::nullopt;
 }
 
@@ -208,7 +217,9 @@ Status ClassifyHttpResponse(const HttpRequest& request, const HttpResponse& resp
   if (!vendor.empty()) message += ": " + CleanVendorText(std::move(vendor), request);
 
   if (status == 401) return Status::Unauthenticated(std::move(message));
-  if (status == 403) return Status::PermissionDenied(std::move(message));
+  // 402: the account is closed or unpaid (Pipedrive); no request succeeds
+  // until someone pays, so the connector stops as for a refusal.
+  if (status == 402 || status == 403) return Status::PermissionDenied(std::move(message));
   if (status == 429) {
     return Status::RateLimited(std::move(message),
                                RetryAfterFromHeaders(response, response.received_at));

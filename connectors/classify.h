@@ -18,13 +18,14 @@
 
 namespace salesaudit {
 
-// Ok for 2xx. Otherwise 401 -> kUnauthenticated, 403 -> kPermissionDenied,
+// Ok for 2xx. Otherwise 401 -> kUnauthenticated, 402 and 403 -> kPermissionDenied,
 // 429 -> kRateLimited (retry_after from RetryAfterFromHeaders, a date read against
 // the response's received_at), 408 and 5xx ->
 // kUnavailable, other statuses -> kPermanent. The message is
 // "<context>: <METHOD> <path>: HTTP <status>", then ": <vendor text>" when the
 // body is JSON with "message" (HubSpot), "title"/"detail" (problem+json,
-// Mailchimp), "error"/"error_description" (OAuth 2.0) or is an array of
+// Mailchimp), "error"/"error_description" (OAuth 2.0) or "error"/"error_info"
+// (Pipedrive) or is an array of
 // {errorCode, message} (Salesforce: the first three, "CODE: message"), cut
 // to 200 characters. Never contains the query string or a
 // request header value. Connectors whose vendor signals throttling another
@@ -40,6 +41,7 @@ std::string VendorErrorCode(const HttpResponse& response);
 // The wait a 429 response asks for: `Retry-After` (delta seconds or an
 // HTTP-date, relative to `now`), else HubSpot's window length
 // (X-HubSpot-RateLimit-Interval-Milliseconds) when X-HubSpot-RateLimit-Remaining
+// is "0", else Pipedrive's x-ratelimit-reset (seconds) when x-ratelimit-remaining
 // is "0". nullopt when the response does not say; the engine then backs off.
 std::optional<std::chrono::milliseconds> RetryAfterFromHeaders(
     const HttpResponse& response, std::chrono::system_clock::time_point now);

@@ -29,6 +29,7 @@ TEST_CASE("HTTP statuses map to the status codes the engine acts on") {
       {301, StatusCode::kPermanent},
       {400, StatusCode::kPermanent},
       {401, StatusCode::kUnauthenticated},
+      {402, StatusCode::kPermissionDenied},
       {403, StatusCode::kPermissionDenied},
       {404, StatusCode::kPermanent},
       {408, StatusCode::kUnavailable},
@@ -177,6 +178,28 @@ TEST_CASE("a 429 without Retry-After waits HubSpot's interval when its window is
 
   Status bare = ClassifyHttpResponse(kRequest, WithStatus(429), "c");
   CHECK_FALSE(bare.retry_after().has_value());
+}
+
+TEST_CASE("a Pipedrive 429 waits for its window's reset and names the error and its info") {
+  Status s = ClassifyHttpResponse(
+      kRequest,
+      WithStatus(429,
+                 R"({"success":false,"error":"Request over limit","error_info":"Please check )"
+                 R"(developers.pipedrive.com","data":null,"additional_data":null})",
+                 {{"x-ratelimit-limit", "80"},
+                  {"x-ratelimit-remaining", "0"},
+                  {"x-ratelimit-reset", "2"}}),
+      "c");
+  CHECK(s.code() == StatusCode::kRateLimited);
+  REQUIRE(s.retry_after().has_value());
+  CHECK(*s.retry_after() == 2000ms);
+  CHECK_THAT(
+      s.message(),
+      Catch::EndsWith("HTTP 429: Request over limit: Please check developers.pipedrive.com"));
+  Status closed = ClassifyHttpResponse(
+      kRequest, WithStatus(402, R"({"success":false,"error":"Company account is not open"})"), "c");
+  CHECK(closed.code() == StatusCode::kPermissionDenied);
+  CHECK_THAT(closed.message(), Catch::EndsWith("HTTP 402: Company account is not open"));
 }
 
 TEST_CASE("Retry-After wins over HubSpot's rate-limit headers") {
