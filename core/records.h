@@ -206,10 +206,8 @@ struct ValueIssue {
 
 // A record the source reports as deleted, archived or merged away: its row
 // keeps existing with deleted_at set (the first time it was reported). A
-// deletion of kind kStageEvent drops the evidence its record stated before
-// the page's stage events are written, so a record that states its evidence
-// again with a deletion of itself first replaces what it said (an activity
-// moved to another person, or no longer done).
+// deletion of kind kStageEvent drops the evidence its record stated (an
+// activity deleted or no longer done).
 struct Deletion {
   RecordKind kind;
   std::string id;
@@ -234,6 +232,11 @@ struct Page {
   std::vector<DealLink> deal_links;
   std::vector<ContactAlias> contact_aliases;
   std::vector<Deletion> deletions;
+  // The page's stage events are all the evidence their origin records state:
+  // what those records stated before is dropped first (an activity moved to
+  // another person no longer says the first one was contacted). Off, stage
+  // events are only added or re-dated (a lead's status history only grows).
+  bool restates_evidence = false;
   std::string cursor;  // opaque to everyone but the connector that made it
   // What the connector wants said about the page (an API fallback, data it
   // could not fetch); the engine logs them.

@@ -266,8 +266,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "A deletion of an evidence record before its stage events replaces what it stated, and "
-    "alone drops it",
+    "A page that restates evidence replaces what its records stated, and an evidence record's "
+    "deletion drops it",
     "[store]") {
   TempDir dir;
   auto store = OpenOrDie(dir.File("s.db"));
@@ -280,17 +280,28 @@ TEST_CASE(
   activities.stage_events = {Evidence("p1", FunnelStage::kContacted, Jan(3), "a1"),
                              Evidence("p1", FunnelStage::kContacted, Jan(4), "a2")};
   REQUIRE(store->CommitPage("pd", activities).ok());
-  // a1 moved to p2; a2 is no longer done. The same stream's evidence of
-  // another origin stays.
+  // a1 moved to p2 and a2 is no longer done; another stream's evidence of
+  // the same origin id stays.
+  Page leads;
+  leads.stream = "leads";
+  leads.stage_events = {Evidence("p1", FunnelStage::kMql, Jan(2), "a1")};
+  REQUIRE(store->CommitPage("pd", leads).ok());
   Page changed;
   changed.stream = "activities";
-  changed.deletions = {Deletion{RecordKind::kStageEvent, "a1", Jan(9)},
-                       Deletion{RecordKind::kStageEvent, "a2", Jan(9)}};
+  changed.restates_evidence = true;
+  changed.deletions = {Deletion{RecordKind::kStageEvent, "a2", Jan(9)}};
   changed.stage_events = {Evidence("p2", FunnelStage::kContacted, Jan(5), "a1")};
   REQUIRE(store->CommitPage("pd", changed).ok());
   CHECK(StageEventsText(*store) ==
-        std::vector<std::string>{"p2 contacted " + std::to_string(Jan(5)) + " activities/a1"});
-  CHECK(testing::Count(*store, RecordKind::kStageEvent, "pd", false) == 1);
+        std::vector<std::string>{"p1 mql " + std::to_string(Jan(2)) + " leads/a1",
+                                 "p2 contacted " + std::to_string(Jan(5)) + " activities/a1"});
+  // Without restating, a page only adds: a1 at p1 again joins p2's.
+  Page added;
+  added.stream = "activities";
+  added.stage_events = {Evidence("p1", FunnelStage::kContacted, Jan(6), "a1")};
+  REQUIRE(store->CommitPage("pd", added).ok());
+  CHECK(StageEventsText(*store).size() == 3);
+  CHECK(testing::Count(*store, RecordKind::kStageEvent, "pd", false) == 3);
   CHECK(testing::Count(*store, RecordKind::kContact, "pd", false) == 2);
 }
 
