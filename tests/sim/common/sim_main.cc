@@ -30,6 +30,30 @@ bool ParseInt64Flag(const char* text, bool allow_negative, int64_t& out) {
   return true;
 }
 
+std::optional<int> ForEachSimFlag(
+    const char* program, int argc, char** argv, void (*usage)(),
+    const std::function<bool(const std::string& flag, const char* value)>& apply) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      usage();
+      return 0;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "%s: %s needs a value\n", program, flag.c_str());
+      usage();
+      return kSimExitUsage;
+    }
+    const char* value = argv[++i];
+    if (!apply(flag, value)) {
+      std::fprintf(stderr, "%s: unknown flag or bad value: %s %s\n", program, flag.c_str(), value);
+      usage();
+      return kSimExitUsage;
+    }
+  }
+  return std::nullopt;
+}
+
 void BlockStopSignals() {
   const sigset_t signals = StopSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);

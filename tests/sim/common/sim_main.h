@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace salesaudit::sim {
@@ -15,6 +17,15 @@ inline constexpr int kSimExitUsage = 2;
 // Parses all of `text` as a base-10 int64 into `out`; a negative value is
 // accepted only when `allow_negative`.
 bool ParseInt64Flag(const char* text, bool allow_negative, int64_t& out);
+
+// Walks `argv` as "--flag value" pairs and hands each to `apply`, which
+// answers false for a flag it does not take or a value it refuses. --help or
+// -h prints `usage`; a flag without a value, or one `apply` refuses, prints
+// why and `usage`. Returns nullopt when every pair was taken, else the exit
+// code: 0 after --help, kSimExitUsage otherwise.
+std::optional<int> ForEachSimFlag(
+    const char* program, int argc, char** argv, void (*usage)(),
+    const std::function<bool(const std::string& flag, const char* value)>& apply);
 
 // Blocks SIGTERM and SIGINT in the calling thread. Call it before any server
 // thread starts, so they inherit the mask and only WaitForStopSignal receives
