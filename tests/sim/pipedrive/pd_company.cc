@@ -430,15 +430,10 @@ void Company::MergePersons(int64_t survivor_id, int64_t loser_id, int64_t now_ms
   const int64_t now = WholeSecond(now_ms);
   PdPerson& loser = Person(loser_id);
   PdPerson& survivor = Person(survivor_id);
-  for (const PdContactValue& email : loser.emails) {
-    const bool known = std::any_of(survivor.emails.begin(), survivor.emails.end(),
-                                   [&](const PdContactValue& e) { return e.value == email.value; });
-    if (!known) survivor.emails.push_back(PdContactValue{email.value, email.label, false});
-  }
-  if (!survivor.emails.empty() && std::none_of(survivor.emails.begin(), survivor.emails.end(),
-                                               [](const PdContactValue& e) { return e.primary; })) {
-    survivor.emails.front().primary = true;
-  }
+  // The survivor's values win; only what it lacks comes from the loser.
+  if (survivor.emails.empty()) survivor.emails = loser.emails;
+  if (survivor.phones.empty()) survivor.phones = loser.phones;
+  for (const auto& [key, value] : loser.custom_fields) survivor.custom_fields.emplace(key, value);
   survivor.update_time_ms = now;
   loser.is_deleted = true;
   loser.delete_time_ms = loser.update_time_ms = now;

@@ -221,19 +221,29 @@ PdAnswer Page(const std::vector<T>& records, const ListQuery& q, Keep keep, Writ
   using Key = std::pair<int64_t, int64_t>;
   auto key_of = [&](const T& r) { return Key(SortKey(r, q.sort_by), r.id); };
   auto before = [&](const Key& a, const Key& b) { return asc ? a < b : b < a; };
-  std::vector<std::pair<Key, const T*>> rows;
+  using Row = std::pair<Key, const T*>;
+  auto order = [&](const Row& a, const Row& b) { return before(a.first, b.first); };
+  // The first limit + 1 rows from the cursor on, kept in a heap whose top is
+  // the last of them: one pass, memory for a page only.
+  const size_t wanted = static_cast<size_t>(q.limit) + 1;
+  std::vector<Row> rows;
+  rows.reserve(wanted);
   const bool from_cursor = q.cursor.has_value();
   const Key start = from_cursor ? Key(q.cursor->value, q.cursor->id) : Key(0, 0);
   for (const T& r : records) {
     if (!keep(r)) continue;
     const Key key = key_of(r);
     if (from_cursor && before(key, start)) continue;
-    rows.emplace_back(key, &r);
+    if (rows.size() == wanted) {
+      if (!before(key, rows.front().first)) continue;
+      std::pop_heap(rows.begin(), rows.end(), order);
+      rows.back() = Row(key, &r);
+    } else {
+      rows.emplace_back(key, &r);
+    }
+    std::push_heap(rows.begin(), rows.end(), order);
   }
-  auto order = [&](const auto& a, const auto& b) { return before(a.first, b.first); };
-  const size_t wanted = std::min(rows.size(), static_cast<size_t>(q.limit) + 1);
-  std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(wanted), rows.end(),
-                    order);
+  std::sort_heap(rows.begin(), rows.end(), order);
   const size_t served = std::min(rows.size(), static_cast<size_t>(q.limit));
   rapidjson::StringBuffer buf;
   PdWriter w(buf);

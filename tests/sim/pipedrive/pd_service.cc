@@ -170,6 +170,7 @@ SimHttpResponse PdService::Handle(const PdRequest& request) {
 
   SimHttpResponse response;
   bool bare = false;
+  bool over_window = false;
   if (std::optional<SimHttpResponse> injected = ApplyFault(path, response, bare)) {
     response = std::move(*injected);
   } else if (!valid_token) {
@@ -178,6 +179,7 @@ SimHttpResponse PdService::Handle(const PdRequest& request) {
     response.delay = delay;
   } else if (!Admit(window, now_ms)) {
     ++stats_.rate_limited;
+    over_window = true;
     response = OverLimit();
   } else {
     const auto delay = response.delay;
@@ -198,6 +200,11 @@ SimHttpResponse PdService::Handle(const PdRequest& request) {
   if (!bare) {
     AddRateLimitHeaders(response, window, now_ms);
     AddBudgetHeaders(response);
+  }
+  if (over_window) {
+    // As Pipedrive's burst 429 has it: the penalty again, in seconds.
+    response.headers.emplace_back("retry-after",
+                                  std::to_string(CeilSeconds(window.blocked_until_ms - now_ms)));
   }
   ++stats_.by_status[response.status];
   return response;
@@ -281,8 +288,8 @@ std::optional<SimHttpResponse> PdService::ApplyFault(const std::string& path,
     case PdFaultKind::kNullBody:
       return Answer(200, "null");
     case PdFaultKind::kAccountClosed:
-      return Answer(402, ErrorEnvelope("Company account is not open. Possible reason: trial "
-                                       "expired or payment overdue.",
+      return Answer(402, ErrorEnvelope("Company account is not open (possible reason: trial "
+                                       "expired, payment details not entered)",
                                        kErrorInfo));
     case PdFaultKind::kUnauthorized:
       return Unauthorized();

@@ -271,8 +271,10 @@ class PipedriveSim {
   int64_t CreateActivity(PdActivity activity);
   // done = true, marked_as_done_time = now.
   void MarkActivityDone(int64_t id);
-  // The loser is deleted; its deals, leads and activities move to the
-  // survivor, and its e-mails the survivor lacks are added to it.
+  // PUT /v1/persons/{loser}/merge with merge_with_id = survivor: the loser is
+  // deleted; its deals, leads and activities move to the survivor; the
+  // survivor's values win, and fields it has empty (e-mails, phones, custom
+  // fields) take the loser's.
   void MergePersons(int64_t survivor_id, int64_t loser_id);
   // `n` live records get update_time = `at_ms` (floored to the second) and
   // nothing else changes, as a bulk edit stamps them. Returns their ids.

@@ -83,6 +83,7 @@ TEST_CASE("past its window a token gets Pipedrive's 429 and a 10-second penalty"
   CHECK(Json(over.body)["errorCode"].GetInt() == 429);
   CHECK(over.headers["x-ratelimit-remaining"] == "0");
   CHECK(over.headers["x-ratelimit-reset"] == "10");
+  CHECK(over.headers["retry-after"] == "10");
   clock.Advance(std::chrono::seconds(9));
   Reply still = f.Get("/api/v2/pipelines");
   CHECK(still.status == 429);
@@ -129,6 +130,9 @@ TEST_CASE("the daily token budget spends each endpoint's cost and refuses until 
   CHECK(refused.status == 429);
   CHECK(EnvelopeError(refused) == "Request over limit");
   CHECK(refused.headers["x-daily-ratelimit-token-remaining"] == "13");
+  // Only the budget headers tell it from a burst 429: the window has room.
+  CHECK(refused.headers.count("retry-after") == 0);
+  CHECK(refused.headers["x-ratelimit-remaining"] != "0");
   CHECK(f.Get("/api/v2/persons").status == 200);  // 3 left
   CHECK(f.Get("/api/v2/persons").headers["x-daily-ratelimit-token-remaining"] == "3");
   clock.Advance(std::chrono::hours(23));

@@ -384,6 +384,14 @@ TEST_CASE("a merge deletes the loser and moves its deals, leads and activities t
   }
   const int64_t loser = deals_of.begin()->first;
   const int64_t survivor = loser == 1 ? 2 : 1;
+  PdPerson loser_before;
+  for (const PdPerson& p : f.sim.Persons()) {
+    if (p.id == loser) loser_before = p;
+  }
+  f.sim.UpdatePerson(survivor, [](PdPerson& p) {
+    p.emails.clear();
+    p.name = "Kept Name";
+  });
   clock.Advance(std::chrono::hours(1));
   f.sim.MergePersons(survivor, loser);
   const std::string now = Rfc3339(clock.NowMs());
@@ -400,6 +408,11 @@ TEST_CASE("a merge deletes the loser and moves its deals, leads and activities t
   int stamped = 0;
   for (const auto& d : moved["data"].GetArray()) stamped += now == d["update_time"].GetString();
   CHECK(stamped == deals_of[loser]);
+  // The survivor's own values stay; what it lacked comes from the loser.
+  rapidjson::Document kept = Json(f.Get("/api/v2/persons/" + std::to_string(survivor)).body);
+  CHECK(std::string(kept["data"]["name"].GetString()) == "Kept Name");
+  CHECK(kept["data"]["emails"].Size() == loser_before.emails.size());
+  CHECK(std::string(kept["data"]["update_time"].GetString()) == now);
   for (const PdLead& l : f.sim.Leads()) CHECK(l.person_id != loser);
   for (const PdActivity& a : f.sim.Activities()) CHECK(a.person_id != loser);
 }
