@@ -307,8 +307,12 @@ void Company::Generate(const PdCompanySpec& spec, int64_t now_ms) {
   }
   // The bulk edits: one second, a few hours ago, on many records at once.
   const int64_t bulk_second = WholeSecond(now_ms - 5 * 3600 * 1000);
-  TouchPersons(spec.bulk_updated_persons, bulk_second);
-  TouchDeals(spec.bulk_updated_deals, bulk_second);
+  auto live = [](const auto& records) {
+    return static_cast<int>(
+        std::count_if(records.begin(), records.end(), [](const auto& r) { return !r.is_deleted; }));
+  };
+  TouchPersons(std::min(spec.bulk_updated_persons, live(persons_)), bulk_second);
+  TouchDeals(std::min(spec.bulk_updated_deals, live(deals_)), bulk_second);
 }
 
 int64_t Company::CreatePerson(PdPerson person, int64_t now_ms) {

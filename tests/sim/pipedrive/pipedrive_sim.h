@@ -163,8 +163,8 @@ struct PdCompanySpec {
   double deleted_person_share = 0.02;
   double archived_lead_share = 0.15;
   double done_activity_share = 0.6;
-  // Persons and deals a bulk edit stamped with one update second: the ties
-  // an update_time cursor must survive.
+  // Live persons and deals a bulk edit stamped with one update second (at
+  // most as many as there are): the ties an update_time cursor must survive.
   int bulk_updated_persons = 0;
   int bulk_updated_deals = 0;
 };

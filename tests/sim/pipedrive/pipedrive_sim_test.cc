@@ -90,6 +90,30 @@ TEST_CASE("v2 persons carry RFC 3339 times, strict booleans and custom fields by
   CHECK(f.Get("/api/v2/persons?include_option_labels=1").status == 400);
 }
 
+TEST_CASE("v2 filters on owner, person, pipeline and stage select what they name") {
+  Fixture f;
+  const int64_t owner = f.sim.Users().front().id;
+  std::set<int64_t> owned;
+  for (const PdPerson& p : f.sim.Persons()) {
+    if (p.owner_id == owner) owned.insert(p.id);
+  }
+  CHECK_FALSE(owned.empty());
+  CHECK(AsSet(f.V2Ids("/api/v2/persons", "owner_id=" + std::to_string(owner))) == owned);
+  const PdDeal deal = f.sim.Deals().front();
+  std::set<int64_t> in_stage, of_person;
+  for (const PdDeal& d : f.sim.Deals()) {
+    if (d.stage_id == deal.stage_id) in_stage.insert(d.id);
+    if (d.person_id == deal.person_id) of_person.insert(d.id);
+  }
+  CHECK(AsSet(f.V2Ids("/api/v2/deals", "pipeline_id=" + std::to_string(deal.pipeline_id) +
+                                           "&stage_id=" + std::to_string(deal.stage_id))) ==
+        in_stage);
+  CHECK(AsSet(f.V2Ids("/api/v2/deals", "person_id=" + std::to_string(*deal.person_id))) ==
+        of_person);
+  CHECK(f.V2Ids("/api/v2/persons", "deal_id=" + std::to_string(deal.id)) ==
+        std::vector<int64_t>{*deal.person_id});
+}
+
 TEST_CASE("some persons have several e-mails with the primary one not first, some none") {
   Fixture f;
   int primary_later = 0, without = 0;
