@@ -170,6 +170,8 @@ void Company::Generate(const PdCompanySpec& spec, int64_t now_ms) {
                        static_cast<int64_t>(unit(rng_) * static_cast<double>(now_ms - from_ms)));
   };
   const int64_t start_ms = now_ms - history_ms;
+  // Generated deletions are recent enough that the API still shows them.
+  const int64_t recent_ms = now_ms - kPermanentDeletionMs + kDayMs;
   for (int i = 0; i < std::max(1, spec.users); ++i) {
     PdUser u;
     u.id = 100 + i;
@@ -229,7 +231,7 @@ void Company::Generate(const PdCompanySpec& spec, int64_t now_ms) {
     if (unit(rng_) < 0.3) p.custom_fields[campaign_key] = kCampaigns[rng_() % kCampaigns.size()];
     if (unit(rng_) < spec.deleted_person_share) {
       p.is_deleted = true;
-      p.update_time_ms = p.delete_time_ms = time_after(p.update_time_ms);
+      p.update_time_ms = p.delete_time_ms = time_after(std::max(p.update_time_ms, recent_ms));
     }
     persons_.push_back(std::move(p));
   }
@@ -259,7 +261,7 @@ void Company::Generate(const PdCompanySpec& spec, int64_t now_ms) {
     }
     if (unit(rng_) < spec.deleted_deal_share) {
       d.is_deleted = true;
-      d.update_time_ms = time_after(d.update_time_ms);
+      d.update_time_ms = d.delete_time_ms = time_after(std::max(d.update_time_ms, recent_ms));
     }
     deals_.push_back(std::move(d));
   }
@@ -385,7 +387,7 @@ void Company::UpdateDeal(int64_t id, const std::function<void(PdDeal&)>& change,
 void Company::DeleteDeal(int64_t id, int64_t now_ms) {
   PdDeal& deal = Deal(id);
   deal.is_deleted = true;
-  deal.update_time_ms = WholeSecond(now_ms);
+  deal.delete_time_ms = deal.update_time_ms = WholeSecond(now_ms);
 }
 
 std::string Company::CreateLead(PdLead lead, int64_t now_ms) {

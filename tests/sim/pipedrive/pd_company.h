@@ -20,6 +20,10 @@ namespace salesaudit::sim {
 // `ms` floored to the whole second, as Pipedrive stores its times.
 int64_t WholeSecond(int64_t ms);
 
+// How long a deleted person or deal can still be read: then it is deleted
+// for good.
+inline constexpr int64_t kPermanentDeletionMs = 30LL * 86'400'000;
+
 class Company {
  public:
   Company(const PdCompanySpec& spec, int64_t now_ms);

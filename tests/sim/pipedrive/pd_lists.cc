@@ -265,6 +265,12 @@ PdAnswer Page(const std::vector<T>& records, const ListQuery& q, Keep keep, Writ
   return PdAnswer{200, buf.GetString(), static_cast<int64_t>(served)};
 }
 
+// Deleted more than 30 days ago: gone from every answer.
+template <typename T>
+bool Forgotten(const T& r, int64_t now_ms) {
+  return r.is_deleted && now_ms - r.delete_time_ms >= kPermanentDeletionMs;
+}
+
 // The statuses a deals request admits: its `status` list, or every one but
 // deleted.
 std::optional<std::set<std::string>> DealStatuses(const FormFields& params) {
@@ -321,7 +327,8 @@ PdAnswer OffsetPage(size_t count, const FormFields& params, WriteItem write_item
 
 }  // namespace
 
-PdAnswer ListV2(PdCollection collection, const Company& company, const FormFields& params) {
+PdAnswer ListV2(PdCollection collection, const Company& company, const FormFields& params,
+                int64_t now_ms) {
   ListQuery q;
   if (std::optional<PdAnswer> refused = ReadQuery(collection, params, q)) return *refused;
   auto in_ids = [&](int64_t id) { return q.ids.empty() || q.ids.count(id) > 0; };
@@ -346,10 +353,11 @@ PdAnswer ListV2(PdCollection collection, const Company& company, const FormField
       return Page(
           company.deals(), q,
           [&](const PdDeal& d) {
-            return statuses->count(d.is_deleted ? "deleted" : d.status) > 0 && in_ids(d.id) &&
-                   UpdatedInWindow(q, d) && Matches(q, "owner_id", d.owner_id) &&
-                   Matches(q, "person_id", d.person_id) && Matches(q, "org_id", std::nullopt) &&
-                   Matches(q, "pipeline_id", d.pipeline_id) && Matches(q, "stage_id", d.stage_id);
+            return statuses->count(d.is_deleted ? "deleted" : d.status) > 0 &&
+                   !Forgotten(d, now_ms) && in_ids(d.id) && UpdatedInWindow(q, d) &&
+                   Matches(q, "owner_id", d.owner_id) && Matches(q, "person_id", d.person_id) &&
+                   Matches(q, "org_id", std::nullopt) && Matches(q, "pipeline_id", d.pipeline_id) &&
+                   Matches(q, "stage_id", d.stage_id);
           },
           [](PdWriter& w, const PdDeal& d) { WriteDealV2(w, d); });
     }
@@ -389,7 +397,7 @@ PdAnswer ListV2(PdCollection collection, const Company& company, const FormField
 }
 
 PdAnswer GetV2(PdCollection collection, const Company& company, const std::string& id,
-               const FormFields& params) {
+               const FormFields& params, int64_t now_ms) {
   ListQuery q;
   FormFields rendering;
   for (const char* name : {"custom_fields", "include_option_labels", "api_token"}) {
@@ -410,11 +418,11 @@ PdAnswer GetV2(PdCollection collection, const Company& company, const std::strin
   StartSuccess(w);
   if (collection == PdCollection::kPersons) {
     const PdPerson* p = company.FindPerson(*number);
-    if (p == nullptr) return Error(404, "Person not found");
+    if (p == nullptr || Forgotten(*p, now_ms)) return Error(404, "Person not found");
     WritePersonV2(w, *p, company, q.render);
   } else {
     const PdDeal* d = company.FindDeal(*number);
-    if (d == nullptr) return Error(404, "Deal not found");
+    if (d == nullptr || Forgotten(*d, now_ms)) return Error(404, "Deal not found");
     WriteDealV2(w, *d);
   }
   w.Key("additional_data");

@@ -21,11 +21,13 @@ struct PdAnswer {
 
 enum class PdCollection { kPersons, kDeals, kActivities, kStages, kPipelines };
 
-// GET /api/v2/<collection>.
-PdAnswer ListV2(PdCollection collection, const Company& company, const FormFields& params);
-// GET /api/v2/persons/{id} and /api/v2/deals/{id}: deleted ones too.
+// GET /api/v2/<collection> at `now_ms`.
+PdAnswer ListV2(PdCollection collection, const Company& company, const FormFields& params,
+                int64_t now_ms);
+// GET /api/v2/persons/{id} and /api/v2/deals/{id}: deleted ones too, until
+// they are deleted for good.
 PdAnswer GetV2(PdCollection collection, const Company& company, const std::string& id,
-               const FormFields& params);
+               const FormFields& params, int64_t now_ms);
 // GET /v1/users: every user, not paginated.
 PdAnswer ListUsersV1(const Company& company);
 // GET /v1/leads (not archived) and /v1/leads/archived.

@@ -185,7 +185,7 @@ SimHttpResponse PdService::Handle(const PdRequest& request) {
     const auto delay = response.delay;
     const bool truncate = response.truncate;
     std::string route;
-    SimHttpResponse routed = Route(request.method, path, params, route);
+    SimHttpResponse routed = Route(request.method, path, params, now_ms, route);
     const int64_t cost = TokenCost(route, options_.token_costs);
     if (options_.daily_token_budget > 0 && tokens_spent_ + cost > options_.daily_token_budget) {
       ++stats_.budget_exhausted;
@@ -211,7 +211,7 @@ SimHttpResponse PdService::Handle(const PdRequest& request) {
 }
 
 SimHttpResponse PdService::Route(const std::string& method, const std::string& path,
-                                 const FormFields& params, std::string& route) {
+                                 const FormFields& params, int64_t now_ms, std::string& route) {
   // v1 is served under both /v1 and /api/v1; v2 only under /api/v2.
   const std::string v1 = path.starts_with("/api/v1/") ? path.substr(4) : path;
   struct V2Route {
@@ -232,8 +232,8 @@ SimHttpResponse PdService::Route(const std::string& method, const std::string& p
     found = true;
     route = "GET " + base + (id.empty() ? "" : "/{id}");
     if (method == "GET") {
-      answer = id.empty() ? ListV2(r.collection, company_, params)
-                          : GetV2(r.collection, company_, id, params);
+      answer = id.empty() ? ListV2(r.collection, company_, params, now_ms)
+                          : GetV2(r.collection, company_, id, params, now_ms);
     }
     break;
   }

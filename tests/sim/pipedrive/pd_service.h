@@ -63,7 +63,7 @@ class PdService {
 
   // The answer of the API proper, once the request is let through.
   SimHttpResponse Route(const std::string& method, const std::string& path,
-                        const FormFields& params, std::string& route);
+                        const FormFields& params, int64_t now_ms, std::string& route);
   // An injected answer, or nullopt with `answer` given the fault's delay or
   // truncation; `bare` when the answer must carry no rate-limit headers.
   std::optional<SimHttpResponse> ApplyFault(const std::string& path, SimHttpResponse& answer,

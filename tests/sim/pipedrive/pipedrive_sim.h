@@ -13,7 +13,8 @@
 // that ends in 429s until the next UTC day; deleted persons leave the v2 list
 // (only GET /api/v2/persons/{id} still shows them, with is_deleted) while
 // deleted deals come back only when `status` asks for `deleted`; archived
-// leads leave /v1/leads for /v1/leads/archived; bulk edits stamp thousands of
+// leads leave /v1/leads for /v1/leads/archived; 30 days after its deletion a
+// person or deal is gone from every answer; bulk edits stamp thousands of
 // records with one update second.
 //
 // Tests drive it directly (generate a company from a PdCompanySpec, change
@@ -106,6 +107,7 @@ struct PdDeal {
   std::string currency = "EUR";
   std::string status = "open";  // open, won, lost
   bool is_deleted = false;
+  int64_t delete_time_ms = 0;
   int64_t add_time_ms = 0, update_time_ms = 0, stage_change_time_ms = 0;
   std::optional<int64_t> won_time_ms, lost_time_ms, close_time_ms;
   std::optional<std::string> lost_reason;
@@ -159,6 +161,7 @@ struct PdCompanySpec {
   // Persons with a value in the "Channel" enum field (its value an option id).
   double channel_share = 0.6;
   double won_share = 0.25, lost_share = 0.2;
+  // Deleted in the last 29 days, so the API still shows them.
   double deleted_deal_share = 0.03;
   double deleted_person_share = 0.02;
   double archived_lead_share = 0.15;
@@ -240,7 +243,8 @@ class PipedriveSim {
   std::string base_url() const;  // "http://127.0.0.1:PORT"
   const std::string& api_token() const;
 
-  // Reading the company, in id order (leads in creation order).
+  // Reading the company, in id order (leads in creation order); deleted
+  // records stay here after the API has forgotten them.
   std::vector<PdUser> Users() const;
   std::vector<PdPerson> Persons(bool include_deleted = false) const;
   std::vector<PdDeal> Deals(bool include_deleted = false) const;

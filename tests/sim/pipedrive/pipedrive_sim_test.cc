@@ -212,6 +212,10 @@ TEST_CASE("a deleted person leaves the v2 list and reads by id with is_deleted")
   CHECK(doc["data"]["is_deleted"].IsTrue());
   CHECK(std::string(doc["data"]["update_time"].GetString()) == Rfc3339(clock.NowMs()));
   CHECK(f.Get("/api/v2/persons/999999").status == 404);
+  // Thirty days on it is deleted for good.
+  clock.Advance(std::chrono::hours(24 * 30));
+  CHECK(f.Get("/api/v2/persons/" + std::to_string(id)).status == 404);
+  CHECK(f.sim.Persons(true).front().is_deleted);
 }
 
 TEST_CASE("deleted deals come back only when status asks, and won or lost stamp their times") {
@@ -249,6 +253,10 @@ TEST_CASE("deleted deals come back only when status asks, and won or lost stamp 
   CHECK(gone["data"]["is_deleted"].IsTrue());
   CHECK(std::string(gone["data"]["status"].GetString()) == "deleted");
   CHECK_FALSE(AsSet(f.V2Ids("/api/v2/deals", "limit=500&status=won")).count(open.id));
+  CHECK(AsSet(f.V2Ids("/api/v2/deals", "limit=500&status=deleted")).count(open.id));
+  clock.Advance(std::chrono::hours(24 * 30));
+  CHECK_FALSE(AsSet(f.V2Ids("/api/v2/deals", "limit=500&status=deleted")).count(open.id));
+  CHECK(f.Get("/api/v2/deals/" + std::to_string(open.id)).status == 404);
 }
 
 TEST_CASE("activities filter on done as a strict boolean and carry marked_as_done_time") {
