@@ -398,17 +398,14 @@ PdAnswer ListV2(PdCollection collection, const Company& company, const FormField
 
 PdAnswer GetV2(PdCollection collection, const Company& company, const std::string& id,
                const FormFields& params, int64_t now_ms) {
-  ListQuery q;
-  FormFields rendering;
-  for (const char* name : {"custom_fields", "include_option_labels", "api_token"}) {
-    if (auto it = params.find(name); it != params.end()) rendering.insert(*it);
-  }
-  if (rendering.size() != params.size()) {
-    for (const auto& [name, value] : params) {
-      if (rendering.count(name) == 0) return Invalid(name, "unknown parameter");
+  // A single record takes only what shapes it.
+  for (const auto& [name, value] : params) {
+    if (name != "custom_fields" && name != "include_option_labels" && name != "api_token") {
+      return Invalid(name, "unknown parameter");
     }
   }
-  if (std::optional<PdAnswer> refused = ReadQuery(PdCollection::kPersons, rendering, q)) {
+  ListQuery q;
+  if (std::optional<PdAnswer> refused = ReadQuery(PdCollection::kPersons, params, q)) {
     return *refused;
   }
   const std::optional<int64_t> number = ParseInteger(id);
@@ -443,21 +440,24 @@ PdAnswer ListUsersV1(const Company& company) {
 }
 
 PdAnswer ListLeadsV1(const Company& company, bool archived, const FormFields& params) {
+  std::map<std::string, int64_t> filters;
+  for (const char* name : {"owner_id", "person_id", "organization_id"}) {
+    auto it = params.find(name);
+    if (it == params.end()) continue;
+    const std::optional<int64_t> v = ParseInteger(it->second);
+    if (!v) return Error(400, std::string("Parameter '") + name + "' must be an integer");
+    filters[name] = *v;
+  }
+  auto matches = [&](const char* name, const std::optional<int64_t>& value) {
+    auto it = filters.find(name);
+    return it == filters.end() || value == it->second;
+  };
   std::vector<const PdLead*> leads;
   for (const PdLead& l : company.leads()) {
-    if (l.is_deleted || l.is_archived != archived) continue;
-    bool keep = true;
-    for (const char* name : {"owner_id", "person_id", "organization_id"}) {
-      auto it = params.find(name);
-      if (it == params.end()) continue;
-      const std::optional<int64_t> v = ParseInteger(it->second);
-      if (!v) return Error(400, std::string("Parameter '") + name + "' must be an integer");
-      const std::optional<int64_t> have = std::string(name) == "owner_id"    ? l.owner_id
-                                          : std::string(name) == "person_id" ? l.person_id
-                                                                             : l.organization_id;
-      keep = keep && have == *v;
+    if (!l.is_deleted && l.is_archived == archived && matches("owner_id", l.owner_id) &&
+        matches("person_id", l.person_id) && matches("organization_id", l.organization_id)) {
+      leads.push_back(&l);
     }
-    if (keep) leads.push_back(&l);
   }
   return OffsetPage(leads.size(), params,
                     [&](PdWriter& w, size_t i) { WriteLeadV1(w, *leads[i]); });

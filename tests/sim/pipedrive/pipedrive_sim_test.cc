@@ -322,6 +322,18 @@ TEST_CASE("v1 leads page by start and limit, archived ones only under /v1/leads/
   f.sim.DeleteLead(open_ids.back());
   CHECK(Json(f.Get("/v1/leads/archived?limit=500").body)["data"].Size() == archived + 1);
   CHECK(Json(f.Get("/v1/leads?limit=500").body)["data"].Size() == open - 2);
+  const std::vector<PdLead> leads = f.sim.Leads();
+  const int64_t person = *std::find_if(leads.begin(), leads.end(), [](const PdLead& l) {
+                            return !l.is_archived;
+                          })->person_id;
+  size_t of_person = 0;
+  for (const PdLead& l : leads) of_person += !l.is_archived && l.person_id == person;
+  rapidjson::Document filtered =
+      Json(f.Get("/v1/leads?limit=500&person_id=" + std::to_string(person)).body);
+  REQUIRE(filtered["data"].IsArray());
+  CHECK(filtered["data"].Size() == of_person);
+  for (const auto& l : filtered["data"].GetArray()) CHECK(l["person_id"].GetInt64() == person);
+  CHECK(f.Get("/v1/leads?owner_id=me").status == 400);
   // The same API under /api/v1.
   CHECK(Json(f.Get("/api/v1/leads?limit=500").body)["data"].Size() == open - 2);
 }
