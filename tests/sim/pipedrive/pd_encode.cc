@@ -126,12 +126,10 @@ std::optional<PdCursor> DecodeCursor(std::string_view text) {
   doc.Parse(json->c_str(), json->size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
   auto text_of = [&](const char* key) -> const rapidjson::Value* {
-    auto it = doc.FindMember(key);
-    return it != doc.MemberEnd() && it->value.IsString() ? &it->value : nullptr;
+    return doc.HasMember(key) && doc[key].IsString() ? &doc[key] : nullptr;
   };
   auto number_of = [&](const char* key) -> const rapidjson::Value* {
-    auto it = doc.FindMember(key);
-    return it != doc.MemberEnd() && it->value.IsInt64() ? &it->value : nullptr;
+    return doc.HasMember(key) && doc[key].IsInt64() ? &doc[key] : nullptr;
   };
   const rapidjson::Value* field = text_of("field");
   const rapidjson::Value* direction = text_of("sortDirection");
