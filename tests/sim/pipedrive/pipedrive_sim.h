@@ -219,8 +219,8 @@ struct PdSimStats {
   // How each request carried a token: "header" (x-api-token), "query"
   // (api_token in the URL), "none".
   std::map<std::string, int64_t> by_auth;
-  // 429s the simulator's own limits sent (burst window, daily budget), apart
-  // from injected ones.
+  // The 429s the simulator's own limits sent: the 2-second window's and the
+  // daily budget's; and, apart from them, the injected ones (faults).
   int64_t rate_limited = 0;
   int64_t budget_exhausted = 0;
   int64_t injected_429 = 0;
