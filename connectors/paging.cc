@@ -1,6 +1,17 @@
 #include "connectors/paging.h"
 
+#include <rapidjson/document.h>
+
+#include "core/json_reader.h"
+
 namespace salesaudit {
+
+Status ReadCursorDocument(const std::string& text, int version, rapidjson::Document* doc) {
+  if (!ParseJson(text, doc).ok() || !doc->IsObject() || GetInt64(*doc, "v") != version) {
+    return Status::DataLoss("stored cursor is not one this version wrote; run `sync --full`");
+  }
+  return Status::Ok();
+}
 
 Status CheckPagingToken(std::string_view token, const std::string& where) {
   if (token.size() <= kMaxPagingTokenBytes) return Status::Ok();

@@ -14,6 +14,9 @@
 //   }
 #pragma once
 
+// Declarations only: paging.cc includes rapidjson/document.h.
+#include <rapidjson/fwd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -34,6 +37,11 @@ inline constexpr size_t kMaxPagingTokenBytes = 4096;
 // "<where>: paging token of N bytes is over the 4096-byte limit; not
 // followed".
 Status CheckPagingToken(std::string_view token, const std::string& where);
+
+// The JSON object of a stored cursor that names itself `{"v": version, ...}`;
+// kDataLoss "stored cursor is not one this version wrote; run `sync --full`"
+// for any other text (a cursor of an older release, or damaged).
+Status ReadCursorDocument(const std::string& text, int version, rapidjson::Document* doc);
 
 class PagingGuard {
  public:

@@ -24,6 +24,15 @@ std::string RecordReader::Text(const rapidjson::Value& object, std::string_view 
   return std::string(String(object, key).value_or(""));
 }
 
+std::string RecordReader::Id(const rapidjson::Value& object, std::string_view key) {
+  const rapidjson::Value* v = GetMember(object, key);
+  if (v == nullptr || v->IsNull()) return "";
+  if (v->IsString()) return std::string(v->GetString(), v->GetStringLength());
+  if (v->IsInt64()) return std::to_string(v->GetInt64());
+  Report(key, std::string("is ") + JsonTypeName(*v) + ", not an id; stored as unknown");
+  return "";
+}
+
 std::optional<int64_t> RecordReader::Int64(const rapidjson::Value& object, std::string_view key) {
   const rapidjson::Value* v = GetMember(object, key);
   if (v == nullptr || v->IsNull()) return std::nullopt;

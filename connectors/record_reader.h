@@ -37,6 +37,10 @@ class RecordReader {
                                          std::string_view property = {});
   // The same, "" when there is none.
   std::string Text(const rapidjson::Value& object, std::string_view key);
+  // The member `key` as an id's text: a string as sent, an integer in
+  // decimal (Pipedrive's ids are numbers); "" when absent, null or of
+  // another type (reported).
+  std::string Id(const rapidjson::Value& object, std::string_view key);
   // The integer member `key`; nullopt when absent, null or not an integer (reported).
   std::optional<int64_t> Int64(const rapidjson::Value& object, std::string_view key);
   // The number member `key`; nullopt when absent, null or not a number (reported).

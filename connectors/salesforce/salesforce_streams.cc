@@ -109,9 +109,7 @@ struct KeysetCursor {
     KeysetCursor c;
     if (text.empty()) return c;
     rapidjson::Document doc;
-    if (!ParseJson(text, &doc).ok() || !doc.IsObject() || GetInt64(doc, "v") != 1) {
-      return Status::DataLoss("stored cursor is not one this version wrote; run `sync --full`");
-    }
+    if (Status s = ReadCursorDocument(text, 1, &doc); !s.ok()) return s;
     c.since = GetInt64(doc, "since").value_or(0);
     c.upper = GetInt64(doc, "upper").value_or(0);
     c.after_modstamp = GetInt64(doc, "after_modstamp").value_or(0);

@@ -46,5 +46,22 @@ TEST_CASE(
                     });
 }
 
+TEST_CASE("RecordReader reads an id sent as a string or an integer, and reports any other") {
+  rapidjson::Document doc;
+  REQUIRE(ParseJson(R"({"text":"00Q5g","number":101,"fraction":1.5,"nil":null})", &doc).ok());
+  std::vector<ValueIssue> issues;
+  RecordReader record(RecordKind::kDeal, issues);
+  record.set_id("d1");
+  CHECK(record.Id(doc, "text") == "00Q5g");
+  CHECK(record.Id(doc, "number") == "101");
+  CHECK(record.Id(doc, "nil").empty());
+  CHECK(record.Id(doc, "absent").empty());
+  CHECK(issues.empty());
+  CHECK(record.Id(doc, "fraction").empty());
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].Describe() ==
+        "deal d1: property fraction is a number, not an id; stored as unknown");
+}
+
 }  // namespace
 }  // namespace salesaudit

@@ -30,4 +30,11 @@ inline void CompareTime(std::vector<std::string>& diffs, const std::string& what
   }
 }
 
+// The first few differences, for a failing check's message.
+inline std::string FirstDifferences(const std::vector<std::string>& diffs) {
+  std::string out = std::to_string(diffs.size()) + " differences";
+  for (size_t i = 0; i < diffs.size() && i < 5; ++i) out += "\n  " + diffs[i];
+  return out;
+}
+
 }  // namespace salesaudit::testing

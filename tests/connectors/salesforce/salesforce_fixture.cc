@@ -105,14 +105,6 @@ sim::OrgSpec SmallOrg() {
   return spec;
 }
 
-std::string FailedStreams(const std::vector<StreamSyncResult>& results) {
-  std::string out;
-  for (const StreamSyncResult& r : results) {
-    if (!r.status.ok()) out += r.Summary() + "\n";
-  }
-  return out;
-}
-
 SalesforceFixture::SalesforceFixture(const sim::OrgSpec& spec, sim::SalesforceSimOptions opts,
                                      const Clock& c)
     : clock(c), options(opts), sim(spec, opts, c) {

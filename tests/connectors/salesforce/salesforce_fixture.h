@@ -18,7 +18,9 @@
 #include "store/store.h"
 #include "sync/sync_engine.h"
 #include "tests/sim/salesforce/salesforce_sim.h"
+#include "tests/support/differences.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/sync_results.h"
 
 namespace salesaudit::testing {
 
@@ -63,8 +65,5 @@ struct SalesforceFixture {
 
 // An org small enough that a first sync takes well under a second.
 sim::OrgSpec SmallOrg();
-
-// Every stream's result ok (the failures listed otherwise).
-std::string FailedStreams(const std::vector<StreamSyncResult>& results);
 
 }  // namespace salesaudit::testing

@@ -20,12 +20,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string FirstDifferences(const std::vector<std::string>& diffs) {
-  std::string out = std::to_string(diffs.size()) + " differences";
-  for (size_t i = 0; i < diffs.size() && i < 5; ++i) out += "\n  " + diffs[i];
-  return out;
-}
-
 #define REQUIRE_MATCHES_ORG(f)                   \
   do {                                           \
     const auto diffs = (f).DifferencesFromOrg(); \

@@ -1,0 +1,107 @@
+#include "connectors/pipedrive/pipedrive_api.h"
+
+#include <rapidjson/document.h>
+
+#include <charconv>
+
+#include "connectors/classify.h"
+#include "core/json_reader.h"
+#include "core/secret_registry.h"
+#include "core/text_util.h"
+#include "core/time_util.h"
+
+namespace salesaudit::pipedrive {
+namespace {
+
+// Pipedrive counts requests per token over a rolling 2-second window
+// (docs/vendors/pipedrive.md "Rate limits").
+constexpr std::chrono::milliseconds kRateWindow{2000};
+
+std::optional<int> HeaderNumber(const HttpResponse& response, const std::string& name) {
+  const std::string_view text = TrimSpace(response.Header(name));
+  int value = 0;
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+std::string WithoutTrailingSlashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+}  // namespace
+
+std::optional<VendorRateLimit> ReadRateLimit(const HttpResponse& response) {
+  const std::optional<int> limit = HeaderNumber(response, "x-ratelimit-limit");
+  const std::optional<int> remaining = HeaderNumber(response, "x-ratelimit-remaining");
+  const std::optional<int> reset = HeaderNumber(response, "x-ratelimit-reset");
+  if (!limit && !remaining) return std::nullopt;
+  VendorRateLimit said;
+  if (limit) {
+    said.limit = *limit;
+    said.per = kRateWindow;
+  }
+  said.remaining = remaining;
+  // A window that resets "in 0 s" ends within the second.
+  if (reset) said.reset = std::max(std::chrono::milliseconds(*reset * 1000), kRateWindow / 4);
+  return said;
+}
+
+std::string Rfc3339Seconds(int64_t epoch_ms) {
+  const int64_t floored = epoch_ms - ((epoch_ms % 1000) + 1000) % 1000;
+  std::string text = FormatIsoMs(floored);  // 2024-01-04T10:44:11.000Z
+  return text.substr(0, text.size() - 5) + "Z";
+}
+
+PipedriveApi::PipedriveApi(const ConnectorConfig& c, HttpClient& h)
+    : config(c), http(h), base_url_(WithoutTrailingSlashes(c.base_url)) {
+  if (base_url_.empty()) base_url_ = kDefaultBaseUrl;
+  // Pipedrive has been seen to quote requests back in errors.
+  for (const auto& entry : config.auth) ProcessSecrets().Add(entry.second);
+}
+
+std::string PipedriveApi::Context(const std::string& stream) const {
+  return "pipedrive[" + config.name + "]: " + stream;
+}
+
+Result<Answer> PipedriveApi::GetList(const std::string& stream, const std::string& path_and_query) {
+  const std::string context = Context(stream);
+  HttpRequest request{.url = base_url_ + path_and_query};
+  request.headers.emplace_back("Accept", "application/json");
+  request.headers.emplace_back("x-api-token", config.auth.at("api_token"));
+  auto response = http.Send(request);
+  if (!response.ok()) return response.status().WithContext(context);
+  if (Status s = ClassifyHttpResponse(request, *response, context); !s.ok()) {
+    // The company's daily token budget answers 429 too, while the 2-second
+    // window still has room: waiting seconds does not lift it.
+    if (response->status == 429 && !response->Header("x-daily-ratelimit-token-remaining").empty() &&
+        TrimSpace(response->Header("x-ratelimit-remaining")) != "0") {
+      return Status::QuotaExhausted(s.message() +
+                                    " (the company's daily API token budget is used up: "
+                                    "syncing resumes when it resets at the start of the day)");
+    }
+    return s;
+  }
+  const std::string where = context + ": GET " + UrlPath(request.url);
+  if (TrimSpace(response->body) == "null") {
+    return Status::Unavailable(where + ": answered 200 with a null body; asked again");
+  }
+  Answer answer;
+  answer.doc = std::make_unique<rapidjson::Document>();
+  if (Status s = ParseJson(response->body, answer.doc.get()); !s.ok()) return s.WithContext(where);
+  const rapidjson::Value& doc = *answer.doc;
+  if (!doc.IsObject() || GetBool(doc, "success") != true) {
+    return Status::DataLoss(where + ": answer is not a successful Pipedrive envelope");
+  }
+  const rapidjson::Value* data = GetMember(doc, "data");
+  if (data != nullptr && !data->IsNull() && !data->IsArray()) {
+    return Status::DataLoss(where + ": `data` is not a list");
+  }
+  answer.data = data != nullptr && data->IsArray() ? data : nullptr;
+  answer.additional_data = GetObject(doc, "additional_data");
+  return answer;
+}
+
+}  // namespace salesaudit::pipedrive

@@ -1,0 +1,291 @@
+#include "connectors/pipedrive/pipedrive_streams.h"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+
+#include "connectors/paging.h"
+#include "connectors/shared_options.h"
+#include "core/json_reader.h"
+#include "core/json_writer.h"
+
+namespace salesaudit::pipedrive {
+namespace {
+
+using MapFn = void (Mapping::*)(const rapidjson::Value&, Page&) const;
+
+struct StreamSource {
+  const char* stream;
+  RecordKind records;
+  const char* path;
+  // A second list read after `path` in each pass (archived leads leave
+  // /v1/leads for /v1/leads/archived); nullptr for none.
+  const char* then_path;
+  const char* filter;  // query parameters besides paging ("" for none)
+  bool v2;             // read in update_time windows; otherwise whole, by offset
+  MapFn map;
+  // Each record states all its evidence: what it said before is replaced.
+  bool restates_evidence;
+};
+
+constexpr StreamSource kSources[] = {
+    {"users", RecordKind::kOwner, "/v1/users", nullptr, "", false, &Mapping::MapUser, false},
+    {"persons", RecordKind::kContact, "/api/v2/persons", nullptr, "", true, &Mapping::MapPerson,
+     false},
+    // Deleted deals are listed only when the status filter names them.
+    {"deals", RecordKind::kDeal, "/api/v2/deals", nullptr, "status=open,won,lost,deleted", true,
+     &Mapping::MapDeal, false},
+    {"leads", RecordKind::kStageEvent, "/v1/leads", "/v1/leads/archived", "", false,
+     &Mapping::MapLead, true},
+    {"activities", RecordKind::kStageEvent, "/api/v2/activities", nullptr, "", true,
+     &Mapping::MapActivity, true},
+};
+
+int64_t FloorToSecond(int64_t ms) { return ms - ((ms % 1000) + 1000) % 1000; }
+
+// Where a stream stands. v2 streams: the end of the last window read whole
+// (`since`), and while a window is read, its end (`upper`), the
+// updated_since its query asks for (`from`, 0 for none), Pipedrive's cursor
+// of the next page (`next`) and the update_time of the last record
+// committed (`after`), where the window restarts when Pipedrive no longer
+// takes `next`. v1 lists: the offset of the next page of a pass under way
+// (`start`), in its second list once `then` is set.
+struct StreamCursor {
+  int64_t since = 0;  // 0: never read whole
+  int64_t upper = 0;  // 0: no window under way
+  int64_t from = 0;
+  int64_t after = 0;
+  std::string next;  // "": the window's first page
+  int64_t start = 0;
+  int64_t then = 0;  // 1: reading the source's then_path
+
+  std::string Serialize() const {
+    JsonWriter w;
+    w.StartObject();
+    w.Key("v");
+    w.Int(1);
+    for (const auto& [key, value] : {std::pair<const char*, int64_t>{"since", since},
+                                     {"upper", upper},
+                                     {"from", from},
+                                     {"after", after},
+                                     {"start", start},
+                                     {"then", then}}) {
+      if (value == 0) continue;
+      w.Key(key);
+      w.Int64(value);
+    }
+    if (!next.empty()) {
+      w.Key("next");
+      w.String(next.c_str());
+    }
+    w.EndObject();
+    return w.TakeString();
+  }
+
+  static Result<StreamCursor> Parse(const std::string& text) {
+    StreamCursor c;
+    if (text.empty()) return c;
+    rapidjson::Document doc;
+    if (Status s = ReadCursorDocument(text, 1, &doc); !s.ok()) return s;
+    c.since = GetInt64(doc, "since").value_or(0);
+    c.upper = GetInt64(doc, "upper").value_or(0);
+    c.from = GetInt64(doc, "from").value_or(0);
+    c.after = GetInt64(doc, "after").value_or(0);
+    c.next = GetStringOrEmpty(doc, "next");
+    c.start = GetInt64(doc, "start").value_or(0);
+    c.then = GetInt64(doc, "then").value_or(0);
+    if (c.since < 0 || c.upper < 0 || c.from < 0 || c.after < 0 || c.start < 0 || c.then < 0 ||
+        c.then > 1) {
+      return Status::DataLoss("stored cursor holds a negative position; run `sync --full`");
+    }
+    return c;
+  }
+};
+
+class ListReader : public StreamReader {
+ public:
+  ListReader(CompanyState& company, const StreamSource& source, const StreamRun& run,
+             StreamCursor cursor)
+      : company_(company),
+        source_(source),
+        run_(run),
+        cursor_(cursor),
+        guard_(company.api.Context(run.stream), company.api.config.max_pages_per_run) {
+    if (source_.v2 && cursor_.upper == 0) {
+      // A new window, to the run's start in whole seconds: updated_until
+      // leaves its own second out, which the next window then starts with.
+      cursor_.upper = FloorToSecond(run.started_at_ms);
+      cursor_.from = 0;
+      if (cursor_.since > 0) {
+        const int64_t lookback = company.api.config.options.Duration(kLookbackOption).count();
+        cursor_.from = std::max<int64_t>(1000, cursor_.since - lookback);
+      }
+      cursor_.after = 0;
+      cursor_.next.clear();
+    }
+    stored_next_ = !cursor_.next.empty();
+  }
+
+  Result<std::optional<Page>> Next() override {
+    if (finished_) return std::optional<Page>();
+    Page page;
+    if (Status s = ResolvePersonFields(page); !s.ok()) return s;
+    auto answer = company_.api.GetList(run_.stream, Url());
+    if (!answer.ok() && stored_next_ && answer.status().code() == StatusCode::kPermanent) {
+      // Pipedrive no longer takes the page cursor an earlier run kept: the
+      // window goes on from the second of the last record committed.
+      page.warnings.push_back("the stored page cursor was refused (" + answer.status().message() +
+                              "); reading on from the last update time committed");
+      cursor_.from = std::max(cursor_.from, cursor_.after);
+      cursor_.next.clear();
+      answer = company_.api.GetList(run_.stream, Url());
+    }
+    stored_next_ = false;
+    if (!answer.ok()) return answer.status();
+    if (answer->data != nullptr) {
+      for (const auto& item : answer->data->GetArray()) {
+        if (item.IsObject()) (company_.mapping.*source_.map)(item, page);
+      }
+    }
+    page.restates_evidence = source_.restates_evidence;
+    StreamCursor next = cursor_;
+    Status advanced = source_.v2 ? AdvanceWindow(*answer, next) : AdvanceOffset(*answer, next);
+    if (!advanced.ok()) return advanced;
+    cursor_ = next;
+    page.cursor = cursor_.Serialize();
+    return std::optional<Page>(std::move(page));
+  }
+
+ private:
+  std::string Url() const {
+    const char* path =
+        cursor_.then == 1 && source_.then_path != nullptr ? source_.then_path : source_.path;
+    std::string url = std::string(path) + "?limit=" + std::to_string(kPageSize);
+    if (*source_.filter != '\0') url += std::string("&") + source_.filter;
+    if (!source_.v2) return url + "&start=" + std::to_string(cursor_.start);
+    url += "&sort_by=update_time&sort_direction=asc&updated_until=" +
+           UrlEncode(Rfc3339Seconds(cursor_.upper));
+    if (cursor_.from > 0) url += "&updated_since=" + UrlEncode(Rfc3339Seconds(cursor_.from));
+    if (!cursor_.next.empty()) url += "&cursor=" + UrlEncode(cursor_.next);
+    return url;
+  }
+
+  // v2: the page's latest update_time is committed; the window ends when
+  // there is no next cursor.
+  Status AdvanceWindow(const Answer& answer, StreamCursor& next) {
+    if (answer.data != nullptr) {
+      for (const auto& item : answer.data->GetArray()) {
+        if (!item.IsObject()) continue;
+        if (TimeMs t = UpdateTime(item); t && *t < cursor_.upper) {
+          next.after = std::max(next.after, FloorToSecond(*t));
+        }
+      }
+    }
+    const rapidjson::Value* more = GetMember(answer.additional_data, "next_cursor");
+    if (more != nullptr && more->IsString() && more->GetStringLength() > 0) {
+      const std::string_view token(more->GetString(), more->GetStringLength());
+      if (Status s = guard_.Follow(token); !s.ok()) return s;
+      next.next = token;
+      return Status::Ok();
+    }
+    // The window is read whole: the next run starts a new one at its end.
+    next = StreamCursor{};
+    next.since = cursor_.upper;
+    finished_ = true;
+    return Status::Ok();
+  }
+
+  // v1: additional_data.pagination says whether more follow and from where.
+  Status AdvanceOffset(const Answer& answer, StreamCursor& next) {
+    const rapidjson::Value* pagination = GetObject(answer.additional_data, "pagination");
+    if (pagination != nullptr && GetBool(*pagination, "more_items_in_collection") == true) {
+      const std::optional<int64_t> next_start = GetInt64(*pagination, "next_start");
+      if (!next_start || *next_start <= cursor_.start) {
+        return Status::DataLoss(company_.api.Context(run_.stream) +
+                                ": pagination says more items follow but its next_start does not "
+                                "move past " +
+                                std::to_string(cursor_.start) + "; stopped");
+      }
+      next.start = *next_start;
+      return Status::Ok();
+    }
+    next = StreamCursor{};
+    if (cursor_.then == 0 && source_.then_path != nullptr) {
+      next.then = 1;  // on to the second list
+      return Status::Ok();
+    }
+    // The pass is whole; the next run reads the lists again from their start.
+    finished_ = true;
+    return Status::Ok();
+  }
+
+  // The person fields `fields:` names, once per run before the first
+  // persons page (/v1/personFields, offset paging).
+  Status ResolvePersonFields(Page& page) {
+    if (source_.map != &Mapping::MapPerson || company_.person_fields_resolved ||
+        !company_.mapping.NeedsPersonFields()) {
+      return Status::Ok();
+    }
+    const std::string stream = run_.stream + ": person fields";
+    PagingGuard guard(company_.api.Context(stream), company_.api.config.max_pages_per_run);
+    std::vector<PersonField> fields;
+    int64_t start = 0;
+    while (true) {
+      if (Status s = guard.Follow(start == 0 ? "" : std::to_string(start)); !s.ok()) return s;
+      auto answer =
+          company_.api.GetList(stream, "/v1/personFields?limit=" + std::to_string(kPageSize) +
+                                           "&start=" + std::to_string(start));
+      if (!answer.ok()) return answer.status();
+      if (answer->data != nullptr) {
+        std::vector<PersonField> more = ReadPersonFields(*answer->data);
+        fields.insert(fields.end(), more.begin(), more.end());
+      }
+      const rapidjson::Value* pagination = GetObject(answer->additional_data, "pagination");
+      const std::optional<int64_t> next =
+          pagination != nullptr && GetBool(*pagination, "more_items_in_collection") == true
+              ? GetInt64(*pagination, "next_start")
+              : std::nullopt;
+      if (!next || *next <= start) break;
+      start = *next;
+    }
+    for (std::string& warning : company_.mapping.ResolvePersonFields(fields)) {
+      page.warnings.push_back(std::move(warning));
+    }
+    company_.person_fields_resolved = true;
+    return Status::Ok();
+  }
+
+  CompanyState& company_;
+  const StreamSource& source_;
+  StreamRun run_;
+  StreamCursor cursor_;
+  PagingGuard guard_;
+  // cursor_.next came from the stored cursor and was not asked for yet.
+  bool stored_next_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+CompanyState::CompanyState(const ConnectorConfig& config, HttpClient& http)
+    : api(config, http), mapping(config) {}
+
+std::vector<StreamSpec> PipedriveStreams() {
+  std::vector<StreamSpec> streams;
+  for (const StreamSource& s : kSources) streams.push_back({s.stream, s.records});
+  return streams;
+}
+
+Result<std::unique_ptr<StreamReader>> OpenPipedriveStream(CompanyState& company,
+                                                          const StreamRun& run) {
+  for (const StreamSource& source : kSources) {
+    if (run.stream != source.stream) continue;
+    auto cursor = StreamCursor::Parse(run.cursor);
+    if (!cursor.ok()) return cursor.status().WithContext(company.api.Context(run.stream));
+    return std::unique_ptr<StreamReader>(
+        std::make_unique<ListReader>(company, source, run, *cursor));
+  }
+  return Status::InvalidArgument(company.api.Context(run.stream) + ": no such stream");
+}
+
+}  // namespace salesaudit::pipedrive

@@ -1,0 +1,186 @@
+// The Pipedrive connector against the simulator over loopback, into a real
+// SQLite store: full and incremental syncs compared field by field with the
+// company, channels from a person field or from leads, the vendor's failures
+// and limits, and the api token.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "tests/connectors/pipedrive/pipedrive_fixture.h"
+
+namespace salesaudit::testing {
+namespace {
+
+#define REQUIRE_MATCHES_COMPANY(f, channel_field)                 \
+  do {                                                            \
+    const auto diffs = (f).DifferencesFromCompany(channel_field); \
+    INFO(FirstDifferences(diffs));                                \
+    REQUIRE(diffs.empty());                                       \
+  } while (false)
+
+std::string FileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+int64_t StreamRecords(const std::vector<StreamSyncResult>& results, const std::string& stream) {
+  for (const StreamSyncResult& r : results) {
+    if (r.stream == stream) return r.records;
+  }
+  return -1;
+}
+
+TEST_CASE(
+    "A full sync equals the company field by field: primary emails, owners, deals with their "
+    "person, and funnel dates and channels from leads, done activities and deals",
+    "[pipedrive]") {
+  PipedriveFixture f(SmallCompany());
+  const auto results = f.Sync();
+  INFO(FailedStreams(results));
+  REQUIRE(FailedStreams(results).empty());
+  REQUIRE_MATCHES_COMPANY(f, "");
+  CHECK(StreamRecords(results, "persons") == static_cast<int64_t>(f.sim.Persons().size()));
+  // The token travelled in its header on every request, never in a URL.
+  const sim::PdSimStats stats = f.sim.Stats();
+  CHECK(stats.by_auth.count("query") == 0);
+  CHECK(stats.by_auth.count("none") == 0);
+  CHECK(stats.by_auth.at("header") == stats.requests);
+  // Archived leads are read from their own list.
+  CHECK(stats.by_path.count("/v1/leads/archived") == 1);
+}
+
+TEST_CASE(
+    "An incremental sync after 1,000+ changes in one update second, new leads, done "
+    "activities, won and deleted deals equals the company again",
+    "[pipedrive]") {
+  ManualClock clock(1767225600000);  // 2026-01-01
+  sim::PdCompanySpec spec = SmallCompany();
+  spec.persons = 1500;
+  PipedriveFixture f(spec, {}, clock);
+  REQUIRE(FailedStreams(f.Sync()).empty());
+  REQUIRE_MATCHES_COMPANY(f, "");
+
+  clock.Advance(std::chrono::minutes(30));
+  const int64_t bulk_second = clock.NowMs();
+  f.sim.TouchPersons(1200, bulk_second);
+  const std::vector<sim::PdPerson> persons = f.sim.Persons();
+  f.sim.UpdatePerson(persons[3].id, [](sim::PdPerson& p) {
+    p.first_name = "Renamed";
+    p.emails = {{"second@example.com", "work", false}, {"Primary@Example.com", "home", true}};
+  });
+  sim::PdLead lead;
+  lead.title = "New lead";
+  lead.person_id = persons[5].id;
+  lead.source_name = "Web forms";
+  f.sim.CreateLead(lead);
+  sim::PdActivity call;
+  call.subject = "First call";
+  call.person_id = persons[6].id;
+  const int64_t call_id = f.sim.CreateActivity(call);
+  f.sim.MarkActivityDone(call_id);
+  const std::vector<sim::PdDeal> deals = f.sim.Deals();
+  for (const sim::PdDeal& d : deals) {
+    if (d.status != "open") continue;
+    f.sim.UpdateDeal(d.id, [](sim::PdDeal& deal) { deal.status = "won"; });
+    break;
+  }
+  f.sim.DeleteDeal(deals.back().id);
+  clock.Advance(std::chrono::seconds(5));
+
+  const auto results = f.Sync();
+  INFO(FailedStreams(results));
+  REQUIRE(FailedStreams(results).empty());
+  REQUIRE_MATCHES_COMPANY(f, "");
+  CHECK(StreamRecords(results, "persons") >= 1200);
+
+  // Nothing changed: once the lookback (10 minutes) has passed the changes,
+  // a run reads no persons, deals or activities, one request each.
+  clock.Advance(std::chrono::minutes(30));
+  REQUIRE(FailedStreams(f.Sync()).empty());
+  clock.Advance(std::chrono::minutes(30));
+  f.sim.ResetStats();
+  const auto quiet = f.Sync();
+  REQUIRE(FailedStreams(quiet).empty());
+  CHECK(StreamRecords(quiet, "persons") == 0);
+  CHECK(StreamRecords(quiet, "deals") == 0);
+  CHECK(StreamRecords(quiet, "activities") == 0);
+  CHECK(f.sim.Stats().requests == 6);  // users, persons, deals, two lead lists, activities
+  REQUIRE_MATCHES_COMPANY(f, "");
+}
+
+TEST_CASE("A person's channel comes from the person field fields: names, by name or by key",
+          "[pipedrive]") {
+  PipedriveFixture f(SmallCompany());
+  SECTION("by name") { f.config.fields["channel"] = {"channel"}; }
+  SECTION("by key") { f.config.fields["channel"] = {f.sim.PersonFieldKey("Channel")}; }
+  REQUIRE(FailedStreams(f.Sync()).empty());
+  REQUIRE_MATCHES_COMPANY(f, "Channel");
+}
+
+TEST_CASE("A wrong api token stops the connector with Pipedrive's error and stores nothing",
+          "[pipedrive]") {
+  PipedriveFixture f(SmallCompany());
+  f.config.auth["api_token"] = "wrong-token-0123456789";
+  const auto results = f.Sync();
+  REQUIRE(results.size() == 1);  // the connector stops at its first stream
+  CHECK(results[0].status.code() == StatusCode::kUnauthenticated);
+  CHECK_THAT(results[0].status.message(),
+             Catch::Contains("HTTP 401") && Catch::Contains("unauthorized access"));
+  auto owners = f.store->CountRows(RecordKind::kOwner, "pd", true);
+  REQUIRE(owners.ok());
+  CHECK(*owners == 0);
+}
+
+TEST_CASE(
+    "A backfill with the Essential plan's limit enforced causes no 429: the budget follows "
+    "the x-ratelimit headers",
+    "[pipedrive]") {
+  sim::PipedriveSimOptions options;
+  options.rate_limit = 20;
+  sim::PdCompanySpec spec = SmallCompany();
+  spec.persons = 15000;  // 30 pages of persons alone
+  PipedriveFixture f(spec, options);
+  const auto results = f.Sync();
+  INFO(FailedStreams(results));
+  REQUIRE(FailedStreams(results).empty());
+  const sim::PdSimStats stats = f.sim.Stats();
+  CHECK(stats.rate_limited == 0);
+  CHECK(stats.requests > 20);
+  REQUIRE_MATCHES_COMPANY(f, "");
+  // The token is in no stored text.
+  CHECK(FileText(f.dir.File("salesaudit.db")).find(f.sim.api_token()) == std::string::npos);
+}
+
+TEST_CASE("Throttling, server errors, truncated and null bodies are retried and the sync converges",
+          "[pipedrive]") {
+  PipedriveFixture f(SmallCompany());
+  f.sim.AddFault({sim::PdFaultKind::kRateLimited, "/api/v2/persons", 1});
+  f.sim.AddFault({sim::PdFaultKind::kRateLimitedBare, "/api/v2/deals", 1});
+  f.sim.AddFault({sim::PdFaultKind::kServerError, "/api/v2/activities", 1});
+  f.sim.AddFault({sim::PdFaultKind::kServerErrorHtml, "/v1/users", 1});
+  f.sim.AddFault({sim::PdFaultKind::kTruncated, "/v1/leads", 1});
+  f.sim.AddFault({sim::PdFaultKind::kNullBody, "/api/v2/persons", 1, 0, 1});
+  const auto results = f.Sync();
+  INFO(FailedStreams(results));
+  REQUIRE(FailedStreams(results).empty());
+  int64_t retries = 0;
+  for (const StreamSyncResult& r : results) retries += r.retries;
+  CHECK(retries == 6);
+  REQUIRE_MATCHES_COMPANY(f, "");
+}
+
+TEST_CASE("A closed company account (402) stops the connector with Pipedrive's reason",
+          "[pipedrive]") {
+  PipedriveFixture f(SmallCompany());
+  f.sim.AddFault({sim::PdFaultKind::kAccountClosed, "", 1000});
+  const auto results = f.Sync();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].status.code() == StatusCode::kPermissionDenied);
+  CHECK_THAT(results[0].status.message(),
+             Catch::Contains("HTTP 402") && Catch::Contains("Company account is not open"));
+}
+
+}  // namespace
+}  // namespace salesaudit::testing
