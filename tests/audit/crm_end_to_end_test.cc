@@ -1,8 +1,9 @@
-// Two CRMs end to end: a HubSpot portal and a Salesforce org (leads with
-// status history, conversions, contact roles, queue-owned leads) synced over
-// HTTP into one store; the audit snapshot is then checked against the
-// outside verifier's recomputation from the store's documented tables and
-// views (recompute.h), source by source and together.
+// Three CRMs end to end: a HubSpot portal, a Salesforce org (leads with
+// status history, conversions, contact roles, queue-owned leads) and a
+// Pipedrive company (persons dated by leads, done activities and deals; their
+// channels from leads) synced over HTTP into one store; the audit snapshot is then checked against
+// the outside verifier's recomputation from the store's documented tables and views (recompute.h),
+// source by source and together.
 #include <sqlite3.h>
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include "tests/audit/recompute.h"
 #include "tests/audit/recompute_checks.h"
 #include "tests/sim/hubspot/hubspot_sim.h"
+#include "tests/sim/pipedrive/pipedrive_sim.h"
 #include "tests/sim/salesforce/salesforce_sim.h"
 #include "tests/support/subprocess.h"
 
@@ -34,9 +36,9 @@ using verifier::Expected;
 
 constexpr int64_t kDayMs = 86'400'000;
 
-// Both simulators synced into one store in a temp dir.
-struct TwoCrms {
-  TwoCrms() : salesforce(OrgSpec()) {
+// The three simulators synced into one store in a temp dir.
+struct ThreeCrms {
+  ThreeCrms() : salesforce(OrgSpec()), pipedrive(CompanySpec()) {
     sim::PortalSpec portal;
     portal.seed = 31;
     portal.contacts = 400;
@@ -44,7 +46,7 @@ struct TwoCrms {
     portal.owners = 4;
     portal.email_campaigns = 0;
     hubspot.Generate(portal);
-    if (hubspot.Start() == 0 || salesforce.Start() == 0) {
+    if (hubspot.Start() == 0 || salesforce.Start() == 0 || pipedrive.Start() == 0) {
       throw std::runtime_error("a simulator did not start");
     }
     auto opened = Store::Open(dir.File("salesaudit.db"));
@@ -67,7 +69,12 @@ struct TwoCrms {
                {"refresh_token", org.refresh_token},
                {"login_url", salesforce.base_url()}};
     sf.options.Set(salesforce::kCurrencyOption, std::string("USD"));
-    for (ConnectorConfig* c : {&crm, &sf}) {
+    ConnectorConfig pd;
+    pd.name = "pd";
+    pd.type = "pipedrive";
+    pd.base_url = pipedrive.base_url();
+    pd.auth["api_token"] = pipedrive.api_token();
+    for (ConnectorConfig* c : {&crm, &sf, &pd}) {
       c->rate_limit = RateLimit{};
       SyncEngine engine(*store, BuiltinConnectors());
       std::atomic<bool> cancel{false};
@@ -86,6 +93,17 @@ struct TwoCrms {
     return spec;
   }
 
+  static sim::PdCompanySpec CompanySpec() {
+    sim::PdCompanySpec spec;
+    spec.seed = 41;
+    spec.persons = 500;
+    spec.deals = 150;
+    spec.leads = 300;
+    spec.activities = 600;
+    spec.channel_share = 0;  // channels from leads alone
+    return spec;
+  }
+
   Expected Recompute(const AuditSettings& settings, int64_t from, int64_t to, int64_t now) {
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(dir.File("salesaudit.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) !=
@@ -101,14 +119,15 @@ struct TwoCrms {
   TempDir dir;
   sim::HubSpotSim hubspot;
   sim::SalesforceSim salesforce;
+  sim::PipedriveSim pipedrive;
   std::unique_ptr<Store> store;
 };
 
 TEST_CASE(
-    "The audit over a HubSpot portal and a Salesforce org in one store matches the "
-    "verifier's recomputation",
-    "[audit][recompute][salesforce]") {
-  TwoCrms crms;
+    "The audit over a HubSpot portal, a Salesforce org and a Pipedrive company in one store "
+    "matches the verifier's recomputation",
+    "[audit][recompute][salesforce][pipedrive]") {
+  ThreeCrms crms;
   const int64_t now = Clock::Default().NowMs();
   AuditSettings settings;
   settings.period = AuditPeriod::kWeek;
@@ -141,9 +160,11 @@ TEST_CASE(
       CheckCounts(row, counts);
       CheckRates(At(row, "rates"), counts);
     }
-    // Salesforce's LeadSource values and HubSpot's sources are both channels.
+    // Salesforce's LeadSource values, HubSpot's sources and the sources of
+    // Pipedrive's leads are all channels.
     CHECK(e.by_channel.count("Web") == 1);
     CHECK(e.by_channel.count("PAID_SEARCH") == 1);
+    CHECK(e.by_channel.count("Prospector") == 1);
 
     const rapidjson::Value& cycle = At(doc, "cycle_time_days");
     CheckStats(At(cycle, "all"), e.cycle_all);
