@@ -2,6 +2,8 @@
 // SQLite store: full and incremental syncs compared field by field with the
 // company, channels from a person field or from leads, the vendor's failures
 // and limits, and the api token.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
@@ -180,6 +182,82 @@ TEST_CASE("A closed company account (402) stops the connector with Pipedrive's r
   CHECK(results[0].status.code() == StatusCode::kPermissionDenied);
   CHECK_THAT(results[0].status.message(),
              Catch::Contains("HTTP 402") && Catch::Contains("Company account is not open"));
+}
+
+TEST_CASE(
+    "The company's daily token budget used up ends the run with its cursor kept and no request "
+    "after the 429",
+    "[pipedrive]") {
+  sim::PipedriveSimOptions options;
+  // users (20 tokens) and one page of persons (10), then the budget is out.
+  options.daily_token_budget = 35;
+  sim::PdCompanySpec spec = SmallCompany();
+  spec.persons = 1200;
+  PipedriveFixture f(spec, options);
+  const auto results = f.Sync();
+  REQUIRE(results.size() == 2);  // users, then persons stops the connector
+  CHECK(results[0].status.ok());
+  CHECK(results[1].status.code() == StatusCode::kQuotaExhausted);
+  CHECK_THAT(results[1].status.message(), Catch::Contains("daily API token budget"));
+  CHECK(results[1].records == 500);  // the page read before it stays committed
+  const sim::PdSimStats stats = f.sim.Stats();
+  CHECK(stats.budget_exhausted == 1);
+  CHECK(stats.requests == 3);
+  auto states = f.store->ListStreamStates();
+  REQUIRE(states.ok());
+  bool persons_cursor = false;
+  for (const auto& state : *states) {
+    if (state.stream == "persons") persons_cursor = !state.cursor.empty();
+  }
+  CHECK(persons_cursor);
+}
+
+TEST_CASE(
+    "A kill -9 in the middle of a sync, then a rerun, converges with nothing lost or duplicated",
+    "[pipedrive][crash]") {
+  sim::PdCompanySpec spec = SmallCompany();
+  spec.persons = 12000;
+  PipedriveFixture f(spec);
+  WriteFile(f.dir.File("config.yaml"), "store:\n  path: " + f.dir.File("salesaudit.db") +
+                                           "\n"
+                                           "status:\n  listen: 127.0.0.1:0\n"
+                                           "connectors:\n"
+                                           "  - name: pd\n"
+                                           "    type: pipedrive\n"
+                                           "    base_url: " +
+                                           f.sim.base_url() +
+                                           "\n"
+                                           "    auth:\n"
+                                           "      api_token: ${TEST_PD_TOKEN}\n"
+                                           "    poll_interval: 1h\n"
+                                           "    retry_backoff: 5ms\n"
+                                           "    retry_backoff_max: 200ms\n");
+  const std::map<std::string, std::string> env = {{"TEST_PD_TOKEN", f.sim.api_token()}};
+  const std::vector<std::string> argv = {SALESAUDIT_BINARY, "--config", f.dir.File("config.yaml"),
+                                         "sync"};
+  // Slow pages so the kill lands after some committed.
+  f.sim.AddFault({sim::PdFaultKind::kSlow, "/api/v2/persons", 100, 300});
+  {
+    ChildProcess child(argv, f.dir.path(), env);
+    REQUIRE(WaitFor(
+        [&] {
+          auto n = f.store->CountRows(RecordKind::kContact, "pd", true);
+          return n.ok() && *n >= 2000;
+        },
+        std::chrono::seconds(60)));
+    child.Signal(SIGKILL);
+    CHECK(child.Wait(std::chrono::seconds(10)) == 128 + SIGKILL);
+  }
+  CHECK(f.store->CountRows(RecordKind::kContact, "pd", true).value() < 12000);
+  f.sim.ClearFaults();
+  auto rerun = RunProcess(argv, std::chrono::seconds(120), env);
+  INFO(rerun.out << rerun.err);
+  REQUIRE(rerun.exit_code == 0);
+  // The token is in no log line or stored text.
+  CHECK(rerun.out.find(f.sim.api_token()) == std::string::npos);
+  CHECK(rerun.err.find(f.sim.api_token()) == std::string::npos);
+  CHECK(FileText(f.dir.File("salesaudit.db")).find(f.sim.api_token()) == std::string::npos);
+  REQUIRE_MATCHES_COMPANY(f, "");
 }
 
 }  // namespace
