@@ -62,6 +62,11 @@ struct StreamRun {
   std::string stream;
   std::string cursor;         // as last committed; "" = never synced
   int64_t started_at_ms = 0;  // wall clock at the start of the run; cursors never pass it
+  // The ids of the stream's records the store holds live, in id order, for
+  // vendors that list no deletions: a connector scanning all its records
+  // marks the stored ones it no longer finds deleted. Unset where the engine
+  // has no store at hand (the fuzzers).
+  std::function<Result<std::vector<std::string>>()> stored_live_ids;
 };
 
 // A configured connector instance. Created by its descriptor's factory for

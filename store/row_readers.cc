@@ -398,4 +398,22 @@ Result<int64_t> Store::CountRows(RecordKind kind, const std::string& source, boo
   return count;
 }
 
+Result<std::vector<std::string>> Store::LiveIds(RecordKind kind, const std::string& source) {
+  const RecordTable table = TableOf(kind);
+  const char* id_column = kind == RecordKind::kStageEvent ? "origin_id" : "id";
+  std::string sql =
+      std::string("SELECT DISTINCT ") + id_column + " FROM " + table.name + " WHERE source = ?1";
+  if (table.has_deleted_at) sql += " AND deleted_at IS NULL";
+  sql += std::string(" ORDER BY ") + id_column;
+  Database& db = impl_->db;
+  auto lock = db.Lock();
+  std::vector<std::string> ids;
+  Status s = db.RunOnce(
+      sql.c_str(), db.Context() + ": " + source + ": ids of " + table.name,
+      [&](sqlite3_stmt* st) { BindText(st, 1, source); },
+      [&](sqlite3_stmt* r) { ReadValue(r, 0, ids.emplace_back()); });
+  if (!s.ok()) return s;
+  return ids;
+}
+
 }  // namespace salesaudit

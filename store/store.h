@@ -358,6 +358,9 @@ class Store {
   // only when include_deleted. Owners are never deleted (a removed owner is
   // an inactive one), so every owner counts.
   Result<int64_t> CountRows(RecordKind kind, const std::string& source, bool include_deleted);
+  // The ids of `source`'s live (not deleted) records of `kind`, in id order:
+  // what a connector whose vendor lists no deletions checks against a scan.
+  Result<std::vector<std::string>> LiveIds(RecordKind kind, const std::string& source);
 
   // Read side for the audit and the tests. Callbacks run under the store's
   // lock: they must not call back into the Store.

@@ -247,6 +247,11 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
   auto cursor = store_.GetCursor(config.name, stream);
   if (!cursor.ok()) return finish(cursor.status().WithContext(context));
   StreamRun run{.stream = stream, .cursor = *cursor, .started_at_ms = clock_.NowMs()};
+  if (spec != nullptr) {
+    run.stored_live_ids = [this, kind = spec->records, source = config.name] {
+      return store_.LiveIds(kind, source);
+    };
+  }
   auto reader = connector.OpenStream(run);
   if (!reader.ok()) return finish(reader.status());
   CursorProgress progress;

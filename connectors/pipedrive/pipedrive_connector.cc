@@ -32,7 +32,7 @@ void RegisterPipedriveConnector(ConnectorRegistry& registry) {
   d.streams = pipedrive::PipedriveStreams();
   d.auth_keys = {"api_token"};
   d.field_keys = pipedrive::FieldConfigKeys();
-  d.options = {kLookbackOption};
+  d.options = {kLookbackOption, pipedrive::kDeletionScanEveryOption};
   // The plans allow 20 (Essential) to 120 (Enterprise) requests per 2 s for
   // an api token; every answer states the company's own, which the budget
   // then follows below this ceiling (docs/vendors/pipedrive.md "Rate limits").

@@ -3,6 +3,8 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 
 #include "connectors/paging.h"
 #include "connectors/shared_options.h"
@@ -26,19 +28,22 @@ struct StreamSource {
   MapFn map;
   // Each record states all its evidence: what it said before is replaced.
   bool restates_evidence;
+  // The vendor lists no deleted records: a scan of every one by id now and
+  // then finds the stored ones that are gone.
+  bool scans_for_deletions;
 };
 
 constexpr StreamSource kSources[] = {
-    {"users", RecordKind::kOwner, "/v1/users", nullptr, "", false, &Mapping::MapUser, false},
+    {"users", RecordKind::kOwner, "/v1/users", nullptr, "", false, &Mapping::MapUser, false, false},
     {"persons", RecordKind::kContact, "/api/v2/persons", nullptr, "", true, &Mapping::MapPerson,
-     false},
+     false, true},
     // Deleted deals are listed only when the status filter names them.
     {"deals", RecordKind::kDeal, "/api/v2/deals", nullptr, "status=open,won,lost,deleted", true,
-     &Mapping::MapDeal, false},
+     &Mapping::MapDeal, false, false},
     {"leads", RecordKind::kStageEvent, "/v1/leads", "/v1/leads/archived", "", false,
-     &Mapping::MapLead, true},
+     &Mapping::MapLead, true, false},
     {"activities", RecordKind::kStageEvent, "/api/v2/activities", nullptr, "", true,
-     &Mapping::MapActivity, true},
+     &Mapping::MapActivity, true, false},
 };
 
 int64_t FloorToSecond(int64_t ms) { return ms - ((ms % 1000) + 1000) % 1000; }
@@ -48,14 +53,19 @@ int64_t FloorToSecond(int64_t ms) { return ms - ((ms % 1000) + 1000) % 1000; }
 // updated_since its query asks for (`from`, 0 for none), Pipedrive's cursor
 // of the next page (`next`) and the update_time of the last record
 // committed (`after`), where the window restarts when Pipedrive no longer
-// takes `next`. v1 lists: the offset of the next page of a pass under way
-// (`start`), in its second list once `then` is set.
+// takes `next`; the start of the last deletion scan (`scanned`) and, while
+// one is under way (`scan`), the largest id it has covered (`scan_after`),
+// with its page cursor in `next`. v1 lists: the offset of the next page of a
+// pass under way (`start`), in its second list once `then` is set.
 struct StreamCursor {
   int64_t since = 0;  // 0: never read whole
   int64_t upper = 0;  // 0: no window under way
   int64_t from = 0;
   int64_t after = 0;
-  std::string next;  // "": the window's first page
+  std::string next;  // "": the window's (or scan's) first page
+  int64_t scanned = 0;
+  int64_t scan = 0;  // 1: a deletion scan is under way
+  int64_t scan_after = 0;
   int64_t start = 0;
   int64_t then = 0;  // 1: reading the source's then_path
 
@@ -68,6 +78,9 @@ struct StreamCursor {
                                      {"upper", upper},
                                      {"from", from},
                                      {"after", after},
+                                     {"scanned", scanned},
+                                     {"scan", scan},
+                                     {"scan_after", scan_after},
                                      {"start", start},
                                      {"then", then}}) {
       if (value == 0) continue;
@@ -92,10 +105,13 @@ struct StreamCursor {
     c.from = GetInt64(doc, "from").value_or(0);
     c.after = GetInt64(doc, "after").value_or(0);
     c.next = GetStringOrEmpty(doc, "next");
+    c.scanned = GetInt64(doc, "scanned").value_or(0);
+    c.scan = GetInt64(doc, "scan").value_or(0);
+    c.scan_after = GetInt64(doc, "scan_after").value_or(0);
     c.start = GetInt64(doc, "start").value_or(0);
     c.then = GetInt64(doc, "then").value_or(0);
-    if (c.since < 0 || c.upper < 0 || c.from < 0 || c.after < 0 || c.start < 0 || c.then < 0 ||
-        c.then > 1) {
+    if (c.since < 0 || c.upper < 0 || c.from < 0 || c.after < 0 || c.scanned < 0 ||
+        c.scan_after < 0 || c.start < 0 || c.scan < 0 || c.scan > 1 || c.then < 0 || c.then > 1) {
       return Status::DataLoss("stored cursor holds a negative position; run `sync --full`");
     }
     return c;
@@ -111,7 +127,7 @@ class ListReader : public StreamReader {
         run_(run),
         cursor_(cursor),
         guard_(company.api.Context(run.stream), company.api.config.max_pages_per_run) {
-    if (source_.v2 && cursor_.upper == 0) {
+    if (source_.v2 && cursor_.upper == 0 && cursor_.scan == 0) {
       // A new window, to the run's start in whole seconds: updated_until
       // leaves its own second out, which the next window then starts with.
       cursor_.upper = FloorToSecond(run.started_at_ms);
@@ -138,6 +154,7 @@ class ListReader : public StreamReader {
                               "); reading on from the last update time committed");
       cursor_.from = std::max(cursor_.from, cursor_.after);
       cursor_.next.clear();
+      cursor_.scan_after = 0;  // a scan starts over
       answer = company_.api.GetList(run_.stream, Url());
     }
     stored_next_ = false;
@@ -149,7 +166,9 @@ class ListReader : public StreamReader {
     }
     page.restates_evidence = source_.restates_evidence;
     StreamCursor next = cursor_;
-    Status advanced = source_.v2 ? AdvanceWindow(*answer, next) : AdvanceOffset(*answer, next);
+    Status advanced = cursor_.scan == 1 ? AdvanceScan(*answer, next, page)
+                      : source_.v2      ? AdvanceWindow(*answer, next)
+                                        : AdvanceOffset(*answer, next);
     if (!advanced.ok()) return advanced;
     cursor_ = next;
     page.cursor = cursor_.Serialize();
@@ -163,6 +182,11 @@ class ListReader : public StreamReader {
     std::string url = std::string(path) + "?limit=" + std::to_string(kPageSize);
     if (*source_.filter != '\0') url += std::string("&") + source_.filter;
     if (!source_.v2) return url + "&start=" + std::to_string(cursor_.start);
+    if (cursor_.scan == 1) {
+      url += "&sort_by=id&sort_direction=asc";
+      if (!cursor_.next.empty()) url += "&cursor=" + UrlEncode(cursor_.next);
+      return url;
+    }
     url += "&sort_by=update_time&sort_direction=asc&updated_until=" +
            UrlEncode(Rfc3339Seconds(cursor_.upper));
     if (cursor_.from > 0) url += "&updated_since=" + UrlEncode(Rfc3339Seconds(cursor_.from));
@@ -191,6 +215,69 @@ class ListReader : public StreamReader {
     // The window is read whole: the next run starts a new one at its end.
     next = StreamCursor{};
     next.since = cursor_.upper;
+    next.scanned = cursor_.scanned;
+    if (source_.scans_for_deletions) {
+      if (cursor_.since == 0) {
+        next.scanned = cursor_.upper;  // a whole read from the start is a scan
+      } else if (run_.started_at_ms - cursor_.scanned >=
+                 company_.api.config.options.Duration(kDeletionScanEveryOption).count()) {
+        next.scan = 1;  // go on with a deletion scan
+        return Status::Ok();
+      }
+    }
+    finished_ = true;
+    return Status::Ok();
+  }
+
+  // A deletion scan's page: every person by id. A stored live id in the
+  // range the page covers, from the previous page's last id to its own (to
+  // the end on the last page), that it does not hold is deleted.
+  Status AdvanceScan(const Answer& answer, StreamCursor& next, Page& page) {
+    if (!stored_ids_) {
+      if (!run_.stored_live_ids) return Status::Internal("no stored ids to scan against");
+      auto ids = run_.stored_live_ids();
+      if (!ids.ok()) return ids.status();
+      std::vector<int64_t> numbers;
+      for (const std::string& id : *ids) {
+        int64_t n = 0;
+        auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+        if (ec == std::errc() && end == id.data() + id.size()) numbers.push_back(n);
+      }
+      std::sort(numbers.begin(), numbers.end());
+      stored_ids_ = std::move(numbers);
+    }
+    std::vector<int64_t> seen;
+    if (answer.data != nullptr) {
+      for (const auto& item : answer.data->GetArray()) {
+        if (const rapidjson::Value* id = GetMember(item, "id"); id != nullptr && id->IsInt64()) {
+          seen.push_back(id->GetInt64());
+        }
+      }
+    }
+    std::sort(seen.begin(), seen.end());
+    const rapidjson::Value* more = GetMember(answer.additional_data, "next_cursor");
+    const bool last = more == nullptr || !more->IsString() || more->GetStringLength() == 0;
+    const int64_t covered_to = last           ? std::numeric_limits<int64_t>::max()
+                               : seen.empty() ? cursor_.scan_after
+                                              : seen.back();
+    for (auto it = std::upper_bound(stored_ids_->begin(), stored_ids_->end(), cursor_.scan_after);
+         it != stored_ids_->end() && *it <= covered_to; ++it) {
+      if (!std::binary_search(seen.begin(), seen.end(), *it)) {
+        page.deletions.push_back(
+            Deletion{RecordKind::kContact, std::to_string(*it), run_.started_at_ms, ""});
+      }
+    }
+    if (!last) {
+      const std::string_view token(more->GetString(), more->GetStringLength());
+      if (Status s = guard_.Follow(token); !s.ok()) return s;
+      next.next = token;
+      next.scan_after = covered_to;
+      return Status::Ok();
+    }
+    next.scan = 0;
+    next.scan_after = 0;
+    next.next.clear();
+    next.scanned = run_.started_at_ms;
     finished_ = true;
     return Status::Ok();
   }
@@ -262,6 +349,8 @@ class ListReader : public StreamReader {
   PagingGuard guard_;
   // cursor_.next came from the stored cursor and was not asked for yet.
   bool stored_next_ = false;
+  // A deletion scan's stored live ids, read at its first page in this run.
+  std::optional<std::vector<int64_t>> stored_ids_;
   bool finished_ = false;
 };
 

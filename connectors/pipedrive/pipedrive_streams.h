@@ -6,7 +6,9 @@
 // update_time and paged with v2's cursors. The stream's cursor keeps the
 // window and the update_time of the last record committed, so a restart asks
 // again from that second: records sharing it are read again, never lost.
-// users and leads are v1 lists read whole on every run (offset paging; the
+// Persons are also scanned whole by id every `deletion_scan_every`: the
+// stored ones the scan does not find are deleted (API v2 lists no deleted
+// persons). users and leads are v1 lists read whole on every run (offset paging; the
 // cursor keeps the offset while a pass is under way).
 //
 // Threading: a reader is used by one thread, for one run.
@@ -21,6 +23,14 @@
 #include "connectors/pipedrive/pipedrive_mapping.h"
 
 namespace salesaudit::pipedrive {
+
+// API v2 lists no deleted persons: a scan of them all by id finds the
+// stored ones that are gone. It reads every person, so it is not done on
+// every run.
+inline const OptionSpec kDeletionScanEveryOption{
+    "deletion_scan_every", OptionType::kDuration, std::chrono::hours(24),
+    "How often the persons stream also reads every person by id, to find deleted ones (API v2 "
+    "lists none); 0s = every sync."};
 
 // What the streams of one connector instance share.
 struct CompanyState {

@@ -112,6 +112,41 @@ TEST_CASE(
   REQUIRE_MATCHES_COMPANY(f, "");
 }
 
+TEST_CASE(
+    "Persons deleted or merged away after a sync are found deleted by the daily scan of every "
+    "person, and not before it is due",
+    "[pipedrive]") {
+  ManualClock clock(1767225600000);  // 2026-01-01
+  PipedriveFixture f(SmallCompany(), {}, clock);
+  REQUIRE(FailedStreams(f.Sync()).empty());
+  const std::vector<sim::PdPerson> persons = f.sim.Persons();
+  clock.Advance(std::chrono::minutes(5));
+  f.sim.DeletePerson(persons[10].id);
+  f.sim.DeletePerson(persons[200].id);
+  f.sim.MergePersons(persons[20].id, persons[21].id);
+  clock.Advance(std::chrono::minutes(5));
+
+  // Within a day of the first (whole) read no scan runs: the deleted
+  // persons are still live in the store.
+  REQUIRE(FailedStreams(f.Sync()).empty());
+  CHECK(f.store->CountRows(RecordKind::kContact, "pd", false).value() ==
+        static_cast<int64_t>(persons.size()));
+
+  clock.Advance(std::chrono::hours(25));
+  f.sim.ResetStats();
+  const auto results = f.Sync();
+  INFO(FailedStreams(results));
+  REQUIRE(FailedStreams(results).empty());
+  REQUIRE_MATCHES_COMPANY(f, "");
+  int64_t deleted = 0;
+  for (const StreamSyncResult& r : results) {
+    if (r.stream == "persons") deleted = r.deletions;
+  }
+  CHECK(deleted == 3);
+  // The scan read every person once by id: two pages of 500 besides the window's.
+  CHECK(f.sim.Stats().by_path.at("/api/v2/persons") == 3);
+}
+
 TEST_CASE("A person's channel comes from the person field fields: names, by name or by key",
           "[pipedrive]") {
   PipedriveFixture f(SmallCompany());
