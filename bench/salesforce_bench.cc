@@ -7,38 +7,20 @@
 //   build/salesforce_bench [N=200000]
 #include <unistd.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <sstream>
 #include <string>
 
+#include "bench/bench_sync.h"
 #include "bench/bench_util.h"
-#include "connectors/connector.h"
-#include "core/metrics.h"
 #include "store/store.h"
-#include "sync/sync_engine.h"
 
 namespace {
 
 constexpr char kClientId[] = "bench-consumer-key";
 constexpr char kClientSecret[] = "bench-consumer-secret";
 constexpr char kRefreshToken[] = "bench-refresh-token";
-
-// Requests the connector sent, from salesaudit_api_requests_total.
-double RequestsSent(const std::string& connector) {
-  std::istringstream lines(salesaudit::GlobalMetrics().RenderText());
-  const std::string prefix = "salesaudit_api_requests_total{";
-  const std::string label = "connector=\"" + connector + "\"";
-  double total = 0;
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(prefix, 0) != 0 || line.find(label) == std::string::npos) continue;
-    total += std::atof(line.substr(line.rfind(' ') + 1).c_str());
-  }
-  return total;
-}
 
 }  // namespace
 
@@ -77,17 +59,12 @@ int main(int argc, char** argv) {
   config.auth["refresh_token"] = kRefreshToken;
   config.auth["login_url"] = base_url;
   config.rate_limit = RateLimit{};  // off
-  SyncEngine engine(**store, BuiltinConnectors());
-  std::atomic<bool> cancel{false};
   SyncRequest request;
   request.streams = {"leads"};
-
-  const double cpu_before = ProcessCpuSeconds();
-  const auto wall_before = std::chrono::steady_clock::now();
-  auto results = engine.RunConnector(config, request, cancel);
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
-  const double cpu = ProcessCpuSeconds() - cpu_before;
+  const bench::TimedSync timed = bench::RunTimed(**store, config, request);
+  const auto& results = timed.results;
+  const double wall = timed.wall_s;
+  const double cpu = timed.cpu_s;
 
   bench::StopSimulator(sim);
   std::filesystem::remove_all(dir);
@@ -97,7 +74,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double records = static_cast<double>(leads);
-  const double requests = RequestsSent(config.name);
+  const double requests = bench::CounterOf("salesaudit_api_requests_total", config.name);
   std::printf("leads synced:           %.0f (%lld records with stage events and links)\n", records,
               static_cast<long long>(results[0].records));
   std::printf("wall time:              %.2f s\n", wall);

@@ -5,17 +5,14 @@
 //   build/sync_bench [N=200000]
 #include <unistd.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include "bench/bench_sync.h"
 #include "bench/bench_util.h"
-#include "connectors/connector.h"
 #include "store/store.h"
-#include "sync/sync_engine.h"
 
 namespace {
 
@@ -54,17 +51,12 @@ int main(int argc, char** argv) {
   config.base_url = base_url;
   config.auth["token"] = kToken;
   config.rate_limit = RateLimit{};  // off
-  SyncEngine engine(**store, BuiltinConnectors());
-  std::atomic<bool> cancel{false};
   SyncRequest request;
   request.streams = {"contacts"};
-
-  const double cpu_before = ProcessCpuSeconds();
-  const auto wall_before = std::chrono::steady_clock::now();
-  auto results = engine.RunConnector(config, request, cancel);
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
-  const double cpu = ProcessCpuSeconds() - cpu_before;
+  const bench::TimedSync timed = bench::RunTimed(**store, config, request);
+  const auto& results = timed.results;
+  const double wall = timed.wall_s;
+  const double cpu = timed.cpu_s;
 
   bench::StopSimulator(sim);
   std::filesystem::remove_all(dir);

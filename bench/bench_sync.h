@@ -1,0 +1,25 @@
+// What the sync benchmarks share: one timed connector run and the requests
+// it sent.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sync/sync_engine.h"
+
+namespace salesaudit::bench {
+
+// One RunConnector, timed: its results, wall seconds and the client's CPU
+// seconds (user + system of this process).
+struct TimedSync {
+  std::vector<StreamSyncResult> results;
+  double wall_s = 0;
+  double cpu_s = 0;
+};
+TimedSync RunTimed(Store& store, const ConnectorConfig& config, const SyncRequest& request);
+
+// The sum of the series of the counter `family` labelled with `connector`
+// (salesaudit_api_requests_total: the requests it sent).
+double CounterOf(const std::string& family, const std::string& connector);
+
+}  // namespace salesaudit::bench
