@@ -203,7 +203,7 @@ std::vector<std::string> ObjectMapping::SelectFields(SObject object, bool curren
 }
 
 void ObjectMapping::MapRow(SObject object, const rapidjson::Value& row, Page& page) const {
-  if (object == SObject::kLead) return MapLead(row, nullptr, page);
+  if (object == SObject::kLead) return MapLead(row, {}, page);
   const std::string id = GetStringOrEmpty(row, "Id");
   switch (object) {
     case SObject::kUser: {
@@ -272,8 +272,8 @@ Contact ObjectMapping::MapPerson(SObject object, const rapidjson::Value& row, co
   return c;
 }
 
-void ObjectMapping::MapLead(const rapidjson::Value& row,
-                            const std::vector<LeadHistoryEntry>* history, Page& page) const {
+void ObjectMapping::MapLead(const rapidjson::Value& row, std::span<const LeadHistoryEntry> history,
+                            Page& page) const {
   const std::string id = GetStringOrEmpty(row, "Id");
   RecordReader reader(RecordKind::kContact, page.value_issues);
   reader.set_id(id);
@@ -289,10 +289,10 @@ void ObjectMapping::MapLead(const rapidjson::Value& row,
   const std::string status = reader.Text(row, "Status");
   std::vector<std::pair<std::string_view, int64_t>> statuses;
   std::optional<int64_t> converted_at;
-  if (history != nullptr) {
+  if (!history.empty()) {
     std::vector<const LeadHistoryEntry*> changes;
     bool created_row = false;
-    for (const LeadHistoryEntry& entry : *history) {
+    for (const LeadHistoryEntry& entry : history) {
       if (entry.field == "Status") changes.push_back(&entry);
       if (entry.field == "created") created_row = true;
       if (entry.field == "leadConverted" && (!converted_at || entry.at < *converted_at)) {
@@ -348,14 +348,14 @@ void ObjectMapping::MapLead(const rapidjson::Value& row,
   page.contacts.push_back(std::move(c));
 }
 
-bool RowKey(const rapidjson::Value& row, int64_t* modstamp_ms, std::string* id) {
+bool RowKey(const rapidjson::Value& row, int64_t* modstamp_ms, std::string_view* id) {
   std::optional<std::string_view> text = GetString(row, "SystemModstamp");
   std::optional<std::string_view> row_id = GetString(row, "Id");
   if (!text || !row_id || row_id->empty()) return false;
   TimeMs t = ParseTimestampMs(*text);
   if (!t) return false;
   *modstamp_ms = *t;
-  *id = std::string(*row_id);
+  *id = *row_id;
   return true;
 }
 

@@ -20,6 +20,7 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,11 +60,13 @@ class StageMap {
 };
 
 // One LeadHistory row the mapping needs: a Status change, the lead's
-// creation or its conversion.
+// creation or its conversion. The views point into the query answer the
+// row came in, which outlives the mapping of its leads.
 struct LeadHistoryEntry {
-  std::string field;  // "Status", "created" or "leadConverted"
-  std::string old_value;
-  std::string new_value;
+  std::string_view lead_id;
+  std::string_view field;  // "Status", "created" or "leadConverted"
+  std::string_view old_value;
+  std::string_view new_value;
   int64_t at = 0;
 };
 
@@ -98,10 +101,10 @@ class ObjectMapping {
   // Maps one row of `object` into `page`: a record, or a deletion for a
   // row in the recycle bin (IsDeleted), and for a converted lead its alias
   // and opportunity link. `history` is the lead's LeadHistory (any order);
-  // a lead without it gets stage evidence from its conversion only.
+  // a lead without any gets stage evidence from its conversion only.
   // `currency` is given to opportunities without CurrencyIsoCode.
   void MapRow(SObject object, const rapidjson::Value& row, Page& page) const;
-  void MapLead(const rapidjson::Value& row, const std::vector<LeadHistoryEntry>* history,
+  void MapLead(const rapidjson::Value& row, std::span<const LeadHistoryEntry> history,
                Page& page) const;
   void set_currency(std::string currency) { currency_ = std::move(currency); }
 
@@ -121,9 +124,9 @@ class ObjectMapping {
   std::string currency_;
 };
 
-// The keyset of a row: its SystemModstamp (epoch ms) and Id; false when it
-// has none that can be read.
-bool RowKey(const rapidjson::Value& row, int64_t* modstamp_ms, std::string* id);
+// The keyset of a row: its SystemModstamp (epoch ms) and Id (a view into
+// the row); false when it has none that can be read.
+bool RowKey(const rapidjson::Value& row, int64_t* modstamp_ms, std::string_view* id);
 
 // A SOQL datetime literal for `epoch_ms`, to the second below:
 // 2024-02-01T08:30:12Z.

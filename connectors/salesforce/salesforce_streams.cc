@@ -2,7 +2,8 @@
 
 #include <rapidjson/document.h>
 
-#include <map>
+#include <algorithm>
+#include <span>
 
 #include "connectors/paging.h"
 #include "connectors/shared_options.h"
@@ -41,7 +42,7 @@ struct KeyOrder {
   bool by_id = false;
 
   // Rows after (`modstamp`, `id`), or at it too when `inclusive`.
-  std::string After(int64_t modstamp, const std::string& id, bool inclusive) const {
+  std::string After(int64_t modstamp, std::string_view id, bool inclusive) const {
     const std::string op = inclusive ? ">= " : "> ";
     if (by_id) return "Id " + op + SoqlString(id);
     const std::string t = SoqlDateTime(modstamp);
@@ -49,7 +50,7 @@ struct KeyOrder {
            SoqlString(id) + "))";
   }
   // Rows up to (`modstamp`, `id`), itself included.
-  std::string UpTo(int64_t modstamp, const std::string& id) const {
+  std::string UpTo(int64_t modstamp, std::string_view id) const {
     if (by_id) return "Id <= " + SoqlString(id);
     const std::string t = SoqlDateTime(modstamp);
     return "(SystemModstamp < " + t + " OR (SystemModstamp = " + t +
@@ -59,8 +60,8 @@ struct KeyOrder {
     return by_id ? " ORDER BY Id ASC" : " ORDER BY SystemModstamp ASC, Id ASC";
   }
   // Whether (`modstamp`, `id`) comes after (`than_modstamp`, `than_id`).
-  bool Later(int64_t modstamp, const std::string& id, int64_t than_modstamp,
-             const std::string& than_id) const {
+  bool Later(int64_t modstamp, std::string_view id, int64_t than_modstamp,
+             std::string_view than_id) const {
     if (by_id || modstamp == than_modstamp) return id > than_id;
     return modstamp > than_modstamp;
   }
@@ -125,8 +126,21 @@ std::string Joined(const std::vector<std::string>& fields) {
   return out;
 }
 
-// Each lead's history rows, by lead Id (found by a view of the row's Id).
-using LeadHistories = std::map<std::string, std::vector<LeadHistoryEntry>, std::less<>>;
+// The history rows of a batch's leads and the answers they point into:
+// sorted by lead Id, each lead's rows in the order they came.
+struct LeadHistories {
+  std::vector<QueryBatch> answers;
+  std::vector<LeadHistoryEntry> entries;
+
+  std::span<const LeadHistoryEntry> Of(std::string_view lead_id) const {
+    auto [first, last] = std::equal_range(entries.begin(), entries.end(),
+                                          LeadHistoryEntry{.lead_id = lead_id}, ByLead);
+    return {first, last};
+  }
+  static bool ByLead(const LeadHistoryEntry& a, const LeadHistoryEntry& b) {
+    return a.lead_id < b.lead_id;
+  }
+};
 
 class ObjectStreamReader : public StreamReader {
  public:
@@ -161,15 +175,23 @@ class ObjectStreamReader : public StreamReader {
       return s;
     }
     KeysetCursor next = cursor_;
+    // The batch's last key, copied once.
+    int64_t last_modstamp = next.after_modstamp;
+    std::string_view last_id = next.after_id;
+    bool advanced = false;
     for (const auto& row : batch->records->GetArray()) {
       int64_t modstamp = 0;
-      std::string id;
+      std::string_view id;
       if (!row.IsObject() || !RowKey(row, &modstamp, &id)) continue;
-      if (next.after_id.empty() ||
-          cursor_.order().Later(modstamp, id, next.after_modstamp, next.after_id)) {
-        next.after_modstamp = modstamp;
-        next.after_id = std::move(id);
+      if (last_id.empty() || cursor_.order().Later(modstamp, id, last_modstamp, last_id)) {
+        last_modstamp = modstamp;
+        last_id = id;
+        advanced = true;
       }
+    }
+    if (advanced) {
+      next.after_modstamp = last_modstamp;
+      next.after_id = std::string(last_id);
     }
     next_records_url_ = batch->next_records_url;
     if (next_records_url_.empty()) {
@@ -244,9 +266,10 @@ class ObjectStreamReader : public StreamReader {
     size_t without_history = 0;
     for (const auto& row : records.GetArray()) {
       if (!row.IsObject()) continue;
-      auto it = history.find(GetString(row, "Id").value_or(std::string_view()));
-      if (it == history.end()) ++without_history;
-      mapping.MapLead(row, it == history.end() ? nullptr : &it->second, page);
+      const std::span<const LeadHistoryEntry> lead_history =
+          history.Of(GetString(row, "Id").value_or(std::string_view()));
+      if (lead_history.empty()) ++without_history;
+      mapping.MapLead(row, lead_history, page);
     }
     if (without_history > 0) {
       page.warnings.push_back(
@@ -261,17 +284,17 @@ class ObjectStreamReader : public StreamReader {
   // live leads in the batch's key range, which are the batch's.
   Status ReadLeadHistory(const rapidjson::Value& records, LeadHistories* history) {
     int64_t first_modstamp = 0, last_modstamp = 0;
-    std::string first_id, last_id;
+    std::string_view first_id, last_id;
     for (const auto& row : records.GetArray()) {
       int64_t modstamp = 0;
-      std::string id;
+      std::string_view id;
       if (!row.IsObject() || !RowKey(row, &modstamp, &id)) continue;
       if (first_id.empty()) {
         first_modstamp = modstamp;
         first_id = id;
       }
       last_modstamp = modstamp;
-      last_id = std::move(id);
+      last_id = id;
     }
     if (first_id.empty()) return Status::Ok();
     const std::string soql =
@@ -286,15 +309,19 @@ class ObjectStreamReader : public StreamReader {
       if (!batch.ok()) return batch.status();
       for (const auto& row : batch->records->GetArray()) {
         if (!row.IsObject()) continue;
-        TimeMs at = ParseTimestampMs(GetStringOrEmpty(row, "CreatedDate"));
-        const std::string lead = GetStringOrEmpty(row, "LeadId");
+        TimeMs at = ParseTimestampMs(GetString(row, "CreatedDate").value_or(""));
+        const std::string_view lead = GetString(row, "LeadId").value_or("");
         if (!at || lead.empty()) continue;
-        (*history)[lead].push_back(LeadHistoryEntry{GetStringOrEmpty(row, "Field"),
-                                                    GetStringOrEmpty(row, "OldValue"),
-                                                    GetStringOrEmpty(row, "NewValue"), *at});
+        history->entries.push_back(LeadHistoryEntry{lead, GetString(row, "Field").value_or(""),
+                                                    GetString(row, "OldValue").value_or(""),
+                                                    GetString(row, "NewValue").value_or(""), *at});
       }
       const std::string next = batch->next_records_url;
-      if (next.empty()) return Status::Ok();
+      history->answers.push_back(std::move(*batch));
+      if (next.empty()) {
+        std::stable_sort(history->entries.begin(), history->entries.end(), LeadHistories::ByLead);
+        return Status::Ok();
+      }
       if (Status s = guard.Follow(next); !s.ok()) return s;
       auto more = org_.api.More(stream, next);
       if (!more.ok()) return more.status();
