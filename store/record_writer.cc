@@ -214,6 +214,10 @@ Status RecordWriter::Prepare() {
       {&alias_target_,
        "SELECT contact_id FROM contact_aliases WHERE source = ?1 AND alias_id = ?2"},
       {&any_alias_, "SELECT EXISTS (SELECT 1 FROM contact_aliases WHERE source = ?1)"},
+      // ?4: one more than the most rows worth reading (the page's contacts).
+      {&aliases_in_range_,
+       "SELECT alias_id, contact_id FROM contact_aliases WHERE source = ?1 "
+       "AND alias_id >= ?2 AND alias_id <= ?3 ORDER BY alias_id LIMIT ?4"},
       // Whether an id has anything a merge moves: its contact row, deal
       // pairs, links, stage events or aliases onto it. A new alias's id
       // nearly never has (a converted lead's Contact is read after it).
@@ -241,7 +245,15 @@ Status RecordWriter::RecordFailure(int rc, sqlite3_stmt* s, const std::string& l
 Status RecordWriter::PersonOf(const std::string& source, const std::string& id,
                               std::string_view& person) {
   person = id;
-  if (!source_has_aliases_ || unaliased_ids_.count(id) != 0) return Status::Ok();
+  if (!source_has_aliases_) return Status::Ok();
+  if (range_read_ && id >= range_first_ && id <= range_last_) {
+    auto it = std::lower_bound(range_aliases_.begin(), range_aliases_.end(), id,
+                               [](const std::pair<std::string, std::string>& a,
+                                  const std::string& key) { return a.first < key; });
+    if (it != range_aliases_.end() && it->first == id) person = it->second;
+    return Status::Ok();
+  }
+  if (unaliased_ids_.count(id) != 0) return Status::Ok();
   sqlite3_stmt* s = alias_target_.get();
   BindText(s, 1, source);
   BindText(s, 2, id);
@@ -296,6 +308,39 @@ Status RecordWriter::WriteAlias(const std::string& source, const ContactAlias& a
   rc = Database::Run(s);
   if (rc != SQLITE_OK) return RecordFailure(rc, s, label());
   return MergeContact(source, a.alias_id, survivor, a.at);
+}
+
+Status RecordWriter::ReadAliasesInRange(const std::string& source, const Page& page) {
+  range_read_ = false;
+  range_aliases_.clear();
+  if (!source_has_aliases_ || page.contacts.empty()) return Status::Ok();
+  const auto bounds =
+      std::minmax_element(page.contacts.begin(), page.contacts.end(),
+                          [](const Contact& a, const Contact& b) { return a.id < b.id; });
+  const std::string& first = bounds.first->id;
+  const std::string& last = bounds.second->id;
+  sqlite3_stmt* s = aliases_in_range_.get();
+  BindText(s, 1, source);
+  // Bound as written: an empty id is a bound like any other.
+  BindRequiredText(s, 2, first);
+  BindRequiredText(s, 3, last);
+  sqlite3_bind_int64(s, 4, static_cast<int64_t>(page.contacts.size()) + 1);
+  Status read = db_.ForEachRow(s, "aliases of " + source, [&](sqlite3_stmt* row) {
+    std::pair<std::string, std::string>& alias = range_aliases_.emplace_back();
+    ReadValue(row, 0, alias.first);
+    ReadValue(row, 1, alias.second);
+  });
+  if (!read.ok()) return read;
+  // More aliases in the range than lookups they would spare: each id is
+  // looked up instead.
+  if (range_aliases_.size() > page.contacts.size()) {
+    range_aliases_.clear();
+    return Status::Ok();
+  }
+  range_first_ = first;
+  range_last_ = last;
+  range_read_ = true;
+  return Status::Ok();
 }
 
 Status RecordWriter::MergeContact(const std::string& source, const std::string& id,
@@ -731,6 +776,7 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page,
   normalized_emails_.clear();
   unaliased_ids_.clear();
   aliases_written_ = false;
+  range_read_ = false;
   sqlite3_stmt* any = any_alias_.get();
   BindText(any, 1, source);
   Status known = db_.ForEachRow(any, "aliases of " + source,
@@ -740,6 +786,7 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page,
     if (Status s = WriteAlias(source, a); !s.ok()) return s;
   }
   aliases_written_ = true;
+  if (Status s = ReadAliasesInRange(source, page); !s.ok()) return s;
   for (const Contact& c : page.contacts) {
     if (Status s = WriteContact(source, c, notes); !s.ok()) return s;
   }

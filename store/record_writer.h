@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "core/records.h"
@@ -61,9 +62,16 @@ class RecordWriter {
   std::string_view Email(const std::string& email);
   // The person `id` means in `source`: the contact its alias names, or `id`
   // itself (through source_has_aliases_, without a lookup for a source that
-  // has none, nor for an id already found to be none in this page). Points
-  // into `id` or into person_scratch_, valid until the next call.
+  // has none, nor for an id in the range ReadAliasesInRange read or already
+  // found to be none in this page). Points into `id`, range_aliases_ or
+  // person_scratch_, valid until the next call.
   Status PersonOf(const std::string& source, const std::string& id, std::string_view& person);
+  // Reads, once the page's aliases are written, the aliases whose ids lie
+  // between the least and the greatest id of the page's contacts, so that
+  // PersonOf answers for the ids in that range without a lookup each (a
+  // full sync's page, read in key order, has a narrow range). A range
+  // holding more aliases than the page has contacts is not read.
+  Status ReadAliasesInRange(const std::string& source, const Page& page);
   Status WriteAlias(const std::string& source, const ContactAlias& a);
   // `id` merged into `survivor` at `at`: its row deleted, its deal_contacts
   // pairs, deal_links rows and stage events moved to the survivor (a merge
@@ -100,9 +108,10 @@ class RecordWriter {
   Statement upsert_contact_, upsert_deal_, upsert_owner_, upsert_campaign_, upsert_member_;
   Statement insert_event_, update_event_, count_campaign_events_, count_recipient_events_;
   Statement clear_deal_contacts_, insert_deal_contact_, move_deal_contacts_, drop_deal_contacts_;
-  Statement upsert_link_, live_link_pair_, release_link_pair_, delete_link_, move_link_rows_, release_deal_pairs_,
-      delete_deal_links_;
-  Statement insert_alias_, repoint_aliases_, alias_target_, any_alias_, has_merge_rows_;
+  Statement upsert_link_, live_link_pair_, release_link_pair_, delete_link_, move_link_rows_,
+      release_deal_pairs_, delete_deal_links_;
+  Statement insert_alias_, repoint_aliases_, alias_target_, any_alias_, has_merge_rows_,
+      aliases_in_range_;
   Statement upsert_stage_event_, move_stage_events_, drop_stage_events_, drop_origin_stage_events_;
   Statement delete_contact_, delete_deal_, deactivate_owner_, delete_campaign_, delete_event_,
       delete_member_;
@@ -116,6 +125,11 @@ class RecordWriter {
   // look up again what its contact record did.
   bool aliases_written_ = false;
   std::unordered_set<std::string_view> unaliased_ids_;
+  // What ReadAliasesInRange read: whether it did, the range (views into the
+  // page's contacts) and its aliases as (alias id, person), by alias id.
+  bool range_read_ = false;
+  std::string_view range_first_, range_last_;
+  std::vector<std::pair<std::string, std::string>> range_aliases_;
   std::vector<UncountedEvent> uncounted_events_;
   // Normalised copies of the emails uncounted_events_ names when the event's
   // own email was not normalised (a deque never moves its elements).

@@ -250,6 +250,46 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "A page's ids mean their persons whether few or many aliases lie between its least and "
+    "greatest contact id",
+    "[store][aliases]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  Page aliases;
+  aliases.stream = "leads";
+  aliases.contact_aliases = {ContactAlias{"003b", "00Q1", Jan(2)},
+                             ContactAlias{"003c", "00Q2", Jan(2)},
+                             ContactAlias{"003d", "00Q3", Jan(2)}};
+  Commit(*store, aliases);
+
+  // Three aliases among five contacts' ids, then the same three among two.
+  Page few;
+  few.stream = "contacts";
+  few.contacts = {Lead("003z"), Lead("003b"), Lead("003a"), Lead("003c"), Lead("003d")};
+  few.stage_events = {StageEvent{"003c", FunnelStage::kContacted, Jan(5), "003c"}};
+  few.deal_links = {DealLink{"r1", "d1", "003d"}};
+  PageCommitNotes notes;
+  Commit(*store, few, &notes);
+  CHECK(notes.aliased_contacts == 3);
+  Page many;
+  many.stream = "contacts";
+  many.contacts = {Lead("003a"), Lead("003z")};
+  many.stage_events = {StageEvent{"003b", FunnelStage::kContacted, Jan(6), "003b"}};
+  many.deal_links = {DealLink{"r2", "d2", "003c"}};
+  Commit(*store, many, &notes);
+  CHECK(notes.aliased_contacts == 0);
+
+  RawDb raw(path);
+  CHECK(raw.Column("SELECT id FROM contacts ORDER BY id") ==
+        std::vector<std::string>{"003a", "003z"});
+  CHECK(StageEventsText(*store) ==
+        std::vector<std::string>{"00Q1 contacted " + std::to_string(Jan(6)) + " contacts/003b",
+                                 "00Q2 contacted " + std::to_string(Jan(5)) + " contacts/003c"});
+  CHECK(LinkRows(raw) == std::vector<std::string>{"r1 d1:00Q3 -", "r2 d2:00Q2 -"});
+}
+
+TEST_CASE(
     "With an alias, v_contact_funnel has one live row per person with the earliest dates "
     "of both records",
     "[store][aliases]") {
