@@ -10,6 +10,23 @@
 namespace salesaudit {
 namespace {
 
+// ParseJson's nesting check and messages around `parse`, which fills `doc`
+// from `text`.
+template <typename Parse>
+Status ParseChecked(std::string_view text, rapidjson::Document* doc, const Parse& parse) {
+  if (Status s = CheckJsonNesting(text); !s.ok()) {
+    doc->SetNull();
+    return s;
+  }
+  parse();
+  if (!doc->HasParseError()) return Status::Ok();
+  const size_t offset = doc->GetErrorOffset();
+  std::string message = "invalid JSON at offset " + std::to_string(offset) + ": " +
+                        rapidjson::GetParseError_En(doc->GetParseError());
+  if (offset >= text.size()) return Status::Unavailable(message + " (body cut short)");
+  return Status::DataLoss(std::move(message));
+}
+
 // The member `key` of `object` unless it is absent or null.
 const rapidjson::Value* PresentMember(const rapidjson::Value& object, std::string_view key) {
   const rapidjson::Value* v = GetMember(object, key);
@@ -19,17 +36,19 @@ const rapidjson::Value* PresentMember(const rapidjson::Value& object, std::strin
 }  // namespace
 
 Status ParseJson(std::string_view text, rapidjson::Document* doc) {
-  if (Status s = CheckJsonNesting(text); !s.ok()) {
-    doc->SetNull();
-    return s;
+  return ParseChecked(
+      text, doc, [&] { doc->Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size()); });
+}
+
+Status ParseJsonInPlace(std::string& text, rapidjson::Document* doc) {
+  // The in-place parser reads to the NUL that ends the string's buffer, and
+  // only ParseJson's skips the bytes of a byte-order mark at the start.
+  if (text.find('\0') != std::string::npos ||
+      (!text.empty() && static_cast<unsigned char>(text[0]) >= 0x80)) {
+    return ParseJson(text, doc);
   }
-  doc->Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
-  if (!doc->HasParseError()) return Status::Ok();
-  const size_t offset = doc->GetErrorOffset();
-  std::string message = "invalid JSON at offset " + std::to_string(offset) + ": " +
-                        rapidjson::GetParseError_En(doc->GetParseError());
-  if (offset >= text.size()) return Status::Unavailable(message + " (body cut short)");
-  return Status::DataLoss(std::move(message));
+  return ParseChecked(text, doc,
+                      [&] { doc->ParseInsitu<rapidjson::kParseIterativeFlag>(text.data()); });
 }
 
 const rapidjson::Value* GetMember(const rapidjson::Value& object, std::string_view key) {

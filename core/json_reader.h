@@ -39,6 +39,15 @@ namespace salesaudit {
 // latter `doc` is left null.
 Status ParseJson(std::string_view text, rapidjson::Document* doc);
 
+// ParseJson for a large answer parsed once: its strings are decoded in
+// place, and `doc` points into `text` instead of holding copies, so `text`
+// must stay unchanged where it is (not moved: a short string lives in its
+// object) while `doc` is read. `text` is overwritten whether or not the
+// parse succeeds. The same document and statuses as ParseJson; text with a
+// NUL byte of its own, or starting with a byte-order mark, is parsed as
+// ParseJson parses it.
+Status ParseJsonInPlace(std::string& text, rapidjson::Document* doc);
+
 // The member `key` of `object` as sent, null included (for a reader that
 // tells a null value from a missing one); nullptr when `object` is not an
 // object or has no member `key`.

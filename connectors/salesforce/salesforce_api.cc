@@ -254,7 +254,7 @@ Result<HttpResponse> SalesforceApi::Get(const std::string& stream,
 }
 
 Result<QueryBatch> SalesforceApi::ReadBatch(const std::string& context, const HttpRequest& request,
-                                            const HttpResponse& response) {
+                                            HttpResponse& response) {
   Status status = ClassifyHttpResponse(request, response, context);
   if (!status.ok()) {
     // Salesforce says "daily limit" with a 403, not a 429: waiting seconds
@@ -266,9 +266,12 @@ Result<QueryBatch> SalesforceApi::ReadBatch(const std::string& context, const Ht
     return status;
   }
   QueryBatch batch;
+  batch.body = std::make_unique<std::string>(std::move(response.body));
   batch.doc = std::make_unique<rapidjson::Document>();
   const std::string where = context + ": " + request.method + " " + UrlPath(request.url);
-  if (Status s = ParseJson(response.body, batch.doc.get()); !s.ok()) return s.WithContext(where);
+  if (Status s = ParseJsonInPlace(*batch.body, batch.doc.get()); !s.ok()) {
+    return s.WithContext(where);
+  }
   const rapidjson::Value& doc = *batch.doc;
   batch.records = doc.IsObject() ? GetArray(doc, "records") : nullptr;
   const std::optional<bool> done = doc.IsObject() ? GetBool(doc, "done") : std::nullopt;

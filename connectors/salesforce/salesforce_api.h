@@ -49,6 +49,8 @@ inline const OptionSpec kSessionLifetimeOption{
 
 // One batch of a SOQL query's result.
 struct QueryBatch {
+  // The answer's body, parsed in place: the strings of `doc` point into it.
+  std::unique_ptr<std::string> body;
   std::unique_ptr<rapidjson::Document> doc;  // the answer; `records` is an array
   const rapidjson::Value* records = nullptr;
   std::string next_records_url;  // "" when done
@@ -83,8 +85,9 @@ class SalesforceApi {
   void KeepRotatedRefreshToken(const std::string& token);
   Status CheckApiUsage(const std::string& context) const;
   void ReadApiUsage(const HttpResponse& response);
+  // Takes the body of `response` into the batch.
   Result<QueryBatch> ReadBatch(const std::string& context, const HttpRequest& request,
-                               const HttpResponse& response);
+                               HttpResponse& response);
 
   std::string login_url_;
   std::string instance_url_;  // from the token answer unless base_url is set

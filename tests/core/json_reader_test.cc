@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <catch2/catch.hpp>
+#include <string>
 
 namespace salesaudit {
 namespace {
@@ -47,6 +48,36 @@ TEST_CASE("ParseJson names the offset of the error") {
   rapidjson::Document doc;
   Status s = ParseJson(R"({"a":1}})", &doc);
   CHECK_THAT(s.message(), Catch::StartsWith("invalid JSON at offset 7: "));
+}
+
+TEST_CASE("ParseJsonInPlace gives the document and the status ParseJson gives for the same text") {
+  using namespace std::string_literals;
+  const std::string texts[] = {
+      R"({"records":[{"Id":"00Q1","Name":"a \"quoted\" \u00e9\n name","n":-1.5e3,"ok":true}]})",
+      R"({"a":"\ud83d\ude00","b":"","c":null,"d":[1,[2,{"e":"f"}]]})",
+      R"({"results":[{"id":"1"},)",
+      R"({"a":"unterminated)",
+      R"({"a":1}})",
+      "<html>502 Bad Gateway</html>",
+      "",
+      R"({"a":"x\u0000y"})",
+      "{\"a\":1}\0{\"b\":2}"s,
+      "{\"a\":\"b\0c\"}"s,
+      "\xef\xbb\xbf{\"a\":1}",
+      "\xef",
+      std::string(129, '[') + std::string(129, ']'),
+      std::string(128, '[') + std::string(128, ']'),
+  };
+  for (const std::string& text : texts) {
+    INFO("JSON: " << text);
+    rapidjson::Document copied;
+    const Status expected = ParseJson(text, &copied);
+    std::string buffer = text;
+    rapidjson::Document in_place;
+    const Status status = ParseJsonInPlace(buffer, &in_place);
+    CHECK(status.ToString() == expected.ToString());
+    if (expected.ok()) CHECK(in_place == copied);
+  }
 }
 
 TEST_CASE("accessors return values of the asked type and nothing for null, absent or other types") {
