@@ -36,7 +36,7 @@ class RecordingProxy {
   TestHttpResponse Forward(const TestHttpRequest& request) {
     HttpRequest forward{
         .method = request.method, .url = origin_ + request.target, .body = request.body};
-    for (const char* name : {"authorization", "content-type", "accept"}) {
+    for (const char* name : {"authorization", "x-api-token", "content-type", "accept"}) {
       if (!request.Header(name).empty()) forward.headers.emplace_back(name, request.Header(name));
     }
     HttpClient http({}, nullptr, nullptr);
