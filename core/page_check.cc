@@ -373,6 +373,18 @@ void CheckRecordsOf(Page& page, std::vector<ValueIssue>& issues) {
            !k.RequiredTime(a.at, "alias.at");
   });
   position = 0;
+  std::erase_if(page.deal_stages, [&](DealStage& stage) {
+    k.StartEntry(RecordKind::kDeal, stage.stage_id,
+                 "deal stage #" + std::to_string(++position) + " of the page");
+    if (!k.RequiredId(stage.pipeline_id, "deal_stage.pipeline_id") ||
+        !k.RequiredId(stage.stage_id, "deal_stage.stage_id")) {
+      return true;
+    }
+    k.Text(stage.pipeline_name, "deal_stage.pipeline_name", TextClass::kFreeText);
+    k.Text(stage.stage_name, "deal_stage.stage_name", TextClass::kFreeText);
+    return false;
+  });
+  position = 0;
   std::erase_if(page.deletions, [&](Deletion& d) {
     if (!k.Start(d.kind, d.id, position++)) return true;
     k.Text(d.merged_into, "merged_into", TextClass::kId);

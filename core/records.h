@@ -145,6 +145,17 @@ struct StageEvent {
   std::string channel;
 };
 
+// A stage of a deal pipeline, with the names reports show for the ids deals
+// carry (Deal::pipeline, Deal::stage). Kept in deal_stages by (pipeline_id,
+// stage_id); v_deals gives each deal its pipeline's and stage's names.
+struct DealStage {
+  std::string pipeline_id;
+  std::string stage_id;
+  std::string pipeline_name;
+  std::string stage_name;
+  std::optional<int64_t> order;  // the stage's place in its pipeline
+};
+
 // A link between a deal and a contact that a record of its own states (a
 // Salesforce OpportunityContactRole; a converted lead's opportunity, stated
 // by the lead). Kept in deal_links by `id`; deal_contacts holds a (deal,
@@ -231,6 +242,7 @@ struct Page {
   std::vector<StageEvent> stage_events;
   std::vector<DealLink> deal_links;
   std::vector<ContactAlias> contact_aliases;
+  std::vector<DealStage> deal_stages;
   std::vector<Deletion> deletions;
   // The page's stage events are all the evidence their origin records state:
   // what those records stated before is dropped first (an activity moved to

@@ -78,6 +78,12 @@ Status RecordWriter::Prepare() {
        "updated_at = excluded.updated_at, deleted_at = NULL "
        "WHERE excluded.updated_at IS NULL OR deals.updated_at IS NULL "
        "OR excluded.updated_at >= deals.updated_at"},
+      {&upsert_deal_stage_,
+       "INSERT INTO deal_stages (source, pipeline_id, stage_id, pipeline_name, stage_name, "
+       "stage_order) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+       "ON CONFLICT (source, pipeline_id, stage_id) DO UPDATE SET "
+       "pipeline_name = excluded.pipeline_name, stage_name = excluded.stage_name, "
+       "stage_order = excluded.stage_order"},
       {&upsert_owner_,
        "INSERT INTO owners (source, id, email, name, active) VALUES (?1, ?2, ?3, ?4, ?5) "
        "ON CONFLICT (source, id) DO UPDATE SET email = excluded.email, name = excluded.name, "
@@ -486,6 +492,18 @@ Status RecordWriter::WriteDealLink(const std::string& source, const DealLink& l)
   return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("deal link", l.id));
 }
 
+Status RecordWriter::WriteDealStage(const std::string& source, const DealStage& stage) {
+  sqlite3_stmt* s = upsert_deal_stage_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, stage.pipeline_id);
+  BindText(s, 3, stage.stage_id);
+  BindText(s, 4, stage.pipeline_name);
+  BindText(s, 5, stage.stage_name);
+  BindTime(s, 6, stage.order);
+  int rc = Database::Run(s);
+  return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("deal stage", stage.stage_id));
+}
+
 Status RecordWriter::WriteOwner(const std::string& source, const Owner& o) {
   sqlite3_stmt* s = upsert_owner_.get();
   BindText(s, 1, source);
@@ -792,6 +810,9 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page,
   }
   for (const Deal& d : page.deals) {
     if (Status s = WriteDeal(source, d); !s.ok()) return s;
+  }
+  for (const DealStage& stage : page.deal_stages) {
+    if (Status s = WriteDealStage(source, stage); !s.ok()) return s;
   }
   for (const Owner& o : page.owners) {
     if (Status s = WriteOwner(source, o); !s.ok()) return s;

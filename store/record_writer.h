@@ -81,6 +81,7 @@ class RecordWriter {
   Status WriteContact(const std::string& source, const Contact& c, PageCommitNotes& notes);
   Status WriteDeal(const std::string& source, const Deal& d);
   Status WriteDealLink(const std::string& source, const DealLink& l);
+  Status WriteDealStage(const std::string& source, const DealStage& stage);
   // Removes from deal_contacts the pair that link `id` states while live,
   // unless another live link states it too or (deal_id, contact_id) is
   // still the pair (unset for a link going away).
@@ -106,6 +107,7 @@ class RecordWriter {
 
   Database& db_;
   Statement upsert_contact_, upsert_deal_, upsert_owner_, upsert_campaign_, upsert_member_;
+  Statement upsert_deal_stage_;
   Statement insert_event_, update_event_, count_campaign_events_, count_recipient_events_;
   Statement clear_deal_contacts_, insert_deal_contact_, move_deal_contacts_, drop_deal_contacts_;
   Statement upsert_link_, live_link_pair_, release_link_pair_, delete_link_, move_link_rows_,

@@ -690,10 +690,36 @@ CREATE VIEW v_contact_funnel AS SELECT
 FROM contacts c;
 )sql";
 
+// Version 15: the names of deal pipelines and stages (Pipedrive deals carry
+// ids only), kept per source; v_deals gives each deal's names after its
+// other columns, so queries reading the columns by position still work.
+constexpr const char* kSchemaV15 = R"sql(
+CREATE TABLE deal_stages (
+  source TEXT NOT NULL CHECK (source <> ''),
+  pipeline_id TEXT NOT NULL CHECK (pipeline_id <> ''),
+  stage_id TEXT NOT NULL CHECK (stage_id <> ''),
+  pipeline_name TEXT,
+  stage_name TEXT,
+  stage_order INTEGER,
+  PRIMARY KEY (source, pipeline_id, stage_id)
+) WITHOUT ROWID;
+DROP VIEW IF EXISTS v_deals;
+CREATE VIEW v_deals AS SELECT
+  d.source, d.id, d.name, d.owner_id, d.pipeline, d.stage, d.amount, d.currency,
+  strftime('%Y-%m-%dT%H:%M:%fZ', d.created_at / 1000.0, 'unixepoch') AS created_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', d.closed_at / 1000.0, 'unixepoch') AS closed_at,
+  d.is_closed, d.is_won,
+  strftime('%Y-%m-%dT%H:%M:%fZ', d.updated_at / 1000.0, 'unixepoch') AS updated_at,
+  strftime('%Y-%m-%dT%H:%M:%fZ', d.deleted_at / 1000.0, 'unixepoch') AS deleted_at,
+  s.pipeline_name, s.stage_name
+FROM deals d LEFT JOIN deal_stages s
+  ON s.source = d.source AND s.pipeline_id = d.pipeline AND s.stage_id = d.stage;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},   {2, kSchemaV2},   {3, kSchemaV3},   {4, kSchemaV4},   {5, kSchemaV5},
     {6, kSchemaV6},   {7, kSchemaV7},   {8, kSchemaV8},   {9, kSchemaV9},   {10, kSchemaV10},
-    {11, kSchemaV11}, {12, kSchemaV12}, {13, kSchemaV13}, {14, kSchemaV14},
+    {11, kSchemaV11}, {12, kSchemaV12}, {13, kSchemaV13}, {14, kSchemaV14}, {15, kSchemaV15},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion,
               "Store::kSchemaVersion must name the last migration");

@@ -207,6 +207,21 @@ void Mapping::MapDeal(const rapidjson::Value& deal, Page& page) const {
   page.deals.push_back(std::move(d));
 }
 
+void Mapping::MapDealStage(const rapidjson::Value& stage,
+                           const std::map<std::string, std::string>& pipelines, Page& page) const {
+  RecordReader reader(RecordKind::kDeal, page.value_issues);
+  DealStage s;
+  s.stage_id = reader.Id(stage, "id");
+  reader.set_id(s.stage_id);
+  s.pipeline_id = reader.Id(stage, "pipeline_id");
+  s.stage_name = reader.Text(stage, "name");
+  s.order = reader.Int64(stage, "order_nr");
+  if (auto pipeline = pipelines.find(s.pipeline_id); pipeline != pipelines.end()) {
+    s.pipeline_name = pipeline->second;
+  }
+  page.deal_stages.push_back(std::move(s));
+}
+
 void Mapping::MapLead(const rapidjson::Value& lead, Page& page) const {
   RecordReader reader(RecordKind::kStageEvent, page.value_issues);
   const std::string id = reader.Id(lead, "id");

@@ -60,6 +60,9 @@ class Mapping {
   void MapDeal(const rapidjson::Value& deal, Page& page) const;
   void MapLead(const rapidjson::Value& lead, Page& page) const;
   void MapActivity(const rapidjson::Value& activity, Page& page) const;
+  // A v2 stage, with the names of `pipelines` (id -> name).
+  void MapDealStage(const rapidjson::Value& stage,
+                    const std::map<std::string, std::string>& pipelines, Page& page) const;
 
  private:
   std::string Channel(const rapidjson::Value& person, RecordReader& reader) const;

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <limits>
 
 #include "connectors/paging.h"
+#include "connectors/record_reader.h"
 #include "connectors/shared_options.h"
 #include "core/json_reader.h"
 #include "core/json_writer.h"
@@ -146,6 +148,7 @@ class ListReader : public StreamReader {
     if (finished_) return std::optional<Page>();
     Page page;
     if (Status s = ResolvePersonFields(page); !s.ok()) return s;
+    if (Status s = ReadDealStages(page); !s.ok()) return s;
     auto answer = company_.api.GetList(run_.stream, Url());
     if (!answer.ok() && stored_next_ && answer.status().code() == StatusCode::kPermanent) {
       // Pipedrive no longer takes the page cursor an earlier run kept: the
@@ -172,6 +175,8 @@ class ListReader : public StreamReader {
     if (!advanced.ok()) return advanced;
     cursor_ = next;
     page.cursor = cursor_.Serialize();
+    // Only a page returned carries them: a failed attempt's are read again.
+    stages_read_ = true;
     return std::optional<Page>(std::move(page));
   }
 
@@ -310,6 +315,47 @@ class ListReader : public StreamReader {
     return Status::Ok();
   }
 
+  // Every page of the v2 list at `path`, each handed to `take`.
+  Status ReadWholeList(const std::string& stream, const std::string& path,
+                       const std::function<void(const rapidjson::Value&)>& take) {
+    PagingGuard guard(company_.api.Context(stream), company_.api.config.max_pages_per_run);
+    std::string cursor;
+    while (true) {
+      auto answer =
+          company_.api.GetList(stream, path + "?limit=" + std::to_string(kPageSize) +
+                                           (cursor.empty() ? "" : "&cursor=" + UrlEncode(cursor)));
+      if (!answer.ok()) return answer.status();
+      if (answer->data != nullptr) {
+        for (const auto& item : answer->data->GetArray()) {
+          if (item.IsObject()) take(item);
+        }
+      }
+      const rapidjson::Value* more = GetMember(answer->additional_data, "next_cursor");
+      if (more == nullptr || !more->IsString() || more->GetStringLength() == 0) {
+        return Status::Ok();
+      }
+      cursor.assign(more->GetString(), more->GetStringLength());
+      if (Status s = guard.Follow(cursor); !s.ok()) return s;
+    }
+  }
+
+  // The pipelines' and stages' names, once per run with the first deals
+  // page (two small lists), so reports can show what a deal's ids mean.
+  Status ReadDealStages(Page& page) {
+    if (source_.map != &Mapping::MapDeal || stages_read_) return Status::Ok();
+    const std::string stream = run_.stream + ": pipelines";
+    std::map<std::string, std::string> pipelines;
+    Status s = ReadWholeList(stream, "/api/v2/pipelines", [&](const rapidjson::Value& p) {
+      RecordReader reader(RecordKind::kDeal, page.value_issues);
+      pipelines[reader.Id(p, "id")] = reader.Text(p, "name");
+    });
+    if (!s.ok()) return s;
+    s = ReadWholeList(run_.stream + ": stages", "/api/v2/stages", [&](const rapidjson::Value& st) {
+      company_.mapping.MapDealStage(st, pipelines, page);
+    });
+    return s;
+  }
+
   // The person fields `fields:` names, once per run before the first
   // persons page (/v1/personFields, offset paging).
   Status ResolvePersonFields(Page& page) {
@@ -353,6 +399,7 @@ class ListReader : public StreamReader {
   PagingGuard guard_;
   // cursor_.next came from the stored cursor and was not asked for yet.
   bool stored_next_ = false;
+  bool stages_read_ = false;  // the deal stages went out with a page
   // A deletion scan's stored live ids, read at its first page in this run.
   std::optional<std::vector<int64_t>> stored_ids_;
   bool finished_ = false;

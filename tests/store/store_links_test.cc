@@ -384,5 +384,51 @@ TEST_CASE("A page with bad stage events, links and aliases commits the rest and 
                                             "stage_event.contact_id 1", "stage_event.origin_id 1"});
 }
 
+TEST_CASE("v_deals names each deal's pipeline and stage from deal_stages, renamed in place",
+          "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  Page page;
+  page.stream = "deals";
+  Deal named = MakeDeal("d1");
+  named.pipeline = "1";
+  named.stage = "3";
+  Deal unnamed = MakeDeal("d2");  // a stage no list named: no names
+  unnamed.pipeline = "1";
+  unnamed.stage = "9";
+  page.deals = {named, unnamed};
+  page.deal_stages = {DealStage{"1", "3", "Sales", "Demo scheduled", 3},
+                      DealStage{"2", "3", "Partners", "Other pipeline", 1}};
+  REQUIRE(store->CommitPage("pd", page).ok());
+  RawDb raw(path);
+  auto names = [&](const std::string& id) {
+    return raw.One(
+        "SELECT ifnull(pipeline_name, '-') || '/' || ifnull(stage_name, '-') "
+        "FROM v_deals WHERE id = '" +
+        id + "'");
+  };
+  CHECK(names("d1") == "Sales/Demo scheduled");
+  CHECK(names("d2") == "-/-");
+  Page renamed;
+  renamed.stream = "deals";
+  renamed.deal_stages = {DealStage{"1", "3", "Sales", "Demo held", 3}};
+  REQUIRE(store->CommitPage("pd", renamed).ok());
+  CHECK(names("d1") == "Sales/Demo held");
+  CHECK(raw.One("SELECT count(*) FROM deal_stages") == "2");
+}
+
+TEST_CASE("A deal stage without its ids is dropped with a value issue, the page kept", "[store]") {
+  Page page;
+  page.stream = "deals";
+  page.deal_stages = {DealStage{"", "3", "Sales", "Demo", 1},
+                      DealStage{"1", "4", "Sales", "Won", 2}};
+  CheckPage("pd", page);
+  REQUIRE(page.deal_stages.size() == 1);
+  CHECK(page.deal_stages[0].stage_id == "4");
+  REQUIRE(page.value_issues.size() == 1);
+  CHECK(page.value_issues[0].property == "deal_stage.pipeline_id");
+}
+
 }  // namespace
 }  // namespace salesaudit

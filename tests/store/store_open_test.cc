@@ -81,6 +81,7 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
                                             "contacts",
                                             "deal_contacts",
                                             "deal_links",
+                                            "deal_stages",
                                             "deals",
                                             "email_campaign_recipients",
                                             "email_campaign_stats",

@@ -190,7 +190,7 @@ TEST_CASE("A store with stage events passes the integrity checks at open and in 
   CHECK(report->schema_version == Store::kSchemaVersion);
 }
 
-TEST_CASE("Migrating a v12 store through schema v13 and v14 keeps every stage event", "[store]") {
+TEST_CASE("Migrating a v12 store to the latest schema keeps every stage event", "[store]") {
   TempDir dir;
   const std::string path = dir.File("s.db");
   {
@@ -211,11 +211,12 @@ TEST_CASE("Migrating a v12 store through schema v13 and v14 keeps every stage ev
   RawDb raw(path);
   raw.Exec(
       "DROP VIEW v_contact_funnel; ALTER TABLE stage_events DROP COLUMN channel; "
+      "DROP TABLE deal_stages; "
       "CREATE VIEW v_contact_funnel AS SELECT source, id FROM contacts; "
       "PRAGMA user_version = 12");
   auto migrated = OpenOrDie(path);
   CHECK(StageEventsText(*migrated) == before);
-  CHECK(raw.One("PRAGMA user_version") == "14");
+  CHECK(raw.One("PRAGMA user_version") == std::to_string(Store::kSchemaVersion));
   CHECK(raw.One("SELECT count(*) FROM stage_events WHERE channel IS NULL") == "2");
   CHECK(raw.One("SELECT count(*) FROM v_contact_funnel WHERE mql_at IS NOT NULL") == "1");
   CHECK(raw.One("PRAGMA quick_check") == "ok");

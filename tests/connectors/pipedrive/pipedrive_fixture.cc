@@ -73,6 +73,30 @@ std::map<std::string, PersonFunnel> StoredFunnel(const std::string& path) {
   return rows;
 }
 
+// v_deals' pipeline and stage names of the live deals, by deal id.
+std::map<std::string, std::pair<std::string, std::string>> StoredDealNames(
+    const std::string& path) {
+  std::map<std::string, std::pair<std::string, std::string>> names;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    throw std::runtime_error("cannot open the store");
+  }
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db,
+                     "SELECT id, pipeline_name, stage_name FROM v_deals "
+                     "WHERE source = 'pd' AND deleted_at IS NULL",
+                     -1, &st, nullptr);
+  auto text = [st](int column) {
+    const unsigned char* t = sqlite3_column_text(st, column);
+    return t == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(t));
+  };
+  while (st != nullptr && sqlite3_step(st) == SQLITE_ROW) names[text(0)] = {text(1), text(2)};
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return names;
+}
+
 }  // namespace
 
 sim::PdCompanySpec SmallCompany() {
@@ -182,6 +206,22 @@ std::vector<std::string> PipedriveFixture::DifferencesFromCompany(
     const std::set<std::string> expected =
         d.person_id ? std::set<std::string>{IdText(d.person_id)} : std::set<std::string>{};
     if (stored_links[id] != expected) diffs.push_back(what + " person differs");
+  }
+
+  // Each deal's pipeline and stage by name, as v_deals gives them.
+  std::map<int64_t, std::string> pipeline_names;
+  for (const sim::PdPipeline& p : sim.Pipelines()) pipeline_names[p.id] = p.name;
+  std::map<int64_t, std::pair<std::string, std::string>> stage_names;
+  for (const sim::PdStage& st : sim.Stages()) {
+    stage_names[st.id] = {pipeline_names[st.pipeline_id], st.name};
+  }
+  const std::map<std::string, std::pair<std::string, std::string>> stored_names =
+      StoredDealNames(dir.File("salesaudit.db"));
+  for (const sim::PdDeal& d : company_deals) {
+    auto stored = stored_names.find(std::to_string(d.id));
+    if (stored != stored_names.end() && stored->second != stage_names[d.stage_id]) {
+      diffs.push_back("deal " + std::to_string(d.id) + " pipeline and stage names differ");
+    }
   }
 
   std::map<std::string, StoredOwner> owners;

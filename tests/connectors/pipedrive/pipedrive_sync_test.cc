@@ -108,7 +108,8 @@ TEST_CASE(
   CHECK(StreamRecords(quiet, "persons") == 0);
   CHECK(StreamRecords(quiet, "deals") == 0);
   CHECK(StreamRecords(quiet, "activities") == 0);
-  CHECK(f.sim.Stats().requests == 6);  // users, persons, deals, two lead lists, activities
+  // users, persons, pipelines, stages, deals, two lead lists, activities
+  CHECK(f.sim.Stats().requests == 8);
   REQUIRE_MATCHES_COMPANY(f, "");
 }
 
