@@ -372,6 +372,8 @@ void CheckRecordsOf(Page& page, std::vector<ValueIssue>& issues) {
            !k.Distinct(a.alias_id, a.contact_id, "alias.contact_id") ||
            !k.RequiredTime(a.at, "alias.at");
   });
+  // An origin without an id names no evidence.
+  std::erase_if(page.restated_origins, [](const std::string& id) { return id.empty(); });
   position = 0;
   std::erase_if(page.deal_stages, [&](DealStage& stage) {
     k.StartEntry(RecordKind::kDeal, stage.stage_id,

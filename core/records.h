@@ -217,8 +217,8 @@ struct ValueIssue {
 
 // A record the source reports as deleted, archived or merged away: its row
 // keeps existing with deleted_at set (the first time it was reported). A
-// deletion of kind kStageEvent drops the evidence its record stated (an
-// activity deleted or no longer done).
+// deletion of kind kStageEvent drops the evidence its record stated (a
+// deleted activity).
 struct Deletion {
   RecordKind kind;
   std::string id;
@@ -244,11 +244,12 @@ struct Page {
   std::vector<ContactAlias> contact_aliases;
   std::vector<DealStage> deal_stages;
   std::vector<Deletion> deletions;
-  // The page's stage events are all the evidence their origin records state:
-  // what those records stated before is dropped first (an activity moved to
-  // another person no longer says the first one was contacted). Off, stage
-  // events are only added or re-dated (a lead's status history only grows).
-  bool restates_evidence = false;
+  // Records of the page's stream that state all their evidence in this
+  // page, maybe none: what they stated before is dropped first, so an
+  // activity moved to another person, or no longer done, stops dating its
+  // old person. Streams whose evidence only grows (a lead's status history)
+  // leave it empty.
+  std::vector<std::string> restated_origins;
   std::string cursor;  // opaque to everyone but the connector that made it
   // What the connector wants said about the page (an API fallback, data it
   // could not fetch); the engine logs them.

@@ -831,15 +831,10 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page,
   for (const DealLink& l : page.deal_links) {
     if (Status s = WriteDealLink(source, l); !s.ok()) return s;
   }
-  if (page.restates_evidence) {
-    // What each origin record stated before goes; its events follow.
-    const std::string* last = nullptr;
-    for (const StageEvent& e : page.stage_events) {
-      if (last != nullptr && *last == e.origin_id) continue;
-      last = &e.origin_id;
-      const Deletion restated{RecordKind::kStageEvent, e.origin_id, 0, ""};
-      if (Status s = DropStageEvents(source, page.stream, restated); !s.ok()) return s;
-    }
+  // What each restated record stated before goes; its events follow.
+  for (const std::string& origin : page.restated_origins) {
+    const Deletion restated{RecordKind::kStageEvent, origin, 0, ""};
+    if (Status s = DropStageEvents(source, page.stream, restated); !s.ok()) return s;
   }
   for (const StageEvent& e : page.stage_events) {
     if (Status s = WriteStageEvent(source, page.stream, e); !s.ok()) return s;

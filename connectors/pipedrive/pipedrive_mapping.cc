@@ -228,11 +228,9 @@ void Mapping::MapLead(const rapidjson::Value& lead, Page& page) const {
   reader.set_id(id);
   const std::string person = RelationId(reader, lead, "person_id");
   const TimeMs added = reader.Time(lead, "add_time");
-  if (person.empty() || !added) {
-    // A lead of an organisation alone, or undated, says nothing of a person.
-    page.deletions.push_back(Deletion{RecordKind::kStageEvent, id, added.value_or(0), ""});
-    return;
-  }
+  page.restated_origins.push_back(id);
+  // A lead of an organisation alone, or undated, says nothing of a person.
+  if (person.empty() || !added) return;
   page.stage_events.push_back(
       StageEvent{person, FunnelStage::kMql, *added, id, reader.Text(lead, "source_name")});
 }
@@ -252,17 +250,19 @@ void Mapping::MapActivity(const rapidjson::Value& activity, Page& page) const {
       }
     }
   }
-  const bool live = !Flag(reader, activity, "is_deleted").value_or(false);
-  const bool done = Flag(reader, activity, "done").value_or(false);
-  const TimeMs done_at = done ? reader.Time(activity, "marked_as_done_time") : TimeMs();
-  if (live && done && !done_at)
-    reader.Report("marked_as_done_time", "is missing on a done activity; not counted as contact");
-  if (!live || !done_at || person.empty()) {
-    // Deleted, not done (any more) or about no person: it says nothing.
+  if (Flag(reader, activity, "is_deleted").value_or(false)) {
     page.deletions.push_back(Deletion{RecordKind::kStageEvent, id,
                                       reader.Time(activity, "update_time").value_or(0), ""});
     return;
   }
+  page.restated_origins.push_back(id);
+  const bool done = Flag(reader, activity, "done").value_or(false);
+  const TimeMs done_at = done ? reader.Time(activity, "marked_as_done_time") : TimeMs();
+  if (done && !done_at) {
+    reader.Report("marked_as_done_time", "is missing on a done activity; not counted as contact");
+  }
+  // Not done (any more) or about no person, it says nothing.
+  if (!done_at || person.empty()) return;
   page.stage_events.push_back(StageEvent{person, FunnelStage::kContacted, *done_at, id, ""});
 }
 

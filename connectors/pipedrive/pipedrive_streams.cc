@@ -28,24 +28,22 @@ struct StreamSource {
   const char* filter;  // query parameters besides paging ("" for none)
   bool v2;             // read in update_time windows; otherwise whole, by offset
   MapFn map;
-  // Each record states all its evidence: what it said before is replaced.
-  bool restates_evidence;
   // The vendor lists no deleted records: a scan of every one by id now and
   // then finds the stored ones that are gone.
   bool scans_for_deletions;
 };
 
 constexpr StreamSource kSources[] = {
-    {"users", RecordKind::kOwner, "/v1/users", nullptr, "", false, &Mapping::MapUser, false, false},
+    {"users", RecordKind::kOwner, "/v1/users", nullptr, "", false, &Mapping::MapUser, false},
     {"persons", RecordKind::kContact, "/api/v2/persons", nullptr, "", true, &Mapping::MapPerson,
-     false, true},
+     true},
     // Deleted deals are listed only when the status filter names them.
     {"deals", RecordKind::kDeal, "/api/v2/deals", nullptr, "status=open,won,lost,deleted", true,
-     &Mapping::MapDeal, false, false},
+     &Mapping::MapDeal, false},
     {"leads", RecordKind::kStageEvent, "/v1/leads", "/v1/leads/archived", "", false,
-     &Mapping::MapLead, true, false},
+     &Mapping::MapLead, false},
     {"activities", RecordKind::kStageEvent, "/api/v2/activities", nullptr, "", true,
-     &Mapping::MapActivity, true, false},
+     &Mapping::MapActivity, false},
 };
 
 int64_t FloorToSecond(int64_t ms) { return ms - ((ms % 1000) + 1000) % 1000; }
@@ -167,7 +165,6 @@ class ListReader : public StreamReader {
         if (item.IsObject()) (company_.mapping.*source_.map)(item, page);
       }
     }
-    page.restates_evidence = source_.restates_evidence;
     StreamCursor next = cursor_;
     Status advanced = cursor_.scan == 1 ? AdvanceScan(*answer, next, page)
                       : source_.v2      ? AdvanceWindow(*answer, next)

@@ -267,8 +267,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "A page that restates evidence replaces what its records stated, and an evidence record's "
-    "deletion drops it",
+    "A page that restates its records' evidence replaces what they stated, and an evidence "
+    "record's deletion drops it",
     "[store]") {
   TempDir dir;
   auto store = OpenOrDie(dir.File("s.db"));
@@ -289,8 +289,7 @@ TEST_CASE(
   REQUIRE(store->CommitPage("pd", leads).ok());
   Page changed;
   changed.stream = "activities";
-  changed.restates_evidence = true;
-  changed.deletions = {Deletion{RecordKind::kStageEvent, "a2", Jan(9)}};
+  changed.restated_origins = {"a1", "a2"};
   changed.stage_events = {Evidence("p2", FunnelStage::kContacted, Jan(5), "a1")};
   REQUIRE(store->CommitPage("pd", changed).ok());
   CHECK(StageEventsText(*store) ==
@@ -303,6 +302,13 @@ TEST_CASE(
   REQUIRE(store->CommitPage("pd", added).ok());
   CHECK(StageEventsText(*store).size() == 3);
   CHECK(testing::Count(*store, RecordKind::kStageEvent, "pd", false) == 3);
+  // A deleted evidence record takes what it stated along.
+  Page deleted;
+  deleted.stream = "activities";
+  deleted.deletions = {Deletion{RecordKind::kStageEvent, "a1", Jan(10)}};
+  REQUIRE(store->CommitPage("pd", deleted).ok());
+  CHECK(StageEventsText(*store) ==
+        std::vector<std::string>{"p1 mql " + std::to_string(Jan(2)) + " leads/a1"});
   CHECK(testing::Count(*store, RecordKind::kContact, "pd", false) == 2);
 }
 
