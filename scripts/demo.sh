@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The README's demo: install what is missing, build, start the HubSpot,
-# Mailchimp and Salesforce simulators on 127.0.0.1 (most Mailchimp members are
-# HubSpot contacts, so one funnel is fed by a CRM and an email tool; a second
-# team works in Salesforce), sync them over HTTP into one SQLite file and
-# print the audit.
+# Mailchimp, Salesforce and Pipedrive simulators on 127.0.0.1 (most Mailchimp
+# members are HubSpot contacts, so one funnel is fed by a CRM and an email
+# tool; a second team works in Salesforce, a third in Pipedrive), sync them
+# over HTTP into one SQLite file and print the audit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -16,6 +16,7 @@ token="pat-na1-demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 api_key="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')-us19"
 sf_secret="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 sf_refresh="5Aep861demo$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+pd_token="$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')"
 
 sim_pids=()
 stop_sims() {
@@ -59,16 +60,25 @@ build/salesforce-sim --port 0 --seed 42 --leads 3000 --contacts 300 --opportunit
   >"$demo/salesforce-sim.out" 2>"$demo/salesforce-sim.err" &
 sim_pids+=($!)
 salesforce_url=$(wait_for_sim salesforce-sim $!)
+# The company is on the Essential plan (20 requests per 2 s): the connector's
+# budget follows the limit each answer states.
+build/pipedrive-sim --port 0 --seed 42 --persons 2500 --deals 400 --leads 1200 \
+  --activities 3000 --users 4 --api-token "$pd_token" --rate-limit 20 \
+  >"$demo/pipedrive-sim.out" 2>"$demo/pipedrive-sim.err" &
+sim_pids+=($!)
+pipedrive_url=$(wait_for_sim pipedrive-sim $!)
 echo "== simulators"
 echo "HubSpot    $base_url (5,000 contacts, 600 deals, 6 owners)"
 echo "Mailchimp  $mailchimp_url (10 campaigns to 6,000 members, most of them CRM contacts)"
 echo "Salesforce $salesforce_url (3,000 leads with status history, 300 contacts, 200 opportunities)"
+echo "Pipedrive  $pipedrive_url (2,500 persons, 1,200 leads, 3,000 activities, 400 deals)"
 
 printf '%s\n' "$token" >"$demo/hubspot.token"
 chmod 600 "$demo/hubspot.token"
 ( umask 077 && printf '%s\n' "$api_key" >"$demo/mailchimp.key" )
 ( umask 077 && printf '%s\n' "$sf_secret" >"$demo/salesforce.secret" &&
-  printf '%s\n' "$sf_refresh" >"$demo/salesforce.refresh-token" )
+  printf '%s\n' "$sf_refresh" >"$demo/salesforce.refresh-token" &&
+  printf '%s\n' "$pd_token" >"$demo/pipedrive.token" )
 cat >"$demo/config.yaml" <<YAML
 store:
   path: $PWD/$demo/salesaudit.db
@@ -97,6 +107,12 @@ connectors:
     # The demo org has one currency.
     currency: USD
     poll_interval: 10m
+  - name: pipedrive
+    type: pipedrive
+    base_url: $pipedrive_url
+    auth:
+      api_token_file: pipedrive.token
+    poll_interval: 10m
 team:
   reps: 4
   leads_per_rep_per_week: 25
@@ -118,7 +134,7 @@ done
 
 echo "== salesaudit check"
 build/salesaudit --config "$demo/config.yaml" check
-echo "== salesaudit sync (HubSpot, Mailchimp and Salesforce simulators)"
+echo "== salesaudit sync (HubSpot, Mailchimp, Salesforce and Pipedrive simulators)"
 build/salesaudit --config "$demo/config.yaml" sync
 echo "== salesaudit audit --format text"
 build/salesaudit --config "$demo/config.yaml" audit --format text
