@@ -58,6 +58,9 @@ std::string Rfc3339Seconds(int64_t epoch_ms) {
 PipedriveApi::PipedriveApi(const ConnectorConfig& c, HttpClient& h)
     : config(c), http(h), base_url_(WithoutTrailingSlashes(c.base_url)) {
   if (base_url_.empty()) base_url_ = kDefaultBaseUrl;
+  if (auto token = config.auth.find("api_token"); token != config.auth.end()) {
+    api_token_ = token->second;
+  }
   // Pipedrive has been seen to quote requests back in errors.
   for (const auto& entry : config.auth) ProcessSecrets().Add(entry.second);
 }
@@ -70,7 +73,7 @@ Result<Answer> PipedriveApi::GetList(const std::string& stream, const std::strin
   const std::string context = Context(stream);
   HttpRequest request{.url = base_url_ + path_and_query};
   request.headers.emplace_back("Accept", "application/json");
-  request.headers.emplace_back("x-api-token", config.auth.at("api_token"));
+  request.headers.emplace_back("x-api-token", api_token_);
   auto response = http.Send(request);
   if (!response.ok()) return response.status().WithContext(context);
   if (Status s = ClassifyHttpResponse(request, *response, context); !s.ok()) {

@@ -53,6 +53,7 @@ class PipedriveApi {
 
  private:
   std::string base_url_;
+  std::string api_token_;  // "" when the config has none (the loader refuses that)
 };
 
 // What an answer's x-ratelimit-limit, -remaining and -reset headers say of

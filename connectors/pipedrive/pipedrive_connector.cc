@@ -31,6 +31,7 @@ void RegisterPipedriveConnector(ConnectorRegistry& registry) {
   d.default_base_url = pipedrive::kDefaultBaseUrl;
   d.streams = pipedrive::PipedriveStreams();
   d.auth_keys = {"api_token"};
+  d.auth_required = {{"api_token"}};
   d.field_keys = pipedrive::FieldConfigKeys();
   d.options = {kLookbackOption, pipedrive::kDeletionScanEveryOption};
   // The plans allow 20 (Essential) to 120 (Enterprise) requests per 2 s for

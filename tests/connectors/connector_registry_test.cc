@@ -114,6 +114,17 @@ TEST_CASE("auth missing every required alternative is reported at the connector"
   CHECK(Errors(partial) == expected);
 }
 
+TEST_CASE("every builtin connector type refuses an entry without any of its credentials") {
+  for (const ConnectorDescriptor* type : BuiltinConnectors().All()) {
+    INFO(type->type);
+    const std::string text = "connectors:\n  - name: c\n    type: " + type->type + "\n";
+    const ConfigLoadResult result = LoadConfigText(text, "cfg.yaml", BuiltinConnectors().Schemas());
+    REQUIRE(result.errors.size() == 1);
+    CHECK_THAT(result.errors[0],
+               Catch::StartsWith("cfg.yaml:2:5: " + type->type + " connector 'c' needs auth."));
+  }
+}
+
 TEST_CASE("unknown streams are reported at the streams list with the valid ones") {
   std::vector<std::string> lines = ValidLines();
   lines[5] = "    streams: [contacts, tickets]";
