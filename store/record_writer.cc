@@ -47,9 +47,43 @@ int RecipientCounter(std::string_view type, bool machine) {
   return -1;
 }
 
+// Stage events are written this many to a statement (a full sync's page of
+// leads has about 1,600): stepping a statement costs more than the row it
+// writes, its cursors opened and closed and the statement halted and reset.
+constexpr size_t kStageEventsPerStatement = 32;
+
+// The parameters of one stage event, in the column order of
+// StageEventUpsertSql and RecordWriter::BindStageEvent.
+constexpr size_t kStageEventParameters = 7;
+
+// The stage event upsert of `rows` rows: row r's values are parameters
+// 7r+1 to 7r+7.
+std::string StageEventUpsertSql(size_t rows) {
+  std::string sql =
+      "INSERT INTO stage_events (source, contact_id, stage, at, origin, origin_id, channel) "
+      "VALUES ";
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (size_t c = 1; c <= kStageEventParameters; ++c) {
+      sql += (c == 1 ? "?" : ", ?") + std::to_string(kStageEventParameters * r + c);
+    }
+    sql += ')';
+  }
+  return sql +
+         " ON CONFLICT (source, contact_id, stage, origin, origin_id) "
+         "DO UPDATE SET at = excluded.at, channel = excluded.channel";
+}
+
+std::string StageEventLabel(const std::string& stream, const StageEvent& e) {
+  return std::string("stage event ") + FunnelStageName(e.stage) + " of " +
+         Label("contact", e.contact_id) + " from " + stream + " " + Label("record", e.origin_id);
+}
+
 }  // namespace
 
 Status RecordWriter::Prepare() {
+  const std::string upsert_stage_event = StageEventUpsertSql(1);
+  const std::string upsert_stage_events = StageEventUpsertSql(kStageEventsPerStatement);
   return db_.Prepare({
       {&upsert_contact_,
        "INSERT INTO contacts (source, id, email, first_name, last_name, owner_id, channel, "
@@ -165,11 +199,8 @@ Status RecordWriter::Prepare() {
       {&move_deal_contacts_,
        "UPDATE OR IGNORE deal_contacts SET contact_id = ?3 WHERE source = ?1 AND contact_id = ?2"},
       {&drop_deal_contacts_, "DELETE FROM deal_contacts WHERE source = ?1 AND contact_id = ?2"},
-      {&upsert_stage_event_,
-       "INSERT INTO stage_events (source, contact_id, stage, at, origin, origin_id, channel) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-       "ON CONFLICT (source, contact_id, stage, origin, origin_id) "
-       "DO UPDATE SET at = excluded.at, channel = excluded.channel"},
+      {&upsert_stage_event_, upsert_stage_event},
+      {&upsert_stage_events_, upsert_stage_events},
       // A merged-away contact's stage events move to the survivor as its
       // deal links do; evidence the survivor already has stays single.
       {&move_stage_events_,
@@ -641,24 +672,70 @@ Status RecordWriter::FlushEventCounts(const std::string& source) {
   return Status::Ok();
 }
 
+void RecordWriter::BindStageEvent(sqlite3_stmt* s, int first, const std::string& source,
+                                  std::string_view person, const std::string& stream,
+                                  const StageEvent& e) {
+  BindText(s, first + 1, source);
+  BindText(s, first + 2, person);
+  BindText(s, first + 3, FunnelStageName(e.stage));
+  sqlite3_bind_int64(s, first + 4, e.at);
+  BindText(s, first + 5, stream);
+  BindText(s, first + 6, e.origin_id);
+  BindText(s, first + 7, e.channel);
+}
+
 Status RecordWriter::WriteStageEvent(const std::string& source, const std::string& stream,
                                      const StageEvent& e) {
   std::string_view person;
   if (Status status = PersonOf(source, e.contact_id, person); !status.ok()) return status;
   sqlite3_stmt* s = upsert_stage_event_.get();
-  BindText(s, 1, source);
-  BindText(s, 2, person);
-  BindText(s, 3, FunnelStageName(e.stage));
-  sqlite3_bind_int64(s, 4, e.at);
-  BindText(s, 5, stream);
-  BindText(s, 6, e.origin_id);
-  BindText(s, 7, e.channel);
+  BindStageEvent(s, 0, source, person, stream, e);
   int rc = Database::Run(s);
   if (rc == SQLITE_OK) return Status::Ok();
-  return RecordFailure(rc, s,
-                       std::string("stage event ") + FunnelStageName(e.stage) + " of " +
-                           Label("contact", e.contact_id) + " from " + stream + " " +
-                           Label("record", e.origin_id));
+  return RecordFailure(rc, s, StageEventLabel(stream, e));
+}
+
+// kStageEventsPerStatement at a time, the rest one by one. A statement that
+// fails writes none of its rows (SQLite undoes the statement); while the
+// page's transaction stands they are written again one by one, so that the
+// failure names its event.
+Status RecordWriter::WriteStageEvents(const std::string& source, const Page& page) {
+  const std::vector<StageEvent>& events = page.stage_events;
+  size_t next = 0;
+  for (; events.size() - next >= kStageEventsPerStatement; next += kStageEventsPerStatement) {
+    sqlite3_stmt* s = upsert_stage_events_.get();
+    aliased_persons_.clear();
+    for (size_t r = 0; r < kStageEventsPerStatement; ++r) {
+      const StageEvent& e = events[next + r];
+      std::string_view person;
+      if (Status status = PersonOf(source, e.contact_id, person); !status.ok()) return status;
+      // Bound until the statement runs, past the next PersonOf.
+      if (person.data() == person_scratch_.data()) person = aliased_persons_.emplace_back(person);
+      BindStageEvent(s, static_cast<int>(kStageEventParameters * r), source, person, page.stream,
+                     e);
+    }
+    const int rc = Database::Run(s);
+    if (rc == SQLITE_OK) continue;
+    if (sqlite3_get_autocommit(db_.handle()) != 0) {
+      // SQLite rolled the transaction back (a full disk, an I/O error).
+      return RecordFailure(rc, s,
+                           StageEventLabel(page.stream, events[next]) + " and the " +
+                               std::to_string(kStageEventsPerStatement - 1) +
+                               " stage events after it");
+    }
+    sqlite3_reset(s);
+    for (size_t r = 0; r < kStageEventsPerStatement; ++r) {
+      if (Status status = WriteStageEvent(source, page.stream, events[next + r]); !status.ok()) {
+        return status;
+      }
+    }
+  }
+  for (; next < events.size(); ++next) {
+    if (Status status = WriteStageEvent(source, page.stream, events[next]); !status.ok()) {
+      return status;
+    }
+  }
+  return Status::Ok();
 }
 
 // The stage events a deleted record leaves: every one of a deleted contact
@@ -836,9 +913,7 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page,
     const Deletion restated{RecordKind::kStageEvent, origin, 0, ""};
     if (Status s = DropStageEvents(source, page.stream, restated); !s.ok()) return s;
   }
-  for (const StageEvent& e : page.stage_events) {
-    if (Status s = WriteStageEvent(source, page.stream, e); !s.ok()) return s;
-  }
+  if (Status s = WriteStageEvents(source, page); !s.ok()) return s;
   for (const Deletion& d : page.deletions) {
     if (Status s = WriteDeletion(source, page.stream, d); !s.ok()) return s;
   }

@@ -92,7 +92,12 @@ class RecordWriter {
   Status WriteEvent(const std::string& source, const EmailEvent& e);
   Status FlushEventCounts(const std::string& source);
   Status WriteMember(const std::string& source, const EmailMember& m);
+  // Binds `e` to parameters first+1 to first+7 of `s`, `person` as its contact.
+  static void BindStageEvent(sqlite3_stmt* s, int first, const std::string& source,
+                             std::string_view person, const std::string& stream,
+                             const StageEvent& e);
   Status WriteStageEvent(const std::string& source, const std::string& stream, const StageEvent& e);
+  Status WriteStageEvents(const std::string& source, const Page& page);
   Status WriteDeletion(const std::string& source, const std::string& stream, const Deletion& d);
   // A deleted deal's live links are deleted with it, as Salesforce deletes
   // an opportunity's contact roles with it (docs/vendors/salesforce.md).
@@ -114,11 +119,15 @@ class RecordWriter {
       release_deal_pairs_, delete_deal_links_;
   Statement insert_alias_, repoint_aliases_, alias_target_, any_alias_, has_merge_rows_,
       aliases_in_range_;
-  Statement upsert_stage_event_, move_stage_events_, drop_stage_events_, drop_origin_stage_events_;
+  Statement upsert_stage_event_, upsert_stage_events_, move_stage_events_, drop_stage_events_,
+      drop_origin_stage_events_;
   Statement delete_contact_, delete_deal_, deactivate_owner_, delete_campaign_, delete_event_,
       delete_member_;
   std::string email_scratch_;
   std::string person_scratch_;
+  // Copies of the persons person_scratch_ held for the stage events bound to
+  // one statement (a deque never moves its elements).
+  std::deque<std::string> aliased_persons_;
   // Whether the source of the page being written has contact aliases.
   bool source_has_aliases_ = false;
   // Once the page's aliases are written, no later record of it changes what

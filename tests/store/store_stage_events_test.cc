@@ -165,6 +165,51 @@ TEST_CASE("A page with a stage event without a contact stores nothing and names 
   CHECK(testing::Cursor(*store, "crm", "leads").empty());
 }
 
+TEST_CASE(
+    "A page of more stage events than one statement writes stores each under its person and "
+    "names a bad one among them",
+    "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  Page aliases;
+  aliases.stream = "leads";
+  aliases.cursor = "aliases";
+  aliases.contact_aliases = {ContactAlias{"c07", "l07", Jan(1)},
+                             ContactAlias{"c09", "l09", Jan(1)}};
+  REQUIRE(store->CommitPage("crm", aliases).ok());
+
+  // 70 events: two statements' worth and six more; two of the first name
+  // aliases, whose persons are found one lookup after the other.
+  Page page;
+  page.stream = "leads";
+  page.cursor = "after";
+  std::vector<std::string> expected;
+  for (int i = 0; i < 70; ++i) {
+    const std::string n = (i < 10 ? "0" : "") + std::to_string(i);
+    const std::string person = "l" + n;
+    const std::string contact = i == 7 || i == 9 ? "c" + n : person;
+    const std::string channel = i % 3 == 0 ? "Web" : "";
+    page.contacts.push_back(Lead(person));
+    page.stage_events.push_back(Evidence(contact, FunnelStage::kSql, Jan(2), "h" + n));
+    page.stage_events.back().channel = channel;
+    expected.push_back(person + " sql " + std::to_string(Jan(2)) + " leads/h" + n +
+                       (channel.empty() ? "" : " " + channel));
+  }
+  REQUIRE(store->CommitPage("crm", page).ok());
+  CHECK(StageEventsText(*store) == expected);
+
+  Page bad = page;
+  bad.cursor = "bad";
+  for (StageEvent& e : bad.stage_events) e.at = Jan(3);
+  bad.stage_events[5].contact_id.clear();
+  const Status status = store->CommitPage("crm", bad);
+  REQUIRE_FALSE(status.ok());
+  CHECK_THAT(status.message(),
+             Catch::Contains("stage event sql") && Catch::Contains("from leads record \"h05\""));
+  CHECK(StageEventsText(*store) == expected);
+  CHECK(testing::Cursor(*store, "crm", "leads") == "after");
+}
+
 TEST_CASE("A store with stage events passes the integrity checks at open and in store check",
           "[store]") {
   TempDir dir;
