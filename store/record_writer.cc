@@ -47,29 +47,53 @@ int RecipientCounter(std::string_view type, bool machine) {
   return -1;
 }
 
-// Stage events are written this many to a statement (a full sync's page of
-// leads has about 1,600): stepping a statement costs more than the row it
-// writes, its cursors opened and closed and the statement halted and reset.
-constexpr size_t kStageEventsPerStatement = 32;
+// Contacts and stage events are written this many to a statement (a full
+// sync's page of leads has 2,000 and about 1,600): stepping a statement
+// costs more than the row it writes, its cursors opened and closed and the
+// statement halted and reset.
+constexpr size_t kRowsPerStatement = 32;
 
-// The parameters of one stage event, in the column order of
-// StageEventUpsertSql and RecordWriter::BindStageEvent.
-constexpr size_t kStageEventParameters = 7;
-
-// The stage event upsert of `rows` rows: row r's values are parameters
-// 7r+1 to 7r+7.
-std::string StageEventUpsertSql(size_t rows) {
-  std::string sql =
-      "INSERT INTO stage_events (source, contact_id, stage, at, origin, origin_id, channel) "
-      "VALUES ";
+// "(?1, ..., ?n<tail>), (?n+1, ...<tail>), ...": the VALUES of `rows` rows
+// of `parameters` parameters each, row r's being r*parameters+1 onwards.
+std::string ValuesRows(size_t rows, size_t parameters, const char* tail) {
+  std::string sql;
   for (size_t r = 0; r < rows; ++r) {
     sql += r == 0 ? "(" : ", (";
-    for (size_t c = 1; c <= kStageEventParameters; ++c) {
-      sql += (c == 1 ? "?" : ", ?") + std::to_string(kStageEventParameters * r + c);
+    for (size_t c = 1; c <= parameters; ++c) {
+      sql += (c == 1 ? "?" : ", ?") + std::to_string(parameters * r + c);
     }
+    sql += tail;
     sql += ')';
   }
-  return sql +
+  return sql;
+}
+
+// The parameters of one contact and of one stage event, in the order
+// BindContact and BindStageEvent bind them.
+constexpr size_t kContactParameters = 15;
+constexpr size_t kStageEventParameters = 7;
+
+std::string ContactUpsertSql(size_t rows) {
+  return "INSERT INTO contacts (source, id, email, first_name, last_name, owner_id, channel, "
+         "lifecycle_stage, lead_status, created_at, mql_at, contacted_at, sql_at, customer_at, "
+         "updated_at, deleted_at) VALUES " +
+         ValuesRows(rows, kContactParameters, ", NULL") +
+         " ON CONFLICT (source, id) DO UPDATE SET email = excluded.email, "
+         "first_name = excluded.first_name, last_name = excluded.last_name, "
+         "owner_id = excluded.owner_id, channel = excluded.channel, "
+         "lifecycle_stage = excluded.lifecycle_stage, lead_status = excluded.lead_status, "
+         "created_at = excluded.created_at, mql_at = excluded.mql_at, "
+         "contacted_at = excluded.contacted_at, sql_at = excluded.sql_at, "
+         "customer_at = excluded.customer_at, updated_at = excluded.updated_at, "
+         "deleted_at = NULL "
+         "WHERE excluded.updated_at IS NULL OR contacts.updated_at IS NULL "
+         "OR excluded.updated_at >= contacts.updated_at";
+}
+
+std::string StageEventUpsertSql(size_t rows) {
+  return "INSERT INTO stage_events (source, contact_id, stage, at, origin, origin_id, channel) "
+         "VALUES " +
+         ValuesRows(rows, kStageEventParameters, "") +
          " ON CONFLICT (source, contact_id, stage, origin, origin_id) "
          "DO UPDATE SET at = excluded.at, channel = excluded.channel";
 }
@@ -82,24 +106,13 @@ std::string StageEventLabel(const std::string& stream, const StageEvent& e) {
 }  // namespace
 
 Status RecordWriter::Prepare() {
+  const std::string upsert_contact = ContactUpsertSql(1);
+  const std::string upsert_contacts = ContactUpsertSql(kRowsPerStatement);
   const std::string upsert_stage_event = StageEventUpsertSql(1);
-  const std::string upsert_stage_events = StageEventUpsertSql(kStageEventsPerStatement);
+  const std::string upsert_stage_events = StageEventUpsertSql(kRowsPerStatement);
   return db_.Prepare({
-      {&upsert_contact_,
-       "INSERT INTO contacts (source, id, email, first_name, last_name, owner_id, channel, "
-       "lifecycle_stage, lead_status, created_at, mql_at, contacted_at, sql_at, customer_at, "
-       "updated_at, deleted_at) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, NULL) "
-       "ON CONFLICT (source, id) DO UPDATE SET email = excluded.email, "
-       "first_name = excluded.first_name, last_name = excluded.last_name, "
-       "owner_id = excluded.owner_id, channel = excluded.channel, "
-       "lifecycle_stage = excluded.lifecycle_stage, lead_status = excluded.lead_status, "
-       "created_at = excluded.created_at, mql_at = excluded.mql_at, "
-       "contacted_at = excluded.contacted_at, sql_at = excluded.sql_at, "
-       "customer_at = excluded.customer_at, updated_at = excluded.updated_at, "
-       "deleted_at = NULL "
-       "WHERE excluded.updated_at IS NULL OR contacts.updated_at IS NULL "
-       "OR excluded.updated_at >= contacts.updated_at"},
+      {&upsert_contact_, upsert_contact},
+      {&upsert_contacts_, upsert_contacts},
       {&upsert_deal_,
        "INSERT INTO deals (source, id, name, owner_id, pipeline, stage, amount, currency, "
        "created_at, closed_at, is_closed, is_won, updated_at, deleted_at) "
@@ -405,32 +418,58 @@ Status RecordWriter::MergeContact(const std::string& source, const std::string& 
   return Status::Ok();
 }
 
-Status RecordWriter::WriteContact(const std::string& source, const Contact& c,
-                                  PageCommitNotes& notes) {
-  std::string_view person;
-  if (Status status = PersonOf(source, c.id, person); !status.ok()) return status;
-  if (person.data() != c.id.data()) {
-    ++notes.aliased_contacts;
-    return Status::Ok();
-  }
+void RecordWriter::BindContact(sqlite3_stmt* s, int first, const std::string& source,
+                               const Contact& c, std::string_view email) {
+  BindText(s, first + 1, source);
+  BindText(s, first + 2, c.id);
+  BindText(s, first + 3, email);
+  BindText(s, first + 4, c.first_name);
+  BindText(s, first + 5, c.last_name);
+  BindText(s, first + 6, c.owner_id);
+  BindText(s, first + 7, c.channel);
+  BindText(s, first + 8, c.lifecycle_stage);
+  BindText(s, first + 9, c.lead_status);
+  BindTime(s, first + 10, c.created_at);
+  BindTime(s, first + 11, c.mql_at);
+  BindTime(s, first + 12, c.contacted_at);
+  BindTime(s, first + 13, c.sql_at);
+  BindTime(s, first + 14, c.customer_at);
+  BindTime(s, first + 15, c.updated_at);
+}
+
+Status RecordWriter::WriteContact(const std::string& source, const Contact& c) {
   sqlite3_stmt* s = upsert_contact_.get();
-  BindText(s, 1, source);
-  BindText(s, 2, c.id);
-  BindText(s, 3, Email(c.email));
-  BindText(s, 4, c.first_name);
-  BindText(s, 5, c.last_name);
-  BindText(s, 6, c.owner_id);
-  BindText(s, 7, c.channel);
-  BindText(s, 8, c.lifecycle_stage);
-  BindText(s, 9, c.lead_status);
-  BindTime(s, 10, c.created_at);
-  BindTime(s, 11, c.mql_at);
-  BindTime(s, 12, c.contacted_at);
-  BindTime(s, 13, c.sql_at);
-  BindTime(s, 14, c.customer_at);
-  BindTime(s, 15, c.updated_at);
+  BindContact(s, 0, source, c, Email(c.email));
   int rc = Database::Run(s);
   return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("contact", c.id));
+}
+
+// A contact whose id is an alias is counted, not written: its person's
+// record is the one kept.
+Status RecordWriter::WriteContacts(const std::string& source, const Page& page,
+                                   PageCommitNotes& notes) {
+  contacts_to_write_.clear();
+  for (const Contact& c : page.contacts) {
+    std::string_view person;
+    if (Status status = PersonOf(source, c.id, person); !status.ok()) return status;
+    if (person.data() != c.id.data()) {
+      ++notes.aliased_contacts;
+    } else {
+      contacts_to_write_.push_back(&c);
+    }
+  }
+  return WriteInStatements(
+      upsert_contacts_, kContactParameters, contacts_to_write_.size(),
+      [&](sqlite3_stmt* s, int first, size_t i) {
+        const Contact& c = *contacts_to_write_[i];
+        std::string_view email = Email(c.email);
+        // Bound until the statement runs, past the next Email.
+        if (email.data() == email_scratch_.data()) email = bound_copies_.emplace_back(email);
+        BindContact(s, first, source, c, email);
+        return Status::Ok();
+      },
+      [&](size_t i) { return WriteContact(source, *contacts_to_write_[i]); },
+      [&](size_t i) { return Label("contact", contacts_to_write_[i]->id); });
 }
 
 Status RecordWriter::WriteDeal(const std::string& source, const Deal& d) {
@@ -695,47 +734,54 @@ Status RecordWriter::WriteStageEvent(const std::string& source, const std::strin
   return RecordFailure(rc, s, StageEventLabel(stream, e));
 }
 
-// kStageEventsPerStatement at a time, the rest one by one. A statement that
-// fails writes none of its rows (SQLite undoes the statement); while the
-// page's transaction stands they are written again one by one, so that the
-// failure names its event.
-Status RecordWriter::WriteStageEvents(const std::string& source, const Page& page) {
-  const std::vector<StageEvent>& events = page.stage_events;
+template <typename Bind, typename WriteOne, typename Label>
+Status RecordWriter::WriteInStatements(Statement& many, size_t parameters, size_t count,
+                                       const Bind& bind, const WriteOne& write_one,
+                                       const Label& label) {
   size_t next = 0;
-  for (; events.size() - next >= kStageEventsPerStatement; next += kStageEventsPerStatement) {
-    sqlite3_stmt* s = upsert_stage_events_.get();
-    aliased_persons_.clear();
-    for (size_t r = 0; r < kStageEventsPerStatement; ++r) {
-      const StageEvent& e = events[next + r];
-      std::string_view person;
-      if (Status status = PersonOf(source, e.contact_id, person); !status.ok()) return status;
-      // Bound until the statement runs, past the next PersonOf.
-      if (person.data() == person_scratch_.data()) person = aliased_persons_.emplace_back(person);
-      BindStageEvent(s, static_cast<int>(kStageEventParameters * r), source, person, page.stream,
-                     e);
+  for (; count - next >= kRowsPerStatement; next += kRowsPerStatement) {
+    sqlite3_stmt* s = many.get();
+    bound_copies_.clear();
+    for (size_t r = 0; r < kRowsPerStatement; ++r) {
+      if (Status status = bind(s, static_cast<int>(parameters * r), next + r); !status.ok()) {
+        return status;
+      }
     }
     const int rc = Database::Run(s);
     if (rc == SQLITE_OK) continue;
     if (sqlite3_get_autocommit(db_.handle()) != 0) {
       // SQLite rolled the transaction back (a full disk, an I/O error).
-      return RecordFailure(rc, s,
-                           StageEventLabel(page.stream, events[next]) + " and the " +
-                               std::to_string(kStageEventsPerStatement - 1) +
-                               " stage events after it");
+      return RecordFailure(
+          rc, s,
+          label(next) + " and the " + std::to_string(kRowsPerStatement - 1) + " rows after it");
     }
     sqlite3_reset(s);
-    for (size_t r = 0; r < kStageEventsPerStatement; ++r) {
-      if (Status status = WriteStageEvent(source, page.stream, events[next + r]); !status.ok()) {
-        return status;
-      }
+    for (size_t r = 0; r < kRowsPerStatement; ++r) {
+      if (Status status = write_one(next + r); !status.ok()) return status;
     }
   }
-  for (; next < events.size(); ++next) {
-    if (Status status = WriteStageEvent(source, page.stream, events[next]); !status.ok()) {
-      return status;
-    }
+  for (; next < count; ++next) {
+    if (Status status = write_one(next); !status.ok()) return status;
   }
   return Status::Ok();
+}
+
+Status RecordWriter::WriteStageEvents(const std::string& source, const Page& page) {
+  const std::vector<StageEvent>& events = page.stage_events;
+  return WriteInStatements(
+      upsert_stage_events_, kStageEventParameters, events.size(),
+      [&](sqlite3_stmt* s, int first, size_t i) {
+        std::string_view person;
+        if (Status status = PersonOf(source, events[i].contact_id, person); !status.ok()) {
+          return status;
+        }
+        // Bound until the statement runs, past the next PersonOf.
+        if (person.data() == person_scratch_.data()) person = bound_copies_.emplace_back(person);
+        BindStageEvent(s, first, source, person, page.stream, events[i]);
+        return Status::Ok();
+      },
+      [&](size_t i) { return WriteStageEvent(source, page.stream, events[i]); },
+      [&](size_t i) { return StageEventLabel(page.stream, events[i]); });
 }
 
 // The stage events a deleted record leaves: every one of a deleted contact
@@ -882,9 +928,7 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page,
   }
   aliases_written_ = true;
   if (Status s = ReadAliasesInRange(source, page); !s.ok()) return s;
-  for (const Contact& c : page.contacts) {
-    if (Status s = WriteContact(source, c, notes); !s.ok()) return s;
-  }
+  if (Status s = WriteContacts(source, page, notes); !s.ok()) return s;
   for (const Deal& d : page.deals) {
     if (Status s = WriteDeal(source, d); !s.ok()) return s;
   }

@@ -78,7 +78,20 @@ class RecordWriter {
   // deletion, and an alias whose contact row exists).
   Status MergeContact(const std::string& source, const std::string& id, std::string_view survivor,
                       int64_t at);
-  Status WriteContact(const std::string& source, const Contact& c, PageCommitNotes& notes);
+  // Binds `c` to parameters first+1 to first+15 of `s`, with `email`.
+  static void BindContact(sqlite3_stmt* s, int first, const std::string& source, const Contact& c,
+                          std::string_view email);
+  Status WriteContact(const std::string& source, const Contact& c);
+  Status WriteContacts(const std::string& source, const Page& page, PageCommitNotes& notes);
+  // Writes `count` rows, kRowsPerStatement to a statement of `many` (row r's
+  // parameters after r * `parameters`, bound by bind(s, first, i) for row i)
+  // and the rest one by one by write_one(i). A statement that fails writes
+  // none of its rows (SQLite undoes the statement); while the page's
+  // transaction stands they are written again one by one, so that the
+  // failure names its row; label(i) names row i otherwise.
+  template <typename Bind, typename WriteOne, typename Label>
+  Status WriteInStatements(Statement& many, size_t parameters, size_t count, const Bind& bind,
+                           const WriteOne& write_one, const Label& label);
   Status WriteDeal(const std::string& source, const Deal& d);
   Status WriteDealLink(const std::string& source, const DealLink& l);
   Status WriteDealStage(const std::string& source, const DealStage& stage);
@@ -111,7 +124,8 @@ class RecordWriter {
   Status RecordFailure(int rc, sqlite3_stmt* s, const std::string& label);
 
   Database& db_;
-  Statement upsert_contact_, upsert_deal_, upsert_owner_, upsert_campaign_, upsert_member_;
+  Statement upsert_contact_, upsert_contacts_, upsert_deal_, upsert_owner_, upsert_campaign_,
+      upsert_member_;
   Statement upsert_deal_stage_;
   Statement insert_event_, update_event_, count_campaign_events_, count_recipient_events_;
   Statement clear_deal_contacts_, insert_deal_contact_, move_deal_contacts_, drop_deal_contacts_;
@@ -125,9 +139,11 @@ class RecordWriter {
       delete_member_;
   std::string email_scratch_;
   std::string person_scratch_;
-  // Copies of the persons person_scratch_ held for the stage events bound to
-  // one statement (a deque never moves its elements).
-  std::deque<std::string> aliased_persons_;
+  // Copies of what email_scratch_ and person_scratch_ held for the rows bound
+  // to one statement (a deque never moves its elements).
+  std::deque<std::string> bound_copies_;
+  // The contacts of the page that are no alias.
+  std::vector<const Contact*> contacts_to_write_;
   // Whether the source of the page being written has contact aliases.
   bool source_has_aliases_ = false;
   // Once the page's aliases are written, no later record of it changes what

@@ -246,6 +246,50 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "A page of more contacts than one statement writes stores each as sent, counts its aliased "
+    "ones and names a bad one among them",
+    "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  Page aliases;
+  aliases.stream = "leads";
+  aliases.cursor = "aliases";
+  aliases.contact_aliases = {ContactAlias{"c33", "lead", 1704067200000}};
+  REQUIRE(store->CommitPage("crm", aliases).ok());
+
+  // 70 contacts: two statements' worth and six more; two of the first have
+  // emails to normalise, one after the other, and one of the second is an
+  // alias.
+  Page page;
+  page.stream = "contacts";
+  page.cursor = "after";
+  std::vector<std::string> expected;
+  for (int i = 0; i < 70; ++i) {
+    const std::string n = (i < 10 ? "0" : "") + std::to_string(i);
+    const std::string email = "person" + n + "@example.com";
+    page.contacts.push_back(
+        MakeContact("c" + n, i == 3 || i == 4 ? " Person" + n + "@Example.COM" : email));
+    if (i != 33) expected.push_back("c" + n + " " + email);
+  }
+  PageCommitNotes notes;
+  REQUIRE(store->CommitPage("crm", page, &notes).ok());
+  CHECK(notes.aliased_contacts == 1);
+  RawDb raw(path);
+  CHECK(raw.Column("SELECT id || ' ' || email FROM contacts ORDER BY id") == expected);
+
+  Page bad = page;
+  bad.cursor = "bad";
+  for (Contact& c : bad.contacts) c.first_name = "Changed";
+  bad.contacts[40].id.clear();
+  const Status status = store->CommitPage("crm", bad);
+  REQUIRE_FALSE(status.ok());
+  CHECK_THAT(status.message(), Catch::Contains("contact \"\"") && Catch::Contains("contacts.id"));
+  CHECK(raw.One("SELECT count(*) FROM contacts WHERE first_name = 'Changed'") == "0");
+  CHECK(Cursor(*store, "crm", "contacts") == "after");
+}
+
 TEST_CASE("CommitPage refuses an empty source or stream", "[store]") {
   TempDir dir;
   auto store = OpenOrDie(dir.File("s.db"));
