@@ -49,9 +49,10 @@ std::optional<VendorRateLimit> ReadRateLimit(const HttpResponse& response) {
   return said;
 }
 
+int64_t FloorToSecond(int64_t epoch_ms) { return epoch_ms - ((epoch_ms % 1000) + 1000) % 1000; }
+
 std::string Rfc3339Seconds(int64_t epoch_ms) {
-  const int64_t floored = epoch_ms - ((epoch_ms % 1000) + 1000) % 1000;
-  std::string text = FormatIsoMs(floored);  // 2024-01-04T10:44:11.000Z
+  std::string text = FormatIsoMs(FloorToSecond(epoch_ms));  // 2024-01-04T10:44:11.000Z
   return text.substr(0, text.size() - 5) + "Z";
 }
 
@@ -61,7 +62,8 @@ PipedriveApi::PipedriveApi(const ConnectorConfig& c, HttpClient& h)
   if (auto token = config.auth.find("api_token"); token != config.auth.end()) {
     api_token_ = token->second;
   }
-  // Pipedrive has been seen to quote requests back in errors.
+  // A vendor may quote a credential back in an error: it is redacted from
+  // every text that leaves.
   for (const auto& entry : config.auth) ProcessSecrets().Add(entry.second);
 }
 

@@ -61,6 +61,9 @@ class PipedriveApi {
 // nullopt when they say nothing readable.
 std::optional<VendorRateLimit> ReadRateLimit(const HttpResponse& response);
 
+// `epoch_ms` rounded down to its second (before 1970 too).
+int64_t FloorToSecond(int64_t epoch_ms);
+
 // RFC 3339 in whole seconds ("2024-01-04T10:44:11Z"), as v2's updated_since
 // and updated_until take it: `epoch_ms` rounded down to its second.
 std::string Rfc3339Seconds(int64_t epoch_ms);

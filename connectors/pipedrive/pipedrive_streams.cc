@@ -46,8 +46,6 @@ constexpr StreamSource kSources[] = {
      &Mapping::MapActivity, false},
 };
 
-int64_t FloorToSecond(int64_t ms) { return ms - ((ms % 1000) + 1000) % 1000; }
-
 // Where a stream stands. v2 streams: the end of the last window read whole
 // (`since`), and while a window is read, its end (`upper`), the
 // updated_since its query asks for (`from`, 0 for none), Pipedrive's cursor
