@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <set>
 #include <stdexcept>
 
@@ -48,28 +49,36 @@ std::string FieldLabel(const sim::PipedriveSim& sim, const sim::PdPerson& p,
   return std::to_string(*option);
 }
 
-std::map<std::string, PersonFunnel> StoredFunnel(const std::string& path) {
-  std::map<std::string, PersonFunnel> rows;
+// Each row `sql` reads from the store at `path`, handed to `take` as a
+// reader of its columns as text ("" for NULL).
+void ForEachStoredRow(const std::string& path, const char* sql,
+                      const std::function<void(const std::function<std::string(int)>&)>& take) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     sqlite3_close(db);
     throw std::runtime_error("cannot open the store");
   }
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db,
-                     "SELECT id, channel, created_at, mql_at, contacted_at, sql_at, won_at "
-                     "FROM v_contact_funnel WHERE source = 'pd' AND deleted_at IS NULL",
-                     -1, &st, nullptr);
-  auto text = [st](int column) {
+  sqlite3_prepare_v2(db, sql, -1, &st, nullptr);
+  const std::function<std::string(int)> text = [st](int column) {
     const unsigned char* t = sqlite3_column_text(st, column);
     return t == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(t));
   };
-  auto time = [&text](int column) { return ParseTimestampMs(text(column)); };
-  while (st != nullptr && sqlite3_step(st) == SQLITE_ROW) {
-    rows[text(0)] = PersonFunnel{time(2), time(3), time(4), time(5), time(6), text(1)};
-  }
+  while (st != nullptr && sqlite3_step(st) == SQLITE_ROW) take(text);
   sqlite3_finalize(st);
   sqlite3_close(db);
+}
+
+std::map<std::string, PersonFunnel> StoredFunnel(const std::string& path) {
+  std::map<std::string, PersonFunnel> rows;
+  ForEachStoredRow(path,
+                   "SELECT id, channel, created_at, mql_at, contacted_at, sql_at, won_at "
+                   "FROM v_contact_funnel WHERE source = 'pd' AND deleted_at IS NULL",
+                   [&](const std::function<std::string(int)>& text) {
+                     auto time = [&text](int column) { return ParseTimestampMs(text(column)); };
+                     rows[text(0)] =
+                         PersonFunnel{time(2), time(3), time(4), time(5), time(6), text(1)};
+                   });
   return rows;
 }
 
@@ -77,23 +86,12 @@ std::map<std::string, PersonFunnel> StoredFunnel(const std::string& path) {
 std::map<std::string, std::pair<std::string, std::string>> StoredDealNames(
     const std::string& path) {
   std::map<std::string, std::pair<std::string, std::string>> names;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    throw std::runtime_error("cannot open the store");
-  }
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db,
-                     "SELECT id, pipeline_name, stage_name FROM v_deals "
-                     "WHERE source = 'pd' AND deleted_at IS NULL",
-                     -1, &st, nullptr);
-  auto text = [st](int column) {
-    const unsigned char* t = sqlite3_column_text(st, column);
-    return t == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(t));
-  };
-  while (st != nullptr && sqlite3_step(st) == SQLITE_ROW) names[text(0)] = {text(1), text(2)};
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  ForEachStoredRow(path,
+                   "SELECT id, pipeline_name, stage_name FROM v_deals "
+                   "WHERE source = 'pd' AND deleted_at IS NULL",
+                   [&](const std::function<std::string(int)>& text) {
+                     names[text(0)] = {text(1), text(2)};
+                   });
   return names;
 }
 
