@@ -59,7 +59,10 @@ struct ConnectorConfig {
   // store that BI tools read.
   std::string state_dir;
   std::optional<RateLimit> rate_limit;  // unset: the connector's default
-  int max_retries = 8;                  // per request, for retryable failures
+  // The share of a limit the vendor states in its answers that the budget
+  // leaves to the account's other apps (RequestBudget::SetVendorReserve).
+  double rate_limit_reserve = 0.05;
+  int max_retries = 8;  // per request, for retryable failures
   std::chrono::milliseconds retry_backoff = std::chrono::milliseconds(500);  // first backoff
   std::chrono::milliseconds retry_backoff_max = std::chrono::seconds(60);
   std::chrono::milliseconds request_timeout = std::chrono::seconds(60);

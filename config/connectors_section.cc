@@ -18,6 +18,7 @@ constexpr std::string_view kConnectorKeys[] = {"name",
                                                "fields",
                                                "stages",
                                                "rate_limit",
+                                               "rate_limit_reserve",
                                                "max_retries",
                                                "retry_backoff",
                                                "retry_backoff_max",
@@ -169,6 +170,7 @@ std::optional<ConnectorConfig> Loader::LoadConnector(const Item& item) {
                    &c.stages_pos);
   }
   Set(*s, "rate_limit", &Loader::ReadRateLimit, &c.rate_limit);
+  Set(*s, "rate_limit_reserve", &Loader::ReadRateLimitReserve, &c.rate_limit_reserve);
   Set(*s, "max_retries", &Loader::ReadNonNegativeInt, &c.max_retries);
   Set(*s, "retry_backoff", &Loader::ReadPositiveDuration, &c.retry_backoff);
   Set(*s, "retry_backoff_max", &Loader::ReadPositiveDuration, &c.retry_backoff_max);

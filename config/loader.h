@@ -207,6 +207,9 @@ class Loader {
   std::optional<std::string> ReadHttpUrl(const Item& item);
   std::optional<std::string> ReadAccountId(const Item& item);
   std::optional<RateLimit> ReadRateLimit(const Item& item);
+  std::optional<double> ReadRateLimitReserve(const Item& item) {
+    return ReadNumber(item, true, 0.5, "the share of a vendor's limit left to other apps");
+  }
   // `key` or `key_file` from `section`: the resolved value and the position
   // of whichever key was given; nullopt when neither is or it is invalid.
   std::optional<std::pair<std::string, SourcePos>> ReadSecret(const Section& section,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <mutex>
 #include <string_view>
 
@@ -117,6 +118,11 @@ void RequestBudget::SetBucket(const std::string& name, Bucket bucket) {
   waiter_.Notify();
 }
 
+void RequestBudget::SetVendorReserve(double share) {
+  std::lock_guard<std::mutex> lock(mu_);
+  vendor_reserve_ = std::clamp(share, 0.0, 1.0);
+}
+
 bool RequestBudget::Acquire(const std::string& bucket, const std::atomic<bool>* cancel) {
   while (true) {
     uint64_t ticket = 0;
@@ -170,17 +176,20 @@ void RequestBudget::Release(const std::string& bucket, const VendorRateLimit* sa
   waiter_.Notify();
 }
 
-void RequestBudget::Fit(State& state, const VendorRateLimit& said, SteadyTime now) {
+void RequestBudget::Fit(State& state, const VendorRateLimit& said, SteadyTime now) const {
   if (said.remaining && *said.remaining <= 0 && said.reset.count() > 0) {
     state.held_until = std::max(state.held_until, now + said.reset);
   }
   if (said.limit <= 0 || said.per.count() <= 0) return;
   const Bucket& ceiling = state.configured;
   if (ceiling.requests <= 0 || ceiling.per.count() <= 0) return;  // ours is off
+  // Less a hair: a product that rounds to just above a whole number is it.
+  const auto reserved = static_cast<int>(std::ceil(said.limit * vendor_reserve_ - 1e-9));
+  const int usable = std::max(1, said.limit - reserved);
   // The configured limit over the vendor's window, rounded down.
   const int64_t ours = std::max<int64_t>(
       1, static_cast<int64_t>(ceiling.requests) * said.per.count() / ceiling.per.count());
-  state.limit = ours <= said.limit ? ceiling : Bucket{said.limit, said.per};
+  state.limit = ours <= usable ? ceiling : Bucket{usable, said.per};
 }
 
 RequestBudget::Bucket RequestBudget::DefaultLimit() {

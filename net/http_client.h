@@ -68,8 +68,9 @@ struct VendorRateLimit {
 // Rolling-window request limits that keep a connector under its vendor's limits so that it
 // does not hit 429 in the first place. Shared by all runs of one connector; its windows are
 // counted on `clock`, which must outlive it. Where the vendor states its limit in its
-// answers, the default bucket follows it: the configured limit stays the ceiling, and
-// a window the vendor says is used up holds every request until it resets.
+// answers, the default bucket follows it, less a reserve left to the account's other
+// apps: the configured limit stays the ceiling, and a window the vendor says is used up
+// holds every request until it resets.
 // Threading: safe to use from any thread.
 class RequestBudget {
  public:
@@ -79,6 +80,11 @@ class RequestBudget {
   };
   explicit RequestBudget(const Clock& clock = Clock::Default());
   void SetBucket(const std::string& name, Bucket bucket);  // "" is the default bucket
+  // The share of a vendor's stated limit left unused, for other apps of the
+  // same account (0 until set): at least one request of the window when above
+  // 0. A window kept from running out also spares the wait for a reset the
+  // vendor states in whole seconds.
+  void SetVendorReserve(double share);
 
   // Takes one token from the default bucket and, if `bucket` is non-empty and
   // configured, one from it; waits while either is empty. Returns false if
@@ -104,10 +110,11 @@ class RequestBudget {
     SteadyTime held_until{};      // the vendor said its window is used up until then
   };
   // Fits `state` to what the vendor said, at `now`.
-  static void Fit(State& state, const VendorRateLimit& said, SteadyTime now);
+  void Fit(State& state, const VendorRateLimit& said, SteadyTime now) const;
   const Clock& clock_;
-  std::mutex mu_;  // guards buckets_
+  std::mutex mu_;  // guards buckets_ and vendor_reserve_
   std::map<std::string, State> buckets_;
+  double vendor_reserve_ = 0;
   ClockWaiter waiter_;  // notified when limits change or a request counts from later
 };
 

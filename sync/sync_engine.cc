@@ -143,9 +143,12 @@ RequestBudget& SyncEngine::BudgetFor(const ConnectorConfig& config,
   std::lock_guard<std::mutex> lock(mu_);
   Budget& budget = budgets_[config.name];
   // A reload may change the limit; the budget then starts afresh.
-  if (!budget.requests || budget.configured != config.rate_limit) {
+  if (!budget.requests || budget.configured != config.rate_limit ||
+      budget.reserve != config.rate_limit_reserve) {
     budget.configured = config.rate_limit;
+    budget.reserve = config.rate_limit_reserve;
     budget.requests = std::make_unique<RequestBudget>(clock_);
+    budget.requests->SetVendorReserve(config.rate_limit_reserve);
     // `rate_limit: off` lifts every bucket (used against simulators).
     const bool off = config.rate_limit && config.rate_limit->unlimited();
     budget.requests->SetBucket("",

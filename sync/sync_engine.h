@@ -94,6 +94,7 @@ class SyncEngine {
   // One connector's request budget and the limit it was made for.
   struct Budget {
     std::optional<RateLimit> configured;
+    double reserve = 0;
     std::unique_ptr<RequestBudget> requests;
   };
   // What a stream run adds to the metrics.

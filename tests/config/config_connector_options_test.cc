@@ -49,6 +49,23 @@ TEST_CASE("rate limits parse as requests per duration, or off for unlimited") {
   }
 }
 
+TEST_CASE("rate_limit_reserve is a share of the vendor's limit from 0 to 0.5, 0.05 by default") {
+  CHECK(LoadOk("connectors: [{name: a, type: x}]\n").connectors[0].rate_limit_reserve == 0.05);
+  CHECK(LoadOk("connectors: [{name: a, type: x, rate_limit_reserve: 0}]\n")
+            .connectors[0]
+            .rate_limit_reserve == 0);
+  CHECK(LoadOk("connectors: [{name: a, type: x, rate_limit_reserve: 0.25}]\n")
+            .connectors[0]
+            .rate_limit_reserve == 0.25);
+  CHECK(Errors("connectors: [{name: a, type: x, rate_limit_reserve: 0.6}]\n") ==
+        std::vector<std::string>{
+            "t.yaml:1:53: connectors[0].rate_limit_reserve: must be at most "
+            "0.5 (the share of a vendor's limit left to other apps), got '0.6'"});
+  CHECK(Errors("connectors: [{name: a, type: x, rate_limit_reserve: 5%}]\n") ==
+        std::vector<std::string>{
+            "t.yaml:1:53: connectors[0].rate_limit_reserve: expected a number, got '5%'"});
+}
+
 TEST_CASE("max_response_size takes bytes or KiB, MiB, GiB and max_pages_per_run a count") {
   const Config defaults = LoadOk("connectors: [{name: a, type: x}]\n");
   CHECK(defaults.connectors[0].max_response_size == 16u * 1024 * 1024);

@@ -151,6 +151,31 @@ TEST_CASE("a vendor's stated limit below the configured one becomes the budget's
   CHECK(budget.DefaultLimit().per == 1s);
 }
 
+TEST_CASE("a reserve leaves a share of the vendor's stated limit, at least one request, unused") {
+  ManualClock clock;
+  RequestBudget budget(clock);
+  budget.SetBucket("", {.requests = 120, .per = 2s});
+  budget.SetVendorReserve(0.05);
+  std::atomic<bool> never{false};
+  const auto said = [&](int limit) {
+    REQUIRE(budget.Acquire("", &never));
+    const VendorRateLimit stated{.limit = limit, .per = 2s, .remaining = limit - 1, .reset = 2s};
+    budget.Release("", &stated);
+    clock.Advance(2s);  // the request leaves the window
+    return budget.DefaultLimit().requests;
+  };
+  CHECK(said(80) == 76);
+  CHECK(said(120) == 114);  // 5% of 120 is 6, not 7
+  CHECK(said(20) == 19);
+  CHECK(said(10) == 9);     // half a request reserved is one
+  CHECK(said(1) == 1);      // never none
+  CHECK(said(200) == 120);  // the configured ceiling is below 190
+  budget.SetVendorReserve(0);
+  CHECK(said(80) == 80);
+  for (int i = 0; i < 80; ++i) REQUIRE(budget.Acquire("", &kCancelled));
+  CHECK_FALSE(budget.Acquire("", &kCancelled));  // the window holds 80, none reserved
+}
+
 TEST_CASE(
     "a window the vendor says is used up holds requests until it resets, even when ours is off") {
   ManualClock clock;
