@@ -22,6 +22,7 @@
 #include "audit/email_audit.h"
 #include "audit/snapshot.h"
 #include "bench/bench_util.h"
+#include "core/heap_policy.h"
 #include "store/store.h"
 
 namespace salesaudit {
@@ -285,4 +286,7 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace salesaudit
 
-int main(int argc, char** argv) { return salesaudit::Run(argc, argv); }
+int main(int argc, char** argv) {
+  salesaudit::KeepFreedHeapForReuse();
+  return salesaudit::Run(argc, argv);
+}

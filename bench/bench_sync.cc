@@ -6,13 +6,11 @@
 #include <sstream>
 
 #include "bench/bench_util.h"
-#include "connectors/connector.h"
 #include "core/metrics.h"
 
 namespace salesaudit::bench {
 
-TimedSync RunTimed(Store& store, const ConnectorConfig& config, const SyncRequest& request) {
-  SyncEngine engine(store, BuiltinConnectors());
+TimedSync RunTimed(SyncEngine& engine, const ConnectorConfig& config, const SyncRequest& request) {
   std::atomic<bool> cancel{false};
   TimedSync timed;
   const double cpu_before = ProcessCpuSeconds();

@@ -9,14 +9,15 @@
 
 namespace salesaudit::bench {
 
-// One RunConnector, timed: its results, wall seconds and the client's CPU
-// seconds (user + system of this process).
+// One RunConnector of `engine`, timed: its results, wall seconds and the
+// client's CPU seconds (user + system of this process). Runs of one engine
+// share its request budgets, as a daemon's polls do.
 struct TimedSync {
   std::vector<StreamSyncResult> results;
   double wall_s = 0;
   double cpu_s = 0;
 };
-TimedSync RunTimed(Store& store, const ConnectorConfig& config, const SyncRequest& request);
+TimedSync RunTimed(SyncEngine& engine, const ConnectorConfig& config, const SyncRequest& request);
 
 // The sum of the series of the counter `family` labelled with `connector`
 // (salesaudit_api_requests_total: the requests it sent).

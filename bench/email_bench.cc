@@ -26,6 +26,7 @@
 
 #include "bench/bench_util.h"
 #include "connectors/connector.h"
+#include "core/heap_policy.h"
 #include "core/json_reader.h"
 #include "core/time_util.h"
 #include "store/store.h"
@@ -181,6 +182,7 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace salesaudit;
+  KeepFreedHeapForReuse();
   const int64_t requested = argc > 1 ? std::atoll(argv[1]) : 1000000;
   if (requested < 1) return Fail("N must be a positive number of events");
   const int64_t campaigns = (requested + kEventsPerCampaign - 1) / kEventsPerCampaign;

@@ -14,6 +14,8 @@
 
 #include "bench/bench_sync.h"
 #include "bench/bench_util.h"
+#include "connectors/connector.h"
+#include "core/heap_policy.h"
 #include "store/store.h"
 
 namespace {
@@ -26,6 +28,7 @@ constexpr char kRefreshToken[] = "bench-refresh-token";
 
 int main(int argc, char** argv) {
   using namespace salesaudit;
+  KeepFreedHeapForReuse();
   using bench::PeakRssMiB;
   using bench::ProcessCpuSeconds;
   const int leads = argc > 1 ? std::atoi(argv[1]) : 200000;
@@ -59,9 +62,10 @@ int main(int argc, char** argv) {
   config.auth["refresh_token"] = kRefreshToken;
   config.auth["login_url"] = base_url;
   config.rate_limit = RateLimit{};  // off
+  SyncEngine engine(**store, BuiltinConnectors());
   SyncRequest request;
   request.streams = {"leads"};
-  const bench::TimedSync timed = bench::RunTimed(**store, config, request);
+  const bench::TimedSync timed = bench::RunTimed(engine, config, request);
   const auto& results = timed.results;
   const double wall = timed.wall_s;
   const double cpu = timed.cpu_s;

@@ -12,6 +12,8 @@
 
 #include "bench/bench_sync.h"
 #include "bench/bench_util.h"
+#include "connectors/connector.h"
+#include "core/heap_policy.h"
 #include "store/store.h"
 
 namespace {
@@ -22,6 +24,7 @@ constexpr char kToken[] = "pat-na1-bench-token";
 
 int main(int argc, char** argv) {
   using namespace salesaudit;
+  KeepFreedHeapForReuse();
   using bench::PeakRssMiB;
   using bench::ProcessCpuSeconds;
   const int contacts = argc > 1 ? std::atoi(argv[1]) : 200000;
@@ -51,9 +54,10 @@ int main(int argc, char** argv) {
   config.base_url = base_url;
   config.auth["token"] = kToken;
   config.rate_limit = RateLimit{};  // off
+  SyncEngine engine(**store, BuiltinConnectors());
   SyncRequest request;
   request.streams = {"contacts"};
-  const bench::TimedSync timed = bench::RunTimed(**store, config, request);
+  const bench::TimedSync timed = bench::RunTimed(engine, config, request);
   const auto& results = timed.results;
   const double wall = timed.wall_s;
   const double cpu = timed.cpu_s;
