@@ -6,6 +6,7 @@
 
 #include "connectors/classify.h"
 #include "core/json_reader.h"
+#include "core/metrics.h"
 #include "core/secret_registry.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
@@ -24,6 +25,28 @@ std::optional<int> HeaderNumber(const HttpResponse& response, const std::string&
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
   return value;
+}
+
+struct TokenBudgetMetrics {
+  GaugeFamily& used =
+      GlobalMetrics().Gauge("salesaudit_api_daily_tokens_used",
+                            "API tokens of the company's daily budget used today (Pipedrive: "
+                            "x-daily-ratelimit-token-*), as the vendor's last answer said.",
+                            {"connector"});
+  GaugeFamily& allowed = GlobalMetrics().Gauge(
+      "salesaudit_api_daily_tokens_allowed",
+      "The company's daily API token budget, as the vendor's last answer said.", {"connector"});
+};
+
+// The day's token budget, from the headers Pipedrive sends with it (any
+// answer, a 429 included).
+void RecordTokenBudget(const std::string& connector, const HttpResponse& response) {
+  const std::optional<int> limit = HeaderNumber(response, "x-daily-ratelimit-token-limit");
+  const std::optional<int> remaining = HeaderNumber(response, "x-daily-ratelimit-token-remaining");
+  if (!limit || !remaining) return;
+  static TokenBudgetMetrics metrics;
+  metrics.allowed.WithLabels({connector}).Set(*limit);
+  metrics.used.WithLabels({connector}).Set(std::max(0, *limit - *remaining));
 }
 
 std::string WithoutTrailingSlashes(std::string url) {
@@ -78,6 +101,7 @@ Result<Answer> PipedriveApi::GetList(const std::string& stream, const std::strin
   request.headers.emplace_back("x-api-token", api_token_);
   auto response = http.Send(request);
   if (!response.ok()) return response.status().WithContext(context);
+  RecordTokenBudget(config.name, *response);
   if (Status s = ClassifyHttpResponse(request, *response, context); !s.ok()) {
     // The company's daily token budget answers 429 too, while the 2-second
     // window still has room: waiting seconds does not lift it.

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/metrics.h"
 #include "tests/connectors/pipedrive/pipedrive_fixture.h"
 
 namespace salesaudit::testing {
@@ -157,15 +158,20 @@ TEST_CASE("A person's channel comes from the person field fields: names, by name
   REQUIRE_MATCHES_COMPANY(f, "Channel");
 }
 
-TEST_CASE("A wrong api token stops the connector with Pipedrive's error and stores nothing",
-          "[pipedrive]") {
+TEST_CASE(
+    "A wrong api token stops the connector with Pipedrive's error, stores nothing and is in no "
+    "message or metric",
+    "[pipedrive]") {
   PipedriveFixture f(SmallCompany());
-  f.config.auth["api_token"] = "wrong-token-0123456789";
+  const std::string wrong = "wrong-token-0123456789";
+  f.config.auth["api_token"] = wrong;
   const auto results = f.Sync();
   REQUIRE(results.size() == 1);  // the connector stops at its first stream
   CHECK(results[0].status.code() == StatusCode::kUnauthenticated);
   CHECK_THAT(results[0].status.message(),
              Catch::Contains("HTTP 401") && Catch::Contains("unauthorized access"));
+  CHECK(results[0].status.message().find(wrong) == std::string::npos);
+  CHECK(GlobalMetrics().RenderText().find(wrong) == std::string::npos);
   auto owners = f.store->CountRows(RecordKind::kOwner, "pd", true);
   REQUIRE(owners.ok());
   CHECK(*owners == 0);
@@ -206,6 +212,7 @@ TEST_CASE("Throttling, server errors, truncated and null bodies are retried and 
   int64_t retries = 0;
   for (const StreamSyncResult& r : results) retries += r.retries;
   CHECK(retries == 6);
+  CHECK(GlobalMetrics().RenderText().find(f.sim.api_token()) == std::string::npos);
   REQUIRE_MATCHES_COMPANY(f, "");
 }
 
@@ -246,6 +253,11 @@ TEST_CASE(
     if (state.stream == "persons") persons_cursor = !state.cursor.empty();
   }
   CHECK(persons_cursor);
+  // The budget's headers reach the metrics: 30 of 35 used when the 429 came.
+  const std::string metrics = GlobalMetrics().RenderText();
+  CHECK_THAT(metrics, Catch::Contains("salesaudit_api_daily_tokens_used{connector=\"pd\"} 30\n"));
+  CHECK_THAT(metrics,
+             Catch::Contains("salesaudit_api_daily_tokens_allowed{connector=\"pd\"} 35\n"));
 }
 
 TEST_CASE(
