@@ -27,6 +27,8 @@ struct NotifierMetrics {
 
 NotifierMetrics& Metrics() { return MetricFamilies<NotifierMetrics>(); }
 
+constexpr Outcome kOutcomes[] = {Outcome::kDelivered, Outcome::kRetry, Outcome::kDrop};
+
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {
     case Outcome::kDelivered:
@@ -82,6 +84,14 @@ Attempt SendEmail(const OutboxRow& row, const ReceiverConfig& receiver,
 }
 
 }  // namespace
+
+void ExportDeliverySeries(const AlertsConfig& alerts) {
+  for (const ReceiverConfig& receiver : alerts.receivers) {
+    for (Outcome outcome : kOutcomes) {
+      Metrics().attempts.WithLabels({receiver.name, OutcomeName(outcome)});
+    }
+  }
+}
 
 Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig& alerts,
                                                int64_t now_ms, std::mt19937_64& rng) {

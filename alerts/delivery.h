@@ -44,6 +44,10 @@ struct DeliveryCounts {
   TimeMs next_attempt_at;  // of the notifications still waiting, if any
 };
 
+// Exports salesaudit_notifications_total of every receiver and result at 0,
+// so that rate() and absent() work before the first notification.
+void ExportDeliverySeries(const AlertsConfig& alerts);
+
 // One pass over the notifications due at `now_ms`. A store failure stops
 // the pass and is returned; a receiver's failure is recorded on its row.
 Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig& alerts,

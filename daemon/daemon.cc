@@ -84,6 +84,7 @@ struct Daemon::Impl {
     SetRunningConfig();
     if (!config.status.listen.empty() && !StartStatusServer()) return 1;
     RegisterMetrics();
+    ExportConfiguredSeries();
     WaitForSignal();
     asio::post(pool, [this, connectors = config.connectors] {
       if (Status s = engine->LoadNewestChanges(connectors); !s.ok()) {
@@ -184,18 +185,39 @@ struct Daemon::Impl {
     Metrics().alert_round_success_time.WithLabels({}).Set(0);
     Metrics().reload_successful.WithLabels({}).Set(1);
     Metrics().reload_success_time.WithLabels({}).SetToCurrentTime(clock);
+    // Counters whose label values are known from the start are exported at
+    // 0, so that rate() and absent() work from the first scrape.
+    for (const char* result : {"ok", "error"}) {
+      Metrics().snapshots.WithLabels({result});
+      Metrics().alert_rounds.WithLabels({result});
+    }
+    for (const char* result : {"success", "failure"}) Metrics().reloads.WithLabels({result});
     RegisterProcessMetrics(started_at_ms);
     collectors.push_back(GlobalMetrics().AddCollector([this] {
       const int64_t since = last_snapshot_ms.load();
       Metrics().snapshot_age.WithLabels({}).Set(
           static_cast<double>(clock.NowMs() - (since != 0 ? since : started_at_ms)) / 1000.0);
       Metrics().store_healthy.WithLabels({}).Set(store->Health().ok ? 1 : 0);
+      const std::shared_ptr<const Config> running = RunningConfig();
       std::lock_guard<std::mutex> lock(alert_counts_mu);
       Metrics().alerts.Clear();
+      // Every rule of the running config, firing or not.
+      for (const AlertRuleConfig& rule : running->alerts.rules) {
+        for (const char* state : {"pending", "firing"}) {
+          Metrics().alerts.WithLabels({rule.name, state}).Set(0);
+        }
+      }
       for (const auto& [key, count] : alert_counts) {
         Metrics().alerts.WithLabels({key.first, key.second}).Set(count);
       }
     }));
+  }
+
+  // The series of what the config names (its connectors' streams, its
+  // receivers) at 0; a reload exports those it adds.
+  void ExportConfiguredSeries() {
+    engine->ExportSeries(config.connectors);
+    ExportDeliverySeries(config.alerts);
   }
 
   void WaitForSignal() {
@@ -259,6 +281,7 @@ struct Daemon::Impl {
     SetRunningConfig();
     SetLogLevel(config.log.level);
     SetLogFormat(config.log.format);
+    ExportConfiguredSeries();
     ApplyConnectors();
     audit.set_min_gap(config.audit.min_interval);
     audit.RunNoLaterThan(clock.SteadyNow());

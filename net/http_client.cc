@@ -243,6 +243,11 @@ ApiMetrics& Metrics() { return MetricFamilies<ApiMetrics>(); }
 
 }  // namespace
 
+void ExportApiSeries(const std::string& connector) {
+  Metrics().throttled.WithLabels({connector});
+  Metrics().budget_wait.WithLabels({connector});
+}
+
 HttpClient::HttpClient(Options options, RequestBudget* budget, const std::atomic<bool>* cancel,
                        const Clock& clock)
     : impl_(std::make_unique<Impl>(clock)) {

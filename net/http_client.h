@@ -167,6 +167,11 @@ class HttpClient {
   int64_t requests_sent_ = 0;
 };
 
+// Exports the connector's request counters that have no status code
+// (salesaudit_api_throttled_total, salesaudit_rate_limit_wait_seconds_total)
+// at 0, so that a rate over them exists before the first 429 or wait.
+void ExportApiSeries(const std::string& connector);
+
 // The path part of an absolute URL, without query string: for error messages.
 std::string UrlPath(const std::string& url);
 

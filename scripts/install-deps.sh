@@ -12,6 +12,7 @@ packages=(
   chromium fonts-dejavu-core  # the HTML report's browser test
   python3-aiosmtpd            # the real SMTP server of the alert email tests
   clang-14 libclang-rt-14-dev # the fuzz targets: clang with libFuzzer (scripts/fuzz.sh)
+  prometheus                  # promtool: /metrics, the alerting rules and their tests
 )
 
 missing=()

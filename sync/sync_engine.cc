@@ -229,6 +229,23 @@ Status SyncEngine::LoadNewestChanges(const std::vector<ConnectorConfig>& connect
   return Status::Ok();
 }
 
+void SyncEngine::ExportSeries(const std::vector<ConnectorConfig>& connectors) const {
+  SyncMetrics& m = Metrics();
+  for (const ConnectorConfig& config : connectors) {
+    const ConnectorDescriptor* descriptor = registry_.Find(config.type);
+    if (descriptor == nullptr) continue;
+    ExportApiSeries(config.name);
+    for (const std::string& stream :
+         config.streams.empty() ? descriptor->StreamNames() : config.streams) {
+      for (const char* result : {"ok", "error", "cancelled"}) {
+        m.syncs.WithLabels({config.name, stream, result});
+      }
+      m.records.WithLabels({config.name, stream});
+      m.deleted.WithLabels({config.name, stream});
+    }
+  }
+}
+
 StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector& connector,
                                        const std::string& stream, const std::atomic<bool>& cancel) {
   const SteadyTime started = clock_.SteadyNow();

@@ -83,6 +83,11 @@ class SyncEngine {
   // sync brings new data. Scans the stores' tables: run it off the loop.
   Status LoadNewestChanges(const std::vector<ConnectorConfig>& connectors);
 
+  // Exports the counters of each connector's streams (every result of
+  // salesaudit_syncs_total, records synced and deleted) and of its requests
+  // at 0, so that rate() and absent() work from the first scrape.
+  void ExportSeries(const std::vector<ConnectorConfig>& connectors) const;
+
  private:
   StreamSyncResult RunStream(const ConnectorConfig& config, Connector& connector,
                              const std::string& stream, const std::atomic<bool>& cancel);
