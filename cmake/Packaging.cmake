@@ -6,6 +6,8 @@
 #   the systemd unit, where systemd reads system units under the prefix
 #   /etc/salesaudit/config.yaml (the example config; a conffile in the .deb)
 #   share/doc/salesaudit/: README.md, docs/, examples/salesaudit.example.yaml
+#   share/salesaudit/monitoring/: the Prometheus rules (and their tests) and
+#     the Grafana dashboard
 # The unit runs /usr/bin/salesaudit with /etc/salesaudit/config.yaml, so /usr
 # is the only prefix the package is built for (the top-level file defaults
 # CMAKE_INSTALL_PREFIX to it).
@@ -57,6 +59,9 @@ install(FILES config/salesaudit.example.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR}
 # docs/ keeps its name: README.md links to docs/audit.md.
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
+# Outside doc/: minimal Debian images drop /usr/share/doc, and these are
+# loaded by Prometheus and Grafana, not read.
+install(DIRECTORY monitoring/ DESTINATION ${CMAKE_INSTALL_DATADIR}/salesaudit/monitoring)
 
 # --- The .deb.
 set(SALESAUDIT_PACKAGE_MAINTAINER "salesaudit maintainers <maintainers@example.com>" CACHE STRING

@@ -151,8 +151,10 @@ std::set<std::string> FilesUnder(const std::string& dir) {
   return files;
 }
 
-TEST_CASE("The deb holds the binary, the unit, the config and the docs, nothing else",
-          "[package]") {
+TEST_CASE(
+    "The deb holds the binary, the unit, the config, the docs and the monitoring files, nothing "
+    "else",
+    "[package]") {
   const auto files = PackagedFiles(DebPath());
   std::map<std::string, std::string> expected = {
       {kBinary, "-rwxr-xr-x"},
@@ -163,6 +165,9 @@ TEST_CASE("The deb holds the binary, the unit, the config and the docs, nothing 
       {kDocDir + "/examples/salesaudit.example.yaml", "-rw-r--r--"}};
   for (const std::string& doc : FilesUnder(std::string(SALESAUDIT_SOURCE_DIR) + "/docs")) {
     expected[kDocDir + "/docs/" + doc] = "-rw-r--r--";
+  }
+  for (const std::string& file : FilesUnder(std::string(SALESAUDIT_SOURCE_DIR) + "/monitoring")) {
+    expected["/usr/share/salesaudit/monitoring/" + file] = "-rw-r--r--";
   }
   std::set<std::string> expected_paths, packaged_paths;
   for (const auto& [path, mode] : expected) expected_paths.insert(path);

@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -243,6 +245,77 @@ TEST_CASE(
   INFO(checked.out << checked.err);
   CHECK(checked.exit_code == 0);
   f.Stop();
+}
+
+// The metric names `text` refers to: salesaudit_* and process_* words.
+std::set<std::string> MetricNamesIn(const std::string& text) {
+  static const std::regex kName(R"(\b(salesaudit|process)_[a-z_]+)");
+  std::set<std::string> names;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kName);
+       it != std::sregex_iterator(); ++it) {
+    names.insert(it->str());
+  }
+  return names;
+}
+
+TEST_CASE(
+    "The shipped Prometheus rules pass promtool's checks and unit tests, and they and the Grafana "
+    "dashboard use only metric names the daemon serves",
+    "[daemon][status_endpoints][metrics]") {
+  REQUIRE(std::string(PROMTOOL_BINARY) != "");  // scripts/install-deps.sh installs prometheus
+  const std::string monitoring = std::string(SALESAUDIT_SOURCE_DIR) + "/monitoring/";
+  const RunResult rules_checked =
+      RunProcess({PROMTOOL_BINARY, "check", "rules", monitoring + "salesaudit.rules.yml"});
+  INFO(rules_checked.out << rules_checked.err);
+  CHECK(rules_checked.exit_code == 0);
+  const RunResult rules_tested =
+      RunProcess({PROMTOOL_BINARY, "test", "rules", monitoring + "salesaudit.rules.test.yml"});
+  INFO(rules_tested.out << rules_tested.err);
+  CHECK(rules_tested.exit_code == 0);
+
+  // Every panel of the dashboard queries something.
+  const std::string dashboard_text = ReadFile(monitoring + "grafana-dashboard.json");
+  const auto dashboard = ParseJson(dashboard_text);
+  REQUIRE(dashboard->IsObject());
+  REQUIRE((*dashboard)["panels"].IsArray());
+  int queried_panels = 0;
+  for (const auto& panel : (*dashboard)["panels"].GetArray()) {
+    if (std::string(panel["type"].GetString()) == "row") continue;
+    INFO(panel["title"].GetString());
+    REQUIRE(panel["targets"].IsArray());
+    REQUIRE(panel["targets"].Size() > 0);
+    for (const auto& target : panel["targets"].GetArray()) {
+      CHECK(std::string(target["expr"].GetString()).find('_') != std::string::npos);
+    }
+    ++queried_panels;
+  }
+  CHECK(queried_panels >= 15);
+
+  // What a daemon that synced, audited and alerted serves.
+  DaemonFixture f;
+  TestHttpServer receiver;
+  receiver.SetHandler([](const TestHttpRequest&) { return TestHttpResponse{.status = 200}; });
+  f.WriteConfig(kAnyPort, LeadsAlertTo(receiver));
+  f.Start();
+  f.WaitUntilSettled();
+  std::set<std::string> served;
+  for (const PrometheusFamily& family : f.Metrics().families) {
+    served.insert(family.name);
+    if (family.type == "histogram") {
+      for (const char* suffix : {"_bucket", "_sum", "_count"}) served.insert(family.name + suffix);
+    }
+  }
+  f.Stop();
+  for (const std::string& file :
+       {std::string("salesaudit.rules.yml"), std::string("salesaudit.rules.test.yml"),
+        std::string("grafana-dashboard.json")}) {
+    const std::set<std::string> used = MetricNamesIn(ReadFile(monitoring + file));
+    CHECK(used.size() >= 5);
+    for (const std::string& name : used) {
+      INFO(file << " uses " << name);
+      CHECK(served.count(name) == 1);
+    }
+  }
 }
 
 TEST_CASE("After a restart the cursor lag is known before any new data arrives",
