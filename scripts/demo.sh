@@ -4,12 +4,30 @@
 # members are HubSpot contacts, so one funnel is fed by a CRM and an email
 # tool; a second team works in Salesforce, a third in Pipedrive), sync them
 # over HTTP into one SQLite file and print the audit.
+#
+#   scripts/demo.sh [--serve]
+#
+# --serve: then keep the simulators up and run the daemon (`salesaudit run`)
+# on the demo config, printing its dashboard's URL, until Ctrl-C.
+# SALESAUDIT_DEMO_SKIP_BUILD=1 uses the binaries already in
+# SALESAUDIT_BUILD_DIR (default build/) without installing or building;
+# SALESAUDIT_DEMO_DIR (default build/demo) is where the demo's files go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-scripts/build.sh
+serve=0
+case "${1:-}" in
+  --serve) serve=1 ;;
+  "") ;;
+  *) echo "usage: scripts/demo.sh [--serve]" >&2; exit 2 ;;
+esac
+bin=${SALESAUDIT_BUILD_DIR:-build}
+if [ "${SALESAUDIT_DEMO_SKIP_BUILD:-0}" != 1 ]; then
+  scripts/install-deps.sh
+  # What the demo runs, first: the tests and benchmarks are not needed.
+  scripts/build.sh salesaudit crm-sim mailchimp-sim salesforce-sim pipedrive-sim
+fi
 
-demo=build/demo
+demo=${SALESAUDIT_DEMO_DIR:-$bin/demo}
 rm -rf "$demo"
 mkdir -p "$demo"
 token="pat-na1-demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
@@ -19,10 +37,13 @@ sf_refresh="5Aep861demo$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 pd_token="$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')"
 
 sim_pids=()
+# Stops what the demo started and waits for it to be gone.
 stop_sims() {
   for pid in "${sim_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${sim_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap stop_sims EXIT
+trap 'exit 130' INT TERM
 # wait_for_sim NAME PID: prints the base URL the simulator announced in
 # $demo/NAME.out, or fails with its stderr.
 wait_for_sim() {
@@ -42,19 +63,19 @@ wait_for_sim() {
 # the rest (about 4,900 CRM contacts, 1,100 people only the email tool knows).
 # Its campaigns and activity fall in the last 120 days, inside the audit
 # window (the earliest contact, a year back, to now).
-build/crm-sim --port 0 --seed 42 --contacts 5000 --deals 600 --owners 6 \
+"$bin/crm-sim" --port 0 --seed 42 --contacts 5000 --deals 600 --owners 6 \
   --token "$token" --ten-secondly-limit 190 --emails-out "$demo/crm-emails.txt" \
   >"$demo/crm-sim.out" 2>"$demo/crm-sim.err" &
 sim_pids+=($!)
 base_url=$(wait_for_sim crm-sim $!)
-build/mailchimp-sim --port 0 --seed 42 --lists 1 --members 6000 --campaigns 10 \
+"$bin/mailchimp-sim" --port 0 --seed 42 --lists 1 --members 6000 --campaigns 10 \
   --api-key "$api_key" --emails-file "$demo/crm-emails.txt" \
   >"$demo/mailchimp-sim.out" 2>"$demo/mailchimp-sim.err" &
 sim_pids+=($!)
 mailchimp_url=$(wait_for_sim mailchimp-sim $!)
 # The org rotates refresh tokens, as many do: the connector keeps the new one
 # beside the store.
-build/salesforce-sim --port 0 --seed 42 --leads 3000 --contacts 300 --opportunities 200 \
+"$bin/salesforce-sim" --port 0 --seed 42 --leads 3000 --contacts 300 --opportunities 200 \
   --users 5 --client-id demo-consumer-key --client-secret "$sf_secret" \
   --refresh-token "$sf_refresh" --rotate-refresh-token 1 \
   >"$demo/salesforce-sim.out" 2>"$demo/salesforce-sim.err" &
@@ -62,7 +83,7 @@ sim_pids+=($!)
 salesforce_url=$(wait_for_sim salesforce-sim $!)
 # The company is on the Essential plan (20 requests per 2 s): the connector's
 # budget follows the limit each answer states.
-build/pipedrive-sim --port 0 --seed 42 --persons 2500 --deals 400 --leads 1200 \
+"$bin/pipedrive-sim" --port 0 --seed 42 --persons 2500 --deals 400 --leads 1200 \
   --activities 3000 --users 4 --api-token "$pd_token" --rate-limit 20 \
   >"$demo/pipedrive-sim.out" 2>"$demo/pipedrive-sim.err" &
 sim_pids+=($!)
@@ -79,9 +100,13 @@ chmod 600 "$demo/hubspot.token"
 ( umask 077 && printf '%s\n' "$sf_secret" >"$demo/salesforce.secret" &&
   printf '%s\n' "$sf_refresh" >"$demo/salesforce.refresh-token" &&
   printf '%s\n' "$pd_token" >"$demo/pipedrive.token" )
+case "$demo" in /*) demo_path=$demo ;; *) demo_path=$PWD/$demo ;; esac
 cat >"$demo/config.yaml" <<YAML
 store:
-  path: $PWD/$demo/salesaudit.db
+  path: $demo_path/salesaudit.db
+# The daemon's dashboard and /metrics (scripts/demo.sh --serve); any free port.
+status:
+  listen: 127.0.0.1:0
 connectors:
   - name: hubspot
     type: hubspot
@@ -133,15 +158,36 @@ for i in $(seq 0 12); do
 done
 
 echo "== salesaudit check"
-build/salesaudit --config "$demo/config.yaml" check
+"$bin/salesaudit" --config "$demo/config.yaml" check
 echo "== salesaudit sync (HubSpot, Mailchimp, Salesforce and Pipedrive simulators)"
-build/salesaudit --config "$demo/config.yaml" sync
+"$bin/salesaudit" --config "$demo/config.yaml" sync
 echo "== salesaudit audit --format text"
-build/salesaudit --config "$demo/config.yaml" audit --format text
-build/salesaudit --config "$demo/config.yaml" audit --format html --out "$demo/report.html"
+"$bin/salesaudit" --config "$demo/config.yaml" audit --format text
+"$bin/salesaudit" --config "$demo/config.yaml" audit --format html --out "$demo/report.html"
 echo
 echo "== salesaudit forecast --leads 150 --channel PAID_SOCIAL --spend 5000"
-build/salesaudit --config "$demo/config.yaml" forecast --leads 150 --channel PAID_SOCIAL --spend 5000
+"$bin/salesaudit" --config "$demo/config.yaml" forecast --leads 150 --channel PAID_SOCIAL --spend 5000
 echo
 echo "Report: $demo/report.html (one self-contained page)"
 echo "Store: $demo/salesaudit.db (try: sqlite3 $demo/salesaudit.db 'select channel, count(*) from v_contacts group by 1')"
+if [ "$serve" != 1 ]; then
+  echo "The simulators stop now; scripts/demo.sh --serve keeps them up and runs the daemon."
+  exit 0
+fi
+
+echo
+echo "== salesaudit run (the daemon on the demo config; Ctrl-C stops it and the simulators)"
+"$bin/salesaudit" --config "$demo/config.yaml" run >"$demo/daemon.log" 2>&1 &
+daemon_pid=$!
+sim_pids+=("$daemon_pid")
+dashboard=""
+for _ in $(seq 1 100); do
+  dashboard=$(sed -n 's/.*status server on \(http[^ ]*\) .*/\1/p' "$demo/daemon.log" | head -n 1)
+  [ -n "$dashboard" ] && break
+  kill -0 "$daemon_pid" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$dashboard" ] || { echo "demo: the daemon did not start" >&2; cat "$demo/daemon.log" >&2; exit 1; }
+echo "Dashboard: $dashboard (metrics: ${dashboard%/}/metrics; log: $demo/daemon.log)"
+echo "Config: $demo/config.yaml, for any command: $bin/salesaudit --config $demo/config.yaml status"
+wait "$daemon_pid"
