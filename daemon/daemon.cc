@@ -35,6 +35,9 @@ namespace salesaudit {
 
 namespace asio = boost::asio;
 
+// How often the log says how far a long stream run has come.
+constexpr std::chrono::seconds kSyncProgressEvery(30);
+
 struct Daemon::Impl {
   // One configured connector's schedule. Lives on the loop thread.
   struct Slot {
@@ -327,7 +330,20 @@ struct Daemon::Impl {
     Slot& slot = slots.at(name);
     slot.cancel->store(false);
     return [this, name, config_copy = slot.config, cancel = slot.cancel] {
-      auto results = engine->RunConnector(*config_copy, SyncRequest{}, *cancel);
+      SyncRequest request;
+      // A long run says how far it has come; a stream's result is logged
+      // when it ends, not when the connector's last stream does.
+      request.on_page = EveryInterval(kSyncProgressEvery, [](const SyncProgress& p) {
+        spdlog::info("sync {} so far", DescribeProgress(p));
+      });
+      request.on_stream_done = [](const StreamSyncResult& r) {
+        if (r.status.ok()) {
+          spdlog::info("sync {}", r.Summary());
+        } else if (r.status.code() != StatusCode::kCancelled) {
+          spdlog::error("sync {}", r.Summary());
+        }
+      };
+      auto results = engine->RunConnector(*config_copy, request, *cancel);
       return [this, name, results = std::move(results)] { return OnSyncDone(name, results); };
     };
   }
@@ -340,11 +356,6 @@ struct Daemon::Impl {
     for (const auto& r : results) {
       failed = failed || (!r.status.ok() && r.status.code() != StatusCode::kCancelled);
       changed = changed || r.records > 0 || r.deletions > 0;
-      if (r.status.ok()) {
-        spdlog::info("sync {}", r.Summary());
-      } else if (r.status.code() != StatusCode::kCancelled) {
-        spdlog::error("sync {}", r.Summary());
-      }
     }
     // The audit runs every audit.every, and sooner after a sync that changed
     // data, but never more often than audit.min_interval.

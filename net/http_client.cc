@@ -400,6 +400,9 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
   }
   // Removing a handle mid-transfer aborts it and closes its connection.
   curl_multi_remove_handle(impl_->multi, easy);
+  long answered = 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &answered);
+  if (answered > 0) ++answers_received_;
   if (impl_->budget != nullptr) {
     std::optional<VendorRateLimit> said;
     if (result == CURLE_OK && impl_->options.read_rate_limit) {

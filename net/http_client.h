@@ -156,6 +156,9 @@ class HttpClient {
 
   // Requests sent by this client (for metrics and tests).
   int64_t requests_sent() const { return requests_sent_; }
+  // Requests the server answered with a status line, whatever followed: none
+  // of many sent tells an unreachable host from a failing one.
+  int64_t answers_received() const { return answers_received_; }
   // The clock the client reads: connectors take the time from it too.
   const Clock& clock() const;
 
@@ -165,6 +168,7 @@ class HttpClient {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int64_t requests_sent_ = 0;
+  int64_t answers_received_ = 0;
 };
 
 // Exports the connector's request counters that have no status code

@@ -56,11 +56,16 @@ class CursorProgress {
   std::unordered_map<size_t, int64_t> seen_;  // cursor hash -> the page that committed it
 };
 
+// "1.2s".
+std::string SecondsText(std::chrono::milliseconds elapsed) {
+  char text[32];
+  snprintf(text, sizeof text, "%.1fs", static_cast<double>(elapsed.count()) / 1000.0);
+  return text;
+}
+
 }  // namespace
 
 std::string StreamSyncResult::Summary() const {
-  char elapsed_text[32];
-  snprintf(elapsed_text, sizeof elapsed_text, "%.1fs", elapsed.count() / 1000.0);
   std::string out = connector + " " + stream + ": ";
   out += status.ok() ? "ok" : "FAILED";
   out += ", " + std::to_string(records) + " records";
@@ -70,13 +75,36 @@ std::string StreamSyncResult::Summary() const {
   }
   out += ", " + std::to_string(deletions) + " deleted, " + std::to_string(pages) + " pages";
   if (retries > 0) out += ", " + std::to_string(retries) + " retries";
-  out += std::string(" in ") + elapsed_text;
+  out += " in " + SecondsText(elapsed);
   // A line for a terminal or a log: an error may quote vendor text.
   if (!status.ok()) {
     out += ": " + EscapeControlCharacters(ProcessSecrets().Redact(status.message()));
   }
   if (page_limit_reached) out += " (max_pages_per_run reached: the next sync resumes)";
   return out;
+}
+
+std::string DescribeProgress(const SyncProgress& p) {
+  const double seconds = static_cast<double>(p.elapsed.count()) / 1000.0;
+  std::string out = p.connector + " " + p.stream + ": " + std::to_string(p.records) + " records";
+  if (p.deletions > 0) out += ", " + std::to_string(p.deletions) + " deleted";
+  out += ", " + std::to_string(p.pages) + (p.pages == 1 ? " page" : " pages") + " in " +
+         SecondsText(p.elapsed);
+  if (seconds > 0) {
+    out += " (" + std::to_string(static_cast<int64_t>(static_cast<double>(p.records) / seconds)) +
+           " records/s)";
+  }
+  return out;
+}
+
+std::function<void(const SyncProgress&)> EveryInterval(
+    std::chrono::milliseconds every, std::function<void(const SyncProgress&)> report) {
+  return [every, report = std::move(report), next = every](const SyncProgress& p) mutable {
+    if (p.pages == 1) next = every;  // a new stream's run
+    if (p.elapsed < next) return;
+    next = p.elapsed + every;
+    report(p);
+  };
 }
 
 namespace {
@@ -193,19 +221,34 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
       if (Status s = store_.ResetCursor(config.name, stream); !s.ok()) {
         StreamSyncResult r{.connector = config.name, .stream = stream, .status = s};
         results.push_back(std::move(r));
+        if (request.on_stream_done) request.on_stream_done(results.back());
         continue;
       }
     }
-    results.push_back(RunStream(config, **connector, stream, cancel));
+    const int64_t sent_before = http.requests_sent();
+    const int64_t answered_before = http.answers_received();
+    results.push_back(RunStream(config, **connector, stream, request, cancel));
     // The caller logs the results; a stop is not an error of the stream.
-    const Status& status = results.back().status;
+    Status& status = results.back().status;
+    // Every request of the stream unanswered (the host refuses connections,
+    // does not resolve or never answers): the next streams would spend their
+    // retries on the same host.
+    const bool host_unreachable = status.code() == StatusCode::kUnavailable &&
+                                  http.requests_sent() > sent_before &&
+                                  http.answers_received() == answered_before;
+    if (host_unreachable && &stream != &streams.back()) {
+      status = Status::Unavailable(status.message() +
+                                   "; no answer from the host, so the connector's other streams "
+                                   "wait for the next run");
+    }
     if (!status.ok() && status.code() != StatusCode::kCancelled) {
       // Stored, then served by `status` and the dashboard: no secret, even
       // one a vendor echoed somewhere other than its error text.
       (void)store_.RecordError(config.name, stream, ProcessSecrets().Redact(status.message()),
                                clock_.NowMs());
-      if (StopsConnector(status.code())) break;
     }
+    if (request.on_stream_done) request.on_stream_done(results.back());
+    if (StopsConnector(status.code()) || host_unreachable) break;
   }
   return results;
 }
@@ -247,7 +290,8 @@ void SyncEngine::ExportSeries(const std::vector<ConnectorConfig>& connectors) co
 }
 
 StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector& connector,
-                                       const std::string& stream, const std::atomic<bool>& cancel) {
+                                       const std::string& stream, const SyncRequest& request,
+                                       const std::atomic<bool>& cancel) {
   const SteadyTime started = clock_.SteadyNow();
   StreamSyncResult result{.connector = config.name, .stream = stream};
   TimeMs newest_change;  // of the pages committed
@@ -326,7 +370,17 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
     }
     if (spec != nullptr) result.records += static_cast<int64_t>(page->CountOf(spec->records));
     result.deletions += static_cast<int64_t>(page->deletions.size());
-    if (++result.pages >= config.max_pages_per_run) {
+    ++result.pages;
+    if (request.on_page) {
+      request.on_page(SyncProgress{.connector = config.name,
+                                   .stream = stream,
+                                   .pages = result.pages,
+                                   .records = result.records,
+                                   .deletions = result.deletions,
+                                   .elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       clock_.SteadyNow() - started)});
+    }
+    if (result.pages >= config.max_pages_per_run) {
       result.page_limit_reached = true;
       spdlog::warn("{}: {} pages read, the max_pages_per_run limit; the next sync resumes", context,
                    result.pages);

@@ -230,6 +230,71 @@ TEST_CASE("Persistent server errors fail the stream after the configured retries
   CHECK_THAT(results[0].status.message(), Catch::Contains("3 attempts"));
 }
 
+TEST_CASE(
+    "A host that never answers stops the connector at its first stream, the others left for the "
+    "next run",
+    "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  f.config.base_url = "http://127.0.0.1:1";  // nothing listens on port 1
+  f.config.max_retries = 2;
+  std::vector<std::string> reported;
+  SyncEngine engine(*f.store, BuiltinConnectors(), f.clock);
+  std::atomic<bool> cancel{false};
+  SyncRequest request;
+  request.on_stream_done = [&](const StreamSyncResult& r) { reported.push_back(r.stream); };
+  const auto results = engine.RunConnector(f.config, request, cancel);
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].stream == "owners");
+  CHECK(results[0].status.code() == StatusCode::kUnavailable);
+  CHECK_THAT(results[0].status.message(),
+             Catch::Contains("3 attempts") &&
+                 Catch::Contains("no answer from the host, so the connector's other streams wait "
+                                 "for the next run"));
+  CHECK(reported == std::vector<std::string>{"owners"});
+}
+
+TEST_CASE(
+    "Each committed page's progress and each stream's result are reported as they happen, a "
+    "stream's result before the next stream starts",
+    "[hubspot]") {
+  HubSpotFixture f(SmallPortal());
+  f.config.max_retries = 2;
+  // A stream that fails on every request: it is reported and the next
+  // streams run, since the host answers.
+  f.sim.InjectFault({sim::FaultKind::kServerError, "/crm/v3/owners", 10});
+  std::vector<std::string> events;  // "page STREAM N RECORDS" and "done STREAM"
+  SyncEngine engine(*f.store, BuiltinConnectors(), f.clock);
+  std::atomic<bool> cancel{false};
+  SyncRequest request;
+  request.on_page = [&](const SyncProgress& p) {
+    CHECK(p.connector == "crm");
+    events.push_back("page " + p.stream + " " + std::to_string(p.pages) + " " +
+                     std::to_string(p.records));
+  };
+  request.on_stream_done = [&](const StreamSyncResult& r) { events.push_back("done " + r.stream); };
+  const auto results = engine.RunConnector(f.config, request, cancel);
+  REQUIRE(results.size() == BuiltinConnectors().Find("hubspot")->streams.size());
+  CHECK(results[0].status.code() == StatusCode::kUnavailable);
+  // The events are each stream's pages in order, then its result.
+  std::vector<std::string> expected;
+  for (const StreamSyncResult& r : results) {
+    INFO(r.Summary());
+    if (r.stream != "owners") CHECK(r.status.ok());
+    for (int64_t page = 1; page <= r.pages; ++page) {
+      // Only the last page's running count is known from the result.
+      const std::string prefix = "page " + r.stream + " " + std::to_string(page) + " ";
+      expected.push_back(page == r.pages ? prefix + std::to_string(r.records) : prefix);
+    }
+    expected.push_back("done " + r.stream);
+  }
+  REQUIRE(events.size() == expected.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    INFO(i << ": " << events[i]);
+    CHECK(events[i].rfind(expected[i], 0) == 0);
+  }
+  CHECK(f.DifferencesFromPortal().size() > 0);  // the owners are missing
+}
+
 TEST_CASE("A wrong token stops the connector with a clear error and leaves the store unchanged",
           "[hubspot]") {
   HubSpotFixture f(SmallPortal());
