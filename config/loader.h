@@ -22,7 +22,7 @@
 #include "config/config.h"
 #include "core/duration.h"
 #include "core/records.h"
-#include "core/text_util.h"  // Join
+#include "core/text_util.h"  // Join, LikelyTypoOf
 
 namespace salesaudit::config_internal {
 
@@ -40,10 +40,6 @@ SourcePos PosOf(const std::string& file, const YAML::Node& node);
 inline std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::string TypeName(const YAML::Node& node);
-
-// Edit distance counting an adjacent transposition as one edit, so that
-// "tokne" is as close to "token" as a single typo.
-size_t EditDistance(std::string_view a, std::string_view b);
 
 bool IsValidName(std::string_view name);
 
@@ -88,16 +84,7 @@ std::optional<std::string> ReadFile(const std::string& path, size_t max_bytes, b
 // "; did you mean 'x'?" when one candidate is a likely typo of `word`.
 template <typename Names>
 std::string Suggestion(std::string_view word, const Names& candidates) {
-  const size_t limit = word.size() <= 4 ? 1 : 2;
-  std::optional<std::string_view> best;
-  size_t best_distance = limit + 1;
-  for (std::string_view candidate : candidates) {
-    const size_t distance = EditDistance(word, candidate);
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = candidate;
-    }
-  }
+  const std::optional<std::string> best = LikelyTypoOf(word, candidates);
   return best ? "; did you mean " + Quoted(*best) + "?" : "";
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,5 +34,27 @@ size_t Utf8SequenceLength(std::string_view text, size_t i);
 // text can neither move the cursor, clear the screen, retitle the window nor
 // break a line; other text, valid UTF-8 included, is unchanged.
 std::string EscapeControlCharacters(std::string_view s);
+
+// Edit distance counting an adjacent transposition as one edit, so that
+// "tokne" is as close to "token" as a single typo.
+size_t EditDistance(std::string_view a, std::string_view b);
+
+// The candidate `word` is most likely a typo of: the nearest within one edit
+// for words of up to 4 characters, two for longer ones; nullopt when none is
+// that near (the "did you mean" of config and command-line errors).
+template <typename Names>
+std::optional<std::string> LikelyTypoOf(std::string_view word, const Names& candidates) {
+  const size_t limit = word.size() <= 4 ? 1 : 2;
+  std::optional<std::string> best;
+  size_t best_distance = limit + 1;
+  for (std::string_view candidate : candidates) {
+    const size_t distance = EditDistance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = std::string(candidate);
+    }
+  }
+  return best;
+}
 
 }  // namespace salesaudit
