@@ -78,8 +78,23 @@ std::optional<int64_t> ParseSilenceId(const std::string& text) {
   return std::strtoll(text.c_str(), nullptr, 10);
 }
 
+// Why a parsed matcher is an operator typo (`alertname==x`, `team!==x`):
+// unquoted, its value starts with an operator character, so as written it
+// matches only label values starting with one, which no alert has. A
+// quoted value (name="=x") says such a value is meant.
+std::optional<std::string> OperatorTypo(std::string_view text, const Matcher& m) {
+  const std::string_view after_name = TrimSpace(TrimSpace(text).substr(m.name.size()));
+  const std::string_view value = TrimSpace(after_name.substr(m.op == MatchOp::kEqual ? 1 : 2));
+  if (value.empty() || std::string_view("=~!").find(value.front()) == std::string_view::npos) {
+    return std::nullopt;
+  }
+  return "matcher '" + std::string(text) + "' has a value starting with '" + value.front() +
+         "', which no label has: a mistyped operator? Operators: = != =~ !~ (quote the value, " +
+         m.name + "=\"" + std::string(value) + "\", to mean it)";
+}
+
 int ListAlerts(const std::string& config_path, const std::vector<std::string>& args) {
-  auto parsed = ParseCommandArgs("alerts", args, {"--format"}, {});
+  auto parsed = ParseCommandArgs("alerts", args);
   if (!parsed) return 2;
   auto format = ParseFormat("alerts", *parsed, {"text", "json"});
   if (!format) return 2;
@@ -263,7 +278,7 @@ std::string RuleNames(const Config& config) {
 
 int TestAlertRule(const std::string& config_path, const std::vector<std::string>& args) {
   const std::string command = "alerts test";
-  auto parsed = ParseCommandArgs(command, args, {"--format"}, {}, Operands::kCollect);
+  auto parsed = ParseCommandArgs(command, args);
   if (!parsed) return 2;
   auto format = ParseFormat(command, *parsed, {"text", "json"});
   if (!format) return 2;
@@ -400,8 +415,7 @@ int TestAlertRule(const std::string& config_path, const std::vector<std::string>
 
 int AddSilenceCommand(const std::string& config_path, const std::vector<std::string>& args) {
   const std::string command = "silence add";
-  auto parsed = ParseCommandArgs(command, args, {"--for", "--until", "--comment", "--author"}, {},
-                                 Operands::kCollect);
+  auto parsed = ParseCommandArgs(command, args);
   if (!parsed) return 2;
   auto fail = [&](const std::string& message) {
     std::cerr << "salesaudit " << command << ": " << message << "\n";
@@ -416,6 +430,7 @@ int AddSilenceCommand(const std::string& config_path, const std::vector<std::str
   for (const std::string& text : parsed->operands) {
     auto m = ParseMatcher(text);
     if (!m.ok()) return fail(m.status().message());
+    if (auto typo = OperatorTypo(text, *m)) return fail(*typo);
     matchers.push_back(m->ToString());
   }
   const bool has_for = parsed->values.count("--for") != 0;
@@ -462,7 +477,7 @@ int AddSilenceCommand(const std::string& config_path, const std::vector<std::str
 
 int ListSilences(const std::string& config_path, const std::vector<std::string>& args) {
   const std::string command = "silence list";
-  auto parsed = ParseCommandArgs(command, args, {"--format"}, {"--all"});
+  auto parsed = ParseCommandArgs(command, args);
   if (!parsed) return 2;
   auto format = ParseFormat(command, *parsed, {"text", "json"});
   if (!format) return 2;
@@ -525,7 +540,7 @@ int ListSilences(const std::string& config_path, const std::vector<std::string>&
 
 int ExpireSilenceCommand(const std::string& config_path, const std::vector<std::string>& args) {
   const std::string command = "silence expire";
-  auto parsed = ParseCommandArgs(command, args, {}, {}, Operands::kCollect);
+  auto parsed = ParseCommandArgs(command, args);
   if (!parsed) return 2;
   if (parsed->operands.size() != 1) {
     std::cerr << "salesaudit " << command << ": needs exactly one silence ID\n";

@@ -1,49 +1,58 @@
 #include "cli/cli_util.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 
 #include "alerts/rule_check.h"
+#include "core/text_util.h"
 #include "core/time_util.h"
 #include "daemon/logging.h"
 
 namespace salesaudit {
 
 std::optional<CommandArgs> ParseCommandArgs(const std::string& command,
-                                            const std::vector<std::string>& args,
-                                            const std::vector<std::string>& value_options,
-                                            const std::vector<std::string>& flag_options,
-                                            Operands operands) {
+                                            const std::vector<std::string>& args) {
+  const CliCommand* spec = FindCliCommand(command);
+  if (spec == nullptr) {
+    // A command without a table entry is a bug: every help and completion
+    // would miss it.
+    std::cerr << "salesaudit: internal error: '" << command << "' is not in the command table\n";
+    std::abort();
+  }
   CommandArgs out;
-  auto contains = [](const std::vector<std::string>& list, const std::string& s) {
-    return std::find(list.begin(), list.end(), s) != list.end();
-  };
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
-    if (operands == Operands::kCollect && arg.rfind("--", 0) != 0) {
+    if (spec->takes_operands == Operands::kCollect && !arg.starts_with("--")) {
       out.operands.push_back(arg);
       continue;
     }
     std::string value;
     bool has_inline_value = false;
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
       has_inline_value = true;
     }
-    if (contains(flag_options, arg) && !has_inline_value) {
+    if (spec->IsFlag(arg) && !has_inline_value) {
       out.flags[arg] = true;
-    } else if (contains(value_options, arg)) {
+    } else if (spec->TakesValue(arg)) {
       if (!has_inline_value) {
         if (i + 1 >= args.size()) {
-          std::cerr << "salesaudit " << command << ": " << arg << " needs a value\n";
+          std::cerr << "salesaudit " << command << ": " << arg << " needs a value (see salesaudit "
+                    << command << " --help)\n";
           return std::nullopt;
         }
         value = args[++i];
       }
       out.values[arg] = value;
     } else {
-      std::cerr << "salesaudit " << command << ": unknown argument '" << args[i] << "'\n";
+      std::vector<std::string> names;
+      for (const CliOption& option : spec->options) names.push_back(option.name);
+      const auto typo = arg.starts_with("--") ? LikelyTypoOf(arg, names) : std::nullopt;
+      std::cerr << "salesaudit " << command << ": unknown argument '" << args[i] << "'"
+                << (typo ? "; did you mean '" + *typo + "'?" : "") << " (see salesaudit " << command
+                << " --help)\n";
       return std::nullopt;
     }
   }

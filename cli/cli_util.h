@@ -4,7 +4,7 @@
 // nullopt (or nullptr), so a command only maps that to its exit code.
 // Called on the main thread.
 //
-//   auto parsed = ParseCommandArgs("audit", args, {"--from", "--format"}, {});
+//   auto parsed = ParseCommandArgs("audit", args);
 //   if (!parsed) return 2;
 //   auto config = LoadCheckedConfig(config_path);
 #pragma once
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "audit/funnel.h"
+#include "cli/command_table.h"
 #include "config/config.h"
 #include "core/records.h"
 #include "store/store.h"
@@ -30,18 +31,14 @@ struct CommandArgs {
   std::vector<std::string> operands;
 };
 
-// Whether a command takes words that are not options (`silence add MATCHER...`).
-enum class Operands { kRefuse, kCollect };
-
-// Parses `args` against the options a command accepts. Prints a one-line
-// error naming the argument and returns nullopt on anything unexpected. With
-// Operands::kCollect a word not starting with "--" is an operand rather than
-// an error.
+// Parses `args` (the words after the command's own) against the options the
+// command table gives `command` ("sync", "silence add"). Prints a one-line
+// error naming the argument and pointing at the command's --help, and
+// returns nullopt, on anything unexpected. A command that takes operands
+// collects the words not starting with "--"; for any other such a word is an
+// error. `command` must be in the table.
 std::optional<CommandArgs> ParseCommandArgs(const std::string& command,
-                                            const std::vector<std::string>& args,
-                                            const std::vector<std::string>& value_options,
-                                            const std::vector<std::string>& flag_options,
-                                            Operands operands = Operands::kRefuse);
+                                            const std::vector<std::string>& args);
 
 // A date option's value: YYYY-MM-DD or ISO-8601 (epoch numbers are not dates
 // here). An absent option is an empty TimeMs; a bad one prints an error and

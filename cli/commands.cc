@@ -17,10 +17,12 @@
 #include "audit/runner.h"
 #include "cli/alert_commands.h"
 #include "cli/cli_util.h"
+#include "cli/command_table.h"
 #include "cli/connectors_command.h"
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "core/records.h"
+#include "core/text_util.h"
 #include "core/time_util.h"
 #include "core/version.h"
 #include "daemon/daemon.h"
@@ -34,51 +36,42 @@ namespace {
 
 constexpr char kDefaultConfigPath[] = "/etc/salesaudit/config.yaml";
 
-constexpr char kUsage[] = R"(usage: salesaudit [--config FILE] COMMAND [options]
-
-Syncs CRM and email-marketing data into a local SQLite store and keeps a
-sales audit current. --config defaults to /etc/salesaudit/config.yaml.
-
-commands:
-  check                        validate the config offline (exit 2 if invalid)
-  sync [--connector NAME] [--stream S] [--full]
-                               one sync pass; one summary line per stream
-  audit [--from DATE] [--to DATE] [--format text|json|html] [--out PATH]
-                               compute the audit now, store the snapshot, print it
-  forecast --leads N [--channel C] [--spend AMOUNT] [--from DATE] [--to DATE]
-           [--format text|json]
-                               customers, revenue and return on spend expected
-                               from N new leads, judged by the matured cohorts
-  status [--format text|json]  cursors, last success and errors, row counts,
-                               the last snapshot, pending and firing alerts
-  alerts [--format text|json]  every alert's state, the active silences and the
-                               notification outbox
-  alerts test RULE [--format text|json]
-                               evaluate one rule now and show what would be sent
-                               (saves nothing)
-  silence add MATCHER... (--for DURATION | --until DATE) [--comment TEXT]
-              [--author NAME]  silence the alerts whose labels match every MATCHER
-  silence list [--all] [--format text|json]
-                               active silences (--all: expired ones too)
-  silence expire ID            end a silence now
-  store check [FILE]           a full integrity check of the store (or of FILE,
-                               a backup); exit 1 when it finds damage
-  store backup PATH            an online, checked copy of the store in PATH
-                               (mode 0600), also while the daemon runs
-  connectors [--format text|markdown]
-                               the connector types, with their streams, auth
-                               keys, fields and options
-  run                          the daemon, in the foreground
-  --version, --help
-
-DATE: YYYY-MM-DD (UTC midnight) or ISO-8601. DURATION: 30s, 5m, 1h, 7d.
-MATCHER: name=value, name!=value, name=~regex or name!~regex (regexes match
-the whole label value).
-)";
-
 std::atomic<bool> g_cancel{false};
 
 extern "C" void OnStopSignal(int) { g_cancel.store(true); }
+
+// " (connectors: a, b; did you mean 'a'?)": what a not-found name could have
+// been.
+std::string NamesThere(const std::string& word, const std::string& what,
+                       const std::vector<std::string>& names) {
+  if (names.empty()) return " (it has no " + what + ")";
+  const std::optional<std::string> typo = LikelyTypoOf(word, names);
+  return " (" + what + ": " + Join(names, ", ") + (typo ? "; did you mean '" + *typo + "'?" : "") +
+         ")";
+}
+
+// `salesaudit help [COMMAND...]` and `COMMAND --help`: the help of `name`
+// ("sync", "silence add", a group such as "store"; empty: every command).
+int ShowHelp(const std::string& name) {
+  if (name.empty()) {
+    std::cout << GeneralHelp();
+    return 0;
+  }
+  if (const CliCommand* command = FindCliCommand(name)) {
+    std::cout << CommandHelp(*command);
+    return 0;
+  }
+  if (!Subcommands(name).empty()) {
+    std::cout << GroupHelp(name);
+    return 0;
+  }
+  std::vector<std::string> names;
+  for (const CliCommand& command : CliCommands()) names.push_back(command.name);
+  const std::optional<std::string> typo = LikelyTypoOf(name, names);
+  std::cerr << "salesaudit help: no command '" << name << "'"
+            << (typo ? "; did you mean '" + *typo + "'?" : "") << " (see salesaudit --help)\n";
+  return 2;
+}
 
 int Check(const std::string& config_path) {
   auto config = LoadCheckedConfig(config_path);
@@ -88,31 +81,54 @@ int Check(const std::string& config_path) {
 }
 
 int Sync(const std::string& config_path, const std::vector<std::string>& args) {
-  auto parsed = ParseCommandArgs("sync", args, {"--connector", "--stream"}, {"--full"});
+  auto parsed = ParseCommandArgs("sync", args);
   if (!parsed) return 2;
   auto config = LoadCheckedConfig(config_path);
   if (!config) return 2;
-  std::vector<const ConnectorConfig*> selected;
   const std::string only = parsed->values.count("--connector") ? parsed->values["--connector"] : "";
+  std::vector<const ConnectorConfig*> selected;
+  std::vector<std::string> connector_names;
   for (const auto& c : config->connectors) {
+    connector_names.push_back(c.name);
     if (only.empty() || c.name == only) selected.push_back(&c);
   }
   if (!only.empty() && selected.empty()) {
-    std::cerr << "salesaudit sync: --connector '" << only << "' is not in " << config_path << "\n";
+    std::cerr << "salesaudit sync: --connector '" << only << "' is not in " << config_path
+              << NamesThere(only, "connectors", connector_names) << "\n";
     return 2;
   }
   SyncRequest request;
   request.full = parsed->flags.count("--full") != 0;
   if (parsed->values.count("--stream")) {
+    // Without --connector the stream picks its connector: the one whose type
+    // offers it, so `--stream members` finds the Mailchimp connector wherever
+    // it is listed.
     const std::string& stream = parsed->values["--stream"];
+    std::vector<const ConnectorConfig*> offering;
+    std::vector<std::string> offering_names, stream_names;
     for (const auto* c : selected) {
-      const auto* d = BuiltinConnectors().Find(c->type);
-      if (d->FindStream(stream) == nullptr) {
-        std::cerr << "salesaudit sync: --stream '" << stream << "' is not a stream of connector '"
-                  << c->name << "'\n";
-        return 2;
+      const auto* type = BuiltinConnectors().Find(c->type);
+      if (type->FindStream(stream) != nullptr) {
+        offering.push_back(c);
+        offering_names.push_back(c->name);
+      }
+      for (const std::string& name : type->StreamNames()) {
+        if (std::find(stream_names.begin(), stream_names.end(), name) == stream_names.end())
+          stream_names.push_back(name);
       }
     }
+    if (offering.empty()) {
+      std::cerr << "salesaudit sync: --stream '" << stream << "' is not a stream of "
+                << (only.empty() ? "any connector in " + config_path : "connector '" + only + "'")
+                << NamesThere(stream, "streams", stream_names) << "\n";
+      return 2;
+    }
+    if (offering.size() > 1) {
+      std::cerr << "salesaudit sync: --stream '" << stream << "' is a stream of connectors "
+                << Join(offering_names, ", ") << ": name one with --connector\n";
+      return 2;
+    }
+    selected = offering;
     request.streams = {stream};
   }
   auto store = OpenStore(*config);
@@ -132,7 +148,7 @@ int Sync(const std::string& config_path, const std::vector<std::string>& args) {
 }
 
 int Audit(const std::string& config_path, const std::vector<std::string>& args) {
-  auto parsed = ParseCommandArgs("audit", args, {"--from", "--to", "--format", "--out"}, {});
+  auto parsed = ParseCommandArgs("audit", args);
   if (!parsed) return 2;
   auto window = ParseWindowArguments("audit", *parsed);
   auto format = ParseFormat("audit", *parsed, {"text", "json", "html"});
@@ -177,8 +193,7 @@ int Audit(const std::string& config_path, const std::vector<std::string>& args) 
 // `salesaudit forecast`: history is every matured cohort unless --from/--to
 // narrow it by creation date; nothing is written to the store.
 int ForecastCommand(const std::string& config_path, const std::vector<std::string>& args) {
-  auto parsed = ParseCommandArgs(
-      "forecast", args, {"--leads", "--channel", "--spend", "--from", "--to", "--format"}, {});
+  auto parsed = ParseCommandArgs("forecast", args);
   if (!parsed) return 2;
   auto fail = [](const std::string& message) {
     std::cerr << "salesaudit forecast: " << message << "\n";
@@ -237,7 +252,7 @@ int ForecastCommand(const std::string& config_path, const std::vector<std::strin
 }
 
 int StatusCommand(const std::string& config_path, const std::vector<std::string>& args) {
-  auto parsed = ParseCommandArgs("status", args, {"--format"}, {});
+  auto parsed = ParseCommandArgs("status", args);
   if (!parsed) return 2;
   auto format = ParseFormat("status", *parsed, {"text", "json"});
   if (!format) return 2;
@@ -265,8 +280,7 @@ int StoreCommand(const std::string& config_path, const std::vector<std::string>&
     return 2;
   }
   const std::string command = "store " + sub;
-  auto parsed = ParseCommandArgs(command, std::vector<std::string>(args.begin() + 1, args.end()),
-                                 {}, {}, Operands::kCollect);
+  auto parsed = ParseCommandArgs(command, std::vector<std::string>(args.begin() + 1, args.end()));
   if (!parsed) return 2;
   if (parsed->operands.size() > 1 || (sub == "backup" && parsed->operands.empty())) {
     std::cerr << "salesaudit " << command << ": "
@@ -312,7 +326,7 @@ int StoreCommand(const std::string& config_path, const std::vector<std::string>&
 }
 
 int Run(const std::string& config_path, const std::vector<std::string>& args) {
-  if (!ParseCommandArgs("run", args, {}, {})) return 2;
+  if (!ParseCommandArgs("run", args)) return 2;
   auto config = LoadCheckedConfig(config_path);
   if (!config) return 2;
   Daemon daemon(std::move(*config), config_path);
@@ -323,39 +337,52 @@ int Run(const std::string& config_path, const std::vector<std::string>& args) {
 
 int RunCli(const std::vector<std::string>& args) {
   SetupLogging("info");
+  // The global options are taken wherever they stand (`salesaudit check
+  // --config x`), except as the value of the command's own option.
   std::string config_path = kDefaultConfigPath;
-  size_t i = 0;
-  for (; i < args.size(); ++i) {
+  bool help = false;
+  std::vector<std::string> words;  // the line without its global options
+  std::string name;                // the command as far as read: "silence", "silence add"
+  for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (a == "--version") {
+    const CliCommand* command = FindCliCommand(name);
+    if (command != nullptr && command->TakesValue(a) && i + 1 < args.size()) {
+      words.push_back(a);
+      words.push_back(args[++i]);
+    } else if (a == "--help" || a == "-h") {
+      help = true;
+    } else if (a == "--version") {
       std::cout << "salesaudit " << SALESAUDIT_VERSION << "\n";
       return 0;
-    }
-    if (a == "--config") {
+    } else if (a == "--config") {
       if (i + 1 >= args.size()) {
         std::cerr << "salesaudit: --config needs a file\n";
         return 2;
       }
       config_path = args[++i];
-    } else if (a.rfind("--config=", 0) == 0) {
+    } else if (a.starts_with("--config=")) {
       config_path = a.substr(9);
     } else {
-      break;
+      if (name.empty() && !a.starts_with("-")) {
+        name = a;
+      } else if (words.size() == 1 && FindCliCommand(name + " " + a) != nullptr) {
+        name += " " + a;  // the subcommand follows its command at once
+      }
+      words.push_back(a);
     }
   }
-  if (i >= args.size()) {
-    std::cerr << kUsage;
+  // `help COMMAND...` names the command to help with; `help --help` is help's own.
+  if (name == "help" && words.size() > 1) {
+    return ShowHelp(Join({words.begin() + 1, words.end()}, " "));
+  }
+  if (help || name == "help") return ShowHelp(help ? name : "");
+  if (words.empty()) {
+    std::cerr << GeneralHelp();
     return 2;
   }
-  const std::string command = args[i];
-  std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
-  if (command == "check")
-    return rest.empty() ? Check(config_path)
-                        : (std::cerr << "salesaudit check: takes no arguments\n", 2);
+  const std::string command = words[0];
+  const std::vector<std::string> rest(words.begin() + 1, words.end());
+  if (command == "check") return ParseCommandArgs("check", rest) ? Check(config_path) : 2;
   if (command == "sync") return Sync(config_path, rest);
   if (command == "audit") return Audit(config_path, rest);
   if (command == "forecast") return ForecastCommand(config_path, rest);
@@ -365,7 +392,11 @@ int RunCli(const std::vector<std::string>& args) {
   if (command == "store") return StoreCommand(config_path, rest);
   if (command == "connectors") return ConnectorsCommand(rest);
   if (command == "run") return Run(config_path, rest);
-  std::cerr << "salesaudit: unknown command '" << command << "' (see --help)\n";
+  std::vector<std::string> names;
+  for (const CliCommand& c : CliCommands()) names.push_back(c.name.substr(0, c.name.find(' ')));
+  const std::optional<std::string> typo = LikelyTypoOf(command, names);
+  std::cerr << "salesaudit: unknown command '" << command << "'"
+            << (typo ? "; did you mean '" + *typo + "'?" : "") << " (see salesaudit --help)\n";
   return 2;
 }
 

@@ -59,7 +59,7 @@ std::string Markdown(const ConnectorSchema& type) {
 }  // namespace
 
 int ConnectorsCommand(const std::vector<std::string>& args) {
-  auto parsed = ParseCommandArgs("connectors", args, {"--format"}, {});
+  auto parsed = ParseCommandArgs("connectors", args);
   if (!parsed) return 2;
   auto format = ParseFormat("connectors", *parsed, {"text", "markdown"});
   if (!format) return 2;

@@ -121,6 +121,81 @@ TEST_CASE("Bad command-line input is a one-line error naming the argument, exit 
   CHECK(r.exit_code == 2);
 }
 
+TEST_CASE("Global options are accepted after the command, its subcommand and its options",
+          "[cli]") {
+  CliFixture f(50);
+  auto r =
+      RunProcess({kBinary, "check", "--config", f.config_path}, std::chrono::seconds(60), f.env);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith(f.config_path + ": valid"));
+  r = RunProcess({kBinary, "sync", "--stream", "owners", "--config", f.config_path},
+                 std::chrono::seconds(60), f.env);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("owners"));
+  // The value of a command's own option is never taken for a global option.
+  r = RunProcess({kBinary, "silence", "add", "team=sales", "--for", "1h", "--comment", "--config",
+                  "--config", f.config_path},
+                 std::chrono::seconds(60), f.env);
+  CHECK(r.exit_code == 0);
+  r = RunProcess({kBinary, "silence", "list", "--config=" + f.config_path, "--format", "json"},
+                 std::chrono::seconds(60), f.env);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("\"comment\":\"--config\""));
+}
+
+TEST_CASE("A connector or stream that is not there is named with what exists and the near miss",
+          "[cli]") {
+  CliFixture f(50);
+  auto r = f.Cli({"sync", "--connector", "crn"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "salesaudit sync: --connector 'crn' is not in " + f.config_path +
+                     " (connectors: crm; did you mean 'crm'?)\n");
+  r = f.Cli({"sync", "--stream", "contact"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::StartsWith("salesaudit sync: --stream 'contact' is not a stream of any "
+                                      "connector in " +
+                                      f.config_path + " (streams: ") &&
+                        Catch::Contains("contacts, ") && Catch::Contains("owners") &&
+                        Catch::EndsWith("; did you mean 'contacts'?)\n"));
+  r = f.Cli({"sync", "--connector", "crm", "--stream", "members"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("is not a stream of connector 'crm' (streams: "));
+  CHECK(f.ContactRows() == 0);
+}
+
+TEST_CASE("sync --stream without --connector syncs the one connector that offers the stream",
+          "[cli]") {
+  CliFixture f(50);
+  // A Mailchimp connector listed first, whose host nobody serves: it has no
+  // owners stream, so it is neither synced nor an error.
+  const std::string mailchimp =
+      "  - name: news\n"
+      "    type: mailchimp\n"
+      "    base_url: http://127.0.0.1:1\n"
+      "    auth:\n"
+      "      api_key: 0123456789abcdef-us19\n";
+  std::string yaml = f.ConfigYaml();
+  yaml.insert(yaml.find("connectors:\n") + 12, mailchimp);
+  WriteFile(f.config_path, yaml);
+  auto r = f.Cli({"sync", "--stream", "owners"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("crm") && !Catch::Contains("news"));
+
+  // Two connectors offering it: the error names both.
+  yaml = f.ConfigYaml();
+  const std::string crm = yaml.substr(yaml.find("  - name: crm\n"));
+  std::string second = crm;
+  second.replace(second.find("name: crm"), 9, "name: crm2");
+  WriteFile(f.config_path, yaml + second);
+  r = f.Cli({"sync", "--stream", "owners"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err ==
+        "salesaudit sync: --stream 'owners' is a stream of connectors crm, crm2: name one with "
+        "--connector\n");
+}
+
 TEST_CASE("sync, audit and status work from the command line", "[cli]") {
   CliFixture f;
   auto r = f.Cli({"sync"});
