@@ -8,6 +8,8 @@
 #   share/doc/salesaudit/: README.md, docs/, examples/salesaudit.example.yaml
 #   share/salesaudit/monitoring/: the Prometheus rules (and their tests) and
 #     the Grafana dashboard
+#   share/man/man1/salesaudit.1.gz and share/bash-completion/completions/salesaudit
+#   (rendered from the command table by cli/CMakeLists.txt's cli_docs)
 # The unit runs /usr/bin/salesaudit with /etc/salesaudit/config.yaml, so /usr
 # is the only prefix the package is built for (the top-level file defaults
 # CMAKE_INSTALL_PREFIX to it).
@@ -62,6 +64,10 @@ install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 # Outside doc/: minimal Debian images drop /usr/share/doc, and these are
 # loaded by Prometheus and Grafana, not read.
 install(DIRECTORY monitoring/ DESTINATION ${CMAKE_INSTALL_DATADIR}/salesaudit/monitoring)
+install(FILES ${SALESAUDIT_MAN_PAGE}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# Where bash-completion loads a command's completion from on first use.
+install(FILES ${SALESAUDIT_BASH_COMPLETION}
+  DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/bash-completion/completions RENAME salesaudit)
 
 # --- The .deb.
 set(SALESAUDIT_PACKAGE_MAINTAINER "salesaudit maintainers <maintainers@example.com>" CACHE STRING

@@ -11,6 +11,7 @@ packages=(
   systemd                     # systemd-analyze: the unit's verify and security tests
   chromium fonts-dejavu-core  # the HTML report's browser test
   python3-aiosmtpd            # the real SMTP server of the alert email tests
+  man-db groff-base           # the man page test: man --warnings reads salesaudit.1
   clang-14 libclang-rt-14-dev # the fuzz targets: clang with libFuzzer (scripts/fuzz.sh)
   prometheus                  # promtool: /metrics, the alerting rules and their tests
 )

@@ -152,8 +152,8 @@ std::set<std::string> FilesUnder(const std::string& dir) {
 }
 
 TEST_CASE(
-    "The deb holds the binary, the unit, the config, the docs and the monitoring files, nothing "
-    "else",
+    "The deb holds the binary, the unit, the config, the docs, the monitoring files, the man page "
+    "and the completion, nothing else",
     "[package]") {
   const auto files = PackagedFiles(DebPath());
   std::map<std::string, std::string> expected = {
@@ -162,7 +162,9 @@ TEST_CASE(
       // World-readable: the unit's dynamic user reads it (it holds no secret).
       {kConfig, "-rw-r--r--"},
       {kDocDir + "/README.md", "-rw-r--r--"},
-      {kDocDir + "/examples/salesaudit.example.yaml", "-rw-r--r--"}};
+      {kDocDir + "/examples/salesaudit.example.yaml", "-rw-r--r--"},
+      {"/usr/share/man/man1/salesaudit.1.gz", "-rw-r--r--"},
+      {"/usr/share/bash-completion/completions/salesaudit", "-rw-r--r--"}};
   for (const std::string& doc : FilesUnder(std::string(SALESAUDIT_SOURCE_DIR) + "/docs")) {
     expected[kDocDir + "/docs/" + doc] = "-rw-r--r--";
   }
