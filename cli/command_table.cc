@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "connectors/connector.h"
 #include "core/text_util.h"
 
 namespace salesaudit {
@@ -20,6 +21,15 @@ std::vector<std::string> SplitWords(std::string_view text) {
 }
 
 constexpr std::string_view kDateHelp = "YYYY-MM-DD (UTC midnight) or ISO-8601";
+
+// The streams any compiled-in connector type offers (for completion).
+std::vector<std::string> EveryStreamName() {
+  std::set<std::string> names;
+  for (const ConnectorDescriptor* type : BuiltinConnectors().All()) {
+    for (const std::string& name : type->StreamNames()) names.insert(name);
+  }
+  return {names.begin(), names.end()};
+}
 
 CliOption Format(std::vector<std::string> choices) {
   return {.name = "--format",
@@ -51,7 +61,8 @@ std::vector<CliCommand> BuildCommands() {
                    {.name = "--stream",
                     .value = "S",
                     .help = "sync only this stream (default: every configured stream); "
-                            "without --connector, of the one connector that offers it"},
+                            "without --connector, of the one connector that offers it",
+                    .choices = EveryStreamName()},
                    {.name = "--full",
                     .help = "read everything again, ignoring the stored cursors "
                             "(default: from the cursors on)"}},

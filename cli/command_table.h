@@ -24,7 +24,7 @@ struct CliOption {
   std::string name;                  // "--format"
   std::string value;                 // "text|json", "DATE"; empty for a flag
   std::string help;                  // what it does, with its default
-  std::vector<std::string> choices;  // the values it accepts, when fixed (for completion)
+  std::vector<std::string> choices;  // the values completion offers (--format's, streams)
   bool required = false;
   std::string short_name;  // "-h"; most have none
 };
@@ -72,7 +72,8 @@ std::string GroupHelp(std::string_view group);
 std::string ManPage(std::string_view version);
 
 // A bash completion script for salesaudit (commands, subcommands, options,
-// their fixed values, files; connector names from the config in use).
+// their fixed values, the compiled-in stream names, files; connector names
+// from the config in use).
 std::string BashCompletion();
 
 }  // namespace salesaudit

@@ -202,6 +202,7 @@ TEST_CASE("The bash completion is valid bash and completes commands, subcommands
   CHECK(Completions("salesaudit silence add --") ==
         "--author --comment --config --for --help --until ");
   CHECK(Completions("salesaudit help st") == "status store ");
+  CHECK(Completions("salesaudit sync --stream mem") == "members ");
 }
 
 TEST_CASE("The bash completion offers the connector names of the config in use", "[cli][help]") {
