@@ -8,8 +8,10 @@
 
 namespace salesaudit {
 
-// argv without the program name; handles --config, --version, --help and
-// dispatches to the command.
+// argv without the program name; takes the global options (--config,
+// --help/-h, --version) wherever they stand, answers --help and `help
+// COMMAND` from the command table (cli/command_table.h) and dispatches to the
+// command.
 int RunCli(const std::vector<std::string>& args);
 
 }  // namespace salesaudit
