@@ -15,6 +15,7 @@
 #include "alerts/silence.h"
 #include "alerts/stored_json.h"
 #include "cli/cli_util.h"
+#include "cli/command_table.h"
 #include "config/config.h"
 #include "core/duration.h"
 #include "core/secret_registry.h"
@@ -587,9 +588,7 @@ int SilenceCommand(const std::string& config_path, const std::vector<std::string
   if (sub == "add") return AddSilenceCommand(config_path, rest);
   if (sub == "list") return ListSilences(config_path, rest);
   if (sub == "expire") return ExpireSilenceCommand(config_path, rest);
-  std::cerr << "salesaudit silence: "
-            << (sub.empty() ? "needs" : "unknown subcommand '" + sub + "',")
-            << " add, list or expire (see --help)\n";
+  std::cerr << SubcommandError("silence", sub) << "\n";
   return 2;
 }
 

@@ -339,6 +339,22 @@ std::vector<const CliCommand*> Subcommands(std::string_view group) {
   return out;
 }
 
+std::string SubcommandError(std::string_view group, std::string_view given) {
+  std::vector<std::string> usages;
+  for (const CliCommand* command : Subcommands(group)) {
+    usages.push_back("`" + command->name +
+                     (command->operands.empty() ? "" : " " + command->operands) + "`");
+  }
+  std::string expected;
+  for (size_t i = 0; i < usages.size(); ++i) {
+    expected += (i == 0 ? "" : i + 1 == usages.size() ? " or " : ", ") + usages[i];
+  }
+  const std::string problem =
+      given.empty() ? "needs a subcommand" : "unknown subcommand '" + std::string(given) + "'";
+  return "salesaudit " + std::string(group) + ": " + problem + " (expected " + expected +
+         "; see salesaudit " + std::string(group) + " --help)";
+}
+
 std::string GeneralHelp() {
   std::string out =
       "usage: salesaudit [--config FILE] COMMAND [options]\n\n"

@@ -57,6 +57,11 @@ const CliCommand* FindCliCommand(std::string_view name);
 // -> alerts test); empty when `group` has none.
 std::vector<const CliCommand*> Subcommands(std::string_view group);
 
+// The one-line error for a group word followed by no subcommand or an unknown
+// one (`given`): "salesaudit store: unknown subcommand 'repair' (expected
+// `store check [FILE]` or `store backup PATH`; see salesaudit store --help)".
+std::string SubcommandError(std::string_view group, std::string_view given);
+
 // `salesaudit --help`: the synopsis, every command's summary, the global options.
 std::string GeneralHelp();
 

@@ -276,7 +276,7 @@ int StatusCommand(const std::string& config_path, const std::vector<std::string>
 int StoreCommand(const std::string& config_path, const std::vector<std::string>& args) {
   const std::string sub = args.empty() ? "" : args[0];
   if (sub != "check" && sub != "backup") {
-    std::cerr << "salesaudit store: expected `store check [FILE]` or `store backup PATH`\n";
+    std::cerr << SubcommandError("store", sub) << "\n";
     return 2;
   }
   const std::string command = "store " + sub;

@@ -124,8 +124,10 @@ TEST_CASE("salesaudit --help lists every command and the global options, exit 0"
   CHECK(bare.err == help.out);
 }
 
-TEST_CASE("An unknown option fails with exit 2, naming the command and pointing at its help",
-          "[cli][help]") {
+TEST_CASE(
+    "An unknown option or subcommand fails with exit 2, naming the command and pointing at its "
+    "help",
+    "[cli][help]") {
   RunResult r = Salesaudit({"sync", "--ful"});
   CHECK(r.exit_code == 2);
   CHECK(r.out.empty());
@@ -142,6 +144,11 @@ TEST_CASE("An unknown option fails with exit 2, naming the command and pointing 
   r = Salesaudit({"snyc"});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("'snyc'") && Catch::Contains("did you mean 'sync'?"));
+  r = Salesaudit({"silence"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err ==
+        "salesaudit silence: needs a subcommand (expected `silence add MATCHER...`, `silence "
+        "list` or `silence expire ID`; see salesaudit silence --help)\n");
   r = Salesaudit({"help", "frobnicate"});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("'frobnicate'"));
