@@ -11,6 +11,7 @@
 #include "audit/runner.h"
 #include "connectors/connector.h"
 #include "core/time_util.h"
+#include "net/http_client.h"
 #include "store/store.h"
 
 namespace salesaudit {
@@ -125,10 +126,31 @@ std::vector<std::string> CheckAlertRules(const Config& config) {
   return errors;
 }
 
+namespace {
+
+// Each connector built from its entry as a sync builds it, offline (no
+// request is sent): what a type refuses only then, such as a Mailchimp
+// api_key without its data-center suffix and no base_url, fails `check` too,
+// placed at the connector's entry.
+std::vector<std::string> CheckConnectorsBuild(const Config& config) {
+  std::vector<std::string> errors;
+  HttpClient http(HttpClient::Options{}, nullptr, nullptr);
+  for (const ConnectorConfig& c : config.connectors) {
+    const ConnectorDescriptor* type = BuiltinConnectors().Find(c.type);
+    if (type == nullptr) continue;  // the loader refused it already
+    auto built = type->create(c, http);
+    if (!built.ok()) errors.push_back(c.pos.ToString() + ": " + built.status().message());
+  }
+  return errors;
+}
+
+}  // namespace
+
 ConfigLoadResult LoadCheckedConfigFile(const std::string& path) {
   ConfigLoadResult loaded = LoadConfigFile(path, BuiltinConnectors().Schemas());
   if (!loaded.config) return loaded;
-  loaded.errors = CheckAlertRules(*loaded.config);
+  loaded.errors = CheckConnectorsBuild(*loaded.config);
+  for (std::string& e : CheckAlertRules(*loaded.config)) loaded.errors.push_back(std::move(e));
   if (!loaded.errors.empty()) loaded.config.reset();
   return loaded;
 }

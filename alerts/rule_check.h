@@ -22,8 +22,9 @@ namespace salesaudit {
 std::vector<std::string> CheckAlertRules(const Config& config);
 
 // The config at `path` as `check` and the daemon's reload accept it: loaded
-// with each connector checked against its compiled-in type, then its alert
-// rules checked (CheckAlertRules); a config only when no problem was found.
+// with each connector checked against its compiled-in type and built as a
+// sync builds it (offline), then its alert rules checked (CheckAlertRules); a
+// config only when no problem was found.
 ConfigLoadResult LoadCheckedConfigFile(const std::string& path);
 
 }  // namespace salesaudit

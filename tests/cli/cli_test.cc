@@ -87,6 +87,34 @@ TEST_CASE("check accepts a valid config and exits 0", "[cli]") {
   CHECK(r.exit_code == 0);
 }
 
+TEST_CASE("check refuses a Mailchimp api_key without its data-center suffix unless base_url is set",
+          "[cli]") {
+  TempDir dir;
+  const std::string path = dir.File("mailchimp.yaml");
+  const std::string head =
+      "store:\n"
+      "  path: " +
+      dir.File("x.db") +
+      "\n"
+      "connectors:\n"
+      "  - name: news\n"
+      "    type: mailchimp\n";
+  WriteFile(path, head + "    auth:\n      api_key: 0123456789abcdef\n");
+  auto r = RunProcess({kBinary, "--config", path, "check"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::StartsWith(path + ":4:5: mailchimp[news]: auth.api_key has no "
+                                             "data-center suffix"));
+  CHECK_THAT(r.err, !Catch::Contains("0123456789abcdef"));
+  WriteFile(
+      path,
+      head + "    base_url: http://127.0.0.1:1\n    auth:\n      api_key: 0123456789abcdef\n");
+  r = RunProcess({kBinary, "--config", path, "check"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  WriteFile(path, head + "    auth:\n      api_key: 0123456789abcdef-us19\n");
+  CHECK(RunProcess({kBinary, "--config", path, "check"}).exit_code == 0);
+}
+
 TEST_CASE("A connector type nobody registered is a config error with its position", "[cli]") {
   TempDir dir;
   const std::string path = dir.File("c.yaml");
