@@ -219,7 +219,7 @@ TEST_CASE("The bash completion offers the connector names of the config in use",
             "store:\n  path: x.db\n"
             "connectors:\n"
             "  - name: crm-eu\n    type: hubspot\n"
-            "  - name: news\n    type: mailchimp\n"
+            "  - name: \"news\"\n    type: mailchimp\n"
             "team:\n  reps: 2\n");
   CHECK(Completions("salesaudit sync --config " + config + " --connector ''") == "crm-eu news ");
   CHECK(Completions("salesaudit --config " + config + " sync --connector c") == "crm-eu ");
