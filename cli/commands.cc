@@ -1,10 +1,12 @@
 #include "cli/commands.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
@@ -137,11 +139,29 @@ int Sync(const std::string& config_path, const std::vector<std::string>& args) {
   std::signal(SIGTERM, OnStopSignal);
   SyncEngine engine(*store, BuiltinConnectors());
   bool all_ok = true;
+  // Progress on stderr while a stream runs: on a terminal a line rewritten
+  // twice a second, elsewhere (a log, a pipe) a line every 10 s. Each
+  // stream's result goes to stdout when the stream ends.
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  bool progress_shown = false;
+  request.on_page =
+      EveryInterval(terminal ? std::chrono::milliseconds(500) : std::chrono::milliseconds(10000),
+                    [&](const SyncProgress& p) {
+                      if (terminal) {
+                        std::cerr << "\r\033[K" << DescribeProgress(p) << std::flush;
+                        progress_shown = true;
+                      } else {
+                        std::cerr << "syncing " << DescribeProgress(p) << std::endl;
+                      }
+                    });
+  request.on_stream_done = [&](const StreamSyncResult& r) {
+    if (progress_shown) std::cerr << "\r\033[K" << std::flush;
+    progress_shown = false;
+    std::cout << r.Summary() << std::endl;
+    all_ok = all_ok && r.status.ok();
+  };
   for (const auto* c : selected) {
-    for (const auto& r : engine.RunConnector(*c, request, g_cancel)) {
-      std::cout << r.Summary() << std::endl;
-      all_ok = all_ok && r.status.ok();
-    }
+    engine.RunConnector(*c, request, g_cancel);
     if (g_cancel.load()) break;
   }
   return all_ok && !g_cancel.load() ? 0 : 1;

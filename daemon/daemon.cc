@@ -334,7 +334,7 @@ struct Daemon::Impl {
       // A long run says how far it has come; a stream's result is logged
       // when it ends, not when the connector's last stream does.
       request.on_page = EveryInterval(kSyncProgressEvery, [](const SyncProgress& p) {
-        spdlog::info("sync {} so far", DescribeProgress(p));
+        spdlog::info("syncing {}", DescribeProgress(p));
       });
       request.on_stream_done = [](const StreamSyncResult& r) {
         if (r.status.ok()) {

@@ -224,6 +224,36 @@ TEST_CASE("sync --stream without --connector syncs the one connector that offers
         "--connector\n");
 }
 
+TEST_CASE(
+    "sync on a terminal shows a long stream's progress while it runs and each stream's result "
+    "when it ends",
+    "[cli]") {
+  CliFixture f(6000);  // 60 pages of contacts
+  // Slow pages, so that the contacts take a few seconds.
+  f.sim.InjectFault({.kind = sim::FaultKind::kSlow,
+                     .path_prefix = "/crm/v3/objects/contacts",
+                     .count = 60,
+                     .delay_ms = 50});
+  // script(1) gives the command a terminal, as an operator's shell does.
+  std::string command;
+  for (const std::string& arg : f.Argv({"sync", "--stream", "contacts"})) command += arg + " ";
+  const RunResult r = RunProcess({"/usr/bin/script", "-qec", command, "/dev/null"},
+                                 std::chrono::seconds(120), f.env);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  // A line rewritten in place with the running count, then the result.
+  CHECK(r.out.find("\r\033[Kcrm contacts: ") != std::string::npos);
+  CHECK_THAT(r.out, Catch::Matches("[\\s\\S]*crm contacts: [0-9]+ records, [0-9]+ pages in "
+                                   "[0-9.]+s \\([0-9]+ records/s\\)[\\s\\S]*"));
+  CHECK_THAT(r.out, Catch::Contains("crm contacts: ok, 6000 records"));
+  // Not a terminal (a pipe, a log): the result alone for a run under 10 s.
+  const RunResult piped = f.Cli({"sync", "--stream", "contacts", "--full"});
+  INFO(piped.err);
+  CHECK(piped.exit_code == 0);
+  CHECK(piped.err.find("\033[K") == std::string::npos);
+  CHECK_THAT(piped.out, Catch::StartsWith("crm contacts: ok, 6000 records"));
+}
+
 TEST_CASE("sync, audit and status work from the command line", "[cli]") {
   CliFixture f;
   auto r = f.Cli({"sync"});
