@@ -84,6 +84,52 @@ std::optional<int> ReadLimit(const std::map<std::string, std::string>& query, in
   return static_cast<int>(*v);
 }
 
+// What an OPEN or CLICK carries about the opener's client
+// (docs/vendors/hubspot.md "Marketing email events"): a filtered one is a
+// security scanner on a desktop, the rest a phone's mail app.
+void WriteOpenerDetails(Writer& w, const SimEmailEvent& e) {
+  w.Key("deviceType");
+  w.String(e.filtered ? "COMPUTER" : "MOBILE");
+  w.Key("filteredEvent");
+  w.Bool(e.filtered);
+  w.Key("userAgent");
+  w.String(e.filtered ? "Mozilla/5.0 (compatible; LinkScanner/2.1)"
+                      : "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) "
+                        "AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148");
+  w.Key("browser");
+  w.StartObject();
+  w.Key("family");
+  w.String(e.filtered ? "Unknown" : "Apple Mail");
+  w.Key("name");
+  w.String(e.filtered ? "Unknown" : "Apple Mail 17");
+  w.Key("producer");
+  w.String(e.filtered ? "Unknown" : "Apple Inc.");
+  w.Key("producerUrl");
+  w.String(e.filtered ? "" : "https://www.apple.com/");
+  w.Key("type");
+  w.String(e.filtered ? "Robot" : "Email client");
+  w.Key("url");
+  w.String("");
+  w.Key("version");
+  w.StartArray();
+  if (!e.filtered) w.String("17");
+  w.EndArray();
+  w.EndObject();
+  w.Key("location");
+  w.StartObject();
+  w.Key("city");
+  w.String("Berlin");
+  w.Key("country");
+  w.String("Germany");
+  w.Key("state");
+  w.String("be");
+  w.Key("latitude");
+  w.Double(52.52);
+  w.Key("longitude");
+  w.Double(13.40);
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string EmailPortal::NewEventId() {
@@ -349,28 +395,39 @@ EmailApiAnswer EmailPortal::ListEvents(const std::map<std::string, std::string>&
   std::optional<int64_t> start = bound("startTimestamp", 0);
   std::optional<int64_t> end = bound("endTimestamp", INT64_MAX);
   if (!start || !end) return BadRequest("startTimestamp and endTimestamp must be epoch ms");
-  std::string from_key = EventKey(*start, "");
+  // Newest first: a page starts at the newest event at or before `end`, or
+  // at the offset's event (the next older one the previous page left).
+  std::optional<std::string> offset_key;
   if (const std::string* offset = Param(query, "offset")) {
-    std::optional<std::string> key = DecodeOffset(*offset);
-    if (!key) return BadRequest("Invalid offset: " + *offset);
-    from_key = std::max(from_key, *key);
+    offset_key = DecodeOffset(*offset);
+    if (!offset_key) return BadRequest("Invalid offset: " + *offset);
   }
   const std::string* type = Param(query, "eventType");
   const std::string* campaign = Param(query, "campaignId");
   const std::string* exclude = Param(query, "excludeFilteredEvents");
+  std::map<int64_t, const std::string*> subjects;
+  for (const SimEmailCampaign& c : campaigns_) subjects[c.id] = &c.subject;
+  auto campaign_subject = [&](int64_t id) {
+    auto c = subjects.find(id);
+    return c == subjects.end() ? std::string() : *c->second;
+  };
   auto matches = [&](const SimEmailEvent& e) {
     if (e.created < *start || e.created > *end) return false;
     if (type != nullptr && e.type != *type) return false;
     if (campaign != nullptr && std::to_string(e.campaign_id) != *campaign) return false;
     return exclude == nullptr || *exclude != "true" || !e.filtered;
   };
-  // events_ is ordered by (created, id), as EventKey orders: start at the
-  // first event at or past from_key instead of scanning from the beginning,
-  // so paging through a million events stays linear.
-  const auto first = std::lower_bound(events_.begin(), events_.end(), from_key,
-                                      [](const SimEmailEvent& e, const std::string& key) {
-                                        return EventKey(e.created, e.id) < key;
-                                      });
+  // events_ is ordered by (created, id), as EventKey orders: walk back from
+  // the page's first event instead of scanning, so paging through a million
+  // events stays linear.
+  auto stop = std::upper_bound(events_.begin(), events_.end(), *end,
+                               [](int64_t t, const SimEmailEvent& e) { return t < e.created; });
+  if (offset_key) {
+    stop = std::min(stop, std::upper_bound(events_.begin(), events_.end(), *offset_key,
+                                           [](const std::string& key, const SimEmailEvent& e) {
+                                             return key < EventKey(e.created, e.id);
+                                           }));
+  }
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
@@ -378,9 +435,9 @@ EmailApiAnswer EmailPortal::ListEvents(const std::map<std::string, std::string>&
   w.StartArray();
   int written = 0;
   std::string next_key;
-  for (auto it = first; it != events_.end(); ++it) {
-    const SimEmailEvent& e = *it;
-    if (e.created > *end) break;
+  for (auto it = stop; it != events_.begin();) {
+    const SimEmailEvent& e = *--it;
+    if (e.created < *start) break;
     if (!matches(e)) continue;
     if (written == page_size) {
       next_key = EventKey(e.created, e.id);
@@ -415,11 +472,26 @@ EmailApiAnswer EmailPortal::ListEvents(const std::map<std::string, std::string>&
       w.Int64(e.sent_by_created);
       w.EndObject();
     }
+    if (e.type == "SENT") {
+      w.Key("subject");
+      w.String(campaign_subject(e.campaign_id).c_str());
+      w.Key("from");
+      w.String("Sales Co <news@salesco.example>");
+    }
+    if (e.type == "DELIVERED" || e.type == "PROCESSED") {
+      w.Key("smtpId");
+      w.String(("<" + e.id + "@smtp.hubspot.example>").c_str());
+    }
+    if (e.type == "DELIVERED") {
+      w.Key("response");
+      w.String("250 2.0.0 OK");
+    }
     if (e.type == "OPEN" || e.type == "CLICK") {
-      w.Key("deviceType");
-      w.String(e.filtered ? "COMPUTER" : "MOBILE");
-      w.Key("filteredEvent");
-      w.Bool(e.filtered);
+      WriteOpenerDetails(w, e);
+      if (e.type == "OPEN") {
+        w.Key("duration");
+        w.Int64(e.filtered ? 0 : 1000 + (e.created % 9000));
+      }
     }
     if (e.type == "CLICK") {
       w.Key("url");

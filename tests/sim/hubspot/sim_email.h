@@ -43,7 +43,8 @@ class EmailPortal {
                             int max_page_size) const;
 
   const std::vector<SimEmailCampaign>& campaigns() const { return campaigns_; }
-  // Ordered by (created, id), the order the events endpoint pages in.
+  // Ordered by (created, id); the events endpoint pages in the reverse
+  // order, newest first.
   const std::vector<SimEmailEvent>& events() const { return events_; }
 
  private:
