@@ -117,7 +117,7 @@ struct ThreeCrms {
   }
 
   TempDir dir;
-  sim::HubSpotSim hubspot;
+  sim::HubSpotSim hubspot{sim::SimOptions::WithoutRateLimits()};
   sim::SalesforceSim salesforce;
   sim::PipedriveSim pipedrive;
   std::unique_ptr<Store> store;

@@ -353,7 +353,7 @@ struct Scenario {
 };
 
 sim::SimOptions HubOptions() {
-  sim::SimOptions o;
+  sim::SimOptions o = sim::SimOptions::WithoutRateLimits();
   // The portal's clock runs 4 days behind ours: the simulator stamps the
   // latest campaign's follow-up events (opens, status changes) up to ~2
   // days after its "now", and a sync never reads events from the future, so

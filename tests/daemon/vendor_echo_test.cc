@@ -32,7 +32,7 @@ const std::string kBinary = SALESAUDIT_BINARY;
 constexpr char kMarker[] = "[redacted]";
 
 sim::SimOptions EchoingSim() {
-  sim::SimOptions options;
+  sim::SimOptions options = sim::SimOptions::WithoutRateLimits();
   options.echo_credentials = true;
   return options;
 }

@@ -34,7 +34,8 @@ sim::PortalSpec EmailPortalSpec() {
 
 // A fixture that syncs only the email streams.
 struct EmailFixture : HubSpotFixture {
-  explicit EmailFixture(sim::SimOptions options = {}) : HubSpotFixture(EmailPortalSpec(), options) {
+  explicit EmailFixture(sim::SimOptions options = sim::SimOptions::WithoutRateLimits())
+      : HubSpotFixture(EmailPortalSpec(), options) {
     config.streams = {"email_campaigns", "email_events"};
   }
 };
@@ -176,7 +177,7 @@ void RequireAllOk(const std::vector<StreamSyncResult>& results) {
 }
 
 TEST_CASE("A full email sync stores exactly the simulator's campaigns and events", "[hubspot]") {
-  sim::SimOptions options;
+  sim::SimOptions options = sim::SimOptions::WithoutRateLimits();
   options.email_events_page_size = 100;
   EmailFixture f(options);
   const int64_t before = NowMs();
@@ -321,7 +322,7 @@ TEST_CASE("Later syncs read the details of campaigns sent within email_activity_
 }
 
 TEST_CASE("Email event syncs that fail mid-window resume at the failed page", "[hubspot]") {
-  sim::SimOptions options;
+  sim::SimOptions options = sim::SimOptions::WithoutRateLimits();
   options.email_events_page_size = 25;
 
   // How many pages a sync that never fails reads.
@@ -371,7 +372,7 @@ TEST_CASE("Email event syncs that fail mid-window resume at the failed page", "[
 
 TEST_CASE("An events request failing after merged pages is retried once they are committed",
           "[hubspot]") {
-  sim::SimOptions options;
+  sim::SimOptions options = sim::SimOptions::WithoutRateLimits();
   options.email_events_page_size = 25;
   EmailFixture f(options);
   f.config.max_retries = 2;

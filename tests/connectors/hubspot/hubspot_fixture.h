@@ -21,7 +21,8 @@ namespace salesaudit::testing {
 struct HubSpotFixture {
   // The simulator and every Sync() read `clock`, which must outlive the
   // fixture: a ManualClock moves the portal and the engine together.
-  explicit HubSpotFixture(const sim::PortalSpec& spec, sim::SimOptions options = {},
+  explicit HubSpotFixture(const sim::PortalSpec& spec,
+                          sim::SimOptions options = sim::SimOptions::WithoutRateLimits(),
                           const Clock& clock = Clock::Default());
 
   // One sync pass of every stream, as `salesaudit sync` does.

@@ -96,7 +96,7 @@ TEST_CASE("More than 10,000 changes sharing a handful of timestamps are all read
   spec.contacts = 12500;
   spec.deals = 50;
   ManualClock clock;
-  HubSpotFixture f(spec, {}, clock);
+  HubSpotFixture f(spec, sim::SimOptions::WithoutRateLimits(), clock);
   RequireAllOk(f.Sync());
   // Let the bulk update's timestamps be later than the cursor.
   clock.Advance(std::chrono::milliseconds(20));
@@ -115,7 +115,7 @@ TEST_CASE("More than 10,000 changes sharing a handful of timestamps are all read
 }
 
 TEST_CASE("A change that reaches the search index late is read by a later sync", "[hubspot]") {
-  sim::SimOptions options;
+  sim::SimOptions options = sim::SimOptions::WithoutRateLimits();
   options.index_lag_ms = 1500;
   ManualClock clock;
   HubSpotFixture f(SmallPortal(), options, clock);
@@ -135,7 +135,7 @@ TEST_CASE("A change that reaches the search index late is read by a later sync",
 TEST_CASE("An incremental search reads changes up to the run's start time, not past it",
           "[hubspot]") {
   ManualClock clock;
-  HubSpotFixture f(SmallPortal(), {}, clock);
+  HubSpotFixture f(SmallPortal(), sim::SimOptions::WithoutRateLimits(), clock);
   RequireAllOk(f.Sync());
   clock.Advance(std::chrono::minutes(5));
   f.sim.UpdateContacts(4);
@@ -152,7 +152,7 @@ TEST_CASE("An incremental search reads changes up to the run's start time, not p
 TEST_CASE("The engine waits the Retry-After a 429 asks for on its clock, then retries",
           "[hubspot]") {
   ManualClock clock;
-  HubSpotFixture f(SmallPortal(), {}, clock);
+  HubSpotFixture f(SmallPortal(), sim::SimOptions::WithoutRateLimits(), clock);
   f.config.retry_backoff_max = std::chrono::seconds(30);
   f.sim.InjectFault({sim::FaultKind::kRateLimitWithRetryAfter, "/crm/v3/owners", 1});
   const SteadyTime started = clock.SteadyNow();
@@ -172,7 +172,7 @@ TEST_CASE("The engine waits the Retry-After a 429 asks for on its clock, then re
 TEST_CASE("Stopping a sync during its backoff ends the wait at once, not at the deadline",
           "[hubspot]") {
   ManualClock clock;
-  HubSpotFixture f(SmallPortal(), {}, clock);
+  HubSpotFixture f(SmallPortal(), sim::SimOptions::WithoutRateLimits(), clock);
   f.config.retry_backoff = std::chrono::hours(1);
   f.config.retry_backoff_max = std::chrono::hours(1);
   f.sim.InjectFault({sim::FaultKind::kRateLimitWithoutRetryAfter, "/crm/v3/owners", 1});
@@ -355,7 +355,7 @@ TEST_CASE("Contacts merged into another are marked deleted", "[hubspot]") {
 
 TEST_CASE("OAuth credentials are traded for access tokens that are refreshed before expiry",
           "[hubspot][oauth]") {
-  sim::SimOptions options;
+  sim::SimOptions options = sim::SimOptions::WithoutRateLimits();
   options.oauth_client_id = "client-123";
   options.oauth_client_secret = "client-secret-456";
   options.oauth_refresh_token = "refresh-789-abcdef";
@@ -384,7 +384,7 @@ TEST_CASE("OAuth credentials are traded for access tokens that are refreshed bef
 
 TEST_CASE("One OAuth access token serves a run while valid and a revoked one is replaced once",
           "[hubspot][oauth]") {
-  sim::SimOptions options;
+  sim::SimOptions options = sim::SimOptions::WithoutRateLimits();
   options.oauth_client_id = "client-123";
   options.oauth_client_secret = "client-secret-456";
   options.oauth_refresh_token = "refresh-789-abcdef";
@@ -426,7 +426,7 @@ TEST_CASE("A deal with more than 100 contacts keeps every association", "[hubspo
 }
 
 TEST_CASE("Without the v4 associations API the connector reads them through v3", "[hubspot]") {
-  sim::SimOptions options;
+  sim::SimOptions options = sim::SimOptions::WithoutRateLimits();
   options.associations_v4 = false;
   HubSpotFixture f(SmallPortal(), options);
   RequireAllOk(f.Sync());

@@ -1,7 +1,8 @@
 // crm-sim: the HubSpot simulator as a process, for the demo and the bench.
 // Prints one "listening on http://127.0.0.1:PORT" line when ready and serves
 // until SIGTERM or SIGINT. --emails-out writes the contacts' addresses first,
-// for mailchimp-sim --emails-file, so both simulators share people.
+// for mailchimp-sim --emails-file, so both simulators share people. HubSpot's
+// rate limits are on unless --no-rate-limits is given.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -18,7 +19,8 @@ using salesaudit::sim::kSimExitUsage;
 void PrintUsage() {
   std::fprintf(stderr,
                "usage: crm-sim [--port N] [--seed N] [--contacts N] [--deals N] [--owners N]\n"
-               "               [--token T] [--ten-secondly-limit N] [--search-per-second N]\n"
+               "               [--token T] [--no-rate-limits] [--ten-secondly-limit N]\n"
+               "               [--daily-limit N] [--search-per-second N]\n"
                "               [--index-lag-ms N] [--max-contacts-per-deal N]\n"
                "               [--association-page-size N] [--clock-offset-ms [-]N]\n"
                "               [--emails-out PATH] [--email-campaigns N]\n"
@@ -49,6 +51,10 @@ int main(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       PrintUsage();
       return 0;
+    }
+    if (flag == "--no-rate-limits") {
+      options.rate_limits = false;
+      continue;
     }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "crm-sim: %s needs a value\n", flag.c_str());
@@ -82,6 +88,8 @@ int main(int argc, char** argv) {
       spec.owners = static_cast<int>(n);
     } else if (flag == "--ten-secondly-limit") {
       options.ten_secondly_limit = static_cast<int>(n);
+    } else if (flag == "--daily-limit") {
+      options.daily_limit = static_cast<int>(std::min<int64_t>(n, INT32_MAX));
     } else if (flag == "--search-per-second") {
       options.search_per_second_limit = static_cast<int>(n);
     } else if (flag == "--index-lag-ms") {

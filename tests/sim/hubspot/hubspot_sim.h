@@ -4,7 +4,9 @@
 // properties, opaque list cursors, numeric search offsets, the 200 search page
 // limit and the 10,000 search cap, archived listing, rate-limit headers and
 // 429 bodies, v3 and v4 association batch reads with their 207 partial
-// answers; the legacy email campaigns and events API). Tests drive
+// answers, the `associations=` of list requests, property definitions and
+// the (empty) custom object schemas; the legacy email campaigns and events
+// API). Tests drive
 // it directly (generate, mutate, inject faults, read the portal); `crm-sim`
 // wraps it in a binary for the demo and the bench.
 //
@@ -140,10 +142,20 @@ struct Fault {
 
 struct SimOptions {
   std::string token = "pat-na1-test-token";  // expected in Authorization: Bearer
-  // Rate limit per 10 s rolling window over all non-search endpoints; 0 = off.
-  int ten_secondly_limit = 0;
-  // Search requests per second; 0 = off.
-  int search_per_second_limit = 0;
+  // HubSpot's rate limits and their X-HubSpot-RateLimit-* headers, on by
+  // default with a Free/Starter account's private-app allowance
+  // (docs/vendors/hubspot.md "Rate limits"). false turns every limit and
+  // header off (an injected fault still sends its own), for tests and
+  // benchmarks that measure something else.
+  bool rate_limits = true;
+  // Requests per 10 s rolling window over all non-search endpoints; 0 = none.
+  int ten_secondly_limit = 100;
+  // Requests per portal day (it resets at the portal's midnight, UTC here)
+  // over the same endpoints; 0 = none. Calls with an OAuth access token have
+  // no daily limit and get no daily headers, as on HubSpot.
+  int daily_limit = 250'000;
+  // Search requests per second; 0 = none.
+  int search_per_second_limit = 4;
   // Records become searchable this long after they change (index lag).
   int64_t index_lag_ms = 0;
   // OAuth (docs/vendors/hubspot.md "Authentication"): when oauth_client_id is set, POST
@@ -179,6 +191,14 @@ struct SimOptions {
   // request's form: client_secret, refresh_token), for tests that prove no
   // echoed credential is stored, logged or served.
   bool echo_credentials = false;
+
+  // The defaults with rate limits off: for tests and benchmarks that measure
+  // something other than how a client meets HubSpot's limits.
+  static SimOptions WithoutRateLimits() {
+    SimOptions options;
+    options.rate_limits = false;
+    return options;
+  }
 };
 
 // Request counts, for tests that check how the client behaves.

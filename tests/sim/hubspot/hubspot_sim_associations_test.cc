@@ -86,7 +86,7 @@ TEST_CASE("owners list hides the archived owner unless archived=true") {
 }
 
 TEST_CASE("v4 association batch read pages each deal's contacts by its own cursor") {
-  SimOptions options;
+  SimOptions options = SimOptions::WithoutRateLimits();
   options.association_page_size = 40;
   Fixture f(250, 60, options);
   const std::string busy = BusiestDeal(f.sim);
@@ -220,7 +220,7 @@ TEST_CASE("associating contacts leaves the deal's modified date alone unless con
   CHECK(FindById(f.sim.Deals(), deal)->updated_at_ms == modified);
   CHECK(f.sim.AssociateContacts("424242424", 3).empty());
 
-  SimOptions touching;
+  SimOptions touching = SimOptions::WithoutRateLimits();
   touching.association_changes_touch_deal = true;
   f.sim.SetOptions(touching);
   const int64_t start = NowMs();
@@ -229,7 +229,7 @@ TEST_CASE("associating contacts leaves the deal's modified date alone unless con
 }
 
 TEST_CASE("max_contacts_per_deal lets generated deals carry more than a page of contacts") {
-  HubSpotSim sim;
+  HubSpotSim sim{SimOptions::WithoutRateLimits()};
   PortalSpec spec;
   spec.contacts = 400;
   spec.deals = 30;

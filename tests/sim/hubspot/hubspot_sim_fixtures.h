@@ -35,7 +35,8 @@ bool AllDigits(const std::string& s);
 
 // A generated portal served on an ephemeral port.
 struct Fixture {
-  explicit Fixture(int contacts = 250, int deals = 60, SimOptions options = {},
+  explicit Fixture(int contacts = 250, int deals = 60,
+                   SimOptions options = SimOptions::WithoutRateLimits(),
                    const Clock& clock = Clock::Default());
   HubSpotSim sim;
   std::string url;

@@ -86,7 +86,7 @@ TEST_CASE("the search limit answers 429 SECONDLY without headers or Retry-After"
 }
 
 TEST_CASE("the index lag passes on the simulator's clock, not in real time") {
-  SimOptions options;
+  SimOptions options = SimOptions::WithoutRateLimits();
   options.index_lag_ms = 60'000;
   ManualClock clock;
   Fixture f(250, 60, options, clock);

@@ -191,7 +191,7 @@ TEST_CASE("search refuses limits above 200 and pages beyond 10,000 results") {
 }
 
 TEST_CASE("index lag hides fresh changes from search but not from the list endpoint") {
-  SimOptions options;
+  SimOptions options = SimOptions::WithoutRateLimits();
   options.index_lag_ms = 60'000;
   Fixture f(250, 60, options);
   const int64_t now = NowMs();
@@ -228,8 +228,8 @@ TEST_CASE("index lag hides fresh changes from search but not from the list endpo
 }
 
 TEST_CASE("generation is deterministic per seed and bulk updates share few timestamps") {
-  HubSpotSim a;
-  HubSpotSim b;
+  HubSpotSim a{SimOptions::WithoutRateLimits()};
+  HubSpotSim b{SimOptions::WithoutRateLimits()};
   PortalSpec spec;
   spec.contacts = 300;
   a.Generate(spec);
@@ -259,7 +259,7 @@ TEST_CASE("generation is deterministic per seed and bulk updates share few times
 }
 
 TEST_CASE("within the index lag search serves the previous version and not new records") {
-  SimOptions options;
+  SimOptions options = SimOptions::WithoutRateLimits();
   options.index_lag_ms = 60'000;
   Fixture f(250, 60, options);
   const int64_t now = NowMs();
@@ -316,7 +316,7 @@ TEST_CASE("within the index lag search serves the previous version and not new r
 
 TEST_CASE("a clock offset shifts every date the simulator stamps") {
   for (const int64_t offset : {int64_t{3'600'000}, int64_t{-3'600'000}}) {
-    SimOptions options;
+    SimOptions options = SimOptions::WithoutRateLimits();
     options.clock_offset_ms = offset;
     Fixture f(250, 60, options);
     const int64_t before = NowMs() + offset;

@@ -1,17 +1,22 @@
 // The CRM object endpoints of SimService: objects list and search, deal->contact
-// association batch reads, owners and deal pipelines.
+// association batch reads, owners, property definitions and deal pipelines.
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <optional>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/encoding.h"
 #include "core/time_util.h"
 #include "tests/sim/common/sim_text.h"
+#include "tests/sim/hubspot/sim_properties.h"
 #include "tests/sim/hubspot/sim_search.h"
 #include "tests/sim/hubspot/sim_service.h"
 
@@ -83,8 +88,17 @@ std::set<std::string> ResponseProperties(ObjectType type,
   return names;
 }
 
+// One record's associations as a list request with `associations=` returns
+// them: per associated object type, the ids and the type's name.
+struct RecordAssociations {
+  std::string to_type;  // "deals"
+  std::string label;    // "contact_to_deal"
+  std::vector<int64_t> ids;
+};
+
 void WriteObject(Writer& w, const SimObject& object, const std::set<std::string>& names,
-                 const std::set<std::string>& schema) {
+                 const std::set<std::string>& schema,
+                 const RecordAssociations* associations = nullptr, size_t page_size = 0) {
   w.StartObject();
   w.Key("id");
   w.String(object.id.c_str());
@@ -113,7 +127,57 @@ void WriteObject(Writer& w, const SimObject& object, const std::set<std::string>
     w.Key("archivedAt");
     w.String(FormatIsoMs(object.archived_at_ms).c_str());
   }
+  // A record with none is sent without the key, as HubSpot does.
+  if (associations != nullptr && !associations->ids.empty()) {
+    w.Key("associations");
+    w.StartObject();
+    w.Key(associations->to_type.c_str());
+    w.StartObject();
+    w.Key("results");
+    w.StartArray();
+    const size_t shown = std::min(associations->ids.size(), page_size);
+    for (size_t i = 0; i < shown; ++i) {
+      w.StartObject();
+      w.Key("id");
+      w.String(std::to_string(associations->ids[i]).c_str());
+      w.Key("type");
+      w.String(associations->label.c_str());
+      w.EndObject();
+    }
+    w.EndArray();
+    // The rest is read from the associations API; the cursor is the position
+    // of the next one (see docs/vendors/hubspot.md "List and archived records").
+    if (shown < associations->ids.size()) {
+      w.Key("paging");
+      w.StartObject();
+      w.Key("next");
+      w.StartObject();
+      w.Key("after");
+      w.String(EncodeCursor(static_cast<int64_t>(shown)).c_str());
+      w.EndObject();
+      w.EndObject();
+    }
+    w.EndObject();
+    w.EndObject();
+  }
   w.EndObject();
+}
+
+// The association `requested` names for records of `type`, when the portal
+// has that kind: deals for contacts, contacts for deals ("deal" and
+// "contact" too). Other object types (companies, ...) have no records here,
+// so no record gets any.
+std::optional<std::pair<std::string, std::string>> AssociationKind(
+    ObjectType type, const std::vector<std::string>& requested) {
+  for (const std::string& name : requested) {
+    if (type == ObjectType::kContacts && (name == "deals" || name == "deal")) {
+      return std::make_pair(std::string("deals"), std::string("contact_to_deal"));
+    }
+    if (type == ObjectType::kDeals && (name == "contacts" || name == "contact")) {
+      return std::make_pair(std::string("contacts"), std::string("deal_to_contact"));
+    }
+  }
+  return std::nullopt;
 }
 
 void WritePaging(Writer& w, const std::string& after) {
@@ -164,21 +228,54 @@ ApiResponse SimService::ListObjects(ObjectType type, const Query& query) {
   const std::set<std::string> names = ResponseProperties(type, requested);
 
   const ObjectTable& table = portal_.table(type);
+  // The page's records first, so that associations are looked up for them
+  // alone.
+  std::vector<size_t> page;
+  std::optional<int64_t> next_id;
+  for (size_t i = table.LowerBound(start_id); i < table.records.size(); ++i) {
+    if (table.records[i].archived != archived) continue;
+    if (static_cast<int>(page.size()) == limit) {
+      next_id = table.ids[i];
+      break;
+    }
+    page.push_back(i);
+  }
+  std::map<std::string, RecordAssociations> associations;
+  std::optional<std::pair<std::string, std::string>> kind;
+  if (const std::string* asked = query.Get("associations")) {
+    kind = AssociationKind(type, Split(*asked, ','));
+  }
+  if (kind) {
+    for (size_t i : page) associations[table.records[i].id] = {kind->first, kind->second, {}};
+    // deal -> contacts, read in the direction the page needs.
+    for (const auto& [deal, contacts] : portal_.deal_contacts()) {
+      if (type == ObjectType::kDeals) {
+        auto it = associations.find(deal);
+        if (it == associations.end()) continue;
+        for (const std::string& contact : contacts) it->second.ids.push_back(std::stoll(contact));
+        continue;
+      }
+      for (const std::string& contact : contacts) {
+        auto it = associations.find(contact);
+        if (it != associations.end()) it->second.ids.push_back(std::stoll(deal));
+      }
+    }
+    for (auto& entry : associations) {
+      std::vector<int64_t>& ids = entry.second.ids;
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    }
+  }
+  const size_t association_page = static_cast<size_t>(std::max(options_.association_page_size, 1));
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
   w.Key("results");
   w.StartArray();
-  int written = 0;
-  std::optional<int64_t> next_id;
-  for (size_t i = table.LowerBound(start_id); i < table.records.size(); ++i) {
-    if (table.records[i].archived != archived) continue;
-    if (written == limit) {
-      next_id = table.ids[i];
-      break;
-    }
-    WriteObject(w, table.records[i], names, table.schema);
-    ++written;
+  for (size_t i : page) {
+    auto found = associations.find(table.records[i].id);
+    WriteObject(w, table.records[i], names, table.schema,
+                found == associations.end() ? nullptr : &found->second, association_page);
   }
   w.EndArray();
   if (next_id) WritePaging(w, EncodeCursor(*next_id));
@@ -419,6 +516,27 @@ ApiResponse SimService::ListOwners(const Query& query) {
   w.EndObject();
   ApiResponse r;
   r.body = buf.GetString();
+  return r;
+}
+
+ApiResponse SimService::Properties(const std::string& rest) {
+  const size_t slash = rest.find('/');
+  const std::string type_name = rest.substr(0, slash);
+  const std::string name = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  std::optional<ObjectType> type = ObjectTypeNamed(type_name);
+  if (!type)
+    return Error(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: " + type_name);
+  ApiResponse r;
+  if (name.empty()) {
+    r.body = PropertiesJson(*type, portal_.table(*type));
+    return r;
+  }
+  std::optional<std::string> one = PropertyJson(*type, portal_.table(*type), name);
+  if (!one) {
+    return Error(404, "OBJECT_NOT_FOUND",
+                 "Property " + name + " does not exist on object type " + type_name);
+  }
+  r.body = std::move(*one);
   return r;
 }
 

@@ -92,6 +92,12 @@ const char* ModifiedDateProperty(ObjectType type) {
   return type == ObjectType::kContacts ? "lastmodifieddate" : "hs_lastmodifieddate";
 }
 
+std::optional<ObjectType> ObjectTypeNamed(std::string_view name) {
+  if (name == "contacts") return ObjectType::kContacts;
+  if (name == "deals") return ObjectType::kDeals;
+  return std::nullopt;
+}
+
 Portal::Portal() {
   contacts_.schema = {"email",
                       "firstname",

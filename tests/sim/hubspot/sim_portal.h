@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,9 @@ enum class ObjectType { kContacts, kDeals };
 // The property that holds the modified date: `lastmodifieddate` on contacts,
 // `hs_lastmodifieddate` on deals (docs/vendors/hubspot.md "Search").
 const char* ModifiedDateProperty(ObjectType type);
+
+// The type a path names ("contacts", "deals"); nullopt for any other.
+std::optional<ObjectType> ObjectTypeNamed(std::string_view name);
 
 // HubSpot's clock for one mutation: `now_ms` is ours plus
 // SimOptions::clock_offset_ms, and a change becomes searchable index_lag_ms

@@ -15,13 +15,8 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// The Free/Starter private-app daily allowance, shown on injected DAILY 429s
-// (docs/vendors/hubspot.md "Rate limits").
-constexpr int kNominalDailyLimit = 250'000;
 constexpr char kScopesLink[] = "https://developers.hubspot.com/scopes";
-// Shown in the rate-limit headers of injected 429s when no limit is set: the
-// Free/Starter private-app allowance (docs/vendors/hubspot.md "Rate limits").
-constexpr int kNominalTenSecondlyLimit = 100;
+constexpr int64_t kDayMs = 86'400'000;
 
 const char* kAuthMessage =
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can "
@@ -58,10 +53,20 @@ std::vector<std::string> RequiredScopes(const std::string& path) {
   return {"crm.objects.contacts.read"};
 }
 
-std::optional<ObjectType> ObjectTypeNamed(std::string_view name) {
-  if (name == "contacts") return ObjectType::kContacts;
-  if (name == "deals") return ObjectType::kDeals;
-  return std::nullopt;
+// The limits injected rate-limit faults show when the simulator's own are
+// off: a Free/Starter private app's (docs/vendors/hubspot.md "Rate limits").
+int ShownLimit(bool on, int limit, int nominal) { return on && limit > 0 ? limit : nominal; }
+
+// Query parameters with repeated names joined by commas.
+std::map<std::string, std::string> ParseQuery(std::string_view text) {
+  std::map<std::string, std::string> params;
+  for (const std::string& pair : Split(text, '&')) {
+    for (auto& [name, value] : ParseForm(pair)) {
+      auto [it, inserted] = params.emplace(name, value);
+      if (!inserted) it->second += "," + value;
+    }
+  }
+  return params;
 }
 
 }  // namespace
@@ -116,12 +121,14 @@ std::string SimService::CorrelationId() {
 }
 
 std::optional<ApiResponse> SimService::CheckAuthorization(const std::string& authorization,
-                                                          SteadyTime now) {
+                                                          SteadyTime now, bool* oauth) {
   constexpr std::string_view kBearer = "Bearer ";
+  *oauth = false;
   if (authorization == std::string(kBearer) + options_.token) return std::nullopt;
   if (authorization.rfind(kBearer, 0) == 0) {
     auto it = access_tokens_.find(authorization.substr(kBearer.size()));
     if (it != access_tokens_.end()) {
+      *oauth = true;
       if (now < it->second) return std::nullopt;
       return Error(
           401, "EXPIRED_AUTHENTICATION",
@@ -247,15 +254,32 @@ bool SimService::AdmitSearch(SteadyTime now) {
   return true;
 }
 
-void SimService::AddRateLimitHeaders(ApiResponse& response, SteadyTime now, bool exhausted) {
-  const int max =
-      options_.ten_secondly_limit > 0 ? options_.ten_secondly_limit : kNominalTenSecondlyLimit;
+bool SimService::AdmitDaily(int64_t now_ms) {
+  const int64_t day = now_ms / kDayMs;
+  if (day != daily_day_) {
+    daily_day_ = day;
+    daily_used_ = 0;
+  }
+  if (daily_used_ >= options_.daily_limit) return false;
+  ++daily_used_;
+  return true;
+}
+
+void SimService::AddRateLimitHeaders(ApiResponse& response, SteadyTime now, bool exhausted,
+                                     bool daily) {
+  auto& h = response.headers;
+  if (daily) {
+    const int64_t daily_max = ShownLimit(options_.rate_limits, options_.daily_limit, 250'000);
+    h.emplace_back("X-HubSpot-RateLimit-Daily", std::to_string(daily_max));
+    h.emplace_back("X-HubSpot-RateLimit-Daily-Remaining",
+                   std::to_string(std::max<int64_t>(0, daily_max - daily_used_)));
+  }
+  const int max = ShownLimit(options_.rate_limits, options_.ten_secondly_limit, 100);
   const int used = exhausted ? max : static_cast<int>(ten_secondly_window_.size());
   const int secondly = std::max(1, max / 10);
   const auto last_second =
       std::count_if(ten_secondly_window_.begin(), ten_secondly_window_.end(),
                     [&](SteadyTime t) { return now - t < std::chrono::seconds(1); });
-  auto& h = response.headers;
   h.emplace_back("X-HubSpot-RateLimit-Max", std::to_string(max));
   h.emplace_back("X-HubSpot-RateLimit-Remaining", std::to_string(std::max(0, max - used)));
   h.emplace_back("X-HubSpot-RateLimit-Interval-Milliseconds", "10000");
@@ -269,7 +293,8 @@ ApiResponse SimService::Handle(const ApiRequest& request) {
   const size_t qmark = request.target.find('?');
   const std::string path = request.target.substr(0, qmark);
   Query query;
-  if (qmark != std::string::npos) query.params = ParseForm(request.target.substr(qmark + 1));
+
+  if (qmark != std::string::npos) query.params = ParseQuery(request.target.substr(qmark + 1));
 
   std::lock_guard<std::mutex> lock(mu_);
   // The portal's clock, against which index lag runs and batch times are
@@ -278,17 +303,18 @@ ApiResponse SimService::Handle(const ApiRequest& request) {
   ++stats_.requests;
   ++stats_.by_path[path];
   ApiResponse response;
+  bool oauth = false;
   std::optional<ApiResponse> refused = ApplyFault(path, now, response);
   if (refused) {
     response = std::move(*refused);
   } else if (request.method == "POST" && path == "/oauth/v1/token") {
     response = IssueToken(request.body, now);
-  } else if (auto denied = CheckAuthorization(request.authorization, now)) {
+  } else if (auto denied = CheckAuthorization(request.authorization, now, &oauth)) {
     response = std::move(*denied);
   } else {
     const std::chrono::milliseconds delay = response.delay;
     const bool truncate = response.truncate;
-    response = Route(request.method, path, query, request.body, now_ms);
+    response = Route(request.method, path, query, request.body, now_ms, oauth);
     response.delay = delay;
     response.truncate = truncate;
   }
@@ -319,7 +345,7 @@ std::optional<ApiResponse> SimService::ApplyFault(const std::string& path, Stead
     case FaultKind::kRateLimitWithoutRetryAfter: {
       ApiResponse r =
           RateLimited("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.");
-      AddRateLimitHeaders(r, now, /*exhausted=*/true);
+      AddRateLimitHeaders(r, now, /*exhausted=*/true, /*daily=*/false);
       return r;
     }
     case FaultKind::kServerError: {
@@ -346,7 +372,9 @@ std::optional<ApiResponse> SimService::ApplyFault(const std::string& path, Stead
     case FaultKind::kDailyLimit: {
       // No Retry-After: the quota comes back at the portal's midnight.
       ApiResponse r = RateLimited("DAILY", "You have reached your daily limit.");
-      r.headers.emplace_back("X-HubSpot-RateLimit-Daily", std::to_string(kNominalDailyLimit));
+      r.headers.emplace_back(
+          "X-HubSpot-RateLimit-Daily",
+          std::to_string(ShownLimit(options_.rate_limits, options_.daily_limit, 250'000)));
       r.headers.emplace_back("X-HubSpot-RateLimit-Daily-Remaining", "0");
       return r;
     }
@@ -357,8 +385,10 @@ std::optional<ApiResponse> SimService::ApplyFault(const std::string& path, Stead
 }
 
 ApiResponse SimService::Route(const std::string& method, const std::string& path,
-                              const Query& query, const std::string& body, int64_t now_ms) {
+                              const Query& query, const std::string& body, int64_t now_ms,
+                              bool oauth) {
   constexpr std::string_view kObjects = "/crm/v3/objects/";
+  constexpr std::string_view kProperties = "/crm/v3/properties/";
   constexpr std::string_view kEmail = "/email/public/v1/";
   const SteadyTime now = clock_.SteadyNow();
   const bool is_search =
@@ -366,7 +396,7 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
   if (is_search) {
     // Search has its own per-second limit and sends no rate-limit headers
     // and no Retry-After (docs/vendors/hubspot.md "Search").
-    if (options_.search_per_second_limit > 0 && !AdmitSearch(now)) {
+    if (options_.rate_limits && options_.search_per_second_limit > 0 && !AdmitSearch(now)) {
       return RateLimited("SECONDLY", "You have reached your secondly limit.");
     }
     const std::string name = path.substr(kObjects.size(), path.size() - kObjects.size() - 7);
@@ -375,11 +405,19 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
     return SearchObjects(*type, body, now_ms);
   }
 
-  const bool limited = options_.ten_secondly_limit > 0;
-  if (limited && !AdmitTenSecondly(now)) {
+  // OAuth calls have no daily limit and no daily headers
+  // (docs/vendors/hubspot.md "Rate limits").
+  const bool limited = options_.rate_limits;
+  const bool daily = limited && options_.daily_limit > 0 && !oauth;
+  if (daily && !AdmitDaily(now_ms)) {
+    ApiResponse r = RateLimited("DAILY", "You have reached your daily limit.");
+    AddRateLimitHeaders(r, now, /*exhausted=*/false, daily);
+    return r;
+  }
+  if (limited && options_.ten_secondly_limit > 0 && !AdmitTenSecondly(now)) {
     ApiResponse r =
         RateLimited("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.");
-    AddRateLimitHeaders(r, now, /*exhausted=*/true);
+    AddRateLimitHeaders(r, now, /*exhausted=*/true, daily);
     return r;
   }
   ApiResponse r;
@@ -391,8 +429,14 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
   } else if (method == "POST" && path == "/crm/v4/associations/deals/contacts/batch/read" &&
              options_.associations_v4) {
     r = ReadAssociations(body, now_ms, /*v4=*/true);
-  } else if (method == "GET" && path == "/crm/v3/owners") {
+  } else if (method == "GET" && (path == "/crm/v3/owners" || path == "/crm/v3/owners/")) {
+    // Generated clients (@hubspot/api-client) ask with the trailing slash.
     r = ListOwners(query);
+  } else if (method == "GET" && path.starts_with(kProperties)) {
+    r = Properties(path.substr(kProperties.size()));
+  } else if (method == "GET" && (path == "/crm/v3/schemas" || path == "/crm/v3/schemas/")) {
+    // The schemas API lists custom objects only; this portal has none.
+    r.body = R"({"results":[]})";
   } else if (method == "GET" && path == "/crm/v3/pipelines/deals") {
     r = Pipelines();
   } else if (method == "GET" && path.starts_with(kEmail)) {
@@ -400,7 +444,7 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
   } else {
     r = Error(404, "OBJECT_NOT_FOUND", "No route for " + method + " " + path);
   }
-  if (limited) AddRateLimitHeaders(r, now, /*exhausted=*/false);
+  if (limited) AddRateLimitHeaders(r, now, /*exhausted=*/false, daily);
   return r;
 }
 

@@ -64,7 +64,9 @@ class SimService {
   void ResetStats();
 
  private:
-  // A request's query parameters, percent-decoded.
+  // A request's query parameters, percent-decoded. A repeated name
+  // (`properties=a&properties=b`, as generated clients send lists) is one
+  // comma-joined value, as HubSpot reads both forms alike.
   struct Query {
     std::map<std::string, std::string> params;
     const std::string* Get(const std::string& key) const {
@@ -78,8 +80,10 @@ class SimService {
     }
   };
 
+  // `oauth`: the request carried an issued OAuth access token, which has no
+  // daily limit.
   ApiResponse Route(const std::string& method, const std::string& path, const Query& query,
-                    const std::string& body, int64_t now_ms);
+                    const std::string& body, int64_t now_ms, bool oauth);
   // `limit` and `after` of a list request, or the 400 that refuses them.
   std::optional<ApiResponse> ReadPaging(const Query& query, int default_limit, int max_limit,
                                         int* limit, int64_t* start_id);
@@ -90,14 +94,19 @@ class SimService {
   // per deal that has no associations to return.
   ApiResponse ReadAssociations(const std::string& body, int64_t now_ms, bool v4);
   ApiResponse ListOwners(const Query& query);
+  // GET /crm/v3/properties/{type}[/{name}]: `rest` is what follows
+  // /crm/v3/properties/.
+  ApiResponse Properties(const std::string& rest);
   // GET /email/public/v1/<rest>: campaigns/by-id, campaigns/{id}, events.
   ApiResponse Email(const std::string& rest, const Query& query);
   ApiResponse Pipelines();
   // POST /oauth/v1/token (form-encoded refresh_token grant).
   ApiResponse IssueToken(const std::string& body, SteadyTime now);
   // The 401 to answer for this Authorization header, or nullopt when it
-  // carries the static token or an unexpired issued one.
-  std::optional<ApiResponse> CheckAuthorization(const std::string& authorization, SteadyTime now);
+  // carries the static token or an unexpired issued one (then `*oauth` says
+  // which).
+  std::optional<ApiResponse> CheckAuthorization(const std::string& authorization, SteadyTime now,
+                                                bool* oauth);
 
   // Consumes the first queued fault matching `path`. Returns the response
   // that replaces the real one (429, 5xx), or nullopt after marking `answer`
@@ -107,8 +116,12 @@ class SimService {
   // Records this request in the ten-secondly window; false when over limit.
   bool AdmitTenSecondly(SteadyTime now);
   bool AdmitSearch(SteadyTime now);
-  // The X-HubSpot-RateLimit-* headers; `exhausted` reports none remaining.
-  void AddRateLimitHeaders(ApiResponse& response, SteadyTime now, bool exhausted);
+  // Counts this request against the portal day of `now_ms`; false when the
+  // day's allowance is spent.
+  bool AdmitDaily(int64_t now_ms);
+  // The X-HubSpot-RateLimit-* headers; `exhausted` reports none remaining in
+  // the ten-secondly window; `daily` adds the two daily ones.
+  void AddRateLimitHeaders(ApiResponse& response, SteadyTime now, bool exhausted, bool daily);
 
   ApiResponse Error(int status, const std::string& category, const std::string& message);
   ApiResponse RateLimited(const std::string& policy, const std::string& message);
@@ -124,6 +137,8 @@ class SimService {
   int server_errors_sent_ = 0;  // alternates the 502 HTML and 503 JSON forms
   std::deque<SteadyTime> ten_secondly_window_;
   std::deque<SteadyTime> search_window_;
+  int64_t daily_day_ = -1;  // the portal day (ms since epoch / 86,400,000) counted
+  int64_t daily_used_ = 0;
   SimStats stats_;
   std::mt19937_64 ids_{std::random_device{}()};
   std::map<std::string, SteadyTime> access_tokens_;  // issued token -> expiry
