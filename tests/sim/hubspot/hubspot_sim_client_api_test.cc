@@ -96,9 +96,11 @@ TEST_CASE(
 
 TEST_CASE("the schemas API lists no custom objects and owners answer with a trailing slash") {
   Fixture f;
-  HttpResult schemas = Http(f.url + "/crm/v3/schemas");
-  REQUIRE(schemas.status == 200);
-  CHECK(Json(schemas.body)["results"].GetArray().Size() == 0);
+  for (const char* path : {"/crm/v3/schemas", "/crm-object-schemas/v3/schemas"}) {
+    HttpResult schemas = Http(f.url + path);
+    REQUIRE(schemas.status == 200);
+    CHECK(Json(schemas.body)["results"].GetArray().Size() == 0);
+  }
   HttpResult plain = Http(f.url + "/crm/v3/owners?limit=2");
   HttpResult slash = Http(f.url + "/crm/v3/owners/?limit=2");
   REQUIRE(slash.status == 200);

@@ -434,8 +434,11 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
     r = ListOwners(query);
   } else if (method == "GET" && path.starts_with(kProperties)) {
     r = Properties(path.substr(kProperties.size()));
-  } else if (method == "GET" && (path == "/crm/v3/schemas" || path == "/crm/v3/schemas/")) {
-    // The schemas API lists custom objects only; this portal has none.
+  } else if (method == "GET" && (path == "/crm/v3/schemas" || path == "/crm/v3/schemas/" ||
+                                 path == "/crm-object-schemas/v3/schemas")) {
+    // The schemas API (documented under /crm-object-schemas/v3, asked for
+    // under /crm/v3 by Singer's tap-hubspot) lists custom objects only; this
+    // portal has none.
     r.body = R"({"results":[]})";
   } else if (method == "GET" && path == "/crm/v3/pipelines/deals") {
     r = Pipelines();
