@@ -15,6 +15,12 @@ packages=(
   clang-14 libclang-rt-14-dev # the fuzz targets: clang with libFuzzer (scripts/fuzz.sh)
   prometheus                  # promtool: /metrics, the alerting rules and their tests
 )
+# node and npm: tests/clients runs open-source vendor clients from npm against
+# the simulators. A node installed otherwise (NodeSource, which bundles npm)
+# serves as well, so only a missing command asks for Debian's packages.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
