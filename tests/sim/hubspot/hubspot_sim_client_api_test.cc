@@ -26,8 +26,6 @@ using fixtures::HttpResult;
 using fixtures::Json;
 using fixtures::kToken;
 
-constexpr int64_t kDayMs = 86'400'000;
-
 // The definitions of `type`'s properties by name.
 std::map<std::string, rapidjson::Document> PropertiesByName(const std::string& url,
                                                             const std::string& type) {
