@@ -4,7 +4,8 @@
 // properties, opaque list cursors, numeric search offsets, the 200 search page
 // limit and the 10,000 search cap, archived listing, rate-limit headers and
 // 429 bodies, v3 and v4 association batch reads with their 207 partial
-// answers, the `associations=` of list requests, property definitions and
+// answers, the `associations=` of list requests and one record's v4
+// associations, property definitions and
 // the (empty) custom object schemas; the legacy email campaigns and events
 // API). Tests drive
 // it directly (generate, mutate, inject faults, read the portal); `crm-sim`

@@ -136,13 +136,16 @@ TEST_CASE("a list asked for associations carries each record's associated ids") 
 }
 
 TEST_CASE(
-    "associations past the per-record page carry a cursor, and repeated list parameters add up") {
+    "associations past the per-record page continue at the record's associations, and repeated "
+    "list parameters add up") {
   SimOptions options = SimOptions::WithoutRateLimits();
   options.association_page_size = 2;
   Fixture f(250, 60, options);
   const std::string deal = fixtures::BusiestDeal(f.sim);
   REQUIRE(f.sim.AssociateContacts(deal, 3).size() == 3);
   bool found = false;
+  std::vector<std::string> associated;
+  std::string link;
   std::string after;
   do {
     HttpResult r = Http(f.url +
@@ -158,11 +161,32 @@ TEST_CASE(
       found = true;
       const auto& contacts = d["associations"]["contacts"];
       CHECK(contacts["results"].GetArray().Size() == 2);
-      CHECK(contacts["paging"]["next"].HasMember("after"));
+      for (const auto& c : contacts["results"].GetArray())
+        associated.push_back(c["id"].GetString());
+      link = contacts["paging"]["next"]["link"].GetString();
     }
     after = doc.HasMember("paging") ? doc["paging"]["next"]["after"].GetString() : "";
   } while (!after.empty());
-  CHECK(found);
+  REQUIRE(found);
+  // The rest from the v4 record endpoint the link names, two at a time.
+  while (!link.empty()) {
+    HttpResult r = Http(f.url + link + "&limit=2");
+    REQUIRE(r.status == 200);
+    rapidjson::Document doc = Json(r.body);
+    for (const auto& c : doc["results"].GetArray()) {
+      associated.push_back(std::to_string(c["toObjectId"].GetInt64()));
+      CHECK(c["associationTypes"][0]["typeId"].GetInt() == 3);
+    }
+    link = doc.HasMember("paging")
+               ? "/crm/v4/objects/deals/" + deal +
+                     "/associations/contacts?after=" + doc["paging"]["next"]["after"].GetString()
+               : "";
+  }
+  std::vector<std::string> expected = f.sim.DealContactIds().at(deal);
+  std::sort(expected.begin(), expected.end(), [](const std::string& a, const std::string& b) {
+    return std::stoll(a) < std::stoll(b);
+  });
+  CHECK(associated == expected);
 }
 
 TEST_CASE("rate limits are on by default with a Free or Starter private app's allowance") {

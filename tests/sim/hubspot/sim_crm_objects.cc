@@ -33,6 +33,11 @@ constexpr size_t kMaxBatchInputs = 100;     // v3 association batch read
 constexpr size_t kMaxV4BatchInputs = 1000;  // v4 association batch read
 // The deal->contact association type HubSpot defines (docs/vendors/hubspot.md "Associations").
 constexpr int kDealToContactTypeId = 3;
+// Its reverse, contact->deal (unconfirmed, docs/vendors/hubspot.md "Associations").
+constexpr int kContactToDealTypeId = 4;
+// GET /crm/v4/objects/{type}/{id}/associations/{toType} pages (unconfirmed).
+constexpr int kDefaultRecordAssociationLimit = 500;
+constexpr int kMaxRecordAssociationLimit = 500;
 
 // Properties returned when a request names none (docs/vendors/hubspot.md
 // "Records and properties").
@@ -91,10 +96,36 @@ std::set<std::string> ResponseProperties(ObjectType type,
 // One record's associations as a list request with `associations=` returns
 // them: per associated object type, the ids and the type's name.
 struct RecordAssociations {
-  std::string to_type;  // "deals"
-  std::string label;    // "contact_to_deal"
+  std::string from_type;  // "contacts"
+  std::string to_type;    // "deals"
+  std::string label;      // "contact_to_deal"
   std::vector<int64_t> ids;
 };
+
+// Fills the ids of every entry of `wanted` (keyed by record id, records of
+// `type`) from the portal's deal -> contacts links, read in the direction
+// `type` needs, in ascending id order.
+void FillAssociations(ObjectType type,
+                      const std::map<std::string, std::vector<std::string>>& deal_contacts,
+                      std::map<std::string, RecordAssociations>& wanted) {
+  for (const auto& [deal, contacts] : deal_contacts) {
+    if (type == ObjectType::kDeals) {
+      auto it = wanted.find(deal);
+      if (it == wanted.end()) continue;
+      for (const std::string& contact : contacts) it->second.ids.push_back(std::stoll(contact));
+      continue;
+    }
+    for (const std::string& contact : contacts) {
+      auto it = wanted.find(contact);
+      if (it != wanted.end()) it->second.ids.push_back(std::stoll(deal));
+    }
+  }
+  for (auto& entry : wanted) {
+    std::vector<int64_t>& ids = entry.second.ids;
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  }
+}
 
 void WriteObject(Writer& w, const SimObject& object, const std::set<std::string>& names,
                  const std::set<std::string>& schema,
@@ -145,15 +176,21 @@ void WriteObject(Writer& w, const SimObject& object, const std::set<std::string>
       w.EndObject();
     }
     w.EndArray();
-    // The rest is read from the associations API; the cursor is the position
-    // of the next one (see docs/vendors/hubspot.md "List and archived records").
+    // The rest is read from the record's associations (v4); the cursor is
+    // the position of the next one (docs/vendors/hubspot.md "List and
+    // archived records").
     if (shown < associations->ids.size()) {
+      const std::string after = EncodeCursor(static_cast<int64_t>(shown));
       w.Key("paging");
       w.StartObject();
       w.Key("next");
       w.StartObject();
       w.Key("after");
-      w.String(EncodeCursor(static_cast<int64_t>(shown)).c_str());
+      w.String(after.c_str());
+      w.Key("link");
+      w.String(("/crm/v4/objects/" + associations->from_type + "/" + object.id + "/associations/" +
+                associations->to_type + "?after=" + after)
+                   .c_str());
       w.EndObject();
       w.EndObject();
     }
@@ -167,17 +204,35 @@ void WriteObject(Writer& w, const SimObject& object, const std::set<std::string>
 // has that kind: deals for contacts, contacts for deals ("deal" and
 // "contact" too). Other object types (companies, ...) have no records here,
 // so no record gets any.
-std::optional<std::pair<std::string, std::string>> AssociationKind(
-    ObjectType type, const std::vector<std::string>& requested) {
+// Its ids are left empty.
+std::optional<RecordAssociations> AssociationKind(ObjectType type,
+                                                  const std::vector<std::string>& requested) {
   for (const std::string& name : requested) {
     if (type == ObjectType::kContacts && (name == "deals" || name == "deal")) {
-      return std::make_pair(std::string("deals"), std::string("contact_to_deal"));
+      return RecordAssociations{"contacts", "deals", "contact_to_deal", {}};
     }
     if (type == ObjectType::kDeals && (name == "contacts" || name == "contact")) {
-      return std::make_pair(std::string("contacts"), std::string("deal_to_contact"));
+      return RecordAssociations{"deals", "contacts", "deal_to_contact", {}};
     }
   }
   return std::nullopt;
+}
+
+// One v4 association target's members: the id and its one unlabelled type.
+void WriteV4Target(Writer& w, int64_t to_id, int type_id) {
+  w.Key("toObjectId");
+  w.Int64(to_id);
+  w.Key("associationTypes");
+  w.StartArray();
+  w.StartObject();
+  w.Key("category");
+  w.String("HUBSPOT_DEFINED");
+  w.Key("typeId");
+  w.Int(type_id);
+  w.Key("label");
+  w.Null();
+  w.EndObject();
+  w.EndArray();
 }
 
 void WritePaging(Writer& w, const std::string& after) {
@@ -241,30 +296,13 @@ ApiResponse SimService::ListObjects(ObjectType type, const Query& query) {
     page.push_back(i);
   }
   std::map<std::string, RecordAssociations> associations;
-  std::optional<std::pair<std::string, std::string>> kind;
+  std::optional<RecordAssociations> kind;
   if (const std::string* asked = query.Get("associations")) {
     kind = AssociationKind(type, Split(*asked, ','));
   }
   if (kind) {
-    for (size_t i : page) associations[table.records[i].id] = {kind->first, kind->second, {}};
-    // deal -> contacts, read in the direction the page needs.
-    for (const auto& [deal, contacts] : portal_.deal_contacts()) {
-      if (type == ObjectType::kDeals) {
-        auto it = associations.find(deal);
-        if (it == associations.end()) continue;
-        for (const std::string& contact : contacts) it->second.ids.push_back(std::stoll(contact));
-        continue;
-      }
-      for (const std::string& contact : contacts) {
-        auto it = associations.find(contact);
-        if (it != associations.end()) it->second.ids.push_back(std::stoll(deal));
-      }
-    }
-    for (auto& entry : associations) {
-      std::vector<int64_t>& ids = entry.second.ids;
-      std::sort(ids.begin(), ids.end());
-      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    }
+    for (size_t i : page) associations[table.records[i].id] = *kind;
+    FillAssociations(type, portal_.deal_contacts(), associations);
   }
   const size_t association_page = static_cast<size_t>(std::max(options_.association_page_size, 1));
   rapidjson::StringBuffer buf;
@@ -279,6 +317,45 @@ ApiResponse SimService::ListObjects(ObjectType type, const Query& query) {
   }
   w.EndArray();
   if (next_id) WritePaging(w, EncodeCursor(*next_id));
+  w.EndObject();
+  ApiResponse r;
+  r.body = buf.GetString();
+  return r;
+}
+
+ApiResponse SimService::ListRecordAssociations(ObjectType type, const std::string& id,
+                                               const std::string& to_type, const Query& query) {
+  std::optional<RecordAssociations> kind = AssociationKind(type, {to_type});
+  if (!kind) {
+    return Error(400, "VALIDATION_ERROR",
+                 "No association types from " +
+                     std::string(type == ObjectType::kContacts ? "contacts" : "deals") + " to " +
+                     to_type);
+  }
+  int limit = 0;
+  int64_t start = 0;
+  if (auto refused = ReadPaging(query, kDefaultRecordAssociationLimit, kMaxRecordAssociationLimit,
+                                &limit, &start)) {
+    return std::move(*refused);
+  }
+  std::map<std::string, RecordAssociations> wanted{{id, *kind}};
+  FillAssociations(type, portal_.deal_contacts(), wanted);
+  const std::vector<int64_t>& ids = wanted[id].ids;
+  const size_t begin = std::min(ids.size(), static_cast<size_t>(start));
+  const size_t end = std::min(ids.size(), begin + static_cast<size_t>(limit));
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("results");
+  w.StartArray();
+  for (size_t i = begin; i < end; ++i) {
+    w.StartObject();
+    WriteV4Target(w, ids[i],
+                  type == ObjectType::kDeals ? kDealToContactTypeId : kContactToDealTypeId);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (end < ids.size()) WritePaging(w, EncodeCursor(static_cast<int64_t>(end)));
   w.EndObject();
   ApiResponse r;
   r.body = buf.GetString();
@@ -390,19 +467,7 @@ ApiResponse SimService::ReadAssociations(const std::string& body, int64_t now_ms
       if (v4) {
         int64_t numeric = 0;
         std::from_chars(contacts[i].data(), contacts[i].data() + contacts[i].size(), numeric);
-        w.Key("toObjectId");
-        w.Int64(numeric);
-        w.Key("associationTypes");
-        w.StartArray();
-        w.StartObject();
-        w.Key("category");
-        w.String("HUBSPOT_DEFINED");
-        w.Key("typeId");
-        w.Int(kDealToContactTypeId);
-        w.Key("label");
-        w.Null();
-        w.EndObject();
-        w.EndArray();
+        WriteV4Target(w, numeric, kDealToContactTypeId);
       } else {
         w.Key("id");
         w.String(contacts[i].c_str());

@@ -57,6 +57,22 @@ std::vector<std::string> RequiredScopes(const std::string& path) {
 // off: a Free/Starter private app's (docs/vendors/hubspot.md "Rate limits").
 int ShownLimit(bool on, int limit, int nominal) { return on && limit > 0 ? limit : nominal; }
 
+// The parts of /crm/v4/objects/{type}/{id}/associations/{to_type}.
+struct RecordAssociationsTarget {
+  ObjectType type;
+  std::string id;
+  std::string to_type;
+};
+std::optional<RecordAssociationsTarget> RecordAssociationsPath(const std::string& path) {
+  constexpr std::string_view kPrefix = "/crm/v4/objects/";
+  if (!path.starts_with(kPrefix)) return std::nullopt;
+  const std::vector<std::string> parts = Split(path.substr(kPrefix.size()), '/');
+  if (parts.size() != 4 || parts[2] != "associations") return std::nullopt;
+  std::optional<ObjectType> type = ObjectTypeNamed(parts[0]);
+  if (!type) return std::nullopt;
+  return RecordAssociationsTarget{*type, parts[1], parts[3]};
+}
+
 // Query parameters with repeated names joined by commas.
 std::map<std::string, std::string> ParseQuery(std::string_view text) {
   std::map<std::string, std::string> params;
@@ -424,6 +440,8 @@ ApiResponse SimService::Route(const std::string& method, const std::string& path
   if (method == "GET" && path.starts_with(kObjects) &&
       ObjectTypeNamed(path.substr(kObjects.size()))) {
     r = ListObjects(*ObjectTypeNamed(path.substr(kObjects.size())), query);
+  } else if (auto record = RecordAssociationsPath(path); method == "GET" && record) {
+    r = ListRecordAssociations(record->type, record->id, record->to_type, query);
   } else if (method == "POST" && path == "/crm/v3/associations/deals/contacts/batch/read") {
     r = ReadAssociations(body, now_ms, /*v4=*/false);
   } else if (method == "POST" && path == "/crm/v4/associations/deals/contacts/batch/read" &&

@@ -88,6 +88,11 @@ class SimService {
   std::optional<ApiResponse> ReadPaging(const Query& query, int default_limit, int max_limit,
                                         int* limit, int64_t* start_id);
   ApiResponse ListObjects(ObjectType type, const Query& query);
+  // GET /crm/v4/objects/{type}/{id}/associations/{to_type}: one record's
+  // associated ids, paged by `after`, where a list's `associations=` leaves
+  // off.
+  ApiResponse ListRecordAssociations(ObjectType type, const std::string& id,
+                                     const std::string& to_type, const Query& query);
   ApiResponse SearchObjects(ObjectType type, const std::string& body, int64_t now_ms);
   // Deal->contact batch read, v3 (`to[].id`, at most one page, no cursor)
   // or v4 (`to[].toObjectId`, per-input `after` paging); 207 with one error
