@@ -45,11 +45,14 @@ CliOption Date(const std::string& name, const std::string& help) {
 std::vector<CliCommand> BuildCommands() {
   return {
       {.name = "check",
-       .summary = "validate the config offline",
+       .summary = "validate the config offline; --online: and try each connector",
        .description = "Validates the config: every key, each connector against its type, the "
-                      "alert rules, and that every secret resolves. No API is contacted. Each "
-                      "problem prints as FILE:LINE:COL: message.",
-       .exit_codes = "0 valid, 2 invalid"},
+                      "alert rules, and that every secret resolves. No API is contacted unless "
+                      "--online is given. Each problem prints as FILE:LINE:COL: message.",
+       .options = {{.name = "--online",
+                    .help = "then read one page of each connector's first stream, storing "
+                            "nothing, and say which connectors answered (default: offline)"}},
+       .exit_codes = "0 valid (and, --online, all answered), 1 failed online, 2 invalid"},
       {.name = "sync",
        .summary = "one sync pass, one summary line per connector/stream",
        .description = "Runs one sync pass and exits, printing one summary line per "

@@ -24,6 +24,7 @@
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "core/records.h"
+#include "core/secret_registry.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
 #include "core/version.h"
@@ -75,11 +76,39 @@ int ShowHelp(const std::string& name) {
   return 2;
 }
 
-int Check(const std::string& config_path) {
+int Check(const std::string& config_path, const std::vector<std::string>& args) {
+  auto parsed = ParseCommandArgs("check", args);
+  if (!parsed) return 2;
   auto config = LoadCheckedConfig(config_path);
   if (!config) return 2;
   std::cout << config_path << ": valid, " << config->connectors.size() << " connector(s)\n";
-  return 0;
+  if (parsed->flags.count("--online") == 0) return 0;
+  // No store is opened: a probe stores nothing, and an in-memory store
+  // serves the engine's bookkeeping.
+  auto store = Store::Open(":memory:");
+  if (!store.ok()) {
+    std::cerr << "salesaudit check: " << store.status().message() << "\n";
+    return 1;
+  }
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+  SyncEngine engine(**store, BuiltinConnectors());
+  bool all_ok = true;
+  for (const ConnectorConfig& c : config->connectors) {
+    if (g_cancel.load()) break;
+    const Status probed = engine.Probe(c, g_cancel);
+    all_ok = all_ok && probed.ok();
+    std::cout << "connector " << c.name << " (" << c.type << "): "
+              << (probed.ok() ? "ok, answered"
+                              : "FAILED: " + EscapeControlCharacters(
+                                                 ProcessSecrets().Redact(probed.message())))
+              << "\n";
+  }
+  if (!config->alerts.receivers.empty()) {
+    std::cout << "receivers are not contacted: `salesaudit alerts test` sends each a test "
+                 "notification\n";
+  }
+  return all_ok && !g_cancel.load() ? 0 : 1;
 }
 
 int Sync(const std::string& config_path, const std::vector<std::string>& args) {
@@ -402,7 +431,7 @@ int RunCli(const std::vector<std::string>& args) {
   }
   const std::string command = words[0];
   const std::vector<std::string> rest(words.begin() + 1, words.end());
-  if (command == "check") return ParseCommandArgs("check", rest) ? Check(config_path) : 2;
+  if (command == "check") return Check(config_path, rest);
   if (command == "sync") return Sync(config_path, rest);
   if (command == "audit") return Audit(config_path, rest);
   if (command == "forecast") return ForecastCommand(config_path, rest);

@@ -23,6 +23,15 @@ bool StopsConnector(StatusCode code) {
 // second only earns another one (HubSpot's search sends no hint at all).
 constexpr std::chrono::milliseconds kRateLimitedFloor(1000);
 
+// The HTTP client of one run of the connector.
+HttpClient::Options ClientOptions(const ConnectorConfig& config,
+                                  const ConnectorDescriptor& descriptor) {
+  return HttpClient::Options{.timeout = config.request_timeout,
+                             .max_response_bytes = config.max_response_size,
+                             .connector = config.name,
+                             .read_rate_limit = descriptor.read_rate_limit};
+}
+
 RequestBudget::Bucket ToBucket(const RateLimit& limit) {
   return RequestBudget::Bucket{limit.requests, limit.per};
 }
@@ -203,11 +212,7 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
                                      : !config.streams.empty() ? config.streams
                                                                : descriptor->StreamNames();
   RequestBudget& budget = BudgetFor(config, *descriptor);
-  HttpClient http(HttpClient::Options{.timeout = config.request_timeout,
-                                      .max_response_bytes = config.max_response_size,
-                                      .connector = config.name,
-                                      .read_rate_limit = descriptor->read_rate_limit},
-                  &budget, &cancel, clock_);
+  HttpClient http(ClientOptions(config, *descriptor), &budget, &cancel, clock_);
   auto connector = descriptor->create(config, http);
   if (!connector.ok()) {
     StreamSyncResult r{.connector = config.name, .stream = "*"};
@@ -272,6 +277,62 @@ Status SyncEngine::LoadNewestChanges(const std::vector<ConnectorConfig>& connect
   return Status::Ok();
 }
 
+Result<std::optional<Page>> SyncEngine::NextWithRetries(const ConnectorConfig& config,
+                                                        StreamReader& reader,
+                                                        const std::string& context,
+                                                        const std::atomic<bool>& cancel,
+                                                        int64_t& retries) {
+  for (int attempt = 0;; ++attempt) {
+    if (cancel.load()) return Status::Cancelled(context + ": stopped");
+    Result<std::optional<Page>> next = reader.Next();
+    if (next.ok()) return next;
+    const Status& error = next.status();
+    if (error.code() == StatusCode::kCancelled) return error;
+    if (!error.retryable() || attempt >= config.max_retries) {
+      if (error.retryable()) {
+        return Status::Unavailable(error.message() + " (gave up after " +
+                                   std::to_string(attempt + 1) + " attempts)");
+      }
+      return error;
+    }
+    std::chrono::milliseconds delay;
+    if (error.retry_after()) {
+      delay = std::min(*error.retry_after(), config.retry_backoff_max);
+    } else {
+      std::lock_guard<std::mutex> lock(mu_);
+      delay = BackoffDelay(attempt, config.retry_backoff, config.retry_backoff_max, rng_);
+      if (error.code() == StatusCode::kRateLimited) {
+        delay = std::max(delay, std::min(kRateLimitedFloor, config.retry_backoff_max));
+      }
+    }
+    ++retries;
+    spdlog::warn("{} (retry {}/{} in {} ms)", error.message(), attempt + 1, config.max_retries,
+                 delay.count());
+    if (!clock_.WaitFor(delay, cancel)) return Status::Cancelled(context + ": stopped");
+  }
+}
+
+Status SyncEngine::Probe(const ConnectorConfig& config, const std::atomic<bool>& cancel) {
+  const ConnectorDescriptor* descriptor = registry_.Find(config.type);
+  if (descriptor == nullptr) {
+    return Status::InvalidArgument("unknown connector type '" + config.type + "'");
+  }
+  const std::vector<std::string> streams =
+      config.streams.empty() ? descriptor->StreamNames() : config.streams;
+  if (streams.empty()) return Status::Ok();
+  HttpClient http(ClientOptions(config, *descriptor), &BudgetFor(config, *descriptor), &cancel,
+                  clock_);
+  auto connector = descriptor->create(config, http);
+  if (!connector.ok()) return connector.status();
+  const std::string context = config.type + "[" + config.name + "]: " + streams.front();
+  // No cursor: the stream's first page, as a first sync reads it.
+  StreamRun run{.stream = streams.front(), .started_at_ms = clock_.NowMs()};
+  auto reader = (*connector)->OpenStream(run);
+  if (!reader.ok()) return reader.status();
+  int64_t retries = 0;
+  return NextWithRetries(config, **reader, context, cancel, retries).status();
+}
+
 void SyncEngine::ExportSeries(const std::vector<ConnectorConfig>& connectors) const {
   SyncMetrics& m = Metrics();
   for (const ConnectorConfig& config : connectors) {
@@ -321,37 +382,9 @@ StreamSyncResult SyncEngine::RunStream(const ConnectorConfig& config, Connector&
   CursorProgress progress;
 
   while (true) {
-    Result<std::optional<Page>> next = std::optional<Page>();
-    for (int attempt = 0;; ++attempt) {
-      if (cancel.load()) return finish(Status::Cancelled(context + ": stopped"));
-      next = (*reader)->Next();
-      if (next.ok()) break;
-      const Status& error = next.status();
-      if (error.code() == StatusCode::kCancelled) return finish(error);
-      if (!error.retryable() || attempt >= config.max_retries) {
-        if (error.retryable()) {
-          return finish(Status::Unavailable(error.message() + " (gave up after " +
-                                            std::to_string(attempt + 1) + " attempts)"));
-        }
-        return finish(error);
-      }
-      std::chrono::milliseconds delay;
-      if (error.retry_after()) {
-        delay = std::min(*error.retry_after(), config.retry_backoff_max);
-      } else {
-        std::lock_guard<std::mutex> lock(mu_);
-        delay = BackoffDelay(attempt, config.retry_backoff, config.retry_backoff_max, rng_);
-        if (error.code() == StatusCode::kRateLimited) {
-          delay = std::max(delay, std::min(kRateLimitedFloor, config.retry_backoff_max));
-        }
-      }
-      ++result.retries;
-      spdlog::warn("{} (retry {}/{} in {} ms)", error.message(), attempt + 1, config.max_retries,
-                   delay.count());
-      if (!clock_.WaitFor(delay, cancel)) {
-        return finish(Status::Cancelled(context + ": stopped"));
-      }
-    }
+    Result<std::optional<Page>> next =
+        NextWithRetries(config, **reader, context, cancel, result.retries);
+    if (!next.ok()) return finish(next.status());
     std::optional<Page>& page = next.value();
     if (!page) break;
     page->stream = stream;

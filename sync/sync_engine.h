@@ -108,6 +108,12 @@ class SyncEngine {
   // sync brings new data. Scans the stores' tables: run it off the loop.
   Status LoadNewestChanges(const std::vector<ConnectorConfig>& connectors);
 
+  // Reads one page of the connector's first stream and stores nothing:
+  // whether its credentials, base URL and permissions work (`check
+  // --online`). Ok, or that read's failure, after the connector's retries for
+  // what is retryable.
+  Status Probe(const ConnectorConfig& config, const std::atomic<bool>& cancel);
+
   // Exports the counters of each connector's streams (every result of
   // salesaudit_syncs_total, records synced and deleted) and of its requests
   // at 0, so that rate() and absent() work from the first scrape.
@@ -117,6 +123,12 @@ class SyncEngine {
   StreamSyncResult RunStream(const ConnectorConfig& config, Connector& connector,
                              const std::string& stream, const SyncRequest& request,
                              const std::atomic<bool>& cancel);
+  // reader.Next(), retried as the connector's config says (the wait the
+  // vendor asked for, else backoff with full jitter); each retry is logged
+  // and counted in `retries`.
+  Result<std::optional<Page>> NextWithRetries(const ConnectorConfig& config, StreamReader& reader,
+                                              const std::string& context,
+                                              const std::atomic<bool>& cancel, int64_t& retries);
   RequestBudget& BudgetFor(const ConnectorConfig& config, const ConnectorDescriptor& descriptor);
 
   Store& store_;

@@ -115,6 +115,32 @@ TEST_CASE("check refuses a Mailchimp api_key without its data-center suffix unle
   CHECK(RunProcess({kBinary, "--config", path, "check"}).exit_code == 0);
 }
 
+TEST_CASE(
+    "check --online reads one page of each connector and says which answered, storing nothing",
+    "[cli]") {
+  CliFixture f;
+  const RunResult ok = f.Cli({"check", "--online"});
+  INFO(ok.out << ok.err);
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("connector crm (hubspot): ok, answered"));
+  // One request: the first page of the first stream (owners).
+  CHECK(f.sim.Stats().requests == 1);
+  CHECK(f.store->CountRows(RecordKind::kOwner, "crm", true).value() == 0);
+  // A wrong token: the vendor's refusal, exit 1, and not the token.
+  f.env["TEST_HUBSPOT_TOKEN"] = "pat-na1-wrong-token-0000";
+  const RunResult wrong = f.Cli({"check", "--online"});
+  INFO(wrong.out << wrong.err);
+  CHECK(wrong.exit_code == 1);
+  CHECK_THAT(wrong.out,
+             Catch::Contains("connector crm (hubspot): FAILED: ") && Catch::Contains("HTTP 401"));
+  CHECK(wrong.out.find("pat-na1-wrong-token-0000") == std::string::npos);
+  CHECK(wrong.err.find("pat-na1-wrong-token-0000") == std::string::npos);
+  // Without --online nothing is contacted.
+  const int64_t before = f.sim.Stats().requests;
+  CHECK(f.Cli({"check"}).exit_code == 0);
+  CHECK(f.sim.Stats().requests == before);
+}
+
 TEST_CASE("A connector type nobody registered is a config error with its position", "[cli]") {
   TempDir dir;
   const std::string path = dir.File("c.yaml");
