@@ -127,6 +127,20 @@ void FillAssociations(ObjectType type,
   }
 }
 
+// `"paging": {"next": {"after": AFTER, "link": LINK_PATH?after=AFTER}}`.
+void WritePaging(Writer& w, const std::string& after, const std::string& link_path = "") {
+  w.Key("paging");
+  w.StartObject();
+  w.Key("next");
+  w.StartObject();
+  w.Key("after");
+  w.String(after.c_str());
+  w.Key("link");
+  w.String((link_path + "?after=" + after).c_str());
+  w.EndObject();
+  w.EndObject();
+}
+
 void WriteObject(Writer& w, const SimObject& object, const std::set<std::string>& names,
                  const std::set<std::string>& schema,
                  const RecordAssociations* associations = nullptr, size_t page_size = 0) {
@@ -180,19 +194,9 @@ void WriteObject(Writer& w, const SimObject& object, const std::set<std::string>
     // the position of the next one (docs/vendors/hubspot.md "List and
     // archived records").
     if (shown < associations->ids.size()) {
-      const std::string after = EncodeCursor(static_cast<int64_t>(shown));
-      w.Key("paging");
-      w.StartObject();
-      w.Key("next");
-      w.StartObject();
-      w.Key("after");
-      w.String(after.c_str());
-      w.Key("link");
-      w.String(("/crm/v4/objects/" + associations->from_type + "/" + object.id + "/associations/" +
-                associations->to_type + "?after=" + after)
-                   .c_str());
-      w.EndObject();
-      w.EndObject();
+      WritePaging(w, EncodeCursor(static_cast<int64_t>(shown)),
+                  "/crm/v4/objects/" + associations->from_type + "/" + object.id +
+                      "/associations/" + associations->to_type);
     }
     w.EndObject();
     w.EndObject();
@@ -233,19 +237,6 @@ void WriteV4Target(Writer& w, int64_t to_id, int type_id) {
   w.Null();
   w.EndObject();
   w.EndArray();
-}
-
-void WritePaging(Writer& w, const std::string& after) {
-  w.Key("paging");
-  w.StartObject();
-  w.Key("next");
-  w.StartObject();
-  w.Key("after");
-  w.String(after.c_str());
-  w.Key("link");
-  w.String(("?after=" + after).c_str());
-  w.EndObject();
-  w.EndObject();
 }
 
 }  // namespace
