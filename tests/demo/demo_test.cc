@@ -10,7 +10,6 @@
 #include <optional>
 #include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "net/http_client.h"
@@ -33,15 +32,6 @@ std::string Captured(const ChildProcess& demo, const std::string& pattern) {
   const std::string out = demo.Stdout();
   std::smatch match;
   return std::regex_search(out, match, std::regex(pattern)) ? match[1].str() : "";
-}
-
-bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return condition();
 }
 
 TEST_CASE(
