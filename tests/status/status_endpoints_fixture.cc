@@ -39,13 +39,13 @@ double ValueOf(const PrometheusExposition& metrics, const std::string& sample,
   return metrics.Value(sample, labels).value_or(-1);
 }
 
-std::string LeadsAlertTo(const TestHttpServer& receiver, const std::string& section_extra,
-                         const std::string& rule_extra) {
+std::string AlertTo(const TestHttpServer& receiver, const std::string& rule,
+                    const std::string& when, const std::string& section_extra,
+                    const std::string& rule_extra) {
   return "alerts:\n" + section_extra +
          "  rules:\n"
-         "    - name: leads\n"
-         "      when: funnel.leads > 0\n" +
-         rule_extra +
+         "    - name: " +
+         rule + "\n      when: " + when + "\n" + rule_extra +
          "  receivers:\n"
          "    - name: hook\n"
          "      type: webhook\n"
@@ -54,6 +54,11 @@ std::string LeadsAlertTo(const TestHttpServer& receiver, const std::string& sect
          "/alerts\n"
          "  route:\n"
          "    receivers: [hook]\n";
+}
+
+std::string LeadsAlertTo(const TestHttpServer& receiver, const std::string& section_extra,
+                         const std::string& rule_extra) {
+  return AlertTo(receiver, "leads", "funnel.leads > 0", section_extra, rule_extra);
 }
 
 DaemonFixture::DaemonFixture() : HubSpotFixture(SmallPortal()) {

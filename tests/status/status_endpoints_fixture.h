@@ -45,8 +45,12 @@ std::unique_ptr<rapidjson::Document> ParseJson(const std::string& text);
 double ValueOf(const PrometheusExposition& metrics, const std::string& sample,
                const std::map<std::string, std::string>& labels = {});
 
-// An alerts section (`section_extra` lines first) with rule `leads`
-// (funnel.leads > 0, then `rule_extra` lines) routed to a webhook on `receiver`.
+// An alerts section (`section_extra` lines first) with one rule, `rule`
+// (`when`, then `rule_extra` lines), routed to a webhook on `receiver`.
+std::string AlertTo(const TestHttpServer& receiver, const std::string& rule,
+                    const std::string& when, const std::string& section_extra = "",
+                    const std::string& rule_extra = "");
+// AlertTo with rule `leads`: funnel.leads > 0.
 std::string LeadsAlertTo(const TestHttpServer& receiver, const std::string& section_extra = "",
                          const std::string& rule_extra = "");
 

@@ -195,19 +195,7 @@ TEST_CASE(
   DaemonFixture f;
   TestHttpServer receiver;
   // A rule that never fires, so its receiver is never sent anything.
-  f.WriteConfig(kAnyPort,
-                "alerts:\n"
-                "  rules:\n"
-                "    - name: quiet\n"
-                "      when: funnel.leads < 0\n"
-                "  receivers:\n"
-                "    - name: hook\n"
-                "      type: webhook\n"
-                "      url: " +
-                    receiver.base_url() +
-                    "/alerts\n"
-                    "  route:\n"
-                    "    receivers: [hook]\n");
+  f.WriteConfig(kAnyPort, AlertTo(receiver, "quiet", "funnel.leads < 0"));
   f.Start();
   const PrometheusExposition m = f.Metrics();
   for (const std::string& stream : kStreams) {
