@@ -23,6 +23,13 @@ bool StopsConnector(StatusCode code) {
 // second only earns another one (HubSpot's search sends no hint at all).
 constexpr std::chrono::milliseconds kRateLimitedFloor(1000);
 
+// The streams a connector syncs: those configured, else every one its type
+// offers.
+std::vector<std::string> ConfiguredStreams(const ConnectorConfig& config,
+                                           const ConnectorDescriptor& descriptor) {
+  return config.streams.empty() ? descriptor.StreamNames() : config.streams;
+}
+
 // The HTTP client of one run of the connector.
 HttpClient::Options ClientOptions(const ConnectorConfig& config,
                                   const ConnectorDescriptor& descriptor) {
@@ -208,9 +215,8 @@ std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& co
     results.push_back(std::move(r));
     return results;
   }
-  std::vector<std::string> streams = !request.streams.empty()  ? request.streams
-                                     : !config.streams.empty() ? config.streams
-                                                               : descriptor->StreamNames();
+  std::vector<std::string> streams =
+      !request.streams.empty() ? request.streams : ConfiguredStreams(config, *descriptor);
   RequestBudget& budget = BudgetFor(config, *descriptor);
   HttpClient http(ClientOptions(config, *descriptor), &budget, &cancel, clock_);
   auto connector = descriptor->create(config, http);
@@ -262,8 +268,7 @@ Status SyncEngine::LoadNewestChanges(const std::vector<ConnectorConfig>& connect
   for (const ConnectorConfig& config : connectors) {
     const ConnectorDescriptor* descriptor = registry_.Find(config.type);
     if (descriptor == nullptr) continue;
-    for (const std::string& stream :
-         config.streams.empty() ? descriptor->StreamNames() : config.streams) {
+    for (const std::string& stream : ConfiguredStreams(config, *descriptor)) {
       const StreamSpec* spec = descriptor->FindStream(stream);
       if (spec == nullptr) continue;
       auto newest = store_.NewestChangeAt(spec->records, config.name);
@@ -317,8 +322,7 @@ Status SyncEngine::Probe(const ConnectorConfig& config, const std::atomic<bool>&
   if (descriptor == nullptr) {
     return Status::InvalidArgument("unknown connector type '" + config.type + "'");
   }
-  const std::vector<std::string> streams =
-      config.streams.empty() ? descriptor->StreamNames() : config.streams;
+  const std::vector<std::string> streams = ConfiguredStreams(config, *descriptor);
   if (streams.empty()) return Status::Ok();
   HttpClient http(ClientOptions(config, *descriptor), &BudgetFor(config, *descriptor), &cancel,
                   clock_);
@@ -339,8 +343,7 @@ void SyncEngine::ExportSeries(const std::vector<ConnectorConfig>& connectors) co
     const ConnectorDescriptor* descriptor = registry_.Find(config.type);
     if (descriptor == nullptr) continue;
     ExportApiSeries(config.name);
-    for (const std::string& stream :
-         config.streams.empty() ? descriptor->StreamNames() : config.streams) {
+    for (const std::string& stream : ConfiguredStreams(config, *descriptor)) {
       for (const char* result : {"ok", "error", "cancelled"}) {
         m.syncs.WithLabels({config.name, stream, result});
       }
