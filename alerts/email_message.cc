@@ -37,6 +37,20 @@ std::string EncodedWord(const std::string& text) {
   return "=?UTF-8?B?" + flat + "?=";
 }
 
+// A From/To mailbox for the header: a display name that is not plain ASCII
+// as an RFC 2047 word, one with RFC 5322 specials quoted.
+std::string HeaderMailbox(const std::string& written) {
+  const std::optional<Mailbox> mailbox = ParseMailbox(written);
+  if (!mailbox || mailbox->display_name.empty()) return OneLine(written);
+  std::string name = mailbox->display_name;
+  if (!IsAscii(name)) {
+    name = EncodedWord(name);
+  } else if (name.find_first_of("()<>[]:;@\\,.") != std::string::npos) {
+    name = "\"" + name + "\"";
+  }
+  return OneLine(name + " <" + mailbox->address + ">");
+}
+
 // "Fri, 27 Nov 2026 21:32:09 +0000" (RFC 5322 date-time, UTC).
 std::string MailDate(int64_t now_ms) {
   const std::time_t t = static_cast<std::time_t>(now_ms / 1000);
@@ -153,10 +167,12 @@ std::string AlertEmail(const NotificationGroup& group, const EmailEnvelope& enve
                        const std::string& idempotency_key, int64_t now_ms) {
   const std::string boundary = "salesaudit-" + idempotency_key;
   std::string to;
-  for (const std::string& address : envelope.to) to += (to.empty() ? "" : ", ") + address;
+  for (const std::string& address : envelope.to) {
+    to += (to.empty() ? "" : ", ") + HeaderMailbox(address);
+  }
   std::string m;
-  m += "From: " + OneLine(envelope.from) + "\r\n";
-  m += "To: " + OneLine(to) + "\r\n";
+  m += "From: " + HeaderMailbox(envelope.from) + "\r\n";
+  m += "To: " + to + "\r\n";
   m += "Subject: " + EncodedWord(AlertEmailSubject(group)) + "\r\n";
   m += "Date: " + MailDate(now_ms) + "\r\n";
   m += "Message-ID: <" + OneLine(idempotency_key) + "@salesaudit>\r\n";

@@ -186,8 +186,8 @@ void Loader::LoadReceivers(const Item& item, std::vector<ReceiverConfig>* receiv
       Error(at->pos,
             at->path + ": must start with smtp:// or smtps://, got " + Shown(*at, r.smtp_url));
     }
-    Set(*s, "from", &Loader::ReadNonEmptyString, &r.from);
-    Set(*s, "to", &Loader::ReadStringList, &r.to);
+    Set(*s, "from", &Loader::ReadMailbox, &r.from);
+    Set(*s, "to", &Loader::ReadMailboxList, &r.to);
     Set(*s, "url", &Loader::ReadHttpUrl, &r.url);
     Set(*s, "username", &Loader::ReadString, &r.username);
     Set(*s, "format", &Loader::ReadNonEmptyString, &r.format);

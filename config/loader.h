@@ -189,7 +189,17 @@ class Loader {
     return ReadNumber(item, false, kMaxReturnOnSpendTarget, "revenue per unit of spend");
   }
   std::optional<bool> ReadBool(const Item& item);
-  std::optional<std::vector<std::string>> ReadStringList(const Item& item);
+  // A list of distinct values, each read by `read_element`.
+  std::optional<std::vector<std::string>> ReadDistinctList(
+      const Item& item, std::optional<std::string> (Loader::*read_element)(const Item&));
+  std::optional<std::vector<std::string>> ReadStringList(const Item& item) {
+    return ReadDistinctList(item, &Loader::ReadNonEmptyString);
+  }
+  // "name@example.com" or "Display Name <name@example.com>", as written.
+  std::optional<std::string> ReadMailbox(const Item& item);
+  std::optional<std::vector<std::string>> ReadMailboxList(const Item& item) {
+    return ReadDistinctList(item, &Loader::ReadMailbox);
+  }
   std::optional<std::map<std::string, std::string>> ReadStringMap(const Item& item);
   std::optional<std::string> ReadHttpUrl(const Item& item);
   std::optional<std::string> ReadAccountId(const Item& item);

@@ -26,6 +26,7 @@
 #include "config/loader.h"
 #include "core/records.h"
 #include "core/secret_registry.h"
+#include "core/text_util.h"
 
 namespace salesaudit::config_internal {
 
@@ -354,6 +355,16 @@ std::optional<std::string> Loader::ReadNonEmptyString(const Item& item) {
   return value;
 }
 
+std::optional<std::string> Loader::ReadMailbox(const Item& item) {
+  std::optional<std::string> value = ReadString(item);
+  if (value && !ParseMailbox(*value)) {
+    Error(item.pos, item.path + ": not an email address (name@example.com, or \"Name " +
+                        "<name@example.com>\" with the quotes), got " + Shown(item, *value));
+    return std::nullopt;
+  }
+  return value;
+}
+
 std::optional<std::string> Loader::ReadName(const Item& item) {
   std::optional<std::string> value = ReadString(item);
   if (value && !IsValidName(*value)) {
@@ -474,7 +485,8 @@ std::optional<bool> Loader::ReadBool(const Item& item) {
   return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> Loader::ReadStringList(const Item& item) {
+std::optional<std::vector<std::string>> Loader::ReadDistinctList(
+    const Item& item, std::optional<std::string> (Loader::*read_element)(const Item&)) {
   if (item.node.IsNull()) {
     Error(item.pos, item.path + ": expected a list, got nothing");
     return std::nullopt;
@@ -484,7 +496,7 @@ std::optional<std::vector<std::string>> Loader::ReadStringList(const Item& item)
   std::vector<std::string> out;
   bool ok = true;
   for (const Item& element : *elements) {
-    std::optional<std::string> value = ReadNonEmptyString(element);
+    std::optional<std::string> value = (this->*read_element)(element);
     if (!value) {
       ok = false;
     } else if (std::find(out.begin(), out.end(), *value) != out.end()) {

@@ -128,6 +128,40 @@ std::string EscapeControlCharacters(std::string_view s) {
 
 // Edit distance counting an adjacent transposition as one edit, so that
 // "tokne" is as close to "token" as a single typo.
+std::optional<Mailbox> ParseMailbox(std::string_view text) {
+  text = TrimSpace(text);
+  Mailbox mailbox;
+  std::string_view address = text;
+  if (!text.empty() && text.back() == '>') {
+    const size_t open = text.rfind('<');
+    if (open == std::string_view::npos) return std::nullopt;
+    std::string_view name = TrimSpace(text.substr(0, open));
+    if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+      name = name.substr(1, name.size() - 2);
+    }
+    for (unsigned char c : name) {
+      if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"' || c == '\\') {
+        return std::nullopt;
+      }
+    }
+    mailbox.display_name = std::string(name);
+    address = text.substr(open + 1, text.size() - open - 2);
+  }
+  const size_t at = address.find('@');
+  if (at == 0 || at == std::string_view::npos || at + 1 == address.size() ||
+      address.find('@', at + 1) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  for (unsigned char c : address) {
+    if (c <= 0x20 || c == 0x7f || std::string_view("<>(),;:\"[]\\").find(static_cast<char>(c)) !=
+                                     std::string_view::npos) {
+      return std::nullopt;
+    }
+  }
+  mailbox.address = std::string(address);
+  return mailbox;
+}
+
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
   for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;

@@ -35,6 +35,17 @@ size_t Utf8SequenceLength(std::string_view text, size_t i);
 // break a line; other text, valid UTF-8 included, is unchanged.
 std::string EscapeControlCharacters(std::string_view s);
 
+// An email address as a person writes it: "name@example.com", or with a
+// display name, "Sales audit <name@example.com>" (quotes around the name are
+// dropped). nullopt for anything else: no '@' or more than one, empty local
+// part or domain, spaces, control characters, or <>(),;:"[]\ inside the
+// address; control characters, <>" or \ in the name.
+struct Mailbox {
+  std::string display_name;  // empty when none was given
+  std::string address;       // the addr-spec the SMTP envelope carries
+};
+std::optional<Mailbox> ParseMailbox(std::string_view text);
+
 // Edit distance counting an adjacent transposition as one edit, so that
 // "tokne" is as close to "token" as a single typo.
 size_t EditDistance(std::string_view a, std::string_view b);

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
+
+#include "core/text_util.h"
 
 namespace salesaudit {
 namespace {
@@ -44,6 +47,13 @@ bool IsLoopback(const std::string& server) {
   return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
 }
 
+// The addr-spec of "Name <addr>" for MAIL FROM and RCPT TO. The config
+// refuses what does not parse; such text is passed on for the server to judge.
+std::string EnvelopeAddress(const std::string& mailbox) {
+  const std::optional<Mailbox> parsed = ParseMailbox(mailbox);
+  return parsed ? parsed->address : mailbox;
+}
+
 }  // namespace
 
 Status SendMail(const SmtpMessage& message) {
@@ -59,7 +69,7 @@ Status SendMail(const SmtpMessage& message) {
   if (!curl) return Status::Internal(context + ": cannot create a libcurl handle");
   std::unique_ptr<curl_slist, SlistDeleter> recipients;
   for (const std::string& to : message.to) {
-    curl_slist* grown = curl_slist_append(recipients.get(), ("<" + to + ">").c_str());
+    curl_slist* grown = curl_slist_append(recipients.get(), ("<" + EnvelopeAddress(to) + ">").c_str());
     if (grown == nullptr) return Status::Internal(context + ": out of memory");
     recipients.release();
     recipients.reset(grown);
@@ -68,7 +78,7 @@ Status SendMail(const SmtpMessage& message) {
   char error[CURL_ERROR_SIZE] = {0};
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, message.url.c_str());
-  curl_easy_setopt(c, CURLOPT_MAIL_FROM, ("<" + message.from + ">").c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, ("<" + EnvelopeAddress(message.from) + ">").c_str());
   curl_easy_setopt(c, CURLOPT_MAIL_RCPT, recipients.get());
   curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(c, CURLOPT_READFUNCTION, ReadChunk);

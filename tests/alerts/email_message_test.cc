@@ -102,6 +102,19 @@ TEST_CASE("Without an external URL the email links no dashboard") {
   CHECK_THAT(text, Catch::Contains("value: 4.1 leads per week"));
 }
 
+TEST_CASE("From and To keep display names: specials quoted, non-ASCII names encoded") {
+  const std::string mail = AlertEmail(
+      Group(),
+      {.from = "Sales audit <salesaudit@example.com>",
+       .to = {"\"Ops, on call\" <ops@example.com>", "Équipe <ventes@example.fr>", "b@x.example"}},
+      "k", 0);
+  const auto lines = Lines(mail);
+  CHECK(lines[0] == "From: Sales audit <salesaudit@example.com>");
+  CHECK(lines[1] ==
+        "To: \"Ops, on call\" <ops@example.com>, =?UTF-8?B?w4lxdWlwZQ==?= <ventes@example.fr>, "
+        "b@x.example");
+}
+
 TEST_CASE("Header values cannot start headers of their own, and non-ASCII subjects are encoded") {
   NotificationGroup g = Group();
   g.alerts[0].labels["alertname"] = "évolution\r\nBcc: victim@example.com";

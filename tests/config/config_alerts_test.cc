@@ -174,6 +174,13 @@ TEST_CASE("mistakes in alert rules, receivers, evaluate_every and delivery name 
        "send_resolved: sometimes}\n",
        {"t.yaml:3:73: alerts.receivers[0].send_resolved: expected true or false, got "
         "'sometimes'"}},
+      {"an email receiver's from and to that are not addresses",
+       "alerts:\n  receivers:\n    - {name: m, type: email, smtp_url: 'smtp://127.0.0.1:25', "
+       "from: salesaudit, to: ['Ops <ops@example.com>', 'ops at example.com']}\n",
+       {"t.yaml:3:69: alerts.receivers[0].from: not an email address (name@example.com, or "
+        "\"Name <name@example.com>\" with the quotes), got 'salesaudit'",
+        "t.yaml:3:111: alerts.receivers[0].to[1]: not an email address (name@example.com, or "
+        "\"Name <name@example.com>\" with the quotes), got 'ops at example.com'"}},
       {"evaluate_every below a second",
        "alerts:\n  evaluate_every: 500ms\n",
        {"t.yaml:2:19: alerts.evaluate_every: must be at least 1s"}},

@@ -48,6 +48,19 @@ TEST_CASE("SendMail delivers a message with its envelope to a real SMTP server")
   CHECK_THAT(mails[0], Catch::EndsWith("Subject: hi\r\n\r\nfirst line\r\n.leading dot\r\n"));
 }
 
+TEST_CASE("SendMail gives the server only the address of a mailbox with a display name") {
+  SmtpServer server;
+  SmtpMessage message = server.Message({"Ops team <ops@example.com>"});
+  message.from = "\"Sales audit\" <salesaudit@example.com>";
+  const Status s = SendMail(message);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  const auto mails = server.Mails();
+  REQUIRE(mails.size() == 1);
+  CHECK_THAT(mails[0], Catch::StartsWith("X-Envelope-From: salesaudit@example.com\r\n"
+                                         "X-Envelope-To: ops@example.com\r\n"));
+}
+
 TEST_CASE(
     "SendMail classifies refused credentials, 5xx and 4xx replies and a server that is down") {
   SmtpServer server;
