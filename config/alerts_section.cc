@@ -1,4 +1,5 @@
 #include "config/loader.h"
+#include "core/text_util.h"
 
 namespace salesaudit::config_internal {
 
@@ -236,8 +237,11 @@ void Loader::LoadRoute(const Item& item, const std::vector<std::string>& declare
         const std::optional<std::string> name = ReadNonEmptyString(element);
         if (!name) continue;
         if (std::find(declared.begin(), declared.end(), *name) == declared.end()) {
-          Error(element.pos, element.path + ": unknown receiver " + Shown(element, *name) +
-                                 Suggestion(*name, declared));
+          Error(element.pos,
+                element.path + ": unknown receiver " + Shown(element, *name) +
+                    (declared.empty() ? " (alerts.receivers declares none)"
+                                      : " (alerts.receivers: " + Join(declared, ", ") + ")") +
+                    Suggestion(*name, declared));
         } else if (std::find(route->receivers.begin(), route->receivers.end(), *name) ==
                    route->receivers.end()) {
           route->receivers.push_back(*name);

@@ -87,8 +87,12 @@ TEST_CASE("each kind of mistake is reported as FILE:LINE:COL with a precise mess
       {"unknown route receiver",
        "alerts:\n  receivers:\n    - {name: ops-hook, type: webhook, url: https://h.example}\n"
        "  route:\n    receivers: [ops-hok]\n",
-       {"t.yaml:5:17: alerts.route.receivers[0]: unknown receiver 'ops-hok'; did you mean "
-        "'ops-hook'?"}},
+       {"t.yaml:5:17: alerts.route.receivers[0]: unknown receiver 'ops-hok' (alerts.receivers: "
+        "ops-hook); did you mean 'ops-hook'?"}},
+      {"a route receiver with none declared",
+       "alerts:\n  route:\n    receivers: [ops-hook]\n",
+       {"t.yaml:3:17: alerts.route.receivers[0]: unknown receiver 'ops-hook' (alerts.receivers "
+        "declares none)"}},
       {"syntax error",
        "store:\n  path: [a, b\nteam: {}\n",
        {"t.yaml:3:5: invalid YAML: end of sequence flow not found"}},
