@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "core/json_reader.h"
+#include "core/text_util.h"
 
 namespace salesaudit {
 
@@ -279,6 +280,42 @@ Status CheckConditionPath(const Condition& condition, const SnapshotDocument& sh
   if (!at->IsNumber() && !at->IsNull()) {
     return Status::InvalidArgument(PathText(condition.path) +
                                    ": not a number (compare a number, e.g. a count or a rate)");
+  }
+  return Status::Ok();
+}
+
+Status CheckSelectorValues(const Condition& condition, const SnapshotDocument& snapshot) {
+  // Lists of a snapshot are short (channels, reps); the message stays short too.
+  constexpr size_t kMaxValuesShown = 20;
+  const rapidjson::Value* at = &snapshot.document().doc;
+  std::vector<PathStep> walked;
+  for (const PathStep& step : condition.path) {
+    walked.push_back(step);
+    const rapidjson::Value* next = Follow(*at, step);
+    if (next != nullptr) {
+      at = next;
+      continue;
+    }
+    const rapidjson::Value* list = GetMember(*at, step.key);
+    // Only a selector that finds no element is this check's business; a
+    // missing key is CheckConditionPath's.
+    if (!step.select_field || list == nullptr || !list->IsArray()) return Status::Ok();
+    std::vector<std::string> values;
+    for (const auto& element : list->GetArray()) {
+      const rapidjson::Value* field = GetMember(element, *step.select_field);
+      if (field != nullptr && field->IsString()) values.emplace_back(field->GetString());
+    }
+    std::string shown;
+    for (size_t i = 0; i < values.size() && i < kMaxValuesShown; ++i) {
+      shown += (i == 0 ? "" : ", ") + values[i];
+    }
+    if (values.size() > kMaxValuesShown) {
+      shown += ", and " + std::to_string(values.size() - kMaxValuesShown) + " more";
+    }
+    const std::optional<std::string> typo = LikelyTypoOf(step.select_value, values);
+    return Status::NotFound(PathText(walked) + ": no element has " + *step.select_field + " '" +
+                            step.select_value + "' (values: " + (shown.empty() ? "none" : shown) +
+                            ")" + (typo ? "; did you mean '" + *typo + "'?" : ""));
   }
   return Status::Ok();
 }

@@ -116,4 +116,12 @@ ConditionSurroundings SurroundingsOf(const Condition& condition, const SnapshotD
 // can appear later.
 Status CheckConditionPath(const Condition& condition, const SnapshotDocument& shape);
 
+// Whether each selector of the path picks an element in `snapshot` (a real
+// one, not a shape): OK, or kNotFound naming the first that picks none, with
+// the values the list holds and the likely typo ("channels[channel=PAID_SOCAIL]:
+// no element has channel 'PAID_SOCAIL' (values: ORGANIC_SEARCH, PAID_SOCIAL);
+// did you mean 'PAID_SOCIAL'?"). Only a warning for `check`: the value may
+// appear in a later snapshot.
+Status CheckSelectorValues(const Condition& condition, const SnapshotDocument& snapshot);
+
 }  // namespace salesaudit

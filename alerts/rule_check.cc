@@ -126,6 +126,31 @@ std::vector<std::string> CheckAlertRules(const Config& config) {
   return errors;
 }
 
+std::vector<std::string> UnmatchedSelectorWarnings(const Config& config, Store& store) {
+  std::vector<std::string> warnings;
+  // The daemon's live snapshot; before a daemon ran, the latest `audit`.
+  auto latest = store.LatestSnapshot(SnapshotPurpose::kLive);
+  if (latest.ok() && !*latest) latest = store.LatestSnapshot(SnapshotPurpose::kOneOff);
+  if (!latest.ok()) return {"cannot read the latest snapshot: " + latest.status().message()};
+  if (!*latest) return warnings;
+  auto snapshot = SnapshotDocument::Parse((*latest)->json);
+  if (!snapshot.ok()) return {"the latest snapshot: " + snapshot.status().message()};
+  const std::vector<AlertRuleConfig>& rules = config.alerts.rules;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const AlertRuleConfig& rule = rules[i];
+    if (rule.kind != AlertRuleKind::kCondition) continue;
+    auto condition = ParseCondition(rule.when);
+    if (!condition.ok()) continue;  // an error of CheckAlertRules
+    if (Status s = CheckSelectorValues(*condition, *snapshot); !s.ok()) {
+      warnings.push_back(rule.when_pos.ToString() + ": alerts.rules[" + std::to_string(i) + "] (" +
+                         rule.name + "): when: in the latest snapshot (#" +
+                         std::to_string((*latest)->id) + "), " + s.message() +
+                         ". Until a snapshot has one, the rule cannot fire");
+    }
+  }
+  return warnings;
+}
+
 namespace {
 
 // Each connector built from its entry as a sync builds it, offline (no

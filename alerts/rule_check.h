@@ -21,6 +21,16 @@ namespace salesaudit {
 // without a `when` rule no snapshot is computed.
 std::vector<std::string> CheckAlertRules(const Config& config);
 
+class Store;
+
+// "FILE:LINE:COL: alerts.rules[i] (NAME): when: ..." for each `when` whose
+// selector picks no element of the store's latest live snapshot, else its
+// latest one-off one (a channel
+// spelt as no snapshot has it yet): warnings, not errors, since the value
+// may appear later. Empty without a live snapshot; an unreadable one is a
+// warning of its own.
+std::vector<std::string> UnmatchedSelectorWarnings(const Config& config, Store& store);
+
 // The config at `path` as `check` and the daemon's reload accept it: loaded
 // with each connector checked against its compiled-in type and built as a
 // sync builds it (offline), then its alert rules checked (CheckAlertRules); a

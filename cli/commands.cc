@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <optional>
 
+#include "alerts/rule_check.h"
 #include "audit/forecast.h"
 #include "audit/html_report.h"
 #include "audit/runner.h"
@@ -82,6 +84,14 @@ int Check(const std::string& config_path, const std::vector<std::string>& args) 
   auto config = LoadCheckedConfig(config_path);
   if (!config) return 2;
   std::cout << config_path << ": valid, " << config->connectors.size() << " connector(s)\n";
+  // Rules against what the store has seen, when there is a store to read.
+  if (std::filesystem::exists(config->store.path)) {
+    if (auto store = OpenStore(*config)) {
+      for (const std::string& warning : UnmatchedSelectorWarnings(*config, *store)) {
+        std::cerr << "warning: " << warning << "\n";
+      }
+    }
+  }
   if (parsed->flags.count("--online") == 0) return 0;
   // No store is opened: a probe stores nothing, and an in-memory store
   // serves the engine's bookkeeping.

@@ -169,6 +169,30 @@ TEST_CASE("A selector over an empty list cannot be checked against that shape") 
   CHECK(s.message() == "channels[channel=X]: 'channels' holds no objects to select from");
 }
 
+TEST_CASE("The selector check names a value no element has, with the values there") {
+  auto check = [](const std::string& text) {
+    auto condition = ParseCondition(text);
+    REQUIRE(condition.ok());
+    return CheckSelectorValues(*condition, Snapshot());
+  };
+  CHECK(check("channels[channel=PAID_SOCIAL].return_on_spend < 2").ok());
+  CHECK(check("reps[owner_id=9].won < 1").ok());
+  // Missing keys are the path check's to report, not this one's.
+  CHECK(check("channels[channel=PAID_SOCIAL].no_such_key < 2").ok());
+  CHECK(check("nothing[channel=X].leads < 2").ok());
+
+  const Status typo = check("channels[channel=PAID_SOCAIL].return_on_spend < 2");
+  CHECK(typo.code() == StatusCode::kNotFound);
+  CHECK(typo.message() ==
+        "channels[channel=PAID_SOCAIL]: no element has channel 'PAID_SOCAIL' (values: "
+        "PAID_SEARCH, PAID_SOCIAL, ORGANIC); did you mean 'PAID_SOCIAL'?");
+  const Status unknown = check("channels[channel=TV].leads < 2");
+  CHECK(unknown.message() ==
+        "channels[channel=TV]: no element has channel 'TV' (values: PAID_SEARCH, PAID_SOCIAL, "
+        "ORGANIC)");
+  CHECK(check("reps[owner_id=8].won < 1").code() == StatusCode::kNotFound);
+}
+
 TEST_CASE("Only a JSON object is a snapshot") {
   CHECK_FALSE(SnapshotDocument::Parse("[1, 2]").ok());
   CHECK_FALSE(SnapshotDocument::Parse("{\"a\": ").ok());

@@ -87,6 +87,29 @@ TEST_CASE("check accepts a valid config and exits 0", "[cli]") {
   CHECK(r.exit_code == 0);
 }
 
+TEST_CASE("check warns of a rule whose selector picks no channel of the latest snapshot", "[cli]") {
+  CliFixture f(300);
+  REQUIRE(f.Cli({"sync"}).exit_code == 0);
+  REQUIRE(f.Cli({"audit", "--format", "json"}).exit_code == 0);
+  WriteFile(f.config_path, f.ConfigYaml() +
+                               "alerts:\n"
+                               "  rules:\n"
+                               "    - name: social-leads\n"
+                               "      when: channels[channel=PAID_SOCAIL].leads < 1\n"
+                               "    - name: search-leads\n"
+                               "      when: channels[channel=PAID_SEARCH].leads < 1\n");
+  auto r = f.Cli({"check"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);  // a warning: the channel may still appear
+  CHECK_THAT(r.err, Catch::Contains("warning: " + f.config_path + ":") &&
+                        Catch::Contains("alerts.rules[0] (social-leads): when: in the latest "
+                                        "snapshot (#") &&
+                        Catch::Contains("channels[channel=PAID_SOCAIL]: no element has channel "
+                                        "'PAID_SOCAIL' (values: ") &&
+                        Catch::Contains("did you mean 'PAID_SOCIAL'?"));
+  CHECK_THAT(r.err, !Catch::Contains("search-leads"));
+}
+
 TEST_CASE("check refuses a Mailchimp api_key without its data-center suffix unless base_url is set",
           "[cli]") {
   TempDir dir;
