@@ -128,6 +128,51 @@ std::optional<double> Loader::ReadFraction(const Item& item) {
   return ReadNumber(item, true, 1, "a fraction: 0.2 for 20%");
 }
 
+namespace {
+
+// The cells of one CSV line from `start` (past a byte-order mark), trimmed of
+// spaces, and the 1-based column each starts at, counted from `start`. A cell may be double-quoted (spreadsheets quote
+// text), with "" for a quote and commas kept inside.
+void SplitCsvLine(const std::string& line, size_t start, std::vector<std::string>* cells,
+                  std::vector<int>* columns, bool* unclosed_quote) {
+  size_t i = start;
+  while (true) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    columns->push_back(static_cast<int>(i - start) + 1);
+    std::string cell;
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      while (true) {
+        if (i >= line.size()) {
+          *unclosed_quote = true;
+          cells->push_back(cell);
+          return;
+        }
+        if (line[i] == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+          cell += '"';
+          i += 2;
+        } else if (line[i] == '"') {
+          ++i;
+          break;
+        } else {
+          cell += line[i++];
+        }
+      }
+      // Text between the closing quote and the comma joins the cell, as
+      // spreadsheets read it.
+      while (i < line.size() && line[i] != ',') cell += line[i++];
+    } else {
+      while (i < line.size() && line[i] != ',') cell += line[i++];
+    }
+    while (!cell.empty() && cell.back() == ' ') cell.pop_back();
+    cells->push_back(std::move(cell));
+    if (i >= line.size()) return;
+    ++i;  // the comma
+  }
+}
+
+}  // namespace
+
 void Loader::LoadSpendFile(const Item& item, std::vector<SpendEntry>* spend) {
   std::optional<std::string> path_text = ReadNonEmptyString(item);
   if (!path_text) return;
@@ -151,24 +196,21 @@ void Loader::LoadSpendFile(const Item& item, std::vector<SpendEntry>* spend) {
     begin = end + 1;
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
+    // Spreadsheets save CSV with a UTF-8 byte-order mark.
+    const size_t bom = line_number == 1 && line.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+    if (line.size() == bom) continue;
     std::vector<std::string> cells;
     std::vector<int> columns;
-    size_t start = 0;
-    while (true) {
-      size_t comma = line.find(',', start);
-      std::string cell =
-          line.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      while (!cell.empty() && cell.front() == ' ') cell.erase(0, 1), ++start;
-      while (!cell.empty() && cell.back() == ' ') cell.pop_back();
-      cells.push_back(cell);
-      columns.push_back(static_cast<int>(start) + 1);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+    bool unclosed_quote = false;
+    SplitCsvLine(line, bom, &cells, &columns, &unclosed_quote);
     auto at = [&](size_t cell) {
       return SourcePos{file, line_number, cell < columns.size() ? columns[cell] : 1};
     };
+    if (unclosed_quote) {
+      Error(at(cells.size() - 1), "a quoted value is not closed");
+      if (line_number == 1) return;
+      continue;
+    }
     if (line_number == 1) {
       if (cells != std::vector<std::string>{"channel", "month", "amount"}) {
         Error(at(0), "expected the header channel,month,amount");

@@ -139,6 +139,27 @@ TEST_CASE("spend_file rows join the spend list and their problems name CSV line 
             csv + ":3:17: expected an amount from 0 to 1e+15, got '-3'",
             csv + ":5:1: spend for channel 'PAID_SOCIAL' in 2026-10 is given twice"});
 
+  // As spreadsheets save it: a byte-order mark, quoted cells, "" inside quotes.
+  dir.Write("sheet.csv",
+            "\xEF\xBB\xBF\"channel\",\"month\",\"amount\"\r\n"
+            "\"Events, trade fairs\",\"2026-10\",\"800.25\"\r\n"
+            "\"The \"\"Big\"\" podcast\", 2026-10 , 120\r\n");
+  const fs::path sheet = dir.Write("sheet.yaml", "spend_file: sheet.csv\n");
+  ConfigLoadResult from_sheet = LoadConfigFile(sheet.string(), ConnectorTypes());
+  INFO((from_sheet.errors.empty() ? "" : from_sheet.errors[0]));
+  REQUIRE(from_sheet.config.has_value());
+  REQUIRE(from_sheet.config->spend.size() == 2);
+  CHECK(from_sheet.config->spend[0].channel == "Events, trade fairs");
+  CHECK(from_sheet.config->spend[0].amount == 800.25);
+  CHECK(from_sheet.config->spend[1].channel == "The \"Big\" podcast");
+  CHECK(from_sheet.config->spend[1].month == "2026-10");
+
+  dir.Write("open.csv", "channel,month,amount\n\"PAID_SOCIAL,2026-10,5000\n");
+  const fs::path open_quote = dir.Write("open.yaml", "spend_file: open.csv\n");
+  CHECK(LoadConfigFile(open_quote.string(), ConnectorTypes()).errors ==
+        std::vector<std::string>{(dir.path() / "open.csv").string() +
+                                 ":2:1: a quoted value is not closed"});
+
   const fs::path missing = dir.Write("missing.yaml", "spend_file: nowhere.csv\n");
   auto errors = LoadConfigFile(missing.string(), ConnectorTypes()).errors;
   REQUIRE(errors.size() == 1);
