@@ -5,7 +5,8 @@
 #   bin/salesaudit
 #   the systemd unit, where systemd reads system units under the prefix
 #   /etc/salesaudit/config.yaml (the example config; a conffile in the .deb)
-#   share/doc/salesaudit/: README.md, docs/, examples/salesaudit.example.yaml
+#   share/doc/salesaudit/: README.md, docs/, examples/ (salesaudit.example.yaml and
+#     config/examples/*.yaml)
 #   share/salesaudit/monitoring/: the Prometheus rules (and their tests) and
 #     the Grafana dashboard
 #   share/man/man1/salesaudit.1.gz and share/bash-completion/completions/salesaudit
@@ -58,6 +59,7 @@ install(FILES systemd/salesaudit.service DESTINATION ${salesaudit_unit_dir})
 install(FILES config/salesaudit.example.yaml
   DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/salesaudit RENAME config.yaml)
 install(FILES config/salesaudit.example.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(DIRECTORY config/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 # docs/ keeps its name: README.md links to docs/audit.md.
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)

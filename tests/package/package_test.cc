@@ -168,6 +168,10 @@ TEST_CASE(
   for (const std::string& doc : FilesUnder(std::string(SALESAUDIT_SOURCE_DIR) + "/docs")) {
     expected[kDocDir + "/docs/" + doc] = "-rw-r--r--";
   }
+  for (const std::string& file :
+       FilesUnder(std::string(SALESAUDIT_SOURCE_DIR) + "/config/examples")) {
+    expected[kDocDir + "/examples/" + file] = "-rw-r--r--";
+  }
   for (const std::string& file : FilesUnder(std::string(SALESAUDIT_SOURCE_DIR) + "/monitoring")) {
     expected["/usr/share/salesaudit/monitoring/" + file] = "-rw-r--r--";
   }
