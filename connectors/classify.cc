@@ -180,16 +180,15 @@ std::optional<std::chrono::milliseconds> RetryAfterFromHeaders(
   }
   // HubSpot often omits Retry-After but says its rolling window is spent and
   // how long the window is (docs/vendors/hubspot.md "Rate limits").
-  if (TrimSpace(response.Header("x-hubspot-ratelimit-remaining")) == "0") {
-    if (auto interval = ParseDigits(
-            TrimSpace(response.Header("x-hubspot-ratelimit-interval-milliseconds")), 10)) {
+  if (response.HeaderDigits("x-hubspot-ratelimit-remaining") == 0) {
+    if (auto interval = response.HeaderDigits("x-hubspot-ratelimit-interval-milliseconds", 10)) {
       return std::chrono::milliseconds(*interval);
     }
   }
   // Pipedrive says when its window resets, in seconds
   // (docs/vendors/pipedrive.md "Rate limits").
-  if (TrimSpace(response.Header("x-ratelimit-remaining")) == "0") {
-    if (auto reset = ParseDigits(TrimSpace(response.Header("x-ratelimit-reset")), 6)) {
+  if (response.HeaderDigits("x-ratelimit-remaining") == 0) {
+    if (auto reset = response.HeaderDigits("x-ratelimit-reset", 6)) {
       return std::chrono::seconds(*reset);
     }
   }

@@ -116,13 +116,24 @@ const std::string& HttpResponse::Header(const std::string& name) const {
   return it == headers.end() ? kEmpty : it->second;
 }
 
+std::optional<int64_t> HttpResponse::HeaderDigits(const std::string& name,
+                                                  size_t max_digits) const {
+  const std::string_view text = TrimSpace(Header(name));
+  if (text.empty() || text.size() > max_digits) return std::nullopt;
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
 RequestBudget::RequestBudget(const Clock& clock) : clock_(clock), waiter_(clock) {}
 
-void RequestBudget::SetBucket(const std::string& name, Bucket bucket) {
+void RequestBudget::SetBucket(const std::string& name, Bucket bucket, VendorLimits vendor) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     State& state = buckets_[name];
     state.configured = state.limit = bucket;
+    state.vendor = vendor;
     state.sent.clear();
     state.held_until = SteadyTime{};
   }
@@ -197,6 +208,10 @@ void RequestBudget::Fit(State& state, const VendorRateLimit& said, SteadyTime no
   // Less a hair: a product that rounds to just above a whole number is it.
   const auto reserved = static_cast<int>(std::ceil(said.limit * vendor_reserve_ - 1e-9));
   const int usable = std::max(1, said.limit - reserved);
+  if (state.vendor == VendorLimits::kStartingPoint) {
+    state.limit = Bucket{usable, said.per};
+    return;
+  }
   // The configured limit over the vendor's window, rounded down.
   const int64_t ours = std::max<int64_t>(
       1, static_cast<int64_t>(ceiling.requests) * said.per.count() / ceiling.per.count());

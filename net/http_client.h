@@ -51,6 +51,10 @@ struct HttpResponse {
   std::chrono::system_clock::time_point received_at;
   // Header value or "" when absent; `name` lower case.
   const std::string& Header(const std::string& name) const;
+  // A header that holds a whole number of at most `max_digits` digits (spaces
+  // around it allowed), as vendors state limits; nullopt when absent or not
+  // that.
+  std::optional<int64_t> HeaderDigits(const std::string& name, size_t max_digits = 9) const;
 };
 
 // What a vendor's answer says of its request limit (Pipedrive's
@@ -79,7 +83,14 @@ class RequestBudget {
     std::chrono::milliseconds per{0};
   };
   explicit RequestBudget(const Clock& clock = Clock::Default());
-  void SetBucket(const std::string& name, Bucket bucket);  // "" is the default bucket
+  // Where a vendor states its limit, the default bucket follows it (less the
+  // reserve) under a `kCeiling` bucket, which the operator configured, and
+  // up or down from a `kStartingPoint`, the connector type's default, which
+  // only holds until the first answer says better.
+  enum class VendorLimits { kCeiling, kStartingPoint };
+  // "" is the default bucket.
+  void SetBucket(const std::string& name, Bucket bucket,
+                 VendorLimits vendor = VendorLimits::kCeiling);
   // The share of a vendor's stated limit left unused, for other apps of the
   // same account (0 until set): at least one request of the window when above
   // 0. A window kept from running out also spares the wait for a reset the
@@ -104,8 +115,9 @@ class RequestBudget {
 
  private:
   struct State {
-    Bucket configured;            // as SetBucket set it: the ceiling
-    Bucket limit;                 // in force: `configured`, or the vendor's where lower
+    Bucket configured;            // as SetBucket set it
+    VendorLimits vendor = VendorLimits::kCeiling;  // what `configured` is to a stated limit
+    Bucket limit;                 // in force: `configured`, or as the vendor said
     std::deque<SteadyTime> sent;  // within the last `per`
     SteadyTime held_until{};      // the vendor said its window is used up until then
   };

@@ -182,26 +182,36 @@ void SyncEngine::Record(const StreamSyncResult& result, TimeMs newest_change) {
   }
 }
 
+std::string SyncEngine::QuotaKey(const ConnectorConfig& config) {
+  // The credentials enter as a hash: the key names no secret.
+  std::string credentials;
+  for (const auto& [key, value] : config.auth) credentials += key + '\0' + value + '\0';
+  const RateLimit limit = config.rate_limit.value_or(RateLimit{.requests = -1});
+  return config.type + '\n' + config.base_url + '\n' +
+         std::to_string(std::hash<std::string>{}(credentials)) + '\n' +
+         std::to_string(limit.requests) + '/' + std::to_string(limit.per.count()) + '\n' +
+         std::to_string(config.rate_limit_reserve);
+}
+
 RequestBudget& SyncEngine::BudgetFor(const ConnectorConfig& config,
                                      const ConnectorDescriptor& descriptor) {
   std::lock_guard<std::mutex> lock(mu_);
-  Budget& budget = budgets_[config.name];
-  // A reload may change the limit; the budget then starts afresh.
-  if (!budget.requests || budget.configured != config.rate_limit ||
-      budget.reserve != config.rate_limit_reserve) {
-    budget.configured = config.rate_limit;
-    budget.reserve = config.rate_limit_reserve;
-    budget.requests = std::make_unique<RequestBudget>(clock_);
-    budget.requests->SetVendorReserve(config.rate_limit_reserve);
-    // `rate_limit: off` lifts every bucket (used against simulators).
+  std::unique_ptr<RequestBudget>& budget = budgets_[QuotaKey(config)];
+  if (!budget) {
+    budget = std::make_unique<RequestBudget>(clock_);
+    budget->SetVendorReserve(config.rate_limit_reserve);
+    // `rate_limit: off` lifts every bucket (used against simulators). Unset,
+    // the type's default only starts the budget: the vendor's stated limit
+    // then sets it, above or below.
     const bool off = config.rate_limit && config.rate_limit->unlimited();
-    budget.requests->SetBucket("",
-                               ToBucket(config.rate_limit.value_or(descriptor.default_rate_limit)));
+    budget->SetBucket("", ToBucket(config.rate_limit.value_or(descriptor.default_rate_limit)),
+                      config.rate_limit ? RequestBudget::VendorLimits::kCeiling
+                                        : RequestBudget::VendorLimits::kStartingPoint);
     for (const auto& [name, limit] : descriptor.extra_budget_buckets) {
-      budget.requests->SetBucket(name, off ? RequestBudget::Bucket{} : ToBucket(limit));
+      budget->SetBucket(name, off ? RequestBudget::Bucket{} : ToBucket(limit));
     }
   }
-  return *budget.requests;
+  return *budget;
 }
 
 std::vector<StreamSyncResult> SyncEngine::RunConnector(const ConnectorConfig& config,

@@ -134,17 +134,17 @@ class SyncEngine {
   Store& store_;
   const ConnectorRegistry& registry_;
   const Clock& clock_;
-  // One connector's request budget and the limit it was made for.
-  struct Budget {
-    std::optional<RateLimit> configured;
-    double reserve = 0;
-    std::unique_ptr<RequestBudget> requests;
-  };
+  // The request budgets by quota: connector entries of one type with the
+  // same base_url, credentials and limits spend one vendor quota (a portal's,
+  // an account's), so they share one budget. A reload that changes the
+  // limits makes a new key, so the budget starts afresh; one in use is never
+  // replaced.
+  static std::string QuotaKey(const ConnectorConfig& config);
   // What a stream run adds to the metrics.
   void Record(const StreamSyncResult& result, TimeMs newest_change);
 
   std::mutex mu_;  // guards budgets_, rng_ and newest_change_
-  std::map<std::string, Budget> budgets_;
+  std::map<std::string, std::unique_ptr<RequestBudget>> budgets_;
   std::mt19937_64 rng_;
   // (connector, stream) -> the newest change committed, ms: for the lag.
   std::map<std::pair<std::string, std::string>, int64_t> newest_change_;

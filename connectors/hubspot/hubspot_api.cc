@@ -55,6 +55,28 @@ Status ClassifyHubSpotResponse(const HttpRequest& request, const HttpResponse& r
 
 }  // namespace
 
+std::optional<VendorRateLimit> ReadRateLimit(const HttpResponse& response) {
+  // At most 9 digits each (HeaderDigits): they fit an int.
+  auto stated = [&](const char* max, const char* remaining,
+                    std::chrono::milliseconds per) -> std::optional<VendorRateLimit> {
+    const std::optional<int64_t> limit = response.HeaderDigits(max);
+    if (!limit || *limit == 0 || per.count() <= 0) return std::nullopt;
+    VendorRateLimit said{.limit = static_cast<int>(*limit), .per = per};
+    if (auto left = response.HeaderDigits(remaining)) said.remaining = static_cast<int>(*left);
+    return said;
+  };
+  const std::optional<int64_t> interval =
+      response.HeaderDigits("x-hubspot-ratelimit-interval-milliseconds", 10);
+  if (interval) {
+    if (auto said = stated("x-hubspot-ratelimit-max", "x-hubspot-ratelimit-remaining",
+                           std::chrono::milliseconds(*interval))) {
+      return said;
+    }
+  }
+  return stated("x-hubspot-ratelimit-secondly", "x-hubspot-ratelimit-secondly-remaining",
+                std::chrono::seconds(1));
+}
+
 HubSpotApi::HubSpotApi(const ConnectorConfig& c, HttpClient& h)
     : config(c),
       http(h),

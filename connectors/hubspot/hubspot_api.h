@@ -11,6 +11,7 @@
 #include <rapidjson/fwd.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -51,6 +52,12 @@ class HubSpotApi {
   std::string access_token_;
   int64_t access_expires_at_ms_ = 0;
 };
+
+// The portal's request limit as an answer states it
+// (ConnectorDescriptor::read_rate_limit): X-HubSpot-RateLimit-Max per
+// -Interval-Milliseconds with -Remaining, else -Secondly per second with
+// -Secondly-Remaining; nullopt when neither is stated (search answers).
+std::optional<VendorRateLimit> ReadRateLimit(const HttpResponse& response);
 
 // The `paging.next.after` token of a list response, or "" on the last page.
 std::string NextAfter(const rapidjson::Value& doc);

@@ -57,6 +57,7 @@ void RegisterHubspotConnector(ConnectorRegistry& registry) {
   // search endpoints allow 4 per second (docs/vendors/hubspot.md "Rate limits").
   d.default_rate_limit = RateLimit{100, std::chrono::seconds(10)};
   d.extra_budget_buckets = {{"search", RateLimit{4, std::chrono::seconds(1)}}};
+  d.read_rate_limit = hubspot::ReadRateLimit;
   // A record's page: app.hubspot.com/contacts/<account id>/record/<object
   // type id>/<record id>, with the object type ids 0-1 (contacts) and 0-3
   // (deals) of the CRM objects API ("Using the object APIs", object type IDs).

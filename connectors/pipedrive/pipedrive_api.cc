@@ -2,7 +2,6 @@
 
 #include <rapidjson/document.h>
 
-#include <charconv>
 
 #include "connectors/classify.h"
 #include "core/json_reader.h"
@@ -18,15 +17,6 @@ namespace {
 // (docs/vendors/pipedrive.md "Rate limits").
 constexpr std::chrono::milliseconds kRateWindow{2000};
 
-std::optional<int> HeaderNumber(const HttpResponse& response, const std::string& name) {
-  const std::string_view text = TrimSpace(response.Header(name));
-  int value = 0;
-  if (text.empty() || text.size() > 9) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
-}
-
 struct TokenBudgetMetrics {
   GaugeFamily& used =
       GlobalMetrics().Gauge("salesaudit_api_daily_tokens_used",
@@ -41,12 +31,13 @@ struct TokenBudgetMetrics {
 // The day's token budget, from the headers Pipedrive sends with it (any
 // answer, a 429 included).
 void RecordTokenBudget(const std::string& connector, const HttpResponse& response) {
-  const std::optional<int> limit = HeaderNumber(response, "x-daily-ratelimit-token-limit");
-  const std::optional<int> remaining = HeaderNumber(response, "x-daily-ratelimit-token-remaining");
+  const std::optional<int64_t> limit = response.HeaderDigits("x-daily-ratelimit-token-limit");
+  const std::optional<int64_t> remaining =
+      response.HeaderDigits("x-daily-ratelimit-token-remaining");
   if (!limit || !remaining) return;
   static TokenBudgetMetrics metrics;
   metrics.allowed.WithLabels({connector}).Set(*limit);
-  metrics.used.WithLabels({connector}).Set(std::max(0, *limit - *remaining));
+  metrics.used.WithLabels({connector}).Set(std::max<int64_t>(0, *limit - *remaining));
 }
 
 std::string WithoutTrailingSlashes(std::string url) {
@@ -57,16 +48,17 @@ std::string WithoutTrailingSlashes(std::string url) {
 }  // namespace
 
 std::optional<VendorRateLimit> ReadRateLimit(const HttpResponse& response) {
-  const std::optional<int> limit = HeaderNumber(response, "x-ratelimit-limit");
-  const std::optional<int> remaining = HeaderNumber(response, "x-ratelimit-remaining");
-  const std::optional<int> reset = HeaderNumber(response, "x-ratelimit-reset");
+  const std::optional<int64_t> limit = response.HeaderDigits("x-ratelimit-limit");
+  const std::optional<int64_t> remaining = response.HeaderDigits("x-ratelimit-remaining");
+  const std::optional<int64_t> reset = response.HeaderDigits("x-ratelimit-reset");
   if (!limit && !remaining) return std::nullopt;
   VendorRateLimit said;
+  // At most 9 digits each (HeaderDigits): they fit an int.
   if (limit) {
-    said.limit = *limit;
+    said.limit = static_cast<int>(*limit);
     said.per = kRateWindow;
   }
-  said.remaining = remaining;
+  if (remaining) said.remaining = static_cast<int>(*remaining);
   // A window that resets "in 0 s" ends within the second.
   if (reset) said.reset = std::max(std::chrono::milliseconds(*reset * 1000), kRateWindow / 4);
   return said;
@@ -106,7 +98,7 @@ Result<Answer> PipedriveApi::GetList(const std::string& stream, const std::strin
     // The company's daily token budget answers 429 too, while the 2-second
     // window still has room: waiting seconds does not lift it.
     if (response->status == 429 && !response->Header("x-daily-ratelimit-token-remaining").empty() &&
-        TrimSpace(response->Header("x-ratelimit-remaining")) != "0") {
+        response->HeaderDigits("x-ratelimit-remaining") != 0) {
       return Status::QuotaExhausted(s.message() +
                                     " (the company's daily API token budget is used up: "
                                     "syncing resumes when it resets at the start of the day)");

@@ -151,6 +151,35 @@ TEST_CASE("a vendor's stated limit below the configured one becomes the budget's
   CHECK(budget.DefaultLimit().per == 1s);
 }
 
+TEST_CASE("a starting point, the type's default, follows the vendor's stated limit up and down") {
+  ManualClock clock;
+  RequestBudget budget(clock);
+  budget.SetBucket("", {.requests = 100, .per = 10s}, RequestBudget::VendorLimits::kStartingPoint);
+  budget.SetVendorReserve(0.05);
+  std::atomic<bool> never{false};
+  const auto said = [&](int limit, std::chrono::milliseconds per) {
+    REQUIRE(budget.Acquire("", &never));
+    const VendorRateLimit stated{.limit = limit, .per = per, .remaining = limit - 1};
+    budget.Release("", &stated);
+    clock.Advance(per);  // the request leaves the window
+    return budget.DefaultLimit();
+  };
+  CHECK(budget.DefaultLimit().requests == 100);  // before any answer
+  // A Professional portal's 190 per 10 s, less 5%: where a ceiling stays at 100.
+  RequestBudget::Bucket fitted = said(190, 10s);
+  CHECK(fitted.requests == 180);
+  CHECK(fitted.per == 10s);
+  for (int i = 0; i < 180; ++i) REQUIRE(budget.Acquire("", &kCancelled));
+  CHECK_FALSE(budget.Acquire("", &kCancelled));
+  clock.Advance(10s);
+  fitted = said(20, 1s);  // and down again
+  CHECK(fitted.requests == 19);
+  CHECK(fitted.per == 1s);
+  // An operator's rate_limit stays a ceiling.
+  budget.SetBucket("", {.requests = 100, .per = 10s});
+  CHECK(said(190, 10s).requests == 100);
+}
+
 TEST_CASE("a reserve leaves a share of the vendor's stated limit, at least one request, unused") {
   ManualClock clock;
   RequestBudget budget(clock);

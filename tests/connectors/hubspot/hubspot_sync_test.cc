@@ -484,6 +484,85 @@ TEST_CASE("The default request budget keeps searches under HubSpot's per-second 
   CHECK(f.sim.Stats().by_status[429] > 0);
 }
 
+TEST_CASE("Without a rate_limit the budget rises to the limit the portal states, less the reserve",
+          "[hubspot][budget]") {
+  sim::SimOptions options;
+  options.ten_secondly_limit = 190;  // a Professional portal; stated in X-HubSpot-RateLimit-Max
+  sim::PortalSpec spec = SmallPortal();
+  spec.contacts = 12000;  // 120 list pages: more than the type's default of 100 per 10 s
+  // The clock stands still, so no request leaves any window: a budget that
+  // stayed at 100 would wait on it for good.
+  ManualClock clock;
+  HubSpotFixture f(spec, options, clock);
+
+  f.config.rate_limit.reset();
+  auto risen = std::async(std::launch::async, [&] { return f.Sync(); });
+  REQUIRE(risen.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  RequireAllOk(risen.get());
+  auto stats = f.sim.Stats();
+  CHECK(stats.by_path["/crm/v3/objects/contacts"] >= 120);
+  CHECK(stats.by_status[429] == 0);
+  REQUIRE(f.DifferencesFromPortal().empty());
+
+  // An operator's rate_limit stays the ceiling: the same run waits at 100.
+  f.config.rate_limit = RateLimit{100, std::chrono::seconds(10)};
+  clock.Advance(std::chrono::seconds(10));
+  f.sim.ResetStats();
+  auto capped = std::async(std::launch::async, [&] { return f.Sync(/*full=*/true); });
+  REQUIRE(clock.AwaitWaiters(1, std::chrono::seconds(60)));
+  CHECK(f.sim.Stats().requests == 100);
+  clock.Advance(std::chrono::seconds(10));
+  REQUIRE(capped.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  RequireAllOk(capped.get());
+}
+
+TEST_CASE("Connector entries on one portal with the same credentials share one request budget",
+          "[hubspot][budget]") {
+  // The clock stands still: a request in a window stays there.
+  ManualClock clock;
+  HubSpotFixture f(SmallPortal(), sim::SimOptions::WithoutRateLimits(), clock);
+  f.config.streams = {"owners", "contacts"};
+  std::atomic<bool> cancel{false};
+  SyncRequest full;
+  full.full = true;  // list pages only: HubSpot's search bucket is not this test's
+  for (const auto& result : f.Sync(/*full=*/true)) REQUIRE(result.status.ok());
+  const int64_t per_run = f.sim.Stats().requests;  // what one entry's run sends
+  REQUIRE(per_run >= 3);
+
+  // A budget with room for one run and one request more.
+  f.config.rate_limit = RateLimit{static_cast<int>(per_run) + 1, std::chrono::seconds(10)};
+  SyncEngine engine(*f.store, BuiltinConnectors(), clock);
+  const auto run = [&](const ConnectorConfig& config) {
+    return std::async(std::launch::async, [&engine, &cancel, &full, config] {
+      return engine.RunConnector(config, full, cancel);
+    });
+  };
+  auto first = run(f.config);
+  REQUIRE(first.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  for (const auto& result : first.get()) REQUIRE(result.status.ok());
+
+  // Another address of the portal is another quota as far as the engine
+  // can tell: its own budget, not held up.
+  ConnectorConfig elsewhere = f.config;
+  elsewhere.name = "crm-by-name";
+  elsewhere.base_url =
+      "http://localhost:" + f.sim.base_url().substr(f.sim.base_url().rfind(':') + 1);
+  auto separate = run(elsewhere);
+  REQUIRE(separate.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  for (const auto& result : separate.get()) REQUIRE(result.status.ok());
+
+  // Another entry with the same address and token spends the same quota:
+  // one request is left for it, then it waits.
+  ConnectorConfig same_portal = f.config;
+  same_portal.name = "crm-marketing";
+  const int64_t before = f.sim.Stats().requests;
+  auto shared = run(same_portal);
+  REQUIRE(clock.AwaitWaiters(1, std::chrono::seconds(60)));
+  CHECK(f.sim.Stats().requests - before == 1);
+  cancel = true;
+  REQUIRE(shared.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+}
+
 TEST_CASE("sync --full re-reads everything through the list endpoints", "[hubspot]") {
   HubSpotFixture f(SmallPortal());
   RequireAllOk(f.Sync());
