@@ -54,6 +54,11 @@ void MailchimpSim::SetOptions(const MailchimpSimOptions& options) {
   impl_->options = options;
 }
 
+std::vector<MailchimpList> MailchimpSim::Lists() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->lists;
+}
+
 std::vector<MailchimpCampaign> MailchimpSim::Campaigns() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->campaigns;

@@ -1,14 +1,18 @@
 // MailchimpSim: an in-process Mailchimp Marketing API v3 simulator on
 // Boost.Beast, bound to 127.0.0.1 on an ephemeral port, speaking the wire
-// formats of docs/vendors/mailchimp.md: HTTP Basic auth with the API
-// key as password, `count`/`offset` paging (count max 1000) with
-// `total_items` and `_links` envelopes, `+00:00` timestamps and "" for unset
-// ones, problem+json errors, campaigns with status/since_send_time/sort
-// filters, per-recipient email activity with a whole-seconds `since` (any
-// other form answers 500, as the real API did), list members with
-// since_last_changed, and the 10-simultaneous-connection limit answered with
-// a 429 problem+json. Tests drive it directly (generate, add activity, inject
-// faults, read the account back).
+// formats of docs/vendors/mailchimp.md, so an unmodified Mailchimp client
+// can read it (tests/clients): the API root and /ping, HTTP Basic auth with
+// the API key as password or an OAuth token, the key's data center checked
+// against a *.api.mailchimp.com host, `count`/`offset` paging (count max
+// 1000) with `total_items` and `_links` envelopes, `fields`/`exclude_fields`
+// on every answer, `+00:00` timestamps and "" for unset ones, problem+json
+// errors (400 for a bad parameter), audiences and their members with
+// status/since_last_changed/sort filters, campaigns and their reports with
+// status/type/list/send- and create-time/sort filters, per-recipient email
+// activity with a whole-seconds `since` (any other form answers 500, as the
+// real API did), and the 10-simultaneous-connection limit answered with a
+// 429 problem+json unless rate limits are off. Tests drive it directly
+// (generate, add activity, inject faults, read the account back).
 //
 // "Now" (generated send times, added activity, new campaigns) is the given
 // clock's, the real one by default.
@@ -42,6 +46,12 @@ struct MailchimpSpec {
 };
 
 // Values as the API sends them (timestamps as wire strings).
+struct MailchimpList {  // an audience
+  std::string id;
+  std::string name;
+  std::string date_created;
+};
+
 struct MailchimpMember {
   std::string id;  // MD5 of the lower-cased address
   std::string list_id;
@@ -87,7 +97,13 @@ enum class MailchimpFaultKind {
 };
 
 struct MailchimpSimOptions {
+  // Its suffix after the last '-' is the account's data center: a request
+  // to another data center's host (us6.api.mailchimp.com) is refused.
   std::string api_key = "0123456789abcdef0123456789abcdef-us19";
+  // An OAuth access token, sent as "Bearer" or "OAuth"; "" accepts none.
+  std::string oauth_token = "mc-oauth-0123456789abcdef0123456789abcdef";
+  // Mailchimp's limit of simultaneous connections; off, any number is served.
+  bool rate_limits = true;
   int max_connections = 10;  // requests in flight at once; more get 429
   // Largest page served whatever `count` asks (up to 1000): lower it to make
   // paging visible with small data. The real cap is 1000.
@@ -131,6 +147,7 @@ class MailchimpSim {
                    int skip = 0);
   void SetOptions(const MailchimpSimOptions& options);
 
+  std::vector<MailchimpList> Lists() const;
   std::vector<MailchimpCampaign> Campaigns() const;
   std::vector<MailchimpMember> Members() const;
   std::vector<MailchimpActivity> Activity() const;

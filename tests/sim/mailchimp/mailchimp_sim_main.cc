@@ -2,6 +2,8 @@
 // one "listening on http://127.0.0.1:PORT/3.0" line when ready and serves
 // until SIGTERM or SIGINT. --emails-file gives member addresses (one per
 // line, e.g. the CRM simulator's contacts) so both sources share people.
+// Mailchimp's limit of 10 simultaneous connections applies unless
+// --no-rate-limits is given.
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -17,7 +19,9 @@ using salesaudit::sim::kSimExitUsage;
 void PrintUsage() {
   std::fprintf(stderr,
                "usage: mailchimp-sim [--port N] [--seed N] [--lists N] [--members N]\n"
-               "                     [--campaigns N] [--api-key KEY] [--emails-file PATH]\n");
+               "                     [--campaigns N] [--api-key KEY] [--oauth-token T]\n"
+               "                     [--emails-file PATH] [--no-rate-limits]\n"
+               "                     [--max-connections N]\n");
 }
 
 }  // namespace
@@ -32,6 +36,10 @@ int main(int argc, char** argv) {
       PrintUsage();
       return 0;
     }
+    if (flag == "--no-rate-limits") {
+      options.rate_limits = false;
+      continue;
+    }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "mailchimp-sim: %s needs a value\n", flag.c_str());
       PrintUsage();
@@ -40,6 +48,10 @@ int main(int argc, char** argv) {
     const char* value = argv[++i];
     if (flag == "--api-key") {
       options.api_key = value;
+      continue;
+    }
+    if (flag == "--oauth-token") {
+      options.oauth_token = value;
       continue;
     }
     if (flag == "--emails-file") {
@@ -68,6 +80,8 @@ int main(int argc, char** argv) {
       spec.members_per_list = static_cast<int>(n);
     } else if (flag == "--campaigns") {
       spec.sent_campaigns = static_cast<int>(n);
+    } else if (flag == "--max-connections" && n >= 1 && n <= 10000) {
+      options.max_connections = static_cast<int>(n);
     } else {
       std::fprintf(stderr, "mailchimp-sim: unknown or out-of-range flag: %s %s\n", flag.c_str(),
                    value);

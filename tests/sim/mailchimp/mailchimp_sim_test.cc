@@ -32,13 +32,18 @@ size_t CollectBody(char* data, size_t size, size_t n, void* out) {
   return size * n;
 }
 
-// One GET on a fresh connection with Basic auth `user:key` (none if key "").
-HttpResult Get(const std::string& url, const std::string& key = kKey) {
+// One GET on a fresh connection with Basic auth `user:key` (none if key "")
+// and `headers` ("Name: value").
+HttpResult Get(const std::string& url, const std::string& key = kKey,
+               const std::vector<std::string>& headers = {}) {
   HttpResult result;
   CURL* curl = curl_easy_init();
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   const std::string userpwd = "anystring:" + key;
   if (!key.empty()) curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd.c_str());
+  curl_slist* header_list = nullptr;
+  for (const auto& h : headers) header_list = curl_slist_append(header_list, h.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
@@ -49,6 +54,7 @@ HttpResult Get(const std::string& url, const std::string& key = kKey) {
     if (type != nullptr) result.content_type = type;
   }
   curl_easy_cleanup(curl);
+  curl_slist_free_all(header_list);
   return result;
 }
 
@@ -59,6 +65,18 @@ rapidjson::Document Json(const std::string& body) {
   rapidjson::Document doc;
   doc.Parse(body.c_str());
   return doc;
+}
+
+// The statuses of `n` GETs sent at once, each on its own connection.
+std::vector<long> ConcurrentGets(const MailchimpSim& sim, size_t n) {
+  std::vector<std::thread> threads;
+  std::vector<long> statuses(n);
+  for (size_t i = 0; i < n; ++i) {
+    threads.emplace_back(
+        [&, i] { statuses[i] = Get(sim.base_url() + "/campaigns?count=1").status; });
+  }
+  for (auto& t : threads) t.join();
+  return statuses;
 }
 
 struct Running {
@@ -111,14 +129,139 @@ TEST_CASE("a count above 1000 is refused with a problem+json 400") {
 
 TEST_CASE("a wrong or missing key gets a 401 problem+json with title and detail") {
   Running r;
-  for (const std::string& key : {std::string("wrong-us19"), std::string()}) {
+  for (const auto& [key, title] :
+       {std::pair<std::string, std::string>("wrong-us19", "API Key Invalid"),
+        std::pair<std::string, std::string>("", "API Key Missing")}) {
     auto res = Get(r.sim.base_url() + "/campaigns", key);
     CHECK(res.status == 401);
     CHECK(res.content_type.rfind("application/problem+json", 0) == 0);
     auto doc = Json(res.body);
-    CHECK(std::string(doc["title"].GetString()) == "API Key Invalid");
+    CHECK(std::string(doc["title"].GetString()) == title);
     CHECK(doc.HasMember("detail"));
   }
+}
+
+TEST_CASE("an OAuth token is accepted as Bearer or OAuth, and only the account's") {
+  Running r;
+  const std::string token = MailchimpSimOptions{}.oauth_token;
+  const std::string url = r.sim.base_url() + "/lists";
+  CHECK(Get(url, "", {"Authorization: Bearer " + token}).status == 200);
+  CHECK(Get(url, "", {"Authorization: OAuth " + token}).status == 200);
+  CHECK(Get(url, "", {"Authorization: Bearer not-the-token"}).status == 401);
+}
+
+TEST_CASE("a key sent to another data center's host is refused; its own host is served") {
+  Running r;
+  const std::string url = r.sim.base_url() + "/ping";
+  CHECK(Get(url, kKey, {"Host: us6.api.mailchimp.com"}).status == 401);
+  CHECK(Get(url, kKey, {"Host: us19.api.mailchimp.com"}).status == 200);
+}
+
+TEST_CASE("the API root and ping answer as the account's entry points") {
+  Running r;
+  for (const std::string& root : {r.sim.base_url(), r.sim.base_url() + "/"}) {
+    auto res = Get(root);
+    REQUIRE(res.status == 200);
+    auto doc = Json(res.body);
+    CHECK(doc.HasMember("account_id"));
+    CHECK(doc["total_subscribers"].IsInt64());
+    CHECK(doc["_links"].IsArray());
+  }
+  auto ping = Json(Get(r.sim.base_url() + "/ping").body);
+  CHECK(std::string(ping["health_status"].GetString()) == "Everything's Chimpy!");
+}
+
+TEST_CASE("fields keeps and exclude_fields drops dotted paths through collections") {
+  Running r;
+  const std::string list = r.sim.Lists()[0].id;
+  auto kept = Json(Get(r.sim.base_url() + "/lists/" + list +
+                       "/members?count=3&fields=members.id,members.merge_fields.FNAME,total_items")
+                       .body);
+  CHECK(kept.MemberCount() == 2);
+  CHECK(kept["total_items"].GetInt() > 3);
+  REQUIRE(kept["members"].Size() == 3);
+  for (const auto& m : kept["members"].GetArray()) {
+    CHECK(m.MemberCount() == 2);
+    CHECK(m["merge_fields"].MemberCount() == 1);
+    CHECK(m["merge_fields"].HasMember("FNAME"));
+  }
+  auto dropped = Json(
+      Get(r.sim.base_url() + "/campaigns?exclude_fields=campaigns._links,campaigns.settings,_links")
+          .body);
+  CHECK_FALSE(dropped.HasMember("_links"));
+  REQUIRE(dropped["campaigns"].Size() > 0);
+  CHECK_FALSE(dropped["campaigns"][0].HasMember("settings"));
+  CHECK_FALSE(dropped["campaigns"][0].HasMember("_links"));
+  CHECK(dropped["campaigns"][0].HasMember("recipients"));
+}
+
+TEST_CASE("a parameter outside its values is refused with a problem+json 400") {
+  Running r;
+  for (const char* query :
+       {"/campaigns?status=done", "/campaigns?sort_dir=UP", "/campaigns?since_send_time=yesterday",
+        "/lists?sort_field=name", "/reports?type=email"}) {
+    auto res = Get(r.sim.base_url() + query);
+    INFO(query);
+    CHECK(res.status == 400);
+    CHECK(res.content_type.rfind("application/problem+json", 0) == 0);
+  }
+}
+
+TEST_CASE("audiences are listed and read one by one, with their members by hash or address") {
+  Running r;
+  const auto lists = r.sim.Lists();
+  auto listed = Json(Get(r.sim.base_url() + "/lists").body);
+  REQUIRE(listed["lists"].Size() == lists.size());
+  CHECK(listed["total_items"].GetInt() == static_cast<int>(lists.size()));
+  auto one = Json(Get(r.sim.base_url() + "/lists/" + lists[1].id).body);
+  CHECK(std::string(one["name"].GetString()) == lists[1].name);
+  CHECK(one["stats"]["member_count"].IsInt64());
+
+  MailchimpMember member;
+  for (const auto& m : r.sim.Members()) {
+    if (m.list_id == lists[1].id) member = m;
+  }
+  for (const std::string& key : {member.id, member.email_address}) {
+    auto got = Get(r.sim.base_url() + "/lists/" + lists[1].id + "/members/" + key);
+    REQUIRE(got.status == 200);
+    CHECK(std::string(Json(got.body)["email_address"].GetString()) == member.email_address);
+  }
+  CHECK(Get(r.sim.base_url() + "/lists/nosuchlist/members").status == 404);
+  CHECK(Get(r.sim.base_url() + "/lists/" + lists[0].id + "/members/" + member.id).status == 404);
+}
+
+TEST_CASE("members filter by status and sort by last_changed") {
+  Running r;
+  const std::string list = r.sim.Lists()[0].id;
+  auto doc = Json(Get(r.sim.base_url() + "/lists/" + list +
+                      "/members?count=1000&status=subscribed&sort_field=last_changed&sort_dir=DESC")
+                      .body);
+  std::string previous = "9999";
+  int subscribed = 0;
+  for (const auto& m : r.sim.Members()) subscribed += m.list_id == list && m.status == "subscribed";
+  CHECK(doc["total_items"].GetInt() == subscribed);
+  for (const auto& m : doc["members"].GetArray()) {
+    CHECK(std::string(m["status"].GetString()) == "subscribed");
+    CHECK(std::string(m["last_changed"].GetString()) <= previous);
+    previous = m["last_changed"].GetString();
+  }
+}
+
+TEST_CASE("reports list the sent campaigns with their opens, clicks and bounces") {
+  Running r;
+  auto doc = Json(Get(r.sim.base_url() + "/reports?count=1000").body);
+  CHECK(doc["total_items"].GetInt() == 4);
+  const std::string id = doc["reports"][0]["id"].GetString();
+  auto one = Json(Get(r.sim.base_url() + "/reports/" + id).body);
+  CHECK(one["opens"]["opens_total"].IsInt64());
+  CHECK(one["clicks"]["unique_subscriber_clicks"].IsInt64());
+  CHECK(one["bounces"]["hard_bounces"].IsInt64());
+  std::string draft;
+  for (const auto& c : r.sim.Campaigns()) {
+    if (c.status == "save") draft = c.id;
+  }
+  CHECK(Get(r.sim.base_url() + "/campaigns/" + draft).status == 200);
+  CHECK(Get(r.sim.base_url() + "/reports/" + draft).status == 404);
 }
 
 TEST_CASE("email activity needs a whole-seconds Z since and then lists only newer activity") {
@@ -162,19 +305,22 @@ TEST_CASE("more than ten requests in flight are answered with 429") {
   MailchimpSimOptions options;
   options.response_delay_ms = 500;
   Running r(options);
-  std::vector<std::thread> threads;
-  std::vector<long> statuses(14);
-  for (size_t i = 0; i < statuses.size(); ++i) {
-    threads.emplace_back(
-        [&, i] { statuses[i] = Get(r.sim.base_url() + "/campaigns?count=1").status; });
-  }
-  for (auto& t : threads) t.join();
+  const std::vector<long> statuses = ConcurrentGets(r.sim, 14);
   const auto stats = r.sim.Stats();
   // However the requests interleave, no more than 10 are ever served.
   const long served = std::count(statuses.begin(), statuses.end(), 200L);
   const long refused = std::count(statuses.begin(), statuses.end(), 429L);
   CHECK(served + refused == 14);
   CHECK((refused > 0) == (stats.max_in_flight > 10));
+}
+
+TEST_CASE("with rate limits off, more than ten requests in flight are all served") {
+  MailchimpSimOptions options;
+  options.response_delay_ms = 300;
+  options.rate_limits = false;
+  Running r(options);
+  const std::vector<long> statuses = ConcurrentGets(r.sim, 14);
+  CHECK(std::count(statuses.begin(), statuses.end(), 200L) == 14);
 }
 
 TEST_CASE("an injected bare 403 has an HTML body, not problem+json") {

@@ -1,5 +1,6 @@
 // The simulated account of MailchimpSim::Impl: deterministic generation from
-// a seed, activity and campaigns added at "now", and Mailchimp's member ids.
+// a seed, activity and campaigns added at "now", Mailchimp's member ids, and
+// the API root that describes the account.
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -90,7 +91,7 @@ void MailchimpSim::Impl::AddRecipientActivity(const MailchimpCampaign& c, const 
 
 void MailchimpSim::Impl::Generate(const MailchimpSpec& spec, int64_t now_ms) {
   rng.seed(spec.seed);
-  list_ids.clear();
+  lists.clear();
   members.clear();
   campaigns.clear();
   activity.clear();
@@ -102,7 +103,8 @@ void MailchimpSim::Impl::Generate(const MailchimpSpec& spec, int64_t now_ms) {
   for (int l = 0; l < spec.lists; ++l) {
     char id[16];
     snprintf(id, sizeof id, "b%09llx", static_cast<unsigned long long>(Below(1LL << 36)));
-    list_ids.push_back(id);
+    // Created before anyone signed up to it.
+    lists.push_back({id, "Acme audience " + std::to_string(l + 1), Wire(now_s - 2 * history)});
     std::set<std::string> seen;
     for (int i = 0; i < spec.members_per_list; ++i) {
       MailchimpMember m;
@@ -136,7 +138,7 @@ void MailchimpSim::Impl::Generate(const MailchimpSpec& spec, int64_t now_ms) {
   for (int i = 0; i < sent + spec.draft_campaigns; ++i) {
     MailchimpCampaign c;
     c.id = NewCampaignId();
-    c.list_id = list_ids.empty() ? "" : list_ids[static_cast<size_t>(i) % list_ids.size()];
+    c.list_id = lists.empty() ? "" : lists[static_cast<size_t>(i) % lists.size()].id;
     c.type = Chance(0.85) ? "regular" : "plaintext";
     c.title = "Newsletter " + std::to_string(i + 1);
     c.subject_line = "News from Acme, part " + std::to_string(i + 1);
@@ -201,7 +203,7 @@ std::vector<MailchimpActivity> MailchimpSim::Impl::AddActivity(int count,
 std::string MailchimpSim::Impl::SendCampaign(int64_t now_ms) {
   MailchimpCampaign c;
   c.id = NewCampaignId();
-  c.list_id = list_ids.empty() ? "" : list_ids.front();
+  c.list_id = lists.empty() ? "" : lists.front().id;
   c.type = "regular";
   c.status = "sent";
   c.title = "Announcement " + c.id;
@@ -211,6 +213,40 @@ std::string MailchimpSim::Impl::SendCampaign(int64_t now_ms) {
   c.create_time = c.send_time;
   campaigns.push_back(c);
   return c.id;
+}
+
+auto MailchimpSim::Impl::Root() const -> Response {
+  int64_t subscribers = 0;
+  for (const auto& m : members) subscribers += m.status == "subscribed" ? 1 : 0;
+  return Object([&](Writer& w) {
+    Str(w, "account_id", "8d3a3db4d97663a9074efcc16");
+    Str(w, "login_id", "112233445");
+    Str(w, "account_name", "Acme");
+    Str(w, "email", "marketing@acme.test");
+    Str(w, "first_name", "Ada");
+    Str(w, "last_name", "Moreau");
+    Str(w, "username", "acme-marketing");
+    Str(w, "avatar_url", "");
+    Str(w, "role", "owner");
+    Str(w, "member_since", lists.empty() ? "" : lists.front().date_created);
+    Str(w, "pricing_plan_type", "monthly");
+    Str(w, "first_payment", lists.empty() ? "" : lists.front().date_created);
+    Str(w, "account_timezone", "UTC");
+    Str(w, "account_industry", "Software");
+    w.Key("contact");
+    w.StartObject();
+    Str(w, "company", "Acme");
+    Str(w, "addr1", "1 Main St");
+    Str(w, "addr2", "");
+    Str(w, "city", "Atlanta");
+    Str(w, "state", "GA");
+    Str(w, "zip", "30308");
+    Str(w, "country", "US");
+    w.EndObject();
+    Flag(w, "pro_enabled", false);
+    Str(w, "last_login", Wire(clock.NowMs() / 1000 * 1000));
+    Num(w, "total_subscribers", subscribers);
+  });
 }
 
 }  // namespace salesaudit::sim

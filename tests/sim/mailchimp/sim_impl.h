@@ -2,8 +2,8 @@
 // behind one mutex, its endpoint handlers and its SimServer. Its members are
 // defined by concern: mailchimp_sim.cc (construction), sim_account.cc (the
 // generated account), sim_service.cc (connections, limits, faults, auth,
-// paging and routing), sim_campaigns.cc and sim_lists.cc (the endpoint
-// families).
+// paging, fields and routing), sim_campaigns.cc and sim_lists.cc (the
+// endpoint families).
 //
 // Owned by MailchimpSim. Threading: `mu` guards everything above `server`;
 // the non-static member functions but Handle (which takes it) expect it held.
@@ -44,7 +44,7 @@ struct MailchimpSim::Impl {
   mutable std::mutex mu;
   MailchimpSimOptions options;
   std::mt19937_64 rng{1};
-  std::vector<std::string> list_ids;
+  std::vector<MailchimpList> lists;
   std::vector<MailchimpMember> members;
   std::vector<MailchimpCampaign> campaigns;
   std::vector<MailchimpActivity> activity;
@@ -90,8 +90,16 @@ struct MailchimpSim::Impl {
 
   // A problem+json error, as the API answers every refusal.
   static Response Problem(int status, const std::string& title, const std::string& detail);
+  static Response NotFound();
+  // The 400 that refuses query parameter `key`.
+  static Response BadParam(const std::string& key, const std::string& why);
   static void Str(Writer& w, const char* key, const std::string& value);
+  static void Num(Writer& w, const char* key, int64_t value);
+  static void Real(Writer& w, const char* key, double value);
+  static void Flag(Writer& w, const char* key, bool value);
   static void Links(Writer& w);
+  // One resource: an object `write` fills before its `_links`.
+  static Response Object(const std::function<void(Writer&)>& write);
   // The envelope of every collection the API pages: rows [offset,
   // offset + count) of `total` under `key`, each an object `write_row(w, i)`
   // fills before its `_links`, then `parent_key` (when given) and
@@ -101,14 +109,32 @@ struct MailchimpSim::Impl {
                              const char* parent_key = nullptr, const std::string& parent_id = "");
   // count/offset, or the 400 that refuses them.
   std::optional<Response> Paging(const Query& q, int* count, int* offset);
-  // A query datetime ("...+00:00", "Z" or other tolerated forms), or nullopt.
-  static std::optional<int64_t> QueryTime(const Query& q, const std::string& key);
+  // Query datetime `key` ("...+00:00", "Z" or other tolerated forms) into
+  // `*at` (unset when absent), or the 400 that refuses it.
+  static std::optional<Response> QueryTime(const Query& q, const std::string& key,
+                                           std::optional<int64_t>* at);
+  // Query parameter `key` into `*value` ("" when absent) when it is one of
+  // `allowed`, or the 400 that refuses it.
+  static std::optional<Response> QueryEnum(const Query& q, const std::string& key,
+                                           const std::vector<std::string>& allowed,
+                                           std::string* value);
+  // sort_dir: true for DESC, false for ASC or none; or the 400.
+  static std::optional<Response> SortDescending(const Query& q, bool* descending);
+  // The answer trimmed to `fields` / cleared of `exclude_fields`
+  // (comma-separated dotted paths from the document's root, through arrays).
+  static void ApplyFields(const Query& q, Response* out);
+  // The part of the API key after its last '-': the account's data center.
+  std::string DataCenter() const;
+  // The 401 for a missing or wrong credential or data center, or nullopt.
+  std::optional<Response> Authenticate(const std::string& host,
+                                       const std::string& authorization) const;
   Response Route(const std::string& method, const std::string& path, const Query& q);
   // Counts the request and answers it; takes `mu`.
-  Response Handle(const std::string& method, const std::string& target,
+  Response Handle(const std::string& method, const std::string& target, const std::string& host,
                   const std::string& authorization);
   Response HandleLocked(const std::string& method, const std::string& path,
-                        const std::string& query, const std::string& authorization);
+                        const std::string& query, const std::string& host,
+                        const std::string& authorization);
   // Serves one connection's requests until it closes or idles out.
   static boost::asio::awaitable<void> ServeConnection(boost::asio::ip::tcp::socket socket,
                                                       Impl& impl);
@@ -121,14 +147,31 @@ struct MailchimpSim::Impl {
     int64_t unique_opens = 0;
     int64_t clicks = 0;
     int64_t subscriber_clicks = 0;
+    int64_t unique_clicks = 0;  // distinct (recipient, link)
+    int64_t hard_bounces = 0;
+    int64_t soft_bounces = 0;
+    std::string last_open;  // wire form, "" when none
+    std::string last_click;
   };
   // What Mailchimp reports for a campaign, from the simulated account: a
   // sent campaign went to every member of its list not cleaned (the
   // recipients activity is generated for).
   CampaignReport ReportOf(const MailchimpCampaign& c) const;
+  const MailchimpCampaign* FindCampaign(const std::string& id) const;
+  const MailchimpList* FindList(const std::string& id) const;
+  // The account's root resource: who owns the key, and its totals.
+  Response Root() const;
+  void WriteCampaign(Writer& w, const MailchimpCampaign& c) const;
+  void WriteReport(Writer& w, const MailchimpCampaign& c) const;
   Response ListCampaigns(const Query& q);
+  Response ListReports(const Query& q);
   Response EmailActivity(const std::string& campaign_id, const Query& q);
+  void WriteList(Writer& w, const MailchimpList& l) const;
+  void WriteMember(Writer& w, const MailchimpMember& m) const;
+  Response ListLists(const Query& q);
   Response ListMembers(const std::string& list_id, const Query& q);
+  // A member by its id (the MD5 of its address) or its address.
+  Response GetMember(const std::string& list_id, const std::string& subscriber_hash);
 };
 
 }  // namespace salesaudit::sim

@@ -1,5 +1,6 @@
 // The request handling of MailchimpSim::Impl: its connections' coroutine,
-// the connection limit, injected faults, HTTP Basic auth, paging and the
+// the connection limit, injected faults, authentication and the data
+// center, paging, query validation, `fields`/`exclude_fields`, and the
 // routing of a request to its endpoint family (sim_campaigns.cc,
 // sim_lists.cc).
 // clang-format off
@@ -7,6 +8,7 @@
 #include <utility>
 // clang-format on
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -58,15 +60,48 @@ auto MailchimpSim::Impl::Problem(int status, const std::string& title, const std
   return Response{status, "application/problem+json; charset=utf-8", buf.GetString()};
 }
 
+auto MailchimpSim::Impl::NotFound() -> Response {
+  return Problem(404, "Resource Not Found", "The requested resource could not be found.");
+}
+
+auto MailchimpSim::Impl::BadParam(const std::string& key, const std::string& why) -> Response {
+  return Problem(400, "Invalid Resource", "The value of " + key + " " + why + ".");
+}
+
 void MailchimpSim::Impl::Str(Writer& w, const char* key, const std::string& value) {
   w.Key(key);
   w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void MailchimpSim::Impl::Num(Writer& w, const char* key, int64_t value) {
+  w.Key(key);
+  w.Int64(value);
+}
+
+void MailchimpSim::Impl::Real(Writer& w, const char* key, double value) {
+  w.Key(key);
+  w.Double(value);
+}
+
+void MailchimpSim::Impl::Flag(Writer& w, const char* key, bool value) {
+  w.Key(key);
+  w.Bool(value);
 }
 
 void MailchimpSim::Impl::Links(Writer& w) {
   w.Key("_links");
   w.StartArray();
   w.EndArray();
+}
+
+auto MailchimpSim::Impl::Object(const std::function<void(Writer&)>& write) -> Response {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  write(w);
+  Links(w);
+  w.EndObject();
+  return Response{200, "application/json; charset=utf-8", buf.GetString()};
 }
 
 auto MailchimpSim::Impl::Collection(const char* key, int total, int offset, int count,
@@ -111,49 +146,198 @@ auto MailchimpSim::Impl::Paging(const Query& q, int* count, int* offset)
   return std::nullopt;
 }
 
-std::optional<int64_t> MailchimpSim::Impl::QueryTime(const Query& q, const std::string& key) {
+auto MailchimpSim::Impl::QueryTime(const Query& q, const std::string& key,
+                                   std::optional<int64_t>* at) -> std::optional<Response> {
+  at->reset();
   auto it = q.find(key);
   if (it == q.end()) return std::nullopt;
-  return ParseTimestampMs(it->second);
+  *at = ParseTimestampMs(it->second);
+  if (!*at) return BadParam(key, "is not an ISO 8601 date and time");
+  return std::nullopt;
+}
+
+auto MailchimpSim::Impl::QueryEnum(const Query& q, const std::string& key,
+                                   const std::vector<std::string>& allowed, std::string* value)
+    -> std::optional<Response> {
+  auto it = q.find(key);
+  *value = it == q.end() ? "" : it->second;
+  if (it == q.end() || std::find(allowed.begin(), allowed.end(), *value) != allowed.end()) {
+    return std::nullopt;
+  }
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  return BadParam(key, "must be one of: " + list);
+}
+
+auto MailchimpSim::Impl::SortDescending(const Query& q, bool* descending)
+    -> std::optional<Response> {
+  std::string dir;
+  if (auto bad = QueryEnum(q, "sort_dir", {"ASC", "DESC"}, &dir)) return bad;
+  *descending = dir == "DESC";
+  return std::nullopt;
+}
+
+namespace {
+
+using Paths = std::vector<std::string_view>;
+
+// The rest of each of `paths` that starts with member `name` (a path that
+// is `name` itself leaves "").
+Paths PathsUnder(const Paths& paths, std::string_view name, bool* whole) {
+  Paths rest;
+  *whole = false;
+  for (std::string_view p : paths) {
+    if (p == name) {
+      *whole = true;
+    } else if (p.size() > name.size() && p.substr(0, name.size()) == name &&
+               p[name.size()] == '.') {
+      rest.push_back(p.substr(name.size() + 1));
+    }
+  }
+  return rest;
+}
+
+// Keeps (or, `exclude`, drops) the members `paths` name in `v`, through
+// arrays to their elements.
+void Trim(rapidjson::Value& v, const Paths& paths, bool exclude) {
+  if (v.IsArray()) {
+    for (auto& e : v.GetArray()) Trim(e, paths, exclude);
+    return;
+  }
+  if (!v.IsObject()) return;
+  for (auto m = v.MemberBegin(); m != v.MemberEnd();) {
+    bool whole = false;
+    const Paths rest =
+        PathsUnder(paths, std::string_view(m->name.GetString(), m->name.GetStringLength()), &whole);
+    if (exclude ? whole : !whole && rest.empty()) {
+      m = v.EraseMember(m);
+      continue;
+    }
+    if (!whole && !rest.empty()) Trim(m->value, rest, exclude);
+    ++m;
+  }
+}
+
+}  // namespace
+
+void MailchimpSim::Impl::ApplyFields(const Query& q, Response* out) {
+  auto fields = q.find("fields");
+  auto excluded = q.find("exclude_fields");
+  if (out->status != 200 || (fields == q.end() && excluded == q.end())) return;
+  rapidjson::Document doc;
+  doc.Parse(out->body.c_str(), out->body.size());
+  if (doc.HasParseError()) return;
+  // `fields` first, then `exclude_fields` from what is left.
+  const std::vector<std::string> kept =
+      fields == q.end() ? std::vector<std::string>{} : Split(fields->second, ',');
+  if (!kept.empty()) Trim(doc, Paths(kept.begin(), kept.end()), /*exclude=*/false);
+  const std::vector<std::string> dropped =
+      excluded == q.end() ? std::vector<std::string>{} : Split(excluded->second, ',');
+  if (!dropped.empty()) Trim(doc, Paths(dropped.begin(), dropped.end()), /*exclude=*/true);
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  doc.Accept(w);
+  out->body = buf.GetString();
+}
+
+std::string MailchimpSim::Impl::DataCenter() const {
+  const size_t dash = options.api_key.rfind('-');
+  return dash == std::string::npos ? "" : options.api_key.substr(dash + 1);
+}
+
+auto MailchimpSim::Impl::Authenticate(const std::string& host,
+                                      const std::string& authorization) const
+    -> std::optional<Response> {
+  const Response invalid =
+      Problem(401, "API Key Invalid",
+              "Your API key may be invalid, or you've attempted to access the wrong datacenter.");
+  // Only a Mailchimp host names a data center; loopback is this account's.
+  const std::string name = Lower(host.substr(0, host.find(':')));
+  const std::string suffix = ".api.mailchimp.com";
+  if (name.size() > suffix.size() &&
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+      name.substr(0, name.size() - suffix.size()) != DataCenter()) {
+    return invalid;
+  }
+  const size_t space = authorization.find(' ');
+  const std::string scheme = Lower(authorization.substr(0, space));
+  const std::string credential = space == std::string::npos ? "" : authorization.substr(space + 1);
+  if (credential.empty()) {
+    return Problem(401, "API Key Missing", "Your request did not include an API key.");
+  }
+  if (scheme == "basic") {
+    // Any user name; the key is the password.
+    const std::string decoded = Base64Decode(credential).value_or("");
+    const size_t colon = decoded.find(':');
+    if (colon != std::string::npos && decoded.substr(colon + 1) == options.api_key) {
+      return std::nullopt;
+    }
+    return invalid;
+  }
+  if ((scheme == "bearer" || scheme == "oauth") && !options.oauth_token.empty() &&
+      credential == options.oauth_token) {
+    return std::nullopt;
+  }
+  return invalid;
 }
 
 auto MailchimpSim::Impl::Route(const std::string& method, const std::string& path, const Query& q)
     -> Response {
   if (method != "GET") return Problem(405, "Method Not Allowed", "Only GET is simulated.");
+  // The API root is "/3.0/" as the clients ask for it, or "/3.0".
+  if (path == "/3.0" || path == "/3.0/") return Root();
   const std::vector<std::string> parts = Split(path, '/');
   // Split skips empty segments; a path with one ("//", a trailing '/')
   // names no resource.
   if (parts.empty() || parts[0] != "3.0" || path.find("//") != std::string::npos ||
       path.back() == '/') {
-    return Problem(404, "Resource Not Found", "The requested resource could not be found.");
+    return NotFound();
   }
-  if (parts.size() == 2 && parts[1] == "campaigns") return ListCampaigns(q);
-  if (parts.size() == 4 && parts[1] == "reports" && parts[3] == "email-activity") {
-    return EmailActivity(parts[2], q);
+  const size_t n = parts.size();
+  const std::string& family = parts[1];
+  if (n == 2 && family == "ping") {
+    return Object([](Writer& w) { Str(w, "health_status", "Everything's Chimpy!"); });
   }
-  if (parts.size() == 4 && parts[1] == "lists" && parts[3] == "members") {
-    return ListMembers(parts[2], q);
+  if (family == "campaigns" || family == "reports") {
+    if (n == 2) return family == "campaigns" ? ListCampaigns(q) : ListReports(q);
+    const MailchimpCampaign* c = FindCampaign(parts[2]);
+    if (c == nullptr) return NotFound();
+    if (n == 3 && family == "campaigns") return Object([&](Writer& w) { WriteCampaign(w, *c); });
+    // A report exists once the campaign is sent.
+    if (c->status != "sent") return NotFound();
+    if (n == 3) return Object([&](Writer& w) { WriteReport(w, *c); });
+    if (n == 4 && parts[3] == "email-activity") return EmailActivity(parts[2], q);
+    return NotFound();
   }
-  return Problem(404, "Resource Not Found", "The requested resource could not be found.");
+  if (family == "lists") {
+    if (n == 2) return ListLists(q);
+    const MailchimpList* l = FindList(parts[2]);
+    if (l == nullptr || (n > 3 && parts[3] != "members") || n > 5) return NotFound();
+    if (n == 3) return Object([&](Writer& w) { WriteList(w, *l); });
+    if (n == 4) return ListMembers(l->id, q);
+    return GetMember(l->id, parts[4]);
+  }
+  return NotFound();
 }
 
 auto MailchimpSim::Impl::Handle(const std::string& method, const std::string& target,
-                                const std::string& authorization) -> Response {
+                                const std::string& host, const std::string& authorization)
+    -> Response {
   std::lock_guard<std::mutex> lock(mu);
   const size_t qpos = target.find('?');
   const std::string path = target.substr(0, qpos);
   ++stats.requests;
   ++stats.by_path[path];
   Response out = HandleLocked(
-      method, path, qpos == std::string::npos ? "" : target.substr(qpos + 1), authorization);
+      method, path, qpos == std::string::npos ? "" : target.substr(qpos + 1), host, authorization);
   ++stats.by_status[out.status];
   return out;
 }
 
 auto MailchimpSim::Impl::HandleLocked(const std::string& method, const std::string& path,
-                                      const std::string& query, const std::string& authorization)
-    -> Response {
-  if (in_flight > options.max_connections) {
+                                      const std::string& query, const std::string& host,
+                                      const std::string& authorization) -> Response {
+  if (options.rate_limits && in_flight > options.max_connections) {
     return Problem(429, "Too Many Requests",
                    "You have exceeded the limit of 10 simultaneous connections.");
   }
@@ -179,19 +363,11 @@ auto MailchimpSim::Impl::HandleLocked(const std::string& method, const std::stri
         return Problem(403, "Forbidden", "You don't have permission to access this resource.");
     }
   }
-  const std::string scheme = "Basic ";
-  std::string password;
-  if (authorization.rfind(scheme, 0) == 0) {
-    const std::string decoded = Base64Decode(authorization.substr(scheme.size())).value_or("");
-    const size_t colon = decoded.find(':');
-    if (colon != std::string::npos) password = decoded.substr(colon + 1);
-  }
-  if (password.empty() || password != options.api_key) {
-    return Problem(401, "API Key Invalid",
-                   "Your API key may be invalid, or you've attempted to access the wrong "
-                   "datacenter.");
-  }
-  return Route(method, path, ParseForm(query));
+  if (auto refused = Authenticate(host, authorization)) return *refused;
+  const Query q = ParseForm(query);
+  Response out = Route(method, path, q);
+  ApplyFields(q, &out);
+  return out;
 }
 
 asio::awaitable<void> MailchimpSim::Impl::ServeConnection(tcp::socket socket, Impl& impl) {
@@ -210,6 +386,7 @@ asio::awaitable<void> MailchimpSim::Impl::ServeConnection(tcp::socket socket, Im
       delay_ms = impl.options.response_delay_ms;
     }
     auto out = impl.Handle(std::string(req.method_string()), std::string(req.target()),
+                           std::string(req[http::field::host]),
                            std::string(req[http::field::authorization]));
     if (delay_ms > 0) {
       asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -224,9 +401,14 @@ asio::awaitable<void> MailchimpSim::Impl::ServeConnection(tcp::socket socket, Im
     res.set(http::field::server, "salesaudit-mailchimp-sim");
     res.set(http::field::content_type, out.content_type);
     if (out.content_type.rfind("application/problem+json", 0) == 0) {
-      res.set(http::field::link,
-              "<https://us19.api.mailchimp.com/schema/3.0/ProblemDetailDocument.json>; "
-              "rel=\"describedBy\"");
+      std::string dc;
+      {
+        std::lock_guard<std::mutex> lock(impl.mu);
+        dc = impl.DataCenter();
+      }
+      res.set(http::field::link, "<https://" + dc +
+                                     ".api.mailchimp.com/schema/3.0/ProblemDetailDocument.json>; "
+                                     "rel=\"describedBy\"");
     }
     res.keep_alive(req.keep_alive());
     res.body() = std::move(out.body);
