@@ -6,43 +6,23 @@
 #include <rapidjson/document.h>
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "tests/clients/node_client.h"
 #include "tests/sim/hubspot/hubspot_sim.h"
-#include "tests/support/subprocess.h"
 
 namespace salesaudit {
 namespace {
-
-using testing::ChildProcess;
-using testing::TempDir;
 
 // The records of `all` a live listing shows, in the portal's (id) order.
 template <typename Record>
 std::vector<Record> Live(std::vector<Record> all) {
   std::erase_if(all, [](const Record& r) { return r.archived; });
   return all;
-}
-
-// What the client printed, parsed; fails the test when it did not finish.
-rapidjson::Document RunClient(const sim::HubSpotSim& hubspot, const TempDir& dir) {
-  ChildProcess client({NODE_EXECUTABLE, LIST_PORTAL_SCRIPT}, dir.path(),
-                      {{"HUBSPOT_BASE_URL", hubspot.base_url()},
-                       {"HUBSPOT_TOKEN", sim::SimOptions{}.token},
-                       {"NODE_PATH", CLIENT_NODE_MODULES}});
-  const int exit_code = client.Wait(std::chrono::seconds(120));
-  INFO("client stderr: " << client.Stderr());
-  REQUIRE(exit_code == 0);
-  rapidjson::Document doc;
-  const std::string out = client.Stdout();
-  doc.Parse(out.c_str(), out.size());
-  REQUIRE_FALSE(doc.HasParseError());
-  return doc;
 }
 
 TEST_CASE(
@@ -56,8 +36,9 @@ TEST_CASE(
   hubspot.Generate(spec);
   hubspot.ArchiveContacts(5);  // not in the live listing the client reads
   REQUIRE(hubspot.Start() != 0);
-  TempDir dir;
-  const rapidjson::Document got = RunClient(hubspot, dir);
+  const rapidjson::Document got = testing::RunNodeClient(
+      LIST_PORTAL_SCRIPT,
+      {{"HUBSPOT_BASE_URL", hubspot.base_url()}, {"HUBSPOT_TOKEN", sim::SimOptions{}.token}});
 
   std::set<std::string> discovered;
   for (const auto& name : got["properties"].GetArray()) discovered.insert(name.GetString());
