@@ -150,6 +150,21 @@ TEST_CASE("an OAuth token is accepted as Bearer or OAuth, and only the account's
   CHECK(Get(url, "", {"Authorization: Bearer not-the-token"}).status == 401);
 }
 
+TEST_CASE("OAuth metadata gives a token's data center and endpoint, and a bad token neither") {
+  Running r;
+  const std::string url =
+      r.sim.base_url().substr(0, r.sim.base_url().size() - 4) + "/oauth2/metadata";
+  auto good = Get(url, "", {"Authorization: OAuth " + MailchimpSimOptions{}.oauth_token});
+  REQUIRE(good.status == 200);
+  auto doc = Json(good.body);
+  CHECK(std::string(doc["dc"].GetString()) == "us19");
+  // On loopback the endpoint is the simulator, so a client can follow it.
+  CHECK(std::string(doc["api_endpoint"].GetString()) + "/3.0" == r.sim.base_url());
+  auto bad = Get(url, "", {"Authorization: OAuth not-the-token"});
+  CHECK(bad.status == 200);
+  CHECK_FALSE(Json(bad.body).HasMember("api_endpoint"));
+}
+
 TEST_CASE("a key sent to another data center's host is refused; its own host is served") {
   Running r;
   const std::string url = r.sim.base_url() + "/ping";

@@ -249,4 +249,35 @@ auto MailchimpSim::Impl::Root() const -> Response {
   });
 }
 
+auto MailchimpSim::Impl::OAuthMetadata(const std::string& host,
+                                       const std::string& authorization) const -> Response {
+  // Any other credential gets a 200 without api_endpoint, its only sign of a
+  // bad token (tap-mailchimp 1.4.0).
+  if (options.oauth_token.empty() || authorization != "OAuth " + options.oauth_token) {
+    return Response{200, "application/json; charset=utf-8", "{}"};
+  }
+  // The endpoint of the host asked: this simulator when asked on loopback.
+  const std::string name = Lower(host.substr(0, host.find(':')));
+  const std::string endpoint = IsMailchimpHost(name) || host.empty()
+                                   ? "https://" + DataCenter() + ".api.mailchimp.com"
+                                   : "http://" + host;
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  Str(w, "dc", DataCenter());
+  Str(w, "role", "owner");
+  Str(w, "accountname", "Acme");
+  Num(w, "user_id", 112233445);
+  w.Key("login");
+  w.StartObject();
+  Str(w, "email", "marketing@acme.test");
+  Str(w, "login_name", "acme-marketing");
+  Num(w, "login_id", 112233445);
+  w.EndObject();
+  Str(w, "login_url", "https://login.mailchimp.com");
+  Str(w, "api_endpoint", endpoint);
+  w.EndObject();
+  return Response{200, "application/json; charset=utf-8", buf.GetString()};
+}
+
 }  // namespace salesaudit::sim

@@ -125,6 +125,8 @@ struct MailchimpSim::Impl {
   static void ApplyFields(const Query& q, Response* out);
   // The part of the API key after its last '-': the account's data center.
   std::string DataCenter() const;
+  // `host` (lower-case, no port) is one of Mailchimp's data centers'.
+  static bool IsMailchimpHost(const std::string& host);
   // The 401 for a missing or wrong credential or data center, or nullopt.
   std::optional<Response> Authenticate(const std::string& host,
                                        const std::string& authorization) const;
@@ -161,6 +163,9 @@ struct MailchimpSim::Impl {
   const MailchimpList* FindList(const std::string& id) const;
   // The account's root resource: who owns the key, and its totals.
   Response Root() const;
+  // login.mailchimp.com's /oauth2/metadata: the data center and API endpoint
+  // of an OAuth token's account, for `Authorization: OAuth <token>`.
+  Response OAuthMetadata(const std::string& host, const std::string& authorization) const;
   void WriteCampaign(Writer& w, const MailchimpCampaign& c) const;
   void WriteReport(Writer& w, const MailchimpCampaign& c) const;
   Response ListCampaigns(const Query& q);

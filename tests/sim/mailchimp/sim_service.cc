@@ -240,6 +240,12 @@ void MailchimpSim::Impl::ApplyFields(const Query& q, Response* out) {
   out->body = buf.GetString();
 }
 
+bool MailchimpSim::Impl::IsMailchimpHost(const std::string& host) {
+  const std::string suffix = ".api.mailchimp.com";
+  return host.size() > suffix.size() &&
+         host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 std::string MailchimpSim::Impl::DataCenter() const {
   const size_t dash = options.api_key.rfind('-');
   return dash == std::string::npos ? "" : options.api_key.substr(dash + 1);
@@ -253,12 +259,7 @@ auto MailchimpSim::Impl::Authenticate(const std::string& host,
               "Your API key may be invalid, or you've attempted to access the wrong datacenter.");
   // Only a Mailchimp host names a data center; loopback is this account's.
   const std::string name = Lower(host.substr(0, host.find(':')));
-  const std::string suffix = ".api.mailchimp.com";
-  if (name.size() > suffix.size() &&
-      name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-      name.substr(0, name.size() - suffix.size()) != DataCenter()) {
-    return invalid;
-  }
+  if (IsMailchimpHost(name) && name.substr(0, name.find('.')) != DataCenter()) return invalid;
   const size_t space = authorization.find(' ');
   const std::string scheme = Lower(authorization.substr(0, space));
   const std::string credential = space == std::string::npos ? "" : authorization.substr(space + 1);
@@ -363,6 +364,7 @@ auto MailchimpSim::Impl::HandleLocked(const std::string& method, const std::stri
         return Problem(403, "Forbidden", "You don't have permission to access this resource.");
     }
   }
+  if (path == "/oauth2/metadata") return OAuthMetadata(host, authorization);
   if (auto refused = Authenticate(host, authorization)) return *refused;
   const Query q = ParseForm(query);
   Response out = Route(method, path, q);
@@ -406,9 +408,10 @@ asio::awaitable<void> MailchimpSim::Impl::ServeConnection(tcp::socket socket, Im
         std::lock_guard<std::mutex> lock(impl.mu);
         dc = impl.DataCenter();
       }
-      res.set(http::field::link, "<https://" + dc +
-                                     ".api.mailchimp.com/schema/3.0/ProblemDetailDocument.json>; "
-                                     "rel=\"describedBy\"");
+      res.set(http::field::link,
+              "<https://" + dc +
+                  ".api.mailchimp.com/schema/3.0/Definitions/ProblemDetailDocument.json>; "
+                  "rel=\"describedBy\"");
     }
     res.keep_alive(req.keep_alive());
     res.body() = std::move(out.body);
