@@ -91,6 +91,8 @@ struct MailchimpSim::Impl {
   // A problem+json error, as the API answers every refusal.
   static Response Problem(int status, const std::string& title, const std::string& detail);
   static Response NotFound();
+  // The 429 beyond the limit of simultaneous connections.
+  Response TooManyRequests() const;
   // The 400 that refuses query parameter `key`.
   static Response BadParam(const std::string& key, const std::string& why);
   static void Str(Writer& w, const char* key, const std::string& value);

@@ -64,6 +64,12 @@ auto MailchimpSim::Impl::NotFound() -> Response {
   return Problem(404, "Resource Not Found", "The requested resource could not be found.");
 }
 
+auto MailchimpSim::Impl::TooManyRequests() const -> Response {
+  return Problem(429, "Too Many Requests",
+                 "You have exceeded the limit of " + std::to_string(options.max_connections) +
+                     " simultaneous connections.");
+}
+
 auto MailchimpSim::Impl::BadParam(const std::string& key, const std::string& why) -> Response {
   return Problem(400, "Invalid Resource", "The value of " + key + " " + why + ".");
 }
@@ -297,7 +303,9 @@ auto MailchimpSim::Impl::Route(const std::string& method, const std::string& pat
   const size_t n = parts.size();
   const std::string& family = parts[1];
   if (n == 2 && family == "ping") {
-    return Object([](Writer& w) { Str(w, "health_status", "Everything's Chimpy!"); });
+    // The API's health only: no account data, no links.
+    return Response{200, "application/json; charset=utf-8",
+                    R"({"health_status":"Everything's Chimpy!"})"};
   }
   if (family == "campaigns" || family == "reports") {
     if (n == 2) return family == "campaigns" ? ListCampaigns(q) : ListReports(q);
@@ -338,10 +346,7 @@ auto MailchimpSim::Impl::Handle(const std::string& method, const std::string& ta
 auto MailchimpSim::Impl::HandleLocked(const std::string& method, const std::string& path,
                                       const std::string& query, const std::string& host,
                                       const std::string& authorization) -> Response {
-  if (options.rate_limits && in_flight > options.max_connections) {
-    return Problem(429, "Too Many Requests",
-                   "You have exceeded the limit of 10 simultaneous connections.");
-  }
+  if (options.rate_limits && in_flight > options.max_connections) return TooManyRequests();
   for (auto it = faults.begin(); it != faults.end(); ++it) {
     if (path.rfind(it->prefix, 0) != 0) continue;
     if (it->skip > 0) {
@@ -352,8 +357,7 @@ auto MailchimpSim::Impl::HandleLocked(const std::string& method, const std::stri
     if (--it->count <= 0) faults.erase(it);
     switch (kind) {
       case MailchimpFaultKind::kTooManyRequests:
-        return Problem(429, "Too Many Requests",
-                       "You have exceeded the limit of 10 simultaneous connections.");
+        return TooManyRequests();
       case MailchimpFaultKind::kBlocked403:
         return Response{403, "text/html",
                         "<html><head><title>Request Blocked</title></head><body>"
