@@ -238,6 +238,65 @@ struct HttpClient::Impl {
   char error[CURL_ERROR_SIZE] = {};
 
   bool Cancelled() const { return cancel != nullptr && cancel->load(); }
+
+  // Resets the handle and sets what every use of it sets: the URL, the
+  // protocols, the timeouts. Reset clears the previous request's options but
+  // keeps the connection cache, DNS cache and TLS sessions.
+  Status Prepare(const std::string& url, const std::string& where) {
+    curl_easy_reset(easy);
+    error[0] = '\0';
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error);
+    // A URL curl refuses would otherwise leave the previous one unset and
+    // fail later as "No URL set", hiding why.
+    if (CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, url.c_str()); rc != CURLE_OK) {
+      return Status::Permanent(where + ": unusable URL (" + curl_easy_strerror(rc) + ")");
+    }
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    // The whole transfer, connect to last byte: a body dripped slowly is cut too.
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options.connect_timeout.count()));
+    return Status::Ok();
+  }
+
+  struct Performed {
+    CURLcode result = CURLE_OK;
+    CURLMcode multi_error = CURLM_OK;
+    bool cancelled = false;
+  };
+
+  // Runs what Prepare and the caller set up through the multi handle,
+  // looking at the cancel flag every kCancelPollSlice, then removes the
+  // handle: that aborts a transfer still running and closes its connection.
+  Performed Perform() {
+    Performed performed;
+    performed.multi_error = curl_multi_add_handle(multi, easy);
+    if (performed.multi_error != CURLM_OK) return performed;
+    bool done = false;
+    while (true) {
+      int running = 0;
+      performed.multi_error = curl_multi_perform(multi, &running);
+      if (performed.multi_error != CURLM_OK) break;
+      int left = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
+          performed.result = msg->data.result;
+          done = true;
+        }
+      }
+      if (done) break;
+      if (Cancelled()) {
+        performed.cancelled = true;
+        break;
+      }
+      performed.multi_error =
+          curl_multi_poll(multi, nullptr, 0, static_cast<int>(kCancelPollSlice.count()), nullptr);
+      if (performed.multi_error != CURLM_OK) break;
+    }
+    curl_multi_remove_handle(multi, easy);
+    return performed;
+  }
 };
 
 namespace {
@@ -326,9 +385,7 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
   }
 
   CURL* easy = impl_->easy;
-  // Reset clears the previous request's options but keeps the connection
-  // cache, DNS cache and TLS sessions.
-  curl_easy_reset(easy);
+  if (Status s = impl_->Prepare(request.url, where); !s.ok()) return s;
   HttpResponse response;
   HeaderList headers;
   auto add_header = [&headers](const std::string& line) {
@@ -343,24 +400,11 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
   headers_ok &= add_header("Expect:");
   if (!headers_ok) return Status::Internal(where + ": out of memory building headers");
 
-  impl_->error[0] = '\0';
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, impl_->error);
-  // A URL curl refuses would otherwise leave the previous one unset and fail
-  // later as "No URL set", hiding why.
-  if (CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str()); rc != CURLE_OK) {
-    return Status::Permanent(where + ": unusable URL (" + curl_easy_strerror(rc) + ")");
-  }
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
   // gzip and deflate decode in zlib's fixed 32 KiB window; zstd and brotli
   // may ask for windows of 100+ MiB before the body limit can act.
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
-  // The whole transfer, connect to last byte: a body dripped slowly is cut too.
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(impl_->options.timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(impl_->options.connect_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_USERAGENT, impl_->options.user_agent.c_str());
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
@@ -385,36 +429,9 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
     }
   }
 
-  if (curl_multi_add_handle(impl_->multi, easy) != CURLM_OK) {
-    return Status::Internal(where + ": curl_multi_add_handle failed");
-  }
   ++requests_sent_;
-  CURLcode result = CURLE_OK;
-  bool done = false;
-  bool cancelled = false;
-  CURLMcode multi_error = CURLM_OK;
-  while (true) {
-    int running = 0;
-    multi_error = curl_multi_perform(impl_->multi, &running);
-    if (multi_error != CURLM_OK) break;
-    int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(impl_->multi, &left)) {
-      if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
-        result = msg->data.result;
-        done = true;
-      }
-    }
-    if (done) break;
-    if (impl_->Cancelled()) {
-      cancelled = true;
-      break;
-    }
-    multi_error = curl_multi_poll(impl_->multi, nullptr, 0,
-                                  static_cast<int>(kCancelPollSlice.count()), nullptr);
-    if (multi_error != CURLM_OK) break;
-  }
-  // Removing a handle mid-transfer aborts it and closes its connection.
-  curl_multi_remove_handle(impl_->multi, easy);
+  const Impl::Performed performed = impl_->Perform();
+  const CURLcode result = performed.result;
   long answered = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &answered);
   if (answered > 0) ++answers_received_;
@@ -426,9 +443,9 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
     impl_->budget->Release(request.budget_bucket, said ? &*said : nullptr);
   }
 
-  if (cancelled) return Status::Cancelled(where + ": cancelled");
-  if (multi_error != CURLM_OK) {
-    return Status::Internal(where + ": " + curl_multi_strerror(multi_error));
+  if (performed.cancelled) return Status::Cancelled(where + ": cancelled");
+  if (performed.multi_error != CURLM_OK) {
+    return Status::Internal(where + ": " + curl_multi_strerror(performed.multi_error));
   }
   if (body.too_large) {
     return Status::Permanent(where + ": response body over the " +
@@ -475,6 +492,26 @@ Result<HttpResponse> HttpClient::Transfer(const HttpRequest& request) {
     }
   }
   return response;
+}
+
+Status HttpClient::Connect(const std::string& url) {
+  const std::string where = "connect";
+  if (impl_->easy == nullptr || impl_->multi == nullptr) {
+    return Status::Internal(where + ": libcurl could not be initialised");
+  }
+  if (Status s = impl_->Prepare(url, where); !s.ok()) return s;
+  // Resolves, connects and, for https, completes the TLS handshake with the
+  // certificate verified; then stops before the request.
+  curl_easy_setopt(impl_->easy, CURLOPT_CONNECT_ONLY, 1L);
+  const Impl::Performed performed = impl_->Perform();
+  if (performed.cancelled) return Status::Cancelled(where + ": cancelled");
+  if (performed.multi_error != CURLM_OK) {
+    return Status::Internal(where + ": " + curl_multi_strerror(performed.multi_error));
+  }
+  if (performed.result == CURLE_OK) return Status::Ok();
+  const std::string detail =
+      impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(performed.result);
+  return Status::Unavailable(where + ": " + RedactQuery(detail, url));
 }
 
 std::string UrlPath(const std::string& url) {

@@ -166,6 +166,13 @@ class HttpClient {
   // secrets or any header value).
   Result<HttpResponse> Send(const HttpRequest& request);
 
+  // Opens a connection to `url`'s server as Send would (resolving the host,
+  // connecting and, for https, the TLS handshake with the certificate
+  // verified), then closes it without sending a request. kUnavailable when
+  // any step fails, naming it (never the URL's path or query), kCancelled
+  // when `cancel` turned true. Not counted in requests_sent().
+  Status Connect(const std::string& url);
+
   // Requests sent by this client (for metrics and tests).
   int64_t requests_sent() const { return requests_sent_; }
   // Requests the server answered with a status line, whatever followed: none

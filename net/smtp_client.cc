@@ -47,43 +47,14 @@ bool IsLoopback(const std::string& server) {
   return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
 }
 
-// The addr-spec of "Name <addr>" for MAIL FROM and RCPT TO. The config
-// refuses what does not parse; such text is passed on for the server to judge.
-std::string EnvelopeAddress(const std::string& mailbox) {
-  const std::optional<Mailbox> parsed = ParseMailbox(mailbox);
-  return parsed ? parsed->address : mailbox;
-}
-
-}  // namespace
-
-Status SendMail(const SmtpMessage& message) {
-  const std::string server = Server(message.url);
-  const std::string context = "smtp " + server;
+// Sets `c` up for `message`'s server as every session with it goes: the
+// URL, timeouts, login, and the TLS policy.
+Status SetUpSession(CURL* c, const SmtpMessage& message, const std::string& context, char* error) {
   const bool smtps = message.url.rfind("smtps://", 0) == 0;
   if (!smtps && message.url.rfind("smtp://", 0) != 0) {
     return Status::InvalidArgument(context + ": the URL must start with smtp:// or smtps://");
   }
-  if (message.to.empty()) return Status::InvalidArgument(context + ": no recipients");
-
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return Status::Internal(context + ": cannot create a libcurl handle");
-  std::unique_ptr<curl_slist, SlistDeleter> recipients;
-  for (const std::string& to : message.to) {
-    curl_slist* grown = curl_slist_append(recipients.get(), ("<" + EnvelopeAddress(to) + ">").c_str());
-    if (grown == nullptr) return Status::Internal(context + ": out of memory");
-    recipients.release();
-    recipients.reset(grown);
-  }
-  Upload upload{&message.data};
-  char error[CURL_ERROR_SIZE] = {0};
-  CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, message.url.c_str());
-  curl_easy_setopt(c, CURLOPT_MAIL_FROM, ("<" + EnvelopeAddress(message.from) + ">").c_str());
-  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, recipients.get());
-  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(c, CURLOPT_READFUNCTION, ReadChunk);
-  curl_easy_setopt(c, CURLOPT_READDATA, &upload);
-  curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.data.size()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(message.timeout.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::min<int64_t>(message.timeout.count(), 10000)));
@@ -96,11 +67,14 @@ Status SendMail(const SmtpMessage& message) {
   if (!smtps) {
     // STARTTLS when the server offers it; demanded when a password would
     // otherwise cross the network in clear.
-    const bool must = !message.password.empty() && !IsLoopback(server);
+    const bool must = !message.password.empty() && !IsLoopback(Server(message.url));
     curl_easy_setopt(c, CURLOPT_USE_SSL, must ? CURLUSESSL_ALL : CURLUSESSL_TRY);
   }
+  return Status::Ok();
+}
 
-  const CURLcode rc = curl_easy_perform(c);
+// The session's outcome as SendMail's contract classifies it.
+Status Outcome(CURL* c, CURLcode rc, const std::string& context, const char* error) {
   long reply = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
   if (rc == CURLE_OK) return Status::Ok();
@@ -109,6 +83,56 @@ Status SendMail(const SmtpMessage& message) {
   if (rc == CURLE_LOGIN_DENIED) return Status::Unauthenticated(what);
   if (reply >= 500 && reply < 600) return Status::Permanent(what);
   return Status::Unavailable(what);
+}
+
+// The addr-spec of "Name <addr>" for MAIL FROM and RCPT TO. The config
+// refuses what does not parse; such text is passed on for the server to judge.
+std::string EnvelopeAddress(const std::string& mailbox) {
+  const std::optional<Mailbox> parsed = ParseMailbox(mailbox);
+  return parsed ? parsed->address : mailbox;
+}
+
+}  // namespace
+
+Status SendMail(const SmtpMessage& message) {
+  const std::string context = "smtp " + Server(message.url);
+  if (message.to.empty()) return Status::InvalidArgument(context + ": no recipients");
+
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  if (!curl) return Status::Internal(context + ": cannot create a libcurl handle");
+  char error[CURL_ERROR_SIZE] = {0};
+  CURL* c = curl.get();
+  if (Status s = SetUpSession(c, message, context, error); !s.ok()) return s;
+  std::unique_ptr<curl_slist, SlistDeleter> recipients;
+  for (const std::string& to : message.to) {
+    curl_slist* grown =
+        curl_slist_append(recipients.get(), ("<" + EnvelopeAddress(to) + ">").c_str());
+    if (grown == nullptr) return Status::Internal(context + ": out of memory");
+    recipients.release();
+    recipients.reset(grown);
+  }
+  Upload upload{&message.data};
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, ("<" + EnvelopeAddress(message.from) + ">").c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, recipients.get());
+  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, ReadChunk);
+  curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+  curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.data.size()));
+  return Outcome(c, curl_easy_perform(c), context, error);
+}
+
+Status CheckMailLogin(const SmtpMessage& message) {
+  const std::string context = "smtp " + Server(message.url);
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  if (!curl) return Status::Internal(context + ": cannot create a libcurl handle");
+  char error[CURL_ERROR_SIZE] = {0};
+  CURL* c = curl.get();
+  if (Status s = SetUpSession(c, message, context, error); !s.ok()) return s;
+  // libcurl's SMTP connect phase is the greeting, EHLO, STARTTLS and AUTH
+  // (lib/smtp.c smtp_connect); CONNECT_ONLY skips the DO phase that sends
+  // MAIL FROM, and the cleanup at return sends QUIT (smtp_disconnect).
+  curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+  return Outcome(c, curl_easy_perform(c), context, error);
 }
 
 }  // namespace salesaudit

@@ -1,6 +1,7 @@
-// Sending one email over SMTP with libcurl (smtp:// with STARTTLS when the
-// server offers it, required when credentials would otherwise go in clear to
-// another host; smtps:// for implicit TLS; AUTH with username and password).
+// Sending one email over SMTP with libcurl, or checking a server's login
+// without sending one (smtp:// with STARTTLS when the server offers it,
+// required when credentials would otherwise go in clear to another host;
+// smtps:// for implicit TLS; AUTH with username and password).
 // libcurl stays inside smtp_client.cc. No retries: the caller's outbox owns
 // them, guided by the returned code.
 //
@@ -35,5 +36,11 @@ struct SmtpMessage {
 // server will not take it), kInvalidArgument (no recipients, bad URL).
 // Messages name the server and what it answered.
 Status SendMail(const SmtpMessage& message);
+
+// Checks `message`'s server and login without sending mail: connects, says
+// EHLO, upgrades with STARTTLS as SendMail would, logs in with the
+// credentials, then QUITs. from, to and data are not used. Failures as
+// SendMail's: kUnauthenticated when the login is refused.
+Status CheckMailLogin(const SmtpMessage& message);
 
 }  // namespace salesaudit
