@@ -65,15 +65,26 @@ Attempt PostWebhook(const OutboxRow& row, const ReceiverConfig& receiver, HttpCl
   return {Outcome::kDrop, what + " (a client error: sending again would not help)"};
 }
 
+// An email receiver's message with `data`: its server, login and envelope.
+SmtpMessage MailTo(const ReceiverConfig& receiver, const DeliveryConfig& delivery,
+                   const std::string& data) {
+  return {.url = receiver.smtp_url,
+          .username = receiver.username,
+          .password = receiver.password,
+          .from = receiver.from,
+          .to = receiver.to,
+          .data = data,
+          .timeout = delivery.timeout};
+}
+
+// One client per pass or check, made alike.
+HttpClient WebhookClient(const DeliveryConfig& delivery) {
+  return HttpClient(HttpClient::Options{.timeout = delivery.timeout}, nullptr, nullptr);
+}
+
 Attempt SendEmail(const OutboxRow& row, const ReceiverConfig& receiver,
                   const DeliveryConfig& delivery) {
-  const Status s = SendMail({.url = receiver.smtp_url,
-                             .username = receiver.username,
-                             .password = receiver.password,
-                             .from = receiver.from,
-                             .to = receiver.to,
-                             .data = row.payload,
-                             .timeout = delivery.timeout});
+  const Status s = SendMail(MailTo(receiver, delivery, row.payload));
   if (s.ok()) return {Outcome::kDelivered, ""};
   // Refused credentials are retried too: a reload with the right password
   // should still deliver what was queued. Only a 5xx reply is final.
@@ -93,13 +104,19 @@ void ExportDeliverySeries(const AlertsConfig& alerts) {
   }
 }
 
+Status CheckReceiver(const ReceiverConfig& receiver, const DeliveryConfig& delivery) {
+  if (receiver.type == "email") return CheckMailLogin(MailTo(receiver, delivery, ""));
+  HttpClient http = WebhookClient(delivery);
+  return http.Connect(receiver.url);
+}
+
 Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig& alerts,
                                                int64_t now_ms, std::mt19937_64& rng) {
   const DeliveryConfig& delivery = alerts.delivery;
   auto due = store.DueNotifications(now_ms, kBatch);
   if (!due.ok()) return due.status();
   // One client for the pass: notifications to one receiver share a connection.
-  HttpClient http(HttpClient::Options{.timeout = delivery.timeout}, nullptr, nullptr);
+  HttpClient http = WebhookClient(delivery);
   DeliveryCounts counts;
   for (const OutboxRow& row : *due) {
     const std::string context = "notification " + row.idempotency_key + " to " + row.receiver;

@@ -48,6 +48,13 @@ struct DeliveryCounts {
 // so that rate() and absent() work before the first notification.
 void ExportDeliverySeries(const AlertsConfig& alerts);
 
+// Checks that `receiver` can be reached as delivery reaches it, sending no
+// notification: an email receiver's server takes its login (connect, EHLO,
+// STARTTLS, AUTH, QUIT; no MAIL), a webhook's server accepts a connection
+// (and its TLS certificate verifies) and is sent no request. Blocks for up
+// to delivery.timeout. Messages are SendMail's and HttpClient::Connect's.
+Status CheckReceiver(const ReceiverConfig& receiver, const DeliveryConfig& delivery);
+
 // One pass over the notifications due at `now_ms`. A store failure stops
 // the pass and is returned; a receiver's failure is recorded on its row.
 Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig& alerts,

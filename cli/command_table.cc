@@ -45,14 +45,17 @@ CliOption Date(const std::string& name, const std::string& help) {
 std::vector<CliCommand> BuildCommands() {
   return {
       {.name = "check",
-       .summary = "validate the config offline; --online: and try each connector",
+       .summary = "validate the config offline; --online: and try connectors and receivers",
        .description = "Validates the config: every key, each connector against its type, the "
                       "alert rules, and that every secret resolves. No API is contacted unless "
                       "--online is given. Each problem prints as FILE:LINE:COL: message.",
        .options = {{.name = "--online",
                     .help = "then read one page of each connector's first stream, storing "
-                            "nothing, and say which connectors answered (default: offline)"}},
-       .exit_codes = "0 valid (and, --online, all answered), 1 failed online, 2 invalid"},
+                            "nothing, log in to each SMTP receiver and connect to each webhook "
+                            "receiver, sending nothing, and say which answered (default: "
+                            "offline)"}},
+       .exit_codes = "0 valid (and, --online, all answered), 1 a connector or receiver failed "
+                     "online, 2 invalid"},
       {.name = "sync",
        .summary = "one sync pass, one summary line per connector/stream",
        .description = "Runs one sync pass and exits, printing one summary line per "

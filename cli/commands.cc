@@ -15,6 +15,7 @@
 #include <iostream>
 #include <optional>
 
+#include "alerts/delivery.h"
 #include "alerts/rule_check.h"
 #include "audit/forecast.h"
 #include "audit/html_report.h"
@@ -104,19 +105,29 @@ int Check(const std::string& config_path, const std::vector<std::string>& args) 
   std::signal(SIGTERM, OnStopSignal);
   SyncEngine engine(**store, BuiltinConnectors());
   bool all_ok = true;
+  // "ok, WHAT", or the failure with secrets cut and terminal escapes shown.
+  auto outcome = [&all_ok](const Status& s, const std::string& what) {
+    all_ok = all_ok && s.ok();
+    return s.ok() ? "ok, " + what
+                  : "FAILED: " + EscapeControlCharacters(ProcessSecrets().Redact(s.message()));
+  };
   for (const ConnectorConfig& c : config->connectors) {
     if (g_cancel.load()) break;
-    const Status probed = engine.Probe(c, g_cancel);
-    all_ok = all_ok && probed.ok();
-    std::cout << "connector " << c.name << " (" << c.type << "): "
-              << (probed.ok() ? "ok, answered"
-                              : "FAILED: " + EscapeControlCharacters(
-                                                 ProcessSecrets().Redact(probed.message())))
-              << "\n";
+    std::cout << "connector " << c.name << " (" << c.type
+              << "): " << outcome(engine.Probe(c, g_cancel), "answered") << "\n";
   }
-  if (!config->alerts.receivers.empty()) {
-    std::cout << "receivers are not contacted: `salesaudit alerts test` sends each a test "
-                 "notification\n";
+  // Reached as delivery reaches them, but sent nothing.
+  const std::string no_notification =
+      ", nothing sent (`salesaudit alerts test` sends a test notification)";
+  for (const ReceiverConfig& r : config->alerts.receivers) {
+    if (g_cancel.load()) break;
+    const bool email = r.type == "email";
+    const std::string reached = !email               ? "reachable"
+                                : r.username.empty() ? "connected"
+                                                     : "login accepted";
+    std::cout << "receiver " << r.name << " (" << (email ? "smtp" : "webhook") << "): "
+              << outcome(CheckReceiver(r, config->alerts.delivery), reached + no_notification)
+              << "\n";
   }
   return all_ok && !g_cancel.load() ? 0 : 1;
 }

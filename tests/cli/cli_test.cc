@@ -16,6 +16,7 @@
 #include "alerts/notification.h"
 #include "tests/connectors/hubspot/hubspot_fixture.h"
 #include "tests/support/test_http_server.h"
+#include "tests/support/test_smtp_server.h"
 
 namespace salesaudit::testing {
 namespace {
@@ -164,6 +165,55 @@ TEST_CASE(
   const int64_t before = f.sim.Stats().requests;
   CHECK(f.Cli({"check"}).exit_code == 0);
   CHECK(f.sim.Stats().requests == before);
+}
+
+TEST_CASE(
+    "check --online logs in to SMTP receivers and connects to webhooks, sending neither anything",
+    "[cli]") {
+  CliFixture f(50);
+  const std::string password = "smtp-pass-4417";
+  const std::string wrong_password = "wrong-pass-8821";
+  TestSmtpServer smtp("bot", password);
+  REQUIRE_FALSE(smtp.url().empty());
+  TestHttpServer hook;
+  std::string closed;
+  {
+    TestHttpServer gone;  // bound, then closed: nothing listens there
+    closed = "127.0.0.1:" + std::to_string(gone.port());
+  }
+  auto email = [](const std::string& name, const std::string& url, const std::string& pass) {
+    return "    - {name: " + name + ", type: email, smtp_url: '" + url +
+           "', from: sa@example.com, to: [ops@example.com], username: bot, password: '" + pass +
+           "'}\n";
+  };
+  WriteFile(f.config_path, f.ConfigYaml() + "alerts:\n  receivers:\n" +
+                               email("mail", smtp.url(), password) +
+                               email("wrong", smtp.url(), wrong_password) +
+                               email("down", "smtp://" + closed, password) +
+                               "    - {name: hook, type: webhook, url: '" + hook.base_url() +
+                               "/hooks/T1'}\n"
+                               "    - {name: gone, type: webhook, url: 'http://" +
+                               closed + "/hooks/T2'}\n");
+  const RunResult r = f.Cli({"check", "--online"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  const std::string nothing_sent =
+      ", nothing sent (`salesaudit alerts test` sends a test notification)\n";
+  CHECK_THAT(r.out, Catch::Contains("connector crm (hubspot): ok, answered\n"));
+  CHECK_THAT(r.out, Catch::Contains("receiver mail (smtp): ok, login accepted" + nothing_sent));
+  CHECK_THAT(r.out, Catch::Contains("receiver wrong (smtp): FAILED: smtp 127.0.0.1:") &&
+                        Catch::Contains(": Login denied (last reply 535)"));
+  CHECK_THAT(r.out, Catch::Contains("receiver down (smtp): FAILED: smtp " + closed));
+  CHECK_THAT(r.out, Catch::Contains("receiver hook (webhook): ok, reachable" + nothing_sent));
+  CHECK_THAT(r.out, Catch::Contains("receiver gone (webhook): FAILED: connect: "));
+  for (const std::string& secret : {password, wrong_password}) {
+    CHECK(r.out.find(secret) == std::string::npos);
+    CHECK(r.err.find(secret) == std::string::npos);
+  }
+  // Reached, and sent nothing: no mail taken, no request made.
+  CHECK(smtp.Mails().empty());
+  CHECK(hook.connections() >= 1);
+  CHECK(hook.requests().empty());
 }
 
 TEST_CASE("A connector type nobody registered is a config error with its position", "[cli]") {

@@ -89,8 +89,8 @@ TEST_CASE("Help names each option's default and the commands' own exit codes", "
   CHECK_THAT(audit.out,
              Catch::Contains("--format text|json|html") && Catch::Contains("(default: text)"));
   CHECK_THAT(Salesaudit({"check", "-h"}).out,
-             Catch::Contains(
-                 "exit status: 0 valid (and, --online, all answered), 1 failed online, 2 invalid"));
+             Catch::Contains("exit status: 0 valid (and, --online, all answered), 1 a connector "
+                             "or receiver\n  failed online, 2 invalid"));
   CHECK_THAT(Salesaudit({"sync", "--help"}).out,
              Catch::Contains("--config FILE") &&
                  Catch::Contains("(default: /etc/salesaudit/config.yaml)"));
