@@ -54,8 +54,7 @@ void Loader::Load(const YAML::Node& root, Config* config) {
   if (const Item* item = top->Find("status")) LoadStatus(*item, &config->status);
   if (const Item* item = top->Find("log")) LoadLog(*item, &config->log);
   config->secrets = secrets_;
-  const std::string state_dir = std::filesystem::path(config->store.path).parent_path().string();
-  for (ConnectorConfig& c : config->connectors) c.state_dir = state_dir.empty() ? "." : state_dir;
+  for (ConnectorConfig& c : config->connectors) c.state_dir = ConnectorStateDir(config->store.path);
 }
 
 void Loader::LoadStatus(const Item& item, StatusConfig* status) {
@@ -166,6 +165,11 @@ class DocumentRoots : public YAML::EventHandler {
 };
 
 }  // namespace
+
+std::string ConnectorStateDir(const std::string& store_path) {
+  const std::string dir = std::filesystem::path(store_path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
 
 std::string SourcePos::ToString() const {
   if (line == 0) return file;

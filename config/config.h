@@ -120,6 +120,7 @@ struct SpendEntry {
   std::string channel;
   std::string month;  // YYYY-MM
   double amount = 0;
+  bool operator==(const SpendEntry&) const = default;
 };
 
 // What a rule watches: a condition on the snapshot (`when`), or one of the
@@ -249,6 +250,10 @@ struct ConfigLoadResult {
   std::optional<Config> config;  // set iff errors is empty
   std::vector<std::string> errors;
 };
+
+// The directory beside the store where connectors keep their own state
+// (ConnectorConfig::state_dir): the store's directory, "." for a bare name.
+std::string ConnectorStateDir(const std::string& store_path);
 
 // Reads and validates the YAML file at `path`; each connector entry is checked
 // against the schema of its type among `connector_types` (the compiled-in

@@ -17,19 +17,19 @@ const StreamSpec* ConnectorSchema::FindStream(std::string_view name) const {
   return nullptr;
 }
 
-const OptionValue& ConnectorOptions::ValueOf(const OptionSpec& spec) const {
+const OptionValue& ConnectorOptions::Value(const OptionSpec& spec) const {
   const auto it = values_.find(spec.name);
   return it == values_.end() ? spec.default_value : it->second;
 }
 
 std::chrono::milliseconds ConnectorOptions::Duration(const OptionSpec& spec) const {
-  const auto* value = std::get_if<std::chrono::milliseconds>(&ValueOf(spec));
+  const auto* value = std::get_if<std::chrono::milliseconds>(&Value(spec));
   return value != nullptr ? *value : std::chrono::milliseconds(0);
 }
 
 const std::string& ConnectorOptions::Text(const OptionSpec& spec) const {
   static const std::string kNone;
-  const auto* value = std::get_if<std::string>(&ValueOf(spec));
+  const auto* value = std::get_if<std::string>(&Value(spec));
   return value != nullptr ? *value : kNone;
 }
 

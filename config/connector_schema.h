@@ -73,13 +73,14 @@ class ConnectorOptions {
  public:
   void Set(const OptionSpec& spec, OptionValue value) { values_[spec.name] = std::move(value); }
 
+  // The value of the option, whatever its type (the default when not given).
+  const OptionValue& Value(const OptionSpec& spec) const;
   // The value of a kDuration or kPositiveDuration option.
   std::chrono::milliseconds Duration(const OptionSpec& spec) const;
   // The value of a text option ("" when not set).
   const std::string& Text(const OptionSpec& spec) const;
 
  private:
-  const OptionValue& ValueOf(const OptionSpec& spec) const;
   std::map<std::string, OptionValue, std::less<>> values_;
 };
 

@@ -19,6 +19,7 @@
 #include "alerts/round.h"
 #include "alerts/rule_check.h"
 #include "audit/runner.h"
+#include "config/config_changes.h"
 #include "connectors/connector.h"
 #include "core/time_util.h"
 #include "core/version.h"
@@ -271,14 +272,12 @@ struct Daemon::Impl {
       spdlog::error("reload failed: keeping the running configuration");
       return false;
     }
-    if (loaded.config->store.path != config.store.path) {
-      spdlog::warn("reload: store.path changed; it takes effect after a restart");
-      loaded.config->store.path = config.store.path;
+    for (const std::string& warning : KeepStartOnlySettings(config, &*loaded.config)) {
+      spdlog::warn("reload: {}", warning);
     }
-    // The status server was set up at start.
-    if (loaded.config->status != config.status) {
-      spdlog::warn("reload: status changed; it takes effect after a restart");
-      loaded.config->status = config.status;
+    for (const std::string& change :
+         DescribeConfigChanges(config, *loaded.config, BuiltinConnectors().Schemas())) {
+      spdlog::info("reload: {}", change);
     }
     config = std::move(*loaded.config);
     SetRunningConfig();

@@ -179,9 +179,9 @@ TEST_CASE("A slow connector never blocks another", "[daemon]") {
 
   // Done once every stream of `fast` logged its result (email_events last,
   // after deals: waiting for deals alone read the log one stream early).
-  const bool fast_done = WaitFor(
-      [&] { return SyncedStreams(daemon.Stderr(), "fast") == HubspotStreams(); },
-      std::chrono::seconds(25));
+  const bool fast_done =
+      WaitFor([&] { return SyncedStreams(daemon.Stderr(), "fast") == HubspotStreams(); },
+              std::chrono::seconds(25));
   INFO(daemon.Stderr());
   REQUIRE(fast_done);
   CHECK(Rows(*slow.store, "fast") == 1000);
@@ -273,15 +273,80 @@ TEST_CASE("With log.format json every stderr line of a sync is a JSON object",
   CHECK(warnings >= 3);
 }
 
+// `salesaudit run` on `f`'s config, written to config.yaml, once its first
+// run has synced every stream.
+struct SyncedDaemon {
+  explicit SyncedDaemon(HubSpotFixture& f)
+      : config_path(WrittenConfig(f)),
+        process({kBinary, "--config", config_path, "run"}, f.dir.path(),
+                {{"TEST_HUBSPOT_TOKEN", f.options.token}}) {
+    REQUIRE(WaitFor(
+        [&] { return SyncedStreams(process.Stderr(), "crm").size() == HubspotStreams().size(); },
+        std::chrono::seconds(30)));
+  }
+  static std::string WrittenConfig(HubSpotFixture& f) {
+    const std::string path = f.dir.File("config.yaml");
+    WriteFile(path, f.ConfigYaml());
+    return path;
+  }
+  const std::string config_path;
+  ChildProcess process;
+};
+
+// `text` with its first `from` replaced by `to`.
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+TEST_CASE("A reload logs each change, names a changed token without it, and warns of restarts",
+          "[daemon]") {
+  HubSpotFixture f(Portal(50));
+  SyncedDaemon synced(f);
+  ChildProcess& daemon = synced.process;
+  const std::string& config_path = synced.config_path;
+  const std::string rotated = "pat-na1-rotated-token-7731";
+  std::string changed = Replaced(f.ConfigYaml(), "poll_interval: 1h", "poll_interval: 30m");
+  changed = Replaced(changed, "${TEST_HUBSPOT_TOKEN}", rotated);
+  changed = Replaced(changed, "listen: 127.0.0.1:0", "listen: 127.0.0.1:9");
+  WriteFile(config_path, changed + "    streams: [contacts, deals]\nlog:\n  level: debug\n");
+  auto reloads = [&] {
+    const std::string log = daemon.Stderr();
+    size_t count = 0;
+    for (size_t at = log.find("configuration reloaded"); at != std::string::npos;
+         at = log.find("configuration reloaded", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  daemon.Signal(SIGHUP);
+  REQUIRE(WaitFor([&] { return reloads() == 1; }, std::chrono::seconds(10)));
+  // Again, unchanged.
+  daemon.Signal(SIGHUP);
+  REQUIRE(WaitFor([&] { return reloads() == 2; }, std::chrono::seconds(10)));
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(std::chrono::seconds(10)) == 0);
+  const std::string log = daemon.Stderr();
+  INFO(log);
+  CHECK_THAT(log, Catch::Contains("[warning] reload: status.listen changed (127.0.0.1:0 -> "
+                                  "127.0.0.1:9); it takes effect after a restart, the running "
+                                  "value is kept\n"));
+  CHECK_THAT(log, Catch::Contains("[info] reload: connector crm: token changed, poll_interval 1h "
+                                  "-> 30m, streams (all) -> [contacts,deals]\n"));
+  CHECK_THAT(log, Catch::Contains("[info] reload: log: level info -> debug\n"));
+  CHECK_THAT(log, Catch::Contains("[info] reload: no changes\n"));
+  CHECK(log.find(rotated) == std::string::npos);
+  CHECK(log.find(f.options.token) == std::string::npos);
+  // The status server kept its port: the status line of the start is the only one.
+  CHECK(log.find("status server on") == log.rfind("status server on"));
+}
+
 TEST_CASE("A reload switches the daemon's log format without a restart", "[daemon][logging]") {
   HubSpotFixture f(Portal(200));
-  const std::string config_path = f.dir.File("config.yaml");
-  WriteFile(config_path, f.ConfigYaml());
-  ChildProcess daemon({kBinary, "--config", config_path, "run"}, f.dir.path(),
-                      {{"TEST_HUBSPOT_TOKEN", f.options.token}});
-  REQUIRE(WaitFor(
-      [&] { return SyncedStreams(daemon.Stderr(), "crm").size() == HubspotStreams().size(); },
-      std::chrono::seconds(30)));
+  SyncedDaemon synced(f);
+  ChildProcess& daemon = synced.process;
+  const std::string& config_path = synced.config_path;
   WriteFile(config_path, f.ConfigYaml() + "log:\n  format: json\n");
   daemon.Signal(SIGHUP);
   const bool reloaded =
