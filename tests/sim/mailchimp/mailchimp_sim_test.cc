@@ -165,7 +165,7 @@ TEST_CASE("OAuth metadata gives a token's data center and endpoint, and a bad to
   CHECK_FALSE(Json(bad.body).HasMember("api_endpoint"));
 }
 
-TEST_CASE("a key sent to another data center's host is refused; its own host is served") {
+TEST_CASE("a key sent to another data center's host is refused, its own host is served") {
   Running r;
   const std::string url = r.sim.base_url() + "/ping";
   CHECK(Get(url, kKey, {"Host: us6.api.mailchimp.com"}).status == 401);
