@@ -1,7 +1,9 @@
 #include "store/database.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <utility>
 
 #include "core/metrics.h"
@@ -83,21 +85,26 @@ const char* FaultKind(int rc) {
 
 void Database::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
-Status Database::Open(const std::string& path, std::chrono::milliseconds check_budget) {
+Status Database::Open(const std::string& path, std::chrono::milliseconds check_budget,
+                      bool read_only) {
   path_ = path;
   const std::string context = Context();
   // Every kind from the first open on, so that a rate over it exists
   // before the first error.
   for (const char* kind : kFaultKinds) StoreErrors().WithLabels({kind});
   const bool in_memory = path.empty() || path == ":memory:";
-  if (!in_memory) {
+  if (!in_memory && read_only) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0 && errno == ENOENT) {
+      return Status::NotFound(context + ": no such file (no sync has stored anything yet)");
+    }
+  } else if (!in_memory) {
     if (Status s = PrepareStoreFile(path, &warnings_); !s.ok()) return s;
   }
   sqlite3* raw = nullptr;
   // NOMUTEX: mu_ already serialises every use of the connection.
-  int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int mode = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, mode | SQLITE_OPEN_NOMUTEX, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK) {
     return Status::Unavailable(
@@ -126,6 +133,11 @@ Status Database::Open(const std::string& path, std::chrono::milliseconds check_b
                                    " is newer than this salesaudit supports (" +
                                    std::to_string(Store::kSchemaVersion) + "); upgrade salesaudit");
   }
+  if (read_only && *version != Store::kSchemaVersion) {
+    return Status::InvalidArgument(
+        context + ": schema version " + std::to_string(*version) + ", not this salesaudit's " +
+        std::to_string(Store::kSchemaVersion) + "; a `salesaudit sync` or the daemon upgrades it");
+  }
   // Nothing is written to a damaged file (a migration or a sync would build
   // on what is broken).
   auto findings = CheckIntegrity(raw, context, false, check_budget);
@@ -139,7 +151,10 @@ Status Database::Open(const std::string& path, std::chrono::milliseconds check_b
     return Status::DataLoss(message + "); run `salesaudit store check`; " + kRecoveryHint);
   }
   open_check_ = {.complete = findings->complete, .took = findings->took};
-  if (status = Configure(); !status.ok()) return status;
+  // WAL is a setting of the file, and a read-only connection changes nothing.
+  if (!read_only) {
+    if (status = Configure(); !status.ok()) return status;
+  }
   for (auto [stmt, sql] : {std::pair{&begin_immediate_, "BEGIN IMMEDIATE"},
                            std::pair{&commit_, "COMMIT"}, std::pair{&rollback_, "ROLLBACK"}}) {
     if (status = Prepare(stmt, sql); !status.ok()) return status;

@@ -44,8 +44,11 @@ class Database {
   // Opens the store at `path` as Store::Open describes, up to and not
   // including its migrations: prepares the file, opens it, refuses a newer
   // schema or a damaged file, enables WAL and prepares the transaction
-  // statements.
-  Status Open(const std::string& path, std::chrono::milliseconds check_budget);
+  // statements. `read_only` (Store::OpenReadOnly): an existing file of the
+  // current schema, opened without creating, re-permissioning or
+  // configuring it.
+  Status Open(const std::string& path, std::chrono::milliseconds check_budget,
+              bool read_only = false);
 
   sqlite3* handle() const { return db_.get(); }
   const std::string& path() const { return path_; }

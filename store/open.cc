@@ -14,10 +14,21 @@ Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path,
                                            std::chrono::milliseconds check_budget) {
+  return OpenFile(path, check_budget, /*read_only=*/false);
+}
+
+Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& path) {
+  return OpenFile(path, kOpenCheckBudget, /*read_only=*/true);
+}
+
+Result<std::unique_ptr<Store>> Store::OpenFile(const std::string& path,
+                                               std::chrono::milliseconds check_budget,
+                                               bool read_only) {
   auto impl = std::make_unique<Impl>();
   Database& db = impl->db;
-  Status status = db.Open(path, check_budget);
-  if (status.ok()) status = MigrateSchema(db);
+  Status status = db.Open(path, check_budget, read_only);
+  // A read-only store has the current schema already (Database::Open).
+  if (status.ok() && !read_only) status = MigrateSchema(db);
   if (status.ok()) status = impl->writer.Prepare();
   if (status.ok()) status = impl->sync_state.Prepare(db);
   if (status.ok()) status = impl->readers.Prepare(db);

@@ -294,6 +294,13 @@ class Store {
   static Result<std::unique_ptr<Store>> Open(
       const std::string& path, std::chrono::milliseconds check_budget = kOpenCheckBudget);
 
+  // Opens the store at `path` for reading only (`sync --dry-run`): the file
+  // is never created, migrated, switched to WAL or re-permissioned, and
+  // every write through it fails. Fails with kNotFound when there is no
+  // file, kInvalidArgument when its schema version is not kSchemaVersion
+  // (Open() upgrades it), otherwise as Open().
+  static Result<std::unique_ptr<Store>> OpenReadOnly(const std::string& path);
+
   // `salesaudit store check`: integrity_check of the whole file at `path`
   // (never created or migrated; only read), also while a daemon has it
   // open. Fails (kNotFound, kUnavailable) only when the check cannot run;
@@ -451,6 +458,9 @@ class Store {
   StoreHealth Health();
 
  private:
+  static Result<std::unique_ptr<Store>> OpenFile(const std::string& path,
+                                                 std::chrono::milliseconds check_budget,
+                                                 bool read_only);
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
