@@ -28,11 +28,14 @@
 //   }
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -77,6 +80,55 @@ class Connector {
   virtual Result<std::unique_ptr<StreamReader>> OpenStream(const StreamRun& run) = 0;
 };
 
+// What a stream's stored cursor says, in terms an operator reads: `salesaudit
+// status`, /api/v1/status and `sync --dry-run` show it. A connector builds
+// it with the parser its readers use, so it says what the next run will do.
+struct CursorDescription {
+  // How the next run reads the stream.
+  enum class NextRead {
+    kEverything,  // a first (or full) read of every record
+    kWhole,       // a short list read whole on every run (owners): no time kept
+    kWindow,      // the changes in [window_from, window_to]
+    kPerPart,     // each part (a campaign, a list) from its own position: `parts`
+  };
+  NextRead next_read = NextRead::kEverything;
+  // Not ok when the stored cursor is not one the connector reads: the next
+  // run fails with this message (until `sync --full`); nothing else is set.
+  Status unreadable;
+  // Every change up to this time has been read: the cursor's high-water
+  // mark. Unset before a first read has finished and for kWhole streams.
+  TimeMs changes_through;
+  // kWindow: the changes the next run reads. window_to unset: up to the
+  // run's start; set while a window a run stopped in is resumed.
+  TimeMs window_from;
+  TimeMs window_to;
+  // The re-read before the cursor the windows include, for streams that have one.
+  std::optional<std::chrono::milliseconds> lookback;
+  // Set when a run stopped part-way: where the next run resumes, in words
+  // ("the window to 2026-03-01T10:00:00.000Z after id 1234"). Ids are
+  // escaped and bounded (CursorIdText); paging tokens are never quoted.
+  std::string resumes;
+  // A cursor of many parts: what they hold ("12 campaigns, read through
+  // 2026-01-02T... to 2026-03-01T...").
+  std::string parts;
+};
+
+// An id from a stored cursor, for a CursorDescription: control characters
+// escaped, cut at 64 bytes ("..." added). Stored data is hostile.
+std::string CursorIdText(std::string_view id);
+
+// "changes through 2026-03-01T10:00:00.000Z", "never synced", "read whole
+// each run", "cursor unreadable: ...", with "; resumes an interrupted run at
+// ..." when one stopped part-way: what `status` shows. `stored` is the
+// stored cursor ("" = never synced).
+std::string CursorStateText(const CursorDescription& cursor, const std::string& stored);
+
+// What the next run reads, for `sync --dry-run`: "a full read of every
+// record", "the whole list, as every run does", "changes from A to B
+// (lookback 10m)", with "resumes an interrupted run at ..., then " before it
+// when one stopped part-way. `now_ms` stands for the run's start.
+std::string NextReadText(const CursorDescription& cursor, int64_t now_ms);
+
 // A connector type, declared as data: what its config may say (the
 // ConnectorSchema the config loader checks entries against) and how to build
 // one.
@@ -94,6 +146,13 @@ struct ConnectorDescriptor : ConnectorSchema {
   // when the config does not say enough (HubSpot without portal_id); unset
   // for vendors whose records have no stable page.
   std::function<std::map<RecordKind, std::string>(const ConnectorConfig&)> record_urls;
+  // Describes `stream`'s stored cursor (Store::GetCursor's text, "" = never
+  // synced) for a run of `config` starting at `now_ms`. Never fails: a
+  // cursor it cannot read is described as unreadable. Unset for types that
+  // keep no cursor worth describing (then: "never synced" / a full read).
+  std::function<CursorDescription(const ConnectorConfig& config, const std::string& stream,
+                                  const std::string& cursor, int64_t now_ms)>
+      describe_cursor;
   // Builds an instance for one run. `http` outlives the instance.
   std::function<Result<std::unique_ptr<Connector>>(const ConnectorConfig&, HttpClient& http)>
       create;
@@ -113,6 +172,17 @@ class ConnectorRegistry {
  private:
   std::map<std::string, ConnectorDescriptor> descriptors_;
 };
+
+// The streams a connector syncs: those configured, else every one its type
+// offers.
+std::vector<std::string> ConfiguredStreams(const ConnectorConfig& config,
+                                           const ConnectorDescriptor& type);
+
+// `type`'s description of a stored cursor (ConnectorDescriptor::describe_cursor),
+// or a plain one (never synced / a full read) for types that give none.
+CursorDescription DescribeStoredCursor(const ConnectorDescriptor& type,
+                                       const ConnectorConfig& config, const std::string& stream,
+                                       const std::string& cursor, int64_t now_ms);
 
 // Registers every connector listed in connectors/CMakeLists.txt (generated).
 void RegisterBuiltinConnectors(ConnectorRegistry& registry);

@@ -23,13 +23,6 @@ bool StopsConnector(StatusCode code) {
 // second only earns another one (HubSpot's search sends no hint at all).
 constexpr std::chrono::milliseconds kRateLimitedFloor(1000);
 
-// The streams a connector syncs: those configured, else every one its type
-// offers.
-std::vector<std::string> ConfiguredStreams(const ConnectorConfig& config,
-                                           const ConnectorDescriptor& descriptor) {
-  return config.streams.empty() ? descriptor.StreamNames() : config.streams;
-}
-
 // The HTTP client of one run of the connector.
 HttpClient::Options ClientOptions(const ConnectorConfig& config,
                                   const ConnectorDescriptor& descriptor) {

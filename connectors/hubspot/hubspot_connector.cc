@@ -71,6 +71,13 @@ void RegisterHubspotConnector(ConnectorRegistry& registry) {
     urls[RecordKind::kDeal] = account + "/record/0-3/";
     return urls;
   };
+  d.describe_cursor = [](const ConnectorConfig& config, const std::string& stream,
+                         const std::string& cursor, int64_t now_ms) {
+    if (hubspot::IsEmailStream(stream)) {
+      return hubspot::DescribeEmailCursor(config, stream, cursor, now_ms);
+    }
+    return hubspot::DescribeObjectCursor(config, stream, cursor);
+  };
   d.create = [](const ConnectorConfig& config,
                 HttpClient& http) -> Result<std::unique_ptr<Connector>> {
     return std::unique_ptr<Connector>(std::make_unique<HubSpotConnector>(config, http));

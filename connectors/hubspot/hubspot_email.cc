@@ -14,6 +14,7 @@
 #include "connectors/shared_options.h"
 #include "core/json_reader.h"
 #include "core/json_writer.h"
+#include "core/time_util.h"
 
 namespace salesaudit::hubspot {
 namespace {
@@ -66,23 +67,35 @@ class CampaignsReader : public StreamReader {
  public:
   CampaignsReader(HubSpotApi& api, const StreamRun& run) : api_(api), run_(run) {}
 
+  struct Known {
+    int64_t updated = 0;
+    int64_t sent_at = 0;  // 0: not sent when last read
+  };
+
   Status Load() {
-    if (run_.cursor.empty()) return Status::Ok();
+    Status s = ParseCursor(run_.cursor, &known_, &offset_);
+    return s.ok() ? s : s.WithContext(Context());
+  }
+
+  // The stored cursor `text` ("" = none) into `known` and `offset`.
+  static Status ParseCursor(const std::string& text, std::map<std::string, Known>* known,
+                            std::string* offset) {
+    if (text.empty()) return Status::Ok();
     rapidjson::Document doc;
-    if (!ParseJson(run_.cursor, &doc).ok() || !doc.IsObject()) {
-      return Status::DataLoss(Context() + ": stored cursor is not valid JSON; run `sync --full`");
+    if (!ParseJson(text, &doc).ok() || !doc.IsObject()) {
+      return Status::DataLoss("stored cursor is not valid JSON; run `sync --full`");
     }
     // Version 1 cursors held nothing: every detail is read once more.
-    if (const rapidjson::Value* known = GetObject(doc, "known")) {
-      for (const auto& m : known->GetObject()) {
+    if (const rapidjson::Value* entries = GetObject(doc, "known")) {
+      for (const auto& m : entries->GetObject()) {
         if (!m.value.IsArray() || m.value.Size() != 2 || !m.value[0].IsInt64() ||
             !m.value[1].IsInt64()) {
           continue;
         }
-        known_[m.name.GetString()] = {m.value[0].GetInt64(), m.value[1].GetInt64()};
+        (*known)[m.name.GetString()] = {m.value[0].GetInt64(), m.value[1].GetInt64()};
       }
     }
-    offset_ = GetStringOrEmpty(doc, "offset");
+    *offset = GetStringOrEmpty(doc, "offset");
     return Status::Ok();
   }
 
@@ -123,11 +136,6 @@ class CampaignsReader : public StreamReader {
   }
 
  private:
-  struct Known {
-    int64_t updated = 0;
-    int64_t sent_at = 0;  // 0: not sent when last read
-  };
-
   bool MayHaveChanged(const std::string& id, int64_t updated) const {
     auto it = known_.find(id);
     if (it == known_.end() || it->second.updated != updated || it->second.sent_at == 0) {
@@ -308,10 +316,69 @@ class EventsReader : public StreamReader {
   Status deferred_error_;
 };
 
+// The cursor a run of email_events starts from: the stored one, whose new
+// window re-reads the lookback (events reach the API a little late), or for
+// a first run `email_history` before its start.
+Result<EventsCursor> StartingEventsCursor(const ConnectorConfig& config, const std::string& text,
+                                          int64_t started_at_ms) {
+  EventsCursor cursor;
+  if (text.empty()) {
+    cursor.since =
+        std::max<int64_t>(0, started_at_ms - config.options.Duration(kEmailHistoryOption).count());
+    return cursor;
+  }
+  auto parsed = EventsCursor::Parse(text);
+  if (!parsed.ok()) return parsed.status();
+  cursor = *parsed;
+  if (cursor.end == 0) {
+    cursor.since =
+        std::max<int64_t>(0, cursor.since - config.options.Duration(kLookbackOption).count());
+  }
+  return cursor;
+}
+
 }  // namespace
 
 bool IsEmailStream(const std::string& stream) {
   return stream == kCampaignsStream || stream == kEventsStream;
+}
+
+CursorDescription DescribeEmailCursor(const ConnectorConfig& config, const std::string& stream,
+                                      const std::string& text, int64_t now_ms) {
+  using NextRead = CursorDescription::NextRead;
+  CursorDescription d;
+  if (stream == kCampaignsStream) {
+    // The listing is read whole each run; the cursor knows the details read.
+    d.next_read = NextRead::kWhole;
+    std::map<std::string, CampaignsReader::Known> known;
+    std::string offset;
+    if (Status s = CampaignsReader::ParseCursor(text, &known, &offset); !s.ok()) {
+      d.unreadable = s;
+      return d;
+    }
+    if (!text.empty()) d.parts = std::to_string(known.size()) + " campaign details kept";
+    if (!offset.empty()) d.resumes = "the campaign listing, at a saved offset";
+    return d;
+  }
+  auto cursor = StartingEventsCursor(config, text, now_ms);
+  if (!cursor.ok()) {
+    d.unreadable = cursor.status();
+    return d;
+  }
+  d.next_read = NextRead::kWindow;
+  if (!text.empty()) {
+    // StartingEventsCursor moved `since` back by the lookback for the new window.
+    d.changes_through = EventsCursor::Parse(text)->since;
+    d.lookback = config.options.Duration(kLookbackOption);
+  }
+  if (cursor->end != 0) {
+    d.window_from = cursor->start;
+    d.resumes = "the window from " + FormatIsoMs(cursor->start) + " to " +
+                FormatIsoMs(cursor->end) + (cursor->offset.empty() ? "" : ", at a saved page");
+  } else {
+    d.window_from = cursor->since;
+  }
+  return d;
 }
 
 Result<std::unique_ptr<StreamReader>> OpenEmailStream(HubSpotApi& api, const StreamRun& run) {
@@ -320,21 +387,9 @@ Result<std::unique_ptr<StreamReader>> OpenEmailStream(HubSpotApi& api, const Str
     if (Status s = reader->Load(); !s.ok()) return s;
     return std::unique_ptr<StreamReader>(std::move(reader));
   }
-  EventsCursor cursor;
-  if (run.cursor.empty()) {
-    cursor.since = std::max<int64_t>(
-        0, run.started_at_ms - api.config.options.Duration(kEmailHistoryOption).count());
-  } else {
-    auto parsed = EventsCursor::Parse(run.cursor);
-    if (!parsed.ok()) return parsed.status().WithContext(api.Context(kEventsStream));
-    cursor = *parsed;
-    // Events reach the API a little late: a new window re-reads the
-    // lookback before where the last one ended.
-    if (cursor.end == 0)
-      cursor.since =
-          std::max<int64_t>(0, cursor.since - api.config.options.Duration(kLookbackOption).count());
-  }
-  return std::unique_ptr<StreamReader>(std::make_unique<EventsReader>(api, run, cursor));
+  auto cursor = StartingEventsCursor(api.config, run.cursor, run.started_at_ms);
+  if (!cursor.ok()) return cursor.status().WithContext(api.Context(kEventsStream));
+  return std::unique_ptr<StreamReader>(std::make_unique<EventsReader>(api, run, *cursor));
 }
 
 std::optional<EmailEvent> MapEmailEvent(const rapidjson::Value& event,

@@ -21,6 +21,7 @@
 #include <rapidjson/fwd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,11 @@ namespace salesaudit::hubspot {
 inline constexpr std::chrono::milliseconds kEmailEventsWindow = std::chrono::hours(24 * 30);
 
 bool IsEmailStream(const std::string& stream);
+
+// The stored cursor of `stream` in words, for a run starting at `now_ms`
+// (ConnectorDescriptor::describe_cursor). REQUIRES: IsEmailStream(stream).
+CursorDescription DescribeEmailCursor(const ConnectorConfig& config, const std::string& stream,
+                                      const std::string& cursor, int64_t now_ms);
 
 // A reader of `run.stream` over `api`, which must outlive it.
 // REQUIRES: IsEmailStream(run.stream).

@@ -119,6 +119,12 @@ struct ObjectCursor {
   }
 };
 
+// The start of the window an incremental run reads: the lookback before
+// where the last window ended.
+int64_t WindowStart(const ObjectCursor& cursor, const ConnectorConfig& config) {
+  return std::max<int64_t>(0, cursor.since - config.options.Duration(kLookbackOption).count());
+}
+
 // What differs between the contacts and deals streams.
 struct ObjectType {
   const char* name;           // "contacts" / "deals"
@@ -375,8 +381,7 @@ class ObjectReader : public StreamReader {
   }
 
   std::string SearchBody() {
-    const int64_t lookback = api_.config.options.Duration(kLookbackOption).count();
-    const int64_t lower = std::max<int64_t>(0, cursor_.since - lookback);
+    const int64_t lower = WindowStart(cursor_, api_.config);
     JsonWriter w;
     auto filter = [&](const char* property, const char* op, const std::string& value) {
       w.StartObject();
@@ -492,6 +497,27 @@ class ObjectReader : public StreamReader {
   std::vector<std::string> properties_;
 };
 
+// Where an owners run resumes: the listing (active or archived) and its
+// page token; a finished run's cursor resumes nothing.
+struct OwnersPosition {
+  bool resumes = false;
+  bool archived = false;
+  std::string after;
+
+  static OwnersPosition Parse(const std::string& cursor) {
+    OwnersPosition p;
+    rapidjson::Document doc;
+    // Version 1 cursors held no position: such a run starts over.
+    if (cursor.empty() || !ParseJson(cursor, &doc).ok() || GetBool(doc, "done").value_or(true)) {
+      return p;
+    }
+    p.resumes = true;
+    p.archived = GetBool(doc, "archived").value_or(false);
+    p.after = GetStringOrEmpty(doc, "after");
+    return p;
+  }
+};
+
 // Owners are few: every run reads the active list, then the archived one
 // (deactivated users) as inactive owners. The cursor is the position of the
 // next request; a run that stopped short of the end (max_pages_per_run, a
@@ -499,13 +525,9 @@ class ObjectReader : public StreamReader {
 class OwnersReader : public StreamReader {
  public:
   OwnersReader(HubSpotApi& api, const std::string& cursor) : api_(api) {
-    rapidjson::Document doc;
-    // Version 1 cursors held no position: such a run starts over.
-    if (cursor.empty() || !ParseJson(cursor, &doc).ok() || GetBool(doc, "done").value_or(true)) {
-      return;
-    }
-    archived_ = GetBool(doc, "archived").value_or(false);
-    after_ = GetStringOrEmpty(doc, "after");
+    const OwnersPosition position = OwnersPosition::Parse(cursor);
+    archived_ = position.archived;
+    after_ = position.after;
   }
 
   Result<std::optional<Page>> Next() override {
@@ -572,6 +594,46 @@ class OwnersReader : public StreamReader {
 
 bool IsObjectStream(const std::string& stream) {
   return stream == "owners" || stream == kContacts.name || stream == kDeals.name;
+}
+
+CursorDescription DescribeObjectCursor(const ConnectorConfig& config, const std::string& stream,
+                                       const std::string& text) {
+  using NextRead = CursorDescription::NextRead;
+  CursorDescription d;
+  if (stream == "owners") {
+    d.next_read = NextRead::kWhole;
+    const OwnersPosition position = OwnersPosition::Parse(text);
+    if (position.resumes) {
+      d.resumes = std::string("the ") + (position.archived ? "archived " : "") + "owners listing" +
+                  (position.after.empty() ? "" : ", at a saved page");
+    }
+    return d;
+  }
+  if (text.empty()) return d;
+  auto parsed = ObjectCursor::Parse(text);
+  if (!parsed.ok()) {
+    d.unreadable = parsed.status();
+    return d;
+  }
+  const ObjectCursor& cursor = *parsed;
+  std::vector<std::string> resumes;
+  if (cursor.full) {
+    if (!cursor.after.empty()) resumes.push_back("the full listing, at a saved page");
+  } else {
+    d.next_read = NextRead::kWindow;
+    if (cursor.since > 0) d.changes_through = cursor.since;
+    d.window_from = WindowStart(cursor, config);
+    d.lookback = config.options.Duration(kLookbackOption);
+    if (cursor.upper != 0) {
+      d.window_to = cursor.upper;
+      resumes.push_back(
+          "the window to " + FormatIsoMs(cursor.upper) +
+          (cursor.last_id.empty() ? "" : " after id " + CursorIdText(cursor.last_id)));
+    }
+  }
+  if (!cursor.archived_after.empty()) resumes.push_back("the archived listing, at a saved page");
+  d.resumes = Join(resumes, ", then ");
+  return d;
 }
 
 Result<std::unique_ptr<StreamReader>> OpenObjectStream(HubSpotApi& api, const StreamRun& run) {

@@ -20,6 +20,11 @@ namespace salesaudit::hubspot {
 
 bool IsObjectStream(const std::string& stream);
 
+// The stored cursor of `stream` in words (ConnectorDescriptor::describe_cursor).
+// REQUIRES: IsObjectStream(stream).
+CursorDescription DescribeObjectCursor(const ConnectorConfig& config, const std::string& stream,
+                                       const std::string& cursor);
+
 // A reader of `run.stream` over `api`, which must outlive it.
 // REQUIRES: IsObjectStream(run.stream).
 Result<std::unique_ptr<StreamReader>> OpenObjectStream(HubSpotApi& api, const StreamRun& run);

@@ -116,6 +116,39 @@ bool LastPage(const rapidjson::Value& doc, int64_t offset, size_t items) {
   return items == 0 || offset + static_cast<int64_t>(items) >= total;
 }
 
+// The campaigns stream's stored position: the largest send time read
+// (`since`), and while a listing is under way its next offset and the
+// largest send time read in it.
+struct CampaignsCursor {
+  int64_t since = 0;
+  int64_t offset = 0;
+  int64_t max_seen = 0;
+
+  static Result<CampaignsCursor> Parse(const std::string& text) {
+    CampaignsCursor c;
+    if (text.empty()) return c;
+    rapidjson::Document doc;
+    if (!ParseJson(text, &doc).ok() || !doc.IsObject()) {
+      return Status::DataLoss("stored cursor is not valid JSON; run `sync --full`");
+    }
+    c.since = GetInt64(doc, "since").value_or(0);
+    c.offset = GetInt64(doc, "offset").value_or(0);
+    c.max_seen = GetInt64(doc, "max").value_or(0);
+    return c;
+  }
+};
+
+// The send time a run's campaign listing starts at, for a cursor at `since`
+// (> 0). Campaigns turn `sent` when sending ends, after their send time: the
+// lookback reads those that finished since the last run. Campaigns still in
+// the activity window are read again, so their reported opens and clicks
+// stay current.
+int64_t ListingFrom(const ConnectorConfig& config, int64_t since, int64_t started_at_ms) {
+  return std::max<int64_t>(
+      0, std::min(since - config.options.Duration(kLookbackOption).count(),
+                  started_at_ms - config.options.Duration(kEmailActivityWindowOption).count()));
+}
+
 // Sent campaigns, oldest send first, from `since` (the largest send time
 // read so far, never past a run's start). A run killed between pages resumes
 // at `offset` under the same filter.
@@ -124,14 +157,11 @@ class CampaignsReader : public StreamReader {
   CampaignsReader(MailchimpContext& ctx, const StreamRun& run) : ctx_(ctx), run_(run) {}
 
   Status Load() {
-    if (run_.cursor.empty()) return Status::Ok();
-    rapidjson::Document doc;
-    if (!ParseJson(run_.cursor, &doc).ok() || !doc.IsObject()) {
-      return Status::DataLoss("stored cursor is not valid JSON; run `sync --full`");
-    }
-    since_ = GetInt64(doc, "since").value_or(0);
-    offset_ = GetInt64(doc, "offset").value_or(0);
-    max_seen_ = GetInt64(doc, "max").value_or(0);
+    auto cursor = CampaignsCursor::Parse(run_.cursor);
+    if (!cursor.ok()) return cursor.status();
+    since_ = cursor->since;
+    offset_ = cursor->offset;
+    max_seen_ = cursor->max_seen;
     return Status::Ok();
   }
 
@@ -141,14 +171,8 @@ class CampaignsReader : public StreamReader {
                         "&offset=" + std::to_string(offset_) +
                         "&status=sent&sort_field=send_time&sort_dir=ASC";
     if (since_ > 0) {
-      // Campaigns turn `sent` when sending ends, after their send time: the
-      // lookback reads those that finished since the last run. Campaigns
-      // still in the activity window are read again, so their reported
-      // opens and clicks stay current.
-      const int64_t from = std::min(
-          since_ - ctx_.config.options.Duration(kLookbackOption).count(),
-          run_.started_at_ms - ctx_.config.options.Duration(kEmailActivityWindowOption).count());
-      query += "&since_send_time=" + UrlEncode(OffsetTime(std::max<int64_t>(0, from)));
+      query += "&since_send_time=" +
+               UrlEncode(OffsetTime(ListingFrom(ctx_.config, since_, run_.started_at_ms)));
     }
     auto doc = ctx_.Get("campaigns", query);
     if (!doc.ok()) return doc.status();
@@ -243,24 +267,35 @@ class ChildReader : public StreamReader {
   ChildReader(MailchimpContext& ctx, ChildKind kind, const StreamRun& run)
       : ctx_(ctx), kind_(kind), run_(run) {}
 
-  Status Load() {
-    if (run_.cursor.empty()) return Status::Ok();
-    rapidjson::Document doc;
-    if (!ParseJson(run_.cursor, &doc).ok() || !doc.IsObject()) {
-      return Status::DataLoss("stored cursor is not valid JSON; run `sync --full`");
+  Status Load() { return ParseCursor(run_.cursor, &done_, &current_); }
+
+  // The stored cursor as `salesaudit status` and `sync --dry-run` tell it.
+  static CursorDescription Describe(const ConnectorConfig& config, ChildKind kind,
+                                    const std::string& text) {
+    CursorDescription d;
+    std::map<std::string, int64_t> done;
+    Position current;
+    if (Status s = ParseCursor(text, &done, &current); !s.ok()) {
+      d.unreadable = s;
+      return d;
     }
-    if (const rapidjson::Value* done = GetObject(doc, "done")) {
-      for (const auto& m : done->GetObject()) {
-        if (m.value.IsInt64()) done_[m.name.GetString()] = m.value.GetInt64();
-      }
+    d.next_read = CursorDescription::NextRead::kPerPart;
+    d.lookback = config.options.Duration(kLookbackOption);
+    const char* parents = kind == ChildKind::kActivity ? "campaigns" : "lists";
+    d.parts = std::to_string(done.size()) + " " + parents + " read";
+    if (!done.empty()) {
+      const auto [oldest, newest] =
+          std::minmax_element(done.begin(), done.end(),
+                              [](const auto& a, const auto& b) { return a.second < b.second; });
+      d.parts += ", through " + FormatIsoMs(oldest->second) + " (oldest) to " +
+                 FormatIsoMs(newest->second) + " (newest)";
     }
-    if (const rapidjson::Value* current = GetObject(doc, "current")) {
-      current_.id = GetStringOrEmpty(*current, "id");
-      current_.offset = GetInt64(*current, "offset").value_or(0);
-      current_.since = GetInt64(*current, "since").value_or(0);
-      current_.max = GetInt64(*current, "max").value_or(0);
+    d.parts += std::string("; ") + parents + " not read yet are read whole";
+    if (!current.id.empty()) {
+      d.resumes = std::string(kind == ChildKind::kActivity ? "campaign " : "list ") +
+                  CursorIdText(current.id) + ", offset " + std::to_string(current.offset);
     }
-    return Status::Ok();
+    return d;
   }
 
   Result<std::optional<Page>> Next() override {
@@ -289,6 +324,28 @@ class ChildReader : public StreamReader {
 
   const char* Stream() const {
     return kind_ == ChildKind::kActivity ? "email_activity" : "members";
+  }
+
+  // The stored cursor `text` ("" = none) into `done` and `current`.
+  static Status ParseCursor(const std::string& text, std::map<std::string, int64_t>* done,
+                            Position* current) {
+    if (text.empty()) return Status::Ok();
+    rapidjson::Document doc;
+    if (!ParseJson(text, &doc).ok() || !doc.IsObject()) {
+      return Status::DataLoss("stored cursor is not valid JSON; run `sync --full`");
+    }
+    if (const rapidjson::Value* parents = GetObject(doc, "done")) {
+      for (const auto& m : parents->GetObject()) {
+        if (m.value.IsInt64()) (*done)[m.name.GetString()] = m.value.GetInt64();
+      }
+    }
+    if (const rapidjson::Value* position = GetObject(doc, "current")) {
+      current->id = GetStringOrEmpty(*position, "id");
+      current->offset = GetInt64(*position, "offset").value_or(0);
+      current->since = GetInt64(*position, "since").value_or(0);
+      current->max = GetInt64(*position, "max").value_or(0);
+    }
+    return Status::Ok();
   }
 
   // Every sent campaign (paged in one go; nothing is kept unless all pages
@@ -567,6 +624,29 @@ void RegisterMailchimpConnector(ConnectorRegistry& registry) {
   // one connector's sequential requests never reach (docs/vendors/mailchimp.md
   // "Rate limits and errors").
   d.default_rate_limit = RateLimit{};
+  d.describe_cursor = [](const ConnectorConfig& config, const std::string& stream,
+                         const std::string& cursor, int64_t now_ms) {
+    if (stream == "email_activity" || stream == "members") {
+      return ChildReader::Describe(
+          config, stream == "members" ? ChildKind::kMembers : ChildKind::kActivity, cursor);
+    }
+    CursorDescription d;
+    auto parsed = CampaignsCursor::Parse(cursor);
+    if (!parsed.ok()) {
+      d.unreadable = parsed.status();
+      return d;
+    }
+    if (parsed->since > 0) {
+      d.next_read = CursorDescription::NextRead::kWindow;
+      d.changes_through = parsed->since;  // the latest send time read
+      d.window_from = ListingFrom(config, parsed->since, now_ms);
+      d.lookback = config.options.Duration(kLookbackOption);
+    }
+    if (parsed->offset != 0) {
+      d.resumes = "the campaign listing, offset " + std::to_string(parsed->offset);
+    }
+    return d;
+  };
   d.create = [](const ConnectorConfig& config,
                 HttpClient& http) -> Result<std::unique_ptr<Connector>> {
     auto key = config.auth.find("api_key");

@@ -39,6 +39,7 @@ void RegisterPipedriveConnector(ConnectorRegistry& registry) {
   // then follows below this ceiling (docs/vendors/pipedrive.md "Rate limits").
   d.default_rate_limit = RateLimit{120, std::chrono::seconds(2)};
   d.read_rate_limit = pipedrive::ReadRateLimit;
+  d.describe_cursor = pipedrive::DescribePipedriveCursor;
   d.create = [](const ConnectorConfig& config,
                 HttpClient& http) -> Result<std::unique_ptr<Connector>> {
     return std::unique_ptr<Connector>(std::make_unique<PipedriveConnector>(config, http));

@@ -12,6 +12,7 @@
 #include "connectors/shared_options.h"
 #include "core/json_reader.h"
 #include "core/json_writer.h"
+#include "core/time_util.h"
 
 namespace salesaudit::pipedrive {
 namespace {
@@ -116,6 +117,12 @@ struct StreamCursor {
   }
 };
 
+// The updated_since of a new window after the first: the lookback before
+// where the last one ended (Pipedrive takes no time before 1970-01-01T00:00:01).
+int64_t WindowFrom(const StreamCursor& cursor, const ConnectorConfig& config) {
+  return std::max<int64_t>(1000, cursor.since - config.options.Duration(kLookbackOption).count());
+}
+
 class ListReader : public StreamReader {
  public:
   ListReader(CompanyState& company, const StreamSource& source, const StreamRun& run,
@@ -130,10 +137,7 @@ class ListReader : public StreamReader {
       // leaves its own second out, which the next window then starts with.
       cursor_.upper = FloorToSecond(run.started_at_ms);
       cursor_.from = 0;
-      if (cursor_.since > 0) {
-        const int64_t lookback = company.api.config.options.Duration(kLookbackOption).count();
-        cursor_.from = std::max<int64_t>(1000, cursor_.since - lookback);
-      }
+      if (cursor_.since > 0) cursor_.from = WindowFrom(cursor_, company.api.config);
       cursor_.after = 0;
       cursor_.next.clear();
     }
@@ -409,6 +413,54 @@ std::vector<StreamSpec> PipedriveStreams() {
   std::vector<StreamSpec> streams;
   for (const StreamSource& s : kSources) streams.push_back({s.stream, s.records});
   return streams;
+}
+
+CursorDescription DescribePipedriveCursor(const ConnectorConfig& config, const std::string& stream,
+                                          const std::string& text, int64_t now_ms) {
+  using NextRead = CursorDescription::NextRead;
+  CursorDescription d;
+  auto cursor = StreamCursor::Parse(text);
+  if (!cursor.ok()) {
+    d.unreadable = cursor.status();
+    return d;
+  }
+  const StreamSource* source = nullptr;
+  for (const StreamSource& s : kSources) {
+    if (stream == s.stream) source = &s;
+  }
+  if (source == nullptr || !source->v2) {
+    d.next_read = NextRead::kWhole;
+    if (source != nullptr && (cursor->start != 0 || cursor->then != 0)) {
+      const char* path = cursor->then == 1 && source->then_path ? source->then_path : source->path;
+      d.resumes = std::string("the list ") + path + ", offset " + std::to_string(cursor->start);
+    }
+    return d;
+  }
+  if (cursor->scan == 1) {
+    // The scan goes on alone; the next window waits for the run after.
+    d.next_read = NextRead::kWhole;
+    if (cursor->since > 0) d.changes_through = cursor->since;
+    d.resumes = "the deletion scan after id " + std::to_string(cursor->scan_after);
+    return d;
+  }
+  if (cursor->upper != 0) {
+    d.resumes = (cursor->since == 0 ? std::string("the first read")
+                                    : "the window to " + FormatIsoMs(cursor->upper)) +
+                (cursor->next.empty() ? "" : ", at a saved page");
+  }
+  if (cursor->since == 0) return d;
+  d.next_read = NextRead::kWindow;
+  d.changes_through = cursor->since;
+  d.lookback = config.options.Duration(kLookbackOption);
+  if (cursor->upper != 0) {
+    d.window_from = cursor->from;
+    d.window_to = cursor->upper;
+  } else {
+    d.window_from = WindowFrom(*cursor, config);
+    // updated_until is the run's start in whole seconds.
+    d.window_to = FloorToSecond(now_ms);
+  }
+  return d;
 }
 
 Result<std::unique_ptr<StreamReader>> OpenPipedriveStream(CompanyState& company,

@@ -44,6 +44,11 @@ struct CompanyState {
 // The stream names, in sync order, with the records each yields.
 std::vector<StreamSpec> PipedriveStreams();
 
+// A stream's stored cursor in words, for a run starting at `now_ms`
+// (ConnectorDescriptor::describe_cursor).
+CursorDescription DescribePipedriveCursor(const ConnectorConfig& config, const std::string& stream,
+                                          const std::string& cursor, int64_t now_ms);
+
 Result<std::unique_ptr<StreamReader>> OpenPipedriveStream(CompanyState& company,
                                                           const StreamRun& run);
 

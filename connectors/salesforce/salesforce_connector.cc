@@ -48,6 +48,9 @@ void RegisterSalesforceConnector(ConnectorRegistry& registry) {
     urls[RecordKind::kDeal] = config.base_url + "/";
     return urls;
   };
+  d.describe_cursor = [](const ConnectorConfig& config, const std::string&,
+                         const std::string& cursor,
+                         int64_t) { return salesforce::DescribeSalesforceCursor(config, cursor); };
   d.create = [](const ConnectorConfig& config,
                 HttpClient& http) -> Result<std::unique_ptr<Connector>> {
     return std::unique_ptr<Connector>(std::make_unique<SalesforceConnector>(config, http));

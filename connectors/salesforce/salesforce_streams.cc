@@ -120,6 +120,12 @@ struct KeysetCursor {
   }
 };
 
+// Where a window after the first starts: the lookback before where the
+// last one ended, for rows that commit after their SystemModstamp.
+int64_t WindowStart(const KeysetCursor& cursor, int64_t lookback_ms) {
+  return cursor.since - lookback_ms;
+}
+
 std::string Joined(const std::vector<std::string>& fields) {
   std::string out;
   for (const std::string& f : fields) out += (out.empty() ? "" : ", ") + f;
@@ -216,7 +222,7 @@ class ObjectStreamReader : public StreamReader {
                        " FROM " + SObjectName(object_.object) + " WHERE SystemModstamp < " +
                        SoqlDateTime(cursor_.upper);
     if (cursor_.since > 0) {
-      soql += " AND SystemModstamp >= " + SoqlDateTime(cursor_.since - lookback_ms_);
+      soql += " AND SystemModstamp >= " + SoqlDateTime(WindowStart(cursor_, lookback_ms_));
     }
     const KeyOrder order = cursor_.order();
     if (!cursor_.after_id.empty()) {
@@ -372,6 +378,29 @@ std::vector<StreamSpec> SalesforceStreams() {
   std::vector<StreamSpec> streams;
   for (const StreamObject& o : kStreamObjects) streams.push_back({o.stream, o.records});
   return streams;
+}
+
+CursorDescription DescribeSalesforceCursor(const ConnectorConfig& config, const std::string& text) {
+  CursorDescription d;
+  auto cursor = KeysetCursor::Parse(text);
+  if (!cursor.ok()) {
+    d.unreadable = cursor.status();
+    return d;
+  }
+  std::string resumes;
+  if (cursor->upper != 0) {
+    resumes = cursor->since == 0 ? "the first read" : "the window to " + FormatIsoMs(cursor->upper);
+    if (!cursor->after_id.empty()) resumes += " after id " + CursorIdText(cursor->after_id);
+  }
+  d.resumes = std::move(resumes);
+  if (cursor->since == 0) return d;
+  const std::chrono::milliseconds lookback = config.options.Duration(kLookbackOption);
+  d.next_read = CursorDescription::NextRead::kWindow;
+  d.changes_through = cursor->since;
+  d.window_from = WindowStart(*cursor, lookback.count());
+  if (cursor->upper != 0) d.window_to = cursor->upper;
+  d.lookback = lookback;
+  return d;
 }
 
 Result<std::unique_ptr<StreamReader>> OpenSalesforceStream(OrgState& org, const StreamRun& run) {

@@ -47,6 +47,11 @@ struct OrgState {
 // The stream names, in sync order, with the records each yields.
 std::vector<StreamSpec> SalesforceStreams();
 
+// A stream's stored cursor in words (ConnectorDescriptor::describe_cursor);
+// every stream's cursor has the same form.
+CursorDescription DescribeSalesforceCursor(const ConnectorConfig& config,
+                                           const std::string& cursor);
+
 Result<std::unique_ptr<StreamReader>> OpenSalesforceStream(OrgState& org, const StreamRun& run);
 
 }  // namespace salesaudit::salesforce

@@ -1,6 +1,7 @@
 // The Mailchimp connector against its simulator over real HTTP, through the
 // sync engine into a real store: full and incremental syncs equal the
 // simulated account, throttling converges, a wrong key changes nothing.
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <map>
@@ -242,6 +243,47 @@ TEST_CASE("an incremental mailchimp sync after new activity adds exactly it") {
     CHECK(since.back() == 'Z');
   }
   CHECK(!f.sim.Stats().since_values.empty());
+}
+
+TEST_CASE(
+    "after a mailchimp sync the campaigns cursor reads as the latest send time and the "
+    "per-campaign "
+    "cursors as how many campaigns were read through when") {
+  MailchimpFixture f(SmallAccount(), SmallPages());
+  RequireAllOk(f.Sync());
+  const ConnectorDescriptor& type = *BuiltinConnectors().Find("mailchimp");
+  const int64_t now = NowMs();
+  auto stored = [&](const std::string& stream) {
+    auto cursor = f.store->GetCursor(kSource, stream);
+    REQUIRE(cursor.ok());
+    return *cursor;
+  };
+  int64_t latest_send = 0;
+  size_t sent = 0;
+  for (const auto& c : f.sim.Campaigns()) {
+    latest_send = std::max(latest_send, c.send_time_ms);
+    sent += c.send_time.empty() ? 0 : 1;
+  }
+  const CursorDescription campaigns =
+      DescribeStoredCursor(type, f.config, "campaigns", stored("campaigns"), now);
+  CHECK(campaigns.unreadable.ok());
+  CHECK(campaigns.changes_through == latest_send);
+  CHECK(campaigns.resumes.empty());
+  // The listing re-reads the lookback (10m) before the latest send, and
+  // at least the activity window (30 days).
+  const int64_t from = std::min<int64_t>(latest_send - 600000, now - 30LL * 24 * 3600 * 1000);
+  CHECK(NextReadText(campaigns, now) ==
+        "changes from " + FormatIsoMs(from) + " to " + FormatIsoMs(now) + " (lookback 10m)");
+
+  const CursorDescription activity =
+      DescribeStoredCursor(type, f.config, "email_activity", stored("email_activity"), now);
+  CHECK(activity.unreadable.ok());
+  CHECK(activity.next_read == CursorDescription::NextRead::kPerPart);
+  CHECK_THAT(activity.parts, Catch::StartsWith(std::to_string(sent) + " campaigns read, through "));
+  CHECK(CursorStateText(activity, stored("email_activity")) == activity.parts);
+  const CursorDescription members =
+      DescribeStoredCursor(type, f.config, "members", stored("members"), now);
+  CHECK_THAT(members.parts, Catch::StartsWith("2 lists read, through "));
 }
 
 TEST_CASE("activity on campaigns sent before email_activity_window is not looked for again") {
