@@ -13,6 +13,27 @@
 
 namespace salesaudit {
 
+namespace {
+
+// When the daemon runs the connector next: its poll_interval after its last
+// run ended, which is when its last stream stored a success or an error.
+// Unset when none of its streams ever ran (the daemon runs it at start).
+TimeMs NextRunDue(const ConnectorConfig& config, const std::vector<std::string>& streams,
+                  const std::map<std::pair<std::string, std::string>, const StreamState*>& states) {
+  TimeMs last_run;
+  for (const std::string& stream : streams) {
+    auto it = states.find({config.name, stream});
+    if (it == states.end()) continue;
+    for (const TimeMs& t : {it->second->last_success_at, it->second->last_error_at}) {
+      if (t && (!last_run || *t > *last_run)) last_run = t;
+    }
+  }
+  if (!last_run) return std::nullopt;
+  return *last_run + config.poll_interval.count();
+}
+
+}  // namespace
+
 Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_t now_ms) {
   auto states = store.ListStreamStates();
   auto live = store.LatestSnapshot(SnapshotPurpose::kLive);
@@ -33,15 +54,19 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
   for (const auto& c : config.connectors) {
     const auto* d = BuiltinConnectors().Find(c.type);
     // Every configured connector's type is known: the loader refuses others.
-    const std::vector<std::string> streams = c.streams.empty() ? d->StreamNames() : c.streams;
+    const std::vector<std::string> streams = ConfiguredStreams(c, *d);
+    const TimeMs next_run = NextRunDue(c, streams, by_key);
     w.StartObject();
     w.Key("name");
     w.String(c.name.c_str());
     w.Key("type");
     w.String(c.type.c_str());
+    w.Key("next_run_due");
+    next_run ? w.String(FormatIsoMs(*next_run).c_str()) : w.Null();
     w.Key("streams");
     w.StartArray();
-    text += c.name + " (" + c.type + ")\n";
+    text += c.name + " (" + c.type + "): next run due " +
+            (next_run && *next_run > now_ms ? FormatIsoMs(*next_run) : std::string("now")) + "\n";
     for (const auto& stream : streams) {
       auto it = by_key.find({c.name, stream});
       const StreamState* s = it == by_key.end() ? nullptr : it->second;
@@ -54,11 +79,22 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
         auto n = store.CountRows(spec->records, c.name, false);
         rows = n.ok() ? *n : 0;
       }
+      const std::string stored = s ? s->cursor : std::string();
+      const CursorDescription cursor = DescribeStoredCursor(*d, c, stream, stored, now_ms);
+      const std::string cursor_state = CursorStateText(cursor, stored);
       w.StartObject();
       w.Key("stream");
       w.String(stream.c_str());
       w.Key("cursor");
-      s && !s->cursor.empty() ? w.String(s->cursor.c_str()) : w.Null();
+      !stored.empty() ? w.String(stored.c_str()) : w.Null();
+      w.Key("cursor_time");
+      cursor.changes_through ? w.String(FormatIsoMs(*cursor.changes_through).c_str()) : w.Null();
+      w.Key("cursor_state");
+      w.String(cursor_state.c_str());
+      w.Key("resumes");
+      w.OptionalString(cursor.resumes.empty() ? nullptr : &cursor.resumes);
+      w.Key("cursor_error");
+      cursor.unreadable.ok() ? w.Null() : w.String(cursor.unreadable.message().c_str());
       w.Key("last_success_at");
       s && s->last_success_at ? w.String(iso(s->last_success_at).c_str()) : w.Null();
       w.Key("last_error");
@@ -73,6 +109,7 @@ Result<StatusReport> ReadStatusReport(const Config& config, Store& store, int64_
                static_cast<long long>(rows),
                s && s->last_success_at ? iso(s->last_success_at).c_str() : "never");
       text += line;
+      text += " " + cursor_state;
       // Vendor text on a terminal: shown escaped, never obeyed.
       if (!last_error.empty()) {
         text += " last error " + iso(s->last_error_at) + ": " + EscapeControlCharacters(last_error);
