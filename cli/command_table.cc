@@ -71,9 +71,14 @@ std::vector<CliCommand> BuildCommands() {
                     .choices = EveryStreamName()},
                    {.name = "--full",
                     .help = "read everything again, ignoring the stored cursors "
-                            "(default: from the cursors on)"}},
+                            "(default: from the cursors on)"},
+                   {.name = "--dry-run",
+                    .help = "contact no vendor and store nothing: print what each stream's "
+                            "next run would read (a full read, the window of changes from its "
+                            "cursor less the lookback, or where an interrupted run resumes)"}},
        .exit_codes = "0 every stream synced, 1 any failed or the pass was interrupted, 2 usage "
-                     "or config error"},
+                     "or config error; with --dry-run, 1 when a stored cursor is unreadable (that "
+                     "stream's next run fails) or the store cannot be read"},
       {.name = "audit",
        .summary = "compute the audit now, store the snapshot, print it",
        .description = "Computes the audit snapshot from the store now, stores it as a one-off "

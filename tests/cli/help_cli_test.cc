@@ -22,7 +22,7 @@ const std::string kCompletion = SALESAUDIT_BASH_COMPLETION;
 // that a command or option the table drops fails.
 const std::map<std::string, std::vector<std::string>> kCommands = {
     {"check", {"--online"}},
-    {"sync", {"--connector", "--stream", "--full"}},
+    {"sync", {"--connector", "--stream", "--full", "--dry-run"}},
     {"audit", {"--from", "--to", "--format", "--out"}},
     {"forecast", {"--leads", "--channel", "--spend", "--from", "--to", "--format"}},
     {"status", {"--format"}},
