@@ -111,7 +111,9 @@ struct ObjectCursor {
       c.upper = GetInt64(doc, "upper").value_or(0);
       c.last_id = GetStringOrEmpty(doc, "last_id");
     } else {
-      return Status::DataLoss("stored cursor has unknown mode '" + mode + "'; run `sync --full`");
+      // Stored data is hostile: the mode is quoted escaped and bounded.
+      return Status::DataLoss("stored cursor has unknown mode '" + CursorIdText(mode) +
+                              "'; run `sync --full`");
     }
     c.archived_scanned_at = GetInt64(doc, "archived_scanned_at").value_or(0);
     c.archived_after = GetStringOrEmpty(doc, "archived_after");

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/connector.h"
 #include "core/time_util.h"
 #include "tests/connectors/pipedrive/pipedrive_fixture.h"
 #include "tests/connectors/salesforce/salesforce_fixture.h"
@@ -52,12 +53,35 @@ rapidjson::Document CheckCursorTimes(const ConnectorConfig& connector, Store& st
   return doc;
 }
 
+// Checks what `sync --dry-run` says of each of `timed`: the changes from its
+// stored cursor's `since` less the lookback (10m) to `window_to`.
+void CheckNextWindows(const ConnectorConfig& connector, Store& store,
+                      const std::vector<std::string>& timed, int64_t now_ms, int64_t window_to) {
+  const ConnectorDescriptor& type = *BuiltinConnectors().Find(connector.type);
+  for (const std::string& stream : timed) {
+    auto stored = store.GetCursor(connector.name, stream);
+    REQUIRE(stored.ok());
+    INFO(stream << ": " << *stored);
+    rapidjson::Document cursor;
+    cursor.Parse(stored->c_str());
+    REQUIRE((cursor.IsObject() && cursor.HasMember("since") && cursor["since"].IsInt64()));
+    const CursorDescription next = DescribeStoredCursor(type, connector, stream, *stored, now_ms);
+    CHECK(NextReadText(next, now_ms) == "changes from " +
+                                            FormatIsoMs(cursor["since"].GetInt64() - 600000) +
+                                            " to " + FormatIsoMs(window_to) + " (lookback 10m)");
+  }
+}
+
 TEST_CASE("status shows every Salesforce stream's cursor as the time its changes were read through",
           "[status]") {
   SalesforceFixture f(SmallOrg());
   REQUIRE(FailedStreams(f.Sync()).empty());
-  CheckCursorTimes(f.config, *f.store,
-                   {"users", "leads", "contacts", "opportunities", "opportunity_contact_roles"});
+  const std::vector<std::string> streams = {"users", "leads", "contacts", "opportunities",
+                                            "opportunity_contact_roles"};
+  CheckCursorTimes(f.config, *f.store, streams);
+  // The next window ends at the run's start.
+  const int64_t now = NowMs();
+  CheckNextWindows(f.config, *f.store, streams, now, now);
 }
 
 TEST_CASE(
@@ -74,6 +98,9 @@ TEST_CASE(
     INFO(stream);
     CHECK(s["cursor_state"].GetString() == std::string("read whole each run"));
   }
+  // The next window ends at the run's start in whole seconds (updated_until).
+  const int64_t now = NowMs();
+  CheckNextWindows(f.config, *f.store, {"persons", "deals", "activities"}, now, now / 1000 * 1000);
 }
 
 }  // namespace
