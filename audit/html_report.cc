@@ -80,13 +80,14 @@ std::string RenderHeader(const Json& root) {
 }
 
 // The dashboard's "Sync status": each connector's streams with rows, last
-// success and last error, the latest snapshot, and the alerts that are
-// pending or firing. Each row carries data-stream="<connector>/<stream>".
+// success, cursor (in words: what status says) and last error, the latest
+// snapshot, and the alerts that are pending or firing. Each row carries
+// data-stream="<connector>/<stream>".
 std::string RenderSyncStatus(const Json& status) {
   constexpr std::string_view kTitle = "Sync status";
   std::string t =
       "<table class=\"sync\">\n<thead><tr><th>Connector</th><th>Stream</th><th>Rows</th>"
-      "<th>Last success</th><th>Last error</th></tr></thead>\n<tbody>\n";
+      "<th>Last success</th><th>Cursor</th><th>Last error</th></tr></thead>\n<tbody>\n";
   int failing = 0;
   if (const Json* connectors = GetArray(&status, "connectors")) {
     for (const Json& c : connectors->GetArray()) {
@@ -101,7 +102,8 @@ std::string RenderSyncStatus(const Json& status) {
         t += "<tr data-stream=\"" + HtmlEscape(name + "/" + stream) + "\"><th>" + HtmlEscape(name) +
              "</th><td class=\"label\">" + HtmlEscape(stream) + "</td><td>" +
              HtmlEscape(Show(GetMember(&s, "rows"), Unit::kCount).text) + "</td><td>" +
-             (success.empty() ? std::string("never") : HtmlEscape(success)) + "</td><td>";
+             (success.empty() ? std::string("never") : HtmlEscape(success)) +
+             "</td><td class=\"label\">" + HtmlEscape(GetText(&s, "cursor_state")) + "</td><td>";
         if (!error.empty()) {
           t += Badge("failing", "bad", DateTimeOf(GetMember(&s, "last_error_at"))) +
                HtmlEscape(error);

@@ -332,7 +332,7 @@ TEST_CASE("The dashboard adds sync status, active alerts and a self-refresh to t
   const std::string status = R"({"connectors":[
       {"name":"crm","type":"hubspot","streams":[
         {"stream":"contacts","rows":1200,"last_success_at":"2026-04-01T08:55:00.000Z",
-         "last_error":null},
+         "cursor_state":"changes through 2026-04-01T08:54:00.000Z <x>","last_error":null},
         {"stream":"deals","rows":80,"last_success_at":null,
          "last_error":"HTTP 503 <from the API>","last_error_at":"2026-04-01T08:56:00.000Z"}]}],
     "snapshot":{"id":42,"computed_at":"2026-04-01T09:00:00.000Z"},
@@ -349,6 +349,9 @@ TEST_CASE("The dashboard adds sync status, active alerts and a self-refresh to t
   const size_t contacts = html->find("data-stream=\"crm/contacts\"");
   REQUIRE(contacts != std::string::npos);
   CHECK(html->substr(contacts, 200).find("1,200") != std::string::npos);
+  // The cursor in words, as `salesaudit status` says it, escaped.
+  CHECK(html->substr(contacts, 400).find("changes through 2026-04-01T08:54:00.000Z &lt;x&gt;") !=
+        std::string::npos);
   const size_t deals = html->find("data-stream=\"crm/deals\"");
   REQUIRE(deals != std::string::npos);
   CHECK(html->substr(deals, 400).find("never") != std::string::npos);

@@ -103,6 +103,7 @@ TEST_CASE("The dashboard in headless Chromium shows the sync status and the snap
     CHECK_THAT(dom.out, Catch::Contains("<tr data-stream=\"crm/" + stream + "\">"));
   }
   CHECK_THAT(dom.out, Catch::Contains("Every stream's last run succeeded."));
+  CHECK_THAT(dom.out, Catch::Contains("<td class=\"label\">changes through "));
   CHECK_THAT(dom.out, Catch::Contains("Latest snapshot #" + std::to_string(latest.id) + " at "));
   const MetricElement shown = FindMetric(dom.out, "funnel.leads");
   CHECK(shown.value == std::to_string(leads));
