@@ -4,7 +4,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <limits>
 
+#include "config/config.h"
 #include "config/connector_schema.h"
 
 namespace salesaudit {
@@ -14,6 +17,15 @@ namespace salesaudit {
 inline const OptionSpec kLookbackOption{
     "lookback", OptionType::kDuration, std::chrono::minutes(10),
     "Incremental syncs re-read this much before the cursor, for changes the vendor shows late."};
+
+// `at_ms` less `config`'s lookback: where an incremental window after `at_ms`
+// starts. A stored time is hostile data: it saturates rather than overflow.
+inline int64_t LessLookback(int64_t at_ms, const ConnectorConfig& config) {
+  const int64_t lookback = config.options.Duration(kLookbackOption).count();
+  return at_ms < std::numeric_limits<int64_t>::min() + lookback
+             ? std::numeric_limits<int64_t>::min()
+             : at_ms - lookback;
+}
 
 // The events APIs keep years; reading all of it is rarely wanted.
 inline const OptionSpec kEmailHistoryOption{"email_history", OptionType::kPositiveDuration,

@@ -1,6 +1,7 @@
 #include "status/status_report.h"
 
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -29,7 +30,10 @@ TimeMs NextRunDue(const ConnectorConfig& config, const std::vector<std::string>&
     }
   }
   if (!last_run) return std::nullopt;
-  return *last_run + config.poll_interval.count();
+  // Stored times are hostile data (a BI tool may write them): no overflow.
+  const int64_t interval = config.poll_interval.count();
+  if (*last_run > std::numeric_limits<int64_t>::max() - interval) return last_run;
+  return *last_run + interval;
 }
 
 }  // namespace

@@ -331,8 +331,7 @@ Result<EventsCursor> StartingEventsCursor(const ConnectorConfig& config, const s
   if (!parsed.ok()) return parsed.status();
   cursor = *parsed;
   if (cursor.end == 0) {
-    cursor.since =
-        std::max<int64_t>(0, cursor.since - config.options.Duration(kLookbackOption).count());
+    cursor.since = std::max<int64_t>(0, LessLookback(cursor.since, config));
   }
   return cursor;
 }

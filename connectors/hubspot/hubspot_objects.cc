@@ -124,7 +124,7 @@ struct ObjectCursor {
 // The start of the window an incremental run reads: the lookback before
 // where the last window ended.
 int64_t WindowStart(const ObjectCursor& cursor, const ConnectorConfig& config) {
-  return std::max<int64_t>(0, cursor.since - config.options.Duration(kLookbackOption).count());
+  return std::max<int64_t>(0, LessLookback(cursor.since, config));
 }
 
 // What differs between the contacts and deals streams.

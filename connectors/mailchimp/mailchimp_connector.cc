@@ -145,7 +145,7 @@ struct CampaignsCursor {
 // stay current.
 int64_t ListingFrom(const ConnectorConfig& config, int64_t since, int64_t started_at_ms) {
   return std::max<int64_t>(
-      0, std::min(since - config.options.Duration(kLookbackOption).count(),
+      0, std::min(LessLookback(since, config),
                   started_at_ms - config.options.Duration(kEmailActivityWindowOption).count()));
 }
 
@@ -409,8 +409,7 @@ class ChildReader : public StreamReader {
     auto it = done_.find(p.id);
     if (it != done_.end() && it->second > 0) {
       // Late-visible activity and member changes: re-read a lookback.
-      current_.since = std::max<int64_t>(
-          1000, it->second - ctx_.config.options.Duration(kLookbackOption).count());
+      current_.since = std::max<int64_t>(1000, LessLookback(it->second, ctx_.config));
     }
   }
 

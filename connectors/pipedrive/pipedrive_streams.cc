@@ -120,7 +120,7 @@ struct StreamCursor {
 // The updated_since of a new window after the first: the lookback before
 // where the last one ended (Pipedrive takes no time before 1970-01-01T00:00:01).
 int64_t WindowFrom(const StreamCursor& cursor, const ConnectorConfig& config) {
-  return std::max<int64_t>(1000, cursor.since - config.options.Duration(kLookbackOption).count());
+  return std::max<int64_t>(1000, LessLookback(cursor.since, config));
 }
 
 class ListReader : public StreamReader {

@@ -122,8 +122,8 @@ struct KeysetCursor {
 
 // Where a window after the first starts: the lookback before where the
 // last one ended, for rows that commit after their SystemModstamp.
-int64_t WindowStart(const KeysetCursor& cursor, int64_t lookback_ms) {
-  return cursor.since - lookback_ms;
+int64_t WindowStart(const KeysetCursor& cursor, const ConnectorConfig& config) {
+  return LessLookback(cursor.since, config);
 }
 
 std::string Joined(const std::vector<std::string>& fields) {
@@ -153,7 +153,6 @@ class ObjectStreamReader : public StreamReader {
   ObjectStreamReader(OrgState& org, const StreamObject& object, const StreamRun& run,
                      KeysetCursor cursor)
       : org_(org), object_(object), run_(run), cursor_(std::move(cursor)) {
-    lookback_ms_ = org.api.config.options.Duration(kLookbackOption).count();
     if (cursor_.lacks_currency_field) org_.lacks_currency_field = true;
     if (cursor_.upper == 0) {
       // A new window, to the run's start: the cursor never passes it.
@@ -222,7 +221,7 @@ class ObjectStreamReader : public StreamReader {
                        " FROM " + SObjectName(object_.object) + " WHERE SystemModstamp < " +
                        SoqlDateTime(cursor_.upper);
     if (cursor_.since > 0) {
-      soql += " AND SystemModstamp >= " + SoqlDateTime(WindowStart(cursor_, lookback_ms_));
+      soql += " AND SystemModstamp >= " + SoqlDateTime(WindowStart(cursor_, org_.api.config));
     }
     const KeyOrder order = cursor_.order();
     if (!cursor_.after_id.empty()) {
@@ -356,7 +355,6 @@ class ObjectStreamReader : public StreamReader {
   const StreamObject& object_;
   StreamRun run_;
   KeysetCursor cursor_;
-  int64_t lookback_ms_ = 0;
   std::string next_records_url_;
   bool finished_ = false;
   bool first_page_ = true;
@@ -397,7 +395,7 @@ CursorDescription DescribeSalesforceCursor(const ConnectorConfig& config, const 
   const std::chrono::milliseconds lookback = config.options.Duration(kLookbackOption);
   d.next_read = CursorDescription::NextRead::kWindow;
   d.changes_through = cursor->since;
-  d.window_from = WindowStart(*cursor, lookback.count());
+  d.window_from = WindowStart(*cursor, config);
   if (cursor->upper != 0) d.window_to = cursor->upper;
   d.lookback = lookback;
   return d;
