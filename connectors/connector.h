@@ -99,7 +99,8 @@ struct CursorDescription {
   // mark. Unset before a first read has finished and for kWhole streams.
   TimeMs changes_through;
   // kWindow: the changes the next run reads. window_to unset: up to the
-  // run's start; set while a window a run stopped in is resumed.
+  // run's start; set when the window ends elsewhere (a resumed window's own
+  // end, or the run's start in whole seconds).
   TimeMs window_from;
   TimeMs window_to;
   // The re-read before the cursor the windows include, for streams that have one.
