@@ -34,6 +34,15 @@ void ReadStream(const std::string& type, const std::string& stream, const std::s
   for (int page = 0; page < max_pages; ++page) {
     auto next = (*reader)->Next();
     if (!next.ok() || !next->has_value()) return;
+    // Each cursor holds what the vendor sent (ids, tokens): `status` and
+    // `sync --dry-run` describe it as stored.
+    const std::string& cursor = (*next)->cursor;
+    const CursorDescription described =
+        DescribeStoredCursor(*descriptor, config, stream, cursor, started_at_ms);
+    if (CursorStateText(described, cursor).empty() ||
+        NextReadText(described, started_at_ms).empty()) {
+      std::abort();
+    }
   }
 }
 
