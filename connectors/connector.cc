@@ -36,7 +36,9 @@ std::string CursorStateText(const CursorDescription& cursor, const std::string& 
   std::string text;
   bool parts_shown = false;
   if (stored.empty()) {
-    text = "never synced";
+    // Never synced, or forgotten by `sync --full` (a run that failed before
+    // its first page leaves it so, beside an older last success).
+    text = "no cursor: the next run is a first read";
   } else if (cursor.changes_through) {
     text = "changes through " + FormatIsoMs(*cursor.changes_through);
   } else if (cursor.next_read == NextRead::kWhole) {

@@ -118,8 +118,8 @@ struct CursorDescription {
 // escaped, cut at 64 bytes ("..." added). Stored data is hostile.
 std::string CursorIdText(std::string_view id);
 
-// "changes through 2026-03-01T10:00:00.000Z", "never synced", "read whole
-// each run", "cursor unreadable: ...", with "; resumes an interrupted run at
+// "changes through 2026-03-01T10:00:00.000Z", "no cursor: the next run is a
+// first read", "read whole each run", "cursor unreadable: ...", with "; resumes an interrupted run at
 // ..." when one stopped part-way: what `status` shows. `stored` is the
 // stored cursor ("" = never synced).
 std::string CursorStateText(const CursorDescription& cursor, const std::string& stored);
@@ -150,7 +150,7 @@ struct ConnectorDescriptor : ConnectorSchema {
   // Describes `stream`'s stored cursor (Store::GetCursor's text, "" = never
   // synced) for a run of `config` starting at `now_ms`. Never fails: a
   // cursor it cannot read is described as unreadable. Unset for types that
-  // keep no cursor worth describing (then: "never synced" / a full read).
+  // keep no cursor worth describing (then: no cursor / a full read).
   std::function<CursorDescription(const ConnectorConfig& config, const std::string& stream,
                                   const std::string& cursor, int64_t now_ms)>
       describe_cursor;
@@ -180,7 +180,7 @@ std::vector<std::string> ConfiguredStreams(const ConnectorConfig& config,
                                            const ConnectorDescriptor& type);
 
 // `type`'s description of a stored cursor (ConnectorDescriptor::describe_cursor),
-// or a plain one (never synced / a full read) for types that give none.
+// or a plain one (no cursor / a full read) for types that give none.
 CursorDescription DescribeStoredCursor(const ConnectorDescriptor& type,
                                        const ConnectorConfig& config, const std::string& stream,
                                        const std::string& cursor, int64_t now_ms);

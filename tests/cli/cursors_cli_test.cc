@@ -185,6 +185,8 @@ TEST_CASE(
         std::string("stored cursor is not valid JSON; run `sync --full`"));
   // The other streams are described as ever.
   CHECK(StreamStatus(status, "owners")["cursor_error"].IsNull());
+  CHECK(StreamStatus(status, "email_events")["cursor_state"].GetString() ==
+        std::string("no cursor: the next run is a first read"));
 }
 
 TEST_CASE("sync --dry-run before any sync says every stream's first run reads everything",
