@@ -119,9 +119,9 @@ struct CursorDescription {
 std::string CursorIdText(std::string_view id);
 
 // "changes through 2026-03-01T10:00:00.000Z", "no cursor: the next run is a
-// first read", "read whole each run", "cursor unreadable: ...", with "; resumes an interrupted run at
-// ..." when one stopped part-way: what `status` shows. `stored` is the
-// stored cursor ("" = never synced).
+// first read", "read whole each run", "cursor unreadable: ...", with
+// "; resumes an interrupted run at ..." when one stopped part-way: what
+// `status` shows. `stored` is the stored cursor ("" = none).
 std::string CursorStateText(const CursorDescription& cursor, const std::string& stored);
 
 // What the next run reads, for `sync --dry-run`: "a full read of every
