@@ -19,9 +19,10 @@ inline constexpr int kMaxPagesPerRun = 16;
 // Opens `stream` of a connector of `type` (compiled in) configured with
 // `base_url` (also every `*_url` auth key the type takes, e.g. a login URL) and
 // `auth`, and calls Next() until the run ends, a page fails or
-// `max_pages` pages came, describing each page's cursor as `status` does. Aborts when the connector cannot be created or the
-// stream opened: callers pass a compiled-in type, one of its streams and the
-// credentials it requires.
+// `max_pages` pages came, describing each page's cursor as `status` does.
+// Aborts when the connector cannot be created or the stream opened: callers
+// pass a compiled-in type, one of its streams and the credentials it
+// requires.
 void ReadStream(const std::string& type, const std::string& stream, const std::string& base_url,
                 const std::map<std::string, std::string>& auth, int64_t started_at_ms,
                 int max_pages);
