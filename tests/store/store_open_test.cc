@@ -224,6 +224,43 @@ TEST_CASE("Open refuses a file from a newer salesaudit and leaves it untouched",
   CHECK(raw.One("PRAGMA journal_mode") == "delete");
 }
 
+TEST_CASE(
+    "OpenReadOnly reads a store without writing it: no file created, an older schema refused "
+    "unmigrated, writes refused",
+    "[store]") {
+  TempDir dir;
+  const std::string missing = dir.File("missing.db");
+  auto none = Store::OpenReadOnly(missing);
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.status().code() == StatusCode::kNotFound);
+  CHECK_FALSE(fs::exists(missing));
+
+  const std::string old = dir.File("v1.db");
+  {
+    RawDb raw(old);
+    raw.Exec(kV1Schema);
+  }
+  auto older = Store::OpenReadOnly(old);
+  REQUIRE_FALSE(older.ok());
+  CHECK(older.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(older.status().message(), Catch::Contains("schema version 1, not"));
+  CHECK(RawDb(old).One("PRAGMA user_version") == "1");
+
+  const std::string path = dir.File("current.db");
+  {
+    auto store = OpenOrDie(path);
+    Page page;
+    page.stream = "contacts";
+    page.cursor = "{\"v\":1,\"since\":5}";
+    REQUIRE(store->CommitPage("crm", page).ok());
+  }
+  auto store = Store::OpenReadOnly(path);
+  REQUIRE(store.ok());
+  CHECK((*store)->GetCursor("crm", "contacts").value() == "{\"v\":1,\"since\":5}");
+  CHECK_FALSE((*store)->ResetCursor("crm", "contacts").ok());
+  CHECK(Cursor(**store, "crm", "contacts") == "{\"v\":1,\"since\":5}");
+}
+
 // A version 2 file as far as later versions touch it: the v1 tables, the
 // index on campaigns and a v_email_events view (v3 replaces it), then `sql`.
 void WriteVersion2File(const std::string& path, const std::string& sql) {
