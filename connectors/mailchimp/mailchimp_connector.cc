@@ -10,6 +10,7 @@
 #include "connectors/paging.h"
 #include "connectors/record_reader.h"
 #include "connectors/shared_options.h"
+#include "core/duration.h"
 #include "core/encoding.h"
 #include "core/json_reader.h"
 #include "core/json_writer.h"
@@ -279,6 +280,7 @@ class ChildReader : public StreamReader {
       d.unreadable = s;
       return d;
     }
+    if (text.empty()) return d;  // a first read of every parent
     d.next_read = CursorDescription::NextRead::kPerPart;
     d.lookback = config.options.Duration(kLookbackOption);
     const char* parents = kind == ChildKind::kActivity ? "campaigns" : "lists";
@@ -291,6 +293,11 @@ class ChildReader : public StreamReader {
                  FormatIsoMs(newest->second) + " (newest)";
     }
     d.parts += std::string("; ") + parents + " not read yet are read whole";
+    if (kind == ChildKind::kActivity) {
+      d.parts += ", those sent before email_activity_window (" +
+                 FormatDuration(config.options.Duration(kEmailActivityWindowOption)) +
+                 ") not again";
+    }
     if (!current.id.empty()) {
       d.resumes = std::string(kind == ChildKind::kActivity ? "campaign " : "list ") +
                   CursorIdText(current.id) + ", offset " + std::to_string(current.offset);
