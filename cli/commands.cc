@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
-#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -85,12 +84,11 @@ int Check(const std::string& config_path, const std::vector<std::string>& args) 
   auto config = LoadCheckedConfig(config_path);
   if (!config) return 2;
   std::cout << config_path << ": valid, " << config->connectors.size() << " connector(s)\n";
-  // Rules against what the store has seen, when there is a store to read.
-  if (std::filesystem::exists(config->store.path)) {
-    if (auto store = OpenStore(*config)) {
-      for (const std::string& warning : UnmatchedSelectorWarnings(*config, *store)) {
-        std::cerr << "warning: " << warning << "\n";
-      }
+  // Rules against what the store has seen, when there is one: only read,
+  // never created or migrated.
+  if (auto store = Store::OpenReadOnly(config->store.path); store.ok()) {
+    for (const std::string& warning : UnmatchedSelectorWarnings(*config, **store)) {
+      std::cerr << "warning: " << warning << "\n";
     }
   }
   if (parsed->flags.count("--online") == 0) return 0;
