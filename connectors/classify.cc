@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdint>
 #include <vector>
 
@@ -19,14 +18,6 @@ constexpr size_t kMaxVendorText = 200;
 // Error documents are a few hundred bytes; a larger body is not read for
 // its message at all.
 constexpr size_t kMaxErrorDocument = 64 * 1024;
-
-std::optional<int64_t> ParseDigits(std::string_view s, size_t max_digits) {
-  if (s.empty() || s.size() > max_digits) return std::nullopt;
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || end != s.data() + s.size() || value < 0) return std::nullopt;
-  return value;
-}
 
 // RFC 9111 1.2.2: a delta-seconds too large to represent counts as 2^31.
 constexpr int64_t kMaxDeltaSeconds = int64_t{1} << 31;

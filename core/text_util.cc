@@ -1,6 +1,7 @@
 #include "core/text_util.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
@@ -128,6 +129,14 @@ std::string EscapeControlCharacters(std::string_view s) {
 
 // Edit distance counting an adjacent transposition as one edit, so that
 // "tokne" is as close to "token" as a single typo.
+std::optional<int64_t> ParseDigits(std::string_view s, size_t max_digits) {
+  if (s.empty() || s.size() > max_digits) return std::nullopt;
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size() || value < 0) return std::nullopt;
+  return value;
+}
+
 std::optional<Mailbox> ParseMailbox(std::string_view text) {
   text = TrimSpace(text);
   Mailbox mailbox;

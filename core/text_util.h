@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,10 @@ size_t Utf8SequenceLength(std::string_view text, size_t i);
 // text can neither move the cursor, clear the screen, retitle the window nor
 // break a line; other text, valid UTF-8 included, is unchanged.
 std::string EscapeControlCharacters(std::string_view s);
+
+// `s` as a whole number when it is 1 to `max_digits` decimal digits and
+// nothing else (no sign, no spaces); nullopt otherwise.
+std::optional<int64_t> ParseDigits(std::string_view s, size_t max_digits);
 
 // An email address as a person writes it: "name@example.com", or with a
 // display name, "Sales audit <name@example.com>" (quotes around the name are

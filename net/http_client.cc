@@ -118,12 +118,7 @@ const std::string& HttpResponse::Header(const std::string& name) const {
 
 std::optional<int64_t> HttpResponse::HeaderDigits(const std::string& name,
                                                   size_t max_digits) const {
-  const std::string_view text = TrimSpace(Header(name));
-  if (text.empty() || text.size() > max_digits) return std::nullopt;
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
+  return ParseDigits(TrimSpace(Header(name)), max_digits);
 }
 
 RequestBudget::RequestBudget(const Clock& clock) : clock_(clock), waiter_(clock) {}
