@@ -275,6 +275,9 @@ int Run(int argc, char** argv) {
   const double snapshot_s = Seconds(t0);
   printf("full snapshot: %.3f s (%zu bytes of JSON), peak RSS %.1f MiB\n", snapshot_s, json->size(),
          bench::PeakRssMiB());
+  bench::PrintFigure("audit_email_s", email_s, "s");
+  bench::PrintFigure("audit_snapshot_s", snapshot_s, "s");
+  bench::PrintFigure("audit_rss_mib", bench::PeakRssMiB(), "MiB");
 
   opened->reset();
   if (temporary) {

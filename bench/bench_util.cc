@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -86,6 +87,11 @@ pid_t StartSimulator(const char* binary, const std::vector<std::string>& args,
 void StopSimulator(pid_t pid) {
   kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
+}
+
+void PrintFigure(const char* key, double value, const char* unit) {
+  std::printf("figure %s %.6g %s\n", key, value, unit);
+  std::fflush(stdout);
 }
 
 }  // namespace salesaudit::bench

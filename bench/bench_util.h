@@ -26,4 +26,9 @@ pid_t StartSimulator(const char* binary, const std::vector<std::string>& args,
 // Stops a simulator StartSimulator started and waits for it.
 void StopSimulator(pid_t pid);
 
+// Prints one figure as the line bench_table reads ("figure KEY VALUE UNIT"),
+// after the bench's own human-readable lines. KEY is one word naming what is
+// measured and at what size (contacts_cpu_us); UNIT is one word.
+void PrintFigure(const char* key, double value, const char* unit);
+
 }  // namespace salesaudit::bench

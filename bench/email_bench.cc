@@ -291,5 +291,6 @@ int main(int argc, char** argv) {
                 std::to_string(*stored_campaigns) + " campaigns (expected " +
                 std::to_string(campaigns) + ")");
   }
+  salesaudit::bench::PrintFigure("email_events_cpu_us", cost.process * 1e6 / api, "us");
   return 0;
 }

@@ -107,6 +107,7 @@ int QuotaBench(int contacts) {
   std::printf("quota used:             %.0f%% (target >= 90%%, no 429 we caused); %.2fx the "
               "baseline's %.0f%%\n",
               100 * following, following / baseline, 100 * baseline);
+  bench::PrintFigure("quota_share_pct", 100 * following, "%");
   return 0;
 }
 
@@ -170,5 +171,8 @@ int main(int argc, char** argv) {
   std::printf("records/s:              %.0f\n", records / wall);
   std::printf("client CPU per record:  %.2f us (target <= 20 us)\n", cpu * 1e6 / records);
   std::printf("peak RSS (client):      %.1f MiB (target < 64 MiB)\n", PeakRssMiB());
+  bench::PrintFigure("contacts_cpu_us", cpu * 1e6 / records, "us");
+  bench::PrintFigure("contacts_per_s", records / wall, "1/s");
+  bench::PrintFigure("contacts_rss_mib", PeakRssMiB(), "MiB");
   return 0;
 }
