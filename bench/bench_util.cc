@@ -50,20 +50,21 @@ double ProcessCpuSecondsOf(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-pid_t StartSimulator(const char* binary, const std::vector<std::string>& args,
-                     std::string& base_url) {
+pid_t SpawnReadingStdout(const std::string& binary, const std::vector<std::string>& args,
+                         int* stdout_fd) {
   int fds[2];
   if (pipe(fds) != 0) return -1;
   // Built before the fork: the child only calls async-signal-safe functions.
   std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(binary));
+  argv.push_back(const_cast<char*>(binary.c_str()));
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
     close(fds[0]);
-    execv(binary, argv.data());
+    close(fds[1]);
+    execv(binary.c_str(), argv.data());
     _exit(127);
   }
   close(fds[1]);
@@ -71,10 +72,19 @@ pid_t StartSimulator(const char* binary, const std::vector<std::string>& args,
     close(fds[0]);
     return -1;
   }
+  *stdout_fd = fds[0];
+  return pid;
+}
+
+pid_t StartSimulator(const char* binary, const std::vector<std::string>& args,
+                     std::string& base_url) {
+  int out = -1;
+  pid_t pid = SpawnReadingStdout(binary, args, &out);
+  if (pid < 0) return -1;
   std::string line;
   char c;
-  while (read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-  close(fds[0]);
+  while (read(out, &c, 1) == 1 && c != '\n') line += c;
+  close(out);
   const std::string prefix = "listening on ";
   if (line.rfind(prefix, 0) != 0) {
     StopSimulator(pid);

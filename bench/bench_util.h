@@ -18,6 +18,11 @@ double PeakRssMiB();
 // User + system CPU seconds `pid` has used so far (from /proc), -1 if unknown.
 double ProcessCpuSecondsOf(pid_t pid);
 
+// Starts `binary` with `args`, its standard output into a pipe whose read
+// end is stored in *stdout_fd (the caller closes it). Returns its pid, or -1
+// when it cannot be started.
+pid_t SpawnReadingStdout(const std::string& binary, const std::vector<std::string>& args,
+                         int* stdout_fd);
 // Starts `binary` (a simulator) with `args`, which should ask for port 0,
 // and reads the base URL from its first line ("listening on URL"). Returns
 // its pid, or -1 when it does not start.
