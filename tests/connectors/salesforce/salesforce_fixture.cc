@@ -125,11 +125,13 @@ SalesforceFixture::SalesforceFixture(const sim::OrgSpec& spec, sim::SalesforceSi
   config.request_timeout = std::chrono::seconds(10);
 }
 
-std::vector<StreamSyncResult> SalesforceFixture::Sync(bool full) {
+std::vector<StreamSyncResult> SalesforceFixture::Sync(
+    bool full, std::function<void(const SyncProgress&)> on_page) {
   SyncEngine engine(*store, BuiltinConnectors(), clock);
   std::atomic<bool> cancel{false};
   SyncRequest request;
   request.full = full;
+  request.on_page = std::move(on_page);
   return engine.RunConnector(config, request, cancel);
 }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,7 +39,9 @@ struct SalesforceFixture {
                              const Clock& clock = Clock::Default());
 
   // One sync pass of every stream, as `salesaudit sync` does.
-  std::vector<StreamSyncResult> Sync(bool full = false);
+  // `on_page` runs after each committed page (SyncRequest::on_page).
+  std::vector<StreamSyncResult> Sync(bool full = false,
+                                     std::function<void(const SyncProgress&)> on_page = {});
 
   // Describes every difference between the store and the org (persons,
   // deals, links of live deals, owners, effective stage dates); empty when
