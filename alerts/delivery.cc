@@ -104,10 +104,26 @@ void ExportDeliverySeries(const AlertsConfig& alerts) {
   }
 }
 
-Status CheckReceiver(const ReceiverConfig& receiver, const DeliveryConfig& delivery) {
-  if (receiver.type == "email") return CheckMailLogin(MailTo(receiver, delivery, ""));
-  HttpClient http = WebhookClient(delivery);
-  return http.Connect(receiver.url);
+Result<std::string> CheckReceiver(const ReceiverConfig& receiver,
+                                  const DeliveryConfig& delivery) {
+  if (receiver.type != "email") {
+    HttpClient http = WebhookClient(delivery);
+    if (Status s = http.Connect(receiver.url); !s.ok()) return s;
+    return std::string("reachable");
+  }
+  auto login = CheckMailLogin(MailTo(receiver, delivery, ""));
+  if (!login.ok()) return login.status();
+  switch (*login) {
+    case SmtpLogin::kNotAsked:
+      return std::string("connected");
+    case SmtpLogin::kAccepted:
+      return std::string("login accepted");
+    case SmtpLogin::kNotOffered:
+      break;
+  }
+  return std::string(
+      "connected, but the server offers no login (no AUTH in its EHLO reply), so username "
+      "and password are not used");
 }
 
 Result<DeliveryCounts> DeliverDueNotifications(Store& store, const AlertsConfig& alerts,

@@ -53,7 +53,11 @@ void ExportDeliverySeries(const AlertsConfig& alerts);
 // STARTTLS, AUTH, QUIT; no MAIL), a webhook's server accepts a connection
 // (and its TLS certificate verifies) and is sent no request. Blocks for up
 // to delivery.timeout. Messages are SendMail's and HttpClient::Connect's.
-Status CheckReceiver(const ReceiverConfig& receiver, const DeliveryConfig& delivery);
+// Returns what was reached, for a person to read: "reachable" (a webhook),
+// "connected" (a server without login), "login accepted", or that the
+// server offered no login, so the configured username was not used.
+Result<std::string> CheckReceiver(const ReceiverConfig& receiver,
+                                  const DeliveryConfig& delivery);
 
 // One pass over the notifications due at `now_ms`. A store failure stops
 // the pass and is returned; a receiver's failure is recorded on its row.

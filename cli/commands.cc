@@ -119,12 +119,10 @@ int Check(const std::string& config_path, const std::vector<std::string>& args) 
       ", nothing sent (`salesaudit alerts test` sends a test notification)";
   for (const ReceiverConfig& r : config->alerts.receivers) {
     if (g_cancel.load()) break;
-    const bool email = r.type == "email";
-    const std::string reached = !email               ? "reachable"
-                                : r.username.empty() ? "connected"
-                                                     : "login accepted";
-    std::cout << "receiver " << r.name << " (" << (email ? "smtp" : "webhook") << "): "
-              << outcome(CheckReceiver(r, config->alerts.delivery), reached + no_notification)
+    auto reached = CheckReceiver(r, config->alerts.delivery);
+    std::cout << "receiver " << r.name << " (" << (r.type == "email" ? "smtp" : "webhook")
+              << "): "
+              << outcome(reached.status(), reached.ok() ? *reached + no_notification : "")
               << "\n";
   }
   return all_ok && !g_cancel.load() ? 0 : 1;

@@ -92,6 +92,15 @@ std::string EnvelopeAddress(const std::string& mailbox) {
   return parsed ? parsed->address : mailbox;
 }
 
+// CURLOPT_DEBUGFUNCTION: sets *sent once the client sends an AUTH command
+// (the rest of what libcurl traces, credentials included, is ignored).
+int NoteAuthCommand(CURL*, curl_infotype type, char* data, size_t size, void* sent) {
+  if (type == CURLINFO_HEADER_OUT && size >= 5 && std::memcmp(data, "AUTH ", 5) == 0) {
+    *static_cast<bool*>(sent) = true;
+  }
+  return 0;
+}
+
 }  // namespace
 
 Status SendMail(const SmtpMessage& message) {
@@ -121,7 +130,7 @@ Status SendMail(const SmtpMessage& message) {
   return Outcome(c, curl_easy_perform(c), context, error);
 }
 
-Status CheckMailLogin(const SmtpMessage& message) {
+Result<SmtpLogin> CheckMailLogin(const SmtpMessage& message) {
   const std::string context = "smtp " + Server(message.url);
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return Status::Internal(context + ": cannot create a libcurl handle");
@@ -132,7 +141,15 @@ Status CheckMailLogin(const SmtpMessage& message) {
   // (lib/smtp.c smtp_connect); CONNECT_ONLY skips the DO phase that sends
   // MAIL FROM, and the cleanup at return sends QUIT (smtp_disconnect).
   curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
-  return Outcome(c, curl_easy_perform(c), context, error);
+  // Whether libcurl sent AUTH: it skips the login, without an error, when
+  // the server's EHLO reply offers none.
+  bool auth_sent = false;
+  curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, NoteAuthCommand);
+  curl_easy_setopt(c, CURLOPT_DEBUGDATA, &auth_sent);
+  curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+  if (Status s = Outcome(c, curl_easy_perform(c), context, error); !s.ok()) return s;
+  if (message.username.empty()) return SmtpLogin::kNotAsked;
+  return auth_sent ? SmtpLogin::kAccepted : SmtpLogin::kNotOffered;
 }
 
 }  // namespace salesaudit

@@ -37,10 +37,19 @@ struct SmtpMessage {
 // Messages name the server and what it answered.
 Status SendMail(const SmtpMessage& message);
 
+// What CheckMailLogin found of the login.
+enum class SmtpLogin {
+  kNotAsked,    // no username configured
+  kAccepted,    // AUTH sent and accepted
+  // A username is configured but the server offered no AUTH in its EHLO
+  // reply: libcurl then goes on without logging in, as SendMail does.
+  kNotOffered,
+};
+
 // Checks `message`'s server and login without sending mail: connects, says
 // EHLO, upgrades with STARTTLS as SendMail would, logs in with the
 // credentials, then QUITs. from, to and data are not used. Failures as
 // SendMail's: kUnauthenticated when the login is refused.
-Status CheckMailLogin(const SmtpMessage& message);
+Result<SmtpLogin> CheckMailLogin(const SmtpMessage& message);
 
 }  // namespace salesaudit

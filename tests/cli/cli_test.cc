@@ -131,6 +131,9 @@ TEST_CASE(
   const std::string wrong_password = "wrong-pass-8821";
   TestSmtpServer smtp("bot", password);
   REQUIRE_FALSE(smtp.url().empty());
+  // Offers no AUTH on a connection without TLS (aiosmtpd's default).
+  TestSmtpServer no_login;
+  REQUIRE_FALSE(no_login.url().empty());
   TestHttpServer hook;
   std::string closed;
   {
@@ -146,6 +149,7 @@ TEST_CASE(
                                email("mail", smtp.url(), password) +
                                email("wrong", smtp.url(), wrong_password) +
                                email("down", "smtp://" + closed, password) +
+                               email("nologin", no_login.url(), password) +
                                "    - {name: hook, type: webhook, url: '" + hook.base_url() +
                                "/hooks/T1'}\n"
                                "    - {name: gone, type: webhook, url: 'http://" +
@@ -160,6 +164,12 @@ TEST_CASE(
   CHECK_THAT(r.out, Catch::Contains("receiver wrong (smtp): FAILED: smtp 127.0.0.1:") &&
                         Catch::Contains(": Login denied (last reply 535)"));
   CHECK_THAT(r.out, Catch::Contains("receiver down (smtp): FAILED: smtp " + closed));
+  // libcurl skips a login the server does not offer; check says so rather
+  // than claim the credentials were accepted.
+  CHECK_THAT(r.out, Catch::Contains("receiver nologin (smtp): ok, connected, but the server "
+                                    "offers no login (no AUTH in its EHLO reply), so username "
+                                    "and password are not used" +
+                                    nothing_sent));
   CHECK_THAT(r.out, Catch::Contains("receiver hook (webhook): ok, reachable" + nothing_sent));
   CHECK_THAT(r.out, Catch::Contains("receiver gone (webhook): FAILED: connect: "));
   for (const std::string& secret : {password, wrong_password}) {
@@ -168,6 +178,7 @@ TEST_CASE(
   }
   // Reached, and sent nothing: no mail taken, no request made.
   CHECK(smtp.Mails().empty());
+  CHECK(no_login.Mails().empty());
   CHECK(hook.connections() >= 1);
   CHECK(hook.requests().empty());
 }
