@@ -215,10 +215,22 @@ void SalesforceApi::KeepRotatedRefreshToken(const std::string& token) {
 }
 
 Status SalesforceApi::CheckApiUsage(const std::string& context) const {
-  if (api_allowed_ <= 0 || api_used_ < api_allowed_) return Status::Ok();
-  return Status::QuotaExhausted(context + ": the org's daily API allowance is used up (" +
-                                std::to_string(api_used_) + "/" + std::to_string(api_allowed_) +
-                                " in the last 24 hours); syncing resumes when it frees up");
+  if (api_allowed_ <= 0) return Status::Ok();
+  // The allowance is the whole org's: rate_limit_reserve of it (at least
+  // one request) is left to its other integrations.
+  const int64_t reserve =
+      config.rate_limit_reserve > 0
+          ? std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(api_allowed_) *
+                                                      config.rate_limit_reserve))
+          : 0;
+  if (api_used_ < api_allowed_ - reserve) return Status::Ok();
+  return Status::QuotaExhausted(
+      context + ": the org's daily API allowance is used up (" + std::to_string(api_used_) +
+      "/" + std::to_string(api_allowed_) + " in the last 24 hours" +
+      (reserve > 0 && api_used_ < api_allowed_
+           ? ", the last " + std::to_string(reserve) + " left to other apps by rate_limit_reserve"
+           : "") +
+      "); syncing resumes when it frees up");
 }
 
 void SalesforceApi::ReadApiUsage(const HttpResponse& response) {

@@ -209,17 +209,24 @@ TEST_CASE(
   CHECK(f.store->CountRows(RecordKind::kContact, "sf", true).value() == rows_before.value());
 }
 
+// An org of 5,000 leads (three batches) whose daily allowance of 100 API
+// requests has `used` of them used already.
+SalesforceFixture DailyAllowanceUsed(int64_t used) {
+  sim::OrgSpec spec = SmallOrg();
+  spec.leads = 5000;
+  sim::SalesforceSimOptions options;
+  options.daily_api_limit = 100;
+  options.api_usage_start = used;
+  return SalesforceFixture(spec, options);
+}
+
 TEST_CASE(
     "The daily API limit ends the run cleanly with its cursor kept and a handful of "
     "requests after it",
     "[salesforce]") {
-  sim::OrgSpec spec = SmallOrg();
-  spec.leads = 5000;
-  sim::SalesforceSimOptions options;
-  // The users query and a few batches of leads with their history fit.
-  options.daily_api_limit = 100;
-  options.api_usage_start = 90;
-  SalesforceFixture f(spec, options);
+  // The users query and a few batches of leads with their history fit
+  // before the 5 requests rate_limit_reserve leaves to other apps.
+  SalesforceFixture f = DailyAllowanceUsed(85);
   auto results = f.Sync();
   REQUIRE(results.size() >= 2);
   CHECK(results[0].status.ok());
@@ -238,6 +245,19 @@ TEST_CASE(
   const std::string metrics = GlobalMetrics().RenderText();
   CHECK_THAT(metrics,
              Catch::Contains("salesaudit_api_daily_requests_allowed{connector=\"sf\"} 100"));
+  // The org's other integrations keep rate_limit_reserve of the allowance.
+  CHECK(f.sim.api_usage() == 95);
+  CHECK_THAT(leads.status.message(),
+             Catch::Contains("the last 5 left to other apps by rate_limit_reserve"));
+}
+
+TEST_CASE("With rate_limit_reserve 0 the daily API allowance is used to its end", "[salesforce]") {
+  SalesforceFixture f = DailyAllowanceUsed(90);
+  f.config.rate_limit_reserve = 0;
+  auto results = f.Sync();
+  REQUIRE(results.size() >= 2);
+  CHECK(results[1].status.code() == StatusCode::kQuotaExhausted);
+  CHECK(f.sim.api_usage() == 100);
 }
 
 TEST_CASE(
