@@ -81,7 +81,8 @@ HubSpotApi::HubSpotApi(const ConnectorConfig& c, HttpClient& h)
     : config(c),
       http(h),
       fields(c.fields),
-      base_url(c.base_url.empty() ? kDefaultBaseUrl : c.base_url) {
+      base_url(c.base_url.empty() ? kDefaultBaseUrl : c.base_url),
+      daily_(c, DailyAllowance::Unit::kRequests, "the portal's daily API limit") {
   while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
   auto token = config.auth.find("token");
   if (token != config.auth.end()) access_token_ = token->second;
@@ -100,6 +101,7 @@ Result<rapidjson::Document> HubSpotApi::Call(const std::string& stream, HttpRequ
   if (Status s = EnsureAccessToken(stream, /*force=*/false); !s.ok()) return s;
   request.headers.emplace_back("Accept", "application/json");
   if (!request.body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+  if (Status s = daily_.Check(context); !s.ok()) return s;
   auto response = SendAuthorized(request);
   // HubSpot warns that a 401 does not reliably mean expiry (docs/vendors/hubspot.md
   // "Authentication"), so the timer above is the main path; a 401 on a token we hold
@@ -109,6 +111,10 @@ Result<rapidjson::Document> HubSpotApi::Call(const std::string& stream, HttpRequ
     response = SendAuthorized(request);
   }
   if (!response.ok()) return response.status().WithContext(context);
+  const std::optional<int64_t> day = response->HeaderDigits("x-hubspot-ratelimit-daily");
+  const std::optional<int64_t> day_left =
+      response->HeaderDigits("x-hubspot-ratelimit-daily-remaining");
+  if (day && day_left) daily_.Update(*day - *day_left, *day);
   if (http_status != nullptr) *http_status = response->status;
   if (Status s = ClassifyHubSpotResponse(request, *response, context); !s.ok()) return s;
   rapidjson::Document doc;

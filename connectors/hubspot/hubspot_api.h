@@ -15,6 +15,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "connectors/daily_allowance.h"
 #include "connectors/hubspot/hubspot_mapping.h"
 #include "core/status.h"
 #include "net/http_client.h"
@@ -51,6 +52,9 @@ class HubSpotApi {
 
   std::string access_token_;
   int64_t access_expires_at_ms_ = 0;
+  // X-HubSpot-RateLimit-Daily and -Daily-Remaining (a private app's; OAuth
+  // apps' answers state none).
+  DailyAllowance daily_;
 };
 
 // The portal's request limit as an answer states it

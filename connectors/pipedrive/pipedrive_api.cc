@@ -5,7 +5,6 @@
 
 #include "connectors/classify.h"
 #include "core/json_reader.h"
-#include "core/metrics.h"
 #include "core/secret_registry.h"
 #include "core/text_util.h"
 #include "core/time_util.h"
@@ -16,29 +15,6 @@ namespace {
 // Pipedrive counts requests per token over a rolling 2-second window
 // (docs/vendors/pipedrive.md "Rate limits").
 constexpr std::chrono::milliseconds kRateWindow{2000};
-
-struct TokenBudgetMetrics {
-  GaugeFamily& used =
-      GlobalMetrics().Gauge("salesaudit_api_daily_tokens_used",
-                            "API tokens of the company's daily budget used today (Pipedrive: "
-                            "x-daily-ratelimit-token-*), as the vendor's last answer said.",
-                            {"connector"});
-  GaugeFamily& allowed = GlobalMetrics().Gauge(
-      "salesaudit_api_daily_tokens_allowed",
-      "The company's daily API token budget, as the vendor's last answer said.", {"connector"});
-};
-
-// The day's token budget, from the headers Pipedrive sends with it (any
-// answer, a 429 included).
-void RecordTokenBudget(const std::string& connector, const HttpResponse& response) {
-  const std::optional<int64_t> limit = response.HeaderDigits("x-daily-ratelimit-token-limit");
-  const std::optional<int64_t> remaining =
-      response.HeaderDigits("x-daily-ratelimit-token-remaining");
-  if (!limit || !remaining) return;
-  static TokenBudgetMetrics metrics;
-  metrics.allowed.WithLabels({connector}).Set(*limit);
-  metrics.used.WithLabels({connector}).Set(std::max<int64_t>(0, *limit - *remaining));
-}
 
 std::string WithoutTrailingSlashes(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -72,7 +48,10 @@ std::string Rfc3339Seconds(int64_t epoch_ms) {
 }
 
 PipedriveApi::PipedriveApi(const ConnectorConfig& c, HttpClient& h)
-    : config(c), http(h), base_url_(WithoutTrailingSlashes(c.base_url)) {
+    : config(c),
+      http(h),
+      base_url_(WithoutTrailingSlashes(c.base_url)),
+      daily_(c, DailyAllowance::Unit::kTokens, "the company's daily API token budget") {
   if (base_url_.empty()) base_url_ = kDefaultBaseUrl;
   if (auto token = config.auth.find("api_token"); token != config.auth.end()) {
     api_token_ = token->second;
@@ -91,9 +70,13 @@ Result<Answer> PipedriveApi::GetList(const std::string& stream, const std::strin
   HttpRequest request{.url = base_url_ + path_and_query};
   request.headers.emplace_back("Accept", "application/json");
   request.headers.emplace_back("x-api-token", api_token_);
+  if (Status s = daily_.Check(context); !s.ok()) return s;
   auto response = http.Send(request);
   if (!response.ok()) return response.status().WithContext(context);
-  RecordTokenBudget(config.name, *response);
+  // Sent with any answer, a 429 included.
+  const std::optional<int64_t> budget = response->HeaderDigits("x-daily-ratelimit-token-limit");
+  const std::optional<int64_t> left = response->HeaderDigits("x-daily-ratelimit-token-remaining");
+  if (budget && left) daily_.Update(*budget - *left, *budget);
   if (Status s = ClassifyHttpResponse(request, *response, context); !s.ok()) {
     // The company's daily token budget answers 429 too, while the 2-second
     // window still has room: waiting seconds does not lift it.

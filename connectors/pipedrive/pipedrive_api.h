@@ -16,6 +16,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "connectors/daily_allowance.h"
 #include "core/status.h"
 #include "net/http_client.h"
 
@@ -54,6 +55,9 @@ class PipedriveApi {
  private:
   std::string base_url_;
   std::string api_token_;  // "" when the config has none (the loader refuses that)
+  // The company's daily token budget, from x-daily-ratelimit-token-* (sent
+  // when the company has one).
+  DailyAllowance daily_;
 };
 
 // What an answer's x-ratelimit-limit, -remaining and -reset headers say of

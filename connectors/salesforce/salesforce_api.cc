@@ -18,7 +18,6 @@
 #include "core/encoding.h"
 #include "core/json_reader.h"
 #include "core/json_writer.h"
-#include "core/metrics.h"
 #include "core/secret_registry.h"
 
 namespace salesaudit::salesforce {
@@ -29,22 +28,6 @@ namespace {
 constexpr int64_t kSessionRenewMarginMs = 5 * 60 * 1000;
 // The largest refresh-token file read: a token is under 200 bytes.
 constexpr std::streamsize kMaxTokenFileBytes = 64 * 1024;
-
-struct UsageMetrics {
-  GaugeFamily& used = GlobalMetrics().Gauge(
-      "salesaudit_api_daily_requests_used",
-      "API requests the vendor counts against the daily allowance (Salesforce: "
-      "Sforce-Limit-Info), as its last answer said.",
-      {"connector"});
-  GaugeFamily& allowed = GlobalMetrics().Gauge(
-      "salesaudit_api_daily_requests_allowed",
-      "The vendor's daily API request allowance, as its last answer said.", {"connector"});
-};
-
-UsageMetrics& Usage() {
-  static UsageMetrics metrics;
-  return metrics;
-}
 
 // "api-usage=18/5000" (used/allowed in the last 24 hours).
 bool ParseApiUsage(std::string_view header, int64_t* used, int64_t* allowed) {
@@ -127,7 +110,11 @@ std::string RefreshTokenPath(const ConnectorConfig& config) {
 }
 
 SalesforceApi::SalesforceApi(const ConnectorConfig& c, HttpClient& h)
-    : config(c), http(h), instance_url_(WithoutTrailingSlashes(c.base_url)) {
+    : config(c),
+      http(h),
+      instance_url_(WithoutTrailingSlashes(c.base_url)),
+      daily_(c, DailyAllowance::Unit::kRequests,
+             "the org's daily API allowance (the last 24 hours' requests)") {
   auto login = config.auth.find("login_url");
   login_url_ =
       WithoutTrailingSlashes(login != config.auth.end() ? login->second : kDefaultLoginUrl);
@@ -214,39 +201,18 @@ void SalesforceApi::KeepRotatedRefreshToken(const std::string& token) {
   }
 }
 
-Status SalesforceApi::CheckApiUsage(const std::string& context) const {
-  if (api_allowed_ <= 0) return Status::Ok();
-  // The allowance is the whole org's: rate_limit_reserve of it (at least
-  // one request) is left to its other integrations.
-  const int64_t reserve =
-      config.rate_limit_reserve > 0
-          ? std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(api_allowed_) *
-                                                      config.rate_limit_reserve))
-          : 0;
-  if (api_used_ < api_allowed_ - reserve) return Status::Ok();
-  return Status::QuotaExhausted(
-      context + ": the org's daily API allowance is used up (" + std::to_string(api_used_) +
-      "/" + std::to_string(api_allowed_) + " in the last 24 hours" +
-      (reserve > 0 && api_used_ < api_allowed_
-           ? ", the last " + std::to_string(reserve) + " left to other apps by rate_limit_reserve"
-           : "") +
-      "); syncing resumes when it frees up");
-}
-
 void SalesforceApi::ReadApiUsage(const HttpResponse& response) {
   int64_t used = 0;
   int64_t allowed = 0;
-  if (!ParseApiUsage(response.Header("sforce-limit-info"), &used, &allowed)) return;
-  api_used_ = used;
-  api_allowed_ = allowed;
-  Usage().used.WithLabels({config.name}).Set(static_cast<double>(used));
-  Usage().allowed.WithLabels({config.name}).Set(static_cast<double>(allowed));
+  if (ParseApiUsage(response.Header("sforce-limit-info"), &used, &allowed)) {
+    daily_.Update(used, allowed);
+  }
 }
 
 Result<HttpResponse> SalesforceApi::Get(const std::string& stream,
                                         const std::string& path_and_query) {
   const std::string context = Context(stream);
-  if (Status s = CheckApiUsage(context); !s.ok()) return s;
+  if (Status s = daily_.Check(context); !s.ok()) return s;
   if (Status s = EnsureSession(stream, /*force=*/false); !s.ok()) return s;
   HttpRequest request{.url = instance_url_ + path_and_query};
   request.headers.emplace_back("Accept", "application/json");

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/daily_allowance.h"
 #include "core/status.h"
 #include "net/http_client.h"
 
@@ -83,7 +84,6 @@ class SalesforceApi {
   Result<HttpResponse> Get(const std::string& stream, const std::string& path_and_query);
   Status EnsureSession(const std::string& stream, bool force);
   void KeepRotatedRefreshToken(const std::string& token);
-  Status CheckApiUsage(const std::string& context) const;
   void ReadApiUsage(const HttpResponse& response);
   // Takes the body of `response` into the batch.
   Result<QueryBatch> ReadBatch(const std::string& context, const HttpRequest& request,
@@ -95,9 +95,8 @@ class SalesforceApi {
   std::string access_token_;
   int64_t session_renew_at_ms_ = 0;
   // What the org's Sforce-Limit-Info said last: requests used in the last
-  // 24 hours and the org's allowance; 0/0 until an answer said it.
-  int64_t api_used_ = 0;
-  int64_t api_allowed_ = 0;
+  // 24 hours and the org's allowance.
+  DailyAllowance daily_;
   std::vector<std::string> warnings_;
 };
 

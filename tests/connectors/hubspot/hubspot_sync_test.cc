@@ -8,6 +8,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/hubspot/hubspot_connector.h"
+#include "core/metrics.h"
 #include "tests/connectors/hubspot/hubspot_fixture.h"
 
 namespace salesaudit::testing {
@@ -447,6 +448,27 @@ TEST_CASE("The daily limit stops the connector without spending retries", "[hubs
   CHECK(results[1].status.code() == StatusCode::kQuotaExhausted);
   CHECK(results[1].retries == 0);
   CHECK_THAT(results[1].status.message(), Catch::Contains("daily"));
+}
+
+TEST_CASE(
+    "A private app stops once the portal's daily limit is used but for rate_limit_reserve, "
+    "before any 429",
+    "[hubspot]") {
+  sim::SimOptions options;  // a private app's limits and headers
+  options.daily_limit = 20;
+  HubSpotFixture f(SmallPortal(), options);
+  auto results = f.Sync();
+  REQUIRE(results.size() >= 2);
+  const StreamSyncResult& stopped = results.back();
+  CHECK(stopped.status.code() == StatusCode::kQuotaExhausted);
+  // 5% of 20 is one request, left to the portal's other apps.
+  CHECK_THAT(stopped.status.message(),
+             Catch::Contains("the portal's daily API limit is used up (19 of 20 requests, the "
+                             "last 1 left to other apps by rate_limit_reserve)"));
+  CHECK(f.sim.Stats().by_status[429] == 0);
+  const std::string metrics = GlobalMetrics().RenderText();
+  CHECK_THAT(metrics, Catch::Contains("salesaudit_api_daily_requests_used{connector=\"" +
+                                      f.config.name + "\"} 19"));
 }
 
 TEST_CASE("A missing scope stops the connector with the API's explanation", "[hubspot]") {

@@ -227,16 +227,21 @@ TEST_CASE("A closed company account (402) stops the connector with Pipedrive's r
              Catch::Contains("HTTP 402") && Catch::Contains("Company account is not open"));
 }
 
+// A company of 1,200 persons (three pages) with a daily API token budget.
+PipedriveFixture DailyTokenBudget(int64_t tokens) {
+  sim::PipedriveSimOptions options;
+  options.daily_token_budget = tokens;
+  sim::PdCompanySpec spec = SmallCompany();
+  spec.persons = 1200;
+  return PipedriveFixture(spec, options);
+}
+
 TEST_CASE(
     "The company's daily token budget used up ends the run with its cursor kept and no request "
     "after the 429",
     "[pipedrive]") {
-  sim::PipedriveSimOptions options;
   // users (20 tokens) and one page of persons (10), then the budget is out.
-  options.daily_token_budget = 35;
-  sim::PdCompanySpec spec = SmallCompany();
-  spec.persons = 1200;
-  PipedriveFixture f(spec, options);
+  PipedriveFixture f = DailyTokenBudget(35);
   const auto results = f.Sync();
   REQUIRE(results.size() == 2);  // users, then persons stops the connector
   CHECK(results[0].status.ok());
@@ -258,6 +263,27 @@ TEST_CASE(
   CHECK_THAT(metrics, Catch::Contains("salesaudit_api_daily_tokens_used{connector=\"pd\"} 30\n"));
   CHECK_THAT(metrics,
              Catch::Contains("salesaudit_api_daily_tokens_allowed{connector=\"pd\"} 35\n"));
+}
+
+TEST_CASE(
+    "rate_limit_reserve of the company's daily token budget is left to its other apps, with no "
+    "429",
+    "[pipedrive]") {
+  // users (20 tokens) and one page of persons (10) use 30 of 40: the 10
+  // reserved by rate_limit_reserve 0.25 stay unspent.
+  PipedriveFixture f = DailyTokenBudget(40);
+  f.config.rate_limit_reserve = 0.25;
+  const auto results = f.Sync();
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].status.ok());
+  CHECK(results[1].status.code() == StatusCode::kQuotaExhausted);
+  CHECK_THAT(results[1].status.message(),
+             Catch::Contains("the company's daily API token budget is used up (30 of 40 tokens, "
+                             "the last 10 left to other apps by rate_limit_reserve)"));
+  CHECK(results[1].records == 500);
+  const sim::PdSimStats stats = f.sim.Stats();
+  CHECK(stats.budget_exhausted == 0);
+  CHECK(stats.requests == 2);
 }
 
 TEST_CASE(
