@@ -1,5 +1,6 @@
 #include "bench/bench_util.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -13,12 +14,29 @@
 #include <sstream>
 
 namespace salesaudit::bench {
+namespace {
+
+double CpuSecondsOf(const rusage& usage) {
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// The argv of execv for `binary` with `args`, built before a fork (the
+// child only calls async-signal-safe functions); it points into `args`.
+std::vector<char*> ExecArgv(const char* binary, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(binary));
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  return argv;
+}
+
+}  // namespace
 
 double ProcessCpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  return CpuSecondsOf(usage);
 }
 
 double ThreadCpuSeconds() {
@@ -54,11 +72,7 @@ pid_t SpawnReadingStdout(const std::string& binary, const std::vector<std::strin
                          int* stdout_fd) {
   int fds[2];
   if (pipe(fds) != 0) return -1;
-  // Built before the fork: the child only calls async-signal-safe functions.
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(binary.c_str()));
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
+  std::vector<char*> argv = ExecArgv(binary.c_str(), args);
   pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
@@ -97,6 +111,30 @@ pid_t StartSimulator(const char* binary, const std::vector<std::string>& args,
 void StopSimulator(pid_t pid) {
   kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
+}
+
+ChildRun RunChild(const char* binary, const std::vector<std::string>& args,
+                  const std::string& output_path) {
+  ChildRun run;
+  std::vector<char*> argv = ExecArgv(binary, args);
+  const int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out < 0) return run;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out, 1);
+    dup2(out, 2);
+    execv(binary, argv.data());
+    _exit(127);
+  }
+  close(out);
+  if (pid < 0) return run;
+  int status = 0;
+  rusage usage{};
+  if (wait4(pid, &status, 0, &usage) != pid) return run;
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.cpu_s = CpuSecondsOf(usage);
+  run.peak_rss_mib = usage.ru_maxrss / 1024.0;  // ru_maxrss is in KiB on Linux
+  return run;
 }
 
 void PrintFigure(const char* key, double value, const char* unit) {

@@ -31,6 +31,18 @@ pid_t StartSimulator(const char* binary, const std::vector<std::string>& args,
 // Stops a simulator StartSimulator started and waits for it.
 void StopSimulator(pid_t pid);
 
+// A child process's end: its exit code (-1 when it did not run or exit
+// normally), its user + system CPU seconds and its peak resident set.
+struct ChildRun {
+  int exit_code = -1;
+  double cpu_s = 0;
+  double peak_rss_mib = 0;
+};
+// Runs `binary` with `args` as a child, its stdout and stderr to
+// `output_path`, and waits for it.
+ChildRun RunChild(const char* binary, const std::vector<std::string>& args,
+                  const std::string& output_path);
+
 // Prints one figure as the line bench_table reads ("figure KEY VALUE UNIT"),
 // after the bench's own human-readable lines. KEY is one word naming what is
 // measured and at what size (contacts_cpu_us); UNIT is one word.
