@@ -255,6 +255,13 @@ class EventsReader : public StreamReader {
                                 std::make_move_iterator(more.value_issues.end()));
       page->cursor = std::move(more.cursor);
     }
+    // HubSpot serves a window newest first, so the store's key (created:id)
+    // would arrive descending; written ascending, the inserts walk the
+    // B-tree forward. Stable: a repeated id keeps its order, the last wins.
+    if (page) {
+      std::stable_sort(page->events.begin(), page->events.end(),
+                       [](const EmailEvent& a, const EmailEvent& b) { return a.id < b.id; });
+    }
     return page;
   }
 
