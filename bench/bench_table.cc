@@ -8,7 +8,8 @@
 // With --compare, REV (default HEAD~1, the previous commit) is built from
 // `git archive` in bench-compare/ beside this binary (kept while REV stays the
 // same commit), and its benches run interleaved with this build's, so both
-// meet the same machine load; each figure is printed with its ratio to REV's.
+// meet the same machine load (in alternating order); each figure is printed
+// with its ratio to REV's.
 // A figure REV's benches do not print (a bench or mode added since) shows "-".
 // The audit and start/stop benches read a store of 1M contacts, 300k deals
 // and 10M events that each build makes once in its bench-data/ (~2 min; each
@@ -60,7 +61,8 @@ std::vector<Bench> Benches() {
        {"--cli", "100000"},
        false,
        {{"HubSpot contacts, full sync, 100k, through `salesaudit sync`", "contacts_cli_cpu_us",
-         "us CPU each", 8}}},
+         "us CPU each", 8},
+        {"  peak RSS of `salesaudit sync`", "contacts_cli_rss_mib", "MiB"}}},
       {"sync_bench",
        {"100000"},
        false,
@@ -263,7 +265,13 @@ int main(int argc, char** argv) {
   for (const Bench& bench : benches) {
     const int times = bench.once ? 1 : runs;
     for (int run = 0; run < times; ++run) {
-      for (Side& side : sides) {
+      // The order alternates (AB, BA, ...): the second of a pair meets the
+      // first's leftovers (page cache, CPU frequency, the other's exit).
+      std::vector<Side*> order;
+      for (Side& side : sides) order.push_back(&side);
+      if (run % 2 == 1) std::reverse(order.begin(), order.end());
+      for (Side* side_ptr : order) {
+        Side& side = *side_ptr;
         std::vector<std::string> args;
         for (const std::string& arg : bench.args) {
           std::string a = arg;
