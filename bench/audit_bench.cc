@@ -4,10 +4,12 @@
 // the peak RSS of the audit alone (the store is built in a child process, so
 // its memory is not counted).
 //
-//   build/audit_bench [--scale 1.0] [--db PATH]
+//   build/audit_bench [--scale 1.0] [--db PATH] [--json PATH]
 //
 // With --db, an existing file is reused as it is (built on the first run);
-// without, a fresh file is built in the temp directory and removed.
+// without, a fresh file is built in the temp directory and removed. With
+// --json, the snapshot's JSON is written to PATH, so two builds' snapshots of
+// one store can be compared byte for byte.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -205,13 +207,16 @@ bool Build(const std::string& path, double scale) {
 int Run(int argc, char** argv) {
   double scale = 1.0;
   std::string db;
+  std::string json_path;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
       scale = atof(argv[++i]);
     } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
       db = argv[++i];
+    } else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
+      json_path = argv[++i];
     } else {
-      fprintf(stderr, "usage: audit_bench [--scale 1.0] [--db PATH]\n");
+      fprintf(stderr, "usage: audit_bench [--scale 1.0] [--db PATH] [--json PATH]\n");
       return 2;
     }
   }
@@ -275,6 +280,15 @@ int Run(int argc, char** argv) {
   const double snapshot_s = Seconds(t0);
   printf("full snapshot: %.3f s (%zu bytes of JSON), peak RSS %.1f MiB\n", snapshot_s, json->size(),
          bench::PeakRssMiB());
+  if (!json_path.empty()) {
+    FILE* out = fopen(json_path.c_str(), "wb");
+    bool written = out != nullptr && fwrite(json->data(), 1, json->size(), out) == json->size();
+    if (out != nullptr) written = fclose(out) == 0 && written;
+    if (!written) {
+      fprintf(stderr, "cannot write %s\n", json_path.c_str());
+      return 1;
+    }
+  }
   bench::PrintFigure("audit_email_s", email_s, "s");
   bench::PrintFigure("audit_snapshot_s", snapshot_s, "s");
   bench::PrintFigure("audit_rss_mib", bench::PeakRssMiB(), "MiB");
