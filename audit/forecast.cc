@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -422,18 +423,40 @@ Result<Forecast> ComputeForecast(Store& store, StageEvidence& evidence,
     return request.channel && c.channel == *request.channel;
   };
 
-  // Pass 1: the known channels, and cycle times for the maturity horizons.
+  // One pass over the contacts: the known channels, the cycle times for the
+  // maturity horizons, and the live contacts of the history window, kept
+  // small, to count by month once the horizons are known. A second scan
+  // of a million contacts cost more than keeping them (16 bytes each).
   CycleTimes cycles;
   std::set<std::string> known_channels;
+  std::set<std::pair<std::string, std::string>> channel_contacts;
+  struct HistoryLead {
+    int64_t created_at;
+    uint32_t channel;  // index into `channel_names`, in order of first appearance
+    uint8_t stages;    // StagesReached
+    bool in_channel;
+  };
+  std::vector<HistoryLead> leads;
+  std::vector<std::string> channel_names;
+  std::unordered_map<std::string, uint32_t> channel_of;
   Status s = store.ForEachContact([&](const StoredContact& row) {
     if (!row.deleted_at && !row.contact.channel.empty()) known_channels.insert(row.contact.channel);
     const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
     const Contact& c = evidence.Effective(row.source, cleaned ? *cleaned : row.contact);
-    if (!IsLive(row, c) || !c.customer_at) return;
-    const int64_t cycle = *c.customer_at - *c.created_at;
-    if (cycle < 0) return;
-    cycles.all.push_back(cycle);
-    if (in_channel(c)) cycles.channel.push_back(cycle);
+    if (!IsLive(row, c)) return;
+    const bool channel = in_channel(c);
+    if (c.customer_at && *c.customer_at >= *c.created_at) {
+      const int64_t cycle = *c.customer_at - *c.created_at;
+      cycles.all.push_back(cycle);
+      if (channel) cycles.channel.push_back(cycle);
+    }
+    if (channel) channel_contacts.insert({row.source, c.id});
+    if (!request.history.Contains(*c.created_at)) return;
+    auto [it, added] =
+        channel_of.try_emplace(c.channel, static_cast<uint32_t>(channel_names.size()));
+    if (added) channel_names.push_back(c.channel);
+    leads.push_back(HistoryLead{*c.created_at, it->second,
+                                static_cast<uint8_t>(StagesReached(c)), channel});
   });
   if (!s.ok()) return s.WithContext("audit: forecast");
   if (request.channel && !known_channels.count(*request.channel))
@@ -442,37 +465,34 @@ Result<Forecast> ComputeForecast(Store& store, StageEvidence& evidence,
   const int64_t channel_horizon =
       cycles.channel.empty() ? all_horizon : Percentile90(std::move(cycles.channel));
 
-  // Pass 2: the matured cohorts by month, and the channel's contacts for its deals.
+  // The matured cohorts by month, in the contacts' order.
   FunnelCounts channel_counts;
   FunnelCounts all_counts;
   RateHistory history;
   std::map<std::string, size_t> channel_index;
-  std::set<std::pair<std::string, std::string>> channel_contacts;
-  s = store.ForEachContact([&](const StoredContact& row) {
-    const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
-    const Contact& c = evidence.Effective(row.source, cleaned ? *cleaned : row.contact);
-    if (!IsLive(row, c)) return;
-    const bool channel = in_channel(c);
-    if (channel) channel_contacts.insert({row.source, c.id});
-    if (!request.history.Contains(*c.created_at)) return;
-    const int64_t month = MonthIndex(*c.created_at);
-    const int64_t won = c.customer_at ? 1 : 0;
-    if (*c.created_at < request.now_ms - all_horizon) {
-      CountFunnelStages(c, all_counts);
-      auto [it, added] = channel_index.try_emplace(c.channel, history.channels.size());
-      if (added) history.channels.emplace_back();
-      Cell& cell = history.channels[it->second][month];
+  std::vector<std::optional<size_t>> history_channel(channel_names.size());
+  for (const HistoryLead& lead : leads) {
+    const int64_t month = MonthIndex(lead.created_at);
+    const int64_t won = lead.stages >= 4 ? 1 : 0;
+    if (lead.created_at < request.now_ms - all_horizon) {
+      CountFunnelStages(lead.stages, all_counts);
+      std::optional<size_t>& index = history_channel[lead.channel];
+      if (!index) {
+        index = history.channels.size();
+        channel_index.emplace(channel_names[lead.channel], *index);
+        history.channels.emplace_back();
+      }
+      Cell& cell = history.channels[*index][month];
       ++cell.leads;
       cell.won += won;
     }
-    if (channel && *c.created_at < request.now_ms - channel_horizon) {
-      CountFunnelStages(c, channel_counts);
+    if (lead.in_channel && lead.created_at < request.now_ms - channel_horizon) {
+      CountFunnelStages(lead.stages, channel_counts);
       Cell& cell = history.own[month];
       ++cell.leads;
       cell.won += won;
     }
-  });
-  if (!s.ok()) return s.WithContext("audit: forecast");
+  }
   for (const MonthSeries& series : history.channels) {
     for (const auto& [month, cell] : series) {
       history.all[month].leads += cell.leads;

@@ -61,17 +61,23 @@ std::optional<Deal> WithoutImplausibleValues(const Deal& deal) {
   return out;
 }
 
-void CountFunnelStages(const Contact& c, FunnelCounts& counts) {
-  // Reaching a later stage implies every earlier one.
-  const bool won = c.customer_at.has_value();
-  const bool sql = won || c.sql_at.has_value();
-  const bool contacted = sql || c.contacted_at.has_value();
-  const bool mql = contacted || c.mql_at.has_value();
+int StagesReached(const Contact& c) {
+  if (c.customer_at) return 4;
+  if (c.sql_at) return 3;
+  if (c.contacted_at) return 2;
+  return c.mql_at ? 1 : 0;
+}
+
+void CountFunnelStages(int stages, FunnelCounts& counts) {
   ++counts.leads;
-  counts.mql += mql;
-  counts.contacted += contacted;
-  counts.sql += sql;
-  counts.won += won;
+  counts.mql += stages >= 1;
+  counts.contacted += stages >= 2;
+  counts.sql += stages >= 3;
+  counts.won += stages >= 4;
+}
+
+void CountFunnelStages(const Contact& c, FunnelCounts& counts) {
+  CountFunnelStages(StagesReached(c), counts);
 }
 
 FunnelRates FunnelRatesFrom(const FunnelCounts& n) {

@@ -72,6 +72,12 @@ struct ProportionInterval {
 };
 ProportionInterval WilsonInterval(int64_t successes, int64_t trials, double z);
 
+// How many stages past lead a contact reached (0 to 4: mql, contacted, sql,
+// won); reaching a later stage implies every earlier one.
+int StagesReached(const Contact& contact);
+// Adds one contact of the cohort that reached `stages` (StagesReached) to
+// `counts` at every stage it reached.
+void CountFunnelStages(int stages, FunnelCounts& counts);
 // Adds one contact of the cohort to `counts` at every stage it reached.
 void CountFunnelStages(const Contact& contact, FunnelCounts& counts);
 
