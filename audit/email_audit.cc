@@ -143,9 +143,9 @@ class EmailHashSet {
 };
 
 // Keeps the kQualityExamples smallest addresses offered.
-void OfferExample(std::set<std::string>& examples, const std::string& email) {
+void OfferExample(std::set<std::string>& examples, std::string_view email) {
   if (examples.size() == kQualityExamples && email >= *examples.rbegin()) return;
-  examples.insert(email);
+  examples.emplace(email);
   if (examples.size() > kQualityExamples) examples.erase(std::prev(examples.end()));
 }
 
@@ -161,7 +161,8 @@ Status MatchEmailsToContacts(Store& store,
   Status s = store.ForEachEmailRecipient([&](const EmailRecipient& r) {
     // Rows come grouped by campaign: look the campaign up once per group.
     if (r.source != last_key.first || r.campaign_id != last_key.second) {
-      last_key = {r.source, r.campaign_id};
+      last_key.first.assign(r.source);
+      last_key.second.assign(r.campaign_id);
       selected = index.count(last_key) != 0;
     }
     if (!selected || r.events == 0) return;

@@ -46,6 +46,13 @@ void ReadValue(sqlite3_stmt* s, int i, std::string& out) {
   }
 }
 
+void ReadValue(sqlite3_stmt* s, int i, std::string_view& out) {
+  const unsigned char* text = sqlite3_column_text(s, i);
+  out = text == nullptr ? std::string_view()
+                        : std::string_view(reinterpret_cast<const char*>(text),
+                                           static_cast<size_t>(sqlite3_column_bytes(s, i)));
+}
+
 void ReadValue(sqlite3_stmt* s, int i, TimeMs& out) {
   if (sqlite3_column_type(s, i) == SQLITE_NULL) {
     out.reset();

@@ -58,6 +58,9 @@ void BindBool(sqlite3_stmt* s, int i, bool v);
 // Column readers, one per field type a row struct holds: NULL reads as ""
 // for text and as unset for optionals; integer 0/1 columns read as bool.
 void ReadValue(sqlite3_stmt* s, int i, std::string& out);
+// Into SQLite's own buffer, valid until the statement steps or resets: for
+// rows handed to a callback and dropped, a scan of millions copies nothing.
+void ReadValue(sqlite3_stmt* s, int i, std::string_view& out);
 void ReadValue(sqlite3_stmt* s, int i, TimeMs& out);  // also any optional count
 void ReadValue(sqlite3_stmt* s, int i, int64_t& out);
 void ReadValue(sqlite3_stmt* s, int i, bool& out);

@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/records.h"
@@ -118,11 +119,13 @@ struct EmailCampaignTotals {
 };
 
 // One recipient of one campaign (a row of email_campaign_recipients): how
-// many live events it has there, of every type.
+// many live events it has there, of every type. The texts point into the
+// store's row and are valid only during the callback that is given it (a
+// scan reads millions and keeps few).
 struct EmailRecipient {
-  std::string source;
-  std::string campaign_id;
-  std::string email;  // normalised
+  std::string_view source;
+  std::string_view campaign_id;
+  std::string_view email;  // normalised
   int64_t events = 0;
 };
 
