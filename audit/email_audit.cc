@@ -8,7 +8,6 @@
 #include <set>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -108,29 +107,39 @@ void FinishEffect(ContentEffect& e, int64_t group_total, int64_t converted_total
 // one in ten million.
 uint64_t HashEmail(std::string_view email) { return std::hash<std::string_view>{}(email); }
 
-// Address hashes in one flat open-addressing table, at most half full: a
-// lookup costs about one cache miss where a binary search over millions of
-// sorted hashes cost a score (a fifth of a 10M-event audit's time).
-class EmailHashSet {
+// Address hashes in one flat open-addressing table, at most half full, each
+// numbered in order of first appearance: a lookup costs about one cache miss
+// where a binary search over millions of sorted hashes cost a score (a fifth
+// of a 10M-event audit's time), and a std::unordered_map keyed by the address
+// a chain walk and a string compare (a seventh of a contact scan).
+class EmailHashIndex {
  public:
-  explicit EmailHashSet(const std::vector<uint64_t>& hashes) {
+  explicit EmailHashIndex(const std::vector<uint64_t>& hashes) {
     size_t slots = 16;
     while (slots < hashes.size() * 2) slots *= 2;
     slots_.assign(slots, kEmpty);
+    numbers_.assign(slots, 0);
     mask_ = slots - 1;
     for (uint64_t h : hashes) {
       size_t i = Slot(h);
       while (slots_[i] != kEmpty && slots_[i] != Stored(h)) i = (i + 1) & mask_;
-      slots_[i] = Stored(h);
+      if (slots_[i] == kEmpty) {
+        slots_[i] = Stored(h);
+        numbers_[i] = size_++;
+      }
     }
   }
 
-  bool Contains(uint64_t h) const {
+  // The number of `h`, if it is in the table.
+  std::optional<int32_t> Find(uint64_t h) const {
     for (size_t i = Slot(h);; i = (i + 1) & mask_) {
-      if (slots_[i] == Stored(h)) return true;
-      if (slots_[i] == kEmpty) return false;
+      if (slots_[i] == Stored(h)) return numbers_[i];
+      if (slots_[i] == kEmpty) return std::nullopt;
     }
   }
+  bool Contains(uint64_t h) const { return Find(h).has_value(); }
+  // How many distinct hashes the table holds.
+  int32_t size() const { return size_; }
 
  private:
   static constexpr uint64_t kEmpty = 0;
@@ -139,7 +148,9 @@ class EmailHashSet {
   size_t Slot(uint64_t h) const { return static_cast<size_t>(h & mask_); }
 
   std::vector<uint64_t> slots_;
+  std::vector<int32_t> numbers_;
   size_t mask_ = 0;
+  int32_t size_ = 0;
 };
 
 // Keeps the kQualityExamples smallest addresses offered.
@@ -153,7 +164,7 @@ void OfferExample(std::set<std::string>& examples, std::string_view email) {
 // address is not among `contacts`.
 Status MatchEmailsToContacts(Store& store,
                              const std::map<std::pair<std::string, std::string>, int32_t>& index,
-                             const EmailHashSet& contacts, EmailMatching& out) {
+                             const EmailHashIndex& contacts, EmailMatching& out) {
   std::unordered_set<uint64_t> unmatched;
   std::set<std::string> examples;
   std::pair<std::string, std::string> last_key;
@@ -190,25 +201,52 @@ Status MatchEmailsToContacts(Store& store,
   return Status::Ok();
 }
 
-}  // namespace
+using CampaignKey = std::pair<std::string, std::string>;  // (source, id)
 
-Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
-                                     const EmailAuditOptions& options) {
-  auto evidence = StageEvidence::Read(store);
-  if (!evidence.ok()) return evidence.status();
-  return ComputeEmailAudit(store, *evidence, window, options);
+// A campaign belongs to a window by its send time, or, when the source gives
+// none, by its first event (when the first recipient got it). A campaign with
+// neither is only in an unbounded window.
+bool CampaignInWindow(const TimeMs& at, const AuditWindow& window) {
+  return at ? window.Contains(*at) : (!window.from && !window.to);
 }
 
-Result<EmailAudit> ComputeEmailAudit(Store& store, StageEvidence& evidence,
-                                     const AuditWindow& window, const EmailAuditOptions& options) {
-  EmailAudit audit;
-  audit.window = window;
-  audit.options = options;
+}  // namespace
+
+struct EmailAuditPasses::State {
+  AuditWindow bound;
+  EmailAuditOptions options;
+  // The campaigns of `bound` by (source, id), the time that placed each in
+  // it, and what the contacts add to each.
+  std::vector<EmailCampaignStats> campaigns;
+  std::vector<TimeMs> campaign_at;
+  std::vector<CampaignContent> content;
+  // The clicks on those campaigns, sorted by recipient, campaign and time;
+  // runs_of[recipient] = that recipient's runs, one per clicked campaign.
+  std::vector<Click> clicks;
+  EmailHashIndex clickers{{}};
+  std::vector<std::vector<std::pair<int32_t, ClickRun>>> runs_of;
+  std::unordered_set<int64_t> lead_pairs;  // campaign * clickers + recipient
+  int64_t mql_total = 0, mql_converted = 0, sql_total = 0, sql_converted = 0;
+  // The least and greatest created_at of the cohort, for Finish's check.
+  std::optional<int64_t> cohort_first, cohort_last;
+  std::vector<uint64_t> contact_emails;  // hashes of live contacts' addresses, for matching
+};
+
+EmailAuditPasses::EmailAuditPasses(std::unique_ptr<State> state) : state_(std::move(state)) {}
+EmailAuditPasses::EmailAuditPasses(EmailAuditPasses&&) noexcept = default;
+EmailAuditPasses& EmailAuditPasses::operator=(EmailAuditPasses&&) noexcept = default;
+EmailAuditPasses::~EmailAuditPasses() = default;
+
+Result<EmailAuditPasses> EmailAuditPasses::Start(Store& store, const AuditWindow& bound,
+                                                 const EmailAuditOptions& options) {
+  auto state = std::make_unique<State>();
+  State& st = *state;
+  st.bound = bound;
+  st.options = options;
 
   // Every live campaign record and every campaign with counted events, keyed
   // (source, id); deleted campaigns drop out with their events.
-  using Key = std::pair<std::string, std::string>;
-  std::map<Key, EmailCampaignStats> candidates;
+  std::map<CampaignKey, EmailCampaignStats> candidates;
   std::unordered_set<std::string> deleted;  // "source\nid"
   Status s = store.ForEachEmailCampaign([&](const StoredEmailCampaign& row) {
     if (row.deleted_at) {
@@ -224,7 +262,7 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, StageEvidence& evidence,
     c.reported = row.campaign.reported;
   });
   if (!s.ok()) return s.WithContext("audit: email campaigns");
-  std::map<Key, TimeMs> first_event_at;
+  std::map<CampaignKey, TimeMs> first_event_at;
   s = store.ForEachEmailCampaignTotals([&](const EmailCampaignTotals& t) {
     if (deleted.count(t.source + '\n' + t.campaign_id) != 0) return;
     EmailCampaignStats& c = candidates[{t.source, t.campaign_id}];
@@ -241,28 +279,27 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, StageEvidence& evidence,
   });
   if (!s.ok()) return s.WithContext("audit: email campaign totals");
 
-  // A campaign belongs to the window by its send time, or, when the source
-  // gives none, by its first event (when the first recipient got it). A
-  // campaign with neither is only in an unbounded window.
-  std::map<Key, int32_t> index;
+  std::map<CampaignKey, int32_t> index;
   for (auto& [key, c] : candidates) {
     TimeMs at = c.sent_at;
     if (!at) {
       auto it = first_event_at.find(key);
       if (it != first_event_at.end()) at = it->second;
     }
-    const bool in_window = at ? window.Contains(*at) : (!window.from && !window.to);
-    if (!in_window) continue;
-    index.emplace(key, static_cast<int32_t>(audit.campaigns.size()));
+    if (!CampaignInWindow(at, bound)) continue;
+    index.emplace(key, static_cast<int32_t>(st.campaigns.size()));
     TakeSendCountsFromReported(c);
     SetRates(c.counts);
-    audit.campaigns.push_back(std::move(c));
+    st.campaigns.push_back(std::move(c));
+    st.campaign_at.push_back(at);
   }
+  st.content.resize(st.campaigns.size());
 
-  // The clicks on the selected campaigns, each recipient interned once.
-  std::unordered_map<std::string, int32_t> clicker_index;
-  std::vector<Click> clicks;
-  Key last_key;
+  // The clicks on the selected campaigns, each recipient numbered once (by
+  // address hash, as the matching compares addresses).
+  std::vector<uint64_t> clicker_hashes;  // one per click, in the order of `clicks`
+  std::vector<Click>& clicks = st.clicks;
+  CampaignKey last_key;
   int32_t last_campaign = -1;
   s = store.ForEachEmailClick([&](const EmailClick& click) {
     // Clicks come grouped by campaign: look the campaign up once per group.
@@ -273,81 +310,129 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, StageEvidence& evidence,
     }
     // A click at an implausible time cannot be placed before or after anything.
     if (last_campaign < 0 || !IsPlausibleTimeMs(click.occurred_at)) return;
-    auto [it, inserted] =
-        clicker_index.try_emplace(click.email, static_cast<int32_t>(clicker_index.size()));
-    clicks.push_back(Click{it->second, last_campaign, click.occurred_at});
+    clicker_hashes.push_back(HashEmail(click.email));
+    clicks.push_back(Click{0, last_campaign, click.occurred_at});
   });
   if (!s.ok()) return s.WithContext("audit: email clicks");
+  st.clickers = EmailHashIndex(clicker_hashes);
+  for (size_t i = 0; i < clicks.size(); ++i) {
+    clicks[i].email = *st.clickers.Find(clicker_hashes[i]);
+  }
   std::sort(clicks.begin(), clicks.end(), [](const Click& a, const Click& b) {
     return std::tie(a.email, a.campaign, a.at) < std::tie(b.email, b.campaign, b.at);
   });
-  // runs_of[email] = that recipient's runs, one per clicked campaign.
-  std::vector<std::vector<std::pair<int32_t, ClickRun>>> runs_of(clicker_index.size());
+  st.runs_of.resize(static_cast<size_t>(st.clickers.size()));
   for (size_t i = 0; i < clicks.size();) {
     size_t j = i;
     while (j < clicks.size() && clicks[j].email == clicks[i].email &&
            clicks[j].campaign == clicks[i].campaign) {
       ++j;
     }
-    runs_of[clicks[i].email].emplace_back(clicks[i].campaign, ClickRun{i, j});
+    st.runs_of[clicks[i].email].emplace_back(clicks[i].campaign, ClickRun{i, j});
     i = j;
   }
+  return EmailAuditPasses(std::move(state));
+}
 
-  // One pass over the contacts: leads after a click (any contact, any
-  // source, created in the attribution window after the recipient's first
-  // click) and the content groups of the cohort.
-  audit.content.resize(audit.campaigns.size());
-  std::unordered_set<int64_t> lead_pairs;  // campaign * clickers + email
-  const int64_t clickers = static_cast<int64_t>(clicker_index.size());
-  int64_t mql_total = 0, mql_converted = 0, sql_total = 0, sql_converted = 0;
-  const std::vector<std::pair<int32_t, ClickRun>> kNoRuns;
-  std::vector<uint64_t> contact_emails;  // hashes of live contacts' addresses, for matching
-  s = store.ForEachContact([&](const StoredContact& row) {
+// Leads after a click (any contact, any source, created in the attribution
+// window after the recipient's first click) and the content groups of the
+// cohort.
+void EmailAuditPasses::AddContact(const Contact& c) {
+  State& st = *state_;
+  const std::vector<Click>& clicks = st.clicks;
+  const std::vector<std::pair<int32_t, ClickRun>>* runs = nullptr;
+  if (!c.email.empty()) {
+    const uint64_t hash = HashEmail(c.email);
+    st.contact_emails.push_back(hash);
+    if (const std::optional<int32_t> clicker = st.clickers.Find(hash)) {
+      runs = &st.runs_of[*clicker];
+    }
+  }
+  const int64_t clickers = st.clickers.size();
+  if (runs != nullptr && c.created_at) {
+    for (const auto& [campaign, run] : *runs) {
+      const int64_t first_click = clicks[run.begin].at;
+      if (*c.created_at >= first_click &&
+          *c.created_at - first_click < st.options.attribution_window_ms) {
+        st.lead_pairs.insert(campaign * clickers + clicks[run.begin].email);
+      }
+    }
+  }
+  if (!c.created_at || !st.bound.Contains(*c.created_at)) return;
+  st.cohort_first = std::min(st.cohort_first.value_or(*c.created_at), *c.created_at);
+  st.cohort_last = std::max(st.cohort_last.value_or(*c.created_at), *c.created_at);
+  static const std::vector<std::pair<int32_t, ClickRun>> kNoRuns;
+  if (c.mql_at) {
+    const TimeMs next = ReachedContactedAt(c);
+    ++st.mql_total;
+    st.mql_converted += next.has_value();
+    for (const auto& [campaign, run] : runs != nullptr ? *runs : kNoRuns) {
+      if (!ClickedBetween(clicks, run, *c.mql_at, next)) continue;
+      ContentGroup& g = st.content[campaign].mql_to_contacted.clicked;
+      ++g.contacts;
+      g.converted += next.has_value();
+    }
+  }
+  if (c.sql_at) {
+    ++st.sql_total;
+    st.sql_converted += c.customer_at.has_value();
+    for (const auto& [campaign, run] : runs != nullptr ? *runs : kNoRuns) {
+      if (!ClickedBetween(clicks, run, *c.sql_at, c.customer_at)) continue;
+      ContentGroup& g = st.content[campaign].sql_to_won.clicked;
+      ++g.contacts;
+      g.converted += c.customer_at.has_value();
+    }
+  }
+}
+
+Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
+                                     const EmailAuditOptions& options) {
+  auto evidence = StageEvidence::Read(store);
+  if (!evidence.ok()) return evidence.status();
+  return ComputeEmailAudit(store, *evidence, window, options);
+}
+
+Result<EmailAudit> ComputeEmailAudit(Store& store, StageEvidence& evidence,
+                                     const AuditWindow& window, const EmailAuditOptions& options) {
+  auto passes = EmailAuditPasses::Start(store, window, options);
+  if (!passes.ok()) return passes.status();
+  Status s = store.ForEachContact([&](const StoredContact& row) {
     if (row.deleted_at) return;
     const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
-    const Contact& c = evidence.Effective(row.source, cleaned ? *cleaned : row.contact);
-    if (!c.email.empty()) contact_emails.push_back(HashEmail(c.email));
-    const std::vector<std::pair<int32_t, ClickRun>>* runs = nullptr;
-    if (!c.email.empty() && !clicker_index.empty()) {
-      auto it = clicker_index.find(c.email);
-      if (it != clicker_index.end()) runs = &runs_of[it->second];
-    }
-    if (runs != nullptr && c.created_at) {
-      for (const auto& [campaign, run] : *runs) {
-        const int64_t first_click = clicks[run.begin].at;
-        if (*c.created_at >= first_click &&
-            *c.created_at - first_click < options.attribution_window_ms) {
-          lead_pairs.insert(campaign * clickers + clicks[run.begin].email);
-        }
-      }
-    }
-    if (!c.created_at || !window.Contains(*c.created_at)) return;
-    if (c.mql_at) {
-      const TimeMs next = ReachedContactedAt(c);
-      ++mql_total;
-      mql_converted += next.has_value();
-      for (const auto& [campaign, run] : runs != nullptr ? *runs : kNoRuns) {
-        if (!ClickedBetween(clicks, run, *c.mql_at, next)) continue;
-        ContentGroup& g = audit.content[campaign].mql_to_contacted.clicked;
-        ++g.contacts;
-        g.converted += next.has_value();
-      }
-    }
-    if (c.sql_at) {
-      ++sql_total;
-      sql_converted += c.customer_at.has_value();
-      for (const auto& [campaign, run] : runs != nullptr ? *runs : kNoRuns) {
-        if (!ClickedBetween(clicks, run, *c.sql_at, c.customer_at)) continue;
-        ContentGroup& g = audit.content[campaign].sql_to_won.clicked;
-        ++g.contacts;
-        g.converted += c.customer_at.has_value();
-      }
-    }
+    passes->AddContact(evidence.Effective(row.source, cleaned ? *cleaned : row.contact));
   });
   if (!s.ok()) return s.WithContext("audit: email leads and content");
-  for (int64_t pair : lead_pairs) ++audit.campaigns[pair / clickers].counts.leads;
-  s = MatchEmailsToContacts(store, index, EmailHashSet(contact_emails), audit.matching);
+  return passes->Finish(store, window);
+}
+
+Result<EmailAudit> EmailAuditPasses::Finish(Store& store, const AuditWindow& window) {
+  State& st = *state_;
+  const EmailAuditOptions& options = st.options;
+  if ((st.cohort_first && !window.Contains(*st.cohort_first)) ||
+      (st.cohort_last && !window.Contains(*st.cohort_last))) {
+    return Status::Internal(
+        "audit: email: the window given at the end leaves out contacts of "
+        "the cohort counted");
+  }
+  EmailAudit audit;
+  audit.window = window;
+  audit.options = options;
+  std::vector<int64_t> leads(st.campaigns.size(), 0);
+  for (int64_t pair : st.lead_pairs) ++leads[static_cast<size_t>(pair / st.clickers.size())];
+  // The campaigns of `window`, each on its own: none's figures depend on another's.
+  std::map<CampaignKey, int32_t> index;
+  for (size_t i = 0; i < st.campaigns.size(); ++i) {
+    if (!CampaignInWindow(st.campaign_at[i], window)) continue;
+    index.emplace(CampaignKey{st.campaigns[i].source, st.campaigns[i].id},
+                  static_cast<int32_t>(audit.campaigns.size()));
+    st.campaigns[i].counts.leads = leads[i];
+    audit.campaigns.push_back(std::move(st.campaigns[i]));
+    audit.content.push_back(std::move(st.content[i]));
+  }
+  Status s = MatchEmailsToContacts(store, index, EmailHashIndex(st.contact_emails), audit.matching);
   if (!s.ok()) return s;
+  const int64_t mql_total = st.mql_total, mql_converted = st.mql_converted;
+  const int64_t sql_total = st.sql_total, sql_converted = st.sql_converted;
 
   for (size_t i = 0; i < audit.campaigns.size(); ++i) {
     CampaignContent& content = audit.content[i];

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -154,6 +155,34 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, const AuditWindow& window,
                                      const EmailAuditOptions& options);
 Result<EmailAudit> ComputeEmailAudit(Store& store, StageEvidence& evidence,
                                      const AuditWindow& window, const EmailAuditOptions& options);
+
+// ComputeEmailAudit in three steps, for a caller that reads the contacts for
+// its own figures too (the snapshot), so they are read once: Start reads the
+// campaigns of `bound` and their clicks, AddContact takes each live contact
+// with its effective stage dates, and Finish reads the recipients and
+// audience members and judges the campaigns of `window`. `window` may be
+// narrower than `bound` (the snapshot learns its start from the contacts) as
+// long as it holds every contact of the cohort counted by `bound`; else
+// Finish fails with kInternal. Each campaign's figures are its own, so those
+// `window` leaves out change nothing.
+class EmailAuditPasses {
+ public:
+  static Result<EmailAuditPasses> Start(Store& store, const AuditWindow& bound,
+                                        const EmailAuditOptions& options);
+  EmailAuditPasses(EmailAuditPasses&&) noexcept;
+  EmailAuditPasses& operator=(EmailAuditPasses&&) noexcept;
+  ~EmailAuditPasses();
+
+  // One live contact, with its effective stage dates.
+  void AddContact(const Contact& contact);
+  // Once, after the last AddContact.
+  Result<EmailAudit> Finish(Store& store, const AuditWindow& window);
+
+ private:
+  struct State;
+  explicit EmailAuditPasses(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
 
 // Writes the members "email" and "content" (key + value each) into the JSON
 // object `w` is inside.

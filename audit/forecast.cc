@@ -455,8 +455,8 @@ Result<Forecast> ComputeForecast(Store& store, StageEvidence& evidence,
     auto [it, added] =
         channel_of.try_emplace(c.channel, static_cast<uint32_t>(channel_names.size()));
     if (added) channel_names.push_back(c.channel);
-    leads.push_back(HistoryLead{*c.created_at, it->second,
-                                static_cast<uint8_t>(StagesReached(c)), channel});
+    leads.push_back(
+        HistoryLead{*c.created_at, it->second, static_cast<uint8_t>(StagesReached(c)), channel});
   });
   if (!s.ok()) return s.WithContext("audit: forecast");
   if (request.channel && !known_channels.count(*request.channel))

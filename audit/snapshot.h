@@ -282,8 +282,9 @@ struct Snapshot {
 };
 
 // Computes the snapshot of `window` at `now_ms` (audit/snapshot_builder.cc). Reads owners,
-// contacts, deals, the deal_contacts of sources with won deals, and (through ComputeEmailAudit)
-// email campaigns and events, each once. Fails with kInvalidArgument when a spend month is not
+// contacts, deals, the deal_contacts of sources with won deals, and (through EmailAuditPasses)
+// email campaigns and events, each once; the forecast reads contacts, deals and deal_contacts
+// once more. Fails with kInvalidArgument when a spend month is not
 // "YYYY-MM" or CheckAuditWindow refuses the window, with the store's status when reading fails.
 Result<Snapshot> ComputeSnapshot(Store& store, const AuditSettings& settings,
                                  const AuditWindow& window, int64_t now_ms);

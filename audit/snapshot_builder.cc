@@ -25,6 +25,16 @@ Result<Snapshot> SnapshotBuilder::Build() {
   auto evidence = StageEvidence::Read(store_);
   if (!evidence.ok()) return evidence.status();
   evidence_ = std::move(evidence).value();
+  // The email audit takes each contact from ReadContacts, so the contacts are
+  // read once for both. The window's start is known only after them; until
+  // then the email audit counts from the earliest start the window can
+  // have, which holds the same cohort (ReadContacts: no live contact is
+  // created between it and the start it finds).
+  auto email_passes = EmailAuditPasses::Start(
+      store_, AuditWindow{requested_.from ? *requested_.from : earliest_start_, to_},
+      settings_.email);
+  if (!email_passes.ok()) return email_passes.status();
+  email_.emplace(std::move(email_passes).value());
   if (Status s = ReadContacts(); !s.ok()) return s.WithContext("audit: contacts");
   snap_.window = AuditWindow{from_, to_};
   if (Status s = ReadDeals(); !s.ok()) return s.WithContext("audit: deals");
@@ -54,7 +64,7 @@ Result<Snapshot> SnapshotBuilder::Build() {
   FinishDataQuality();
   FindChannelVariants();
 
-  auto email = ComputeEmailAudit(store_, evidence_, snap_.window, settings_.email);
+  auto email = email_->Finish(store_, snap_.window);
   if (!email.ok()) return email.status();
   snap_.email = std::move(email).value();
   const EmailMatching& matching = snap_.email.matching;

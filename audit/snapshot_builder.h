@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "audit/email_audit.h"
 #include "audit/snapshot.h"
 #include "audit/stage_evidence.h"
 
@@ -179,6 +180,8 @@ class SnapshotBuilder {
   // Every contact's stage evidence: ReadContacts, the email audit and the
   // forecast read effective dates through it.
   StageEvidence evidence_;
+  // The email audit's passes, fed each live contact by ReadContacts.
+  std::optional<EmailAuditPasses> email_;
   std::vector<ContactFacts> contacts_;
   StringArena contact_ids_;
   StringArena contact_emails_;

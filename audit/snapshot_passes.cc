@@ -67,6 +67,7 @@ Status SnapshotBuilder::ReadContacts() {
     if (cleaned) AddIssue(snap_.data_quality.implausible_dates, Example(source, row.contact.id));
     const Contact& own = cleaned ? *cleaned : row.contact;
     const Contact& c = evidence_.Effective(row.source, own);
+    email_->AddContact(c);
     SourceFacts& sf = source_facts_[source];
     ContactFacts& f = contacts_.emplace_back();
     contact_ids_.Add(c.id);
