@@ -28,6 +28,8 @@ StatusCode CodeForSqlite(int rc) {
       return StatusCode::kDataLoss;
     case SQLITE_NOTADB:
       return StatusCode::kInvalidArgument;
+    case SQLITE_INTERRUPT:  // only CancelReads() interrupts a store operation
+      return StatusCode::kCancelled;
     default:
       return StatusCode::kInternal;
   }
@@ -41,6 +43,8 @@ Status MakeStatus(StatusCode code, std::string message) {
       return Status::DataLoss(std::move(message));
     case StatusCode::kInvalidArgument:
       return Status::InvalidArgument(std::move(message));
+    case StatusCode::kCancelled:
+      return Status::Cancelled(std::move(message));
     default:
       return Status::Internal(std::move(message));
   }
@@ -81,12 +85,36 @@ const char* FaultKind(int rc) {
   }
 }
 
+// How many SQLite VM steps a read runs between two looks at CancelReads():
+// a few microseconds' work, so a cancelled scan stops at once.
+constexpr int kProgressSteps = 1000;
+
+// Opens a connection to the store file at `path` with `flags`, extended
+// result codes and the busy timeout; *db is the caller's to close, also on
+// failure. NOMUTEX: a lock of ours serialises every use of a connection.
+Status OpenConnection(const std::string& path, int flags, const std::string& context,
+                      sqlite3** db) {
+  const int rc = sqlite3_open_v2(path.c_str(), db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    return Status::Unavailable(context + ": cannot open: " +
+                               (*db != nullptr ? sqlite3_errmsg(*db) : sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(*db, 1);
+  sqlite3_busy_timeout(*db, kBusyTimeoutMs);
+  return Status::Ok();
+}
+
 }  // namespace
 
 void Database::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
+Database::~Database() {
+  StopOpenCheck();
+  if (check_thread_.joinable()) check_thread_.join();
+}
+
 Status Database::Open(const std::string& path, std::chrono::milliseconds check_budget,
-                      bool read_only) {
+                      bool read_only, bool check_in_background) {
   path_ = path;
   const std::string context = Context();
   // Every kind from the first open on, so that a rate over it exists
@@ -102,16 +130,10 @@ Status Database::Open(const std::string& path, std::chrono::milliseconds check_b
     if (Status s = PrepareStoreFile(path, &warnings_); !s.ok()) return s;
   }
   sqlite3* raw = nullptr;
-  // NOMUTEX: mu_ already serialises every use of the connection.
   const int mode = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, mode | SQLITE_OPEN_NOMUTEX, nullptr);
+  Status opened = OpenConnection(path, mode, context, &raw);
   db_.reset(raw);
-  if (rc != SQLITE_OK) {
-    return Status::Unavailable(
-        context + ": cannot open: " + (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-  }
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  if (!opened.ok()) return opened;
   if (!in_memory) {
     auto identity = IdentityOf(path);
     if (!identity.ok()) return identity.status().WithContext(context);
@@ -139,18 +161,15 @@ Status Database::Open(const std::string& path, std::chrono::milliseconds check_b
         std::to_string(Store::kSchemaVersion) + "; a `salesaudit sync` or the daemon upgrades it");
   }
   // Nothing is written to a damaged file (a migration or a sync would build
-  // on what is broken).
-  auto findings = CheckIntegrity(raw, context, false, check_budget);
-  if (!findings.ok()) return findings.status();
-  if (!findings->problems.empty()) {
-    std::string message =
-        context + ": damaged (integrity check at open: " + findings->problems.front();
-    if (findings->problems.size() > 1) {
-      message += ", and " + std::to_string(findings->problems.size() - 1) + " more";
-    }
-    return Status::DataLoss(message + "); run `salesaudit store check`; " + kRecoveryHint);
+  // on what is broken). A migration writes as the store opens, so a file
+  // that needs one is checked first; otherwise the check may run beside the
+  // store's use, every commit waiting for it (OnCommit).
+  const bool in_background =
+      check_in_background && !read_only && !in_memory && *version == Store::kSchemaVersion;
+  if (!in_background) {
+    RunOpenCheck(raw, check_budget);
+    if (!open_check_failure_.ok()) return open_check_failure_;
   }
-  open_check_ = {.complete = findings->complete, .took = findings->took};
   // WAL is a setting of the file, and a read-only connection changes nothing.
   if (!read_only) {
     if (status = Configure(); !status.ok()) return status;
@@ -159,7 +178,114 @@ Status Database::Open(const std::string& path, std::chrono::milliseconds check_b
                            std::pair{&commit_, "COMMIT"}, std::pair{&rollback_, "ROLLBACK"}}) {
     if (status = Prepare(stmt, sql); !status.ok()) return status;
   }
+  if (in_background) {
+    check_running_ = true;
+    check_thread_ = std::thread([this, check_budget] { CheckInBackground(check_budget); });
+  }
   return Status::Ok();
+}
+
+Status Database::OpenReader(Database& primary) {
+  path_ = primary.path_;
+  health_owner_ = &primary;
+  sqlite3* raw = nullptr;
+  Status opened = OpenConnection(path_, SQLITE_OPEN_READONLY, Context() + " (reads)", &raw);
+  db_.reset(raw);
+  if (!opened.ok()) return opened;
+  // sqlite3_interrupt alone reaches only the statements running when it is
+  // called; the handler also stops one that a scan starts just after.
+  sqlite3_progress_handler(raw, kProgressSteps, &Database::OnProgress, this);
+  return Prepare(&user_version_, "PRAGMA user_version");
+}
+
+void Database::RunOpenCheck(sqlite3* db, std::chrono::milliseconds budget) {
+  const std::string context = Context();
+  auto findings = CheckIntegrity(db, context, false, budget);
+  std::lock_guard<std::mutex> lock(check_mu_);
+  if (!findings.ok()) {
+    open_check_ = {.complete = false};
+    open_check_failure_ = findings.status();
+    return;
+  }
+  open_check_ = {.complete = findings->complete, .took = findings->took};
+  if (findings->problems.empty()) return;
+  std::string message =
+      context + ": damaged (integrity check at open: " + findings->problems.front();
+  if (findings->problems.size() > 1) {
+    message += ", and " + std::to_string(findings->problems.size() - 1) + " more";
+  }
+  open_check_failure_ =
+      Status::DataLoss(message + "); run `salesaudit store check`; " + kRecoveryHint);
+}
+
+void Database::CheckInBackground(std::chrono::milliseconds budget) {
+  sqlite3* raw = nullptr;
+  Status opened =
+      OpenConnection(path_, SQLITE_OPEN_READONLY, Context() + ": integrity check", &raw);
+  if (opened.ok()) {
+    bool stopped = false;
+    {
+      std::lock_guard<std::mutex> lock(check_mu_);
+      stopped = check_stopped_;
+      if (!stopped) check_db_ = raw;
+    }
+    if (stopped) {
+      std::lock_guard<std::mutex> lock(check_mu_);
+      open_check_ = {.complete = false};
+    } else {
+      RunOpenCheck(raw, budget);
+    }
+  } else {
+    std::lock_guard<std::mutex> lock(check_mu_);
+    open_check_ = {.complete = false};
+    open_check_failure_ = opened;
+  }
+  // Only this thread writes the outcome while the check runs.
+  if (open_check_failure_.code() == StatusCode::kDataLoss) {
+    // Damage found by the check at open lasts, as damage met later does;
+    // noted before any waiting commit is refused for it (Failure).
+    std::lock_guard<std::mutex> lock(health_mu_);
+    lasting_fault_ =
+        StoreHealth{.ok = false, .kind = "corrupt", .problem = open_check_failure_.message()};
+  }
+  {
+    std::lock_guard<std::mutex> lock(check_mu_);
+    check_db_ = nullptr;
+    check_running_ = false;
+  }
+  sqlite3_close_v2(raw);
+  check_done_.notify_all();
+}
+
+void Database::StopOpenCheck() {
+  std::lock_guard<std::mutex> lock(check_mu_);
+  check_stopped_ = true;
+  if (check_db_ != nullptr) sqlite3_interrupt(check_db_);
+}
+
+const StoreOpenCheck& Database::open_check() const {
+  std::unique_lock<std::mutex> lock(check_mu_);
+  check_done_.wait(lock, [this] { return !check_running_; });
+  return open_check_;
+}
+
+Status Database::OpenCheckOutcome() const {
+  std::unique_lock<std::mutex> lock(check_mu_);
+  check_done_.wait(lock, [this] { return !check_running_; });
+  return open_check_failure_;
+}
+
+bool Database::OpenCheckPassed() {
+  return OpenCheckOutcome().code() != StatusCode::kDataLoss;
+}
+
+void Database::CancelReads() {
+  reads_cancelled_ = true;
+  if (db_ != nullptr) sqlite3_interrupt(db_.get());
+}
+
+int Database::OnProgress(void* database) {
+  return static_cast<Database*>(database)->reads_cancelled_.load() ? 1 : 0;
 }
 
 Status Database::Configure() {
@@ -211,8 +337,9 @@ Status Database::Failure(int rc, std::string_view context, const char* sqlite_me
   if (const char* kind = FaultKind(rc)) {
     StoreErrors().WithLabels({kind}).Increment();
     if (std::string_view(kind) == "corrupt") {
-      NoteDamage(message);
-    } else if (std::string_view(kind) != "busy") {
+      health_owner_->NoteDamage(message, handle());
+    } else if (std::string_view(kind) != "busy" && health_owner_ == this) {
+      // A reader's other faults are not filed: WriteOutcome files a write's.
       std::lock_guard<std::mutex> lock(health_mu_);
       last_fault_ = StoreHealth{.ok = false, .kind = kind, .problem = message};
     }
@@ -220,11 +347,10 @@ Status Database::Failure(int rc, std::string_view context, const char* sqlite_me
   return MakeStatus(CodeForSqlite(rc), std::move(message));
 }
 
-void Database::NoteDamage(const std::string& message) {
+void Database::NoteDamage(const std::string& message, sqlite3* db) {
   std::string problem = "store " + path_ + " is damaged: " + message;
-  if (!integrity_checked_after_error_) {
-    integrity_checked_after_error_ = true;
-    auto findings = CheckIntegrity(handle(), Context(), true, Store::kOpenCheckBudget);
+  if (!integrity_checked_after_error_.exchange(true)) {
+    auto findings = CheckIntegrity(db, Context(), true, Store::kOpenCheckBudget);
     if (findings.ok() && !findings->problems.empty()) {
       problem += "; integrity check: " + findings->problems.front();
       if (findings->problems.size() > 1) {
@@ -259,7 +385,8 @@ bool Database::FileStillThere() {
 }
 
 int Database::OnCommit(void* database) {
-  return static_cast<Database*>(database)->FileStillThere() ? 0 : 1;
+  auto* self = static_cast<Database*>(database);
+  return self->OpenCheckPassed() && self->FileStillThere() ? 0 : 1;
 }
 
 void Database::WriteOutcome(const std::string& what, const Status& status) {
@@ -324,6 +451,7 @@ Status Database::ForEachRow(sqlite3_stmt* s, std::string_view context,
     sqlite3_stmt* stmt;
     ~ResetOnExit() { sqlite3_reset(stmt); }
   } reset{s};
+  if (reads_cancelled_.load()) return Status::Cancelled(std::string(context) + ": cancelled");
   while (true) {
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {

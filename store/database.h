@@ -1,17 +1,23 @@
-// The store's one SQLite connection and what every operation on it shares:
+// One SQLite connection of a store and what every operation on it shares:
 // opening the file (checked, WAL), the lock, failures turned into statuses
 // that name the file, statements stepped, transactions, and the health of
 // the file as the operations met it. Internal to store/ (store.h is the
 // interface).
 //
-// Ownership: one per open Store (Store::Impl::db), for its lifetime.
+// Ownership: two per open Store, for its lifetime: Store::Impl::db, the
+// connection that writes (and checks the file at open), and Store::Impl::reads,
+// a read-only one for the read side (OpenReader), whose faults count in the
+// first one's Health().
 // Threading: callers hold Lock() for every use of the connection and of any
 // statement prepared on it; Health() and WriteOutcome() take only
 // `health_mu_`, which is taken under the lock or alone, never the reverse, so
-// Health() never waits for a store operation.
+// Health() never waits for a store operation. CancelReads() and
+// StopOpenCheck() may be called from any thread at any time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -21,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/status.h"
@@ -38,6 +45,7 @@ inline constexpr char kRecoveryHint[] = "see README \"Recovering a damaged store
 class Database {
  public:
   Database() = default;
+  ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
@@ -46,9 +54,18 @@ class Database {
   // schema or a damaged file, enables WAL and prepares the transaction
   // statements. `read_only` (Store::OpenReadOnly): an existing file of the
   // current schema, opened without creating, re-permissioning or
-  // configuring it.
+  // configuring it. With `check_in_background` (and a file whose schema
+  // needs no migration), the integrity check runs on a connection of its
+  // own after Open returns, and every commit waits for it (OnCommit): a
+  // check that finds damage makes the store unhealthy for good and every
+  // commit fail, so nothing is written to a damaged file either way.
   Status Open(const std::string& path, std::chrono::milliseconds check_budget,
-              bool read_only = false);
+              bool read_only = false, bool check_in_background = false);
+  // Opens a second, read-only connection to the file `primary` has open
+  // (not ":memory:", which another connection cannot see), for reads that
+  // must not wait for commits nor hold them up (WAL): its faults count in
+  // primary's Health().
+  Status OpenReader(Database& primary);
 
   sqlite3* handle() const { return db_.get(); }
   const std::string& path() const { return path_; }
@@ -59,7 +76,18 @@ class Database {
   [[nodiscard]] std::unique_lock<std::mutex> Lock() { return std::unique_lock<std::mutex>(mu_); }
   // What Open() changed or noticed that the operator should know.
   const std::vector<std::string>& warnings() const { return warnings_; }
-  const StoreOpenCheck& open_check() const { return open_check_; }
+  // Waits for a check running in the background (Open).
+  const StoreOpenCheck& open_check() const;
+  // The damage the integrity check at open found, as a kDataLoss status
+  // naming the file; OK when it found none. Waits for a check running in
+  // the background.
+  Status OpenCheckOutcome() const;
+  // Cuts a background integrity check short, as if its budget ran out
+  // (incomplete, nothing found): commits no longer wait for it.
+  void StopOpenCheck();
+  // Stopping: every statement running on this connection is interrupted
+  // and every one stepped later (ForEachRow) fails, with kCancelled.
+  void CancelReads();
 
   // "<context>: <sqlite message>" with a code that tells retryable failures
   // (busy, I/O) from bad data and bugs. Call before resetting the statement
@@ -126,13 +154,23 @@ class Database {
   static constexpr std::chrono::hours kUnretriedFaultExpiry{1};
 
   Status Configure();
+  // Runs the integrity check at open on `db` and records its outcome.
+  void RunOpenCheck(sqlite3* db, std::chrono::milliseconds budget);
+  // The background check: its own connection, so reads and the status
+  // server need not wait for it.
+  void CheckInBackground(std::chrono::milliseconds budget);
+  // False when the open check found damage; waits while it runs.
+  bool OpenCheckPassed();
+  // sqlite3_progress_handler: non-zero once CancelReads() was called.
+  static int OnProgress(void* database);
   // Every failure of a SQLite call on the connection comes here: it counts
   // and notes the fault of the file, if any, for Health().
   Status Failure(int rc, std::string_view context, const char* sqlite_message);
   // SQLite met damage: the store is unhealthy for good, and a full
   // integrity check (once, within the open check's budget, since every store
   // call waits for it) says how far it goes.
-  void NoteDamage(const std::string& message);
+  // `db` is the connection that met it (this one or a reader).
+  void NoteDamage(const std::string& message, sqlite3* db);
   // True while the path still names the file opened; otherwise notes it
   // removed or replaced. A path that cannot be looked at (EACCES) passes.
   bool FileStillThere();
@@ -144,13 +182,27 @@ class Database {
   std::string path_;
   std::mutex mu_;
   std::vector<std::string> warnings_;
+  // Where this connection's faults count: this, or the primary of a reader.
+  Database* health_owner_ = this;
+  std::atomic<bool> reads_cancelled_{false};
+
+  // The integrity check at open and its outcome; `check_running_` while a
+  // background check runs, on `check_db_` (owned by `check_thread_`).
+  mutable std::mutex check_mu_;
+  mutable std::condition_variable check_done_;
+  bool check_running_ = false;
+  sqlite3* check_db_ = nullptr;
+  bool check_stopped_ = false;  // StopOpenCheck() was called
   StoreOpenCheck open_check_;
+  // kDataLoss: the check found damage; kUnavailable: it could not run.
+  Status open_check_failure_;
+  std::thread check_thread_;
   // Declared before the statements so it is closed after they are finalized.
   std::unique_ptr<sqlite3, Closer> db_;
   Statement begin_immediate_, commit_, rollback_, user_version_;
   // The file opened; unset for ":memory:".
   std::optional<FileIdentity> identity_;
-  bool integrity_checked_after_error_ = false;  // under mu_
+  std::atomic<bool> integrity_checked_after_error_{false};
 
   // Guards the faults below.
   std::mutex health_mu_;

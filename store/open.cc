@@ -13,25 +13,31 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path,
-                                           std::chrono::milliseconds check_budget) {
-  return OpenFile(path, check_budget, /*read_only=*/false);
+                                           std::chrono::milliseconds check_budget,
+                                           CheckTiming timing) {
+  return OpenFile(path, check_budget, /*read_only=*/false, timing);
 }
 
 Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& path) {
-  return OpenFile(path, kOpenCheckBudget, /*read_only=*/true);
+  return OpenFile(path, kOpenCheckBudget, /*read_only=*/true, CheckTiming::kBeforeReturning);
 }
 
 Result<std::unique_ptr<Store>> Store::OpenFile(const std::string& path,
                                                std::chrono::milliseconds check_budget,
-                                               bool read_only) {
+                                               bool read_only, CheckTiming timing) {
   auto impl = std::make_unique<Impl>();
   Database& db = impl->db;
-  Status status = db.Open(path, check_budget, read_only);
+  Status status =
+      db.Open(path, check_budget, read_only, timing == CheckTiming::kInBackground);
   // A read-only store has the current schema already (Database::Open).
   if (status.ok() && !read_only) status = MigrateSchema(db);
+  // Opened after the migrations, so it prepares against the current schema;
+  // another connection to ":memory:" would be another database.
+  const bool in_memory = path.empty() || path == ":memory:";
+  if (status.ok() && !in_memory) status = impl->reads.OpenReader(db);
   if (status.ok()) status = impl->writer.Prepare();
   if (status.ok()) status = impl->sync_state.Prepare(db);
-  if (status.ok()) status = impl->readers.Prepare(db);
+  if (status.ok()) status = impl->readers.Prepare(impl->read_db());
   if (status.ok()) status = impl->snapshots.Prepare(db);
   if (!status.ok()) return status;
   return std::unique_ptr<Store>(new Store(std::move(impl)));
@@ -45,6 +51,14 @@ Result<int> Store::SchemaVersion() {
 const std::vector<std::string>& Store::warnings() const { return impl_->db.warnings(); }
 
 const StoreOpenCheck& Store::open_check() const { return impl_->db.open_check(); }
+
+Status Store::OpenCheckOutcome() const { return impl_->db.OpenCheckOutcome(); }
+
+void Store::CancelReads() {
+  impl_->db.StopOpenCheck();
+  // In memory, the read side is the connection that writes: left alone.
+  if (impl_->reads.handle() != nullptr) impl_->reads.CancelReads();
+}
 
 StoreHealth Store::Health() { return impl_->db.Health(); }
 

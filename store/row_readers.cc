@@ -259,7 +259,7 @@ constexpr Column<ValueIssueCount> kValueIssueColumns[] = {
     ColumnOf<&ValueIssueCount::last_seen_at>("last_seen_at"),
 };
 
-// Calls fn with each row of `read`, under the store's lock.
+// Calls fn with each row of `read`, under the read side's lock.
 template <typename Row>
 Status ReadEach(Database& db, RecordReadStatements& statements, const TableRead<Row>& read,
                 const std::function<void(const Row&)>& fn) {
@@ -290,52 +290,52 @@ Status RecordReadStatements::Prepare(Database& db) {
 }
 
 Status Store::ForEachContact(const std::function<void(const StoredContact&)>& fn) {
-  return ReadEach(impl_->db, impl_->readers, kContacts, fn);
+  return ReadEach(impl_->read_db(), impl_->readers, kContacts, fn);
 }
 
 Status Store::ForEachDeal(const std::function<void(const StoredDeal&)>& fn) {
-  return ReadEach(impl_->db, impl_->readers, kDeals, fn);
+  return ReadEach(impl_->read_db(), impl_->readers, kDeals, fn);
 }
 
 Status Store::ForEachOwner(const std::function<void(const StoredOwner&)>& fn) {
-  return ReadEach(impl_->db, impl_->readers, kOwners, fn);
+  return ReadEach(impl_->read_db(), impl_->readers, kOwners, fn);
 }
 
 Status Store::ForEachEmailCampaign(const std::function<void(const StoredEmailCampaign&)>& fn) {
-  return ReadEach(impl_->db, impl_->readers, kCampaigns, fn);
+  return ReadEach(impl_->read_db(), impl_->readers, kCampaigns, fn);
 }
 
 Status Store::ForEachEmailMember(const std::function<void(const StoredEmailMember&)>& fn) {
-  return ReadEach(impl_->db, impl_->readers, kMembers, fn);
+  return ReadEach(impl_->read_db(), impl_->readers, kMembers, fn);
 }
 
 Status Store::ForEachEmailRecipient(const std::function<void(const EmailRecipient&)>& fn) {
-  return ReadEach(impl_->db, impl_->readers, kRecipients, fn);
+  return ReadEach(impl_->read_db(), impl_->readers, kRecipients, fn);
 }
 
 Status Store::ForEachEmailEvent(const std::function<void(const StoredEmailEvent&)>& fn) {
-  return ReadEach(impl_->db, impl_->readers, kEvents, fn);
+  return ReadEach(impl_->read_db(), impl_->readers, kEvents, fn);
 }
 
 Status Store::ForEachEmailCampaignTotals(
     const std::function<void(const EmailCampaignTotals&)>& fn) {
-  return ReadEach(impl_->db, impl_->readers, kCampaignTotals, fn);
+  return ReadEach(impl_->read_db(), impl_->readers, kCampaignTotals, fn);
 }
 
 Status Store::ForEachEmailClick(const std::function<void(const EmailClick&)>& fn) {
-  return ReadEach(impl_->db, impl_->readers, kClicks, fn);
+  return ReadEach(impl_->read_db(), impl_->readers, kClicks, fn);
 }
 
 Status Store::ForEachStageEvent(const std::function<void(const StoredStageEvent&)>& fn) {
-  return ReadEach(impl_->db, impl_->readers, kStageEvents, fn);
+  return ReadEach(impl_->read_db(), impl_->readers, kStageEvents, fn);
 }
 
 Status Store::ForEachLinkedDeal(const std::function<void(const LinkedDeal&)>& fn) {
-  return ReadEach(impl_->db, impl_->readers, kLinkedDeals, fn);
+  return ReadEach(impl_->read_db(), impl_->readers, kLinkedDeals, fn);
 }
 
 Result<std::vector<DealContact>> Store::DealContacts(const std::string& source) {
-  Database& db = impl_->db;
+  Database& db = impl_->read_db();
   auto lock = db.Lock();
   sqlite3_stmt* s = impl_->readers.deal_contacts.get();
   BindText(s, 1, source);
@@ -366,7 +366,7 @@ Result<TimeMs> Store::NewestChangeAt(RecordKind kind, const std::string& source)
   if (table.change_column == nullptr) return TimeMs();
   const std::string sql = std::string("SELECT max(") + table.change_column + ") FROM " +
                           table.name + " WHERE source = ?1";
-  Database& db = impl_->db;
+  Database& db = impl_->read_db();
   auto lock = db.Lock();
   TimeMs newest;
   Status s = db.RunOnce(
@@ -381,7 +381,7 @@ Result<int64_t> Store::CountRows(RecordKind kind, const std::string& source, boo
   const RecordTable table = TableOf(kind);
   // Tables without deleted_at have nothing to exclude.
   const bool exclude_deleted = table.has_deleted_at && !include_deleted;
-  Database& db = impl_->db;
+  Database& db = impl_->read_db();
   auto lock = db.Lock();
   Statement& stmt = impl_->readers.count_rows[static_cast<size_t>(kind)][exclude_deleted ? 0 : 1];
   if (stmt.get() == nullptr) {
@@ -405,7 +405,7 @@ Result<std::vector<std::string>> Store::LiveIds(RecordKind kind, const std::stri
       std::string("SELECT DISTINCT ") + id_column + " FROM " + table.name + " WHERE source = ?1";
   if (table.has_deleted_at) sql += " AND deleted_at IS NULL";
   sql += std::string(" ORDER BY ") + id_column;
-  Database& db = impl_->db;
+  Database& db = impl_->read_db();
   auto lock = db.Lock();
   std::vector<std::string> ids;
   Status s = db.RunOnce(

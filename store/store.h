@@ -11,8 +11,10 @@
 //
 // Ownership: the daemon (or a CLI command) opens one Store and shares it.
 // Threading: every method is safe to call from any thread; writes are
-// serialised on one connection (one SQLite writer), reads use the same
-// connection under the same lock.
+// serialised on one connection (one SQLite writer); the read side (the
+// ForEach* scans, DealContacts, NewestChangeAt, CountRows, LiveIds) has a
+// read-only connection and a lock of its own, so a scan and a commit never
+// wait for each other (WAL: a scan sees the store as it was when it began).
 //
 //   auto store = Store::Open("/var/lib/salesaudit/salesaudit.db");
 //   if (!store.ok()) return store.status();
@@ -285,6 +287,15 @@ class Store {
   // bigger store opens with the check incomplete (open_check() says so).
   static constexpr std::chrono::milliseconds kOpenCheckBudget{5000};
 
+  // When Open() runs the integrity check. kInBackground (the daemon, whose
+  // status server must answer at once): Open returns before it, the check
+  // runs on a connection of its own, and every commit waits until it ends;
+  // if it finds damage, the store is unhealthy for good (Health(), kind
+  // corrupt) and every commit fails, so nothing is written to a damaged
+  // file either way. A file that needs a migration is checked first
+  // whatever is asked (the migration writes).
+  enum class CheckTiming { kBeforeReturning, kInBackground };
+
   // Opens (creating if missing, mode 0600) the database at `path`, checks
   // its integrity (PRAGMA quick_check, stopped after `check_budget`),
   // enables WAL, applies pending migrations in order. Fails with
@@ -295,7 +306,8 @@ class Store {
   // timeout. A store file, -wal or -shm open to group or others loses those
   // permissions (see warnings()).
   static Result<std::unique_ptr<Store>> Open(
-      const std::string& path, std::chrono::milliseconds check_budget = kOpenCheckBudget);
+      const std::string& path, std::chrono::milliseconds check_budget = kOpenCheckBudget,
+      CheckTiming timing = CheckTiming::kBeforeReturning);
 
   // Opens the store at `path` for reading only (`sync --dry-run`): the file
   // is never created, migrated, switched to WAL or re-permissioned, and
@@ -372,8 +384,8 @@ class Store {
   // what a connector whose vendor lists no deletions checks against a scan.
   Result<std::vector<std::string>> LiveIds(RecordKind kind, const std::string& source);
 
-  // Read side for the audit and the tests. Callbacks run under the store's
-  // lock: they must not call back into the Store.
+  // Read side for the audit and the tests. Callbacks run under the read
+  // side's lock: they must not call the read side (writes may go on).
   Status ForEachContact(const std::function<void(const StoredContact&)>& fn);
   Status ForEachDeal(const std::function<void(const StoredDeal&)>& fn);
   Status ForEachOwner(const std::function<void(const StoredOwner&)>& fn);
@@ -446,7 +458,19 @@ class Store {
   // What Open() changed or noticed that the operator should know (a file's
   // permissions narrowed), to log.
   const std::vector<std::string>& warnings() const;
+  // How the integrity check at open went; waits for one in the background.
   const StoreOpenCheck& open_check() const;
+  // What the integrity check at open found, waiting for one in the
+  // background: kDataLoss naming the file and the damage, kUnavailable when
+  // it could not run, OK otherwise (also when it stopped unfinished).
+  Status OpenCheckOutcome() const;
+
+  // For a process that is stopping: the read side's scans in flight stop,
+  // and those started later fail at once, with kCancelled (an audit in
+  // flight ends without a snapshot); a background open check stops as if
+  // its budget ran out. Writes go on. Safe from any thread, for good. A
+  // store in memory (":memory:") has no read side of its own: its reads go on.
+  void CancelReads();
 
   // Compares the file now at the path with the one open (device and inode:
   // removed, replaced), then reports the faults operations met: damage
@@ -463,7 +487,7 @@ class Store {
  private:
   static Result<std::unique_ptr<Store>> OpenFile(const std::string& path,
                                                  std::chrono::milliseconds check_budget,
-                                                 bool read_only);
+                                                 bool read_only, CheckTiming timing);
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -3,7 +3,13 @@
 // the file that implements that part. Internal to store/ (store.h is the
 // interface); only the files that implement Store include it.
 //
-// Threading: every member is used under db.Lock().
+// Threading: two connections, each with its own lock. `db` writes: the
+// writer, the sync state, snapshots and alerts are used under db.Lock().
+// `reads` is read-only: `readers` (the read side: the audit's scans, the
+// sync's counts and ids) is used under read_db().Lock(), so a long scan
+// never holds up a commit, nor a commit a scan (WAL: each sees the last
+// commit made when it began). Never take one lock while holding the other.
+// An in-memory store (":memory:") has one connection: read_db() is `db`.
 #pragma once
 
 #include <array>
@@ -41,8 +47,11 @@ struct SnapshotStatements {
 };
 
 struct Store::Impl {
-  // Declared first so it is closed after every statement is finalized.
+  // Declared first so they are closed after every statement is finalized,
+  // `reads` before `db` (the last connection to close cleans up the WAL).
   Database db;
+  Database reads;  // not open for ":memory:"
+  Database& read_db() { return reads.handle() != nullptr ? reads : db; }
   RecordWriter writer{db};  // record_writer.cc
   SyncStateStatements sync_state;
   RecordReadStatements readers;

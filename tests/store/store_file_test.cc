@@ -98,6 +98,37 @@ TEST_CASE("A store with 64 KB of garbage inside is refused at open and store che
   CHECK_FALSE(report->problems.empty());
 }
 
+TEST_CASE(
+    "A store whose integrity check runs in the background takes no commit once the check finds "
+    "damage",
+    "[store][file]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  MakeFilledStore(path);
+  WriteGarbage(path);
+  const auto size_before = fs::file_size(path);
+  auto opened = Store::Open(path, Store::kOpenCheckBudget, Store::CheckTiming::kInBackground);
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  Store& store = **opened;
+  // Committed right away (sync_state is not where the garbage is): the
+  // commit waits for the check, then is refused.
+  const Status commit = store.RecordSuccess("crm", "contacts", 1);
+  CHECK_FALSE(commit.ok());
+  CHECK_THAT(commit.message(), Catch::Contains(path) && Catch::Contains("damaged"));
+  CHECK_FALSE(store.CommitPage("crm", Contacts(10, "c2")).ok());
+  const Status outcome = store.OpenCheckOutcome();
+  CHECK(outcome.code() == StatusCode::kDataLoss);
+  CHECK_THAT(outcome.message(),
+             Catch::Contains(path) && Catch::Contains("damaged") && Catch::Contains("store check"));
+  const StoreHealth health = store.Health();
+  CHECK_FALSE(health.ok);
+  CHECK(health.kind == "corrupt");
+  CHECK_FALSE(store.SaveSnapshot(SnapshotRow{.computed_at = 1, .json = "{}"}, {}).ok());
+  opened->reset();
+  CHECK(fs::file_size(path) == size_before);
+}
+
 TEST_CASE("The integrity check at open stops at its budget and the store opens", "[store][file]") {
   TempDir dir;
   const std::string path = dir.File("s.db");
