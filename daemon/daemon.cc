@@ -65,22 +65,16 @@ struct Daemon::Impl {
         started_at_ms(clock.NowMs()) {}
 
   int Run() {
-    auto opened = Store::Open(config.store.path);
+    // The integrity check runs beside the start, so the status server
+    // answers at once; commits wait for it (Store::CheckTiming).
+    auto opened = Store::Open(config.store.path, Store::kOpenCheckBudget,
+                              Store::CheckTiming::kInBackground);
     if (!opened.ok()) {
       spdlog::error("cannot open store: {}", opened.status().message());
       return 1;
     }
     store = std::move(opened).value();
     for (const std::string& warning : store->warnings()) spdlog::warn("{}", warning);
-    if (store->open_check().complete) {
-      spdlog::info("store integrity check at open: no damage found ({} ms)",
-                   store->open_check().took.count());
-    } else {
-      spdlog::warn(
-          "store integrity check at open: stopped after {} ms, unfinished (a big store); run "
-          "`salesaudit store check` for a complete one",
-          store->open_check().took.count());
-    }
     engine = std::make_unique<SyncEngine>(*store, BuiltinConnectors(), clock);
     if (auto latest = store->LatestSnapshot(); latest.ok() && *latest) {
       last_snapshot_ms = (*latest)->computed_at;
@@ -91,9 +85,14 @@ struct Daemon::Impl {
     ExportConfiguredSeries();
     WaitForSignal();
     asio::post(pool, [this, connectors = config.connectors] {
-      if (Status s = engine->LoadNewestChanges(connectors); !s.ok()) {
+      Status s = engine->LoadNewestChanges(connectors);
+      if (!s.ok() && s.code() != StatusCode::kCancelled) {
         spdlog::warn("cursor lag: {}", s.message());
       }
+    });
+    asio::post(pool, [this] {
+      Status outcome = store->OpenCheckOutcome();
+      asio::post(io, [this, outcome] { OnOpenCheckDone(outcome); });
     });
     ApplyConnectors();
     audit.set_min_gap(config.audit.min_interval);
@@ -120,7 +119,29 @@ struct Daemon::Impl {
     if (server) server->Stop();
     for (int id : collectors) GlobalMetrics().RemoveCollector(id);
     spdlog::info("salesaudit stopped");
-    return 0;
+    return exit_code;
+  }
+
+  // The integrity check at open has ended. Damage found stops the daemon
+  // as a damaged store stopped its start before the check ran in the
+  // background: nothing was committed meanwhile (commits waited for the
+  // check, and now fail), and systemd's restarts and start limit show it.
+  void OnOpenCheckDone(const Status& outcome) {
+    if (!outcome.ok()) {
+      spdlog::error("cannot open store: {}", outcome.message());
+      exit_code = 1;
+      if (!stopping) Shutdown();
+      return;
+    }
+    const StoreOpenCheck& check = store->open_check();
+    if (check.complete) {
+      spdlog::info("store integrity check at open: no damage found ({} ms)", check.took.count());
+    } else if (!stopping) {
+      spdlog::warn(
+          "store integrity check at open: stopped after {} ms, unfinished (a big store); run "
+          "`salesaudit store check` for a complete one",
+          check.took.count());
+    }
   }
 
   // The status server answers from its own thread; a port in use is a
@@ -238,9 +259,15 @@ struct Daemon::Impl {
 
   void Stop(int signo) {
     spdlog::info("received {}, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    Shutdown();
+  }
+
+  void Shutdown() {
     systemd.Stopping();
     stopping = true;
     schedules_running = false;
+    // An audit in flight ends without a snapshot rather than hold up the exit.
+    store->CancelReads();
     for (auto& [name, slot] : slots) {
       slot.cancel->store(true);
       slot.job->Cancel();
@@ -376,13 +403,16 @@ struct Daemon::Impl {
   SerialJob::PoolPart StartAudit() {
     // The pool task gets its own copy: a reload may replace `config` meanwhile.
     return [this, config_copy = std::make_shared<const Config>(config)] {
+      spdlog::debug("audit: computing the live snapshot");
       const SteadyTime began = clock.SteadyNow();
       const int64_t at = clock.NowMs();
       auto stored =
           ComputeAndStoreSnapshot(*store, *config_copy, AuditWindow{}, at, SnapshotPurpose::kLive);
       if (stored.ok()) last_snapshot_ms = at;  // its computed_at
       const std::chrono::duration<double> took = clock.SteadyNow() - began;
-      Metrics().snapshots.WithLabels({stored.ok() ? "ok" : "error"}).Increment();
+      if (stored.status().code() != StatusCode::kCancelled) {
+        Metrics().snapshots.WithLabels({stored.ok() ? "ok" : "error"}).Increment();
+      }
       if (stored.ok()) {
         Metrics().snapshot_success_time.WithLabels({}).SetToCurrentTime(clock);
         Metrics().snapshot_duration.WithLabels({}).Set(took.count());
@@ -393,6 +423,11 @@ struct Daemon::Impl {
                          : std::string("n/a"));
       }
       return [this, status = stored.status()] {
+        if (status.code() == StatusCode::kCancelled) {
+          // Stopping (Stop): neither a failure nor a sign of the store's health.
+          spdlog::info("audit cancelled: stopping, no snapshot stored");
+          return config.audit.every;
+        }
         if (!status.ok()) spdlog::error("{}", status.message());
         SetFailure(audit_failure, status.message());
         store_healthy = status.code() != StatusCode::kDataLoss;
@@ -561,6 +596,7 @@ struct Daemon::Impl {
   std::unique_ptr<SyncEngine> engine;
   std::map<std::string, Slot> slots;
   bool stopping = false;
+  int exit_code = 0;  // 1 once the integrity check at open found the store damaged
   SystemdNotifier systemd;
   std::unique_ptr<StatusServer> server;
   std::atomic<bool> schedules_running{false};
