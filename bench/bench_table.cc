@@ -161,6 +161,13 @@ std::string Number(double value) {
   return text;
 }
 
+// "0.82x", "0.0005x": three significant digits, so a large gain reads.
+std::string Ratio(double ratio) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3gx", ratio);
+  return text;
+}
+
 // The output of a shell command, trailing newline removed.
 std::string ShellOutput(const std::string& command) {
   std::string text;
@@ -322,7 +329,7 @@ int main(int argc, char** argv) {
         cells += " | " + (std::isnan(before) ? "-" : Number(before) + " " + row.unit);
         cells += " | " + (std::isnan(value) || std::isnan(before) || before == 0
                               ? std::string("-")
-                              : Number(value / before) + "x");
+                              : Ratio(value / before));
       }
       std::string target = "-";
       if (row.target != 0) {
