@@ -1,4 +1,4 @@
-// bench_table: runs every benchmark at the sizes issue 17's table names and
+// bench_table: runs every benchmark at the sizes README "Performance" names and
 // prints that table: each figure (the median of the runs), its target, and
 // whether it holds. The benches' own output goes to bench-data/bench_table.log
 // beside this binary.
