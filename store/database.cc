@@ -85,6 +85,9 @@ const char* FaultKind(int rc) {
   }
 }
 
+// ":memory:" (or no path): a database of the connection alone.
+bool IsInMemory(const std::string& path) { return path.empty() || path == ":memory:"; }
+
 // How many SQLite VM steps a read runs between two looks at CancelReads():
 // a few microseconds' work, so a cancelled scan stops at once.
 constexpr int kProgressSteps = 1000;
@@ -120,7 +123,7 @@ Status Database::Open(const std::string& path, std::chrono::milliseconds check_b
   // Every kind from the first open on, so that a rate over it exists
   // before the first error.
   for (const char* kind : kFaultKinds) StoreErrors().WithLabels({kind});
-  const bool in_memory = path.empty() || path == ":memory:";
+  const bool in_memory = IsInMemory(path);
   if (!in_memory && read_only) {
     struct stat st {};
     if (stat(path.c_str(), &st) != 0 && errno == ENOENT) {
@@ -186,6 +189,8 @@ Status Database::Open(const std::string& path, std::chrono::milliseconds check_b
 }
 
 Status Database::OpenReader(Database& primary) {
+  // Another connection to ":memory:" would be another database.
+  if (IsInMemory(primary.path_)) return Status::Ok();
   path_ = primary.path_;
   health_owner_ = &primary;
   sqlite3* raw = nullptr;

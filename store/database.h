@@ -61,10 +61,10 @@ class Database {
   // commit fail, so nothing is written to a damaged file either way.
   Status Open(const std::string& path, std::chrono::milliseconds check_budget,
               bool read_only = false, bool check_in_background = false);
-  // Opens a second, read-only connection to the file `primary` has open
-  // (not ":memory:", which another connection cannot see), for reads that
-  // must not wait for commits nor hold them up (WAL): its faults count in
-  // primary's Health().
+  // Opens a second, read-only connection to the file `primary` has open,
+  // for reads that must not wait for commits nor hold them up (WAL): its
+  // faults count in primary's Health(). For ":memory:", which another
+  // connection cannot see, it opens nothing (handle() stays null).
   Status OpenReader(Database& primary);
 
   sqlite3* handle() const { return db_.get(); }

@@ -31,10 +31,8 @@ Result<std::unique_ptr<Store>> Store::OpenFile(const std::string& path,
       db.Open(path, check_budget, read_only, timing == CheckTiming::kInBackground);
   // A read-only store has the current schema already (Database::Open).
   if (status.ok() && !read_only) status = MigrateSchema(db);
-  // Opened after the migrations, so it prepares against the current schema;
-  // another connection to ":memory:" would be another database.
-  const bool in_memory = path.empty() || path == ":memory:";
-  if (status.ok() && !in_memory) status = impl->reads.OpenReader(db);
+  // Opened after the migrations, so it prepares against the current schema.
+  if (status.ok()) status = impl->reads.OpenReader(db);
   if (status.ok()) status = impl->writer.Prepare();
   if (status.ok()) status = impl->sync_state.Prepare(db);
   if (status.ok()) status = impl->readers.Prepare(impl->read_db());
