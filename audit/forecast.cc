@@ -277,11 +277,6 @@ Status UnknownChannel(const std::string& channel, const std::set<std::string>& k
   return Status::InvalidArgument(message);
 }
 
-// `contact` is the row's contact with its implausible times unset.
-bool IsLive(const StoredContact& row, const Contact& contact) {
-  return !row.deleted_at && contact.created_at;
-}
-
 // Cycle times (ms) of the live won contacts, for the requested channel and overall.
 struct CycleTimes {
   std::vector<int64_t> channel;
@@ -302,20 +297,27 @@ MoneyByCurrency AmountsOf(const std::vector<const WonDeal*>& deals) {
   return amounts;
 }
 
-// The live won deals with an amount, closed (or, without a close date,
-// created) inside the history window; undated deals only when it is open.
-Result<std::vector<WonDeal>> WonDealsOf(Store& store, const AuditWindow& history) {
-  std::vector<WonDeal> deals;
-  Status s = store.ForEachDeal([&](const StoredDeal& row) {
-    const std::optional<Deal> cleaned = WithoutImplausibleValues(row.deal);
-    const Deal& d = cleaned ? *cleaned : row.deal;
-    if (row.deleted_at || !d.is_won || !d.amount) return;
-    const TimeMs when = d.closed_at ? d.closed_at : d.created_at;
-    if (when ? !history.Contains(*when) : (history.from || history.to)) return;
-    deals.push_back(WonDeal{row.source, d.id, *d.amount, NormalizeCurrency(d.currency)});
-  });
-  if (!s.ok()) return s;
-  return deals;
+// A live contact of the history window, kept small (16 bytes) to count by
+// month once the horizons are known: a second scan of a million contacts
+// cost more than keeping them.
+struct HistoryLead {
+  int64_t created_at;
+  uint32_t channel;  // index into State::channel_names
+  uint8_t stages;    // StagesReached
+  bool in_channel;
+};
+
+Status CheckRequest(const ForecastRequest& request, const ForecastOptions& options) {
+  if (request.leads <= 0 || request.leads > kMaxForecastLeads)
+    return Status::InvalidArgument("forecast: leads must be from 1 to " +
+                                   std::to_string(kMaxForecastLeads));
+  if (request.spend && !(*request.spend >= 0))
+    return Status::InvalidArgument("forecast: spend must not be negative");
+  if (!(options.level > 0 && options.level < 1))
+    return Status::InvalidArgument("forecast: level must lie between 0 and 1");
+  if (options.min_channel_leads < 0)
+    return Status::InvalidArgument("forecast: min_channel_leads must not be negative");
+  return Status::Ok();
 }
 
 // The deals among `deals` associated with one of `contacts` (source, id).
@@ -409,61 +411,98 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
 
 Result<Forecast> ComputeForecast(Store& store, StageEvidence& evidence,
                                  const ForecastRequest& request, const ForecastOptions& options) {
-  if (request.leads <= 0 || request.leads > kMaxForecastLeads)
-    return Status::InvalidArgument("forecast: leads must be from 1 to " +
-                                   std::to_string(kMaxForecastLeads));
-  if (request.spend && !(*request.spend >= 0))
-    return Status::InvalidArgument("forecast: spend must not be negative");
-  if (!(options.level > 0 && options.level < 1))
-    return Status::InvalidArgument("forecast: level must lie between 0 and 1");
-  if (options.min_channel_leads < 0)
-    return Status::InvalidArgument("forecast: min_channel_leads must not be negative");
-
-  auto in_channel = [&](const Contact& c) {
-    return request.channel && c.channel == *request.channel;
-  };
-
-  // One pass over the contacts: the known channels, the cycle times for the
-  // maturity horizons, and the live contacts of the history window, kept
-  // small, to count by month once the horizons are known. A second scan
-  // of a million contacts cost more than keeping them (16 bytes each).
-  CycleTimes cycles;
-  std::set<std::string> known_channels;
-  std::set<std::pair<std::string, std::string>> channel_contacts;
-  struct HistoryLead {
-    int64_t created_at;
-    uint32_t channel;  // index into `channel_names`, in order of first appearance
-    uint8_t stages;    // StagesReached
-    bool in_channel;
-  };
-  std::vector<HistoryLead> leads;
-  std::vector<std::string> channel_names;
-  std::unordered_map<std::string, uint32_t> channel_of;
+  if (Status s = CheckRequest(request, options); !s.ok()) return s;
+  ForecastPasses passes(request, options);
   Status s = store.ForEachContact([&](const StoredContact& row) {
-    if (!row.deleted_at && !row.contact.channel.empty()) known_channels.insert(row.contact.channel);
+    if (row.deleted_at) return;
     const std::optional<Contact> cleaned = WithoutImplausibleValues(row.contact);
-    const Contact& c = evidence.Effective(row.source, cleaned ? *cleaned : row.contact);
-    if (!IsLive(row, c)) return;
-    const bool channel = in_channel(c);
-    if (c.customer_at && *c.customer_at >= *c.created_at) {
-      const int64_t cycle = *c.customer_at - *c.created_at;
-      cycles.all.push_back(cycle);
-      if (channel) cycles.channel.push_back(cycle);
-    }
-    if (channel) channel_contacts.insert({row.source, c.id});
-    if (!request.history.Contains(*c.created_at)) return;
-    auto [it, added] =
-        channel_of.try_emplace(c.channel, static_cast<uint32_t>(channel_names.size()));
-    if (added) channel_names.push_back(c.channel);
-    leads.push_back(
-        HistoryLead{*c.created_at, it->second, static_cast<uint8_t>(StagesReached(c)), channel});
+    passes.AddContact(row, evidence.Effective(row.source, cleaned ? *cleaned : row.contact));
   });
   if (!s.ok()) return s.WithContext("audit: forecast");
+  s = store.ForEachDeal([&](const StoredDeal& row) {
+    if (row.deleted_at) return;
+    const std::optional<Deal> cleaned = WithoutImplausibleValues(row.deal);
+    passes.AddDeal(row, cleaned ? *cleaned : row.deal);
+  });
+  if (!s.ok()) return s.WithContext("audit: forecast");
+  return passes.Finish(store, request.leads);
+}
+
+struct ForecastPasses::State {
+  ForecastRequest request;
+  ForecastOptions options;
+  // The live contacts' channels, in order of first appearance, and which of
+  // them a contact record names itself: only those can be requested (a
+  // channel the stage evidence gives counts in the history all the same).
+  std::vector<std::string> channel_names;
+  std::vector<bool> channel_named;
+  std::unordered_map<std::string, uint32_t> channel_of;
+  CycleTimes cycles;
+  std::set<std::pair<std::string, std::string>> channel_contacts;
+  std::vector<HistoryLead> history_leads;
+  std::vector<WonDeal> deals;  // live, won, with an amount, of the history window
+};
+
+ForecastPasses::ForecastPasses(const ForecastRequest& request, const ForecastOptions& options)
+    : state_(std::make_unique<State>()) {
+  state_->request = request;
+  state_->options = options;
+}
+ForecastPasses::ForecastPasses(ForecastPasses&&) noexcept = default;
+ForecastPasses& ForecastPasses::operator=(ForecastPasses&&) noexcept = default;
+ForecastPasses::~ForecastPasses() = default;
+
+// The known channels, the cycle times for the maturity horizons, and the
+// live contacts of the history window.
+void ForecastPasses::AddContact(const StoredContact& row, const Contact& c) {
+  State& st = *state_;
+  auto [it, added] =
+      st.channel_of.try_emplace(c.channel, static_cast<uint32_t>(st.channel_names.size()));
+  if (added) {
+    st.channel_names.push_back(c.channel);
+    st.channel_named.push_back(false);
+  }
+  // The effective channel is the record's own whenever it names one.
+  if (!row.contact.channel.empty()) st.channel_named[it->second] = true;
+  if (!c.created_at) return;
+  const bool in_channel = st.request.channel && c.channel == *st.request.channel;
+  if (c.customer_at && *c.customer_at >= *c.created_at) {
+    const int64_t cycle = *c.customer_at - *c.created_at;
+    st.cycles.all.push_back(cycle);
+    if (in_channel) st.cycles.channel.push_back(cycle);
+  }
+  if (in_channel) st.channel_contacts.insert({row.source, c.id});
+  if (!st.request.history.Contains(*c.created_at)) return;
+  st.history_leads.push_back(HistoryLead{*c.created_at, it->second,
+                                         static_cast<uint8_t>(StagesReached(c)), in_channel});
+}
+
+// The won deals with an amount, closed (or, without a close date, created)
+// inside the history window; undated deals only when it is open.
+void ForecastPasses::AddDeal(const StoredDeal& row, const Deal& d) {
+  const AuditWindow& history = state_->request.history;
+  if (!d.is_won || !d.amount) return;
+  const TimeMs when = d.closed_at ? d.closed_at : d.created_at;
+  if (when ? !history.Contains(*when) : (history.from || history.to)) return;
+  state_->deals.push_back(WonDeal{row.source, d.id, *d.amount, NormalizeCurrency(d.currency)});
+}
+
+Result<Forecast> ForecastPasses::Finish(Store& store, int64_t leads) {
+  State& st = *state_;
+  ForecastRequest& request = st.request;
+  request.leads = leads;
+  const ForecastOptions& options = st.options;
+  if (Status s = CheckRequest(request, options); !s.ok()) return s;
+  std::set<std::string> known_channels;
+  for (size_t i = 0; i < st.channel_names.size(); ++i) {
+    if (st.channel_named[i]) known_channels.insert(st.channel_names[i]);
+  }
   if (request.channel && !known_channels.count(*request.channel))
     return UnknownChannel(*request.channel, known_channels);
-  const int64_t all_horizon = Percentile90(std::move(cycles.all));
+  const int64_t all_horizon = Percentile90(std::move(st.cycles.all));
   const int64_t channel_horizon =
-      cycles.channel.empty() ? all_horizon : Percentile90(std::move(cycles.channel));
+      st.cycles.channel.empty() ? all_horizon : Percentile90(std::move(st.cycles.channel));
+  const std::vector<std::string>& channel_names = st.channel_names;
 
   // The matured cohorts by month, in the contacts' order.
   FunnelCounts channel_counts;
@@ -471,7 +510,7 @@ Result<Forecast> ComputeForecast(Store& store, StageEvidence& evidence,
   RateHistory history;
   std::map<std::string, size_t> channel_index;
   std::vector<std::optional<size_t>> history_channel(channel_names.size());
-  for (const HistoryLead& lead : leads) {
+  for (const HistoryLead& lead : st.history_leads) {
     const int64_t month = MonthIndex(lead.created_at);
     const int64_t won = lead.stages >= 4 ? 1 : 0;
     if (lead.created_at < request.now_ms - all_horizon) {
@@ -564,14 +603,12 @@ Result<Forecast> ComputeForecast(Store& store, StageEvidence& evidence,
   }
   f.backtest = Backtest(history, options.min_channel_leads, options.level);
 
-  auto deals = WonDealsOf(store, request.history);
-  if (!deals.ok()) return deals.status().WithContext("audit: forecast");
   std::vector<const WonDeal*> all_deals;
-  for (const WonDeal& d : *deals) all_deals.push_back(&d);
+  for (const WonDeal& d : st.deals) all_deals.push_back(&d);
   basis.deal_amounts = AmountsOf(all_deals);
   basis.deal_scope = ForecastBasis::Scope::kAllChannels;
   if (channel_scope) {
-    auto channel_deals = DealsOfContacts(store, *deals, channel_contacts);
+    auto channel_deals = DealsOfContacts(store, st.deals, st.channel_contacts);
     if (!channel_deals.ok()) return channel_deals.status().WithContext("audit: forecast");
     if (!channel_deals->empty()) {
       basis.deal_amounts = AmountsOf(*channel_deals);

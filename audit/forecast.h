@@ -98,6 +98,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -224,6 +225,29 @@ Result<Forecast> ComputeForecast(Store& store, const ForecastRequest& request,
                                  const ForecastOptions& options);
 Result<Forecast> ComputeForecast(Store& store, StageEvidence& evidence,
                                  const ForecastRequest& request, const ForecastOptions& options);
+
+// ComputeForecast in steps, for a caller that reads the contacts and deals for
+// its own figures too (the snapshot), so they are read once: AddContact takes
+// each live contact row with its effective contact (implausible times unset,
+// then the stage evidence folded in), AddDeal each live deal row with its
+// implausible values unset, and Finish computes the forecast for `leads`
+// (request.leads is not read before it), failing as ComputeForecast does.
+class ForecastPasses {
+ public:
+  ForecastPasses(const ForecastRequest& request, const ForecastOptions& options);
+  ForecastPasses(ForecastPasses&&) noexcept;
+  ForecastPasses& operator=(ForecastPasses&&) noexcept;
+  ~ForecastPasses();
+
+  void AddContact(const StoredContact& row, const Contact& effective);
+  void AddDeal(const StoredDeal& row, const Deal& cleaned);
+  // Once, after the last AddContact and AddDeal.
+  Result<Forecast> Finish(Store& store, int64_t leads);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // The central `level` interval of BetaBinomial(n, alpha, beta) (alpha, beta
 // > 0 with alpha + beta >= 2, so at most one is below 1 and the pmf has one

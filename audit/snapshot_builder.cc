@@ -35,6 +35,7 @@ Result<Snapshot> SnapshotBuilder::Build() {
       settings_.email);
   if (!email_passes.ok()) return email_passes.status();
   email_.emplace(std::move(email_passes).value());
+  forecast_.emplace(ForecastRequest{.now_ms = now_}, ForecastOptionsFrom(settings_));
   if (Status s = ReadContacts(); !s.ok()) return s.WithContext("audit: contacts");
   snap_.window = AuditWindow{from_, to_};
   if (Status s = ReadDeals(); !s.ok()) return s.WithContext("audit: deals");
@@ -90,11 +91,8 @@ Result<Snapshot> SnapshotBuilder::Build() {
 Status SnapshotBuilder::ForecastOnePeriod() {
   const std::optional<double>& average = snap_.lead_volume.average;
   if (!average || std::llround(*average) < 1) return Status::Ok();
-  auto forecast = ComputeForecast(
-      store_, evidence_,
-      ForecastRequest{.leads = std::min<int64_t>(std::llround(*average), kMaxForecastLeads),
-                      .now_ms = now_},
-      ForecastOptionsFrom(settings_));
+  auto forecast =
+      forecast_->Finish(store_, std::min<int64_t>(std::llround(*average), kMaxForecastLeads));
   if (!forecast.ok()) return forecast.status();
   snap_.forecast = std::move(forecast).value();
   return Status::Ok();

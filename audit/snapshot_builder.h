@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "audit/email_audit.h"
+#include "audit/forecast.h"
 #include "audit/snapshot.h"
 #include "audit/stage_evidence.h"
 
@@ -182,6 +183,8 @@ class SnapshotBuilder {
   StageEvidence evidence_;
   // The email audit's passes, fed each live contact by ReadContacts.
   std::optional<EmailAuditPasses> email_;
+  // The forecast's passes, fed by ReadContacts and ReadDeals.
+  std::optional<ForecastPasses> forecast_;
   std::vector<ContactFacts> contacts_;
   StringArena contact_ids_;
   StringArena contact_emails_;

@@ -68,6 +68,7 @@ Status SnapshotBuilder::ReadContacts() {
     const Contact& own = cleaned ? *cleaned : row.contact;
     const Contact& c = evidence_.Effective(row.source, own);
     email_->AddContact(c);
+    forecast_->AddContact(row, c);
     SourceFacts& sf = source_facts_[source];
     ContactFacts& f = contacts_.emplace_back();
     contact_ids_.Add(c.id);
@@ -171,6 +172,7 @@ Status SnapshotBuilder::ReadDeals() {
       AddIssue(dq.implausible_dates, Example(source, row.deal.id));
     }
     const Deal& d = cleaned ? *cleaned : row.deal;
+    forecast_->AddDeal(row, d);
     if (!d.is_closed && !d.is_won) {
       const TimeMs last = d.updated_at ? d.updated_at : d.created_at;
       if (last && *last < stale_before) AddIssue(dq.stale_open_deals, Example(source, d.id));
