@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <future>
 #include <iterator>
 #include <map>
 #include <set>
@@ -166,48 +167,66 @@ void OfferExample(std::set<std::string>& examples, std::string_view email) {
   if (examples.size() > kQualityExamples) examples.erase(std::prev(examples.end()));
 }
 
-// Events of the selected campaigns (`index`) and audience members whose
-// address is not among `contacts`.
-Status MatchEmailsToContacts(Store& store,
-                             const std::map<std::pair<std::string, std::string>, int32_t>& index,
-                             const EmailHashIndex& contacts, EmailMatching& out) {
-  std::unordered_set<uint64_t> unmatched;
-  std::set<std::string> examples;
-  std::pair<std::string, std::string> last_key;
-  bool selected = false;
-  Status s = store.ForEachEmailRecipient([&](const EmailRecipient& r) {
-    // Rows come grouped by campaign: look the campaign up once per group.
-    if (r.source != last_key.first || r.campaign_id != last_key.second) {
-      last_key.first.assign(r.source);
-      last_key.second.assign(r.campaign_id);
-      selected = index.count(last_key) != 0;
+using CampaignKey = std::pair<std::string, std::string>;  // (source, id)
+
+// What the matching found among one campaign's recipients.
+struct CampaignMatch {
+  int64_t events_unmatched = 0;
+  std::vector<uint64_t> unmatched;  // hashes of the addresses no live contact has
+  std::set<std::string> examples;   // the smallest of those addresses
+};
+
+// The recipients of each campaign and the audience members matched by
+// address to the live contacts, each campaign kept apart (Finish's window
+// may leave some out).
+struct EmailMatches {
+  Status status;
+  std::vector<CampaignMatch> campaigns;
+  int64_t members = 0;
+  int64_t members_not_in_crm = 0;
+  std::set<std::string> members_examples;
+};
+
+EmailMatches MatchEmailsToContacts(Store& store, const std::vector<CampaignKey>& campaigns) {
+  EmailMatches out;
+  std::vector<uint64_t> hashes;
+  out.status = store.ForEachContactEmail(
+      [&](std::string_view email) { hashes.push_back(HashEmail(email)); });
+  if (!out.status.ok()) {
+    out.status = out.status.WithContext("audit: contacts' emails");
+    return out;
+  }
+  const EmailHashIndex contacts(hashes);
+  out.campaigns.resize(campaigns.size());
+  for (size_t i = 0; i < campaigns.size(); ++i) {
+    CampaignMatch& match = out.campaigns[i];
+    out.status = store.ForEachEmailRecipient(
+        campaigns[i].first, campaigns[i].second,
+        [&](std::string_view email) { return !contacts.Contains(HashEmail(email)); },
+        [&](const EmailRecipient& r) {
+          if (r.events == 0) return;
+          match.events_unmatched += r.events;
+          match.unmatched.push_back(HashEmail(r.email));  // an address is one row of a campaign
+          OfferExample(match.examples, r.email);
+        });
+    if (!out.status.ok()) {
+      out.status = out.status.WithContext("audit: email recipients");
+      return out;
     }
-    if (!selected || r.events == 0) return;
-    const uint64_t hash = HashEmail(r.email);
-    if (contacts.Contains(hash)) return;
-    out.events_unmatched += r.events;
-    if (unmatched.insert(hash).second) OfferExample(examples, r.email);
-  });
-  if (!s.ok()) return s.WithContext("audit: email recipients");
-  out.recipients_unmatched = static_cast<int64_t>(unmatched.size());
-  out.recipients_unmatched_examples.assign(examples.begin(), examples.end());
+  }
 
   std::unordered_set<uint64_t> members;
-  examples.clear();
-  s = store.ForEachEmailMember([&](const StoredEmailMember& row) {
+  out.status = store.ForEachEmailMember([&](const StoredEmailMember& row) {
     if (row.deleted_at || row.member.email.empty()) return;
     const uint64_t hash = HashEmail(row.member.email);
     if (!members.insert(hash).second || contacts.Contains(hash)) return;
     ++out.members_not_in_crm;
-    OfferExample(examples, row.member.email);
+    OfferExample(out.members_examples, row.member.email);
   });
-  if (!s.ok()) return s.WithContext("audit: email members");
+  if (!out.status.ok()) out.status = out.status.WithContext("audit: email members");
   out.members = static_cast<int64_t>(members.size());
-  out.members_not_in_crm_examples.assign(examples.begin(), examples.end());
-  return Status::Ok();
+  return out;
 }
-
-using CampaignKey = std::pair<std::string, std::string>;  // (source, id)
 
 // A campaign belongs to a window by its send time, or, when the source gives
 // none, by its first event (when the first recipient got it). A campaign with
@@ -235,7 +254,10 @@ struct EmailAuditPasses::State {
   int64_t mql_total = 0, mql_converted = 0, sql_total = 0, sql_converted = 0;
   // The least and greatest created_at of the cohort, for Finish's check.
   std::optional<int64_t> cohort_first, cohort_last;
-  std::vector<uint64_t> contact_emails;  // hashes of live contacts' addresses, for matching
+  // The matching of recipients and members to contacts, run on a thread of
+  // its own from Start to Finish (the store reads on two connections at
+  // once): beside the caller's contact read it costs the audit no time.
+  std::future<EmailMatches> matches;
 };
 
 EmailAuditPasses::EmailAuditPasses(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -337,6 +359,9 @@ Result<EmailAuditPasses> EmailAuditPasses::Start(Store& store, const AuditWindow
     st.runs_of[clicks[i].email].emplace_back(clicks[i].campaign, ClickRun{i, j});
     i = j;
   }
+  std::vector<CampaignKey> keys;
+  for (const EmailCampaignStats& c : st.campaigns) keys.emplace_back(c.source, c.id);
+  st.matches = std::async(MatchEmailsToContacts, std::ref(store), std::move(keys));
   return EmailAuditPasses(std::move(state));
 }
 
@@ -348,9 +373,7 @@ void EmailAuditPasses::AddContact(const Contact& c) {
   const std::vector<Click>& clicks = st.clicks;
   const std::vector<std::pair<int32_t, ClickRun>>* runs = nullptr;
   if (!c.email.empty()) {
-    const uint64_t hash = HashEmail(c.email);
-    st.contact_emails.push_back(hash);
-    if (const std::optional<int32_t> clicker = st.clickers.Find(hash)) {
+    if (const std::optional<int32_t> clicker = st.clickers.Find(HashEmail(c.email))) {
       runs = &st.runs_of[*clicker];
     }
   }
@@ -408,10 +431,10 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, StageEvidence& evidence,
     passes->AddContact(evidence.Effective(row.source, cleaned ? *cleaned : row.contact));
   });
   if (!s.ok()) return s.WithContext("audit: email leads and content");
-  return passes->Finish(store, window);
+  return passes->Finish(window);
 }
 
-Result<EmailAudit> EmailAuditPasses::Finish(Store& store, const AuditWindow& window) {
+Result<EmailAudit> EmailAuditPasses::Finish(const AuditWindow& window) {
   State& st = *state_;
   const EmailAuditOptions& options = st.options;
   if ((st.cohort_first && !window.Contains(*st.cohort_first)) ||
@@ -425,18 +448,30 @@ Result<EmailAudit> EmailAuditPasses::Finish(Store& store, const AuditWindow& win
   audit.options = options;
   std::vector<int64_t> leads(st.campaigns.size(), 0);
   for (int64_t pair : st.lead_pairs) ++leads[static_cast<size_t>(pair / st.clickers.size())];
+  EmailMatches matches = st.matches.get();
+  if (!matches.status.ok()) return matches.status;
+  EmailMatching& matching = audit.matching;
+  std::vector<uint64_t> unmatched;
+  std::set<std::string> examples;
   // The campaigns of `window`, each on its own: none's figures depend on another's.
-  std::map<CampaignKey, int32_t> index;
   for (size_t i = 0; i < st.campaigns.size(); ++i) {
     if (!CampaignInWindow(st.campaign_at[i], window)) continue;
-    index.emplace(CampaignKey{st.campaigns[i].source, st.campaigns[i].id},
-                  static_cast<int32_t>(audit.campaigns.size()));
     st.campaigns[i].counts.leads = leads[i];
     audit.campaigns.push_back(std::move(st.campaigns[i]));
     audit.content.push_back(std::move(st.content[i]));
+    const CampaignMatch& match = matches.campaigns[i];
+    matching.events_unmatched += match.events_unmatched;
+    unmatched.insert(unmatched.end(), match.unmatched.begin(), match.unmatched.end());
+    for (const std::string& e : match.examples) OfferExample(examples, e);
   }
-  Status s = MatchEmailsToContacts(store, index, EmailHashIndex(st.contact_emails), audit.matching);
-  if (!s.ok()) return s;
+  std::sort(unmatched.begin(), unmatched.end());
+  matching.recipients_unmatched =
+      std::unique(unmatched.begin(), unmatched.end()) - unmatched.begin();
+  matching.recipients_unmatched_examples.assign(examples.begin(), examples.end());
+  matching.members = matches.members;
+  matching.members_not_in_crm = matches.members_not_in_crm;
+  matching.members_not_in_crm_examples.assign(matches.members_examples.begin(),
+                                              matches.members_examples.end());
   const int64_t mql_total = st.mql_total, mql_converted = st.mql_converted;
   const int64_t sql_total = st.sql_total, sql_converted = st.sql_converted;
 

@@ -158,9 +158,10 @@ Result<EmailAudit> ComputeEmailAudit(Store& store, StageEvidence& evidence,
 
 // ComputeEmailAudit in three steps, for a caller that reads the contacts for
 // its own figures too (the snapshot), so they are read once: Start reads the
-// campaigns of `bound` and their clicks, AddContact takes each live contact
-// with its effective stage dates, and Finish reads the recipients and
-// audience members and judges the campaigns of `window`. `window` may be
+// campaigns of `bound` and their clicks and starts matching their recipients
+// and the audience members to the contacts' addresses on a thread of its
+// own, AddContact takes each live contact with its effective stage dates,
+// and Finish waits for the matching and judges the campaigns of `window`. `window` may be
 // narrower than `bound` (the snapshot learns its start from the contacts) as
 // long as it holds every contact of the cohort counted by `bound`; else
 // Finish fails with kInternal. Each campaign's figures are its own, so those
@@ -176,7 +177,7 @@ class EmailAuditPasses {
   // One live contact, with its effective stage dates.
   void AddContact(const Contact& contact);
   // Once, after the last AddContact.
-  Result<EmailAudit> Finish(Store& store, const AuditWindow& window);
+  Result<EmailAudit> Finish(const AuditWindow& window);
 
  private:
   struct State;

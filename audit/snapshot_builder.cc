@@ -65,7 +65,7 @@ Result<Snapshot> SnapshotBuilder::Build() {
   FinishDataQuality();
   FindChannelVariants();
 
-  auto email = email_->Finish(store_, snap_.window);
+  auto email = email_->Finish(snap_.window);
   if (!email.ok()) return email.status();
   snap_.email = std::move(email).value();
   const EmailMatching& matching = snap_.email.matching;

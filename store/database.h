@@ -74,6 +74,10 @@ class Database {
 
   // Held for every use of the connection and of its statements.
   [[nodiscard]] std::unique_lock<std::mutex> Lock() { return std::unique_lock<std::mutex>(mu_); }
+  // Lock() when no one holds it; else a lock that owns nothing.
+  [[nodiscard]] std::unique_lock<std::mutex> TryLock() {
+    return std::unique_lock<std::mutex>(mu_, std::try_to_lock);
+  }
   // What Open() changed or noticed that the operator should know.
   const std::vector<std::string>& warnings() const { return warnings_; }
   // Waits for a check running in the background (Open).

@@ -32,10 +32,18 @@ Result<std::unique_ptr<Store>> Store::OpenFile(const std::string& path,
   // A read-only store has the current schema already (Database::Open).
   if (status.ok() && !read_only) status = MigrateSchema(db);
   // Opened after the migrations, so it prepares against the current schema.
-  if (status.ok()) status = impl->reads.OpenReader(db);
+  for (ReadLane& lane : impl->lanes) {
+    if (status.ok()) status = lane.db.OpenReader(db);
+  }
   if (status.ok()) status = impl->writer.Prepare();
   if (status.ok()) status = impl->sync_state.Prepare(db);
-  if (status.ok()) status = impl->readers.Prepare(impl->read_db());
+  for (ReadLane& lane : impl->lanes) {
+    if (!status.ok()) break;
+    // In memory only lane 0 is used, on `db`.
+    if (lane.db.handle() != nullptr || &lane == &impl->lanes[0]) {
+      status = lane.statements.Prepare(lane.db.handle() != nullptr ? lane.db : db);
+    }
+  }
   if (status.ok()) status = impl->snapshots.Prepare(db);
   if (!status.ok()) return status;
   return std::unique_ptr<Store>(new Store(std::move(impl)));
@@ -55,7 +63,19 @@ Status Store::OpenCheckOutcome() const { return impl_->db.OpenCheckOutcome(); }
 void Store::CancelReads() {
   impl_->db.StopOpenCheck();
   // In memory, the read side is the connection that writes: left alone.
-  if (impl_->reads.handle() != nullptr) impl_->reads.CancelReads();
+  for (ReadLane& lane : impl_->lanes) {
+    if (lane.db.handle() != nullptr) lane.db.CancelReads();
+  }
+}
+
+HeldReadLane Store::Impl::AcquireReadLane() {
+  if (lanes[0].db.handle() == nullptr) return {db, lanes[0].statements, db.Lock()};
+  for (ReadLane& lane : lanes) {
+    if (std::unique_lock<std::mutex> lock = lane.db.TryLock(); lock.owns_lock()) {
+      return {lane.db, lane.statements, std::move(lock)};
+    }
+  }
+  return {lanes[0].db, lanes[0].statements, lanes[0].db.Lock()};
 }
 
 StoreHealth Store::Health() { return impl_->db.Health(); }

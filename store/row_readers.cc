@@ -168,16 +168,10 @@ constexpr TableRead<StoredEmailEvent> kEvents{&RecordReadStatements::each_event,
                                               "email_events"};
 
 constexpr Column<EmailRecipient> kRecipientColumns[] = {
-    ColumnOf<&EmailRecipient::source>("source"),
-    ColumnOf<&EmailRecipient::campaign_id>("campaign_id"),
     ColumnOf<&EmailRecipient::email>("email"),
     ColumnOf<&EmailRecipient::events>("sent + delivered + human_opens + machine_opens + clicks + "
                                       "machine_clicks + bounces + unsubscribes + spam_reports"),
 };
-constexpr TableRead<EmailRecipient> kRecipients{
-    &RecordReadStatements::each_recipient, kRecipientColumns,
-    "FROM email_campaign_recipients ORDER BY source, campaign_id, email",
-    "email_campaign_recipients"};
 
 constexpr Column<EmailCampaignTotals> kCampaignTotalsColumns[] = {
     ColumnOf<&EmailCampaignTotals::source>("source"),
@@ -259,25 +253,50 @@ constexpr Column<ValueIssueCount> kValueIssueColumns[] = {
     ColumnOf<&ValueIssueCount::last_seen_at>("last_seen_at"),
 };
 
-// Calls fn with each row of `read`, under the read side's lock.
+// Calls fn with each row of `read` on `lane`.
 template <typename Row>
-Status ReadEach(Database& db, RecordReadStatements& statements, const TableRead<Row>& read,
+Status ReadEach(HeldReadLane lane, const TableRead<Row>& read,
                 const std::function<void(const Row&)>& fn) {
-  auto lock = db.Lock();
-  return ReadRows<Row>(db, (statements.*read.statement).get(), db.Context() + ": read " + read.what,
-                       read.columns, fn);
+  return ReadRows<Row>(lane.db, (lane.statements.*read.statement).get(),
+                       lane.db.Context() + ": read " + read.what, read.columns, fn);
+}
+
+// salesaudit_recipient_wanted(email): RecordReadStatements::recipient_wanted's
+// answer, 1 or 0 (1 when none is set).
+void RecipientWanted(sqlite3_context* context, int, sqlite3_value** args) {
+  const auto* statements = static_cast<const RecordReadStatements*>(sqlite3_user_data(context));
+  const unsigned char* text = sqlite3_value_text(args[0]);
+  const std::string_view email(reinterpret_cast<const char*>(text),
+                               text == nullptr ? 0 : static_cast<size_t>(sqlite3_value_bytes(args[0])));
+  const bool wanted =
+      statements->recipient_wanted == nullptr || (*statements->recipient_wanted)(email);
+  sqlite3_result_int(context, wanted ? 1 : 0);
 }
 
 }  // namespace
 
 Status RecordReadStatements::Prepare(Database& db) {
+  // DIRECTONLY: for this connection's own statements, never a view's or a
+  // trigger's.
+  if (int rc = sqlite3_create_function_v2(db.handle(), "salesaudit_recipient_wanted", 1,
+                                          SQLITE_UTF8 | SQLITE_DIRECTONLY, this, RecipientWanted,
+                                          nullptr, nullptr, nullptr);
+      rc != SQLITE_OK) {
+    return db.Error(rc, db.Context() + ": register salesaudit_recipient_wanted");
+  }
   return db.Prepare({
       {&each_contact, kContacts.Sql()},
       {&each_deal, kDeals.Sql()},
       {&each_owner, kOwners.Sql()},
       {&each_campaign, kCampaigns.Sql()},
       {&each_member, kMembers.Sql()},
-      {&each_recipient, kRecipients.Sql()},
+      {&each_contact_email,
+       "SELECT email FROM contacts WHERE deleted_at IS NULL AND email IS NOT NULL AND email <> ''"},
+      {&each_recipient,
+       SelectSql<EmailRecipient>(kRecipientColumns,
+                                 "FROM email_campaign_recipients WHERE source = ?1 AND "
+                                 "campaign_id = ?2 AND salesaudit_recipient_wanted(email) "
+                                 "ORDER BY email")},
       {&each_event, kEvents.Sql()},
       {&each_campaign_stats, kCampaignTotals.Sql()},
       {&each_click, kClicks.Sql()},
@@ -290,54 +309,76 @@ Status RecordReadStatements::Prepare(Database& db) {
 }
 
 Status Store::ForEachContact(const std::function<void(const StoredContact&)>& fn) {
-  return ReadEach(impl_->read_db(), impl_->readers, kContacts, fn);
+  return ReadEach(impl_->AcquireReadLane(), kContacts, fn);
 }
 
 Status Store::ForEachDeal(const std::function<void(const StoredDeal&)>& fn) {
-  return ReadEach(impl_->read_db(), impl_->readers, kDeals, fn);
+  return ReadEach(impl_->AcquireReadLane(), kDeals, fn);
 }
 
 Status Store::ForEachOwner(const std::function<void(const StoredOwner&)>& fn) {
-  return ReadEach(impl_->read_db(), impl_->readers, kOwners, fn);
+  return ReadEach(impl_->AcquireReadLane(), kOwners, fn);
 }
 
 Status Store::ForEachEmailCampaign(const std::function<void(const StoredEmailCampaign&)>& fn) {
-  return ReadEach(impl_->read_db(), impl_->readers, kCampaigns, fn);
+  return ReadEach(impl_->AcquireReadLane(), kCampaigns, fn);
 }
 
 Status Store::ForEachEmailMember(const std::function<void(const StoredEmailMember&)>& fn) {
-  return ReadEach(impl_->read_db(), impl_->readers, kMembers, fn);
+  return ReadEach(impl_->AcquireReadLane(), kMembers, fn);
 }
 
-Status Store::ForEachEmailRecipient(const std::function<void(const EmailRecipient&)>& fn) {
-  return ReadEach(impl_->read_db(), impl_->readers, kRecipients, fn);
+Status Store::ForEachContactEmail(const std::function<void(std::string_view email)>& fn) {
+  HeldReadLane lane = impl_->AcquireReadLane();
+  Database& db = lane.db;
+  return db.ForEachRow(lane.statements.each_contact_email.get(),
+                       db.Context() + ": read contacts' emails", [&](sqlite3_stmt* row) {
+                         std::string_view email;
+                         ReadValue(row, 0, email);
+                         fn(email);
+                       });
+}
+
+Status Store::ForEachEmailRecipient(const std::string& source, const std::string& campaign_id,
+                                    const std::function<bool(std::string_view email)>& wanted,
+                                    const std::function<void(const EmailRecipient&)>& fn) {
+  HeldReadLane lane = impl_->AcquireReadLane();
+  Database& db = lane.db;
+  sqlite3_stmt* s = lane.statements.each_recipient.get();
+  BindText(s, 1, source);
+  BindText(s, 2, campaign_id);
+  lane.statements.recipient_wanted = &wanted;
+  Status status = ReadRows<EmailRecipient>(
+      db, s, db.Context() + ": read email_campaign_recipients", kRecipientColumns, fn);
+  lane.statements.recipient_wanted = nullptr;
+  return status;
 }
 
 Status Store::ForEachEmailEvent(const std::function<void(const StoredEmailEvent&)>& fn) {
-  return ReadEach(impl_->read_db(), impl_->readers, kEvents, fn);
+  return ReadEach(impl_->AcquireReadLane(), kEvents, fn);
 }
 
 Status Store::ForEachEmailCampaignTotals(
     const std::function<void(const EmailCampaignTotals&)>& fn) {
-  return ReadEach(impl_->read_db(), impl_->readers, kCampaignTotals, fn);
+  return ReadEach(impl_->AcquireReadLane(), kCampaignTotals, fn);
 }
 
 Status Store::ForEachEmailClick(const std::function<void(const EmailClick&)>& fn) {
-  return ReadEach(impl_->read_db(), impl_->readers, kClicks, fn);
+  return ReadEach(impl_->AcquireReadLane(), kClicks, fn);
 }
 
 Status Store::ForEachStageEvent(const std::function<void(const StoredStageEvent&)>& fn) {
-  return ReadEach(impl_->read_db(), impl_->readers, kStageEvents, fn);
+  return ReadEach(impl_->AcquireReadLane(), kStageEvents, fn);
 }
 
 Status Store::ForEachLinkedDeal(const std::function<void(const LinkedDeal&)>& fn) {
-  return ReadEach(impl_->read_db(), impl_->readers, kLinkedDeals, fn);
+  return ReadEach(impl_->AcquireReadLane(), kLinkedDeals, fn);
 }
 
 Result<std::vector<DealContact>> Store::DealContacts(const std::string& source) {
-  Database& db = impl_->read_db();
-  auto lock = db.Lock();
-  sqlite3_stmt* s = impl_->readers.deal_contacts.get();
+  HeldReadLane lane = impl_->AcquireReadLane();
+  Database& db = lane.db;
+  sqlite3_stmt* s = lane.statements.deal_contacts.get();
   BindText(s, 1, source);
   std::vector<DealContact> pairs;
   Status status =
@@ -366,8 +407,8 @@ Result<TimeMs> Store::NewestChangeAt(RecordKind kind, const std::string& source)
   if (table.change_column == nullptr) return TimeMs();
   const std::string sql = std::string("SELECT max(") + table.change_column + ") FROM " +
                           table.name + " WHERE source = ?1";
-  Database& db = impl_->read_db();
-  auto lock = db.Lock();
+  HeldReadLane lane = impl_->AcquireReadLane();
+  Database& db = lane.db;
   TimeMs newest;
   Status s = db.RunOnce(
       sql.c_str(), db.Context() + ": " + source + ": newest change",
@@ -381,9 +422,9 @@ Result<int64_t> Store::CountRows(RecordKind kind, const std::string& source, boo
   const RecordTable table = TableOf(kind);
   // Tables without deleted_at have nothing to exclude.
   const bool exclude_deleted = table.has_deleted_at && !include_deleted;
-  Database& db = impl_->read_db();
-  auto lock = db.Lock();
-  Statement& stmt = impl_->readers.count_rows[static_cast<size_t>(kind)][exclude_deleted ? 0 : 1];
+  HeldReadLane lane = impl_->AcquireReadLane();
+  Database& db = lane.db;
+  Statement& stmt = lane.statements.count_rows[static_cast<size_t>(kind)][exclude_deleted ? 0 : 1];
   if (stmt.get() == nullptr) {
     std::string sql = std::string("SELECT count(*) FROM ") + table.name + " WHERE source = ?1";
     if (exclude_deleted) sql += " AND deleted_at IS NULL";
@@ -405,8 +446,8 @@ Result<std::vector<std::string>> Store::LiveIds(RecordKind kind, const std::stri
       std::string("SELECT DISTINCT ") + id_column + " FROM " + table.name + " WHERE source = ?1";
   if (table.has_deleted_at) sql += " AND deleted_at IS NULL";
   sql += std::string(" ORDER BY ") + id_column;
-  Database& db = impl_->read_db();
-  auto lock = db.Lock();
+  HeldReadLane lane = impl_->AcquireReadLane();
+  Database& db = lane.db;
   std::vector<std::string> ids;
   Status s = db.RunOnce(
       sql.c_str(), db.Context() + ": " + source + ": ids of " + table.name,

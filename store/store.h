@@ -125,8 +125,6 @@ struct EmailCampaignTotals {
 // store's row and are valid only during the callback that is given it (a
 // scan reads millions and keeps few).
 struct EmailRecipient {
-  std::string_view source;
-  std::string_view campaign_id;
   std::string_view email;  // normalised
   int64_t events = 0;
 };
@@ -384,17 +382,25 @@ class Store {
   // what a connector whose vendor lists no deletions checks against a scan.
   Result<std::vector<std::string>> LiveIds(RecordKind kind, const std::string& source);
 
-  // Read side for the audit and the tests. Callbacks run under the read
-  // side's lock: they must not call the read side (writes may go on).
+  // Read side for the audit and the tests. Two reads may run at once, each
+  // on a read connection of its own (a third waits for one); a callback
+  // holds its connection and must not call the read side (writes may go on).
   Status ForEachContact(const std::function<void(const StoredContact&)>& fn);
+  // The address of each live contact that has one, in no set order: what
+  // the audit matches email recipients against, without reading the rest.
+  Status ForEachContactEmail(const std::function<void(std::string_view email)>& fn);
   Status ForEachDeal(const std::function<void(const StoredDeal&)>& fn);
   Status ForEachOwner(const std::function<void(const StoredOwner&)>& fn);
   Status ForEachEmailCampaign(const std::function<void(const StoredEmailCampaign&)>& fn);
   Status ForEachEmailEvent(const std::function<void(const StoredEmailEvent&)>& fn);
   Status ForEachEmailMember(const std::function<void(const StoredEmailMember&)>& fn);
-  // Every (campaign, recipient) with counted events, by source, campaign id,
-  // then email; events without a campaign id or an email are not in it.
-  Status ForEachEmailRecipient(const std::function<void(const EmailRecipient&)>& fn);
+  // Every recipient of one campaign with counted events whose address
+  // `wanted` accepts, by email; events without a campaign id or an email are
+  // not in it. `wanted` runs inside the scan, on each row before its counts
+  // are read, so a row it turns down costs little more than its address.
+  Status ForEachEmailRecipient(const std::string& source, const std::string& campaign_id,
+                               const std::function<bool(std::string_view email)>& wanted,
+                               const std::function<void(const EmailRecipient&)>& fn);
   // Every campaign that has counted events, by source then campaign id.
   Status ForEachEmailCampaignTotals(const std::function<void(const EmailCampaignTotals&)>& fn);
   // Every live click with a campaign, an email and a time, ordered by source,

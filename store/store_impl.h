@@ -3,16 +3,21 @@
 // the file that implements that part. Internal to store/ (store.h is the
 // interface); only the files that implement Store include it.
 //
-// Threading: two connections, each with its own lock. `db` writes: the
+// Threading: three connections, each with its own lock. `db` writes: the
 // writer, the sync state, snapshots and alerts are used under db.Lock().
-// `reads` is read-only: `readers` (the read side: the audit's scans, the
-// sync's counts and ids) is used under read_db().Lock(), so a long scan
-// never holds up a commit, nor a commit a scan (WAL: each sees the last
-// commit made when it began). Never take one lock while holding the other.
-// An in-memory store (":memory:") has one connection: read_db() is `db`.
+// The read lanes are read-only: the read side (the audit's scans, the sync's
+// counts and ids) takes a free lane (AcquireReadLane) and uses its
+// statements under its lock, so a long scan never holds up a commit, nor a
+// commit a scan (WAL: each sees the last commit made when it began), and two
+// scans run side by side. Never take one lock while holding another.
+// An in-memory store (":memory:") has one connection: every read uses `db`
+// with lane 0's statements.
 #pragma once
 
 #include <array>
+#include <functional>
+#include <mutex>
+#include <string_view>
 
 #include "core/records.h"
 #include "core/status.h"
@@ -33,10 +38,12 @@ struct SyncStateStatements {
 struct RecordReadStatements {
   static constexpr size_t kRecordKinds = 8;  // RecordKind's values
   Statement each_contact, each_deal, each_owner, each_campaign, each_event, each_member;
-  Statement each_recipient, each_campaign_stats, each_click, deal_contacts;
+  Statement each_contact_email, each_recipient, each_campaign_stats, each_click, deal_contacts;
   Statement each_stage_event, each_linked_deal;
   // Prepared on first use: [RecordKind][include_deleted].
   std::array<std::array<Statement, 2>, kRecordKinds> count_rows;
+  // What each_recipient's SQL function asks, set for the length of its scan.
+  const std::function<bool(std::string_view)>* recipient_wanted = nullptr;
   Status Prepare(Database& db);
 };
 
@@ -46,16 +53,32 @@ struct SnapshotStatements {
   Status Prepare(Database& db);
 };
 
+// A read-only connection and the read side's statements on it.
+struct ReadLane {
+  Database db;  // not open for ":memory:"
+  RecordReadStatements statements;
+};
+
+// A lane held for one read: use `db` and `statements` while `lock` is held.
+struct HeldReadLane {
+  Database& db;
+  RecordReadStatements& statements;
+  std::unique_lock<std::mutex> lock;
+};
+
 struct Store::Impl {
-  // Declared first so they are closed after every statement is finalized,
-  // `reads` before `db` (the last connection to close cleans up the WAL).
+  // Connections are declared before their statements, so they are closed
+  // after every statement is finalized, the lanes before `db` (the last
+  // connection to close cleans up the WAL).
   Database db;
-  Database reads;  // not open for ":memory:"
-  Database& read_db() { return reads.handle() != nullptr ? reads : db; }
+  // Two: the audit reads the contacts and the email recipients side by side.
+  std::array<ReadLane, 2> lanes;
   RecordWriter writer{db};  // record_writer.cc
   SyncStateStatements sync_state;
-  RecordReadStatements readers;
   SnapshotStatements snapshots;
+
+  // The first free lane, else lane 0 once it is free.
+  HeldReadLane AcquireReadLane();
 };
 
 }  // namespace salesaudit

@@ -2,7 +2,9 @@
 // triggers keep, checked against a plain SQL recount, recipients, clicks,
 // email members and the counters a source reports.
 #include <catch2/catch.hpp>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/store.h"
@@ -84,6 +86,58 @@ TEST_CASE("Campaign totals count distinct recipients and never a machine open or
               .ok());
   CHECK(clicks == std::vector<std::string>{"m1/a@x.com", "m1/a@x.com"});
   CHECK(raw.One("SELECT count(*) FROM email_campaign_stats WHERE source = 'esp'") == "2");
+}
+
+TEST_CASE("A campaign's recipients come with their event counts, only the addresses asked for",
+          "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  CommitEvents(*store, {MakeEvent("1", "m1", "b@x.com", "sent", 500),
+                        MakeEvent("2", "m1", "b@x.com", "open", 600),
+                        MakeEvent("3", "m1", "a@x.com", "sent", 400),
+                        MakeEvent("4", "m2", "c@x.com", "sent", 450)});
+  std::vector<std::string> asked;
+  std::vector<std::string> read;
+  auto read_m1 = [&](const std::function<bool(std::string_view)>& wanted) {
+    asked.clear();
+    read.clear();
+    REQUIRE(store
+                ->ForEachEmailRecipient(
+                    "esp", "m1",
+                    [&](std::string_view email) {
+                      asked.emplace_back(email);
+                      return wanted(email);
+                    },
+                    [&](const EmailRecipient& r) {
+                      read.push_back(std::string(r.email) + " " + std::to_string(r.events));
+                    })
+                .ok());
+  };
+  read_m1([](std::string_view) { return true; });
+  CHECK(asked == std::vector<std::string>{"a@x.com", "b@x.com"});
+  CHECK(read == std::vector<std::string>{"a@x.com 1", "b@x.com 2"});
+  read_m1([](std::string_view email) { return email != "a@x.com"; });
+  CHECK(asked == std::vector<std::string>{"a@x.com", "b@x.com"});
+  CHECK(read == std::vector<std::string>{"b@x.com 2"});
+}
+
+TEST_CASE("The contacts' emails are those of live contacts that have one", "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  Page page;
+  page.stream = "contacts";
+  page.contacts = {testing::MakeContact("c1", "a@x.com"), testing::MakeContact("c2", ""),
+                   testing::MakeContact("c3", "gone@x.com")};
+  page.cursor = "1";
+  REQUIRE(store->CommitPage("crm", page).ok());
+  Page deletion;
+  deletion.stream = "contacts";
+  deletion.deletions = {Deletion{RecordKind::kContact, "c3", 5000, ""}};
+  deletion.cursor = "2";
+  REQUIRE(store->CommitPage("crm", deletion).ok());
+  std::vector<std::string> emails;
+  REQUIRE(store->ForEachContactEmail([&](std::string_view e) { emails.emplace_back(e); }).ok());
+  CHECK(emails == std::vector<std::string>{"a@x.com"});
 }
 
 TEST_CASE("Campaign totals follow re-synced, changed and deleted events", "[store]") {
