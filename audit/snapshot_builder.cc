@@ -21,20 +21,21 @@ Result<Snapshot> SnapshotBuilder::Build() {
       requested_.from ? *requested_.from
                       : PeriodStartMs(PeriodIndex(to_ - 1, settings_.period) - kMaxAuditPeriods + 1,
                                       settings_.period);
-  if (Status s = ReadOwners(); !s.ok()) return s.WithContext("audit: owners");
-  auto evidence = StageEvidence::Read(store_);
-  if (!evidence.ok()) return evidence.status();
-  evidence_ = std::move(evidence).value();
   // The email audit takes each contact from ReadContacts, so the contacts are
   // read once for both. The window's start is known only after them; until
   // then the email audit counts from the earliest start the window can
   // have, which holds the same cohort (ReadContacts: no live contact is
-  // created between it and the start it finds).
+  // created between it and the start it finds). Started first: it matches
+  // the recipients on a thread of its own meanwhile.
   auto email_passes = EmailAuditPasses::Start(
       store_, AuditWindow{requested_.from ? *requested_.from : earliest_start_, to_},
       settings_.email);
   if (!email_passes.ok()) return email_passes.status();
   email_.emplace(std::move(email_passes).value());
+  if (Status s = ReadOwners(); !s.ok()) return s.WithContext("audit: owners");
+  auto evidence = StageEvidence::Read(store_);
+  if (!evidence.ok()) return evidence.status();
+  evidence_ = std::move(evidence).value();
   forecast_.emplace(ForecastRequest{.now_ms = now_}, ForecastOptionsFrom(settings_));
   if (Status s = ReadContacts(); !s.ok()) return s.WithContext("audit: contacts");
   snap_.window = AuditWindow{from_, to_};

@@ -1,6 +1,7 @@
 #include "audit/stage_evidence.h"
 
 #include <algorithm>
+#include <future>
 #include <utility>
 
 #include "core/time_util.h"
@@ -22,20 +23,37 @@ void FoldStageEvidence(const StageDates& evidence, Contact& contact) {
 }
 
 Result<StageEvidence> StageEvidence::Read(Store& store) {
+  // The deals linked to contacts come by deal: read and put in contact order
+  // on a thread of their own, beside the stage events (the store reads on
+  // several connections at once).
+  std::future<Result<StageEvidence>> linked = std::async([&store]() -> Result<StageEvidence> {
+    StageEvidence deals;
+    Status s = store.ForEachLinkedDeal([&](const LinkedDeal& link) {
+      deals.Add(link.source, link.contact_id, FunnelStage::kSql, link.created_at);
+      if (link.is_won) deals.Add(link.source, link.contact_id, FunnelStage::kWon, link.closed_at);
+    });
+    if (!s.ok()) return s.WithContext("audit: deals linked to contacts");
+    std::sort(deals.entries_.begin(), deals.entries_.end(),
+              [&](const Entry& a, const Entry& b) { return deals.Less(a, deals, b); });
+    return deals;
+  });
   StageEvidence evidence;
   Status s = store.ForEachStageEvent([&](const StoredStageEvent& row) {
     evidence.Add(row.source, row.event.contact_id, row.event.stage, row.event.at,
                  row.event.channel);
   });
+  Result<StageEvidence> deals = linked.get();
   if (!s.ok()) return s.WithContext("audit: stage events");
-  const size_t second_scan = evidence.entries_.size();
-  s = store.ForEachLinkedDeal([&](const LinkedDeal& link) {
-    evidence.Add(link.source, link.contact_id, FunnelStage::kSql, link.created_at);
-    if (link.is_won) evidence.Add(link.source, link.contact_id, FunnelStage::kWon, link.closed_at);
-  });
-  if (!s.ok()) return s.WithContext("audit: deals linked to contacts");
-  evidence.Finish(second_scan);
+  if (!deals.ok()) return deals.status();
+  evidence.MergeIn(*deals);
   return evidence;
+}
+
+uint32_t StageEvidence::SourceIndex(const std::string& source) {
+  if (!sources_.empty() && sources_.back() == source) return static_cast<uint32_t>(sources_.size() - 1);
+  auto known = std::find(sources_.begin(), sources_.end(), source);
+  if (known == sources_.end()) known = sources_.insert(sources_.end(), source);
+  return static_cast<uint32_t>(known - sources_.begin());
 }
 
 void StageEvidence::Add(const std::string& source, std::string_view contact_id, FunnelStage stage,
@@ -45,14 +63,8 @@ void StageEvidence::Add(const std::string& source, std::string_view contact_id, 
   // contact) share one entry; Finish folds the others.
   if (entries_.empty() || sources_[entries_.back().source] != source ||
       Id(entries_.back()) != contact_id) {
-    if (sources_.empty() || sources_.back() != source) {
-      auto known = std::find(sources_.begin(), sources_.end(), source);
-      if (known == sources_.end()) known = sources_.insert(sources_.end(), source);
-      entries_.emplace_back().source = static_cast<uint32_t>(known - sources_.begin());
-    } else {
-      entries_.emplace_back().source = static_cast<uint32_t>(sources_.size() - 1);
-    }
-    Entry& e = entries_.back();
+    Entry& e = entries_.emplace_back();
+    e.source = SourceIndex(source);
     e.id_begin = static_cast<uint32_t>(ids_.size());
     e.id_size = static_cast<uint32_t>(contact_id.size());
     ids_.append(contact_id);
@@ -86,18 +98,29 @@ int StageEvidence::Compare(const Entry& e, std::string_view source, std::string_
   return Id(e).compare(id);
 }
 
-void StageEvidence::Finish(size_t second_scan) {
-  // The stage events come in key order (by source, contact_id in SQLite's
-  // BINARY collation, which compares bytes as string_view does); the linked
-  // deals in deal order, sorted here (cheaper than reading them by contact,
-  // store/row_readers.cc). Then the two runs are merged and a contact's
-  // entries folded into one.
-  auto less = [&](const Entry& a, const Entry& b) {
-    return Compare(a, sources_[b.source], Id(b)) < 0;
-  };
-  const auto middle = entries_.begin() + static_cast<std::ptrdiff_t>(second_scan);
-  std::sort(middle, entries_.end(), less);
-  std::inplace_merge(entries_.begin(), middle, entries_.end(), less);
+bool StageEvidence::Less(const Entry& a, const StageEvidence& b_of, const Entry& b) const {
+  return Compare(a, b_of.sources_[b.source], b_of.Id(b)) < 0;
+}
+
+void StageEvidence::MergeIn(const StageEvidence& other) {
+  // The stage events came in key order (by source, contact_id in SQLite's
+  // BINARY collation, which compares bytes as string_view does), `other`
+  // is sorted: the two runs are merged and a contact's entries folded into
+  // one.
+  const size_t middle = entries_.size();
+  const auto id_shift = static_cast<uint32_t>(ids_.size());
+  const auto channel_shift = static_cast<uint32_t>(channels_.size());
+  ids_ += other.ids_;
+  channels_ += other.channels_;
+  for (Entry e : other.entries_) {
+    e.source = SourceIndex(other.sources_[e.source]);
+    e.id_begin += id_shift;
+    e.channel_begin += channel_shift;
+    entries_.push_back(e);
+  }
+  std::inplace_merge(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(middle),
+                     entries_.end(),
+                     [&](const Entry& a, const Entry& b) { return Less(a, *this, b); });
   size_t kept = 0;
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (kept > 0 &&

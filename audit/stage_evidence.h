@@ -40,7 +40,8 @@ void FoldStageEvidence(const StageDates& evidence, Contact& contact);
 // v_contact_funnel does.
 //
 // Ownership: a value, made by Read for one computation. Threading: one
-// thread (Effective keeps a cursor and a scratch contact).
+// thread (Effective keeps a cursor and a scratch contact); Read itself reads
+// the two scans side by side.
 class StageEvidence {
  public:
   static Result<StageEvidence> Read(Store& store);
@@ -71,9 +72,11 @@ class StageEvidence {
   // in (source, contact_id) order within each scan.
   void Add(const std::string& source, std::string_view contact_id, FunnelStage stage, TimeMs at,
            std::string_view channel = {});
-  // Merges the two scans' entries (the second from `second_scan` on) into
-  // one list in key order, a contact's entries folded into one.
-  void Finish(size_t second_scan);
+  // Adds `other`'s entries (in key order) to these (the stage events' scan,
+  // in key order): one list in key order, a contact's entries folded into
+  // one.
+  void MergeIn(const StageEvidence& other);
+  uint32_t SourceIndex(const std::string& source);
   std::string_view Id(const Entry& e) const {
     return std::string_view(ids_).substr(e.id_begin, e.id_size);
   }
@@ -85,6 +88,8 @@ class StageEvidence {
   void KeepEarlierChannel(const Entry& from, Entry& into) const;
   // (source, id) of entry `e` compared with (source, id).
   int Compare(const Entry& e, std::string_view source, std::string_view id) const;
+  // Entry `a` before entry `b` of `b_of` in key order.
+  bool Less(const Entry& a, const StageEvidence& b_of, const Entry& b) const;
 
   std::vector<std::string> sources_;
   std::string ids_;

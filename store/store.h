@@ -382,8 +382,8 @@ class Store {
   // what a connector whose vendor lists no deletions checks against a scan.
   Result<std::vector<std::string>> LiveIds(RecordKind kind, const std::string& source);
 
-  // Read side for the audit and the tests. Two reads may run at once, each
-  // on a read connection of its own (a third waits for one); a callback
+  // Read side for the audit and the tests. Three reads may run at once, each
+  // on a read connection of its own (a fourth waits for one); a callback
   // holds its connection and must not call the read side (writes may go on).
   Status ForEachContact(const std::function<void(const StoredContact&)>& fn);
   // The address of each live contact that has one, in no set order: what

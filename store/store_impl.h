@@ -3,7 +3,7 @@
 // the file that implements that part. Internal to store/ (store.h is the
 // interface); only the files that implement Store include it.
 //
-// Threading: three connections, each with its own lock. `db` writes: the
+// Threading: four connections, each with its own lock. `db` writes: the
 // writer, the sync state, snapshots and alerts are used under db.Lock().
 // The read lanes are read-only: the read side (the audit's scans, the sync's
 // counts and ids) takes a free lane (AcquireReadLane) and uses its
@@ -71,8 +71,9 @@ struct Store::Impl {
   // after every statement is finalized, the lanes before `db` (the last
   // connection to close cleans up the WAL).
   Database db;
-  // Two: the audit reads the contacts and the email recipients side by side.
-  std::array<ReadLane, 2> lanes;
+  // Three: the audit reads the email recipients beside its other scans, and
+  // two of those (the stage evidence's) side by side.
+  std::array<ReadLane, 3> lanes;
   RecordWriter writer{db};  // record_writer.cc
   SyncStateStatements sync_state;
   SnapshotStatements snapshots;
