@@ -34,6 +34,11 @@ enum RecipientCounterColumn {
   kRecipientCounterCount
 };
 
+// The parameter of count_campaign_events_ (a column of email_campaign_stats)
+// that counts the recipients with each counter above 0; 0 for machine
+// clicks, which no column counts.
+constexpr std::array<int, kRecipientCounterCount> kStatsParameter = {3, 4, 5, 6, 7, 0, 8, 9, 10};
+
 // The column an event of `type` counts in (as the email_events triggers
 // count it), -1 for a type with none.
 int RecipientCounter(std::string_view type, bool machine) {
@@ -68,10 +73,12 @@ std::string ValuesRows(size_t rows, size_t parameters, const char* tail) {
   return sql;
 }
 
-// The parameters of one contact and of one stage event, in the order
-// BindContact and BindStageEvent bind them.
+// The parameters of one contact, of one stage event and of one recipient,
+// in the order BindContact, BindStageEvent and FlushEventCounts bind them.
 constexpr size_t kContactParameters = 15;
 constexpr size_t kStageEventParameters = 7;
+// A recipient's: source, campaign_id, email and one per counter.
+constexpr size_t kRecipientParameters = 3 + kRecipientCounterCount;
 
 std::string ContactUpsertSql(size_t rows) {
   return "INSERT INTO contacts (source, id, email, first_name, last_name, owner_id, channel, "
@@ -98,6 +105,27 @@ std::string StageEventUpsertSql(size_t rows) {
          "DO UPDATE SET at = excluded.at, channel = excluded.channel";
 }
 
+// Adds to each recipient's counters (parameters ?4.. of a row and the
+// columns returned from the third on follow RecipientCounterColumn) and
+// returns the recipient's key and counters as they now are.
+std::string RecipientCountSql(size_t rows) {
+  return "INSERT INTO email_campaign_recipients (source, campaign_id, email, sent, delivered, "
+         "human_opens, machine_opens, clicks, machine_clicks, bounces, unsubscribes, "
+         "spam_reports) VALUES " +
+         ValuesRows(rows, kRecipientParameters, "") +
+         " ON CONFLICT (source, campaign_id, email) DO UPDATE SET "
+         "sent = sent + excluded.sent, delivered = delivered + excluded.delivered, "
+         "human_opens = human_opens + excluded.human_opens, "
+         "machine_opens = machine_opens + excluded.machine_opens, "
+         "clicks = clicks + excluded.clicks, "
+         "machine_clicks = machine_clicks + excluded.machine_clicks, "
+         "bounces = bounces + excluded.bounces, unsubscribes = unsubscribes + "
+         "excluded.unsubscribes, "
+         "spam_reports = spam_reports + excluded.spam_reports "
+         "RETURNING campaign_id, email, sent, delivered, human_opens, machine_opens, clicks, "
+         "machine_clicks, bounces, unsubscribes, spam_reports";
+}
+
 std::string StageEventLabel(const std::string& stream, const StageEvent& e) {
   return std::string("stage event ") + FunnelStageName(e.stage) + " of " +
          Label("contact", e.contact_id) + " from " + stream + " " + Label("record", e.origin_id);
@@ -110,6 +138,8 @@ Status RecordWriter::Prepare() {
   const std::string upsert_contacts = ContactUpsertSql(kRowsPerStatement);
   const std::string upsert_stage_event = StageEventUpsertSql(1);
   const std::string upsert_stage_events = StageEventUpsertSql(kRowsPerStatement);
+  const std::string count_recipient_events = RecipientCountSql(1);
+  const std::string count_recipients_events = RecipientCountSql(kRowsPerStatement);
   return db_.Prepare({
       {&upsert_contact_, upsert_contact},
       {&upsert_contacts_, upsert_contacts},
@@ -172,25 +202,22 @@ Status RecordWriter::Prepare() {
       {&update_event_,
        "UPDATE email_events SET campaign_id = ?3, email = ?4, type = ?5, occurred_at = ?6, "
        "url = ?7, machine = ?8, deleted_at = NULL WHERE source = ?1 AND id = ?2"},
+      // ?3..?10: the recipients who started counting, per StatsColumn.
       {&count_campaign_events_,
-       "INSERT INTO email_campaign_stats (source, campaign_id, first_event_at) "
-       "VALUES (?1, ?2, ?3) "
-       "ON CONFLICT (source, campaign_id) DO UPDATE SET first_event_at = excluded.first_event_at "
-       "WHERE excluded.first_event_at < email_campaign_stats.first_event_at "
-       "OR email_campaign_stats.first_event_at IS NULL"},
-      // Parameters ?4.. follow RecipientCounterColumn.
-      {&count_recipient_events_,
-       "INSERT INTO email_campaign_recipients (source, campaign_id, email, sent, delivered, "
-       "human_opens, machine_opens, clicks, machine_clicks, bounces, unsubscribes, "
-       "spam_reports) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-       "ON CONFLICT (source, campaign_id, email) DO UPDATE SET "
-       "sent = sent + excluded.sent, delivered = delivered + excluded.delivered, "
-       "human_opens = human_opens + excluded.human_opens, "
-       "machine_opens = machine_opens + excluded.machine_opens, "
-       "clicks = clicks + excluded.clicks, machine_clicks = machine_clicks + "
-       "excluded.machine_clicks, "
-       "bounces = bounces + excluded.bounces, unsubscribes = unsubscribes + excluded.unsubscribes, "
-       "spam_reports = spam_reports + excluded.spam_reports"},
+       "INSERT INTO email_campaign_stats (source, campaign_id, sent, delivered, opened, "
+       "machine_opened, clicked, bounced, unsubscribed, spam_reported, first_event_at) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+       "ON CONFLICT (source, campaign_id) DO UPDATE SET sent = sent + excluded.sent, "
+       "delivered = delivered + excluded.delivered, opened = opened + excluded.opened, "
+       "machine_opened = machine_opened + excluded.machine_opened, "
+       "clicked = clicked + excluded.clicked, bounced = bounced + excluded.bounced, "
+       "unsubscribed = unsubscribed + excluded.unsubscribed, "
+       "spam_reported = spam_reported + excluded.spam_reported, "
+       "first_event_at = CASE WHEN email_campaign_stats.first_event_at IS NULL "
+       "OR excluded.first_event_at < email_campaign_stats.first_event_at "
+       "THEN excluded.first_event_at ELSE email_campaign_stats.first_event_at END"},
+      {&count_recipient_events_, count_recipient_events},
+      {&count_recipients_events_, count_recipients_events},
       {&clear_deal_contacts_, "DELETE FROM deal_contacts WHERE source = ?1 AND deal_id = ?2"},
       // DO NOTHING only for a repeated id in the list; a bad id still fails
       // its CHECK (INSERT OR IGNORE would silently drop it).
@@ -658,53 +685,91 @@ Status RecordWriter::WriteEvent(const std::string& source, const EmailEvent& e) 
   return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("email event", e.id));
 }
 
-// Adds the counts of uncounted_events_: first each campaign's stats row
-// (created if missing, first_event_at lowered to the earliest new event),
-// then each recipient's counters, whose triggers update that stats row.
+// Adds the counts of uncounted_events_: each recipient's counters, in
+// statements of kRowsPerStatement recipients (the rest one by one), each
+// returning the counters as they now are; then each campaign's stats row
+// once (created if missing), with the recipients whose counters the page
+// took from 0 and the earliest new event. Statements cost more than the
+// rows they write, so the stats are written per campaign, not per
+// recipient, and the recipients many to a statement.
 Status RecordWriter::FlushEventCounts(const std::string& source) {
+  static_assert(kRecipientCounters == kRecipientCounterCount);
   if (uncounted_events_.empty()) return Status::Ok();
   std::sort(uncounted_events_.begin(), uncounted_events_.end(),
             [](const UncountedEvent& a, const UncountedEvent& b) {
               if (int c = a.campaign_id.compare(b.campaign_id); c != 0) return c < 0;
               return a.email < b.email;
             });
-  const auto end = uncounted_events_.end();
-  sqlite3_stmt* s = count_campaign_events_.get();
-  for (auto first = uncounted_events_.begin(); first != end;) {
-    TimeMs earliest;
-    auto it = first;
-    for (; it != end && it->campaign_id == first->campaign_id; ++it) {
-      if (it->occurred_at && (!earliest || *it->occurred_at < *earliest)) {
-        earliest = it->occurred_at;
+  page_recipients_.clear();
+  page_campaigns_.clear();
+  for (const UncountedEvent& e : uncounted_events_) {
+    if (page_campaigns_.empty() || page_campaigns_.back().campaign_id != e.campaign_id) {
+      page_campaigns_.push_back(PageCampaign{e.campaign_id, {}, {}});
+    }
+    PageCampaign& campaign = page_campaigns_.back();
+    if (e.occurred_at && (!campaign.earliest || *e.occurred_at < *campaign.earliest)) {
+      campaign.earliest = e.occurred_at;
+    }
+    if (page_recipients_.empty() || page_recipients_.back().email != e.email ||
+        page_recipients_.back().campaign_id != e.campaign_id) {
+      page_recipients_.push_back(
+          PageRecipient{e.campaign_id, e.email, {}, page_campaigns_.size() - 1});
+    }
+    if (e.counter >= 0) ++page_recipients_.back().added[static_cast<size_t>(e.counter)];
+  }
+  auto failure = [this](int rc, sqlite3_stmt* s, std::string_view campaign_id) {
+    return RecordFailure(rc, s, "counts of email campaign \"" + std::string(campaign_id) + "\"");
+  };
+  auto key_less = [](const PageRecipient& r, std::pair<std::string_view, std::string_view> key) {
+    return std::pair(r.campaign_id, r.email) < key;
+  };
+  for (size_t next = 0; next < page_recipients_.size();) {
+    const size_t rows = page_recipients_.size() - next >= kRowsPerStatement ? kRowsPerStatement : 1;
+    sqlite3_stmt* s = (rows == 1 ? count_recipient_events_ : count_recipients_events_).get();
+    const auto batch = page_recipients_.begin() + static_cast<std::ptrdiff_t>(next);
+    const auto batch_end = batch + static_cast<std::ptrdiff_t>(rows);
+    for (auto r = batch; r != batch_end; ++r) {
+      const int first = static_cast<int>(kRecipientParameters * static_cast<size_t>(r - batch));
+      BindText(s, first + 1, source);
+      BindText(s, first + 2, r->campaign_id);
+      BindText(s, first + 3, r->email);
+      for (size_t i = 0; i < r->added.size(); ++i) {
+        sqlite3_bind_int64(s, first + 4 + static_cast<int>(i), r->added[i]);
       }
     }
-    BindText(s, 1, source);
-    BindText(s, 2, first->campaign_id);
-    BindTime(s, 3, earliest);
-    if (int rc = Database::Run(s); rc != SQLITE_OK) {
-      return RecordFailure(rc, s,
-                           "counts of email campaign \"" + std::string(first->campaign_id) + "\"");
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      // RETURNING gives the rows in no set order: each is found by its key.
+      std::pair<std::string_view, std::string_view> key;
+      ReadValue(s, 0, key.first);
+      ReadValue(s, 1, key.second);
+      const auto r = std::lower_bound(batch, batch_end, key, key_less);
+      if (r == batch_end || r->campaign_id != key.first || r->email != key.second) {
+        sqlite3_reset(s);
+        return Status::Internal("counts of email campaign \"" + std::string(batch->campaign_id) +
+                                "\": the store returned a recipient not written");
+      }
+      // A counter that now holds just what this page added was 0 before.
+      PageCampaign& campaign = page_campaigns_[r->campaign];
+      for (size_t i = 0; i < r->added.size(); ++i) {
+        if (r->added[i] > 0 && sqlite3_column_int64(s, 2 + static_cast<int>(i)) == r->added[i]) {
+          ++campaign.started[i];
+        }
+      }
     }
-    first = it;
+    if (rc != SQLITE_DONE) return failure(rc, s, batch->campaign_id);
+    sqlite3_reset(s);
+    next += rows;
   }
-  s = count_recipient_events_.get();
-  for (auto first = uncounted_events_.begin(); first != end;) {
-    std::array<int64_t, kRecipientCounterCount> counts{};
-    auto it = first;
-    for (; it != end && it->campaign_id == first->campaign_id && it->email == first->email; ++it) {
-      if (it->counter >= 0) ++counts[static_cast<size_t>(it->counter)];
-    }
+  sqlite3_stmt* const s = count_campaign_events_.get();
+  for (const PageCampaign& campaign : page_campaigns_) {
     BindText(s, 1, source);
-    BindText(s, 2, first->campaign_id);
-    BindText(s, 3, first->email);
-    for (size_t i = 0; i < counts.size(); ++i) {
-      sqlite3_bind_int64(s, static_cast<int>(4 + i), counts[i]);
+    BindText(s, 2, campaign.campaign_id);
+    for (size_t i = 0; i < campaign.started.size(); ++i) {
+      if (kStatsParameter[i] != 0) sqlite3_bind_int64(s, kStatsParameter[i], campaign.started[i]);
     }
-    if (int rc = Database::Run(s); rc != SQLITE_OK) {
-      return RecordFailure(rc, s,
-                           "counts of email campaign \"" + std::string(first->campaign_id) + "\"");
-    }
-    first = it;
+    BindTime(s, 11, campaign.earliest);
+    if (int rc = Database::Run(s); rc != SQLITE_OK) return failure(rc, s, campaign.campaign_id);
   }
   uncounted_events_.clear();
   normalized_emails_.clear();

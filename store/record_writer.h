@@ -9,6 +9,7 @@
 // Threading: call with the database's lock held.
 #pragma once
 
+#include <array>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -54,6 +55,23 @@ class RecordWriter {
     std::string_view email;  // normalised
     TimeMs occurred_at;
     int counter;  // the recipients' counter column (RecipientCounterColumn), -1 for none
+  };
+  // The counter columns of email_campaign_recipients.
+  static constexpr size_t kRecipientCounters = 9;
+  // A recipient of the uncounted events: what they add to each of its
+  // counters, and its campaign (an index into page_campaigns_).
+  struct PageRecipient {
+    std::string_view campaign_id;
+    std::string_view email;
+    std::array<int64_t, kRecipientCounters> added;
+    size_t campaign;
+  };
+  // A campaign of the uncounted events: the earliest, and how many of its
+  // recipients start counting for each counter (theirs was 0).
+  struct PageCampaign {
+    std::string_view campaign_id;
+    TimeMs earliest;
+    std::array<int64_t, kRecipientCounters> started;
   };
 
   // `email` in NormalizeEmail's form: itself when it is already (nearly
@@ -127,7 +145,8 @@ class RecordWriter {
   Statement upsert_contact_, upsert_contacts_, upsert_deal_, upsert_owner_, upsert_campaign_,
       upsert_member_;
   Statement upsert_deal_stage_;
-  Statement insert_event_, update_event_, count_campaign_events_, count_recipient_events_;
+  Statement insert_event_, update_event_, count_campaign_events_, count_recipient_events_,
+      count_recipients_events_;
   Statement clear_deal_contacts_, insert_deal_contact_, move_deal_contacts_, drop_deal_contacts_;
   Statement upsert_link_, live_link_pair_, release_link_pair_, delete_link_, move_link_rows_,
       release_deal_pairs_, delete_deal_links_;
@@ -158,6 +177,9 @@ class RecordWriter {
   std::string_view range_first_, range_last_;
   std::vector<std::pair<std::string, std::string>> range_aliases_;
   std::vector<UncountedEvent> uncounted_events_;
+  // FlushEventCounts' work, kept to reuse their memory.
+  std::vector<PageRecipient> page_recipients_;
+  std::vector<PageCampaign> page_campaigns_;
   // Normalised copies of the emails uncounted_events_ names when the event's
   // own email was not normalised (a deque never moves its elements).
   std::deque<std::string> normalized_emails_;

@@ -1,6 +1,8 @@
 // The migrations, version by version, each with why it is as it is.
 #include "store/schema.h"
 
+#include <algorithm>
+#include <array>
 #include <iterator>
 #include <string>
 
@@ -18,6 +20,16 @@ struct Migration {
   int version;
   const char* sql;
 };
+
+// `parts` joined, at compile time: a migration that restates part of its
+// own text holds it once.
+template <size_t... N>
+constexpr std::array<char, (N + ...) - sizeof...(N) + 1> JoinSql(const char (&... parts)[N]) {
+  std::array<char, (N + ...) - sizeof...(N) + 1> joined{};
+  size_t at = 0;
+  ((std::copy_n(parts, N - 1, joined.begin() + at), at += N - 1), ...);
+  return joined;
+}
 
 // Version 1: the tables README.md documents for BI tools ("The store").
 // Every table keyed by (source, id) is WITHOUT ROWID: the primary key is the
@@ -188,8 +200,9 @@ FROM email_events;
 // moves an event (new type, campaign, time, deletion) takes the old version
 // out and puts the new one in, a re-synced identical event fires nothing,
 // and a deleted row is taken out. Triggers on email_campaign_recipients keep
-// the stats' recipient counts. The stats row is always written before the
-// recipient row, so the recipient triggers always find it. The triggers on
+// the stats' recipient counts (until version 16, which moves that to the
+// write path and the email_events triggers). The stats row is always written
+// before the recipient row, so the recipient triggers always find it. The triggers on
 // email_events and the clicks index are (re)created by version 5.
 // email_events_clicks serves the click list (leads and content attribution)
 // without reading the other events. It carries type and deleted_at although
@@ -716,10 +729,121 @@ FROM deals d LEFT JOIN deal_stages s
   ON s.source = d.source AND s.pipeline_id = d.pipeline AND s.stage_id = d.stage;
 )sql";
 
+// Version 16: the recipient counts of email_campaign_stats kept without
+// triggers on email_campaign_recipients. Those updated the campaign's stats
+// row once for every recipient row written, most of the cost of counting a
+// page's new events (email_bench). The store's write path now adds a page's
+// new events to each campaign's row once per page, from each recipient's
+// counters before and after its upsert (RecordWriter::FlushEventCounts).
+// The triggers on email_events, which take a changed or deleted event out
+// and put its new version in, update the stats row themselves, each right
+// after the recipient's counter moved: an event moves one counter of one
+// recipient by one, so the recipient stops counting for the campaign when
+// that counter reaches 0 and starts when it reaches 1.
+//
+// kTakeOldEventOut: the old version of an event taken out of its recipient's counters and,
+// where a counter reaches 0, the recipient out of its campaign's stats: the
+// same in the update and the delete trigger of version 16.
+constexpr char kTakeOldEventOut[] = R"sql(
+  UPDATE email_campaign_recipients SET
+    sent = sent - (old.type = 'sent'), delivered = delivered - (old.type = 'delivered'),
+    human_opens = human_opens - (old.type = 'open' AND old.machine = 0),
+    machine_opens = machine_opens - (old.type = 'open' AND old.machine <> 0),
+    clicks = clicks - (old.type = 'click' AND old.machine = 0),
+    machine_clicks = machine_clicks - (old.type = 'click' AND old.machine <> 0),
+    bounces = bounces - (old.type = 'bounce'),
+    unsubscribes = unsubscribes - (old.type = 'unsubscribe'),
+    spam_reports = spam_reports - (old.type = 'spam')
+  WHERE old.deleted_at IS NULL AND source = old.source AND campaign_id = old.campaign_id
+    AND email = old.email;
+  UPDATE email_campaign_stats SET
+    sent = email_campaign_stats.sent
+      - (old.type = 'sent' AND r.sent = 0),
+    delivered = email_campaign_stats.delivered
+      - (old.type = 'delivered' AND r.delivered = 0),
+    opened = email_campaign_stats.opened
+      - (old.type = 'open' AND old.machine = 0 AND r.human_opens = 0),
+    machine_opened = email_campaign_stats.machine_opened
+      - (old.type = 'open' AND old.machine <> 0 AND r.machine_opens = 0),
+    clicked = email_campaign_stats.clicked
+      - (old.type = 'click' AND old.machine = 0 AND r.clicks = 0),
+    bounced = email_campaign_stats.bounced
+      - (old.type = 'bounce' AND r.bounces = 0),
+    unsubscribed = email_campaign_stats.unsubscribed
+      - (old.type = 'unsubscribe' AND r.unsubscribes = 0),
+    spam_reported = email_campaign_stats.spam_reported
+      - (old.type = 'spam' AND r.spam_reports = 0),
+    first_event_at = CASE WHEN email_campaign_stats.first_event_at = old.occurred_at THEN
+      (SELECT min(e.occurred_at) FROM email_events e WHERE e.source = old.source
+         AND e.campaign_id = old.campaign_id AND e.email IS NOT NULL AND e.deleted_at IS NULL)
+      ELSE email_campaign_stats.first_event_at END
+  FROM email_campaign_recipients AS r
+  WHERE old.deleted_at IS NULL AND email_campaign_stats.source = old.source
+    AND email_campaign_stats.campaign_id = old.campaign_id AND r.source = old.source
+    AND r.campaign_id = old.campaign_id AND r.email = old.email;
+)sql";
+
+constexpr auto kSchemaV16 = JoinSql(R"sql(
+DROP TRIGGER IF EXISTS email_campaign_recipients_counted;
+DROP TRIGGER IF EXISTS email_campaign_recipients_recounted;
+DROP TRIGGER IF EXISTS email_events_recounted;
+DROP TRIGGER IF EXISTS email_events_uncounted;
+
+CREATE TRIGGER email_events_recounted AFTER UPDATE ON email_events
+WHEN old.campaign_id IS NOT new.campaign_id OR old.email IS NOT new.email
+  OR old.type IS NOT new.type OR old.machine IS NOT new.machine
+  OR old.occurred_at IS NOT new.occurred_at OR (old.deleted_at IS NULL) <> (new.deleted_at IS NULL)
+BEGIN
+)sql",
+                                    kTakeOldEventOut, R"sql(
+  INSERT INTO email_campaign_recipients (source, campaign_id, email, sent, delivered, human_opens,
+    machine_opens, clicks, machine_clicks, bounces, unsubscribes, spam_reports)
+  SELECT new.source, new.campaign_id, new.email, new.type = 'sent', new.type = 'delivered',
+    new.type = 'open' AND new.machine = 0, new.type = 'open' AND new.machine <> 0,
+    new.type = 'click' AND new.machine = 0, new.type = 'click' AND new.machine <> 0,
+    new.type = 'bounce', new.type = 'unsubscribe', new.type = 'spam'
+  WHERE new.deleted_at IS NULL AND new.campaign_id IS NOT NULL AND new.email IS NOT NULL
+  ON CONFLICT (source, campaign_id, email) DO UPDATE SET
+    sent = sent + excluded.sent, delivered = delivered + excluded.delivered,
+    human_opens = human_opens + excluded.human_opens,
+    machine_opens = machine_opens + excluded.machine_opens, clicks = clicks + excluded.clicks,
+    machine_clicks = machine_clicks + excluded.machine_clicks,
+    bounces = bounces + excluded.bounces, unsubscribes = unsubscribes + excluded.unsubscribes,
+    spam_reports = spam_reports + excluded.spam_reports;
+  INSERT INTO email_campaign_stats (source, campaign_id, sent, delivered, opened, machine_opened,
+    clicked, bounced, unsubscribed, spam_reported, first_event_at)
+  SELECT new.source, new.campaign_id, new.type = 'sent' AND r.sent = 1,
+    new.type = 'delivered' AND r.delivered = 1,
+    new.type = 'open' AND new.machine = 0 AND r.human_opens = 1,
+    new.type = 'open' AND new.machine <> 0 AND r.machine_opens = 1,
+    new.type = 'click' AND new.machine = 0 AND r.clicks = 1,
+    new.type = 'bounce' AND r.bounces = 1, new.type = 'unsubscribe' AND r.unsubscribes = 1,
+    new.type = 'spam' AND r.spam_reports = 1, new.occurred_at
+  FROM email_campaign_recipients AS r
+  WHERE new.deleted_at IS NULL AND r.source = new.source AND r.campaign_id = new.campaign_id
+    AND r.email = new.email
+  ON CONFLICT (source, campaign_id) DO UPDATE SET
+    sent = sent + excluded.sent, delivered = delivered + excluded.delivered,
+    opened = opened + excluded.opened, machine_opened = machine_opened + excluded.machine_opened,
+    clicked = clicked + excluded.clicked, bounced = bounced + excluded.bounced,
+    unsubscribed = unsubscribed + excluded.unsubscribed,
+    spam_reported = spam_reported + excluded.spam_reported,
+    first_event_at = CASE WHEN email_campaign_stats.first_event_at IS NULL
+      OR excluded.first_event_at < email_campaign_stats.first_event_at
+      THEN excluded.first_event_at ELSE email_campaign_stats.first_event_at END;
+END;
+
+CREATE TRIGGER email_events_uncounted AFTER DELETE ON email_events
+WHEN old.deleted_at IS NULL AND old.campaign_id IS NOT NULL AND old.email IS NOT NULL
+BEGIN
+)sql",
+                                    kTakeOldEventOut, "END;\n");
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},   {2, kSchemaV2},   {3, kSchemaV3},   {4, kSchemaV4},   {5, kSchemaV5},
     {6, kSchemaV6},   {7, kSchemaV7},   {8, kSchemaV8},   {9, kSchemaV9},   {10, kSchemaV10},
     {11, kSchemaV11}, {12, kSchemaV12}, {13, kSchemaV13}, {14, kSchemaV14}, {15, kSchemaV15},
+    {16, kSchemaV16.data()},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion,
               "Store::kSchemaVersion must name the last migration");

@@ -279,7 +279,7 @@ struct StoreCheckReport {
 class Store {
  public:
   // The schema version Open() migrates to.
-  static constexpr int kSchemaVersion = 15;
+  static constexpr int kSchemaVersion = 16;
   // How long the integrity check at open may take: a quick_check of a 1 GB
   // store takes 2.5 s of CPU, so this covers about 2 GB on an idle machine; a
   // bigger store opens with the check incomplete (open_check() says so).

@@ -288,6 +288,50 @@ TEST_CASE("An event re-synced with a new type beside new events of its recipient
   CHECK(TotalsText(*store) == RecomputedTotalsText(path));
 }
 
+// The write path counts a page's new events once per campaign; the event
+// triggers count moves and deletions. Both must leave the totals a recount
+// gives, whether a recipient is new, already counted, or loses its events.
+TEST_CASE("Campaign totals of pages mixing new, counted and moved recipients equal a recount",
+          "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  CommitEvents(
+      *store,
+      {MakeEvent("1", "m1", "a@x.com", "sent", 100), MakeEvent("2", "m1", "a@x.com", "open", 110),
+       MakeEvent("3", "m1", "b@x.com", "sent", 120), MakeEvent("4", "m2", "c@x.com", "sent", 130)});
+  CHECK(TotalsText(*store) ==
+        std::vector<std::string>{"esp/m1 2/0/1/0/0/0/0/0 100", "esp/m2 1/0/0/0/0/0/0/0 130"});
+
+  // New recipients (d, e), counted ones (a, b), a stored event moved in the
+  // middle of the page (b's sent, now a click of m2), and deletions of a
+  // stored event and of one new in this page.
+  CommitEvents(
+      *store,
+      {MakeEvent("5", "m1", "d@x.com", "sent", 140), MakeEvent("6", "m1", "d@x.com", "open", 150),
+       MakeEvent("7", "m1", "a@x.com", "open", 160), MakeEvent("8", "m1", "a@x.com", "click", 170),
+       MakeEvent("9", "m1", "b@x.com", "delivered", 180),
+       MakeEvent("3", "m2", "b@x.com", "click", 125),
+       MakeEvent("10", "m1", "e@x.com", "sent", 190)},
+      {Deletion{RecordKind::kEmailEvent, "2", 900, ""},
+       Deletion{RecordKind::kEmailEvent, "10", 900, ""}});
+  CHECK(TotalsText(*store) ==
+        std::vector<std::string>{"esp/m1 2/1/2/0/1/0/0/0 100", "esp/m2 1/0/0/0/1/0/0/0 125"});
+  CHECK(TotalsText(*store) == RecomputedTotalsText(path));
+
+  // Events of the last page moved, the campaign's first event deleted,
+  // beside a new campaign.
+  CommitEvents(*store,
+               {MakeEvent("6", "m1", "d@x.com", "open", 150, true),
+                MakeEvent("8", "m2", "a@x.com", "click", 170),
+                MakeEvent("11", "m3", "f@x.com", "bounce", 200)},
+               {Deletion{RecordKind::kEmailEvent, "1", 950, ""}});
+  CHECK(TotalsText(*store) == std::vector<std::string>{"esp/m1 1/1/1/1/0/0/0/0 140",
+                                                       "esp/m2 1/0/0/0/2/0/0/0 125",
+                                                       "esp/m3 0/0/0/0/0/1/0/0 200"});
+  CHECK(TotalsText(*store) == RecomputedTotalsText(path));
+}
+
 TEST_CASE("ForEachEmailClick lists live timed clicks in campaign, email and time order",
           "[store]") {
   TempDir dir;

@@ -121,9 +121,7 @@ TEST_CASE("Open creates the latest schema in WAL mode", "[store]") {
             "email_events_clicks", "notification_outbox_due", "stage_events_origin"});
   // New events are counted by CommitPage, per page; triggers count the rest.
   CHECK(raw.Column("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name") ==
-        std::vector<std::string>{"email_campaign_recipients_counted",
-                                 "email_campaign_recipients_recounted", "email_events_recounted",
-                                 "email_events_uncounted"});
+        std::vector<std::string>{"email_events_recounted", "email_events_uncounted"});
 }
 
 TEST_CASE("Open fails as unavailable when the directory does not exist", "[store]") {
