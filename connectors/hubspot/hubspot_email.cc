@@ -258,9 +258,17 @@ class EventsReader : public StreamReader {
     // HubSpot serves a window newest first, so the store's key (created:id)
     // would arrive descending; written ascending, the inserts walk the
     // B-tree forward. Stable: a repeated id keeps its order, the last wins.
+    // A page without repeats in strictly descending order (nearly all) is
+    // only reversed, which moves each event once rather than once per merge.
     if (page) {
-      std::stable_sort(page->events.begin(), page->events.end(),
-                       [](const EmailEvent& a, const EmailEvent& b) { return a.id < b.id; });
+      auto less = [](const EmailEvent& a, const EmailEvent& b) { return a.id < b.id; };
+      auto not_descending = [](const EmailEvent& a, const EmailEvent& b) { return !(b.id < a.id); };
+      std::vector<EmailEvent>& events = page->events;
+      if (std::adjacent_find(events.begin(), events.end(), not_descending) == events.end()) {
+        std::reverse(events.begin(), events.end());
+      } else {
+        std::stable_sort(events.begin(), events.end(), less);
+      }
     }
     return page;
   }
