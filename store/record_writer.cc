@@ -73,10 +73,12 @@ std::string ValuesRows(size_t rows, size_t parameters, const char* tail) {
   return sql;
 }
 
-// The parameters of one contact, of one stage event and of one recipient,
-// in the order BindContact, BindStageEvent and FlushEventCounts bind them.
+// The parameters of one contact, stage event, email event and recipient, in
+// the order BindContact, BindStageEvent, BindEvent and FlushEventCounts
+// bind them.
 constexpr size_t kContactParameters = 15;
 constexpr size_t kStageEventParameters = 7;
+constexpr size_t kEventParameters = 8;
 // A recipient's: source, campaign_id, email and one per counter.
 constexpr size_t kRecipientParameters = 3 + kRecipientCounterCount;
 
@@ -138,6 +140,10 @@ Status RecordWriter::Prepare() {
   const std::string upsert_contacts = ContactUpsertSql(kRowsPerStatement);
   const std::string upsert_stage_event = StageEventUpsertSql(1);
   const std::string upsert_stage_events = StageEventUpsertSql(kRowsPerStatement);
+  const std::string insert_events =
+      "INSERT INTO email_events (source, id, campaign_id, email, type, occurred_at, url, "
+      "machine, deleted_at) VALUES " +
+      ValuesRows(kRowsPerStatement, kEventParameters, ", NULL");
   const std::string count_recipient_events = RecipientCountSql(1);
   const std::string count_recipients_events = RecipientCountSql(kRowsPerStatement);
   return db_.Prepare({
@@ -193,8 +199,9 @@ Status RecordWriter::Prepare() {
       {&delete_member_,
        "UPDATE email_members SET deleted_at = COALESCE(deleted_at, ?1) "
        "WHERE source = ?2 AND id = ?3"},
-      // A new event is inserted and counted by WriteEvent; a stored one is
+      // A new event is inserted and counted by WriteEvents; a stored one is
       // updated, and email_events_recounted moves its counts.
+      {&insert_events_, insert_events},
       {&insert_event_,
        "INSERT INTO email_events (source, id, campaign_id, email, type, occurred_at, url, "
        "machine, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL) "
@@ -645,44 +652,70 @@ Status RecordWriter::WriteMember(const std::string& source, const EmailMember& m
   return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("email member", m.id));
 }
 
-// Inserting a new event costs one row; its counts are added to
-// email_campaign_recipients and email_campaign_stats per page, one upsert
-// per recipient and per campaign (FlushEventCounts), instead of two per
-// event in a trigger. A stored event (a window overlap, a changed one) is
-// updated instead, and the email_events_recounted trigger moves its counts;
-// the counts pending from this page are added first, so that trigger finds
-// the rows it takes an event out of.
+void RecordWriter::BindEvent(sqlite3_stmt* s, int first, const std::string& source,
+                             const EmailEvent& e, std::string_view email) {
+  BindText(s, first + 1, source);
+  BindText(s, first + 2, e.id);
+  BindText(s, first + 3, e.campaign_id);
+  BindText(s, first + 4, email);
+  BindText(s, first + 5, e.type);
+  BindTime(s, first + 6, e.occurred_at);
+  BindText(s, first + 7, e.url);
+  BindBool(s, first + 8, e.machine);
+}
+
+// Counted only with a campaign and an email, as stored (empty is NULL).
+void RecordWriter::CountNewEvent(const EmailEvent& e) {
+  const std::string_view email = Email(e.email);
+  if (e.campaign_id.empty() || email.empty()) return;
+  std::string_view kept = email;
+  if (email.data() == email_scratch_.data()) kept = normalized_emails_.emplace_back(email);
+  uncounted_events_.push_back(
+      UncountedEvent{e.campaign_id, kept, e.occurred_at, RecipientCounter(e.type, e.machine)});
+}
+
+// A stored event (a window overlap, a changed one) is updated rather than
+// inserted, and the email_events_recounted trigger moves its counts; the
+// counts pending from this page are added first, so that trigger finds the
+// rows it takes an event out of.
 Status RecordWriter::WriteEvent(const std::string& source, const EmailEvent& e) {
   const std::string_view email = Email(e.email);
-  auto bind = [&](sqlite3_stmt* s) {
-    BindText(s, 1, source);
-    BindText(s, 2, e.id);
-    BindText(s, 3, e.campaign_id);
-    BindText(s, 4, email);
-    BindText(s, 5, e.type);
-    BindTime(s, 6, e.occurred_at);
-    BindText(s, 7, e.url);
-    BindBool(s, 8, e.machine);
-  };
   sqlite3_stmt* s = insert_event_.get();
-  bind(s);
+  BindEvent(s, 0, source, e, email);
   int rc = Database::Run(s);
   if (rc != SQLITE_OK) return RecordFailure(rc, s, Label("email event", e.id));
   if (sqlite3_changes(db_.handle()) == 1) {
-    // Counted only with a campaign and an email, as stored (empty is NULL).
-    if (!e.campaign_id.empty() && !email.empty()) {
-      std::string_view kept = email;
-      if (email.data() == email_scratch_.data()) kept = normalized_emails_.emplace_back(email);
-      uncounted_events_.push_back(
-          UncountedEvent{e.campaign_id, kept, e.occurred_at, RecipientCounter(e.type, e.machine)});
-    }
+    CountNewEvent(e);
     return Status::Ok();
   }
   if (Status flushed = FlushEventCounts(source); !flushed.ok()) return flushed;
   s = update_event_.get();
-  bind(s);
+  BindEvent(s, 0, source, e, email);
   rc = Database::Run(s);
   return rc == SQLITE_OK ? Status::Ok() : RecordFailure(rc, s, Label("email event", e.id));
+}
+
+// New events are inserted kRowsPerStatement to a plain INSERT, and their
+// counts added per page (FlushEventCounts), instead of two upserts per
+// event in a trigger. A statement that meets a stored event (or one
+// repeated within it) fails as a whole; its rows are then written one by
+// one, in order, by WriteEvent, which updates the stored ones.
+Status RecordWriter::WriteEvents(const std::string& source, const Page& page) {
+  const std::vector<EmailEvent>& events = page.events;
+  return WriteInStatements(
+      insert_events_, kEventParameters, events.size(),
+      [&](sqlite3_stmt* s, int first, size_t i) {
+        std::string_view email = Email(events[i].email);
+        // Bound until the statement runs, past the next Email.
+        if (email.data() == email_scratch_.data()) email = bound_copies_.emplace_back(email);
+        BindEvent(s, first, source, events[i], email);
+        return Status::Ok();
+      },
+      [&](size_t i) { return WriteEvent(source, events[i]); },
+      [&](size_t i) { return Label("email event", events[i].id); },
+      [&](size_t first) {
+        for (size_t i = first; i < first + kRowsPerStatement; ++i) CountNewEvent(events[i]);
+      });
 }
 
 // Adds the counts of uncounted_events_: each recipient's counters, in
@@ -799,10 +832,10 @@ Status RecordWriter::WriteStageEvent(const std::string& source, const std::strin
   return RecordFailure(rc, s, StageEventLabel(stream, e));
 }
 
-template <typename Bind, typename WriteOne, typename Label>
+template <typename Bind, typename WriteOne, typename Label, typename Written>
 Status RecordWriter::WriteInStatements(Statement& many, size_t parameters, size_t count,
                                        const Bind& bind, const WriteOne& write_one,
-                                       const Label& label) {
+                                       const Label& label, const Written& written) {
   size_t next = 0;
   for (; count - next >= kRowsPerStatement; next += kRowsPerStatement) {
     sqlite3_stmt* s = many.get();
@@ -813,7 +846,10 @@ Status RecordWriter::WriteInStatements(Statement& many, size_t parameters, size_
       }
     }
     const int rc = Database::Run(s);
-    if (rc == SQLITE_OK) continue;
+    if (rc == SQLITE_OK) {
+      written(next);
+      continue;
+    }
     if (sqlite3_get_autocommit(db_.handle()) != 0) {
       // SQLite rolled the transaction back (a full disk, an I/O error).
       return RecordFailure(
@@ -829,6 +865,13 @@ Status RecordWriter::WriteInStatements(Statement& many, size_t parameters, size_
     if (Status status = write_one(next); !status.ok()) return status;
   }
   return Status::Ok();
+}
+
+template <typename Bind, typename WriteOne, typename Label>
+Status RecordWriter::WriteInStatements(Statement& many, size_t parameters, size_t count,
+                                       const Bind& bind, const WriteOne& write_one,
+                                       const Label& label) {
+  return WriteInStatements(many, parameters, count, bind, write_one, label, [](size_t) {});
 }
 
 Status RecordWriter::WriteStageEvents(const std::string& source, const Page& page) {
@@ -1006,9 +1049,7 @@ Status RecordWriter::WritePage(const std::string& source, const Page& page,
   for (const EmailCampaign& c : page.campaigns) {
     if (Status s = WriteCampaign(source, c); !s.ok()) return s;
   }
-  for (const EmailEvent& e : page.events) {
-    if (Status s = WriteEvent(source, e); !s.ok()) return s;
-  }
+  if (Status s = WriteEvents(source, page); !s.ok()) return s;
   // Before the deletions, whose trigger takes events out of these counts.
   if (Status s = FlushEventCounts(source); !s.ok()) return s;
   for (const EmailMember& m : page.members) {

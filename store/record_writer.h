@@ -110,6 +110,11 @@ class RecordWriter {
   template <typename Bind, typename WriteOne, typename Label>
   Status WriteInStatements(Statement& many, size_t parameters, size_t count, const Bind& bind,
                            const WriteOne& write_one, const Label& label);
+  // The same, calling written(first) after each statement that wrote its
+  // rows, `first` being the first of them.
+  template <typename Bind, typename WriteOne, typename Label, typename Written>
+  Status WriteInStatements(Statement& many, size_t parameters, size_t count, const Bind& bind,
+                           const WriteOne& write_one, const Label& label, const Written& written);
   Status WriteDeal(const std::string& source, const Deal& d);
   Status WriteDealLink(const std::string& source, const DealLink& l);
   Status WriteDealStage(const std::string& source, const DealStage& stage);
@@ -120,7 +125,13 @@ class RecordWriter {
                          std::string_view contact_id);
   Status WriteOwner(const std::string& source, const Owner& o);
   Status WriteCampaign(const std::string& source, const EmailCampaign& c);
+  // Binds `e` to parameters first+1 to first+8 of `s`, with `email`.
+  static void BindEvent(sqlite3_stmt* s, int first, const std::string& source, const EmailEvent& e,
+                        std::string_view email);
+  // Adds `e`, just inserted, to uncounted_events_.
+  void CountNewEvent(const EmailEvent& e);
   Status WriteEvent(const std::string& source, const EmailEvent& e);
+  Status WriteEvents(const std::string& source, const Page& page);
   Status FlushEventCounts(const std::string& source);
   Status WriteMember(const std::string& source, const EmailMember& m);
   // Binds `e` to parameters first+1 to first+7 of `s`, `person` as its contact.
@@ -145,8 +156,8 @@ class RecordWriter {
   Statement upsert_contact_, upsert_contacts_, upsert_deal_, upsert_owner_, upsert_campaign_,
       upsert_member_;
   Statement upsert_deal_stage_;
-  Statement insert_event_, update_event_, count_campaign_events_, count_recipient_events_,
-      count_recipients_events_;
+  Statement insert_event_, insert_events_, update_event_, count_campaign_events_,
+      count_recipient_events_, count_recipients_events_;
   Statement clear_deal_contacts_, insert_deal_contact_, move_deal_contacts_, drop_deal_contacts_;
   Statement upsert_link_, live_link_pair_, release_link_pair_, delete_link_, move_link_rows_,
       release_deal_pairs_, delete_deal_links_;

@@ -332,6 +332,36 @@ TEST_CASE("Campaign totals of pages mixing new, counted and moved recipients equ
   CHECK(TotalsText(*store) == RecomputedTotalsText(path));
 }
 
+// Events are inserted many to a statement; one that meets a stored or a
+// repeated event is written again one row at a time.
+TEST_CASE("Pages of many events count new, stored and repeated ones as a recount does", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  auto store = OpenOrDie(path);
+  const char* types[] = {"sent", "delivered", "open", "click", "bounce"};
+  auto event = [&](int id, const char* type) {
+    return MakeEvent("e" + std::to_string(100 + id), "m" + std::to_string(id % 3),
+                     "r" + std::to_string(id % 11) + "@x.com", type, 1000 + id);
+  };
+  std::vector<EmailEvent> first;
+  for (int id = 0; id < 70; ++id) first.push_back(event(id, types[id % 5]));
+  CommitEvents(*store, first);
+  CHECK(TotalsText(*store) == RecomputedTotalsText(path));
+
+  // New events around stored ones (some changed, some as they were) and an
+  // event repeated, changed, within the same 32 rows.
+  std::vector<EmailEvent> second;
+  for (int id = 60; id < 140; ++id) second.push_back(event(id, types[(id + 1) % 5]));
+  second.insert(second.begin() + 20, event(75, "spam"));
+  second.push_back(event(3, types[3]));
+  CommitEvents(*store, second);
+  CHECK(TotalsText(*store) == RecomputedTotalsText(path));
+  CHECK(Count(*store, RecordKind::kEmailEvent, "esp", true) == 140);
+  RawDb raw(path);
+  CHECK(raw.One("SELECT type FROM email_events WHERE id = 'e175'") == "spam");
+  CHECK(raw.One("SELECT type FROM email_events WHERE id = 'e160'") == "delivered");
+}
+
 TEST_CASE("ForEachEmailClick lists live timed clicks in campaign, email and time order",
           "[store]") {
   TempDir dir;
