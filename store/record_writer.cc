@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -225,7 +226,10 @@ Status RecordWriter::Prepare() {
        "THEN excluded.first_event_at ELSE email_campaign_stats.first_event_at END"},
       {&count_recipient_events_, count_recipient_events},
       {&count_recipients_events_, count_recipients_events},
-      {&clear_deal_contacts_, "DELETE FROM deal_contacts WHERE source = ?1 AND deal_id = ?2"},
+      {&stored_deal_contacts_,
+       "SELECT contact_id FROM deal_contacts WHERE source = ?1 AND deal_id = ?2"},
+      {&delete_deal_contact_,
+       "DELETE FROM deal_contacts WHERE source = ?1 AND deal_id = ?2 AND contact_id = ?3"},
       // DO NOTHING only for a repeated id in the list; a bad id still fails
       // its CHECK (INSERT OR IGNORE would silently drop it).
       {&insert_deal_contact_,
@@ -524,22 +528,66 @@ Status RecordWriter::WriteDeal(const std::string& source, const Deal& d) {
   int rc = Database::Run(s);
   if (rc != SQLITE_OK) return RecordFailure(rc, s, Label("deal", d.id));
   if (!d.contact_ids) return Status::Ok();
+  return WriteDealContacts(source, d);
+}
 
-  s = clear_deal_contacts_.get();
-  BindText(s, 1, source);
-  BindText(s, 2, d.id);
-  rc = Database::Run(s);
-  if (rc != SQLITE_OK) return RecordFailure(rc, s, Label("deal", d.id));
+// Only the difference is written: a deal read again with the contacts it
+// had (every deal of an incremental window whose contacts did not change)
+// writes nothing to deal_contacts, whose contact index takes each row at a
+// random place, a page of the file dirtied per row.
+Status RecordWriter::WriteDealContacts(const std::string& source, const Deal& d) {
+  deal_persons_.clear();
+  person_copies_.clear();
   for (const std::string& contact_id : *d.contact_ids) {
     std::string_view person;
     if (Status status = PersonOf(source, contact_id, person); !status.ok()) return status;
-    s = insert_deal_contact_.get();
+    // Kept past the next PersonOf.
+    if (person.data() == person_scratch_.data()) person = person_copies_.emplace_back(person);
+    deal_persons_.push_back({person, &contact_id});
+  }
+  std::sort(deal_persons_.begin(), deal_persons_.end(),
+            [](const DealPerson& a, const DealPerson& b) { return a.person < b.person; });
+  deal_persons_.erase(
+      std::unique(deal_persons_.begin(), deal_persons_.end(),
+                  [](const DealPerson& a, const DealPerson& b) { return a.person == b.person; }),
+      deal_persons_.end());
+
+  sqlite3_stmt* s = stored_deal_contacts_.get();
+  BindText(s, 1, source);
+  BindText(s, 2, d.id);
+  size_t stored = 0;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (stored == stored_persons_.size()) stored_persons_.emplace_back();
+    ReadValue(s, 0, stored_persons_[stored++]);
+  }
+  if (rc != SQLITE_DONE) return RecordFailure(rc, s, Label("deal", d.id));
+  sqlite3_reset(s);
+  const auto stored_end = stored_persons_.begin() + static_cast<std::ptrdiff_t>(stored);
+  std::sort(stored_persons_.begin(), stored_end);
+
+  for (auto it = stored_persons_.begin(); it != stored_end; ++it) {
+    const std::string& person = *it;
+    auto kept = std::lower_bound(
+        deal_persons_.begin(), deal_persons_.end(), person,
+        [](const DealPerson& p, const std::string& key) { return p.person < key; });
+    if (kept != deal_persons_.end() && kept->person == person) continue;
+    s = delete_deal_contact_.get();
     BindText(s, 1, source);
     BindText(s, 2, d.id);
     BindText(s, 3, person);
-    rc = Database::Run(s);
-    if (rc != SQLITE_OK) {
-      return RecordFailure(rc, s, Label("deal", d.id) + " " + Label("contact", contact_id));
+    if (rc = Database::Run(s); rc != SQLITE_OK) {
+      return RecordFailure(rc, s, Label("deal", d.id) + " " + Label("contact", person));
+    }
+  }
+  for (const DealPerson& p : deal_persons_) {
+    if (std::binary_search(stored_persons_.begin(), stored_end, p.person, std::less<>())) continue;
+    s = insert_deal_contact_.get();
+    BindText(s, 1, source);
+    BindText(s, 2, d.id);
+    BindText(s, 3, p.person);
+    if (rc = Database::Run(s); rc != SQLITE_OK) {
+      return RecordFailure(rc, s, Label("deal", d.id) + " " + Label("contact", *p.contact_id));
     }
   }
   return Status::Ok();

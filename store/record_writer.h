@@ -116,6 +116,8 @@ class RecordWriter {
   Status WriteInStatements(Statement& many, size_t parameters, size_t count, const Bind& bind,
                            const WriteOne& write_one, const Label& label, const Written& written);
   Status WriteDeal(const std::string& source, const Deal& d);
+  // Makes the deal's pairs in deal_contacts the persons of its contact_ids.
+  Status WriteDealContacts(const std::string& source, const Deal& d);
   Status WriteDealLink(const std::string& source, const DealLink& l);
   Status WriteDealStage(const std::string& source, const DealStage& stage);
   // Removes from deal_contacts the pair that link `id` states while live,
@@ -158,7 +160,8 @@ class RecordWriter {
   Statement upsert_deal_stage_;
   Statement insert_event_, insert_events_, update_event_, count_campaign_events_,
       count_recipient_events_, count_recipients_events_;
-  Statement clear_deal_contacts_, insert_deal_contact_, move_deal_contacts_, drop_deal_contacts_;
+  Statement stored_deal_contacts_, delete_deal_contact_, insert_deal_contact_, move_deal_contacts_,
+      drop_deal_contacts_;
   Statement upsert_link_, live_link_pair_, release_link_pair_, delete_link_, move_link_rows_,
       release_deal_pairs_, delete_deal_links_;
   Statement insert_alias_, repoint_aliases_, alias_target_, any_alias_, has_merge_rows_,
@@ -172,6 +175,16 @@ class RecordWriter {
   // Copies of what email_scratch_ and person_scratch_ held for the rows bound
   // to one statement (a deque never moves its elements).
   std::deque<std::string> bound_copies_;
+  // WriteDealContacts' working sets, kept for their capacity: the deal's
+  // persons sorted by person (`contact_id` names its record in errors), the
+  // copies of those PersonOf gave in person_scratch_, and the persons stored.
+  struct DealPerson {
+    std::string_view person;
+    const std::string* contact_id;
+  };
+  std::vector<DealPerson> deal_persons_;
+  std::deque<std::string> person_copies_;
+  std::vector<std::string> stored_persons_;
   // The contacts of the page that are no alias.
   std::vector<const Contact*> contacts_to_write_;
   // Whether the source of the page being written has contact aliases.

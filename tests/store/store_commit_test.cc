@@ -447,6 +447,32 @@ TEST_CASE("deal_contacts are replaced only when a deal carries contact_ids", "[s
   CHECK(pairs_of("other").empty());
 }
 
+TEST_CASE("A deal read again keeps the pairs that stay, drops the ones gone and adds the new",
+          "[store]") {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("s.db"));
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  auto deal_with = [](const std::string& id, std::vector<std::string> contacts) {
+    Deal d = MakeDeal(id);
+    d.contact_ids = std::move(contacts);
+    return d;
+  };
+  Page first;
+  first.stream = "deals";
+  first.deals = {deal_with("d1", {"c1", "c2", "c3"}), deal_with("d2", {"c1"})};
+  REQUIRE(store->CommitPage("hubspot", first).ok());
+
+  Page again;
+  again.stream = "deals";
+  // The same deal twice in one page: the later copy's contacts are kept.
+  again.deals = {deal_with("d1", {"c9"}), deal_with("d1", {"c4", "c2", "c1", "c4"}),
+                 deal_with("d2", {"c1"})};
+  REQUIRE(store->CommitPage("hubspot", again).ok());
+  auto pairs = store->DealContacts("hubspot");
+  REQUIRE(pairs.ok());
+  CHECK(*pairs == Pairs{{"d1", "c1"}, {"d1", "c2"}, {"d1", "c4"}, {"d2", "c1"}});
+}
+
 TEST_CASE("An older copy of a contact or deal never overwrites a newer one", "[store]") {
   TempDir dir;
   auto store = OpenOrDie(dir.File("s.db"));
