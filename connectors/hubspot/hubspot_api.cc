@@ -95,8 +95,8 @@ std::string HubSpotApi::Context(const std::string& stream) const {
   return "hubspot[" + config.name + "]: " + stream;
 }
 
-Result<rapidjson::Document> HubSpotApi::Call(const std::string& stream, HttpRequest request,
-                                             long* http_status) {
+Result<HubSpotAnswer> HubSpotApi::Call(const std::string& stream, HttpRequest request,
+                                       long* http_status) {
   const std::string context = Context(stream);
   if (Status s = EnsureAccessToken(stream, /*force=*/false); !s.ok()) return s;
   request.headers.emplace_back("Accept", "application/json");
@@ -117,11 +117,13 @@ Result<rapidjson::Document> HubSpotApi::Call(const std::string& stream, HttpRequ
   if (day && day_left) daily_.Update(*day - *day_left, *day);
   if (http_status != nullptr) *http_status = response->status;
   if (Status s = ClassifyHubSpotResponse(request, *response, context); !s.ok()) return s;
-  rapidjson::Document doc;
-  Status s = ParseJson(response->body, &doc);
-  if (s.ok()) s = CheckPagingTokens(doc);
+  // In place: a page's strings are most of its bytes, and none is copied.
+  HubSpotAnswer answer{std::make_unique<std::string>(std::move(response->body)),
+                       std::make_unique<rapidjson::Document>()};
+  Status s = ParseJsonInPlace(*answer.body, answer.doc.get());
+  if (s.ok()) s = CheckPagingTokens(*answer.doc);
   if (!s.ok()) return s.WithContext(context + ": " + request.method + " " + UrlPath(request.url));
-  return doc;
+  return answer;
 }
 
 bool HubSpotApi::UsesOAuth() const { return config.auth.count("token") == 0; }

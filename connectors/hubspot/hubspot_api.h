@@ -11,6 +11,7 @@
 #include <rapidjson/fwd.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,14 @@ namespace salesaudit::hubspot {
 
 inline constexpr char kDefaultBaseUrl[] = "https://api.hubapi.com";
 
+// One JSON answer, parsed in place: the strings of `doc` point into `body`,
+// so the two go together (each on the heap, so moving the answer moves
+// neither).
+struct HubSpotAnswer {
+  std::unique_ptr<std::string> body;
+  std::unique_ptr<rapidjson::Document> doc;
+};
+
 class HubSpotApi {
  public:
   // `config` and `http` must outlive the session.
@@ -35,8 +44,8 @@ class HubSpotApi {
   // Sends an authorised request and parses a JSON answer; every failure is
   // classified and names the stream, method, path and status. A paging token
   // that is not a string fails the answer (CheckPagingTokens).
-  Result<rapidjson::Document> Call(const std::string& stream, HttpRequest request,
-                                   long* http_status = nullptr);
+  Result<HubSpotAnswer> Call(const std::string& stream, HttpRequest request,
+                             long* http_status = nullptr);
 
   const ConnectorConfig& config;
   HttpClient& http;

@@ -104,9 +104,10 @@ class CampaignsReader : public StreamReader {
     std::string url = api_.base_url + "/email/public/v1/campaigns/by-id?limit=" +
                       std::to_string(kCampaignsPageSize);
     if (!offset_.empty()) url += "&offset=" + UrlEncode(offset_);
-    auto doc = api_.Call(kCampaignsStream, {.method = "GET", .url = url});
-    if (!doc.ok()) return doc.status();
-    const rapidjson::Value* campaigns = GetArray(*doc, "campaigns");
+    auto answer = api_.Call(kCampaignsStream, {.method = "GET", .url = url});
+    if (!answer.ok()) return answer.status();
+    const rapidjson::Value& doc = *answer->doc;
+    const rapidjson::Value* campaigns = GetArray(doc, "campaigns");
     if (campaigns == nullptr) return Error("campaign listing without a campaigns array");
     Page page;
     for (const auto& item : campaigns->GetArray()) {
@@ -118,13 +119,13 @@ class CampaignsReader : public StreamReader {
           kCampaignsStream,
           {.method = "GET", .url = api_.base_url + "/email/public/v1/campaigns/" + UrlEncode(id)});
       if (!detail.ok()) return detail.status();
-      EmailCampaign campaign = MapEmailCampaign(*detail, page.value_issues);
+      EmailCampaign campaign = MapEmailCampaign(*detail->doc, page.value_issues);
       known_[id] = {updated, campaign.sent_at.value_or(0)};
       page.campaigns.push_back(std::move(campaign));
     }
     // A cycling offset makes the cursor repeat, which the engine stops.
-    const std::string next = GetStringOrEmpty(*doc, "offset");
-    if (GetBool(*doc, "hasMore").value_or(false) && !next.empty()) {
+    const std::string next = GetStringOrEmpty(doc, "offset");
+    if (GetBool(doc, "hasMore").value_or(false) && !next.empty()) {
       if (Status s = CheckPagingToken(next, Context()); !s.ok()) return s;
       offset_ = next;
     } else {
@@ -291,9 +292,10 @@ class EventsReader : public StreamReader {
         api_.base_url + "/email/public/v1/events?startTimestamp=" + std::to_string(next.start) +
         "&endTimestamp=" + std::to_string(next.end) + "&limit=" + std::to_string(kEventsPageSize);
     if (!next.offset.empty()) url += "&offset=" + UrlEncode(next.offset);
-    auto doc = api_.Call(kEventsStream, {.method = "GET", .url = url});
-    if (!doc.ok()) return doc.status();
-    const rapidjson::Value* events = GetArray(*doc, "events");
+    auto answer = api_.Call(kEventsStream, {.method = "GET", .url = url});
+    if (!answer.ok()) return answer.status();
+    const rapidjson::Value& doc = *answer->doc;
+    const rapidjson::Value* events = GetArray(doc, "events");
     if (events == nullptr) {
       return Status::DataLoss(Context() + ": response without an events array");
     }
@@ -303,8 +305,8 @@ class EventsReader : public StreamReader {
         page.events.push_back(std::move(*event));
     }
     // A cycling offset makes the cursor repeat, which the engine stops.
-    const std::string offset = GetStringOrEmpty(*doc, "offset");
-    if (GetBool(*doc, "hasMore").value_or(false) && !offset.empty()) {
+    const std::string offset = GetStringOrEmpty(doc, "offset");
+    if (GetBool(doc, "hasMore").value_or(false) && !offset.empty()) {
       if (Status s = CheckPagingToken(offset, Context()); !s.ok()) return s;
       next.offset = offset;
     } else {

@@ -272,18 +272,19 @@ class ObjectReader : public StreamReader {
                              "/associations/deals/contacts/batch/read",
                       .body = w.TakeString()};
       long http_status = 0;
-      auto doc = api_.Call(type_.name, req, &http_status);
-      if (!doc.ok() && http_status == 404 && !api_.associations_v3) {
+      auto answer = api_.Call(type_.name, req, &http_status);
+      if (!answer.ok() && http_status == 404 && !api_.associations_v3) {
         // v3 has no paging: at most 100 contacts per deal come back.
         api_.associations_v3 = true;
         page.warnings.push_back(
             "the v4 associations API is not available; using v3, which returns at most 100 "
             "contacts per deal");
         req.url = api_.base_url + "/crm/v3/associations/deals/contacts/batch/read";
-        doc = api_.Call(type_.name, req);
+        answer = api_.Call(type_.name, req);
       }
-      if (!doc.ok()) return doc.status();
-      const rapidjson::Value* results = GetArray(*doc, "results");
+      if (!answer.ok()) return answer.status();
+      const rapidjson::Value& doc = *answer->doc;
+      const rapidjson::Value* results = GetArray(doc, "results");
       if (results == nullptr) {
         return Status::DataLoss(api_.Context(type_.name) +
                                 ": associations response without a results array");
@@ -308,7 +309,7 @@ class ObjectReader : public StreamReader {
           queue.push_back({deal_id, std::move(after)});
         }
       }
-      if (const rapidjson::Value* errors = GetArray(*doc, "errors")) {
+      if (const rapidjson::Value* errors = GetArray(doc, "errors")) {
         for (const auto& error : errors->GetArray()) {
           if (GetStringOrEmpty(error, "subCategory") != "crm.associations.NO_ASSOCIATIONS_FOUND") {
             continue;
@@ -337,14 +338,14 @@ class ObjectReader : public StreamReader {
   }
 
   // One request's results as a page of this stream, with the ids in page
-  // order; `doc` keeps the response for its paging fields.
-  Result<Page> ReadPage(HttpRequest request, bool with_associations, rapidjson::Document& doc,
+  // order; `answer` keeps the response for its paging fields.
+  Result<Page> ReadPage(HttpRequest request, bool with_associations, HubSpotAnswer& answer,
                         std::vector<std::string>& ids) {
     auto response = api_.Call(type_.name, std::move(request));
     if (!response.ok()) return response.status();
-    doc = std::move(response).value();
+    answer = std::move(response).value();
     Page page;
-    if (Status s = MapResults(doc, page, ids); !s.ok()) return s;
+    if (Status s = MapResults(*answer.doc, page, ids); !s.ok()) return s;
     if (with_associations) {
       if (Status s = AttachAssociations(page); !s.ok()) return s;
     }
@@ -353,12 +354,12 @@ class ObjectReader : public StreamReader {
 
   Result<std::optional<Page>> ListPage() {
     if (cursor_.full_started == 0) cursor_.full_started = run_.started_at_ms;
-    rapidjson::Document doc;
+    HubSpotAnswer answer;
     std::vector<std::string> ids;
     auto page = ReadPage({.method = "GET", .url = ListUrl(cursor_.after, false)},
-                         /*with_associations=*/true, doc, ids);
+                         /*with_associations=*/true, answer, ids);
     if (!page.ok()) return page.status();
-    auto after = FollowedAfter(doc, api_.Context(type_.name));
+    auto after = FollowedAfter(*answer.doc, api_.Context(type_.name));
     if (!after.ok()) return after.status();
     ObjectCursor next = cursor_;
     next.after = std::move(after).value();
@@ -431,13 +432,13 @@ class ObjectReader : public StreamReader {
                     .url = api_.base_url + "/crm/v3/objects/" + type_.name + "/search",
                     .body = SearchBody(),
                     .budget_bucket = "search"};
-    rapidjson::Document doc;
+    HubSpotAnswer answer;
     std::vector<std::string> ids;
-    auto page = ReadPage(std::move(req), /*with_associations=*/true, doc, ids);
+    auto page = ReadPage(std::move(req), /*with_associations=*/true, answer, ids);
     if (!page.ok()) return page.status();
     ObjectCursor next = cursor_;
     std::erase_if(ids, [](const std::string& id) { return !IsHubSpotId(id); });
-    if (!NextAfter(doc).empty()) {
+    if (!NextAfter(*answer.doc).empty()) {
       if (ids.empty()) {
         return Status::DataLoss(api_.Context(type_.name) +
                                 ": search page without a usable hs_object_id to page on");
@@ -466,11 +467,12 @@ class ObjectReader : public StreamReader {
   // rescan's position is in the cursor, so a failing or killed rescan
   // resumes rather than restarts.
   Result<std::optional<Page>> ArchivedPage() {
-    rapidjson::Document doc;
+    HubSpotAnswer answer;
     std::vector<std::string> ids;
     auto page = ReadPage({.method = "GET", .url = ListUrl(cursor_.archived_after, true)},
-                         /*with_associations=*/false, doc, ids);
+                         /*with_associations=*/false, answer, ids);
     if (!page.ok()) return page.status();
+    const rapidjson::Value& doc = *answer.doc;
     size_t i = 0;
     for (const auto& item : GetArray(doc, "results")->GetArray()) {
       auto archived_at = GetString(item, "archivedAt");
@@ -537,9 +539,10 @@ class OwnersReader : public StreamReader {
     std::string url = api_.base_url + "/crm/v3/owners?limit=" + std::to_string(kOwnersPageSize) +
                       "&archived=" + (archived_ ? "true" : "false");
     if (!after_.empty()) url += "&after=" + UrlEncode(after_);
-    auto doc = api_.Call("owners", {.method = "GET", .url = url});
-    if (!doc.ok()) return doc.status();
-    const rapidjson::Value* results = GetArray(*doc, "results");
+    auto answer = api_.Call("owners", {.method = "GET", .url = url});
+    if (!answer.ok()) return answer.status();
+    const rapidjson::Value& doc = *answer->doc;
+    const rapidjson::Value* results = GetArray(doc, "results");
     if (results == nullptr) {
       return Status::DataLoss(api_.Context("owners") + ": response without a results array");
     }
@@ -557,7 +560,7 @@ class OwnersReader : public StreamReader {
       o.active = !archived_;
       page.owners.push_back(std::move(o));
     }
-    auto after = FollowedAfter(*doc, api_.Context("owners"));
+    auto after = FollowedAfter(doc, api_.Context("owners"));
     if (!after.ok()) return after.status();
     after_ = std::move(after).value();
     if (after_.empty()) {
