@@ -473,8 +473,8 @@ void ForecastPasses::AddContact(const StoredContact& row, const Contact& c) {
   }
   if (in_channel) st.channel_contacts.insert({row.source, c.id});
   if (!st.request.history.Contains(*c.created_at)) return;
-  st.history_leads.push_back(HistoryLead{*c.created_at, it->second,
-                                         static_cast<uint8_t>(StagesReached(c)), in_channel});
+  st.history_leads.push_back(
+      HistoryLead{*c.created_at, it->second, static_cast<uint8_t>(StagesReached(c)), in_channel});
 }
 
 // The won deals with an amount, closed (or, without a close date, created)

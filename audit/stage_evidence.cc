@@ -50,7 +50,8 @@ Result<StageEvidence> StageEvidence::Read(Store& store) {
 }
 
 uint32_t StageEvidence::SourceIndex(const std::string& source) {
-  if (!sources_.empty() && sources_.back() == source) return static_cast<uint32_t>(sources_.size() - 1);
+  if (!sources_.empty() && sources_.back() == source)
+    return static_cast<uint32_t>(sources_.size() - 1);
   auto known = std::find(sources_.begin(), sources_.end(), source);
   if (known == sources_.end()) known = sources_.insert(sources_.end(), source);
   return static_cast<uint32_t>(known - sources_.begin());
@@ -60,7 +61,7 @@ void StageEvidence::Add(const std::string& source, std::string_view contact_id, 
                         TimeMs at, std::string_view channel) {
   if (!at || !IsPlausibleTimeMs(*at)) return;
   // A contact's rows that follow each other (a stage event scan comes by
-  // contact) share one entry; Finish folds the others.
+  // contact) share one entry; MergeIn folds the others.
   if (entries_.empty() || sources_[entries_.back().source] != source ||
       Id(entries_.back()) != contact_id) {
     Entry& e = entries_.emplace_back();

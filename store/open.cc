@@ -27,8 +27,7 @@ Result<std::unique_ptr<Store>> Store::OpenFile(const std::string& path,
                                                bool read_only, CheckTiming timing) {
   auto impl = std::make_unique<Impl>();
   Database& db = impl->db;
-  Status status =
-      db.Open(path, check_budget, read_only, timing == CheckTiming::kInBackground);
+  Status status = db.Open(path, check_budget, read_only, timing == CheckTiming::kInBackground);
   // A read-only store has the current schema already (Database::Open).
   if (status.ok() && !read_only) status = MigrateSchema(db);
   // Opened after the migrations, so it prepares against the current schema.

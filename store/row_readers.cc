@@ -266,8 +266,9 @@ Status ReadEach(HeldReadLane lane, const TableRead<Row>& read,
 void RecipientWanted(sqlite3_context* context, int, sqlite3_value** args) {
   const auto* statements = static_cast<const RecordReadStatements*>(sqlite3_user_data(context));
   const unsigned char* text = sqlite3_value_text(args[0]);
-  const std::string_view email(reinterpret_cast<const char*>(text),
-                               text == nullptr ? 0 : static_cast<size_t>(sqlite3_value_bytes(args[0])));
+  const std::string_view email(
+      reinterpret_cast<const char*>(text),
+      text == nullptr ? 0 : static_cast<size_t>(sqlite3_value_bytes(args[0])));
   const bool wanted =
       statements->recipient_wanted == nullptr || (*statements->recipient_wanted)(email);
   sqlite3_result_int(context, wanted ? 1 : 0);
@@ -348,8 +349,8 @@ Status Store::ForEachEmailRecipient(const std::string& source, const std::string
   BindText(s, 1, source);
   BindText(s, 2, campaign_id);
   lane.statements.recipient_wanted = &wanted;
-  Status status = ReadRows<EmailRecipient>(
-      db, s, db.Context() + ": read email_campaign_recipients", kRecipientColumns, fn);
+  Status status = ReadRows<EmailRecipient>(db, s, db.Context() + ": read email_campaign_recipients",
+                                           kRecipientColumns, fn);
   lane.statements.recipient_wanted = nullptr;
   return status;
 }

@@ -8,8 +8,8 @@
 // The read lanes are read-only: the read side (the audit's scans, the sync's
 // counts and ids) takes a free lane (AcquireReadLane) and uses its
 // statements under its lock, so a long scan never holds up a commit, nor a
-// commit a scan (WAL: each sees the last commit made when it began), and two
-// scans run side by side. Never take one lock while holding another.
+// commit a scan (WAL: each sees the last commit made when it began), and up
+// to three scans run side by side. Never take one lock while holding another.
 // An in-memory store (":memory:") has one connection: every read uses `db`
 // with lane 0's statements.
 #pragma once

@@ -92,10 +92,10 @@ TEST_CASE("A campaign's recipients come with their event counts, only the addres
           "[store]") {
   TempDir dir;
   auto store = OpenOrDie(dir.File("s.db"));
-  CommitEvents(*store, {MakeEvent("1", "m1", "b@x.com", "sent", 500),
-                        MakeEvent("2", "m1", "b@x.com", "open", 600),
-                        MakeEvent("3", "m1", "a@x.com", "sent", 400),
-                        MakeEvent("4", "m2", "c@x.com", "sent", 450)});
+  CommitEvents(
+      *store,
+      {MakeEvent("1", "m1", "b@x.com", "sent", 500), MakeEvent("2", "m1", "b@x.com", "open", 600),
+       MakeEvent("3", "m1", "a@x.com", "sent", 400), MakeEvent("4", "m2", "c@x.com", "sent", 450)});
   std::vector<std::string> asked;
   std::vector<std::string> read;
   auto read_m1 = [&](const std::function<bool(std::string_view)>& wanted) {
