@@ -5,6 +5,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -50,14 +51,14 @@ class StringArena {
 class Interner {
  public:
   uint32_t Intern(std::string_view name) {
-    key_.assign(name);
-    auto [it, inserted] = index_.try_emplace(key_, static_cast<uint32_t>(names_.size()));
-    if (inserted) names_.push_back(key_);
-    return it->second;
+    if (auto it = index_.find(name); it != index_.end()) return it->second;
+    const auto i = static_cast<uint32_t>(names_.size());
+    names_.emplace_back(name);
+    index_.emplace(names_.back(), i);
+    return i;
   }
-  std::optional<uint32_t> Find(std::string_view name) {
-    key_.assign(name);
-    auto it = index_.find(key_);
+  std::optional<uint32_t> Find(std::string_view name) const {
+    auto it = index_.find(name);
     if (it == index_.end()) return std::nullopt;
     return it->second;
   }
@@ -65,8 +66,12 @@ class Interner {
   size_t size() const { return names_.size(); }
 
  private:
-  std::string key_;  // reused, so a lookup allocates nothing
-  std::unordered_map<std::string, uint32_t> index_;
+  // Looked up by string_view, so a lookup (one per contact) copies nothing.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> index_;
   std::vector<std::string> names_;
 };
 
