@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/forecast.h"
 #include "audit/snapshot.h"
 #include "core/time_util.h"
 #include "tests/audit/random_store.h"
@@ -376,6 +377,29 @@ TEST_CASE("Empty and winless windows give null rates and statistics, never 0 or 
     }
     if (!shape.leads && shape.complete_period) CHECK(At(volume, "average").GetDouble() == 0);
   }
+}
+
+// The snapshot feeds the forecast from its own contact and deal reads; the
+// `forecast` command reads them itself. Over a store with deleted and
+// implausible records and stage evidence, both must give the same forecast.
+TEST_CASE("The snapshot's forecast is the one the forecast command computes for the same leads",
+          "[audit][recompute][forecast]") {
+  RandomStore db;
+  const AuditSettings settings = RandomStoreSettings();
+  int forecasts = 0;
+  for (const WindowCase& w : kWindows) {
+    INFO("window: " << w.name);
+    auto snapshot = ComputeSnapshot(db.store(), settings, AuditWindow{w.from, w.to}, w.now);
+    REQUIRE(snapshot.ok());
+    if (!snapshot->forecast) continue;
+    ++forecasts;
+    auto alone = ComputeForecast(
+        db.store(), ForecastRequest{.leads = snapshot->forecast->leads, .now_ms = w.now},
+        ForecastOptionsFrom(settings));
+    REQUIRE(alone.ok());
+    CHECK(ForecastJson(*snapshot->forecast) == ForecastJson(*alone));
+  }
+  CHECK(forecasts > 0);
 }
 
 }  // namespace
