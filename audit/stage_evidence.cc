@@ -34,7 +34,7 @@ Result<StageEvidence> StageEvidence::Read(Store& store) {
     });
     if (!s.ok()) return s.WithContext("audit: deals linked to contacts");
     std::sort(deals.entries_.begin(), deals.entries_.end(),
-              [&](const Entry& a, const Entry& b) { return deals.Less(a, deals, b); });
+              [&](const Entry& a, const Entry& b) { return deals.Less(a, b); });
     return deals;
   });
   StageEvidence evidence;
@@ -99,8 +99,8 @@ int StageEvidence::Compare(const Entry& e, std::string_view source, std::string_
   return Id(e).compare(id);
 }
 
-bool StageEvidence::Less(const Entry& a, const StageEvidence& b_of, const Entry& b) const {
-  return Compare(a, b_of.sources_[b.source], b_of.Id(b)) < 0;
+bool StageEvidence::Less(const Entry& a, const Entry& b) const {
+  return Compare(a, sources_[b.source], Id(b)) < 0;
 }
 
 void StageEvidence::MergeIn(const StageEvidence& other) {
@@ -120,8 +120,7 @@ void StageEvidence::MergeIn(const StageEvidence& other) {
     entries_.push_back(e);
   }
   std::inplace_merge(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(middle),
-                     entries_.end(),
-                     [&](const Entry& a, const Entry& b) { return Less(a, *this, b); });
+                     entries_.end(), [&](const Entry& a, const Entry& b) { return Less(a, b); });
   size_t kept = 0;
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (kept > 0 &&

@@ -88,8 +88,8 @@ class StageEvidence {
   void KeepEarlierChannel(const Entry& from, Entry& into) const;
   // (source, id) of entry `e` compared with (source, id).
   int Compare(const Entry& e, std::string_view source, std::string_view id) const;
-  // Entry `a` before entry `b` of `b_of` in key order.
-  bool Less(const Entry& a, const StageEvidence& b_of, const Entry& b) const;
+  // Entry `a` before entry `b` in key order.
+  bool Less(const Entry& a, const Entry& b) const;
 
   std::vector<std::string> sources_;
   std::string ids_;
